@@ -1,0 +1,56 @@
+# iofs — two commands to start: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMPS := .make
+VENDOR := src/iofs/web/static/vendor
+ASSETS := node_modules/htmx.org/dist/htmx.min.js \
+          node_modules/d3-array/dist/d3-array.min.js \
+          node_modules/d3-geo/dist/d3-geo.min.js \
+          node_modules/topojson-client/dist/topojson-client.min.js \
+          node_modules/world-atlas/countries-50m.json
+
+.PHONY: install run test test-sqlite lint format fuzz clean help
+
+help:
+	@echo "make run    install, migrate, load reference data, serve on http://127.0.0.1:8000"
+	@echo "make test   install, then the whole test suite (SQLite; PostgreSQL too when"
+	@echo "            IOFS_TEST_DATABASE_URL is set)"
+	@echo "make lint   ruff + mypy"
+
+install: $(STAMPS)/python $(STAMPS)/assets
+
+$(STAMPS):
+	@mkdir -p $(STAMPS)
+
+$(STAMPS)/python: pyproject.toml | $(STAMPS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
+	  (echo "error: could not create $(VENV); on Debian: apt-get install python3-venv" && exit 1)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(STAMPS)/assets: package.json package-lock.json | $(STAMPS)
+	@command -v npm >/dev/null || (echo "error: npm is needed for the front-end assets; on Debian: apt-get install npm" && exit 1)
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp $(ASSETS) $(VENDOR)/
+	@touch $@
+
+run: install
+	$(BIN)/iofs db upgrade
+	$(BIN)/iofs members load
+	$(BIN)/iofs serve
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix src tests benchmarks scripts
+
+clean:
+	rm -rf $(VENV) $(STAMPS) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

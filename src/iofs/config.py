@@ -1,0 +1,141 @@
+"""Settings from the environment and an optional ``.env`` file.
+
+Every setting is prefixed ``IOFS_``. With none set, iofs keeps everything under one data
+directory (``./var``): the SQLite database, the analytics Parquet files and the secret key.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Secrets that ship in examples and tutorials; never acceptable outside development.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "secret", "secret-key", "dev", "development", "insecure",
+     "please-change", "xxx", "test", "password"}
+)
+
+SECRET_KEY_FILE = "secret_key"
+
+
+class SettingsError(Exception):
+    """A setting is invalid; the message is one sentence a user can act on."""
+
+
+class Settings(BaseSettings):
+    """Runtime configuration of one iofs installation."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="IOFS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Literal["development", "test", "production"] = Field(
+        default="production",
+        description="'development' relaxes the secret-key check and enables template reload.",
+    )
+    data_dir: Path = Field(default=Path("var"), description="Where iofs keeps its files.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default is a SQLite file in the data directory.",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs session cookies; generated once into the data directory when unset.",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    default_language: Literal["en", "ar", "fr"] = "en"
+    dask_scheduler: str | None = Field(
+        default=None, description="Address of a dask.distributed scheduler, e.g. tcp://host:8786."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError(
+                "must start with 'sqlite:///' or 'postgresql+psycopg://' "
+                "(only SQLite and PostgreSQL are supported)"
+            )
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            raise ValueError("use the psycopg 3 driver: 'postgresql+psycopg://user@host/db'")
+        return value
+
+    @model_validator(mode="after")
+    def _no_placeholder_secret(self) -> Settings:
+        if (
+            self.secret_key is not None
+            and self.env != "development"
+            and (self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32)
+        ):
+            raise ValueError(
+                "IOFS_SECRET_KEY is a placeholder or shorter than 32 characters; unset it to let "
+                "iofs generate one, or set a long random value (e.g. `python -c \"import secrets; "
+                "print(secrets.token_urlsafe(48))\"`)"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in use: the configured one or the embedded SQLite file."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'iofs.sqlite3').resolve()}"
+
+    @property
+    def analytics_dir(self) -> Path:
+        """Directory of the Parquet analytics store (created on demand)."""
+        return self.data_dir / "analytics"
+
+    def ensure_data_dir(self) -> Path:
+        """Create the data directory if needed and return it."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret key, or one generated once and kept in the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.ensure_data_dir() / SECRET_KEY_FILE
+        if path.exists():
+            key = path.read_text(encoding="utf-8").strip()
+            if key:
+                return key
+        key = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(key + "\n", encoding="utf-8")
+        return key
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """Turn a pydantic error on Settings into one sentence naming the variable."""
+    first = error.errors()[0]
+    location = first.get("loc") or ()
+    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    if location:
+        name = f"IOFS_{str(location[0]).upper()}"
+        value = first.get("input")
+        return f"Invalid setting {name}={value!r}: {message}."
+    return f"Invalid settings: {message}."
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, raising :class:`SettingsError` with one clear sentence when invalid."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(describe_validation_error(error)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings (cached)."""
+    return load_settings()

@@ -1,0 +1,9 @@
+"""Imports every module's models so that ``Base.metadata`` knows all tables.
+
+Alembic's autogenerate and the tests read the metadata from here. A new module adds one line.
+"""
+
+from iofs.db import Base
+from iofs.members import models as members_models
+
+__all__ = ["Base", "members_models"]

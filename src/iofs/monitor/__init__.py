@@ -1,0 +1,1 @@
+"""Food-security monitoring: prices, FAOSTAT indicators, drought. Analytics on Parquet + DuckDB."""

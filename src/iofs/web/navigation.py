@@ -1,0 +1,26 @@
+"""Top navigation entries; each module appends its own in :func:`default_navigation`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for deferred translation
+    """Mark ``message`` for extraction; it is translated when rendered."""
+    return message
+
+
+@dataclass(frozen=True)
+class NavigationItem:
+    """A link in the top navigation; ``label`` is an untranslated msgid."""
+
+    path: str
+    label: str
+
+
+def default_navigation() -> list[NavigationItem]:
+    """Navigation of the whole app, in display order."""
+    return [
+        NavigationItem("/", N_("Home")),
+        NavigationItem("/members", N_("Member states")),
+    ]

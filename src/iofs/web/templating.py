@@ -1,0 +1,53 @@
+"""Jinja2 environment shared by every module's pages.
+
+Templates live in ``src/iofs/web/templates`` (base layout) and in each module's
+``templates/<module>/`` folder; all are autoescaped and translated through gettext.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from iofs import __version__
+from iofs.web import i18n
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The Jinja2 environment (built once)."""
+    root = i18n.package_root()
+    paths = [str(root / "web" / "templates")]
+    paths += sorted(str(p) for p in root.glob("**/templates") if p.parent.name != "web")
+    env = Environment(
+        loader=FileSystemLoader(paths),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True)
+    env.globals["iofs_version"] = __version__
+    env.globals["LANGUAGES"] = i18n.LANGUAGES
+    return env
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None,
+           status_code: int = 200) -> HTMLResponse:
+    """Render ``template`` with the request, language and direction in the context."""
+    language = i18n.current_language()
+    values: dict[str, Any] = {
+        "request": request,
+        "lang": language,
+        "dir": i18n.text_direction(language),
+        "current_path": request.url.path,
+        "nav": getattr(request.app.state, "navigation", []),
+    }
+    values.update(context or {})
+    html = environment().get_template(template).render(values)
+    return HTMLResponse(html, status_code=status_code)
