@@ -87,4 +87,5 @@ def main(shared: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared/data")
+    default = Path(__file__).resolve().parents[2] / "shared" / "data"
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else default)

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from iofs import __version__
 from iofs.config import Settings, SettingsError, load_settings
@@ -95,7 +96,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     url = config.resolved_database_url
     try:
         upgrade(url, revision)
-    except Exception as error:  # noqa: BLE001 - any driver error becomes one sentence
+    except Exception as error:
         raise fail(f"could not migrate the database at {url.split('@')[-1]}: {error}") from None
     console.print(f"database at revision {current_revision(url)}")
 
@@ -108,7 +109,8 @@ def db_current() -> None:
     console.print(current_revision(settings().resolved_database_url) or "empty (not migrated)")
 
 
-def _session_factory():  # type: ignore[no-untyped-def]
+def _session_factory() -> sessionmaker[Session]:
+    """Sessions on the configured database."""
     from iofs.db import make_engine, make_session_factory
 
     return make_session_factory(make_engine(settings().resolved_database_url))

@@ -20,7 +20,7 @@ PLACEHOLDER_SECRETS = frozenset(
      "please-change", "xxx", "test", "password"}
 )
 
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
 class SettingsError(Exception):
@@ -74,7 +74,8 @@ class Settings(BaseSettings):
         if (
             self.secret_key is not None
             and self.env != "development"
-            and (self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32)
+            and (self.secret_key.strip().lower() in PLACEHOLDER_SECRETS
+                 or len(self.secret_key) < 32)
         ):
             raise ValueError(
                 "IOFS_SECRET_KEY is a placeholder or shorter than 32 characters; unset it to let "

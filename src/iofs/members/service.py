@@ -6,6 +6,7 @@ Other modules use member states only through this module (e.g. :func:`iso3_codes
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
@@ -59,8 +60,8 @@ class LoadReport:
 
 
 def _read_reference(name: str) -> list[dict[str, str]]:
-    with (REFERENCE / name).open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+    text = (REFERENCE / name).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 def _state_values(row: dict[str, str], line: int) -> dict[str, Any]:
@@ -111,7 +112,8 @@ def load_reference(session: Session) -> LoadReport:
     Idempotent: a second load reports every row ``unchanged``. The caller commits.
     """
     report = LoadReport()
-    states = [_state_values(row, n) for n, row in enumerate(_read_reference("member_states.csv"), 2)]
+    rows = _read_reference("member_states.csv")
+    states = [_state_values(row, line) for line, row in enumerate(rows, 2)]
     if len(states) != OIC_STATE_COUNT:
         raise ReferenceDataError(
             f"member_states.csv has {len(states)} states; the OIC has {OIC_STATE_COUNT}")

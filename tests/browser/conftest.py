@@ -1,0 +1,128 @@
+"""A live iofs server on a free loopback port and a Playwright-driven Debian Chromium.
+
+Browser tests skip only when Chromium is absent on a developer's machine; in CI
+(``CI=true``) a missing browser is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from iofs.config import Settings
+from iofs.db import make_engine, make_session_factory, transaction, upgrade
+
+CHROMIUM = os.environ.get("IOFS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """uvicorn serving the app in a background thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        from iofs.web.app import create_app
+
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.app = create_app(settings)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start within 20 s")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.app.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A seeded SQLite installation for the browser tests."""
+    from iofs.members import service
+
+    data_dir = tmp_path_factory.mktemp("live")
+    settings = Settings(env="test", data_dir=data_dir,
+                        database_url=f"sqlite:///{data_dir / 'iofs.sqlite3'}",
+                        secret_key="browser-test-secret-key-0123456789abcdef")
+    upgrade(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url)
+    with transaction(make_session_factory(engine)) as session:
+        service.load_reference(session)
+    engine.dispose()
+    return settings
+
+
+@pytest.fixture(scope="session")
+def live_server(live_settings: Settings) -> Iterator[LiveServer]:
+    with LiveServer(live_settings) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium not found at {CHROMIUM}; CI must install it "
+                        "(apt-get install chromium)")
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """A fresh browser page; fails the test on any request that leaves the loopback server."""
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    outside: list[str] = []
+    errors: list[str] = []
+
+    def check(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(live_server.url) or url.startswith("data:"):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    page.route("**/*", check)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" else None)
+    yield page
+    context.close()
+    assert outside == [], f"pages requested outside resources: {outside}"
+    assert errors == [], f"browser errors: {errors}"
