@@ -7,9 +7,11 @@ and once on PostgreSQL when ``IOFS_TEST_DATABASE_URL`` is set (``make test`` in 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -71,17 +73,23 @@ def migrated_database(request: pytest.FixtureRequest,
 def _empty_all_tables(engine: Engine) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                                    + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(text(f'DELETE FROM "{table}"'))
+        connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                                + " RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
-def database_url(migrated_database: str) -> Iterator[str]:
-    """A migrated, empty database for one test (SQLite, then PostgreSQL)."""
+def database_url(migrated_database: str, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database for one test (SQLite, then PostgreSQL).
+
+    SQLite: a copy of the migrated template file. PostgreSQL: the session's schema, emptied
+    with TRUNCATE (which the audit log's append-only row triggers do not block).
+    """
+    if migrated_database.startswith("sqlite"):
+        template = Path(make_url(migrated_database).database or "")
+        copy = tmp_path / "iofs.sqlite3"
+        shutil.copyfile(template, copy)
+        yield f"sqlite:///{copy}"
+        return
     engine = make_engine(migrated_database)
     _empty_all_tables(engine)
     engine.dispose()
@@ -127,3 +135,50 @@ def client(settings: Settings, loaded_registry: sessionmaker[Session]) -> Iterat
     with TestClient(app) as test_client:
         yield test_client
     app.state.engine.dispose()
+
+
+# --- accounts -----------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+ORIGIN = "http://testserver"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Argon2id with small parameters so that tests creating many users stay fast.
+
+    Still real argon2 (the production parameters are pwdlib's recommended ones); the rehash
+    test switches back to them to prove outdated hashes are upgraded at sign-in.
+    """
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    from iofs.accounts import passwords
+
+    original = passwords._hasher
+    passwords.set_hasher(PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024,
+                                                    parallelism=1),)))
+    yield
+    passwords.set_hasher(original)
+
+
+def make_user(factory: sessionmaker[Session], email: str, role: str,
+              scopes: tuple[str, ...] = (), password: str = PASSWORD) -> tuple[int, str]:
+    """Create a user with one role and an API token; returns (user id, raw token)."""
+    from iofs.accounts import service
+    from iofs.accounts.roles import Role
+    from iofs.db import transaction
+
+    with transaction(factory) as session:
+        user = service.create_user(session, service.cli_principal(), email=email,
+                                   display_name=email.split("@")[0], password=password,
+                                   grants=[service.RoleGrant(Role(role), scopes)])
+        raw, _token = service.create_token(session, service.cli_principal(), user.id,
+                                           name="tests")
+        return user.id, raw
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> Any:
+    """Sign in through the form as a browser would (same-origin)."""
+    return client.post("/signin", data={"email": email, "password": password, "next": "/"},
+                       headers={"Origin": ORIGIN}, follow_redirects=False)

@@ -205,6 +205,12 @@ def members_show(
 
 
 # Module command groups are added below, one block per module.
+from iofs.accounts.cli import tokens_app, users_app  # noqa: E402
+from iofs.audit.cli import audit_app  # noqa: E402
+
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:

@@ -3,7 +3,9 @@
 Alembic's autogenerate and the tests read the metadata from here. A new module adds one line.
 """
 
+from iofs.accounts import models as accounts_models
+from iofs.audit import models as audit_models
 from iofs.db import Base
 from iofs.members import models as members_models
 
-__all__ = ["Base", "members_models"]
+__all__ = ["Base", "accounts_models", "audit_models", "members_models"]

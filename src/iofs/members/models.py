@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import enum
+from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Enum,
+    ForeignKey,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from iofs.db import Base
@@ -82,3 +93,24 @@ class ExecutiveBoardSeat(Base):
     iso3: Mapped[str] = mapped_column(ForeignKey("member_state.iso3"))
     role: Mapped[str] = mapped_column(String(32), default="member")
     sources: Mapped[str] = mapped_column(Text, default="")
+
+
+class CountryFigure(Base):
+    """A national figure entered by a member state's focal point (or the secretariat).
+
+    Unpublished figures are seen only by the secretariat, viewers and the state's focal points;
+    the public sees published ones.
+    """
+
+    __tablename__ = "country_figure"
+    __table_args__ = (UniqueConstraint("iso3", "indicator", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    iso3: Mapped[str] = mapped_column(ForeignKey("member_state.iso3"), index=True)
+    indicator: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    value: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    unit: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(500), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    published: Mapped[bool] = mapped_column(Boolean, default=False)

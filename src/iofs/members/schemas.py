@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from iofs.members.models import IofsStatus, OicGroup
@@ -60,3 +62,32 @@ class MembershipSummary(BaseModel):
     total: int
     by_status: dict[str, int]
     by_group: dict[str, int]
+
+
+class CountryFigureIn(BaseModel):
+    """A national figure as entered: indicator from the catalogue, year, value (as a string
+    or number; stored as an exact decimal)."""
+
+    indicator: str = Field(max_length=64, examples=["cereal_production"])
+    year: int = Field(ge=1960, le=2100)
+    value: Decimal = Field(ge=0, lt=Decimal("1e16"), max_digits=20, decimal_places=4)
+    source: str = Field(default="", max_length=500)
+    note: str = Field(default="", max_length=4000)
+
+
+class CountryFigureOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    iso3: str
+    indicator: str
+    year: int
+    value: Decimal
+    unit: str
+    source: str
+    note: str
+    published: bool
+
+
+class PublishIn(BaseModel):
+    published: bool

@@ -5,22 +5,28 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from iofs import __version__
+from iofs.accounts.permissions import PermissionDenied
 from iofs.config import Settings, get_settings
 from iofs.db import make_engine, make_session_factory
+from iofs.errors import InputError
 from iofs.web import i18n
 from iofs.web.deps import db_session
 from iofs.web.navigation import NavigationItem, default_navigation
+from iofs.web.security import csrf_rejection
 from iofs.web.security_headers import SECURITY_HEADERS
 from iofs.web.templating import render
+from iofs.web.validation import translated_message
 
 API_PREFIX = "/api/v1"
 
@@ -29,6 +35,18 @@ def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith((API_PREFIX, "/healthz", "/openapi")) and (
         "text/html" in request.headers.get("accept", "")
     )
+
+
+def error_response(request: Request, status: int, message: str,
+                   headers: dict[str, str] | None = None, field: str | None = None) -> Response:
+    """An error as an HTML page for browsers, else JSON ``{"detail": message}``."""
+    if _wants_html(request):
+        return render(request, "error.html", {"status": status, "message": message},
+                      status_code=status)
+    body: dict[str, Any] = {"detail": message}
+    if field is not None:
+        body = {"detail": [{"field": field, "location": "body", "message": message}]}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.navigation = default_navigation()
+    app.state.secret_key = settings.resolved_secret_key()
 
     static_dir = resources.files("iofs") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
@@ -63,7 +82,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                   request.headers.get("accept-language"),
                                   settings.default_language)
         i18n.set_language(language)
-        response = await call_next(request)
+        refusal = csrf_rejection(request)
+        if refusal is not None:
+            response = error_response(request, 403, i18n.gettext(refusal))
+        else:
+            response = await call_next(request)
         if query and query.lower() in i18n.LANGUAGES:
             response.set_cookie(i18n.LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600,
                                 samesite="lax", httponly=True)
@@ -75,19 +98,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        if _wants_html(request):
-            return render(request, "error.html",
-                          {"status": error.status_code, "message": error.detail},
-                          status_code=error.status_code)
-        return JSONResponse({"detail": error.detail}, status_code=error.status_code,
-                            headers=getattr(error, "headers", None))
+        return error_response(request, error.status_code, str(error.detail),
+                              getattr(error, "headers", None))
+
+    @app.exception_handler(PermissionDenied)
+    async def permission_denied(request: Request, error: PermissionDenied) -> Response:
+        if getattr(request.state, "bad_token", False):
+            return error_response(
+                request, 401, i18n.gettext("The API token is invalid, expired or revoked."),
+                {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        if not error.authenticated:
+            if _wants_html(request) and request.method == "GET":
+                target = quote(str(request.url.path) + (
+                    "?" + request.url.query if request.url.query else ""), safe="")
+                return RedirectResponse(f"/signin?next={target}", status_code=303)
+            return error_response(request, 401, str(error), {"WWW-Authenticate": "Bearer"})
+        return error_response(request, 403, str(error))
+
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, error: InputError) -> Response:
+        if error.not_found:
+            return error_response(request, 404, str(error))
+        return error_response(request, 422, str(error), field=error.field)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> Response:
         errors = [
             {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None,
              "location": (e.get("loc") or ["body"])[0],
-             "message": i18n.gettext(str(e.get("msg", "invalid value")))}
+             "message": translated_message(dict(e))}
             for e in error.errors()
         ]
         if _wants_html(request):
@@ -95,7 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                           {"status": 422, "message": "; ".join(
                               f"{e['field']}: {e['message']}" for e in errors)},
                           status_code=422)
-        return JSONResponse({"detail": errors}, status_code=422)
+        return JSONResponse(jsonable_encoder({"detail": errors}), status_code=422)
 
     @app.get("/healthz", tags=["system"], summary="Liveness and database check")
     def healthz(request: Request) -> dict[str, Any]:
@@ -105,6 +144,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "database": request.app.state.engine.dialect.name}
 
     # Module routers: each module adds its API and page routers here.
+    from iofs.accounts import api as accounts_api
+    from iofs.accounts import pages as accounts_pages
+    from iofs.audit import api as audit_api
+    from iofs.audit import pages as audit_pages
     from iofs.members import api as members_api
     from iofs.members import pages as members_pages
     from iofs.web import pages as web_pages
@@ -112,6 +155,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(members_api.router, prefix=API_PREFIX)
     app.include_router(web_pages.router)
     app.include_router(members_pages.router)
+    app.include_router(accounts_api.router, prefix=API_PREFIX)
+    app.include_router(accounts_pages.router)
+    app.include_router(audit_api.router, prefix=API_PREFIX)
+    app.include_router(audit_pages.router)
     return app
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Path, Request
 from sqlalchemy.orm import Session
 
 
@@ -13,3 +14,7 @@ def db_session(request: Request) -> Iterator[Session]:
     factory = request.app.state.session_factory
     with factory() as session:
         yield session
+
+
+#: A database row id in a path: positive and within a 32-bit integer, on every backend.
+RecordId = Annotated[int, Path(ge=1, le=2_147_483_647, description="Record id")]

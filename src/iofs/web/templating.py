@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from iofs import __version__
 from iofs.web import i18n
+from iofs.web.security import resolve_principal
 
 
 @lru_cache(maxsize=1)
@@ -47,6 +48,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "dir": i18n.text_direction(language),
         "current_path": request.url.path,
         "nav": getattr(request.app.state, "navigation", []),
+        "principal": resolve_principal(request),
     }
     values.update(context or {})
     html = environment().get_template(template).render(values)

@@ -1,0 +1,1 @@
+"""Accounts: users, sign-in sessions, API tokens, roles with scopes and permissions."""

@@ -1,0 +1,429 @@
+"""Users, sign-in with throttling, sessions, password changes, roles and API tokens.
+
+Every change goes through one function here that checks permission and writes the audit log
+in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from iofs.accounts import passwords
+from iofs.accounts.models import ApiToken, RoleAssignment, SignInThrottle, User, UserSession
+from iofs.accounts.permissions import ANY, Principal, authorize, declare
+from iofs.accounts.roles import ROLE_SCOPE, Role, ScopeKind
+from iofs.audit import service as audit
+from iofs.errors import InputError, NotFoundError
+from iofs.web.i18n import gettext as _
+
+PERMISSIONS = declare("accounts", {
+    "users.manage": ("Create users, set roles, reset passwords, deactivate", {}),
+    "users.read": ("See the list of users and their roles", {Role.SECRETARIAT: ANY}),
+    "tokens.own": ("Create and revoke one's own API tokens", {
+        Role.SECRETARIAT: ANY, Role.FOCAL_POINT: ANY, Role.DONOR: ANY,
+        Role.GENEBANK_CURATOR: ANY, Role.VIEWER: ANY}),
+    "password.own": ("Change one's own password", {
+        Role.SECRETARIAT: ANY, Role.FOCAL_POINT: ANY, Role.DONOR: ANY,
+        Role.GENEBANK_CURATOR: ANY, Role.VIEWER: ANY}),
+})
+
+audit.audited(User)
+audit.audited(RoleAssignment)
+audit.audited(ApiToken)
+
+SESSION_LIFETIME = timedelta(hours=12)
+THROTTLE_FREE_FAILURES = 5
+THROTTLE_MAX_SECONDS = 15 * 60
+TOKEN_PREFIX = "iofs_"  # noqa: S105 - a public prefix, not a secret
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AccountError(InputError):
+    """A request about accounts cannot be done; the message says why, for the user."""
+
+
+class UnknownAccountRecord(AccountError, NotFoundError):
+    """No such user or token."""
+
+
+class SignInFailed(Exception):
+    """Generic failure: never says whether the e-mail exists."""
+
+    def __init__(self, retry_after: int | None = None) -> None:
+        super().__init__(_("Sign-in failed: the e-mail or password is wrong, or sign-in is "
+                           "paused after too many attempts. Try again later."))
+        self.retry_after = retry_after
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def normalise_email(email: str) -> str:
+    """Lower-cased, trimmed e-mail; raises :class:`AccountError` when malformed."""
+    cleaned = email.strip().lower()
+    if not EMAIL_PATTERN.match(cleaned) or len(cleaned) > 254:
+        raise AccountError(_("Enter a valid e-mail address."), "email")
+    return cleaned
+
+
+def cli_principal() -> Principal:
+    """The operator at the terminal: full rights, logged as ``cli:<login>``."""
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = "unknown"
+    return Principal(roles={Role.ADMIN: frozenset()}, label=f"cli:{login}")
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    """A role with its scope values (ISO3 codes or organisation identifiers)."""
+
+    role: Role
+    scopes: tuple[str, ...] = ()
+
+
+def principal_for(user: User, *, token_id: int | None = None, session_id: int | None = None,
+                  ip: str | None = None, user_agent: str | None = None) -> Principal:
+    """The principal acting as ``user``, with the user's roles and scopes."""
+    roles: dict[Role, set[str]] = {}
+    for assignment in user.roles:
+        scopes = roles.setdefault(assignment.role, set())
+        if assignment.scope:
+            scopes.add(assignment.scope)
+    return Principal(user_id=user.id, email=user.email, display_name=user.display_name,
+                     roles={role: frozenset(s) for role, s in roles.items()},
+                     token_id=token_id, session_id=session_id, ip=ip, user_agent=user_agent,
+                     language=user.preferred_language)
+
+
+def _validate_grants(session: Session, grants: Iterable[RoleGrant]) -> list[tuple[Role, str]]:
+    from iofs.members import service as members
+
+    pairs: list[tuple[Role, str]] = []
+    known_states: set[str] | None = None
+    for grant in grants:
+        kind = ROLE_SCOPE[grant.role]
+        scopes = [s.strip() for s in grant.scopes if s.strip()]
+        if kind is ScopeKind.NONE:
+            if scopes:
+                raise AccountError(_("The role %(role)s takes no scope.") % {"role": grant.role},
+                                   "roles")
+            pairs.append((grant.role, ""))
+            continue
+        if not scopes:
+            raise AccountError(_("The role %(role)s needs at least one scope (%(kind)s).")
+                               % {"role": grant.role, "kind": kind.value}, "roles")
+        for scope in scopes:
+            if kind is ScopeKind.COUNTRY:
+                scope = scope.upper()
+                known_states = known_states if known_states is not None else \
+                    members.iso3_codes(session)
+                if scope not in known_states:
+                    raise AccountError(_("%(code)s is not the ISO3 code of an OIC member state.")
+                                       % {"code": scope}, "roles")
+            pairs.append((grant.role, scope))
+    if not pairs:
+        raise AccountError(_("Give the user at least one role."), "roles")
+    return sorted(set(pairs))
+
+
+def create_user(session: Session, actor: Principal, *, email: str, display_name: str,
+                password: str, grants: Iterable[RoleGrant], language: str = "en") -> User:
+    """Create an active user with roles; admin only. Raises :class:`AccountError`."""
+    authorize(actor, "accounts.users.manage")
+    address = normalise_email(email)
+    if session.execute(select(User.id).where(User.email == address)).first():
+        raise AccountError(_("A user with this e-mail already exists."), "email")
+    problem = passwords.password_problem(password, address)
+    if problem:
+        raise AccountError(problem, "password")
+    if language not in {"ar", "en", "fr"}:
+        raise AccountError(_("The language must be ar, en or fr."), "preferred_language")
+    pairs = _validate_grants(session, grants)
+    moment = now()
+    user = User(email=address, display_name=display_name.strip() or address,
+                preferred_language=language, password_hash=passwords.hash_password(password),
+                active=True, created_at=moment, password_changed_at=moment)
+    session.add(user)
+    audit.created(session, actor, user)
+    for role, scope in pairs:
+        assignment = RoleAssignment(user_id=user.id, role=role, scope=scope)
+        session.add(assignment)
+        audit.created(session, actor, assignment)
+    session.refresh(user)
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise UnknownAccountRecord(_("No such user."), "user_id")
+    return user
+
+
+def find_user(session: Session, email: str) -> User:
+    """A user by e-mail; raises :class:`AccountError` when there is none."""
+    user = session.execute(select(User).where(User.email == email.strip().lower())
+                           ).scalar_one_or_none()
+    if user is None:
+        raise AccountError(_("No user has this e-mail."), "email")
+    return user
+
+
+def list_users(session: Session, actor: Principal) -> list[User]:
+    authorize(actor, "accounts.users.read")
+    return list(session.execute(select(User).order_by(User.email)).scalars())
+
+
+def set_roles(session: Session, actor: Principal, user_id: int,
+              grants: Iterable[RoleGrant]) -> User:
+    """Replace a user's roles; admin only; each added or removed role is audited."""
+    authorize(actor, "accounts.users.manage")
+    user = get_user(session, user_id)
+    wanted = set(_validate_grants(session, grants))
+    current = {(a.role, a.scope): a for a in user.roles}
+    for key, assignment in current.items():
+        if key not in wanted:
+            user.roles.remove(assignment)
+            audit.deleted(session, actor, assignment)
+    for role, scope in sorted(wanted - set(current)):
+        assignment = RoleAssignment(user_id=user.id, role=role, scope=scope)
+        session.add(assignment)
+        audit.created(session, actor, assignment)
+    session.flush()
+    session.refresh(user)
+    return user
+
+
+def set_active(session: Session, actor: Principal, user_id: int, active: bool) -> User:
+    """Activate or deactivate a user; deactivation ends their sessions and tokens' use."""
+    authorize(actor, "accounts.users.manage")
+    user = get_user(session, user_id)
+    if actor.user_id == user.id and not active:
+        raise AccountError(_("You cannot deactivate yourself."), "active")
+    before = audit.snapshot(user)
+    user.active = active
+    audit.updated(session, actor, user, before)
+    if not active:
+        _revoke_sessions(session, user.id)
+    return user
+
+
+def _check_throttle(session: Session, keys: list[str]) -> None:
+    moment = now()
+    for key in keys:
+        row = session.get(SignInThrottle, key)
+        blocked = _aware(row.blocked_until) if row else None
+        if blocked and blocked > moment:
+            raise SignInFailed(retry_after=max(1, int((blocked - moment).total_seconds()) + 1))
+
+
+def _note_failure(session: Session, keys: list[str]) -> int | None:
+    moment = now()
+    retry: int | None = None
+    for key in keys:
+        row = session.get(SignInThrottle, key)
+        if row is None:
+            row = SignInThrottle(key=key, failures=0, last_failure_at=moment)
+            session.add(row)
+        row.failures += 1
+        row.last_failure_at = moment
+        if row.failures >= THROTTLE_FREE_FAILURES:
+            seconds = min(2 ** (row.failures - THROTTLE_FREE_FAILURES), THROTTLE_MAX_SECONDS)
+            row.blocked_until = moment + timedelta(seconds=seconds)
+            retry = max(retry or 0, seconds)
+    session.flush()
+    return retry
+
+
+def authenticate(session: Session, email: str, password: str, *, ip: str | None,
+                 user_agent: str | None = None) -> User:
+    """The user for these credentials, or :class:`SignInFailed` (generic, throttled).
+
+    Back-off: after 5 failures for an account or an IP address, each further failure blocks
+    that key for 1, 2, 4 … seconds, at most 15 minutes. Failures are written even though the
+    sign-in fails, so the caller must commit in both cases. A hash with outdated parameters is
+    replaced (and audited) on success.
+    """
+    address = email.strip().lower()
+    keys = [f"account:{address}"] + ([f"ip:{ip}"] if ip else [])
+    _check_throttle(session, keys)
+    user = session.execute(select(User).where(User.email == address)).scalar_one_or_none()
+    valid, new_hash = passwords.verify_password(password, user.password_hash if user else None)
+    if user is None or not valid or not user.active:
+        raise SignInFailed(retry_after=_note_failure(session, keys))
+    for key in keys:
+        row = session.get(SignInThrottle, key)
+        if row is not None:
+            session.delete(row)
+    if new_hash:
+        before = audit.snapshot(user)
+        user.password_hash = new_hash
+        audit.updated(session, principal_for(user, ip=ip, user_agent=user_agent), user, before)
+    return user
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def start_session(session: Session, user: User, *, ip: str | None,
+                  user_agent: str | None) -> str:
+    """Open a new browser session for ``user``; returns the raw key for the signed cookie."""
+    raw = secrets.token_urlsafe(32)
+    moment = now()
+    session.add(UserSession(key_hash=_digest(raw), user_id=user.id, created_at=moment,
+                            expires_at=moment + SESSION_LIFETIME, ip=ip,
+                            user_agent=(user_agent or "")[:255] or None))
+    session.flush()
+    return raw
+
+
+def resolve_session(session: Session, raw: str, *, ip: str | None = None,
+                    user_agent: str | None = None) -> Principal | None:
+    """The principal of a live session key, or None (unknown, expired, revoked, inactive)."""
+    row = session.execute(select(UserSession).where(UserSession.key_hash == _digest(raw))
+                          ).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        return None
+    expires = _aware(row.expires_at)
+    if expires is None or expires <= now():
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return principal_for(user, session_id=row.id, ip=ip, user_agent=user_agent)
+
+
+def end_session(session: Session, raw: str) -> None:
+    """Revoke a session key (sign-out)."""
+    row = session.execute(select(UserSession).where(UserSession.key_hash == _digest(raw))
+                          ).scalar_one_or_none()
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now()
+
+
+def _revoke_sessions(session: Session, user_id: int, keep: int | None = None) -> None:
+    for row in session.execute(select(UserSession).where(
+            UserSession.user_id == user_id, UserSession.revoked_at.is_(None))).scalars():
+        if row.id != keep:
+            row.revoked_at = now()
+
+
+def change_password(session: Session, actor: Principal, current: str, new: str) -> None:
+    """Change one's own password; other sessions of the user end."""
+    authorize(actor, "accounts.password.own")
+    assert actor.user_id is not None
+    user = get_user(session, actor.user_id)
+    valid, _unused = passwords.verify_password(current, user.password_hash)
+    if not valid:
+        raise AccountError(_("The current password is wrong."), "current_password")
+    problem = passwords.password_problem(new, user.email)
+    if problem:
+        raise AccountError(problem, "new_password")
+    before = audit.snapshot(user)
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = now()
+    audit.updated(session, actor, user, before)
+    _revoke_sessions(session, user.id, keep=actor.session_id)
+
+
+def reset_password(session: Session, actor: Principal, user_id: int, new: str) -> None:
+    """Set another user's password (admin); all of that user's sessions end."""
+    authorize(actor, "accounts.users.manage")
+    user = get_user(session, user_id)
+    problem = passwords.password_problem(new, user.email)
+    if problem:
+        raise AccountError(problem, "password")
+    before = audit.snapshot(user)
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = now()
+    audit.updated(session, actor, user, before)
+    _revoke_sessions(session, user.id)
+
+
+def create_token(session: Session, actor: Principal, user_id: int, *, name: str = "",
+                 expires_days: int | None = None) -> tuple[str, ApiToken]:
+    """A new API token for ``user_id`` (one's own, or any user's for an admin).
+
+    Returns the raw token, shown once; only its SHA-256 is stored.
+    """
+    if actor.user_id != user_id:
+        authorize(actor, "accounts.users.manage")
+    else:
+        authorize(actor, "accounts.tokens.own")
+    user = get_user(session, user_id)
+    if not user.active:
+        raise AccountError(_("The user is deactivated."), "user_id")
+    if expires_days is not None and not 1 <= expires_days <= 3650:
+        raise AccountError(_("Expiry must be between 1 and 3650 days."), "expires_days")
+    prefix = secrets.token_hex(4)
+    raw = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    moment = now()
+    token = ApiToken(user_id=user.id, name=name.strip()[:120], prefix=prefix,
+                     token_hash=_digest(raw), created_at=moment,
+                     expires_at=moment + timedelta(days=expires_days) if expires_days else None)
+    session.add(token)
+    audit.created(session, actor, token)
+    return raw, token
+
+
+def list_tokens(session: Session, actor: Principal, user_id: int) -> list[ApiToken]:
+    if actor.user_id != user_id:
+        authorize(actor, "accounts.users.manage")
+    else:
+        authorize(actor, "accounts.tokens.own")
+    return list(session.execute(select(ApiToken).where(ApiToken.user_id == user_id)
+                                .order_by(ApiToken.id)).scalars())
+
+
+def revoke_token(session: Session, actor: Principal, token_id: int) -> ApiToken:
+    """Revoke a token (one's own, or any for an admin)."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise UnknownAccountRecord(_("No such token."), "token_id")
+    if token.user_id != actor.user_id:
+        authorize(actor, "accounts.users.manage")
+    else:
+        authorize(actor, "accounts.tokens.own")
+    if token.revoked_at is None:
+        before = audit.snapshot(token)
+        token.revoked_at = now()
+        audit.updated(session, actor, token, before)
+    return token
+
+
+def resolve_token(session: Session, raw: str, *, ip: str | None = None,
+                  user_agent: str | None = None) -> Principal | None:
+    """The principal of a valid API token, or None (unknown, expired, revoked, inactive)."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = session.execute(select(ApiToken).where(ApiToken.token_hash == _digest(raw))
+                            ).scalar_one_or_none()
+    if token is None or token.revoked_at is not None:
+        return None
+    expires = _aware(token.expires_at)
+    if expires is not None and expires <= now():
+        return None
+    user = session.get(User, token.user_id)
+    if user is None or not user.active:
+        return None
+    token.last_used_at = now()
+    return principal_for(user, token_id=token.id, ip=ip, user_agent=user_agent)

@@ -1,0 +1,35 @@
+"""The audit log table. Rows are only ever inserted (database triggers refuse the rest)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from iofs.db import Base
+
+
+class AuditEntry(Base):
+    """One create/update/delete of one record, by whom, when, from where, before and after.
+
+    ``hash`` is SHA-256 over the entry's fields and ``prev_hash`` (the previous entry's hash), so
+    editing, deleting or reordering any entry breaks the chain (see :func:`verify`).
+    """
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    actor: Mapped[str] = mapped_column(String(300))
+    token_id: Mapped[int | None] = mapped_column(Integer)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(8))
+    record_type: Mapped[str] = mapped_column(String(64), index=True)
+    record_id: Mapped[str] = mapped_column(String(64), index=True)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,32 @@
+"""The audit log page with filters and CSV export."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from iofs.accounts.permissions import Principal
+from iofs.audit import service
+from iofs.audit.api import audit_filter
+from iofs.web.deps import db_session
+from iofs.web.security import require
+from iofs.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, where: service.AuditFilter = Depends(audit_filter),
+               _principal: Principal = Depends(require("audit.read")),
+               session: Session = Depends(db_session)) -> HTMLResponse:
+    entries = service.query(session, where, limit=500)
+    query = {k: v for k, v in {"actor": where.actor, "record_type": where.record_type,
+                               "record_id": where.record_id,
+                               "since": where.since.isoformat() if where.since else None,
+                               "until": where.until.isoformat() if where.until else None,
+                               }.items() if v}
+    return render(request, "audit/log.html", {"entries": entries, "where": where,
+                                              "csv_url": "/api/v1/audit.csv?" + urlencode(query)})

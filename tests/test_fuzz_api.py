@@ -1,0 +1,61 @@
+"""Schemathesis fuzzes every operation in /openapi.json: no request may produce a 5xx.
+
+Bounded (a few examples per operation) so it stays in ``make test``; each operation runs
+anonymously and as an admin (bearer token), on the embedded SQLite store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from iofs.config import Settings
+from iofs.db import make_engine, make_session_factory, transaction, upgrade
+from tests.conftest import make_user
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
+    from iofs.members import service
+    from iofs.web.app import create_app
+
+    data_dir: Path = tmp_path_factory.mktemp("fuzz")
+    url = f"sqlite:///{data_dir / 'iofs.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:
+        service.load_reference(session)
+    _, token = make_user(factory, "admin@iofs.example", "admin")
+    engine.dispose()
+    app = create_app(Settings(env="test", data_dir=data_dir, database_url=url,
+                              secret_key="fuzz-secret-key-0123456789abcdefghij"))
+    yield app, token
+    app.state.engine.dispose()
+
+
+def test_no_request_produces_a_server_error(fuzz_app: tuple[Any, str]) -> None:
+    app, token = fuzz_app
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 15
+    failures: list[str] = []
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=8, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        def fuzz(case: Any) -> None:
+            for headers in ({}, {"Authorization": f"Bearer {token}"}):
+                response = case.call(headers=headers)
+                if response.status_code >= 500:
+                    failures.append(f"{case.method} {case.formatted_path} -> "
+                                    f"{response.status_code}: {response.text[:200]}")
+
+        fuzz()
+    assert not failures, "\n".join(failures[:20])
