@@ -72,13 +72,15 @@ def serve(
     """Start the web app (pages, JSON API under /api/v1, OpenAPI at /openapi.json)."""
     import uvicorn
 
-    from iofs.db import current_revision
+    from iofs.db import current_revision, pending_migrations
 
     config = settings()
     config.ensure_data_dir()
     url = config.resolved_database_url
     if current_revision(url) is None:
         raise fail("the database has no tables yet; run `iofs db upgrade` (or `make run`).")
+    if pending_migrations(url):
+        raise fail("the database is behind the code; run `iofs db upgrade` (or `make run`).")
     bind_host, bind_port = host or config.host, port or config.port
     console.print(f"iofs {__version__} serving on http://{bind_host}:{bind_port} "
                   f"(database: {url.split('://', 1)[0]}, data: {config.data_dir})")
@@ -87,7 +89,8 @@ def serve(
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "heads",
+               ) -> None:
     """Apply database migrations (creates the SQLite file on first run)."""
     from iofs.db import current_revision, upgrade
 
@@ -211,6 +214,24 @@ from iofs.audit.cli import audit_app  # noqa: E402
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
+
+demo_app = typer.Typer(help="Demonstration data from public sources.", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load every module's sourced demonstration data (idempotent)."""
+    from iofs.accounts.service import cli_principal
+    from iofs.db import transaction
+    from iofs.demo import load_all
+
+    with transaction(_session_factory()) as session:
+        results = load_all(session, cli_principal())
+    if not results:
+        console.print("no module has demonstration data yet")
+    for module, summary in results:
+        console.print(f"{module}: {summary}")
 
 
 def main() -> None:

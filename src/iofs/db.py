@@ -73,19 +73,33 @@ def alembic_config(url: str) -> AlembicConfig:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` (default: the newest)."""
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Apply migrations up to ``revision`` (default: the newest of every module's branch).
+
+    Each module keeps its tables on its own Alembic branch (``branch_labels`` = module name)
+    starting from the shared core, so modules add migrations without colliding.
+    """
     make_engine(url).dispose()  # creates the SQLite folder when needed
     command.upgrade(alembic_config(url), revision)
 
 
 def current_revision(url: str) -> str | None:
-    """The revision the database is at, or None when it has never been migrated."""
+    """The revision(s) the database is at ("a,b" for several branches), or None when empty."""
     from alembic.runtime.migration import MigrationContext
 
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            heads = MigrationContext.configure(connection).get_current_heads()
     finally:
         engine.dispose()
+    return ",".join(sorted(heads)) or None
+
+
+def pending_migrations(url: str) -> bool:
+    """Whether the database lacks migrations that the code has."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(url))
+    current = set((current_revision(url) or "").split(",")) - {""}
+    return current != set(script.get_heads())
