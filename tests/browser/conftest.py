@@ -29,6 +29,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: Users present in the live server's database (password: tests.conftest.PASSWORD).
+BROWSER_USERS = [
+    ("admin@iofs.example", "admin", ()),
+    ("secretariat@iofs.example", "secretariat", ()),
+    ("focal.kaz@iofs.example", "focal_point", ("KAZ",)),
+    ("viewer@iofs.example", "viewer", ()),
+    ("curator@iofs.example", "genebank_curator", ()),
+    ("donor.kaz@iofs.example", "donor", ("KAZ",)),
+]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -74,8 +85,13 @@ def live_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
                         secret_key="browser-test-secret-key-0123456789abcdef")
     upgrade(settings.resolved_database_url)
     engine = make_engine(settings.resolved_database_url)
-    with transaction(make_session_factory(engine)) as session:
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:
         service.load_reference(session)
+    from tests.conftest import make_user
+
+    for email, role, scopes in BROWSER_USERS:
+        make_user(factory, email, role, scopes)
     engine.dispose()
     return settings
 
@@ -119,9 +135,13 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
             route.abort()
 
     page.route("**/*", check)
+    page.set_default_timeout(15_000)
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # A refused sign-in answers 401/429 by design; anything else logged as an error fails.
+    expected = ("status of 401", "status of 429")
     page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" else None)
+            if message.type == "error" and not any(e in message.text for e in expected)
+            else None)
     yield page
     context.close()
     assert outside == [], f"pages requested outside resources: {outside}"

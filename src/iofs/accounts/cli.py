@@ -164,3 +164,30 @@ def revoke_token(token_id: Annotated[int, typer.Argument(help="The token's id.")
     except service.AccountError as error:
         raise fail(str(error)) from None
     console.print(f"token {token_id} revoked")
+
+
+@users_app.command("permissions")
+def permissions(output: Annotated[str, typer.Option("--format", help="table or markdown.")]
+                = "table") -> None:
+    """Print the role → permission table as the modules declare it."""
+    from iofs.accounts.permissions import permission_table
+    from iofs.cli import console
+    from iofs.web.app import create_app
+
+    # Declarations live beside each module's routes; building the app imports all of them.
+    create_app()
+    rows = permission_table()
+    columns = [r.value for r in Role] + ["anonymous"]
+    if output == "markdown":
+        sys.stdout.write("| permission | " + " | ".join(columns) + " |\n")
+        sys.stdout.write("|---" * (len(columns) + 1) + "|\n")
+        for name, _description, reaches in rows:
+            sys.stdout.write(f"| `{name}` | " + " | ".join(reaches[c] for c in columns) + " |\n")
+        return
+    table = Table(title="Roles and permissions")
+    table.add_column("permission")
+    for column in columns:
+        table.add_column(column)
+    for name, _description, reaches in rows:
+        table.add_row(name, *(reaches[c] for c in columns))
+    console.print(table)
