@@ -53,7 +53,7 @@ def test_filters_and_unknown_code(loaded_registry: sessionmaker[Session]) -> Non
         members = service.list_members(session, iofs_status=IofsStatus.MEMBER)
         assert arab and all(s.oic_group is OicGroup.ARAB for s in arab)
         assert len(members) == 36  # confirmed by public sources; the rest stay unknown
-        with pytest.raises(service.UnknownMemberState, match="'FRA' is not the ISO3 code"):
+        with pytest.raises(service.UnknownMemberState, match="FRA is not the ISO3 code"):
             service.get_member(session, "FRA")
         summary = service.membership_summary(session)
     assert summary.total == 57

@@ -335,13 +335,7 @@ def change_password(session: Session, actor: Principal, current: str, new: str) 
     valid, _unused = passwords.verify_password(current, user.password_hash)
     if not valid:
         raise AccountError(_("The current password is wrong."), "current_password")
-    problem = passwords.password_problem(new, user.email)
-    if problem:
-        raise AccountError(problem, "new_password")
-    before = audit.snapshot(user)
-    user.password_hash = passwords.hash_password(new)
-    user.password_changed_at = now()
-    audit.updated(session, actor, user, before)
+    _set_password(session, actor, user, new, "new_password")
     _revoke_sessions(session, user.id, keep=actor.session_id)
 
 
@@ -349,14 +343,24 @@ def reset_password(session: Session, actor: Principal, user_id: int, new: str) -
     """Set another user's password (admin); all of that user's sessions end."""
     authorize(actor, "accounts.users.manage")
     user = get_user(session, user_id)
+    _set_password(session, actor, user, new, "password")
+    _revoke_sessions(session, user.id)
+
+
+def _set_password(session: Session, actor: Principal, user: User, new: str, field: str) -> None:
     problem = passwords.password_problem(new, user.email)
     if problem:
-        raise AccountError(problem, "password")
+        raise AccountError(problem, field)
     before = audit.snapshot(user)
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = now()
     audit.updated(session, actor, user, before)
-    _revoke_sessions(session, user.id)
+
+
+def _authorize_tokens_of(actor: Principal, user_id: int) -> None:
+    """One's own tokens need ``tokens.own``; anybody else's need ``users.manage``."""
+    authorize(actor, "accounts.tokens.own" if actor.user_id == user_id
+              else "accounts.users.manage")
 
 
 def create_token(session: Session, actor: Principal, user_id: int, *, name: str = "",
@@ -365,10 +369,7 @@ def create_token(session: Session, actor: Principal, user_id: int, *, name: str 
 
     Returns the raw token, shown once; only its SHA-256 is stored.
     """
-    if actor.user_id != user_id:
-        authorize(actor, "accounts.users.manage")
-    else:
-        authorize(actor, "accounts.tokens.own")
+    _authorize_tokens_of(actor, user_id)
     user = get_user(session, user_id)
     if not user.active:
         raise AccountError(_("The user is deactivated."), "user_id")
@@ -386,10 +387,7 @@ def create_token(session: Session, actor: Principal, user_id: int, *, name: str 
 
 
 def list_tokens(session: Session, actor: Principal, user_id: int) -> list[ApiToken]:
-    if actor.user_id != user_id:
-        authorize(actor, "accounts.users.manage")
-    else:
-        authorize(actor, "accounts.tokens.own")
+    _authorize_tokens_of(actor, user_id)
     return list(session.execute(select(ApiToken).where(ApiToken.user_id == user_id)
                                 .order_by(ApiToken.id)).scalars())
 
@@ -399,10 +397,7 @@ def revoke_token(session: Session, actor: Principal, token_id: int) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None:
         raise UnknownAccountRecord(_("No such token."), "token_id")
-    if token.user_id != actor.user_id:
-        authorize(actor, "accounts.users.manage")
-    else:
-        authorize(actor, "accounts.tokens.own")
+    _authorize_tokens_of(actor, token.user_id)
     if token.revoked_at is None:
         before = audit.snapshot(token)
         token.revoked_at = now()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, Depends, Response
 from sqlalchemy.orm import Session
 
 from iofs.accounts.permissions import Principal
@@ -17,7 +17,6 @@ from iofs.members.schemas import (
     PublishIn,
 )
 from iofs.web.deps import RecordId, db_session
-from iofs.web.i18n import gettext as _
 from iofs.web.security import current_principal, require
 
 router = APIRouter(tags=["members"])
@@ -34,12 +33,7 @@ def list_members(group: OicGroup | None = None, iofs_status: IofsStatus | None =
             responses={404: {"description": "Not an OIC member state"}})
 def get_member(iso3: str, session: Session = Depends(db_session)) -> MemberStateOut:
     """One member state by ISO 3166-1 alpha-3 code (case-insensitive)."""
-    try:
-        return service.get_member(session, iso3)
-    except service.UnknownMemberState:
-        raise HTTPException(
-            404, _("%(code)s is not the ISO3 code of an OIC member state.") % {"code": iso3[:8]}
-        ) from None
+    return service.get_member(session, iso3)
 
 
 @router.get("/general-assembly", response_model=list[GeneralAssemblySessionOut],

@@ -120,9 +120,5 @@ def change_figure(request: Request, iso3: str, figure_id: RecordId,
 
 
 def _state_or_404(session: Session, iso3: str) -> MemberStateOut:
-    try:
-        return service.get_member(session, iso3)
-    except service.UnknownMemberState:
-        raise HTTPException(
-            404, _("%(code)s is not the ISO3 code of an OIC member state.") % {"code": iso3[:8]}
-        ) from None
+    """The state; an unknown code becomes a 404 page through the app's error handler."""
+    return service.get_member(session, iso3)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from iofs.errors import NotFoundError
 from iofs.members.models import (
     ExecutiveBoardSeat,
     GeneralAssemblySession,
@@ -28,6 +29,7 @@ from iofs.members.schemas import (
     MembershipSummary,
     MemberStateOut,
 )
+from iofs.web.i18n import gettext as _
 
 REFERENCE = resources.files("iofs.members") / "reference"
 OIC_STATE_COUNT = 57
@@ -37,11 +39,12 @@ class ReferenceDataError(ValueError):
     """The packaged reference file is malformed; the message names file, line and field."""
 
 
-class UnknownMemberState(LookupError):
-    """No OIC member state has this code."""
+class UnknownMemberState(NotFoundError):
+    """No OIC member state has this code (the web layer answers 404)."""
 
     def __init__(self, code: str) -> None:
-        super().__init__(f"{code!r} is not the ISO3 code of an OIC member state.")
+        super().__init__(_("%(code)s is not the ISO3 code of an OIC member state.")
+                         % {"code": code.strip()[:8]}, "iso3")
         self.code = code
 
 
