@@ -214,6 +214,18 @@ from iofs.audit.cli import audit_app  # noqa: E402
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
+from iofs.strategy.cli import partnerships_app, strategy_app  # noqa: E402
+
+app.add_typer(strategy_app, name="strategy")
+app.add_typer(partnerships_app, name="partnerships")
+
+from iofs.genebank.cli import genebank_app  # noqa: E402
+
+app.add_typer(genebank_app, name="genebank")
+
+from iofs.monitor.drought.cli import drought_app  # noqa: E402
+
+app.add_typer(drought_app, name="drought")
 
 demo_app = typer.Typer(help="Demonstration data from public sources.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")

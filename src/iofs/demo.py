@@ -28,6 +28,7 @@ LOADERS: list[DemoLoader] = []
 
 #: Modules with a ``demo`` submodule that registers a loader; a module adds one line here.
 DEMO_MODULES: list[str] = []
+DEMO_MODULES.append("iofs.strategy.demo")
 
 
 def demo_loader(module: str) -> Callable[[Callable[[Session, Principal], str]],

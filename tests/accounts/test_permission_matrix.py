@@ -31,6 +31,14 @@ EXPECTED: dict[str, set[str]] = {
     "audit.read": {"admin", "secretariat"},
     "members.figures.write": {"admin", "secretariat", "focal_point"},
     "members.figures.publish": {"admin", "secretariat"},
+    "strategy.framework.write": {"admin", "secretariat"},
+    "strategy.values.write": {"admin", "secretariat", "focal_point"},
+    "strategy.values.review": {"admin", "secretariat"},
+    "strategy.partnerships.write": {"admin", "secretariat"},
+    "genebank.read_internal": {"admin", "secretariat", "viewer", "genebank_curator"},
+    "genebank.passport.write": {"admin", "genebank_curator"},
+    "genebank.collection.write": {"admin", "genebank_curator"},
+    "genebank.distribute": {"admin", "genebank_curator"},
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

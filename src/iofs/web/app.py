@@ -150,6 +150,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from iofs.audit import pages as audit_pages
     from iofs.members import api as members_api
     from iofs.members import pages as members_pages
+    from iofs.strategy import api as strategy_api
+    from iofs.strategy import pages as strategy_pages
     from iofs.web import pages as web_pages
 
     app.include_router(members_api.router, prefix=API_PREFIX)
@@ -159,6 +161,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_pages.router)
     app.include_router(audit_api.router, prefix=API_PREFIX)
     app.include_router(audit_pages.router)
+    app.include_router(strategy_api.router, prefix=API_PREFIX)
+    app.include_router(strategy_api.partnerships_router, prefix=API_PREFIX)
+    app.include_router(strategy_pages.router)
+    from iofs.monitor.drought import api as drought_api
+    from iofs.monitor.drought import pages as drought_pages
+
+    app.include_router(drought_api.router, prefix=API_PREFIX)
+    app.include_router(drought_pages.router)
+    from iofs.genebank import api as genebank_api
+    from iofs.genebank import pages as genebank_pages
+
+    app.include_router(genebank_api.router, prefix=API_PREFIX)
+    app.include_router(genebank_pages.router)
     return app
 
 

@@ -23,4 +23,8 @@ def default_navigation() -> list[NavigationItem]:
     return [
         NavigationItem("/", N_("Home")),
         NavigationItem("/members", N_("Member states")),
+        NavigationItem("/strategy", N_("Strategic Vision 2031")),
+        NavigationItem("/partnerships", N_("Partnerships")),
+        NavigationItem("/drought", N_("Drought")),
+        NavigationItem("/genebank", N_("Gene bank")),
     ]

@@ -1,0 +1,181 @@
+"""Gene bank import and search speed (not run by the tests).
+
+Generates N valid MCPD rows plus 1 % invalid ones, imports them with full validation and the
+audit log (valid rows kept, invalid rejected, as ``iofs genebank import --reject-file``),
+then runs 1,000 mixed searches (with facets, as the search page and API do). Baselines: a
+plain ``csv.reader`` + ``executemany`` insert without validation or audit, and the same
+searches without facet counts. Prints import time, peak RSS and search p50/p95 on SQLite and,
+when ``IOFS_BENCH_POSTGRES_URL`` is set, PostgreSQL.
+
+    .venv/bin/python benchmarks/genebank.py --rows 1000000
+    IOFS_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        .venv/bin/python benchmarks/genebank.py --rows 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import resource
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import insert, text
+
+from iofs.accounts.service import cli_principal
+from iofs.db import make_engine, make_session_factory, transaction, upgrade
+from iofs.genebank import mcpd, service
+from iofs.genebank.models import Accession
+
+TAXA = [("Triticum", "aestivum", "wheat"), ("Hordeum", "vulgare", "barley"),
+        ("Cicer", "arietinum", "chickpea"), ("Zea", "mays", "maize"),
+        ("Sorghum", "bicolor", "sorghum"), ("Oryza", "sativa", "rice"),
+        ("Lens", "culinaris", "lentil"), ("Vigna", "unguiculata", "cowpea")]
+COUNTRIES = ["KAZ", "UZB", "TUR", "IRN", "PAK", "EGY", "MAR", "SEN", "NGA", "IDN", "BGD",
+             "AFG", "SYR", "ETH", "IND"]
+SAMPSTAT = ["100", "110", "200", "300", "410", "500", "999"]
+
+
+def generate(path: Path, rows: int, seed: int = 7) -> int:
+    """Write ``rows`` valid rows plus 1 % invalid (bad MLSSTAT, dates or coordinates)."""
+    rng = random.Random(seed)
+    invalid = 0
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        columns = [*mcpd.MCPD_COLUMNS, mcpd.AVAILABLE]
+        writer.writerow(columns)
+        total = rows + rows // 100
+        for i in range(total):
+            genus, species, crop = rng.choice(TAXA)
+            lat, lon = rng.uniform(-10, 50), rng.uniform(-20, 100)
+            record = {"INSTCODE": "KAZ015", "ACCENUMB": f"KZ-{i:07d}", "GENUS": genus,
+                      "SPECIES": species, "CROPNAME": crop,
+                      "ORIGCTY": rng.choice(COUNTRIES), "SAMPSTAT": rng.choice(SAMPSTAT),
+                      "ACQDATE": f"{rng.randint(1960, 2024)}----",
+                      "DECLATITUDE": f"{lat:.4f}", "DECLONGITUDE": f"{lon:.4f}",
+                      "COLLSRC": "26", "STORAGE": rng.choice(["13", "12;13", "12"]),
+                      "MLSSTAT": rng.choice(["0", "1"]),
+                      "REMARKS": "",
+                      "AVAILABLE": rng.choice(["yes", "no"])}
+            if i % 101 == 100:
+                invalid += 1
+                broken = rng.choice(["MLSSTAT", "ACQDATE", "DECLATITUDE"])
+                record[broken] = {"MLSSTAT": "Y", "ACQDATE": "19991340",
+                                  "DECLATITUDE": "123.5"}[broken]
+            writer.writerow([record.get(c, "") for c in columns])
+    return invalid
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def baseline_import(url: str, path: Path) -> float:
+    """Plain load: csv.reader + executemany, no validation, no audit."""
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    start = time.perf_counter()
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        names = [h.lower() for h in header]
+        batch: list[dict[str, object]] = []
+        with transaction(factory) as session:
+            for cells in reader:
+                values = dict(zip(names, cells, strict=True))
+                values.pop("available")
+                values["instcode"] = "BAS001"
+                batch.append(values)
+                if len(batch) == 5000:
+                    session.execute(insert(Accession), batch)
+                    batch.clear()
+            if batch:
+                session.execute(insert(Accession), batch)
+    elapsed = time.perf_counter() - start
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM genebank_accession WHERE instcode = 'BAS001'"))
+    engine.dispose()
+    return elapsed
+
+
+def run(url: str, path: Path, label: str, queries: int) -> None:
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    start = time.perf_counter()
+    report = mcpd.validate_file(path)
+    validated = time.perf_counter() - start
+    with transaction(factory) as session:
+        result = service.import_passport(session, cli_principal(), report, partial=True)
+    imported = time.perf_counter() - start
+    print(f"[{label}] import: {result.inserted:,} inserted, {len(result.rejected):,} rejected "
+          f"in {imported:.1f} s (validation {validated:.1f} s, write + audit "
+          f"{imported - validated:.1f} s); peak RSS {peak_rss_mb():,.0f} MB")
+    del report, result
+    baseline = baseline_import(url, path)
+    print(f"[{label}] baseline (csv + executemany, no validation/audit): {baseline:.1f} s; "
+          f"iofs/baseline = {imported / baseline:.1f}×")
+
+    rng = random.Random(11)
+    mixes = []
+    for _ in range(queries):
+        kind = rng.randrange(5)
+        genus, _species, crop = rng.choice(TAXA)
+        mixes.append(service.SearchQuery(
+            text=genus if kind == 0 else (f"KZ-{rng.randrange(1000):07d}" if kind == 4 else ""),
+            crop=crop if kind == 1 else "", country=rng.choice(COUNTRIES) if kind == 2 else "",
+            sampstat=rng.choice(SAMPSTAT) if kind == 3 else "",
+            offset=rng.choice([0, 0, 50, 500])))
+    public = cli_principal().__class__()  # anonymous: available accessions only
+    for facets in (True, False):
+        timings = []
+        with factory() as session:
+            for query in mixes:
+                begin = time.perf_counter()
+                service.search(session, public, query, facets=facets)
+                timings.append((time.perf_counter() - begin) * 1000)
+        timings.sort()
+        p50 = statistics.median(timings)
+        p95 = timings[int(len(timings) * 0.95) - 1]
+        print(f"[{label}] search {'with' if facets else 'without'} facets: p50 {p50:.1f} ms, "
+              f"p95 {p95:.1f} ms over {len(timings)} queries")
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "passport.csv"
+        invalid = generate(path, args.rows)
+        print(f"generated {args.rows:,} valid + {invalid:,} invalid rows "
+              f"({path.stat().st_size / 1e6:,.0f} MB)")
+        sqlite_url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        upgrade(sqlite_url)
+        run(sqlite_url, path, "SQLite", args.queries)
+        postgres = os.environ.get("IOFS_BENCH_POSTGRES_URL")
+        if postgres:
+            schema = f"bench_{uuid.uuid4().hex[:8]}"
+            admin = make_engine(postgres)
+            with admin.begin() as connection:
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            url = f"{postgres}?options=-csearch_path%3D{schema}"
+            try:
+                upgrade(url)
+                run(url, path, "PostgreSQL", args.queries)
+            finally:
+                with admin.begin() as connection:
+                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+        else:
+            print("PostgreSQL skipped: set IOFS_BENCH_POSTGRES_URL")
+
+
+if __name__ == "__main__":
+    main()

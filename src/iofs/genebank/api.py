@@ -1,0 +1,273 @@
+"""JSON API of the gene bank: /api/v1/genebank/…"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from iofs.accounts.permissions import Principal
+from iofs.genebank import mcpd, service
+from iofs.genebank.schemas import (
+    AccessionOut,
+    AvailabilityIn,
+    DistributionIn,
+    DistributionOut,
+    FacetValue,
+    GerminationTestCreated,
+    GerminationTestIn,
+    GerminationTestOut,
+    LotCreated,
+    LotIn,
+    LotOut,
+    LotStatusOut,
+    PredictionOut,
+    SafetyDuplicateIn,
+    SafetyDuplicateOut,
+    SearchOut,
+    SpeciesConstantsOut,
+    WiewsCountOut,
+)
+from iofs.web.deps import RecordId, db_session
+from iofs.web.security import current_principal, require
+
+router = APIRouter(prefix="/genebank", tags=["genebank"])
+
+Text = Annotated[str, Query(max_length=128)]
+
+
+@router.get("/accessions", response_model=SearchOut, summary="Search accessions with facets")
+def search_accessions(
+    q: Text = "", genus: Text = "", crop: Text = "",
+    country: Annotated[str, Query(max_length=3)] = "",
+    sampstat: Annotated[str, Query(max_length=3)] = "",
+    available: bool | None = None, with_coordinates: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session)) -> SearchOut:
+    """Passport data by taxon/crop/accession number (``q``), genus, crop, country of origin,
+    biological status (SAMPSTAT) and availability; the public sees available accessions."""
+    result = service.search(session, principal, service.SearchQuery(
+        text=q, genus=genus, crop=crop, country=country, sampstat=sampstat,
+        available=available, with_coordinates=with_coordinates, limit=limit, offset=offset))
+    return SearchOut(total=result.total,
+                     accessions=[AccessionOut.model_validate(a) for a in result.accessions],
+                     facets={k: [FacetValue(value=v, count=n) for v, n in values]
+                             for k, values in result.facets.items()})
+
+
+@router.get("/accessions/{accession_id}", response_model=AccessionOut,
+            summary="One accession's passport data")
+def get_accession(accession_id: RecordId, principal: Principal = Depends(current_principal),
+                  session: Session = Depends(db_session)) -> AccessionOut:
+    return AccessionOut.model_validate(service.get_accession(session, principal, accession_id))
+
+
+@router.put("/accessions/{accession_id}/availability", response_model=AccessionOut,
+            summary="Mark an accession available for distribution (or not)")
+def set_availability(accession_id: RecordId, body: AvailabilityIn,
+                     principal: Principal = Depends(require("genebank.passport.write")),
+                     session: Session = Depends(db_session)) -> AccessionOut:
+    accession = service.set_available(session, principal, accession_id, body.available)
+    session.commit()
+    return AccessionOut.model_validate(accession)
+
+
+class ImportIn(BaseModel):
+    """An MCPD CSV file's text; ``partial`` imports the valid rows only."""
+
+    csv: str = Field(min_length=1, max_length=5_000_000)
+    dry_run: bool = False
+    partial: bool = False
+
+
+class IssueOut(BaseModel):
+    line: int
+    column: str
+    severity: str
+    reason: str
+
+
+class ImportOut(BaseModel):
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected_lines: list[int]
+    errors: int
+    warnings: int
+    issues: list[IssueOut]
+
+
+@router.post("/imports", response_model=ImportOut, summary="Import MCPD passport data (CSV)")
+def import_passport(body: ImportIn,
+                    principal: Principal = Depends(require("genebank.passport.write")),
+                    session: Session = Depends(db_session)) -> ImportOut:
+    """All-or-nothing unless ``partial``; a file with errors answers 422 listing them."""
+    reader = csv.reader(io.StringIO(body.csv))
+    header = next(reader, [])
+    try:
+        plan = mcpd.plan_header(header)
+    except mcpd.PassportFileError as error:
+        raise service.GenebankError(str(error), "csv") from None
+    rows = ((reader.line_num, {n: (cells[i] if i < len(cells) else "")
+                               for n, i in plan.positions.items()})
+            for cells in reader if any(c.strip() for c in cells))
+    report = mcpd.validate_rows(rows, header, plan.issues)
+    issues = [IssueOut(line=i.line, column=i.column, severity=i.severity, reason=i.reason)
+              for i in list(report.issues())[:1000]]
+    if body.dry_run:
+        return ImportOut(inserted=0, updated=0, unchanged=0,
+                         rejected_lines=[r.line for r in report.invalid],
+                         errors=report.error_count, warnings=report.warning_count,
+                         issues=issues)
+    result = service.import_passport(session, principal, report, partial=body.partial)
+    session.commit()
+    return ImportOut(inserted=result.inserted, updated=result.updated,
+                     unchanged=result.unchanged, rejected_lines=[r.line for r in result.rejected],
+                     errors=report.error_count, warnings=report.warning_count, issues=issues)
+
+
+@router.get("/export", summary="Export passport data: MCPD CSV, Genesys JSON or WIEWS counts")
+def export(format: Literal["mcpd", "genesys-json", "wiews"] = "mcpd",
+           principal: Principal = Depends(current_principal),
+           session: Session = Depends(db_session)) -> Response:
+    out = io.StringIO()
+    if format == "mcpd":
+        service.export_mcpd(session, principal, out)
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+    if format == "genesys-json":
+        service.export_genesys_json(session, principal, out)
+        return Response(out.getvalue(), media_type="application/json")
+    rows = service.wiews_counts(session, principal)
+    return Response(_json_list([WiewsCountOut(**r) for r in rows]),
+                    media_type="application/json")
+
+
+def _json_list(items: list[WiewsCountOut]) -> str:
+    return "[" + ",".join(i.model_dump_json() for i in items) + "]"
+
+
+@router.get("/accessions/{accession_id}/lots", response_model=list[LotStatusOut],
+            summary="An accession's lots with viability predictions")
+def accession_lots(accession_id: RecordId,
+                   principal: Principal = Depends(require("genebank.read_internal")),
+                   session: Session = Depends(db_session)) -> list[LotStatusOut]:
+    service.get_accession(session, principal, accession_id)
+    return [_status_out(s) for s in service.lot_statuses(session, principal, accession_id)]
+
+
+@router.post("/accessions/{accession_id}/lots", response_model=LotCreated, status_code=201,
+             summary="Add a seed lot")
+def create_lot(accession_id: RecordId, body: LotIn,
+               principal: Principal = Depends(require("genebank.collection.write")),
+               session: Session = Depends(db_session)) -> LotCreated:
+    lot, warnings = service.create_lot(session, principal, accession_id,
+                                       service.LotInput(**body.model_dump()))
+    session.commit()
+    return LotCreated(lot=LotOut.model_validate(lot), warnings=warnings)
+
+
+@router.post("/accessions/{accession_id}/safety-duplicates", response_model=SafetyDuplicateOut,
+             status_code=201, summary="Record a safety duplicate deposit")
+def add_duplicate(accession_id: RecordId, body: SafetyDuplicateIn,
+                  principal: Principal = Depends(require("genebank.collection.write")),
+                  session: Session = Depends(db_session)) -> SafetyDuplicateOut:
+    duplicate = service.add_safety_duplicate(session, principal, accession_id,
+                                             **body.model_dump())
+    session.commit()
+    return SafetyDuplicateOut.model_validate(duplicate)
+
+
+@router.get("/accessions/{accession_id}/safety-duplicates",
+            response_model=list[SafetyDuplicateOut], summary="Safety duplicates")
+def list_duplicates(accession_id: RecordId,
+                    principal: Principal = Depends(require("genebank.read_internal")),
+                    session: Session = Depends(db_session)) -> list[SafetyDuplicateOut]:
+    return [SafetyDuplicateOut.model_validate(d)
+            for d in service.duplicates_of(session, accession_id)]
+
+
+@router.post("/lots/{lot_id}/germination-tests", response_model=GerminationTestCreated,
+             status_code=201, summary="Record a germination test")
+def add_test(lot_id: RecordId, body: GerminationTestIn,
+             principal: Principal = Depends(require("genebank.collection.write")),
+             session: Session = Depends(db_session)) -> GerminationTestCreated:
+    test, warnings = service.record_germination_test(session, principal, lot_id,
+                                                     body.tested_on, body.sown,
+                                                     body.germinated, body.method)
+    session.commit()
+    return GerminationTestCreated(test=GerminationTestOut.model_validate(test),
+                                  warnings=warnings)
+
+
+@router.get("/lots/{lot_id}/germination-tests", response_model=list[GerminationTestOut],
+            summary="A lot's germination tests")
+def list_tests(lot_id: RecordId,
+               principal: Principal = Depends(require("genebank.read_internal")),
+               session: Session = Depends(db_session)) -> list[GerminationTestOut]:
+    service.get_lot(session, lot_id)
+    return [GerminationTestOut.model_validate(t) for t in service.tests_of(session, [lot_id])]
+
+
+@router.post("/lots/{lot_id}/distributions", response_model=DistributionOut, status_code=201,
+             summary="Ship a sample under the SMTA (stock decremented)")
+def distribute(lot_id: RecordId, body: DistributionIn,
+               principal: Principal = Depends(require("genebank.distribute")),
+               session: Session = Depends(db_session)) -> DistributionOut:
+    shipment = service.distribute(session, principal, lot_id,
+                                  service.DistributionInput(**body.model_dump()))
+    session.commit()
+    return DistributionOut.model_validate(shipment)
+
+
+@router.get("/distributions", response_model=list[DistributionOut], summary="Distributions")
+def list_distributions(principal: Principal = Depends(require("genebank.read_internal")),
+                       session: Session = Depends(db_session)) -> list[DistributionOut]:
+    return [DistributionOut.model_validate(d) for d in service.distributions(session, principal)]
+
+
+@router.get("/smta-report", summary="SMTA report (one row per sample sent)")
+def smta_report(principal: Principal = Depends(require("genebank.read_internal")),
+                session: Session = Depends(db_session)) -> Response:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=service.SMTA_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(service.smta_report(session, principal))
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+
+
+@router.get("/regeneration-queue", response_model=list[LotStatusOut],
+            summary="Lots to regenerate or test, most urgent first")
+def regeneration_queue(principal: Principal = Depends(require("genebank.read_internal")),
+                       session: Session = Depends(db_session)) -> list[LotStatusOut]:
+    return [_status_out(s) for s in service.regeneration_queue(session, principal)]
+
+
+@router.get("/viability-constants", response_model=list[SpeciesConstantsOut],
+            summary="Ellis & Roberts species viability constants in use")
+def viability_constants(session: Session = Depends(db_session)) -> list[SpeciesConstantsOut]:
+    return [SpeciesConstantsOut(species=c.species, ke=c.ke, cw=c.cw, ch=c.ch, cq=c.cq,
+                                single_temperature=c.single_temperature,
+                                reference=c.reference)
+            for c in service.list_constants(session)]
+
+
+def _status_out(status: service.LotStatus) -> LotStatusOut:
+    p = status.prediction
+    return LotStatusOut(
+        lot=LotOut.model_validate(status.lot), accession_id=status.accession.id,
+        accenumb=status.accession.accenumb, taxon=status.accession.taxon,
+        latest_pct=status.latest_pct,
+        prediction=None if p is None else PredictionOut(
+            method=p.method, ki_probit=p.ki, sigma_days=p.sigma_days, initial_pct=p.initial_pct,
+            days_to_85pct_of_initial=min(p.days_to_85pct_of_initial, 1e12),
+            regeneration_due=p.regeneration_due, next_test_due=p.next_test_due,
+            current_pct=p.current_pct),
+        reasons=status.reasons, urgency=status.urgency,
+        seeds_for_three_sowings=status.seeds_for_three_sowings)

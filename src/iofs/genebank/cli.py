@@ -1,0 +1,249 @@
+"""``iofs genebank …``: passport import/export, viability constants, queue, SMTA report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+genebank_app = typer.Typer(help="Gene bank: MCPD passport data, seed lots, viability, SMTA.",
+                           no_args_is_help=True)
+constants_app = typer.Typer(help="Ellis & Roberts species viability constants.",
+                            no_args_is_help=True)
+genebank_app.add_typer(constants_app, name="constants")
+
+FORMATS = ("table", "json", "csv")
+
+
+def _progress() -> Progress:
+    from iofs.cli import errors
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=errors, transient=True)
+
+
+def _print_rows(rows: list[dict[str, Any]], output: str, title: str) -> None:
+    from iofs.cli import console, fail
+
+    if output not in FORMATS:
+        raise fail(f"--format must be one of {', '.join(FORMATS)}, not {output!r}.", 2)
+    if output == "json":
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
+    elif output == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["empty"],
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        sys.stdout.write(buffer.getvalue())
+    else:
+        table = Table(title=title)
+        for column in (rows[0] if rows else {"": ""}):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row.values()))
+        console.print(table)
+
+
+@genebank_app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="CSV, TSV or XLSX with MCPD columns.",
+                                         exists=True, dir_okay=False, readable=True)],
+    dry_run: Annotated[bool, typer.Option("--dry-run",
+                                          help="Validate and print every problem.")] = False,
+    reject_file: Annotated[Path | None, typer.Option(
+        "--reject-file", help="Import the valid rows; write the others here with reasons.")]
+    = None,
+    mapping: Annotated[Path | None, typer.Option(
+        "--mapping", help="CSV source,target (or JSON) mapping your headers to MCPD.",
+        exists=True, dir_okay=False)] = None,
+) -> None:
+    """Import passport data: all-or-nothing unless --reject-file; re-importing changes
+    nothing."""
+    from iofs.accounts.service import cli_principal
+    from iofs.cli import _session_factory, console, errors, fail
+    from iofs.db import transaction
+    from iofs.genebank import mcpd, service
+
+    try:
+        column_map = mcpd.read_mapping(mapping) if mapping else None
+        with _progress() as progress:
+            task = progress.add_task("validating", total=None)
+            report = mcpd.validate_file(file, column_map,
+                                        progress=lambda n: progress.advance(task, n))
+    except (mcpd.PassportFileError, json.JSONDecodeError) as error:
+        raise fail(str(error)) from None
+    for issue in report.issues():
+        if dry_run or issue.severity == "error":
+            colour = "red" if issue.severity == "error" else "yellow"
+            errors.print(f"[{colour}]{issue}[/]", highlight=False, markup=True)
+    summary = (f"{len(report.rows)} rows: {len(report.valid)} valid, {len(report.invalid)} "
+               f"with errors; {report.error_count} errors, {report.warning_count} warnings")
+    if dry_run:
+        console.print(summary)
+        raise typer.Exit(1 if report.error_count else 0)
+    if report.error_count and reject_file is None:
+        raise fail(f"{summary}. Nothing was imported (fix the file, or use --reject-file).")
+    try:
+        with _progress() as progress:
+            task = progress.add_task("importing", total=len(report.valid))
+            with transaction(_session_factory()) as session:
+                result = service.import_passport(session, cli_principal(), report,
+                                                 partial=reject_file is not None,
+                                                 progress=lambda n: progress.advance(task, n))
+    except service.GenebankError as error:
+        raise fail(str(error)) from None
+    if reject_file is not None:
+        with reject_file.open("w", encoding="utf-8", newline="") as out:
+            service.write_rejects(result.rejected, report.header, out)
+    console.print(f"{result.inserted} inserted, {result.updated} updated, {result.unchanged} "
+                  f"unchanged, {len(result.rejected)} rejected"
+                  + (f" (written to {reject_file})" if reject_file else "")
+                  + f"; {result.warnings} warnings")
+
+
+@genebank_app.command("export")
+def export(
+    output: Annotated[str, typer.Option("--format", help="mcpd, genesys-json or wiews.")]
+    = "mcpd",
+    out: Annotated[Path | None, typer.Option("--out", help="File (default: standard output).")]
+    = None,
+) -> None:
+    """Export passport data as MCPD CSV, Genesys JSON, or WIEWS / SDG 2.5.1 counts (CSV)."""
+    from iofs.accounts.service import cli_principal
+    from iofs.cli import _session_factory, fail
+    from iofs.genebank import service
+
+    if output not in {"mcpd", "genesys-json", "wiews"}:
+        raise fail(f"--format must be mcpd, genesys-json or wiews, not {output!r}.", 2)
+    target = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+    try:
+        with _session_factory()() as session:
+            if output == "mcpd":
+                service.export_mcpd(session, cli_principal(), target)  # type: ignore[arg-type]
+            elif output == "genesys-json":
+                service.export_genesys_json(session, cli_principal(),
+                                            target)  # type: ignore[arg-type]
+            else:
+                rows = service.wiews_counts(session, cli_principal())
+                writer = csv.DictWriter(target, lineterminator="\n", fieldnames=[
+                    "instcode", "storage", "storage_label", "accessions", "genera", "species"])
+                writer.writeheader()
+                writer.writerows(rows)
+    finally:
+        if out:
+            target.close()
+
+
+@genebank_app.command("queue")
+def queue(output: Annotated[str, typer.Option("--format", help="table, json or csv.")]
+          = "table") -> None:
+    """The regeneration queue: lots below 85 % of initial viability, below three sowings,
+    past their predicted date or overdue for a test, most urgent first."""
+    from iofs.accounts.service import cli_principal
+    from iofs.cli import _session_factory
+    from iofs.genebank import service
+
+    with _session_factory()() as session:
+        statuses = service.regeneration_queue(session, cli_principal())
+        rows = [{"lot_id": s.lot.id, "accession": s.accession.accenumb,
+                 "taxon": s.accession.taxon, "lot": s.lot.lot_number,
+                 "seeds": s.lot.seed_count, "latest_pct": s.latest_pct,
+                 "regeneration_due": s.prediction.regeneration_due.isoformat()
+                 if s.prediction else None,
+                 "next_test_due": s.prediction.next_test_due.isoformat()
+                 if s.prediction else None,
+                 "urgency": s.urgency, "reasons": ";".join(s.reasons)} for s in statuses]
+    _print_rows(rows, output, f"Regeneration queue ({len(rows)})")
+
+
+@genebank_app.command("smta-report")
+def smta_report(output: Annotated[str, typer.Option("--format", help="table, json or csv.")]
+                = "csv") -> None:
+    """Distributions for the Treaty's SMTA reporting (one row per sample sent)."""
+    from iofs.accounts.service import cli_principal
+    from iofs.cli import _session_factory
+    from iofs.genebank import service
+
+    with _session_factory()() as session:
+        rows = service.smta_report(session, cli_principal())
+    _print_rows(rows, output, f"SMTA report ({len(rows)})")
+
+
+@constants_app.command("import")
+def constants_import(file: Annotated[Path, typer.Argument(
+        help="CSV Species,Ke,Cw,Ch,Cq,Reference (e.g. viabilityconstants.csv).",
+        exists=True, dir_okay=False)]) -> None:
+    """Load species viability constants (idempotent; degenerate rows are skipped)."""
+    from iofs.accounts.service import cli_principal
+    from iofs.cli import _session_factory, console, errors, fail
+    from iofs.db import transaction
+    from iofs.genebank import service, viability
+
+    try:
+        constants, skipped = viability.read_constants_csv(file)
+    except viability.ConstantsError as error:
+        raise fail(str(error)) from None
+    for reason in skipped:
+        errors.print(f"skipped {reason}", highlight=False, markup=False)
+    with transaction(_session_factory()) as session:
+        counts = service.import_constants(session, cli_principal(), constants)
+    console.print(f"{counts['inserted']} inserted, {counts['updated']} updated, "
+                  f"{counts['unchanged']} unchanged, {len(skipped)} rows skipped")
+
+
+@constants_app.command("list")
+def constants_list(output: Annotated[str, typer.Option("--format", help="table, json or csv.")]
+                   = "table") -> None:
+    """Species constants in use (imported, else the built-in priority crops)."""
+    from iofs.cli import _session_factory
+    from iofs.genebank import service
+
+    with _session_factory()() as session:
+        rows = [{"species": c.species, "ke": c.ke, "cw": c.cw, "ch": c.ch, "cq": c.cq,
+                 "single_temperature": c.single_temperature, "reference": c.reference}
+                for c in service.list_constants(session)]
+    _print_rows(rows, output, f"Viability constants ({len(rows)})")
+
+
+TRIAL_SPECIES = {"Wheat": "Triticum aestivum", "Soybean": "Glycine max",
+                 "Groundnut": "Arachis hypogaea"}
+
+
+def read_storage_trial(path: Path) -> list[dict[str, Any]]:
+    """Rows of a storage trial CSV (crop, moisturecontent %, temperature °C, storageperiod
+    years, viabilitypercent) with the crop mapped to its species."""
+    with path.open(encoding="utf-8") as handle:
+        return [{"species": TRIAL_SPECIES.get(r["crop"], r["crop"]),
+                 "moisture": float(r["moisturecontent"]), "temperature": float(r["temperature"]),
+                 "years": float(r["storageperiod"]), "viability": float(r["viabilitypercent"])}
+                for r in csv.DictReader(handle)]
+
+
+@genebank_app.command("validate-predictor")
+def validate_predictor(
+    trial: Annotated[Path, typer.Argument(help="seedsurvival.csv-shaped storage trial.",
+                                          exists=True, dir_okay=False)],
+    constants_file: Annotated[Path | None, typer.Option(
+        "--constants", help="Constants CSV (default: the built-in table).", exists=True)]
+    = None,
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
+    """Error of the Ellis & Roberts predictor against a real storage trial, per species."""
+    from iofs.genebank import service, viability
+
+    constants = dict(viability.BUILT_IN_CONSTANTS)
+    if constants_file:
+        constants.update({c.species: c for c in viability.read_constants_csv(constants_file)[0]})
+    report = service.validate_predictor(constants, read_storage_trial(trial))
+    rows = [{"species": r["species"], "n": r["n"], "initial_pct": round(r["initial_pct"], 1),
+             "rmse_pts": round(r["rmse"], 1), "mae_pts": round(r["mae"], 1),
+             "bias_pts": round(r["bias"], 1)} for r in report]
+    _print_rows(rows, output, "Predictor vs. storage trial (percentage points)")

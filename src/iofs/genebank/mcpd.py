@@ -1,0 +1,602 @@
+"""FAO/Bioversity Multi-Crop Passport Descriptors V.2.1 (Alercia, Diulgheroff & Mackay, 2015).
+
+Reading passport files (CSV, TSV, XLSX; a column mapping for non-MCPD headers), validating
+every descriptor to its type, format and code list, and writing MCPD files back.
+
+Each problem is an :class:`Issue` with the file line, the MCPD column and the reason; an
+``error`` makes the row unimportable, a ``warning`` is reported but the row is kept (possibly
+normalised, e.g. ``zea`` → ``Zea``). Dates are ``YYYYMMDD`` with ``--`` or ``00`` for unknown
+month/day; coordinates are decimal degrees (WGS84 unless COORDDATUM says otherwise) and
+``DDMMSSH``/``DDDMMSSH`` degrees-minutes-seconds; COORDUNCERT and ELEVATION are metres.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pycountry
+
+#: The 41 MCPD V.2.1 descriptors in the standard's order, then the ACCEURL extension
+#: (Genesys/EURISCO). name -> (type, multi-valued, code list or None).
+DESCRIPTORS: dict[str, tuple[str, bool, str | None]] = {
+    "PUID": ("text", False, None),
+    "INSTCODE": ("text", False, None),
+    "ACCENUMB": ("text", False, None),
+    "COLLNUMB": ("text", False, None),
+    "COLLCODE": ("text", True, None),
+    "COLLNAME": ("text", True, None),
+    "COLLINSTADDRESS": ("text", True, None),
+    "COLLMISSID": ("text", False, None),
+    "GENUS": ("text", False, None),
+    "SPECIES": ("text", False, None),
+    "SPAUTHOR": ("text", False, None),
+    "SUBTAXA": ("text", False, None),
+    "SUBTAUTHOR": ("text", False, None),
+    "CROPNAME": ("text", False, None),
+    "ACCENAME": ("text", True, None),
+    "ACQDATE": ("date", False, None),
+    "ORIGCTY": ("code", False, "ISO3166"),
+    "COLLSITE": ("text", False, None),
+    "DECLATITUDE": ("number", False, None),
+    "LATITUDE": ("text", False, None),
+    "DECLONGITUDE": ("number", False, None),
+    "LONGITUDE": ("text", False, None),
+    "COORDUNCERT": ("number", False, None),
+    "COORDDATUM": ("text", False, None),
+    "GEOREFMETH": ("text", False, "GEOREFMETH"),
+    "ELEVATION": ("number", False, None),
+    "COLLDATE": ("date", False, None),
+    "BREDCODE": ("text", True, None),
+    "BREDNAME": ("text", True, None),
+    "SAMPSTAT": ("code", False, "SAMPSTAT"),
+    "ANCEST": ("text", False, None),
+    "COLLSRC": ("code", False, "COLLSRC"),
+    "DONORCODE": ("text", False, None),
+    "DONORNAME": ("text", False, None),
+    "DONORNUMB": ("text", False, None),
+    "OTHERNUMB": ("text", True, None),
+    "DUPLSITE": ("text", True, None),
+    "DUPLINSTNAME": ("text", True, None),
+    "STORAGE": ("code", True, "STORAGE"),
+    "MLSSTAT": ("code", False, "MLSSTAT"),
+    "REMARKS": ("text", True, None),
+    "ACCEURL": ("text", False, None),
+}
+MCPD_COLUMNS: list[str] = list(DESCRIPTORS)
+#: Column managed by iofs beside MCPD: whether the accession is available for distribution.
+AVAILABLE = "AVAILABLE"
+
+#: MCPD V.2.1 code lists (codes only; labels are translated in the pages).
+SAMPSTAT_CODES = frozenset({
+    "100", "110", "120", "130", "200", "300", "400", "410", "411", "412", "413", "414", "415",
+    "416", "420", "421", "422", "423", "500", "600", "999"})
+COLLSRC_CODES = frozenset({
+    "10", "11", "12", "13", "14", "15", "20", "21", "22", "23", "24", "25", "26", "27", "28",
+    "30", "40", "50", "60", "61", "62", "99"})
+STORAGE_CODES = frozenset({"10", "11", "12", "13", "20", "30", "40", "50", "99"})
+MLSSTAT_CODES = frozenset({"0", "1", "99"})
+#: Suggested (not normative) georeferencing methods.
+GEOREFMETH_SUGGESTED = frozenset({"GPS", "map", "gazetteer", "software",
+                                  "determined from map", "estimated using software"})
+SUBTAXA_RANKS = ("subsp.", "convar.", "var.", "subvar.", "f.", "Group", "cv.", "nothosubsp.")
+SUBTAXA_FIXES = {"ssp.": "subsp.", "ssp": "subsp.", "subsp": "subsp.", "var": "var.",
+                 "convar": "convar.", "forma": "f."}
+
+COUNTRY_CODES = frozenset(c.alpha_3 for c in pycountry.countries) | frozenset(
+    c.alpha_3 for c in pycountry.historic_countries)
+
+MAX_LENGTH: dict[str, int] = {
+    "PUID": 255, "INSTCODE": 16, "ACCENUMB": 128, "COLLNUMB": 128, "COLLCODE": 255,
+    "COLLMISSID": 255, "GENUS": 64, "SPECIES": 64, "SPAUTHOR": 255, "SUBTAXA": 255,
+    "SUBTAUTHOR": 255, "CROPNAME": 128, "DECLATITUDE": 32, "DECLONGITUDE": 32,
+    "COORDUNCERT": 32, "COORDDATUM": 64, "GEOREFMETH": 255, "ELEVATION": 32, "BREDCODE": 255,
+    "DONORCODE": 16, "DONORNUMB": 128, "DUPLSITE": 255, "STORAGE": 64, "ACCEURL": 255,
+}
+TEXT_LIMIT = 10_000
+
+WIEWS = re.compile(r"^[A-Z]{3}[0-9]{3,4}$")
+GENUS = re.compile(r"^[A-Z][a-z]+(-[a-z]+)?$")
+SPECIES = re.compile(r"^(x |× )?[a-z][a-z-]*$")
+DATE = re.compile(r"^(\d{4})(\d{2}|--)(\d{2}|--)$")
+DMS_LAT = re.compile(r"^(\d{2})([\d-]{2})([\d-]{2})([NS])$")
+DMS_LON = re.compile(r"^(\d{3})([\d-]{2})([\d-]{2})([EW])$")
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+TRUE_WORDS = frozenset({"1", "true", "yes", "y", "t"})
+FALSE_WORDS = frozenset({"0", "false", "no", "n", "f", ""})
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem: file line (header = 1), MCPD column, severity and reason (English)."""
+
+    line: int
+    column: str
+    severity: str  # "error" | "warning"
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, {self.column}: {self.severity}: {self.reason}"
+
+
+@dataclass
+class PassportRow:
+    """A validated row: MCPD values (normalised), derived coordinates and availability."""
+
+    line: int
+    values: dict[str, str]
+    available: bool = False
+    lat: float | None = None
+    lon: float | None = None
+    issues: list[Issue] = field(default_factory=list)
+    raw: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(i.severity == "error" for i in self.issues)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.values["INSTCODE"], self.values["ACCENUMB"]
+
+
+class PassportFileError(ValueError):
+    """The file itself cannot be read (format, encoding, missing required columns)."""
+
+
+# --- reading ------------------------------------------------------------------------------
+
+def read_mapping(path: Path) -> dict[str, str]:
+    """A column mapping ``source header -> MCPD code`` from CSV (``source,target``) or JSON.
+
+    An empty target drops the column. Targets must be MCPD codes, ACCEURL or AVAILABLE.
+    """
+    text = path.read_text(encoding="utf-8-sig")
+    mapping: dict[str, str]
+    if path.suffix.lower() == ".json":
+        loaded = json.loads(text)
+        if not isinstance(loaded, dict):
+            raise PassportFileError(f"{path.name}: the mapping must be a JSON object")
+        mapping = {str(k).strip(): str(v or "").strip().upper() for k, v in loaded.items()}
+    else:
+        reader = csv.DictReader(io.StringIO(text))
+        if reader.fieldnames is None or not {"source", "target"} <= set(reader.fieldnames):
+            raise PassportFileError(f"{path.name}: the mapping needs columns source,target")
+        mapping = {(r["source"] or "").strip(): (r["target"] or "").strip().upper()
+                   for r in reader}
+    allowed = set(MCPD_COLUMNS) | {AVAILABLE}
+    for source, target in mapping.items():
+        if target and target not in allowed:
+            raise PassportFileError(f"{path.name}: {source!r} maps to {target!r}, which is "
+                                    "not an MCPD column")
+    return mapping
+
+
+def read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """Header and ``(line, cells)`` rows of a CSV, TSV or XLSX file."""
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        return _read_xlsx(path)
+    if suffix not in {".csv", ".tsv", ".txt"}:
+        raise PassportFileError(f"{path.name}: use a .csv, .tsv or .xlsx file")
+    handle = path.open(encoding="utf-8-sig", newline="")
+    try:
+        sample = handle.read(65536)
+        handle.seek(0)
+    except UnicodeDecodeError:
+        handle.close()
+        raise PassportFileError(f"{path.name}: not UTF-8 text") from None
+    delimiter = "\t" if suffix == ".tsv" or sample.split("\n", 1)[0].count("\t") > \
+        sample.split("\n", 1)[0].count(",") else ","
+    reader = csv.reader(handle, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        handle.close()
+        raise PassportFileError(f"{path.name}: the file is empty") from None
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for cells in reader:
+                if any(c.strip() for c in cells):
+                    yield reader.line_num, cells
+        except UnicodeDecodeError:
+            raise PassportFileError(f"{path.name}: not UTF-8 text") from None
+        finally:
+            handle.close()
+
+    return header, rows()
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    sheet = workbook.worksheets[0]
+    iterator = sheet.iter_rows(values_only=True)
+    try:
+        header = ["" if v is None else str(v) for v in next(iterator)]
+    except StopIteration:
+        raise PassportFileError(f"{path.name}: the sheet is empty") from None
+
+    def cell(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        for number, values in enumerate(iterator, start=2):
+            cells = [cell(v) for v in values]
+            if any(c.strip() for c in cells):
+                yield number, cells
+        workbook.close()
+
+    return header, rows()
+
+
+@dataclass
+class HeaderPlan:
+    """Which file column feeds which MCPD column, and warnings about the header."""
+
+    positions: dict[str, int]
+    issues: list[Issue]
+
+
+def plan_header(header: list[str], mapping: dict[str, str] | None = None) -> HeaderPlan:
+    """Match file headers to MCPD columns (case-insensitive; a mapping renames first)."""
+    mapping = mapping or {}
+    positions: dict[str, int] = {}
+    issues: list[Issue] = []
+    allowed = set(MCPD_COLUMNS) | {AVAILABLE}
+    for index, raw in enumerate(header):
+        name = raw.strip()
+        target = mapping[name] if name in mapping else name.upper()
+        if not target:
+            continue
+        if target not in allowed:
+            issues.append(Issue(1, name, "warning",
+                                "not an MCPD column; ignored (map it with --mapping)"))
+            continue
+        if target in positions:
+            raise PassportFileError(f"two columns give {target}: use one, or map the other")
+        positions[target] = index
+    for required in ("INSTCODE", "ACCENUMB", "GENUS"):
+        if required not in positions:
+            raise PassportFileError(f"the required MCPD column {required} is missing"
+                                    + (" (map your header with --mapping)" if mapping or
+                                       header else ""))
+    return HeaderPlan(positions, issues)
+
+
+# --- validation ---------------------------------------------------------------------------
+
+def _date_problem(value: str) -> str | None:
+    match = DATE.match(value)
+    if match is None:
+        return f"{value!r} is not a date YYYYMMDD (unknown month/day as -- or 00)"
+    year, month, day = match.groups()
+    month_known = month not in {"--", "00"}
+    day_known = day not in {"--", "00"}
+    if month_known and not 1 <= int(month) <= 12:
+        return f"{value!r}: month {month} does not exist"
+    if day_known and not month_known:
+        return f"{value!r}: a day is given without a month"
+    if month_known and day_known:
+        try:
+            moment = date(int(year), int(month), int(day))
+        except ValueError:
+            return f"{value!r}: day {day} does not exist in month {month}"
+        if moment > date.today():
+            return f"{value!r} is in the future"
+    elif int(year) > date.today().year:
+        return f"{value!r} is in the future"
+    return None
+
+
+def _dms_degrees(match: re.Match[str]) -> tuple[float, float]:
+    """Decimal degrees of a DMS match and the half-width of its uncertainty (degrees)."""
+    degrees, minutes, seconds, hemisphere = match.groups()
+    value = float(degrees)
+    tolerance = 1 / 60 / 60
+    if "-" in minutes:
+        tolerance = 1.0
+    else:
+        value += int(minutes) / 60
+        if "-" in seconds:
+            tolerance = 1 / 60
+        else:
+            value += int(seconds) / 3600
+    if hemisphere in {"S", "W"}:
+        value = -value
+    return value, tolerance
+
+
+def _number(value: str) -> float | None:
+    return float(value) if NUMBER.match(value) else None
+
+
+def validate_row(line: int, raw: dict[str, str]) -> PassportRow:
+    """Validate one row of MCPD values (keys are MCPD codes) and return it normalised."""
+    issues: list[Issue] = []
+    values: dict[str, str] = {}
+
+    def error(column: str, reason: str) -> None:
+        issues.append(Issue(line, column, "error", reason))
+
+    def warn(column: str, reason: str) -> None:
+        issues.append(Issue(line, column, "warning", reason))
+
+    for column in MCPD_COLUMNS:
+        value = raw.get(column, "")
+        stripped = value.strip()
+        if stripped != value:
+            warn(column, "leading or trailing spaces removed")
+        if DESCRIPTORS[column][1] and "; " in stripped:
+            warn(column, "multiple values are separated by ';' without spaces; normalised")
+            stripped = ";".join(part.strip() for part in stripped.split(";"))
+        limit = MAX_LENGTH.get(column, TEXT_LIMIT)
+        if len(stripped) > limit:
+            error(column, f"longer than {limit} characters")
+            stripped = stripped[:limit]
+        values[column] = stripped
+
+    for column in ("INSTCODE", "ACCENUMB", "GENUS"):
+        if not values[column]:
+            error(column, "required")
+    instcode = values["INSTCODE"]
+    if instcode and not WIEWS.match(instcode):
+        if WIEWS.match(instcode.upper()):
+            warn("INSTCODE", f"{instcode!r} normalised to upper case")
+            values["INSTCODE"] = instcode = instcode.upper()
+        else:
+            error("INSTCODE", f"{instcode!r} is not a FAO WIEWS institute code "
+                              "(3 letters of ISO 3166-1 + 3 or 4 digits, e.g. KAZ015)")
+    for column in ("COLLCODE", "BREDCODE", "DUPLSITE", "DONORCODE"):
+        for code in filter(None, values[column].split(";")):
+            if not WIEWS.match(code):
+                error(column, f"{code!r} is not a FAO WIEWS institute code")
+    puid = values["PUID"]
+    if puid:
+        if any(ch.isspace() for ch in puid):
+            error("PUID", "a persistent identifier contains no spaces")
+        elif not puid.startswith(("http://", "https://", "doi:", "10.", "urn:")):
+            warn("PUID", "expected a DOI or URI (e.g. https://doi.org/10.18730/...)")
+
+    # taxonomy
+    genus = values["GENUS"]
+    if genus and not GENUS.match(genus):
+        fixed = genus[:1].upper() + genus[1:].lower()
+        if GENUS.match(fixed):
+            warn("GENUS", f"{genus!r} normalised to {fixed!r} (initial capital)")
+            values["GENUS"] = fixed
+        else:
+            error("GENUS", f"{genus!r} is not a genus name (one word, initial capital)")
+    species = values["SPECIES"]
+    if species:
+        if species in {"sp", "spp.", "spp"}:
+            warn("SPECIES", f"{species!r} normalised to 'sp.' (the only abbreviation allowed)")
+            values["SPECIES"] = "sp."
+        elif species != "sp." and not SPECIES.match(species):
+            fixed = species.lower()
+            if SPECIES.match(fixed):
+                warn("SPECIES", f"{species!r} normalised to lower case")
+                values["SPECIES"] = fixed
+            else:
+                error("SPECIES", f"{species!r} is not a specific epithet (lower case, one word "
+                                 "or 'sp.')")
+    subtaxa = values["SUBTAXA"]
+    if subtaxa:
+        rank, _, rest = subtaxa.partition(" ")
+        if rank in SUBTAXA_FIXES:
+            fixed = f"{SUBTAXA_FIXES[rank]} {rest}".strip()
+            warn("SUBTAXA", f"{subtaxa!r} normalised to {fixed!r}")
+            values["SUBTAXA"] = fixed
+        elif rank not in SUBTAXA_RANKS:
+            warn("SUBTAXA", "should start with a rank: subsp., convar., var., f. or Group")
+    for name in filter(None, values["ACCENAME"].split(";")):
+        if name[:1].isalpha() and not name[:1].isupper():
+            warn("ACCENAME", f"{name!r}: names start with an upper-case letter")
+            break
+
+    # dates
+    for column in ("ACQDATE", "COLLDATE"):
+        if values[column]:
+            problem = _date_problem(values[column])
+            if problem:
+                error(column, problem)
+    if (values["ACQDATE"] and values["COLLDATE"] and not any(
+            i.column in {"ACQDATE", "COLLDATE"} and i.severity == "error" for i in issues)
+            and values["COLLDATE"][:4] > values["ACQDATE"][:4]):
+        warn("COLLDATE", "collected after the acquisition date")
+
+    # country
+    country = values["ORIGCTY"]
+    if country and country not in COUNTRY_CODES:
+        if country.upper() in COUNTRY_CODES:
+            warn("ORIGCTY", f"{country!r} normalised to upper case")
+            values["ORIGCTY"] = country.upper()
+        else:
+            error("ORIGCTY", f"{country!r} is not an ISO 3166-1 alpha-3 (or 3166-3) code")
+
+    # coordinates
+    lat: float | None = None
+    lon: float | None = None
+    for dec_column, dms_column, pattern, bound in (
+            ("DECLATITUDE", "LATITUDE", DMS_LAT, 90.0),
+            ("DECLONGITUDE", "LONGITUDE", DMS_LON, 180.0)):
+        decimal_value: float | None = None
+        text = values[dec_column]
+        if text:
+            decimal_value = _number(text)
+            if decimal_value is None:
+                error(dec_column, f"{text!r} is not a number of decimal degrees")
+            elif not -bound <= decimal_value <= bound:
+                error(dec_column, f"{text} is outside -{bound:g}..{bound:g} degrees")
+                decimal_value = None
+        dms_value: float | None = None
+        dms = values[dms_column]
+        if dms:
+            match = pattern.match(dms)
+            if match is None:
+                hint = (f"; {dms!r} looks like decimal degrees: put it in {dec_column}"
+                        if _number(dms) is not None else "")
+                form = "DDMMSSH (H = N/S)" if bound == 90 else "DDDMMSSH (H = E/W)"
+                error(dms_column, f"{dms!r} is not {form}, missing digits as '-'{hint}")
+            else:
+                degrees, tolerance = _dms_degrees(match)
+                minutes, seconds = match.group(2), match.group(3)
+                if abs(degrees) > bound or ("-" not in minutes and int(minutes) >= 60) or (
+                        "-" not in seconds and int(seconds) >= 60):
+                    error(dms_column, f"{dms!r} is not a valid position")
+                else:
+                    dms_value = degrees
+                    if decimal_value is not None and abs(decimal_value - degrees) > \
+                            tolerance + 1e-9:
+                        error(dms_column, f"{dms} ({degrees:.5f}°) disagrees with "
+                                          f"{dec_column} {text}")
+        chosen = decimal_value if decimal_value is not None else dms_value
+        if dec_column == "DECLATITUDE":
+            lat = chosen
+        else:
+            lon = chosen
+    if (lat is None) != (lon is None) and not any(
+            i.column in {"DECLATITUDE", "DECLONGITUDE", "LATITUDE", "LONGITUDE"}
+            for i in issues):
+        warn("DECLATITUDE", "latitude and longitude should be given together")
+        lat = lon = None
+    uncertainty = values["COORDUNCERT"]
+    if uncertainty:
+        number = _number(uncertainty)
+        if number is None or number < 0:
+            error("COORDUNCERT", f"{uncertainty!r} is not a distance in metres >= 0")
+    if values["GEOREFMETH"] and values["GEOREFMETH"] not in GEOREFMETH_SUGGESTED:
+        warn("GEOREFMETH", "not one of GPS, map, gazetteer, software")
+    elevation = values["ELEVATION"]
+    if elevation:
+        number = _number(elevation)
+        if number is None:
+            error("ELEVATION", f"{elevation!r} is not a number of metres")
+        elif not -430 <= number <= 8850:
+            warn("ELEVATION", f"{elevation} m is outside the elevations on Earth")
+
+    # code lists
+    for column, codes in (("SAMPSTAT", SAMPSTAT_CODES), ("COLLSRC", COLLSRC_CODES),
+                          ("MLSSTAT", MLSSTAT_CODES)):
+        value = values[column]
+        if value and value not in codes:
+            error(column, f"{value!r} is not a {column} code ({', '.join(sorted(codes, key=int))})"
+                  if len(codes) < 5 else f"{value!r} is not in the {column} code list")
+    for code in filter(None, values["STORAGE"].split(";")):
+        if code not in STORAGE_CODES:
+            error("STORAGE", f"{code!r} is not in the STORAGE code list")
+    other = "999" in {values["SAMPSTAT"]} or "99" in {values["COLLSRC"], values["MLSSTAT"]}
+    if other and not values["REMARKS"]:
+        warn("REMARKS", "'Other' codes (99/999) should be explained in REMARKS")
+    for remark in filter(None, values["REMARKS"].split(";")):
+        prefix, colon, _rest = remark.partition(":")
+        if not colon or prefix not in DESCRIPTORS:
+            warn("REMARKS", f"{remark[:40]!r}: remarks are FIELD:text with an MCPD field name")
+            break
+    for identifier in filter(None, values["OTHERNUMB"].split(";")):
+        if ":" not in identifier:
+            warn("OTHERNUMB", f"{identifier!r}: give INSTCODE:ID (or :ID when unknown)")
+            break
+
+    available_text = raw.get(AVAILABLE, "").strip().lower()
+    available = available_text in TRUE_WORDS
+    if available_text not in TRUE_WORDS | FALSE_WORDS:
+        error(AVAILABLE, f"{available_text!r} is not yes/no")
+    return PassportRow(line=line, values=values, available=available, lat=lat, lon=lon,
+                       issues=issues, raw=raw)
+
+
+@dataclass
+class ValidationReport:
+    """All rows of a file, validated, with header issues and duplicate keys caught."""
+
+    rows: list[PassportRow]
+    header_issues: list[Issue]
+    header: list[str]
+
+    @property
+    def valid(self) -> list[PassportRow]:
+        return [r for r in self.rows if r.ok]
+
+    @property
+    def invalid(self) -> list[PassportRow]:
+        return [r for r in self.rows if not r.ok]
+
+    def issues(self) -> Iterator[Issue]:
+        yield from self.header_issues
+        for row in self.rows:
+            yield from row.issues
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for i in self.issues() if i.severity == "error")
+
+    @property
+    def warning_count(self) -> int:
+        return sum(1 for i in self.issues() if i.severity == "warning")
+
+
+def validate_rows(rows: Iterable[tuple[int, dict[str, str]]], header: list[str],
+                  header_issues: list[Issue]) -> ValidationReport:
+    """Validate rows ``(line, {MCPD code: value})``; a repeated INSTCODE+ACCENUMB is an error."""
+    validated: list[PassportRow] = []
+    seen: dict[tuple[str, str], int] = {}
+    for line, raw in rows:
+        row = validate_row(line, raw)
+        if row.values["INSTCODE"] and row.values["ACCENUMB"]:
+            first = seen.setdefault(row.key, line)
+            if first != line:
+                row.issues.append(Issue(line, "ACCENUMB", "error",
+                                        f"{row.values['ACCENUMB']!r} of "
+                                        f"{row.values['INSTCODE']} repeats line {first}"))
+        validated.append(row)
+    return ValidationReport(validated, header_issues, header)
+
+
+def validate_file(path: Path, mapping: dict[str, str] | None = None,
+                  progress: object | None = None) -> ValidationReport:
+    """Read and validate a passport file (CSV/TSV/XLSX); ``progress(n)`` is called per row."""
+    header, rows = read_table(path)
+    plan = plan_header(header, mapping)
+    positions = plan.positions
+
+    def mapped() -> Iterator[tuple[int, dict[str, str]]]:
+        for line, cells in rows:
+            if callable(progress):
+                progress(1)
+            yield line, {name: (cells[i] if i < len(cells) else "")
+                         for name, i in positions.items()}
+
+    return validate_rows(mapped(), header, plan.issues)
+
+
+# --- writing ------------------------------------------------------------------------------
+
+def write_mcpd(records: Iterable[dict[str, str]], out: io.TextIOBase | io.StringIO) -> int:
+    """Write records (MCPD code -> text) as MCPD CSV: all columns in the standard's order,
+    ``\\n`` line ends, minimal quoting. Returns the number of rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(MCPD_COLUMNS)
+    count = 0
+    for record in records:
+        writer.writerow([record.get(c, "") for c in MCPD_COLUMNS])
+        count += 1
+    return count
+
+
+def taxon_name(values: dict[str, str]) -> str:
+    """The normalised scientific name: ``Genus species subtaxa`` (authorities left out)."""
+    return " ".join(p for p in (values.get("GENUS", ""), values.get("SPECIES", ""),
+                                values.get("SUBTAXA", "")) if p)

@@ -1,0 +1,172 @@
+"""Gene bank tables: MCPD v2.1 passport data, seed lots, safety duplicates, germination tests,
+distributions under the SMTA and the Ellis & Roberts species viability constants.
+
+Passport fields keep the MCPD text exactly as validated (empty string when absent), so an MCPD
+export reproduces a valid import byte for byte; derived columns (decimal coordinates, taxon)
+serve search and maps.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from iofs.db import Base
+
+
+class Accession(Base):
+    """One accession with its 41 MCPD v2.1 passport descriptors (+ ACCEURL extension)."""
+
+    __tablename__ = "genebank_accession"
+    __table_args__ = (UniqueConstraint("instcode", "accenumb",
+                                       name="uq_genebank_accession_instcode_accenumb"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    puid: Mapped[str] = mapped_column(String(255), default="")
+    instcode: Mapped[str] = mapped_column(String(16), index=True)
+    accenumb: Mapped[str] = mapped_column(String(128), index=True)
+    collnumb: Mapped[str] = mapped_column(String(128), default="")
+    collcode: Mapped[str] = mapped_column(String(255), default="")
+    collname: Mapped[str] = mapped_column(Text, default="")
+    collinstaddress: Mapped[str] = mapped_column(Text, default="")
+    collmissid: Mapped[str] = mapped_column(String(255), default="")
+    genus: Mapped[str] = mapped_column(String(64), index=True)
+    species: Mapped[str] = mapped_column(String(64), default="", index=True)
+    spauthor: Mapped[str] = mapped_column(String(255), default="")
+    subtaxa: Mapped[str] = mapped_column(String(255), default="")
+    subtauthor: Mapped[str] = mapped_column(String(255), default="")
+    cropname: Mapped[str] = mapped_column(String(128), default="", index=True)
+    accename: Mapped[str] = mapped_column(Text, default="")
+    acqdate: Mapped[str] = mapped_column(String(8), default="")
+    origcty: Mapped[str] = mapped_column(String(3), default="", index=True)
+    collsite: Mapped[str] = mapped_column(Text, default="")
+    declatitude: Mapped[str] = mapped_column(String(32), default="")
+    latitude: Mapped[str] = mapped_column(String(8), default="")
+    declongitude: Mapped[str] = mapped_column(String(32), default="")
+    longitude: Mapped[str] = mapped_column(String(8), default="")
+    coorduncert: Mapped[str] = mapped_column(String(32), default="")
+    coorddatum: Mapped[str] = mapped_column(String(64), default="")
+    georefmeth: Mapped[str] = mapped_column(String(255), default="")
+    elevation: Mapped[str] = mapped_column(String(32), default="")
+    colldate: Mapped[str] = mapped_column(String(8), default="")
+    bredcode: Mapped[str] = mapped_column(String(255), default="")
+    bredname: Mapped[str] = mapped_column(Text, default="")
+    sampstat: Mapped[str] = mapped_column(String(3), default="", index=True)
+    ancest: Mapped[str] = mapped_column(Text, default="")
+    collsrc: Mapped[str] = mapped_column(String(2), default="")
+    donorcode: Mapped[str] = mapped_column(String(16), default="")
+    donorname: Mapped[str] = mapped_column(Text, default="")
+    donornumb: Mapped[str] = mapped_column(String(128), default="")
+    othernumb: Mapped[str] = mapped_column(Text, default="")
+    duplsite: Mapped[str] = mapped_column(String(255), default="")
+    duplinstname: Mapped[str] = mapped_column(Text, default="")
+    storage: Mapped[str] = mapped_column(String(64), default="")
+    mlsstat: Mapped[str] = mapped_column(String(2), default="")
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    acceurl: Mapped[str] = mapped_column(String(255), default="")
+    # Derived or managed here (not MCPD): search, map and public availability.
+    taxon: Mapped[str] = mapped_column(String(255), default="", index=True)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    available: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+
+class Lot(Base):
+    """A seed lot of an accession in the base (−18 °C) or active (5–10 °C) collection."""
+
+    __tablename__ = "genebank_lot"
+    __table_args__ = (UniqueConstraint("accession_id", "lot_number",
+                                       name="uq_genebank_lot_accession_id_lot_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    accession_id: Mapped[int] = mapped_column(ForeignKey("genebank_accession.id"), index=True)
+    lot_number: Mapped[str] = mapped_column(String(40))
+    collection: Mapped[str] = mapped_column(String(8))  # base | active
+    storage_temperature_c: Mapped[float] = mapped_column(Float)
+    moisture_content_pct: Mapped[float] = mapped_column(Float)  # fresh-weight basis
+    room: Mapped[str] = mapped_column(String(40), default="")
+    freezer: Mapped[str] = mapped_column(String(40), default="")
+    shelf: Mapped[str] = mapped_column(String(40), default="")
+    box: Mapped[str] = mapped_column(String(40), default="")
+    seed_count: Mapped[int] = mapped_column(Integer)
+    seed_weight_g: Mapped[float | None] = mapped_column(Float)
+    origin: Mapped[str] = mapped_column(String(16))  # acquisition | harvest | regeneration
+    stored_on: Mapped[date] = mapped_column(Date)
+    reference_sample_seeds: Mapped[int] = mapped_column(Integer, default=0)
+    seeds_per_sowing: Mapped[int] = mapped_column(Integer, default=100)
+
+
+class SafetyDuplicate(Base):
+    """A safety duplicate of an accession held elsewhere (e.g. Svalbard, WIEWS NOR051)."""
+
+    __tablename__ = "genebank_safety_duplicate"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    accession_id: Mapped[int] = mapped_column(ForeignKey("genebank_accession.id"), index=True)
+    site_code: Mapped[str] = mapped_column(String(16))
+    site_name: Mapped[str] = mapped_column(String(255), default="")
+    box: Mapped[str] = mapped_column(String(40), default="")
+    deposited_on: Mapped[date] = mapped_column(Date)
+    seed_count: Mapped[int] = mapped_column(Integer)
+
+
+class GerminationTest(Base):
+    """A germination test of a lot: replicates sown and germinated (counts)."""
+
+    __tablename__ = "genebank_germination_test"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("genebank_lot.id"), index=True)
+    tested_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(255), default="")
+    sown: Mapped[str] = mapped_column(String(255))  # replicate sizes, ';' separated
+    germinated: Mapped[str] = mapped_column(String(255))  # replicate counts, ';' separated
+    germination_pct: Mapped[float] = mapped_column(Float)
+    within_tolerance: Mapped[bool] = mapped_column(Boolean)
+
+
+class Distribution(Base):
+    """A sample sent from a lot to a recipient under the SMTA (or the provider's own MTA)."""
+
+    __tablename__ = "genebank_distribution"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("genebank_lot.id"), index=True)
+    accession_id: Mapped[int] = mapped_column(ForeignKey("genebank_accession.id"), index=True)
+    recipient_name: Mapped[str] = mapped_column(String(255))
+    recipient_organisation: Mapped[str] = mapped_column(String(255), default="")
+    recipient_country: Mapped[str] = mapped_column(String(3))
+    recipient_address: Mapped[str] = mapped_column(Text, default="")
+    purpose: Mapped[str] = mapped_column(String(16))
+    mta_type: Mapped[str] = mapped_column(String(8))  # smta | own
+    mta_identifier: Mapped[str] = mapped_column(String(64))
+    mta_date: Mapped[date] = mapped_column(Date)
+    seeds: Mapped[int] = mapped_column(Integer)
+    requested_on: Mapped[date] = mapped_column(Date)
+    shipped_on: Mapped[date] = mapped_column(Date)
+
+
+class SpeciesConstants(Base):
+    """Ellis & Roberts (1980) viability constants of a species (KE, CW, CH, CQ)."""
+
+    __tablename__ = "genebank_species_constants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    species: Mapped[str] = mapped_column(String(128), unique=True)
+    ke: Mapped[float] = mapped_column(Float)
+    cw: Mapped[float] = mapped_column(Float)
+    ch: Mapped[float] = mapped_column(Float)
+    cq: Mapped[float] = mapped_column(Float)
+    single_temperature: Mapped[bool] = mapped_column(Boolean, default=False)
+    reference: Mapped[str] = mapped_column(Text, default="")

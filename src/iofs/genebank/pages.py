@@ -1,0 +1,243 @@
+"""Gene bank pages: search with facets and a map of collecting sites, the accession page
+(passport, lots, tests, duplicates, distributions, history) and the curator dashboard."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from iofs.accounts.permissions import Principal, allows
+from iofs.genebank import mcpd, service
+from iofs.web.deps import RecordId, db_session
+from iofs.web.i18n import gettext as _
+from iofs.web.navigation import N_
+from iofs.web.security import current_principal, require
+from iofs.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+SAMPSTAT_LABELS = {
+    "100": N_("Wild"), "110": N_("Natural"), "120": N_("Semi-natural/wild"),
+    "130": N_("Semi-natural/sown"), "200": N_("Weedy"),
+    "300": N_("Traditional cultivar/landrace"), "400": N_("Breeding/research material"),
+    "410": N_("Breeder's line"), "411": N_("Synthetic population"), "412": N_("Hybrid"),
+    "413": N_("Founder stock/base population"), "414": N_("Inbred line"),
+    "415": N_("Segregating population"), "416": N_("Clonal selection"),
+    "420": N_("Genetic stock"), "421": N_("Mutant"), "422": N_("Cytogenetic stock"),
+    "423": N_("Other genetic stock"), "500": N_("Advanced or improved cultivar"),
+    "600": N_("GMO"), "999": N_("Other"),
+}
+REASON_LABELS = {
+    "below_85pct_of_initial": N_("viability below 85 percent of initial"),
+    "below_three_sowings": N_("stock below three sowings"),
+    "past_predicted_date": N_("past the predicted regeneration date"),
+    "test_overdue": N_("germination test overdue"),
+    "never_tested": N_("never tested"),
+}
+FACET_TITLES = {"genus": N_("Genus"), "crop": N_("Crop"), "country": N_("Country of origin"),
+                "sampstat": N_("Biological status"), "available": N_("Available")}
+
+
+def _map_svg(points: list[dict[str, Any]]) -> Markup | None:
+    """Collecting sites as a server-rendered SVG (equirectangular longitude/latitude)."""
+    if not points:
+        return None
+    from iofs.web.charts import vega_lite_svg
+
+    return vega_lite_svg({
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "width": 640, "height": 320,
+        "data": {"values": [{"lon": p["lon"], "lat": p["lat"], "taxon": p["taxon"]}
+                            for p in points]},
+        "mark": {"type": "circle", "size": 30, "opacity": 0.7, "color": "#1b7f5b"},
+        "encoding": {
+            "x": {"field": "lon", "type": "quantitative", "title": _("Longitude (°)"),
+                  "scale": {"domain": [-180, 180]}},
+            "y": {"field": "lat", "type": "quantitative", "title": _("Latitude (°)"),
+                  "scale": {"domain": [-90, 90]}},
+            "tooltip": [{"field": "taxon"}]},
+    })
+
+
+@router.get("/genebank", response_class=HTMLResponse)
+def search_page(request: Request, q: Annotated[str, Query(max_length=128)] = "",
+                genus: Annotated[str, Query(max_length=64)] = "",
+                crop: Annotated[str, Query(max_length=128)] = "",
+                country: Annotated[str, Query(max_length=3)] = "",
+                sampstat: Annotated[str, Query(max_length=3)] = "",
+                available: Annotated[str, Query(max_length=5)] = "",
+                page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+                principal: Principal = Depends(current_principal),
+                session: Session = Depends(db_session)) -> HTMLResponse:
+    """Search accessions by taxon, crop, country, biological status and availability."""
+    flag = {"true": True, "false": False}.get(available)
+    query = service.SearchQuery(text=q, genus=genus, crop=crop, country=country,
+                                sampstat=sampstat, available=flag, limit=50,
+                                offset=(page - 1) * 50)
+    result = service.search(session, principal, query)
+    filters = {"q": q, "genus": genus, "crop": crop, "country": country,
+               "sampstat": sampstat, "available": available}
+
+    def link(**changes: Any) -> str:
+        values = {**filters, **changes}
+        return "/genebank?" + urlencode({k: v for k, v in values.items() if v})
+
+    points = service.collecting_points(session, principal, query, limit=2000)
+    return render(request, "genebank/search.html", {
+        "result": result, "filters": filters, "link": link, "page": page,
+        "facet_titles": FACET_TITLES, "sampstat_labels": SAMPSTAT_LABELS,
+        "map_svg": _map_svg(points), "points": len(points),
+        "is_curator": allows(principal, "genebank.read_internal"),
+    })
+
+
+def _accession_context(session: Session, principal: Principal,
+                       accession_id: int) -> dict[str, Any]:
+    accession = service.get_accession(session, principal, accession_id)
+    internal = allows(principal, "genebank.read_internal")
+    context: dict[str, Any] = {
+        "a": accession, "passport": service.mcpd_values(accession),
+        "sampstat_labels": SAMPSTAT_LABELS, "reason_labels": REASON_LABELS,
+        "internal": internal, "can_write": allows(principal, "genebank.collection.write"),
+        "can_edit_passport": allows(principal, "genebank.passport.write"),
+        "can_distribute": allows(principal, "genebank.distribute") and accession.available,
+        "today": date.today().isoformat(), "error": None, "warnings": [],
+    }
+    if internal:
+        statuses = service.lot_statuses(session, principal, accession.id)
+        context.update(
+            statuses=statuses,
+            tests={s.lot.id: [t for t in service.tests_of(session, [s.lot.id])]
+                   for s in statuses},
+            duplicates=service.duplicates_of(session, accession.id),
+            shipments=service.distributions(session, principal, accession.id),
+            history=service.history(session, principal, accession.id))
+    return context
+
+
+@router.get("/genebank/accessions/{accession_id}", response_class=HTMLResponse)
+def accession_page(request: Request, accession_id: RecordId,
+                   principal: Principal = Depends(current_principal),
+                   session: Session = Depends(db_session)) -> HTMLResponse:
+    """Passport data; for curators also lots, tests, duplicates, distributions, history."""
+    return render(request, "genebank/accession.html",
+                  _accession_context(session, principal, accession_id))
+
+
+def _after_post(request: Request, session: Session, principal: Principal, accession_id: int,
+                action: Any, anchor: str) -> Response:
+    """Run a form action; errors re-render the page (422), warnings show after success."""
+    try:
+        warnings = action()
+    except service.GenebankError as error:
+        session.rollback()
+        context = _accession_context(session, principal, accession_id)
+        context["error"] = str(error)
+        return render(request, "genebank/accession.html", context, status_code=422)
+    session.commit()
+    if warnings:
+        context = _accession_context(session, principal, accession_id)
+        context["warnings"] = warnings
+        return render(request, "genebank/accession.html", context)
+    return RedirectResponse(f"/genebank/accessions/{accession_id}#{anchor}", status_code=303)
+
+
+@router.post("/genebank/accessions/{accession_id}/availability", response_class=HTMLResponse)
+def post_availability(request: Request, accession_id: RecordId,
+                      available: Annotated[str, Form(max_length=5)],
+                      principal: Principal = Depends(require("genebank.passport.write")),
+                      session: Session = Depends(db_session)) -> Response:
+    def action() -> list[str]:
+        service.set_available(session, principal, accession_id, available == "true")
+        return []
+    return _after_post(request, session, principal, accession_id, action, "passport")
+
+
+@router.post("/genebank/accessions/{accession_id}/lots", response_class=HTMLResponse)
+def post_lot(request: Request, accession_id: RecordId,
+             lot_number: Annotated[str, Form(min_length=1, max_length=40)],
+             collection: Annotated[str, Form(pattern="^(base|active)$")],
+             storage_temperature_c: Annotated[float, Form(ge=-200, le=40)],
+             moisture_content_pct: Annotated[float, Form(gt=0, lt=100)],
+             seed_count: Annotated[int, Form(ge=0, le=100_000_000)],
+             origin: Annotated[str, Form(pattern="^(acquisition|harvest|regeneration)$")],
+             stored_on: Annotated[date, Form()],
+             reference_sample_seeds: Annotated[int, Form(ge=0, le=100_000_000)] = 0,
+             room: Annotated[str, Form(max_length=40)] = "",
+             freezer: Annotated[str, Form(max_length=40)] = "",
+             shelf: Annotated[str, Form(max_length=40)] = "",
+             box: Annotated[str, Form(max_length=40)] = "",
+             principal: Principal = Depends(require("genebank.collection.write")),
+             session: Session = Depends(db_session)) -> Response:
+    def action() -> list[str]:
+        _lot, warnings = service.create_lot(session, principal, accession_id, service.LotInput(
+            lot_number=lot_number, collection=collection,
+            storage_temperature_c=storage_temperature_c,
+            moisture_content_pct=moisture_content_pct, seed_count=seed_count, origin=origin,
+            stored_on=stored_on, reference_sample_seeds=reference_sample_seeds, room=room,
+            freezer=freezer, shelf=shelf, box=box))
+        return warnings
+    return _after_post(request, session, principal, accession_id, action, "lots")
+
+
+@router.post("/genebank/lots/{lot_id}/tests", response_class=HTMLResponse)
+def post_test(request: Request, lot_id: RecordId, tested_on: Annotated[date, Form()],
+              sown: Annotated[str, Form(min_length=1, max_length=200)],
+              germinated: Annotated[str, Form(min_length=1, max_length=200)],
+              method: Annotated[str, Form(max_length=255)] = "",
+              principal: Principal = Depends(require("genebank.collection.write")),
+              session: Session = Depends(db_session)) -> Response:
+    lot = service.get_lot(session, lot_id)
+
+    def action() -> list[str]:
+        _test, warnings = service.record_germination_test(session, principal, lot_id,
+                                                          tested_on, sown, germinated, method)
+        return warnings
+    return _after_post(request, session, principal, lot.accession_id, action, "lots")
+
+
+@router.post("/genebank/lots/{lot_id}/distributions", response_class=HTMLResponse)
+def post_distribution(request: Request, lot_id: RecordId,
+                      recipient_name: Annotated[str, Form(min_length=1, max_length=255)],
+                      recipient_country: Annotated[str, Form(min_length=3, max_length=3)],
+                      purpose: Annotated[str, Form(max_length=16)],
+                      mta_type: Annotated[str, Form(max_length=8)],
+                      mta_identifier: Annotated[str, Form(min_length=1, max_length=64)],
+                      mta_date: Annotated[date, Form()],
+                      requested_on: Annotated[date, Form()],
+                      shipped_on: Annotated[date, Form()],
+                      seeds: Annotated[str, Form(max_length=9)] = "",
+                      recipient_organisation: Annotated[str, Form(max_length=255)] = "",
+                      recipient_address: Annotated[str, Form(max_length=2000)] = "",
+                      principal: Principal = Depends(require("genebank.distribute")),
+                      session: Session = Depends(db_session)) -> Response:
+    lot = service.get_lot(session, lot_id)
+
+    def action() -> list[str]:
+        if seeds.strip() and not seeds.strip().isdigit():
+            raise service.GenebankError(_("Send at least one seed."), "seeds")
+        service.distribute(session, principal, lot_id, service.DistributionInput(
+            recipient_name=recipient_name, recipient_country=recipient_country,
+            purpose=purpose, mta_type=mta_type, mta_identifier=mta_identifier,
+            mta_date=mta_date, requested_on=requested_on, shipped_on=shipped_on,
+            seeds=int(seeds) if seeds.strip() else None,
+            recipient_organisation=recipient_organisation,
+            recipient_address=recipient_address))
+        return []
+    return _after_post(request, session, principal, lot.accession_id, action, "distributions")
+
+
+@router.get("/genebank/curator", response_class=HTMLResponse)
+def curator_dashboard(request: Request,
+                      principal: Principal = Depends(require("genebank.read_internal")),
+                      session: Session = Depends(db_session)) -> HTMLResponse:
+    """Regeneration queue, overdue tests and stock alerts."""
+    return render(request, "genebank/curator.html", {
+        "d": service.dashboard(session, principal), "reason_labels": REASON_LABELS,
+        "facet_titles": FACET_TITLES, "columns": mcpd.MCPD_COLUMNS})

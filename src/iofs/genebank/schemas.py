@@ -1,0 +1,239 @@
+"""Pydantic models of the gene bank API (bounded inputs)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AccessionOut(BaseModel):
+    """Passport data (MCPD v2.1 descriptors in lower case) and availability."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    puid: str
+    instcode: str
+    accenumb: str
+    collnumb: str
+    collcode: str
+    collname: str
+    collinstaddress: str
+    collmissid: str
+    genus: str
+    species: str
+    spauthor: str
+    subtaxa: str
+    subtauthor: str
+    cropname: str
+    accename: str
+    acqdate: str
+    origcty: str
+    collsite: str
+    declatitude: str
+    latitude: str
+    declongitude: str
+    longitude: str
+    coorduncert: str
+    coorddatum: str
+    georefmeth: str
+    elevation: str
+    colldate: str
+    bredcode: str
+    bredname: str
+    sampstat: str
+    ancest: str
+    collsrc: str
+    donorcode: str
+    donorname: str
+    donornumb: str
+    othernumb: str
+    duplsite: str
+    duplinstname: str
+    storage: str
+    mlsstat: str
+    remarks: str
+    acceurl: str
+    taxon: str
+    lat: float | None
+    lon: float | None
+    available: bool
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
+
+
+class SearchOut(BaseModel):
+    total: int
+    accessions: list[AccessionOut]
+    facets: dict[str, list[FacetValue]]
+
+
+class AvailabilityIn(BaseModel):
+    available: bool
+
+
+class LotIn(BaseModel):
+    lot_number: str = Field(min_length=1, max_length=40)
+    collection: str = Field(pattern="^(base|active)$")
+    storage_temperature_c: float = Field(ge=-200, le=40)
+    moisture_content_pct: float = Field(gt=0, lt=100)
+    seed_count: int = Field(ge=0, le=100_000_000)
+    seed_weight_g: float | None = Field(default=None, ge=0, le=1e7)
+    origin: str = Field(pattern="^(acquisition|harvest|regeneration)$")
+    stored_on: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
+    room: str = Field(default="", max_length=40)
+    freezer: str = Field(default="", max_length=40)
+    shelf: str = Field(default="", max_length=40)
+    box: str = Field(default="", max_length=40)
+    reference_sample_seeds: int = Field(default=0, ge=0, le=100_000_000)
+    seeds_per_sowing: int = Field(default=100, ge=1, le=1_000_000)
+
+
+class LotOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    accession_id: int
+    lot_number: str
+    collection: str
+    storage_temperature_c: float
+    moisture_content_pct: float
+    room: str
+    freezer: str
+    shelf: str
+    box: str
+    seed_count: int
+    seed_weight_g: float | None
+    origin: str
+    stored_on: date
+    reference_sample_seeds: int
+    seeds_per_sowing: int
+
+
+class LotCreated(BaseModel):
+    lot: LotOut
+    warnings: list[str]
+
+
+class SafetyDuplicateIn(BaseModel):
+    site_code: str = Field(min_length=6, max_length=8, examples=["NOR051"])
+    site_name: str = Field(default="", max_length=255)
+    box: str = Field(default="", max_length=40)
+    deposited_on: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
+    seed_count: int = Field(ge=1, le=100_000_000)
+
+
+class SafetyDuplicateOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    accession_id: int
+    site_code: str
+    site_name: str
+    box: str
+    deposited_on: date
+    seed_count: int
+
+
+class GerminationTestIn(BaseModel):
+    tested_on: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
+    sown: str = Field(min_length=1, max_length=200, examples=["50;50;50;50"])
+    germinated: str = Field(min_length=1, max_length=200, examples=["48;47;49;46"])
+    method: str = Field(default="", max_length=255)
+
+
+class GerminationTestOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    lot_id: int
+    tested_on: date
+    method: str
+    sown: str
+    germinated: str
+    germination_pct: float
+    within_tolerance: bool
+
+
+class GerminationTestCreated(BaseModel):
+    test: GerminationTestOut
+    warnings: list[str]
+
+
+class PredictionOut(BaseModel):
+    method: str
+    ki_probit: float
+    sigma_days: float
+    initial_pct: float
+    days_to_85pct_of_initial: float
+    regeneration_due: date
+    next_test_due: date
+    current_pct: float
+
+
+class LotStatusOut(BaseModel):
+    lot: LotOut
+    accession_id: int
+    accenumb: str
+    taxon: str
+    latest_pct: float | None
+    prediction: PredictionOut | None
+    reasons: list[str]
+    urgency: int
+    seeds_for_three_sowings: int
+
+
+class DistributionIn(BaseModel):
+    recipient_name: str = Field(min_length=1, max_length=255)
+    recipient_organisation: str = Field(default="", max_length=255)
+    recipient_country: str = Field(min_length=3, max_length=3)
+    recipient_address: str = Field(default="", max_length=2000)
+    purpose: str = Field(pattern="^(research|breeding|training|conservation)$")
+    mta_type: str = Field(pattern="^(smta|own)$")
+    mta_identifier: str = Field(min_length=1, max_length=64)
+    mta_date: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
+    requested_on: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
+    shipped_on: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
+    seeds: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
+class DistributionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    lot_id: int
+    accession_id: int
+    recipient_name: str
+    recipient_organisation: str
+    recipient_country: str
+    recipient_address: str
+    purpose: str
+    mta_type: str
+    mta_identifier: str
+    mta_date: date
+    seeds: int
+    requested_on: date
+    shipped_on: date
+
+
+class SpeciesConstantsOut(BaseModel):
+    species: str
+    ke: float
+    cw: float
+    ch: float
+    cq: float
+    single_temperature: bool
+    reference: str
+
+
+class WiewsCountOut(BaseModel):
+    instcode: str
+    storage: str
+    storage_label: str
+    accessions: int
+    genera: int
+    species: int

@@ -1,0 +1,1 @@
+"""Drought monitoring: SPI on gridded rainfall, per country and admin area."""

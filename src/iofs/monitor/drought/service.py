@@ -1,0 +1,496 @@
+"""Drought monitoring service: SPI over grids (threads or a dask.distributed cluster), saved
+parameters, zonal drought shares per country stored as Parquet, and the queries pages use.
+
+Store layout under ``settings.analytics_dir / "drought"``:
+
+* ``zonal_spi.parquet``: one row per (source, scale, level, area_id, month) with the mean SPI
+  and the drought-class area shares (see :mod:`iofs.monitor.drought.zonal`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from iofs.config import Settings
+from iofs.errors import InputError, NotFoundError
+from iofs.monitor.drought import spi as kernel
+from iofs.monitor.drought.read import Precipitation, PrecipitationInputError
+from iofs.web.i18n import gettext as _
+
+ProgressCallback = Callable[[int, int], None]
+ZONAL_FILE = "zonal_spi.parquet"
+ZONAL_COLUMNS = ["source", "scale", "level", "area_id", "iso3", "month", "mean_spi",
+                 "share_moderate", "share_severe", "share_extreme", "coverage", "pixels"]
+
+
+class DroughtInputError(InputError):
+    """Bad input to a drought computation (message names the field and reason)."""
+
+
+def drought_dir(settings: Settings) -> Path:
+    """Directory of the drought analytics store."""
+    return settings.analytics_dir / "drought"
+
+
+def parse_calibration(text: str | None) -> tuple[int, int] | None:
+    """``"1991-2020"`` to ``(1991, 2020)``; ``None`` means the whole record."""
+    if text is None or text == "":
+        return None
+    parts = text.replace("/", "-").split("-")
+    try:
+        start, end = (int(p) for p in parts)
+    except ValueError:
+        raise DroughtInputError(f"calibration {text!r} is not YEAR-YEAR, e.g. 1991-2020",
+                                field="calibration") from None
+    if start > end:
+        raise DroughtInputError(f"calibration {text!r}: the first year is after the last",
+                                field="calibration")
+    return start, end
+
+
+def _time_index(da: xr.DataArray) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(da["time"].values)
+
+
+def calibration_mask(times: pd.DatetimeIndex,
+                     calibration: tuple[int, int] | None) -> np.ndarray:
+    """Boolean mask of the time steps whose year is in the calibration period."""
+    if calibration is None:
+        return np.ones(len(times), dtype=bool)
+    mask = np.asarray((times.year >= calibration[0]) & (times.year <= calibration[1]))
+    if not mask.any():
+        raise DroughtInputError(
+            f"calibration {calibration[0]}-{calibration[1]} does not overlap the data "
+            f"({times[0]:%Y-%m} to {times[-1]:%Y-%m})", field="calibration")
+    return mask
+
+
+def _fit_block(precip: np.ndarray, scale: int, months: np.ndarray, mask: np.ndarray,
+               min_values: int) -> tuple[np.ndarray, ...]:
+    values, params = kernel.spi(precip, scale, months, mask, min_values)
+    return (values.astype(np.float32), params.alpha, params.beta, params.prob_zero)
+
+
+def _given_block(precip: np.ndarray, alpha: np.ndarray, beta: np.ndarray,
+                 prob_zero: np.ndarray, scale: int, months: np.ndarray) -> np.ndarray:
+    values = kernel.spi_from_parameters(precip, scale, months,
+                                        kernel.GammaParameters(alpha, beta, prob_zero))
+    return values.astype(np.float32)
+
+
+def compute_spi(precip: xr.DataArray, scale: int,
+                calibration: tuple[int, int] | None = None,
+                parameters: xr.Dataset | None = None,
+                min_calibration_values: int = kernel.MIN_CALIBRATION_VALUES) -> xr.Dataset:
+    """Lazy SPI of ``precip`` (mm/month, time first) as a Dataset.
+
+    Variables: ``spi`` (dimensionless, float32, same dims as ``precip``) and, when fitted
+    here, ``alpha`` (gamma shape), ``beta`` (gamma scale, mm) and ``prob_zero`` (0-1) per
+    calendar month (dim ``month`` 1..12). With ``parameters`` (a Dataset written by an earlier
+    run) nothing is refitted. Time is kept in one chunk; space stays chunked as given.
+    """
+    if scale not in kernel.SCALES:
+        raise DroughtInputError(f"scale must be one of {', '.join(map(str, kernel.SCALES))}, "
+                                f"not {scale}", field="scale")
+    times = _time_index(precip)
+    if len(times) < scale:
+        raise DroughtInputError(f"the series has {len(times)} months, fewer than the scale "
+                                f"({scale})", field="scale")
+    months = np.asarray(times.month - 1, dtype=np.int64)
+    precip = precip.chunk({"time": -1})
+    if parameters is not None:
+        _check_parameters(parameters, precip, scale)
+        spi = xr.apply_ufunc(
+            _given_block, precip, parameters["alpha"], parameters["beta"],
+            parameters["prob_zero"],
+            input_core_dims=[["time"], ["month"], ["month"], ["month"]],
+            output_core_dims=[["time"]], dask="parallelized", output_dtypes=[np.float32],
+            kwargs={"scale": scale, "months": months},
+        ).transpose(*precip.dims)
+        out = xr.Dataset({"spi": spi})
+        out.attrs.update({"scale": scale, "calibration": parameters.attrs.get("calibration", ""),
+                          "parameters": "reused"})
+    else:
+        mask = calibration_mask(times, calibration)
+        spi, alpha, beta, prob_zero = xr.apply_ufunc(
+            _fit_block, precip,
+            input_core_dims=[["time"]],
+            output_core_dims=[["time"], ["month"], ["month"], ["month"]],
+            dask="parallelized",
+            output_dtypes=[np.float32, np.float64, np.float64, np.float64],
+            dask_gufunc_kwargs={"output_sizes": {"month": 12}},
+            kwargs={"scale": scale, "months": months, "mask": mask,
+                    "min_values": min_calibration_values},
+        )
+        out = xr.Dataset({"spi": spi.transpose(*precip.dims), "alpha": alpha, "beta": beta,
+                          "prob_zero": prob_zero})
+        out = out.assign_coords(month=np.arange(1, 13))
+        span = (f"{calibration[0]}-{calibration[1]}" if calibration
+                else f"{times[0].year}-{times[-1].year}")
+        out.attrs.update({"scale": scale, "calibration": span, "parameters": "fitted"})
+        out["alpha"].attrs.update({"long_name": "gamma shape parameter", "units": "1"})
+        out["beta"].attrs.update({"long_name": "gamma scale parameter", "units": "mm"})
+        out["prob_zero"].attrs.update({"long_name": "probability of zero accumulation",
+                                       "units": "1"})
+    out["spi"].attrs.update({
+        "long_name": f"Standardized Precipitation Index, {scale}-month",
+        "units": "1", "valid_range": [-kernel.SPI_BOUND, kernel.SPI_BOUND],
+        "references": "McKee, Doesken & Kleist (1993); WMO-No. 1090 (2012)"})
+    out.attrs["method"] = ("SPI, two-parameter gamma (Thom approximate MLE) per calendar month, "
+                           "mixed distribution for zeros, clipped to +/-3.09")
+    return out
+
+
+def _check_parameters(parameters: xr.Dataset, precip: xr.DataArray, scale: int) -> None:
+    for name in ("alpha", "beta", "prob_zero"):
+        if name not in parameters:
+            raise DroughtInputError(f"the parameter file has no {name!r} variable",
+                                    field="parameters")
+    saved = int(parameters.attrs.get("scale", -1))
+    if saved != scale:
+        raise DroughtInputError(f"the parameters were fitted for scale {saved}, not {scale}",
+                                field="parameters")
+    for dim in precip.dims:
+        if dim == "time":
+            continue
+        if dim not in parameters.dims or parameters.sizes[dim] != precip.sizes[dim]:
+            raise DroughtInputError(f"the parameters' {dim!r} axis does not match the input "
+                                    "grid", field="parameters")
+
+
+@contextlib.contextmanager
+def dask_scheduler(address: str | None) -> Iterator[str]:
+    """Run dask work on the local threads (None, "threads") or a distributed scheduler.
+
+    ``address`` is a dask.distributed scheduler such as ``tcp://10.0.0.5:8786``
+    (IOFS_DASK_SCHEDULER). Workers must see the same input and output paths.
+    """
+    import dask
+
+    if not address or address in ("threads", "local"):
+        with dask.config.set(scheduler="threads"):
+            yield "threads"
+        return
+    if address == "synchronous":
+        with dask.config.set(scheduler="synchronous"):
+            yield "synchronous"
+        return
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout="10s", set_as_default=True)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as error:
+        raise DroughtInputError(f"cannot reach the dask scheduler at {address}: {error}",
+                                field="scheduler") from None
+    try:
+        yield f"distributed ({address})"
+    finally:
+        client.close()  # type: ignore[no-untyped-call]
+
+
+@dataclass
+class SpiRun:
+    """What one SPI run did."""
+
+    output: Path
+    scale: int
+    calibration: str
+    scheduler: str
+    shape: tuple[int, ...]
+    first_month: str
+    last_month: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _replace_path(tmp: Path, target: Path) -> None:
+    """Move ``tmp`` to ``target``, replacing it (atomic for files, near-atomic for dirs)."""
+    if target.is_dir():
+        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+        os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, target)
+
+
+def _bands(size: int, chunks: tuple[int, ...], per_band: int) -> list[slice]:
+    """Row slices aligned with chunks, each holding about ``per_band`` chunk rows."""
+    edges = np.concatenate([[0], np.cumsum(chunks)])
+    step = max(1, per_band)
+    return [slice(int(edges[i]), int(edges[min(i + step, len(chunks))]))
+            for i in range(0, len(chunks), step)] if size else []
+
+
+def write_dataset(ds: xr.Dataset, out: Path, progress: ProgressCallback | None = None) -> None:
+    """Write ``ds`` to Zarr (directory, any name not ending in .nc) or NetCDF (``.nc``).
+
+    Zarr: chunks are computed and written in parallel by the active scheduler, band by band
+    of the first spatial axis (progress per band). NetCDF: computed in parallel, written by
+    this process. Both go to a temporary path first and replace ``out`` only when complete.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        if out.suffix.lower() in (".nc", ".nc4", ".netcdf"):
+            _write_netcdf(ds, tmp, progress)
+        else:
+            _write_zarr(ds, tmp, progress)
+        _replace_path(tmp, out)
+    except BaseException:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def _write_zarr(ds: xr.Dataset, tmp: Path, progress: ProgressCallback | None) -> None:
+    space = [d for d in ds["spi"].dims if d != "time"]
+    row_dim = space[0]
+    encoding = {name: {"chunks": tuple(c[0] for c in (ds[name].chunks or ()))}
+                for name in ds.data_vars if ds[name].chunks}
+    for name in encoding:
+        ds[name].encoding.pop("chunks", None)
+        ds[name].encoding.pop("preferred_chunks", None)
+    ds.to_zarr(tmp, mode="w", compute=False, encoding=encoding, consolidated=False)
+    chunks = ds.chunks.get(row_dim) or (ds.sizes[row_dim],)
+    columns = int(np.prod([len(ds.chunks.get(d) or (1,)) for d in space[1:]])) or 1
+    per_band = max(1, -(-16 // columns))  # about 16 chunks per band keeps workers busy
+    bands = _bands(ds.sizes[row_dim], tuple(chunks), per_band)
+    spatial_vars = [v for v in ds.data_vars if row_dim in ds[v].dims]
+    for done, band in enumerate(bands, start=1):
+        part = ds[spatial_vars].isel({row_dim: band})
+        part = part.drop_vars([c for c in part.coords if row_dim not in part[c].dims])
+        part.to_zarr(tmp, region={str(row_dim): band}, mode="r+", consolidated=False)
+        if progress:
+            progress(done, len(bands))
+
+
+def _write_netcdf(ds: xr.Dataset, tmp: Path, progress: ProgressCallback | None) -> None:
+    from dask.callbacks import Callback
+
+    computed: dict[str, int] = {"done": 0}
+
+    class _Count(Callback):
+        def _start_state(self, dsk: Any, state: Any) -> None:
+            computed["total"] = max(1, len(state["ready"]) + len(state["waiting"]))
+
+        def _posttask(self, *args: Any) -> None:
+            computed["done"] += 1
+            if progress:
+                progress(computed["done"], computed["total"])
+
+    encoding = {name: {"zlib": True, "complevel": 1} for name in ds.data_vars}
+    with _Count():  # type: ignore[no-untyped-call]
+        loaded = ds.compute()
+    loaded.to_netcdf(tmp, encoding=encoding)
+    if progress:
+        progress(1, 1)
+
+
+def run_spi(precipitation: Precipitation, out: Path, scale: int,
+            calibration: tuple[int, int] | None = None, scheduler: str | None = None,
+            parameters_from: Path | None = None,
+            progress: ProgressCallback | None = None) -> SpiRun:
+    """Compute SPI for a whole input and write it (with the fitted parameters) to ``out``.
+
+    Idempotent: the same input and options give the same output, replacing the previous.
+    """
+    from iofs.monitor.drought.read import check_non_negative
+
+    da = precipitation.data
+    notes = list(precipitation.notes)
+    parameters = open_parameters(parameters_from) if parameters_from else None
+    if calibration and calibration[1] - calibration[0] + 1 < 30:
+        notes.append(f"calibration {calibration[0]}-{calibration[1]} is shorter than the 30 "
+                     "years WMO recommends")
+    with dask_scheduler(scheduler) as used:
+        check_non_negative(da, precipitation.source)
+        ds = compute_spi(da, scale, calibration, parameters)
+        write_dataset(ds, out, progress)
+    times = _time_index(da)
+    return SpiRun(output=out, scale=scale, calibration=str(ds.attrs["calibration"]),
+                  scheduler=used, shape=tuple(int(s) for s in da.shape),
+                  first_month=f"{times[0]:%Y-%m}", last_month=f"{times[-1]:%Y-%m}",
+                  notes=notes)
+
+
+def open_result(path: Path) -> xr.Dataset:
+    """Open an SPI output (Zarr or NetCDF) lazily."""
+    path = Path(path)
+    if not path.exists():
+        raise NotFoundError(f"{path}: no such SPI output")
+    try:
+        if path.is_dir():
+            opened: xr.Dataset = xr.open_zarr(path, chunks={}, consolidated=False)
+        else:
+            opened = xr.open_dataset(path, chunks={})
+        return opened
+    except Exception as error:
+        raise DroughtInputError(f"{path}: not an SPI output ({error})") from None
+
+
+def open_parameters(path: Path) -> xr.Dataset:
+    """The fitted parameters (alpha, beta, prob_zero) of an earlier SPI output."""
+    ds = open_result(path)
+    if "alpha" not in ds:
+        raise DroughtInputError(f"{path}: holds no fitted parameters (it was itself computed "
+                                "from saved parameters)", field="parameters")
+    return ds[["alpha", "beta", "prob_zero"]].assign_attrs(ds.attrs)
+
+
+def latest_spi(precipitation: Precipitation, parameters_from: Path,
+               scheduler: str | None = None) -> xr.DataArray:
+    """SPI of the latest month only, from saved parameters (reads just ``scale`` months)."""
+    parameters = open_parameters(parameters_from)
+    scale = int(parameters.attrs["scale"])
+    recent = precipitation.data.isel(time=slice(-scale, None))
+    with dask_scheduler(scheduler):
+        ds = compute_spi(recent, scale, parameters=parameters)
+        return ds["spi"].isel(time=-1).compute()
+
+
+# --- zonal table --------------------------------------------------------------------------
+
+def zonal_path(settings: Settings) -> Path:
+    """The Parquet file of monthly drought shares per area."""
+    return drought_dir(settings) / ZONAL_FILE
+
+
+def store_zonal(settings: Settings, table: pd.DataFrame) -> int:
+    """Upsert rows into the zonal table (keyed by source, scale, level, area, month).
+
+    All-or-nothing (temporary file, then rename); storing the same rows twice changes
+    nothing. Returns the number of rows in the table afterwards.
+    """
+    missing = [c for c in ZONAL_COLUMNS if c not in table.columns]
+    if missing:
+        raise DroughtInputError(f"zonal table lacks columns {missing}")
+    path = zonal_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = table[ZONAL_COLUMNS].copy()
+    new["month"] = pd.to_datetime(new["month"]).dt.strftime("%Y-%m")
+    key = ["source", "scale", "level", "area_id", "month"]
+    if path.exists():
+        old = pd.read_parquet(path)
+        merged = pd.concat([old, new], ignore_index=True)
+        merged = merged.drop_duplicates(subset=key, keep="last")
+    else:
+        merged = new
+    merged = merged.sort_values(key).reset_index(drop=True)
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        merged.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return len(merged)
+
+
+def _query(settings: Settings, sql: str, params: list[Any]) -> pd.DataFrame:
+    import duckdb
+
+    path = zonal_path(settings)
+    if not path.exists():
+        return pd.DataFrame(columns=ZONAL_COLUMNS)
+    with duckdb.connect() as connection:
+        frame: pd.DataFrame = connection.execute(
+            sql.replace("{table}", f"read_parquet('{path.as_posix()}')"), params).df()
+    return frame
+
+
+def available_scales(settings: Settings) -> list[int]:
+    """Scales present in the zonal table."""
+    frame = _query(settings, "SELECT DISTINCT scale FROM {table} ORDER BY scale", [])
+    return [int(s) for s in frame["scale"]]
+
+
+def country_series(settings: Settings, iso3: str, scale: int | None = None) -> pd.DataFrame:
+    """Monthly country rows of ``iso3`` (ISO 3166-1 alpha-3), oldest first.
+
+    Columns: month (YYYY-MM), scale, mean_spi, share_* (percent of the country's area with
+    data, 0-100), coverage (percent of the country's area with data), pixels, source.
+    """
+    code = iso3.strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise DroughtInputError(_("A country is a three-letter ISO 3166-1 alpha-3 code."),
+                                field="iso3")
+    sql = "SELECT * FROM {table} WHERE level = 'country' AND iso3 = ?"
+    params: list[Any] = [code]
+    if scale is not None:
+        sql += " AND scale = ?"
+        params.append(scale)
+    return _query(settings, sql + " ORDER BY scale, month, source", params)
+
+
+def latest_by_country(settings: Settings, scale: int) -> pd.DataFrame:
+    """Each country's most recent month at ``scale``: one row per iso3."""
+    return _query(settings, """
+        SELECT * FROM {table} WHERE level = 'country' AND scale = ?
+        QUALIFY row_number() OVER (PARTITION BY iso3 ORDER BY month DESC, source) = 1
+        ORDER BY iso3""", [scale])
+
+
+def drought_category(mean_spi: float | None) -> str:
+    """The McKee class of a mean SPI as a map category (CSS class suffix)."""
+    if mean_spi is None or not np.isfinite(mean_spi):
+        return "nodata"
+    if mean_spi <= -2.0:
+        return "extreme"
+    if mean_spi <= -1.5:
+        return "severe"
+    if mean_spi <= -1.0:
+        return "moderate"
+    return "normal"
+
+
+def default_boundaries() -> Path:
+    """The world-atlas 50m TopoJSON the web app serves (installed by ``make install``)."""
+    from iofs.web.i18n import package_root
+
+    return package_root() / "web" / "static" / "vendor" / "countries-50m.json"
+
+
+def zonal_from_output(settings: Settings, spi_output: Path, admin1: Path | None = None,
+                      id_field: str = "shapeID", iso3_field: str | None = None,
+                      source: str | None = None) -> tuple[pd.DataFrame, int]:
+    """Zonal drought statistics of an SPI output per country (and admin1 when ``admin1``
+    GeoJSON is given), stored in the zonal table. Returns (new rows, rows in the table)."""
+    from iofs.monitor.drought import zonal
+
+    ds = open_result(spi_output)
+    if "lat" not in ds["spi"].dims:
+        raise DroughtInputError(f"{spi_output}: zonal statistics need a lat/lon grid")
+    name = source or Path(spi_output).name.split(".")[0]
+    spi = ds["spi"].assign_attrs(scale=ds.attrs.get("scale", 0))
+    try:
+        boundaries = default_boundaries()
+        if not boundaries.exists():
+            raise DroughtInputError(f"{boundaries}: country boundaries are missing; run "
+                                    "`make install`")
+        frames = [zonal.zonal_statistics(spi, zonal.read_topojson_countries(boundaries),
+                                         "country", name)]
+        if admin1 is not None:
+            frames.append(zonal.zonal_statistics(
+                spi, zonal.read_geojson_areas(admin1, id_field, iso3_field), "admin1", name))
+    except zonal.BoundaryError as error:
+        raise DroughtInputError(str(error), field="boundaries") from None
+    table = pd.concat(frames, ignore_index=True)
+    if table.empty:
+        raise DroughtInputError(f"{spi_output}: the grid covers no country or area")
+    return table, store_zonal(settings, table)
+
+
+__all__ = ["PrecipitationInputError", "kernel"]

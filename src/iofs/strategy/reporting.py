@@ -1,0 +1,278 @@
+"""The reporting cycle: periods open and close; focal points report values with evidence;
+the secretariat approves them or asks for a correction; approved values lock.
+
+Who may enter what:
+
+- a state-level KPI's value for a state: that state's focal points and the secretariat
+  (``strategy.values.write``, scoped to the state);
+- an overall KPI's value (IOFS-wide): the secretariat (``strategy.framework.write``);
+- a fed KPI: nobody, the value comes from its feed.
+
+Every write is audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from iofs.accounts.permissions import Principal, allows, authorize
+from iofs.audit import service as audit
+from iofs.errors import InputError, NotFoundError
+from iofs.strategy import framework, validation
+from iofs.strategy.models import EvidenceFile, Kpi, KpiValue, ReportingPeriod
+from iofs.web.i18n import gettext as _
+
+audit.audited(ReportingPeriod)
+audit.audited(KpiValue)
+
+PERIOD_STATUSES = ("planned", "open", "closed")
+VALUE_STATUSES = ("submitted", "correction_requested", "approved")
+DECISIONS = ("approve", "correct")
+MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
+EVIDENCE_TYPES = {
+    "application/pdf", "image/png", "image/jpeg", "text/csv", "text/plain",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+# --- periods -------------------------------------------------------------------------------
+
+def put_period(session: Session, principal: Principal, year: int, status: str = "planned",
+               opens_on: str | date | None = None,
+               closes_on: str | date | None = None) -> ReportingPeriod:
+    """Create or update the reporting period of ``year``."""
+    checked = validation.year(year)
+    opens = validation.iso_date(opens_on, "opens_on")
+    closes = validation.iso_date(closes_on, "closes_on")
+    if opens and closes and closes < opens:
+        raise InputError(_("The closing date is before the opening date."), "closes_on")
+    return framework.put_record(session, principal, ReportingPeriod, {"year": checked}, {
+        "status": validation.choice(status, "status", PERIOD_STATUSES),
+        "opens_on": opens, "closes_on": closes})
+
+
+def set_period_status(session: Session, principal: Principal, year: int,
+                      status: str) -> ReportingPeriod:
+    """Open or close a period (``planned``, ``open`` or ``closed``)."""
+    period = get_period(session, year)
+    return put_period(session, principal, period.year, status, period.opens_on, period.closes_on)
+
+
+def get_period(session: Session, year: int) -> ReportingPeriod:
+    period = session.execute(select(ReportingPeriod).where(
+        ReportingPeriod.year == year)).scalar_one_or_none()
+    if period is None:
+        raise NotFoundError(_("There is no reporting period for %(year)d.") % {"year": year},
+                            "year")
+    return period
+
+
+def list_periods(session: Session) -> list[ReportingPeriod]:
+    return list(session.execute(select(ReportingPeriod).order_by(
+        ReportingPeriod.year.desc())).scalars())
+
+
+def latest_period_year(session: Session) -> int | None:
+    """The newest open period's year, else the newest period's, else None."""
+    periods = list_periods(session)
+    for period in periods:
+        if period.status == "open":
+            return period.year
+    return periods[0].year if periods else None
+
+
+# --- values --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Evidence:
+    """An uploaded evidence file."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class ValueInput:
+    """A value as reported: KPI, state (None: overall), year, value, evidence, comment."""
+
+    kpi_id: int
+    iso3: str | None
+    year: int
+    value: str | Decimal
+    evidence_url: str = ""
+    comment: str = ""
+
+
+def _authorize_entry(session: Session, principal: Principal, kpi: Kpi,
+                     iso3: str | None) -> str | None:
+    if kpi.data_source != "manual":
+        raise InputError(_("This KPI is fed automatically; its values cannot be entered."),
+                         "kpi_id")
+    if kpi.level == "state":
+        if not iso3:
+            raise InputError(_("This KPI is reported by each member state: choose a state."),
+                             "iso3")
+        code = framework.state_code(session, iso3)
+        authorize(principal, "strategy.values.write", country=code)
+        return code
+    if iso3:
+        raise InputError(_("This KPI has one IOFS-wide value: leave the state empty."), "iso3")
+    authorize(principal, "strategy.framework.write")
+    return None
+
+
+def store_evidence(session: Session, evidence: Evidence) -> str:
+    """Keep an evidence file (once per content); returns its SHA-256."""
+    if not evidence.content:
+        raise InputError(_("The evidence file is empty."), "evidence_file")
+    if len(evidence.content) > MAX_EVIDENCE_BYTES:
+        raise InputError(_("The evidence file is larger than 5 MB."), "evidence_file")
+    kind = evidence.content_type.split(";")[0].strip().lower()
+    if kind not in EVIDENCE_TYPES:
+        raise InputError(_("Evidence must be a PDF, image, CSV, text, Excel or Word file."),
+                         "evidence_file")
+    digest = hashlib.sha256(evidence.content).hexdigest()
+    if session.get(EvidenceFile, digest) is None:
+        session.add(EvidenceFile(sha256=digest, content_type=kind, size=len(evidence.content),
+                                 content=evidence.content))
+        session.flush()
+    return digest
+
+
+def find_value(session: Session, kpi_id: int, iso3: str | None,
+               period_id: int) -> KpiValue | None:
+    query = select(KpiValue).where(KpiValue.kpi_id == kpi_id, KpiValue.period_id == period_id)
+    query = query.where(KpiValue.iso3.is_(None) if iso3 is None else KpiValue.iso3 == iso3)
+    return session.execute(query).scalar_one_or_none()
+
+
+def report_value(session: Session, principal: Principal, data: ValueInput,
+                 evidence: Evidence | None = None) -> KpiValue:
+    """Enter or correct a value in an open period; it becomes ``submitted`` for review.
+
+    Evidence is required: a link, a file, or the file already attached. Approved values are
+    locked and refused.
+    """
+    kpi = framework.get_kpi(session, data.kpi_id)
+    code = _authorize_entry(session, principal, kpi, data.iso3)
+    period = get_period(session, validation.year(data.year))
+    if period.status != "open":
+        raise InputError(_("The reporting period %(year)d is not open.") % {"year": period.year},
+                         "year")
+    amount = validation.number(data.value)
+    link = validation.url(data.evidence_url)
+    comment = validation.text(data.comment, "comment", 4000)
+    existing = find_value(session, kpi.id, code, period.id)
+    if existing is not None and existing.status == "approved":
+        raise InputError(_("This value is approved and locked."), "value")
+    digest = store_evidence(session, evidence) if evidence is not None else None
+    name = validation.text(evidence.filename, "evidence_file", 200) if evidence else ""
+    has_file = digest is not None or (existing is not None and existing.evidence_sha256)
+    if not link and not has_file:
+        raise InputError(_("Give evidence: a link or a file."), "evidence_url")
+    now = datetime.now(UTC)
+    actor = audit.actor_label(principal)
+    if existing is None:
+        row = KpiValue(kpi_id=kpi.id, iso3=code, period_id=period.id, value=amount,
+                       evidence_url=link, evidence_name=name, evidence_sha256=digest,
+                       comment=comment, status="submitted", review_comment="",
+                       entered_by=actor, reviewed_by=None, updated_at=now)
+        session.add(row)
+        audit.created(session, principal, row)
+        return row
+    before = audit.snapshot(existing)
+    existing.value, existing.evidence_url, existing.comment = amount, link, comment
+    if digest is not None:
+        existing.evidence_sha256, existing.evidence_name = digest, name
+    existing.status, existing.entered_by, existing.updated_at = "submitted", actor, now
+    existing.reviewed_by = None
+    audit.updated(session, principal, existing, before)
+    return existing
+
+
+def get_value(session: Session, value_id: int) -> KpiValue:
+    row = session.get(KpiValue, value_id)
+    if row is None:
+        raise NotFoundError(_("No such value."), "value_id")
+    return row
+
+
+def review_value(session: Session, principal: Principal, value_id: int, decision: str,
+                 comment: str = "") -> KpiValue:
+    """Approve a submitted value (it locks) or ask for a correction (a comment is required)."""
+    row = get_value(session, value_id)
+    authorize(principal, "strategy.values.review", country=row.iso3)
+    decision = validation.choice(decision, "decision", DECISIONS)
+    note = validation.text(comment, "comment", 4000, required=decision == "correct")
+    if row.status != "submitted":
+        raise InputError(_("Only submitted values can be reviewed."), "decision")
+    before = audit.snapshot(row)
+    row.status = "approved" if decision == "approve" else "correction_requested"
+    row.review_comment = note
+    row.reviewed_by = audit.actor_label(principal)
+    row.updated_at = datetime.now(UTC)
+    audit.updated(session, principal, row, before)
+    return row
+
+
+def may_see_unapproved(principal: Principal, iso3: str | None) -> bool:
+    """Whether ``principal`` may see values of ``iso3`` that are not approved yet."""
+    if iso3 is None:
+        return allows(principal, "strategy.values.read_unapproved") and not (
+            principal.countries() and not allows(principal, "strategy.values.review"))
+    return allows(principal, "strategy.values.read_unapproved", country=iso3)
+
+
+def list_values(session: Session, principal: Principal, *, iso3: str | None = None,
+                year: int | None = None, kpi_id: int | None = None,
+                status: str | None = None) -> list[KpiValue]:
+    """Values the principal may see (the public: approved only), filtered."""
+    query = select(KpiValue).join(ReportingPeriod, ReportingPeriod.id == KpiValue.period_id)
+    if iso3:
+        query = query.where(KpiValue.iso3 == iso3.upper())
+    if year is not None:
+        query = query.where(ReportingPeriod.year == year)
+    if kpi_id is not None:
+        query = query.where(KpiValue.kpi_id == kpi_id)
+    if status:
+        query = query.where(KpiValue.status == status)
+    rows = session.execute(query.order_by(ReportingPeriod.year, KpiValue.kpi_id,
+                                          KpiValue.iso3)).scalars()
+    return [r for r in rows if r.status == "approved" or may_see_unapproved(principal, r.iso3)]
+
+
+def period_year(session: Session, period_id: int) -> int:
+    period = session.get(ReportingPeriod, period_id)
+    return period.year if period else 0
+
+
+def approved_value(session: Session, kpi_id: int, iso3: str | None,
+                   year: int) -> Decimal | None:
+    """The approved value of a manual KPI for ``iso3`` (None: overall) in ``year``."""
+    query = select(KpiValue.value).join(
+        ReportingPeriod, ReportingPeriod.id == KpiValue.period_id).where(
+        KpiValue.kpi_id == kpi_id, ReportingPeriod.year == year, KpiValue.status == "approved")
+    query = query.where(KpiValue.iso3.is_(None) if iso3 is None else KpiValue.iso3 == iso3)
+    return session.execute(query).scalar_one_or_none()
+
+
+def evidence_file(session: Session, principal: Principal, value_id: int) -> tuple[
+        KpiValue, EvidenceFile]:
+    """A value's evidence file, for those who may see the value."""
+    row = get_value(session, value_id)
+    if row.status != "approved" and not may_see_unapproved(principal, row.iso3):
+        raise NotFoundError(_("No such value."), "value_id")
+    if not row.evidence_sha256:
+        raise NotFoundError(_("This value has no evidence file."), "value_id")
+    stored = session.get(EvidenceFile, row.evidence_sha256)
+    if stored is None:
+        raise NotFoundError(_("This value has no evidence file."), "value_id")
+    return row, stored

@@ -1,0 +1,318 @@
+"""API shapes of the strategy module (bounded inputs; decimals as exact strings)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+Iso3 = Field(default=None, min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$")
+Amount = Field(gt=Decimal("-1e15"), lt=Decimal("1e15"), max_digits=20, decimal_places=4)
+Year = Field(ge=1990, le=2100)
+
+
+class KpiIn(BaseModel):
+    outcome_id: int = Field(ge=1, le=2_147_483_647)
+    code: str = Code
+    name: str = Field(min_length=1, max_length=200)
+    unit: str = Field(min_length=1, max_length=32)
+    definition: str = Field(default="", max_length=4000)
+    direction: Literal["higher", "lower"] = "higher"
+    level: Literal["overall", "state"] = "state"
+    additive: bool = False
+    data_source: Literal["manual", "feed"] = "manual"
+    feed: str | None = Field(default=None, max_length=64)
+    illustrative: bool = False
+    sources: str = Field(default="", max_length=4000)
+
+
+class KpiOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    outcome_id: int
+    code: str
+    name: str
+    unit: str
+    definition: str
+    direction: str
+    level: str
+    additive: bool
+    data_source: str
+    feed: str | None
+    illustrative: bool
+    sources: str
+
+
+class PlanIn(BaseModel):
+    iso3: str | None = Iso3
+    kind: Literal["baseline", "target"]
+    year: int = Year
+    value: Decimal = Amount
+    illustrative: bool = False
+    sources: str = Field(default="", max_length=4000)
+
+
+class PlanOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kpi_id: int
+    iso3: str | None
+    kind: str
+    year: int
+    value: Decimal
+    illustrative: bool
+    sources: str
+
+
+class OutcomeOut(BaseModel):
+    code: str
+    statement: str
+    illustrative: bool
+    kpis: list[KpiOut]
+
+
+class ProgrammeOut(BaseModel):
+    code: str
+    name: str
+    sources: str
+    outcomes: list[OutcomeOut]
+
+
+class PillarOut(BaseModel):
+    number: int
+    name: str
+    name_ar: str
+    name_fr: str
+    sources: str
+    programmes: list[ProgrammeOut]
+
+
+class PeriodIn(BaseModel):
+    year: int = Year
+    status: Literal["planned", "open", "closed"] = "planned"
+    opens_on: dt.date | None = None
+    closes_on: dt.date | None = None
+
+
+class PeriodStatusIn(BaseModel):
+    status: Literal["planned", "open", "closed"]
+
+
+class PeriodOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    year: int
+    status: str
+    opens_on: dt.date | None
+    closes_on: dt.date | None
+
+
+class ValueIn(BaseModel):
+    """A reported value; evidence is a link here (files through the page form)."""
+
+    kpi_id: int = Field(ge=1, le=2_147_483_647)
+    year: int = Year
+    value: Decimal = Amount
+    evidence_url: str = Field(default="", max_length=500)
+    comment: str = Field(default="", max_length=4000)
+
+
+class ValueOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kpi_id: int
+    iso3: str | None
+    period_id: int
+    value: Decimal
+    evidence_url: str
+    evidence_name: str
+    evidence_sha256: str | None
+    comment: str
+    status: str
+    review_comment: str
+    entered_by: str
+    reviewed_by: str | None
+    updated_at: dt.datetime
+
+
+class ReviewIn(BaseModel):
+    decision: Literal["approve", "correct"]
+    comment: str = Field(default="", max_length=4000)
+
+
+class AssessmentOut(BaseModel):
+    kpi_id: int
+    kpi_code: str
+    kpi_name: str
+    unit: str
+    status: str
+    value: Decimal | None
+    expected: Decimal | None
+    target_year: int | None
+    target_value: Decimal | None
+    illustrative_plan: bool
+
+
+class PillarScoreOut(BaseModel):
+    number: int
+    name: str
+    counts: dict[str, int]
+
+
+class GapOut(BaseModel):
+    iso3: str
+    kpi_id: int
+    kpi_code: str
+    reason: str
+
+
+class FeedOut(BaseModel):
+    name: str
+    description: str
+    unit: str
+
+
+class PartnerIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["un_agency", "intergovernmental", "government", "university", "research",
+                  "ngo", "private", "other"] = "other"
+    acronym: str = Field(default="", max_length=32)
+    country: str | None = Iso3
+    website: str = Field(default="", max_length=300)
+    sources: str = Field(default="", max_length=4000)
+
+
+class PartnerOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    acronym: str
+    kind: str
+    country: str | None
+    website: str
+    sources: str
+
+
+class AgreementIn(BaseModel):
+    title: str = Field(min_length=1, max_length=300)
+    kind: Literal["mou", "cooperation_agreement", "host_agreement"]
+    status: Literal["draft", "negotiation", "in_force", "expired", "terminated"] = "in_force"
+    partner_ids: list[int] = Field(default_factory=list, max_length=50)
+    signed_on: dt.date | None = None
+    expires_on: dt.date | None = None
+    notice_days: int = Field(default=90, ge=0, le=3650)
+    areas: str = Field(default="", max_length=500)
+    summary: str = Field(default="", max_length=4000)
+    illustrative: bool = False
+    sources: str = Field(default="", max_length=4000)
+
+
+class AgreementOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    kind: str
+    status: str
+    signed_on: dt.date | None
+    expires_on: dt.date | None
+    notice_days: int
+    areas: str
+    summary: str
+    illustrative: bool
+    sources: str
+
+
+class ObligationIn(BaseModel):
+    description: str = Field(min_length=1, max_length=500)
+    due_on: dt.date
+    owner: str = Field(default="", max_length=200)
+
+
+class ObligationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    agreement_id: int
+    description: str
+    owner: str
+    due_on: dt.date
+    done: bool
+
+
+class ReminderOut(BaseModel):
+    kind: str
+    due_on: dt.date
+    days_left: int
+    agreement_id: int
+    agreement_title: str
+    obligation_id: int | None
+    obligation: str | None
+
+
+class EventIn(BaseModel):
+    name: str = Field(min_length=1, max_length=300)
+    kind: Literal["forum", "summit", "conference", "workshop", "meeting"] = "forum"
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    place: str = Field(default="", max_length=200)
+    country: str | None = Iso3
+    participation: str = Field(default="", max_length=4000)
+    outcomes: str = Field(default="", max_length=4000)
+    illustrative: bool = False
+    sources: str = Field(default="", max_length=4000)
+
+
+class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    kind: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    place: str
+    country: str | None
+    participation: str
+    outcomes: str
+    illustrative: bool
+    sources: str
+
+
+class ActivityIn(BaseModel):
+    title: str = Field(min_length=1, max_length=300)
+    kind: Literal["training", "scholarship", "workshop"] = "training"
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    place: str = Field(default="", max_length=200)
+    agreement_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    programme_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    participants_female: int = Field(default=0, ge=0, le=1_000_000)
+    participants_male: int = Field(default=0, ge=0, le=1_000_000)
+    illustrative: bool = False
+    sources: str = Field(default="", max_length=4000)
+
+
+class ActivityOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    kind: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    place: str
+    agreement_id: int | None
+    programme_id: int | None
+    participants_female: int
+    participants_male: int
+    illustrative: bool
+    sources: str

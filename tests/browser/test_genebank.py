@@ -1,0 +1,91 @@
+"""Gene bank in the browser: search with facets, an accession page, a distribution."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from iofs.config import Settings
+from iofs.db import make_engine, make_session_factory, transaction
+from tests.browser.test_accounts import sign_in_as
+from tests.genebank.test_genebank_store import RECORDS, write_passport
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def genebank_data(live_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+                  ) -> dict[str, int]:
+    from sqlalchemy import select
+
+    from iofs.accounts.service import cli_principal
+    from iofs.genebank import mcpd, service
+    from iofs.genebank.models import Accession
+
+    path: Path = write_passport(tmp_path_factory.mktemp("gb") / "p.csv", RECORDS)
+    engine = make_engine(live_settings.resolved_database_url)
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:
+        service.import_passport(session, cli_principal(), mcpd.validate_file(path))
+        wheat = session.execute(select(Accession).where(
+            Accession.accenumb == "KZ-0001")).scalar_one()
+        lot, _warnings = service.create_lot(session, cli_principal(), wheat.id,
+                                            service.LotInput(
+                                                lot_number="L-2019-1", collection="active",
+                                                storage_temperature_c=5,
+                                                moisture_content_pct=6, seed_count=2000,
+                                                origin="acquisition",
+                                                stored_on=date(2019, 9, 1),
+                                                reference_sample_seeds=50))
+        service.record_germination_test(session, cli_principal(), lot.id, date(2019, 9, 10),
+                                        "50;50;50;50", "48;49;47;48")
+        ids = {"wheat": wheat.id, "lot": lot.id}
+    engine.dispose()
+    return ids
+
+
+def test_public_search_and_accession_page(page: Any, genebank_data: dict[str, int]) -> None:
+    page.goto("/genebank?lang=en")
+    page.fill("#genebank-search input[name=q]", "Triticum")
+    page.click("#genebank-search button[type=submit]")
+    page.wait_for_url("**/genebank?q=Triticum*")
+    rows = page.locator("table.accessions tbody tr")
+    assert rows.count() == 1 and "KZ-0001" in rows.inner_text()
+    page.goto("/genebank?lang=en")
+    assert "KZ-0002" not in page.locator("table.accessions").inner_text()  # not available
+    page.locator("section.facet[data-facet=genus] a", has_text="Cicer").click()
+    page.wait_for_url("**genus=Cicer*")
+    assert "KZ-0003" in page.locator("table.accessions").inner_text()
+    page.goto("/genebank?lang=en")
+    page.click("table.accessions a:has-text('KZ-0001')")
+    page.wait_for_url(f"**/genebank/accessions/{genebank_data['wheat']}")
+    passport = page.locator("dl.passport").inner_text()
+    assert "511648N" in passport and "Triticum" in passport
+    assert page.locator("#lots").count() == 0  # lots are for the curators
+
+
+def test_curator_ships_a_sample_and_stock_goes_down(page: Any, live_server: Any,
+                                                    genebank_data: dict[str, int]) -> None:
+    sign_in_as(page, "curator@iofs.example")
+    page.goto(f"/genebank/accessions/{genebank_data['wheat']}?lang=en")
+    lot = page.locator(f"article.lot[data-lot='{genebank_data['lot']}']")
+    assert lot.locator(".seed-count").inner_text() == "2000"
+    form = lot.locator("form.distribution-form")
+    form.locator("input[name=recipient_name]").fill("Dr A. Researcher")
+    form.locator("input[name=recipient_organisation]").fill("Tashkent breeding station")
+    form.locator("input[name=recipient_country]").fill("UZB")
+    form.locator("select[name=purpose]").select_option("breeding")
+    form.locator("input[name=mta_identifier]").fill("SMTA-KAZ015-2025-7")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**#distributions")
+    shipped = page.locator("table.distributions tbody").inner_text()
+    assert "SMTA-KAZ015-2025-7" in shipped and "Dr A. Researcher" in shipped
+    # 50 viable seeds at 96 % germination: ceil(50 / 0.96) = 53 seeds sent
+    assert "53" in shipped
+    lot = page.locator(f"article.lot[data-lot='{genebank_data['lot']}']")
+    assert lot.locator(".seed-count").inner_text() == str(2000 - 53)
+    page.goto("/genebank/curator?lang=en")
+    assert page.locator("h1").inner_text() == "Curator dashboard"
