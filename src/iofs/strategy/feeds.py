@@ -12,7 +12,9 @@ Another module registers its feed with one call, at import time of its own modul
 
 Modules whose services may not exist yet are reached through :data:`OPTIONAL_FEED_MODULES`:
 :func:`load_optional_feeds` imports each one that exists, so this module never imports
-them when it is itself imported.
+them when it is itself imported. ``iofs.strategy.feeds_external`` (not written yet: the
+programmes, FAOSTAT and price services did not exist when this was written) is the place for
+adapters that import those services lazily inside each feed function.
 """
 
 from __future__ import annotations
