@@ -11,12 +11,14 @@ import shutil
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
+from sqlalchemy import text
 
 from iofs.config import Settings
 from iofs.db import make_engine, make_session_factory, transaction, upgrade
@@ -74,26 +76,40 @@ class LiveServer:
         self.app.state.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def live_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """A seeded SQLite installation for the browser tests."""
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def live_settings(request: pytest.FixtureRequest,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """A seeded installation for the browser tests: SQLite, then PostgreSQL (own schema)."""
     from iofs.members import service
+    from tests.conftest import POSTGRES_URL, _postgres_schema_url, make_user
 
     data_dir = tmp_path_factory.mktemp("live")
-    settings = Settings(env="test", data_dir=data_dir,
-                        database_url=f"sqlite:///{data_dir / 'iofs.sqlite3'}",
+    schema = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{data_dir / 'iofs.sqlite3'}"
+    else:
+        if not POSTGRES_URL:
+            pytest.skip("PostgreSQL not configured: set IOFS_TEST_DATABASE_URL")
+        schema = f"iofs_live_{uuid.uuid4().hex[:10]}"
+        with make_engine(POSTGRES_URL).begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = _postgres_schema_url(POSTGRES_URL, schema)
+    settings = Settings(env="test", data_dir=data_dir, database_url=url,
                         secret_key="browser-test-secret-key-0123456789abcdef")
-    upgrade(settings.resolved_database_url)
-    engine = make_engine(settings.resolved_database_url)
+    upgrade(url)
+    engine = make_engine(url)
     factory = make_session_factory(engine)
     with transaction(factory) as session:
         service.load_reference(session)
-    from tests.conftest import make_user
-
     for email, role, scopes in BROWSER_USERS:
         make_user(factory, email, role, scopes)
     engine.dispose()
-    return settings
+    yield settings
+    if schema is not None and POSTGRES_URL:
+        admin = make_engine(POSTGRES_URL)
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
