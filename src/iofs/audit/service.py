@@ -12,12 +12,12 @@ import enum
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from iofs.accounts.permissions import ANY, Principal, declare
@@ -104,19 +104,14 @@ def actor_label(principal: Principal) -> str:
     return principal.email or principal.label or "anonymous"
 
 
-def record(session: Session, principal: Principal, action: str, record_type: str,
-           record_id: str, before: dict[str, Any] | None,
-           after: dict[str, Any] | None) -> AuditEntry:
-    """Append one entry (in the caller's transaction) and return it."""
+def _new_entry(principal: Principal, *, entry_id: int, prev_hash: str, at: datetime,
+               action: str, record_type: str, record_id: str, before: dict[str, Any] | None,
+               after: dict[str, Any] | None) -> AuditEntry:
     if action not in {"create", "update", "delete"}:
         raise ValueError(f"unknown audit action {action!r}")
-    _lock_chain(session)
-    last = session.execute(
-        select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-    ).first()
     entry = AuditEntry(
-        id=(last.id + 1) if last else 1,
-        at=datetime.now(UTC),
+        id=entry_id,
+        at=at,
         actor_user_id=principal.user_id,
         actor=actor_label(principal),
         token_id=principal.token_id,
@@ -127,12 +122,52 @@ def record(session: Session, principal: Principal, action: str, record_type: str
         record_id=record_id,
         before=None if before is None else json.dumps(before, sort_keys=True, ensure_ascii=False),
         after=None if after is None else json.dumps(after, sort_keys=True, ensure_ascii=False),
-        prev_hash=last.hash if last else GENESIS_HASH,
+        prev_hash=prev_hash,
     )
     entry.hash = _entry_hash(_hashed_fields(entry))
+    return entry
+
+
+def _chain_end(session: Session) -> tuple[int, str]:
+    """(next id, hash to link to), holding the chain lock for this transaction."""
+    _lock_chain(session)
+    last = session.execute(
+        select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).first()
+    return (last.id + 1, last.hash) if last else (1, GENESIS_HASH)
+
+
+def record(session: Session, principal: Principal, action: str, record_type: str,
+           record_id: str, before: dict[str, Any] | None,
+           after: dict[str, Any] | None) -> AuditEntry:
+    """Append one entry (in the caller's transaction) and return it."""
+    next_id, previous = _chain_end(session)
+    entry = _new_entry(principal, entry_id=next_id, prev_hash=previous, at=datetime.now(UTC),
+                       action=action, record_type=record_type, record_id=record_id,
+                       before=before, after=after)
     session.add(entry)
     session.flush()
     return entry
+
+
+def created_many(session: Session, principal: Principal, record_type: str,
+                 snapshots: Sequence[dict[str, Any]], key: str = "id") -> int:
+    """Audit the creation of many rows at once (bulk imports): the same entries and chain as
+    :func:`created` one by one, inserted in one statement. ``snapshots`` are the rows'
+    :func:`snapshot` values; ``key`` names the primary-key field. Returns the entry count."""
+    if not snapshots:
+        return 0
+    next_id, previous = _chain_end(session)
+    moment = datetime.now(UTC)
+    rows = []
+    for offset, values in enumerate(snapshots):
+        entry = _new_entry(principal, entry_id=next_id + offset, prev_hash=previous, at=moment,
+                           action="create", record_type=record_type,
+                           record_id=str(values[key]), before=None, after=values)
+        rows.append({name: getattr(entry, name) for name in CSV_COLUMNS})
+        previous = entry.hash
+    session.execute(insert(AuditEntry), rows)
+    return len(rows)
 
 
 def created(session: Session, principal: Principal, obj: Base) -> AuditEntry:

@@ -16,7 +16,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -104,32 +104,8 @@ def _row_values(row: mcpd.PassportRow) -> dict[str, Any]:
 
 def _audit_many(session: Session, principal: Principal, table: str,
                 records: Sequence[dict[str, Any]]) -> None:
-    """Audit the creation of many rows at once: the same entries (and hash chain) as
-    :func:`iofs.audit.service.created` would write one by one, inserted in bulk."""
-    if not records:
-        return
-    audit._lock_chain(session)
-    last = session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(
-        AuditEntry.id.desc()).limit(1)).first()
-    next_id, previous = (last.id + 1, last.hash) if last else (1, audit.GENESIS_HASH)
-    now = datetime.now(UTC)
-    actor = audit.actor_label(principal)
-    agent = (principal.user_agent or "")[:255] or None
-    entries = []
-    for snapshot in records:
-        entry = AuditEntry(id=next_id, at=now, actor_user_id=principal.user_id, actor=actor,
-                           token_id=principal.token_id, ip=principal.ip, user_agent=agent,
-                           action="create", record_type=table, record_id=str(snapshot["id"]),
-                           before=None, after=json.dumps(snapshot, sort_keys=True,
-                                                         ensure_ascii=False),
-                           prev_hash=previous)
-        entry.hash = audit._entry_hash(audit._hashed_fields(entry))
-        entries.append({c: getattr(entry, c) for c in (
-            "id", "at", "actor_user_id", "actor", "token_id", "ip", "user_agent", "action",
-            "record_type", "record_id", "before", "after", "prev_hash", "hash")})
-        previous = entry.hash
-        next_id += 1
-    session.execute(insert(AuditEntry), entries)
+    """Audit the creation of many rows at once (see :func:`iofs.audit.service.created_many`)."""
+    audit.created_many(session, principal, table, records)
 
 
 def import_passport(session: Session, principal: Principal, report: mcpd.ValidationReport,
