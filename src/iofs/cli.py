@@ -227,6 +227,17 @@ from iofs.monitor.drought.cli import drought_app  # noqa: E402
 
 app.add_typer(drought_app, name="drought")
 
+from iofs.monitor.faostat.cli import fetch_app, indicators_command, ingest_faostat  # noqa: E402
+
+ingest_app.command("faostat")(ingest_faostat)
+app.command("indicators")(indicators_command)
+app.add_typer(fetch_app, name="fetch")
+
+from iofs.monitor.prices.cli import ingest_prices, prices_app  # noqa: E402
+
+ingest_app.command("prices")(ingest_prices)
+app.add_typer(prices_app, name="prices")
+
 demo_app = typer.Typer(help="Demonstration data from public sources.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 

@@ -201,3 +201,13 @@ def executive_board(session: Session, year: int | None = None) -> list[Executive
 def display_name(member: MemberStateOut, language: str) -> str:
     """The state's name in ``language`` ('ar', 'fr', else English)."""
     return {"ar": member.name_ar, "fr": member.name_fr}.get(language, member.name_en)
+
+
+def reference_member_states() -> list[dict[str, str]]:
+    """The 57 states of the packaged reference file, without a database.
+
+    For analytics modules (e.g. FAOSTAT indicators) that work on Parquet only. Each row has the
+    columns of ``reference/member_states.csv`` (iso3, m49, fao_code, name_en, name_ar, name_fr,
+    oic_group, ...), as strings.
+    """
+    return _read_reference("member_states.csv")

@@ -174,6 +174,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(genebank_api.router, prefix=API_PREFIX)
     app.include_router(genebank_pages.router)
+    from iofs.monitor.faostat import api as faostat_api
+    from iofs.monitor.faostat import pages as faostat_pages
+
+    app.include_router(faostat_api.router, prefix=API_PREFIX)
+    app.include_router(faostat_pages.router)
+    from iofs.monitor.prices import api as prices_api
+    from iofs.monitor.prices import pages as prices_pages
+
+    app.include_router(prices_api.router, prefix=API_PREFIX)
+    app.include_router(prices_pages.router)
     return app
 
 

@@ -1,0 +1,170 @@
+"""``iofs ingest faostat``, ``iofs indicators``, ``iofs fetch faostat``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from iofs.errors import InputError
+
+console = Console()
+errors = Console(stderr=True)
+FORMATS = ("table", "json", "csv")
+
+fetch_app = typer.Typer(help="Download public datasets (the only network use of iofs).",
+                        no_args_is_help=True)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
+def ingest_faostat(
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help=(
+        "FAOSTAT bulk zip(s) or CSV(s), normalized or wide layout, Latin-1 or UTF-8."))],
+    domain: Annotated[str | None, typer.Option(help=(
+        "Domain code when it cannot be recognised: FBS, FBSH, QCL, QV, TCL, TM, CP, FS, OA."))]
+    = None,
+    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Import FAOSTAT bulk files into the analytics store (all-or-nothing, idempotent)."""
+    from iofs.cli import settings
+    from iofs.monitor.faostat import indicators
+    from iofs.monitor.faostat.ingest import IngestError, ingest
+
+    config = settings()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
+            "{task.percentage:>3.0f}%"), TimeElapsedColumn(), console=errors,
+            transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(label: str, fraction: float) -> None:
+            if label not in tasks:
+                tasks[label] = int(bar.add_task(label, total=1.0))
+            bar.update(tasks[label], completed=fraction)  # type: ignore[arg-type]
+
+        try:
+            reports = ingest(paths, config.analytics_dir, domain, progress)
+        except IngestError as error:
+            raise _fail(str(error)) from None
+        task = bar.add_task("indicators", total=None)
+        indicators.build_cache(config.analytics_dir)
+        bar.update(task, completed=1)
+    if output == "json":
+        sys.stdout.write(json.dumps([r.as_dict() for r in reports], indent=2) + "\n")
+        return
+    table = Table(title="FAOSTAT ingest")
+    for column in ("source", "domain", "layout", "encoding", "rows", "countries",
+                   "aggregates", "years", "<x values", "seconds", "replaced"):
+        table.add_column(column)
+    for r in reports:
+        table.add_row(r.source, r.domain, r.layout, r.encoding, f"{r.rows:,}",
+                      str(r.countries), str(r.aggregates), f"{r.year_min}–{r.year_max}",
+                      str(r.qualified_values), f"{r.seconds:.2f}", "yes" if r.replaced else "")
+    console.print(table)
+    for r in reports:
+        if r.unmapped_areas:
+            errors.print(f"{r.source}: FAO area codes without a mapping (kept apart from "
+                         f"countries): {', '.join(map(str, r.unmapped_areas))}")
+
+
+def _print(rows: list[dict[str, object]], output: str, title: str) -> None:
+    from iofs.monitor.faostat.service import to_csv
+
+    if output == "json":
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    elif output == "csv":
+        sys.stdout.write(to_csv(rows))
+    else:
+        table = Table(title=title)
+        columns = list(rows[0]) if rows else ["indicator"]
+        for column in columns:
+            table.add_column(column, justify="right" if column in ("value", "rank") else "left")
+        for row in rows:
+            table.add_row(*("" if v is None else f"{v:,.2f}" if isinstance(v, float) else str(v)
+                            for v in row.values()))
+        console.print(table)
+
+
+def indicators_command(
+    target: Annotated[str, typer.Argument(metavar="ISO3|compare", help=(
+        "ISO3 of an OIC state (or OIC, OIC-ARAB, OIC-AFR, OIC-ASIA), or 'compare'."))],
+    indicator: Annotated[str | None, typer.Argument(metavar="[INDICATOR]", help=(
+        "With 'compare': the indicator to rank the 57 states on."))] = None,
+    year: Annotated[int | None, typer.Option(help="Only this year.")] = None,
+    item: Annotated[str | None, typer.Option(help="FAO item name (compare), e.g. "
+                                             "'Wheat and products'.")] = None,
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
+    """FAO food-security indicators of a state, or `compare INDICATOR` to rank the 57."""
+    from iofs.cli import settings
+    from iofs.monitor.faostat import service
+
+    if output not in FORMATS:
+        raise _fail(f"--format must be one of {', '.join(FORMATS)}, not {output!r}.", 2)
+    config = settings()
+    try:
+        if target.lower() == "compare":
+            if indicator is None:
+                raise _fail("give the indicator to compare, e.g. "
+                            "`iofs indicators compare dietary_energy_supply`.", 2)
+            ranked = service.compare(config.analytics_dir, indicator, year, item)
+            _print([r.model_dump() for r in ranked], output,
+                   f"{indicator} — OIC states ranked ({len(ranked)})")
+            return
+        if indicator is not None:
+            raise _fail("an extra argument after ISO3; did you mean "
+                        "`iofs indicators compare INDICATOR`?", 2)
+        rows = service.area_rows(config.analytics_dir, target, year)
+    except InputError as error:
+        raise _fail(str(error), 2) from None
+    if not rows:
+        raise _fail(f"no FAOSTAT indicators for {target.upper()}"
+                    + (f" in {year}" if year else "")
+                    + "; ingest FAOSTAT files with `iofs ingest faostat PATH`.")
+    if output == "json":
+        _print([r.model_dump() for r in service.records(rows)], output, "")
+    else:
+        _print([r.model_dump() for r in rows], output, f"FAOSTAT indicators — {target.upper()}")
+
+
+@fetch_app.command("faostat")
+def fetch_faostat(
+    domain: Annotated[str, typer.Argument(help="QCL, QV, FBS, FBSH, TCL, TM, CP, FS or OA.")],
+    directory: Annotated[Path | None, typer.Option("--dir", help=(
+        "Where to save (default: <data dir>/downloads/faostat)."))] = None,
+    base_url: Annotated[str, typer.Option(envvar="IOFS_FAOSTAT_BULK_URL", help=(
+        "FAOSTAT bulk-download base URL."))] = "https://bulks-faostat.fao.org/production",
+    sha256: Annotated[str | None, typer.Option(help="Expected SHA-256 of the zip.")] = None,
+    then_ingest: Annotated[bool, typer.Option("--ingest", help="Ingest after download.")]
+    = False,
+) -> None:
+    """Download a FAOSTAT bulk zip (resumes an interrupted download; checks size/SHA-256)."""
+    from iofs.cli import settings
+    from iofs.monitor.faostat.fetch import FetchError, fetch_domain
+
+    config = settings()
+    target = directory or config.data_dir / "downloads" / "faostat"
+    with Progress(TextColumn(domain.upper()), BarColumn(), DownloadColumn(),
+                  TimeElapsedColumn(), console=errors, transient=True) as bar:
+        task = bar.add_task("download", total=None)
+
+        def progress(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            result = fetch_domain(domain, target, base_url, sha256, progress)
+        except FetchError as error:
+            raise _fail(str(error)) from None
+    resumed = f", resumed at byte {result.resumed_from:,}" if result.resumed_from else ""
+    console.print(f"{result.path} ({result.size:,} bytes, sha256 {result.sha256}{resumed})")
+    if then_ingest:
+        ingest_faostat([result.path], None, "table")

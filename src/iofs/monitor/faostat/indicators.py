@@ -1,0 +1,314 @@
+"""FAO food-security indicators computed from the ingested FAOSTAT domains.
+
+Every indicator is one long table with the columns ``area`` (ISO3 of a state, or ``OIC``,
+``OIC-ARAB``, ``OIC-AFR``, ``OIC-ASIA``), ``indicator``, ``item`` (FAO item name or null),
+``item_code``, ``year``, ``value``, ``unit``, ``source`` (``computed`` or ``faostat``) and
+``flag``. Definitions (FAO, *Food Balance Sheets: A Handbook*, Rome 2001, ch. 4 and the
+FAOSTAT Food Security indicators metadata, domain FS):
+
+``self_sufficiency_ratio``  (percent)
+    SSR = production × 100 / (production + imports − exports), per FBS item and item group.
+``import_dependency_ratio``  (percent)
+    IDR = imports × 100 / (production + imports − exports), per FBS item and item group.
+``cereal_import_dependency_ratio``  (percent, 3-year average)
+    (cereal imports − cereal exports) × 100 / (cereal production + cereal imports − cereal
+    exports), cereals = FBS group 2905 "Cereals - Excluding Beer". FAO publishes it as a
+    3-year average; here the quantities are averaged over years t−1, t, t+1 (all three
+    required) and the ratio is labelled with the central year t (FAO's "2010-2012" → 2011).
+``dietary_energy_supply``  (kcal/capita/day)
+    FBS element 664 on "Grand Total" (2901, ``faostat``); computed = vegetal (2903) + animal
+    products (2941).
+``protein_supply``, ``fat_supply``  (g/capita/day)
+    FBS elements 674 and 684, same sources as the energy supply.
+``animal_protein_supply`` (g/capita/day)
+    element 674 on "Animal Products" (2941).
+``dietary_energy_share_cereals_roots``  (percent)
+    kcal from cereals (2905) and starchy roots (2907) × 100 / total kcal.
+``production_quantity`` (tonnes, QCL element 5510), ``production_value`` (QV element 57,
+1000 US$), ``export_value`` / ``import_value`` (TCL elements 5922 / 5622, 1000 US$)
+``export_destinations`` (count)
+    number of partner *countries* (aggregates excluded) with a positive export value
+    (TM element 5922) in the detailed trade matrix, all items.
+
+OIC aggregates: additive quantities are summed over the states that report them, ratios
+are then computed from the sums (so the OIC SSR counts intra-OIC trade as trade), and
+per-capita supplies are population-weighted (FBS element 511, 1000 persons) over the states
+with both values. When two ingested slices hold the same observation, the slice whose source
+name sorts last wins.
+"""
+# ruff: noqa: S608 - SQL is assembled from quoted identifiers and quoted literals; no user text
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from iofs.monitor.faostat.areas import OIC_GROUPS, OIC_TOTAL, oic_states
+from iofs.monitor.faostat.ingest import store_dir
+
+#: indicator → (unit, English description)
+INDICATORS: dict[str, tuple[str, str]] = {
+    "self_sufficiency_ratio": ("%", "production × 100 / (production + imports − exports)"),
+    "import_dependency_ratio": ("%", "imports × 100 / (production + imports − exports)"),
+    "cereal_import_dependency_ratio": (
+        "%", "(cereal imports − exports) × 100 / (production + imports − exports), "
+             "3-year average"),
+    "dietary_energy_supply": ("kcal/capita/day", "food supply in kilocalories"),
+    "protein_supply": ("g/capita/day", "protein supply quantity"),
+    "fat_supply": ("g/capita/day", "fat supply quantity"),
+    "animal_protein_supply": ("g/capita/day", "protein supply from animal products"),
+    "dietary_energy_share_cereals_roots": (
+        "%", "share of dietary energy supply from cereals, roots and tubers"),
+    "production_quantity": ("t", "production quantity"),
+    "production_value": ("1000 USD", "gross production value, current US$"),
+    "export_value": ("1000 USD", "export value"),
+    "import_value": ("1000 USD", "import value"),
+    "export_destinations": ("countries", "partner countries with exports"),
+    "dietary_energy_supply_adequacy": ("%", "FAO, 3-year average"),
+    "prevalence_of_undernourishment": ("%", "FAO, 3-year average"),
+    "food_imports_share_of_merchandise_exports": ("%", "FAO, 3-year average"),
+}
+
+#: FAOSTAT Food Security (FS) items published beside the computed indicators.
+FS_ITEMS: dict[int, str] = {
+    21035: "cereal_import_dependency_ratio",
+    21013: "protein_supply",
+    21014: "animal_protein_supply",
+    21012: "dietary_energy_share_cereals_roots",
+    21010: "dietary_energy_supply_adequacy",
+    210041: "prevalence_of_undernourishment",
+    21033: "food_imports_share_of_merchandise_exports",
+}
+
+COLUMNS = ["area", "indicator", "item_code", "item", "year", "value", "unit", "source",
+           "flag"]
+
+_FBS_ELEMENTS = {
+    "prod": 5511, "imp": 5611, "exp": 5911, "stock": 5072, "dom": 5301, "kcal": 664,
+    "prot": 674, "fat": 684,
+}
+
+
+def cache_path(analytics_dir: Path) -> Path:
+    """Where the computed indicator table is kept (rebuilt after every ingest)."""
+    return analytics_dir / "faostat" / "indicators.parquet"
+
+
+def _observations(analytics_dir: Path) -> str | None:
+    files = sorted(store_dir(analytics_dir).glob("*/*.parquet"))
+    if not files:
+        return None
+    listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+    return f"read_parquet([{listed}], union_by_name = true)"
+
+
+def _members_table(con: duckdb.DuckDBPyConnection) -> None:
+    rows = [(s.iso3, s.iso3) for s in oic_states()]
+    rows += [(s.iso3, OIC_TOTAL) for s in oic_states()]
+    rows += [(s.iso3, OIC_GROUPS[s.group]) for s in oic_states() if s.group in OIC_GROUPS]
+    con.execute("CREATE TEMP TABLE members (iso3 VARCHAR, area VARCHAR)")
+    con.executemany("INSERT INTO members VALUES (?, ?)", rows)
+
+
+def compute_suite(analytics_dir: Path, all_countries: bool = False) -> pd.DataFrame:
+    """Every indicator for the 57 states (or all countries) and the OIC aggregates.
+
+    Returns a DataFrame with :data:`COLUMNS`; empty when nothing is ingested.
+    """
+    source = _observations(analytics_dir)
+    if source is None:
+        return pd.DataFrame(columns=COLUMNS)
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '1GB'")
+    _members_table(con)
+    if all_countries:
+        con.execute("INSERT INTO members SELECT DISTINCT iso3, iso3 FROM " + source
+                    + " WHERE area_kind = 'country' AND iso3 NOT IN "
+                      "(SELECT iso3 FROM members)")
+    con.execute(f"CREATE TEMP VIEW obs AS SELECT * FROM {source} WHERE area_kind = 'country' "
+                f"AND iso3 IN (SELECT DISTINCT iso3 FROM members)")
+    pivot = ", ".join(
+        f"arg_max(value, source) FILTER (WHERE element_code = {code}) AS {name}"
+        for name, code in _FBS_ELEMENTS.items())
+    con.execute(f"""
+        CREATE TEMP TABLE fbs AS
+        SELECT iso3, item_code, any_value(item) AS item, year, {pivot}
+        FROM obs WHERE domain = 'FBS' AND year = year_end
+        GROUP BY iso3, item_code, year""")
+    con.execute("""
+        CREATE TEMP TABLE pop AS
+        SELECT iso3, year, arg_max(value, source) AS pop FROM obs
+        WHERE domain IN ('FBS', 'OA') AND element_code = 511 AND item_code IN (2501, 3010)
+        AND year = year_end GROUP BY iso3, year""")
+    # Per area (state or aggregate): quantities summed, per-capita values weighted by
+    # population over the states that have both.
+    con.execute("""
+        CREATE TEMP TABLE fbs_area AS
+        SELECT m.area, f.item_code, any_value(f.item) AS item, f.year,
+               sum(f.prod) AS prod, sum(f.imp) AS imp, sum(f.exp) AS exp,
+               count(*) AS states,
+               count(p.pop) FILTER (WHERE f.kcal IS NOT NULL) AS wstates,
+               CASE WHEN count(*) = 1 THEN any_value(f.kcal)
+                    ELSE sum(f.kcal * p.pop) / sum(p.pop) FILTER (WHERE f.kcal IS NOT NULL)
+                    END AS kcal,
+               CASE WHEN count(*) = 1 THEN any_value(f.prot)
+                    ELSE sum(f.prot * p.pop) / sum(p.pop) FILTER (WHERE f.prot IS NOT NULL)
+                    END AS prot,
+               CASE WHEN count(*) = 1 THEN any_value(f.fat)
+                    ELSE sum(f.fat * p.pop) / sum(p.pop) FILTER (WHERE f.fat IS NOT NULL)
+                    END AS fat
+        FROM fbs f JOIN members m USING (iso3) LEFT JOIN pop p USING (iso3, year)
+        GROUP BY m.area, f.item_code, f.year""")
+    parts = [
+        # SSR and IDR per item (FAO FBS Handbook 2001).
+        """SELECT area, 'self_sufficiency_ratio' AS indicator, item_code, item, year,
+                  100 * coalesce(prod, 0) / (coalesce(prod, 0) + coalesce(imp, 0)
+                                             - coalesce(exp, 0)) AS value,
+                  '%' AS unit, 'computed' AS source,
+                  CASE WHEN area LIKE 'OIC%' THEN states || ' states' END AS flag
+           FROM fbs_area WHERE (prod IS NOT NULL OR imp IS NOT NULL)
+           AND coalesce(prod, 0) + coalesce(imp, 0) - coalesce(exp, 0) > 0""",
+        """SELECT area, 'import_dependency_ratio', item_code, item, year,
+                  100 * coalesce(imp, 0) / (coalesce(prod, 0) + coalesce(imp, 0)
+                                            - coalesce(exp, 0)),
+                  '%', 'computed',
+                  CASE WHEN area LIKE 'OIC%' THEN states || ' states' END
+           FROM fbs_area WHERE (prod IS NOT NULL OR imp IS NOT NULL)
+           AND coalesce(prod, 0) + coalesce(imp, 0) - coalesce(exp, 0) > 0""",
+        # Cereal import dependency ratio, 3-year average centred on year.
+        """SELECT area, 'cereal_import_dependency_ratio', item_code, item, year,
+                  100 * (i3 - e3) / (p3 + i3 - e3), '%', 'computed',
+                  CASE WHEN area LIKE 'OIC%' THEN states || ' states' END
+           FROM (SELECT area, item_code, item, year, states,
+                   sum(coalesce(prod, 0)) OVER w AS p3, sum(coalesce(imp, 0)) OVER w AS i3,
+                   sum(coalesce(exp, 0)) OVER w AS e3, count(*) OVER w AS n
+                 FROM fbs_area WHERE item_code = 2905
+                 WINDOW w AS (PARTITION BY area ORDER BY year
+                              RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING))
+           WHERE n = 3 AND p3 + i3 - e3 > 0""",
+    ]
+    for indicator, column, unit in (("dietary_energy_supply", "kcal", "kcal/capita/day"),
+                                    ("protein_supply", "prot", "g/capita/day"),
+                                    ("fat_supply", "fat", "g/capita/day")):
+        parts.append(f"""
+           SELECT area, '{indicator}', 2901, 'Grand Total', year, {column}, '{unit}',
+                  'faostat', CASE WHEN area LIKE 'OIC%' THEN wstates || ' states' END
+                  FROM fbs_area WHERE item_code = 2901
+                  AND {column} IS NOT NULL""")
+        parts.append(f"""
+           SELECT v.area, '{indicator}', NULL, NULL, v.year, v.{column} + a.{column},
+                  '{unit}', 'computed',
+                  CASE WHEN v.area LIKE 'OIC%' THEN v.wstates || ' states' END
+           FROM fbs_area v JOIN fbs_area a ON a.area = v.area AND a.year = v.year
+           AND a.item_code = 2941 WHERE v.item_code = 2903
+           AND v.{column} IS NOT NULL AND a.{column} IS NOT NULL""")
+    parts.append("""
+        SELECT area, 'animal_protein_supply', item_code, item, year, prot, 'g/capita/day',
+               'faostat', CASE WHEN area LIKE 'OIC%' THEN wstates || ' states' END
+        FROM fbs_area WHERE item_code = 2941 AND prot IS NOT NULL""")
+    parts.append("""
+        SELECT c.area, 'dietary_energy_share_cereals_roots', NULL, NULL, c.year,
+               100 * (c.kcal + coalesce(r.kcal, 0)) / coalesce(t.kcal, v.kcal + a.kcal),
+               '%', 'computed', NULL
+        FROM fbs_area c
+        LEFT JOIN fbs_area r ON r.area = c.area AND r.year = c.year AND r.item_code = 2907
+        LEFT JOIN fbs_area t ON t.area = c.area AND t.year = c.year AND t.item_code = 2901
+        LEFT JOIN fbs_area v ON v.area = c.area AND v.year = c.year AND v.item_code = 2903
+        LEFT JOIN fbs_area a ON a.area = c.area AND a.year = c.year AND a.item_code = 2941
+        WHERE c.item_code = 2905 AND c.kcal IS NOT NULL
+        AND coalesce(t.kcal, v.kcal + a.kcal) > 0""")
+    # Additive series from QCL, QV, TCL, summed for aggregates.
+    for indicator, domain, element, unit in (
+            ("production_quantity", "QCL", 5510, "t"),
+            ("production_value", "QV", 57, "1000 USD"),
+            ("export_value", "TCL", 5922, "1000 USD"),
+            ("import_value", "TCL", 5622, "1000 USD")):
+        parts.append(f"""
+            SELECT m.area, '{indicator}', o.item_code, any_value(o.item), o.year,
+                   sum(o.value), '{unit}', 'faostat',
+                   CASE WHEN m.area LIKE 'OIC%' THEN count(*) || ' states'
+                        ELSE any_value(o.flag) END
+            FROM (SELECT iso3, item_code, any_value(item) AS item, year,
+                         arg_max(value, source) AS value, arg_max(flag, source) AS flag
+                  FROM obs WHERE domain = '{domain}' AND element_code = {element}
+                  AND year = year_end AND value IS NOT NULL
+                  GROUP BY iso3, item_code, year) o
+            JOIN members m USING (iso3) GROUP BY m.area, o.item_code, o.year""")
+    parts.append("""
+        SELECT iso3, 'export_destinations', NULL, NULL, year,
+               count(DISTINCT partner_iso3), 'countries', 'computed', NULL
+        FROM obs WHERE domain = 'TM' AND element_code = 5922 AND value > 0
+        AND partner_kind = 'country' GROUP BY iso3, year""")
+    fs_case = " ".join(f"WHEN {code} THEN '{name}'" for code, name in FS_ITEMS.items())
+    parts.append(f"""
+        SELECT iso3, CASE item_code {fs_case} END, item_code, item,
+               (year + year_end) // 2, value, unit, 'faostat', flag
+        FROM obs WHERE domain = 'FS' AND item_code IN ({', '.join(map(str, FS_ITEMS))})
+        AND value IS NOT NULL""")
+    query = " UNION ALL ".join(f"({p})" for p in parts)
+    frame = con.execute(f"SELECT * FROM ({query}) ORDER BY 1, 2, 3, 5").df()
+    con.close()
+    frame.columns = COLUMNS
+    frame["item_code"] = frame["item_code"].astype("Int64")
+    frame["year"] = frame["year"].astype("int64")
+    return frame
+
+
+def build_cache(analytics_dir: Path) -> pd.DataFrame:
+    """Compute the suite and store it atomically at :func:`cache_path`."""
+    frame = compute_suite(analytics_dir)
+    target = cache_path(analytics_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(suffix=".parquet", dir=target.parent)
+    os.close(handle)
+    frame.to_parquet(name, index=False)
+    os.replace(name, target)
+    return frame
+
+
+def food_balance_identity(analytics_dir: Path, tolerance: float = 1.0) -> pd.DataFrame:
+    """Check production + imports − exports − stock variation = domestic supply per FBS row.
+
+    FAO FBS (2010- methodology): domestic supply = production + imports − exports − stock
+    variation, with stock variation positive when stocks are built up (the real files close
+    with this sign, not with "+"). The check is run with both signs, and the sum of the
+    utilisations (food, feed, seed, losses, processing, other uses, tourist consumption,
+    residuals) is compared with domestic supply. Returns one row per check: (state, item,
+    year) rows checked, rows closing within ``tolerance`` (1000 tonnes), share (percent).
+    """
+    source = _observations(analytics_dir)
+    if source is None:
+        return pd.DataFrame(columns=["convention", "rows", "closing", "share"])
+    con = duckdb.connect()
+    frame = con.execute(f"""
+        WITH f AS (
+          SELECT iso3, item_code, year,
+            arg_max(value, source) FILTER (WHERE element_code = 5511) AS prod,
+            arg_max(value, source) FILTER (WHERE element_code = 5611) AS imp,
+            arg_max(value, source) FILTER (WHERE element_code = 5911) AS exp,
+            arg_max(value, source) FILTER (WHERE element_code = 5072) AS stock,
+            arg_max(value, source) FILTER (WHERE element_code = 5301) AS dom,
+            sum(value) FILTER (WHERE element_code IN (5521, 5527, 5123, 5131, 5154, 5171,
+                                                       5170, 5142)) AS uses
+          FROM {source} WHERE domain = 'FBS' AND area_kind = 'country'
+          GROUP BY iso3, item_code, year)
+        SELECT 'P + I - E - S = domestic supply' AS convention, count(*) AS rows,
+               count(*) FILTER (WHERE abs(coalesce(prod,0) + coalesce(imp,0) - coalesce(exp,0)
+                                - coalesce(stock,0) - dom) <= {tolerance}) AS closing
+        FROM f WHERE dom IS NOT NULL
+        UNION ALL
+        SELECT 'P + I - E + S = domestic supply', count(*),
+               count(*) FILTER (WHERE abs(coalesce(prod,0) + coalesce(imp,0) - coalesce(exp,0)
+                                + coalesce(stock,0) - dom) <= {tolerance})
+        FROM f WHERE dom IS NOT NULL
+        UNION ALL
+        SELECT 'sum of utilisations = domestic supply', count(*),
+               count(*) FILTER (WHERE abs(coalesce(uses, 0) - dom) <= {tolerance})
+        FROM f WHERE dom IS NOT NULL""").df()
+    con.close()
+    frame["share"] = (100 * frame["closing"] / frame["rows"].where(frame["rows"] > 0)).round(2)
+    return frame

@@ -1,0 +1,1 @@
+"""Food-price early warning: WFP market prices in, GIEWS IPA and WFP ALPS signals out."""

@@ -1,0 +1,116 @@
+"""``iofs ingest prices`` and ``iofs prices anomalies|alerts``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from iofs.monitor.prices import ingest, service, views
+
+prices_app = typer.Typer(help="Food prices: GIEWS IPA and WFP ALPS signals, alerts.",
+                         no_args_is_help=True)
+FORMATS = ("table", "json", "csv")
+
+
+def ingest_prices(
+    paths: Annotated[list[Path], typer.Argument(help="WFP price CSV files (HDX layout).")],
+    country: Annotated[str | None, typer.Option(
+        help="ISO3 for files without a countryiso3 column or country in the name.")] = None,
+) -> None:
+    """Ingest WFP market-price files: validated, all-or-nothing per file, idempotent."""
+    from iofs.cli import console, fail, settings
+
+    analytics = settings().analytics_dir
+    failed = 0
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("ingesting prices", total=len(paths))
+        for path in paths:
+            try:
+                report = ingest.ingest_file(path, analytics, country)
+            except ingest.PriceFileError as error:
+                failed += 1
+                console.print(f"[red]✗[/] {error}", highlight=False)
+                for problem in error.problems:
+                    console.print(f"    {problem}", highlight=False)
+            else:
+                console.print(f"✓ {report.source}: {report.rows:,} rows, {report.series:,} "
+                              f"series ({', '.join(report.countries)})")
+            progress.advance(task)
+    if failed:
+        raise fail(f"{failed} of {len(paths)} file(s) rejected; those wrote nothing.")
+
+
+def _check(output: str, month: str | None) -> None:
+    from iofs.cli import fail
+
+    if output not in FORMATS:
+        raise fail(f"--format must be one of {', '.join(FORMATS)}.", 2)
+    if month is not None and not service.month_is_valid(month):
+        raise fail(f"--month must look like 2024-09, not {month!r}.", 2)
+
+
+def _signals() -> service.Signals:
+    from iofs.cli import fail, settings
+
+    try:
+        return service.signals(settings().analytics_dir)
+    except service.NoPriceData as error:
+        raise fail(str(error)) from None
+
+
+def _emit(records: list[dict[str, object]], columns: list[str], title: str,
+          output: str) -> None:
+    from iofs.cli import console
+
+    if output == "json":
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+        return
+    if output == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore",
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+        return
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for record in records:
+        table.add_row(*("" if record.get(c) is None else (f"{record[c]:.3f}" if isinstance(
+            record.get(c), float) else str(record[c])) for c in columns))
+    console.print(table)
+
+
+@prices_app.command("anomalies")
+def anomalies_command(
+    country: Annotated[str | None, typer.Option(help="ISO3 code.")] = None,
+    month: Annotated[str | None, typer.Option(help="YYYY-MM (default: latest).")] = None,
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
+    """IPA and ALPS of every series in a month, worst first."""
+    _check(output, month)
+    result = _signals()
+    rows = service.anomalies_for(result, country, month)
+    records = [r.model_dump() for r in views.signal_records(rows)]
+    _emit(records, views.OUTPUT_COLUMNS,
+          f"Price anomalies {month or service.latest_month(result)}", output)
+
+
+@prices_app.command("alerts")
+def alerts_command(
+    month: Annotated[str | None, typer.Option(help="YYYY-MM (default: latest).")] = None,
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
+    """Monthly country summary: series in IPA watch/alert, ALPS alert, worst series, new."""
+    _check(output, month)
+    result = _signals()
+    records = [r.model_dump() for r in views.alert_records(service.country_alerts(result, month))]
+    _emit(records, ["country", "month", "series", "ipa_watch", "ipa_alert", "alps_alert",
+                    "alert_share", "worst_market", "worst_commodity", "worst_ipa",
+                    "new_alerts"], "Price alerts by country", output)

@@ -1,0 +1,156 @@
+"""Ingest WFP market-price CSVs (HDX layout, with or without the HXL tag row) into Parquet.
+
+The files are read by DuckDB as text, every row is validated in SQL, and only a file with no
+bad row is written: to a temporary file, then renamed over the file's previous slice
+(``prices/observations/<file name>.parquet``). Re-ingesting a file therefore replaces its own
+rows and never duplicates them; a failed ingest leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from iofs.errors import InputError
+
+REQUIRED = ("date", "market", "commodity", "unit", "pricetype", "currency", "price")
+OPTIONAL = ("countryiso3", "admin1", "admin2", "market_id", "latitude", "longitude",
+            "category", "commodity_id", "priceflag", "usdprice")
+COUNTRY_IN_NAME = re.compile(r"wfp_food_prices_([a-z]{3})(?:\.|_)", re.IGNORECASE)
+MAX_REPORTED_ERRORS = 50
+
+
+class PriceFileError(InputError):
+    """A price file cannot be ingested; ``problems`` lists each bad row."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message, "file")
+        self.problems = problems or []
+
+
+@dataclass
+class IngestReport:
+    """What an ingest wrote: rows, series and the Parquet slice."""
+
+    source: str
+    rows: int
+    series: int
+    countries: list[str] = field(default_factory=list)
+    path: Path | None = None
+
+
+def store_dir(analytics_dir: Path) -> Path:
+    """Folder of the price observations (one Parquet file per ingested source file)."""
+    return analytics_dir / "prices" / "observations"
+
+
+def _header(path: Path) -> tuple[list[str], int]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = [name.strip().lower() for name in next(reader)]
+        except StopIteration:
+            raise PriceFileError(f"{path.name} is empty.") from None
+        second = next(reader, [])
+    skip = 2 if second and second[0].strip().startswith("#") else 1
+    return header, skip
+
+
+def _sql_quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def ingest_file(path: Path, analytics_dir: Path, country: str | None = None) -> IngestReport:
+    """Validate and store one WFP price file; raise :class:`PriceFileError` naming bad rows."""
+    if not path.is_file():
+        raise PriceFileError(f"{path} does not exist or is not a file.")
+    header, skip = _header(path)
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise PriceFileError(f"{path.name}: missing column(s) {', '.join(missing)}; a WFP price "
+                             f"file has {', '.join(REQUIRED)}.")
+    if "countryiso3" not in header and country is None:
+        match = COUNTRY_IN_NAME.search(path.name)
+        if match is None:
+            raise PriceFileError(f"{path.name}: no countryiso3 column and no country in the file "
+                                 "name; give --country ISO3.")
+        country = match.group(1).upper()
+    con = duckdb.connect()
+    columns = ", ".join(f"{_sql_quote(name)}: 'VARCHAR'" for name in header)
+    con.execute(f"""
+        CREATE TEMP VIEW raw AS
+        SELECT row_number() OVER () + {skip} AS line, *
+        FROM read_csv({_sql_quote(str(path))}, header=false, skip={skip},
+                      columns={{{columns}}}, quote='"', escape='"', parallel=false)
+    """)  # noqa: S608 - constant identifiers; paths and names enter as quoted literals
+    country_expr = (_sql_quote(country.upper()) if country is not None
+                    else "upper(trim(countryiso3))")
+    opt = {name: (name if name in header else "NULL") for name in OPTIONAL}
+    con.execute(f"""
+        CREATE TEMP VIEW parsed AS SELECT line,
+            {country_expr} AS country,
+            try_strptime(trim(date), '%Y-%m-%d')::DATE AS date,
+            nullif(trim({opt['admin1']}), '') AS admin1,
+            nullif(trim({opt['admin2']}), '') AS admin2,
+            nullif(trim(market), '') AS market,
+            nullif(trim(commodity), '') AS commodity,
+            nullif(trim({opt['category']}), '') AS category,
+            nullif(trim(unit), '') AS unit,
+            lower(nullif(trim(pricetype), '')) AS price_type,
+            upper(nullif(trim(currency), '')) AS currency,
+            try_cast(trim(price) AS DOUBLE) AS price,
+            try_cast(trim({opt['usdprice']}) AS DOUBLE) AS usd_price,
+            lower(coalesce(nullif(trim({opt['priceflag']}), ''), 'actual')) AS price_flag,
+            trim(date) AS raw_date, trim(price) AS raw_price
+        FROM raw
+    """)  # noqa: S608 - constant identifiers; paths and names enter as quoted literals
+    problems = [f"line {line}: {reason}" for line, reason in con.execute(f"""
+        SELECT line, CASE
+            WHEN country IS NULL OR NOT regexp_full_match(country, '[A-Z]{{3}}')
+                THEN 'countryiso3 must be an ISO 3166-1 alpha-3 code'
+            WHEN date IS NULL THEN 'date ' || coalesce('''' || raw_date || '''', 'missing')
+                || ' is not YYYY-MM-DD'
+            WHEN market IS NULL THEN 'market is empty'
+            WHEN commodity IS NULL THEN 'commodity is empty'
+            WHEN unit IS NULL THEN 'unit is empty'
+            WHEN price_type IS NULL THEN 'pricetype is empty'
+            WHEN currency IS NULL OR NOT regexp_full_match(currency, '[A-Z]{{3}}')
+                THEN 'currency must be an ISO 4217 code'
+            WHEN price IS NULL THEN 'price ' || coalesce('''' || raw_price || '''', 'missing')
+                || ' is not a number'
+            WHEN price < 0 OR isinf(price) OR isnan(price) THEN 'price must be a positive number'
+            END AS reason
+        FROM parsed WHERE reason IS NOT NULL ORDER BY line LIMIT {MAX_REPORTED_ERRORS + 1}
+    """).fetchall()]  # noqa: S608 - constant identifiers; paths and names enter as quoted literals
+    if problems:
+        shown = problems[:MAX_REPORTED_ERRORS]
+        more = " (first 50 shown)" if len(problems) > MAX_REPORTED_ERRORS else ""
+        raise PriceFileError(f"{path.name}: {len(problems) if not more else 'over 50'} bad "
+                             f"row(s){more}; nothing was written.", shown)
+    target_dir = store_dir(analytics_dir)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"{path.stem}.parquet"
+    temporary = target.with_suffix(f".tmp-{os.getpid()}")
+    source = _sql_quote(path.name)
+    con.execute(f"""
+        COPY (SELECT country, admin1, admin2, market, commodity, category, unit, price_type,
+                     currency, date, price, usd_price, price_flag, {source} AS source
+              FROM parsed ORDER BY country, market, commodity, unit, price_type, currency, date)
+        TO {_sql_quote(str(temporary))} (FORMAT parquet, COMPRESSION zstd)
+    """)  # noqa: S608 - constant identifiers; paths and names enter as quoted literals
+    rows, series = con.execute(f"""
+        SELECT count(*), count(DISTINCT (country, admin1, admin2, market, commodity, unit,
+                                         price_type, currency))
+        FROM read_parquet({_sql_quote(str(temporary))})
+    """).fetchone() or (0, 0)  # noqa: S608 - constant identifiers; paths and names enter as quoted literals
+    countries = [r[0] for r in con.execute(
+        f"SELECT DISTINCT country FROM read_parquet({_sql_quote(str(temporary))}) ORDER BY 1"  # noqa: S608
+    ).fetchall()]
+    con.close()
+    os.replace(temporary, target)
+    return IngestReport(path.name, int(rows), int(series), countries, target)

@@ -1,0 +1,221 @@
+"""Price signals for every stored series: the panel, IPA/ALPS/volatility, alerts.
+
+Series key: country, admin1, admin2, market, commodity, unit, price type, currency. Several
+quotes in one month are averaged (monthly mean, as GIEWS does); forecasts are left out.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from iofs.monitor.prices import anomalies
+from iofs.monitor.prices.ingest import store_dir
+
+KEY = ["country", "admin1", "admin2", "market", "commodity", "unit", "price_type", "currency"]
+SIGNAL_COLUMNS = ["price", "cqgr", "cagr", "z_quarterly", "z_annual", "ipa", "k", "alps",
+                  "alps_fitted", "alps_sigma_price", "volatility"]
+
+
+class NoPriceData(LookupError):
+    """Nothing has been ingested yet."""
+
+
+@dataclass(frozen=True)
+class Signals:
+    """All series' monthly signals in long form, and per-series ALPS eligibility."""
+
+    table: pd.DataFrame           # one row per series and month with a price
+    series: pd.DataFrame          # one row per series: key, alps_eligible, alps_reason
+    months: pd.PeriodIndex
+
+
+def _monthly(analytics_dir: Path) -> pd.DataFrame:
+    files = sorted(store_dir(analytics_dir).glob("*.parquet"))
+    if not files:
+        raise NoPriceData("No prices ingested yet; run `iofs ingest prices FILE…`.")
+    con = duckdb.connect()
+    frame = con.execute(f"""
+        SELECT {', '.join(KEY)}, date_trunc('month', date) AS month, avg(price) AS price
+        FROM read_parquet({[str(f) for f in files]!r})
+        WHERE price_flag <> 'forecast'
+        GROUP BY ALL
+    """).df()  # noqa: S608 - constant identifiers; paths and names enter as quoted literals
+    con.close()
+    return frame
+
+
+def compute(monthly: pd.DataFrame) -> Signals:
+    """Signals for a long table of monthly mean prices (KEY + month + price).
+
+    Each country is one panel, so "a price in the last 6 months" (ALPS eligibility) counts
+    from that country's latest month, not from another country's.
+    """
+    monthly = monthly.copy()
+    monthly[KEY] = monthly[KEY].fillna("")
+    tables, series_frames = [], []
+    offset = 0
+    all_months: set[pd.Period] = set()
+    for _country, group in monthly.groupby("country", sort=True):
+        table, series, months = _compute_panel(group, offset)
+        tables.append(table)
+        series_frames.append(series)
+        offset += len(series)
+        all_months.update(months)
+    months = pd.PeriodIndex(sorted(all_months), freq="M")
+    empty = pd.DataFrame(columns=[*KEY, "series", "month", *SIGNAL_COLUMNS, "ipa_class",
+                                  "alps_class"])
+    return Signals(pd.concat(tables, ignore_index=True) if tables else empty,
+                   pd.concat(series_frames, ignore_index=True) if series_frames
+                   else pd.DataFrame(columns=[*KEY, "alps_eligible", "alps_reason"]),
+                   months)
+
+
+def _compute_panel(monthly: pd.DataFrame,
+                   offset: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.PeriodIndex]:
+    period = pd.PeriodIndex(pd.to_datetime(monthly["month"]), freq="M")
+    first, last = period.min(), period.max()
+    months = pd.period_range(first, last, freq="M")
+    codes, keys = pd.MultiIndex.from_frame(monthly[KEY]).factorize()
+    column = np.asarray([(p - first).n for p in period])
+    panel = np.full((len(keys), len(months)), np.nan)
+    panel[codes, column] = monthly["price"].to_numpy(dtype=float)
+    ipa = anomalies.ipa(panel, first.month)
+    alps = anomalies.alps(panel, first.month)
+    vol = anomalies.volatility(panel)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # ineligible series are all-NaN
+        residual_sd = np.nanstd(np.where(alps.eligible[:, None], panel - alps.fitted, np.nan),
+                                axis=1)
+    s_idx, m_idx = np.nonzero(~np.isnan(panel))
+    table = pd.DataFrame(np.asarray(keys.to_list(), dtype=object)[s_idx], columns=KEY)
+    table["series"] = s_idx + offset
+    table["month"] = months[m_idx].astype(str)
+    table["price"] = panel[s_idx, m_idx]
+    table["cqgr"] = ipa.cqgr[s_idx, m_idx]
+    table["cagr"] = ipa.cagr[s_idx, m_idx]
+    table["z_quarterly"] = ipa.z_quarterly[s_idx, m_idx]
+    table["z_annual"] = ipa.z_annual[s_idx, m_idx]
+    table["ipa"] = ipa.ipa[s_idx, m_idx]
+    table["k"] = ipa.k[s_idx, m_idx]
+    table["alps"] = alps.alps[s_idx, m_idx]
+    table["alps_fitted"] = alps.fitted[s_idx, m_idx]
+    table["alps_sigma_price"] = residual_sd[s_idx]
+    table["volatility"] = vol[s_idx, m_idx]
+    table["ipa_class"] = [anomalies.ipa_class(v) for v in table["ipa"].to_numpy()]
+    table["alps_class"] = [anomalies.alps_class(v) for v in table["alps"].to_numpy()]
+    series = pd.DataFrame(keys.to_list(), columns=KEY)
+    series["alps_eligible"] = alps.eligible
+    series["alps_reason"] = alps.reason
+    return table, series, months
+
+
+_cache: dict[tuple[str, ...], Signals] = {}
+
+
+def signals(analytics_dir: Path) -> Signals:
+    """Signals of everything ingested (cached until a price file changes)."""
+    files = sorted(store_dir(analytics_dir).glob("*.parquet"))
+    stamp = tuple(f"{f}:{f.stat().st_mtime_ns}" for f in files)
+    if stamp not in _cache:
+        _cache.clear()
+        _cache[stamp] = compute(_monthly(analytics_dir))
+    return _cache[stamp]
+
+
+def latest_month(result: Signals) -> str:
+    """The newest month with any price (YYYY-MM)."""
+    return str(result.months.max())
+
+
+def anomalies_for(result: Signals, country: str | None = None,
+                  month: str | None = None) -> pd.DataFrame:
+    """Rows of one month (default: the latest of the country, or of all data), optionally
+    one country, worst IPA first."""
+    rows = result.table
+    if country:
+        rows = rows[rows["country"] == country.upper()]
+    if month is None and not rows.empty:
+        month = str(rows["month"].max())
+    rows = rows[rows["month"] == month]
+    return rows.sort_values(["ipa", "alps"], ascending=False, na_position="last")
+
+
+def series_history(result: Signals, series: int) -> pd.DataFrame:
+    """Every month of one series."""
+    return result.table[result.table["series"] == series].sort_values("month")
+
+
+@dataclass(frozen=True)
+class CountryAlert:
+    """A country's price situation in one month."""
+
+    country: str
+    month: str
+    series: int
+    ipa_watch: int
+    ipa_alert: int
+    alps_alert: int
+    worst_market: str | None
+    worst_commodity: str | None
+    worst_ipa: float | None
+    new_alerts: int
+
+    @property
+    def alert_share(self) -> float:
+        """Share (0–1) of the country's series in IPA watch or alert."""
+        return (self.ipa_watch + self.ipa_alert) / self.series if self.series else 0.0
+
+
+def _previous(month: str) -> str:
+    return str(pd.Period(month, freq="M") - 1)
+
+
+def country_alerts(result: Signals, month: str | None = None) -> list[CountryAlert]:
+    """Per country: series priced in the month, how many in IPA watch/alert and ALPS alert or
+    crisis, the worst series, and how many series entered IPA alert since the month before."""
+    month = month or latest_month(result)
+    now = result.table[result.table["month"] == month]
+    before = result.table[result.table["month"] == _previous(month)].set_index("series")
+    summary: list[CountryAlert] = []
+    for country, rows in now.groupby("country", sort=True):
+        worst = rows.sort_values("ipa", ascending=False, na_position="last").iloc[0]
+        prior = before["ipa_class"].reindex(rows["series"]).fillna("").to_numpy()
+        new = int(((rows["ipa_class"].to_numpy() == "alert") & (prior != "alert")).sum())
+        summary.append(CountryAlert(
+            country=str(country), month=month, series=len(rows),
+            ipa_watch=int((rows["ipa_class"] == "watch").sum()),
+            ipa_alert=int((rows["ipa_class"] == "alert").sum()),
+            alps_alert=int(rows["alps_class"].isin(["alert", "crisis"]).sum()),
+            worst_market=None if np.isnan(worst["ipa"]) else str(worst["market"]),
+            worst_commodity=None if np.isnan(worst["ipa"]) else str(worst["commodity"]),
+            worst_ipa=None if np.isnan(worst["ipa"]) else float(worst["ipa"]),
+            new_alerts=new))
+    return summary
+
+
+def alert_changes(result: Signals, month: str | None = None) -> pd.DataFrame:
+    """Series whose IPA class changed since the month before (with both classes)."""
+    month = month or latest_month(result)
+    now = result.table[result.table["month"] == month]
+    before = result.table[result.table["month"] == _previous(month)][["series", "ipa_class"]]
+    merged = now.merge(before, on="series", how="left", suffixes=("", "_before"))
+    merged["ipa_class_before"] = merged["ipa_class_before"].fillna("")
+    changed = merged[(merged["ipa_class"] != merged["ipa_class_before"])
+                     & merged["ipa_class"].isin(["watch", "alert"])]
+    return changed.sort_values("ipa", ascending=False)
+
+
+def month_is_valid(month: str) -> bool:
+    """Whether ``month`` is YYYY-MM."""
+    try:
+        date.fromisoformat(month + "-01")
+    except ValueError:
+        return False
+    return len(month) == 7

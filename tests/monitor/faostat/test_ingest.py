@@ -1,0 +1,120 @@
+"""Ingest of FAOSTAT bulk files: layouts, encodings, qualifiers, errors, idempotence."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from iofs.monitor.faostat.ingest import IngestError, ingest, recognise_domain, store_dir
+from tests.monitor.faostat.helpers import FS_TEXT, TRADE_MATRIX_TEXT, WIDE_TEXT, write_fbs
+
+
+def _rows(analytics: Path, where: str = "true") -> list[tuple[object, ...]]:
+    files = str(store_dir(analytics) / "*" / "*.parquet")
+    return duckdb.sql(f"SELECT domain, iso3, area_kind, item_code, element_code, year, "
+                      f"year_end, value, qualifier, flag FROM read_parquet('{files}', "
+                      f"union_by_name = true) WHERE {where} ORDER BY ALL").fetchall()
+
+
+def test_normalized_latin1_with_qualifiers_and_aggregates(tmp_path: Path) -> None:
+    path = tmp_path / "Food_Security_Data_E_All_Data_(Normalized).csv"
+    path.write_bytes(FS_TEXT.encode("latin-1"))
+    [report] = ingest([path], tmp_path / "a")
+    assert (report.domain, report.layout, report.encoding) == ("FS", "normalized", "latin-1")
+    assert report.rows == 4 and report.qualified_values == 1 and report.missing_values == 1
+    assert report.countries == 2 and report.aggregates == 1
+    rows = _rows(tmp_path / "a")
+    civ = [r for r in rows if r[1] == "CIV"]
+    assert ("FS", "CIV", "country", 210041, 6121, 2014, 2016, 2.5, "<", "F") in civ
+    assert ("FS", "CIV", "country", 21035, 6121, 2014, 2016, None, None, "NV") in civ
+    world = [r for r in rows if r[2] == "aggregate"]
+    assert world == [("FS", None, "aggregate", 21035, 6121, 2014, 2016, 12.5, None, "F")]
+
+
+def test_wide_utf8_layout_keeps_flags_and_drops_empty_cells(tmp_path: Path) -> None:
+    path = tmp_path / "FoodBalanceSheets_E_Africa_NOFLAG.csv"
+    path.write_text(WIDE_TEXT, encoding="utf-8")
+    [report] = ingest([path], tmp_path / "a")
+    assert (report.domain, report.layout, report.encoding) == ("FBS", "wide", "utf-8")
+    rows = _rows(tmp_path / "a")
+    assert [(r[4], r[5], r[7], r[9]) for r in rows] == [
+        (5511, 2014, 3500.0, None), (5511, 2015, 4000.0, "E"), (5611, 2014, 12000.0, None),
+        (5611, 2015, None, "M")]
+    assert {r[1] for r in rows} == {"DZA"}
+
+
+def test_zip_and_m49_only_and_bom(tmp_path: Path) -> None:
+    csv_text = ('\ufeffDomain Code,Domain,Area Code (M49),Area,Element Code,Element,'
+                'Item Code (FBS),Item,Year Code,Year,Unit,Value,Flag,Flag Description,Note\n'
+                '"FBS","Food Balances (2010-)","818","Egypt","664","Food supply","S2901",'
+                '"Grand Total","2015","2015","kcal/cap/d","3300","E","Estimated value",""\n'
+                '"FBS","Food Balances (2010-)","156","China, mainland","664","Food supply",'
+                '"S2901","Grand Total","2015","2015","kcal/cap/d","3200","E","",""\n'
+                '"FBS","Food Balances (2010-)","159","China","664","Food supply",'
+                '"S2901","Grand Total","2015","2015","kcal/cap/d","3100","E","",""\n')
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("FAOSTAT_data_en.csv", csv_text.encode("utf-8"))
+        z.writestr("FAOSTAT_data_en_Flags.csv", "Flag,Description\n")
+    [report] = ingest([archive], tmp_path / "a")
+    assert report.domain == "FBS" and report.rows == 3
+    rows = _rows(tmp_path / "a")
+    assert [(r[1], r[2], r[3]) for r in rows] == [
+        ("CHN", "country", 2901), ("EGY", "country", 2901), (None, "aggregate", 2901)]
+
+
+def test_bad_rows_are_reported_by_line_and_nothing_is_written(tmp_path: Path) -> None:
+    good = tmp_path / "Food_Security_Data_E_All_Data_(Normalized).csv"
+    good.write_bytes(FS_TEXT.encode("latin-1"))
+    ingest([good], tmp_path / "a")
+    before = sorted(p.name for p in store_dir(tmp_path / "a").rglob("*"))
+    content = (store_dir(tmp_path / "a") / "FS").glob("*.parquet")
+    snapshot = {p: p.read_bytes() for p in content}
+    bad_text = FS_TEXT.replace('"42.7"', '"4x2"').replace('"20142016","2014-2016","%","12.5"',
+                                                          '"x","20x4","%","12.5"')
+    good.write_bytes(bad_text.encode("latin-1"))
+    with pytest.raises(IngestError) as error:
+        ingest([good], tmp_path / "a")
+    message = str(error.value)
+    assert "2 bad row(s)" in message
+    assert "line 4: Value: 4x2 is not a number" in message
+    assert "line 5: Year: 20x4 is not a year" in message
+    assert sorted(p.name for p in store_dir(tmp_path / "a").rglob("*")) == before
+    assert all(p.read_bytes() == data for p, data in snapshot.items())
+
+
+def test_missing_columns_and_ragged_rows(tmp_path: Path) -> None:
+    path = tmp_path / "Production_Crops_E_All_Data.csv"
+    path.write_text("Area Code,Area,Item,Year,Value\n1,x,y,2000,1\n", encoding="utf-8")
+    with pytest.raises(IngestError, match=r"missing column.*Item Code.*Element Code"):
+        ingest([path], tmp_path / "a")
+    path.write_text(FS_TEXT.splitlines()[0] + '\n"59","Egypt","21035"\n', encoding="utf-8")
+    with pytest.raises(IngestError, match="not a well-formed CSV"):
+        ingest([path], tmp_path / "a")
+    assert not list(store_dir(tmp_path / "a").glob("*/*.parquet"))
+
+
+def test_reingest_replaces_its_slice(tmp_path: Path) -> None:
+    path = write_fbs(tmp_path / "FoodBalanceSheets_E_All_Data_(Normalized).csv")
+    first = ingest([path], tmp_path / "a")[0]
+    rows = _rows(tmp_path / "a")
+    second = ingest([path], tmp_path / "a")[0]
+    assert not first.replaced and second.replaced
+    assert _rows(tmp_path / "a") == rows and len(rows) == first.rows
+
+
+def test_domain_recognised_from_content(tmp_path: Path) -> None:
+    path = write_fbs(tmp_path / "download.csv")
+    from iofs.monitor.faostat.ingest import read_header
+
+    assert recognise_domain(path, read_header(path, "latin-1"), "latin-1") == "FBS"
+    matrix = tmp_path / "matrix.csv"
+    matrix.write_text(TRADE_MATRIX_TEXT, encoding="utf-8")
+    assert recognise_domain(matrix, read_header(matrix, "utf-8"), "utf-8") == "TM"
+    odd = tmp_path / "odd.csv"
+    odd.write_text("Area Code,Item Code,Element Code,Year,Value\n1,1,1,2000,1\n")
+    with pytest.raises(IngestError, match="cannot recognise the FAOSTAT domain"):
+        recognise_domain(odd, read_header(odd, "utf-8"), "utf-8")
