@@ -205,3 +205,31 @@ def test_cli_api_pages_and_feed_agree(client: TestClient, settings: Settings,
     assert any("AFG 2017-12: 2 series in IPA alert" in (t or "") for t in titles)
     bad = runner.invoke(app, ["prices", "anomalies", "--month", "Dec"], env=env)
     assert bad.exit_code == 2 and "--month must look like" in bad.output
+
+
+def test_generic_csv_with_a_column_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "ministry_prices.csv"
+    path.write_text("Country,Month,Town,Product,Measure,Kind,Money,Value\n"
+                    "EGY,2024-01-15,Cairo,Wheat flour,KG,Retail,EGP,12.5\n"
+                    "EGY,2024-02-15,Cairo,Wheat flour,KG,Retail,EGP,13.0\n")
+    mapping = tmp_path / "mapping.csv"
+    mapping.write_text("source,target\nCountry,countryiso3\nMonth,date\nTown,market\n"
+                       "Product,commodity\nMeasure,unit\nKind,pricetype\nMoney,currency\n"
+                       "Value,price\n")
+    report = ingest.ingest_file(path, tmp_path / "store", mapping=ingest.read_mapping(mapping))
+    assert (report.rows, report.series, report.countries) == (2, 1, ["EGY"])
+    bad = tmp_path / "bad_mapping.csv"
+    bad.write_text("source,target\nValue,cost\n")
+    with pytest.raises(ingest.PriceFileError, match="'cost' is not a WFP price column"):
+        ingest.read_mapping(bad)
+
+
+def test_reference_files_are_recognised(shared_data: Path, tmp_path: Path) -> None:
+    markets = ingest.ingest_file(shared_data / "wfp/country/wfp_markets_pse.csv", tmp_path)
+    assert markets.path is not None and markets.path.name.startswith("markets-")
+    assert markets.countries == ["PSE"] and markets.rows > 10
+    currencies = ingest.ingest_file(
+        shared_data / "wfp/global_subset/wfp_currencies_global.csv", tmp_path)
+    assert currencies.path is not None and currencies.path.name.startswith("currencies-")
+    # reference tables do not enter the price signals
+    assert not list(ingest.store_dir(tmp_path).glob("*.parquet"))

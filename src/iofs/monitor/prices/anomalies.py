@@ -62,6 +62,18 @@ def alps_class(value: float) -> str:
     return "normal"
 
 
+def ipa_classes(values: Float) -> NDArray[np.str_]:
+    """:func:`ipa_class` of every value at once ("" where missing)."""
+    return np.select([np.isnan(values), values >= 1.0, values >= 0.5, values <= -1.0],
+                     ["", "alert", "watch", "low"], "normal")
+
+
+def alps_classes(values: Float) -> NDArray[np.str_]:
+    """:func:`alps_class` of every value at once ("" where missing)."""
+    return np.select([np.isnan(values), values >= 2.0, values >= 1.0, values >= 0.25],
+                     ["", "crisis", "alert", "stress"], "normal")
+
+
 def growth(prices: Float, lag: int) -> Float:
     """Compound monthly growth over ``lag`` months: (P_t / P_{t−lag})^{1/lag} − 1 (per month)."""
     out = np.full(prices.shape, np.nan)

@@ -23,17 +23,25 @@ def ingest_prices(
     paths: Annotated[list[Path], typer.Argument(help="WFP price CSV files (HDX layout).")],
     country: Annotated[str | None, typer.Option(
         help="ISO3 for files without a countryiso3 column or country in the name.")] = None,
+    mapping: Annotated[Path | None, typer.Option(
+        help="CSV of source,target column names for a generic price file.")] = None,
 ) -> None:
-    """Ingest WFP market-price files: validated, all-or-nothing per file, idempotent."""
+    """Ingest WFP market-price files (country or global, with or without the HXL row), their
+    markets/commodities/currencies files, or a generic CSV with --mapping: validated,
+    all-or-nothing per file, idempotent."""
     from iofs.cli import console, fail, settings
 
     analytics = settings().analytics_dir
     failed = 0
+    try:
+        renames = ingest.read_mapping(mapping) if mapping else None
+    except (ingest.PriceFileError, OSError) as error:
+        raise fail(str(error), 2) from None
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("ingesting prices", total=len(paths))
         for path in paths:
             try:
-                report = ingest.ingest_file(path, analytics, country)
+                report = ingest.ingest_file(path, analytics, country, renames)
             except ingest.PriceFileError as error:
                 failed += 1
                 console.print(f"[red]✗[/] {error}", highlight=False)

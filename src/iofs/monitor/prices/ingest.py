@@ -65,11 +65,81 @@ def _sql_quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def ingest_file(path: Path, analytics_dir: Path, country: str | None = None) -> IngestReport:
-    """Validate and store one WFP price file; raise :class:`PriceFileError` naming bad rows."""
+def read_mapping(path: Path) -> dict[str, str]:
+    """A column mapping file: CSV with ``source,target`` rows (target = a WFP column name)."""
+    mapping: dict[str, str] = {}
+    known = set(REQUIRED) | set(OPTIONAL)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for line, row in enumerate(csv.reader(handle), 1):
+            if not row or (line == 1 and [c.strip().lower() for c in row] == ["source", "target"]):
+                continue
+            if len(row) != 2:
+                raise PriceFileError(f"{path.name} line {line}: expected 'source,target'.")
+            source, target = row[0].strip().lower(), row[1].strip().lower()
+            if target not in known:
+                raise PriceFileError(f"{path.name} line {line}: {target!r} is not a WFP price "
+                                     f"column ({', '.join(sorted(known))}).")
+            mapping[source] = target
+    return mapping
+
+
+REFERENCE_FILES = {
+    "markets": ("market_id", "market", "countryiso3", "latitude", "longitude"),
+    "commodities": ("commodity_id", "category", "commodity"),
+    "currencies": ("code", "name"),
+}
+
+
+def reference_kind(header: list[str]) -> str | None:
+    """Which WFP reference table a header belongs to (markets, commodities, currencies)."""
+    for kind, columns in REFERENCE_FILES.items():
+        if set(columns) <= set(header) and "price" not in header:
+            return kind
+    return None
+
+
+def ingest_reference(path: Path, analytics_dir: Path, kind: str) -> IngestReport:
+    """Store a WFP markets/commodities/currencies file (validated: ids and codes present)."""
+    con = duckdb.connect()
+    frame = con.execute(
+        f"SELECT * FROM read_csv({_sql_quote(str(path))}, all_varchar=true, header=true)"  # noqa: S608
+    ).df()
+    con.close()
+    frame.columns = [c.strip().lower() for c in frame.columns]
+    frame = frame[~frame.iloc[:, 0].astype(str).str.startswith("#")]
+    problems = []
+    for number, row in enumerate(frame.to_dict("records"), 2):
+        for column in REFERENCE_FILES[kind]:
+            if column in {"latitude", "longitude"}:
+                continue
+            if not str(row.get(column) or "").strip():
+                problems.append(f"line {number}: {column} is empty")
+    if problems:
+        raise PriceFileError(f"{path.name}: {len(problems)} bad row(s); nothing was written.",
+                             problems[:MAX_REPORTED_ERRORS])
+    target_dir = analytics_dir / "prices" / "reference"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"{kind}-{path.stem}.parquet"
+    temporary = target.with_suffix(f".tmp-{os.getpid()}")
+    frame.to_parquet(temporary, index=False)
+    os.replace(temporary, target)
+    countries = sorted(set(frame["countryiso3"])) if "countryiso3" in frame else []
+    return IngestReport(path.name, len(frame), 0, countries, target)
+
+
+def ingest_file(path: Path, analytics_dir: Path, country: str | None = None,
+                mapping: dict[str, str] | None = None) -> IngestReport:
+    """Validate and store one WFP price file (or a WFP reference file, recognised by its
+    header); raise :class:`PriceFileError` naming bad rows. ``mapping`` renames a generic
+    CSV's columns to WFP names."""
     if not path.is_file():
         raise PriceFileError(f"{path} does not exist or is not a file.")
     header, skip = _header(path)
+    if mapping:
+        header = [mapping.get(name, name) for name in header]
+    kind = reference_kind(header)
+    if kind is not None and not mapping:
+        return ingest_reference(path, analytics_dir, kind)
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise PriceFileError(f"{path.name}: missing column(s) {', '.join(missing)}; a WFP price "

@@ -83,7 +83,7 @@ def _compute_panel(monthly: pd.DataFrame,
     first, last = period.min(), period.max()
     months = pd.period_range(first, last, freq="M")
     codes, keys = pd.MultiIndex.from_frame(monthly[KEY]).factorize()
-    column = np.asarray([(p - first).n for p in period])
+    column = period.asi8 - first.ordinal
     panel = np.full((len(keys), len(months)), np.nan)
     panel[codes, column] = monthly["price"].to_numpy(dtype=float)
     ipa = anomalies.ipa(panel, first.month)
@@ -94,9 +94,10 @@ def _compute_panel(monthly: pd.DataFrame,
         residual_sd = np.nanstd(np.where(alps.eligible[:, None], panel - alps.fitted, np.nan),
                                 axis=1)
     s_idx, m_idx = np.nonzero(~np.isnan(panel))
-    table = pd.DataFrame(np.asarray(keys.to_list(), dtype=object)[s_idx], columns=KEY)
+    table = pd.DataFrame({name: np.asarray(keys.get_level_values(i), dtype=object)[s_idx]
+                          for i, name in enumerate(KEY)})
     table["series"] = s_idx + offset
-    table["month"] = months[m_idx].astype(str)
+    table["month"] = np.asarray(months.astype(str), dtype=object)[m_idx]
     table["price"] = panel[s_idx, m_idx]
     table["cqgr"] = ipa.cqgr[s_idx, m_idx]
     table["cagr"] = ipa.cagr[s_idx, m_idx]
@@ -108,8 +109,8 @@ def _compute_panel(monthly: pd.DataFrame,
     table["alps_fitted"] = alps.fitted[s_idx, m_idx]
     table["alps_sigma_price"] = residual_sd[s_idx]
     table["volatility"] = vol[s_idx, m_idx]
-    table["ipa_class"] = [anomalies.ipa_class(v) for v in table["ipa"].to_numpy()]
-    table["alps_class"] = [anomalies.alps_class(v) for v in table["alps"].to_numpy()]
+    table["ipa_class"] = anomalies.ipa_classes(table["ipa"].to_numpy())
+    table["alps_class"] = anomalies.alps_classes(table["alps"].to_numpy())
     series = pd.DataFrame(keys.to_list(), columns=KEY)
     series["alps_eligible"] = alps.eligible
     series["alps_reason"] = alps.reason
