@@ -46,11 +46,10 @@ def test_gaza_wheat_flour_december_2018_matches_giews(shared_data: Path,
     IPA 1.324 (alert)."""
     ingest.ingest_file(shared_data / "wfp/country/wfp_food_prices_pse.csv", tmp_path)
     result = service.signals(tmp_path)
-    row = result.table[(result.table["market"] == "Gaza")
-                       & (result.table["commodity"] == "Wheat flour")
-                       & (result.table["unit"] == "KG") & (result.table["price_type"] == "retail")
-                       & (result.table["currency"] == "ILS")
-                       & (result.table["month"] == "2018-12")].iloc[0]
+    rows = service.anomalies_for(result, "PSE", "2018-12")
+    row = rows[(rows["market"] == "Gaza") & (rows["commodity"] == "Wheat flour")
+               & (rows["unit"] == "KG") & (rows["price_type"] == "retail")
+               & (rows["currency"] == "ILS")].iloc[0]
     assert round(row["z_quarterly"], 3) == 2.627
     assert round(row["z_annual"], 3) == 0.455
     assert round(row["ipa"], 3) == 1.324

@@ -59,7 +59,8 @@ def compute(monthly: pd.DataFrame) -> Signals:
     """
     monthly = monthly.copy()
     monthly[KEY] = monthly[KEY].fillna("")
-    tables, series_frames = [], []
+    tables: list[pd.DataFrame] = []
+    series_frames: list[pd.DataFrame] = []
     offset = 0
     all_months: set[pd.Period] = set()
     for _country, group in monthly.groupby("country", sort=True):
@@ -69,11 +70,15 @@ def compute(monthly: pd.DataFrame) -> Signals:
         offset += len(series)
         all_months.update(months)
     months = pd.PeriodIndex(sorted(all_months), freq="M")
-    empty = pd.DataFrame(columns=[*KEY, "series", "month", *SIGNAL_COLUMNS, "ipa_class",
+    empty = pd.DataFrame(columns=["series", "country", "month", *SIGNAL_COLUMNS, "ipa_class",
                                   "alps_class"])
-    return Signals(pd.concat(tables, ignore_index=True) if tables else empty,
+    table = pd.concat(tables, ignore_index=True) if tables else empty
+    # One vocabulary for every panel: plain strings compare and filter cheaply enough here.
+    table["country"] = table["country"].astype(str)
+    table["month"] = table["month"].astype(str)
+    return Signals(table,
                    pd.concat(series_frames, ignore_index=True) if series_frames
-                   else pd.DataFrame(columns=[*KEY, "alps_eligible", "alps_reason"]),
+                   else pd.DataFrame(columns=["series", *KEY, "alps_eligible", "alps_reason"]),
                    months)
 
 
@@ -94,10 +99,12 @@ def _compute_panel(monthly: pd.DataFrame,
         residual_sd = np.nanstd(np.where(alps.eligible[:, None], panel - alps.fitted, np.nan),
                                 axis=1)
     s_idx, m_idx = np.nonzero(~np.isnan(panel))
-    table = pd.DataFrame({name: np.asarray(keys.get_level_values(i), dtype=object)[s_idx]
-                          for i, name in enumerate(KEY)})
-    table["series"] = s_idx + offset
-    table["month"] = np.asarray(months.astype(str), dtype=object)[m_idx]
+    # Only numbers and codes per row; the series' text key lives once in ``series`` and is
+    # joined to the few rows a caller asks for (:func:`with_keys`).
+    table = pd.DataFrame({"series": s_idx + offset})
+    table["country"] = pd.Categorical.from_codes(np.zeros(len(s_idx), dtype=np.int8),
+                                                 categories=[str(monthly["country"].iloc[0])])
+    table["month"] = pd.Categorical.from_codes(m_idx, categories=list(months.astype(str)))
     table["price"] = panel[s_idx, m_idx]
     table["cqgr"] = ipa.cqgr[s_idx, m_idx]
     table["cagr"] = ipa.cagr[s_idx, m_idx]
@@ -112,6 +119,7 @@ def _compute_panel(monthly: pd.DataFrame,
     table["ipa_class"] = anomalies.ipa_classes(table["ipa"].to_numpy())
     table["alps_class"] = anomalies.alps_classes(table["alps"].to_numpy())
     series = pd.DataFrame(keys.to_list(), columns=KEY)
+    series.insert(0, "series", np.arange(len(series)) + offset)
     series["alps_eligible"] = alps.eligible
     series["alps_reason"] = alps.reason
     return table, series, months
@@ -130,6 +138,12 @@ def signals(analytics_dir: Path) -> Signals:
     return _cache[stamp]
 
 
+def with_keys(result: Signals, rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` of the signal table with each series' key columns joined on."""
+    keys = result.series[["series", *[k for k in KEY if k != "country"]]]
+    return rows.merge(keys, on="series", how="left")
+
+
 def latest_month(result: Signals) -> str:
     """The newest month with any price (YYYY-MM)."""
     return str(result.months.max())
@@ -144,13 +158,13 @@ def anomalies_for(result: Signals, country: str | None = None,
         rows = rows[rows["country"] == country.upper()]
     if month is None and not rows.empty:
         month = str(rows["month"].max())
-    rows = rows[rows["month"] == month]
+    rows = with_keys(result, rows[rows["month"] == month])
     return rows.sort_values(["ipa", "alps"], ascending=False, na_position="last")
 
 
 def series_history(result: Signals, series: int) -> pd.DataFrame:
     """Every month of one series."""
-    return result.table[result.table["series"] == series].sort_values("month")
+    return with_keys(result, result.table[result.table["series"] == series].sort_values("month"))
 
 
 @dataclass(frozen=True)
@@ -182,7 +196,7 @@ def country_alerts(result: Signals, month: str | None = None) -> list[CountryAle
     """Per country: series priced in the month, how many in IPA watch/alert and ALPS alert or
     crisis, the worst series, and how many series entered IPA alert since the month before."""
     month = month or latest_month(result)
-    now = result.table[result.table["month"] == month]
+    now = with_keys(result, result.table[result.table["month"] == month])
     before = result.table[result.table["month"] == _previous(month)].set_index("series")
     summary: list[CountryAlert] = []
     for country, rows in now.groupby("country", sort=True):
@@ -204,7 +218,7 @@ def country_alerts(result: Signals, month: str | None = None) -> list[CountryAle
 def alert_changes(result: Signals, month: str | None = None) -> pd.DataFrame:
     """Series whose IPA class changed since the month before (with both classes)."""
     month = month or latest_month(result)
-    now = result.table[result.table["month"] == month]
+    now = with_keys(result, result.table[result.table["month"] == month])
     before = result.table[result.table["month"] == _previous(month)][["series", "ipa_class"]]
     merged = now.merge(before, on="series", how="left", suffixes=("", "_before"))
     merged["ipa_class_before"] = merged["ipa_class_before"].fillna("")
