@@ -140,7 +140,7 @@ def signals(analytics_dir: Path) -> Signals:
 
 def with_keys(result: Signals, rows: pd.DataFrame) -> pd.DataFrame:
     """``rows`` of the signal table with each series' key columns joined on."""
-    keys = result.series[["series", *[k for k in KEY if k != "country"]]]
+    keys = result.series[["series", *[k for k in KEY if k != "country"], "alps_reason"]]
     return rows.merge(keys, on="series", how="left")
 
 

@@ -28,7 +28,8 @@ def signal_records(rows: pd.DataFrame) -> list[PriceSignal]:
         price_type=r["price_type"], currency=r["currency"], date=r["month"],
         price=float(r["price"]), cqgr=_number(r["cqgr"]), cagr=_number(r["cagr"]),
         ipa=_number(r["ipa"]), ipa_class=r["ipa_class"], alps=_number(r["alps"]),
-        alps_class=r["alps_class"], volatility=_number(r["volatility"]), k=int(r["k"]),
+        alps_class=r["alps_class"], alps_ineligible=str(r.get("alps_reason") or ""),
+        volatility=_number(r["volatility"]), k=int(r["k"]),
     ) for r in rows.to_dict("records")]
 
 
