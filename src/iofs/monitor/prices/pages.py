@@ -24,7 +24,7 @@ def overview(request: Request, month: str | None = MONTH) -> HTMLResponse:
     return render(request, "prices/overview.html", {
         "month": month, "alerts": service.country_alerts(result, month),
         "changes": service.alert_changes(result, month).head(50).to_dict("records"),
-        "months": [str(m) for m in result.months[::-1][:36]]})
+        "months": [str(m) for m in result.months[::-1]]})
 
 
 @router.get("/prices/alerts.atom")
@@ -92,6 +92,8 @@ def series_chart(rows: object) -> dict[str, object]:
 
     frame = pd.DataFrame(rows).copy()
     frame["sigma"] = frame["alps_sigma_price"]
+    if frame["sigma"].isna().all():  # not ALPS-eligible: no fit is drawn
+        frame["alps_fitted"] = float("nan")
     frame["low2"] = frame["alps_fitted"] - 2 * frame["sigma"]
     frame["high2"] = frame["alps_fitted"] + 2 * frame["sigma"]
     frame["low1"] = frame["alps_fitted"] - frame["sigma"]
