@@ -161,8 +161,11 @@ def alps(prices: Float, first_month: int) -> AlpsResult:
         design[:, 1 + m] = month_of == m
     weights = valid.astype(np.float64)
     filled = np.where(valid, prices, 0.0)
-    xtx = np.einsum("st,ti,tj->sij", weights, design, design)
-    xty = np.einsum("st,ti->si", weights * filled, design)
+    # Normal equations of every series at once, as two matrix products (BLAS):
+    # XᵀWX[s] = Σ_t w[s,t]·x_t x_tᵀ and XᵀWy[s] = Σ_t w[s,t]·y[s,t]·x_t.
+    outer = (design[:, :, None] * design[:, None, :]).reshape(n_months, 13 * 13)
+    xtx = (weights @ outer).reshape(n_series, 13, 13)
+    xty = (weights * filled) @ design
     # Months never observed in a series leave their dummy column empty: a tiny ridge keeps
     # the system solvable without changing the fit of the observed months.
     xtx += np.eye(13)[None, :, :] * 1e-9
@@ -170,7 +173,7 @@ def alps(prices: Float, first_month: int) -> AlpsResult:
     fitted = beta @ design.T
     residual = np.where(valid, prices - fitted, 0.0)
     n_obs = valid.sum(axis=1)
-    used_columns = (np.einsum("st,ti->si", weights, design) > 0).sum(axis=1)
+    used_columns = ((weights @ design) > 0).sum(axis=1)
     dof = n_obs - used_columns
     with np.errstate(divide="ignore", invalid="ignore"):
         sigma = np.sqrt((residual ** 2).sum(axis=1) / dof)
