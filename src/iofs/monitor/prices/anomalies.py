@@ -21,7 +21,6 @@ interpolated); a month whose t−3 or t−12 price is missing has no CQGR or CAG
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -203,16 +202,27 @@ def alps(prices: Float, first_month: int) -> AlpsResult:
 
 
 def volatility(prices: Float, window: int = 12, minimum: int = 6) -> Float:
-    """SD of log monthly changes over the last ``window`` months (needs ``minimum`` changes)."""
+    """SD of log monthly changes over the last ``window`` months (needs ``minimum`` changes).
+
+    Rolling sums of the changes, their squares and counts (cumulative sums), so all series
+    and months are done at once; value at month t uses the changes ending at t.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         changes = np.diff(np.log(np.where(prices > 0, prices, np.nan)), axis=1)
+    valid = ~np.isnan(changes)
+    x = np.where(valid, changes, 0.0)
+
+    def rolling(values: Float) -> Float:
+        total = np.cumsum(np.pad(values, ((0, 0), (1, 0))), axis=1)
+        return total[:, 1:] - total[:, :-1] if window >= values.shape[1] + 1 else (
+            total[:, 1:] - np.pad(total, ((0, 0), (window - 1, 0)))[:, :-window])
+
+    count = rolling(valid.astype(np.float64))
+    total = rolling(x)
+    squares = rolling(x * x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance = (squares - total * total / count) / (count - 1)
+    sd = np.sqrt(np.clip(variance, 0.0, None))
     out = np.full(prices.shape, np.nan)
-    for end in range(1, prices.shape[1]):
-        block = changes[:, max(0, end - window):end]
-        count = (~np.isnan(block)).sum(axis=1)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-missing rows give NaN
-            sd = np.nanstd(block, axis=1, ddof=1) if block.shape[1] > 1 else np.full(
-                block.shape[0], np.nan)
-        out[:, end] = np.where(count >= minimum, sd, np.nan)
+    out[:, 1:] = np.where(count >= minimum, sd, np.nan)
     return out

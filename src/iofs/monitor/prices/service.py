@@ -41,11 +41,15 @@ def _monthly(analytics_dir: Path) -> pd.DataFrame:
     if not files:
         raise NoPriceData("No prices ingested yet; run `iofs ingest prices FILE…`.")
     con = duckdb.connect()
+    keys = ", ".join(f"coalesce({k}, '') AS {k}" for k in KEY)
     frame = con.execute(f"""
-        SELECT {', '.join(KEY)}, date_trunc('month', date) AS month, avg(price) AS price
-        FROM read_parquet({[str(f) for f in files]!r})
-        WHERE price_flag <> 'forecast'
-        GROUP BY ALL
+        SELECT dense_rank() OVER (ORDER BY {', '.join(KEY)}) - 1 AS key_id, *
+        FROM (
+            SELECT {keys}, year(date) * 12 + month(date) - 1 AS month_index,
+                   avg(price) AS price
+            FROM read_parquet({[str(f) for f in files]!r})
+            WHERE price_flag <> 'forecast'
+            GROUP BY ALL)
     """).df()  # noqa: S608 - constant identifiers; paths and names enter as quoted literals
     con.close()
     return frame
@@ -59,37 +63,68 @@ def compute(monthly: pd.DataFrame) -> Signals:
     """
     monthly = monthly.copy()
     monthly[KEY] = monthly[KEY].fillna("")
+    if "month_index" not in monthly:
+        stamp = pd.to_datetime(monthly["month"])
+        monthly["month_index"] = stamp.dt.year * 12 + stamp.dt.month - 1
+    if "key_id" not in monthly:
+        monthly["key_id"] = monthly.groupby(KEY, sort=True).ngroup()
     tables: list[pd.DataFrame] = []
     series_frames: list[pd.DataFrame] = []
     offset = 0
-    all_months: set[pd.Period] = set()
+    lowest = int(monthly["month_index"].min()) if len(monthly) else 0
+    highest = int(monthly["month_index"].max()) if len(monthly) else 0
+    months = pd.period_range(pd.Period(year=lowest // 12, month=lowest % 12 + 1, freq="M"),
+                             periods=highest - lowest + 1, freq="M")
+    # Shared, ordered vocabularies keep the long table compact (categoricals) across panels.
+    vocabulary = Vocabulary(countries=sorted(monthly["country"].unique()),
+                            months=[str(m) for m in months], first_index=lowest)
     for _country, group in monthly.groupby("country", sort=True):
-        table, series, months = _compute_panel(group, offset)
+        table, series = _compute_panel(group, offset, vocabulary)
         tables.append(table)
         series_frames.append(series)
         offset += len(series)
-        all_months.update(months)
-    months = pd.PeriodIndex(sorted(all_months), freq="M")
     empty = pd.DataFrame(columns=["series", "country", "month", *SIGNAL_COLUMNS, "ipa_class",
                                   "alps_class"])
     table = pd.concat(tables, ignore_index=True) if tables else empty
-    # One vocabulary for every panel: plain strings compare and filter cheaply enough here.
-    table["country"] = table["country"].astype(str)
-    table["month"] = table["month"].astype(str)
     return Signals(table,
                    pd.concat(series_frames, ignore_index=True) if series_frames
                    else pd.DataFrame(columns=["series", *KEY, "alps_eligible", "alps_reason"]),
                    months)
 
 
-def _compute_panel(monthly: pd.DataFrame,
-                   offset: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.PeriodIndex]:
-    period = pd.PeriodIndex(pd.to_datetime(monthly["month"]), freq="M")
-    first, last = period.min(), period.max()
-    months = pd.period_range(first, last, freq="M")
-    codes, keys = pd.MultiIndex.from_frame(monthly[KEY]).factorize()
-    column = period.asi8 - first.ordinal
-    panel = np.full((len(keys), len(months)), np.nan)
+@dataclass(frozen=True)
+class Vocabulary:
+    """Categories shared by every country's panel."""
+
+    countries: list[str]
+    months: list[str]
+    first_index: int
+
+
+IPA_CLASSES = ["", "normal", "watch", "alert", "low"]
+ALPS_CLASSES = ["", "normal", "stress", "alert", "crisis"]
+
+
+def _categorical(values: np.ndarray, categories: list[str]) -> pd.Categorical:
+    lookup = {name: code for code, name in enumerate(categories)}
+    codes = np.zeros(len(values), dtype=np.int8)
+    for name, code in lookup.items():
+        codes[values == name] = code
+    return pd.Categorical.from_codes(codes, categories=categories)
+
+
+def _compute_panel(monthly: pd.DataFrame, offset: int,
+                   vocabulary: Vocabulary) -> tuple[pd.DataFrame, pd.DataFrame]:
+    month_index = monthly["month_index"].to_numpy(dtype=np.int64)
+    lowest, highest = int(month_index.min()), int(month_index.max())
+    first = pd.Period(year=lowest // 12, month=lowest % 12 + 1, freq="M")
+    months = pd.period_range(first, periods=highest - lowest + 1, freq="M")
+    key_ids = monthly["key_id"].to_numpy(dtype=np.int64)
+    unique_ids, codes = np.unique(key_ids, return_inverse=True)
+    first_rows = np.unique(key_ids, return_index=True)[1]
+    key_table = monthly.iloc[first_rows][KEY].reset_index(drop=True)
+    column = month_index - lowest
+    panel = np.full((len(unique_ids), len(months)), np.nan)
     panel[codes, column] = monthly["price"].to_numpy(dtype=float)
     ipa = anomalies.ipa(panel, first.month)
     alps = anomalies.alps(panel, first.month)
@@ -102,9 +137,11 @@ def _compute_panel(monthly: pd.DataFrame,
     # Only numbers and codes per row; the series' text key lives once in ``series`` and is
     # joined to the few rows a caller asks for (:func:`with_keys`).
     table = pd.DataFrame({"series": s_idx + offset})
-    table["country"] = pd.Categorical.from_codes(np.zeros(len(s_idx), dtype=np.int8),
-                                                 categories=[str(monthly["country"].iloc[0])])
-    table["month"] = pd.Categorical.from_codes(m_idx, categories=list(months.astype(str)))
+    country_code = vocabulary.countries.index(str(monthly["country"].iloc[0]))
+    table["country"] = pd.Categorical.from_codes(
+        np.full(len(s_idx), country_code, dtype=np.int32), categories=vocabulary.countries)
+    table["month"] = pd.Categorical.from_codes(
+        m_idx + (lowest - vocabulary.first_index), categories=vocabulary.months, ordered=True)
     table["price"] = panel[s_idx, m_idx]
     table["cqgr"] = ipa.cqgr[s_idx, m_idx]
     table["cagr"] = ipa.cagr[s_idx, m_idx]
@@ -116,13 +153,15 @@ def _compute_panel(monthly: pd.DataFrame,
     table["alps_fitted"] = alps.fitted[s_idx, m_idx]
     table["alps_sigma_price"] = residual_sd[s_idx]
     table["volatility"] = vol[s_idx, m_idx]
-    table["ipa_class"] = anomalies.ipa_classes(table["ipa"].to_numpy())
-    table["alps_class"] = anomalies.alps_classes(table["alps"].to_numpy())
-    series = pd.DataFrame(keys.to_list(), columns=KEY)
+    table["ipa_class"] = _categorical(anomalies.ipa_classes(table["ipa"].to_numpy()),
+                                      IPA_CLASSES)
+    table["alps_class"] = _categorical(anomalies.alps_classes(table["alps"].to_numpy()),
+                                       ALPS_CLASSES)
+    series = key_table
     series.insert(0, "series", np.arange(len(series)) + offset)
     series["alps_eligible"] = alps.eligible
     series["alps_reason"] = alps.reason
-    return table, series, months
+    return table, series
 
 
 _cache: dict[tuple[str, ...], Signals] = {}
@@ -199,7 +238,7 @@ def country_alerts(result: Signals, month: str | None = None) -> list[CountryAle
     now = with_keys(result, result.table[result.table["month"] == month])
     before = result.table[result.table["month"] == _previous(month)].set_index("series")
     summary: list[CountryAlert] = []
-    for country, rows in now.groupby("country", sort=True):
+    for country, rows in now.groupby("country", sort=True, observed=True):
         worst = rows.sort_values("ipa", ascending=False, na_position="last").iloc[0]
         prior = before["ipa_class"].reindex(rows["series"]).fillna("").to_numpy()
         new = int(((rows["ipa_class"].to_numpy() == "alert") & (prior != "alert")).sum())
