@@ -111,7 +111,9 @@ def main() -> None:
 
         keys = service.KEY
         monthly = monthly.copy()
-        monthly["month"] = pd.PeriodIndex(pd.to_datetime(monthly["month"]), freq="M")
+        index = monthly["month_index"].to_numpy()
+        monthly["month"] = pd.PeriodIndex.from_fields(year=index // 12, month=index % 12 + 1,
+                                                      freq="M")
         first = monthly[keys].drop_duplicates().head(args.baseline_series)
         sample = monthly.merge(first, on=keys)
         t0 = time.perf_counter()

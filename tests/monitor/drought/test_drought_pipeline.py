@@ -106,7 +106,7 @@ def test_two_worker_cluster_gives_identical_results(tmp_path: Path) -> None:
     threaded = service.run_spi(data, tmp_path / "threads.zarr", 3, (1991, 2020))
     assert threaded.scheduler == "threads"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, memory_limit="400MiB") as cluster:
+                      dashboard_address=None, memory_limit="2GiB") as cluster:
         distributed = service.run_spi(data, tmp_path / "cluster.zarr", 3, (1991, 2020),
                                       scheduler=cluster.scheduler_address)
         service.run_spi(data, tmp_path / "cluster.nc", 3, (1991, 2020),
