@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import MetaData, Numeric, String, create_engine, event
+from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -103,3 +105,56 @@ def pending_migrations(url: str) -> bool:
     script = ScriptDirectory.from_config(alembic_config(url))
     current = set((current_revision(url) or "").split(",")) - {""}
     return current != set(script.get_heads())
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A :class:`~decimal.Decimal` stored exactly on every database.
+
+    PostgreSQL keeps ``NUMERIC(precision, scale)``. SQLite has no exact decimal type (its
+    NUMERIC affinity stores REAL, i.e. binary floating point), so there the value is kept as
+    its canonical decimal text. Money and quantities use it: arithmetic happens in Python on
+    Decimals, never on floats.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int = 20, scale: int = 4) -> None:
+        super().__init__()
+        self.precision = precision
+        self.scale = scale
+        self._quantum = Decimal(1).scaleb(-scale)
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(self.precision + 2))
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        exact = Decimal(value).quantize(self._quantum)
+        return str(exact) if dialect.name == "sqlite" else exact
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(str(value)).quantize(self._quantum)
+
+
+@event.listens_for(Base, "attribute_instrument", propagate=True)
+def _quantize_exact_decimals(cls: type, key: str, instrumented: Any) -> None:
+    """Quantize values assigned to :class:`ExactDecimal` columns to the column's scale.
+
+    The object then holds what the database will return, so a record's audit snapshot taken
+    before and after a reload is the same.
+    """
+    column = getattr(getattr(cls, "__table__", None), "c", {}).get(key)
+    if column is None or not isinstance(column.type, ExactDecimal):
+        return
+    quantum = column.type._quantum
+
+    def quantize(_target: Any, value: Any, _old: Any, _initiator: Any) -> Any:
+        return None if value is None else Decimal(str(value)).quantize(quantum)
+
+    event.listen(instrumented, "set", quantize, retval=True)

@@ -29,6 +29,7 @@ LOADERS: list[DemoLoader] = []
 #: Modules with a ``demo`` submodule that registers a loader; a module adds one line here.
 DEMO_MODULES: list[str] = []
 DEMO_MODULES.append("iofs.strategy.demo")
+DEMO_MODULES.append("iofs.programmes.demo")
 
 
 def demo_loader(module: str) -> Callable[[Callable[[Session, Principal], str]],

@@ -13,12 +13,13 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from iofs import records, validation
 from iofs.accounts.permissions import Principal, authorize
 from iofs.audit import service as audit
 from iofs.db import Base
 from iofs.errors import InputError, NotFoundError
 from iofs.members.models import MemberState
-from iofs.strategy import feeds, validation
+from iofs.strategy import feeds
 from iofs.strategy.models import Kpi, KpiPlan, Outcome, Pillar, Programme
 from iofs.strategy.permissions import PERMISSIONS
 from iofs.web.i18n import gettext as _
@@ -43,18 +44,8 @@ def put_record(session: Session, principal: Principal, model: type[M], key: dict
                values: dict[str, Any], permission: str = "strategy.framework.write",
                country: str | None = None) -> M:
     """Create the ``model`` row with ``key`` or update it to ``values``; audited."""
-    authorize(principal, permission, country=country)
-    existing = session.execute(select(model).filter_by(**key)).scalar_one_or_none()
-    if existing is None:
-        row = model(**key, **values)
-        session.add(row)
-        audit.created(session, principal, row)
-        return row
-    before = audit.snapshot(existing)
-    for name, value in values.items():
-        setattr(existing, name, value)
-    audit.updated(session, principal, existing, before)
-    return existing
+    return records.put_record(session, principal, model, key, values, permission=permission,
+                              country=country)
 
 
 def _get(session: Session, model: type[M], record_id: int, field_name: str) -> M:

@@ -21,10 +21,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from iofs import validation
 from iofs.accounts.permissions import Principal, allows, authorize
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
-from iofs.strategy import framework, validation
+from iofs.strategy import framework
 from iofs.strategy.models import EvidenceFile, Kpi, KpiValue, ReportingPeriod
 from iofs.web.i18n import gettext as _
 

@@ -17,9 +17,10 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy.orm import Session
 
+from iofs import validation
 from iofs.accounts.permissions import Principal, authorize
 from iofs.errors import InputError
-from iofs.strategy import framework, progress, reporting, validation
+from iofs.strategy import framework, progress, reporting
 from iofs.strategy.models import Kpi
 from iofs.web.i18n import gettext as _
 

@@ -273,3 +273,45 @@ def month_is_valid(month: str) -> bool:
     except ValueError:
         return False
     return len(month) == 7
+
+
+@dataclass(frozen=True)
+class MarketPrice:
+    """A commodity's median retail price in a country, for valuing goods given in kind."""
+
+    usd_per_kg: float
+    month: str          # YYYY-MM
+    markets: int
+    commodity: str
+
+
+def market_price_usd(analytics_dir: Path, country: str, commodity: str,
+                     on: date) -> MarketPrice | None:
+    """Median over markets of the USD retail price per kg of ``commodity`` in ``country``
+    in the newest month with quotes on or before ``on`` (within 12 months); None when the
+    price store holds no such quote. Commodity names match WFP's, case-insensitively, on
+    their leading words (``wheat flour`` matches ``Wheat flour - Retail``)."""
+    files = sorted(store_dir(analytics_dir).glob("*.parquet"))
+    if not files:
+        return None
+    con = duckdb.connect()
+    try:
+        row = con.execute(f"""
+            WITH quotes AS (
+                SELECT commodity, strftime(date, '%Y-%m') AS month, market,
+                       avg(usd_price) AS usd
+                FROM read_parquet({[str(f) for f in files]!r})
+                WHERE country = ? AND lower(commodity) LIKE lower(?) || '%'
+                  AND lower(unit) = 'kg' AND lower(price_type) = 'retail'
+                  AND usd_price IS NOT NULL AND price_flag <> 'forecast'
+                  AND date <= ? AND date > ? - INTERVAL 12 MONTH
+                GROUP BY ALL)
+            SELECT month, median(usd), count(*), any_value(commodity) FROM quotes
+            GROUP BY month ORDER BY month DESC LIMIT 1
+        """, [country, commodity.strip(), on, on]).fetchone()  # noqa: S608 - paths as literals
+    finally:
+        con.close()
+    if row is None:
+        return None
+    return MarketPrice(usd_per_kg=float(row[1]), month=row[0], markets=int(row[2]),
+                       commodity=row[3])

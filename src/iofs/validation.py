@@ -1,4 +1,4 @@
-"""Input checks shared by the strategy services; each error names its field."""
+"""Input checks shared by the services; each error names its field (InputError.field)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Programmes, appeals, contributions and deliveries (who gave what, what reached whom)."""

@@ -1,0 +1,157 @@
+"""The commodity pipeline: consignments followed from pledge to distribution, and the people
+they reached.
+
+Stages, in order: pledged → procured → dispatched → received → distributed. A stage may be
+recorded in several tranches (e.g. three distribution rounds). ``loss_t`` at a stage is what
+was lost since the previous stage, so at each stage the tonnes recorded plus the losses may
+not exceed the tonnes of the nearest earlier stage recorded. Beneficiary figures are counts by
+sex and age group, never personal data. Focal points record their own states' deliveries;
+every figure waits for a second person's approval.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from iofs.accounts.permissions import Principal, authorize
+from iofs.audit import service as audit
+from iofs.errors import InputError, NotFoundError
+from iofs.programmes import contributions, registry, review
+from iofs.programmes import vocabulary as v
+from iofs.programmes.models import Beneficiaries, Consignment, ConsignmentStage
+from iofs.programmes.schemas import BeneficiariesIn, ConsignmentIn, StageIn, checked
+from iofs.records import put_record
+from iofs.web.i18n import gettext as _
+
+for _model in (Consignment, ConsignmentStage, Beneficiaries):
+    audit.audited(_model)
+
+WRITE = "programmes.deliveries.write"
+
+
+def consignment(session: Session, reference: str, field: str = "consignment") -> Consignment:
+    """The consignment with ``reference``."""
+    found = session.execute(select(Consignment).where(Consignment.reference == reference)
+                            ).scalar_one_or_none()
+    if found is None:
+        raise NotFoundError(_("No consignment has the reference %(reference)s.")
+                            % {"reference": reference}, field)
+    return found
+
+
+def put_consignment(session: Session, principal: Principal,
+                    data: ConsignmentIn | dict[str, Any]) -> Consignment:
+    """Create or update a consignment by its reference (waybill series, shipment number)."""
+    entry = checked(ConsignmentIn, data)
+    authorize(principal, WRITE, country=entry.country)
+    existing = session.execute(select(Consignment).where(
+        Consignment.reference == entry.reference)).scalar_one_or_none()
+    if existing is not None and existing.country != entry.country:
+        authorize(principal, WRITE, country=existing.country)
+    values = entry.model_dump(exclude={"reference", "appeal", "project", "contribution"})
+    values["appeal_id"] = registry.appeal(session, entry.appeal).id if entry.appeal else None
+    values["project_id"] = None
+    if entry.project:
+        project = registry.project(session, entry.project)
+        if project.country != entry.country:
+            raise InputError(_("The project is in %(country)s.") % {"country": project.country},
+                             "country")
+        values["project_id"] = project.id
+    values["contribution_id"] = (
+        contributions.by_reference(session, entry.contribution, "contribution").id
+        if entry.contribution else None)
+    if values["appeal_id"] is None and values["project_id"] is None:
+        raise InputError(_("Say which appeal or project the consignment serves."), "appeal")
+    return put_record(session, principal, Consignment, {"reference": entry.reference}, values,
+                      permission=WRITE, country=entry.country)
+
+
+def stages(session: Session, consignment_id: int) -> list[ConsignmentStage]:
+    """A consignment's stage records in pipeline order, then date."""
+    rows = session.execute(select(ConsignmentStage).where(
+        ConsignmentStage.consignment_id == consignment_id)).scalars().all()
+    return sorted(rows, key=lambda row: (v.PIPELINE_STAGES.index(row.stage), row.dated, row.id))
+
+
+def stage_totals(rows: list[ConsignmentStage], *, approved_only: bool) -> dict[str, Decimal]:
+    """Tonnes per stage (rejected records never count; pending ones when asked)."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        if row.approval == "approved" or (not approved_only and row.approval == "pending"):
+            totals[row.stage] += row.quantity_t
+    return dict(totals)
+
+
+def add_stage(session: Session, principal: Principal, reference: str,
+              data: StageIn | dict[str, Any]) -> ConsignmentStage:
+    """Record a consignment reaching a stage (one tranche); it counts once approved."""
+    entry = checked(StageIn, data)
+    target = consignment(session, reference)
+    authorize(principal, WRITE, country=target.country)
+    rows = [row for row in stages(session, target.id) if row.approval != "rejected"]
+    index = v.PIPELINE_STAGES.index(entry.stage)
+    earlier = [row for row in rows if v.PIPELINE_STAGES.index(row.stage) < index]
+    if earlier:
+        before_stage = max(earlier, key=lambda row: v.PIPELINE_STAGES.index(row.stage)).stage
+        available = sum((row.quantity_t for row in rows if row.stage == before_stage),
+                        Decimal(0))
+        used = sum((row.quantity_t + row.loss_t for row in rows if row.stage == entry.stage),
+                   Decimal(0))
+        if used + entry.quantity_t + entry.loss_t > available:
+            raise InputError(_("%(stage)s tonnes and losses (%(total)s t) would exceed the "
+                               "%(before)s tonnes (%(available)s t).") % {
+                "stage": _(v.LABELS[entry.stage]), "before": _(v.LABELS[before_stage]),
+                "total": used + entry.quantity_t + entry.loss_t, "available": available},
+                "quantity_t")
+        first_earlier = min(row.dated for row in earlier)
+        if entry.dated < first_earlier:
+            raise InputError(_("The date is before an earlier stage (%(date)s).")
+                             % {"date": first_earlier.isoformat()}, "dated")
+    step = ConsignmentStage(consignment_id=target.id, **entry.model_dump())
+    review.entered(step, principal)
+    session.add(step)
+    audit.created(session, principal, step)
+    return step
+
+
+def put_beneficiaries(session: Session, principal: Principal,
+                      data: BeneficiariesIn | dict[str, Any]) -> Beneficiaries:
+    """Record people or households targeted or reached (counts only); awaits approval.
+
+    The same project/appeal, measure, unit, sex, age group and date is one figure: entering
+    it again replaces the count (and sends it back for approval when it changed).
+    """
+    entry = checked(BeneficiariesIn, data)
+    authorize(principal, WRITE, country=entry.country)
+    key: dict[str, Any] = {
+        "project_id": registry.project(session, entry.project).id if entry.project else None,
+        "appeal_id": registry.appeal(session, entry.appeal).id if entry.appeal else None,
+        "consignment_id": (consignment(session, entry.consignment).id
+                           if entry.consignment else None),
+        "country": entry.country, "measure": entry.measure, "unit": entry.unit,
+        "sex": entry.sex, "age_group": entry.age_group, "as_of": entry.as_of}
+    if key["project_id"] is None and key["appeal_id"] is None:
+        raise InputError(_("Say which appeal or project the people were reached by."),
+                         "appeal")
+    existing = session.execute(select(Beneficiaries).filter_by(**key)).scalar_one_or_none()
+    values = {"number": entry.number, "sources": entry.sources,
+              "illustrative": entry.illustrative}
+    if existing is None:
+        row = Beneficiaries(**key, **values)
+        review.entered(row, principal)
+        session.add(row)
+        audit.created(session, principal, row)
+        return row
+    if all(getattr(existing, name) == value for name, value in values.items()):
+        return existing
+    before = audit.snapshot(existing)
+    for name, value in values.items():
+        setattr(existing, name, value)
+    review.entered(existing, principal)
+    audit.updated(session, principal, existing, before)
+    return existing

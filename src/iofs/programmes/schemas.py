@@ -1,0 +1,285 @@
+"""Shapes of what people enter in the programmes module: API bodies, form fields, sheet rows.
+
+The same models check the API, the pages, the Excel upload, the CLI and the demo data, so a
+rule is written once. Amounts are exact decimals; dates ISO 8601; countries ISO3; records
+refer to each other by their codes (a contribution's donor is an organisation code, its
+appeal an appeal code), which keeps sheets and files readable and re-importable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from iofs.errors import InputError
+from iofs.programmes import vocabulary as v
+from iofs.web.validation import translated_message
+
+Code = Annotated[str, Field(min_length=1, max_length=32,
+                            pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
+OrgCode = Annotated[str, Field(min_length=2, max_length=64,
+                               pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")]
+Iso3 = Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
+Sector = Annotated[str, Field(pattern=r"^\d{5}$")]
+Money = Annotated[Decimal, Field(ge=0, lt=Decimal("1e15"), decimal_places=2)]
+Tonnes = Annotated[Decimal, Field(ge=0, lt=Decimal("1e12"), decimal_places=3)]
+Year = Annotated[int, Field(ge=1990, le=2100)]
+Text200 = Annotated[str, Field(max_length=200)]
+Title = Annotated[str, Field(min_length=1, max_length=300)]
+Sources = Annotated[str, Field(max_length=4000)]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+class Input(BaseModel):
+    """Base of the input shapes: unknown fields are refused, text is stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def checked(model: type[M], data: dict[str, Any] | M) -> M:
+    """``data`` validated as ``model``; the first problem becomes an :class:`InputError`
+    naming the field and the reason in the user's language."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        raise InputError(translated_message(dict(first)), field) from None
+
+
+class OrganisationIn(Input):
+    code: OrgCode
+    name: Text200 = Field(min_length=1)
+    name_ar: Text200 = ""
+    name_fr: Text200 = ""
+    kind: Literal["state", "iofs", "un_agency", "intergovernmental", "ngo", "private",
+                  "other"]
+    iati_org_id: str | None = Field(default=None, max_length=64)
+    country: Iso3 | None = None
+    sources: Sources = ""
+    illustrative: bool = False
+
+    _upper_country = field_validator("country", mode="before")(_upper)
+    _none = field_validator("iati_org_id", "country", mode="before")(_blank_is_none)
+
+
+class ProgrammeIn(Input):
+    code: Code
+    title: Title
+    title_ar: Annotated[str, Field(max_length=300)] = ""
+    title_fr: Annotated[str, Field(max_length=300)] = ""
+    description: Annotated[str, Field(max_length=4000)] = ""
+    status: Literal[v.ACTIVITY_STATUSES] = "implementation"  # type: ignore[valid-type]
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    sector_code: Sector
+    humanitarian: bool = False
+    emergency: Annotated[str, Field(max_length=64)] = ""
+    sources: Sources = ""
+    illustrative: bool = False
+
+
+class ProjectIn(Input):
+    programme: Code
+    code: Code
+    title: Title
+    title_ar: Annotated[str, Field(max_length=300)] = ""
+    title_fr: Annotated[str, Field(max_length=300)] = ""
+    description: Annotated[str, Field(max_length=4000)] = ""
+    country: Iso3
+    admin1: Annotated[str, Field(max_length=100)] = ""
+    sector_code: Sector
+    status: Literal[v.ACTIVITY_STATUSES] = "implementation"  # type: ignore[valid-type]
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    implementer: OrgCode | None = None
+    sources: Sources = ""
+    illustrative: bool = False
+
+    _upper_country = field_validator("country", mode="before")(_upper)
+    _none = field_validator("implementer", mode="before")(_blank_is_none)
+
+
+class AppealIn(Input):
+    code: Code
+    title: Title
+    title_ar: Annotated[str, Field(max_length=300)] = ""
+    title_fr: Annotated[str, Field(max_length=300)] = ""
+    programme: Code | None = None
+    launched_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    commodity: Annotated[str, Field(max_length=100)] = ""
+    sources: Sources = ""
+    illustrative: bool = False
+
+    _none = field_validator("programme", mode="before")(_blank_is_none)
+
+
+class RequirementIn(Input):
+    country: Iso3
+    sector_code: Sector
+    year: Year
+    amount_usd: Money
+    quantity_t: Tonnes | None = None
+
+    _upper_country = field_validator("country", mode="before")(_upper)
+    _none = field_validator("quantity_t", mode="before")(_blank_is_none)
+
+
+class RevisionIn(Input):
+    number: int = Field(ge=0, le=99)
+    issued_on: dt.date
+    reason: Annotated[str, Field(max_length=500)] = ""
+    requirements: list[RequirementIn] = Field(min_length=1, max_length=2000)
+
+
+class ContributionIn(Input):
+    """A contribution as entered. ``reference`` is the natural key (generated when empty)."""
+
+    reference: Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9._/-]*$")] = ""
+    donor: OrgCode
+    recipient: OrgCode | None = "IOFS"
+    appeal: Code | None = None
+    programme: Code | None = None
+    project: Code | None = None
+    country: Iso3 | None = None
+    sector_code: Sector | None = None
+    modality: Literal["cash", "in_kind"] = "cash"
+    status: Literal["pledge", "commitment", "paid"] = "pledge"
+    decided_on: dt.date
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    amount: Money | None = None
+    exchange_rate: Annotated[Decimal, Field(gt=0, lt=Decimal("1e9"), decimal_places=10)] | None \
+        = None
+    rate_date: dt.date | None = None
+    rate_source: Annotated[str, Field(max_length=200)] = ""
+    commodity: Annotated[str, Field(max_length=100)] = ""
+    quantity: Tonnes | None = None
+    unit: Literal["", "t", "kg", "mt"] = ""
+    valuation_method: Literal["", "market_price", "donor_declared", "invoice", "other"] = ""
+    valuation_source: Annotated[str, Field(max_length=300)] = ""
+    earmarking: Literal["unearmarked", "softly", "earmarked", "tightly"] = "earmarked"
+    parent: Annotated[str, Field(max_length=64)] | None = None
+    new_money: bool | None = None
+    description: Annotated[str, Field(max_length=1000)] = ""
+    confirmed_by: Annotated[str, Field(max_length=200)] = ""
+    document: Annotated[str, Field(max_length=500)] = ""
+    years: dict[Year, Money] = Field(default_factory=dict, max_length=20)
+    fts_flow_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    sources: Sources = ""
+    illustrative: bool = False
+
+    _upper = field_validator("country", "currency", mode="before")(_upper)
+    _none = field_validator("recipient", "appeal", "programme", "project", "country",
+                            "sector_code", "amount", "exchange_rate", "rate_date", "quantity",
+                            "parent", "new_money", "fts_flow_id", mode="before")(_blank_is_none)
+
+
+class StatusIn(Input):
+    status: Literal["pledge", "commitment", "paid"]
+    dated: dt.date
+    confirmed_by: Annotated[str, Field(max_length=200)] = ""
+    document: Annotated[str, Field(max_length=500)] = ""
+
+
+class ConsignmentIn(Input):
+    reference: Annotated[str, Field(min_length=1, max_length=64,
+                                    pattern=r"^[A-Za-z0-9._/-]+$")]
+    appeal: Code | None = None
+    project: Code | None = None
+    contribution: Annotated[str, Field(max_length=64)] | None = None
+    country: Iso3
+    commodity: Annotated[str, Field(min_length=1, max_length=100)]
+    origin: Text200 = ""
+    destination: Text200 = ""
+    sources: Sources = ""
+    illustrative: bool = False
+
+    _upper_country = field_validator("country", mode="before")(_upper)
+    _none = field_validator("appeal", "project", "contribution", mode="before")(_blank_is_none)
+
+
+class StageIn(Input):
+    stage: Literal["pledged", "procured", "dispatched", "received", "distributed"]
+    dated: dt.date
+    quantity_t: Tonnes
+    loss_t: Tonnes = Decimal(0)
+    document: Text200 = ""
+    note: Annotated[str, Field(max_length=500)] = ""
+
+
+class BeneficiariesIn(Input):
+    project: Code | None = None
+    appeal: Code | None = None
+    consignment: Annotated[str, Field(max_length=64)] | None = None
+    country: Iso3
+    measure: Literal["targeted", "reached"]
+    unit: Literal["people", "households"]
+    sex: Literal["all", "female", "male"] = "all"
+    age_group: Literal["all", "0-4", "5-17", "18-59", "60+"] = "all"
+    number: int = Field(ge=0, le=1_000_000_000)
+    as_of: dt.date
+    sources: Sources = ""
+    illustrative: bool = False
+
+    _upper_country = field_validator("country", mode="before")(_upper)
+    _none = field_validator("project", "appeal", "consignment", mode="before")(_blank_is_none)
+
+
+class IndicatorIn(Input):
+    programme: Code | None = None
+    project: Code | None = None
+    code: Code
+    title: Title
+    unit: Annotated[str, Field(min_length=1, max_length=32)]
+    measure: Literal["unit", "percentage"] = "unit"
+    result_type: Literal["output", "outcome"] = "output"
+    ascending: bool = True
+    aggregation: Literal["sum", "mean"] = "sum"
+    baseline_year: Year | None = None
+    baseline_value: Annotated[Decimal, Field(gt=Decimal("-1e15"), lt=Decimal("1e15"),
+                                             decimal_places=4)] | None = None
+
+    _none = field_validator("programme", "project", "baseline_year", "baseline_value",
+                            mode="before")(_blank_is_none)
+
+
+class IndicatorValueIn(Input):
+    period_start: dt.date
+    period_end: dt.date
+    kind: Literal["target", "actual"]
+    dimension: Annotated[str, Field(max_length=32)] = ""
+    dimension_value: Annotated[str, Field(max_length=64)] = ""
+    value: Annotated[Decimal, Field(gt=Decimal("-1e15"), lt=Decimal("1e15"), decimal_places=4)]
+
+
+class ActivityIn(Input):
+    project: Code
+    kind: Literal["training", "workshop", "field_day", "study_visit"] = "training"
+    title: Title
+    starts_on: dt.date
+    ends_on: dt.date | None = None
+    location: Text200 = ""
+    participants_female: int = Field(default=0, ge=0, le=10_000_000)
+    participants_male: int = Field(default=0, ge=0, le=10_000_000)
+    sources: Sources = ""
+    illustrative: bool = False
+
+
+class ReviewIn(Input):
+    decision: Literal["approved", "rejected"]
+    note: Annotated[str, Field(max_length=500)] = ""

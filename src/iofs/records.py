@@ -1,0 +1,39 @@
+"""Audited create-or-update of a record by its natural key, permission checked first."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from iofs.accounts.permissions import Principal, authorize
+from iofs.audit import service as audit
+from iofs.db import Base
+
+M = TypeVar("M", bound=Base)
+
+
+def put_record(session: Session, principal: Principal, model: type[M], key: dict[str, Any],
+               values: dict[str, Any], *, permission: str, country: str | None = None) -> M:
+    """Create the ``model`` row with ``key`` or update it to ``values``; audited.
+
+    ``permission`` is checked for ``country`` (when the record belongs to one) before anything
+    is read or written; the audit entry is written in the caller's transaction.
+    """
+    authorize(principal, permission, country=country)
+    existing = session.execute(select(model).filter_by(**key)).scalar_one_or_none()
+    if existing is None:
+        row = model(**key, **values)
+        session.add(row)
+        audit.created(session, principal, row)
+        return row
+    before = audit.snapshot(existing)
+    changed = {name: value for name, value in values.items()
+               if getattr(existing, name) != value}
+    if not changed:
+        return existing
+    for name, value in changed.items():
+        setattr(existing, name, value)
+    audit.updated(session, principal, existing, before)
+    return existing
