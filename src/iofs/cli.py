@@ -238,6 +238,10 @@ from iofs.monitor.prices.cli import ingest_prices, prices_app  # noqa: E402
 ingest_app.command("prices")(ingest_prices)
 app.add_typer(prices_app, name="prices")
 
+from iofs.programmes.cli import programmes_app  # noqa: E402
+
+app.add_typer(programmes_app, name="programmes")
+
 demo_app = typer.Typer(help="Demonstration data from public sources.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 

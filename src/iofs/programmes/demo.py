@@ -136,8 +136,8 @@ def load(session: Session, principal: Principal) -> str:
         registry.put_organisation(session, principal, organisation)
     for programme in PROGRAMMES:
         registry.put_programme(session, principal, programme)
-    for project in PROJECTS:
-        registry.put_project(session, principal, project)
+    for entry in PROJECTS:
+        registry.put_project(session, principal, entry)
     registry.put_appeal(session, principal, GAZA_APPEAL)
     registry.put_revision(session, principal, "F4H-GAZA", GAZA_REQUIREMENT)
     for reference, donor, appeal, project, status, decided, amount in CONTRIBUTIONS:

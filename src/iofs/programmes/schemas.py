@@ -283,3 +283,143 @@ class ActivityIn(Input):
 class ReviewIn(Input):
     decision: Literal["approved", "rejected"]
     note: Annotated[str, Field(max_length=500)] = ""
+
+
+class Out(BaseModel):
+    """Base of the API's answers: read from ORM rows or dicts."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class OrganisationOut(Out):
+    code: str
+    name: str
+    name_ar: str
+    name_fr: str
+    kind: str
+    iati_org_id: str | None
+    iati_org_type: str
+    country: str | None
+    illustrative: bool
+    sources: str
+
+
+class ProjectOut(Out):
+    code: str
+    title: str
+    country: str
+    admin1: str
+    sector_code: str
+    status: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    illustrative: bool
+    sources: str
+
+
+class ProgrammeOut(Out):
+    code: str
+    title: str
+    title_ar: str
+    title_fr: str
+    description: str
+    status: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    sector_code: str
+    humanitarian: bool
+    illustrative: bool
+    sources: str
+    projects: list[ProjectOut] = []
+
+
+class DonorLineOut(Out):
+    code: str
+    name: str
+    pledged_usd: Decimal
+    committed_usd: Decimal
+    paid_usd: Decimal
+
+
+class AppealSummaryOut(Out):
+    code: str
+    title: str
+    commodity: str
+    illustrative: bool
+    original_usd: Decimal
+    required_usd: Decimal
+    pledged_usd: Decimal
+    committed_usd: Decimal
+    paid_usd: Decimal
+    funded_usd: Decimal
+    coverage_percent: float | None
+    gap_usd: Decimal
+    original_t: Decimal | None
+    required_t: Decimal | None
+    delivered_t: Decimal
+    gap_t: Decimal | None
+    pending_usd: Decimal
+    households_reached: int
+    people_reached: int
+    donors: list[DonorLineOut]
+
+
+class ContributionOut(Out):
+    id: int
+    reference: str
+    donor: str
+    status: str
+    approval: str
+    modality: str
+    decided_on: dt.date
+    currency: str
+    amount: Decimal
+    exchange_rate: Decimal
+    amount_usd: Decimal
+    commodity: str
+    quantity_t: Decimal | None
+    country: str | None
+    new_money: bool
+    illustrative: bool
+
+
+class FigureOut(Out):
+    """Any reviewable figure after an entry or a review: its kind, id and review state."""
+
+    kind: str
+    id: int
+    approval: str
+    entered_by: str
+    reviewed_by: str
+
+
+class PendingOut(Out):
+    kind: str
+    id: int
+    entered_by: str
+    summary: str
+    country: str | None
+
+
+class ConversionOut(Out):
+    donor: str
+    name: str
+    pledged_usd: Decimal
+    paid_usd: Decimal
+    open_usd: Decimal
+    conversion_percent: float | None
+
+
+class FlowOut(Out):
+    donor: str
+    target: str
+    country: str
+    usd: Decimal
+    status: str
+
+
+class RecordOut(Out):
+    """A record created or updated by code."""
+
+    id: int
+    code: str

@@ -174,6 +174,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(genebank_api.router, prefix=API_PREFIX)
     app.include_router(genebank_pages.router)
+    from iofs.programmes import api as programmes_api
+    from iofs.programmes import pages as programmes_pages
+
+    app.include_router(programmes_api.router, prefix=API_PREFIX)
+    app.include_router(programmes_pages.router)
     from iofs.monitor.faostat import api as faostat_api
     from iofs.monitor.faostat import pages as faostat_pages
 

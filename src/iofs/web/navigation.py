@@ -25,6 +25,7 @@ def default_navigation() -> list[NavigationItem]:
         NavigationItem("/members", N_("Member states")),
         NavigationItem("/strategy", N_("Strategic Vision 2031")),
         NavigationItem("/partnerships", N_("Partnerships")),
+        NavigationItem("/programmes", N_("Programmes")),
         NavigationItem("/prices", N_("Food prices")),
         NavigationItem("/drought", N_("Drought")),
         NavigationItem("/genebank", N_("Gene bank")),

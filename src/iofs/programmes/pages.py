@@ -1,0 +1,363 @@
+"""Pages of the programmes module: overview, appeal, programme, donor, country, entry, review.
+
+Every page shows approved figures to everyone; entry forms and the review queue appear to
+those allowed, and every post goes through the same service call as the API.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from iofs.accounts.permissions import Principal, allows
+from iofs.errors import InputError, NotFoundError
+from iofs.programmes import (
+    charts,
+    contributions,
+    figures,
+    pipeline,
+    registry,
+    results,
+    review,
+    service,
+)
+from iofs.programmes import vocabulary as v
+from iofs.programmes.models import (
+    Appeal,
+    Beneficiaries,
+    Consignment,
+    Indicator,
+    Organisation,
+    Programme,
+    Project,
+)
+from iofs.web.deps import db_session
+from iofs.web.i18n import current_language
+from iofs.web.i18n import gettext as _
+from iofs.web.security import current_principal, require
+from iofs.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+CodePath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+Iso3Path = Annotated[str, Path(min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$")]
+KindPath = Annotated[str, Path(pattern=r"^(contribution|status|stage|beneficiaries|"
+                                       r"indicator_value)$")]
+RecordPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+def labels() -> dict[str, str]:
+    """Every code of the module's vocabularies in the current language."""
+    return {code: _(label) for code, label in v.LABELS.items()}
+
+
+def sector_names() -> dict[str, str]:
+    """DAC sector names in the current language."""
+    return {code: _(name) for code, name in v.SECTORS.items()}
+
+
+def localised(record: Any, field: str = "title") -> str:
+    """A record's title or name in the current language, English when not translated."""
+    language = current_language()
+    return getattr(record, f"{field}_{language}", "") or getattr(record, field)
+
+
+def _names(session: Session) -> dict[str, str]:
+    names = {row.code: localised(row, "name")
+             for row in session.execute(select(Organisation)).scalars()}
+    names.update({row.code: localised(row) for row in session.execute(select(Appeal)).scalars()})
+    names.update({row.code: localised(row)
+                  for row in session.execute(select(Programme)).scalars()})
+    return names
+
+
+def flow_chart(session: Session, appeal_id: int | None = None) -> Markup:
+    """The donor → appeal → country diagram of counted money."""
+    return charts.flow_svg(figures.flows(session, appeal_id), _names(session),
+                           _("Flow of funds: donor → appeal or programme → country"))
+
+
+def _context(principal: Principal) -> dict[str, Any]:
+    return {
+        "labels": labels(), "sectors": sector_names(), "localised": localised,
+        "can_enter": allows(principal, "programmes.contributions.write")
+        or allows(principal, "programmes.deliveries.write"),
+        "can_review": allows(principal, "programmes.read_pending"),
+    }
+
+
+@router.get("/programmes", response_class=HTMLResponse)
+def overview(request: Request, principal: Principal = Depends(current_principal),
+             session: Session = Depends(db_session)) -> HTMLResponse:
+    """Appeals with coverage and gaps, programmes, donors' pledge conversion, flows."""
+    appeals = [service.appeal_summary(session, code) for code in service.appeal_codes(session)]
+    programmes = list(session.execute(select(Programme).order_by(Programme.code)).scalars())
+    return render(request, "programmes/overview.html", {
+        **_context(principal), "appeals": appeals, "programmes": programmes,
+        "conversion": figures.pledge_conversion(session), "flow": flow_chart(session),
+        "donors": list(session.execute(select(Organisation).order_by(Organisation.name))
+                       .scalars()),
+    })
+
+
+@router.get("/programmes/appeals/{code}", response_class=HTMLResponse)
+def appeal_page(request: Request, code: CodePath,
+                principal: Principal = Depends(current_principal),
+                session: Session = Depends(db_session)) -> HTMLResponse:
+    """An appeal: delivered of required tonnes, coverage, gaps, donors, pipeline, timeline."""
+    appeal = registry.appeal(session, code)
+    found = figures.appeal_figures(session, appeal)
+    revisions = registry.revisions(session, appeal.id)
+    timeline = figures.timeline(session, appeal)
+    return render(request, "programmes/appeal.html", {
+        **_context(principal), "appeal": appeal, "figures": found,
+        "revisions": [(revision, registry.requirements(session, revision.id))
+                      for revision in revisions],
+        "contributions": service.visible_contributions(session, principal, appeal=code),
+        "consignments": [(row, pipeline.stages(session, row.id)) for row in session.execute(
+            select(Consignment).where(Consignment.appeal_id == appeal.id)
+            .order_by(Consignment.reference)).scalars()],
+        "flow": flow_chart(session, appeal.id),
+        "timeline": charts.timeline_svg(timeline, {
+            "funded": _("Funded (USD, cumulative)"),
+            "delivered": _("Distributed (t, cumulative)"), "date": _("Date")}),
+        "points": timeline,
+    })
+
+
+@router.get("/programmes/donors/{code}", response_class=HTMLResponse)
+def donor_page(request: Request, code: CodePath,
+               principal: Principal = Depends(current_principal),
+               session: Session = Depends(db_session)) -> HTMLResponse:
+    """A donor: what it gave, to what, at which status; its pledge conversion."""
+    donor = registry.organisation(session, code, "code")
+    conversion = [line for line in figures.pledge_conversion(session) if line.donor == donor.code]
+    return render(request, "programmes/donor.html", {
+        **_context(principal), "donor": donor, "totals": service.donor_totals(session, donor),
+        "contributions": service.visible_contributions(session, principal, donor=donor.code),
+        "conversion": conversion[0] if conversion else None,
+        "appeals": {row.id: row for row in session.execute(select(Appeal)).scalars()},
+        "programmes": {row.id: row for row in session.execute(select(Programme)).scalars()},
+    })
+
+
+@router.get("/programmes/countries/{iso3}", response_class=HTMLResponse)
+def country_page(request: Request, iso3: Iso3Path,
+                 principal: Principal = Depends(current_principal),
+                 session: Session = Depends(db_session)) -> HTMLResponse:
+    """A country: its projects, money received, tonnes through the pipeline, people reached."""
+    code = iso3.upper()
+    projects = list(session.execute(select(Project).where(Project.country == code)
+                                    .order_by(Project.code)).scalars())
+    consignments = list(session.execute(select(Consignment).where(Consignment.country == code)
+                                        .order_by(Consignment.reference)).scalars())
+    if not projects and not consignments:
+        raise NotFoundError(_("No programme works in %(country)s.") % {"country": code}, "iso3")
+    reached = session.execute(select(Beneficiaries).where(
+        Beneficiaries.country == code, Beneficiaries.approval == "approved").order_by(
+        Beneficiaries.as_of.desc())).scalars().all()
+    return render(request, "programmes/country.html", {
+        **_context(principal), "iso3": code, "projects": projects,
+        "funding": figures.country_funding(session, code),
+        "stages": figures.country_delivered_t(session, code),
+        "beneficiaries": reached,
+        "contributions": service.visible_contributions(session, principal, country=code),
+        "activities": results.activities(session, [row.id for row in projects]),
+    })
+
+
+def _entry_page(request: Request, session: Session, principal: Principal, *,
+                error: InputError | None = None, form: str = "", values: dict[str, Any]
+                | None = None, notice: str = "", status_code: int = 200) -> HTMLResponse:
+    response = render(request, "programmes/entry.html", {
+        **_context(principal),
+        "may_contribute": allows(principal, "programmes.contributions.write"),
+        "may_deliver": allows(principal, "programmes.deliveries.write"),
+        "organisations": list(session.execute(select(Organisation).order_by(Organisation.name))
+                              .scalars()),
+        "appeals": list(session.execute(select(Appeal).order_by(Appeal.code)).scalars()),
+        "projects": list(session.execute(select(Project).order_by(Project.code)).scalars()),
+        "consignments": list(session.execute(select(Consignment).order_by(
+            Consignment.reference)).scalars()),
+        "error": str(error) if error else "", "error_field": error.field if error else "",
+        "form": form, "values": values or {}, "notice": notice,
+    })
+    response.status_code = status_code
+    return response
+
+
+@router.get("/programmes/entry", response_class=HTMLResponse)
+def entry(request: Request, recorded: Annotated[str, Query(max_length=64)] = "",
+          principal: Principal = Depends(require("programmes.deliveries.write")),
+          session: Session = Depends(db_session)) -> HTMLResponse:
+    """Forms to record contributions, deliveries and people reached, and the Excel upload."""
+    notice = (_("Recorded %(reference)s; it counts once someone else approves it.")
+              % {"reference": recorded}) if recorded else ""
+    return _entry_page(request, session, principal, notice=notice)
+
+
+async def _form_values(request: Request) -> dict[str, Any]:
+    form = await request.form()
+    values: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str) and len(key) <= 40:
+            values[key] = value[:4000]
+    values.pop("form", None)
+    return values
+
+
+@router.post("/programmes/entry/contribution", response_class=HTMLResponse)
+async def enter_contribution(
+        request: Request,
+        principal: Principal = Depends(require("programmes.contributions.write")),
+        session: Session = Depends(db_session)) -> Response:
+    """Record a contribution from the form (the API's service call)."""
+    values = await _form_values(request)
+    values["illustrative"] = values.get("illustrative") == "on"
+    try:
+        row, _changed = contributions.put_contribution(
+            session, principal, values, request.app.state.settings.analytics_dir)
+    except InputError as error:
+        session.rollback()
+        return _entry_page(request, session, principal, error=error, form="contribution",
+                           values=values, status_code=422)
+    session.commit()
+    return RedirectResponse(f"/programmes/entry?recorded={row.reference}", status_code=303)
+
+
+@router.post("/programmes/entry/stage", response_class=HTMLResponse)
+async def enter_stage(request: Request,
+                      principal: Principal = Depends(require("programmes.deliveries.write")),
+                      session: Session = Depends(db_session)) -> Response:
+    """Record a consignment reaching a pipeline stage."""
+    values = await _form_values(request)
+    reference = values.pop("consignment", "")
+    try:
+        pipeline.add_stage(session, principal, reference, values)
+    except InputError as error:
+        session.rollback()
+        return _entry_page(request, session, principal, error=error, form="stage",
+                           values={**values, "consignment": reference}, status_code=422)
+    session.commit()
+    return RedirectResponse(f"/programmes/entry?recorded={reference}", status_code=303)
+
+
+@router.post("/programmes/entry/beneficiaries", response_class=HTMLResponse)
+async def enter_beneficiaries(
+        request: Request, principal: Principal = Depends(require("programmes.deliveries.write")),
+        session: Session = Depends(db_session)) -> Response:
+    """Record people or households targeted or reached."""
+    values = await _form_values(request)
+    try:
+        row = pipeline.put_beneficiaries(session, principal, values)
+    except InputError as error:
+        session.rollback()
+        return _entry_page(request, session, principal, error=error, form="beneficiaries",
+                           values=values, status_code=422)
+    session.commit()
+    return RedirectResponse(f"/programmes/entry?recorded={row.country}", status_code=303)
+
+
+@router.post("/programmes/entry/upload", response_class=HTMLResponse)
+async def upload_sheet(request: Request, file: Annotated[UploadFile, File()],
+                       principal: Principal = Depends(require("programmes.deliveries.write")),
+                       session: Session = Depends(db_session)) -> Response:
+    """Upload the Excel template: all rows or none, every problem named."""
+    from iofs.programmes.exchange import workbook
+
+    data = await file.read(20_000_001)
+    try:
+        if len(data) > 20_000_000:
+            raise InputError(_("The file is larger than 20 MB."), "file")
+        report = workbook.upload(session, principal, data,
+                                 request.app.state.settings.analytics_dir)
+    except workbook.UploadRejected as rejected:
+        session.rollback()
+        response = render(request, "programmes/upload_errors.html", {
+            **_context(principal), "errors": rejected.errors})
+        response.status_code = 422
+        return response
+    except InputError as error:
+        session.rollback()
+        return _entry_page(request, session, principal, error=error, form="upload",
+                           status_code=422)
+    session.commit()
+    return _entry_page(request, session, principal, notice=str(report))
+
+
+@router.get("/programmes/review", response_class=HTMLResponse)
+def review_queue(request: Request,
+                 principal: Principal = Depends(require("programmes.read_pending")),
+                 session: Session = Depends(db_session)) -> HTMLResponse:
+    """Figures awaiting a second person's approval (those the visitor may see)."""
+    rows = [row for row in review.pending(session)
+            if allows(principal, "programmes.read_pending", country=row.country or "",
+                      organisation="")]
+    from iofs.audit.service import actor_label
+
+    return render(request, "programmes/review.html", {
+        **_context(principal), "rows": rows, "me": actor_label(principal),
+        "may_approve": allows(principal, "programmes.approve")})
+
+
+@router.post("/programmes/review/{kind}/{record_id}", response_class=HTMLResponse)
+def review_figure(request: Request, kind: KindPath, record_id: RecordPath,
+                  decision: Annotated[str, Form(max_length=16)],
+                  note: Annotated[str, Form(max_length=500)] = "",
+                  principal: Principal = Depends(require("programmes.approve")),
+                  session: Session = Depends(db_session)) -> Response:
+    """Approve or reject one figure."""
+    try:
+        review.decide(session, principal, kind, record_id, decision, note)
+    except InputError as error:
+        session.rollback()
+        if error.not_found:
+            raise
+        rows = review.pending(session)
+        from iofs.audit.service import actor_label
+
+        response = render(request, "programmes/review.html", {
+            **_context(principal), "rows": rows, "me": actor_label(principal),
+            "may_approve": True, "error": str(error)})
+        response.status_code = 422
+        return response
+    session.commit()
+    return RedirectResponse("/programmes/review", status_code=303)
+
+
+@router.get("/programmes/{code}", response_class=HTMLResponse)
+def programme_page(request: Request, code: CodePath,
+                   principal: Principal = Depends(current_principal),
+                   session: Session = Depends(db_session)) -> HTMLResponse:
+    """A programme: its country projects, funding, results (rolled up) and activities."""
+    programme = registry.programme(session, code, "code")
+    projects = list(session.execute(select(Project).where(
+        Project.programme_id == programme.id).order_by(Project.code)).scalars())
+    indicators = list(session.execute(select(Indicator).where(
+        Indicator.programme_id == programme.id).order_by(Indicator.code)).scalars())
+    project_indicators = list(session.execute(select(Indicator).where(
+        Indicator.project_id.in_([row.id for row in projects] or [0])).order_by(
+        Indicator.code)).scalars())
+    funding = figures.Funding()
+    from iofs.programmes.models import Contribution
+
+    for row in figures.counted(session, Contribution.programme_id == programme.id):
+        funding.add(row)
+    return render(request, "programmes/programme.html", {
+        **_context(principal), "programme": programme, "projects": projects,
+        "funding": funding,
+        "indicators": [(row, results.rolled_up(session, programme.id, row.code)
+                        or results.periods(results.values(session, row.id)))
+                       for row in indicators],
+        "project_indicators": [(row, results.periods(results.values(session, row.id)),
+                                next(p for p in projects if p.id == row.project_id))
+                               for row in project_indicators],
+        "activities": results.activities(session, [row.id for row in projects]),
+        "appeals": list(session.execute(select(Appeal).where(
+            Appeal.programme_id == programme.id)).scalars()),
+    })

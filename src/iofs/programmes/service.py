@@ -1,0 +1,85 @@
+"""What other modules and the interfaces (API, pages, CLI) read from the programmes module.
+
+Visibility: approved figures are public (as on OCHA FTS). A figure awaiting review or
+rejected is seen only by those holding ``programmes.read_pending`` for it: the secretariat
+and viewers, the donor for its own contributions, the focal point for its own state.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from iofs.accounts.permissions import Principal, allows
+from iofs.programmes import figures, registry
+from iofs.programmes.models import Appeal, Contribution, Organisation
+
+READ_PENDING = "programmes.read_pending"
+
+
+def appeal_codes(session: Session) -> list[str]:
+    """Codes of every appeal, oldest first."""
+    return list(session.execute(select(Appeal.code).order_by(Appeal.launched_on, Appeal.id)
+                                ).scalars())
+
+
+def appeal_summary(session: Session, code: str) -> dict[str, Any]:
+    """One appeal's headline figures (USD, tonnes, percent 0–100), JSON-ready."""
+    appeal = registry.appeal(session, code)
+    found = figures.appeal_figures(session, appeal)
+    total = found.total
+    return {
+        "code": appeal.code, "title": appeal.title, "commodity": appeal.commodity,
+        "illustrative": appeal.illustrative,
+        "original_usd": found.original_usd, "required_usd": total.required_usd,
+        "pledged_usd": total.funding.pledged, "committed_usd": total.funding.committed,
+        "paid_usd": total.funding.paid, "funded_usd": total.funding.funded,
+        "coverage_percent": total.coverage_percent, "gap_usd": total.gap_usd,
+        "original_t": found.original_t, "required_t": total.required_t,
+        "delivered_t": total.delivered_t, "gap_t": total.gap_t,
+        "pending_usd": found.pending_usd,
+        "households_reached": found.households_reached,
+        "people_reached": found.people_reached,
+        "donors": [{"code": line.key, "name": line.label,
+                    "pledged_usd": line.funding.pledged,
+                    "committed_usd": line.funding.committed,
+                    "paid_usd": line.funding.paid} for line in found.by_donor],
+    }
+
+
+def may_see(principal: Principal, contribution: Contribution, donor_code: str) -> bool:
+    """Whether ``principal`` may see ``contribution`` (approved ones: everyone)."""
+    if contribution.approval == "approved":
+        return True
+    # both scopes are given explicitly: a scoped check without one means "for any"
+    return allows(principal, READ_PENDING, country=contribution.country or "",
+                  organisation=donor_code)
+
+
+def visible_contributions(session: Session, principal: Principal, *,
+                          donor: str | None = None, appeal: str | None = None,
+                          country: str | None = None) -> list[tuple[Contribution, Organisation]]:
+    """Contributions ``principal`` may see, with their donors, newest first."""
+    query = select(Contribution, Organisation).join(
+        Organisation, Organisation.id == Contribution.donor_id)
+    if donor:
+        query = query.where(Organisation.code == registry.organisation(session, donor).code)
+    if appeal:
+        query = query.where(Contribution.appeal_id == registry.appeal(session, appeal).id)
+    if country:
+        query = query.where(Contribution.country == country.upper())
+    rows = session.execute(query.order_by(Contribution.decided_on.desc(), Contribution.id.desc())
+                           ).all()
+    return [(row[0], row[1]) for row in rows if may_see(principal, row[0], row[1].code)]
+
+
+def donor_totals(session: Session, donor: Organisation) -> dict[str, Decimal]:
+    """A donor's counted USD by status (new money, approved)."""
+    funding = figures.Funding()
+    for row in figures.counted(session, Contribution.donor_id == donor.id):
+        funding.add(row)
+    return {"pledged_usd": funding.pledged, "committed_usd": funding.committed,
+            "paid_usd": funding.paid, "funded_usd": funding.funded}

@@ -1,0 +1,142 @@
+"""Programmes through the API, the pages and the CLI, as their users run them."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from iofs.cli import app as cli_app
+from iofs.config import Settings
+from tests.conftest import ORIGIN, make_user, sign_in
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_gaza_appeal_api_and_page(client: TestClient,
+                                  programme_data: sessionmaker[Session]) -> None:
+    summary = client.get("/api/v1/programmes/appeals/F4H-GAZA").json()
+    assert summary["delivered_t"] == "200.000" and summary["required_t"] == "1000.000"
+    assert summary["gap_t"] == "800.000"
+    assert summary["households_reached"] == 8000
+    assert {d["code"] for d in summary["donors"]} == {"KAZ", "TJK", "BGD", "AZE"}
+    page = client.get("/programmes/appeals/F4H-GAZA")
+    assert page.status_code == 200
+    assert "200 t of 1,000 t of wheat flour delivered" in page.text
+    assert "illustrative" in page.text
+    assert "Bangladesh" in page.text and "Azerbaijan" in page.text
+    assert ' style="' not in page.text  # the CSP forbids inline styles
+    assert client.get("/programmes/appeals/NOPE").status_code == 404
+    for path in ("/programmes", "/programmes/AFSP", "/programmes/donors/KAZ",
+                 "/programmes/countries/PSE", "/programmes?lang=ar", "/programmes/F4H?lang=fr"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/programmes/countries/NOR").status_code == 404
+
+
+def test_entry_counts_only_after_another_person_approves(
+        client: TestClient, programme_data: sessionmaker[Session]) -> None:
+    _maker, maker = make_user(programme_data, "maker@iofs.example", "secretariat")
+    _checker, checker = make_user(programme_data, "checker@iofs.example", "secretariat")
+    created = client.post("/api/v1/programmes/contributions", headers=_bearer(maker), json={
+        "donor": "TKM", "appeal": "F4H-GAZA", "status": "paid", "decided_on": "2025-02-01",
+        "currency": "EUR", "amount": "10000", "exchange_rate": "1.08",
+        "rate_date": "2025-02-01", "rate_source": "ECB reference rate"})
+    assert created.status_code == 201, created.text
+    figure = created.json()
+    assert figure["approval"] == "pending"
+    gaza = client.get("/api/v1/programmes/appeals/F4H-GAZA").json()
+    assert gaza["paid_usd"] == "100000.00" and gaza["pending_usd"] == "10800.00"
+    # pending figures are hidden from the public, shown to the secretariat
+    public = client.get("/api/v1/programmes/contributions?donor=TKM").json()
+    assert all(row["approval"] == "approved" for row in public)
+    internal = client.get("/api/v1/programmes/contributions?donor=TKM",
+                          headers=_bearer(checker)).json()
+    assert any(row["approval"] == "pending" for row in internal)
+    own = client.post(f"/api/v1/programmes/review/contribution/{figure['id']}",
+                      headers=_bearer(maker), json={"decision": "approved"})
+    assert own.status_code == 403
+    approved = client.post(f"/api/v1/programmes/review/contribution/{figure['id']}",
+                           headers=_bearer(checker), json={"decision": "approved"})
+    assert approved.status_code == 200, approved.text
+    gaza = client.get("/api/v1/programmes/appeals/F4H-GAZA").json()
+    assert gaza["paid_usd"] == "110800.00"
+
+
+def test_scopes_focal_points_and_donors(client: TestClient,
+                                        programme_data: sessionmaker[Session]) -> None:
+    _kaz, kaz = make_user(programme_data, "kaz@iofs.example", "focal_point", ("KAZ",))
+    _pse, pse = make_user(programme_data, "pse@iofs.example", "focal_point", ("PSE",))
+    _donor, donor = make_user(programme_data, "tkm@iofs.example", "donor", ("TKM",))
+    stage = {"stage": "pledged", "dated": "2024-11-01", "quantity_t": "5"}
+    refused = client.post("/api/v1/programmes/consignments/F4H-GAZA-P1/stages",
+                          headers=_bearer(kaz), json=stage)
+    assert refused.status_code == 403 and "PSE" in refused.text
+    allowed = client.post("/api/v1/programmes/consignments/F4H-GAZA-P1/stages",
+                          headers=_bearer(pse), json=stage)
+    assert allowed.status_code == 201, allowed.text
+    assert client.post("/api/v1/programmes/contributions", headers=_bearer(donor), json={
+        "donor": "TKM", "decided_on": "2025-01-01", "amount": "1"}).status_code == 403
+    # the donor sees its own pending contribution, not others'
+    _sec, secretariat = make_user(programme_data, "sec@iofs.example", "secretariat")
+    for donor_code in ("TKM", "TUR"):
+        assert client.post("/api/v1/programmes/contributions", headers=_bearer(secretariat),
+                           json={"donor": donor_code, "programme": "AFSP",
+                                 "decided_on": "2025-01-01", "amount": "7"}).status_code == 201
+    seen = client.get("/api/v1/programmes/contributions", headers=_bearer(donor)).json()
+    pending = {(row["donor"], row["approval"]) for row in seen if row["approval"] == "pending"}
+    assert pending == {("TKM", "pending")}
+    queue = client.get("/api/v1/programmes/review", headers=_bearer(pse)).json()
+    assert {row["country"] for row in queue} <= {"PSE"} and queue
+
+
+def test_forms_enter_and_review_in_the_browser_flow(
+        client: TestClient, programme_data: sessionmaker[Session]) -> None:
+    make_user(programme_data, "maker@iofs.example", "secretariat")
+    assert client.get("/programmes/entry", follow_redirects=False,
+                      headers={"Accept": "text/html"}).status_code in (302, 303)
+    assert sign_in(client, "maker@iofs.example").status_code == 303
+    bad = client.post("/programmes/entry/contribution", headers={"Origin": ORIGIN}, data={
+        "donor": "KAZ", "appeal": "F4H-GAZA", "status": "paid", "modality": "cash",
+        "decided_on": "2025-03-01", "currency": "KZT", "amount": "1000000"})
+    assert bad.status_code == 422 and "exchange rate" in bad.text
+    good = client.post("/programmes/entry/contribution", headers={"Origin": ORIGIN}, data={
+        "donor": "KAZ", "appeal": "F4H-GAZA", "status": "paid", "modality": "cash",
+        "decided_on": "2025-03-01", "currency": "USD", "amount": "5000"},
+        follow_redirects=True)
+    assert good.status_code == 200 and "counts once someone else approves it" in good.text
+    queue = client.get("/programmes/review")
+    assert "You entered this" in queue.text
+
+
+def test_cli_appeals_and_exports(client: TestClient, settings: Settings,
+                                 programme_data: sessionmaker[Session], tmp_path: Path) -> None:
+    env = {**os.environ, "IOFS_DATABASE_URL": settings.resolved_database_url,
+           "IOFS_DATA_DIR": str(settings.data_dir), "IOFS_SECRET_KEY": settings.secret_key or ""}
+    runner = CliRunner()
+    listed = runner.invoke(cli_app, ["programmes", "appeals", "--format", "json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.output)
+    api = client.get("/api/v1/programmes/appeals").json()
+    assert [row["code"] for row in rows] == [row["code"] for row in api]
+    assert rows[0]["delivered_t"] == api[0]["delivered_t"] == "200.000"
+    for fmt, name in (("iati", "a.xml"), ("hxl", "c.csv"), ("3w", "w.csv"), ("fts", "f.json"),
+                      ("fts", "f.csv")):
+        out = tmp_path / name
+        result = runner.invoke(cli_app, ["programmes", "export", fmt, "--out", str(out)],
+                               env=env)
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_size > 100
+    assert b"<iati-activities" in (tmp_path / "a.xml").read_bytes()
+    assert b"<iati-activities" in client.get("/api/v1/programmes/exports/iati.xml").content
+    template = tmp_path / "t.xlsx"
+    assert runner.invoke(cli_app, ["programmes", "template", "--out", str(template)],
+                         env=env).exit_code == 0
+    assert template.read_bytes()[:2] == b"PK"
+    missing = runner.invoke(cli_app, ["programmes", "import", "fts", str(template)], env=env)
+    assert missing.exit_code == 2 and "--appeal" in missing.output
