@@ -39,6 +39,7 @@ BROWSER_USERS = [
     ("viewer@iofs.example", "viewer", ()),
     ("curator@iofs.example", "genebank_curator", ()),
     ("donor.kaz@iofs.example", "donor", ("KAZ",)),
+    ("focal.pse@iofs.example", "focal_point", ("PSE",)),
 ]
 
 
@@ -153,8 +154,9 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     page.route("**/*", check)
     page.set_default_timeout(15_000)
     page.on("pageerror", lambda error: errors.append(str(error)))
-    # A refused sign-in answers 401/429 by design; anything else logged as an error fails.
-    expected = ("status of 401", "status of 429")
+    # A refused sign-in answers 401/429 and a form with invalid input re-renders with 422, by
+    # design; anything else logged as an error fails.
+    expected = ("status of 401", "status of 429", "status of 422")
     page.on("console", lambda message: errors.append(message.text)
             if message.type == "error" and not any(e in message.text for e in expected)
             else None)

@@ -140,3 +140,72 @@ def test_cli_appeals_and_exports(client: TestClient, settings: Settings,
     assert template.read_bytes()[:2] == b"PK"
     missing = runner.invoke(cli_app, ["programmes", "import", "fts", str(template)], env=env)
     assert missing.exit_code == 2 and "--appeal" in missing.output
+
+
+def test_excel_upload_through_the_api_is_all_or_nothing(
+        client: TestClient, programme_data: sessionmaker[Session]) -> None:
+    import io
+
+    import openpyxl
+
+    _user, token = make_user(programme_data, "sheet@iofs.example", "secretariat")
+    book = openpyxl.load_workbook(io.BytesIO(
+        client.get("/api/v1/programmes/template.xlsx").content))
+    sheet = book["contributions"]
+    headers = [cell.value for cell in sheet[1]]
+
+    def add(**values: object) -> None:
+        sheet.append([values.get(str(name)) for name in headers])
+
+    add(reference="XL-1", donor="KAZ", appeal="F4H-GAZA", status="paid",
+        decided_on="2025-04-01", currency="USD", amount="1000")
+    add(reference="XL-2", donor="NOBODY", appeal="F4H-GAZA", status="paid",
+        decided_on="2025-04-01", currency="USD", amount="2000")
+
+    def upload() -> object:
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return client.post("/api/v1/programmes/upload", headers=_bearer(token),
+                           files={"file": ("sheet.xlsx", buffer.getvalue())})
+
+    before = client.get("/api/v1/programmes/contributions", headers=_bearer(token)).json()
+    refused = upload()
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    problems = refused.json()["errors"]  # type: ignore[attr-defined]
+    assert [(p["sheet"], p["row"], p["column"]) for p in problems] == [
+        ("contributions", 3, "donor")]
+    assert client.get("/api/v1/programmes/contributions",
+                      headers=_bearer(token)).json() == before
+    sheet.delete_rows(3)
+    accepted = upload()
+    assert accepted.status_code == 200, accepted.text  # type: ignore[attr-defined]
+    assert accepted.json()["sheets"]["contributions"]["created"] == 1  # type: ignore[attr-defined]
+    again = upload()
+    assert again.json()["sheets"]["contributions"] == {  # type: ignore[attr-defined]
+        "created": 0, "changed": 0, "unchanged": 1}
+
+
+def test_fts_import_and_reconciliation_page(client: TestClient, shared_data: Path,
+                                            programme_data: sessionmaker[Session]) -> None:
+    import pytest
+
+    source = shared_data / "fts" / "v1-fts-flow-custom-search-locationid-171-year-2020.TRIMMED.json"
+    if not source.exists():
+        pytest.skip(f"real FTS response not present at {source}")
+    make_user(programme_data, "fts@iofs.example", "secretariat")
+    assert sign_in(client, "fts@iofs.example").status_code == 303
+    imported = client.post("/programmes/appeals/F4H-GAZA/fts", headers={"Origin": ORIGIN},
+                           files={"file": (source.name, source.read_bytes())})
+    assert imported.status_code == 200, imported.text
+    assert "8 FTS flows read for F4H-GAZA: 3 kept" in imported.text
+    page = client.get("/programmes/appeals/F4H-GAZA/reconciliation")
+    assert page.status_code == 200
+    api = client.get("/api/v1/programmes/appeals/F4H-GAZA/reconciliation").json()
+    assert api["summary"]["counts"]["missing_in_iofs"] == 3
+    assert api["summary"]["counts"]["missing_in_fts"] == 4  # the four demo donors
+    again = client.post("/programmes/appeals/F4H-GAZA/fts", headers={"Origin": ORIGIN},
+                        files={"file": (source.name, source.read_bytes())})
+    assert "0 new, 0 updated, 3 unchanged" in again.text
+    broken = client.post("/programmes/appeals/F4H-GAZA/fts", headers={"Origin": ORIGIN},
+                         files={"file": ("x.json", b"{not json")})
+    assert broken.status_code == 422

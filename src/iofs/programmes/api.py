@@ -6,9 +6,11 @@ by the services for the record's country); reviews need ``programmes.approve``.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from iofs.accounts.permissions import Principal, allows
@@ -50,9 +52,13 @@ from iofs.programmes.schemas import (
     StatusIn,
 )
 from iofs.web.deps import RecordId, db_session
+from iofs.web.i18n import gettext as _
 from iofs.web.security import current_principal, require
 
 router = APIRouter(prefix="/programmes", tags=["programmes"])
+
+MAX_UPLOAD_BYTES = 20_000_000
+MAX_FTS_BYTES = 50_000_000
 
 CodePath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._/-]+$")]
 CodeQuery = Annotated[str | None, Query(min_length=1, max_length=64,
@@ -323,53 +329,58 @@ def export_fts_csv(appeal: CodeQuery = None, session: Session = Depends(db_sessi
 
 
 @router.get("/template.xlsx", summary="Excel template for bulk entry", response_class=Response)
-def template(principal: Principal = Depends(current_principal),
-             session: Session = Depends(db_session)) -> Response:
+def template(session: Session = Depends(db_session)) -> Response:
     from iofs.programmes.exchange import workbook
 
-    return Response(workbook.template(session), media_type=(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    return Response(workbook.template(session), media_type=workbook.XLSX_TYPE,
         headers={"Content-Disposition": 'attachment; filename="iofs-programmes.xlsx"'})
 
 
 @router.post("/upload", summary="Upload the Excel template: all rows or none")
 def upload(request: Request, file: Annotated[UploadFile, File()],
            principal: Principal = Depends(require("programmes.deliveries.write")),
-           session: Session = Depends(db_session)) -> dict[str, Any]:
+           session: Session = Depends(db_session)) -> Response:
+    """Every row is checked; if any is wrong nothing is written and every problem is listed
+    with its sheet, row, column and reason (422, or 403 when a row is not yours to enter)."""
     from iofs.programmes.exchange import workbook
 
-    data = file.file.read(20_000_001)
-    if len(data) > 20_000_000:
-        raise InputError("The file is larger than 20 MB.", "file")
+    data = file.file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InputError(_("The file is larger than 20 MB."), "file")
     try:
         report = workbook.upload(session, principal, data,
                                  request.app.state.settings.analytics_dir)
-    except workbook.UploadRejected:
+    except workbook.UploadRejected as rejected:
         session.rollback()
-        raise
+        return JSONResponse(status_code=403 if rejected.forbidden else 422, content={
+            "detail": str(rejected), "errors": [
+                {"sheet": e.sheet, "row": e.row, "column": e.column, "reason": e.reason}
+                for e in rejected.errors]})
     session.commit()
-    return {"report": str(report)}
+    return JSONResponse({"summary": service.upload_summary(report), "sheets": {
+        sheet: asdict(counts) for sheet, counts in report.sheets.items()}})
 
 
 @router.post("/appeals/{code}/fts", summary="Import an FTS flow response (JSON) for an appeal")
 def import_fts(code: CodePath, file: Annotated[UploadFile, File()],
                principal: Principal = Depends(require("programmes.exchange")),
                session: Session = Depends(db_session)) -> dict[str, Any]:
+    """All flows or none; re-importing the same response changes nothing."""
     from iofs.programmes.exchange import fts
 
-    data = file.file.read(50_000_001)
-    if len(data) > 50_000_000:
-        raise InputError("The file is larger than 50 MB.", "file")
+    data = file.file.read(MAX_FTS_BYTES + 1)
+    if len(data) > MAX_FTS_BYTES:
+        raise InputError(_("The file is larger than 50 MB."), "file")
     report = fts.import_flows(session, principal, code, data)
     session.commit()
-    return {"report": str(report)}
+    return {"summary": service.fts_summary(report), **asdict(report)}
 
 
-@router.get("/appeals/{code}/reconciliation", summary="Contributions vs imported FTS flows")
-def reconciliation(code: CodePath, session: Session = Depends(db_session)
-                   ) -> list[dict[str, Any]]:
-    from dataclasses import asdict
-
+@router.get("/appeals/{code}/reconciliation",
+            summary="The appeal's contributions against its imported FTS flows")
+def reconciliation(code: CodePath, session: Session = Depends(db_session)) -> dict[str, Any]:
+    """Lines ``match``, ``differ``, ``missing_in_fts`` or ``missing_in_iofs``, and totals."""
     from iofs.programmes.exchange import fts
 
-    return [asdict(line) for line in fts.reconcile(session, code)]
+    lines = fts.reconcile(session, code)
+    return {"summary": asdict(fts.summary(lines)), "lines": [asdict(line) for line in lines]}

@@ -89,6 +89,8 @@ def export(
                 from iofs.programmes.exchange import iati
 
                 content: bytes = iati.activities_xml(session)
+                for problem in iati.ruleset_errors(content):
+                    errors.print(f"[yellow]IATI rule:[/] {problem}", highlight=False)
             elif fmt is ExportFormat.hxl:
                 from iofs.programmes.exchange import hxl
 
@@ -134,6 +136,7 @@ def import_file(
     """Import an Excel sheet or FTS flows: all-or-nothing, every bad row named."""
     from iofs.accounts.service import cli_principal
     from iofs.cli import _session_factory, settings
+    from iofs.programmes import service
 
     factory = _session_factory()
     with factory() as session:
@@ -152,14 +155,14 @@ def import_file(
                                      f"{problem.reason}", highlight=False)
                     raise _fail(f"{len(rejected.errors)} problem(s); nothing was imported."
                                 ) from None
-                summary = str(report)
+                summary = service.upload_summary(report)
             else:
                 if not appeal:
                     raise _fail("Say which appeal the flows belong to: --appeal CODE.", 2)
                 from iofs.programmes.exchange import fts
 
-                summary = str(fts.import_flows(session, cli_principal(), appeal,
-                                               path.read_bytes()))
+                summary = service.fts_summary(fts.import_flows(
+                    session, cli_principal(), appeal, path.read_bytes()))
         except InputError as error:
             transaction.rollback()
             where = f" ({error.field})" if error.field else ""
@@ -183,6 +186,7 @@ def reconcile(appeal: Annotated[str, typer.Argument(help="Appeal code.")]) -> No
             lines = fts.reconcile(session, appeal)
         except InputError as error:
             raise _fail(str(error)) from None
+    found = fts.summary(lines)
     table = Table(title=f"{appeal}: iofs vs FTS")
     for column in ("status", "iofs", "iofs USD", "FTS flow", "FTS USD", "differences"):
         table.add_column(column)
@@ -193,6 +197,8 @@ def reconcile(appeal: Annotated[str, typer.Argument(help="Appeal code.")]) -> No
                       "—" if line.fts_usd is None else _money(line.fts_usd),
                       ", ".join(line.differences))
     console.print(table)
+    console.print(", ".join(f"{status}: {count}" for status, count in found.counts.items())
+                  + f" — iofs {_money(found.iofs_usd)} USD, FTS {_money(found.fts_usd)} USD")
 
 
 @programmes_app.command("pending")

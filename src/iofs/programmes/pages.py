@@ -205,7 +205,8 @@ async def _form_values(request: Request) -> dict[str, Any]:
     form = await request.form()
     values: dict[str, Any] = {}
     for key, value in form.multi_items():
-        if isinstance(value, str) and len(key) <= 40:
+        # a blank field means "not given": the input shape's default applies
+        if isinstance(value, str) and value.strip() and len(key) <= 40:
             values[key] = value[:4000]
     values.pop("form", None)
     return values
@@ -280,14 +281,63 @@ async def upload_sheet(request: Request, file: Annotated[UploadFile, File()],
         session.rollback()
         response = render(request, "programmes/upload_errors.html", {
             **_context(principal), "errors": rejected.errors})
-        response.status_code = 422
+        response.status_code = 403 if rejected.forbidden else 422
         return response
     except InputError as error:
         session.rollback()
         return _entry_page(request, session, principal, error=error, form="upload",
                            status_code=422)
     session.commit()
-    return _entry_page(request, session, principal, notice=str(report))
+    return _entry_page(request, session, principal, notice=service.upload_summary(report))
+
+
+def _reconciliation_page(request: Request, session: Session, principal: Principal, code: str,
+                         notice: str = "", error: str = "", status_code: int = 200
+                         ) -> HTMLResponse:
+    from iofs.programmes.exchange import fts
+
+    appeal = registry.appeal(session, code)
+    lines = fts.reconcile(session, code)
+    response = render(request, "programmes/reconciliation.html", {
+        **_context(principal), "appeal": appeal, "lines": lines,
+        "summary": fts.summary(lines), "statuses": {
+            key: _(label) for key, label in fts.RECONCILIATION_STATUSES.items()},
+        "differences": {key: _(label) for key, label in fts.DIFFERENCES.items()},
+        "may_import": allows(principal, "programmes.exchange"),
+        "notice": notice, "error": error})
+    response.status_code = status_code
+    return response
+
+
+@router.get("/programmes/appeals/{code}/reconciliation", response_class=HTMLResponse)
+def reconciliation(request: Request, code: CodePath,
+                   principal: Principal = Depends(current_principal),
+                   session: Session = Depends(db_session)) -> HTMLResponse:
+    """The appeal's contributions side by side with the flows FTS publishes for it."""
+    return _reconciliation_page(request, session, principal, code)
+
+
+@router.post("/programmes/appeals/{code}/fts", response_class=HTMLResponse)
+async def import_fts(request: Request, code: CodePath, file: Annotated[UploadFile, File()],
+                     principal: Principal = Depends(require("programmes.exchange")),
+                     session: Session = Depends(db_session)) -> HTMLResponse:
+    """Import an FTS flow response (JSON) for the appeal, then show the reconciliation."""
+    from iofs.programmes.exchange import fts
+
+    data = await file.read(50_000_001)
+    try:
+        if len(data) > 50_000_000:
+            raise InputError(_("The file is larger than 50 MB."), "file")
+        report = fts.import_flows(session, principal, code, data)
+    except InputError as error:
+        session.rollback()
+        if error.not_found:
+            raise
+        return _reconciliation_page(request, session, principal, code, error=str(error),
+                                    status_code=422)
+    session.commit()
+    return _reconciliation_page(request, session, principal, code,
+                                notice=service.fts_summary(report))
 
 
 @router.get("/programmes/review", response_class=HTMLResponse)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from iofs.accounts.permissions import Principal, allows
 from iofs.programmes import figures, registry
 from iofs.programmes.models import Appeal, Contribution, Organisation
+from iofs.web.i18n import gettext as _
 
 READ_PENDING = "programmes.read_pending"
 
@@ -83,3 +84,27 @@ def donor_totals(session: Session, donor: Organisation) -> dict[str, Decimal]:
         funding.add(row)
     return {"pledged_usd": funding.pledged, "committed_usd": funding.committed,
             "paid_usd": funding.paid, "funded_usd": funding.funded}
+
+
+def upload_summary(report: Any) -> str:
+    """One sentence on what an Excel upload did (a ``workbook.UploadReport``)."""
+    parts = [_("%(sheet)s: %(created)d new, %(changed)d changed, %(unchanged)d unchanged") % {
+        "sheet": sheet, "created": counts.created, "changed": counts.changed,
+        "unchanged": counts.unchanged} for sheet, counts in report.sheets.items()]
+    return "; ".join(parts) or _("The workbook held no rows.")
+
+
+def fts_summary(report: Any) -> str:
+    """One sentence on what an FTS import did (an ``fts.ImportReport``)."""
+    text = _("%(flows)d FTS flows read for %(appeal)s: %(kept)d kept (%(created)d new, "
+             "%(updated)d updated, %(unchanged)d unchanged), %(usd)s USD.") % {
+        "flows": report.flows, "appeal": report.appeal, "kept": report.kept,
+        "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+        "usd": f"{report.kept_usd:,.2f}"}
+    if report.skipped:
+        text += " " + _("Not kept: %(reasons)s.") % {"reasons": ", ".join(
+            f"{reason} {count}" for reason, count in sorted(report.skipped.items()))}
+    if report.unmatched_donors:
+        text += " " + _("Donors without an organisation here: %(names)s.") % {
+            "names": ", ".join(report.unmatched_donors)}
+    return text
