@@ -118,3 +118,54 @@ def test_domain_recognised_from_content(tmp_path: Path) -> None:
     odd.write_text("Area Code,Item Code,Element Code,Year,Value\n1,1,1,2000,1\n")
     with pytest.raises(IngestError, match="cannot recognise the FAOSTAT domain"):
         recognise_domain(odd, read_header(odd, "utf-8"), "utf-8")
+
+
+def _plain_fs_rows(count: int) -> list[str]:
+    return [f'"59","Egypt","21035","Cereal import dependency ratio","6121","Value",'
+            f'"{1000 + n}","{1000 + n}","%","{n}.5","E"' for n in range(count)]
+
+
+def test_late_cells_that_do_not_fit_the_sampled_types_still_ingest(tmp_path: Path) -> None:
+    # The first 400+ rows are plain numbers, so the first read is typed (INTEGER/DOUBLE);
+    # the late qualifier, year range, S-prefixed item and padded text need the general read.
+    header = FS_TEXT.splitlines()[0]
+    late = ['"59","Egypt","S21035","x","6121","Value","20142016","2014-2016","%","<2.5","F"',
+            '" 59"," Egypt ","21035","x","6121","Value","2017","2017","%"," 7 ",""']
+    path = tmp_path / "Food_Security_Data_E_All_Data_(Normalized).csv"
+    path.write_text("\n".join([header, *_plain_fs_rows(450), *late]) + "\n", encoding="utf-8")
+    [report] = ingest([path], tmp_path / "a")
+    assert report.rows == 452 and report.qualified_values == 1
+    rows = _rows(tmp_path / "a", "year >= 2014 AND year <= 2017")
+    assert rows == [("FS", "EGY", "country", 21035, 6121, 2014, 2016, 2.5, "<", "F"),
+                    ("FS", "EGY", "country", 21035, 6121, 2017, 2017, 7.0, None, None)]
+    areas = duckdb.sql(f"SELECT DISTINCT area FROM read_parquet("
+                       f"'{store_dir(tmp_path / 'a')}/*/*.parquet')").fetchall()
+    assert areas == [("Egypt",)]
+
+
+def test_bad_row_after_the_sample_is_reported_by_its_line(tmp_path: Path) -> None:
+    header = FS_TEXT.splitlines()[0]
+    rows = _plain_fs_rows(600)
+    rows[500] = rows[500].replace('"6121"', '"61x1"')
+    rows[550] = rows[550].replace('"1550","1550"', '"1550","15x0"')
+    path = tmp_path / "Food_Security_Data_E_All_Data_(Normalized).csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    with pytest.raises(IngestError) as error:
+        ingest([path], tmp_path / "a")
+    message = str(error.value)
+    assert "2 bad row(s)" in message
+    assert "line 502: Element Code: 61x1 is not an integer" in message
+    assert "line 552: Year: 15x0 is not a year" in message
+    assert not list(store_dir(tmp_path / "a").glob("*/*.parquet"))
+
+
+def test_padded_text_after_the_sample_is_trimmed(tmp_path: Path) -> None:
+    header = FS_TEXT.splitlines()[0]
+    late = '"59"," Egypt ","21035","x ","6121","Value","2017","2017","%","7",""'
+    path = tmp_path / "Food_Security_Data_E_All_Data_(Normalized).csv"
+    path.write_text("\n".join([header, *_plain_fs_rows(450), late]) + "\n", encoding="utf-8")
+    [report] = ingest([path], tmp_path / "a")
+    assert report.rows == 451
+    names = duckdb.sql(f"SELECT DISTINCT area, item FROM read_parquet("
+                       f"'{store_dir(tmp_path / 'a')}/*/*.parquet') WHERE year = 2017").fetchall()
+    assert names == [("Egypt", "x")]

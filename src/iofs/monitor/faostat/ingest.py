@@ -10,17 +10,25 @@ Values are kept as FAOSTAT states them: ``<2.5`` becomes value 2.5 with qualifie
 empty value is missing (null); flags and notes are kept. Three-year averages (Year
 ``2000-2002``) keep both ends (``year`` 2000, ``year_end`` 2002).
 
-The file is streamed by DuckDB straight into a temporary Parquet file (bounded memory:
-DuckDB's ``memory_limit`` and spilling), checked, and only then atomically renamed to
+One DuckDB pass streams the file into a temporary Parquet file (bounded memory: DuckDB's
+``memory_limit``, no insertion order, small row groups): each column is cast once (codes,
+years and values that the file's first rows show to be plain numbers are cast by
+``read_csv`` itself), every row is validated on the way and the first invalid one stops the
+pass; FAO area codes are mapped to M49/ISO3/kind by indexing constant lists (no join), and
+low-cardinality columns are written as ENUMs (no per-row dictionary hashing). Only when the
+pass stops is the file read again to report the bad rows by line number and reason
+(:func:`_line_errors`), and if a late cell merely did not fit the sampled types, the general
+all-VARCHAR plan is run instead. The result is atomically renamed to
 ``<analytics_dir>/faostat/observations/<DOMAIN>/<source>.parquet``. A file with a bad row
-writes nothing and the error names the line and field. Re-ingesting the same source replaces
-its slice (same path), so it never duplicates.
+writes nothing. Re-ingesting the same source replaces its slice (same path), so it never
+duplicates.
 """
 # ruff: noqa: S608 - SQL is assembled from quoted identifiers and quoted literals; no user text
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import json
 import os
@@ -32,11 +40,12 @@ import time
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 
-from iofs.monitor.faostat.areas import FIRST_AGGREGATE_CODE, M49_ALIASES, areas
+from iofs.monitor.faostat.areas import FIRST_AGGREGATE_CODE, M49_ALIASES, Area, areas
 
 #: FAOSTAT domain codes recognised, with their names.
 DOMAINS: dict[str, str] = {
@@ -74,7 +83,14 @@ _ELEMENT_DOMAINS: tuple[tuple[frozenset[int], str], ...] = (
 )
 
 _YEAR_COLUMN = re.compile(r"^Y(\d{4})$")
+_PLAIN_INT = re.compile(r"^\d{1,9}$")
+_PLAIN_YEAR = re.compile(r"^\d{4}$")
+_PLAIN_NUMBER = re.compile(r"^(-?\d{1,15}(\.\d+)?)?$")
 SAMPLE_BYTES = 1 << 20
+#: DuckDB's buffer memory during an ingest (it spills to the staging folder beyond that).
+MEMORY_LIMIT = "400MB"
+#: Parquet row group: small enough that the writer's buffers stay bounded.
+ROW_GROUP_SIZE = 122_880
 MAX_REPORTED_ERRORS = 20
 SUPPORTING_FILES = re.compile(r"_(Flags|AreaCodes|ItemCodes|Elements|ItemCodes\w*|"
                               r"Currencys|Purposes|Sources|Reporter\w*|Partner\w*)\.csv$", re.I)
@@ -193,11 +209,17 @@ def _lit(text: str) -> str:
 
 
 def _int(column: str, strip: str = "'") -> str:
-    return f"TRY_CAST(ltrim(trim({column}), {_lit(strip)}) AS INTEGER)"
+    """A code cell as INTEGER (NULL when it is not one); ``'686`` and ``S2901`` allowed.
+
+    The plain cast is tried first; the trimming/stripping fallback runs only on the rows where
+    it failed (DuckDB evaluates COALESCE arguments lazily).
+    """
+    return (f"coalesce(TRY_CAST({column} AS INTEGER), "
+            f"TRY_CAST(ltrim(trim({column}), {_lit(strip)}) AS INTEGER))")
 
 
 def _value(column: str) -> tuple[str, str, str]:
-    """SQL for (value DOUBLE, qualifier, error) of a FAOSTAT value cell."""
+    """SQL for (value DOUBLE, qualifier, error) of a FAOSTAT value cell (diagnostic form)."""
     v = f"trim({column})"
     value = (f"CASE WHEN {v} = '' OR {column} IS NULL THEN NULL "
              f"WHEN left({v}, 1) IN ('<', '>') THEN TRY_CAST(trim(substr({v}, 2)) AS DOUBLE) "
@@ -208,15 +230,38 @@ def _value(column: str) -> tuple[str, str, str]:
     return value, qualifier, error
 
 
+def _fast_value(raw: str, cast: str) -> tuple[str, str, str]:
+    """(value, qualifier, is-bad) from a raw cell and its plain ``TRY_CAST(... AS DOUBLE)``.
+
+    Same results as :func:`_value`; the string work runs only where the plain cast failed.
+    """
+    v = f"trim({raw})"
+    value = (f"CASE WHEN {cast} IS NOT NULL THEN {cast} "
+             f"WHEN left({v}, 1) IN ('<', '>') THEN TRY_CAST(trim(substr({v}, 2)) AS DOUBLE) END")
+    qualifier = f"CASE WHEN {cast} IS NULL AND left({v}, 1) IN ('<', '>') THEN left({v}, 1) END"
+    bad = f"(value IS NULL AND coalesce({v}, '') <> '')"
+    return value, qualifier, bad
+
+
+#: The message of the guard that stops the single validating pass at the first bad row.
+_BAD_ROW = "iofs-faostat-bad-row"
+
+
 @dataclass
 class _Plan:
-    """The SQL of one file: SELECT list producing the store's columns, and a raw error check."""
+    """The SQL of one file.
+
+    ``select`` (common table expressions to follow ``WITH src AS (…),``) reads ``src``
+    once: an inner query casts each column once, the outer one maps
+    area codes with in-memory lookups and stops the query at the first invalid row (then
+    :func:`_line_errors` re-reads the file with ``raw_error`` for line-numbered reasons).
+    """
 
     select: str
     raw_error: str
     layout: str
-    needs_m49_join: bool
-    has_partner: bool
+    #: columns read_csv casts itself (INTEGER, DOUBLE); all others are read as VARCHAR.
+    types: dict[str, str] = field(default_factory=dict)
 
 
 def _pick(header: list[str], *names: str) -> str | None:
@@ -226,8 +271,75 @@ def _pick(header: list[str], *names: str) -> str | None:
     return None
 
 
-def _plan(header: list[str], domain: str, source: str, label: str) -> _Plan:
-    """Build the SELECT of the store's columns from ``src`` for this header."""
+#: Values of the ``area_kind`` column.
+AREA_KINDS = ("country", "former", "aggregate", "unmapped")
+
+
+def _enum(values: Iterable[str]) -> str:
+    """An inline DuckDB ENUM type: Parquet writes an ENUM column as its dictionary, without
+    hashing every string (a VARCHAR column of the same values costs ~50 ns a row)."""
+    return f"ENUM({', '.join(_lit(v) for v in dict.fromkeys(values))})"
+
+
+@lru_cache(maxsize=1)
+def _lookups() -> dict[str, str]:
+    """SQL list literals indexed by FAO area code + 1 (ISO3, M49, kind) and M49 + 1 (FAO code).
+
+    A row's area is mapped by indexing a constant list: cheaper than a join, which would
+    copy every column of the 4.8 M-row stream through a hash table probe.
+    """
+    ref = areas()
+    top = max(a.fao_code for a in ref)
+    iso3: list[str | None] = [None] * (top + 1)
+    m49: list[int | None] = [None] * (top + 1)
+    kind: list[str | None] = [
+        "aggregate" if code >= FIRST_AGGREGATE_CODE else "unmapped" for code in range(top + 1)]
+    for a in ref:
+        iso3[a.fao_code], m49[a.fao_code], kind[a.fao_code] = a.iso3, a.m49, a.kind
+    rank = {"country": 0, "former": 1}
+    by_m49: dict[int, Area] = {}
+    for a in ref:
+        if a.m49 is not None:
+            best = by_m49.get(a.m49)
+            if best is None or rank.get(a.kind, 2) < rank.get(best.kind, 2):
+                by_m49[a.m49] = a
+    fao_of_m49: dict[int, int] = {m: a.fao_code for m, a in by_m49.items()}
+    fao_of_m49.update(M49_ALIASES)
+    m49_top = max(fao_of_m49)
+    m49_list: list[int | None] = [None] * (m49_top + 1)
+    for code, fao in fao_of_m49.items():
+        m49_list[code] = fao
+    iso3_type = _enum(sorted(i for i in iso3 if i))
+    kind_type = _enum(AREA_KINDS)
+
+    def sql(values: list[str | None] | list[int | None], type_: str) -> str:
+        text = ", ".join("NULL" if v is None else _lit(v) if isinstance(v, str) else str(v)
+                         for v in values)
+        return f"CAST([{text}] AS {type_}[])"
+
+    return {"iso3": sql(iso3, iso3_type), "m49": sql(m49, "INTEGER"),
+            "kind": sql(kind, kind_type), "top": str(top), "kind_type": kind_type,
+            "fao_of_m49": sql(m49_list, "INTEGER"), "m49_top": str(m49_top)}
+
+
+def _lookup(name: str, code: str) -> str:
+    """``name`` (iso3, m49, kind) of FAO area ``code`` from the in-memory list."""
+    ref = _lookups()
+    outside = (f"WHEN {code} > {ref['top']} THEN 'aggregate'::{ref['kind_type']} "
+               f"ELSE 'unmapped'::{ref['kind_type']} " if name == "kind" else "")
+    return f"CASE WHEN {code} BETWEEN 0 AND {ref['top']} THEN {ref[name]}[{code} + 1] {outside}END"
+
+
+def _plan(header: list[str], domain: str, source: str, label: str,
+          sample: list[dict[str, str]] | None = None) -> _Plan:
+    """Build the SELECT of the store's columns from ``src`` for this header.
+
+    With a ``sample`` of the file's first rows, the code columns (and, in the normalized
+    layout, Year and Value) whose sampled cells are all plain numbers are read by
+    ``read_csv`` as INTEGER/DOUBLE directly, and text cells are trimmed only when the sample
+    pads them. Such a plan is optimistic: when a later cell does not fit, the read fails
+    and :func:`_ingest_csv` runs the all-VARCHAR plan (``sample=None``) instead.
+    """
     wide_years = [(int(m.group(1)), h) for h in header if (m := _YEAR_COLUMN.match(h))]
     layout = "wide" if wide_years and "Year" not in header and "Value" not in header \
         else "normalized"
@@ -247,93 +359,163 @@ def _plan(header: list[str], domain: str, source: str, label: str) -> _Plan:
                           f"not a FAOSTAT bulk file in normalized or wide layout")
     assert item_col is not None and element_col is not None
 
+    types: dict[str, str] = {}
+    trim = True
+    if sample:
+        code_columns = [c for c in (area_col, m49_col, partner_col, item_col, element_col) if c]
+        for col in code_columns:
+            if all(_PLAIN_INT.match(row.get(col) or "") for row in sample):
+                types[col] = "INTEGER"
+        if layout == "normalized":
+            if all(_PLAIN_YEAR.match(row.get("Year") or "") for row in sample):
+                types["Year"] = "INTEGER"
+            if all(_PLAIN_NUMBER.match(row.get("Value") or "") for row in sample):
+                types["Value"] = "DOUBLE"
+        trim = any(v != v.strip() for row in sample for k, v in row.items()
+                   if k not in types and isinstance(v, str))
+
+    padded: list[str] = []  # without trimming, a padded cell sends the file to the next plan
+
     def text(*names: str) -> str:
         col = _pick(header, *names)
-        return f"trim({_q(col)})" if col else "NULL::VARCHAR"
+        if col is None:
+            return "NULL::VARCHAR"
+        if trim:
+            return f"trim({_q(col)})"
+        padded.append(f"starts_with({_q(col)}, ' ') OR ends_with({_q(col)}, ' ')")
+        return _q(col)
 
-    area_code = _int(_q(area_col)) if area_col else "NULL::INTEGER"
-    m49 = _int(_q(m49_col)) if m49_col else "NULL::INTEGER"
-    item_code = _int(_q(item_col), "S'")
-    element_code = _int(_q(element_col))
-    partner = _int(_q(partner_col)) if partner_col else "NULL::INTEGER"
+    def code(col: str | None, strip: str = "'") -> str:
+        if col is None:
+            return "NULL::INTEGER"
+        return _q(col) if col in types else _int(_q(col), strip)
+
+    area_code, m49, partner = code(area_col), code(m49_col), code(partner_col)
+    item_code, element_code = code(item_col, "S'"), code(element_col)
+    # Diagnostic messages, per raw row of the all-VARCHAR read.
+    area_code_v = _int(_q(area_col)) if area_col else "NULL::INTEGER"
+    m49_v = _int(_q(m49_col)) if m49_col else "NULL::INTEGER"
+    partner_v = _int(_q(partner_col)) if partner_col else "NULL::INTEGER"
+    item_code_v, element_code_v = _int(_q(item_col), "S'"), _int(_q(element_col))
     base_errors = []
     if area_col:
-        base_errors.append(f"CASE WHEN {area_code} IS NULL THEN '{area_col}: ' || "
+        base_errors.append(f"CASE WHEN {area_code_v} IS NULL THEN '{area_col}: ' || "
                            f"coalesce({_q(area_col)}, '(empty)') || ' is not an integer' END")
     else:
-        base_errors.append(f"CASE WHEN {m49} IS NULL THEN '{m49_col}: ' || "
+        base_errors.append(f"CASE WHEN {m49_v} IS NULL THEN '{m49_col}: ' || "
                            f"coalesce({_q(m49_col or '')}, '(empty)') || ' is not a code' END")
     if partner_col:
-        base_errors.append(f"CASE WHEN {partner} IS NULL THEN 'Partner Country Code: ' || "
+        base_errors.append(f"CASE WHEN {partner_v} IS NULL THEN 'Partner Country Code: ' || "
                            f"coalesce({_q(partner_col)}, '(empty)') || ' is not an integer' END")
-    base_errors.append(f"CASE WHEN {item_code} IS NULL THEN '{item_col}: ' || "
+    base_errors.append(f"CASE WHEN {item_code_v} IS NULL THEN '{item_col}: ' || "
                        f"coalesce({_q(item_col)}, '(empty)') || ' is not an item code' END")
-    base_errors.append(f"CASE WHEN {element_code} IS NULL THEN 'Element Code: ' || "
+    base_errors.append(f"CASE WHEN {element_code_v} IS NULL THEN 'Element Code: ' || "
                        f"coalesce({_q(element_col)}, '(empty)') || ' is not an integer' END")
-    common = (f"{_lit(domain)} AS domain, {area_code} AS area_code, {m49} AS m49, "
-              f"{text('Area', 'Reporter Countries', 'Country')} AS area, "
-              f"{partner} AS partner_code, {text('Partner Countries')} AS partner, "
-              f"{item_code} AS item_code, {text('Item Code (CPC)')} AS item_cpc, "
-              f"{text('Item')} AS item, {element_code} AS element_code, "
-              f"{text('Element')} AS element, {text('Unit')} AS unit")
+    # The same checks as booleans for the single validating pass.
+    base_bad = [f"{'m49' if area_col is None else 'area_code'} IS NULL", "item_code IS NULL",
+                "element_code IS NULL"]
+    if partner_col:
+        base_bad.append("partner_code IS NULL")
+    codes = (f"{area_code} AS area_code, {m49} AS m49, {partner} AS partner_code, "
+             f"{item_code} AS item_code, {element_code} AS element_code, "
+             f"{text('Area', 'Reporter Countries', 'Country')} AS area, "
+             f"{text('Partner Countries')} AS partner, {text('Item Code (CPC)')} AS item_cpc, "
+             f"{text('Item')} AS item, {text('Element')} AS element, {text('Unit')} AS unit")
+    if area_col:
+        fao = "area_code"
+        m49_out = f"coalesce(m49, {_lookup('m49', 'area_code')})"
+    else:
+        ref = _lookups()
+        fao = (f"CASE WHEN m49 BETWEEN 0 AND {ref['m49_top']} "
+               f"THEN {ref['fao_of_m49']}[m49 + 1] END")
+        m49_out = "m49"
+    mapped = (f"SELECT *, {_lookup('iso3', 'area_code')} AS iso3, "
+              f"{_lookup('kind', 'area_code')} AS area_kind, "
+              + (f"{_lookup('iso3', 'partner_code')} AS partner_iso3, "
+                 f"{_lookup('kind', 'partner_code')} AS partner_kind "
+                 if partner_col else "NULL::VARCHAR AS partner_iso3, "
+                                     "NULL::VARCHAR AS partner_kind ")
+              + "FROM v")
+    out = (f"SELECT {_lit(domain)}::{_enum([domain])} AS domain, area_code, m49, iso3, "
+           f"area_kind, area, "
+           f"partner_code, partner_iso3, partner_kind, partner, item_code, item_cpc, item, "
+           f"element_code, element, unit, year, year_end, value, qualifier, flag, note, "
+           f"{_lit(source)}::{_enum([source])} AS source FROM m")
     if layout == "normalized":
         year_text = f"trim({_q('Year')})"
         year = f"TRY_CAST(left({year_text}, 4) AS INTEGER)"
         year_end = f"TRY_CAST(right({year_text}, 4) AS INTEGER)"
-        value, qualifier, value_error = _value(_q("Value"))
+        _, _, value_error = _value(_q("Value"))
         year_error = (f"CASE WHEN {year} IS NULL OR {year_end} IS NULL OR "
                       f"length({year_text}) NOT IN (4, 9) THEN 'Year: ' || "
                       f"coalesce({_q('Year')}, '(empty)') || ' is not a year or year range' END")
         errors = [*base_errors, year_error, value_error]
-        error_sql = f"NULLIF(concat_ws('; ', {', '.join(errors)}), '')"
-        select = (f"SELECT {common}, {year} AS year, {year_end} AS year_end, "
-                  f"{value} AS value, {qualifier} AS qualifier, {text('Flag')} AS flag, "
-                  f"{text('Note')} AS note, {_lit(source)} AS source, {error_sql} AS _error "
-                  f"FROM src")
-        return _Plan(select, error_sql, layout, area_col is None, partner_col is not None)
-    cells = []
-    value_errors = []
-    for year_number, column in wide_years:
-        flag = f"{_q(column + 'F')}" if column + "F" in header else "NULL::VARCHAR"
-        note = f"{_q(column + 'N')}" if column + "N" in header else "NULL::VARCHAR"
-        cells.append(f"{{'y': {year_number}, 'v': {_q(column)}, 'f': {flag}, 'n': {note}}}")
-        value_errors.append(_value(_q(column))[2].replace("'Value: '", f"'{column}: '"))
-    value, qualifier, value_error = _value("cell.v")
-    errors = [*base_errors, value_error.replace("'Value: '", "'Y' || cell.y || ': '")]
-    error_sql = f"NULLIF(concat_ws('; ', {', '.join(errors)}), '')"
-    raw_error = f"NULLIF(concat_ws('; ', {', '.join([*base_errors, *value_errors])}), '')"
-    select = (f"SELECT {common}, cell.y AS year, cell.y AS year_end, {value} AS value, "
-              f"{qualifier} AS qualifier, trim(cell.f) AS flag, trim(cell.n) AS note, "
-              f"{_lit(source)} AS source, {error_sql} AS _error "
-              f"FROM (SELECT *, unnest([{', '.join(cells)}]) AS cell FROM src) "
-              f"WHERE trim(coalesce(cell.v, '')) <> '' OR trim(coalesce(cell.f, '')) <> ''")
-    return _Plan(select, raw_error, layout, area_col is None, partner_col is not None)
+        raw_error = f"NULLIF(concat_ws('; ', {', '.join(errors)}), '')"
+        value, qualifier, value_bad = _fast_value("_v", "_vd")
+        year_raw, value_raw = _q("Year"), _q("Value")
+        years = (f"{year_raw}::VARCHAR AS _y, {year_raw} AS _yi" if "Year" in types else
+                 f"{year_raw} AS _y, TRY_CAST({year_raw} AS INTEGER) AS _yi")
+        values = (f"{value_raw}::VARCHAR AS _v, {value_raw} AS _vd" if "Value" in types else
+                  f"{value_raw} AS _v, TRY_CAST({value_raw} AS DOUBLE) AS _vd")
+        cast = (f"SELECT {codes}, {years}, {values}, "
+                f"{text('Flag')} AS flag, {text('Note')} AS note FROM src")
+        # A plain year (2015) is cast once; a range (2014-2016) keeps both ends.
+        parsed = (f"SELECT c.*, CASE WHEN _yi BETWEEN 1000 AND 9999 THEN _yi "
+                  f"ELSE TRY_CAST(left(trim(_y), 4) AS INTEGER) END AS year, "
+                  f"CASE WHEN _yi BETWEEN 1000 AND 9999 THEN _yi "
+                  f"WHEN length(trim(_y)) IN (4, 9) THEN TRY_CAST(right(trim(_y), 4) AS INTEGER) "
+                  f"END AS year_end, {value} AS value, {qualifier} AS qualifier FROM c")
+        bad = " OR ".join([*base_bad, "year IS NULL", "year_end IS NULL", value_bad])
+    else:
+        cells = []
+        value_errors = []
+        for year_number, column in wide_years:
+            flag = f"{_q(column + 'F')}" if column + "F" in header else "NULL::VARCHAR"
+            note = f"{_q(column + 'N')}" if column + "N" in header else "NULL::VARCHAR"
+            cells.append(f"{{'y': {year_number}, 'v': {_q(column)}, 'f': {flag}, 'n': {note}}}")
+            value_errors.append(_value(_q(column))[2].replace("'Value: '", f"'{column}: '"))
+        raw_error = f"NULLIF(concat_ws('; ', {', '.join([*base_errors, *value_errors])}), '')"
+        value, qualifier, value_bad = _fast_value("_v", "_vd")
+        cast = (f"SELECT * EXCLUDE (cell), cell.y AS year, cell.y AS year_end, cell.v AS _v, "
+                f"TRY_CAST(cell.v AS DOUBLE) AS _vd, trim(cell.f) AS flag, "
+                f"trim(cell.n) AS note "
+                f"FROM (SELECT {codes}, unnest([{', '.join(cells)}]) AS cell FROM src) "
+                f"WHERE trim(coalesce(cell.v, '')) <> '' OR trim(coalesce(cell.f, '')) <> ''")
+        parsed = f"SELECT c.*, {value} AS value, {qualifier} AS qualifier FROM c"
+        bad = " OR ".join([*base_bad, value_bad])
+    checked = (f"SELECT * FROM p WHERE CASE WHEN {bad} THEN error({_lit(_BAD_ROW)}) "
+               f"ELSE true END")
+    if padded:
+        cast = cast.replace(" FROM src", f" FROM src WHERE CASE WHEN {' OR '.join(padded)} "
+                                         f"THEN error({_lit(_BAD_ROW)}) ELSE true END", 1)
+    select = (f"c AS ({cast}), p AS ({parsed}), v AS ({checked}), "
+              f"f AS (SELECT * REPLACE ({fao} AS area_code, {m49_out} AS m49) FROM v), "
+              f"m AS ({mapped.replace('FROM v', 'FROM f')}) {out}")
+    return _Plan(select, raw_error, layout, types)
 
 
-def _read_csv_sql(path: Path, header: list[str], encoding: str) -> str:
-    columns = ", ".join(f"{_lit(h or f'column{i}')}: 'VARCHAR'" for i, h in enumerate(header))
+def _read_csv_sql(path: Path, header: list[str], encoding: str,
+                  types: dict[str, str] | None = None) -> str:
+    types = types or {}
+    columns = ", ".join(f"{_lit(h or f'column{i}')}: {_lit(types.get(h, 'VARCHAR'))}"
+                        for i, h in enumerate(header))
     return (f"read_csv({_lit(str(path))}, header = true, auto_detect = false, delim = ',', "
             f"quote = '\"', escape = '\"', encoding = {_lit(encoding)}, "
             f"columns = {{{columns}}})")
 
 
 def _connect(staging: Path) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection whose memory stays bounded whatever the file size."""
     con = duckdb.connect()
-    con.execute("SET memory_limit = '1GB'")
+    con.execute(f"SET memory_limit = {_lit(MEMORY_LIMIT)}")
     con.execute(f"SET temp_directory = {_lit(str(staging))}")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = true")
     con.execute("SET enable_progress_bar_print = false")
-    ref = [(a.fao_code, a.m49, a.iso3, a.kind) for a in areas()]
-    con.execute("CREATE TEMP TABLE ref (fao_code INTEGER, m49 INTEGER, iso3 VARCHAR, "
-                "kind VARCHAR)")
-    con.executemany("INSERT INTO ref VALUES (?, ?, ?, ?)", ref)
-    con.execute("CREATE TEMP TABLE m49map AS SELECT m49, arg_min(fao_code, CASE kind WHEN "
-                "'country' THEN 0 WHEN 'former' THEN 1 ELSE 2 END) AS fao_code FROM ref "
-                "WHERE m49 IS NOT NULL GROUP BY m49")
-    for m49, fao_code in M49_ALIASES.items():
-        con.execute("DELETE FROM m49map WHERE m49 = ?", [m49])
-        con.execute("INSERT INTO m49map VALUES (?, ?)", [m49, fao_code])
+    # TRY_CAST must stay a TRY_CAST: DuckDB may push a lone cast into the CSV reader, where a
+    # bad cell stops the read instead of becoming NULL (older DuckDBs lack this optimizer).
+    with contextlib.suppress(duckdb.Error):
+        con.execute("SET disabled_optimizers = 'type_pushdown'")
     return con
 
 
@@ -366,15 +548,71 @@ def _run_with_progress(con: duckdb.DuckDBPyConnection, sql: str,
 
 
 def _line_errors(con: duckdb.DuckDBPyConnection, read_sql: str, plan: _Plan,
-                 label: str) -> list[str]:
-    """Line-numbered errors (header is line 1), found by re-reading in file order."""
+                 label: str) -> tuple[int, list[str]]:
+    """Bad-row count and the first line-numbered errors (header is line 1).
+
+    Only run when the validating pass stopped: it re-reads the file in file order.
+    """
     con.execute("SET preserve_insertion_order = true")
     rows = con.execute(
         f"WITH src AS (SELECT * FROM {read_sql}) "
-        f"SELECT line, err FROM (SELECT row_number() OVER () + 1 AS line, "
+        f"SELECT line, err, count(*) OVER () FROM (SELECT row_number() OVER () + 1 AS line, "
         f"{plan.raw_error} AS err FROM src) WHERE err IS NOT NULL ORDER BY line "
         f"LIMIT {MAX_REPORTED_ERRORS}").fetchall()
-    return [f"{label} line {line}: {err}" for line, err in rows]
+    con.execute("SET preserve_insertion_order = false")
+    total = int(rows[0][2]) if rows else 0
+    return total, [f"{label} line {line}: {err}" for line, err, _ in rows]
+
+
+def _ingest_failure(con: duckdb.DuckDBPyConnection, read_sql: str, plan: _Plan, label: str,
+                    error: duckdb.Error) -> IngestError:
+    """The error to report once the validating pass failed: bad rows by line, else why."""
+    message = str(error)
+    if _BAD_ROW in message or isinstance(error, duckdb.ConversionException):
+        try:
+            total, errors = _line_errors(con, read_sql, plan, label)
+        except duckdb.Error as again:
+            return IngestError(f"{label}: {_first_lines(str(again))}")
+        if errors:
+            more = total - len(errors)
+            tail = f"\n… and {more} more bad row(s)" if more > 0 else ""
+            return IngestError(f"{total} bad row(s); nothing was imported:\n"
+                               + "\n".join(errors) + tail)
+    if isinstance(error, duckdb.InvalidInputException):
+        return IngestError(f"{label}: not a well-formed CSV: {_first_lines(message)}")
+    return IngestError(f"{label}: {_first_lines(message)}")
+
+
+def _write(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str], encoding: str,
+           plans: list[_Plan], tmp: Path, label: str,
+           progress: Callable[[float], None] | None) -> str:
+    """Read, cast, validate, map and write ``tmp`` in one pass; return the encoding used.
+
+    The plans are tried in order (the optimistic typed one first); the last one's failure
+    is reported, with the bad rows by line number when there are some. A UTF-8 read that
+    meets a byte that is not UTF-8 is retried as Latin-1.
+    """
+    encodings = list(dict.fromkeys((encoding, "latin-1")))
+    index = 0
+    while True:
+        plan = plans[index]
+        read_sql = _read_csv_sql(csv_path, header, encodings[0], plan.types)
+        sql = (f"COPY (WITH src AS (SELECT * FROM {read_sql}), {plan.select}) "
+               f"TO {_lit(str(tmp))} (FORMAT parquet, COMPRESSION zstd, "
+               f"ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+        try:
+            _run_with_progress(con, sql, progress)
+            return encodings[0]
+        except duckdb.Error as error:
+            lowered = str(error).lower()
+            if len(encodings) > 1 and isinstance(error, duckdb.InvalidInputException) \
+                    and ("unicode" in lowered or "utf-8" in lowered):
+                encodings.pop(0)
+                continue
+            if index + 1 < len(plans):
+                index += 1
+                continue
+            raise _ingest_failure(con, read_sql, plan, label, error) from None
 
 
 def _slug(name: str) -> str:
@@ -392,69 +630,32 @@ def _ingest_csv(csv_path: Path, store: Path, label: str, domain: str | None,
         raise IngestError(f"{label}: unknown domain {chosen!r}; one of {', '.join(DOMAINS)}")
     source = _slug(label)
     plan = _plan(header, chosen, source, label)
+    fast = _plan(header, chosen, source, label, _sample_rows(csv_path, encoding))
     target_dir = store / chosen
     target_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".ingest-", dir=store))
+    con = _connect(staging)
     try:
-        con = _connect(staging)
         tmp = staging / f"{source}.parquet"
-        for attempt in (encoding, "latin-1"):
-            read_sql = _read_csv_sql(csv_path, header, attempt)
-            m49_join = ("LEFT JOIN m49map mm ON mm.m49 = p.m49" if plan.needs_m49_join
-                        else "LEFT JOIN (SELECT NULL::INTEGER AS fao_code) mm ON false")
-            partner = ("LEFT JOIN ref pr ON pr.fao_code = p.partner_code" if plan.has_partner
-                       else "LEFT JOIN (SELECT NULL::VARCHAR AS iso3, NULL::VARCHAR AS kind) pr "
-                            "ON false")
-            sql = (
-                f"COPY (WITH src AS (SELECT * FROM {read_sql}), p AS ({plan.select}) "
-                f"SELECT p.domain, coalesce(p.area_code, mm.fao_code) AS area_code, "
-                f"coalesce(p.m49, r.m49) AS m49, r.iso3, "
-                f"coalesce(r.kind, CASE WHEN coalesce(p.area_code, mm.fao_code) >= "
-                f"{FIRST_AGGREGATE_CODE} THEN 'aggregate' ELSE 'unmapped' END) AS area_kind, "
-                f"p.area, p.partner_code, pr.iso3 AS partner_iso3, pr.kind AS partner_kind, "
-                f"p.partner, p.item_code, p.item_cpc, p.item, p.element_code, p.element, "
-                f"p.unit, p.year, p.year_end, p.value, p.qualifier, p.flag, p.note, p.source, "
-                f"p._error FROM p {m49_join} "
-                f"LEFT JOIN ref r ON r.fao_code = coalesce(p.area_code, mm.fao_code) {partner}"
-                f") TO {_lit(str(tmp))} (FORMAT parquet, COMPRESSION zstd, "
-                f"ROW_GROUP_SIZE 500000)")
-            try:
-                _run_with_progress(con, sql, progress)
-                encoding = attempt
-                break
-            except duckdb.InvalidInputException as error:
-                message = str(error)
-                if attempt == "utf-8" and ("unicode" in message.lower()
-                                           or "utf-8" in message.lower()):
-                    continue
-                raise IngestError(f"{label}: not a well-formed CSV: "
-                                  f"{_first_lines(message)}") from None
-            except duckdb.Error as error:
-                raise IngestError(f"{label}: {_first_lines(str(error))}") from None
+        plans = [plan] if (fast.select, fast.types) == (plan.select, plan.types) else [fast, plan]
+        encoding = _write(con, csv_path, header, encoding, plans, tmp, label, progress)
         stats = con.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE _error IS NOT NULL), "
+            f"SELECT count(*), "
             f"count(DISTINCT area_code) FILTER (WHERE area_kind = 'country'), "
             f"count(DISTINCT area_code) FILTER (WHERE area_kind = 'aggregate'), "
-            f"min(year), max(year_end), count(qualifier), count(*) - count(value) "
+            f"min(year), max(year_end), count(qualifier), count(*) - count(value), "
+            f"list(DISTINCT area_code ORDER BY area_code) FILTER (WHERE area_kind = 'unmapped' "
+            f"AND area_code IS NOT NULL) "
             f"FROM read_parquet({_lit(str(tmp))})").fetchone()
         assert stats is not None
-        if stats[1]:
-            errors = _line_errors(con, read_sql, plan, label)
-            more = stats[1] - len(errors)
-            tail = f"\n… and {more} more bad row(s)" if more > 0 else ""
-            raise IngestError(f"{stats[1]} bad row(s); nothing was imported:\n"
-                              + "\n".join(errors) + tail)
-        unmapped = [row[0] for row in con.execute(
-            f"SELECT DISTINCT area_code FROM read_parquet({_lit(str(tmp))}) "
-            f"WHERE area_kind = 'unmapped' AND area_code IS NOT NULL ORDER BY 1").fetchall()]
-        con.close()
+        unmapped = [int(code) for code in stats[7] or []]
         target = target_dir / f"{source}.parquet"
         replaced = target.exists()
         report = IngestReport(
             source=source, domain=chosen, layout=plan.layout, encoding=encoding,
-            rows=int(stats[0]), countries=int(stats[2]), aggregates=int(stats[3]),
-            unmapped_areas=unmapped, year_min=stats[4], year_max=stats[5],
-            qualified_values=int(stats[6]), missing_values=int(stats[7]),
+            rows=int(stats[0]), countries=int(stats[1]), aggregates=int(stats[2]),
+            unmapped_areas=unmapped, year_min=stats[3], year_max=stats[4],
+            qualified_values=int(stats[5]), missing_values=int(stats[6]),
             path=str(target), replaced=replaced)
         os.replace(tmp, target)
         report.seconds = round(time.perf_counter() - started, 3)
@@ -464,6 +665,7 @@ def _ingest_csv(csv_path: Path, store: Path, label: str, domain: str | None,
         os.replace(manifest_tmp, manifest)
         return report
     finally:
+        con.close()
         shutil.rmtree(staging, ignore_errors=True)
 
 
