@@ -289,24 +289,36 @@ def market_price_usd(analytics_dir: Path, country: str, commodity: str,
                      on: date) -> MarketPrice | None:
     """Median over markets of the USD retail price per kg of ``commodity`` in ``country``
     in the newest month with quotes on or before ``on`` (within 12 months); None when the
-    price store holds no such quote. Commodity names match WFP's, case-insensitively, on
-    their leading words (``wheat flour`` matches ``Wheat flour - Retail``)."""
+    price store holds no such quote.
+
+    Commodity names match WFP's, case-insensitively, on their leading words (``wheat flour``
+    matches ``Wheat flour (locally processed)``). Quotes per package (WFP units ``KG``,
+    ``50 KG``, ``500 G``) are divided by the package's kilograms; other units are left out.
+    """
     files = sorted(store_dir(analytics_dir).glob("*.parquet"))
     if not files:
         return None
     con = duckdb.connect()
     try:
         row = con.execute(f"""
-            WITH quotes AS (
-                SELECT commodity, strftime(date, '%Y-%m') AS month, market,
-                       avg(usd_price) AS usd
+            WITH packaged AS (
+                SELECT commodity, date, market, usd_price,
+                       regexp_extract(lower(trim(unit)), '^([0-9.]*) ?(kg|g)$', 1) AS size,
+                       regexp_extract(lower(trim(unit)), '^([0-9.]*) ?(kg|g)$', 2) AS measure
                 FROM read_parquet({[str(f) for f in files]!r})
                 WHERE country = ? AND lower(commodity) LIKE lower(?) || '%'
-                  AND lower(unit) = 'kg' AND lower(price_type) = 'retail'
-                  AND usd_price IS NOT NULL AND price_flag <> 'forecast'
-                  AND date <= ? AND date > ? - INTERVAL 12 MONTH
-                GROUP BY ALL)
-            SELECT month, median(usd), count(*), any_value(commodity) FROM quotes
+                  AND lower(price_type) = 'retail' AND usd_price IS NOT NULL
+                  AND price_flag <> 'forecast'
+                  AND date <= ? AND date > ? - INTERVAL 12 MONTH),
+            quotes AS (
+                SELECT commodity, strftime(date, '%Y-%m') AS month, market,
+                       usd_price / (coalesce(try_cast(nullif(size, '') AS DOUBLE), 1)
+                                    * CASE measure WHEN 'g' THEN 0.001 ELSE 1 END) AS usd
+                FROM packaged WHERE measure <> ''),
+            markets AS (
+                SELECT month, market, avg(usd) AS usd, any_value(commodity) AS commodity
+                FROM quotes GROUP BY ALL)
+            SELECT month, median(usd), count(*), any_value(commodity) FROM markets
             GROUP BY month ORDER BY month DESC LIMIT 1
         """, [country, commodity.strip(), on, on]).fetchone()  # noqa: S608 - paths as literals
     finally:
