@@ -9,10 +9,12 @@ appeal an appeal code), which keeps sheets and files readable and re-importable.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from iofs.errors import InputError
 from iofs.programmes import vocabulary as v
@@ -42,10 +44,23 @@ def _blank_is_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
+#: Control characters (other than tab and line breaks) cannot go into XML, Excel or HXL.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 class Input(BaseModel):
-    """Base of the input shapes: unknown fields are refused, text is stripped."""
+    """Base of the input shapes: unknown fields are refused, text is stripped, control
+    characters are refused (they cannot be exported to IATI XML, Excel or HXL)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: Any) -> Any:
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            raise PydanticCustomError("control_characters",
+                                      "Remove the control characters from this text.")
+        return value
 
 
 def checked(model: type[M], data: dict[str, Any] | M) -> M:

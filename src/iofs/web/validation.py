@@ -14,6 +14,7 @@ from iofs.web.navigation import N_
 
 MESSAGES: dict[str, str] = {
     "missing": N_("This field is required."),
+    "control_characters": N_("Remove the control characters from this text."),
     "int_parsing": N_("Enter a whole number."),
     "int_type": N_("Enter a whole number."),
     "int_from_float": N_("Enter a whole number."),

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -304,7 +305,7 @@ def _write_codes(book: Workbook, codes: list[list[tuple[str, str]]]) -> dict[str
         counts[get_column_letter(code_column)] = len(pairs)
         for row, (code, label) in enumerate(pairs, 2):
             sheet.cell(row, code_column, code).number_format = TEXT_FORMAT
-            sheet.cell(row, code_column + 1, label)
+            sheet.cell(row, code_column + 1, ILLEGAL_CHARACTERS_RE.sub("", label))
         sheet.column_dimensions[get_column_letter(code_column)].width = 22
         sheet.column_dimensions[get_column_letter(code_column + 1)].width = 36
     sheet.freeze_panes = "A2"
