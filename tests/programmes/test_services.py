@@ -284,3 +284,25 @@ def test_every_write_is_audited_and_the_chain_verifies(
         assert audit.entry_count(session) == entries
         assert session.execute(
             select(func.count()).select_from(Contribution)).scalar_one() == contributions_count
+
+
+def test_strategy_feeds_read_approved_programme_figures(
+        programme_data: sessionmaker[Session]) -> None:
+    from iofs.strategy.feeds import feed_value
+
+    with transaction(programme_data) as session:
+        assert feed_value(session, "programmes.tonnes_distributed", None, 2025) == Decimal("200")
+        assert feed_value(session, "programmes.tonnes_distributed", "PSE", 2025) == Decimal("200")
+        assert feed_value(session, "programmes.tonnes_distributed", "AFG", 2025) is None
+        assert feed_value(session, "programmes.people_trained", "AFG", 2023) == Decimal(250)
+        # 2024: the four Gaza payments (100 000); the IOFS allocation is not new money
+        assert feed_value(session, "programmes.funding_received", "PSE", 2024) == Decimal(
+            "100000.00")
+        pipeline.put_consignment(session, MAKER, {
+            "reference": "P9", "appeal": "F4H-GAZA", "country": "PSE",
+            "commodity": "wheat flour"})
+        pipeline.add_stage(session, MAKER, "P9", {"stage": "distributed",
+                                                  "dated": date(2025, 5, 1),
+                                                  "quantity_t": "50"})
+        # pending: not counted
+        assert feed_value(session, "programmes.tonnes_distributed", None, 2025) == Decimal("200")

@@ -48,7 +48,8 @@ class Feed:
 FEEDS: dict[str, Feed] = {}
 
 #: Modules that may register feeds when they exist (imported lazily by load_optional_feeds).
-OPTIONAL_FEED_MODULES = ["iofs.strategy.partnerships", "iofs.strategy.feeds_external"]
+OPTIONAL_FEED_MODULES = ["iofs.strategy.partnerships", "iofs.strategy.feeds_external",
+                         "iofs.programmes.feeds"]
 
 
 def register_feed(name: str, description: str, unit: str, fn: FeedFunction) -> Feed:
