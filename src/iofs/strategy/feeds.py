@@ -10,11 +10,11 @@ Another module registers its feed with one call, at import time of its own modul
     register_feed("programmes.tonnes_delivered", "Food delivered by IOFS programmes", "t",
                   tonnes_delivered)
 
-Modules whose services may not exist yet are reached through :data:`OPTIONAL_FEED_MODULES`:
+Other modules' feeds are reached through :data:`OPTIONAL_FEED_MODULES`:
 :func:`load_optional_feeds` imports each one that exists, so this module never imports
-them when it is itself imported. ``iofs.strategy.feeds_external`` (not written yet: the
-programmes, FAOSTAT and price services did not exist when this was written) is the place for
-adapters that import those services lazily inside each feed function.
+them when it is itself imported. ``iofs.strategy.feeds_external`` adapts the FAOSTAT and
+price services (imported lazily inside each feed function); ``iofs.programmes.feeds``
+registers the programmes' own feeds.
 """
 
 from __future__ import annotations
