@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -209,3 +210,45 @@ def test_fts_import_and_reconciliation_page(client: TestClient, shared_data: Pat
     broken = client.post("/programmes/appeals/F4H-GAZA/fts", headers={"Origin": ORIGIN},
                          files={"file": ("x.json", b"{not json")})
     assert broken.status_code == 422
+
+
+def test_focal_point_edits_own_projects_results_and_trainings_from_the_page(
+        client: TestClient, programme_data: sessionmaker[Session]) -> None:
+    from sqlalchemy import select
+
+    from iofs.db import transaction
+    from iofs.programmes.models import Activity, Indicator, IndicatorValue
+
+    with transaction(programme_data) as session:
+        indicator_id = session.execute(select(Indicator.id).where(
+            Indicator.code == "FARMERS-TRAINED", Indicator.project_id.is_not(None))
+        ).scalar_one()
+    make_user(programme_data, "focal.afg@iofs.example", "focal_point", ("AFG",))
+    assert sign_in(client, "focal.afg@iofs.example").status_code == 303
+    page = client.get("/programmes/entry")
+    assert "project-form" in page.text and "contribution-form" not in page.text
+    post = {"headers": {"Origin": ORIGIN}, "follow_redirects": False}
+    value = client.post("/programmes/entry/indicator-value", data={
+        "indicator": str(indicator_id), "period_start": "2024-01-01",
+        "period_end": "2024-12-31", "kind": "actual", "value": "1100"}, **post)
+    assert value.status_code == 303, value.text
+    bad = client.post("/programmes/entry/indicator-value", data={
+        "indicator": str(indicator_id), "period_start": "2024-12-31",
+        "period_end": "2024-01-01", "kind": "actual", "value": "1"}, **post)
+    assert bad.status_code == 422 and "before the start" in bad.text
+    activity = client.post("/programmes/entry/activity", data={
+        "project": "AFSP-AFG", "kind": "training", "title": "Seed cleaning course",
+        "starts_on": "2024-05-02", "participants_female": "18", "participants_male": "22"},
+        **post)
+    assert activity.status_code == 303, activity.text
+    elsewhere = client.post("/programmes/entry/project", data={
+        "programme": "F4H", "code": "F4H-PSE", "title": "Taken over", "country": "PSE",
+        "sector_code": "72040", "status": "implementation"}, **post)
+    assert elsewhere.status_code == 403
+    with transaction(programme_data) as session:
+        stored = session.execute(select(IndicatorValue).where(
+            IndicatorValue.indicator_id == indicator_id,
+            IndicatorValue.period_start == date(2024, 1, 1))).scalar_one()
+        assert stored.value == 1100 and stored.approval == "pending"
+        assert session.execute(select(Activity).where(
+            Activity.title == "Seed cleaning course")).scalar_one().participants_female == 18

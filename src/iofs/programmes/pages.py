@@ -184,6 +184,11 @@ def _entry_page(request: Request, session: Session, principal: Principal, *,
         "projects": list(session.execute(select(Project).order_by(Project.code)).scalars()),
         "consignments": list(session.execute(select(Consignment).order_by(
             Consignment.reference)).scalars()),
+        "programmes": list(session.execute(select(Programme).order_by(Programme.code))
+                           .scalars()),
+        "indicators": list(session.execute(select(Indicator).order_by(Indicator.code))
+                           .scalars()),
+        "may_edit_projects": allows(principal, "programmes.projects.write"),
         "error": str(error) if error else "", "error_field": error.field if error else "",
         "form": form, "values": values or {}, "notice": notice,
     })
@@ -262,6 +267,57 @@ async def enter_beneficiaries(
                            values=values, status_code=422)
     session.commit()
     return RedirectResponse(f"/programmes/entry?recorded={row.country}", status_code=303)
+
+
+@router.post("/programmes/entry/project", response_class=HTMLResponse)
+async def enter_project(request: Request,
+                        principal: Principal = Depends(require("programmes.projects.write")),
+                        session: Session = Depends(db_session)) -> Response:
+    """Create or update a country project (focal points: their own states)."""
+    values = await _form_values(request)
+    try:
+        row = registry.put_project(session, principal, values)
+    except InputError as error:
+        session.rollback()
+        return _entry_page(request, session, principal, error=error, form="project",
+                           values=values, status_code=422)
+    session.commit()
+    return RedirectResponse(f"/programmes/entry?recorded={row.code}", status_code=303)
+
+
+@router.post("/programmes/entry/indicator-value", response_class=HTMLResponse)
+async def enter_indicator_value(
+        request: Request, principal: Principal = Depends(require("programmes.projects.write")),
+        session: Session = Depends(db_session)) -> Response:
+    """Record a target or actual of a result indicator for a period."""
+    values = await _form_values(request)
+    raw_id = values.pop("indicator", "")
+    try:
+        if not raw_id.isdigit():
+            raise InputError(_("Choose an indicator."), "indicator")
+        row = results.put_value(session, principal, int(raw_id), values)
+    except InputError as error:
+        session.rollback()
+        return _entry_page(request, session, principal, error=error, form="indicator",
+                           values={**values, "indicator": raw_id}, status_code=422)
+    session.commit()
+    return RedirectResponse(f"/programmes/entry?recorded={row.kind}", status_code=303)
+
+
+@router.post("/programmes/entry/activity", response_class=HTMLResponse)
+async def enter_activity(request: Request,
+                         principal: Principal = Depends(require("programmes.projects.write")),
+                         session: Session = Depends(db_session)) -> Response:
+    """Record a training or other activity of a project, with participants by sex."""
+    values = await _form_values(request)
+    try:
+        row = results.put_activity(session, principal, values)
+    except InputError as error:
+        session.rollback()
+        return _entry_page(request, session, principal, error=error, form="activity",
+                           values=values, status_code=422)
+    session.commit()
+    return RedirectResponse(f"/programmes/entry?recorded={row.kind}", status_code=303)
 
 
 @router.post("/programmes/entry/upload", response_class=HTMLResponse)
