@@ -169,3 +169,43 @@ def test_padded_text_after_the_sample_is_trimmed(tmp_path: Path) -> None:
     names = duckdb.sql(f"SELECT DISTINCT area, item FROM read_parquet("
                        f"'{store_dir(tmp_path / 'a')}/*/*.parquet') WHERE year = 2017").fetchall()
     assert names == [("Egypt", "x")]
+
+
+def test_same_data_under_another_name_is_not_duplicated(tmp_path: Path) -> None:
+    first = write_fbs(tmp_path / "FoodBalanceSheets_E_All_Data_(Normalized).csv")
+    [one] = ingest([first], tmp_path / "a")
+    rows = _rows(tmp_path / "a")
+    copy = tmp_path / "FoodBalanceSheets_copy.csv"
+    copy.write_bytes(first.read_bytes())
+    [two] = ingest([copy], tmp_path / "a")
+    assert two.superseded == {one.source: one.rows}
+    assert _rows(tmp_path / "a") == rows
+    assert [p.stem for p in store_dir(tmp_path / "a").glob("*/*.parquet")] == [two.source]
+    assert [p.stem for p in store_dir(tmp_path / "a").glob("*/*.json")] == [two.source]
+
+
+def test_overlapping_file_replaces_only_its_observations(tmp_path: Path) -> None:
+    first = write_fbs(tmp_path / "FoodBalanceSheets_E_All_Data_(Normalized).csv")
+    [one] = ingest([first], tmp_path / "a")
+    header, *lines = first.read_text(encoding="latin-1").splitlines()
+    egypt_2015 = [line.replace('"21000"', '"21500"') for line in lines
+                  if line.startswith('"59"') and '"2015","2015"' in line]
+    newer = tmp_path / "FoodBalanceSheets_revision.csv"
+    newer.write_text("\n".join([header, *egypt_2015]) + "\n", encoding="latin-1")
+    [two] = ingest([newer], tmp_path / "a")
+    assert two.superseded == {one.source: len(egypt_2015)}
+    rows = _rows(tmp_path / "a")
+    assert len(rows) == one.rows
+    production = [r[7] for r in rows if r[1] == "EGY" and r[3] == 2905 and r[4] == 5511
+                  and r[5] == 2015]
+    assert production == [21500.0]
+    from iofs.monitor.faostat.ingest import slices
+
+    assert {s["source"]: s["rows"] for s in slices(tmp_path / "a")} == {
+        one.source: one.rows - len(egypt_2015), two.source: len(egypt_2015)}
+    from iofs.monitor.faostat.indicators import compute_suite
+
+    suite = compute_suite(tmp_path / "a")
+    ssr = suite[(suite.area == "EGY") & (suite.indicator == "self_sufficiency_ratio")
+                & (suite.item_code == 2905) & (suite.year == 2015)]
+    assert ssr.value.tolist() == [pytest.approx(100 * 21500 / (21500 + 16000 - 1000))]

@@ -78,6 +78,17 @@ def test_cli_indicators(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     result = runner.invoke(app, ["indicators", "compare", "dietary_energy_supply",
                                  "--format", "csv"])
     assert result.exit_code == 0 and result.stdout.splitlines()[1].startswith("1,EGY,Egypt")
+    growth = ["indicators", "growth", "EGY", "self_sufficiency_ratio", "--item",
+              "Cereals - Excluding Beer", "--from", "2014", "--to", "2016"]
+    result = runner.invoke(app, [*growth, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    [grown] = json.loads(result.stdout)
+    assert grown["ratio"] == pytest.approx((22000 / 38000) / (20000 / 34000))
+    assert (grown["start_year"], grown["end_year"]) == (2014, 2016)
+    result = runner.invoke(app, growth)
+    assert result.exit_code == 0 and "× from 2014 to 2016" in result.stdout
+    result = runner.invoke(app, ["indicators", "growth", "EGY", "self_sufficiency_ratio"])
+    assert result.exit_code == 2 and "--from Y1 --to Y2" in result.output
     result = runner.invoke(app, ["indicators", "XYZ"])
     assert result.exit_code == 2 and "neither an OIC member" in result.output
     bad = tmp_path / "FoodBalanceSheets_bad.csv"

@@ -74,6 +74,9 @@ def ingest_faostat(
         if r.unmapped_areas:
             errors.print(f"{r.source}: FAO area codes without a mapping (kept apart from "
                          f"countries): {', '.join(map(str, r.unmapped_areas))}")
+        for older, rows in r.superseded.items():
+            errors.print(f"{r.source}: {rows:,} observation(s) of {older} replaced (same "
+                         f"domain, area, item, element and year; the file ingested last wins)")
 
 
 def _print(rows: list[dict[str, object]], output: str, title: str) -> None:
@@ -95,16 +98,25 @@ def _print(rows: list[dict[str, object]], output: str, title: str) -> None:
 
 
 def indicators_command(
-    target: Annotated[str, typer.Argument(metavar="ISO3|compare", help=(
-        "ISO3 of an OIC state (or OIC, OIC-ARAB, OIC-AFR, OIC-ASIA), or 'compare'."))],
-    indicator: Annotated[str | None, typer.Argument(metavar="[INDICATOR]", help=(
-        "With 'compare': the indicator to rank the 57 states on."))] = None,
+    target: Annotated[str, typer.Argument(metavar="ISO3|compare|growth", help=(
+        "ISO3 of an OIC state (or OIC, OIC-ARAB, OIC-AFR, OIC-ASIA), 'compare' or "
+        "'growth'."))],
+    indicator: Annotated[str | None, typer.Argument(metavar="[INDICATOR|ISO3]", help=(
+        "With 'compare': the indicator to rank the 57 states on; with 'growth': the "
+        "state or aggregate."))] = None,
+    growth_indicator: Annotated[str | None, typer.Argument(metavar="[INDICATOR]", help=(
+        "With 'growth': the indicator, e.g. export_value."))] = None,
     year: Annotated[int | None, typer.Option(help="Only this year.")] = None,
-    item: Annotated[str | None, typer.Option(help="FAO item name (compare), e.g. "
+    item: Annotated[str | None, typer.Option(help="FAO item name (compare, growth), e.g. "
                                              "'Wheat and products'.")] = None,
+    from_year: Annotated[int | None, typer.Option("--from", help=(
+        "With 'growth': the first year."))] = None,
+    to_year: Annotated[int | None, typer.Option("--to", help=(
+        "With 'growth': the last year."))] = None,
     output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
 ) -> None:
-    """FAO food-security indicators of a state, or `compare INDICATOR` to rank the 57."""
+    """FAO food-security indicators of a state, `compare INDICATOR` to rank the 57, or
+    `growth ISO3 INDICATOR --from Y1 --to Y2` (e.g. "exports grew 1.5× in five years")."""
     from iofs.cli import settings
     from iofs.monitor.faostat import service
 
@@ -112,6 +124,27 @@ def indicators_command(
         raise _fail(f"--format must be one of {', '.join(FORMATS)}, not {output!r}.", 2)
     config = settings()
     try:
+        if target.lower() == "growth":
+            if indicator is None or growth_indicator is None or from_year is None \
+                    or to_year is None:
+                raise _fail("usage: `iofs indicators growth ISO3 INDICATOR --from Y1 --to Y2`, "
+                            "e.g. `iofs indicators growth EGY export_value --from 2015 "
+                            "--to 2020`.", 2)
+            grown = service.growth(config.analytics_dir, indicator, growth_indicator,
+                                   from_year, to_year, item)
+            if output == "table":
+                console.print(
+                    f"{grown.area} {grown.indicator}"
+                    + (f" ({grown.item})" if grown.item else "")
+                    + f": {grown.ratio:.2f}× from {grown.start_year} to {grown.end_year} "
+                    f"({grown.start_value:,.2f} → {grown.end_value:,.2f}; "
+                    f"{grown.annual_growth_percent:+.2f} % a year over "
+                    f"{grown.end_year - grown.start_year} years)", highlight=False)
+            else:
+                _print([grown.model_dump()], output, "")
+            return
+        if growth_indicator is not None:
+            raise _fail("too many arguments; see `iofs indicators --help`.", 2)
         if target.lower() == "compare":
             if indicator is None:
                 raise _fail("give the indicator to compare, e.g. "

@@ -30,6 +30,12 @@ FAOSTAT Food Security indicators metadata, domain FS):
     number of partner *countries* (aggregates excluded) with a positive export value
     (TM element 5922) in the detailed trade matrix, all items.
 
+Speed: the suite never scans the full observations. At ingest, each slice gets a small
+*suite input* beside the store (``faostat/suite-input/v1/<DOMAIN>/<source>.parquet``): only the
+57 states' rows of the elements and items used here (:data:`SUITE_ROWS`). The suite loads
+those into one in-memory table and computes every indicator from it; a missing or stale
+suite input (a store written by an older version) is rebuilt on first use.
+
 OIC aggregates: additive quantities are summed over the states that report them, ratios
 are then computed from the sums (so the OIC SSR counts intra-OIC trade as trade), and
 per-capita supplies are population-weighted (FBS element 511, 1000 persons) over the states
@@ -93,6 +99,92 @@ _FBS_ELEMENTS = {
 }
 
 
+#: Per domain, the rows the suite reads (SQL over the store's columns); other domains: none.
+SUITE_ROWS: dict[str, str] = {
+    "FBS": (f"element_code IN ({', '.join(str(c) for c in _FBS_ELEMENTS.values())}, 511) "
+            f"AND year = year_end"),
+    "OA": "element_code = 511 AND item_code IN (2501, 3010) AND year = year_end",
+    "QCL": "element_code = 5510 AND year = year_end",
+    "QV": "element_code = 57 AND year = year_end",
+    "TCL": "element_code IN (5922, 5622) AND year = year_end",
+    "TM": "element_code = 5922 AND value > 0 AND partner_kind = 'country'",
+    "FS": f"item_code IN ({', '.join(map(str, FS_ITEMS))})",
+}
+
+#: Columns of a long suite input (every domain but FBS) and of the ``obs`` table.
+_SUITE_COLUMNS = ("domain, iso3, item_code, item, element_code, year, year_end, value, unit, "
+                  "flag, source, partner_iso3, partner_kind")
+
+#: The FBS suite input is one row per state, item and year with a column per element.
+_FBS_PIVOT = ", ".join(
+    [f"arg_max(value, source) FILTER (WHERE element_code = {code}) AS {name}"
+     for name, code in _FBS_ELEMENTS.items()]
+    + ["arg_max(value, source) FILTER (WHERE element_code = 511 "
+       "AND item_code IN (2501, 3010)) AS pop"])
+
+
+#: Bumped whenever the suite inputs change shape: older ones are then rebuilt, not misread.
+SUITE_INPUT_VERSION = 1
+
+
+def suite_input_dir(analytics_dir: Path) -> Path:
+    """Where the per-slice suite inputs are kept (one sub-folder per domain)."""
+    return analytics_dir / "faostat" / "suite-input" / f"v{SUITE_INPUT_VERSION}"
+
+
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _suite_rows_sql(source: str, domain: str, where: str) -> str:
+    """The suite's rows of ``domain`` from ``source`` (long, or the FBS pivot per slice)."""
+    rows = f"{where} AND ({SUITE_ROWS.get(domain, 'false')})"
+    if domain == "FBS":
+        return (f"SELECT iso3, item_code, any_value(item) AS item, year, source, {_FBS_PIVOT} "
+                f"FROM {source} WHERE {rows} GROUP BY iso3, item_code, year, source")
+    return f"SELECT {_SUITE_COLUMNS} FROM {source} WHERE {rows}"
+
+
+def _oic_rows() -> str:
+    """Rows of the 57 states: the integer area code filters first (cheap on Parquet)."""
+    states = oic_states()
+    return (f"area_code IN ({', '.join(str(s.fao_code) for s in states)}) "
+            f"AND area_kind = 'country' AND iso3 IN ({', '.join(repr(s.iso3) for s in states)})")
+
+
+def write_suite_input(slice_path: Path, domain: str, target: Path,
+                      con: duckdb.DuckDBPyConnection | None = None) -> None:
+    """Write the rows of one slice that the suite needs (OIC states only) to ``target``."""
+    own = con is None
+    con = con or duckdb.connect()
+    try:
+        sql = _suite_rows_sql(f"read_parquet({_quoted(slice_path)})", domain, _oic_rows())
+        con.execute(f"COPY ({sql}) TO {_quoted(target)} (FORMAT parquet, COMPRESSION zstd)")
+    finally:
+        if own:
+            con.close()
+
+
+def _suite_inputs(analytics_dir: Path) -> list[Path]:
+    """The suite input of every slice, (re)built where missing or older than its slice."""
+    inputs = []
+    for slice_path in sorted(store_dir(analytics_dir).glob("*/*.parquet")):
+        domain = slice_path.parent.name
+        target = suite_input_dir(analytics_dir) / domain / slice_path.name
+        if not target.exists() or target.stat().st_mtime < slice_path.stat().st_mtime:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(suffix=".parquet", dir=target.parent)
+            os.close(handle)
+            write_suite_input(slice_path, domain, Path(name))
+            os.replace(name, target)
+        inputs.append(target)
+    return inputs
+
+
+def _listed(paths: list[Path]) -> str:
+    return f"read_parquet([{', '.join(_quoted(p) for p in paths)}], union_by_name = true)"
+
+
 def cache_path(analytics_dir: Path) -> Path:
     """Where the computed indicator table is kept (rebuilt after every ingest)."""
     return analytics_dir / "faostat" / "indicators.parquet"
@@ -114,36 +206,66 @@ def _members_table(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany("INSERT INTO members VALUES (?, ?)", rows)
 
 
-def compute_suite(analytics_dir: Path, all_countries: bool = False) -> pd.DataFrame:
-    """Every indicator for the 57 states (or all countries) and the OIC aggregates.
-
-    Returns a DataFrame with :data:`COLUMNS`; empty when nothing is ingested.
-    """
-    source = _observations(analytics_dir)
-    if source is None:
-        return pd.DataFrame(columns=COLUMNS)
-    con = duckdb.connect()
+def _suite_query(con: duckdb.DuckDBPyConnection, analytics_dir: Path,
+                 all_countries: bool) -> str | None:
+    """Load the suite's inputs into temp tables of ``con``; return the query of all
+    indicators (:data:`COLUMNS`, sorted), or None when nothing is ingested."""
     con.execute("SET memory_limit = '1GB'")
     _members_table(con)
     if all_countries:
-        con.execute("INSERT INTO members SELECT DISTINCT iso3, iso3 FROM " + source
-                    + " WHERE area_kind = 'country' AND iso3 NOT IN "
-                      "(SELECT iso3 FROM members)")
-    con.execute(f"CREATE TEMP VIEW obs AS SELECT * FROM {source} WHERE area_kind = 'country' "
-                f"AND iso3 IN (SELECT DISTINCT iso3 FROM members)")
-    pivot = ", ".join(
-        f"arg_max(value, source) FILTER (WHERE element_code = {code}) AS {name}"
-        for name, code in _FBS_ELEMENTS.items())
-    con.execute(f"""
-        CREATE TEMP TABLE fbs AS
-        SELECT iso3, item_code, any_value(item) AS item, year, {pivot}
-        FROM obs WHERE domain = 'FBS' AND year = year_end
-        GROUP BY iso3, item_code, year""")
+        files = sorted(store_dir(analytics_dir).glob("*/*.parquet"))
+        if not files:
+            return None
+        con.execute(f"INSERT INTO members SELECT DISTINCT iso3, iso3 FROM {_listed(files)} "
+                    f"WHERE area_kind = 'country' AND iso3 NOT IN (SELECT iso3 FROM members)")
+        where = ("area_kind = 'country' AND iso3 IN (SELECT DISTINCT iso3 FROM members)")
+        by_domain = {d: [f for f in files if f.parent.name == d] for d in SUITE_ROWS}
+        fbs_inputs: list[Path] = []
+        # Pivoted straight from the store (no per-slice step): one row per state, item, year.
+        fbs_sql = (f"SELECT iso3, item_code, any_value(item) AS item, year, {_FBS_PIVOT}, "
+                   f"max(source) FILTER (WHERE element_code = 511 AND item_code IN "
+                   f"(2501, 3010)) AS pop_source FROM {_listed(by_domain['FBS'])} "
+                   f"WHERE {where} AND ({SUITE_ROWS['FBS']}) GROUP BY iso3, item_code, year"
+                   if by_domain["FBS"] else None)
+        long = [_suite_rows_sql(_listed(paths), d, where)
+                for d, paths in by_domain.items() if paths and d != "FBS"]
+    else:
+        inputs = _suite_inputs(analytics_dir)
+        if not inputs:
+            return None
+        fbs_inputs = [p for p in inputs if p.parent.name == "FBS"]
+        fbs_sql = None
+        others = [p for p in inputs if p.parent.name != "FBS"]
+        long = [f"SELECT {_SUITE_COLUMNS} FROM {_listed(others)}"] if others else []
+    empty_long = ("SELECT NULL::VARCHAR AS domain, NULL::VARCHAR AS iso3, "
+                  "NULL::INTEGER AS item_code, NULL::VARCHAR AS item, "
+                  "NULL::INTEGER AS element_code, NULL::INTEGER AS year, "
+                  "NULL::INTEGER AS year_end, NULL::DOUBLE AS value, NULL::VARCHAR AS unit, "
+                  "NULL::VARCHAR AS flag, NULL::VARCHAR AS source, "
+                  "NULL::VARCHAR AS partner_iso3, NULL::VARCHAR AS partner_kind WHERE false")
+    con.execute("CREATE TEMP TABLE obs AS " + " UNION ALL ".join(long or [empty_long]))
+    if fbs_sql is None:
+        # One row per state, item and year; where slices overlap, the one sorting last wins.
+        merged = ", ".join([f"arg_max({n}, source) FILTER (WHERE {n} IS NOT NULL) AS {n}"
+                            for n in [*_FBS_ELEMENTS, "pop"]]
+                           + ["max(source) FILTER (WHERE pop IS NOT NULL) AS pop_source"])
+        fbs_sql = (f"SELECT iso3, item_code, any_value(item) AS item, year, {merged} "
+                   f"FROM {_listed(fbs_inputs)} GROUP BY iso3, item_code, year"
+                   if fbs_inputs else
+                   "SELECT NULL::VARCHAR AS iso3, NULL::INTEGER AS item_code, "
+                   "NULL::VARCHAR AS item, NULL::INTEGER AS year, "
+                   + ", ".join(f"NULL::DOUBLE AS {n}" for n in [*_FBS_ELEMENTS, "pop"])
+                   + ", NULL::VARCHAR AS pop_source WHERE false")
+    con.execute(f"CREATE TEMP TABLE fbs AS {fbs_sql}")
     con.execute("""
         CREATE TEMP TABLE pop AS
-        SELECT iso3, year, arg_max(value, source) AS pop FROM obs
-        WHERE domain IN ('FBS', 'OA') AND element_code = 511 AND item_code IN (2501, 3010)
-        AND year = year_end GROUP BY iso3, year""")
+        SELECT iso3, year, arg_max(pop, source) AS pop FROM (
+            SELECT iso3, year, pop, pop_source AS source FROM fbs WHERE pop IS NOT NULL
+            UNION ALL
+            SELECT iso3, year, value, source FROM obs
+            WHERE domain = 'OA' AND element_code = 511 AND item_code IN (2501, 3010)
+            AND year = year_end)
+        GROUP BY iso3, year""")
     # Per area (state or aggregate): quantities summed, per-capita values weighted by
     # population over the states that have both.
     con.execute("""
@@ -250,24 +372,63 @@ def compute_suite(analytics_dir: Path, all_countries: bool = False) -> pd.DataFr
         FROM obs WHERE domain = 'FS' AND item_code IN ({', '.join(map(str, FS_ITEMS))})
         AND value IS NOT NULL""")
     query = " UNION ALL ".join(f"({p})" for p in parts)
-    frame = con.execute(f"SELECT * FROM ({query}) ORDER BY 1, 2, 3, 5").df()
-    con.close()
-    frame.columns = COLUMNS
+    names = ", ".join(f"#{i} AS {name}" for i, name in enumerate(COLUMNS, 1))
+    return f"SELECT {names} FROM ({query}) ORDER BY 1, 2, 3, 5"
+
+
+def _frame(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.reindex(columns=COLUMNS)
     frame["item_code"] = frame["item_code"].astype("Int64")
     frame["year"] = frame["year"].astype("int64")
     return frame
 
 
-def build_cache(analytics_dir: Path) -> pd.DataFrame:
-    """Compute the suite and store it atomically at :func:`cache_path`."""
-    frame = compute_suite(analytics_dir)
+def compute_suite(analytics_dir: Path, all_countries: bool = False) -> pd.DataFrame:
+    """Every indicator for the 57 states (or all countries) and the OIC aggregates.
+
+    Returns a DataFrame with :data:`COLUMNS`; empty when nothing is ingested.
+    """
+    con = duckdb.connect()
+    try:
+        query = _suite_query(con, analytics_dir, all_countries)
+        if query is None:
+            return pd.DataFrame(columns=COLUMNS)
+        return _frame(con.execute(query).df())
+    finally:
+        con.close()
+
+
+def build_cache(analytics_dir: Path) -> Path:
+    """Compute the suite (57 states and OIC aggregates) straight into :func:`cache_path`
+    (written by DuckDB, atomically replaced); return its path."""
     target = cache_path(analytics_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(suffix=".parquet", dir=target.parent)
     os.close(handle)
-    frame.to_parquet(name, index=False)
+    con = duckdb.connect()
+    try:
+        query = _suite_query(con, analytics_dir, all_countries=False)
+        if query is None:
+            pd.DataFrame(columns=COLUMNS).astype({"item_code": "Int64", "year": "int64"}) \
+                .to_parquet(name, index=False)
+        else:
+            con.execute(f"COPY ({query}) TO {_quoted(Path(name))} (FORMAT parquet, "
+                        f"COMPRESSION zstd)")
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    finally:
+        con.close()
     os.replace(name, target)
-    return frame
+    return target
+
+
+def read_cache(analytics_dir: Path) -> pd.DataFrame:
+    """The cached indicator table (built first when missing)."""
+    path = cache_path(analytics_dir)
+    if not path.exists():
+        build_cache(analytics_dir)
+    return _frame(pd.read_parquet(path))
 
 
 def food_balance_identity(analytics_dir: Path, tolerance: float = 1.0) -> pd.DataFrame:

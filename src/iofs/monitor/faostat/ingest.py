@@ -20,8 +20,16 @@ pass stops is the file read again to report the bad rows by line number and reas
 (:func:`_line_errors`), and if a late cell merely did not fit the sampled types, the general
 all-VARCHAR plan is run instead. The result is atomically renamed to
 ``<analytics_dir>/faostat/observations/<DOMAIN>/<source>.parquet``. A file with a bad row
-writes nothing. Re-ingesting the same source replaces its slice (same path), so it never
-duplicates.
+writes nothing.
+
+Idempotent, never duplicating: re-ingesting the same file name replaces its slice (same
+path). An observation is identified by domain + area + item + element + year (both ends of a
+year range; for the trade matrix also the partner, see :data:`OBSERVATION_KEY`): when a file
+under another name holds observations that an older slice of the same domain already has
+(the same data downloaded twice, or a newer extract overlapping an older one), the file
+ingested last wins and those rows are removed from the older slice (a slice left empty is
+deleted); the report lists them under ``superseded``. The new slice is written first, then
+the older ones are rewritten, so an interruption can leave a duplicate, never a loss.
 """
 # ruff: noqa: S608 - SQL is assembled from quoted identifiers and quoted literals; no user text
 
@@ -119,6 +127,8 @@ class IngestReport:
     path: str = ""
     seconds: float = 0.0
     replaced: bool = False
+    #: rows of other slices of the domain that this file superseded (source → rows removed)
+    superseded: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -615,6 +625,66 @@ def _write(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str], en
             raise _ingest_failure(con, read_sql, plan, label, error) from None
 
 
+#: What identifies an observation across files: domain (the slice folder) + area + item +
+#: element + year (both ends of a range); for the trade matrix also the partner.
+OBSERVATION_KEY = ("area_code", "m49", "partner_code", "item_code", "element_code", "year",
+                   "year_end")
+
+
+@dataclass
+class _Supersede:
+    """An older slice holding observations of the new file: its rewrite without them."""
+
+    path: Path
+    kept: Path | None  # None: every row was superseded, the slice goes
+    removed: int
+    remaining: int
+
+
+def _superseded(con: duckdb.DuckDBPyConnection, new: Path, domain_dir: Path, source: str,
+                staging: Path) -> list[_Supersede]:
+    """Rewrite (into ``staging``) each other slice of the domain without the observations
+    that the new slice holds, so the same data ingested under another file name is never
+    stored twice; the file ingested last wins."""
+    others = [p for p in sorted(domain_dir.glob("*.parquet")) if p.stem != source]
+    out: list[_Supersede] = []
+    if not others:
+        return out
+    on = " AND ".join(f"o.{k} IS NOT DISTINCT FROM n.{k}" for k in OBSERVATION_KEY)
+    keys = f"(SELECT {', '.join(OBSERVATION_KEY)} FROM read_parquet({_lit(str(new))}))"
+    for old in others:
+        old_sql = f"read_parquet({_lit(str(old))})"
+        row = con.execute(f"SELECT (SELECT count(*) FROM {old_sql}), count(*) FROM {old_sql} o "
+                          f"SEMI JOIN {keys} n ON {on}").fetchone()
+        assert row is not None
+        total, removed = int(row[0]), int(row[1])
+        if not removed:
+            continue
+        kept = None
+        if removed < total:
+            kept = staging / f"kept-{old.name}"
+            con.execute(f"COPY (SELECT o.* FROM {old_sql} o ANTI JOIN {keys} n ON {on}) "
+                        f"TO {_lit(str(kept))} (FORMAT parquet, COMPRESSION zstd, "
+                        f"ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+        out.append(_Supersede(old, kept, removed, total - removed))
+    return out
+
+
+def _apply_superseded(changes: list[_Supersede], suite_dir: Path) -> None:
+    for change in changes:
+        manifest = change.path.with_suffix(".json")
+        (suite_dir / change.path.name).unlink(missing_ok=True)  # rebuilt on first use
+        if change.kept is None:
+            change.path.unlink(missing_ok=True)
+            manifest.unlink(missing_ok=True)
+            continue
+        os.replace(change.kept, change.path)
+        if manifest.exists():
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+            data["rows"] = change.remaining
+            manifest.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
 def _slug(name: str) -> str:
     stem = re.sub(r"\.(csv|zip)$", "", name, flags=re.I)
     return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("_") or "faostat"
@@ -649,6 +719,12 @@ def _ingest_csv(csv_path: Path, store: Path, label: str, domain: str | None,
             f"FROM read_parquet({_lit(str(tmp))})").fetchone()
         assert stats is not None
         unmapped = [int(code) for code in stats[7] or []]
+        # The few rows the indicator suite reads, so that it never scans the whole store.
+        from iofs.monitor.faostat.indicators import suite_input_dir, write_suite_input
+
+        suite_tmp = staging / "suite-input.parquet"
+        write_suite_input(tmp, chosen, suite_tmp, con)
+        changes = _superseded(con, tmp, target_dir, source, staging)
         target = target_dir / f"{source}.parquet"
         replaced = target.exists()
         report = IngestReport(
@@ -656,8 +732,13 @@ def _ingest_csv(csv_path: Path, store: Path, label: str, domain: str | None,
             rows=int(stats[0]), countries=int(stats[1]), aggregates=int(stats[2]),
             unmapped_areas=unmapped, year_min=stats[3], year_max=stats[4],
             qualified_values=int(stats[5]), missing_values=int(stats[6]),
-            path=str(target), replaced=replaced)
+            path=str(target), replaced=replaced,
+            superseded={c.path.stem: c.removed for c in changes})
         os.replace(tmp, target)
+        suite_target = suite_input_dir(store.parent.parent) / chosen / f"{source}.parquet"
+        suite_target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(suite_tmp, suite_target)
+        _apply_superseded(changes, suite_target.parent)
         report.seconds = round(time.perf_counter() - started, 3)
         manifest = target.with_suffix(".json")
         manifest_tmp = staging / "manifest.json"

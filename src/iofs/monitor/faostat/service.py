@@ -32,10 +32,7 @@ class FaostatInputError(InputError):
 
 def indicator_table(analytics_dir: Path) -> pd.DataFrame:
     """The computed indicator table (built on first use after an ingest)."""
-    path = suite.cache_path(analytics_dir)
-    if path.exists():
-        return pd.read_parquet(path)
-    return suite.build_cache(analytics_dir)
+    return suite.read_cache(analytics_dir)
 
 
 def check_area(area: str) -> str:
