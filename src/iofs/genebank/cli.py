@@ -74,35 +74,46 @@ def import_file(
 
     try:
         column_map = mcpd.read_mapping(mapping) if mapping else None
-        with _progress() as progress:
-            task = progress.add_task("validating", total=None)
-            report = mcpd.validate_file(file, column_map,
-                                        progress=lambda n: progress.advance(task, n))
+        stream = mcpd.open_passport(file, column_map)
     except (mcpd.PassportFileError, json.JSONDecodeError) as error:
         raise fail(str(error)) from None
-    for issue in report.issues():
-        if dry_run or issue.severity == "error":
-            colour = "red" if issue.severity == "error" else "yellow"
-            errors.print(f"[{colour}]{issue}[/]", highlight=False, markup=True)
-    summary = (f"{len(report.rows)} rows: {len(report.valid)} valid, {len(report.invalid)} "
-               f"with errors; {report.error_count} errors, {report.warning_count} warnings")
+
+    def show(issues: Any, errors_only: bool) -> None:
+        for issue in issues:
+            if not errors_only or issue.severity == "error":
+                colour = "red" if issue.severity == "error" else "yellow"
+                errors.print(f"[{colour}]{issue}[/]", highlight=False, markup=True)
+
+    def summary() -> str:
+        return (f"{stream.row_count} rows: {stream.valid_count} valid, {len(stream.invalid)} "
+                f"with errors; {stream.error_count} errors, {stream.warning_count} warnings")
+
     if dry_run:
-        console.print(summary)
-        raise typer.Exit(1 if report.error_count else 0)
-    if report.error_count and reject_file is None:
-        raise fail(f"{summary}. Nothing was imported (fix the file, or use --reject-file).")
+        show(stream.header_issues, False)
+        try:
+            for row in stream:
+                show(row.issues, False)
+        except mcpd.PassportFileError as error:
+            raise fail(str(error)) from None
+        console.print(summary())
+        raise typer.Exit(1 if stream.error_count else 0)
     try:
         with _progress() as progress:
-            task = progress.add_task("importing", total=len(report.valid))
+            task = progress.add_task("validating and importing", total=None)
             with transaction(_session_factory()) as session:
-                result = service.import_passport(session, cli_principal(), report,
+                result = service.import_passport(session, cli_principal(), stream,
                                                  partial=reject_file is not None,
                                                  progress=lambda n: progress.advance(task, n))
-    except service.GenebankError as error:
+    except service.ImportRejected:
+        show(stream.issues(), True)
+        raise fail(f"{summary()}. Nothing was imported (fix the file, or use --reject-file)."
+                   ) from None
+    except (service.GenebankError, mcpd.PassportFileError) as error:
         raise fail(str(error)) from None
+    show(stream.issues(), True)
     if reject_file is not None:
         with reject_file.open("w", encoding="utf-8", newline="") as out:
-            service.write_rejects(result.rejected, report.header, out)
+            service.write_rejects(result.rejected, stream.header, out)
     console.print(f"{result.inserted} inserted, {result.updated} updated, {result.unchanged} "
                   f"unchanged, {len(result.rejected)} rejected"
                   + (f" (written to {reject_file})" if reject_file else "")

@@ -34,15 +34,15 @@ class Accession(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     puid: Mapped[str] = mapped_column(String(255), default="")
-    instcode: Mapped[str] = mapped_column(String(16), index=True)
+    instcode: Mapped[str] = mapped_column(String(16))  # indexed by the unique key
     accenumb: Mapped[str] = mapped_column(String(128), index=True)
     collnumb: Mapped[str] = mapped_column(String(128), default="")
     collcode: Mapped[str] = mapped_column(String(255), default="")
     collname: Mapped[str] = mapped_column(Text, default="")
     collinstaddress: Mapped[str] = mapped_column(Text, default="")
     collmissid: Mapped[str] = mapped_column(String(255), default="")
-    genus: Mapped[str] = mapped_column(String(64), index=True)
-    species: Mapped[str] = mapped_column(String(64), default="", index=True)
+    genus: Mapped[str] = mapped_column(String(64))  # searched through taxon
+    species: Mapped[str] = mapped_column(String(64), default="")
     spauthor: Mapped[str] = mapped_column(String(255), default="")
     subtaxa: Mapped[str] = mapped_column(String(255), default="")
     subtauthor: Mapped[str] = mapped_column(String(255), default="")
@@ -80,6 +80,28 @@ class Accession(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     available: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+
+class AccessionCount(Base):
+    """How many accessions share each combination of the search facets: a summary of
+    :class:`Accession` kept by the gene bank service in the same transaction as every passport
+    write, so totals and facet counts come from a few thousand rows instead of a scan of the
+    accessions (rebuildable with ``iofs genebank reindex``). Not audited: derived data."""
+
+    __tablename__ = "genebank_accession_count"
+    __table_args__ = (UniqueConstraint("available", "genus", "taxon", "cropname", "origcty",
+                                       "sampstat", "has_coordinates",
+                                       name="uq_genebank_accession_count_facets"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    available: Mapped[bool] = mapped_column(Boolean)
+    genus: Mapped[str] = mapped_column(String(64))
+    taxon: Mapped[str] = mapped_column(String(255))
+    cropname: Mapped[str] = mapped_column(String(128))
+    origcty: Mapped[str] = mapped_column(String(3))
+    sampstat: Mapped[str] = mapped_column(String(3))
+    has_coordinates: Mapped[bool] = mapped_column(Boolean)
+    accessions: Mapped[int] = mapped_column(Integer)
 
 
 class Lot(Base):

@@ -10,16 +10,24 @@ Transfer Agreement (SMTA, 2006) for distribution records.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
+import operator
+import os
+import pickle
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import String, case, delete, func, literal, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from iofs.accounts.permissions import ANY, Principal, allows, authorize, declare
@@ -30,6 +38,7 @@ from iofs.errors import InputError, NotFoundError
 from iofs.genebank import mcpd, viability
 from iofs.genebank.models import (
     Accession,
+    AccessionCount,
     Distribution,
     GerminationTest,
     Lot,
@@ -62,7 +71,7 @@ MTA_TYPES = ("smta", "own")
 REFERENCE_SAMPLE_SEEDS = 50
 #: Default viable seeds per distributed sample (FAO Genebank Standards 4.9: 30–50).
 DEFAULT_VIABLE_SEEDS = 50
-CHUNK = 2000
+CHUNK = 5000
 
 
 class GenebankError(InputError):
@@ -89,83 +98,455 @@ class ImportResult:
 class ImportRejected(GenebankError):
     """The file has errors and the import is all-or-nothing: nothing was written."""
 
-    def __init__(self, report: mcpd.ValidationReport) -> None:
+    def __init__(self, report: mcpd.ValidationReport | mcpd.PassportStream) -> None:
         super().__init__(_("%(rows)d rows have errors; nothing was imported.") % {
             "rows": len(report.invalid)}, "file")
         self.report = report
 
 
-def _row_values(row: mcpd.PassportRow) -> dict[str, Any]:
-    values: dict[str, Any] = {FIELD_OF[c]: row.values[c] for c in mcpd.MCPD_COLUMNS}
-    values.update(taxon=mcpd.taxon_name(row.values), lat=row.lat, lon=row.lon,
-                  available=row.available)
+# Bulk writes. A passport import of a million rows cannot afford an ORM object and two
+# ``json.dumps`` per row, so new accessions are written with the driver's fastest path
+# (``executemany`` on SQLite, ``COPY`` on PostgreSQL) and their audit entries are built from
+# string templates. The entries are exactly those :func:`iofs.audit.service.created_many`
+# makes (same snapshot JSON, canonical form, hash chain and lock); a test holds the two
+# together, and ``iofs audit verify`` checks every imported row against its entry.
+
+#: Accession columns in insert order, and in the sorted order of snapshot JSON.
+INSERT_COLUMNS = [*FIELD_OF.values(), "taxon", "lat", "lon", "available", "id"]
+_SNAPSHOT_KEYS = sorted(INSERT_COLUMNS)
+assert set(_SNAPSHOT_KEYS) == {c.key for c in Accession.__table__.columns}
+_NON_TEXT = ("available", "lat", "lon")  # besides "id"; sorted, as they appear in JSON
+_TEXT_KEYS = [k for k in _SNAPSHOT_KEYS if k not in (*_NON_TEXT, "id")]
+#: Where each text key of the snapshot comes from in ``[*MCPD values, taxon]``.
+_TEXT_SOURCES = operator.itemgetter(*[
+    len(mcpd.MCPD_COLUMNS) if k == "taxon" else mcpd.MCPD_COLUMNS.index(k.upper())
+    for k in _TEXT_KEYS])
+_WITHOUT_ID = [k for k in _SNAPSHOT_KEYS if k != "id"]
+_NON_TEXT_AT = [_WITHOUT_ID.index(k) for k in _NON_TEXT]
+_ID_AT = _SNAPSHOT_KEYS.index("id")
+#: The snapshot JSON before and after the id's value.
+_HEAD_TEMPLATE = "{" + "".join(f"{json.dumps(k)}: %s, " for k in _SNAPSHOT_KEYS[:_ID_AT]) \
+    + '"id": '
+_TAIL_TEMPLATE = "".join(f", {json.dumps(k)}: %s" for k in _SNAPSHOT_KEYS[_ID_AT + 1:]) + "}"
+_encode = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) uses
+
+
+def _json_number(value: float | None) -> str:
+    return "null" if value is None else float.__repr__(value)
+
+
+def accession_after_parts(values: list[str], taxon: str, available: bool, lat: float | None,
+                          lon: float | None) -> tuple[str, str]:
+    """The snapshot JSON of a new accession (``json.dumps(snapshot, sort_keys=True,
+    ensure_ascii=False)``) without its id: the text before and after it. ``values`` are the
+    MCPD values in standard order."""
+    parts = list(map(_encode, _TEXT_SOURCES([*values, taxon])))
+    for at, part in zip(_NON_TEXT_AT, ("true" if available else "false", _json_number(lat),
+                                       _json_number(lon)), strict=True):
+        parts.insert(at, part)
+    return _HEAD_TEMPLATE % tuple(parts[:_ID_AT]), _TAIL_TEMPLATE % tuple(parts[_ID_AT:])
+
+
+def accession_after_json(values: list[str], taxon: str, accession_id: int,
+                         available: bool, lat: float | None, lon: float | None) -> str:
+    """The snapshot JSON of a new accession, built without the snapshot."""
+    head, tail = accession_after_parts(values, taxon, available, lat, lon)
+    return head + str(accession_id) + tail
+
+
+def audit_created_rows(principal: Principal, record_type: str,
+                       items: Sequence[tuple[str, str]], first_id: int, prev_hash: str,
+                       moment: datetime, stored_at: Any = None
+                       ) -> tuple[list[tuple[Any, ...]], str]:
+    """Audit-entry rows (columns :data:`iofs.audit.service.CSV_COLUMNS`) for created records
+    given as ``(record_id, snapshot JSON)``: the entries ``audit.created_many`` would write,
+    chained from ``prev_hash``, all at ``moment`` (stored as ``stored_at`` when given: the
+    database's form of it). Returns the rows and the last hash."""
+    def constant(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    actor = audit.actor_label(principal)
+    user_agent = (principal.user_agent or "")[:255] or None
+    at_text = audit._plain(moment)
+    head = (f'{{"action":"create","actor":{constant(actor)},'
+            f'"actor_user_id":{constant(principal.user_id)},"after":')
+    middle = f',"at":{constant(at_text)},"before":null,"id":'
+    ip = f',"ip":{constant(principal.ip)},"prev_hash":"'
+    tail = (f',"record_type":{constant(record_type)},"token_id":{constant(principal.token_id)},'
+            f'"user_agent":{constant(user_agent)}}}')
+    rows = []
+    stored = moment if stored_at is None else stored_at
+    sha256 = hashlib.sha256
+    entry_id = first_id
+    for record_id, after in items:
+        canonical = (head + _encode(after) + middle + str(entry_id) + ip + prev_hash
+                     + '","record_id":' + _encode(record_id) + tail)
+        digest = sha256(canonical.encode()).hexdigest()
+        rows.append((entry_id, stored, actor, principal.user_id, principal.token_id,
+                     principal.ip, user_agent, "create", record_type, record_id, None, after,
+                     prev_hash, digest))
+        prev_hash = digest
+        entry_id += 1
+    return rows, prev_hash
+
+
+def _bulk_insert(session: Session, table: Any, columns: Sequence[str],
+                 rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert plain rows with the driver's fastest path, in the session's transaction.
+    Values go to the driver as they are (see :func:`_stored`)."""
+    if not rows:
+        return
+    connection = session.connection()
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        raw: Any = connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(
+                f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    # Table and column names come from the models, never from input.
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES "  # noqa: S608
+                               f"({', '.join('?' * len(columns))})", rows)
+
+
+def _stored(session: Session, column: Any, value: Any) -> Any:
+    """``value`` as SQLAlchemy would hand it to the driver for ``column`` (e.g. SQLite keeps
+    datetimes as text)."""
+    dialect = session.get_bind().dialect
+    process = column.type._cached_bind_processor(dialect)
+    return value if process is None or value is None else process(value)
+
+
+def _reserve_accession_ids(session: Session, count: int) -> list[int]:
+    if session.get_bind().dialect.name == "postgresql":
+        return sorted(session.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('genebank_accession', 'id')) "
+            "FROM generate_series(1, :n)"), {"n": count}).scalars())
+    last = session.execute(select(func.max(Accession.id))).scalar_one_or_none() or 0
+    return list(range(last + 1, last + 1 + count))
+
+
+def _count_key(values: dict[str, Any]) -> tuple[Any, ...]:
+    return (bool(values["available"]), values["genus"], values["taxon"], values["cropname"],
+            values["origcty"], values["sampstat"], values["lat"] is not None)
+
+
+COUNT_KEYS = ("available", "genus", "taxon", "cropname", "origcty", "sampstat",
+              "has_coordinates")
+
+
+def _adjust_counts(session: Session, changes: Counter[tuple[Any, ...]]) -> None:
+    """Add ``changes`` (facet combination -> accessions added, negative when removed) to the
+    search counts."""
+    rows = [dict(zip(COUNT_KEYS, key, strict=True), accessions=n)
+            for key, n in changes.items() if n]
+    if not rows:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    statement: Any = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
+                      else sqlite.insert)(AccessionCount)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=list(COUNT_KEYS),
+        set_={"accessions": AccessionCount.accessions + statement.excluded.accessions}), rows)
+    if any(row["accessions"] < 0 for row in rows):
+        session.execute(delete(AccessionCount).where(AccessionCount.accessions <= 0))
+
+
+def rebuild_counts(session: Session, principal: Principal) -> int:
+    """Recompute the search counts from the accessions (after writes behind the service's
+    back); returns the number of facet combinations."""
+    authorize(principal, "genebank.passport.write")
+    session.execute(delete(AccessionCount))
+    has_coordinates = Accession.lat.is_not(None)
+    rows = session.execute(select(
+        Accession.available, Accession.genus, Accession.taxon, Accession.cropname,
+        Accession.origcty, Accession.sampstat, has_coordinates, func.count()).group_by(
+            Accession.available, Accession.genus, Accession.taxon, Accession.cropname,
+            Accession.origcty, Accession.sampstat, has_coordinates)).all()
+    _adjust_counts(session, Counter({tuple(r[:-1]): r[-1] for r in rows}))
+    return len(rows)
+
+
+#: A validated row ready to write: (line, MCPD values in order, available, lat, lon, taxon,
+#: snapshot JSON before and after the id, the insert row less its id (the last column),
+#: the facet combination it counts in).
+Prepared = tuple[int, list[str], bool, float | None, float | None, str, str, str,
+                 tuple[Any, ...], tuple[Any, ...]]
+_INSTCODE_AT = mcpd.MCPD_COLUMNS.index("INSTCODE")
+_ACCENUMB_AT = mcpd.MCPD_COLUMNS.index("ACCENUMB")
+
+
+class _Preparer:
+    """Turns valid rows into :data:`Prepared` rows (taxon names memoised)."""
+
+    def __init__(self) -> None:
+        self.taxa: dict[tuple[str, str, str], str] = {}
+
+    def __call__(self, row: mcpd.PassportRow) -> Prepared:
+        mv = row.values
+        values = row.ordered or [mv[c] for c in mcpd.MCPD_COLUMNS]
+        parts = (mv["GENUS"], mv["SPECIES"], mv["SUBTAXA"])
+        taxon = self.taxa.get(parts)
+        if taxon is None:
+            taxon = self.taxa[parts] = mcpd.taxon_name(mv)
+        available, lat, lon = row.available, row.lat, row.lon
+        head, tail = accession_after_parts(values, taxon, available, lat, lon)
+        return (row.line, values, available, lat, lon, taxon, head, tail,
+                (*values, taxon, lat, lon, available),
+                (available, parts[0], taxon, mv["CROPNAME"], mv["ORIGCTY"], mv["SAMPSTAT"],
+                 lat is not None))
+
+
+def _prepared_values(item: Prepared) -> dict[str, Any]:
+    """The accession's column values (name -> value) of a prepared row."""
+    values: dict[str, Any] = dict(zip(FIELD_OF.values(), item[1], strict=True))
+    values.update(taxon=item[5], lat=item[3], lon=item[4], available=item[2])
     return values
 
 
-def _audit_many(session: Session, principal: Principal, table: str,
-                records: Sequence[dict[str, Any]]) -> None:
-    """Audit the creation of many rows at once (see :func:`iofs.audit.service.created_many`)."""
-    audit.created_many(session, principal, table, records)
+class _PassportWriter:
+    """Writes prepared rows in chunks: inserts new accessions (bulk, audited), updates
+    changed ones (one audited update each), leaves identical ones alone."""
+
+    def __init__(self, session: Session, principal: Principal, result: ImportResult,
+                 progress: Callable[[int], None] | None) -> None:
+        self.session = session
+        self.principal = principal
+        self.result = result
+        self.progress = progress
+        self.pending: list[Prepared] = []
+        self.known_instcodes: dict[str, bool] = {}  # had accessions before this import?
+        self.counts: Counter[tuple[Any, ...]] = Counter()
+        self.compare = [getattr(Accession, name) for name in INSERT_COLUMNS]
+
+    def add(self, items: list[Prepared]) -> None:
+        self.counts.update([item[9] for item in items])  # existing rows are taken back
+        self.pending.extend(items)
+        if len(self.pending) >= CHUNK:
+            self.flush()
+
+    def finish(self) -> None:
+        self.flush()
+        _adjust_counts(self.session, self.counts)
+        self.counts.clear()
+
+    def _existing(self, items: list[Prepared]) -> dict[tuple[str, str], Any]:
+        by_instcode: dict[str, list[str]] = {}
+        for item in items:
+            by_instcode.setdefault(item[1][_INSTCODE_AT], []).append(item[1][_ACCENUMB_AT])
+        found: dict[tuple[str, str], Any] = {}
+        for instcode, numbers in by_instcode.items():
+            if instcode not in self.known_instcodes:
+                self.known_instcodes[instcode] = self.session.execute(
+                    select(Accession.id).where(Accession.instcode == instcode).limit(1)
+                ).first() is not None
+            if not self.known_instcodes[instcode]:
+                continue  # nothing of this institute predates the import: all rows are new
+            for start in range(0, len(numbers), 500):
+                for record in self.session.execute(select(*self.compare).where(
+                        Accession.instcode == instcode,
+                        Accession.accenumb.in_(numbers[start:start + 500]))):
+                    found[(record.instcode, record.accenumb)] = record
+        return found
+
+    def flush(self) -> None:
+        items, self.pending = self.pending, []
+        if not items:
+            return
+        existing = self._existing(items)
+        new: list[Prepared] = []
+        for item in items:
+            known = existing.get((item[1][_INSTCODE_AT], item[1][_ACCENUMB_AT]))
+            if known is None:
+                new.append(item)
+                continue
+            self.counts[item[9]] -= 1
+            values = _prepared_values(item)
+            if all(getattr(known, name) == value for name, value in values.items()):
+                self.result.unchanged += 1
+                continue
+            accession = self.session.get_one(Accession, known.id)
+            before = audit.snapshot(accession)
+            self.counts[_count_key(before)] -= 1
+            for name, value in values.items():
+                setattr(accession, name, value)
+            audit.updated(self.session, self.principal, accession, before)
+            self.counts[item[9]] += 1
+            self.result.updated += 1
+        self._insert(new)
+        if self.progress:
+            self.progress(len(items))
+
+    def _insert(self, items: list[Prepared]) -> None:
+        if not items:
+            return
+        session = self.session
+        next_id, previous = audit._chain_end(session)  # the lock first, then the ids
+        ids = _reserve_accession_ids(session, len(items))
+        inserts: list[tuple[Any, ...]] = []
+        snapshots: list[tuple[str, str]] = []
+        for accession_id, item in zip(ids, items, strict=True):
+            inserts.append((*item[8], accession_id))
+            key = str(accession_id)
+            snapshots.append((key, item[6] + key + item[7]))
+        _bulk_insert(session, Accession.__table__, INSERT_COLUMNS, inserts)
+        moment = datetime.now(UTC)
+        entries, _last = audit_created_rows(
+            self.principal, Accession.__tablename__, snapshots, next_id, previous, moment,
+            _stored(session, AuditEntry.__table__.c.at, moment))
+        _bulk_insert(session, AuditEntry.__table__, audit.CSV_COLUMNS, entries)
+        self.result.inserted += len(items)
 
 
-def import_passport(session: Session, principal: Principal, report: mcpd.ValidationReport,
+#: Files at least this large are read and validated in a second process while this one
+#: writes (on a machine with more than one core).
+PARALLEL_BYTES = 8_000_000
+
+
+def _chunks_here(stream: mcpd.PassportStream) -> Iterator[tuple[list[Prepared], int]]:
+    """(prepared valid rows, rows with errors) chunk by chunk, validated in this process."""
+    prepare = _Preparer()
+    chunk: list[Prepared] = []
+    invalid = 0
+    for row in stream:
+        if row.issues and not row.ok:
+            invalid += 1
+        else:
+            chunk.append(prepare(row))
+        if len(chunk) >= CHUNK:
+            yield chunk, invalid
+            chunk, invalid = [], 0
+    yield chunk, invalid
+
+
+def read_for_parent(path: Path, mapping: dict[str, str] | None, out: BinaryIO) -> None:
+    """Child side of a parallel import (``python -m iofs.genebank.reader``): validate and
+    prepare the file, writing pickled chunks, then the stream's final state (or the error
+    that stopped it), to ``out``."""
+    def send(message: tuple[str, Any]) -> None:
+        pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.flush()
+
+    try:
+        stream = mcpd.open_passport(path, mapping)
+        for chunk in _chunks_here(stream):
+            send(("rows", chunk))
+        send(("done", stream.state()))
+    except Exception as error:  # handed to the parent to raise
+        send(("error", error))
+
+
+def _chunks_in_worker(stream: mcpd.PassportStream, source: tuple[Path, dict[str, str] | None]
+                      ) -> Iterator[tuple[list[Prepared], int]]:
+    """Like :func:`_chunks_here`, with reading and validation in a child process; the
+    stream ends in the same state as if it had been read here."""
+    stream.discard()
+    child = subprocess.Popen(  # noqa: S603 - this interpreter, this package, a local file
+        [sys.executable, "-m", "iofs.genebank.reader", str(source[0]),
+         json.dumps(source[1] or {})], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+    assert child.stdout is not None
+    try:
+        while True:
+            try:
+                kind, payload = pickle.load(child.stdout)  # noqa: S301 - our own child
+            except EOFError:
+                raise mcpd.PassportFileError("the file reader stopped unexpectedly") from None
+            if kind == "rows":
+                yield payload
+            elif kind == "done":
+                stream.adopt(payload)
+                return
+            else:
+                raise payload
+    finally:
+        child.stdout.close()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+#: After writing this many accessions, refresh the planner's statistics of the table.
+ANALYZE_AFTER = 10_000
+
+
+def _analyze(session: Session) -> None:
+    """Planner statistics of the accessions (a bulk import changes them completely; until
+    autovacuum catches up PostgreSQL would plan for an empty table)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ANALYZE genebank_accession")
+        connection.exec_driver_sql("ANALYZE genebank_accession_count")
+    else:
+        limit = connection.exec_driver_sql("PRAGMA analysis_limit").scalar_one()
+        connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
+        connection.exec_driver_sql("ANALYZE genebank_accession")
+        connection.exec_driver_sql(f"PRAGMA analysis_limit = {int(limit)}")
+
+
+@contextmanager
+def _large_cache(session: Session, kib: int = 262_144) -> Iterator[None]:
+    """On SQLite, a page cache of ``kib`` for the duration (its 2 MiB default makes every
+    index of a large import spill to disk page by page); nothing elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    connection.exec_driver_sql(f"PRAGMA cache_size = {-int(kib)}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+
+
+def import_passport(session: Session, principal: Principal,
+                    report: mcpd.ValidationReport | mcpd.PassportStream,
                     *, partial: bool = False,
-                    progress: Callable[[int], None] | None = None) -> ImportResult:
+                    progress: Callable[[int], None] | None = None,
+                    parallel: bool | None = None) -> ImportResult:
     """Write validated passport rows: new accessions inserted, changed ones updated,
     identical ones left alone (so re-importing a file changes nothing).
 
-    Without ``partial`` any row with an error rejects the whole file (nothing is written);
-    with it, the valid rows are imported and the others returned in ``rejected``.
+    Without ``partial`` any row with an error rejects the whole file (nothing is written:
+    with a :class:`~iofs.genebank.mcpd.PassportStream`, validated while it is written, the
+    error raises :class:`ImportRejected` at the end, for the caller's transaction to roll
+    back); with it, the valid rows are imported and the others returned in ``rejected``.
+    A stream of a large file is read in a second process (``parallel`` forces or forbids).
     """
     authorize(principal, "genebank.passport.write")
-    if report.error_count and not partial:
-        raise ImportRejected(report)
-    result = ImportResult(rejected=report.invalid, warnings=report.warning_count)
-    valid = report.valid
-    instcodes = sorted({r.values["INSTCODE"] for r in valid})
-    columns = [getattr(Accession, name) for name in (
-        "id", *FIELD_OF.values(), "taxon", "lat", "lon", "available")]
-    existing: dict[tuple[str, str], Any] = {}
-    for start in range(0, len(instcodes), 500):
-        for found in session.execute(select(*columns).where(
-                Accession.instcode.in_(instcodes[start:start + 500]))):
-            existing[(found.instcode, found.accenumb)] = found
-    pending: list[dict[str, Any]] = []
-
-    def flush_pending() -> None:
-        if not pending:
-            return
-        ids = session.execute(insert(Accession).returning(Accession.id,
-                                                          sort_by_parameter_order=True),
-                              pending).scalars().all()
-        _audit_many(session, principal, Accession.__tablename__,
-                    [{"id": new_id, **values} for new_id, values in zip(ids, pending,
-                                                                         strict=True)])
-        result.inserted += len(pending)
-        if progress:
-            progress(len(pending))
-        pending.clear()
-
-    for row in valid:
-        values = _row_values(row)
-        known = existing.get(row.key)
-        if known is None:
-            pending.append(values)
-            if len(pending) >= CHUNK:
-                flush_pending()
-            continue
-        if all(getattr(known, name) == value for name, value in values.items()):
-            result.unchanged += 1
-        else:
-            accession = session.get_one(Accession, known.id)
-            before = audit.snapshot(accession)
-            for name, value in values.items():
-                setattr(accession, name, value)
-            audit.updated(session, principal, accession, before)
-            result.updated += 1
-        if progress:
-            progress(1)
-    flush_pending()
+    chunks: Iterable[tuple[list[Prepared], int]]
+    if isinstance(report, mcpd.ValidationReport):
+        if report.error_count and not partial:
+            raise ImportRejected(report)
+        prepare = _Preparer()
+        rows = [prepare(r) for r in report.rows if r.ok]
+        chunks = [(rows[i:i + CHUNK], 0) for i in range(0, len(rows), CHUNK)]
+    else:
+        source = report.source
+        if parallel is None:
+            parallel = (source is not None and (os.cpu_count() or 1) > 1
+                        and source[0].stat().st_size >= PARALLEL_BYTES)
+        chunks = (_chunks_in_worker(report, source) if parallel and source is not None
+                  else _chunks_here(report))
+    result = ImportResult()
+    writer = _PassportWriter(session, principal, result, progress)
+    failed = False
+    with _large_cache(session):
+        for items, invalid in chunks:
+            failed = failed or (invalid > 0 and not partial)
+            if not failed:
+                writer.add(items)
+        if failed:
+            raise ImportRejected(report)
+        writer.finish()
+    if result.inserted + result.updated >= ANALYZE_AFTER:
+        _analyze(session)
+    result.rejected = report.invalid
+    result.warnings = report.warning_count
     return result
 
 
@@ -312,13 +693,16 @@ def set_available(session: Session, principal: Principal, accession_id: int,
     accession = get_accession(session, principal, accession_id)
     before = audit.snapshot(accession)
     accession.available = available
-    audit.updated(session, principal, accession, before)
+    if audit.updated(session, principal, accession, before) is not None:
+        _adjust_counts(session, Counter({_count_key(before): -1,
+                                         _count_key(audit.snapshot(accession)): 1}))
     return accession
 
 
 @dataclass(frozen=True)
 class SearchQuery:
-    """Search filters; empty means 'any'."""
+    """Search filters; empty means 'any'. ``after_id`` pages by key (the page starts after
+    that id; totals and facets still count every match), cheaper than a large ``offset``."""
 
     text: str = ""
     genus: str = ""
@@ -329,6 +713,7 @@ class SearchQuery:
     with_coordinates: bool = False
     limit: int = 50
     offset: int = 0
+    after_id: int | None = None
 
 
 @dataclass
@@ -343,61 +728,207 @@ class SearchResult:
 FACETS = {"genus": Accession.genus, "crop": Accession.cropname,
           "country": Accession.origcty, "sampstat": Accession.sampstat,
           "available": Accession.available}
+#: Rows a scan in id order may read before an index on the filters is the better plan.
+SCAN_BUDGET = 20_000
+#: Above this many matching taxa or crop names, text search filters rows by the pattern.
+IN_LIST_LIMIT = 500
 
 
-def _conditions(principal: Principal, query: SearchQuery) -> list[Any]:
-    conditions: list[Any] = []
+def _like_prefix(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def _equalities(principal: Principal, query: SearchQuery) -> dict[str, Any]:
+    """The filters that are facet values: field -> value."""
+    where: dict[str, Any] = {}
     if not allows(principal, "genebank.read_internal"):
-        conditions.append(Accession.available.is_(True))
+        where["available"] = True
     elif query.available is not None:
-        conditions.append(Accession.available.is_(query.available))
-    text = query.text.strip()
-    if text:
-        upper = text[:1].upper() + text[1:]
-        conditions.append(
-            (Accession.accenumb == text)
-            | ((Accession.taxon >= upper) & (Accession.taxon < upper + "\uffff"))
-            | ((Accession.cropname >= text) & (Accession.cropname < text + "\uffff"))
-            | ((Accession.cropname >= upper) & (Accession.cropname < upper + "\uffff")))
-    if query.genus:
-        conditions.append(Accession.genus == query.genus)
-    if query.crop:
-        conditions.append(Accession.cropname == query.crop)
-    if query.country:
-        conditions.append(Accession.origcty == query.country.upper())
-    if query.sampstat:
-        conditions.append(Accession.sampstat == query.sampstat)
+        where["available"] = query.available
+    for name, value in (("genus", query.genus), ("cropname", query.crop),
+                        ("origcty", query.country.upper()), ("sampstat", query.sampstat)):
+        if value:
+            where[name] = value
     if query.with_coordinates:
-        conditions.append(Accession.lat.is_not(None))
+        where["has_coordinates"] = True
+    return where
+
+
+def _count_conditions(where: dict[str, Any], pattern: str | None) -> list[Any]:
+    conditions: list[Any] = []
+    for name, value in where.items():
+        column = getattr(AccessionCount, name)
+        conditions.append(column.is_(value) if isinstance(value, bool) else column == value)
+    if pattern is not None:
+        conditions.append(func.lower(AccessionCount.taxon).like(pattern, escape="\\")
+                          | func.lower(AccessionCount.cropname).like(pattern, escape="\\"))
     return conditions
+
+
+def _row_conditions(where: dict[str, Any], plain: bool = True) -> list[Any]:
+    """Conditions on accessions; ``plain=False`` hides them from indexes (SQLite then reads
+    the table in id order, which is fastest when matches are dense)."""
+    def column(expression: Any) -> Any:
+        return expression if plain else func.coalesce(expression, expression)
+
+    conditions: list[Any] = []
+    for name, value in where.items():
+        if name == "has_coordinates":
+            conditions.append(column(Accession.lat).is_not(None))
+        elif isinstance(value, bool):
+            conditions.append(column(getattr(Accession, name)).is_(value))
+        else:
+            conditions.append(column(getattr(Accession, name)) == value)
+    return conditions
+
+
+@dataclass
+class _Matches:
+    """What a query matches: counts from the summary table, the row conditions to page with."""
+
+    total: int
+    counts: list[tuple[str, str, int]]  # (facet, value, accessions)
+    where: dict[str, Any]
+    text: str
+    taxa: list[str] | None = None
+    crops: list[str] | None = None
+    pattern: str | None = None
+    genus_taxa: list[str] | None = None
+
+    def text_condition(self, plain: bool) -> Any:
+        def column(expression: Any) -> Any:
+            return expression if plain else func.coalesce(expression, expression)
+
+        if self.taxa is None or self.crops is None:
+            assert self.pattern is not None
+            terms = [func.lower(Accession.taxon).like(self.pattern, escape="\\"),
+                     func.lower(Accession.cropname).like(self.pattern, escape="\\")]
+        else:
+            terms = []
+            if self.taxa:
+                terms.append(column(Accession.taxon).in_(self.taxa))
+            if self.crops:
+                terms.append(column(Accession.cropname).in_(self.crops))
+        return or_(Accession.accenumb == self.text, *terms)
+
+
+def _facet_value(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _match(session: Session, principal: Principal, query: SearchQuery,
+           facets: bool) -> _Matches:
+    """Total and facet counts of ``query`` in one grouped query over the summary table, plus
+    the few accessions whose number equals the text without their taxon or crop matching."""
+    where = _equalities(principal, query)
+    text_value = query.text.strip()
+    pattern = _like_prefix(text_value) if text_value else None
+    conditions = _count_conditions(where, pattern)
+    total_n = func.coalesce(func.sum(AccessionCount.accessions), 0)
+    parts = [select(literal("", String).label("facet"), literal("", String).label("value"),
+                    total_n.label("n")).where(*conditions)]
+    if facets:
+        for name, column in (("genus", AccessionCount.genus),
+                             ("crop", AccessionCount.cropname),
+                             ("country", AccessionCount.origcty),
+                             ("sampstat", AccessionCount.sampstat)):
+            parts.append(select(literal(name, String), column, func.sum(
+                AccessionCount.accessions)).where(*conditions).group_by(column))
+        flag = case((AccessionCount.available.is_(True), "true"), else_="false")
+        parts.append(select(literal("available", String), flag, func.sum(
+            AccessionCount.accessions)).where(*conditions).group_by(flag))
+    rows = [(f, v, int(n)) for f, v, n in session.execute(union_all(*parts))]
+    total = sum(n for f, _v, n in rows if not f)
+    counts = [r for r in rows if r[0]]
+    matches = _Matches(total, counts, where, text_value)
+    if "genus" in where and total:
+        # Genus is not indexed: its taxa are (a taxon starts with its genus).
+        taxa = list(session.execute(select(AccessionCount.taxon).where(
+            *_count_conditions(where, None)).distinct()).scalars())
+        if len(taxa) <= IN_LIST_LIMIT:
+            matches.genus_taxa = taxa
+    if pattern is None:
+        return matches
+    matches.pattern = pattern
+    # The exact taxa and crop names that match, so rows are found by plain equality.
+    plain_conditions = _count_conditions(where, None)
+    names = session.execute(union_all(
+        select(literal("taxon", String), AccessionCount.taxon).where(
+            *plain_conditions, func.lower(AccessionCount.taxon).like(pattern, escape="\\")
+        ).distinct(),
+        select(literal("crop", String), AccessionCount.cropname).where(
+            *plain_conditions, func.lower(AccessionCount.cropname).like(pattern, escape="\\")
+        ).distinct())).all()
+    if len(names) <= IN_LIST_LIMIT:
+        matches.taxa = sorted({value for kind, value in names if kind == "taxon"})
+        matches.crops = sorted({value for kind, value in names if kind == "crop"})
+    extra = session.execute(select(
+        Accession.available, Accession.genus, Accession.cropname, Accession.origcty,
+        Accession.sampstat).where(Accession.accenumb == text_value, *_row_conditions(where),
+                                  ~(func.lower(Accession.taxon).like(pattern, escape="\\")
+                                    | func.lower(Accession.cropname).like(pattern,
+                                                                           escape="\\")))).all()
+    for available, genus, crop, country, sampstat in extra:
+        matches.total += 1
+        for facet, value in (("genus", genus), ("crop", crop), ("country", country),
+                             ("sampstat", sampstat), ("available", _facet_value(available))):
+            matches.counts.append((facet, value, 1))
+    return matches
+
+
+def _page(session: Session, matches: _Matches, query: SearchQuery, limit: int,
+          columns: Sequence[Any] | None = None) -> list[Any]:
+    """One page in id order, planned from the match count: when matches are dense, SQLite
+    reads the table in id order and stops at the page; when sparse, the indexes serve."""
+    if matches.total == 0:
+        return []
+    plain = True
+    if session.get_bind().dialect.name == "sqlite":
+        low, high = session.execute(select(
+            select(func.min(Accession.id)).scalar_subquery(),
+            select(func.max(Accession.id)).scalar_subquery())).one()
+        span = (high or 0) - (low or 0) + 1
+        plain = (query.offset + limit) * span / matches.total > SCAN_BUDGET
+    conditions = _row_conditions(matches.where, plain)
+    if plain and matches.genus_taxa is not None:
+        conditions.append(Accession.taxon.in_(matches.genus_taxa))
+    if matches.text:
+        conditions.append(matches.text_condition(plain))
+    if query.after_id is not None:
+        conditions.append(Accession.id > query.after_id)
+    statement = (select(*columns) if columns else select(Accession)).where(*conditions)
+    statement = statement.order_by(Accession.id).limit(limit).offset(query.offset)
+    if columns:
+        return list(session.execute(statement))
+    return list(session.execute(statement).scalars())
 
 
 def search(session: Session, principal: Principal, query: SearchQuery,
            facets: bool = True, facet_size: int = 12) -> SearchResult:
-    """Accessions matching ``query`` (id order) with the total and the top facet values."""
-    conditions = _conditions(principal, query)
-    total = int(session.execute(select(func.count()).select_from(Accession).where(
-        *conditions)).scalar_one())
-    accessions = list(session.execute(select(Accession).where(*conditions).order_by(
-        Accession.id).limit(query.limit).offset(query.offset)).scalars())
+    """Accessions matching ``query`` (id order) with the total and the top facet values.
+
+    Text matches an accession number exactly, or the start of a taxon or crop name (any
+    case). Totals and facets come from :class:`AccessionCount`."""
+    matches = _match(session, principal, query, facets)
     counts: dict[str, list[tuple[str, int]]] = {}
     if facets:
-        for name, column in FACETS.items():
-            n = func.count().label("n")
-            rows = session.execute(select(column, n).where(*conditions).group_by(column)
-                                   .order_by(n.desc(), column).limit(facet_size))
-            counts[name] = [(str(value).lower() if isinstance(value, bool) else str(value),
-                             int(count)) for value, count in rows if value != ""]
-    return SearchResult(total, accessions, counts)
+        merged: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+        for facet, value, n in matches.counts:
+            merged[facet][value] += n
+        for name, values in merged.items():
+            top = sorted(values.items(), key=lambda item: (-item[1], item[0]))[:facet_size]
+            counts[name] = [(value, n) for value, n in top if value != "" and n > 0]
+    return SearchResult(matches.total, _page(session, matches, query, query.limit), counts)
 
 
 def collecting_points(session: Session, principal: Principal, query: SearchQuery,
                       limit: int = 2000) -> list[dict[str, Any]]:
     """Collecting sites (decimal degrees) of matching accessions, for the map."""
-    conditions = [*_conditions(principal, query), Accession.lat.is_not(None)]
-    rows = session.execute(select(Accession.id, Accession.accenumb, Accession.taxon,
-                                  Accession.lat, Accession.lon).where(*conditions)
-                           .order_by(Accession.id).limit(limit))
+    located = SearchQuery(**{**query.__dict__, "with_coordinates": True, "offset": 0})
+    matches = _match(session, principal, located, facets=False)
+    rows = _page(session, matches, located, limit, (
+        Accession.id, Accession.accenumb, Accession.taxon, Accession.lat, Accession.lon))
     return [{"id": r.id, "accenumb": r.accenumb, "taxon": r.taxon, "lat": r.lat,
              "lon": r.lon} for r in rows]
 

@@ -1,0 +1,58 @@
+"""gene bank search: facet counts summary table
+
+Revision ID: genebank_0002
+Revises: genebank_0001
+Create Date: 2026-11-29 06:30:00
+
+``genebank_accession_count`` holds how many accessions share each combination of the search
+facets (kept by the gene bank service with every passport write); filled here from the
+accessions already stored. The indexes on instcode (the unique key's first column already
+serves it), genus (searched through the taxon index) and species (never searched alone) go:
+every index costs each imported row.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = 'genebank_0002'
+down_revision: str | None = 'genebank_0001'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'genebank_accession_count',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('available', sa.Boolean(), nullable=False),
+        sa.Column('genus', sa.String(length=64), nullable=False),
+        sa.Column('taxon', sa.String(length=255), nullable=False),
+        sa.Column('cropname', sa.String(length=128), nullable=False),
+        sa.Column('origcty', sa.String(length=3), nullable=False),
+        sa.Column('sampstat', sa.String(length=3), nullable=False),
+        sa.Column('has_coordinates', sa.Boolean(), nullable=False),
+        sa.Column('accessions', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_genebank_accession_count')),
+        sa.UniqueConstraint('available', 'genus', 'taxon', 'cropname', 'origcty', 'sampstat',
+                            'has_coordinates', name='uq_genebank_accession_count_facets'),
+    )
+    op.execute(
+        "INSERT INTO genebank_accession_count (available, genus, taxon, cropname, origcty, "
+        "sampstat, has_coordinates, accessions) "
+        "SELECT available, genus, taxon, cropname, origcty, sampstat, lat IS NOT NULL, count(*) "
+        "FROM genebank_accession GROUP BY available, genus, taxon, cropname, origcty, sampstat, "
+        "lat IS NOT NULL")
+    with op.batch_alter_table('genebank_accession', schema=None) as batch_op:
+        batch_op.drop_index('ix_genebank_accession_instcode')
+        batch_op.drop_index('ix_genebank_accession_genus')
+        batch_op.drop_index('ix_genebank_accession_species')
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('genebank_accession', schema=None) as batch_op:
+        batch_op.create_index('ix_genebank_accession_species', ['species'], unique=False)
+        batch_op.create_index('ix_genebank_accession_genus', ['genus'], unique=False)
+        batch_op.create_index('ix_genebank_accession_instcode', ['instcode'], unique=False)
+    op.drop_table('genebank_accession_count')
