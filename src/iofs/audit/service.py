@@ -95,8 +95,13 @@ def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:
 
 
 def _lock_chain(session: Session) -> None:
+    """Serialise appends to the chain (PostgreSQL; SQLite writers are serial anyway).
+
+    Advisory locks are database-wide, so the key includes the schema: installations (or test
+    runs) in other schemas of the same database keep their own chains and never wait for us.
+    """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7316011)"))
+        session.execute(text("SELECT pg_advisory_xact_lock(7316011, hashtext(current_schema()))"))
 
 
 def actor_label(principal: Principal) -> str:
