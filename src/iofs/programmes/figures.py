@@ -36,7 +36,7 @@ from iofs.programmes.models import (
 )
 from iofs.programmes.vocabulary import FUNDING_STATUSES, PIPELINE_STAGES
 
-ZERO = Decimal(0)
+ZERO = Decimal("0.00")
 
 
 def percent(part: Decimal, whole: Decimal | None) -> float | None:
