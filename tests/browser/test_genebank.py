@@ -89,3 +89,34 @@ def test_curator_ships_a_sample_and_stock_goes_down(page: Any, live_server: Any,
     assert lot.locator(".seed-count").inner_text() == str(2000 - 53)
     page.goto("/genebank/curator?lang=en")
     assert page.locator("h1").inner_text() == "Curator dashboard"
+
+
+def test_curator_takes_a_request_through_order_and_shipment(page: Any, live_server: Any,
+                                                            genebank_data: dict[str, int]
+                                                            ) -> None:
+    sign_in_as(page, "curator@iofs.example")
+    page.goto(f"/genebank/accessions/{genebank_data['wheat']}?lang=en")
+    before = int(page.locator(f"article.lot[data-lot='{genebank_data['lot']}'] .seed-count")
+                 .inner_text())
+    form = page.locator("form.request-form")
+    form.locator("input[name=recipient_name]").fill("Dr C. Requester")
+    form.locator("input[name=recipient_country]").fill("TUR")
+    form.locator("select[name=purpose]").select_option("research")
+    form.locator("input[name=seeds]").fill("40")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**#distributions")
+    row = page.locator("table.distributions tr", has_text="Dr C. Requester")
+    assert row.locator(".status").inner_text() == "requested"
+    row.locator("form.order-form input[name=mta_identifier]").fill("SMTA-KAZ015-2025-9")
+    row.locator("form.order-form button[type=submit]").click()
+    page.wait_for_url("**#distributions")
+    row = page.locator("table.distributions tr", has_text="Dr C. Requester")
+    assert row.locator(".status").inner_text() == "ordered"
+    lot = page.locator(f"article.lot[data-lot='{genebank_data['lot']}']")
+    assert lot.locator(".seed-count").inner_text() == str(before)  # ordered, not yet sent
+    row.locator("form.ship-form button[type=submit]").click()
+    page.wait_for_url("**#distributions")
+    row = page.locator("table.distributions tr", has_text="Dr C. Requester")
+    assert row.locator(".status").inner_text() == "shipped"
+    lot = page.locator(f"article.lot[data-lot='{genebank_data['lot']}']")
+    assert lot.locator(".seed-count").inner_text() == str(before - 40)

@@ -263,3 +263,65 @@ def test_pages_render_for_public_and_curator(client: TestClient,
     sign_in(client, "curator@iofs.example")
     assert "lot-form" in client.get(f"/genebank/accessions/{wheat}").text
     assert client.get("/genebank/curator").status_code == 200
+
+
+def test_distribution_goes_request_order_shipment(client: TestClient, stocked: dict[str, Any],
+                                                  session_factory: sessionmaker[Session]
+                                                  ) -> None:
+    curator, wheat = stocked["curator"], stocked["ids"]["KZ-0001"]
+    today = date.today().isoformat()
+    lot_id = client.post(f"/api/v1/genebank/accessions/{wheat}/lots", headers=curator, json={
+        "lot_number": "L9", "collection": "base", "storage_temperature_c": -18,
+        "moisture_content_pct": 5, "seed_count": 500, "origin": "harvest",
+        "stored_on": "2020-01-01", "reference_sample_seeds": 50}).json()["lot"]["id"]
+    request = client.post(f"/api/v1/genebank/accessions/{wheat}/distribution-requests",
+                          headers=curator, json={
+                              "recipient_name": "Dr B. Breeder", "recipient_country": "uzb",
+                              "purpose": "breeding", "requested_on": today})
+    assert request.status_code == 201, request.text
+    assert request.json()["status"] == "requested" and request.json()["lot_id"] is None
+    request_id = request.json()["id"]
+    early = client.post(f"/api/v1/genebank/distributions/{request_id}/ship", headers=curator,
+                        json={"on": today})
+    assert early.status_code == 422 and early.json()["detail"][0]["field"] == "status"
+    order = client.post(f"/api/v1/genebank/distributions/{request_id}/order", headers=curator,
+                        json={"lot_id": lot_id, "mta_type": "smta",
+                              "mta_identifier": "SMTA-KAZ015-9", "mta_date": today,
+                              "ordered_on": today})
+    assert order.status_code == 200, order.text
+    assert (order.json()["status"], order.json()["seeds"]) == ("ordered", 50)  # never tested
+    with session_factory() as session:
+        assert session.get_one(Lot, lot_id).seed_count == 500  # an order takes no stock
+    assert "SMTA-KAZ015-9" not in client.get("/api/v1/genebank/smta-report",
+                                             headers=curator).text
+    shipped = client.post(f"/api/v1/genebank/distributions/{request_id}/ship",
+                          headers=curator, json={"on": today})
+    assert shipped.status_code == 200, shipped.text
+    assert shipped.json()["status"] == "shipped" and shipped.json()["shipped_on"] == today
+    with session_factory() as session:
+        assert session.get_one(Lot, lot_id).seed_count == 450
+    again = client.post(f"/api/v1/genebank/distributions/{request_id}/cancel",
+                        headers=curator, json={"on": today})
+    assert again.status_code == 422  # a shipped sample stays shipped
+    report = client.get("/api/v1/genebank/smta-report", headers=curator).text.splitlines()
+    assert report[0].endswith("requested_on,ordered_on,shipped_on")
+    assert report[1].startswith("SMTA-KAZ015-9,smta,") and report[1].endswith(
+        f",50,breeding,{today},{today},{today}")
+
+    other = client.post(f"/api/v1/genebank/accessions/{wheat}/distribution-requests",
+                        headers=curator, json={"recipient_name": "X", "recipient_country":
+                                               "KAZ", "purpose": "research",
+                                               "requested_on": today, "seeds": 10})
+    other_id = other.json()["id"]
+    cancelled = client.post(f"/api/v1/genebank/distributions/{other_id}/cancel",
+                            headers=curator, json={"on": today})
+    assert cancelled.json()["status"] == "cancelled"
+    assert client.post(f"/api/v1/genebank/distributions/{other_id}/order",
+                       headers=stocked["viewer"], json={
+                           "lot_id": lot_id, "mta_type": "own", "mta_identifier": "M",
+                           "mta_date": today, "ordered_on": today}).status_code == 403
+    statuses = {d["id"]: d["status"] for d in client.get(
+        "/api/v1/genebank/distributions", headers=curator).json()}
+    assert statuses == {request_id: "shipped", other_id: "cancelled"}
+    result = CliRunner().invoke(app, ["audit", "verify"])
+    assert result.exit_code == 0, result.output

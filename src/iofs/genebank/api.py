@@ -16,6 +16,7 @@ from iofs.genebank import mcpd, service
 from iofs.genebank.schemas import (
     AccessionOut,
     AvailabilityIn,
+    DatedIn,
     DistributionIn,
     DistributionOut,
     FacetValue,
@@ -26,7 +27,9 @@ from iofs.genebank.schemas import (
     LotIn,
     LotOut,
     LotStatusOut,
+    OrderIn,
     PredictionOut,
+    RequestIn,
     SafetyDuplicateIn,
     SafetyDuplicateOut,
     SearchOut,
@@ -216,7 +219,7 @@ def list_tests(lot_id: RecordId,
 
 
 @router.post("/lots/{lot_id}/distributions", response_model=DistributionOut, status_code=201,
-             summary="Ship a sample under the SMTA (stock decremented)")
+             summary="Request, order and ship a sample at once (stock decremented)")
 def distribute(lot_id: RecordId, body: DistributionIn,
                principal: Principal = Depends(require("genebank.distribute")),
                session: Session = Depends(db_session)) -> DistributionOut:
@@ -224,6 +227,48 @@ def distribute(lot_id: RecordId, body: DistributionIn,
                                   service.DistributionInput(**body.model_dump()))
     session.commit()
     return DistributionOut.model_validate(shipment)
+
+
+@router.post("/accessions/{accession_id}/distribution-requests", response_model=DistributionOut,
+             status_code=201, summary="Request a sample of an accession")
+def request_sample(accession_id: RecordId, body: RequestIn,
+                   principal: Principal = Depends(require("genebank.distribute")),
+                   session: Session = Depends(db_session)) -> DistributionOut:
+    request = service.request_sample(session, principal, accession_id,
+                                     service.RequestInput(**body.model_dump()))
+    session.commit()
+    return DistributionOut.model_validate(request)
+
+
+@router.post("/distributions/{distribution_id}/order", response_model=DistributionOut,
+             summary="Order a requested sample: lot, agreement, seeds")
+def order_sample(distribution_id: RecordId, body: OrderIn,
+                 principal: Principal = Depends(require("genebank.distribute")),
+                 session: Session = Depends(db_session)) -> DistributionOut:
+    order = service.order_sample(session, principal, distribution_id,
+                                 service.OrderInput(**body.model_dump()))
+    session.commit()
+    return DistributionOut.model_validate(order)
+
+
+@router.post("/distributions/{distribution_id}/ship", response_model=DistributionOut,
+             summary="Ship an ordered sample (stock decremented)")
+def ship_sample(distribution_id: RecordId, body: DatedIn,
+                principal: Principal = Depends(require("genebank.distribute")),
+                session: Session = Depends(db_session)) -> DistributionOut:
+    shipment = service.ship_sample(session, principal, distribution_id, body.on)
+    session.commit()
+    return DistributionOut.model_validate(shipment)
+
+
+@router.post("/distributions/{distribution_id}/cancel", response_model=DistributionOut,
+             summary="Cancel a request or an order")
+def cancel_sample(distribution_id: RecordId, body: DatedIn,
+                  principal: Principal = Depends(require("genebank.distribute")),
+                  session: Session = Depends(db_session)) -> DistributionOut:
+    cancelled = service.cancel_sample(session, principal, distribution_id, body.on)
+    session.commit()
+    return DistributionOut.model_validate(cancelled)
 
 
 @router.get("/distributions", response_model=list[DistributionOut], summary="Distributions")

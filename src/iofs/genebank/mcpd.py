@@ -617,20 +617,26 @@ class _FastPath:
 
     def __init__(self, today: date) -> None:
         self.checks = [_column_check(c, today) for c in MCPD_COLUMNS]
-        self.caches: list[dict[str, bool]] = [{} for _c in MCPD_COLUMNS]
+        #: Verdicts by value, per column; None once a column proves too varied to memoise.
+        self.caches: list[dict[str, bool] | None] = [{} for _c in MCPD_COLUMNS]
         self.available: dict[str, bool | None] = {}
 
     def accept(self, values: list[str], available_text: str
                ) -> tuple[bool, float | None, float | None, bool] | None:
         """``(available, lat, lon, other_code_unexplained)`` of a clean row (the last
         means its only issue is the REMARKS warning on 'Other' codes), else None."""
-        for value, cache, check in zip(values, self.caches, self.checks, strict=True):
+        for slot, (value, cache, check) in enumerate(zip(values, self.caches, self.checks,
+                                                         strict=True)):
             if value:
+                if cache is None:
+                    if not check(value):
+                        return None
+                    continue
                 ok = cache.get(value)
                 if ok is None:
-                    ok = check(value)
-                    if len(cache) < _CACHE_LIMIT:
-                        cache[value] = ok
+                    ok = cache[value] = check(value)
+                    if len(cache) >= _CACHE_LIMIT:
+                        self.caches[slot] = None  # e.g. accession numbers: all different
                 if not ok:
                     return None
         s = _SLOT

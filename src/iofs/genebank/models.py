@@ -159,24 +159,30 @@ class GerminationTest(Base):
 
 
 class Distribution(Base):
-    """A sample sent from a lot to a recipient under the SMTA (or the provider's own MTA)."""
+    """A sample of an accession for a recipient under the SMTA (or the provider's own MTA),
+    through three dated states: requested (recipient, purpose), ordered (the lot, the seeds
+    and the agreement concluded) and shipped (the lot's stock goes down then); or cancelled
+    before shipment."""
 
     __tablename__ = "genebank_distribution"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    lot_id: Mapped[int] = mapped_column(ForeignKey("genebank_lot.id"), index=True)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("genebank_lot.id"), index=True)
     accession_id: Mapped[int] = mapped_column(ForeignKey("genebank_accession.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="requested")
     recipient_name: Mapped[str] = mapped_column(String(255))
     recipient_organisation: Mapped[str] = mapped_column(String(255), default="")
     recipient_country: Mapped[str] = mapped_column(String(3))
     recipient_address: Mapped[str] = mapped_column(Text, default="")
     purpose: Mapped[str] = mapped_column(String(16))
-    mta_type: Mapped[str] = mapped_column(String(8))  # smta | own
-    mta_identifier: Mapped[str] = mapped_column(String(64))
-    mta_date: Mapped[date] = mapped_column(Date)
-    seeds: Mapped[int] = mapped_column(Integer)
+    mta_type: Mapped[str] = mapped_column(String(8), default="")  # smta | own, at order
+    mta_identifier: Mapped[str] = mapped_column(String(64), default="")
+    mta_date: Mapped[date | None] = mapped_column(Date)
+    seeds: Mapped[int | None] = mapped_column(Integer)  # asked for, then allocated
     requested_on: Mapped[date] = mapped_column(Date)
-    shipped_on: Mapped[date] = mapped_column(Date)
+    ordered_on: Mapped[date | None] = mapped_column(Date)
+    shipped_on: Mapped[date | None] = mapped_column(Date)
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
 
 
 class SpeciesConstants(Base):

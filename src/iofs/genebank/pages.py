@@ -104,6 +104,7 @@ def _accession_context(session: Session, principal: Principal,
     context: dict[str, Any] = {
         "a": accession, "passport": service.mcpd_values(accession),
         "sampstat_labels": SAMPSTAT_LABELS, "reason_labels": REASON_LABELS,
+        "distribution_states": service.DISTRIBUTION_STATES,
         "internal": internal, "can_write": allows(principal, "genebank.collection.write"),
         "can_edit_passport": allows(principal, "genebank.passport.write"),
         "can_distribute": allows(principal, "genebank.distribute") and accession.available,
@@ -231,6 +232,72 @@ def post_distribution(request: Request, lot_id: RecordId,
             recipient_address=recipient_address))
         return []
     return _after_post(request, session, principal, lot.accession_id, action, "distributions")
+
+
+def _seeds(text: str) -> int | None:
+    if text.strip() and not text.strip().isdigit():
+        raise service.GenebankError(_("Send at least one seed."), "seeds")
+    return int(text) if text.strip() else None
+
+
+@router.post("/genebank/accessions/{accession_id}/distribution-requests",
+             response_class=HTMLResponse)
+def post_request(request: Request, accession_id: RecordId,
+                 recipient_name: Annotated[str, Form(min_length=1, max_length=255)],
+                 recipient_country: Annotated[str, Form(min_length=3, max_length=3)],
+                 purpose: Annotated[str, Form(max_length=16)],
+                 requested_on: Annotated[date, Form()],
+                 seeds: Annotated[str, Form(max_length=9)] = "",
+                 recipient_organisation: Annotated[str, Form(max_length=255)] = "",
+                 recipient_address: Annotated[str, Form(max_length=2000)] = "",
+                 principal: Principal = Depends(require("genebank.distribute")),
+                 session: Session = Depends(db_session)) -> Response:
+    def action() -> list[str]:
+        service.request_sample(session, principal, accession_id, service.RequestInput(
+            recipient_name=recipient_name, recipient_country=recipient_country,
+            purpose=purpose, requested_on=requested_on, seeds=_seeds(seeds),
+            recipient_organisation=recipient_organisation,
+            recipient_address=recipient_address))
+        return []
+    return _after_post(request, session, principal, accession_id, action, "distributions")
+
+
+@router.post("/genebank/distributions/{distribution_id}/order", response_class=HTMLResponse)
+def post_order(request: Request, distribution_id: RecordId,
+               lot_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
+               mta_type: Annotated[str, Form(max_length=8)],
+               mta_identifier: Annotated[str, Form(min_length=1, max_length=64)],
+               mta_date: Annotated[date, Form()], ordered_on: Annotated[date, Form()],
+               seeds: Annotated[str, Form(max_length=9)] = "",
+               principal: Principal = Depends(require("genebank.distribute")),
+               session: Session = Depends(db_session)) -> Response:
+    distribution = service.get_distribution(session, principal, distribution_id)
+
+    def action() -> list[str]:
+        service.order_sample(session, principal, distribution_id, service.OrderInput(
+            lot_id=lot_id, mta_type=mta_type, mta_identifier=mta_identifier,
+            mta_date=mta_date, ordered_on=ordered_on, seeds=_seeds(seeds)))
+        return []
+    return _after_post(request, session, principal, distribution.accession_id, action,
+                       "distributions")
+
+
+@router.post("/genebank/distributions/{distribution_id}/{step}", response_class=HTMLResponse)
+def post_step(request: Request, distribution_id: RecordId, step: str,
+              on: Annotated[date, Form()],
+              principal: Principal = Depends(require("genebank.distribute")),
+              session: Session = Depends(db_session)) -> Response:
+    """Ship an ordered sample (stock goes down) or cancel a request or an order."""
+    if step not in {"ship", "cancel"}:
+        raise service.UnknownRecord(_("No such distribution."), "distribution_id")
+    distribution = service.get_distribution(session, principal, distribution_id)
+
+    def action() -> list[str]:
+        (service.ship_sample if step == "ship" else service.cancel_sample)(
+            session, principal, distribution_id, on)
+        return []
+    return _after_post(request, session, principal, distribution.accession_id, action,
+                       "distributions")
 
 
 @router.get("/genebank/curator", response_class=HTMLResponse)

@@ -205,7 +205,8 @@ class DistributionOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    lot_id: int
+    status: str
+    lot_id: int | None
     accession_id: int
     recipient_name: str
     recipient_organisation: str
@@ -214,10 +215,41 @@ class DistributionOut(BaseModel):
     purpose: str
     mta_type: str
     mta_identifier: str
-    mta_date: date
-    seeds: int
+    mta_date: date | None
+    seeds: int | None
     requested_on: date
-    shipped_on: date
+    ordered_on: date | None
+    shipped_on: date | None
+    cancelled_on: date | None
+
+
+class RequestIn(BaseModel):
+    """A request for a sample of an accession."""
+
+    recipient_name: str = Field(min_length=1, max_length=255)
+    recipient_organisation: str = Field(default="", max_length=255)
+    recipient_country: str = Field(min_length=3, max_length=3)
+    recipient_address: str = Field(default="", max_length=2000)
+    purpose: str = Field(pattern="^(research|breeding|training|conservation)$")
+    requested_on: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
+    seeds: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
+class OrderIn(BaseModel):
+    """The order of a requested sample: lot, agreement and seeds (default 50 viable)."""
+
+    lot_id: int = Field(ge=1, le=2_147_483_647)
+    mta_type: str = Field(pattern="^(smta|own)$")
+    mta_identifier: str = Field(min_length=1, max_length=64)
+    mta_date: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
+    ordered_on: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
+    seeds: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
+class DatedIn(BaseModel):
+    """The date of a shipment or a cancellation."""
+
+    on: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
 
 
 class SpeciesConstantsOut(BaseModel):

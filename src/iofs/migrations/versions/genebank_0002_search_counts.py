@@ -1,4 +1,4 @@
-"""gene bank search: facet counts summary table
+"""gene bank search: facet counts summary table; distribution request, order, shipment
 
 Revision ID: genebank_0002
 Revises: genebank_0001
@@ -9,6 +9,9 @@ facets (kept by the gene bank service with every passport write); filled here fr
 accessions already stored. The indexes on instcode (the unique key's first column already
 serves it), genus (searched through the taxon index) and species (never searched alone) go:
 every index costs each imported row.
+
+Distributions get a status (requested, ordered, shipped, cancelled) with a date for each;
+lot, agreement and seeds are known from the order on. Existing rows were shipped in one step.
 """
 
 from collections.abc import Sequence
@@ -48,9 +51,30 @@ def upgrade() -> None:
         batch_op.drop_index('ix_genebank_accession_instcode')
         batch_op.drop_index('ix_genebank_accession_genus')
         batch_op.drop_index('ix_genebank_accession_species')
+    with op.batch_alter_table('genebank_distribution', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('status', sa.String(length=12), nullable=False,
+                                      server_default='shipped'))
+        batch_op.add_column(sa.Column('ordered_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('cancelled_on', sa.Date(), nullable=True))
+        batch_op.alter_column('lot_id', existing_type=sa.Integer(), nullable=True)
+        batch_op.alter_column('mta_date', existing_type=sa.Date(), nullable=True)
+        batch_op.alter_column('seeds', existing_type=sa.Integer(), nullable=True)
+        batch_op.alter_column('shipped_on', existing_type=sa.Date(), nullable=True)
+    op.execute("UPDATE genebank_distribution SET ordered_on = mta_date")
+    with op.batch_alter_table('genebank_distribution', schema=None) as batch_op:
+        batch_op.alter_column('status', existing_type=sa.String(length=12), server_default=None)
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM genebank_distribution WHERE status <> 'shipped'")
+    with op.batch_alter_table('genebank_distribution', schema=None) as batch_op:
+        batch_op.alter_column('shipped_on', existing_type=sa.Date(), nullable=False)
+        batch_op.alter_column('seeds', existing_type=sa.Integer(), nullable=False)
+        batch_op.alter_column('mta_date', existing_type=sa.Date(), nullable=False)
+        batch_op.alter_column('lot_id', existing_type=sa.Integer(), nullable=False)
+        batch_op.drop_column('cancelled_on')
+        batch_op.drop_column('ordered_on')
+        batch_op.drop_column('status')
     with op.batch_alter_table('genebank_accession', schema=None) as batch_op:
         batch_op.create_index('ix_genebank_accession_species', ['species'], unique=False)
         batch_op.create_index('ix_genebank_accession_genus', ['genus'], unique=False)
