@@ -35,7 +35,11 @@ def ingest_faostat(
     = None,
     output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
-    """Import FAOSTAT bulk files into the analytics store (all-or-nothing, idempotent)."""
+    """Import FAOSTAT bulk files into the analytics store (all-or-nothing, idempotent).
+
+    Re-ingesting a file replaces its slice; observations (domain, area, item, element, year)
+    that an older file under another name already holds are replaced by the new file's.
+    """
     from iofs.cli import settings
     from iofs.monitor.faostat import indicators
     from iofs.monitor.faostat.ingest import IngestError, ingest
