@@ -30,6 +30,7 @@ LOADERS: list[DemoLoader] = []
 DEMO_MODULES: list[str] = []
 DEMO_MODULES.append("iofs.strategy.demo")
 DEMO_MODULES.append("iofs.programmes.demo")
+DEMO_MODULES.append("iofs.genebank.demo")
 
 
 def demo_loader(module: str) -> Callable[[Callable[[Session, Principal], str]],

@@ -325,3 +325,32 @@ def test_distribution_goes_request_order_shipment(client: TestClient, stocked: d
     assert statuses == {request_id: "shipped", other_id: "cancelled"}
     result = CliRunner().invoke(app, ["audit", "verify"])
     assert result.exit_code == 0, result.output
+
+
+def test_demo_load_is_illustrative_and_idempotent(loaded_registry: sessionmaker[Session]
+                                                  ) -> None:
+    from iofs.accounts.service import cli_principal
+    from iofs.audit import service as audit
+    from iofs.db import transaction
+    from iofs.genebank import demo, service
+    from iofs.genebank.models import Distribution
+
+    with transaction(loaded_registry) as session:
+        summary = demo.load(session, cli_principal())
+    assert summary.startswith("10 accessions (10 new)") and "illustrative" in summary
+    with loaded_registry() as session:
+        counts = (count(loaded_registry, Accession), count(loaded_registry, Lot),
+                  count(loaded_registry, AuditEntry))
+        accessions = list(session.execute(select(Accession)).scalars())
+        assert all(a.remarks == demo.ILLUSTRATIVE and a.accenumb.startswith("DEMO-")
+                   for a in accessions)
+        states = sorted(d.status for d in session.execute(select(Distribution)).scalars())
+        assert states == ["ordered", "requested", "shipped"]
+        queue = service.regeneration_queue(session, cli_principal())
+        assert any("below_85pct_of_initial" in s.reasons for s in queue)
+    with transaction(loaded_registry) as session:
+        assert demo.load(session, cli_principal()).startswith("10 accessions (0 new)")
+    assert (count(loaded_registry, Accession), count(loaded_registry, Lot),
+            count(loaded_registry, AuditEntry)) == counts
+    with loaded_registry() as session:
+        assert audit.verify(session).ok
