@@ -31,7 +31,7 @@ FAOSTAT Food Security indicators metadata, domain FS):
     (TM element 5922) in the detailed trade matrix, all items.
 
 Speed: the suite never scans the full observations. At ingest, each slice gets a small
-*suite input* beside the store (``faostat/suite-input/v2/<DOMAIN>/<source>.parquet``): only the
+*suite input* beside the store (``faostat/suite-input/v3/<DOMAIN>/<source>.parquet``): only the
 57 states' rows of the elements and items used here (:data:`SUITE_ROWS`). The suite loads
 those into one in-memory table and computes every indicator from it; a missing or stale
 suite input (a store written by an older version) is rebuilt on first use.
@@ -53,7 +53,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from iofs.monitor.faostat.areas import OIC_GROUPS, OIC_TOTAL, oic_states
+from iofs.monitor.faostat.areas import OIC_GROUPS, OIC_TOTAL, areas, oic_states
 from iofs.monitor.faostat.ingest import store_dir
 
 #: indicator → (unit, English description)
@@ -118,9 +118,10 @@ _SUITE_COLUMNS = ("domain, iso3, item_code, item, element_code, year, year_end, 
 #: The FBS suite input is one row per state, item and year with a column per element. Within
 #: one slice (one source) a plain max() is enough, far cheaper than arg_max over the source.
 _FBS_SLICE_PIVOT = ", ".join(
-    [f"max(value) FILTER (WHERE element_code = {code}) AS {name}"
+    [f"max(CASE WHEN element_code = {code} THEN value END) AS {name}"
      for name, code in _FBS_ELEMENTS.items()]
-    + ["max(value) FILTER (WHERE element_code = 511 AND item_code IN (2501, 3010)) AS pop"])
+    + ["max(CASE WHEN element_code = 511 AND item_code IN (2501, 3010) THEN value END) "
+       "AS pop"])
 #: The same over several slices: the slice whose source sorts last wins.
 _FBS_PIVOT = ", ".join(
     [f"arg_max(value, source) FILTER (WHERE element_code = {code}) AS {name}"
@@ -130,7 +131,7 @@ _FBS_PIVOT = ", ".join(
 
 
 #: Bumped whenever the suite inputs change shape: older ones are then rebuilt, not misread.
-SUITE_INPUT_VERSION = 2
+SUITE_INPUT_VERSION = 3
 
 
 def suite_input_dir(analytics_dir: Path) -> Path:
@@ -142,22 +143,39 @@ def _quoted(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _suite_rows_sql(source: str, domain: str, where: str, slice_source: str) -> str:
-    """The suite's rows of ``domain`` in one slice (long, or for FBS pivoted)."""
-    rows = f"{where} AND ({SUITE_ROWS.get(domain, 'false')})"
-    if domain == "FBS":
-        # Names as grouping keys (they follow the codes): cheaper than any_value() on text.
-        name = "'" + slice_source.replace("'", "''") + "'"
-        return (f"SELECT iso3, item_code, item, year, {name} AS source, {_FBS_SLICE_PIVOT} "
-                f"FROM {source} WHERE {rows} GROUP BY iso3, item_code, item, year")
-    return f"SELECT {_SUITE_COLUMNS} FROM {source} WHERE {rows}"
+def _suite_rows_sql(source: str, domain: str, where: str) -> str:
+    """The suite's rows of ``domain`` (long form; FBS is pivoted by :func:`_fbs_slice_sql`)."""
+    return f"SELECT {_SUITE_COLUMNS} FROM {source} WHERE {where} AND ({SUITE_ROWS[domain]})"
+
+
+def _oic_codes() -> dict[int, str]:
+    """FAO area code → ISO3 of the 57 states, as the ingest maps them (kind ``country``)."""
+    members = {s.iso3 for s in oic_states()}
+    return {a.fao_code: a.iso3 for a in areas()
+            if a.iso3 in members and a.kind == "country"}
 
 
 def _oic_rows() -> str:
-    """Rows of the 57 states: the integer area code filters first (cheap on Parquet)."""
-    states = oic_states()
-    return (f"area_code IN ({', '.join(str(s.fao_code) for s in states)}) "
-            f"AND area_kind = 'country' AND iso3 IN ({', '.join(repr(s.iso3) for s in states)})")
+    """Rows of the 57 states (``area_kind = 'country' AND iso3 IN (…)``, on integer codes)."""
+    return f"area_code IN ({', '.join(map(str, sorted(_oic_codes())))})"
+
+
+def _fbs_slice_sql(source: str, slice_source: str) -> str:
+    """The FBS suite input of one slice: one row per state, item and year, a column per
+    element. Grouped on integer codes only (text keys or any_value() on text cost ~3x);
+    ISO3 and item names are joined on afterwards from two small tables."""
+    codes = _oic_codes()
+    states = ", ".join(f"({code}, '{iso3}')" for code, iso3 in sorted(codes.items()))
+    rows = f"{_oic_rows()} AND ({SUITE_ROWS['FBS']})"
+    name = "'" + slice_source.replace("'", "''") + "'"
+    return (f"WITH p AS (SELECT area_code, item_code, year, {_FBS_SLICE_PIVOT} FROM {source} "
+            f"WHERE {rows} GROUP BY area_code, item_code, year), "
+            f"n AS (SELECT item_code, min(item) AS item FROM {source} WHERE {rows} "
+            f"GROUP BY item_code), "
+            f"s(area_code, iso3) AS (VALUES {states}) "
+            f"SELECT s.iso3, p.item_code, n.item, p.year, {name} AS source, "
+            f"p.* EXCLUDE (area_code, item_code, year) "
+            f"FROM p JOIN s USING (area_code) LEFT JOIN n USING (item_code)")
 
 
 def write_suite_input(slice_path: Path, domain: str, target: Path,
@@ -166,8 +184,11 @@ def write_suite_input(slice_path: Path, domain: str, target: Path,
     own = con is None
     con = con or duckdb.connect()
     try:
-        sql = _suite_rows_sql(f"read_parquet({_quoted(slice_path)})", domain, _oic_rows(),
-                              slice_path.stem)
+        source = f"read_parquet({_quoted(slice_path)})"
+        if domain == "FBS":
+            sql = _fbs_slice_sql(source, slice_path.stem)
+        else:
+            sql = _suite_rows_sql(source, domain, f"{_oic_rows()} AND area_kind = 'country'")
         con.execute(f"COPY ({sql}) TO {_quoted(target)} (FORMAT parquet, COMPRESSION zstd)")
     finally:
         if own:
@@ -236,8 +257,7 @@ def _suite_query(con: duckdb.DuckDBPyConnection, analytics_dir: Path,
                    f"(2501, 3010)) AS pop_source FROM {_listed(by_domain['FBS'])} "
                    f"WHERE {where} AND ({SUITE_ROWS['FBS']}) GROUP BY iso3, item_code, year"
                    if by_domain["FBS"] else None)
-        long = [f"SELECT {_SUITE_COLUMNS} FROM {_listed(paths)} WHERE {where} "
-                f"AND ({SUITE_ROWS[d]})" for d, paths in by_domain.items()
+        long = [_suite_rows_sql(_listed(paths), d, where) for d, paths in by_domain.items()
                 if paths and d != "FBS"]
     else:
         inputs = _suite_inputs(analytics_dir)
