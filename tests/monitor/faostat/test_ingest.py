@@ -159,11 +159,12 @@ def test_bad_row_after_the_sample_is_reported_by_its_line(tmp_path: Path) -> Non
     assert not list(store_dir(tmp_path / "a").glob("*/*.parquet"))
 
 
-def test_padded_text_after_the_sample_is_trimmed(tmp_path: Path) -> None:
+def test_padded_text_is_trimmed(tmp_path: Path) -> None:
     header = FS_TEXT.splitlines()[0]
-    late = '"59"," Egypt ","21035","x ","6121","Value","2017","2017","%","7",""'
+    padded = '"59"," Egypt ","21035","x ","6121","Value","2017","2017","%","7",""'
     path = tmp_path / "Food_Security_Data_E_All_Data_(Normalized).csv"
-    path.write_text("\n".join([header, *_plain_fs_rows(450), late]) + "\n", encoding="utf-8")
+    path.write_text("\n".join([header, padded, *_plain_fs_rows(450)]) + "\n",
+                    encoding="utf-8")
     [report] = ingest([path], tmp_path / "a")
     assert report.rows == 451
     names = duckdb.sql(f"SELECT DISTINCT area, item FROM read_parquet("

@@ -7,8 +7,9 @@ matrix has ``Reporter Country Code … Partner Country Code …`` instead of ``A
 *wide* layout (``… Unit, Y2014, Y2014F, Y2014N, Y2015, …``); Latin-1 or UTF-8 (BOM allowed).
 
 Values are kept as FAOSTAT states them: ``<2.5`` becomes value 2.5 with qualifier ``<``; an
-empty value is missing (null); flags and notes are kept. Three-year averages (Year
-``2000-2002``) keep both ends (``year`` 2000, ``year_end`` 2002).
+empty value is missing (null); flags and notes are kept. Text cells are stored as published
+(trimmed when the file's first rows show padding, which FAOSTAT's bulk files never have).
+Three-year averages (Year ``2000-2002``) keep both ends (``year`` 2000, ``year_end`` 2002).
 
 One DuckDB pass streams the file into a temporary Parquet file (bounded memory: DuckDB's
 ``memory_limit``, no insertion order, small row groups): each column is cast once (codes,
@@ -95,6 +96,8 @@ _PLAIN_INT = re.compile(r"^\d{1,9}$")
 _PLAIN_YEAR = re.compile(r"^\d{4}$")
 _PLAIN_NUMBER = re.compile(r"^(-?\d{1,15}(\.\d+)?)?$")
 SAMPLE_BYTES = 1 << 20
+#: Rows read (Python csv) to choose the typed plan and whether text cells need trimming.
+SAMPLE_ROWS = 5000
 #: DuckDB's buffer memory during an ingest (it spills to the staging folder beyond that).
 MEMORY_LIMIT = "400MB"
 #: Parquet row group: small enough that the writer's buffers stay bounded.
@@ -291,21 +294,40 @@ def _enum(values: Iterable[str]) -> str:
     return f"ENUM({', '.join(_lit(v) for v in dict.fromkeys(values))})"
 
 
-@lru_cache(maxsize=1)
-def _lookups() -> dict[str, str]:
-    """SQL list literals indexed by FAO area code + 1 (ISO3, M49, kind) and M49 + 1 (FAO code).
+#: Area codes below this are looked up in dense constant lists; the few above it (below
+#: :data:`FIRST_AGGREGATE_CODE`) by CASE branches; aggregates from 5000 up by rule.
+_DENSE_CODES = 1000
 
-    A row's area is mapped by indexing a constant list: cheaper than a join, which would
-    copy every column of the 4.8 M-row stream through a hash table probe.
+
+@dataclass(frozen=True)
+class _Lookups:
+    lists: dict[str, str]  # iso3, m49, kind → SQL constant list indexed by code + 1
+    types: dict[str, str]
+    top: int
+    sparse: dict[int, Area]
+    fao_of_m49: str
+    m49_top: int
+
+
+@lru_cache(maxsize=1)
+def _lookups() -> _Lookups:
+    """Constant lists indexed by FAO area code + 1 (ISO3, M49, kind) and M49 + 1 (FAO code).
+
+    A row's area is mapped by indexing a short constant list: cheaper than a join, which
+    would copy every column of the stream through a hash probe. The lists stop at
+    :data:`_DENSE_CODES` (DuckDB handles the constant list per vector, so its length counts).
     """
     ref = areas()
-    top = max(a.fao_code for a in ref)
+    top = max(a.fao_code for a in ref if a.fao_code < _DENSE_CODES)
     iso3: list[str | None] = [None] * (top + 1)
     m49: list[int | None] = [None] * (top + 1)
-    kind: list[str | None] = [
-        "aggregate" if code >= FIRST_AGGREGATE_CODE else "unmapped" for code in range(top + 1)]
+    kind: list[str | None] = ["unmapped"] * (top + 1)
+    sparse: dict[int, Area] = {}
     for a in ref:
-        iso3[a.fao_code], m49[a.fao_code], kind[a.fao_code] = a.iso3, a.m49, a.kind
+        if a.fao_code <= top:
+            iso3[a.fao_code], m49[a.fao_code], kind[a.fao_code] = a.iso3, a.m49, a.kind
+        elif a.fao_code < FIRST_AGGREGATE_CODE or a.iso3 or a.m49 or a.kind != "aggregate":
+            sparse[a.fao_code] = a
     rank = {"country": 0, "former": 1}
     by_m49: dict[int, Area] = {}
     for a in ref:
@@ -319,7 +341,7 @@ def _lookups() -> dict[str, str]:
     m49_list: list[int | None] = [None] * (m49_top + 1)
     for code, fao in fao_of_m49.items():
         m49_list[code] = fao
-    iso3_type = _enum(sorted(i for i in iso3 if i))
+    iso3_type = _enum(sorted(a.iso3 for a in ref if a.iso3))
     kind_type = _enum(AREA_KINDS)
 
     def sql(values: list[str | None] | list[int | None], type_: str) -> str:
@@ -327,17 +349,28 @@ def _lookups() -> dict[str, str]:
                          for v in values)
         return f"CAST([{text}] AS {type_}[])"
 
-    return {"iso3": sql(iso3, iso3_type), "m49": sql(m49, "INTEGER"),
-            "kind": sql(kind, kind_type), "top": str(top), "kind_type": kind_type,
-            "fao_of_m49": sql(m49_list, "INTEGER"), "m49_top": str(m49_top)}
+    return _Lookups(
+        lists={"iso3": sql(iso3, iso3_type), "m49": sql(m49, "INTEGER"),
+               "kind": sql(kind, kind_type)},
+        types={"iso3": iso3_type, "m49": "INTEGER", "kind": kind_type}, top=top,
+        sparse=sparse, fao_of_m49=sql(m49_list, "INTEGER"), m49_top=m49_top)
 
 
 def _lookup(name: str, code: str) -> str:
-    """``name`` (iso3, m49, kind) of FAO area ``code`` from the in-memory list."""
+    """``name`` (iso3, m49, kind) of FAO area ``code`` from the constant lists."""
     ref = _lookups()
-    outside = (f"WHEN {code} > {ref['top']} THEN 'aggregate'::{ref['kind_type']} "
-               f"ELSE 'unmapped'::{ref['kind_type']} " if name == "kind" else "")
-    return f"CASE WHEN {code} BETWEEN 0 AND {ref['top']} THEN {ref[name]}[{code} + 1] {outside}END"
+    type_ = ref.types[name]
+    branches = [f"WHEN {code} BETWEEN 0 AND {ref.top} THEN {ref.lists[name]}[{code} + 1]"]
+    for fao_code, area in ref.sparse.items():
+        value = getattr(area, name)
+        if value is not None:
+            branches.append(f"WHEN {code} = {fao_code} THEN "
+                            + (f"{_lit(value)}::{type_}" if isinstance(value, str)
+                               else f"{value}"))
+    if name == "kind":
+        branches.append(f"WHEN {code} >= {FIRST_AGGREGATE_CODE} THEN 'aggregate'::{type_} "
+                        f"ELSE 'unmapped'::{type_}")
+    return f"CASE {' '.join(branches)} END"
 
 
 def _plan(header: list[str], domain: str, source: str, label: str,
@@ -346,9 +379,12 @@ def _plan(header: list[str], domain: str, source: str, label: str,
 
     With a ``sample`` of the file's first rows, the code columns (and, in the normalized
     layout, Year and Value) whose sampled cells are all plain numbers are read by
-    ``read_csv`` as INTEGER/DOUBLE directly, and text cells are trimmed only when the sample
-    pads them. Such a plan is optimistic: when a later cell does not fit, the read fails
-    and :func:`_ingest_csv` runs the all-VARCHAR plan (``sample=None``) instead.
+    ``read_csv`` as INTEGER/DOUBLE directly. Such a plan is optimistic: when a later cell
+    does not fit, the read fails and :func:`_ingest_csv` runs the all-VARCHAR plan
+    (``sample=None``) instead. Text cells (names, unit, flag) are kept as published; they
+    are trimmed when the sample shows padding (FAOSTAT's bulk files do not pad; checking
+    every row would cost ~10 % of the ingest). Codes and values are parsed whatever their
+    padding.
     """
     wide_years = [(int(m.group(1)), h) for h in header if (m := _YEAR_COLUMN.match(h))]
     layout = "wide" if wide_years and "Year" not in header and "Value" not in header \
@@ -384,16 +420,11 @@ def _plan(header: list[str], domain: str, source: str, label: str,
         trim = any(v != v.strip() for row in sample for k, v in row.items()
                    if k not in types and isinstance(v, str))
 
-    padded: list[str] = []  # without trimming, a padded cell sends the file to the next plan
-
     def text(*names: str) -> str:
         col = _pick(header, *names)
         if col is None:
             return "NULL::VARCHAR"
-        if trim:
-            return f"trim({_q(col)})"
-        padded.append(f"starts_with({_q(col)}, ' ') OR ends_with({_q(col)}, ' ')")
-        return _q(col)
+        return f"trim({_q(col)})" if trim else _q(col)
 
     def code(col: str | None, strip: str = "'") -> str:
         if col is None:
@@ -436,8 +467,7 @@ def _plan(header: list[str], domain: str, source: str, label: str,
         m49_out = f"coalesce(m49, {_lookup('m49', 'area_code')})"
     else:
         ref = _lookups()
-        fao = (f"CASE WHEN m49 BETWEEN 0 AND {ref['m49_top']} "
-               f"THEN {ref['fao_of_m49']}[m49 + 1] END")
+        fao = f"CASE WHEN m49 BETWEEN 0 AND {ref.m49_top} THEN {ref.fao_of_m49}[m49 + 1] END"
         m49_out = "m49"
     mapped = (f"SELECT *, {_lookup('iso3', 'area_code')} AS iso3, "
               f"{_lookup('kind', 'area_code')} AS area_kind, "
@@ -495,9 +525,6 @@ def _plan(header: list[str], domain: str, source: str, label: str,
         bad = " OR ".join([*base_bad, value_bad])
     checked = (f"SELECT * FROM p WHERE CASE WHEN {bad} THEN error({_lit(_BAD_ROW)}) "
                f"ELSE true END")
-    if padded:
-        cast = cast.replace(" FROM src", f" FROM src WHERE CASE WHEN {' OR '.join(padded)} "
-                                         f"THEN error({_lit(_BAD_ROW)}) ELSE true END", 1)
     select = (f"c AS ({cast}), p AS ({parsed}), v AS ({checked}), "
               f"f AS (SELECT * REPLACE ({fao} AS area_code, {m49_out} AS m49) FROM v), "
               f"m AS ({mapped.replace('FROM v', 'FROM f')}) {out}")
@@ -700,7 +727,8 @@ def _ingest_csv(csv_path: Path, store: Path, label: str, domain: str | None,
         raise IngestError(f"{label}: unknown domain {chosen!r}; one of {', '.join(DOMAINS)}")
     source = _slug(label)
     plan = _plan(header, chosen, source, label)
-    fast = _plan(header, chosen, source, label, _sample_rows(csv_path, encoding))
+    fast = _plan(header, chosen, source, label,
+                 _sample_rows(csv_path, encoding, SAMPLE_ROWS))
     target_dir = store / chosen
     target_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".ingest-", dir=store))
