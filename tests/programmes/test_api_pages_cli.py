@@ -38,6 +38,12 @@ def test_gaza_appeal_api_and_page(client: TestClient,
                  "/programmes/countries/PSE", "/programmes?lang=ar", "/programmes/F4H?lang=fr"):
         assert client.get(path).status_code == 200, path
     assert client.get("/programmes/countries/NOR").status_code == 404
+    for path, expected in (("/programmes/donors/TUR?lang=en", "Türkiye → Afghanistan Food Security "
+                            "Programme: 200,000 USD"),
+                           ("/programmes/countries/PSE?lang=en", "Bangladesh → "),
+                           ("/programmes/AFSP?lang=en", "Kazakhstan → Afghanistan Food Security "
+                            "Programme: 300,000 USD")):
+        assert expected in client.get(path).text, path
 
 
 def test_entry_counts_only_after_another_person_approves(

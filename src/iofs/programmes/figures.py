@@ -244,12 +244,22 @@ class Flow:
     status: str
 
 
-def flows(session: Session, appeal_id: int | None = None) -> list[Flow]:
-    """Counted contributions as donor → appeal/programme → country flows, summed."""
+def flows(session: Session, appeal_id: int | None = None, *, donor_id: int | None = None,
+          country: str | None = None, programme_id: int | None = None) -> list[Flow]:
+    """Counted commitments and payments as donor → appeal/programme → country flows, summed;
+    optionally only those of one appeal, donor, destination country or programme."""
     organisations = _organisations(session)
     appeals = {row.id: row.code for row in session.execute(select(Appeal)).scalars()}
     programmes = {row.id: row.code for row in session.execute(select(Programme)).scalars()}
-    conditions = [Contribution.appeal_id == appeal_id] if appeal_id is not None else []
+    conditions = []
+    if appeal_id is not None:
+        conditions.append(Contribution.appeal_id == appeal_id)
+    if donor_id is not None:
+        conditions.append(Contribution.donor_id == donor_id)
+    if country is not None:
+        conditions.append(Contribution.country == country)
+    if programme_id is not None:
+        conditions.append(Contribution.programme_id == programme_id)
     summed: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
     for row in counted(session, *conditions):
         if row.status not in FUNDING_STATUSES:

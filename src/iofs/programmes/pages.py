@@ -76,9 +76,9 @@ def _names(session: Session) -> dict[str, str]:
     return names
 
 
-def flow_chart(session: Session, appeal_id: int | None = None) -> Markup:
-    """The donor → appeal → country diagram of counted money."""
-    return charts.flow_svg(figures.flows(session, appeal_id), _names(session),
+def flow_chart(session: Session, appeal_id: int | None = None, **only: Any) -> Markup:
+    """The donor → appeal → country diagram of counted money (``only``: see figures.flows)."""
+    return charts.flow_svg(figures.flows(session, appeal_id, **only), _names(session),
                            _("Flow of funds: donor → appeal or programme → country"))
 
 
@@ -141,6 +141,7 @@ def donor_page(request: Request, code: CodePath,
         **_context(principal), "donor": donor, "totals": service.donor_totals(session, donor),
         "contributions": service.visible_contributions(session, principal, donor=donor.code),
         "conversion": conversion[0] if conversion else None,
+        "flow": flow_chart(session, donor_id=donor.id),
         "appeals": {row.id: row for row in session.execute(select(Appeal)).scalars()},
         "programmes": {row.id: row for row in session.execute(select(Programme)).scalars()},
     })
@@ -168,6 +169,7 @@ def country_page(request: Request, iso3: Iso3Path,
         "beneficiaries": reached,
         "contributions": service.visible_contributions(session, principal, country=code),
         "activities": results.activities(session, [row.id for row in projects]),
+        "flow": flow_chart(session, country=code),
     })
 
 
@@ -466,4 +468,5 @@ def programme_page(request: Request, code: CodePath,
         "activities": results.activities(session, [row.id for row in projects]),
         "appeals": list(session.execute(select(Appeal).where(
             Appeal.programme_id == programme.id)).scalars()),
+        "flow": flow_chart(session, programme_id=programme.id),
     })
