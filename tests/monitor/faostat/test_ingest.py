@@ -210,3 +210,20 @@ def test_overlapping_file_replaces_only_its_observations(tmp_path: Path) -> None
     ssr = suite[(suite.area == "EGY") & (suite.indicator == "self_sufficiency_ratio")
                 & (suite.item_code == 2905) & (suite.year == 2015)]
     assert ssr.value.tolist() == [pytest.approx(100 * 21500 / (21500 + 16000 - 1000))]
+
+
+def test_latin1_detected_past_the_first_megabytes(tmp_path: Path) -> None:
+    from iofs.monitor.faostat.ingest import detect_encoding
+
+    header = FS_TEXT.splitlines()[0]
+    late = '"107","Côte d\'Ivoire","21035","x","6121","Value","2017","2017","%","7",""'
+    path = tmp_path / "Food_Security_Data_E_All_Data_(Normalized).csv"
+    rows = [f'"59","Egypt","{21000 + n // 20}","x","6121","Value","{1990 + n % 20}",'
+            f'"{1990 + n % 20}","%","{n}",""' for n in range(30000)]
+    path.write_bytes("\n".join([header, *rows, late, ""]).encode("latin-1"))
+    assert path.stat().st_size > 1 << 20  # past the old 1 MB sample
+    assert detect_encoding(path) == "latin-1"
+    [report] = ingest([path], tmp_path / "a")
+    assert report.encoding == "latin-1" and report.rows == 30001
+    names = _rows(tmp_path / "a", "year = 2017")
+    assert [r[1] for r in names] == ["CIV"]
