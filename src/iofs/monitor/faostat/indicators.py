@@ -182,7 +182,10 @@ def write_suite_input(slice_path: Path, domain: str, target: Path,
                       con: duckdb.DuckDBPyConnection | None = None) -> None:
     """Write the rows of one slice that the suite needs (OIC states only) to ``target``."""
     own = con is None
-    con = con or duckdb.connect()
+    if con is None:
+        con = duckdb.connect()
+        con.execute("SET memory_limit = '400MB'")
+        con.execute("SET preserve_insertion_order = false")
     try:
         source = f"read_parquet({_quoted(slice_path)})"
         if domain == "FBS":
