@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -547,8 +548,12 @@ def _all_codes(pattern: re.Pattern[str]) -> Callable[[str], bool]:
 
 def _in_range(low: float, high: float) -> Callable[[str], bool]:
     def check(value: str) -> bool:
-        number = _number(value)
-        return number is not None and low <= number <= high
+        # NUMBER without the regex: a sign, then decimal digits with at most one point
+        # (the value has no surrounding white space here, so NUMBER's "$" is the end).
+        body = value[1:] if value[:1] in ("+", "-") else value
+        if not body.replace(".", "", 1).isdecimal():
+            return False
+        return low <= float(value) <= high
     return check
 
 
@@ -611,34 +616,58 @@ def _column_check(column: str, today: date) -> Callable[[str], bool]:
 _SLOT = {column: i for i, column in enumerate(MCPD_COLUMNS)}
 
 
+def _getter(indices: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """``values -> tuple of values[i] for i in indices`` (in C when it can)."""
+    if len(indices) > 1:
+        return operator.itemgetter(*indices)
+    return lambda values: tuple(values[i] for i in indices)
+
+
 class _FastPath:
     """Accepts rows (MCPD values in standard order) that :func:`validate_row` would pass
     unchanged and without any issue; returns None for every other row."""
 
     def __init__(self, today: date) -> None:
         self.checks = [_column_check(c, today) for c in MCPD_COLUMNS]
-        #: Verdicts by value, per column; None once a column proves too varied to memoise.
-        self.caches: list[dict[str, bool] | None] = [{} for _c in MCPD_COLUMNS]
+        #: Verdicts by value, per column ("" is always fine: required columns are checked
+        #: apart); a column whose values prove too varied to memoise is checked every time.
+        self.caches: list[dict[str, bool]] = [{"": True} for _c in MCPD_COLUMNS]
+        self.uncached: list[int] = []
         self.available: dict[str, bool | None] = {}
+        self._plan()
+
+    def _plan(self) -> None:
+        self.cached = [i for i in range(len(MCPD_COLUMNS)) if i not in self.uncached]
+        self.cached_values = _getter(self.cached)
+        self.cached_caches = [self.caches[i] for i in self.cached]
+        self.uncached_values = _getter(self.uncached)
+        self.uncached_checks = [self.checks[i] for i in self.uncached]
 
     def accept(self, values: list[str], available_text: str
                ) -> tuple[bool, float | None, float | None, bool] | None:
         """``(available, lat, lon, other_code_unexplained)`` of a clean row (the last
         means its only issue is the REMARKS warning on 'Other' codes), else None."""
-        for slot, (value, cache, check) in enumerate(zip(values, self.caches, self.checks,
-                                                         strict=True)):
-            if value:
-                if cache is None:
-                    if not check(value):
-                        return None
-                    continue
-                ok = cache.get(value)
-                if ok is None:
-                    ok = cache[value] = check(value)
+        verdicts = list(map(dict.get, self.cached_caches, self.cached_values(values)))
+        if None in verdicts:  # values not seen yet: check and remember them
+            clean, crowded = True, []
+            for slot, verdict in zip(self.cached, verdicts, strict=True):
+                if verdict is None:
+                    cache = self.caches[slot]
+                    verdict = cache[values[slot]] = self.checks[slot](values[slot])
                     if len(cache) >= _CACHE_LIMIT:
-                        self.caches[slot] = None  # e.g. accession numbers: all different
-                if not ok:
-                    return None
+                        crowded.append(slot)  # e.g. accession numbers: all different
+                clean = clean and verdict
+            if crowded:
+                self.uncached.extend(crowded)
+                self._plan()
+            if not clean:
+                return None
+        elif False in verdicts:
+            return None
+        for check, value in zip(self.uncached_checks, self.uncached_values(values),
+                                strict=True):
+            if value and not check(value):
+                return None
         s = _SLOT
         if not (values[s["INSTCODE"]] and values[s["ACCENUMB"]] and values[s["GENUS"]]):
             return None
@@ -770,6 +799,8 @@ class PassportStream:
         fast = _FastPath(today)
         positions = self._plan.positions
         index = [positions.get(c) for c in MCPD_COLUMNS]
+        count = len(MCPD_COLUMNS)
+        in_order = index == list(range(count))  # the file's first columns are MCPD's
         available_at = positions.get(AVAILABLE)
         width = max(positions.values()) + 1
         seen: dict[tuple[str, str], int] = {}
@@ -781,7 +812,8 @@ class PassportStream:
                 progress(1)
             accepted = None
             if len(cells) >= width:
-                values = [cells[i] if i is not None else "" for i in index]
+                values = (cells[:count] if in_order
+                          else [cells[i] if i is not None else "" for i in index])
                 accepted = fast.accept(values, "" if available_at is None
                                        else cells[available_at])
             if accepted is not None:
