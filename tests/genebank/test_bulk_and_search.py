@@ -304,3 +304,17 @@ def test_search_equals_a_brute_force_filter(session_factory: sessionmaker[Sessio
                 assert [p["id"] for p in points] == [
                     a.id for a in _brute_force(everything, replace(
                         query, with_coordinates=True), public)][:30], query
+
+
+def test_a_file_error_in_the_reading_process_reaches_the_caller(
+        session_factory: sessionmaker[Session], tmp_path: Path) -> None:
+    records = [dict(r, ACCENUMB=f"B-{i:05d}") for i, r in enumerate(_records(1500))]
+    path = _passport(tmp_path / "p.csv", records)
+    assert path.stat().st_size > 65536  # past the sample the parent reads itself
+    path.write_bytes(path.read_bytes() + b"KAZ015,X-\xff\xfe,Zea\n")  # not UTF-8 at the end
+    with pytest.raises(mcpd.PassportFileError, match="not UTF-8"), \
+            transaction(session_factory) as session:
+        service.import_passport(session, cli_principal(), mcpd.open_passport(path),
+                                partial=True, parallel=True)
+    with session_factory() as session:
+        assert session.execute(select(func.count()).select_from(Accession)).scalar_one() == 0

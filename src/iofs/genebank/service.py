@@ -22,7 +22,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -445,8 +445,11 @@ def read_for_parent(path: Path, mapping: dict[str, str] | None, out: BinaryIO) -
         for chunk in _chunks_here(stream):
             send(("rows", chunk))
         send(("done", stream.state()))
+    except BrokenPipeError:
+        pass  # the parent stopped reading (it failed, and says why)
     except Exception as error:  # handed to the parent to raise
-        send(("error", error))
+        with suppress(BrokenPipeError):
+            send(("error", error))
 
 
 def _chunks_in_worker(stream: mcpd.PassportStream, source: tuple[Path, dict[str, str] | None]
@@ -492,8 +495,8 @@ def _analyze(session: Session) -> None:
         connection.exec_driver_sql("ANALYZE genebank_accession")
         connection.exec_driver_sql("ANALYZE genebank_accession_count")
     else:
-        limit = connection.exec_driver_sql("PRAGMA analysis_limit").scalar_one()
-        connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
+        limit = connection.exec_driver_sql("PRAGMA analysis_limit").scalar() or 0
+        connection.exec_driver_sql("PRAGMA analysis_limit = 1000")  # sampled: fast
         connection.exec_driver_sql("ANALYZE genebank_accession")
         connection.exec_driver_sql(f"PRAGMA analysis_limit = {int(limit)}")
 
