@@ -277,6 +277,11 @@ def _suite_query(con: duckdb.DuckDBPyConnection, analytics_dir: Path,
                   "NULL::VARCHAR AS flag, NULL::VARCHAR AS source, "
                   "NULL::VARCHAR AS partner_iso3, NULL::VARCHAR AS partner_kind WHERE false")
     con.execute("CREATE TEMP TABLE obs AS " + " UNION ALL ".join(long or [empty_long]))
+    if fbs_sql is None and len(fbs_inputs) == 1 \
+            and len(set(_oic_codes().values())) == len(_oic_codes()):
+        # A single slice's input already has one row per state, item and year.
+        fbs_sql = (f"SELECT * EXCLUDE (source), CASE WHEN pop IS NOT NULL THEN source END "
+                   f"AS pop_source FROM read_parquet({_quoted(fbs_inputs[0])})")
     if fbs_sql is None:
         # One row per state, item and year; where slices overlap, the one sorting last wins.
         # Inputs ranked by source name (integer ranks: arg_max on text is ~3x slower).
@@ -306,23 +311,30 @@ def _suite_query(con: duckdb.DuckDBPyConnection, analytics_dir: Path,
         GROUP BY iso3, year""")
     # Per area (state or aggregate): quantities summed, per-capita values weighted by
     # population over the states that have both.
+    # A state's own row is its fbs row (one per item and year); only the four aggregates
+    # are grouped (half the rows of grouping every membership).
     con.execute("""
         CREATE TEMP TABLE fbs_area AS
-        SELECT m.area, f.item_code, any_value(f.item) AS item, f.year,
-               sum(f.prod) AS prod, sum(f.imp) AS imp, sum(f.exp) AS exp,
+        WITH fp AS (SELECT f.*, p.pop AS wpop FROM fbs f LEFT JOIN pop p USING (iso3, year))
+        SELECT iso3 AS area, item_code, item, year, prod, imp, exp, 1::BIGINT AS states,
+               (wpop IS NOT NULL AND kcal IS NOT NULL)::BIGINT AS wstates, kcal, prot, fat
+        FROM fp WHERE iso3 IN (SELECT area FROM members WHERE area = iso3)
+        UNION ALL
+        SELECT m.area, fp.item_code, any_value(fp.item) AS item, fp.year,
+               sum(fp.prod) AS prod, sum(fp.imp) AS imp, sum(fp.exp) AS exp,
                count(*) AS states,
-               count(p.pop) FILTER (WHERE f.kcal IS NOT NULL) AS wstates,
-               CASE WHEN count(*) = 1 THEN any_value(f.kcal)
-                    ELSE sum(f.kcal * p.pop) / sum(p.pop) FILTER (WHERE f.kcal IS NOT NULL)
+               count(fp.wpop) FILTER (WHERE fp.kcal IS NOT NULL) AS wstates,
+               CASE WHEN count(*) = 1 THEN any_value(fp.kcal)
+                    ELSE sum(fp.kcal * fp.wpop) / sum(fp.wpop) FILTER (WHERE fp.kcal IS NOT NULL)
                     END AS kcal,
-               CASE WHEN count(*) = 1 THEN any_value(f.prot)
-                    ELSE sum(f.prot * p.pop) / sum(p.pop) FILTER (WHERE f.prot IS NOT NULL)
+               CASE WHEN count(*) = 1 THEN any_value(fp.prot)
+                    ELSE sum(fp.prot * fp.wpop) / sum(fp.wpop) FILTER (WHERE fp.prot IS NOT NULL)
                     END AS prot,
-               CASE WHEN count(*) = 1 THEN any_value(f.fat)
-                    ELSE sum(f.fat * p.pop) / sum(p.pop) FILTER (WHERE f.fat IS NOT NULL)
+               CASE WHEN count(*) = 1 THEN any_value(fp.fat)
+                    ELSE sum(fp.fat * fp.wpop) / sum(fp.wpop) FILTER (WHERE fp.fat IS NOT NULL)
                     END AS fat
-        FROM fbs f JOIN members m USING (iso3) LEFT JOIN pop p USING (iso3, year)
-        GROUP BY m.area, f.item_code, f.year""")
+        FROM fp JOIN members m ON m.iso3 = fp.iso3 AND m.area <> m.iso3
+        GROUP BY m.area, fp.item_code, fp.year""")
     parts = [
         # SSR and IDR per item (FAO FBS Handbook 2001).
         """SELECT area, 'self_sufficiency_ratio' AS indicator, item_code, item, year,
