@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -185,7 +186,8 @@ def main() -> None:
         rows = generate(csv_path, args.areas, args.items, args.years)
         size_mb = csv_path.stat().st_size / 1e6
         print(f"generated {rows:,} rows, {size_mb:,.0f} MB in "
-              f"{time.perf_counter() - started:.1f} s")
+              f"{time.perf_counter() - started:.1f} s; {os.cpu_count()} cores, load average "
+              f"{os.getloadavg()[0]:.1f} (the machine is shared: other work slows every line)")
         modes = ["duckdb", "iofs", "pandas", "suite"]
         results = {mode: child(mode, csv_path, work)
                    for mode in modes + (["suite-all"] if args.all_countries else [])}
@@ -217,6 +219,7 @@ def main() -> None:
         )
         for name, met, value in checks:
             print(f"target {name:38s} {value:>14s}  {'met' if met else 'MISSED'}")
+        print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
