@@ -258,3 +258,28 @@ def test_focal_point_edits_own_projects_results_and_trainings_from_the_page(
         assert stored.value == 1100 and stored.approval == "pending"
         assert session.execute(select(Activity).where(
             Activity.title == "Seed cleaning course")).scalar_one().participants_female == 18
+
+
+def test_secretariat_sets_up_an_appeal_from_the_page(
+        client: TestClient, programme_data: sessionmaker[Session]) -> None:
+    make_user(programme_data, "setup@iofs.example", "secretariat")
+    assert sign_in(client, "setup@iofs.example").status_code == 303
+    post = {"headers": {"Origin": ORIGIN}, "follow_redirects": False}
+    assert client.post("/programmes/entry/organisation", data={
+        "code": "SAU", "name": "Saudi Arabia", "kind": "state"}, **post).status_code == 303
+    assert client.post("/programmes/entry/appeal", data={
+        "code": "SDN-2025", "title": "Sudan food emergency", "programme": "F4H",
+        "launched_on": "2025-03-01", "commodity": "sorghum"}, **post).status_code == 303
+    bad = client.post("/programmes/entry/revision", data={
+        "appeal": "SDN-2025", "number": "0", "issued_on": "2025-03-01", "reason": "Original",
+        "requirements": "SDN; 72040; 2025; 900000; 1500\nSDN 72040 2026"}, **post)
+    assert bad.status_code == 422 and "Line 2" in bad.text
+    good = client.post("/programmes/entry/revision", data={
+        "appeal": "SDN-2025", "number": "0", "issued_on": "2025-03-01", "reason": "Original",
+        "requirements": "SDN; 72040; 2025; 900000; 1500\nSDN; 52010; 2026; 100000"}, **post)
+    assert good.status_code == 303, good.text
+    summary = client.get("/api/v1/programmes/appeals/SDN-2025").json()
+    assert summary["required_usd"] == "1000000.00" and summary["required_t"] == "1500.000"
+    _viewer_id, viewer = make_user(programme_data, "look@iofs.example", "viewer")
+    assert client.put("/api/v1/programmes/appeals", headers=_bearer(viewer), json={
+        "code": "X", "title": "x"}).status_code == 403

@@ -191,6 +191,7 @@ def _entry_page(request: Request, session: Session, principal: Principal, *,
         "indicators": list(session.execute(select(Indicator).order_by(Indicator.code))
                            .scalars()),
         "may_edit_projects": allows(principal, "programmes.projects.write"),
+        "may_manage": allows(principal, "programmes.manage"),
         "error": str(error) if error else "", "error_field": error.field if error else "",
         "form": form, "values": values or {}, "notice": notice,
     })
@@ -320,6 +321,72 @@ async def enter_activity(request: Request,
                            values=values, status_code=422)
     session.commit()
     return RedirectResponse(f"/programmes/entry?recorded={row.kind}", status_code=303)
+
+
+@router.post("/programmes/entry/organisation", response_class=HTMLResponse)
+async def enter_organisation(request: Request,
+                             principal: Principal = Depends(require("programmes.manage")),
+                             session: Session = Depends(db_session)) -> Response:
+    """Create or update a donor, partner or implementer."""
+    values = await _form_values(request)
+    try:
+        row = registry.put_organisation(session, principal, values)
+    except InputError as error:
+        session.rollback()
+        return _entry_page(request, session, principal, error=error, form="organisation",
+                           values=values, status_code=422)
+    session.commit()
+    return RedirectResponse(f"/programmes/entry?recorded={row.code}", status_code=303)
+
+
+@router.post("/programmes/entry/appeal", response_class=HTMLResponse)
+async def enter_appeal(request: Request,
+                       principal: Principal = Depends(require("programmes.manage")),
+                       session: Session = Depends(db_session)) -> Response:
+    """Create or update an appeal."""
+    values = await _form_values(request)
+    try:
+        row = registry.put_appeal(session, principal, values)
+    except InputError as error:
+        session.rollback()
+        return _entry_page(request, session, principal, error=error, form="appeal",
+                           values=values, status_code=422)
+    session.commit()
+    return RedirectResponse(f"/programmes/entry?recorded={row.code}", status_code=303)
+
+
+def requirement_lines(text: str) -> list[dict[str, str]]:
+    """Requirement rows typed one per line as ``country; sector; year; USD[; tonnes]``."""
+    rows = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.split(";")]
+        if len(parts) not in (4, 5):
+            raise InputError(_("Line %(line)d: write country; sector; year; USD; tonnes "
+                               "(tonnes may be left out).") % {"line": number}, "requirements")
+        row = dict(zip(("country", "sector_code", "year", "amount_usd", "quantity_t"), parts,
+                       strict=False))
+        rows.append(row)
+    return rows
+
+
+@router.post("/programmes/entry/revision", response_class=HTMLResponse)
+async def enter_revision(request: Request,
+                         principal: Principal = Depends(require("programmes.manage")),
+                         session: Session = Depends(db_session)) -> Response:
+    """Record an appeal's requirements: the original (0) or a dated revision with a reason."""
+    values = await _form_values(request)
+    appeal_code = values.pop("appeal", "")
+    try:
+        revision = {**values, "requirements": requirement_lines(values.get("requirements", ""))}
+        registry.put_revision(session, principal, appeal_code, revision)
+    except InputError as error:
+        session.rollback()
+        return _entry_page(request, session, principal, error=error, form="revision",
+                           values={**values, "appeal": appeal_code}, status_code=422)
+    session.commit()
+    return RedirectResponse(f"/programmes/entry?recorded={appeal_code}", status_code=303)
 
 
 @router.post("/programmes/entry/upload", response_class=HTMLResponse)
