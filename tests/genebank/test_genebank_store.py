@@ -114,6 +114,8 @@ def test_import_is_all_or_nothing_idempotent_and_round_trips(
     assert "KAZ015,12,Medium term,1,1,1" in said(result)
     result = cli_env.invoke(app, ["audit", "verify"])
     assert result.exit_code == 0, result.output
+    result = cli_env.invoke(app, ["genebank", "reindex"])
+    assert result.exit_code == 0 and "3 facet combinations counted" in said(result)
 
 
 def test_mapping_file_for_non_mcpd_headers(cli_env: CliRunner, tmp_path: Path,

@@ -120,6 +120,20 @@ def import_file(
                   + f"; {result.warnings} warnings")
 
 
+@genebank_app.command("reindex")
+def reindex() -> None:
+    """Recompute the search counts (facets, totals) from the accessions, e.g. after changes
+    made with SQL behind iofs's back."""
+    from iofs.accounts.service import cli_principal
+    from iofs.cli import _session_factory, console
+    from iofs.db import transaction
+    from iofs.genebank import service
+
+    with transaction(_session_factory()) as session:
+        combinations = service.rebuild_counts(session, cli_principal())
+    console.print(f"{combinations} facet combinations counted")
+
+
 @genebank_app.command("export")
 def export(
     output: Annotated[str, typer.Option("--format", help="mcpd, genesys-json or wiews.")]
