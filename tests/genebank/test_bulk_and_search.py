@@ -15,7 +15,7 @@ import csv
 import json
 import random
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from iofs.accounts.permissions import Principal
-from iofs.accounts.roles import Role
 from iofs.accounts.service import cli_principal
 from iofs.audit import service as audit
 from iofs.audit.models import AuditEntry
@@ -105,28 +104,6 @@ def test_stream_reads_the_real_fixture_like_the_report(shared_data: Path) -> Non
                                                           report.warning_count)
     with pytest.raises(RuntimeError):
         list(stream)
-
-
-def test_bulk_audit_entries_are_those_of_created_many() -> None:
-    principal = Principal(user_id=7, email="curator@iofs.example", token_id=3, ip="10.0.0.1",
-                          user_agent="ua \"quoted\" é", roles={Role.GENEBANK_CURATOR:
-                                                               frozenset()})
-    moment = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
-    snapshots = [{"id": 41, "name": "a\"b\\c\n é", "n": 1.5, "flag": True, "none": None},
-                 {"id": 42, "name": "", "n": -1e-05, "flag": False, "none": None}]
-    items = [(str(s["id"]), json.dumps(s, sort_keys=True, ensure_ascii=False))
-             for s in snapshots]
-    rows, last = service.audit_created_rows(principal, "genebank_accession", items, 100,
-                                            "f" * 64, moment)
-    previous = "f" * 64
-    for offset, (values, row) in enumerate(zip(snapshots, rows, strict=True)):
-        entry = audit._new_entry(principal, entry_id=100 + offset, prev_hash=previous,
-                                 at=moment, action="create", record_type="genebank_accession",
-                                 record_id=str(values["id"]), before=None, after=values)
-        assert dict(zip(audit.CSV_COLUMNS, row, strict=True)) == {
-            name: getattr(entry, name) for name in audit.CSV_COLUMNS}
-        previous = entry.hash
-    assert last == previous
 
 
 def _passport(path: Path, records: list[dict[str, str]]) -> Path:

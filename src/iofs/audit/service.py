@@ -133,6 +133,16 @@ def _new_entry(principal: Principal, *, entry_id: int, prev_hash: str, at: datet
     return entry
 
 
+#: JSON string encoding as json.dumps(..., ensure_ascii=False) writes it.
+_json_text = json.encoder.encode_basestring
+
+
+def chain_end(session: Session) -> tuple[int, str]:
+    """(next entry id, hash to link to), taking the chain lock for this transaction: for
+    bulk writers that build entries themselves with :func:`created_rows`."""
+    return _chain_end(session)
+
+
 def _chain_end(session: Session) -> tuple[int, str]:
     """(next id, hash to link to), holding the chain lock for this transaction."""
     _lock_chain(session)
@@ -173,6 +183,46 @@ def created_many(session: Session, principal: Principal, record_type: str,
         previous = entry.hash
     session.execute(insert(AuditEntry), rows)
     return len(rows)
+
+
+def created_rows(principal: Principal, record_type: str,
+                       items: Sequence[tuple[str, str]], first_id: int, prev_hash: str,
+                       moment: datetime, stored_at: Any = None
+                       ) -> tuple[list[tuple[Any, ...]], str]:
+    """Audit-entry rows (columns :data:`CSV_COLUMNS`) for created records given as
+    ``(record_id, snapshot JSON)``: the entries :func:`created_many` would write, chained from
+    ``prev_hash`` (see :func:`chain_end`), all at ``moment`` (stored as ``stored_at`` when
+    given: the database's form of it). Returns the rows and the last hash.
+
+    The fast path of bulk imports (about 40 µs per entry less than building ORM objects): the
+    canonical JSON of :func:`_canonical` is assembled from pre-encoded pieces, so its keys must
+    stay in sorted order here; a test compares every field with :func:`_new_entry`."""
+    def constant(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    actor = actor_label(principal)
+    user_agent = (principal.user_agent or "")[:255] or None
+    at_text = _plain(moment)
+    head = (f'{{"action":"create","actor":{constant(actor)},'
+            f'"actor_user_id":{constant(principal.user_id)},"after":')
+    middle = f',"at":{constant(at_text)},"before":null,"id":'
+    ip = f',"ip":{constant(principal.ip)},"prev_hash":"'
+    tail = (f',"record_type":{constant(record_type)},"token_id":{constant(principal.token_id)},'
+            f'"user_agent":{constant(user_agent)}}}')
+    rows = []
+    stored = moment if stored_at is None else stored_at
+    sha256 = hashlib.sha256
+    entry_id = first_id
+    for record_id, after in items:
+        canonical = (head + _json_text(after) + middle + str(entry_id) + ip + prev_hash
+                     + '","record_id":' + _json_text(record_id) + tail)
+        digest = sha256(canonical.encode()).hexdigest()
+        rows.append((entry_id, stored, actor, principal.user_id, principal.token_id,
+                     principal.ip, user_agent, "create", record_type, record_id, None, after,
+                     prev_hash, digest))
+        prev_hash = digest
+        entry_id += 1
+    return rows, prev_hash
 
 
 def created(session: Session, principal: Principal, obj: Base) -> AuditEntry:

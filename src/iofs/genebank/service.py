@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import gc
-import hashlib
 import io
 import json
 import math
@@ -155,42 +154,6 @@ def accession_after_json(values: list[str], taxon: str, accession_id: int,
     """The snapshot JSON of a new accession, built without the snapshot."""
     head, tail = accession_after_parts(values, taxon, available, lat, lon)
     return head + str(accession_id) + tail
-
-
-def audit_created_rows(principal: Principal, record_type: str,
-                       items: Sequence[tuple[str, str]], first_id: int, prev_hash: str,
-                       moment: datetime, stored_at: Any = None
-                       ) -> tuple[list[tuple[Any, ...]], str]:
-    """Audit-entry rows (columns :data:`iofs.audit.service.CSV_COLUMNS`) for created records
-    given as ``(record_id, snapshot JSON)``: the entries ``audit.created_many`` would write,
-    chained from ``prev_hash``, all at ``moment`` (stored as ``stored_at`` when given: the
-    database's form of it). Returns the rows and the last hash."""
-    def constant(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False)
-
-    actor = audit.actor_label(principal)
-    user_agent = (principal.user_agent or "")[:255] or None
-    at_text = audit._plain(moment)
-    head = (f'{{"action":"create","actor":{constant(actor)},'
-            f'"actor_user_id":{constant(principal.user_id)},"after":')
-    middle = f',"at":{constant(at_text)},"before":null,"id":'
-    ip = f',"ip":{constant(principal.ip)},"prev_hash":"'
-    tail = (f',"record_type":{constant(record_type)},"token_id":{constant(principal.token_id)},'
-            f'"user_agent":{constant(user_agent)}}}')
-    rows = []
-    stored = moment if stored_at is None else stored_at
-    sha256 = hashlib.sha256
-    entry_id = first_id
-    for record_id, after in items:
-        canonical = (head + _encode(after) + middle + str(entry_id) + ip + prev_hash
-                     + '","record_id":' + _encode(record_id) + tail)
-        digest = sha256(canonical.encode()).hexdigest()
-        rows.append((entry_id, stored, actor, principal.user_id, principal.token_id,
-                     principal.ip, user_agent, "create", record_type, record_id, None, after,
-                     prev_hash, digest))
-        prev_hash = digest
-        entry_id += 1
-    return rows, prev_hash
 
 
 #: PostgreSQL types of the column types bulk-inserted (binary COPY needs them).
@@ -393,7 +356,7 @@ class _PassportWriter:
         if not items:
             return
         session = self.session
-        next_id, previous = audit._chain_end(session)  # the lock first, then the ids
+        next_id, previous = audit.chain_end(session)  # the lock first, then the ids
         ids = _reserve_accession_ids(session, len(items))
         inserts: list[tuple[Any, ...]] = []
         snapshots: list[tuple[str, str]] = []
@@ -403,7 +366,7 @@ class _PassportWriter:
             snapshots.append((key, item[6] + key + item[7]))
         _bulk_insert(session, Accession.__table__, INSERT_COLUMNS, inserts)
         moment = datetime.now(UTC)
-        entries, _last = audit_created_rows(
+        entries, _last = audit.created_rows(
             self.principal, Accession.__tablename__, snapshots, next_id, previous, moment,
             _stored(session, AuditEntry.__table__.c.at, moment))
         _bulk_insert(session, AuditEntry.__table__, audit.CSV_COLUMNS, entries)
