@@ -265,6 +265,20 @@ def test_pages_render_for_public_and_curator(client: TestClient,
     sign_in(client, "curator@iofs.example")
     assert "lot-form" in client.get(f"/genebank/accessions/{wheat}").text
     assert client.get("/genebank/curator").status_code == 200
+    from tests.conftest import ORIGIN
+
+    bad = client.post(f"/genebank/accessions/{wheat}/safety-duplicates",
+                      headers={"Origin": ORIGIN}, data={
+                          "site_code": "SVALBARD", "deposited_on": "2025-02-26",
+                          "seed_count": "500"})
+    assert bad.status_code == 422
+    deposit = client.post(f"/genebank/accessions/{wheat}/safety-duplicates",
+                          headers={"Origin": ORIGIN}, data={
+                              "site_code": "nor051", "site_name": "Svalbard Global Seed Vault",
+                              "box": "IOFS-1", "deposited_on": "2025-02-26",
+                              "seed_count": "500"}, follow_redirects=True)
+    assert deposit.status_code == 200
+    assert "NOR051 Svalbard Global Seed Vault" in deposit.text
 
 
 def test_distribution_goes_request_order_shipment(client: TestClient, stocked: dict[str, Any],

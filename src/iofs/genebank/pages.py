@@ -187,6 +187,24 @@ def post_lot(request: Request, accession_id: RecordId,
     return _after_post(request, session, principal, accession_id, action, "lots")
 
 
+@router.post("/genebank/accessions/{accession_id}/safety-duplicates",
+             response_class=HTMLResponse)
+def post_safety_duplicate(request: Request, accession_id: RecordId,
+                          site_code: Annotated[str, Form(min_length=1, max_length=7)],
+                          deposited_on: Annotated[date, Form()],
+                          seed_count: Annotated[int, Form(ge=1, le=100_000_000)],
+                          site_name: Annotated[str, Form(max_length=200)] = "",
+                          box: Annotated[str, Form(max_length=40)] = "",
+                          principal: Principal = Depends(require("genebank.collection.write")),
+                          session: Session = Depends(db_session)) -> Response:
+    """Record a safety duplicate deposit (e.g. at the Svalbard Global Seed Vault)."""
+    def action() -> list[str]:
+        service.add_safety_duplicate(session, principal, accession_id, site_code, site_name,
+                                     box, deposited_on, seed_count)
+        return []
+    return _after_post(request, session, principal, accession_id, action, "duplicates")
+
+
 @router.post("/genebank/lots/{lot_id}/tests", response_class=HTMLResponse)
 def post_test(request: Request, lot_id: RecordId, tested_on: Annotated[date, Form()],
               sown: Annotated[str, Form(min_length=1, max_length=200)],
