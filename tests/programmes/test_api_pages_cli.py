@@ -267,8 +267,20 @@ def test_secretariat_sets_up_an_appeal_from_the_page(
     post = {"headers": {"Origin": ORIGIN}, "follow_redirects": False}
     assert client.post("/programmes/entry/organisation", data={
         "code": "SAU", "name": "Saudi Arabia", "kind": "state"}, **post).status_code == 303
+    assert client.post("/programmes/entry/programme", data={
+        "code": "SDN-FS", "title": "Sudan food security", "sector_code": "72040",
+        "status": "implementation", "humanitarian": "on"}, **post).status_code == 303
+    assert client.post("/programmes/entry/indicator", data={
+        "programme": "SDN-FS", "code": "HH-REACHED", "title": "Households reached",
+        "unit": "households"}, **post).status_code == 303
+    both = client.post("/programmes/entry/indicator", data={
+        "programme": "SDN-FS", "project": "F4H-PSE", "code": "X", "title": "x",
+        "unit": "t"}, **post)
+    assert both.status_code == 422 and "programme or to a project" in both.text
+    programmes = {p["code"]: p for p in client.get("/api/v1/programmes").json()}
+    assert programmes["SDN-FS"]["humanitarian"] is True
     assert client.post("/programmes/entry/appeal", data={
-        "code": "SDN-2025", "title": "Sudan food emergency", "programme": "F4H",
+        "code": "SDN-2025", "title": "Sudan food emergency", "programme": "SDN-FS",
         "launched_on": "2025-03-01", "commodity": "sorghum"}, **post).status_code == 303
     bad = client.post("/programmes/entry/revision", data={
         "appeal": "SDN-2025", "number": "0", "issued_on": "2025-03-01", "reason": "Original",

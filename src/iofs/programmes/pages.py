@@ -339,6 +339,40 @@ async def enter_organisation(request: Request,
     return RedirectResponse(f"/programmes/entry?recorded={row.code}", status_code=303)
 
 
+@router.post("/programmes/entry/programme", response_class=HTMLResponse)
+async def enter_programme(request: Request,
+                          principal: Principal = Depends(require("programmes.manage")),
+                          session: Session = Depends(db_session)) -> Response:
+    """Create or update a programme."""
+    values = await _form_values(request)
+    values["humanitarian"] = values.get("humanitarian") == "on"
+    try:
+        row = registry.put_programme(session, principal, values)
+    except InputError as error:
+        session.rollback()
+        return _entry_page(request, session, principal, error=error, form="programme",
+                           values=values, status_code=422)
+    session.commit()
+    return RedirectResponse(f"/programmes/entry?recorded={row.code}", status_code=303)
+
+
+@router.post("/programmes/entry/indicator", response_class=HTMLResponse)
+async def enter_indicator(request: Request,
+                          principal: Principal = Depends(require("programmes.projects.write")),
+                          session: Session = Depends(db_session)) -> Response:
+    """Define a result indicator of a programme (secretariat) or of a project (its state)."""
+    values = await _form_values(request)
+    values["ascending"] = values.get("ascending", "on") == "on"
+    try:
+        row = results.put_indicator(session, principal, values)
+    except InputError as error:
+        session.rollback()
+        return _entry_page(request, session, principal, error=error, form="indicator-definition",
+                           values=values, status_code=422)
+    session.commit()
+    return RedirectResponse(f"/programmes/entry?recorded={row.code}", status_code=303)
+
+
 @router.post("/programmes/entry/appeal", response_class=HTMLResponse)
 async def enter_appeal(request: Request,
                        principal: Principal = Depends(require("programmes.manage")),
