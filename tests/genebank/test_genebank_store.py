@@ -279,6 +279,16 @@ def test_pages_render_for_public_and_curator(client: TestClient,
                               "seed_count": "500"}, follow_redirects=True)
     assert deposit.status_code == 200
     assert "NOR051 Svalbard Global Seed Vault" in deposit.text
+    edited = client.post(f"/genebank/accessions/{wheat}/passport", headers={"Origin": ORIGIN},
+                         data={"CROPNAME": "spring bread wheat"}, follow_redirects=True)
+    assert edited.status_code == 200 and "spring bread wheat" in edited.text
+    wrong = client.post(f"/genebank/accessions/{wheat}/passport", headers={"Origin": ORIGIN},
+                        data={"ACQDATE": "20251340"})
+    assert wrong.status_code == 422 and "month 13 does not exist" in wrong.text
+    renumbered = client.post(f"/genebank/accessions/{wheat}/passport",
+                             headers={"Origin": ORIGIN}, data={"ACCENUMB": "KZ-9999"})
+    assert renumbered.status_code == 422
+    assert "spring bread wheat" in client.get(f"/genebank/accessions/{wheat}").text
 
 
 def test_distribution_goes_request_order_shipment(client: TestClient, stocked: dict[str, Any],

@@ -160,6 +160,20 @@ def post_availability(request: Request, accession_id: RecordId,
     return _after_post(request, session, principal, accession_id, action, "passport")
 
 
+@router.post("/genebank/accessions/{accession_id}/passport", response_class=HTMLResponse)
+async def post_passport(request: Request, accession_id: RecordId,
+                        principal: Principal = Depends(require("genebank.passport.write")),
+                        session: Session = Depends(db_session)) -> Response:
+    """Edit passport descriptors; validated like an imported MCPD row."""
+    form = await request.form()
+    changes = {key: value[:4000] for key, value in form.multi_items()
+               if isinstance(value, str) and key in service.FIELD_OF}
+
+    def action() -> list[str]:
+        return service.edit_passport(session, principal, accession_id, changes)
+    return _after_post(request, session, principal, accession_id, action, "passport")
+
+
 @router.post("/genebank/accessions/{accession_id}/lots", response_class=HTMLResponse)
 def post_lot(request: Request, accession_id: RecordId,
              lot_number: Annotated[str, Form(min_length=1, max_length=40)],

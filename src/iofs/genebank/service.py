@@ -690,6 +690,36 @@ def set_available(session: Session, principal: Principal, accession_id: int,
     return accession
 
 
+#: Descriptors that identify an accession: never edited (a new number is a new accession).
+PASSPORT_KEY = ("INSTCODE", "ACCENUMB")
+
+
+def edit_passport(session: Session, principal: Principal, accession_id: int,
+                  changes: dict[str, str]) -> list[str]:
+    """Change an accession's passport descriptors (MCPD codes → text), validated exactly as
+    an imported row is; returns the warnings. The key (INSTCODE, ACCENUMB) cannot change and
+    availability keeps its current value. Audited like an import that changes the row."""
+    authorize(principal, "genebank.passport.write")
+    accession = get_accession(session, principal, accession_id)
+    unknown = sorted(set(changes) - set(mcpd.MCPD_COLUMNS))
+    if unknown:
+        raise GenebankError(_("Not an MCPD descriptor: %(names)s.") % {
+            "names": ", ".join(unknown)}, unknown[0])
+    for code in PASSPORT_KEY:
+        if code in changes and changes[code].strip() != mcpd_values(accession)[code]:
+            raise GenebankError(_("The institute code and accession number identify the "
+                                  "accession and cannot be changed."), code)
+    raw = {**mcpd_values(accession), **{code: value.strip() for code, value in changes.items()},
+           mcpd.AVAILABLE: "yes" if accession.available else "no"}
+    row = mcpd.validate_row(1, raw)
+    errors = [issue for issue in row.issues if issue.severity == "error"]
+    if errors:
+        raise GenebankError(f"{errors[0].column}: {errors[0].reason}", errors[0].column)
+    import_passport(session, principal, mcpd.ValidationReport(
+        rows=[row], header_issues=[], header=list(mcpd.MCPD_COLUMNS)), parallel=False)
+    return [f"{issue.column}: {issue.reason}" for issue in row.issues]
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     """Search filters; empty means 'any'. ``after_id`` pages by key (the page starts after
