@@ -59,6 +59,13 @@ def test_public_search_and_accession_page(page: Any, genebank_data: dict[str, in
     page.locator("section.facet[data-facet=genus] a", has_text="Cicer").click()
     page.wait_for_url("**genus=Cicer*")
     assert "KZ-0003" in page.locator("table.accessions").inner_text()
+    # collecting sites are drawn on the world map and open their accession
+    page.goto("/genebank?q=Triticum&lang=en")
+    page.wait_for_selector("#oic-map[data-drawn]", timeout=20_000)
+    assert page.get_attribute("#oic-map", "data-sites") == "1"
+    assert "KZ-0001" in (page.locator("#oic-map circle.site title").text_content() or "")
+    page.locator("#oic-map circle.site").click()
+    page.wait_for_url(f"**/genebank/accessions/{genebank_data['wheat']}")
     page.goto("/genebank?lang=en")
     page.click("table.accessions a:has-text('KZ-0001')")
     page.wait_for_url(f"**/genebank/accessions/{genebank_data['wheat']}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -63,6 +63,22 @@ def search_accessions(
                      accessions=[AccessionOut.model_validate(a) for a in result.accessions],
                      facets={k: [FacetValue(value=v, count=n) for v, n in values]
                              for k, values in result.facets.items()})
+
+
+@router.get("/collecting-sites", summary="Collecting sites of matching accessions (map points)")
+def collecting_sites(
+    q: Text = "", genus: Text = "", crop: Text = "",
+    country: Annotated[str, Query(max_length=3)] = "",
+    sampstat: Annotated[str, Query(max_length=3)] = "",
+    available: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 2000,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    """``[{id, accenumb, taxon, lat, lon}]`` in decimal degrees, for the search page's map
+    (same filters as the search; the public sees available accessions only)."""
+    return service.collecting_points(session, principal, service.SearchQuery(
+        text=q, genus=genus, crop=crop, country=country, sampstat=sampstat,
+        available=available), limit=limit)
 
 
 @router.get("/accessions/{accession_id}", response_model=AccessionOut,

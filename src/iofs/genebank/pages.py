@@ -93,6 +93,8 @@ def search_page(request: Request, q: Annotated[str, Query(max_length=128)] = "",
         "result": result, "filters": filters, "link": link, "page": page,
         "facet_titles": FACET_TITLES, "sampstat_labels": SAMPSTAT_LABELS,
         "map_svg": _map_svg(points), "points": len(points),
+        "points_url": "/api/v1/genebank/collecting-sites?" + urlencode(
+            {k: v for k, v in filters.items() if v}),
         "is_curator": allows(principal, "genebank.read_internal"),
     })
 

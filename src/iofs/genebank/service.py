@@ -951,7 +951,7 @@ def collecting_points(session: Session, principal: Principal, query: SearchQuery
     rows = _page(session, matches, located, limit, (
         Accession.id, Accession.accenumb, Accession.taxon, Accession.lat, Accession.lon))
     return [{"id": r.id, "accenumb": r.accenumb, "taxon": r.taxon, "lat": r.lat,
-             "lon": r.lon} for r in rows]
+             "lon": r.lon, "label": f"{r.accenumb} — {r.taxon}"} for r in rows]
 
 
 # --- lots, duplicates, tests ----------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Draws the 57 OIC member states from the world-atlas 50m TopoJSON (served by this app),
-// coloured by IOFS status. Libraries: d3-geo (projection, paths) and topojson-client.
+// coloured by IOFS status or by data-values; data-points adds sites ([{id, lat, lon, label}]
+// linked to data-point-prefix + id). Libraries: d3-geo (projection, paths), topojson-client.
 (function () {
   "use strict";
   const SVG_NS = "http://www.w3.org/2000/svg";
@@ -11,10 +12,11 @@
   }
 
   async function draw(container) {
-    const [topology, members, values] = await Promise.all([
+    const [topology, members, values, points] = await Promise.all([
       fetchJson(container.dataset.topology),
       fetchJson(container.dataset.members),
       container.dataset.values ? fetchJson(container.dataset.values) : Promise.resolve(null),
+      container.dataset.points ? fetchJson(container.dataset.points) : Promise.resolve([]),
     ]);
     // Optional values: [{iso3, category, label}]; without them, colour by IOFS status.
     const valueOf = new Map((values || []).map((v) => [v.iso3, v]));
@@ -23,8 +25,11 @@
     const countries = topojson.feature(topology, topology.objects.countries).features;
     const oic = countries.filter((f) => byNumeric.has(f.id));
     const width = 960, height = 520;
+    const sites = points.filter((p) => Number.isFinite(p.lat) && Number.isFinite(p.lon));
+    const extent = oic.concat(sites.length ? [{ type: "Feature", properties: {},
+      geometry: { type: "MultiPoint", coordinates: sites.map((p) => [p.lon, p.lat]) } }] : []);
     const projection = d3.geoEqualEarth().fitExtent(
-      [[10, 10], [width - 10, height - 10]], { type: "FeatureCollection", features: oic });
+      [[10, 10], [width - 10, height - 10]], { type: "FeatureCollection", features: extent });
     const path = d3.geoPath(projection);
     const svg = document.createElementNS(SVG_NS, "svg");
     svg.setAttribute("viewBox", "0 0 " + width + " " + height);
@@ -62,8 +67,26 @@
       link.appendChild(shape);
       svg.appendChild(link);
     }
+    const pointPrefix = container.dataset.pointPrefix || "";
+    for (const site of sites) {
+      const xy = projection([site.lon, site.lat]);
+      if (!xy) continue;
+      const dot = document.createElementNS(SVG_NS, "circle");
+      dot.setAttribute("cx", xy[0].toFixed(1));
+      dot.setAttribute("cy", xy[1].toFixed(1));
+      dot.setAttribute("r", "3.5");
+      dot.setAttribute("class", "site");
+      const title = document.createElementNS(SVG_NS, "title");
+      title.textContent = site.label;
+      dot.appendChild(title);
+      const link = document.createElementNS(SVG_NS, "a");
+      link.setAttribute("href", pointPrefix + site.id);
+      link.appendChild(dot);
+      svg.appendChild(link);
+    }
     container.replaceChildren(svg);
     container.dataset.drawn = String(svg.querySelectorAll("path.oic-state").length);
+    container.dataset.sites = String(svg.querySelectorAll("circle.site").length);
   }
 
   function start() {
