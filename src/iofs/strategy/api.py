@@ -21,21 +21,25 @@ from iofs.strategy.schemas import (
     EventIn,
     EventOut,
     FeedOut,
+    FrameworkRecordOut,
     GapOut,
     KpiIn,
     KpiOut,
     ObligationIn,
     ObligationOut,
+    OutcomeIn,
     OutcomeOut,
     PartnerIn,
     PartnerOut,
     PeriodIn,
     PeriodOut,
     PeriodStatusIn,
+    PillarIn,
     PillarOut,
     PillarScoreOut,
     PlanIn,
     PlanOut,
+    ProgrammeIn,
     ProgrammeOut,
     ReminderOut,
     ReviewIn,
@@ -75,6 +79,40 @@ def get_framework(session: Session = Depends(db_session)) -> list[PillarOut]:
                                           kpis=[_kpi_out(k) for k in o.kpis])
                                for o in p.outcomes])
         for p in n.programmes]) for n in framework.tree(session)]
+
+
+@router.put("/strategy/pillars", response_model=FrameworkRecordOut,
+            summary="Create or rename a pillar by number")
+def put_pillar(body: PillarIn, principal: Principal = Depends(require("strategy.framework.write")),
+               session: Session = Depends(db_session)) -> FrameworkRecordOut:
+    row = framework.put_pillar(session, principal, body.number, body.name, body.name_ar,
+                               body.name_fr, body.sources)
+    session.commit()
+    return FrameworkRecordOut(id=row.id, key=str(row.number))
+
+
+@router.put("/strategy/programmes", response_model=FrameworkRecordOut,
+            summary="Create or update a strategic programme by code, under a pillar")
+def put_programme(body: ProgrammeIn,
+                  principal: Principal = Depends(require("strategy.framework.write")),
+                  session: Session = Depends(db_session)) -> FrameworkRecordOut:
+    row = framework.put_programme(session, principal,
+                                  framework.pillar_id(session, body.pillar_number), body.code,
+                                  body.name, body.sources)
+    session.commit()
+    return FrameworkRecordOut(id=row.id, key=row.code)
+
+
+@router.put("/strategy/outcomes", response_model=FrameworkRecordOut,
+            summary="Create or update an outcome by code, under a programme")
+def put_outcome(body: OutcomeIn,
+                principal: Principal = Depends(require("strategy.framework.write")),
+                session: Session = Depends(db_session)) -> FrameworkRecordOut:
+    row = framework.put_outcome(session, principal,
+                                framework.programme_id(session, body.programme_code), body.code,
+                                body.statement, body.illustrative, body.sources)
+    session.commit()
+    return FrameworkRecordOut(id=row.id, key=row.code)
 
 
 @router.put("/strategy/kpis", response_model=KpiOut, summary="Create or update a KPI by code")

@@ -95,6 +95,25 @@ def put_outcome(session: Session, principal: Principal, programme_id: int, code:
         "illustrative": illustrative, "sources": validation.text(sources, "sources", 4000)})
 
 
+def pillar_id(session: Session, number: int, field_name: str = "pillar_number") -> int:
+    """The id of pillar ``number``."""
+    found = session.execute(select(Pillar.id).where(Pillar.number == number)).scalar_one_or_none()
+    if found is None:
+        raise NotFoundError(_("No pillar has the number %(number)d.") % {"number": number},
+                            field_name)
+    return found
+
+
+def programme_id(session: Session, code: str, field_name: str = "programme_code") -> int:
+    """The id of strategic programme ``code``."""
+    found = session.execute(select(Programme.id).where(Programme.code == code)
+                            ).scalar_one_or_none()
+    if found is None:
+        raise NotFoundError(_("No programme has the code %(code)s.") % {"code": code[:32]},
+                            field_name)
+    return found
+
+
 @dataclass(frozen=True)
 class KpiInput:
     """A KPI as entered; see :class:`iofs.strategy.models.Kpi` for the meaning of fields."""

@@ -80,9 +80,104 @@ def overview(request: Request, year: YearQuery = None,
 
 
 @router.get("/strategy/framework", response_class=HTMLResponse)
-def framework_page(request: Request, session: Session = Depends(db_session)) -> HTMLResponse:
+def framework_page(request: Request, principal: Principal = Depends(current_principal),
+                   session: Session = Depends(db_session)) -> HTMLResponse:
+    return _framework_page(request, session, principal)
+
+
+def _framework_page(request: Request, session: Session, principal: Principal,
+                    error: InputError | None = None, status_code: int = 200) -> HTMLResponse:
+    from iofs.strategy import feeds
+
+    tree = framework.tree(session)
     return render(request, "strategy/framework.html", {
-        "tree": framework.tree(session), "names": pillar_names(session)})
+        "tree": tree, "names": pillar_names(session),
+        "can_edit": allows(principal, "strategy.framework.write"),
+        "programmes": [p.programme for node in tree for p in node.programmes],
+        "outcomes": [o.outcome for node in tree for p in node.programmes for o in p.outcomes],
+        "feeds": feeds.available_feeds(),
+        "error": str(error) if error else "", "error_field": error.field if error else "",
+    }, status_code=status_code)
+
+
+async def _framework_form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: value[:4000] for key, value in form.multi_items()
+            if isinstance(value, str) and value.strip()}
+
+
+def _framework_post(request: Request, session: Session, principal: Principal,
+                    action: Any, anchor: str) -> Response:
+    try:
+        action()
+    except InputError as error:
+        session.rollback()
+        return _framework_page(request, session, principal, error, status_code=422)
+    session.commit()
+    return RedirectResponse(f"/strategy/framework#{anchor}", status_code=303)
+
+
+def _number(values: dict[str, str], name: str) -> int:
+    text = values.get(name, "")
+    if not text.isdigit():
+        raise InputError(_("Enter a whole number."), name)
+    return int(text)
+
+
+@router.post("/strategy/framework/pillars", response_class=HTMLResponse)
+async def post_pillar(request: Request,
+                      principal: Principal = Depends(require("strategy.framework.write")),
+                      session: Session = Depends(db_session)) -> Response:
+    """Create or rename a pillar."""
+    values = await _framework_form(request)
+    return _framework_post(request, session, principal, lambda: framework.put_pillar(
+        session, principal, _number(values, "number"), values.get("name", ""),
+        values.get("name_ar", ""), values.get("name_fr", ""), values.get("sources", "")),
+        f"pillar-{values.get('number', '')}")
+
+
+@router.post("/strategy/framework/programmes", response_class=HTMLResponse)
+async def post_strategic_programme(
+        request: Request, principal: Principal = Depends(require("strategy.framework.write")),
+        session: Session = Depends(db_session)) -> Response:
+    """Create or update a strategic programme under a pillar."""
+    values = await _framework_form(request)
+    return _framework_post(request, session, principal, lambda: framework.put_programme(
+        session, principal, framework.pillar_id(session, _number(values, "pillar_number")),
+        values.get("code", ""), values.get("name", ""), values.get("sources", "")),
+        f"pillar-{values.get('pillar_number', '')}")
+
+
+@router.post("/strategy/framework/outcomes", response_class=HTMLResponse)
+async def post_outcome(request: Request,
+                       principal: Principal = Depends(require("strategy.framework.write")),
+                       session: Session = Depends(db_session)) -> Response:
+    """Create or update an outcome under a programme."""
+    values = await _framework_form(request)
+    return _framework_post(request, session, principal, lambda: framework.put_outcome(
+        session, principal, framework.programme_id(session, values.get("programme_code", "")),
+        values.get("code", ""), values.get("statement", ""),
+        values.get("illustrative") == "on", values.get("sources", "")), "edit")
+
+
+@router.post("/strategy/framework/kpis", response_class=HTMLResponse)
+async def post_kpi(request: Request,
+                   principal: Principal = Depends(require("strategy.framework.write")),
+                   session: Session = Depends(db_session)) -> Response:
+    """Create or update a KPI under an outcome."""
+    values = await _framework_form(request)
+
+    def action() -> None:
+        framework.put_kpi(session, principal, framework.KpiInput(
+            outcome_id=_number(values, "outcome_id"), code=values.get("code", ""),
+            name=values.get("name", ""), unit=values.get("unit", ""),
+            definition=values.get("definition", ""),
+            direction=values.get("direction", "higher"), level=values.get("level", "state"),
+            additive=values.get("additive") == "on",
+            data_source=values.get("data_source", "manual"), feed=values.get("feed"),
+            illustrative=values.get("illustrative") == "on",
+            sources=values.get("sources", "")))
+    return _framework_post(request, session, principal, action, "edit")
 
 
 @router.get("/strategy/kpis/{kpi_id}", response_class=HTMLResponse)

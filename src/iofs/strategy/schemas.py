@@ -14,6 +14,36 @@ Amount = Field(gt=Decimal("-1e15"), lt=Decimal("1e15"), max_digits=20, decimal_p
 Year = Field(ge=1990, le=2100)
 
 
+class PillarIn(BaseModel):
+    number: int = Field(ge=1, le=9)
+    name: str = Field(min_length=1, max_length=200)
+    name_ar: str = Field(default="", max_length=200)
+    name_fr: str = Field(default="", max_length=200)
+    sources: str = Field(default="", max_length=4000)
+
+
+class ProgrammeIn(BaseModel):
+    pillar_number: int = Field(ge=1, le=9)
+    code: str = Code
+    name: str = Field(min_length=1, max_length=200)
+    sources: str = Field(default="", max_length=4000)
+
+
+class OutcomeIn(BaseModel):
+    programme_code: str = Code
+    code: str = Code
+    statement: str = Field(min_length=1, max_length=500)
+    illustrative: bool = False
+    sources: str = Field(default="", max_length=4000)
+
+
+class FrameworkRecordOut(BaseModel):
+    """A pillar, programme or outcome saved: its id and its number or code."""
+
+    id: int
+    key: str
+
+
 class KpiIn(BaseModel):
     outcome_id: int = Field(ge=1, le=2_147_483_647)
     code: str = Code
