@@ -50,3 +50,16 @@ def test_framework_page_forms(client: TestClient, loaded_registry: sessionmaker[
         "statement": "Food relief reaches crisis-hit states"}, **post).status_code == 303
     page = client.get("/strategy/framework?lang=en")
     assert "Flour for Humanity" in page.text and "Food relief reaches" in page.text
+
+
+def test_event_form_records_the_country(client: TestClient,
+                                        loaded_registry: sessionmaker[Session]) -> None:
+    make_user(loaded_registry, "events@iofs.example", "secretariat")
+    assert sign_in(client, "events@iofs.example").status_code == 303
+    saved = client.post("/partnerships/events", headers={"Origin": ORIGIN}, data={
+        "name": "IOFS General Assembly", "kind": "meeting", "place": "Astana",
+        "country": "kaz"}, follow_redirects=True)
+    assert saved.status_code == 200
+    events = client.get("/api/v1/partnerships/events").json()
+    assert [e["country"] for e in events if e["name"] == "IOFS General Assembly"] == ["KAZ"]
+    assert "Astana (KAZ)" in client.get("/partnerships?lang=en").text

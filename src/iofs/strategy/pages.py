@@ -469,6 +469,7 @@ def add_event(request: Request, name: Annotated[str, Form(max_length=300)],
               starts_on: Annotated[str, Form(max_length=10)] = "",
               ends_on: Annotated[str, Form(max_length=10)] = "",
               place: Annotated[str, Form(max_length=200)] = "",
+              country: Annotated[str, Form(max_length=3)] = "",
               participation: Annotated[str, Form(max_length=4000)] = "",
               outcomes: Annotated[str, Form(max_length=4000)] = "",
               sources: Annotated[str, Form(max_length=4000)] = "",
@@ -477,7 +478,8 @@ def add_event(request: Request, name: Annotated[str, Form(max_length=300)],
     try:
         partnerships.put_event(session, principal, partnerships.EventInput(
             name=name, kind=kind, starts_on=starts_on, ends_on=ends_on, place=place,
-            participation=participation, outcomes=outcomes, sources=sources))
+            country=country or None, participation=participation, outcomes=outcomes,
+            sources=sources))
     except InputError as error:
         return _form_error(request, session, principal, error)
     session.commit()
