@@ -314,13 +314,6 @@ def timeline(session: Session, appeal: Appeal) -> list[TimelinePoint]:
     return points
 
 
-def donor_contributions(session: Session, donor: Organisation) -> list[Contribution]:
-    """All approved contributions of a donor, allocations included, newest first."""
-    return list(session.execute(select(Contribution).where(
-        Contribution.donor_id == donor.id, Contribution.approval == "approved").order_by(
-        Contribution.decided_on.desc())).scalars())
-
-
 def country_funding(session: Session, iso3: str) -> Funding:
     """Counted USD for projects and appeals in ``iso3``."""
     funding = Funding()
@@ -342,5 +335,5 @@ def country_delivered_t(session: Session, iso3: str) -> dict[str, Decimal]:
 
 __all__ = ["AppealFigures", "Conversion", "Flow", "Funding", "Line", "TimelinePoint",
            "appeal_figures", "counted", "country_delivered_t", "country_funding",
-           "donor_contributions", "flows", "percent", "pledge_conversion",
+           "flows", "percent", "pledge_conversion",
            "timeline"]

@@ -6,7 +6,9 @@ those allowed, and every post goes through the same service call as the API.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from iofs.accounts.permissions import Principal, allows
+from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
 from iofs.programmes import (
     charts,
@@ -37,6 +40,7 @@ from iofs.programmes.models import (
     Project,
 )
 from iofs.web.deps import db_session
+from iofs.web.forms import filled_fields
 from iofs.web.i18n import current_language
 from iofs.web.i18n import gettext as _
 from iofs.web.security import current_principal, require
@@ -209,15 +213,27 @@ def entry(request: Request, recorded: Annotated[str, Query(max_length=64)] = "",
     return _entry_page(request, session, principal, notice=notice)
 
 
-async def _form_values(request: Request) -> dict[str, Any]:
-    form = await request.form()
-    values: dict[str, Any] = {}
-    for key, value in form.multi_items():
-        # a blank field means "not given": the input shape's default applies
-        if isinstance(value, str) and value.strip() and len(key) <= 40:
-            values[key] = value[:4000]
-    values.pop("form", None)
-    return values
+async def _save_form(request: Request, session: Session, principal: Principal, form: str,
+                     save: Callable[[dict[str, Any]], str],
+                     checkboxes: tuple[str, ...] = ()) -> Response:
+    """Post of one entry form: the service call ``save(values)`` (returning what was recorded)
+    commits and redirects; an input error re-renders the form with its values (422)."""
+    values: dict[str, Any] = dict(await filled_fields(request))
+    for name in checkboxes:
+        values[name] = values.get(name) == "on"
+    try:
+        recorded = save(values)
+    except InputError as error:
+        session.rollback()
+        return _entry_page(request, session, principal, error=error, form=form,
+                           values=values, status_code=422)
+    session.commit()
+    return RedirectResponse(f"/programmes/entry?{urlencode({'recorded': recorded})}",
+                            status_code=303)
+
+
+def _without(values: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if key not in names}
 
 
 @router.post("/programmes/entry/contribution", response_class=HTMLResponse)
@@ -226,17 +242,10 @@ async def enter_contribution(
         principal: Principal = Depends(require("programmes.contributions.write")),
         session: Session = Depends(db_session)) -> Response:
     """Record a contribution from the form (the API's service call)."""
-    values = await _form_values(request)
-    values["illustrative"] = values.get("illustrative") == "on"
-    try:
-        row, _changed = contributions.put_contribution(
-            session, principal, values, request.app.state.settings.analytics_dir)
-    except InputError as error:
-        session.rollback()
-        return _entry_page(request, session, principal, error=error, form="contribution",
-                           values=values, status_code=422)
-    session.commit()
-    return RedirectResponse(f"/programmes/entry?recorded={row.reference}", status_code=303)
+    analytics_dir = request.app.state.settings.analytics_dir
+    return await _save_form(request, session, principal, "contribution", lambda values: (
+        contributions.put_contribution(session, principal, values, analytics_dir)[0].reference),
+        checkboxes=("illustrative",))
 
 
 @router.post("/programmes/entry/stage", response_class=HTMLResponse)
@@ -244,16 +253,11 @@ async def enter_stage(request: Request,
                       principal: Principal = Depends(require("programmes.deliveries.write")),
                       session: Session = Depends(db_session)) -> Response:
     """Record a consignment reaching a pipeline stage."""
-    values = await _form_values(request)
-    reference = values.pop("consignment", "")
-    try:
-        pipeline.add_stage(session, principal, reference, values)
-    except InputError as error:
-        session.rollback()
-        return _entry_page(request, session, principal, error=error, form="stage",
-                           values={**values, "consignment": reference}, status_code=422)
-    session.commit()
-    return RedirectResponse(f"/programmes/entry?recorded={reference}", status_code=303)
+    def save(values: dict[str, Any]) -> str:
+        reference = values.get("consignment", "")
+        pipeline.add_stage(session, principal, reference, _without(values, "consignment"))
+        return str(reference)
+    return await _save_form(request, session, principal, "stage", save)
 
 
 @router.post("/programmes/entry/beneficiaries", response_class=HTMLResponse)
@@ -261,15 +265,8 @@ async def enter_beneficiaries(
         request: Request, principal: Principal = Depends(require("programmes.deliveries.write")),
         session: Session = Depends(db_session)) -> Response:
     """Record people or households targeted or reached."""
-    values = await _form_values(request)
-    try:
-        row = pipeline.put_beneficiaries(session, principal, values)
-    except InputError as error:
-        session.rollback()
-        return _entry_page(request, session, principal, error=error, form="beneficiaries",
-                           values=values, status_code=422)
-    session.commit()
-    return RedirectResponse(f"/programmes/entry?recorded={row.country}", status_code=303)
+    return await _save_form(request, session, principal, "beneficiaries", lambda values: (
+        pipeline.put_beneficiaries(session, principal, values).country))
 
 
 @router.post("/programmes/entry/project", response_class=HTMLResponse)
@@ -277,15 +274,8 @@ async def enter_project(request: Request,
                         principal: Principal = Depends(require("programmes.projects.write")),
                         session: Session = Depends(db_session)) -> Response:
     """Create or update a country project (focal points: their own states)."""
-    values = await _form_values(request)
-    try:
-        row = registry.put_project(session, principal, values)
-    except InputError as error:
-        session.rollback()
-        return _entry_page(request, session, principal, error=error, form="project",
-                           values=values, status_code=422)
-    session.commit()
-    return RedirectResponse(f"/programmes/entry?recorded={row.code}", status_code=303)
+    return await _save_form(request, session, principal, "project", lambda values: (
+        registry.put_project(session, principal, values).code))
 
 
 @router.post("/programmes/entry/indicator-value", response_class=HTMLResponse)
@@ -293,18 +283,13 @@ async def enter_indicator_value(
         request: Request, principal: Principal = Depends(require("programmes.projects.write")),
         session: Session = Depends(db_session)) -> Response:
     """Record a target or actual of a result indicator for a period."""
-    values = await _form_values(request)
-    raw_id = values.pop("indicator", "")
-    try:
+    def save(values: dict[str, Any]) -> str:
+        raw_id = str(values.get("indicator", ""))
         if not raw_id.isdigit():
             raise InputError(_("Choose an indicator."), "indicator")
-        row = results.put_value(session, principal, int(raw_id), values)
-    except InputError as error:
-        session.rollback()
-        return _entry_page(request, session, principal, error=error, form="indicator",
-                           values={**values, "indicator": raw_id}, status_code=422)
-    session.commit()
-    return RedirectResponse(f"/programmes/entry?recorded={row.kind}", status_code=303)
+        return results.put_value(session, principal, int(raw_id),
+                                 _without(values, "indicator")).kind
+    return await _save_form(request, session, principal, "indicator", save)
 
 
 @router.post("/programmes/entry/activity", response_class=HTMLResponse)
@@ -312,15 +297,8 @@ async def enter_activity(request: Request,
                          principal: Principal = Depends(require("programmes.projects.write")),
                          session: Session = Depends(db_session)) -> Response:
     """Record a training or other activity of a project, with participants by sex."""
-    values = await _form_values(request)
-    try:
-        row = results.put_activity(session, principal, values)
-    except InputError as error:
-        session.rollback()
-        return _entry_page(request, session, principal, error=error, form="activity",
-                           values=values, status_code=422)
-    session.commit()
-    return RedirectResponse(f"/programmes/entry?recorded={row.kind}", status_code=303)
+    return await _save_form(request, session, principal, "activity", lambda values: (
+        results.put_activity(session, principal, values).kind))
 
 
 @router.post("/programmes/entry/organisation", response_class=HTMLResponse)
@@ -328,15 +306,8 @@ async def enter_organisation(request: Request,
                              principal: Principal = Depends(require("programmes.manage")),
                              session: Session = Depends(db_session)) -> Response:
     """Create or update a donor, partner or implementer."""
-    values = await _form_values(request)
-    try:
-        row = registry.put_organisation(session, principal, values)
-    except InputError as error:
-        session.rollback()
-        return _entry_page(request, session, principal, error=error, form="organisation",
-                           values=values, status_code=422)
-    session.commit()
-    return RedirectResponse(f"/programmes/entry?recorded={row.code}", status_code=303)
+    return await _save_form(request, session, principal, "organisation", lambda values: (
+        registry.put_organisation(session, principal, values).code))
 
 
 @router.post("/programmes/entry/programme", response_class=HTMLResponse)
@@ -344,16 +315,8 @@ async def enter_programme(request: Request,
                           principal: Principal = Depends(require("programmes.manage")),
                           session: Session = Depends(db_session)) -> Response:
     """Create or update a programme."""
-    values = await _form_values(request)
-    values["humanitarian"] = values.get("humanitarian") == "on"
-    try:
-        row = registry.put_programme(session, principal, values)
-    except InputError as error:
-        session.rollback()
-        return _entry_page(request, session, principal, error=error, form="programme",
-                           values=values, status_code=422)
-    session.commit()
-    return RedirectResponse(f"/programmes/entry?recorded={row.code}", status_code=303)
+    return await _save_form(request, session, principal, "programme", lambda values: (
+        registry.put_programme(session, principal, values).code), checkboxes=("humanitarian",))
 
 
 @router.post("/programmes/entry/indicator", response_class=HTMLResponse)
@@ -361,16 +324,9 @@ async def enter_indicator(request: Request,
                           principal: Principal = Depends(require("programmes.projects.write")),
                           session: Session = Depends(db_session)) -> Response:
     """Define a result indicator of a programme (secretariat) or of a project (its state)."""
-    values = await _form_values(request)
-    values["ascending"] = values.get("ascending", "on") == "on"
-    try:
-        row = results.put_indicator(session, principal, values)
-    except InputError as error:
-        session.rollback()
-        return _entry_page(request, session, principal, error=error, form="indicator-definition",
-                           values=values, status_code=422)
-    session.commit()
-    return RedirectResponse(f"/programmes/entry?recorded={row.code}", status_code=303)
+    return await _save_form(request, session, principal, "indicator-definition",
+                            lambda values: results.put_indicator(session, principal,
+                                                                 values).code)
 
 
 @router.post("/programmes/entry/appeal", response_class=HTMLResponse)
@@ -378,15 +334,8 @@ async def enter_appeal(request: Request,
                        principal: Principal = Depends(require("programmes.manage")),
                        session: Session = Depends(db_session)) -> Response:
     """Create or update an appeal."""
-    values = await _form_values(request)
-    try:
-        row = registry.put_appeal(session, principal, values)
-    except InputError as error:
-        session.rollback()
-        return _entry_page(request, session, principal, error=error, form="appeal",
-                           values=values, status_code=422)
-    session.commit()
-    return RedirectResponse(f"/programmes/entry?recorded={row.code}", status_code=303)
+    return await _save_form(request, session, principal, "appeal", lambda values: (
+        registry.put_appeal(session, principal, values).code))
 
 
 def requirement_lines(text: str) -> list[dict[str, str]]:
@@ -399,9 +348,8 @@ def requirement_lines(text: str) -> list[dict[str, str]]:
         if len(parts) not in (4, 5):
             raise InputError(_("Line %(line)d: write country; sector; year; USD; tonnes "
                                "(tonnes may be left out).") % {"line": number}, "requirements")
-        row = dict(zip(("country", "sector_code", "year", "amount_usd", "quantity_t"), parts,
-                       strict=False))
-        rows.append(row)
+        rows.append(dict(zip(("country", "sector_code", "year", "amount_usd", "quantity_t"),
+                             parts, strict=False)))
     return rows
 
 
@@ -410,17 +358,13 @@ async def enter_revision(request: Request,
                          principal: Principal = Depends(require("programmes.manage")),
                          session: Session = Depends(db_session)) -> Response:
     """Record an appeal's requirements: the original (0) or a dated revision with a reason."""
-    values = await _form_values(request)
-    appeal_code = values.pop("appeal", "")
-    try:
-        revision = {**values, "requirements": requirement_lines(values.get("requirements", ""))}
-        registry.put_revision(session, principal, appeal_code, revision)
-    except InputError as error:
-        session.rollback()
-        return _entry_page(request, session, principal, error=error, form="revision",
-                           values={**values, "appeal": appeal_code}, status_code=422)
-    session.commit()
-    return RedirectResponse(f"/programmes/entry?recorded={appeal_code}", status_code=303)
+    def save(values: dict[str, Any]) -> str:
+        appeal_code = str(values.get("appeal", ""))
+        registry.put_revision(session, principal, appeal_code, {
+            **_without(values, "appeal"),
+            "requirements": requirement_lines(str(values.get("requirements", "")))})
+        return appeal_code
+    return await _save_form(request, session, principal, "revision", save)
 
 
 @router.post("/programmes/entry/upload", response_class=HTMLResponse)
@@ -504,14 +448,15 @@ def review_queue(request: Request,
                  principal: Principal = Depends(require("programmes.read_pending")),
                  session: Session = Depends(db_session)) -> HTMLResponse:
     """Figures awaiting a second person's approval (those the visitor may see)."""
-    rows = [row for row in review.pending(session)
-            if allows(principal, "programmes.read_pending", country=row.country or "",
-                      organisation="")]
-    from iofs.audit.service import actor_label
+    return _review_page(request, session, principal)
 
+
+def _review_page(request: Request, session: Session, principal: Principal, error: str = "",
+                 status_code: int = 200) -> HTMLResponse:
     return render(request, "programmes/review.html", {
-        **_context(principal), "rows": rows, "me": actor_label(principal),
-        "may_approve": allows(principal, "programmes.approve")})
+        **_context(principal), "rows": review.pending(session, principal),
+        "me": audit.actor_label(principal), "may_approve": allows(principal, review.APPROVE),
+        "error": error}, status_code=status_code)
 
 
 @router.post("/programmes/review/{kind}/{record_id}", response_class=HTMLResponse)
@@ -527,14 +472,7 @@ def review_figure(request: Request, kind: KindPath, record_id: RecordPath,
         session.rollback()
         if error.not_found:
             raise
-        rows = review.pending(session)
-        from iofs.audit.service import actor_label
-
-        response = render(request, "programmes/review.html", {
-            **_context(principal), "rows": rows, "me": actor_label(principal),
-            "may_approve": True, "error": str(error)})
-        response.status_code = 422
-        return response
+        return _review_page(request, session, principal, str(error), status_code=422)
     session.commit()
     return RedirectResponse("/programmes/review", status_code=303)
 

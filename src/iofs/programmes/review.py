@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs.accounts.permissions import PermissionDenied, Principal, authorize
+from iofs.accounts.permissions import PermissionDenied, Principal, allows, authorize
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
 from iofs.programmes import vocabulary as v
@@ -30,6 +30,7 @@ from iofs.programmes.models import (
 from iofs.web.i18n import gettext as _
 
 APPROVE = "programmes.approve"
+READ_PENDING = "programmes.read_pending"
 
 #: Kinds of reviewable figures, as named in URLs and the API.
 REVIEWABLE: dict[str, type[Reviewed]] = {
@@ -154,8 +155,9 @@ class PendingFigure:
     country: str | None
 
 
-def pending(session: Session) -> list[PendingFigure]:
-    """Every figure awaiting review, oldest first within each kind (callers filter by scope)."""
+def pending(session: Session, principal: Principal | None = None) -> list[PendingFigure]:
+    """Figures awaiting review, oldest first within each kind: every one, or only those
+    ``principal`` may see (``programmes.read_pending`` for the figure's country)."""
     found: list[PendingFigure] = []
     for kind, model in REVIEWABLE.items():
         rows = session.execute(select(model).where(model.approval == "pending")
@@ -164,4 +166,7 @@ def pending(session: Session) -> list[PendingFigure]:
             summary, country = describe(session, row)
             found.append(PendingFigure(kind, row.id, row.entered_by,  # type: ignore[attr-defined]
                                        summary, country))
-    return found
+    if principal is None:
+        return found
+    return [figure for figure in found if allows(principal, READ_PENDING,
+                                                 country=figure.country or "", organisation="")]

@@ -13,40 +13,26 @@ from iofs.web.navigation import N_
 CONTRIBUTION_STATUSES = ("pledge", "commitment", "paid")
 #: Statuses that count toward coverage (FTS: pledges are shown but never counted as funding).
 FUNDING_STATUSES = ("commitment", "paid")
-MODALITIES = ("cash", "in_kind")
-EARMARKING = ("unearmarked", "softly", "earmarked", "tightly")
-#: IATI EarmarkingCategory codes.
-IATI_EARMARKING = {"unearmarked": "1", "softly": "2", "earmarked": "3", "tightly": "4"}
-VALUATION_METHODS = ("market_price", "donor_declared", "invoice", "other")
 
 #: Consignment pipeline stages, in order.
 PIPELINE_STAGES = ("pledged", "procured", "dispatched", "received", "distributed")
 
-BENEFICIARY_MEASURES = ("targeted", "reached")
-BENEFICIARY_UNITS = ("people", "households")
-SEXES = ("all", "female", "male")
-AGE_GROUPS = ("all", "0-4", "5-17", "18-59", "60+")
-
+#: Activity statuses in IATI ActivityStatus order.
 ACTIVITY_STATUSES = ("pipeline", "implementation", "finalisation", "closed", "cancelled",
                      "suspended")
 #: IATI ActivityStatus codes.
 IATI_ACTIVITY_STATUS = {status: str(code) for code, status in enumerate(ACTIVITY_STATUSES, 1)}
 
-ORGANISATION_KINDS = ("state", "iofs", "un_agency", "intergovernmental", "ngo", "private",
-                      "other")
 #: IATI OrganisationType code for each kind of organisation.
 IATI_ORGANISATION_TYPE = {"state": "10", "iofs": "40", "un_agency": "40",
                           "intergovernmental": "40", "ngo": "21", "private": "70",
                           "other": "90"}
 
-ACTIVITY_KINDS = ("training", "workshop", "field_day", "study_visit")
-RESULT_TYPES = ("output", "outcome")
+#: IATI ResultType and IndicatorMeasure codes.
 IATI_RESULT_TYPE = {"output": "1", "outcome": "2"}
-INDICATOR_MEASURES = ("unit", "percentage")
 IATI_INDICATOR_MEASURE = {"unit": "1", "percentage": "2"}
-AGGREGATIONS = ("sum", "mean")
+#: Kinds of indicator value, in the order IATI periods list them.
 VALUE_KINDS = ("target", "actual")
-APPROVALS = ("pending", "approved", "rejected")
 
 #: OECD DAC purpose codes the IOFS programmes use (IATI Sector vocabulary 1).
 SECTORS = {

@@ -18,6 +18,7 @@ from iofs.strategy import framework, partnerships, progress, reporting, workbook
 from iofs.strategy.models import KpiValue
 from iofs.web.charts import vega_lite_svg
 from iofs.web.deps import RecordId, db_session
+from iofs.web.forms import filled_fields
 from iofs.web.i18n import current_language
 from iofs.web.i18n import gettext as _
 from iofs.web.security import current_principal, require
@@ -100,12 +101,6 @@ def _framework_page(request: Request, session: Session, principal: Principal,
     }, status_code=status_code)
 
 
-async def _framework_form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {key: value[:4000] for key, value in form.multi_items()
-            if isinstance(value, str) and value.strip()}
-
-
 def _framework_post(request: Request, session: Session, principal: Principal,
                     action: Any, anchor: str) -> Response:
     try:
@@ -129,7 +124,7 @@ async def post_pillar(request: Request,
                       principal: Principal = Depends(require("strategy.framework.write")),
                       session: Session = Depends(db_session)) -> Response:
     """Create or rename a pillar."""
-    values = await _framework_form(request)
+    values = await filled_fields(request)
     return _framework_post(request, session, principal, lambda: framework.put_pillar(
         session, principal, _number(values, "number"), values.get("name", ""),
         values.get("name_ar", ""), values.get("name_fr", ""), values.get("sources", "")),
@@ -141,7 +136,7 @@ async def post_strategic_programme(
         request: Request, principal: Principal = Depends(require("strategy.framework.write")),
         session: Session = Depends(db_session)) -> Response:
     """Create or update a strategic programme under a pillar."""
-    values = await _framework_form(request)
+    values = await filled_fields(request)
     return _framework_post(request, session, principal, lambda: framework.put_programme(
         session, principal, framework.pillar_id(session, _number(values, "pillar_number")),
         values.get("code", ""), values.get("name", ""), values.get("sources", "")),
@@ -153,7 +148,7 @@ async def post_outcome(request: Request,
                        principal: Principal = Depends(require("strategy.framework.write")),
                        session: Session = Depends(db_session)) -> Response:
     """Create or update an outcome under a programme."""
-    values = await _framework_form(request)
+    values = await filled_fields(request)
     return _framework_post(request, session, principal, lambda: framework.put_outcome(
         session, principal, framework.programme_id(session, values.get("programme_code", "")),
         values.get("code", ""), values.get("statement", ""),
@@ -165,7 +160,7 @@ async def post_kpi(request: Request,
                    principal: Principal = Depends(require("strategy.framework.write")),
                    session: Session = Depends(db_session)) -> Response:
     """Create or update a KPI under an outcome."""
-    values = await _framework_form(request)
+    values = await filled_fields(request)
 
     def action() -> None:
         framework.put_kpi(session, principal, framework.KpiInput(
