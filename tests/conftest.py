@@ -166,7 +166,7 @@ def make_user(factory: sessionmaker[Session], email: str, role: str,
               scopes: tuple[str, ...] = (), password: str = PASSWORD) -> tuple[int, str]:
     """Create a user with one role and an API token; returns (user id, raw token)."""
     from iofs.accounts import service
-    from iofs.accounts.roles import Role
+    from iofs.roles import Role
     from iofs.db import transaction
 
     with transaction(factory) as session:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 
-from iofs.web import i18n
+from iofs import i18n
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "iofs"
 METHOD_MAP = [("**/templates/**.html", "jinja2"), ("**.py", "python")]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from iofs.accounts.permissions import Principal
+from iofs.permissions import Principal
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs.accounts.permissions import Principal, authorize
+from iofs.permissions import Principal, authorize
 from iofs.audit import service as audit
 from iofs.db import Base
 

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from iofs.errors import InputError
-from iofs.web.i18n import gettext as _
+from iofs.i18n import gettext as _
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 FIRST_YEAR, LAST_YEAR = 1990, 2100

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from iofs.accounts.permissions import Principal
-from iofs.accounts.roles import Role
+from iofs.permissions import Principal
+from iofs.roles import Role
 from iofs.audit import service as audit
 
 

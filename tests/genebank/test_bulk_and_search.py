@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from iofs.accounts.permissions import Principal
+from iofs.permissions import Principal
 from iofs.accounts.service import cli_principal
 from iofs.audit import service as audit
 from iofs.audit.models import AuditEntry

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from iofs.accounts.permissions import PermissionDenied, Principal
-from iofs.accounts.roles import Role
+from iofs.permissions import PermissionDenied, Principal
+from iofs.roles import Role
 from iofs.accounts.service import cli_principal
 from iofs.audit import service as audit
 from iofs.db import transaction

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from iofs.accounts.permissions import Principal
-from iofs.accounts.roles import Role
+from iofs.permissions import Principal
+from iofs.roles import Role
 from iofs.accounts.service import cli_principal
 from iofs.db import transaction
 from iofs.programmes import contributions, review

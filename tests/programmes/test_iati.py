@@ -16,8 +16,8 @@ import pytest
 from lxml import etree
 from sqlalchemy.orm import Session, sessionmaker
 
-from iofs.accounts.permissions import Principal
-from iofs.accounts.roles import Role
+from iofs.permissions import Principal
+from iofs.roles import Role
 from iofs.db import transaction
 from iofs.programmes import contributions, registry, results, review
 from iofs.programmes.exchange import iati

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from iofs.accounts.permissions import Principal
-from iofs.accounts.roles import Role
+from iofs.permissions import Principal
+from iofs.roles import Role
 from iofs.db import transaction
 from iofs.monitor.prices import ingest
 from iofs.programmes import contributions

@@ -16,8 +16,8 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from iofs.accounts.permissions import PermissionDenied, Principal
-from iofs.accounts.roles import Role
+from iofs.permissions import PermissionDenied, Principal
+from iofs.roles import Role
 from iofs.audit.models import AuditEntry
 from iofs.db import transaction
 from iofs.programmes import contributions, figures, pipeline, registry, review

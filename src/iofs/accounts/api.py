@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Response
 from sqlalchemy.orm import Session
 
 from iofs.accounts import service
-from iofs.accounts.permissions import Principal
+from iofs.permissions import Principal
 from iofs.accounts.schemas import (
     PasswordChange,
     PasswordReset,

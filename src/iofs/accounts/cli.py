@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from iofs.accounts import service
-from iofs.accounts.roles import Role
+from iofs.roles import Role
 from iofs.db import transaction
 
 users_app = typer.Typer(help="User accounts (the first admin is created here).",
@@ -170,7 +170,7 @@ def revoke_token(token_id: Annotated[int, typer.Argument(help="The token's id.")
 def permissions(output: Annotated[str, typer.Option("--format", help="table or markdown.")]
                 = "table") -> None:
     """Print the role → permission table as the modules declare it."""
-    from iofs.accounts.permissions import permission_table
+    from iofs.permissions import permission_table
     from iofs.cli import console
     from iofs.web.app import create_app
 

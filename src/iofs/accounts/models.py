@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from iofs.accounts.roles import Role
+from iofs.roles import Role
 from iofs.db import Base
 
 

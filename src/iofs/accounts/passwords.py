@@ -5,7 +5,7 @@ from __future__ import annotations
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-from iofs.web.i18n import gettext as _
+from iofs.i18n import gettext as _
 
 MIN_PASSWORD_LENGTH = 12
 

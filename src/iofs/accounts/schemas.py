@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from iofs.accounts.roles import Role
+from iofs.roles import Role
 
 
 class RoleGrantIn(BaseModel):

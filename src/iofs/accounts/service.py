@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from iofs.accounts import passwords
 from iofs.accounts.models import ApiToken, RoleAssignment, SignInThrottle, User, UserSession
-from iofs.accounts.permissions import ANY, Principal, authorize, declare
-from iofs.accounts.roles import ROLE_SCOPE, Role, ScopeKind
+from iofs.permissions import ANY, Principal, authorize, declare
+from iofs.roles import ROLE_SCOPE, Role, ScopeKind
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
-from iofs.web.i18n import gettext as _
+from iofs.i18n import gettext as _
 
 PERMISSIONS = declare("accounts", {
     "users.manage": ("Create users, set roles, reset passwords, deactivate", {}),

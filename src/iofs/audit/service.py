@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
-from iofs.accounts.permissions import ANY, Principal, declare
-from iofs.accounts.roles import Role
+from iofs.permissions import ANY, Principal, declare
+from iofs.roles import Role
 from iofs.audit.models import AuditEntry
 from iofs.db import Base
 

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from iofs.accounts.permissions import Principal
+from iofs.permissions import Principal
 from iofs.genebank import mcpd, service
 from iofs.genebank.schemas import (
     AccessionOut,

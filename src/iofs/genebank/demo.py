@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs.accounts.permissions import Principal
+from iofs.permissions import Principal
 from iofs.demo import demo_loader
 from iofs.genebank import mcpd, service
 from iofs.genebank.models import Accession, Distribution, GerminationTest, SafetyDuplicate

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy.orm import Session
 
-from iofs.accounts.permissions import Principal
+from iofs.permissions import Principal
 from iofs.members import figures, service
 from iofs.members.models import IofsStatus, OicGroup
 from iofs.members.schemas import (

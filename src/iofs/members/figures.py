@@ -12,13 +12,13 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs.accounts.permissions import ANY, OWN_COUNTRY, Principal, allows, authorize, declare
-from iofs.accounts.roles import Role
+from iofs.permissions import ANY, OWN_COUNTRY, Principal, allows, authorize, declare
+from iofs.roles import Role
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
 from iofs.members.models import CountryFigure, MemberState
-from iofs.web.i18n import gettext as _
-from iofs.web.navigation import N_
+from iofs.i18n import gettext as _
+from iofs.i18n import N_
 
 PERMISSIONS = declare("members", {
     "figures.read_unpublished": ("See a state's unpublished national figures", {

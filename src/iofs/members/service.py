@@ -29,7 +29,7 @@ from iofs.members.schemas import (
     MembershipSummary,
     MemberStateOut,
 )
-from iofs.web.i18n import gettext as _
+from iofs.i18n import gettext as _
 
 REFERENCE = resources.files("iofs.members") / "reference"
 OIC_STATE_COUNT = 57

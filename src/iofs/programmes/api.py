@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, Up
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from iofs.accounts.permissions import Principal
+from iofs.permissions import Principal
 from iofs.errors import InputError
 from iofs.programmes import (
     contributions,
@@ -52,7 +52,7 @@ from iofs.programmes.schemas import (
     StatusIn,
 )
 from iofs.web.deps import RecordId, db_session
-from iofs.web.i18n import gettext as _
+from iofs.i18n import gettext as _
 from iofs.web.security import current_principal, require
 
 router = APIRouter(prefix="/programmes", tags=["programmes"])

@@ -226,7 +226,7 @@ def review_figure(
     note: Annotated[str, typer.Option("--note", help="Why (required to reject).")] = "",
 ) -> None:
     """Approve (or reject) a figure entered by someone else."""
-    from iofs.accounts.permissions import PermissionDenied
+    from iofs.permissions import PermissionDenied
     from iofs.accounts.service import cli_principal
     from iofs.cli import _session_factory
     from iofs.db import transaction

@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs.accounts.permissions import Principal
-from iofs.accounts.roles import Role
+from iofs.permissions import Principal
+from iofs.roles import Role
 from iofs.demo import demo_loader
 from iofs.programmes import contributions, pipeline, registry, results, review
 from iofs.programmes.models import ConsignmentStage

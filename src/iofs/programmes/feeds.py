@@ -13,7 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from iofs.programmes.models import Activity, Consignment, ConsignmentStage, Contribution, Project
 from iofs.programmes.vocabulary import FUNDING_STATUSES
 from iofs.strategy.feeds import register_feed
-from iofs.web.navigation import N_
+from iofs.i18n import N_
 
 
 def _year(column: InstrumentedAttribute[date], year: int) -> ColumnElement[bool]:

@@ -8,8 +8,8 @@ a second person of the secretariat approves what counts (maker–checker).
 
 from __future__ import annotations
 
-from iofs.accounts.permissions import ANY, OWN_COUNTRY, OWN_ORGANISATION, declare
-from iofs.accounts.roles import Role
+from iofs.permissions import ANY, OWN_COUNTRY, OWN_ORGANISATION, declare
+from iofs.roles import Role
 
 PERMISSIONS = declare("programmes", {
     "manage": ("Record programmes, projects, appeals, requirements and organisations",

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from iofs.accounts.permissions import Principal, authorize
+from iofs.permissions import Principal, authorize
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
 from iofs.programmes import vocabulary as v
@@ -37,7 +37,7 @@ from iofs.programmes.schemas import (
     checked,
 )
 from iofs.records import put_record
-from iofs.web.i18n import gettext as _
+from iofs.i18n import gettext as _
 
 for _model in (Organisation, Programme, Project, Appeal, AppealRevision, Requirement):
     audit.audited(_model)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs.accounts.permissions import PermissionDenied, Principal, allows, authorize
+from iofs.permissions import PermissionDenied, Principal, allows, authorize
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
 from iofs.programmes import vocabulary as v
@@ -27,7 +27,7 @@ from iofs.programmes.models import (
     IndicatorValue,
     Reviewed,
 )
-from iofs.web.i18n import gettext as _
+from iofs.i18n import gettext as _
 
 APPROVE = "programmes.approve"
 READ_PENDING = "programmes.read_pending"

@@ -7,7 +7,7 @@ OCHA FTS flow statuses (pledge, commitment, paid).
 
 from __future__ import annotations
 
-from iofs.web.navigation import N_
+from iofs.i18n import N_
 
 #: Contribution statuses in the order a contribution moves through them.
 CONTRIBUTION_STATUSES = ("pledge", "commitment", "paid")

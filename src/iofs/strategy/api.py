@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from sqlalchemy.orm import Session
 
-from iofs.accounts.permissions import Principal
+from iofs.permissions import Principal
 from iofs.errors import InputError
 from iofs.strategy import feeds, framework, partnerships, progress, reporting, workbook
 from iofs.strategy.models import Kpi
@@ -47,7 +47,7 @@ from iofs.strategy.schemas import (
     ValueOut,
 )
 from iofs.web.deps import RecordId, db_session
-from iofs.web.i18n import gettext as _
+from iofs.i18n import gettext as _
 from iofs.web.security import current_principal, require
 
 router = APIRouter(tags=["strategy"])

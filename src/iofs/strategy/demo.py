@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from iofs.accounts.permissions import Principal
+from iofs.permissions import Principal
 from iofs.demo import demo_loader
 from iofs.members.models import MemberState
 from iofs.strategy import framework, partnerships, reporting

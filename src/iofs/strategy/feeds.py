@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from iofs.members import figures
 from iofs.members.models import CountryFigure, IofsStatus, MemberState
-from iofs.web.navigation import N_
+from iofs.i18n import N_
 
 FeedFunction = Callable[[Session, str | None, int], Decimal | None]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from iofs.strategy.feeds import register_feed
-from iofs.web.navigation import N_
+from iofs.i18n import N_
 
 
 def _analytics_dir() -> Path:

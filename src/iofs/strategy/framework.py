@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from iofs import records, validation
-from iofs.accounts.permissions import Principal, authorize
+from iofs.permissions import Principal, authorize
 from iofs.audit import service as audit
 from iofs.db import Base
 from iofs.errors import InputError, NotFoundError
@@ -22,7 +22,7 @@ from iofs.members.models import MemberState
 from iofs.strategy import feeds
 from iofs.strategy.models import Kpi, KpiPlan, Outcome, Pillar, Programme
 from iofs.strategy.permissions import PERMISSIONS
-from iofs.web.i18n import gettext as _
+from iofs.i18n import gettext as _
 
 for _model in (Pillar, Programme, Outcome, Kpi, KpiPlan):
     audit.audited(_model)

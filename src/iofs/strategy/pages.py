@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from iofs.accounts.permissions import Principal, allows
+from iofs.permissions import Principal, allows
 from iofs.errors import InputError
 from iofs.members import service as members
 from iofs.strategy import framework, partnerships, progress, reporting, workbook
@@ -19,8 +19,8 @@ from iofs.strategy.models import KpiValue
 from iofs.web.charts import vega_lite_svg
 from iofs.web.deps import RecordId, db_session
 from iofs.web.forms import filled_fields
-from iofs.web.i18n import current_language
-from iofs.web.i18n import gettext as _
+from iofs.i18n import current_language
+from iofs.i18n import gettext as _
 from iofs.web.security import current_principal, require
 from iofs.web.templating import render
 

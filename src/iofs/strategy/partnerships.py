@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from iofs import validation
-from iofs.accounts.permissions import Principal, allows, authorize
+from iofs.permissions import Principal, allows, authorize
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
 from iofs.strategy import framework
@@ -30,8 +30,8 @@ from iofs.strategy.models import (
     Partner,
     Programme,
 )
-from iofs.web.i18n import gettext as _
-from iofs.web.navigation import N_
+from iofs.i18n import gettext as _
+from iofs.i18n import N_
 
 for _model in (Partner, Agreement, AgreementParty, Obligation, Event, CapacityActivity):
     audit.audited(_model)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from iofs.accounts.permissions import ANY, OWN_COUNTRY, declare
-from iofs.accounts.roles import Role
+from iofs.permissions import ANY, OWN_COUNTRY, declare
+from iofs.roles import Role
 
 PERMISSIONS = declare("strategy", {
     "framework.write": ("Edit the results framework, targets and reporting periods",

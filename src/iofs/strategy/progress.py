@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from iofs.members.models import IofsStatus, MemberState
 from iofs.strategy import feeds, framework, reporting
 from iofs.strategy.models import Kpi, KpiValue, ReportingPeriod
-from iofs.web.navigation import N_
+from iofs.i18n import N_
 
 ACHIEVED, ON_TRACK, OFF_TRACK, NO_DATA, NO_PLAN = (
     "achieved", "on_track", "off_track", "no_data", "no_plan")

@@ -16,11 +16,11 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from iofs import __version__
-from iofs.accounts.permissions import PermissionDenied
+from iofs.permissions import PermissionDenied
 from iofs.config import Settings, get_settings
 from iofs.db import make_engine, make_session_factory
 from iofs.errors import InputError
-from iofs.web import i18n
+from iofs import i18n
 from iofs.web.deps import db_session
 from iofs.web.navigation import NavigationItem, default_navigation
 from iofs.web.security import csrf_rejection

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for deferred translation
-    """Mark ``message`` for extraction; it is translated when rendered."""
-    return message
+from iofs.i18n import N_
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from fastapi import Request
 from itsdangerous import BadSignature, TimestampSigner
 
 from iofs.accounts import service as accounts
-from iofs.accounts.permissions import ANONYMOUS, Principal, authorize
-from iofs.web.navigation import N_
+from iofs.permissions import ANONYMOUS, Principal, authorize
+from iofs.i18n import N_
 
 SESSION_COOKIE = "iofs_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -96,7 +96,7 @@ class Requirement:
     """
 
     def __init__(self, permission: str, country_param: str | None = None) -> None:
-        from iofs.accounts.permissions import REGISTRY
+        from iofs.permissions import REGISTRY
 
         if permission not in REGISTRY:
             raise KeyError(f"undeclared permission {permission!r}")

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from iofs import __version__
-from iofs.web import i18n
+from iofs import i18n
 from iofs.web.security import resolve_principal
 
 

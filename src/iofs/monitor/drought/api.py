@@ -12,7 +12,7 @@ from iofs.config import Settings
 from iofs.errors import NotFoundError
 from iofs.monitor.drought import service
 from iofs.monitor.drought.schemas import DroughtMonthOut, MapValueOut
-from iofs.web.i18n import gettext as _
+from iofs.i18n import gettext as _
 
 router = APIRouter(tags=["drought"])
 

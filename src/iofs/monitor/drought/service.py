@@ -26,7 +26,7 @@ from iofs.config import Settings
 from iofs.errors import InputError, NotFoundError
 from iofs.monitor.drought import spi as kernel
 from iofs.monitor.drought.read import Precipitation, PrecipitationInputError
-from iofs.web.i18n import gettext as _
+from iofs.i18n import gettext as _
 
 ProgressCallback = Callable[[int, int], None]
 ZONAL_FILE = "zonal_spi.parquet"
@@ -458,7 +458,7 @@ def drought_category(mean_spi: float | None) -> str:
 
 def default_boundaries() -> Path:
     """The world-atlas 50m TopoJSON the web app serves (installed by ``make install``)."""
-    from iofs.web.i18n import package_root
+    from iofs.i18n import package_root
 
     return package_root() / "web" / "static" / "vendor" / "countries-50m.json"
 

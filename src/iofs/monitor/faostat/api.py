@@ -15,7 +15,7 @@ from iofs.monitor.faostat.schemas import (
     RankedValue,
     SliceOut,
 )
-from iofs.web.i18n import current_language
+from iofs.i18n import current_language
 
 router = APIRouter(tags=["faostat"])
 

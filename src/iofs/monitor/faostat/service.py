@@ -23,7 +23,7 @@ from iofs.monitor.faostat.schemas import (
     RankedValue,
     SliceOut,
 )
-from iofs.web.i18n import gettext as _
+from iofs.i18n import gettext as _
 
 
 class FaostatInputError(InputError):

@@ -61,7 +61,7 @@ import pycountry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs.accounts.permissions import Principal, authorize
+from iofs.permissions import Principal, authorize
 from iofs.audit import service as audit
 from iofs.errors import InputError
 from iofs.programmes import registry
@@ -77,8 +77,8 @@ from iofs.programmes.models import (
     Programme,
     Project,
 )
-from iofs.web.i18n import gettext as _
-from iofs.web.navigation import N_
+from iofs.i18n import gettext as _
+from iofs.i18n import N_
 
 audit.audited(FtsFlow)
 

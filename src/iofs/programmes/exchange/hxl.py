@@ -49,7 +49,7 @@ from iofs.programmes.models import (
     Programme,
     Project,
 )
-from iofs.web.i18n import gettext as _
+from iofs.i18n import gettext as _
 
 #: FTS-style organisation types (FTS ``organizationTypes``) of our kinds of organisation.
 ORGANISATION_TYPES = {

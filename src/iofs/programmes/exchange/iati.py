@@ -77,7 +77,7 @@ from iofs.programmes.models import (
     Project,
     Requirement,
 )
-from iofs.web.i18n import gettext as _
+from iofs.i18n import gettext as _
 
 IATI_VERSION = "2.03"
 #: Provisional reporting-organisation identifier of IOFS (prefix XI-IATI: identifiers issued by

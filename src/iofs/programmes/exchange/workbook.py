@@ -47,7 +47,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
-from iofs.accounts.permissions import PermissionDenied, Principal, allows, authorize
+from iofs.permissions import PermissionDenied, Principal, allows, authorize
 from iofs.audit.models import AuditEntry
 from iofs.errors import InputError
 from iofs.programmes import contributions, pipeline
@@ -60,8 +60,8 @@ from iofs.programmes.schemas import (
     StageIn,
     checked,
 )
-from iofs.web.i18n import gettext as _
-from iofs.web.navigation import N_
+from iofs.i18n import gettext as _
+from iofs.i18n import N_
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_BYTES = 5 * 1024 * 1024
@@ -792,7 +792,7 @@ def upload(session: Session, principal: Principal, data: bytes,
 
     Raises :class:`UploadRejected` listing every problem (nothing written: the rows run in a
     savepoint that is rolled back, and the caller's transaction should roll back too), or
-    :class:`~iofs.accounts.permissions.PermissionDenied` when the principal may enter none of
+    :class:`~iofs.permissions.PermissionDenied` when the principal may enter none of
     these records. Returns the counts per sheet present.
     """
     if not (allows(principal, contributions.WRITE) or allows(principal, pipeline.WRITE)):

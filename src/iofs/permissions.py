@@ -14,8 +14,8 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from iofs.accounts.roles import Role
-from iofs.web.i18n import gettext as _
+from iofs.roles import Role
+from iofs.i18n import gettext as _
 
 
 class Reach(enum.Enum):

@@ -1,5 +1,8 @@
 """Languages: English, Arabic (right-to-left) and French, through gettext.
 
+A base layer: domain modules, the CLI and the web app all translate through this module, and
+it imports no part of iofs.
+
 Catalogs are the ``.po`` files under ``src/iofs/**/locale/<lang>/LC_MESSAGES/``: each module
 keeps its own, and all of a language's files are merged at start-up (no compiled ``.mo`` files
 are kept in the repository). The language of a request comes from ``?lang=``, then the
@@ -14,9 +17,6 @@ from contextvars import ContextVar
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 LANGUAGES: dict[str, dict[str, str]] = {
     "en": {"name": "English", "dir": "ltr"},
@@ -44,6 +44,10 @@ def translations(language: str) -> gettext_module.NullTranslations:
     """Merged translations of ``language``; English falls through to the msgids."""
     if language == "en":
         return gettext_module.NullTranslations()
+    # Babel loads only when a catalog is first needed: the CLI mostly speaks English.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     merged: gettext_module.NullTranslations | None = None
     for path in catalog_files(language):
         with path.open("rb") as handle:
@@ -98,6 +102,11 @@ def current_language() -> str:
 def text_direction(language: str | None = None) -> str:
     """'rtl' for Arabic, else 'ltr'."""
     return LANGUAGES[language or current_language()]["dir"]
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for deferred translation
+    """Mark ``message`` for extraction; it is translated where it is shown."""
+    return message
 
 
 def gettext(message: str) -> str:
