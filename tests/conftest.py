@@ -166,8 +166,8 @@ def make_user(factory: sessionmaker[Session], email: str, role: str,
               scopes: tuple[str, ...] = (), password: str = PASSWORD) -> tuple[int, str]:
     """Create a user with one role and an API token; returns (user id, raw token)."""
     from iofs.accounts import service
-    from iofs.roles import Role
     from iofs.db import transaction
+    from iofs.roles import Role
 
     with transaction(factory) as session:
         user = service.create_user(session, service.cli_principal(), email=email,

@@ -1,52 +1,101 @@
-"""The ``iofs`` command line: one Typer app; each module adds its command group."""
+"""The ``iofs`` command line: the root commands, and every module's groups from the manifest.
+
+A module's commands are declared in its manifest (:class:`iofs.modules.Command`) and imported
+only when invoked: ``iofs --help`` lists them from the manifest's help texts, so it loads no
+module, no database layer and no heavy library. Shared verbs (``ingest``, ``fetch``) are
+groups whose subcommands come from several modules.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import sys
-from typing import Annotated
+from typing import Annotated, Any
 
+import click
 import typer
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
+from typer.core import TyperGroup
 
 from iofs import __version__
-from iofs.config import Settings, SettingsError, load_settings
+from iofs.cli_support import console, fail, session_factory, settings
 
-console = Console()
-errors = Console(stderr=True)
+
+class LazyGroup(TyperGroup):
+    """A command group whose manifest commands are imported when first invoked.
+
+    ``verb`` names the shared verb the group stands for (None: the root ``iofs``); its lazy
+    commands are the manifest entries declared under that verb.
+    """
+
+    verb: str | None = None
+    _listing_help = False
+
+    def _lazy(self) -> dict[str, Any]:
+        from iofs.modules import commands
+
+        return {entry.name: entry for entry in commands() if entry.group == self.verb}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        own = super().list_commands(ctx)
+        return own + [name for name in self._lazy() if name not in own]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or cmd_name not in self._lazy():
+            return found
+        entry = self._lazy()[cmd_name]
+        if self._listing_help:
+            # Listing the group: show the manifest's help without importing the command.
+            return click.Command(cmd_name, help=entry.help, short_help=entry.help)
+        command = _load_command(entry)
+        self.add_command(command, cmd_name)
+        return command
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing_help = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing_help = False
+
+
+def _load_command(entry: Any) -> click.Command:
+    """The click command of a manifest entry: a Typer app (group) or a command function."""
+    from iofs.modules import resolve
+
+    target = resolve(entry.target)
+    if isinstance(target, typer.Typer):
+        group = typer.main.get_group(target)
+        group.name = entry.name
+        return group
+    holder = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    holder.command(entry.name)(target)
+    return typer.main.get_group(holder).commands[entry.name]
+
 
 app = typer.Typer(
     name="iofs",
+    cls=LazyGroup,
     help="Information system of the Islamic Organization for Food Security (IOFS).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
 db_app = typer.Typer(help="Operational database: migrations.", no_args_is_help=True)
-members_app = typer.Typer(help="OIC member states and IOFS membership.", no_args_is_help=True)
-ingest_app = typer.Typer(help="Import public datasets into the analytics store.",
-                         no_args_is_help=True)
+
+
+def _verb_group(verb: str) -> type[LazyGroup]:
+    """A lazy group class for the shared verb ``verb``."""
+    return type(f"{verb.title()}Group", (LazyGroup,), {"verb": verb})
+
+
+ingest_app = typer.Typer(cls=_verb_group("ingest"), no_args_is_help=True,
+                         help="Import public datasets into the analytics store.")
+fetch_app = typer.Typer(cls=_verb_group("fetch"), no_args_is_help=True,
+                        help="Download public datasets (the only network use of iofs).")
+demo_app = typer.Typer(help="Demonstration data from public sources.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(members_app, name="members")
 app.add_typer(ingest_app, name="ingest")
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print ``message`` as an error and return the exit to raise."""
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
-
-
-def settings() -> Settings:
-    """Settings from the environment; invalid settings stop with one clear sentence."""
-    try:
-        return load_settings()
-    except SettingsError as error:
-        raise fail(str(error), 2) from None
+app.add_typer(fetch_app, name="fetch")
+app.add_typer(demo_app, name="demo")
 
 
 def _version(value: bool) -> None:
@@ -112,140 +161,6 @@ def db_current() -> None:
     console.print(current_revision(settings().resolved_database_url) or "empty (not migrated)")
 
 
-def _session_factory() -> sessionmaker[Session]:
-    """Sessions on the configured database."""
-    from iofs.db import make_engine, make_session_factory
-
-    return make_session_factory(make_engine(settings().resolved_database_url))
-
-
-@members_app.command("load")
-def members_load() -> None:
-    """Load (or refresh) the packaged reference data: states, General Assembly, Board."""
-    from iofs.db import transaction
-    from iofs.members import service
-
-    with transaction(_session_factory()) as session:
-        report = service.load_reference(session)
-    for table, counts in report.counts.items():
-        console.print(f"{table}: {counts['inserted']} inserted, {counts['updated']} updated, "
-                      f"{counts['unchanged']} unchanged")
-
-
-FORMATS = ("table", "json", "csv")
-
-
-@members_app.command("list")
-def members_list(
-    group: Annotated[str | None, typer.Option(help="arab, african, asian or unknown.")] = None,
-    status: Annotated[str | None, typer.Option(help="IOFS status: member, not_member, unknown.")]
-    = None,
-    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
-) -> None:
-    """List the OIC member states (the same records as GET /api/v1/members)."""
-    from iofs.members import service
-    from iofs.members.models import IofsStatus, OicGroup
-
-    if output not in FORMATS:
-        raise fail(f"--format must be one of {', '.join(FORMATS)}, not {output!r}.", 2)
-    try:
-        chosen_group = OicGroup(group) if group else None
-    except ValueError:
-        raise fail(f"--group must be one of {', '.join(g.value for g in OicGroup)}, "
-                   f"not {group!r}.", 2) from None
-    try:
-        chosen_status = IofsStatus(status) if status else None
-    except ValueError:
-        raise fail(f"--status must be one of {', '.join(s.value for s in IofsStatus)}, "
-                   f"not {status!r}.", 2) from None
-    with _session_factory()() as session:
-        states = service.list_members(session, group=chosen_group, iofs_status=chosen_status)
-    if not states and not (group or status):
-        raise fail("the registry is empty; run `iofs members load`.")
-    records = [s.model_dump(mode="json") for s in states]
-    if output == "json":
-        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
-    elif output == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(records[0]) if records else ["iso3"],
-                                lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(records)
-        sys.stdout.write(buffer.getvalue())
-    else:
-        table = Table(title=f"OIC member states ({len(states)})")
-        for column in ("ISO3", "Name", "OIC group", "OIC since", "IOFS status", "Signed"):
-            table.add_column(column)
-        for s in states:
-            table.add_row(s.iso3, s.name_en, s.oic_group.value, str(s.oic_accession_year),
-                          s.iofs_status.value, s.iofs_statute_signed_on or "")
-        console.print(table)
-
-
-@members_app.command("show")
-def members_show(
-    iso3: Annotated[str, typer.Argument(help="ISO 3166-1 alpha-3 code, e.g. KAZ.")],
-    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
-) -> None:
-    """Show one member state with its codes, names, membership and sources."""
-    from iofs.members import service
-
-    with _session_factory()() as session:
-        try:
-            state = service.get_member(session, iso3)
-        except service.UnknownMemberState as error:
-            raise fail(str(error)) from None
-    if output == "json":
-        sys.stdout.write(json.dumps(state.model_dump(mode="json"), ensure_ascii=False,
-                                    indent=2) + "\n")
-        return
-    table = Table(show_header=False, title=f"{state.name_en} ({state.iso3})")
-    table.add_column("field", style="bold")
-    table.add_column("value")
-    for name, value in state.model_dump(mode="json").items():
-        table.add_row(name, "" if value is None else str(value))
-    console.print(table)
-
-
-# Module command groups are added below, one block per module.
-from iofs.accounts.cli import tokens_app, users_app  # noqa: E402
-from iofs.audit.cli import audit_app  # noqa: E402
-
-app.add_typer(users_app, name="users")
-app.add_typer(tokens_app, name="tokens")
-app.add_typer(audit_app, name="audit")
-from iofs.strategy.cli import partnerships_app, strategy_app  # noqa: E402
-
-app.add_typer(strategy_app, name="strategy")
-app.add_typer(partnerships_app, name="partnerships")
-
-from iofs.genebank.cli import genebank_app  # noqa: E402
-
-app.add_typer(genebank_app, name="genebank")
-
-from iofs.monitor.drought.cli import drought_app  # noqa: E402
-
-app.add_typer(drought_app, name="drought")
-
-from iofs.monitor.faostat.cli import fetch_app, indicators_command, ingest_faostat  # noqa: E402
-
-ingest_app.command("faostat")(ingest_faostat)
-app.command("indicators")(indicators_command)
-app.add_typer(fetch_app, name="fetch")
-
-from iofs.monitor.prices.cli import ingest_prices, prices_app  # noqa: E402
-
-ingest_app.command("prices")(ingest_prices)
-app.add_typer(prices_app, name="prices")
-
-from iofs.programmes.cli import programmes_app  # noqa: E402
-
-app.add_typer(programmes_app, name="programmes")
-
-demo_app = typer.Typer(help="Demonstration data from public sources.", no_args_is_help=True)
-app.add_typer(demo_app, name="demo")
-
-
 @demo_app.command("load")
 def demo_load() -> None:
     """Load every module's sourced demonstration data (idempotent)."""
@@ -253,7 +168,7 @@ def demo_load() -> None:
     from iofs.db import transaction
     from iofs.demo import load_all
 
-    with transaction(_session_factory()) as session:
+    with transaction(session_factory()) as session:
         results = load_all(session, cli_principal())
     if not results:
         console.print("no module has demonstration data yet")
@@ -263,7 +178,7 @@ def demo_load() -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    app(prog_name="iofs")
 
 
 if __name__ == "__main__":

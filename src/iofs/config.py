@@ -140,3 +140,8 @@ def load_settings(**overrides: object) -> Settings:
 def get_settings() -> Settings:
     """Process-wide settings (cached)."""
     return load_settings()
+
+
+def analytics_dir() -> Path:
+    """The analytics store of the configured installation (Parquet files read by DuckDB)."""
+    return get_settings().analytics_dir

@@ -14,8 +14,8 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from iofs.roles import Role
 from iofs.i18n import gettext as _
+from iofs.roles import Role
 
 
 class Reach(enum.Enum):

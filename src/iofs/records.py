@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal, authorize
 from iofs.audit import service as audit
 from iofs.db import Base
+from iofs.permissions import Principal, authorize
 
 M = TypeVar("M", bound=Base)
 

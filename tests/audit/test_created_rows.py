@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from iofs.audit import service as audit
 from iofs.permissions import Principal
 from iofs.roles import Role
-from iofs.audit import service as audit
 
 
 def test_bulk_audit_entries_are_those_of_created_many() -> None:

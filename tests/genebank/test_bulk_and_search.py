@@ -25,13 +25,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from iofs.permissions import Principal
 from iofs.accounts.service import cli_principal
 from iofs.audit import service as audit
 from iofs.audit.models import AuditEntry
 from iofs.db import transaction
 from iofs.genebank import mcpd, service
 from iofs.genebank.models import Accession, AccessionCount
+from iofs.permissions import Principal
 
 #: Values per column, valid and not, for the agreement test (made up).
 POOL: dict[str, list[str]] = {

@@ -14,15 +14,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from iofs.permissions import PermissionDenied, Principal
-from iofs.roles import Role
 from iofs.accounts.service import cli_principal
 from iofs.audit import service as audit
 from iofs.db import transaction
 from iofs.errors import InputError
+from iofs.permissions import PermissionDenied, Principal
 from iofs.programmes import contributions, registry, review
 from iofs.programmes.exchange import fts
 from iofs.programmes.models import FtsFlow
+from iofs.roles import Role
 
 CHECKER = Principal(roles={Role.SECRETARIAT: frozenset()}, label="checker")
 REAL = "v1-fts-flow-custom-search-locationid-171-year-2020.TRIMMED.json"

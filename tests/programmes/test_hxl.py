@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from iofs.permissions import Principal
-from iofs.roles import Role
 from iofs.accounts.service import cli_principal
 from iofs.db import transaction
+from iofs.permissions import Principal
 from iofs.programmes import contributions, review
 from iofs.programmes.exchange import hxl as hxl_export
+from iofs.roles import Role
 
 CHECKER = Principal(roles={Role.SECRETARIAT: frozenset()}, label="checker")
 

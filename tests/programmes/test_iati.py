@@ -16,11 +16,11 @@ import pytest
 from lxml import etree
 from sqlalchemy.orm import Session, sessionmaker
 
-from iofs.permissions import Principal
-from iofs.roles import Role
 from iofs.db import transaction
+from iofs.permissions import Principal
 from iofs.programmes import contributions, registry, results, review
 from iofs.programmes.exchange import iati
+from iofs.roles import Role
 
 MAKER = Principal(roles={Role.SECRETARIAT: frozenset()}, label="maker")
 CHECKER = Principal(roles={Role.SECRETARIAT: frozenset()}, label="checker")

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from iofs.permissions import Principal
-from iofs.roles import Role
 from iofs.db import transaction
 from iofs.monitor.prices import ingest
+from iofs.permissions import Principal
 from iofs.programmes import contributions
+from iofs.roles import Role
 
 MAKER = Principal(user_id=9101, roles={Role.SECRETARIAT: frozenset()}, label="maker")
 

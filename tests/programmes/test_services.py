@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from iofs.permissions import PermissionDenied, Principal
-from iofs.roles import Role
 from iofs.accounts.service import cli_principal
 from iofs.audit import service as audit
 from iofs.db import transaction
 from iofs.errors import InputError
+from iofs.permissions import PermissionDenied, Principal
 from iofs.programmes import contributions, figures, pipeline, registry, results, review
 from iofs.programmes.models import Contribution
+from iofs.roles import Role
 
 MAKER = Principal(user_id=9001, roles={Role.SECRETARIAT: frozenset()}, label="maker")
 CHECKER = Principal(user_id=9002, roles={Role.SECRETARIAT: frozenset()}, label="checker")
@@ -288,7 +288,7 @@ def test_every_write_is_audited_and_the_chain_verifies(
 
 def test_strategy_feeds_read_approved_programme_figures(
         programme_data: sessionmaker[Session]) -> None:
-    from iofs.strategy.feeds import feed_value
+    from iofs.feeds import feed_value
 
     with transaction(programme_data) as session:
         assert feed_value(session, "programmes.tonnes_distributed", None, 2025) == Decimal("200")

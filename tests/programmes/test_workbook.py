@@ -16,10 +16,9 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from iofs.permissions import PermissionDenied, Principal
-from iofs.roles import Role
 from iofs.audit.models import AuditEntry
 from iofs.db import transaction
+from iofs.permissions import PermissionDenied, Principal
 from iofs.programmes import contributions, figures, pipeline, registry, review
 from iofs.programmes.exchange import workbook
 from iofs.programmes.models import (
@@ -30,6 +29,7 @@ from iofs.programmes.models import (
     ContributionStatus,
     ContributionYear,
 )
+from iofs.roles import Role
 
 MAKER = Principal(user_id=9101, roles={Role.SECRETARIAT: frozenset()}, label="maker")
 CHECKER = Principal(user_id=9102, roles={Role.SECRETARIAT: frozenset()}, label="checker")

@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from iofs import feeds
 from iofs.accounts.service import cli_principal
 from iofs.db import transaction
 from iofs.members import figures
 from iofs.members.models import IofsStatus, MemberState
-from iofs.strategy import feeds, framework, partnerships, progress
+from iofs.strategy import framework, partnerships, progress
 from tests.conftest import make_user
 from tests.strategy.conftest import Framework
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from iofs import feeds
 from iofs.config import get_settings
 from iofs.monitor.prices import ingest, service
-from iofs.strategy import feeds
 from tests.monitor.prices.test_prices import _write_series
 
 

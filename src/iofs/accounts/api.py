@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, Response
 from sqlalchemy.orm import Session
 
 from iofs.accounts import service
-from iofs.permissions import Principal
 from iofs.accounts.schemas import (
     PasswordChange,
     PasswordReset,
@@ -20,6 +19,7 @@ from iofs.accounts.schemas import (
     UserUpdate,
 )
 from iofs.db import Base
+from iofs.permissions import Principal
 from iofs.web.deps import RecordId, db_session
 from iofs.web.security import require
 

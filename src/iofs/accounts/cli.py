@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from iofs.accounts import service
-from iofs.roles import Role
 from iofs.db import transaction
+from iofs.roles import Role
 
 users_app = typer.Typer(help="User accounts (the first admin is created here).",
                         no_args_is_help=True)
@@ -24,7 +24,7 @@ def _read_password(from_stdin: bool) -> str:
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     if not password:
-        from iofs.cli import fail
+        from iofs.cli_support import fail
 
         raise fail("no password given (pipe it to --password-stdin).", 2)
     return password
@@ -44,7 +44,7 @@ def create(
         "--password-stdin", help="Read the password from standard input.")] = False,
 ) -> None:
     """Create a user. There is no default password: give one on stdin or at the prompt."""
-    from iofs.cli import _session_factory, console, fail
+    from iofs.cli_support import console, fail, session_factory
 
     grants = []
     for value in role:
@@ -57,7 +57,7 @@ def create(
         grants.append(service.RoleGrant(parsed, tuple(scope or ()) if scoped else ()))
     password = _read_password(password_stdin)
     try:
-        with transaction(_session_factory()) as session:
+        with transaction(session_factory()) as session:
             user = service.create_user(session, service.cli_principal(), email=email,
                                        display_name=name, password=password, grants=grants,
                                        language=language)
@@ -71,9 +71,9 @@ def create(
 def list_users(output: Annotated[str, typer.Option("--format", help="table or json.")]
                = "table") -> None:
     """List users with their roles."""
-    from iofs.cli import _session_factory, console
+    from iofs.cli_support import console, session_factory
 
-    with _session_factory()() as session:
+    with session_factory()() as session:
         users = service.list_users(session, service.cli_principal())
         rows: list[dict[str, object]] = [
             {"id": u.id, "email": u.email, "name": u.display_name, "active": u.active,
@@ -98,11 +98,11 @@ def set_password(
     password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
 ) -> None:
     """Reset a user's password (ends all of the user's sessions)."""
-    from iofs.cli import _session_factory, console, fail
+    from iofs.cli_support import console, fail, session_factory
 
     password = _read_password(password_stdin)
     try:
-        with transaction(_session_factory()) as session:
+        with transaction(session_factory()) as session:
             user = service.find_user(session, email)
             service.reset_password(session, service.cli_principal(), user.id, password)
     except service.AccountError as error:
@@ -117,10 +117,10 @@ def create_token(
     name: Annotated[str, typer.Option(help="What the token is for.")] = "",
 ) -> None:
     """Create an API token and print it once (send it as `Authorization: Bearer …`)."""
-    from iofs.cli import _session_factory, console, fail
+    from iofs.cli_support import console, fail, session_factory
 
     try:
-        with transaction(_session_factory()) as session:
+        with transaction(session_factory()) as session:
             owner = service.find_user(session, user)
             raw, token = service.create_token(session, service.cli_principal(), owner.id,
                                               name=name, expires_days=expires)
@@ -134,9 +134,9 @@ def create_token(
 @tokens_app.command("list")
 def list_tokens(user: Annotated[str, typer.Option(help="E-mail of the user.")]) -> None:
     """List a user's tokens (never the tokens themselves)."""
-    from iofs.cli import _session_factory, console, fail
+    from iofs.cli_support import console, fail, session_factory
 
-    with _session_factory()() as session:
+    with session_factory()() as session:
         try:
             owner = service.find_user(session, user)
         except service.AccountError as error:
@@ -156,10 +156,10 @@ def list_tokens(user: Annotated[str, typer.Option(help="E-mail of the user.")]) 
 @tokens_app.command("revoke")
 def revoke_token(token_id: Annotated[int, typer.Argument(help="The token's id.")]) -> None:
     """Revoke a token at once."""
-    from iofs.cli import _session_factory, console, fail
+    from iofs.cli_support import console, fail, session_factory
 
     try:
-        with transaction(_session_factory()) as session:
+        with transaction(session_factory()) as session:
             service.revoke_token(session, service.cli_principal(), token_id)
     except service.AccountError as error:
         raise fail(str(error)) from None
@@ -170,12 +170,11 @@ def revoke_token(token_id: Annotated[int, typer.Argument(help="The token's id.")
 def permissions(output: Annotated[str, typer.Option("--format", help="table or markdown.")]
                 = "table") -> None:
     """Print the role → permission table as the modules declare it."""
+    from iofs.cli_support import console
+    from iofs.modules import load_permissions
     from iofs.permissions import permission_table
-    from iofs.cli import console
-    from iofs.web.app import create_app
 
-    # Declarations live beside each module's routes; building the app imports all of them.
-    create_app()
+    load_permissions()
     rows = permission_table()
     columns = [r.value for r in Role] + ["anonymous"]
     if output == "markdown":

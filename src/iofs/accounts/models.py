@@ -15,8 +15,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from iofs.roles import Role
 from iofs.db import Base
+from iofs.roles import Role
 
 
 class User(Base):

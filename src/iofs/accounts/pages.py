@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from iofs.accounts import service
+from iofs.i18n import gettext as _
 from iofs.permissions import Principal, permission_table
 from iofs.roles import ROLE_SCOPE, Role, ScopeKind
 from iofs.web.deps import RecordId, db_session
-from iofs.i18n import gettext as _
 from iofs.web.security import (
     SESSION_COOKIE,
     client_ip,

@@ -19,22 +19,12 @@ from sqlalchemy.orm import Session
 
 from iofs.accounts import passwords
 from iofs.accounts.models import ApiToken, RoleAssignment, SignInThrottle, User, UserSession
-from iofs.permissions import ANY, Principal, authorize, declare
-from iofs.roles import ROLE_SCOPE, Role, ScopeKind
+from iofs.accounts.permissions import PERMISSIONS  # noqa: F401 - declared before use
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
 from iofs.i18n import gettext as _
-
-PERMISSIONS = declare("accounts", {
-    "users.manage": ("Create users, set roles, reset passwords, deactivate", {}),
-    "users.read": ("See the list of users and their roles", {Role.SECRETARIAT: ANY}),
-    "tokens.own": ("Create and revoke one's own API tokens", {
-        Role.SECRETARIAT: ANY, Role.FOCAL_POINT: ANY, Role.DONOR: ANY,
-        Role.GENEBANK_CURATOR: ANY, Role.VIEWER: ANY}),
-    "password.own": ("Change one's own password", {
-        Role.SECRETARIAT: ANY, Role.FOCAL_POINT: ANY, Role.DONOR: ANY,
-        Role.GENEBANK_CURATOR: ANY, Role.VIEWER: ANY}),
-})
+from iofs.permissions import Principal, authorize
+from iofs.roles import ROLE_SCOPE, Role, ScopeKind
 
 audit.audited(User)
 audit.audited(RoleAssignment)

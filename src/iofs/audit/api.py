@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal
 from iofs.audit import service
 from iofs.audit.schemas import AuditEntryOut
+from iofs.permissions import Principal
 from iofs.web.deps import db_session
 from iofs.web.security import require
 

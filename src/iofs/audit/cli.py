@@ -16,9 +16,9 @@ audit_app = typer.Typer(help="The append-only audit log.", no_args_is_help=True)
 @audit_app.command("verify")
 def verify() -> None:
     """Check the hash chain and that every audited record matches its last entry."""
-    from iofs.cli import _session_factory, console, fail
+    from iofs.cli_support import console, fail, session_factory
 
-    with _session_factory()() as session:
+    with session_factory()() as session:
         report = service.verify(session)
     if report.ok:
         console.print(f"audit log intact: {report.entries} entries, chain and records agree")
@@ -38,7 +38,7 @@ def export(
     until: Annotated[str | None, typer.Option(help="Until date, YYYY-MM-DD.")] = None,
 ) -> None:
     """Write the (filtered) audit log as CSV."""
-    from iofs.cli import _session_factory, console, fail
+    from iofs.cli_support import console, fail, session_factory
 
     try:
         where = service.AuditFilter(actor=actor, record_type=record_type,
@@ -46,7 +46,7 @@ def export(
                                     until=date.fromisoformat(until) if until else None)
     except ValueError:
         raise fail("--since/--until must be dates like 2026-01-31.", 2) from None
-    with _session_factory()() as session:
+    with session_factory()() as session:
         entries = service.query(session, where, limit=10_000_000)
         with out.open("w", encoding="utf-8", newline="") as handle:
             for line in service.export_csv(entries):

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal
 from iofs.audit import service
 from iofs.audit.api import audit_filter
+from iofs.permissions import Principal
 from iofs.web.deps import db_session
 from iofs.web.security import require
 from iofs.web.templating import render

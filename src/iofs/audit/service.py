@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
-from iofs.permissions import ANY, Principal, declare
-from iofs.roles import Role
 from iofs.audit.models import AuditEntry
+from iofs.audit.permissions import PERMISSIONS  # noqa: F401 - declared before use
 from iofs.db import Base
+from iofs.permissions import Principal
 
 GENESIS_HASH = "0" * 64
 
@@ -356,6 +356,3 @@ def entry_count(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(AuditEntry)).scalar_one())
 
 
-PERMISSIONS = declare("audit", {
-    "read": ("Read and export the audit log", {Role.SECRETARIAT: ANY}),
-})

@@ -11,7 +11,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal
 from iofs.genebank import mcpd, service
 from iofs.genebank.schemas import (
     AccessionOut,
@@ -36,6 +35,7 @@ from iofs.genebank.schemas import (
     SpeciesConstantsOut,
     WiewsCountOut,
 )
+from iofs.permissions import Principal
 from iofs.web.deps import RecordId, db_session
 from iofs.web.security import current_principal, require
 

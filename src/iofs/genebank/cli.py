@@ -23,14 +23,14 @@ FORMATS = ("table", "json", "csv")
 
 
 def _progress() -> Progress:
-    from iofs.cli import errors
+    from iofs.cli_support import errors
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=errors, transient=True)
 
 
 def _print_rows(rows: list[dict[str, Any]], output: str, title: str) -> None:
-    from iofs.cli import console, fail
+    from iofs.cli_support import console, fail
 
     if output not in FORMATS:
         raise fail(f"--format must be one of {', '.join(FORMATS)}, not {output!r}.", 2)
@@ -68,7 +68,7 @@ def import_file(
     """Import passport data: all-or-nothing unless --reject-file; re-importing changes
     nothing."""
     from iofs.accounts.service import cli_principal
-    from iofs.cli import _session_factory, console, errors, fail
+    from iofs.cli_support import console, errors, fail, session_factory
     from iofs.db import transaction
     from iofs.genebank import mcpd, service
 
@@ -100,7 +100,7 @@ def import_file(
     try:
         with _progress() as progress:
             task = progress.add_task("validating and importing", total=None)
-            with transaction(_session_factory()) as session:
+            with transaction(session_factory()) as session:
                 result = service.import_passport(session, cli_principal(), stream,
                                                  partial=reject_file is not None,
                                                  progress=lambda n: progress.advance(task, n))
@@ -125,11 +125,11 @@ def reindex() -> None:
     """Recompute the search counts (facets, totals) from the accessions, e.g. after changes
     made with SQL behind iofs's back."""
     from iofs.accounts.service import cli_principal
-    from iofs.cli import _session_factory, console
+    from iofs.cli_support import console, session_factory
     from iofs.db import transaction
     from iofs.genebank import service
 
-    with transaction(_session_factory()) as session:
+    with transaction(session_factory()) as session:
         combinations = service.rebuild_counts(session, cli_principal())
     console.print(f"{combinations} facet combinations counted")
 
@@ -143,14 +143,14 @@ def export(
 ) -> None:
     """Export passport data as MCPD CSV, Genesys JSON, or WIEWS / SDG 2.5.1 counts (CSV)."""
     from iofs.accounts.service import cli_principal
-    from iofs.cli import _session_factory, fail
+    from iofs.cli_support import fail, session_factory
     from iofs.genebank import service
 
     if output not in {"mcpd", "genesys-json", "wiews"}:
         raise fail(f"--format must be mcpd, genesys-json or wiews, not {output!r}.", 2)
     target = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
     try:
-        with _session_factory()() as session:
+        with session_factory()() as session:
             if output == "mcpd":
                 service.export_mcpd(session, cli_principal(), target)  # type: ignore[arg-type]
             elif output == "genesys-json":
@@ -173,10 +173,10 @@ def queue(output: Annotated[str, typer.Option("--format", help="table, json or c
     """The regeneration queue: lots below 85 % of initial viability, below three sowings,
     past their predicted date or overdue for a test, most urgent first."""
     from iofs.accounts.service import cli_principal
-    from iofs.cli import _session_factory
+    from iofs.cli_support import session_factory
     from iofs.genebank import service
 
-    with _session_factory()() as session:
+    with session_factory()() as session:
         statuses = service.regeneration_queue(session, cli_principal())
         rows = [{"lot_id": s.lot.id, "accession": s.accession.accenumb,
                  "taxon": s.accession.taxon, "lot": s.lot.lot_number,
@@ -194,10 +194,10 @@ def smta_report(output: Annotated[str, typer.Option("--format", help="table, jso
                 = "csv") -> None:
     """Distributions for the Treaty's SMTA reporting (one row per sample sent)."""
     from iofs.accounts.service import cli_principal
-    from iofs.cli import _session_factory
+    from iofs.cli_support import session_factory
     from iofs.genebank import service
 
-    with _session_factory()() as session:
+    with session_factory()() as session:
         rows = service.smta_report(session, cli_principal())
     _print_rows(rows, output, f"SMTA report ({len(rows)})")
 
@@ -208,7 +208,7 @@ def constants_import(file: Annotated[Path, typer.Argument(
         exists=True, dir_okay=False)]) -> None:
     """Load species viability constants (idempotent; degenerate rows are skipped)."""
     from iofs.accounts.service import cli_principal
-    from iofs.cli import _session_factory, console, errors, fail
+    from iofs.cli_support import console, errors, fail, session_factory
     from iofs.db import transaction
     from iofs.genebank import service, viability
 
@@ -218,7 +218,7 @@ def constants_import(file: Annotated[Path, typer.Argument(
         raise fail(str(error)) from None
     for reason in skipped:
         errors.print(f"skipped {reason}", highlight=False, markup=False)
-    with transaction(_session_factory()) as session:
+    with transaction(session_factory()) as session:
         counts = service.import_constants(session, cli_principal(), constants)
     console.print(f"{counts['inserted']} inserted, {counts['updated']} updated, "
                   f"{counts['unchanged']} unchanged, {len(skipped)} rows skipped")
@@ -228,10 +228,10 @@ def constants_import(file: Annotated[Path, typer.Argument(
 def constants_list(output: Annotated[str, typer.Option("--format", help="table, json or csv.")]
                    = "table") -> None:
     """Species constants in use (imported, else the built-in priority crops)."""
-    from iofs.cli import _session_factory
+    from iofs.cli_support import session_factory
     from iofs.genebank import service
 
-    with _session_factory()() as session:
+    with session_factory()() as session:
         rows = [{"species": c.species, "ke": c.ke, "cw": c.cw, "ch": c.ch, "cq": c.cq,
                  "single_temperature": c.single_temperature, "reference": c.reference}
                 for c in service.list_constants(session)]

@@ -18,10 +18,9 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal
-from iofs.demo import demo_loader
 from iofs.genebank import mcpd, service
 from iofs.genebank.models import Accession, Distribution, GerminationTest, SafetyDuplicate
+from iofs.permissions import Principal
 
 INSTCODE = "KAZ900"  # not a real FAO WIEWS code: illustrative institute
 ILLUSTRATIVE = "REMARKS:Illustrative record for demonstration, not a real accession"
@@ -81,7 +80,6 @@ def _passport() -> str:
     return out.getvalue()
 
 
-@demo_loader("genebank")
 def load(session: Session, principal: Principal, today: date | None = None) -> str:
     """Illustrative accessions, lots, germination tests, a Svalbard safety duplicate and one
     distribution in each state."""

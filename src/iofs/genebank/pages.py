@@ -12,11 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal, allows
 from iofs.genebank import mcpd, service
-from iofs.web.deps import RecordId, db_session
-from iofs.i18n import gettext as _
 from iofs.i18n import N_
+from iofs.i18n import gettext as _
+from iofs.permissions import Principal, allows
+from iofs.web.deps import RecordId, db_session
 from iofs.web.security import current_principal, require
 from iofs.web.templating import render
 

@@ -30,8 +30,6 @@ from typing import Any, BinaryIO
 from sqlalchemy import String, case, delete, func, literal, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
-from iofs.permissions import ANY, Principal, allows, authorize, declare
-from iofs.roles import Role
 from iofs.audit import service as audit
 from iofs.audit.models import AuditEntry
 from iofs.errors import InputError, NotFoundError
@@ -45,8 +43,10 @@ from iofs.genebank.models import (
     SafetyDuplicate,
     SpeciesConstants,
 )
-from iofs.i18n import gettext as _
 from iofs.i18n import N_
+from iofs.i18n import gettext as _
+from iofs.permissions import ANY, Principal, allows, authorize, declare
+from iofs.roles import Role
 
 PERMISSIONS = declare("genebank", {
     "read_internal": ("See lots, tests, distributions, the regeneration queue and "

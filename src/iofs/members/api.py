@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal
 from iofs.members import figures, service
 from iofs.members.models import IofsStatus, OicGroup
 from iofs.members.schemas import (
@@ -16,6 +15,7 @@ from iofs.members.schemas import (
     MemberStateOut,
     PublishIn,
 )
+from iofs.permissions import Principal
 from iofs.web.deps import RecordId, db_session
 from iofs.web.security import current_principal, require
 

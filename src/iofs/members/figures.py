@@ -12,21 +12,14 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs.permissions import ANY, OWN_COUNTRY, Principal, allows, authorize, declare
-from iofs.roles import Role
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
-from iofs.members.models import CountryFigure, MemberState
-from iofs.i18n import gettext as _
 from iofs.i18n import N_
+from iofs.i18n import gettext as _
+from iofs.members.models import CountryFigure, MemberState
+from iofs.members.permissions import PERMISSIONS  # noqa: F401 - declared before use
+from iofs.permissions import Principal, allows, authorize
 
-PERMISSIONS = declare("members", {
-    "figures.read_unpublished": ("See a state's unpublished national figures", {
-        Role.SECRETARIAT: ANY, Role.VIEWER: ANY, Role.FOCAL_POINT: OWN_COUNTRY}),
-    "figures.write": ("Enter, correct and delete a state's national figures", {
-        Role.SECRETARIAT: ANY, Role.FOCAL_POINT: OWN_COUNTRY}),
-    "figures.publish": ("Publish or withdraw national figures", {Role.SECRETARIAT: ANY}),
-})
 audit.audited(CountryFigure)
 
 

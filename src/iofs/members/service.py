@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from iofs.errors import NotFoundError
+from iofs.i18n import gettext as _
 from iofs.members.models import (
     ExecutiveBoardSeat,
     GeneralAssemblySession,
@@ -29,7 +30,6 @@ from iofs.members.schemas import (
     MembershipSummary,
     MemberStateOut,
 )
-from iofs.i18n import gettext as _
 
 REFERENCE = resources.files("iofs.members") / "reference"
 OIC_STATE_COUNT = 57

@@ -13,8 +13,9 @@ from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, Up
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal
 from iofs.errors import InputError
+from iofs.i18n import gettext as _
+from iofs.permissions import Principal
 from iofs.programmes import (
     contributions,
     figures,
@@ -52,7 +53,6 @@ from iofs.programmes.schemas import (
     StatusIn,
 )
 from iofs.web.deps import RecordId, db_session
-from iofs.i18n import gettext as _
 from iofs.web.security import current_principal, require
 
 router = APIRouter(prefix="/programmes", tags=["programmes"])

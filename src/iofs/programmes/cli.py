@@ -50,10 +50,10 @@ def _money(value: object) -> str:
 def appeals(fmt: Annotated[Output, typer.Option("--format", help="table or json.")] = (
         Output.table)) -> None:
     """Every appeal with its requirement, funding, coverage and gaps (USD and tonnes)."""
-    from iofs.cli import _session_factory
+    from iofs.cli_support import session_factory
     from iofs.programmes import service
 
-    with _session_factory()() as session:
+    with session_factory()() as session:
         rows = [service.appeal_summary(session, code) for code in service.appeal_codes(session)]
     if fmt is Output.json:
         console.print_json(json.dumps(rows, default=str))
@@ -81,9 +81,9 @@ def export(
     = None,
 ) -> None:
     """Export IATI 2.03 activity XML, HXL CSV (contributions or 3W) or FTS-style flows."""
-    from iofs.cli import _session_factory
+    from iofs.cli_support import session_factory
 
-    with _session_factory()() as session:
+    with session_factory()() as session:
         try:
             if fmt is ExportFormat.iati:
                 from iofs.programmes.exchange import iati
@@ -115,10 +115,10 @@ def export(
 def template(out: Annotated[Path, typer.Option("--out", help="The .xlsx file to write.")]
              ) -> None:
     """Write the Excel template for bulk entry of contributions and deliveries."""
-    from iofs.cli import _session_factory
+    from iofs.cli_support import session_factory
     from iofs.programmes.exchange import workbook
 
-    with _session_factory()() as session:
+    with session_factory()() as session:
         out.write_bytes(workbook.template(session))
     console.print(f"wrote {out}")
 
@@ -135,10 +135,10 @@ def import_file(
 ) -> None:
     """Import an Excel sheet or FTS flows: all-or-nothing, every bad row named."""
     from iofs.accounts.service import cli_principal
-    from iofs.cli import _session_factory, settings
+    from iofs.cli_support import session_factory, settings
     from iofs.programmes import service
 
-    factory = _session_factory()
+    factory = session_factory()
     with factory() as session:
         transaction = session.begin()
         try:
@@ -178,10 +178,10 @@ def import_file(
 @programmes_app.command("reconcile")
 def reconcile(appeal: Annotated[str, typer.Argument(help="Appeal code.")]) -> None:
     """Compare an appeal's contributions with its imported FTS flows."""
-    from iofs.cli import _session_factory
+    from iofs.cli_support import session_factory
     from iofs.programmes.exchange import fts
 
-    with _session_factory()() as session:
+    with session_factory()() as session:
         try:
             lines = fts.reconcile(session, appeal)
         except InputError as error:
@@ -204,10 +204,10 @@ def reconcile(appeal: Annotated[str, typer.Argument(help="Appeal code.")]) -> No
 @programmes_app.command("pending")
 def pending() -> None:
     """Figures awaiting a second person's approval."""
-    from iofs.cli import _session_factory
+    from iofs.cli_support import session_factory
     from iofs.programmes import review
 
-    with _session_factory()() as session:
+    with session_factory()() as session:
         rows = review.pending(session)
     table = Table(title="Awaiting approval")
     for column in ("kind", "id", "entered by", "figure"):
@@ -226,14 +226,14 @@ def review_figure(
     note: Annotated[str, typer.Option("--note", help="Why (required to reject).")] = "",
 ) -> None:
     """Approve (or reject) a figure entered by someone else."""
-    from iofs.permissions import PermissionDenied
     from iofs.accounts.service import cli_principal
-    from iofs.cli import _session_factory
+    from iofs.cli_support import session_factory
     from iofs.db import transaction
+    from iofs.permissions import PermissionDenied
     from iofs.programmes import review
 
     try:
-        with transaction(_session_factory()) as session:
+        with transaction(session_factory()) as session:
             review.decide(session, cli_principal(), kind, record_id,
                           "rejected" if reject else "approved", note)
     except (InputError, PermissionDenied) as error:

@@ -26,14 +26,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal, authorize
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
+from iofs.i18n import gettext as _
+from iofs.permissions import Principal, authorize
 from iofs.programmes import registry, review
 from iofs.programmes import vocabulary as v
 from iofs.programmes.models import Contribution, ContributionStatus, ContributionYear
 from iofs.programmes.schemas import ContributionIn, StatusIn, checked
-from iofs.i18n import gettext as _
 
 for _model in (Contribution, ContributionStatus, ContributionYear):
     audit.audited(_model)

@@ -20,10 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from iofs.permissions import Principal
-from iofs.roles import Role
-from iofs.demo import demo_loader
 from iofs.programmes import contributions, pipeline, registry, results, review
 from iofs.programmes.models import ConsignmentStage
+from iofs.roles import Role
 
 GAZA_SOURCE = ("IOFS, \"Flour for Humanity\" Gaza Emergency Appeal: target 1,000 t of wheat "
                "flour; phase 1 delivered 200 t to about 8,000 households in January 2025, "
@@ -129,7 +128,6 @@ def _approve_all(session: Session) -> int:
     return count
 
 
-@demo_loader("programmes")
 def load(session: Session, principal: Principal) -> str:
     """Organisations, the three programmes, the Gaza appeal and its phase 1, AFSP results."""
     for organisation in ORGANISATIONS:

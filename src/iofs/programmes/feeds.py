@@ -10,10 +10,10 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from iofs.feeds import register_feed
+from iofs.i18n import N_
 from iofs.programmes.models import Activity, Consignment, ConsignmentStage, Contribution, Project
 from iofs.programmes.vocabulary import FUNDING_STATUSES
-from iofs.strategy.feeds import register_feed
-from iofs.i18n import N_
 
 
 def _year(column: InstrumentedAttribute[date], year: int) -> ColumnElement[bool]:

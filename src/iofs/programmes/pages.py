@@ -16,9 +16,11 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal, allows
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
+from iofs.i18n import current_language
+from iofs.i18n import gettext as _
+from iofs.permissions import Principal, allows
 from iofs.programmes import (
     charts,
     contributions,
@@ -41,8 +43,6 @@ from iofs.programmes.models import (
 )
 from iofs.web.deps import db_session
 from iofs.web.forms import filled_fields
-from iofs.i18n import current_language
-from iofs.i18n import gettext as _
 from iofs.web.security import current_principal, require
 from iofs.web.templating import render
 

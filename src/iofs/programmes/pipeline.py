@@ -18,15 +18,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal, authorize
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
+from iofs.i18n import gettext as _
+from iofs.permissions import Principal, authorize
 from iofs.programmes import contributions, registry, review
 from iofs.programmes import vocabulary as v
 from iofs.programmes.models import Beneficiaries, Consignment, ConsignmentStage
 from iofs.programmes.schemas import BeneficiariesIn, ConsignmentIn, StageIn, checked
 from iofs.records import put_record
-from iofs.i18n import gettext as _
 
 for _model in (Consignment, ConsignmentStage, Beneficiaries):
     audit.audited(_model)

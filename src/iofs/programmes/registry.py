@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal, authorize
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
+from iofs.i18n import gettext as _
+from iofs.permissions import Principal, authorize
 from iofs.programmes import vocabulary as v
 from iofs.programmes.models import (
     Appeal,
@@ -37,7 +38,6 @@ from iofs.programmes.schemas import (
     checked,
 )
 from iofs.records import put_record
-from iofs.i18n import gettext as _
 
 for _model in (Organisation, Programme, Project, Appeal, AppealRevision, Requirement):
     audit.audited(_model)

@@ -18,14 +18,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal, authorize
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
+from iofs.i18n import gettext as _
+from iofs.permissions import Principal, authorize
 from iofs.programmes import registry, review
 from iofs.programmes.models import Activity, Indicator, IndicatorValue, Project
 from iofs.programmes.schemas import ActivityIn, IndicatorIn, IndicatorValueIn, checked
 from iofs.records import put_record
-from iofs.i18n import gettext as _
 
 for _model in (Indicator, IndicatorValue, Activity):
     audit.audited(_model)

@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs.permissions import PermissionDenied, Principal, allows, authorize
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
+from iofs.i18n import gettext as _
+from iofs.permissions import PermissionDenied, Principal, allows, authorize
 from iofs.programmes import vocabulary as v
 from iofs.programmes.models import (
     Beneficiaries,
@@ -27,7 +28,6 @@ from iofs.programmes.models import (
     IndicatorValue,
     Reviewed,
 )
-from iofs.i18n import gettext as _
 
 APPROVE = "programmes.approve"
 READ_PENDING = "programmes.read_pending"

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from iofs.i18n import gettext as _
 from iofs.permissions import Principal, allows
 from iofs.programmes import figures, registry
 from iofs.programmes.models import Appeal, Contribution, Organisation
-from iofs.i18n import gettext as _
 
 READ_PENDING = "programmes.read_pending"
 

@@ -8,9 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal
+from iofs import feeds
 from iofs.errors import InputError
-from iofs.strategy import feeds, framework, partnerships, progress, reporting, workbook
+from iofs.i18n import gettext as _
+from iofs.permissions import Principal
+from iofs.strategy import framework, partnerships, progress, reporting, workbook
 from iofs.strategy.models import Kpi
 from iofs.strategy.schemas import (
     ActivityIn,
@@ -47,7 +49,6 @@ from iofs.strategy.schemas import (
     ValueOut,
 )
 from iofs.web.deps import RecordId, db_session
-from iofs.i18n import gettext as _
 from iofs.web.security import current_principal, require
 
 router = APIRouter(tags=["strategy"])

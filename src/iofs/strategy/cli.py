@@ -52,10 +52,10 @@ def report(
 ) -> None:
     """Write a state's Strategic Vision 2031 report for a period (scorecard, gaps, charts)."""
     from iofs.accounts.service import cli_principal
-    from iofs.cli import _session_factory
+    from iofs.cli_support import session_factory
     from iofs.strategy import report as strategy_report
 
-    with _session_factory()() as session:
+    with session_factory()() as session:
         try:
             content = strategy_report.build(session, cli_principal(), state, period,
                                             fmt.value, lang.value)
@@ -71,10 +71,10 @@ def missing(
     state: Annotated[str | None, typer.Option("--state")] = None,
 ) -> None:
     """List values IOFS member states have not reported (or must correct) for a period."""
-    from iofs.cli import _session_factory
+    from iofs.cli_support import session_factory
     from iofs.strategy import progress
 
-    with _session_factory()() as session:
+    with session_factory()() as session:
         try:
             gaps = progress.missing(session, period, state)
         except InputError as error:
@@ -95,12 +95,12 @@ def import_workbook(
 ) -> None:
     """Import a filled-in report workbook: all rows or none."""
     from iofs.accounts.service import cli_principal
-    from iofs.cli import _session_factory
+    from iofs.cli_support import session_factory
     from iofs.db import transaction
     from iofs.strategy import workbook
 
     try:
-        with transaction(_session_factory()) as session:
+        with transaction(session_factory()) as session:
             result = workbook.import_report(session, cli_principal(), state, period,
                                             file.read_bytes())
     except workbook.ImportFailed as failure:
@@ -120,10 +120,10 @@ def due(
 ) -> None:
     """Agreements expiring or due for renewal, and obligations due, within the window."""
     from iofs.accounts.service import cli_principal
-    from iofs.cli import _session_factory
+    from iofs.cli_support import session_factory
     from iofs.strategy import partnerships
 
-    with _session_factory()() as session:
+    with session_factory()() as session:
         reminders = partnerships.due(session, cli_principal(), date.today(), days)
         rows = [{"due_on": r.due_on.isoformat(), "days_left": r.days_left, "kind": r.kind,
                  "agreement": r.agreement.title,

@@ -10,9 +10,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal
-from iofs.demo import demo_loader
 from iofs.members.models import MemberState
+from iofs.permissions import Principal
 from iofs.strategy import framework, partnerships, reporting
 
 VISION = ("IOFS Strategic Vision 2031, adopted 2021: five pillars carrying 16 programmes "
@@ -125,7 +124,6 @@ EVENTS = [
 ]
 
 
-@demo_loader("strategy")
 def load(session: Session, principal: Principal) -> str:
     """The framework (sourced), illustrative KPIs and plans, a 2025 period, partnerships."""
     pillar_ids = {}

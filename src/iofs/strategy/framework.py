@@ -13,16 +13,15 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs import records, validation
-from iofs.permissions import Principal, authorize
+from iofs import feeds, records, validation
 from iofs.audit import service as audit
 from iofs.db import Base
 from iofs.errors import InputError, NotFoundError
+from iofs.i18n import gettext as _
 from iofs.members.models import MemberState
-from iofs.strategy import feeds
+from iofs.permissions import Principal, authorize
 from iofs.strategy.models import Kpi, KpiPlan, Outcome, Pillar, Programme
 from iofs.strategy.permissions import PERMISSIONS
-from iofs.i18n import gettext as _
 
 for _model in (Pillar, Programme, Outcome, Kpi, KpiPlan):
     audit.audited(_model)

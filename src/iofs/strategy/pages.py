@@ -11,16 +11,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal, allows
 from iofs.errors import InputError
+from iofs.i18n import current_language
+from iofs.i18n import gettext as _
 from iofs.members import service as members
+from iofs.permissions import Principal, allows
 from iofs.strategy import framework, partnerships, progress, reporting, workbook
 from iofs.strategy.models import KpiValue
 from iofs.web.charts import vega_lite_svg
 from iofs.web.deps import RecordId, db_session
 from iofs.web.forms import filled_fields
-from iofs.i18n import current_language
-from iofs.i18n import gettext as _
 from iofs.web.security import current_principal, require
 from iofs.web.templating import render
 
@@ -88,7 +88,7 @@ def framework_page(request: Request, principal: Principal = Depends(current_prin
 
 def _framework_page(request: Request, session: Session, principal: Principal,
                     error: InputError | None = None, status_code: int = 200) -> HTMLResponse:
-    from iofs.strategy import feeds
+    from iofs import feeds
 
     tree = framework.tree(session)
     return render(request, "strategy/framework.html", {

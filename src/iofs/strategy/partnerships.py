@@ -16,11 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from iofs import validation
-from iofs.permissions import Principal, allows, authorize
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
+from iofs.feeds import register_feed
+from iofs.i18n import N_
+from iofs.i18n import gettext as _
+from iofs.permissions import Principal, allows, authorize
 from iofs.strategy import framework
-from iofs.strategy.feeds import register_feed
 from iofs.strategy.models import (
     Agreement,
     AgreementParty,
@@ -30,8 +32,6 @@ from iofs.strategy.models import (
     Partner,
     Programme,
 )
-from iofs.i18n import gettext as _
-from iofs.i18n import N_
 
 for _model in (Partner, Agreement, AgreementParty, Obligation, Event, CapacityActivity):
     audit.audited(_model)

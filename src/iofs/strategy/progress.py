@@ -25,10 +25,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs.members.models import IofsStatus, MemberState
-from iofs.strategy import feeds, framework, reporting
-from iofs.strategy.models import Kpi, KpiValue, ReportingPeriod
+from iofs import feeds
 from iofs.i18n import N_
+from iofs.members.models import IofsStatus, MemberState
+from iofs.strategy import framework, reporting
+from iofs.strategy.models import Kpi, KpiValue, ReportingPeriod
 
 ACHIEVED, ON_TRACK, OFF_TRACK, NO_DATA, NO_PLAN = (
     "achieved", "on_track", "off_track", "no_data", "no_plan")

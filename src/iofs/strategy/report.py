@@ -10,10 +10,10 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal
-from iofs.members import service as members
-from iofs.strategy import framework, progress, reporting, workbook
 from iofs import i18n
+from iofs.members import service as members
+from iofs.permissions import Principal
+from iofs.strategy import framework, progress, reporting, workbook
 from iofs.web.charts import vega_lite_svg
 from iofs.web.templating import environment
 

@@ -22,12 +22,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from iofs import validation
-from iofs.permissions import Principal, allows, authorize
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
+from iofs.i18n import gettext as _
+from iofs.permissions import Principal, allows, authorize
 from iofs.strategy import framework
 from iofs.strategy.models import EvidenceFile, Kpi, KpiValue, ReportingPeriod
-from iofs.i18n import gettext as _
 
 audit.audited(ReportingPeriod)
 audit.audited(KpiValue)

@@ -18,11 +18,11 @@ from openpyxl.styles import Font, PatternFill
 from sqlalchemy.orm import Session
 
 from iofs import validation
-from iofs.permissions import Principal, authorize
 from iofs.errors import InputError
+from iofs.i18n import gettext as _
+from iofs.permissions import Principal, authorize
 from iofs.strategy import framework, progress, reporting
 from iofs.strategy.models import Kpi
-from iofs.i18n import gettext as _
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_BYTES = 2 * 1024 * 1024

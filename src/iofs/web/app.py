@@ -15,14 +15,12 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from iofs import __version__
-from iofs.permissions import PermissionDenied
+from iofs import __version__, i18n, modules
 from iofs.config import Settings, get_settings
 from iofs.db import make_engine, make_session_factory
 from iofs.errors import InputError
-from iofs import i18n
+from iofs.permissions import PermissionDenied
 from iofs.web.deps import db_session
-from iofs.web.navigation import NavigationItem, default_navigation
 from iofs.web.security import csrf_rejection
 from iofs.web.security_headers import SECURITY_HEADERS
 from iofs.web.templating import render
@@ -49,6 +47,16 @@ def error_response(request: Request, status: int, message: str,
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def include_module_routers(app: FastAPI) -> None:
+    """Mount every module's API routers under ``/api/v1`` and its page routers at the root,
+    in the order of the module list."""
+    for module in modules.all_modules():
+        for reference in module.api_routers:
+            app.include_router(modules.resolve(reference), prefix=API_PREFIX)
+        for reference in module.page_routers:
+            app.include_router(modules.resolve(reference))
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web application for ``settings`` (default: from the environment)."""
     settings = settings or get_settings()
@@ -67,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
-    app.state.navigation = default_navigation()
+    app.state.navigation = modules.navigation()
     app.state.secret_key = settings.resolved_secret_key()
 
     static_dir = resources.files("iofs") / "web" / "static"
@@ -143,53 +151,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__,
                 "database": request.app.state.engine.dialect.name}
 
-    # Module routers: each module adds its API and page routers here.
-    from iofs.accounts import api as accounts_api
-    from iofs.accounts import pages as accounts_pages
-    from iofs.audit import api as audit_api
-    from iofs.audit import pages as audit_pages
-    from iofs.members import api as members_api
-    from iofs.members import pages as members_pages
-    from iofs.strategy import api as strategy_api
-    from iofs.strategy import pages as strategy_pages
-    from iofs.web import pages as web_pages
-
-    app.include_router(members_api.router, prefix=API_PREFIX)
-    app.include_router(web_pages.router)
-    app.include_router(members_pages.router)
-    app.include_router(accounts_api.router, prefix=API_PREFIX)
-    app.include_router(accounts_pages.router)
-    app.include_router(audit_api.router, prefix=API_PREFIX)
-    app.include_router(audit_pages.router)
-    app.include_router(strategy_api.router, prefix=API_PREFIX)
-    app.include_router(strategy_api.partnerships_router, prefix=API_PREFIX)
-    app.include_router(strategy_pages.router)
-    from iofs.monitor.drought import api as drought_api
-    from iofs.monitor.drought import pages as drought_pages
-
-    app.include_router(drought_api.router, prefix=API_PREFIX)
-    app.include_router(drought_pages.router)
-    from iofs.genebank import api as genebank_api
-    from iofs.genebank import pages as genebank_pages
-
-    app.include_router(genebank_api.router, prefix=API_PREFIX)
-    app.include_router(genebank_pages.router)
-    from iofs.programmes import api as programmes_api
-    from iofs.programmes import pages as programmes_pages
-
-    app.include_router(programmes_api.router, prefix=API_PREFIX)
-    app.include_router(programmes_pages.router)
-    from iofs.monitor.faostat import api as faostat_api
-    from iofs.monitor.faostat import pages as faostat_pages
-
-    app.include_router(faostat_api.router, prefix=API_PREFIX)
-    app.include_router(faostat_pages.router)
-    from iofs.monitor.prices import api as prices_api
-    from iofs.monitor.prices import pages as prices_pages
-
-    app.include_router(prices_api.router, prefix=API_PREFIX)
-    app.include_router(prices_pages.router)
+    include_module_routers(app)
     return app
 
 
-__all__ = ["API_PREFIX", "NavigationItem", "create_app", "db_session"]
+__all__ = ["API_PREFIX", "create_app", "db_session", "include_module_routers"]

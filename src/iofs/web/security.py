@@ -18,8 +18,8 @@ from fastapi import Request
 from itsdangerous import BadSignature, TimestampSigner
 
 from iofs.accounts import service as accounts
-from iofs.permissions import ANONYMOUS, Principal, authorize
 from iofs.i18n import N_
+from iofs.permissions import ANONYMOUS, Principal, authorize
 
 SESSION_COOKIE = "iofs_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})

@@ -13,8 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from iofs import __version__
-from iofs import i18n
+from iofs import __version__, i18n
 from iofs.web.security import resolve_principal
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from iofs.i18n import gettext as _
 from iofs.i18n import N_
+from iofs.i18n import gettext as _
 
 MESSAGES: dict[str, str] = {
     "missing": N_("This field is required."),

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Query, Request
 
 from iofs.config import Settings
 from iofs.errors import NotFoundError
+from iofs.i18n import gettext as _
 from iofs.monitor.drought import service
 from iofs.monitor.drought.schemas import DroughtMonthOut, MapValueOut
-from iofs.i18n import gettext as _
 
 router = APIRouter(tags=["drought"])
 

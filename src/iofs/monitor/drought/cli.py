@@ -51,7 +51,7 @@ def spi_command(
     chunk: Annotated[int, typer.Option(help="Spatial chunk edge in pixels.", min=1)] = 256,
 ) -> None:
     """Compute SPI (McKee 1993) for every pixel or series and write it with its parameters."""
-    from iofs.cli import settings
+    from iofs.cli_support import settings
     from iofs.monitor.drought import read, service
 
     config = settings()
@@ -115,7 +115,7 @@ def zonal_command(
     = None,
 ) -> None:
     """Drought shares per country (and admin1) into the monthly table the monitor reads."""
-    from iofs.cli import settings
+    from iofs.cli_support import settings
     from iofs.monitor.drought import service
 
     try:
@@ -135,7 +135,7 @@ def summary_command(
     output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
 ) -> None:
     """A country's latest monthly SPI and drought-class area shares."""
-    from iofs.cli import settings
+    from iofs.cli_support import settings
     from iofs.monitor.drought import service
 
     if output not in FORMATS:

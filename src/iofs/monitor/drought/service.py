@@ -24,9 +24,9 @@ import xarray as xr
 
 from iofs.config import Settings
 from iofs.errors import InputError, NotFoundError
+from iofs.i18n import gettext as _
 from iofs.monitor.drought import spi as kernel
 from iofs.monitor.drought.read import Precipitation, PrecipitationInputError
-from iofs.i18n import gettext as _
 
 ProgressCallback = Callable[[int, int], None]
 ZONAL_FILE = "zonal_spi.parquet"

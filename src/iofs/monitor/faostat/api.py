@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from iofs.i18n import current_language
 from iofs.monitor.faostat import service
 from iofs.monitor.faostat.schemas import (
     GrowthOut,
@@ -15,7 +16,6 @@ from iofs.monitor.faostat.schemas import (
     RankedValue,
     SliceOut,
 )
-from iofs.i18n import current_language
 
 router = APIRouter(tags=["faostat"])
 

@@ -40,7 +40,7 @@ def ingest_faostat(
     Re-ingesting a file replaces its slice; observations (domain, area, item, element, year)
     that an older file under another name already holds are replaced by the new file's.
     """
-    from iofs.cli import settings
+    from iofs.cli_support import settings
     from iofs.monitor.faostat import indicators
     from iofs.monitor.faostat.ingest import IngestError, ingest
 
@@ -121,7 +121,7 @@ def indicators_command(
 ) -> None:
     """FAO food-security indicators of a state, `compare INDICATOR` to rank the 57, or
     `growth ISO3 INDICATOR --from Y1 --to Y2` (e.g. "exports grew 1.5× in five years")."""
-    from iofs.cli import settings
+    from iofs.cli_support import settings
     from iofs.monitor.faostat import service
 
     if output not in FORMATS:
@@ -185,7 +185,7 @@ def fetch_faostat(
     = False,
 ) -> None:
     """Download a FAOSTAT bulk zip (resumes an interrupted download; checks size/SHA-256)."""
-    from iofs.cli import settings
+    from iofs.cli_support import settings
     from iofs.monitor.faostat.fetch import FetchError, fetch_domain
 
     config = settings()

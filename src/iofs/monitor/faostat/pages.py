@@ -7,14 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from iofs.i18n import N_, current_language
+from iofs.i18n import gettext as _
 from iofs.monitor.faostat import service
 from iofs.monitor.faostat.api import Year, analytics_dir
 from iofs.monitor.faostat.areas import AGGREGATE_CODES, oic_states, state_name
 from iofs.monitor.faostat.indicators import INDICATORS
 from iofs.web.charts import vega_lite_svg
-from iofs.i18n import current_language
-from iofs.i18n import gettext as _
-from iofs.i18n import N_
 from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from iofs.errors import InputError, NotFoundError
+from iofs.i18n import gettext as _
 from iofs.monitor.faostat import indicators as suite
 from iofs.monitor.faostat.areas import AGGREGATE_CODES, oic_states, state_name
 from iofs.monitor.faostat.ingest import slices
@@ -23,7 +24,6 @@ from iofs.monitor.faostat.schemas import (
     RankedValue,
     SliceOut,
 )
-from iofs.i18n import gettext as _
 
 
 class FaostatInputError(InputError):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
+from iofs.i18n import gettext as _
 from iofs.monitor.prices import service, views
 from iofs.monitor.prices.schemas import CountryAlertOut, MapValue, PriceSignal
-from iofs.i18n import gettext as _
 
 router = APIRouter(tags=["prices"])
 MONTH = Query(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; default latest")

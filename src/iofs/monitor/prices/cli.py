@@ -29,7 +29,7 @@ def ingest_prices(
     """Ingest WFP market-price files (country or global, with or without the HXL row), their
     markets/commodities/currencies files, or a generic CSV with --mapping: validated,
     all-or-nothing per file, idempotent."""
-    from iofs.cli import console, fail, settings
+    from iofs.cli_support import console, fail, settings
 
     analytics = settings().analytics_dir
     failed = 0
@@ -56,7 +56,7 @@ def ingest_prices(
 
 
 def _check(output: str, month: str | None) -> None:
-    from iofs.cli import fail
+    from iofs.cli_support import fail
 
     if output not in FORMATS:
         raise fail(f"--format must be one of {', '.join(FORMATS)}.", 2)
@@ -65,7 +65,7 @@ def _check(output: str, month: str | None) -> None:
 
 
 def _signals() -> service.Signals:
-    from iofs.cli import fail, settings
+    from iofs.cli_support import fail, settings
 
     try:
         return service.signals(settings().analytics_dir)
@@ -75,7 +75,7 @@ def _signals() -> service.Signals:
 
 def _emit(records: list[dict[str, object]], columns: list[str], title: str,
           output: str) -> None:
-    from iofs.cli import console
+    from iofs.cli_support import console
 
     if output == "json":
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")

@@ -8,10 +8,10 @@ from xml.etree import ElementTree
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from iofs.i18n import gettext as _
 from iofs.monitor.prices import service, views
 from iofs.monitor.prices.api import MONTH, load
 from iofs.web.charts import vega_lite_svg
-from iofs.i18n import gettext as _
 from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)

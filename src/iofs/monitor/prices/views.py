@@ -7,9 +7,9 @@ from typing import Any
 
 import pandas as pd
 
+from iofs.i18n import gettext as _
 from iofs.monitor.prices.schemas import CountryAlertOut, MapValue, PriceSignal
 from iofs.monitor.prices.service import CountryAlert
-from iofs.i18n import gettext as _
 
 OUTPUT_COLUMNS = ["country", "market", "commodity", "unit", "price_type", "currency", "date",
                   "price", "cqgr", "cagr", "ipa", "ipa_class", "alps", "alps_class", "k"]

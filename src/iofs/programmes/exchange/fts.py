@@ -61,9 +61,11 @@ import pycountry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs.permissions import Principal, authorize
 from iofs.audit import service as audit
 from iofs.errors import InputError
+from iofs.i18n import N_
+from iofs.i18n import gettext as _
+from iofs.permissions import Principal, authorize
 from iofs.programmes import registry
 from iofs.programmes import vocabulary as v
 from iofs.programmes.contributions import history, usage_year_amounts
@@ -77,8 +79,6 @@ from iofs.programmes.models import (
     Programme,
     Project,
 )
-from iofs.i18n import gettext as _
-from iofs.i18n import N_
 
 audit.audited(FtsFlow)
 

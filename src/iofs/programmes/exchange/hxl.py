@@ -39,6 +39,7 @@ import hxl.input  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from iofs.i18n import gettext as _
 from iofs.programmes import vocabulary as v
 from iofs.programmes.contributions import usage_year_amounts
 from iofs.programmes.models import (
@@ -49,7 +50,6 @@ from iofs.programmes.models import (
     Programme,
     Project,
 )
-from iofs.i18n import gettext as _
 
 #: FTS-style organisation types (FTS ``organizationTypes``) of our kinds of organisation.
 ORGANISATION_TYPES = {

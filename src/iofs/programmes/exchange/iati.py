@@ -63,6 +63,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from iofs.i18n import gettext as _
 from iofs.programmes import results as results_service
 from iofs.programmes import vocabulary as v
 from iofs.programmes.models import (
@@ -77,7 +78,6 @@ from iofs.programmes.models import (
     Project,
     Requirement,
 )
-from iofs.i18n import gettext as _
 
 IATI_VERSION = "2.03"
 #: Provisional reporting-organisation identifier of IOFS (prefix XI-IATI: identifiers issued by

@@ -47,9 +47,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
-from iofs.permissions import PermissionDenied, Principal, allows, authorize
 from iofs.audit.models import AuditEntry
 from iofs.errors import InputError
+from iofs.i18n import N_
+from iofs.i18n import gettext as _
+from iofs.permissions import PermissionDenied, Principal, allows, authorize
 from iofs.programmes import contributions, pipeline
 from iofs.programmes import vocabulary as v
 from iofs.programmes.models import Appeal, Consignment, Organisation, Programme, Project
@@ -60,8 +62,6 @@ from iofs.programmes.schemas import (
     StageIn,
     checked,
 )
-from iofs.i18n import gettext as _
-from iofs.i18n import N_
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_BYTES = 5 * 1024 * 1024

@@ -1,4 +1,4 @@
-"""Home dashboard."""
+"""The home page: membership figures and the map of the 57 OIC states."""
 
 from __future__ import annotations
 
@@ -18,4 +18,4 @@ def home(request: Request, session: Session = Depends(db_session)) -> HTMLRespon
     """Home: membership figures and the map of the 57 OIC states by IOFS status."""
     summary = members.membership_summary(session)
     sessions = members.general_assembly_sessions(session)
-    return render(request, "home.html", {"summary": summary, "assemblies": sessions})
+    return render(request, "members/home.html", {"summary": summary, "assemblies": sessions})

@@ -1,0 +1,18 @@
+"""Manifest of the gene bank."""
+
+from iofs.i18n import N_
+from iofs.modules import Command, Module, NavigationEntry
+
+MODULE = Module(
+    name="genebank",
+    package="iofs.genebank",
+    api_routers=("iofs.genebank.api:router",),
+    page_routers=("iofs.genebank.pages:router",),
+    commands=(Command("genebank", "iofs.genebank.cli:genebank_app",
+                      "Gene bank: MCPD passport data, seed lots, viability, SMTA."),),
+    navigation=(NavigationEntry("/genebank", N_("Gene bank")),),
+    permissions=("iofs.genebank.service",),
+    demo="iofs.genebank.demo:load",
+    models="iofs.genebank.models",
+    migrations_branch="genebank",
+)
