@@ -1,0 +1,360 @@
+"""Public functions of ``monitor/risk``: load a tree, read a table, compute, verify, import.
+
+Other modules, the CLI and (later) pages and the API call these; they return plain data.
+Scores are 0–10 (rounded as the tree publishes them, INFORM: 0.1), missing shares and
+reliabilities 0–1. Method: INFORM Concept and Methodology 2017 (Marin-Ferrer, Vernaccini,
+Poljansek; JRC, EUR 28655 EN).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from iofs.i18n import N_
+from iofs.monitor.risk import engine
+from iofs.monitor.risk.engine import LEVELS, Evaluation, Levels, required_columns
+from iofs.monitor.risk.inputs import InputTable, InputTableError, read_table
+from iofs.monitor.risk.tree import Tree, TreeError, load_tree, shipped_trees
+
+__all__ = [
+    "LEVELS",
+    "Check",
+    "Contribution",
+    "CountryResult",
+    "ImportReport",
+    "InputTable",
+    "InputTableError",
+    "Levels",
+    "NodeResult",
+    "Tree",
+    "TreeError",
+    "Verification",
+    "compute",
+    "evaluate",
+    "import_inform",
+    "inform_dir",
+    "load_tree",
+    "read_inputs",
+    "shipped_trees",
+    "verify",
+]
+
+#: Labels of the result fields, for pages and the API.
+FIELD_LABELS = {
+    "value": N_("Score (0–10)"),
+    "reliability": N_("Reliability (share of inputs present, 0–1)"),
+    "missing_share": N_("Share of inputs missing (0–1)"),
+    "class_label": N_("Risk class"),
+}
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One child of a node in one row: its score as aggregated (after its factor, 0–10,
+    None = missing) and its effective weight (share of the aggregation, 0–1)."""
+
+    child: str
+    score: float | None
+    weight: float
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """A node's result in one row: ``value`` rounded as published (0–10, None = missing),
+    ``unrounded``, the share of its indicators missing and the reliability (1 − that,
+    both 0–1), its class (root only), its children's contributions and the names of its
+    missing indicators."""
+
+    node: str
+    title: str
+    depth: int
+    value: float | None
+    unrounded: float | None
+    missing_share: float
+    reliability: float
+    class_label: str | None
+    contributions: tuple[Contribution, ...]
+    missing_inputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CountryResult:
+    """Every node of the tree for one row (country): root score and class first."""
+
+    key: str
+    label: str
+    value: float | None
+    class_label: str | None
+    reliability: float
+    nodes: tuple[NodeResult, ...]
+
+
+def _optional(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
+
+
+def display_order(tree: Tree) -> tuple[str, ...]:
+    """Node names top-down as a reader meets them: root, then each subtree in file order."""
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in tree.nodes and name not in order:
+            order.append(name)
+            for child in tree.nodes[name].children:
+                visit(child.name)
+
+    visit(tree.root)
+    return tuple(order)
+
+
+def read_inputs(path: Path, tree: Tree, levels: Levels = "published") -> InputTable:
+    """Read the CSV table at ``path`` for ``tree``: the columns ``levels`` needs, plus any
+    published node values and class (for :func:`verify`). Node columns must be 0–10."""
+    return read_table(path, key=tree.key, label=tree.label,
+                      required=required_columns(tree, levels), scores=tuple(tree.nodes),
+                      optional=tuple(tree.nodes),
+                      text=(tree.class_column,) if tree.class_column else ())
+
+
+def evaluate(tree: Tree, table: InputTable, levels: Levels = "published", *,
+             offset: float = 0.0) -> Evaluation:
+    """The tree over every row of ``table`` as arrays (bulk use: many rows, no objects).
+
+    Raises :class:`InputTableError` when a column the evaluation needs is absent.
+    """
+    try:
+        return engine.evaluate(tree, table.columns, levels, offset=offset)
+    except KeyError as error:
+        raise InputTableError(f"{table.name}: {error.args[0]}") from None
+
+
+def compute(tree: Tree, table: InputTable, levels: Levels = "published") -> list[CountryResult]:
+    """Every node's result for every row of ``table`` (one per country).
+
+    ``levels="published"`` computes each node from its children's values as given in the
+    table (INFORM's check of a release); ``"inputs"`` from the indicators up.
+    """
+    evaluation = evaluate(tree, table, levels)
+    rounded = {name: evaluation.rounded(name) for name in tree.nodes}
+    leaf_names = tuple(tree.indicators)
+    order = display_order(tree)
+    results: list[CountryResult] = []
+    for row, (key, label) in enumerate(zip(table.keys, table.labels, strict=True)):
+        missing = {name for name, flag in zip(leaf_names, evaluation.leaf_missing[row],
+                                              strict=True) if flag}
+        nodes: list[NodeResult] = []
+        for name in order:
+            node = tree.nodes[name]
+            value = _optional(rounded[name][row])
+            share = float(evaluation.missing_share[name][row])
+            contributions = tuple(
+                Contribution(child.name, _optional(evaluation.inputs[name][row, index]),
+                             float(evaluation.shares[name][row, index]))
+                for index, child in enumerate(node.children))
+            nodes.append(NodeResult(
+                node=name, title=node.title or name, depth=tree.depth(name), value=value,
+                unrounded=_optional(evaluation.values[name][row]), missing_share=share,
+                reliability=1.0 - share,
+                class_label=tree.classify(value) if name == tree.root else None,
+                contributions=contributions,
+                missing_inputs=tuple(leaf for leaf in tree.leaves(name) if leaf in missing)))
+        root = nodes[0]
+        results.append(CountryResult(key=key, label=label, value=root.value,
+                                     class_label=root.class_label,
+                                     reliability=root.reliability, nodes=tuple(nodes)))
+    return results
+
+
+# --- checking against a published release ------------------------------------------------
+
+Status = Literal["match", "rounding", "differs"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A published value (node score, or the root's class) against the computed one.
+
+    ``lower``/``upper`` bound what the computation gives when every score read from the
+    table may be off by half a rounding unit (the release rounds its inputs too).
+    ``status``: ``match`` (equal after rounding both the same way), ``rounding`` (differs,
+    but within those bounds: explained by the rounding of the published inputs),
+    ``differs``.
+    """
+
+    key: str
+    node: str
+    published: float | str | None
+    computed: float | str | None
+    lower: float | str | None
+    upper: float | str | None
+    status: Status
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Every published node value (and class) of a table checked against the tree.
+
+    ``counts`` maps each node (and ``"class"``) to its number of checks per status;
+    ``checks`` lists those that are not a match.
+    """
+
+    tree: str
+    levels: Levels
+    rows: int
+    counts: dict[str, dict[Status, int]]
+    checks: tuple[Check, ...]
+
+    def total(self, status: Status) -> int:
+        """How many checks over all nodes have ``status``."""
+        return sum(counts[status] for counts in self.counts.values())
+
+
+def _score_status(published: float, computed: float, lower: float, upper: float) -> Status:
+    if math.isnan(published) or math.isnan(computed):
+        return "match" if math.isnan(published) and math.isnan(computed) else "differs"
+    if abs(published - computed) < 1e-6:
+        return "match"
+    if lower - 1e-6 <= published <= upper + 1e-6:
+        return "rounding"
+    return "differs"
+
+
+def verify(tree: Tree, table: InputTable, levels: Levels = "published") -> Verification:
+    """Check every node column (and the class column) of ``table`` against ``tree``.
+
+    Nodes without a column in the table are not checked. Both sides are rounded to the
+    tree's decimals; the bounds come from evaluating with every score read from the table
+    shifted by ∓½ rounding unit (valid because every aggregation is non-decreasing in each
+    child), so a ``rounding`` status is proven to be explained by the inputs' rounding.
+    """
+    half = 0.5 * 10.0 ** -tree.decimals
+    mid, low, high = (evaluate(tree, table, levels, offset=offset)
+                      for offset in (0.0, -half, half))
+    counts: dict[str, dict[Status, int]] = {}
+    checks: list[Check] = []
+    for name in display_order(tree):
+        if name not in table.columns:
+            continue
+        tally: dict[Status, int] = {"match": 0, "rounding": 0, "differs": 0}
+        published = table.columns[name]
+        computed, lower, upper = mid.rounded(name), low.rounded(name), high.rounded(name)
+        for row, key in enumerate(table.keys):
+            status = _score_status(published[row], computed[row], lower[row], upper[row])
+            tally[status] += 1
+            if status != "match":
+                checks.append(Check(key, name, _optional(published[row]),
+                                    _optional(computed[row]), _optional(lower[row]),
+                                    _optional(upper[row]), status))
+        counts[name] = tally
+    if tree.class_column and tree.class_column in table.text:
+        tally = {"match": 0, "rounding": 0, "differs": 0}
+        bounds = [evaluation.rounded(tree.root) for evaluation in (mid, low, high)]
+        for row, key in enumerate(table.keys):
+            given = table.text[tree.class_column][row]
+            found = [tree.classify(_optional(values[row])) for values in bounds]
+            status: Status = ("match" if given == found[0] else
+                              "rounding" if given in found[1:] else "differs")
+            tally[status] += 1
+            if status != "match":
+                checks.append(Check(key, "class", given, found[0], found[1], found[2], status))
+        counts["class"] = tally
+    return Verification(tree=tree.name, levels=levels, rows=len(table), counts=counts,
+                        checks=tuple(checks))
+
+
+# --- INFORM releases in the analytics store -------------------------------------------------
+
+SOURCE_HASH = b"iofs.source_sha256"
+SOURCE_NAME = b"iofs.source_name"
+_ISO3 = re.compile(r"[A-Z]{3}")
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an INFORM import did: ``imported`` (new), ``replaced`` (same release name, other
+    content) or ``unchanged`` (the same file again); the Parquet path and row count."""
+
+    status: Literal["imported", "replaced", "unchanged"]
+    path: Path
+    rows: int
+    source_sha256: str
+
+
+def inform_dir(analytics_dir: Path) -> Path:
+    """Folder of the imported INFORM releases: ``<analytics>/risk/inform``."""
+    return analytics_dir / "risk" / "inform"
+
+
+def _release_name(path: Path) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", path.stem).strip("._") or "inform"
+
+
+def _validate_release(tree: Tree, table: InputTable) -> None:
+    """Raise InputTableError for a bad code or a class that contradicts the risk value."""
+    assert tree.class_column is not None
+    classes = table.text.get(tree.class_column)
+    if classes is None:
+        raise InputTableError(f'{table.name}: column "{tree.class_column}" is missing from '
+                              "the header")
+    risk = table.columns[tree.root]
+    for row, key in enumerate(table.keys):
+        where = f"{table.name}, line {table.lines[row]}"
+        if not _ISO3.fullmatch(key):
+            raise InputTableError(f'{where}, field "{tree.key}": "{key}" is not an ISO 3166-1 '
+                                  "alpha-3 code")
+        expected = tree.classify(_optional(risk[row]))
+        if classes[row] != expected:
+            raise InputTableError(f'{where}, field "{tree.class_column}": "{classes[row]}" '
+                                  f'contradicts {tree.root} {risk[row]:g} (class '
+                                  f'"{expected}")')
+
+
+def import_inform(path: Path, analytics_dir: Path, tree: Tree | None = None) -> ImportReport:
+    """Load the INFORM release CSV at ``path`` into ``inform_dir(analytics_dir)`` as Parquet.
+
+    Validated before anything is written (every node and component column present, scores
+    0–10, unique ISO3 codes, classes consistent with the risk values); written to a
+    temporary file and atomically renamed, so an interruption leaves the store as it was.
+    Importing the same file again changes nothing.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tree = tree or load_tree("inform")
+    names = (*tree.indicators, *tree.order)
+    table = read_table(path, key=tree.key, label=tree.label, required=names, scores=names,
+                       text=(tree.class_column,) if tree.class_column else ())
+    _validate_release(tree, table)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    target = inform_dir(analytics_dir) / f"{_release_name(path)}.parquet"
+    if target.exists():
+        old = pq.read_schema(target).metadata or {}
+        if old.get(SOURCE_HASH) == digest.encode():
+            return ImportReport("unchanged", target, len(table), digest)
+    assert tree.class_column is not None
+    arrow = pa.table(
+        {"iso3": list(table.keys), "country": list(table.labels),
+         **{name: pa.array(table.columns[name], mask=np.isnan(table.columns[name]))
+            for name in names},
+         "risk_class": list(table.text[tree.class_column])},
+    ).replace_schema_metadata({SOURCE_HASH: digest.encode(), SOURCE_NAME: path.name.encode()})
+    status: Literal["imported", "replaced"] = "replaced" if target.exists() else "imported"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        pq.write_table(arrow, tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return ImportReport(status, target, len(table), digest)
