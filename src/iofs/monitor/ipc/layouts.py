@@ -21,7 +21,7 @@ References: OCHA-DAP/hdx-scraper-ipc (the HDX IPC layouts); HDX HAPI data usage 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,8 +122,13 @@ def _read_header(path: Path) -> tuple[list[str], bool]:
     return header, hxl
 
 
+def _shown(layout: str, columns: Iterable[str]) -> str:
+    """Column names as the layout's files spell them (IPC capitalised, HAPI snake case)."""
+    return ", ".join(c if layout == HAPI else c[:1].upper() + c[1:] for c in columns)
+
+
 def _expected_sentence() -> str:
-    return "; ".join(f"{name} ({', '.join(columns)})" for name, columns in EXPECTED.items())
+    return "; ".join(f"{name} ({_shown(name, columns)})" for name, columns in EXPECTED.items())
 
 
 def recognise(path: Path) -> Layout:
@@ -144,7 +149,7 @@ def recognise(path: Path) -> Layout:
         if len(overlap) >= len(EXPECTED[closest]) / 2:
             missing = [c for c in EXPECTED[closest] if c not in names]
             raise IpcFileError(f"{path.name} looks like the {closest} layout but lacks the "
-                               f"column(s) {', '.join(missing)}.")
+                               f"column(s) {_shown(closest, missing)}.")
         raise IpcFileError(f"{path.name} is not a known IPC layout: its header matches none of "
                            f"{_expected_sentence()}.")
     if found == HAPI:
