@@ -261,11 +261,12 @@ def verify(tree: Tree, table: InputTable, levels: Levels = "published") -> Verif
         for row, key in enumerate(table.keys):
             given = table.text[tree.class_column][row]
             found = [tree.classify(_optional(values[row])) for values in bounds]
-            status: Status = ("match" if given == found[0] else
-                              "rounding" if given in found[1:] else "differs")
-            tally[status] += 1
-            if status != "match":
-                checks.append(Check(key, "class", given, found[0], found[1], found[2], status))
+            class_status: Status = ("match" if given == found[0] else
+                                    "rounding" if given in found[1:] else "differs")
+            tally[class_status] += 1
+            if class_status != "match":
+                checks.append(Check(key, "class", given, found[0], found[1], found[2],
+                                    class_status))
         counts["class"] = tally
     return Verification(tree=tree.name, levels=levels, rows=len(table), counts=counts,
                         checks=tuple(checks))
