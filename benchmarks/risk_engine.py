@@ -36,10 +36,10 @@ def synthetic_tree() -> Tree:
         for c in range(3):
             kind = kinds[(d + c) % 4]
             leaves = [f"I{d}{c}{i}" for i in range(3 + (c % 2))]
-            children: list[Any] = [{"name": leaves[0], "weight": 2}] + leaves[1:] \
+            children: list[Any] = [{"name": leaves[0], "weight": 2}, *leaves[1:]] \
                 if kind == "weighted_mean" else leaves
             if kind == "max":
-                children = [{"name": leaves[0], "factor": 0.7}] + leaves[1:]
+                children = [{"name": leaves[0], "factor": 0.7}, *leaves[1:]]
             nodes[f"C{d}{c}"] = {"aggregation": kind, "children": children, "min_present": 2}
             for i, leaf in enumerate(leaves):
                 transform = [{}, {"denominator": "population", "multiplier": 1e5},
