@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import pycountry
+from iofs import countries
 
 #: The 41 MCPD V.2.1 descriptors in the standard's order, then the ACCEURL extension
 #: (Genesys/EURISCO). name -> (type, multi-valued, code list or None).
@@ -91,8 +91,7 @@ SUBTAXA_RANKS = ("subsp.", "convar.", "var.", "subvar.", "f.", "Group", "cv.", "
 SUBTAXA_FIXES = {"ssp.": "subsp.", "ssp": "subsp.", "subsp": "subsp.", "var": "var.",
                  "convar": "convar.", "forma": "f."}
 
-COUNTRY_CODES = frozenset(c.alpha_3 for c in pycountry.countries) | frozenset(
-    c.alpha_3 for c in pycountry.historic_countries)
+COUNTRY_CODES = countries.current_iso3() | countries.historic_iso3()
 
 MAX_LENGTH: dict[str, int] = {
     "PUID": 255, "INSTCODE": 16, "ACCENUMB": 128, "COLLNUMB": 128, "COLLCODE": 255,

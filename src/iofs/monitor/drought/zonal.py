@@ -62,7 +62,7 @@ def _ring(arcs: list[np.ndarray], indices: list[int]) -> np.ndarray:
 
 def read_topojson_countries(path: Path, object_name: str = "countries") -> list[Area]:
     """Countries of a world-atlas TopoJSON (feature ids: ISO 3166-1 numeric) as Areas."""
-    import pycountry
+    from iofs import countries
 
     try:
         topology = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -76,7 +76,7 @@ def read_topojson_countries(path: Path, object_name: str = "countries") -> list[
         numeric = geometry.get("id")
         if numeric is None:
             continue  # Kosovo, N. Cyprus, Somaliland have no ISO numeric id
-        country = pycountry.countries.get(numeric=str(numeric).zfill(3))
+        country = countries.from_numeric(numeric)
         if country is None:
             continue
         if geometry["type"] == "Polygon":
@@ -86,7 +86,7 @@ def read_topojson_countries(path: Path, object_name: str = "countries") -> list[
         else:
             continue
         rings = [_ring(arcs, ring) for polygon in polygons for ring in polygon]
-        areas.append(Area(country.alpha_3, country.alpha_3, rings))
+        areas.append(Area(country.iso3, country.iso3, rings))
     return areas
 
 

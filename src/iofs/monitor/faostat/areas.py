@@ -107,23 +107,23 @@ def build_reference(country_groups_csv: Path) -> list[tuple[int, str, str, str, 
     """Rows (fao_code, m49, iso3, name, kind) built from FAOSTAT_CountryGroups.csv.
 
     The FAOSTAT file pads header and values with spaces; they are stripped. An area is a
-    ``country`` when its ISO3 is a current ISO 3166-1 code (pycountry), ``former`` when it has
+    ``country`` when its ISO3 is a current ISO 3166-1 code, ``former`` when it has
     none, and the groups (and FAO "China", 351) are ``aggregate``.
     """
-    import pycountry
+    from iofs import countries
 
     with country_groups_csv.open(encoding="utf-8", newline="") as handle:
         rows = [{k.strip(): v.strip() for k, v in r.items()} for r in csv.DictReader(handle)]
-    iso = {c.alpha_3 for c in pycountry.countries}
-    countries: dict[int, tuple[str, str, str]] = {}
+    areas: dict[int, tuple[str, str, str]] = {}
     groups: dict[int, str] = {}
     for r in rows:
-        countries.setdefault(int(r["Country Code"]),
+        areas.setdefault(int(r["Country Code"]),
                              (r["Country"], r["M49 Code"], r["ISO3 Code"]))
         groups[int(r["Country Group Code"])] = r["Country Group"]
     out: list[tuple[int, str, str, str, str]] = []
-    for code, (name, m49, iso3) in sorted(countries.items()):
-        kind = "aggregate" if code == 351 else ("country" if iso3 in iso else "former")
+    for code, (name, m49, iso3) in sorted(areas.items()):
+        kind = ("aggregate" if code == 351
+                else "country" if countries.is_iso3(iso3) else "former")
         out.append((code, m49, iso3 if kind == "country" else "", name, kind))
     out += [(code, "", "", name, "aggregate") for code, name in sorted(groups.items())]
     return out

@@ -37,8 +37,8 @@ nothing is stored (all-or-nothing). Which flows are kept, per the glossary:
 A kept flow is stored as an :class:`~iofs.programmes.models.FtsFlow` of the appeal, keyed by
 its FTS id: its donor (the first source ``Organization``; FTS name kept) is mapped to our
 organisation code when one matches by code or name (case-insensitive) or, for a government,
-by its country (``"Kazakhstan, Government of"`` → ``KAZ`` via pycountry). Importing the same
-payload again changes nothing; flows absent from a payload are left as they are (a payload
+by its country (``"Kazakhstan, Government of"`` → ``KAZ``, :mod:`iofs.countries`). Importing
+the same payload again changes nothing; flows absent from a payload are left as they are (a payload
 may be one page of a search). Writes are audited and need ``programmes.exchange``.
 
 **Reconciliation** (:func:`reconcile`): the appeal's approved new-money contributions
@@ -57,10 +57,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import pycountry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from iofs import countries
 from iofs.audit import service as audit
 from iofs.errors import InputError
 from iofs.i18n import N_
@@ -91,10 +91,6 @@ BOUNDARIES = ("incoming", "outgoing", "internal")
 GLOBAL_CLUSTER = "Food Security"
 EARMARKING_TYPES = {"unearmarked": "unearmarked", "softly": "softly earmarked",
                     "earmarked": "earmarked", "tightly": "tightly earmarked"}
-#: FTS location names that pycountry does not know.
-COUNTRY_ALIASES = {"occupied palestinian territory": "PSE", "türkiye": "TUR",
-                   "turkey": "TUR", "kosovo": "XKX"}
-GOVERNMENT_SUFFIX = ", government of"
 
 #: Why a flow of a payload was not kept.
 SKIP_REASONS = {
@@ -130,9 +126,8 @@ def _timestamp(day: date | None) -> str | None:
 
 
 def country_name(iso3: str) -> str:
-    """The English short name of a country (its code when pycountry does not know it)."""
-    found = pycountry.countries.get(alpha_3=iso3)
-    return found.name if found is not None else iso3
+    """The English short name of a country (its code when unknown)."""
+    return countries.name(iso3, "en")
 
 
 def _fts_rate(contribution: Contribution) -> int | float | None:
@@ -416,17 +411,7 @@ def _objects_of(flow: dict[str, Any], name: str) -> list[dict[str, Any]]:
 
 def country_code(name: str) -> str:
     """ISO3 of an FTS location or government name; empty when unknown."""
-    key = name.strip().lower()
-    if key.endswith(GOVERNMENT_SUFFIX):
-        key = key[: -len(GOVERNMENT_SUFFIX)].strip()
-    if not key:
-        return ""
-    if key in COUNTRY_ALIASES:
-        return COUNTRY_ALIASES[key]
-    try:
-        return str(pycountry.countries.lookup(key).alpha_3)
-    except LookupError:
-        return ""
+    return countries.lookup(name) or ""
 
 
 def _location(objects: list[dict[str, Any]]) -> str:
@@ -536,7 +521,7 @@ def _donor_code(organisations: list[Organisation], flow: ParsedFlow) -> str:
         if {organisation.code.casefold(), organisation.name.casefold()} & names:
             return organisation.code
     government = ("Government" in flow.donor_types
-                  or flow.donor.strip().lower().endswith(GOVERNMENT_SUFFIX))
+                  or flow.donor.strip().lower().endswith(countries.GOVERNMENT_SUFFIX))
     if government:
         iso3 = country_code(flow.donor) or flow.donor_country
         for organisation in organisations:

@@ -58,11 +58,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import pycountry
 from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from iofs import countries
 from iofs.i18n import gettext as _
 from iofs.programmes import results as results_service
 from iofs.programmes import vocabulary as v
@@ -304,8 +304,7 @@ def _project_activity(session: Session, export: _Export, programme: Programme,
 
 def alpha2(iso3: str) -> str | None:
     """The ISO 3166-1 alpha-2 code IATI uses for an ISO3 code (PSE → PS), None if unknown."""
-    country = pycountry.countries.get(alpha_3=iso3.upper())
-    return str(country.alpha_2) if country is not None else None
+    return countries.iso2(iso3)
 
 
 def _narratives(parent: Any, english: str, arabic: str = "", french: str = "") -> None:
