@@ -35,7 +35,7 @@ def test_ingest_then_latest_and_signals(sudan_file: Path, env: dict[str, str]) -
     assert result.exit_code == 0, result.output
     assert "✓ ipc_sdn_national_long.csv (HDX IPC long (national)): 28 rows, 4 analyses" in (
         _text(result))
-    assert "7 rows of 1 countries outside the 57 OIC states (KEN)" in _text(result)
+    assert "7 rows of 1 country outside the 57 OIC states (KEN)" in _text(result)
     again = runner.invoke(_ingest_app(), [str(sudan_file)], env=env)
     assert "unchanged, already ingested" in _text(again)
     rows = json.loads(runner.invoke(ipc_app, ["latest", "--format", "json"], env=env).output)

@@ -21,9 +21,23 @@ LATEST_COLUMNS = ["country", "analysis_date", "kind", "period_from", "period_to"
                   "phase_4_people", "phase_5_people", "source"]
 SIGNAL_COLUMNS = ["country", "analysis_date", "kind", "period_from", "period_to",
                   "criteria", "reason"]
-_RIGHT = {name: "right" for name in ("population_analysed", "phase_p3_plus_people",
-                                      "phase_p3_plus_share", "phase_4_people",
-                                      "phase_5_people")}
+#: Table headers (json and csv keep the record's field names).
+_HEADERS = {"analysis_date": "analysis", "period_from": "valid from", "period_to": "valid to",
+            "population_analysed": "analysed", "phase_p3_plus_people": "P3+ people",
+            "phase_p3_plus_share": "P3+", "phase_4_people": "phase 4",
+            "phase_5_people": "phase 5"}
+_RIGHT = {_HEADERS[name]: "right" for name in ("population_analysed", "phase_p3_plus_people",
+                                                "phase_p3_plus_share", "phase_4_people",
+                                                "phase_5_people")}
+
+
+def _emit(records: list[dict[str, Any]], columns: list[str], output: str, title: str) -> None:
+    if output != "table":
+        print_records(records, output, title, columns=columns if output == "csv" else None)
+        return
+    shown = [{_HEADERS.get(k, k): v for k, v in r.items()} for r in records]
+    print_records(shown, output, title, columns=[_HEADERS.get(c, c) for c in columns],
+                  cell=_cell, justify=_RIGHT)
 
 
 def _cell(value: Any) -> str:
@@ -37,6 +51,10 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value * 100:.1f} %"
     return str(value)
+
+
+def _countries(count: int) -> str:
+    return f"{count} {'country' if count == 1 else 'countries'}"
 
 
 def ingest_ipc(
@@ -72,14 +90,14 @@ def ingest_ipc(
                           f"({report.rows:,} rows); nothing written", highlight=False)
             continue
         line = (f"✓ {report.source} ({report.layout}): {report.rows:,} rows, "
-                f"{report.analyses:,} analyses, {len(report.countries)} countries")
+                f"{report.analyses:,} analyses, {_countries(len(report.countries))}")
         if report.skipped:
             line += f"; {report.skipped:,} rows the source marks as duplicates skipped"
         console.print(line, highlight=False)
     outside = sum(r.non_oic_rows for r in reports)
     if outside:
         names = sorted({c for r in reports for c in r.non_oic_countries})
-        console.print(f"  {outside:,} rows of {len(names)} countries outside the 57 OIC states "
+        console.print(f"  {outside:,} rows of {_countries(len(names))} outside the 57 OIC states "
                       f"({', '.join(names)}): stored, left out of OIC views", highlight=False)
 
 
@@ -122,10 +140,8 @@ def latest_command(
         raise fail(f"No IPC analysis of {iso3.upper()}"
                    f"{' valid in ' + chosen if chosen else ''}"
                    f"{'' if include_non_oic else ' among the OIC states'}.")
-    records = [a.record() for a in found]
-    print_records(records, output, f"IPC: latest analyses{' valid in ' + chosen if chosen else ''}",
-                  columns=LATEST_COLUMNS if output != "json" else None, cell=_cell,
-                  justify=_RIGHT)
+    _emit([a.record() for a in found], LATEST_COLUMNS, output,
+          f"IPC: latest analyses{' valid in ' + chosen if chosen else ''}")
 
 
 @ipc_app.command("signals")
@@ -148,6 +164,5 @@ def signals_command(
                                 include_non_oic=include_non_oic)
     except service.NoIpcData as error:
         raise fail(str(error)) from None
-    print_records([s.record() for s in found], output,
-                  f"IPC signals{' of ' + chosen if chosen else ''}",
-                  columns=SIGNAL_COLUMNS if output != "json" else None, cell=_cell)
+    _emit([s.record() for s in found], SIGNAL_COLUMNS, output,
+          f"IPC signals{' of ' + chosen if chosen else ''}")
