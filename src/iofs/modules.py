@@ -29,6 +29,8 @@ MODULES: tuple[str, ...] = (
     "iofs.monitor.drought",
     "iofs.genebank",
     "iofs.monitor.faostat",
+    "iofs.monitor.ipc",
+    "iofs.monitor.risk",
     "iofs.accounts",
     "iofs.audit",
 )
