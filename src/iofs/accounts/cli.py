@@ -7,11 +7,6 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.table import Table
-
-from iofs.accounts import service
-from iofs.db import transaction
-from iofs.roles import Role
 
 users_app = typer.Typer(help="User accounts (the first admin is created here).",
                         no_args_is_help=True)
@@ -44,7 +39,10 @@ def create(
         "--password-stdin", help="Read the password from standard input.")] = False,
 ) -> None:
     """Create a user. There is no default password: give one on stdin or at the prompt."""
+    from iofs.accounts import service
     from iofs.cli_support import console, fail, session_factory
+    from iofs.db import transaction
+    from iofs.roles import Role
 
     grants = []
     for value in role:
@@ -71,6 +69,9 @@ def create(
 def list_users(output: Annotated[str, typer.Option("--format", help="table or json.")]
                = "table") -> None:
     """List users with their roles."""
+    from rich.table import Table
+
+    from iofs.accounts import service
     from iofs.cli_support import console, session_factory
 
     with session_factory()() as session:
@@ -98,7 +99,9 @@ def set_password(
     password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
 ) -> None:
     """Reset a user's password (ends all of the user's sessions)."""
+    from iofs.accounts import service
     from iofs.cli_support import console, fail, session_factory
+    from iofs.db import transaction
 
     password = _read_password(password_stdin)
     try:
@@ -117,7 +120,9 @@ def create_token(
     name: Annotated[str, typer.Option(help="What the token is for.")] = "",
 ) -> None:
     """Create an API token and print it once (send it as `Authorization: Bearer …`)."""
+    from iofs.accounts import service
     from iofs.cli_support import console, fail, session_factory
+    from iofs.db import transaction
 
     try:
         with transaction(session_factory()) as session:
@@ -134,6 +139,9 @@ def create_token(
 @tokens_app.command("list")
 def list_tokens(user: Annotated[str, typer.Option(help="E-mail of the user.")]) -> None:
     """List a user's tokens (never the tokens themselves)."""
+    from rich.table import Table
+
+    from iofs.accounts import service
     from iofs.cli_support import console, fail, session_factory
 
     with session_factory()() as session:
@@ -156,7 +164,9 @@ def list_tokens(user: Annotated[str, typer.Option(help="E-mail of the user.")]) 
 @tokens_app.command("revoke")
 def revoke_token(token_id: Annotated[int, typer.Argument(help="The token's id.")]) -> None:
     """Revoke a token at once."""
+    from iofs.accounts import service
     from iofs.cli_support import console, fail, session_factory
+    from iofs.db import transaction
 
     try:
         with transaction(session_factory()) as session:
@@ -170,9 +180,12 @@ def revoke_token(token_id: Annotated[int, typer.Argument(help="The token's id.")
 def permissions(output: Annotated[str, typer.Option("--format", help="table or markdown.")]
                 = "table") -> None:
     """Print the role → permission table as the modules declare it."""
+    from rich.table import Table
+
     from iofs.cli_support import console
     from iofs.modules import load_permissions
     from iofs.permissions import permission_table
+    from iofs.roles import Role
 
     load_permissions()
     rows = permission_table()

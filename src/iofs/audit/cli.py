@@ -8,14 +8,13 @@ from typing import Annotated
 
 import typer
 
-from iofs.audit import service
-
 audit_app = typer.Typer(help="The append-only audit log.", no_args_is_help=True)
 
 
 @audit_app.command("verify")
 def verify() -> None:
     """Check the hash chain and that every audited record matches its last entry."""
+    from iofs.audit import service
     from iofs.cli_support import console, fail, session_factory
 
     with session_factory()() as session:
@@ -38,6 +37,7 @@ def export(
     until: Annotated[str | None, typer.Option(help="Until date, YYYY-MM-DD.")] = None,
 ) -> None:
     """Write the (filtered) audit log as CSV."""
+    from iofs.audit import service
     from iofs.cli_support import console, fail, session_factory
 
     try:
