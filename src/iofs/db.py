@@ -11,14 +11,15 @@ from contextlib import contextmanager
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import MetaData, Numeric, String, create_engine, event
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -69,6 +70,9 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def alembic_config(url: str) -> AlembicConfig:
     """Alembic configuration pointing at the packaged migrations and the given database."""
+    # Alembic loads only for migrations: every other command starts without it.
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(resources.files("iofs") / "migrations"))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -81,6 +85,8 @@ def upgrade(url: str, revision: str = "heads") -> None:
     Each module keeps its tables on its own Alembic branch (``branch_labels`` = module name)
     starting from the shared core, so modules add migrations without colliding.
     """
+    from alembic import command
+
     make_engine(url).dispose()  # creates the SQLite folder when needed
     command.upgrade(alembic_config(url), revision)
 
