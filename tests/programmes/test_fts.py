@@ -20,7 +20,7 @@ from iofs.db import transaction
 from iofs.errors import InputError
 from iofs.permissions import PermissionDenied, Principal
 from iofs.programmes import contributions, registry, review
-from iofs.programmes.exchange import fts
+from iofs.programmes.exchange import fts_export, fts_import, fts_reconcile
 from iofs.programmes.models import FtsFlow
 from iofs.roles import Role
 
@@ -58,7 +58,7 @@ def test_the_real_fts_response_imports_the_incoming_new_money_flows(
                                   {"code": "DEU", "name": "Germany", "kind": "state"})
     with transaction(programme_data) as session:
         before = audit.entry_count(session)
-        report = fts.import_flows(session, cli_principal(), "F4H-GAZA", payload)
+        report = fts_import.import_flows(session, cli_principal(), "F4H-GAZA", payload)
         assert audit.entry_count(session) == before + 3
     assert report.flows == 8
     assert (report.created, report.updated, report.unchanged) == (3, 0, 0)
@@ -79,7 +79,7 @@ def test_the_real_fts_response_imports_the_incoming_new_money_flows(
     # the same payload again changes nothing and writes no audit entry
     with transaction(programme_data) as session:
         before = audit.entry_count(session)
-        again = fts.import_flows(session, cli_principal(), "F4H-GAZA", payload)
+        again = fts_import.import_flows(session, cli_principal(), "F4H-GAZA", payload)
         assert audit.entry_count(session) == before
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
 
@@ -89,7 +89,7 @@ def test_the_real_fts_response_imports_the_incoming_new_money_flows(
         if flow["id"] == "165841":
             flow["amountUSD"] = 1001500
     with transaction(programme_data) as session:
-        third = fts.import_flows(session, cli_principal(), "F4H-GAZA", json.dumps(revised))
+        third = fts_import.import_flows(session, cli_principal(), "F4H-GAZA", json.dumps(revised))
         assert _flows(session)[165841].amount_usd == Decimal("1001500")
     assert (third.created, third.updated, third.unchanged) == (0, 1, 2)
 
@@ -100,7 +100,7 @@ def test_a_broken_flow_is_named_and_nothing_is_written(
     payload["data"]["flows"][2]["amountUSD"] = "abc"
     with transaction(programme_data) as session:
         with pytest.raises(InputError) as caught:
-            fts.import_flows(session, cli_principal(), "F4H-GAZA", json.dumps(payload))
+            fts_import.import_flows(session, cli_principal(), "F4H-GAZA", json.dumps(payload))
         # flows 1 and 2 were valid, yet none was stored
         assert session.execute(select(func.count()).select_from(FtsFlow)).scalar_one() == 0
     message = str(caught.value)
@@ -111,18 +111,18 @@ def test_a_broken_flow_is_named_and_nothing_is_written(
     payload = json.loads(_real_payload(shared_data))
     payload["data"]["flows"][5]["status"] = "promised"
     with transaction(programme_data) as session, pytest.raises(InputError) as caught:
-        fts.import_flows(session, cli_principal(), "F4H-GAZA", json.dumps(payload))
+        fts_import.import_flows(session, cli_principal(), "F4H-GAZA", json.dumps(payload))
     assert "Flow 6 (FTS id 213175)" in str(caught.value)
     assert caught.value.field == "flows.5.status"
 
     payload = json.loads(_real_payload(shared_data))
     payload["data"]["flows"][7]["id"] = payload["data"]["flows"][0]["id"]
     with transaction(programme_data) as session, pytest.raises(InputError) as caught:
-        fts.import_flows(session, cli_principal(), "F4H-GAZA", json.dumps(payload))
+        fts_import.import_flows(session, cli_principal(), "F4H-GAZA", json.dumps(payload))
     assert caught.value.field == "flows.7.id"
 
     with transaction(programme_data) as session, pytest.raises(InputError) as caught:
-        fts.import_flows(session, cli_principal(), "F4H-GAZA", "{not json")
+        fts_import.import_flows(session, cli_principal(), "F4H-GAZA", "{not json")
     assert caught.value.field == "payload"
     with transaction(programme_data) as session:
         assert session.execute(select(func.count()).select_from(FtsFlow)).scalar_one() == 0
@@ -132,9 +132,9 @@ def test_importing_needs_the_exchange_permission(programme_data: sessionmaker[Se
     viewer = Principal(roles={Role.VIEWER: frozenset()}, label="viewer")
     payload = json.dumps({"data": {"flows": []}})
     with transaction(programme_data) as session, pytest.raises(PermissionDenied):
-        fts.import_flows(session, viewer, "F4H-GAZA", payload)
+        fts_import.import_flows(session, viewer, "F4H-GAZA", payload)
     with transaction(programme_data) as session:
-        report = fts.import_flows(session, CHECKER, "F4H-GAZA", payload)
+        report = fts_import.import_flows(session, CHECKER, "F4H-GAZA", payload)
     assert report.flows == 0 and report.kept == 0
 
 
@@ -165,10 +165,10 @@ def test_reconciliation_finds_match_differ_and_missing(
         _flow(9006, "Kazakhstan, Government of", 777, "paid", None, newMoney=False),
     ]}})
     with transaction(programme_data) as session:
-        report = fts.import_flows(session, cli_principal(), "F4H-GAZA", payload)
+        report = fts_import.import_flows(session, cli_principal(), "F4H-GAZA", payload)
         assert report.created == 5 and report.skipped == {"not_new_money": 1}
-        lines = fts.reconcile(session, "F4H-GAZA")
-        totals = fts.summary(lines)
+        lines = fts_reconcile.reconcile(session, "F4H-GAZA")
+        totals = fts_reconcile.summary(lines)
     by_reference = {line.reference: line for line in lines if line.reference}
     assert set(by_reference) == {"F4H-GAZA-KAZ-1", "F4H-GAZA-TJK-1", "F4H-GAZA-BGD-1",
                                  "F4H-GAZA-AZE-1", "REC-LINKED"}
@@ -205,8 +205,8 @@ def test_the_fts_json_export_round_trips_through_import(
                             "decided_on": date(2025, 2, 1), "currency": "EUR",
                             "amount": "10000", "exchange_rate": "1.08",
                             "rate_date": date(2025, 2, 1), "rate_source": "ECB"})
-        exported = fts.flows_json(session, "F4H-GAZA")
-        table = fts.flows_csv(session, "F4H-GAZA")
+        exported = fts_export.flows_json(session, "F4H-GAZA")
+        table = fts_export.flows_csv(session, "F4H-GAZA")
     document = json.loads(exported)
     found = document["data"]["flows"]
     assert len(found) == 6 and document["data"]["incoming"]["flowCount"] == 5
@@ -235,12 +235,13 @@ def test_the_fts_json_export_round_trips_through_import(
     assert rows[0]["destPlanCode"] == "F4H-GAZA" and rows[0]["destLocations"] == "PSE"
 
     with transaction(programme_data) as session:
-        report = fts.import_flows(session, cli_principal(), "F4H-GAZA", exported)
+        report = fts_import.import_flows(session, cli_principal(), "F4H-GAZA", exported)
         assert (report.created, report.skipped) == (5, {"internal": 1})
         assert report.unmatched_donors == []
-        lines = fts.reconcile(session, "F4H-GAZA")
+        lines = fts_reconcile.reconcile(session, "F4H-GAZA")
     assert [line.status for line in lines] == ["match"] * 5
-    assert fts.summary(lines).iofs_usd == fts.summary(lines).fts_usd == Decimal("110800")
+    assert (fts_reconcile.summary(lines).iofs_usd == fts_reconcile.summary(lines).fts_usd
+            == Decimal("110800"))
     with transaction(programme_data) as session:
-        again = fts.import_flows(session, cli_principal(), "F4H-GAZA", exported.encode())
+        again = fts_import.import_flows(session, cli_principal(), "F4H-GAZA", exported.encode())
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from iofs.db import transaction
 from iofs.permissions import Principal
 from iofs.programmes import contributions, registry, results, review
-from iofs.programmes.exchange import iati
+from iofs.programmes.exchange import iati_checks, iati_export
 from iofs.roles import Role
 
 MAKER = Principal(roles={Role.SECRETARIAT: frozenset()}, label="maker")
@@ -39,13 +39,13 @@ def iati_data(shared_data: Path) -> Path:
 
 def _export(factory: sessionmaker[Session]) -> bytes:
     with transaction(factory) as session:
-        return iati.activities_xml(session, generated_at=NOW)
+        return iati_export.activities_xml(session, generated_at=NOW)
 
 
 def _activity(xml: bytes, code: str) -> Any:
     found = etree.fromstring(xml).xpath(
         "iati-activity[iati-identifier=$identifier]",
-        identifier=f"{iati.IOFS_ORG_REF}-{code}")
+        identifier=f"{iati_export.IOFS_ORG_REF}-{code}")
     assert len(found) == 1, f"no single activity {code}"
     return found[0]
 
@@ -63,9 +63,9 @@ def _approve(session: Session, kind: str, record_id: int) -> None:
 
 
 def _all_checks(xml: bytes, folder: Path) -> list[str]:
-    return (iati.schema_errors(xml, folder / "schema" / "iati-activities-schema.xsd")
-            + iati.codelist_errors(xml, folder / "codelists")
-            + iati.ruleset_errors(xml, today=NOW.date()))
+    return (iati_checks.schema_errors(xml, folder / "schema" / "iati-activities-schema.xsd")
+            + iati_checks.codelist_errors(xml, folder / "codelists")
+            + iati_checks.ruleset_errors(xml, today=NOW.date()))
 
 
 # --- the demo export against the official schema, codelists and rules ---------------------
@@ -93,12 +93,12 @@ def test_official_examples_pass_and_the_should_fail_ones_fail(iati_data: Path) -
                    examples / "activity-standard-example-annotated.xml"]
     assert len(should_pass) == 5
     for example in should_pass:
-        assert iati.schema_errors(example.read_bytes(), schema) == [], example.name
-    missing_title = iati.schema_errors(
+        assert iati_checks.schema_errors(example.read_bytes(), schema) == [], example.name
+    missing_title = iati_checks.schema_errors(
         (examples / "should-fail-missing-title-narrative.xml").read_bytes(), schema)
     assert missing_title and all(":" in message for message in missing_title)
     assert any("narrative" in message for message in missing_title)
-    missing_value = iati.schema_errors(
+    missing_value = iati_checks.schema_errors(
         (examples / "should-fail-budget-missing-value.xml").read_bytes(), schema)
     assert any("value" in message for message in missing_value)
 
@@ -106,9 +106,9 @@ def test_official_examples_pass_and_the_should_fail_ones_fail(iati_data: Path) -
 def test_schema_errors_name_the_line_and_broken_xml_is_reported(iati_data: Path) -> None:
     schema = iati_data / "schema" / "iati-activities-schema.xsd"
     no_activity = b'<?xml version="1.0"?>\n<iati-activities version="2.03">\n</iati-activities>\n'
-    errors = iati.schema_errors(no_activity, schema)
+    errors = iati_checks.schema_errors(no_activity, schema)
     assert errors and errors[0].startswith("2: ")
-    assert iati.schema_errors(b"<iati-activities>", schema)[0].startswith("line 1:")
+    assert iati_checks.schema_errors(b"<iati-activities>", schema)[0].startswith("line 1:")
 
 
 # --- hierarchy -----------------------------------------------------------------------------
@@ -119,7 +119,7 @@ def test_programmes_are_hierarchy_1_and_projects_hierarchy_2_with_links(
     xml = _export(programme_data)
     root = etree.fromstring(xml)
     identifiers = root.xpath("iati-activity/iati-identifier/text()")
-    assert identifiers == [f"{iati.IOFS_ORG_REF}-{code}"
+    assert identifiers == [f"{iati_export.IOFS_ORG_REF}-{code}"
                            for code in ("AFSP", "AFSP-AFG", "F4H", "F4H-PSE")]
     # AFSI has no start date: IATI requires one, so it is left out and said so
     assert any("AFSI left out" in str(c) for c in root.xpath("comment()"))
@@ -127,12 +127,12 @@ def test_programmes_are_hierarchy_1_and_projects_hierarchy_2_with_links(
         parent, child = _activity(xml, programme), _activity(xml, project)
         assert parent.get("hierarchy") == "1" and child.get("hierarchy") == "2"
         assert [(r.get("type"), r.get("ref")) for r in parent.iterfind("related-activity")] \
-            == [("2", f"{iati.IOFS_ORG_REF}-{project}")]
+            == [("2", f"{iati_export.IOFS_ORG_REF}-{project}")]
         assert [(r.get("type"), r.get("ref")) for r in child.iterfind("related-activity")] \
-            == [("1", f"{iati.IOFS_ORG_REF}-{programme}")]
+            == [("1", f"{iati_export.IOFS_ORG_REF}-{programme}")]
     afsp = _activity(xml, "AFSP")
     assert afsp.get("default-currency") == "USD"
-    assert afsp.xpath("reporting-org/@ref") == [iati.IOFS_ORG_REF]
+    assert afsp.xpath("reporting-org/@ref") == [iati_export.IOFS_ORG_REF]
     assert afsp.xpath("reporting-org/@type") == ["40"]
     assert afsp.xpath("title/narrative[@xml:lang='ar']/text()") == [
         "برنامج الأمن الغذائي في أفغانستان"]
@@ -196,9 +196,9 @@ def test_pledge_commitment_payment_are_transactions_13_11_1_in_original_currency
         ("1", "2025-03-03", "123456.78", "EUR", "2025-03-03")]
     paid = _activity(xml, "AFSP-AFG").xpath("transaction[@ref='T-EUR-1']")[-1]
     assert paid.xpath("provider-org/narrative[not(@xml:lang)]/text()") == ["Türkiye"]
-    assert paid.xpath("receiver-org/@ref") == [iati.IOFS_ORG_REF]
+    assert paid.xpath("receiver-org/@ref") == [iati_export.IOFS_ORG_REF]
     assert paid.xpath("receiver-org/@receiver-activity-id") == [
-        f"{iati.IOFS_ORG_REF}-AFSP-AFG"]
+        f"{iati_export.IOFS_ORG_REF}-AFSP-AFG"]
     assert _all_checks(xml, iati_data) == []
 
 
@@ -236,9 +236,9 @@ def test_allocations_are_12_2_3_and_payments_to_a_company_4(
     # the demo allocation IOFS → partner (not new money) is a disbursement, not income
     assert [t[0] for t in _transactions(gaza, "F4H-GAZA-IOFS-PARTNER-1")] == ["3"]
     disbursement = gaza.xpath("transaction[@ref='T-ALLOC-1']")[-1]
-    assert disbursement.xpath("provider-org/@ref") == [iati.IOFS_ORG_REF]
+    assert disbursement.xpath("provider-org/@ref") == [iati_export.IOFS_ORG_REF]
     assert disbursement.xpath("provider-org/@provider-activity-id") == [
-        f"{iati.IOFS_ORG_REF}-F4H-PSE"]
+        f"{iati_export.IOFS_ORG_REF}-F4H-PSE"]
     assert disbursement.xpath("receiver-org/narrative/text()") == [
         "Implementing partner in Gaza (illustrative)"]
     # the partner implements; the mill is a supplier, not a participant
@@ -293,7 +293,7 @@ def test_gaza_project_is_humanitarian_with_the_appeal_and_palestine_as_ps(
     scopes = gaza.xpath("humanitarian-scope")
     assert [(s.get("type"), s.get("vocabulary"), s.get("code")) for s in scopes] == [
         ("2", "99", "F4H-GAZA")]
-    assert scopes[0].get("vocabulary-uri") == iati.APPEAL_VOCABULARY_URI
+    assert scopes[0].get("vocabulary-uri") == iati_export.APPEAL_VOCABULARY_URI
     assert scopes[0].findtext("narrative") == "\"Flour for Humanity\" Gaza Emergency Appeal"
     assert scopes[0].xpath("narrative[@xml:lang='fr']/text()") == [
         "Appel d'urgence pour Gaza « De la farine pour l'humanité »"]
@@ -393,7 +393,7 @@ BROKEN = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_codelist_errors_name_each_unknown_code(iati_data: Path) -> None:
-    errors = iati.codelist_errors(BROKEN.replace(b'xml:lang="en"', b'xml:lang="xx"'),
+    errors = iati_checks.codelist_errors(BROKEN.replace(b'xml:lang="en"', b'xml:lang="xx"'),
                                   iati_data / "codelists")
     joined = "\n".join(errors)
     for expected in ("participating-org/@role = '9': not in the IATI OrganisationRole",
@@ -405,15 +405,15 @@ def test_codelist_errors_name_each_unknown_code(iati_data: Path) -> None:
         assert expected in joined
     assert errors[0].split(":")[0].isdigit()  # starts with the line
     assert len(errors) == 6
-    withdrawn = iati.codelist_errors(BROKEN.replace(b'code="31161"', b'code="11321"'),
+    withdrawn = iati_checks.codelist_errors(BROKEN.replace(b'code="31161"', b'code="11321"'),
                                      iati_data / "codelists")
     assert any("'11321': withdrawn from the IATI Sector codelist" in e for e in withdrawn)
-    missing = iati.codelist_errors(BROKEN, iati_data)  # not the codelists folder
+    missing = iati_checks.codelist_errors(BROKEN, iati_data)  # not the codelists folder
     assert any("The IATI codelist Sector is missing" in e for e in missing)
 
 
 def test_ruleset_errors_find_the_broken_rules() -> None:
-    errors = iati.ruleset_errors(BROKEN, today=date(2025, 6, 30))
+    errors = iati_checks.ruleset_errors(BROKEN, today=date(2025, 6, 30))
     rules = sorted({message.split()[1] for message in errors})
     assert rules == sorted(["2.1.2", "11.1.3", "11.1.4", "11.2.1", "value-date", "8.6.1",
                             "8.9.1"])
@@ -421,7 +421,7 @@ def test_ruleset_errors_find_the_broken_rules() -> None:
     # sectors adding up to 100, dates in order and in the past: those rules are met
     fixed = (BROKEN.replace(b'percentage="30"', b'percentage="40"')
              .replace(b"2025-09-01", b"2025-01-01"))
-    later = iati.ruleset_errors(fixed, today=date(2025, 9, 30))
+    later = iati_checks.ruleset_errors(fixed, today=date(2025, 9, 30))
     assert sorted({message.split()[1] for message in later}) == ["8.6.1", "8.9.1",
                                                                  "value-date"]
 
@@ -442,5 +442,5 @@ def test_the_rules_checked_are_the_validators(iati_data: Path) -> None:
                 walk(child)
 
     walk(ruleset)
-    for rule, message in iati.RULES.items():
+    for rule, message in iati_checks.RULES.items():
         assert message in messages.get(rule, set()), rule

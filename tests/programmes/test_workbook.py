@@ -20,7 +20,7 @@ from iofs.audit.models import AuditEntry
 from iofs.db import transaction
 from iofs.permissions import PermissionDenied, Principal
 from iofs.programmes import contributions, figures, pipeline, registry, review
-from iofs.programmes.exchange import workbook
+from iofs.programmes.exchange import workbook_template, workbook_upload
 from iofs.programmes.models import (
     Beneficiaries,
     Consignment,
@@ -96,20 +96,20 @@ def _counts(factory: sessionmaker[Session]) -> dict[str, int]:
 
 
 def _rejected(factory: sessionmaker[Session], data: bytes,
-              principal: Principal = MAKER) -> workbook.UploadRejected:
-    with pytest.raises(workbook.UploadRejected) as caught, transaction(factory) as session:
-        workbook.upload(session, principal, data)
+              principal: Principal = MAKER) -> workbook_upload.UploadRejected:
+    with pytest.raises(workbook_upload.UploadRejected) as caught, transaction(factory) as session:
+        workbook_upload.upload(session, principal, data)
     return caught.value
 
 
-def _where(error: workbook.RowError) -> tuple[str, int | None, str | None]:
+def _where(error: workbook_upload.RowError) -> tuple[str, int | None, str | None]:
     return error.sheet, error.row, error.column
 
 
 def test_template_lists_the_codes_and_explains_every_column(
         programme_data: sessionmaker[Session]) -> None:
     with transaction(programme_data) as session:
-        content = workbook.template(session)
+        content = workbook_template.template(session)
     book = load_workbook(io.BytesIO(content))
     assert book.sheetnames == ["read me", "contributions", "consignments", "stages",
                                "beneficiaries", "codes"]
@@ -145,7 +145,7 @@ def test_template_lists_the_codes_and_explains_every_column(
     # the untouched template uploads as nothing at all
     before = _counts(programme_data)
     with transaction(programme_data) as session:
-        report = workbook.upload(session, MAKER, content)
+        report = workbook_upload.upload(session, MAKER, content)
     assert (report.created, report.changed, report.unchanged) == (0, 0, 0)
     assert _counts(programme_data) == before
 
@@ -155,7 +155,7 @@ def test_a_good_sheet_creates_pending_figures_that_count_once_approved(
     with transaction(programme_data) as session:
         funded_before = figures.appeal_figures(
             session, registry.appeal(session, "F4H-GAZA")).total.funding.funded
-        report = workbook.upload(session, MAKER, _xlsx(_good()))
+        report = workbook_upload.upload(session, MAKER, _xlsx(_good()))
     assert {name: (c.created, c.changed, c.unchanged) for name, c in report.sheets.items()} == {
         "contributions": (2, 0, 0), "consignments": (1, 0, 0), "stages": (2, 0, 0),
         "beneficiaries": (1, 0, 0)}
@@ -192,8 +192,8 @@ def test_one_bad_row_among_good_ones_writes_nothing_and_names_the_row(
     before = _counts(programme_data)
     # even a caller that swallows the error and commits writes nothing
     with transaction(programme_data) as session, pytest.raises(
-            workbook.UploadRejected) as caught:
-        workbook.upload(session, MAKER, _xlsx(sheets))
+            workbook_upload.UploadRejected) as caught:
+        workbook_upload.upload(session, MAKER, _xlsx(sheets))
     assert _counts(programme_data) == before
     errors = caught.value.errors
     assert [(_where(e), e.letter) for e in errors] == [(("contributions", 4, "donor"), "B")]
@@ -269,10 +269,10 @@ def test_uploading_the_same_sheet_again_changes_nothing(
         programme_data: sessionmaker[Session]) -> None:
     data = _xlsx(_good())
     with transaction(programme_data) as session:
-        workbook.upload(session, MAKER, data)
+        workbook_upload.upload(session, MAKER, data)
     before = _counts(programme_data)
     with transaction(programme_data) as session:
-        report = workbook.upload(session, MAKER, data)
+        report = workbook_upload.upload(session, MAKER, data)
     assert (report.created, report.changed, report.unchanged) == (0, 0, 6)
     assert _counts(programme_data) == before  # not one audit entry more
     # a stage already recorded by the demo, uploaded again, is not added twice either
@@ -280,14 +280,14 @@ def test_uploading_the_same_sheet_again_changes_nothing(
                                                 date(2025, 1, 31), 200, None,
                                                 "F4H-P1-DIST"]]})
     with transaction(programme_data) as session:
-        report = workbook.upload(session, MAKER, demo_stage)
+        report = workbook_upload.upload(session, MAKER, demo_stage)
     assert report.sheets["stages"].unchanged == 1
     assert _counts(programme_data) == before
     # a changed row is an update
     sheets = _good()
     sheets["contributions"][2][7] = 26000
     with transaction(programme_data) as session:
-        report = workbook.upload(session, MAKER, _xlsx(sheets))
+        report = workbook_upload.upload(session, MAKER, _xlsx(sheets))
     assert (report.sheets["contributions"].changed, report.sheets["contributions"].unchanged
             ) == (1, 1)
 
@@ -316,7 +316,7 @@ def test_a_focal_point_may_not_enter_another_states_stage(
     assert "row 2" in str(rejected.errors[0])
     assert _counts(programme_data) == before
     with pytest.raises(PermissionDenied), transaction(programme_data) as session:
-        workbook.upload(session, VIEWER, data)
+        workbook_upload.upload(session, VIEWER, data)
 
 
 def test_decimals_are_exact(programme_data: sessionmaker[Session]) -> None:
@@ -333,7 +333,7 @@ def test_decimals_are_exact(programme_data: sessionmaker[Session]) -> None:
          987654321012.34, None, None, None, None, None],
     ]})
     with transaction(programme_data) as session:
-        workbook.upload(session, MAKER, data)
+        workbook_upload.upload(session, MAKER, data)
     with transaction(programme_data) as session:
         for reference in ("AFSP-KAZ-KZT-1", "AFSP-KAZ-KZT-2"):
             kzt = contributions.by_reference(session, reference)

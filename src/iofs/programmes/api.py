@@ -284,9 +284,9 @@ def pledge_conversion(session: Session = Depends(db_session)) -> list[Conversion
 @router.get("/exports/iati.xml", summary="IATI 2.03 activity file (programmes and projects)",
             response_class=Response)
 def export_iati(session: Session = Depends(db_session)) -> Response:
-    from iofs.programmes.exchange import iati
+    from iofs.programmes.exchange import iati_export
 
-    return Response(iati.activities_xml(session), media_type="application/xml",
+    return Response(iati_export.activities_xml(session), media_type="application/xml",
                     headers={"Content-Disposition": 'attachment; filename="iofs-iati.xml"'})
 
 
@@ -312,25 +312,25 @@ def export_3w(session: Session = Depends(db_session)) -> Response:
 @router.get("/exports/fts.json", summary="FTS-style flows (JSON)", response_class=Response)
 def export_fts_json(appeal: CodeQuery = None, session: Session = Depends(db_session)
                     ) -> Response:
-    from iofs.programmes.exchange import fts
+    from iofs.programmes.exchange import fts_export
 
-    return Response(fts.flows_json(session, appeal), media_type="application/json")
+    return Response(fts_export.flows_json(session, appeal), media_type="application/json")
 
 
 @router.get("/exports/fts.csv", summary="FTS-style flows (CSV)", response_class=Response)
 def export_fts_csv(appeal: CodeQuery = None, session: Session = Depends(db_session)
                    ) -> Response:
-    from iofs.programmes.exchange import fts
+    from iofs.programmes.exchange import fts_export
 
-    return Response(fts.flows_csv(session, appeal), media_type="text/csv; charset=utf-8",
+    return Response(fts_export.flows_csv(session, appeal), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="iofs-flows.csv"'})
 
 
 @router.get("/template.xlsx", summary="Excel template for bulk entry", response_class=Response)
 def template(session: Session = Depends(db_session)) -> Response:
-    from iofs.programmes.exchange import workbook
+    from iofs.programmes.exchange import workbook_template
 
-    return Response(workbook.template(session), media_type=workbook.XLSX_TYPE,
+    return Response(workbook_template.template(session), media_type=workbook_template.XLSX_TYPE,
         headers={"Content-Disposition": 'attachment; filename="iofs-programmes.xlsx"'})
 
 
@@ -340,15 +340,15 @@ def upload(request: Request, file: Annotated[UploadFile, File()],
            session: Session = Depends(db_session)) -> Response:
     """Every row is checked; if any is wrong nothing is written and every problem is listed
     with its sheet, row, column and reason (422, or 403 when a row is not yours to enter)."""
-    from iofs.programmes.exchange import workbook
+    from iofs.programmes.exchange import workbook_upload
 
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise InputError(_("The file is larger than 20 MB."), "file")
     try:
-        report = workbook.upload(session, principal, data,
+        report = workbook_upload.upload(session, principal, data,
                                  request.app.state.settings.analytics_dir)
-    except workbook.UploadRejected as rejected:
+    except workbook_upload.UploadRejected as rejected:
         session.rollback()
         return JSONResponse(status_code=403 if rejected.forbidden else 422, content={
             "detail": str(rejected), "errors": [
@@ -364,12 +364,12 @@ def import_fts(code: CodePath, file: Annotated[UploadFile, File()],
                principal: Principal = Depends(require("programmes.exchange")),
                session: Session = Depends(db_session)) -> dict[str, Any]:
     """All flows or none; re-importing the same response changes nothing."""
-    from iofs.programmes.exchange import fts
+    from iofs.programmes.exchange import fts_import
 
     data = file.file.read(MAX_FTS_BYTES + 1)
     if len(data) > MAX_FTS_BYTES:
         raise InputError(_("The file is larger than 50 MB."), "file")
-    report = fts.import_flows(session, principal, code, data)
+    report = fts_import.import_flows(session, principal, code, data)
     session.commit()
     return {"summary": service.fts_summary(report), **asdict(report)}
 
@@ -378,7 +378,8 @@ def import_fts(code: CodePath, file: Annotated[UploadFile, File()],
             summary="The appeal's contributions against its imported FTS flows")
 def reconciliation(code: CodePath, session: Session = Depends(db_session)) -> dict[str, Any]:
     """Lines ``match``, ``differ``, ``missing_in_fts`` or ``missing_in_iofs``, and totals."""
-    from iofs.programmes.exchange import fts
+    from iofs.programmes.exchange import fts_reconcile
 
-    lines = fts.reconcile(session, code)
-    return {"summary": asdict(fts.summary(lines)), "lines": [asdict(line) for line in lines]}
+    lines = fts_reconcile.reconcile(session, code)
+    return {"summary": asdict(fts_reconcile.summary(lines)),
+            "lines": [asdict(line) for line in lines]}

@@ -86,10 +86,10 @@ def export(
     with session_factory()() as session:
         try:
             if fmt is ExportFormat.iati:
-                from iofs.programmes.exchange import iati
+                from iofs.programmes.exchange import iati_checks, iati_export
 
-                content: bytes = iati.activities_xml(session)
-                for problem in iati.ruleset_errors(content):
+                content: bytes = iati_export.activities_xml(session)
+                for problem in iati_checks.ruleset_errors(content):
                     errors.print(f"[yellow]IATI rule:[/] {problem}", highlight=False)
             elif fmt is ExportFormat.hxl:
                 from iofs.programmes.exchange import hxl
@@ -100,10 +100,10 @@ def export(
 
                 content = hxl.three_w_csv(session).encode()
             else:
-                from iofs.programmes.exchange import fts
+                from iofs.programmes.exchange import fts_export
 
-                text = (fts.flows_csv(session, appeal) if out.suffix.lower() == ".csv"
-                        else fts.flows_json(session, appeal))
+                text = (fts_export.flows_csv(session, appeal) if out.suffix.lower() == ".csv"
+                        else fts_export.flows_json(session, appeal))
                 content = text.encode()
         except InputError as error:
             raise _fail(str(error)) from None
@@ -116,10 +116,10 @@ def template(out: Annotated[Path, typer.Option("--out", help="The .xlsx file to 
              ) -> None:
     """Write the Excel template for bulk entry of contributions and deliveries."""
     from iofs.cli_support import session_factory
-    from iofs.programmes.exchange import workbook
+    from iofs.programmes.exchange import workbook_template
 
     with session_factory()() as session:
-        out.write_bytes(workbook.template(session))
+        out.write_bytes(workbook_template.template(session))
     console.print(f"wrote {out}")
 
 
@@ -143,12 +143,12 @@ def import_file(
         transaction = session.begin()
         try:
             if fmt is ImportFormat.xlsx:
-                from iofs.programmes.exchange import workbook
+                from iofs.programmes.exchange import workbook_upload
 
                 try:
-                    report = workbook.upload(session, cli_principal(), path.read_bytes(),
+                    report = workbook_upload.upload(session, cli_principal(), path.read_bytes(),
                                              settings().analytics_dir)
-                except workbook.UploadRejected as rejected:
+                except workbook_upload.UploadRejected as rejected:
                     transaction.rollback()
                     for problem in rejected.errors:
                         errors.print(f"{problem.sheet} row {problem.row}, {problem.column}: "
@@ -159,9 +159,9 @@ def import_file(
             else:
                 if not appeal:
                     raise _fail("Say which appeal the flows belong to: --appeal CODE.", 2)
-                from iofs.programmes.exchange import fts
+                from iofs.programmes.exchange import fts_import
 
-                summary = service.fts_summary(fts.import_flows(
+                summary = service.fts_summary(fts_import.import_flows(
                     session, cli_principal(), appeal, path.read_bytes()))
         except InputError as error:
             transaction.rollback()
@@ -179,14 +179,14 @@ def import_file(
 def reconcile(appeal: Annotated[str, typer.Argument(help="Appeal code.")]) -> None:
     """Compare an appeal's contributions with its imported FTS flows."""
     from iofs.cli_support import session_factory
-    from iofs.programmes.exchange import fts
+    from iofs.programmes.exchange import fts_reconcile
 
     with session_factory()() as session:
         try:
-            lines = fts.reconcile(session, appeal)
+            lines = fts_reconcile.reconcile(session, appeal)
         except InputError as error:
             raise _fail(str(error)) from None
-    found = fts.summary(lines)
+    found = fts_reconcile.summary(lines)
     table = Table(title=f"{appeal}: iofs vs FTS")
     for column in ("status", "iofs", "iofs USD", "FTS flow", "FTS USD", "differences"):
         table.add_column(column)

@@ -372,15 +372,15 @@ async def upload_sheet(request: Request, file: Annotated[UploadFile, File()],
                        principal: Principal = Depends(require("programmes.deliveries.write")),
                        session: Session = Depends(db_session)) -> Response:
     """Upload the Excel template: all rows or none, every problem named."""
-    from iofs.programmes.exchange import workbook
+    from iofs.programmes.exchange import workbook_upload
 
     data = await file.read(20_000_001)
     try:
         if len(data) > 20_000_000:
             raise InputError(_("The file is larger than 20 MB."), "file")
-        report = workbook.upload(session, principal, data,
+        report = workbook_upload.upload(session, principal, data,
                                  request.app.state.settings.analytics_dir)
-    except workbook.UploadRejected as rejected:
+    except workbook_upload.UploadRejected as rejected:
         session.rollback()
         response = render(request, "programmes/upload_errors.html", {
             **_context(principal), "errors": rejected.errors})
@@ -397,15 +397,15 @@ async def upload_sheet(request: Request, file: Annotated[UploadFile, File()],
 def _reconciliation_page(request: Request, session: Session, principal: Principal, code: str,
                          notice: str = "", error: str = "", status_code: int = 200
                          ) -> HTMLResponse:
-    from iofs.programmes.exchange import fts
+    from iofs.programmes.exchange import fts_reconcile
 
     appeal = registry.appeal(session, code)
-    lines = fts.reconcile(session, code)
+    lines = fts_reconcile.reconcile(session, code)
     response = render(request, "programmes/reconciliation.html", {
         **_context(principal), "appeal": appeal, "lines": lines,
-        "summary": fts.summary(lines), "statuses": {
-            key: _(label) for key, label in fts.RECONCILIATION_STATUSES.items()},
-        "differences": {key: _(label) for key, label in fts.DIFFERENCES.items()},
+        "summary": fts_reconcile.summary(lines), "statuses": {
+            key: _(label) for key, label in fts_reconcile.RECONCILIATION_STATUSES.items()},
+        "differences": {key: _(label) for key, label in fts_reconcile.DIFFERENCES.items()},
         "may_import": allows(principal, "programmes.exchange"),
         "notice": notice, "error": error})
     response.status_code = status_code
@@ -425,13 +425,13 @@ async def import_fts(request: Request, code: CodePath, file: Annotated[UploadFil
                      principal: Principal = Depends(require("programmes.exchange")),
                      session: Session = Depends(db_session)) -> HTMLResponse:
     """Import an FTS flow response (JSON) for the appeal, then show the reconciliation."""
-    from iofs.programmes.exchange import fts
+    from iofs.programmes.exchange import fts_import
 
     data = await file.read(50_000_001)
     try:
         if len(data) > 50_000_000:
             raise InputError(_("The file is larger than 50 MB."), "file")
-        report = fts.import_flows(session, principal, code, data)
+        report = fts_import.import_flows(session, principal, code, data)
     except InputError as error:
         session.rollback()
         if error.not_found:

@@ -87,7 +87,7 @@ def donor_totals(session: Session, donor: Organisation) -> dict[str, Decimal]:
 
 
 def upload_summary(report: Any) -> str:
-    """One sentence on what an Excel upload did (a ``workbook.UploadReport``)."""
+    """One sentence on what an Excel upload did (a ``workbook_upload.UploadReport``)."""
     parts = [_("%(sheet)s: %(created)d new, %(changed)d changed, %(unchanged)d unchanged") % {
         "sheet": sheet, "created": counts.created, "changed": counts.changed,
         "unchanged": counts.unchanged} for sheet, counts in report.sheets.items()]
@@ -95,7 +95,7 @@ def upload_summary(report: Any) -> str:
 
 
 def fts_summary(report: Any) -> str:
-    """One sentence on what an FTS import did (an ``fts.ImportReport``)."""
+    """One sentence on what an FTS import did (an ``fts_import.ImportReport``)."""
     text = _("%(flows)d FTS flows read for %(appeal)s: %(kept)d kept (%(created)d new, "
              "%(updated)d updated, %(unchanged)d unchanged), %(usd)s USD.") % {
         "flows": report.flows, "appeal": report.appeal, "kept": report.kept,
