@@ -9,19 +9,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from iofs.accounts import service
-from iofs.i18n import gettext as _
-from iofs.permissions import Principal, permission_table
-from iofs.roles import ROLE_SCOPE, Role, ScopeKind
-from iofs.web.deps import RecordId, db_session
-from iofs.web.security import (
+from iofs.accounts.principals import (
     SESSION_COOKIE,
-    client_ip,
-    current_principal,
-    require,
     session_cookie_options,
     sign_session_key,
     unsign_session_key,
 )
+from iofs.i18n import gettext as _
+from iofs.permissions import Principal, permission_table
+from iofs.roles import ROLE_SCOPE, Role, ScopeKind
+from iofs.web.deps import RecordId, db_session
+from iofs.web.security import client_ip, current_principal, require
 from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from iofs import __version__, i18n, modules
+from iofs.accounts.principals import resolve_principal
 from iofs.config import Settings, get_settings
 from iofs.db import make_engine, make_session_factory
 from iofs.errors import InputError
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.navigation = modules.navigation()
     app.state.secret_key = settings.resolved_secret_key()
+    app.state.resolve_principal = resolve_principal
 
     static_dir = resources.files("iofs") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")

@@ -1,8 +1,7 @@
-"""Who is asking (session cookie or API token), permission checks, CSRF defence.
+"""Permission checks on requests and the CSRF defence, for every module's routes.
 
-- Browser sessions: the cookie holds a random key signed with the secret key (HttpOnly,
-  SameSite=Lax, Secure over https); the key's hash is looked up in ``user_session``.
-- Scripts: ``Authorization: Bearer iofs_…`` API tokens, same permissions as their user.
+- Who is asking is resolved by the accounts module (``iofs.accounts.principals``), installed
+  by the app factory as ``app.state.resolve_principal``.
 - CSRF: a state-changing request that is not token-authenticated must come from this origin:
   ``Sec-Fetch-Site`` must be ``same-origin``/``none`` when sent; otherwise ``Origin`` (or, failing
   that, ``Referer``) must match the request's own origin. Requests carrying none are refused.
@@ -11,34 +10,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Request
-from itsdangerous import BadSignature, TimestampSigner
 
-from iofs.accounts import service as accounts
 from iofs.i18n import N_
-from iofs.permissions import ANONYMOUS, Principal, authorize
+from iofs.permissions import Principal, authorize
 
-SESSION_COOKIE = "iofs_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-
-
-def _signer(request: Request) -> TimestampSigner:
-    return TimestampSigner(request.app.state.secret_key, salt="iofs-session")
-
-
-def sign_session_key(request: Request, raw: str) -> str:
-    return _signer(request).sign(raw).decode()
-
-
-def unsign_session_key(request: Request, cookie: str) -> str | None:
-    max_age = int(accounts.SESSION_LIFETIME.total_seconds())
-    try:
-        return _signer(request).unsign(cookie, max_age=max_age).decode()
-    except BadSignature:
-        return None
 
 
 def client_ip(request: Request) -> str | None:
@@ -54,31 +33,13 @@ def bearer_token(request: Request) -> str | None:
 
 
 def resolve_principal(request: Request) -> Principal:
-    """The request's principal (cached on the request); anonymous when nothing valid is sent.
+    """The request's principal, from the resolver the app installed (anonymous allowed).
 
-    An invalid or revoked bearer token is not silently anonymous: it is recorded on the
-    request so that protected routes answer 401 with a clear message.
+    The app factory sets ``app.state.resolve_principal`` (the accounts module's); the toolkit
+    only asks it, so it depends on no module.
     """
-    cached = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    principal = ANONYMOUS
-    ip, agent = client_ip(request), request.headers.get("user-agent")
-    factory = request.app.state.session_factory
-    token = bearer_token(request)
-    with factory() as session, session.begin():
-        if token is not None:
-            found = accounts.resolve_token(session, token, ip=ip, user_agent=agent)
-            request.state.bad_token = found is None
-            principal = found or ANONYMOUS
-        else:
-            cookie = request.cookies.get(SESSION_COOKIE)
-            raw = unsign_session_key(request, cookie) if cookie else None
-            if raw:
-                principal = accounts.resolve_session(session, raw, ip=ip,
-                                                     user_agent=agent) or ANONYMOUS
-    request.state.principal = principal
-    return principal
+    resolver: Callable[[Request], Principal] = request.app.state.resolve_principal
+    return resolver(request)
 
 
 def current_principal(request: Request) -> Principal:
@@ -144,6 +105,3 @@ def csrf_rejection(request: Request) -> str | None:
               "(Origin / Sec-Fetch-Site), or use an API token.")
 
 
-def session_cookie_options(request: Request) -> dict[str, Any]:
-    return {"httponly": True, "samesite": "lax", "secure": request.url.scheme == "https",
-            "path": "/", "max_age": int(accounts.SESSION_LIFETIME.total_seconds())}

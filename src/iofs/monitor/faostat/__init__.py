@@ -1,0 +1,1 @@
+"""FAOSTAT food statistics: bulk files in, food-security indicators of the 57 states out."""
