@@ -16,7 +16,8 @@ help:
 	@echo "make run    install, migrate, load reference data, serve on http://127.0.0.1:8000"
 	@echo "make test   install, then the whole test suite (SQLite; PostgreSQL too when"
 	@echo "            IOFS_TEST_DATABASE_URL is set)"
-	@echo "make lint   ruff + mypy"
+	@echo "make lint   ruff (check + format), mypy, import contracts (import-linter)"
+	@echo "make format ruff --fix and ruff format"
 
 install: $(STAMPS)/python $(STAMPS)/assets
 
@@ -42,15 +43,22 @@ run: install
 	$(BIN)/iofs members load
 	$(BIN)/iofs serve
 
+# Both cores (pytest-xdist); line coverage of src/iofs printed after the run.
+TEST_WORKERS ?= 2
+
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --cov=iofs --cov-report= $(PYTEST_ARGS)
+	@echo "coverage: $$($(BIN)/coverage report --format=total) % of the lines of src/iofs"
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix src tests benchmarks scripts
+	$(BIN)/ruff format src tests benchmarks scripts
 
 clean:
 	rm -rf $(VENV) $(STAMPS) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache
