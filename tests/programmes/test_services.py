@@ -189,6 +189,26 @@ def test_same_entry_twice_changes_nothing_and_a_change_needs_approval_again(
         assert _gaza(session).total.funding.paid == Decimal("60000.00")
 
 
+def test_writes_say_whether_they_created_changed_or_left_a_record(
+        programme_data: sessionmaker[Session]) -> None:
+    consignment = {"reference": "P9", "appeal": "F4H-GAZA", "country": "PSE",
+                   "commodity": "wheat flour"}
+    people = {"appeal": "F4H-GAZA", "country": "PSE", "measure": "reached", "unit": "people",
+              "number": 100, "as_of": date(2025, 3, 1)}
+    with transaction(programme_data) as session:
+        outcomes = [pipeline.put_consignment_outcome(session, MAKER, values)[1] for values in (
+            consignment, consignment, {**consignment, "commodity": "rice"})]
+        assert outcomes == ["created", "unchanged", "changed"]
+        outcomes = [pipeline.put_beneficiaries_outcome(session, MAKER, values)[1]
+                    for values in (people, people, {**people, "number": 120})]
+        assert outcomes == ["created", "unchanged", "changed"]
+        gift = {"reference": "C-P9", "donor": "KAZ", "appeal": "F4H-GAZA", "status": "pledge",
+                "decided_on": date(2025, 1, 5), "amount": "1000"}
+        outcomes = [contributions.put_contribution_outcome(session, MAKER, values)[1]
+                    for values in (gift, gift, {**gift, "amount": "1200"})]
+        assert outcomes == ["created", "unchanged", "changed"]
+
+
 def test_revised_requirement_replaces_the_original_for_coverage(
         programme_data: sessionmaker[Session]) -> None:
     with transaction(programme_data) as session:

@@ -34,6 +34,7 @@ from iofs.programmes import registry, review
 from iofs.programmes import vocabulary as v
 from iofs.programmes.models import Contribution, ContributionStatus, ContributionYear
 from iofs.programmes.schemas import ContributionIn, StatusIn, checked
+from iofs.records import Outcome
 
 for _model in (Contribution, ContributionStatus, ContributionYear):
     audit.audited(_model)
@@ -202,6 +203,16 @@ def put_contribution(session: Session, principal: Principal,
     change to an approved one's figures sends it back for approval. Entering the same data
     again changes nothing.
     """
+    contribution, outcome = put_contribution_outcome(session, principal, data, analytics_dir)
+    return contribution, outcome != "unchanged"
+
+
+def put_contribution_outcome(session: Session, principal: Principal,
+                             data: ContributionIn | dict[str, Any],
+                             analytics_dir: Path | None = None
+                             ) -> tuple[Contribution, Outcome]:
+    """:func:`put_contribution`, returning whether it created the contribution, changed it
+    (its figures, yearly split or status) or left it as it was."""
     authorize(principal, WRITE)
     entry = checked(ContributionIn, data)
     values = _resolve(session, entry)
@@ -233,7 +244,7 @@ def put_contribution(session: Session, principal: Principal,
         session.add(step)
         audit.created(session, principal, step)
         _put_years(session, principal, contribution, entry.years)
-        return contribution, True
+        return contribution, "created"
     changed = _update(session, principal, existing, values)
     changed |= _put_years(session, principal, existing, entry.years)
     if entry.status != existing.status and entry.status not in _statuses(session, existing):
@@ -241,7 +252,7 @@ def put_contribution(session: Session, principal: Principal,
                    StatusIn(status=entry.status, dated=entry.decided_on,
                             confirmed_by=entry.confirmed_by, document=entry.document))
         changed = True
-    return existing, changed
+    return existing, "changed" if changed else "unchanged"
 
 
 def _statuses(session: Session, contribution: Contribution) -> set[str]:

@@ -26,7 +26,7 @@ from iofs.programmes import contributions, registry, review
 from iofs.programmes import vocabulary as v
 from iofs.programmes.models import Beneficiaries, Consignment, ConsignmentStage
 from iofs.programmes.schemas import BeneficiariesIn, ConsignmentIn, StageIn, checked
-from iofs.records import put_record
+from iofs.records import Outcome, put_record_outcome
 
 for _model in (Consignment, ConsignmentStage, Beneficiaries):
     audit.audited(_model)
@@ -47,6 +47,14 @@ def consignment(session: Session, reference: str, field: str = "consignment") ->
 def put_consignment(session: Session, principal: Principal,
                     data: ConsignmentIn | dict[str, Any]) -> Consignment:
     """Create or update a consignment by its reference (waybill series, shipment number)."""
+    return put_consignment_outcome(session, principal, data)[0]
+
+
+def put_consignment_outcome(session: Session, principal: Principal,
+                            data: ConsignmentIn | dict[str, Any]
+                            ) -> tuple[Consignment, Outcome]:
+    """:func:`put_consignment`, also returning whether it created, changed or left the
+    consignment as it was."""
     entry = checked(ConsignmentIn, data)
     authorize(principal, WRITE, country=entry.country)
     existing = session.execute(select(Consignment).where(
@@ -67,8 +75,8 @@ def put_consignment(session: Session, principal: Principal,
         if entry.contribution else None)
     if values["appeal_id"] is None and values["project_id"] is None:
         raise InputError(_("Say which appeal or project the consignment serves."), "appeal")
-    return put_record(session, principal, Consignment, {"reference": entry.reference}, values,
-                      permission=WRITE, country=entry.country)
+    return put_record_outcome(session, principal, Consignment, {"reference": entry.reference},
+                              values, permission=WRITE, country=entry.country)
 
 
 def stages(session: Session, consignment_id: int) -> list[ConsignmentStage]:
@@ -126,6 +134,14 @@ def put_beneficiaries(session: Session, principal: Principal,
     The same project/appeal, measure, unit, sex, age group and date is one figure: entering
     it again replaces the count (and sends it back for approval when it changed).
     """
+    return put_beneficiaries_outcome(session, principal, data)[0]
+
+
+def put_beneficiaries_outcome(session: Session, principal: Principal,
+                              data: BeneficiariesIn | dict[str, Any]
+                              ) -> tuple[Beneficiaries, Outcome]:
+    """:func:`put_beneficiaries`, also returning whether it created, changed or left the
+    figure as it was."""
     entry = checked(BeneficiariesIn, data)
     authorize(principal, WRITE, country=entry.country)
     key: dict[str, Any] = {
@@ -146,12 +162,12 @@ def put_beneficiaries(session: Session, principal: Principal,
         review.entered(row, principal)
         session.add(row)
         audit.created(session, principal, row)
-        return row
+        return row, "created"
     if all(getattr(existing, name) == value for name, value in values.items()):
-        return existing
+        return existing, "unchanged"
     before = audit.snapshot(existing)
     for name, value in values.items():
         setattr(existing, name, value)
     review.entered(existing, principal)
-    audit.updated(session, principal, existing, before)
-    return existing
+    entry_written = audit.updated(session, principal, existing, before)
+    return existing, "changed" if entry_written is not None else "unchanged"

@@ -24,11 +24,9 @@ from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
-from iofs.audit.models import AuditEntry
 from iofs.errors import InputError
 from iofs.i18n import gettext as _
 from iofs.permissions import PermissionDenied, Principal, allows, authorize
@@ -51,6 +49,7 @@ from iofs.programmes.exchange.workbook_columns import (
     cell_value,
 )
 from iofs.programmes.schemas import BeneficiariesIn, ConsignmentIn, ContributionIn, StageIn, checked
+from iofs.records import Outcome
 
 
 @dataclass(frozen=True)
@@ -238,46 +237,33 @@ def _error(row: _Row, reason: str, column: str | None, *, forbidden: bool = Fals
     return RowError(row.sheet, row.number, column, reason, letter, forbidden)
 
 
-def _audit_end(session: Session) -> int:
-    return int(session.execute(select(func.coalesce(func.max(AuditEntry.id), 0))).scalar_one())
-
-
-def _outcome(session: Session, since: int, table: str) -> str:
-    """``created``, ``changed`` or ``unchanged``, from the audit entries written since."""
-    actions = session.execute(select(AuditEntry.action, AuditEntry.record_type).where(
-        AuditEntry.id > since)).all()
-    if not actions:
-        return "unchanged"
-    if any(action == "create" and record_type == table for action, record_type in actions):
-        return "created"
-    return "changed"
-
-
-Enter = Callable[[_Row], tuple[str, Hashable | None]]
+#: Enters one row: what it did to its record, and the key that makes two rows the same record.
+Enter = Callable[[_Row], tuple[Outcome, Hashable | None]]
 
 
 def _enter_contribution(session: Session, principal: Principal,
                         analytics_dir: Path | None) -> Enter:
-    def enter(row: _Row) -> tuple[str, Hashable | None]:
+    def enter(row: _Row) -> tuple[Outcome, Hashable | None]:
         if not row.values.get("reference"):
             raise InputError(_("Give each contribution a reference, so that uploading the "
                                "sheet again changes nothing."), "reference")
         entry = checked(ContributionIn, row.values)
-        contributions.put_contribution(session, principal, entry, analytics_dir)
-        return "programmes_contribution", entry.reference
+        _row, outcome = contributions.put_contribution_outcome(session, principal, entry,
+                                                               analytics_dir)
+        return outcome, entry.reference
     return enter
 
 
 def _enter_consignment(session: Session, principal: Principal) -> Enter:
-    def enter(row: _Row) -> tuple[str, Hashable | None]:
+    def enter(row: _Row) -> tuple[Outcome, Hashable | None]:
         entry = checked(ConsignmentIn, row.values)
-        pipeline.put_consignment(session, principal, entry)
-        return "programmes_consignment", entry.reference
+        _row, outcome = pipeline.put_consignment_outcome(session, principal, entry)
+        return outcome, entry.reference
     return enter
 
 
 def _enter_stage(session: Session, principal: Principal) -> Enter:
-    def enter(row: _Row) -> tuple[str, Hashable | None]:
+    def enter(row: _Row) -> tuple[Outcome, Hashable | None]:
         values = dict(row.values)
         reference = str(values.pop("consignment", "") or "")
         if not reference:
@@ -289,17 +275,17 @@ def _enter_stage(session: Session, principal: Principal) -> Enter:
         if any(stage.approval != "rejected" and (stage.stage, stage.dated, stage.quantity_t,
                                                  stage.document) == key[1:]
                for stage in pipeline.stages(session, target.id)):
-            return "", key  # recorded already: re-uploading changes nothing
+            return "unchanged", key  # recorded already: re-uploading changes nothing
         pipeline.add_stage(session, principal, reference, entry)
-        return "programmes_consignment_stage", key
+        return "created", key
     return enter
 
 
 def _enter_beneficiaries(session: Session, principal: Principal) -> Enter:
-    def enter(row: _Row) -> tuple[str, Hashable | None]:
+    def enter(row: _Row) -> tuple[Outcome, Hashable | None]:
         entry = checked(BeneficiariesIn, row.values)
-        pipeline.put_beneficiaries(session, principal, entry)
-        return "programmes_beneficiaries", (
+        _row, outcome = pipeline.put_beneficiaries_outcome(session, principal, entry)
+        return outcome, (
             entry.project, entry.appeal, entry.consignment, entry.country, entry.measure,
             entry.unit, entry.sex, entry.age_group, entry.as_of)
     return enter
@@ -365,16 +351,14 @@ def upload(session: Session, principal: Principal, data: bytes,
 
 def _enter_row(session: Session, row: _Row, enter: Enter, counts: SheetCounts,
                seen: dict[Hashable, int], errors: list[RowError]) -> None:
-    since = _audit_end(session)
     try:
         with session.begin_nested():
-            table, key = enter(row)
+            outcome, key = enter(row)
             if key is not None and key in seen:
                 raise InputError(_("The same record is in row %(row)d.")
                                  % {"row": seen[key]}, None)
             if key is not None:
                 seen[key] = row.number
-            outcome = _outcome(session, since, table) if table else "unchanged"
     except PermissionDenied as error:
         errors.append(_error(row, str(error), FORBIDDEN_COLUMN[row.sheet], forbidden=True))
         return
