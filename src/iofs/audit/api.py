@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
 from iofs.audit import service
+from iofs.audit.params import audit_filter
 from iofs.audit.schemas import AuditEntryOut
 from iofs.permissions import Principal
 from iofs.web.deps import db_session
 from iofs.web.security import require
 
 router = APIRouter(tags=["audit"])
-
-
-def audit_filter(actor: str | None = Query(None, max_length=300, description="E-mail or cli:…"),
-                 record_type: str | None = Query(None, max_length=64,
-                                                 description="Table, e.g. user_account"),
-                 record_id: str | None = Query(None, max_length=64),
-                 since: date | None = Query(None, description="From this date (ISO 8601)"),
-                 until: date | None = Query(None, description="Up to this date, inclusive"),
-                 ) -> service.AuditFilter:
-    return service.AuditFilter(actor=actor, record_type=record_type, record_id=record_id,
-                               since=since, until=until)
 
 
 @router.get("/audit", response_model=list[AuditEntryOut], summary="Audit log entries")

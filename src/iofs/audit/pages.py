@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from iofs.audit import service
-from iofs.audit.api import audit_filter
+from iofs.audit.params import audit_filter
 from iofs.permissions import Principal
 from iofs.web.deps import db_session
 from iofs.web.security import require
