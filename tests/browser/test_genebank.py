@@ -33,7 +33,7 @@ def genebank_data(live_settings: Settings, tmp_path_factory: pytest.TempPathFact
         wheat = session.execute(select(Accession).where(
             Accession.accenumb == "KZ-0001")).scalar_one()
         lot, _warnings = service.create_lot(session, cli_principal(), wheat.id,
-                                            service.LotInput(
+                                            service.LotIn(
                                                 lot_number="L-2019-1", collection="active",
                                                 storage_temperature_c=5,
                                                 moisture_content_pct=6, seed_count=2000,

@@ -29,7 +29,7 @@ from iofs.accounts.service import cli_principal
 from iofs.audit import service as audit
 from iofs.audit.models import AuditEntry
 from iofs.db import transaction
-from iofs.genebank import mcpd, service
+from iofs.genebank import mcpd, search, service
 from iofs.genebank.models import Accession, AccessionCount
 from iofs.permissions import Principal
 
@@ -250,7 +250,7 @@ def _facets(rows: list[Accession], size: int = 12) -> dict[str, list[tuple[str, 
 def test_search_equals_a_brute_force_filter(session_factory: sessionmaker[Session],
                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                             budget: int) -> None:
-    monkeypatch.setattr(service, "SCAN_BUDGET", budget)
+    monkeypatch.setattr(search, "SCAN_BUDGET", budget)
     path = _passport(tmp_path / "p.csv", _records(400))
     with transaction(session_factory) as session:
         service.import_passport(session, cli_principal(), mcpd.open_passport(path),

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from iofs.genebank import mcpd, service
+from iofs.genebank import service
 from iofs.genebank.schemas import (
     AccessionOut,
     AvailabilityIn,
@@ -22,6 +21,9 @@ from iofs.genebank.schemas import (
     GerminationTestCreated,
     GerminationTestIn,
     GerminationTestOut,
+    ImportIn,
+    ImportOut,
+    IssueOut,
     LotCreated,
     LotIn,
     LotOut,
@@ -35,6 +37,7 @@ from iofs.genebank.schemas import (
     SpeciesConstantsOut,
     WiewsCountOut,
 )
+from iofs.genebank.vocabulary import ExportFormat
 from iofs.permissions import Principal
 from iofs.web.deps import RecordId, db_session
 from iofs.web.security import current_principal, require
@@ -98,46 +101,12 @@ def set_availability(accession_id: RecordId, body: AvailabilityIn,
     return AccessionOut.model_validate(accession)
 
 
-class ImportIn(BaseModel):
-    """An MCPD CSV file's text; ``partial`` imports the valid rows only."""
-
-    csv: str = Field(min_length=1, max_length=5_000_000)
-    dry_run: bool = False
-    partial: bool = False
-
-
-class IssueOut(BaseModel):
-    line: int
-    column: str
-    severity: str
-    reason: str
-
-
-class ImportOut(BaseModel):
-    inserted: int
-    updated: int
-    unchanged: int
-    rejected_lines: list[int]
-    errors: int
-    warnings: int
-    issues: list[IssueOut]
-
-
 @router.post("/imports", response_model=ImportOut, summary="Import MCPD passport data (CSV)")
 def import_passport(body: ImportIn,
                     principal: Principal = Depends(require("genebank.passport.write")),
                     session: Session = Depends(db_session)) -> ImportOut:
     """All-or-nothing unless ``partial``; a file with errors answers 422 listing them."""
-    reader = csv.reader(io.StringIO(body.csv))
-    header = next(reader, [])
-    try:
-        plan = mcpd.plan_header(header)
-    except mcpd.PassportFileError as error:
-        raise service.GenebankError(str(error), "csv") from None
-    rows = ((reader.line_num, {n: (cells[i] if i < len(cells) else "")
-                               for n, i in plan.positions.items()})
-            for cells in reader if any(c.strip() for c in cells))
-    report = mcpd.validate_rows(rows, header, plan.issues)
+    report = service.validate_csv_text(body.csv)
     issues = [IssueOut(line=i.line, column=i.column, severity=i.severity, reason=i.reason)
               for i in list(report.issues())[:1000]]
     if body.dry_run:
@@ -153,7 +122,7 @@ def import_passport(body: ImportIn,
 
 
 @router.get("/export", summary="Export passport data: MCPD CSV, Genesys JSON or WIEWS counts")
-def export(format: Literal["mcpd", "genesys-json", "wiews"] = "mcpd",
+def export(format: ExportFormat = "mcpd",
            principal: Principal = Depends(current_principal),
            session: Session = Depends(db_session)) -> Response:
     out = io.StringIO()
@@ -186,8 +155,7 @@ def accession_lots(accession_id: RecordId,
 def create_lot(accession_id: RecordId, body: LotIn,
                principal: Principal = Depends(require("genebank.collection.write")),
                session: Session = Depends(db_session)) -> LotCreated:
-    lot, warnings = service.create_lot(session, principal, accession_id,
-                                       service.LotInput(**body.model_dump()))
+    lot, warnings = service.create_lot(session, principal, accession_id, body)
     session.commit()
     return LotCreated(lot=LotOut.model_validate(lot), warnings=warnings)
 
@@ -197,8 +165,7 @@ def create_lot(accession_id: RecordId, body: LotIn,
 def add_duplicate(accession_id: RecordId, body: SafetyDuplicateIn,
                   principal: Principal = Depends(require("genebank.collection.write")),
                   session: Session = Depends(db_session)) -> SafetyDuplicateOut:
-    duplicate = service.add_safety_duplicate(session, principal, accession_id,
-                                             **body.model_dump())
+    duplicate = service.add_safety_duplicate(session, principal, accession_id, body)
     session.commit()
     return SafetyDuplicateOut.model_validate(duplicate)
 
@@ -239,8 +206,7 @@ def list_tests(lot_id: RecordId,
 def distribute(lot_id: RecordId, body: DistributionIn,
                principal: Principal = Depends(require("genebank.distribute")),
                session: Session = Depends(db_session)) -> DistributionOut:
-    shipment = service.distribute(session, principal, lot_id,
-                                  service.DistributionInput(**body.model_dump()))
+    shipment = service.distribute(session, principal, lot_id, body)
     session.commit()
     return DistributionOut.model_validate(shipment)
 
@@ -250,8 +216,7 @@ def distribute(lot_id: RecordId, body: DistributionIn,
 def request_sample(accession_id: RecordId, body: RequestIn,
                    principal: Principal = Depends(require("genebank.distribute")),
                    session: Session = Depends(db_session)) -> DistributionOut:
-    request = service.request_sample(session, principal, accession_id,
-                                     service.RequestInput(**body.model_dump()))
+    request = service.request_sample(session, principal, accession_id, body)
     session.commit()
     return DistributionOut.model_validate(request)
 
@@ -261,8 +226,7 @@ def request_sample(accession_id: RecordId, body: RequestIn,
 def order_sample(distribution_id: RecordId, body: OrderIn,
                  principal: Principal = Depends(require("genebank.distribute")),
                  session: Session = Depends(db_session)) -> DistributionOut:
-    order = service.order_sample(session, principal, distribution_id,
-                                 service.OrderInput(**body.model_dump()))
+    order = service.order_sample(session, principal, distribution_id, body)
     session.commit()
     return DistributionOut.model_validate(order)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sys
 from pathlib import Path
@@ -11,7 +10,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 genebank_app = typer.Typer(help="Gene bank: MCPD passport data, seed lots, viability, SMTA.",
                            no_args_is_help=True)
@@ -19,37 +17,12 @@ constants_app = typer.Typer(help="Ellis & Roberts species viability constants.",
                             no_args_is_help=True)
 genebank_app.add_typer(constants_app, name="constants")
 
-FORMATS = ("table", "json", "csv")
-
 
 def _progress() -> Progress:
     from iofs.cli_support import errors
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=errors, transient=True)
-
-
-def _print_rows(rows: list[dict[str, Any]], output: str, title: str) -> None:
-    from iofs.cli_support import console, fail
-
-    if output not in FORMATS:
-        raise fail(f"--format must be one of {', '.join(FORMATS)}, not {output!r}.", 2)
-    if output == "json":
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
-    elif output == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["empty"],
-                                lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        sys.stdout.write(buffer.getvalue())
-    else:
-        table = Table(title=title)
-        for column in (rows[0] if rows else {"": ""}):
-            table.add_column(column)
-        for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row.values()))
-        console.print(table)
 
 
 @genebank_app.command("import")
@@ -145,8 +118,9 @@ def export(
     from iofs.accounts.service import cli_principal
     from iofs.cli_support import fail, session_factory
     from iofs.genebank import service
+    from iofs.genebank.vocabulary import EXPORT_FORMATS
 
-    if output not in {"mcpd", "genesys-json", "wiews"}:
+    if output not in EXPORT_FORMATS:
         raise fail(f"--format must be mcpd, genesys-json or wiews, not {output!r}.", 2)
     target = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
     try:
@@ -158,8 +132,8 @@ def export(
                                             target)  # type: ignore[arg-type]
             else:
                 rows = service.wiews_counts(session, cli_principal())
-                writer = csv.DictWriter(target, lineterminator="\n", fieldnames=[
-                    "instcode", "storage", "storage_label", "accessions", "genera", "species"])
+                writer = csv.DictWriter(target, lineterminator="\n",
+                                        fieldnames=service.WIEWS_COLUMNS)
                 writer.writeheader()
                 writer.writerows(rows)
     finally:
@@ -173,7 +147,7 @@ def queue(output: Annotated[str, typer.Option("--format", help="table, json or c
     """The regeneration queue: lots below 85 % of initial viability, below three sowings,
     past their predicted date or overdue for a test, most urgent first."""
     from iofs.accounts.service import cli_principal
-    from iofs.cli_support import session_factory
+    from iofs.cli_support import print_records, session_factory
     from iofs.genebank import service
 
     with session_factory()() as session:
@@ -186,7 +160,7 @@ def queue(output: Annotated[str, typer.Option("--format", help="table, json or c
                  "next_test_due": s.prediction.next_test_due.isoformat()
                  if s.prediction else None,
                  "urgency": s.urgency, "reasons": ";".join(s.reasons)} for s in statuses]
-    _print_rows(rows, output, f"Regeneration queue ({len(rows)})")
+    print_records(rows, output, f"Regeneration queue ({len(rows)})", json_default=str)
 
 
 @genebank_app.command("smta-report")
@@ -194,12 +168,12 @@ def smta_report(output: Annotated[str, typer.Option("--format", help="table, jso
                 = "csv") -> None:
     """Distributions for the Treaty's SMTA reporting (one row per sample sent)."""
     from iofs.accounts.service import cli_principal
-    from iofs.cli_support import session_factory
+    from iofs.cli_support import print_records, session_factory
     from iofs.genebank import service
 
     with session_factory()() as session:
         rows = service.smta_report(session, cli_principal())
-    _print_rows(rows, output, f"SMTA report ({len(rows)})")
+    print_records(rows, output, f"SMTA report ({len(rows)})", json_default=str)
 
 
 @constants_app.command("import")
@@ -228,14 +202,14 @@ def constants_import(file: Annotated[Path, typer.Argument(
 def constants_list(output: Annotated[str, typer.Option("--format", help="table, json or csv.")]
                    = "table") -> None:
     """Species constants in use (imported, else the built-in priority crops)."""
-    from iofs.cli_support import session_factory
+    from iofs.cli_support import print_records, session_factory
     from iofs.genebank import service
 
     with session_factory()() as session:
         rows = [{"species": c.species, "ke": c.ke, "cw": c.cw, "ch": c.ch, "cq": c.cq,
                  "single_temperature": c.single_temperature, "reference": c.reference}
                 for c in service.list_constants(session)]
-    _print_rows(rows, output, f"Viability constants ({len(rows)})")
+    print_records(rows, output, f"Viability constants ({len(rows)})", json_default=str)
 
 
 TRIAL_SPECIES = {"Wheat": "Triticum aestivum", "Soybean": "Glycine max",
@@ -262,6 +236,7 @@ def validate_predictor(
     output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
 ) -> None:
     """Error of the Ellis & Roberts predictor against a real storage trial, per species."""
+    from iofs.cli_support import print_records
     from iofs.genebank import service, viability
 
     constants = dict(viability.BUILT_IN_CONSTANTS)
@@ -271,4 +246,5 @@ def validate_predictor(
     rows = [{"species": r["species"], "n": r["n"], "initial_pct": round(r["initial_pct"], 1),
              "rmse_pts": round(r["rmse"], 1), "mae_pts": round(r["mae"], 1),
              "bias_pts": round(r["bias"], 1)} for r in report]
-    _print_rows(rows, output, "Predictor vs. storage trial (percentage points)")
+    print_records(rows, output, "Predictor vs. storage trial (percentage points)",
+                  json_default=str)

@@ -84,13 +84,8 @@ def load(session: Session, principal: Principal, today: date | None = None) -> s
     """Illustrative accessions, lots, germination tests, a Svalbard safety duplicate and one
     distribution in each state."""
     today = today or date.today()
-    rows = csv.reader(io.StringIO(_passport()))
-    header = next(rows)
-    plan = mcpd.plan_header(header)
-    report = mcpd.validate_rows(
-        ((n, {k: (cells[i] if i < len(cells) else "") for k, i in plan.positions.items()})
-         for n, cells in enumerate(rows, start=2)), header, plan.issues)
-    imported = service.import_passport(session, principal, report)
+    imported = service.import_passport(session, principal,
+                                       service.validate_csv_text(_passport()))
     ids = {a.accenumb: a.id for a in session.execute(select(Accession).where(
         Accession.instcode == INSTCODE)).scalars()}
 
@@ -103,7 +98,7 @@ def load(session: Session, principal: Principal, today: date | None = None) -> s
         lot = existing.get(lot_number)
         if lot is None:
             lot, _warnings = service.create_lot(session, principal, ids[number],
-                                                service.LotInput(
+                                                service.LotIn(
                                                     lot_number=lot_number,
                                                     collection=collection,
                                                     storage_temperature_c=temperature,
@@ -123,24 +118,24 @@ def load(session: Session, principal: Principal, today: date | None = None) -> s
     wheat = ids["DEMO-0001"]
     if not session.execute(select(SafetyDuplicate.id).where(
             SafetyDuplicate.accession_id == wheat)).first():
-        service.add_safety_duplicate(session, principal, wheat, "NOR051",
-                                     "Svalbard Global Seed Vault", "DEMO-BOX-1",
-                                     years_ago(5), 500)
+        service.add_safety_duplicate(session, principal, wheat, service.SafetyDuplicateIn(
+            site_code="NOR051", site_name="Svalbard Global Seed Vault", box="DEMO-BOX-1",
+            deposited_on=years_ago(5), seed_count=500))
     if not session.execute(select(Distribution.id).where(
             Distribution.accession_id == wheat)).first():
         lot_id = lots[("DEMO-0001", "DEMO-L1")].id
         recipient = "Illustrative recipient (%s)"
-        service.distribute(session, principal, lot_id, service.DistributionInput(
+        service.distribute(session, principal, lot_id, service.DistributionIn(
             recipient_name=recipient % "shipped", recipient_country="UZB",
             purpose="breeding", mta_type="smta", mta_identifier="DEMO-SMTA-1",
             mta_date=years_ago(1), requested_on=years_ago(1), shipped_on=years_ago(1)))
-        ordered = service.request_sample(session, principal, wheat, service.RequestInput(
+        ordered = service.request_sample(session, principal, wheat, service.RequestIn(
             recipient_name=recipient % "ordered", recipient_country="TUR",
             purpose="research", requested_on=today - timedelta(days=20)))
-        service.order_sample(session, principal, ordered.id, service.OrderInput(
+        service.order_sample(session, principal, ordered.id, service.OrderIn(
             lot_id=lot_id, mta_type="smta", mta_identifier="DEMO-SMTA-2",
             mta_date=today - timedelta(days=10), ordered_on=today - timedelta(days=10)))
-        service.request_sample(session, principal, wheat, service.RequestInput(
+        service.request_sample(session, principal, wheat, service.RequestIn(
             recipient_name=recipient % "requested", recipient_country="SEN",
             purpose="training", requested_on=today - timedelta(days=3), seeds=30))
     return (f"{len(ACCESSIONS)} accessions ({imported.inserted} new), {len(LOTS)} lots with "

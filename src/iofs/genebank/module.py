@@ -11,7 +11,7 @@ MODULE = Module(
     commands=(Command("genebank", "iofs.genebank.cli:genebank_app",
                       "Gene bank: MCPD passport data, seed lots, viability, SMTA."),),
     navigation=(NavigationEntry("/genebank", N_("Gene bank")),),
-    permissions=("iofs.genebank.service",),
+    permissions=("iofs.genebank.permissions",),
     demo="iofs.genebank.demo:load",
     models="iofs.genebank.models",
     migrations_branch="genebank",

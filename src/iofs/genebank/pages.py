@@ -13,6 +13,16 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from iofs.genebank import mcpd, service
+from iofs.genebank.schemas import (
+    DatedIn,
+    DistributionIn,
+    GerminationTestIn,
+    LotIn,
+    OrderIn,
+    RequestIn,
+    SafetyDuplicateIn,
+)
+from iofs.genebank.vocabulary import DISTRIBUTION_STATES, REASON_LABELS, SAMPSTAT_LABELS
 from iofs.i18n import N_
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, allows
@@ -22,24 +32,6 @@ from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-SAMPSTAT_LABELS = {
-    "100": N_("Wild"), "110": N_("Natural"), "120": N_("Semi-natural/wild"),
-    "130": N_("Semi-natural/sown"), "200": N_("Weedy"),
-    "300": N_("Traditional cultivar/landrace"), "400": N_("Breeding/research material"),
-    "410": N_("Breeder's line"), "411": N_("Synthetic population"), "412": N_("Hybrid"),
-    "413": N_("Founder stock/base population"), "414": N_("Inbred line"),
-    "415": N_("Segregating population"), "416": N_("Clonal selection"),
-    "420": N_("Genetic stock"), "421": N_("Mutant"), "422": N_("Cytogenetic stock"),
-    "423": N_("Other genetic stock"), "500": N_("Advanced or improved cultivar"),
-    "600": N_("GMO"), "999": N_("Other"),
-}
-REASON_LABELS = {
-    "below_85pct_of_initial": N_("viability below 85 percent of initial"),
-    "below_three_sowings": N_("stock below three sowings"),
-    "past_predicted_date": N_("past the predicted regeneration date"),
-    "test_overdue": N_("germination test overdue"),
-    "never_tested": N_("never tested"),
-}
 FACET_TITLES = {"genus": N_("Genus"), "crop": N_("Crop"), "country": N_("Country of origin"),
                 "sampstat": N_("Biological status"), "available": N_("Available")}
 
@@ -106,7 +98,7 @@ def _accession_context(session: Session, principal: Principal,
     context: dict[str, Any] = {
         "a": accession, "passport": service.mcpd_values(accession),
         "sampstat_labels": SAMPSTAT_LABELS, "reason_labels": REASON_LABELS,
-        "distribution_states": service.DISTRIBUTION_STATES,
+        "distribution_states": DISTRIBUTION_STATES,
         "internal": internal, "can_write": allows(principal, "genebank.collection.write"),
         "can_edit_passport": allows(principal, "genebank.passport.write"),
         "can_distribute": allows(principal, "genebank.distribute") and accession.available,
@@ -177,28 +169,11 @@ async def post_passport(request: Request, accession_id: RecordId,
 
 
 @router.post("/genebank/accessions/{accession_id}/lots", response_class=HTMLResponse)
-def post_lot(request: Request, accession_id: RecordId,
-             lot_number: Annotated[str, Form(min_length=1, max_length=40)],
-             collection: Annotated[str, Form(pattern="^(base|active)$")],
-             storage_temperature_c: Annotated[float, Form(ge=-200, le=40)],
-             moisture_content_pct: Annotated[float, Form(gt=0, lt=100)],
-             seed_count: Annotated[int, Form(ge=0, le=100_000_000)],
-             origin: Annotated[str, Form(pattern="^(acquisition|harvest|regeneration)$")],
-             stored_on: Annotated[date, Form()],
-             reference_sample_seeds: Annotated[int, Form(ge=0, le=100_000_000)] = 0,
-             room: Annotated[str, Form(max_length=40)] = "",
-             freezer: Annotated[str, Form(max_length=40)] = "",
-             shelf: Annotated[str, Form(max_length=40)] = "",
-             box: Annotated[str, Form(max_length=40)] = "",
+def post_lot(request: Request, accession_id: RecordId, data: Annotated[LotIn, Form()],
              principal: Principal = Depends(require("genebank.collection.write")),
              session: Session = Depends(db_session)) -> Response:
     def action() -> list[str]:
-        _lot, warnings = service.create_lot(session, principal, accession_id, service.LotInput(
-            lot_number=lot_number, collection=collection,
-            storage_temperature_c=storage_temperature_c,
-            moisture_content_pct=moisture_content_pct, seed_count=seed_count, origin=origin,
-            stored_on=stored_on, reference_sample_seeds=reference_sample_seeds, room=room,
-            freezer=freezer, shelf=shelf, box=box))
+        _lot, warnings = service.create_lot(session, principal, accession_id, data)
         return warnings
     return _after_post(request, session, principal, accession_id, action, "lots")
 
@@ -206,111 +181,61 @@ def post_lot(request: Request, accession_id: RecordId,
 @router.post("/genebank/accessions/{accession_id}/safety-duplicates",
              response_class=HTMLResponse)
 def post_safety_duplicate(request: Request, accession_id: RecordId,
-                          site_code: Annotated[str, Form(min_length=1, max_length=7)],
-                          deposited_on: Annotated[date, Form()],
-                          seed_count: Annotated[int, Form(ge=1, le=100_000_000)],
-                          site_name: Annotated[str, Form(max_length=200)] = "",
-                          box: Annotated[str, Form(max_length=40)] = "",
+                          data: Annotated[SafetyDuplicateIn, Form()],
                           principal: Principal = Depends(require("genebank.collection.write")),
                           session: Session = Depends(db_session)) -> Response:
     """Record a safety duplicate deposit (e.g. at the Svalbard Global Seed Vault)."""
     def action() -> list[str]:
-        service.add_safety_duplicate(session, principal, accession_id, site_code, site_name,
-                                     box, deposited_on, seed_count)
+        service.add_safety_duplicate(session, principal, accession_id, data)
         return []
     return _after_post(request, session, principal, accession_id, action, "duplicates")
 
 
 @router.post("/genebank/lots/{lot_id}/tests", response_class=HTMLResponse)
-def post_test(request: Request, lot_id: RecordId, tested_on: Annotated[date, Form()],
-              sown: Annotated[str, Form(min_length=1, max_length=200)],
-              germinated: Annotated[str, Form(min_length=1, max_length=200)],
-              method: Annotated[str, Form(max_length=255)] = "",
+def post_test(request: Request, lot_id: RecordId, data: Annotated[GerminationTestIn, Form()],
               principal: Principal = Depends(require("genebank.collection.write")),
               session: Session = Depends(db_session)) -> Response:
     lot = service.get_lot(session, lot_id)
 
     def action() -> list[str]:
-        _test, warnings = service.record_germination_test(session, principal, lot_id,
-                                                          tested_on, sown, germinated, method)
+        _test, warnings = service.record_germination_test(
+            session, principal, lot_id, data.tested_on, data.sown, data.germinated, data.method)
         return warnings
     return _after_post(request, session, principal, lot.accession_id, action, "lots")
 
 
 @router.post("/genebank/lots/{lot_id}/distributions", response_class=HTMLResponse)
 def post_distribution(request: Request, lot_id: RecordId,
-                      recipient_name: Annotated[str, Form(min_length=1, max_length=255)],
-                      recipient_country: Annotated[str, Form(min_length=3, max_length=3)],
-                      purpose: Annotated[str, Form(max_length=16)],
-                      mta_type: Annotated[str, Form(max_length=8)],
-                      mta_identifier: Annotated[str, Form(min_length=1, max_length=64)],
-                      mta_date: Annotated[date, Form()],
-                      requested_on: Annotated[date, Form()],
-                      shipped_on: Annotated[date, Form()],
-                      seeds: Annotated[str, Form(max_length=9)] = "",
-                      recipient_organisation: Annotated[str, Form(max_length=255)] = "",
-                      recipient_address: Annotated[str, Form(max_length=2000)] = "",
+                      data: Annotated[DistributionIn, Form()],
                       principal: Principal = Depends(require("genebank.distribute")),
                       session: Session = Depends(db_session)) -> Response:
     lot = service.get_lot(session, lot_id)
 
     def action() -> list[str]:
-        if seeds.strip() and not seeds.strip().isdigit():
-            raise service.GenebankError(_("Send at least one seed."), "seeds")
-        service.distribute(session, principal, lot_id, service.DistributionInput(
-            recipient_name=recipient_name, recipient_country=recipient_country,
-            purpose=purpose, mta_type=mta_type, mta_identifier=mta_identifier,
-            mta_date=mta_date, requested_on=requested_on, shipped_on=shipped_on,
-            seeds=int(seeds) if seeds.strip() else None,
-            recipient_organisation=recipient_organisation,
-            recipient_address=recipient_address))
+        service.distribute(session, principal, lot_id, data)
         return []
     return _after_post(request, session, principal, lot.accession_id, action, "distributions")
 
 
-def _seeds(text: str) -> int | None:
-    if text.strip() and not text.strip().isdigit():
-        raise service.GenebankError(_("Send at least one seed."), "seeds")
-    return int(text) if text.strip() else None
-
-
 @router.post("/genebank/accessions/{accession_id}/distribution-requests",
              response_class=HTMLResponse)
-def post_request(request: Request, accession_id: RecordId,
-                 recipient_name: Annotated[str, Form(min_length=1, max_length=255)],
-                 recipient_country: Annotated[str, Form(min_length=3, max_length=3)],
-                 purpose: Annotated[str, Form(max_length=16)],
-                 requested_on: Annotated[date, Form()],
-                 seeds: Annotated[str, Form(max_length=9)] = "",
-                 recipient_organisation: Annotated[str, Form(max_length=255)] = "",
-                 recipient_address: Annotated[str, Form(max_length=2000)] = "",
+def post_request(request: Request, accession_id: RecordId, data: Annotated[RequestIn, Form()],
                  principal: Principal = Depends(require("genebank.distribute")),
                  session: Session = Depends(db_session)) -> Response:
     def action() -> list[str]:
-        service.request_sample(session, principal, accession_id, service.RequestInput(
-            recipient_name=recipient_name, recipient_country=recipient_country,
-            purpose=purpose, requested_on=requested_on, seeds=_seeds(seeds),
-            recipient_organisation=recipient_organisation,
-            recipient_address=recipient_address))
+        service.request_sample(session, principal, accession_id, data)
         return []
     return _after_post(request, session, principal, accession_id, action, "distributions")
 
 
 @router.post("/genebank/distributions/{distribution_id}/order", response_class=HTMLResponse)
-def post_order(request: Request, distribution_id: RecordId,
-               lot_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
-               mta_type: Annotated[str, Form(max_length=8)],
-               mta_identifier: Annotated[str, Form(min_length=1, max_length=64)],
-               mta_date: Annotated[date, Form()], ordered_on: Annotated[date, Form()],
-               seeds: Annotated[str, Form(max_length=9)] = "",
+def post_order(request: Request, distribution_id: RecordId, data: Annotated[OrderIn, Form()],
                principal: Principal = Depends(require("genebank.distribute")),
                session: Session = Depends(db_session)) -> Response:
     distribution = service.get_distribution(session, principal, distribution_id)
 
     def action() -> list[str]:
-        service.order_sample(session, principal, distribution_id, service.OrderInput(
-            lot_id=lot_id, mta_type=mta_type, mta_identifier=mta_identifier,
-            mta_date=mta_date, ordered_on=ordered_on, seeds=_seeds(seeds)))
+        service.order_sample(session, principal, distribution_id, data)
         return []
     return _after_post(request, session, principal, distribution.accession_id, action,
                        "distributions")
@@ -318,7 +243,7 @@ def post_order(request: Request, distribution_id: RecordId,
 
 @router.post("/genebank/distributions/{distribution_id}/{step}", response_class=HTMLResponse)
 def post_step(request: Request, distribution_id: RecordId, step: str,
-              on: Annotated[date, Form()],
+              data: Annotated[DatedIn, Form()],
               principal: Principal = Depends(require("genebank.distribute")),
               session: Session = Depends(db_session)) -> Response:
     """Ship an ordered sample (stock goes down) or cancel a request or an order."""
@@ -328,7 +253,7 @@ def post_step(request: Request, distribution_id: RecordId, step: str,
 
     def action() -> list[str]:
         (service.ship_sample if step == "ship" else service.cancel_sample)(
-            session, principal, distribution_id, on)
+            session, principal, distribution_id, data.on)
         return []
     return _after_post(request, session, principal, distribution.accession_id, action,
                        "distributions")

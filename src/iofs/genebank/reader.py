@@ -1,7 +1,7 @@
 """The reading half of a large passport import, run as a child process.
 
 ``python -m iofs.genebank.reader FILE MAPPING_JSON`` validates and prepares the file (see
-:func:`iofs.genebank.service.import_passport`) and writes pickled chunks to standard output
+:func:`iofs.genebank.passport_import.import_passport`) and writes pickled chunks to standard output
 for the parent, which writes them to the database meanwhile: the two halves then use two
 cores.
 """
@@ -14,10 +14,10 @@ from pathlib import Path
 
 
 def main() -> None:
-    from iofs.genebank import service
+    from iofs.genebank import passport_import
 
     path, mapping = Path(sys.argv[1]), json.loads(sys.argv[2]) or None
-    service.read_for_parent(path, mapping, sys.stdout.buffer)
+    passport_import.read_for_parent(path, mapping, sys.stdout.buffer)
 
 
 if __name__ == "__main__":

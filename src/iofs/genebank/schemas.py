@@ -1,10 +1,28 @@
-"""Pydantic models of the gene bank API (bounded inputs)."""
+"""Pydantic models of the gene bank: the one shape of each write (API, pages, services, all
+bounded) and of what the API answers."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from iofs.genebank.vocabulary import COLLECTIONS, MTA_TYPES, ORIGINS, PURPOSES, one_of
+
+#: Bounded field types shared by the inputs (each limit written once).
+Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))]
+SeedCount = Annotated[int, Field(ge=0, le=100_000_000)]
+Label = Annotated[str, Field(max_length=40)]
+RecipientName = Annotated[str, Field(min_length=1, max_length=255)]
+Organisation = Annotated[str, Field(max_length=255)]
+Country = Annotated[str, Field(min_length=3, max_length=3)]
+Address = Annotated[str, Field(max_length=2000)]
+Purpose = Annotated[str, Field(pattern=one_of(PURPOSES))]
+MtaType = Annotated[str, Field(pattern=one_of(MTA_TYPES))]
+MtaIdentifier = Annotated[str, Field(min_length=1, max_length=64)]
+#: Seeds of a sample (``None``: 50 viable seeds at the lot's latest germination).
+SampleSeeds = Annotated[int | None, Field(ge=1, le=1_000_000)]
 
 
 class AccessionOut(BaseModel):
@@ -61,6 +79,31 @@ class AccessionOut(BaseModel):
     available: bool
 
 
+class ImportIn(BaseModel):
+    """An MCPD CSV file's text; ``partial`` imports the valid rows only."""
+
+    csv: str = Field(min_length=1, max_length=5_000_000)
+    dry_run: bool = False
+    partial: bool = False
+
+
+class IssueOut(BaseModel):
+    line: int
+    column: str
+    severity: str
+    reason: str
+
+
+class ImportOut(BaseModel):
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected_lines: list[int]
+    errors: int
+    warnings: int
+    issues: list[IssueOut]
+
+
 class FacetValue(BaseModel):
     value: str
     count: int
@@ -78,18 +121,18 @@ class AvailabilityIn(BaseModel):
 
 class LotIn(BaseModel):
     lot_number: str = Field(min_length=1, max_length=40)
-    collection: str = Field(pattern="^(base|active)$")
+    collection: str = Field(pattern=one_of(COLLECTIONS))
     storage_temperature_c: float = Field(ge=-200, le=40)
     moisture_content_pct: float = Field(gt=0, lt=100)
-    seed_count: int = Field(ge=0, le=100_000_000)
+    seed_count: SeedCount
     seed_weight_g: float | None = Field(default=None, ge=0, le=1e7)
-    origin: str = Field(pattern="^(acquisition|harvest|regeneration)$")
-    stored_on: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
-    room: str = Field(default="", max_length=40)
-    freezer: str = Field(default="", max_length=40)
-    shelf: str = Field(default="", max_length=40)
-    box: str = Field(default="", max_length=40)
-    reference_sample_seeds: int = Field(default=0, ge=0, le=100_000_000)
+    origin: str = Field(pattern=one_of(ORIGINS))
+    stored_on: Day
+    room: Label = ""
+    freezer: Label = ""
+    shelf: Label = ""
+    box: Label = ""
+    reference_sample_seeds: SeedCount = 0
     seeds_per_sowing: int = Field(default=100, ge=1, le=1_000_000)
 
 
@@ -122,8 +165,8 @@ class LotCreated(BaseModel):
 class SafetyDuplicateIn(BaseModel):
     site_code: str = Field(min_length=6, max_length=8, examples=["NOR051"])
     site_name: str = Field(default="", max_length=255)
-    box: str = Field(default="", max_length=40)
-    deposited_on: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
+    box: Label = ""
+    deposited_on: Day
     seed_count: int = Field(ge=1, le=100_000_000)
 
 
@@ -140,7 +183,7 @@ class SafetyDuplicateOut(BaseModel):
 
 
 class GerminationTestIn(BaseModel):
-    tested_on: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
+    tested_on: Day
     sown: str = Field(min_length=1, max_length=200, examples=["50;50;50;50"])
     germinated: str = Field(min_length=1, max_length=200, examples=["48;47;49;46"])
     method: str = Field(default="", max_length=255)
@@ -188,17 +231,17 @@ class LotStatusOut(BaseModel):
 
 
 class DistributionIn(BaseModel):
-    recipient_name: str = Field(min_length=1, max_length=255)
-    recipient_organisation: str = Field(default="", max_length=255)
-    recipient_country: str = Field(min_length=3, max_length=3)
-    recipient_address: str = Field(default="", max_length=2000)
-    purpose: str = Field(pattern="^(research|breeding|training|conservation)$")
-    mta_type: str = Field(pattern="^(smta|own)$")
-    mta_identifier: str = Field(min_length=1, max_length=64)
-    mta_date: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
-    requested_on: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
-    shipped_on: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
-    seeds: int | None = Field(default=None, ge=1, le=1_000_000)
+    recipient_name: RecipientName
+    recipient_organisation: Organisation = ""
+    recipient_country: Country
+    recipient_address: Address = ""
+    purpose: Purpose
+    mta_type: MtaType
+    mta_identifier: MtaIdentifier
+    mta_date: Day
+    requested_on: Day
+    shipped_on: Day
+    seeds: SampleSeeds = None
 
 
 class DistributionOut(BaseModel):
@@ -226,30 +269,30 @@ class DistributionOut(BaseModel):
 class RequestIn(BaseModel):
     """A request for a sample of an accession."""
 
-    recipient_name: str = Field(min_length=1, max_length=255)
-    recipient_organisation: str = Field(default="", max_length=255)
-    recipient_country: str = Field(min_length=3, max_length=3)
-    recipient_address: str = Field(default="", max_length=2000)
-    purpose: str = Field(pattern="^(research|breeding|training|conservation)$")
-    requested_on: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
-    seeds: int | None = Field(default=None, ge=1, le=1_000_000)
+    recipient_name: RecipientName
+    recipient_organisation: Organisation = ""
+    recipient_country: Country
+    recipient_address: Address = ""
+    purpose: Purpose
+    requested_on: Day
+    seeds: SampleSeeds = None
 
 
 class OrderIn(BaseModel):
     """The order of a requested sample: lot, agreement and seeds (default 50 viable)."""
 
     lot_id: int = Field(ge=1, le=2_147_483_647)
-    mta_type: str = Field(pattern="^(smta|own)$")
-    mta_identifier: str = Field(min_length=1, max_length=64)
-    mta_date: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
-    ordered_on: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
-    seeds: int | None = Field(default=None, ge=1, le=1_000_000)
+    mta_type: MtaType
+    mta_identifier: MtaIdentifier
+    mta_date: Day
+    ordered_on: Day
+    seeds: SampleSeeds = None
 
 
 class DatedIn(BaseModel):
     """The date of a shipment or a cancellation."""
 
-    on: date = Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))
+    on: Day
 
 
 class SpeciesConstantsOut(BaseModel):

@@ -1,0 +1,62 @@
+"""The gene bank's code lists: every choice a form, the API, the CLI or a rule offers, once.
+
+References: FAO Genebank Standards for Plant Genetic Resources (2014) for collections and
+lots, the ITPGRFA Standard Material Transfer Agreement (SMTA, 2006) for distributions, and the
+MCPD V.2.1 code lists (codes in :mod:`iofs.genebank.mcpd`, labels here).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from iofs.i18n import N_
+
+#: Seed collections (FAO Genebank Standards 4.1): base (long term) and active.
+COLLECTIONS = ("base", "active")
+#: Where a seed lot came from.
+ORIGINS = ("acquisition", "harvest", "regeneration")
+#: Why a sample is requested (SMTA reporting).
+PURPOSES = ("research", "breeding", "training", "conservation")
+#: The agreement a sample is sent under: the SMTA or the provider's own MTA.
+MTA_TYPES = ("smta", "own")
+
+#: Distribution states and their names (translated where shown), in workflow order.
+DISTRIBUTION_STATES = {"requested": N_("requested"), "ordered": N_("ordered"),
+                       "shipped": N_("shipped"), "cancelled": N_("cancelled")}
+
+#: Why a lot is in the regeneration queue, and how much each weighs in the urgency score.
+REASON_WEIGHTS = {"below_85pct_of_initial": 8, "below_three_sowings": 4,
+                  "past_predicted_date": 2, "test_overdue": 1, "never_tested": 1}
+REASON_LABELS = {
+    "below_85pct_of_initial": N_("viability below 85 percent of initial"),
+    "below_three_sowings": N_("stock below three sowings"),
+    "past_predicted_date": N_("past the predicted regeneration date"),
+    "test_overdue": N_("germination test overdue"),
+    "never_tested": N_("never tested"),
+}
+
+#: MCPD V.2.1 SAMPSTAT (biological status of accession) labels.
+SAMPSTAT_LABELS = {
+    "100": N_("Wild"), "110": N_("Natural"), "120": N_("Semi-natural/wild"),
+    "130": N_("Semi-natural/sown"), "200": N_("Weedy"),
+    "300": N_("Traditional cultivar/landrace"), "400": N_("Breeding/research material"),
+    "410": N_("Breeder's line"), "411": N_("Synthetic population"), "412": N_("Hybrid"),
+    "413": N_("Founder stock/base population"), "414": N_("Inbred line"),
+    "415": N_("Segregating population"), "416": N_("Clonal selection"),
+    "420": N_("Genetic stock"), "421": N_("Mutant"), "422": N_("Cytogenetic stock"),
+    "423": N_("Other genetic stock"), "500": N_("Advanced or improved cultivar"),
+    "600": N_("GMO"), "999": N_("Other"),
+}
+#: MCPD V.2.1 STORAGE (type of germplasm storage) labels, as FAO WIEWS reports them.
+STORAGE_LABELS = {"10": "Seed collection", "11": "Short term", "12": "Medium term",
+                  "13": "Long term", "20": "Field collection", "30": "In vitro collection",
+                  "40": "Cryopreserved collection", "50": "DNA collection", "99": "Other"}
+
+#: Passport export formats: MCPD CSV, Genesys accession JSON, WIEWS / SDG 2.5.1 counts.
+ExportFormat = Literal["mcpd", "genesys-json", "wiews"]
+EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
+
+
+def one_of(choices: tuple[str, ...]) -> str:
+    """A regular expression matching exactly one of ``choices`` (for schema fields)."""
+    return "^(" + "|".join(choices) + ")$"
