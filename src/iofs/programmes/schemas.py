@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
@@ -81,8 +81,7 @@ class OrganisationIn(Input):
     name: Text200 = Field(min_length=1)
     name_ar: Text200 = ""
     name_fr: Text200 = ""
-    kind: Literal["state", "iofs", "un_agency", "intergovernmental", "ngo", "private",
-                  "other"]
+    kind: v.OrganisationKind
     iati_org_id: str | None = Field(default=None, max_length=64)
     country: Iso3 | None = None
     sources: Sources = ""
@@ -98,7 +97,7 @@ class ProgrammeIn(Input):
     title_ar: Annotated[str, Field(max_length=300)] = ""
     title_fr: Annotated[str, Field(max_length=300)] = ""
     description: Annotated[str, Field(max_length=4000)] = ""
-    status: Literal[v.ACTIVITY_STATUSES] = "implementation"  # type: ignore[valid-type]
+    status: v.ActivityStatus = "implementation"
     starts_on: dt.date | None = None
     ends_on: dt.date | None = None
     sector_code: Sector
@@ -118,7 +117,7 @@ class ProjectIn(Input):
     country: Iso3
     admin1: Annotated[str, Field(max_length=100)] = ""
     sector_code: Sector
-    status: Literal[v.ACTIVITY_STATUSES] = "implementation"  # type: ignore[valid-type]
+    status: v.ActivityStatus = "implementation"
     starts_on: dt.date | None = None
     ends_on: dt.date | None = None
     implementer: OrgCode | None = None
@@ -173,8 +172,8 @@ class ContributionIn(Input):
     project: Code | None = None
     country: Iso3 | None = None
     sector_code: Sector | None = None
-    modality: Literal["cash", "in_kind"] = "cash"
-    status: Literal["pledge", "commitment", "paid"] = "pledge"
+    modality: v.Modality = "cash"
+    status: v.ContributionStatus = "pledge"
     decided_on: dt.date
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
     amount: Money | None = None
@@ -184,10 +183,10 @@ class ContributionIn(Input):
     rate_source: Annotated[str, Field(max_length=200)] = ""
     commodity: Annotated[str, Field(max_length=100)] = ""
     quantity: Tonnes | None = None
-    unit: Literal["", "t", "kg", "mt"] = ""
-    valuation_method: Literal["", "market_price", "donor_declared", "invoice", "other"] = ""
+    unit: v.QuantityUnit = ""
+    valuation_method: v.ValuationMethod = ""
     valuation_source: Annotated[str, Field(max_length=300)] = ""
-    earmarking: Literal["unearmarked", "softly", "earmarked", "tightly"] = "earmarked"
+    earmarking: v.Earmarking = "earmarked"
     parent: Annotated[str, Field(max_length=64)] | None = None
     new_money: bool | None = None
     description: Annotated[str, Field(max_length=1000)] = ""
@@ -205,7 +204,7 @@ class ContributionIn(Input):
 
 
 class StatusIn(Input):
-    status: Literal["pledge", "commitment", "paid"]
+    status: v.ContributionStatus
     dated: dt.date
     confirmed_by: Annotated[str, Field(max_length=200)] = ""
     document: Annotated[str, Field(max_length=500)] = ""
@@ -229,7 +228,7 @@ class ConsignmentIn(Input):
 
 
 class StageIn(Input):
-    stage: Literal["pledged", "procured", "dispatched", "received", "distributed"]
+    stage: v.PipelineStage
     dated: dt.date
     quantity_t: Tonnes
     loss_t: Tonnes = Decimal(0)
@@ -242,10 +241,10 @@ class BeneficiariesIn(Input):
     appeal: Code | None = None
     consignment: Annotated[str, Field(max_length=64)] | None = None
     country: Iso3
-    measure: Literal["targeted", "reached"]
-    unit: Literal["people", "households"]
-    sex: Literal["all", "female", "male"] = "all"
-    age_group: Literal["all", "0-4", "5-17", "18-59", "60+"] = "all"
+    measure: v.BeneficiaryMeasure
+    unit: v.BeneficiaryUnit
+    sex: v.Sex = "all"
+    age_group: v.AgeGroup = "all"
     number: int = Field(ge=0, le=1_000_000_000)
     as_of: dt.date
     sources: Sources = ""
@@ -261,10 +260,10 @@ class IndicatorIn(Input):
     code: Code
     title: Title
     unit: Annotated[str, Field(min_length=1, max_length=32)]
-    measure: Literal["unit", "percentage"] = "unit"
-    result_type: Literal["output", "outcome"] = "output"
+    measure: v.IndicatorMeasure = "unit"
+    result_type: v.ResultType = "output"
     ascending: bool = True
-    aggregation: Literal["sum", "mean"] = "sum"
+    aggregation: v.Aggregation = "sum"
     baseline_year: Year | None = None
     baseline_value: Annotated[Decimal, Field(gt=Decimal("-1e15"), lt=Decimal("1e15"),
                                              decimal_places=4)] | None = None
@@ -276,7 +275,7 @@ class IndicatorIn(Input):
 class IndicatorValueIn(Input):
     period_start: dt.date
     period_end: dt.date
-    kind: Literal["target", "actual"]
+    kind: v.ValueKind
     dimension: Annotated[str, Field(max_length=32)] = ""
     dimension_value: Annotated[str, Field(max_length=64)] = ""
     value: Annotated[Decimal, Field(gt=Decimal("-1e15"), lt=Decimal("1e15"), decimal_places=4)]
@@ -284,7 +283,7 @@ class IndicatorValueIn(Input):
 
 class ActivityIn(Input):
     project: Code
-    kind: Literal["training", "workshop", "field_day", "study_visit"] = "training"
+    kind: v.ActivityKind = "training"
     title: Title
     starts_on: dt.date
     ends_on: dt.date | None = None
@@ -296,7 +295,7 @@ class ActivityIn(Input):
 
 
 class ReviewIn(Input):
-    decision: Literal["approved", "rejected"]
+    decision: v.ReviewDecision
     note: Annotated[str, Field(max_length=500)] = ""
 
 

@@ -7,19 +7,43 @@ OCHA FTS flow statuses (pledge, commitment, paid).
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from iofs.i18n import N_
 
+# The allowed values of each choice, once: the input shapes (:mod:`iofs.programmes.schemas`)
+# use the Literal types, the services and exports the tuples derived from them.
+ContributionStatus = Literal["pledge", "commitment", "paid"]
+PipelineStage = Literal["pledged", "procured", "dispatched", "received", "distributed"]
+ActivityStatus = Literal["pipeline", "implementation", "finalisation", "closed", "cancelled",
+                         "suspended"]
+OrganisationKind = Literal["state", "iofs", "un_agency", "intergovernmental", "ngo", "private",
+                           "other"]
+Modality = Literal["cash", "in_kind"]
+QuantityUnit = Literal["", "t", "kg", "mt"]
+ValuationMethod = Literal["", "market_price", "donor_declared", "invoice", "other"]
+Earmarking = Literal["unearmarked", "softly", "earmarked", "tightly"]
+BeneficiaryMeasure = Literal["targeted", "reached"]
+BeneficiaryUnit = Literal["people", "households"]
+Sex = Literal["all", "female", "male"]
+AgeGroup = Literal["all", "0-4", "5-17", "18-59", "60+"]
+IndicatorMeasure = Literal["unit", "percentage"]
+ResultType = Literal["output", "outcome"]
+Aggregation = Literal["sum", "mean"]
+ValueKind = Literal["target", "actual"]
+ActivityKind = Literal["training", "workshop", "field_day", "study_visit"]
+ReviewDecision = Literal["approved", "rejected"]
+
 #: Contribution statuses in the order a contribution moves through them.
-CONTRIBUTION_STATUSES = ("pledge", "commitment", "paid")
+CONTRIBUTION_STATUSES: tuple[str, ...] = get_args(ContributionStatus)
 #: Statuses that count toward coverage (FTS: pledges are shown but never counted as funding).
 FUNDING_STATUSES = ("commitment", "paid")
 
 #: Consignment pipeline stages, in order.
-PIPELINE_STAGES = ("pledged", "procured", "dispatched", "received", "distributed")
+PIPELINE_STAGES: tuple[str, ...] = get_args(PipelineStage)
 
 #: Activity statuses in IATI ActivityStatus order.
-ACTIVITY_STATUSES = ("pipeline", "implementation", "finalisation", "closed", "cancelled",
-                     "suspended")
+ACTIVITY_STATUSES: tuple[str, ...] = get_args(ActivityStatus)
 #: IATI ActivityStatus codes.
 IATI_ACTIVITY_STATUS = {status: str(code) for code, status in enumerate(ACTIVITY_STATUSES, 1)}
 
@@ -32,7 +56,7 @@ IATI_ORGANISATION_TYPE = {"state": "10", "iofs": "40", "un_agency": "40",
 IATI_RESULT_TYPE = {"output": "1", "outcome": "2"}
 IATI_INDICATOR_MEASURE = {"unit": "1", "percentage": "2"}
 #: Kinds of indicator value, in the order IATI periods list them.
-VALUE_KINDS = ("target", "actual")
+VALUE_KINDS: tuple[str, ...] = get_args(ValueKind)
 
 #: OECD DAC purpose codes the IOFS programmes use (IATI Sector vocabulary 1).
 SECTORS = {
