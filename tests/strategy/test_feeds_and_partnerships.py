@@ -18,6 +18,7 @@ from iofs.db import transaction
 from iofs.members import figures
 from iofs.members.models import IofsStatus, MemberState
 from iofs.strategy import framework, partnerships, progress
+from iofs.strategy.schemas import AgreementIn, ObligationIn, PartnerIn
 from tests.conftest import make_user
 from tests.strategy.conftest import Framework
 
@@ -68,16 +69,20 @@ def test_reminders_fire_for_near_expiry_and_obligations(
     admin = cli_principal()
     today = date.today()
     with transaction(loaded_registry) as session:
-        partner = partnerships.put_partner(session, admin, "Test University", "university")
-        near = partnerships.put_agreement(session, admin, partnerships.AgreementInput(
-            "Near-expiry MoU", "mou", partner_ids=(partner.id,),
+        partner = partnerships.put_partner(session, admin, PartnerIn(
+            name="Test University", kind="university"))
+        near = partnerships.put_agreement(session, admin, AgreementIn(
+            title="Near-expiry MoU", kind="mou", partner_ids=[partner.id],
             expires_on=today + timedelta(days=30), notice_days=10))
-        partnerships.put_agreement(session, admin, partnerships.AgreementInput(
-            "Far MoU", "mou", expires_on=today + timedelta(days=400), notice_days=90))
-        partnerships.put_agreement(session, admin, partnerships.AgreementInput(
-            "Draft MoU", "mou", status="draft", expires_on=today + timedelta(days=5)))
-        partnerships.add_obligation(session, admin, near.id, "Joint work plan",
-                                    today - timedelta(days=2), "Programmes directorate")
+        partnerships.put_agreement(session, admin, AgreementIn(
+            title="Far MoU", kind="mou", expires_on=today + timedelta(days=400),
+            notice_days=90))
+        partnerships.put_agreement(session, admin, AgreementIn(
+            title="Draft MoU", kind="mou", status="draft",
+            expires_on=today + timedelta(days=5)))
+        partnerships.add_obligation(session, admin, near.id, ObligationIn(
+            description="Joint work plan", due_on=today - timedelta(days=2),
+            owner="Programmes directorate"))
         reminders = partnerships.due(session, admin, today, 60)
         assert [(r.kind, r.agreement.title, r.days_left) for r in reminders] == [
             ("obligation", "Near-expiry MoU", -2),

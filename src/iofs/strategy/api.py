@@ -119,7 +119,7 @@ def put_outcome(body: OutcomeIn,
 @router.put("/strategy/kpis", response_model=KpiOut, summary="Create or update a KPI by code")
 def put_kpi(body: KpiIn, principal: Principal = Depends(require("strategy.framework.write")),
             session: Session = Depends(db_session)) -> KpiOut:
-    kpi = framework.put_kpi(session, principal, framework.KpiInput(**body.model_dump()))
+    kpi = framework.put_kpi(session, principal, body)
     session.commit()
     return _kpi_out(kpi)
 
@@ -284,8 +284,7 @@ def list_partners(session: Session = Depends(db_session)) -> list[PartnerOut]:
 def put_partner(body: PartnerIn,
                 principal: Principal = Depends(require("strategy.partnerships.write")),
                 session: Session = Depends(db_session)) -> PartnerOut:
-    row = partnerships.put_partner(session, principal, body.name, body.kind, body.acronym,
-                                   body.country, body.website, body.sources)
+    row = partnerships.put_partner(session, principal, body)
     session.commit()
     return PartnerOut.model_validate(row)
 
@@ -303,9 +302,7 @@ def list_agreements(principal: Principal = Depends(current_principal),
 def put_agreement(body: AgreementIn,
                   principal: Principal = Depends(require("strategy.partnerships.write")),
                   session: Session = Depends(db_session)) -> AgreementOut:
-    values = body.model_dump()
-    values["partner_ids"] = tuple(values["partner_ids"])
-    row = partnerships.put_agreement(session, principal, partnerships.AgreementInput(**values))
+    row = partnerships.put_agreement(session, principal, body)
     session.commit()
     return AgreementOut.model_validate(row)
 
@@ -316,8 +313,7 @@ def put_agreement(body: AgreementIn,
 def add_obligation(agreement_id: RecordId, body: ObligationIn,
                    principal: Principal = Depends(require("strategy.partnerships.write")),
                    session: Session = Depends(db_session)) -> ObligationOut:
-    row = partnerships.add_obligation(session, principal, agreement_id, body.description,
-                                      body.due_on, body.owner)
+    row = partnerships.add_obligation(session, principal, agreement_id, body)
     session.commit()
     return ObligationOut.model_validate(row)
 
@@ -345,7 +341,7 @@ def list_events(session: Session = Depends(db_session)) -> list[EventOut]:
 def put_event(body: EventIn,
               principal: Principal = Depends(require("strategy.partnerships.write")),
               session: Session = Depends(db_session)) -> EventOut:
-    row = partnerships.put_event(session, principal, partnerships.EventInput(**body.model_dump()))
+    row = partnerships.put_event(session, principal, body)
     session.commit()
     return EventOut.model_validate(row)
 
@@ -361,7 +357,6 @@ def list_activities(session: Session = Depends(db_session)) -> list[ActivityOut]
 def put_activity(body: ActivityIn,
                  principal: Principal = Depends(require("strategy.partnerships.write")),
                  session: Session = Depends(db_session)) -> ActivityOut:
-    row = partnerships.put_activity(session, principal,
-                                    partnerships.ActivityInput(**body.model_dump()))
+    row = partnerships.put_activity(session, principal, body)
     session.commit()
     return ActivityOut.model_validate(row)

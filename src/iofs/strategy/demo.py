@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from iofs.members.models import MemberState
+from iofs.members import service as members
 from iofs.permissions import Principal
 from iofs.strategy import framework, partnerships, reporting
+from iofs.strategy.schemas import AgreementIn, EventIn, PartnerIn
 
 VISION = ("IOFS Strategic Vision 2031, adopted 2021: five pillars carrying 16 programmes "
           "(IOFS, 'IOFS Director General ... 50th CFS Session', 14 Oct 2022, "
@@ -62,33 +64,32 @@ OUTCOMES = [
     ("FUND", "FUND.O1", "IOFS membership grows", True, ILLUSTRATIVE),
 ]
 #: KPIs; all illustrative (their wording and targets are ours, for demonstration).
-KPIS = [
-    framework.KpiInput(0, "FSG.1", "National food security policy framework in place",
-                       "1 = yes", "1 when the state has adopted a food security policy "
-                       "framework with an implementation mechanism, else 0.",
-                       "higher", "state", True, "manual", None, True, ILLUSTRATIVE),
-    framework.KpiInput(0, "FBD.1", "Cereal production reported", "t",
-                       "The state's published national figure 'cereal production' (members "
-                       "module), tonnes.", "higher", "state", True, "feed",
-                       "members.cereal_production", True, ILLUSTRATIVE),
-    framework.KpiInput(0, "FSR.1", "Strategic grain reserve", "t",
-                       "The state's published national figure 'strategic grain reserve', "
-                       "tonnes.", "higher", "state", True, "feed",
-                       "members.strategic_grain_reserve", True, ILLUSTRATIVE),
-    framework.KpiInput(0, "F4H.1", "Flour delivered under Flour for Humanity", "t",
-                       "Tonnes of flour delivered to beneficiaries in the year (IOFS-wide).",
-                       "higher", "overall", False, "manual", None, True, ILLUSTRATIVE),
-    framework.KpiInput(0, "NGB.1", "Accessions conserved in the national gene bank",
-                       "accessions", "Accessions held in long-term storage at year end.",
-                       "higher", "state", True, "manual", None, True, ILLUSTRATIVE),
-    framework.KpiInput(0, "TAL.1", "People trained in IOFS capacity building", "persons",
-                       "Participants of IOFS trainings, scholarships and workshops started in "
-                       "the year (partnerships module).", "higher", "overall", False, "feed",
-                       "strategy.people_trained", True, ILLUSTRATIVE),
-    framework.KpiInput(0, "FUND.1", "IOFS member states", "states",
-                       "OIC states that have joined IOFS (members registry).", "higher",
-                       "overall", False, "feed", "members.iofs_member_count", True,
-                       ILLUSTRATIVE),
+KPIS: list[dict[str, Any]] = [
+    {"code": code, "name": name, "unit": unit, "definition": definition, "direction": "higher",
+     "level": level, "additive": additive, "data_source": source, "feed": feed,
+     "illustrative": True, "sources": ILLUSTRATIVE}
+    for code, name, unit, definition, level, additive, source, feed in (
+        ("FSG.1", "National food security policy framework in place", "1 = yes",
+         "1 when the state has adopted a food security policy framework with an "
+         "implementation mechanism, else 0.", "state", True, "manual", None),
+        ("FBD.1", "Cereal production reported", "t",
+         "The state's published national figure 'cereal production' (members module), "
+         "tonnes.", "state", True, "feed", "members.cereal_production"),
+        ("FSR.1", "Strategic grain reserve", "t",
+         "The state's published national figure 'strategic grain reserve', tonnes.", "state",
+         True, "feed", "members.strategic_grain_reserve"),
+        ("F4H.1", "Flour delivered under Flour for Humanity", "t",
+         "Tonnes of flour delivered to beneficiaries in the year (IOFS-wide).", "overall",
+         False, "manual", None),
+        ("NGB.1", "Accessions conserved in the national gene bank", "accessions",
+         "Accessions held in long-term storage at year end.", "state", True, "manual", None),
+        ("TAL.1", "People trained in IOFS capacity building", "persons",
+         "Participants of IOFS trainings, scholarships and workshops started in the year "
+         "(partnerships module).", "overall", False, "feed", "strategy.people_trained"),
+        ("FUND.1", "IOFS member states", "states",
+         "OIC states that have joined IOFS (members registry).", "overall", False, "feed",
+         "members.iofs_member_count"),
+    )
 ]
 KPI_OUTCOME = {"FSG.1": "FSG.O1", "FBD.1": "FBD.O1", "FSR.1": "FSR.O1", "F4H.1": "F4H.O1",
                "NGB.1": "NGB.O1", "TAL.1": "TAL.O1", "FUND.1": "FUND.O1"}
@@ -106,21 +107,18 @@ PLANS: list[tuple[str, str | None, tuple[int, str], list[tuple[int, str]]]] = [
 ]
 
 KOZYBAYEV = "M. Kozybayev North Kazakhstan University"
+FORUM = "Named among the forums IOFS works through (issue 7)."
+UNDATED = "Issue 7; dates not confirmed from a public source here, left blank."
 EVENTS = [
-    partnerships.EventInput(
-        "Second UN Food Systems Summit Stocktake (UNFSS+4)", "summit", date(2025, 7, 27),
-        date(2025, 7, 29), "Addis Ababa", "ETH",
-        "Named among the forums IOFS works through (issue 7).", "",
-        False, "Dates and place: Ethiopian News Agency via allAfrica, 30 Jul 2025, "
-        "https://allafrica.com/stories/202507300035.html"),
-    partnerships.EventInput(
-        "African Food Systems Summit, Dakar", "summit", None, None, "Dakar", "SEN",
-        "Named among the forums IOFS works through (issue 7).", "", False,
-        "Issue 7; dates not confirmed from a public source here, left blank."),
-    partnerships.EventInput(
-        "Global Green Week, Seoul", "forum", None, None, "Seoul", "KOR",
-        "Named among the forums IOFS works through (issue 7).", "", False,
-        "Issue 7; dates not confirmed from a public source here, left blank."),
+    EventIn(name="Second UN Food Systems Summit Stocktake (UNFSS+4)", kind="summit",
+            starts_on=date(2025, 7, 27), ends_on=date(2025, 7, 29), place="Addis Ababa",
+            country="ETH", participation=FORUM,
+            sources="Dates and place: Ethiopian News Agency via allAfrica, 30 Jul 2025, "
+                    "https://allafrica.com/stories/202507300035.html"),
+    EventIn(name="African Food Systems Summit, Dakar", kind="summit", place="Dakar",
+            country="SEN", participation=FORUM, sources=UNDATED),
+    EventIn(name="Global Green Week, Seoul", kind="forum", place="Seoul", country="KOR",
+            participation=FORUM, sources=UNDATED),
 ]
 
 
@@ -140,10 +138,9 @@ def load(session: Session, principal: Principal) -> str:
                                                   code, statement, illustrative, sources).id
     kpi_ids = {}
     for data in KPIS:
-        values = {**data.__dict__, "outcome_id": outcome_ids[KPI_OUTCOME[data.code]]}
-        kpi_ids[data.code] = framework.put_kpi(session, principal,
-                                               framework.KpiInput(**values)).id
-    known = {code for (code,) in session.query(MemberState.iso3)}
+        kpi_ids[data["code"]] = framework.put_kpi(session, principal, {
+            **data, "outcome_id": outcome_ids[KPI_OUTCOME[data["code"]]]}).id
+    known = members.iso3_codes(session)
     plans = 0
     for kpi_code, iso3, (base_year, base_value), targets in PLANS:
         if iso3 is not None and iso3 not in known:
@@ -155,12 +152,13 @@ def load(session: Session, principal: Principal) -> str:
                                Decimal(value), True, ILLUSTRATIVE)
         plans += 1 + len(targets)
     reporting.put_period(session, principal, 2025, "open")
-    university = partnerships.put_partner(
-        session, principal, KOZYBAYEV, "university", "", "KAZ", "",
-        "Issue 7: memorandum with IOFS on education, research and capacity development")
-    partnerships.put_agreement(session, principal, partnerships.AgreementInput(
+    university = partnerships.put_partner(session, principal, PartnerIn(
+        name=KOZYBAYEV, kind="university", country="KAZ",
+        sources="Issue 7: memorandum with IOFS on education, research and capacity "
+                "development"))
+    partnerships.put_agreement(session, principal, AgreementIn(
         title=f"Memorandum of understanding between IOFS and {KOZYBAYEV}", kind="mou",
-        status="in_force", partner_ids=(university.id,),
+        status="in_force", partner_ids=[university.id],
         areas="education, research, capacity development",
         sources="Issue 7 (IOFS partnerships); signature and expiry dates not confirmed "
                 "from a public source here, left blank."))

@@ -18,24 +18,22 @@ from iofs.audit import service as audit
 from iofs.db import Base
 from iofs.errors import InputError, NotFoundError
 from iofs.i18n import gettext as _
-from iofs.members.models import MemberState
+from iofs.members import service as members
 from iofs.permissions import Principal, authorize
+from iofs.strategy import vocabulary as v
 from iofs.strategy.models import Kpi, KpiPlan, Outcome, Pillar, Programme
 from iofs.strategy.permissions import PERMISSIONS
+from iofs.strategy.schemas import KpiIn, checked
 
 for _model in (Pillar, Programme, Outcome, Kpi, KpiPlan):
     audit.audited(_model)
 
-DIRECTIONS = ("higher", "lower")
-LEVELS = ("overall", "state")
-DATA_SOURCES = ("manual", "feed")
-PLAN_KINDS = ("baseline", "target")
 #: Strategic Vision 2031 ends in this year; targets run to it.
 VISION_YEAR = 2031
 
 M = TypeVar("M", bound=Base)
 
-__all__ = ["PERMISSIONS", "KpiInput", "put_kpi", "put_outcome", "put_pillar", "put_programme",
+__all__ = ["PERMISSIONS", "put_kpi", "put_outcome", "put_pillar", "put_programme",
            "set_plan", "tree"]
 
 
@@ -57,7 +55,7 @@ def _get(session: Session, model: type[M], record_id: int, field_name: str) -> M
 def state_code(session: Session, iso3: str | None, field_name: str = "iso3") -> str:
     """An OIC member state's ISO3 code, checked against the registry."""
     code = (iso3 or "").strip().upper()
-    if session.get(MemberState, code) is None:
+    if code not in members.iso3_codes(session):
         raise NotFoundError(_("%(code)s is not the ISO3 code of an OIC member state.")
                             % {"code": code[:8]}, field_name)
     return code
@@ -113,44 +111,21 @@ def programme_id(session: Session, code: str, field_name: str = "programme_code"
     return found
 
 
-@dataclass(frozen=True)
-class KpiInput:
-    """A KPI as entered; see :class:`iofs.strategy.models.Kpi` for the meaning of fields."""
-
-    outcome_id: int
-    code: str
-    name: str
-    unit: str
-    definition: str = ""
-    direction: str = "higher"
-    level: str = "state"
-    additive: bool = False
-    data_source: str = "manual"
-    feed: str | None = None
-    illustrative: bool = False
-    sources: str = ""
-
-
-def put_kpi(session: Session, principal: Principal, data: KpiInput) -> Kpi:
+def put_kpi(session: Session, principal: Principal, data: KpiIn | dict[str, Any]) -> Kpi:
     """Create or update KPI ``data.code``; a fed KPI must name a registered feed."""
-    _get(session, Outcome, data.outcome_id, "outcome_id")
-    source = validation.choice(data.data_source, "data_source", DATA_SOURCES)
-    feed_name = (data.feed or "").strip() or None
-    if source == "feed":
+    entry = checked(KpiIn, data)
+    _get(session, Outcome, entry.outcome_id, "outcome_id")
+    feed_name = (entry.feed or "").strip() or None
+    if entry.data_source == "feed":
         if feed_name is None or feed_name not in {f.name for f in feeds.available_feeds()}:
             raise InputError(_("Choose a registered feed."), "feed")
     else:
         feed_name = None
-    return put_record(session, principal, Kpi, {"code": validation.code(data.code)}, {
-        "outcome_id": data.outcome_id,
-        "name": validation.text(data.name, "name", 200, required=True),
-        "unit": validation.text(data.unit, "unit", 32, required=True),
-        "definition": validation.text(data.definition, "definition", 4000),
-        "direction": validation.choice(data.direction, "direction", DIRECTIONS),
-        "level": validation.choice(data.level, "level", LEVELS),
-        "additive": bool(data.additive), "data_source": source, "feed": feed_name,
-        "illustrative": bool(data.illustrative),
-        "sources": validation.text(data.sources, "sources", 4000)})
+    return put_record(session, principal, Kpi, {"code": entry.code}, {
+        "outcome_id": entry.outcome_id, "name": entry.name, "unit": entry.unit,
+        "definition": entry.definition, "direction": entry.direction, "level": entry.level,
+        "additive": entry.additive, "data_source": entry.data_source, "feed": feed_name,
+        "illustrative": entry.illustrative, "sources": entry.sources})
 
 
 def get_kpi(session: Session, kpi_id: int) -> Kpi:
@@ -170,7 +145,7 @@ def set_plan(session: Session, principal: Principal, kpi_id: int, iso3: str | No
     One baseline per KPI and scope: setting a baseline for another year replaces it.
     """
     kpi = get_kpi(session, kpi_id)
-    kind = validation.choice(kind, "kind", PLAN_KINDS)
+    kind = validation.choice(kind, "kind", v.PLAN_KINDS)
     code = state_code(session, iso3) if iso3 else None
     checked_year = validation.year(year)
     amount = validation.number(value)

@@ -16,7 +16,7 @@ from iofs.i18n import current_language
 from iofs.i18n import gettext as _
 from iofs.members import service as members
 from iofs.permissions import Principal, allows
-from iofs.strategy import framework, partnerships, progress, reporting, workbook
+from iofs.strategy import framework, partnerships, progress, reporting, vocabulary, workbook
 from iofs.strategy.models import KpiValue
 from iofs.web.charts import vega_lite_svg
 from iofs.web.deps import RecordId, db_session
@@ -163,15 +163,10 @@ async def post_kpi(request: Request,
     values = await filled_fields(request)
 
     def action() -> None:
-        framework.put_kpi(session, principal, framework.KpiInput(
-            outcome_id=_number(values, "outcome_id"), code=values.get("code", ""),
-            name=values.get("name", ""), unit=values.get("unit", ""),
-            definition=values.get("definition", ""),
-            direction=values.get("direction", "higher"), level=values.get("level", "state"),
-            additive=values.get("additive") == "on",
-            data_source=values.get("data_source", "manual"), feed=values.get("feed"),
-            illustrative=values.get("illustrative") == "on",
-            sources=values.get("sources", "")))
+        framework.put_kpi(session, principal, {
+            **values, "outcome_id": _number(values, "outcome_id"),
+            "additive": values.get("additive") == "on",
+            "illustrative": values.get("illustrative") == "on"})
     return _framework_post(request, session, principal, action, "edit")
 
 
@@ -353,9 +348,9 @@ def _partnerships_page(request: Request, session: Session, principal: Principal,
         "activities": partnerships.list_activities(session),
         "programmes": {p.programme.id: p.programme for n in framework.tree(session)
                        for p in n.programmes},
-        "labels": partnerships.LABELS, "reminder_labels": partnerships.REMINDER_LABELS,
+        "labels": vocabulary.LABELS, "reminder_labels": partnerships.REMINDER_LABELS,
         "can_write": allows(principal, "strategy.partnerships.write"),
-        "kinds": partnerships, "error": error,
+        "kinds": vocabulary, "error": error,
     }, status_code=status_code)
 
 
@@ -422,10 +417,11 @@ def add_agreement(request: Request, title: Annotated[str, Form(max_length=300)],
                   principal: Principal = Depends(require("strategy.partnerships.write")),
                   session: Session = Depends(db_session)) -> Response:
     try:
-        partnerships.put_agreement(session, principal, partnerships.AgreementInput(
-            title=title, kind=kind, status=status,
-            partner_ids=(partner_id,) if partner_id else (), signed_on=signed_on,
-            expires_on=expires_on, notice_days=notice_days, areas=areas, sources=sources))
+        partnerships.put_agreement(session, principal, {
+            "title": title, "kind": kind, "status": status,
+            "partner_ids": [partner_id] if partner_id else [], "signed_on": signed_on,
+            "expires_on": expires_on, "notice_days": notice_days, "areas": areas,
+            "sources": sources})
     except InputError as error:
         return _form_error(request, session, principal, error)
     session.commit()
@@ -441,8 +437,8 @@ def add_obligation(request: Request, agreement_id: RecordId,
                    principal: Principal = Depends(require("strategy.partnerships.write")),
                    session: Session = Depends(db_session)) -> Response:
     try:
-        partnerships.add_obligation(session, principal, agreement_id, description, due_on,
-                                    owner)
+        partnerships.add_obligation(session, principal, agreement_id, {
+            "description": description, "due_on": due_on, "owner": owner})
     except InputError as error:
         return _form_error(request, session, principal, error)
     session.commit()
@@ -471,10 +467,10 @@ def add_event(request: Request, name: Annotated[str, Form(max_length=300)],
               principal: Principal = Depends(require("strategy.partnerships.write")),
               session: Session = Depends(db_session)) -> Response:
     try:
-        partnerships.put_event(session, principal, partnerships.EventInput(
-            name=name, kind=kind, starts_on=starts_on, ends_on=ends_on, place=place,
-            country=country or None, participation=participation, outcomes=outcomes,
-            sources=sources))
+        partnerships.put_event(session, principal, {
+            "name": name, "kind": kind, "starts_on": starts_on, "ends_on": ends_on,
+            "place": place, "country": country or None, "participation": participation,
+            "outcomes": outcomes, "sources": sources})
     except InputError as error:
         return _form_error(request, session, principal, error)
     session.commit()
@@ -494,10 +490,11 @@ def add_activity(request: Request, title: Annotated[str, Form(max_length=300)],
                  principal: Principal = Depends(require("strategy.partnerships.write")),
                  session: Session = Depends(db_session)) -> Response:
     try:
-        partnerships.put_activity(session, principal, partnerships.ActivityInput(
-            title=title, kind=kind, starts_on=starts_on, place=place, agreement_id=agreement_id,
-            programme_id=programme_id, participants_female=participants_female,
-            participants_male=participants_male, sources=sources))
+        partnerships.put_activity(session, principal, {
+            "title": title, "kind": kind, "starts_on": starts_on, "place": place,
+            "agreement_id": agreement_id, "programme_id": programme_id,
+            "participants_female": participants_female,
+            "participants_male": participants_male, "sources": sources})
     except InputError as error:
         return _form_error(request, session, principal, error)
     session.commit()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from iofs.i18n import N_
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, allows, authorize
 from iofs.strategy import framework
+from iofs.strategy import vocabulary as v
 from iofs.strategy.models import (
     Agreement,
     AgreementParty,
@@ -32,31 +34,18 @@ from iofs.strategy.models import (
     Partner,
     Programme,
 )
+from iofs.strategy.schemas import (
+    ActivityIn,
+    AgreementIn,
+    EventIn,
+    ObligationIn,
+    PartnerIn,
+    checked,
+)
 
 for _model in (Partner, Agreement, AgreementParty, Obligation, Event, CapacityActivity):
     audit.audited(_model)
 
-PARTNER_KINDS = ("un_agency", "intergovernmental", "government", "university", "research",
-                 "ngo", "private", "other")
-AGREEMENT_KINDS = ("mou", "cooperation_agreement", "host_agreement")
-AGREEMENT_STATUSES = ("draft", "negotiation", "in_force", "expired", "terminated")
-PUBLIC_STATUSES = ("in_force", "expired", "terminated")
-EVENT_KINDS = ("forum", "summit", "conference", "workshop", "meeting")
-ACTIVITY_KINDS = ("training", "scholarship", "workshop")
-LABELS = {
-    "mou": N_("Memorandum of understanding"),
-    "cooperation_agreement": N_("Cooperation agreement"),
-    "host_agreement": N_("Host agreement"),
-    "draft": N_("draft"), "negotiation": N_("in negotiation"), "in_force": N_("in force"),
-    "expired": N_("expired"), "terminated": N_("terminated"),
-    "forum": N_("forum"), "summit": N_("summit"), "conference": N_("conference"),
-    "workshop": N_("workshop"), "meeting": N_("meeting"), "training": N_("training"),
-    "scholarship": N_("scholarship"),
-    "un_agency": N_("UN agency"), "intergovernmental": N_("intergovernmental organisation"),
-    "government": N_("government body"), "university": N_("university"),
-    "research": N_("research institute"), "ngo": N_("non-governmental organisation"),
-    "private": N_("private company"), "other": N_("other"),
-}
 WRITE = "strategy.partnerships.write"
 DEFAULT_WINDOW_DAYS = 60
 
@@ -67,57 +56,33 @@ def _get(session: Session, model: type[Agreement] | type[Partner] | type[Program
         raise NotFoundError(_("No such record."), field)
 
 
-def put_partner(session: Session, principal: Principal, name: str, kind: str = "other",
-                acronym: str = "", country: str | None = None, website: str = "",
-                sources: str = "") -> Partner:
-    """Create or update the partner called ``name``."""
-    return framework.put_record(session, principal, Partner,
-                                {"name": validation.text(name, "name", 200, required=True)}, {
-        "kind": validation.choice(kind, "kind", PARTNER_KINDS),
-        "acronym": validation.text(acronym, "acronym", 32),
-        "country": validation.country(country),
-        "website": validation.url(website, "website"),
-        "sources": validation.text(sources, "sources", 4000)}, permission=WRITE)
+def put_partner(session: Session, principal: Principal,
+                data: PartnerIn | dict[str, Any]) -> Partner:
+    """Create or update the partner called ``data.name``."""
+    entry = checked(PartnerIn, data)
+    return framework.put_record(session, principal, Partner, {"name": entry.name}, {
+        "kind": entry.kind, "acronym": entry.acronym,
+        "country": validation.country(entry.country),
+        "website": validation.url(entry.website, "website"),
+        "sources": entry.sources}, permission=WRITE)
 
 
-@dataclass(frozen=True)
-class AgreementInput:
-    title: str
-    kind: str
-    status: str = "in_force"
-    partner_ids: tuple[int, ...] = ()
-    signed_on: str | date | None = None
-    expires_on: str | date | None = None
-    notice_days: int = 90
-    areas: str = ""
-    summary: str = ""
-    illustrative: bool = False
-    sources: str = ""
-
-
-def put_agreement(session: Session, principal: Principal, data: AgreementInput) -> Agreement:
+def put_agreement(session: Session, principal: Principal,
+                  data: AgreementIn | dict[str, Any]) -> Agreement:
     """Create or update the agreement titled ``data.title`` and add its parties."""
     authorize(principal, WRITE)
-    signed = validation.iso_date(data.signed_on, "signed_on")
-    expires = validation.iso_date(data.expires_on, "expires_on")
-    if signed and expires and expires < signed:
+    entry = checked(AgreementIn, data)
+    if entry.signed_on and entry.expires_on and entry.expires_on < entry.signed_on:
         raise InputError(_("The expiry date is before the signature date."), "expires_on")
-    if not 0 <= data.notice_days <= 3650:
-        raise InputError(_("The notice period must be between 0 and 3650 days."),
-                         "notice_days")
-    for partner_id in data.partner_ids:
+    for partner_id in entry.partner_ids:
         _get(session, Partner, partner_id, "partner_ids")
     agreement = framework.put_record(
-        session, principal, Agreement,
-        {"title": validation.text(data.title, "title", 300, required=True)}, {
-            "kind": validation.choice(data.kind, "kind", AGREEMENT_KINDS),
-            "status": validation.choice(data.status, "status", AGREEMENT_STATUSES),
-            "signed_on": signed, "expires_on": expires, "notice_days": data.notice_days,
-            "areas": validation.text(data.areas, "areas", 500),
-            "summary": validation.text(data.summary, "summary", 4000),
-            "illustrative": bool(data.illustrative),
-            "sources": validation.text(data.sources, "sources", 4000)}, permission=WRITE)
-    for partner_id in sorted(set(data.partner_ids)):
+        session, principal, Agreement, {"title": entry.title}, {
+            "kind": entry.kind, "status": entry.status, "signed_on": entry.signed_on,
+            "expires_on": entry.expires_on, "notice_days": entry.notice_days,
+            "areas": entry.areas, "summary": entry.summary,
+            "illustrative": entry.illustrative, "sources": entry.sources}, permission=WRITE)
+    for partner_id in sorted(set(entry.partner_ids)):
         framework.put_record(session, principal, AgreementParty,
                              {"agreement_id": agreement.id, "partner_id": partner_id}, {},
                              permission=WRITE)
@@ -125,15 +90,14 @@ def put_agreement(session: Session, principal: Principal, data: AgreementInput) 
 
 
 def add_obligation(session: Session, principal: Principal, agreement_id: int,
-                   description: str, due_on: str | date, owner: str = "") -> Obligation:
+                   data: ObligationIn | dict[str, Any]) -> Obligation:
     """Add an obligation (what, who, by when) to an agreement."""
     authorize(principal, WRITE)
     _get(session, Agreement, agreement_id, "agreement_id")
-    due_date = validation.iso_date(due_on, "due_on", required=True)
-    text = validation.text(description, "description", 500, required=True)
+    entry = checked(ObligationIn, data)
     return framework.put_record(session, principal, Obligation, {
-        "agreement_id": agreement_id, "description": text, "due_on": due_date},
-        {"owner": validation.text(owner, "owner", 200), "done": False}, permission=WRITE)
+        "agreement_id": agreement_id, "description": entry.description, "due_on": entry.due_on},
+        {"owner": entry.owner, "done": False}, permission=WRITE)
 
 
 def set_obligation_done(session: Session, principal: Principal, obligation_id: int,
@@ -156,7 +120,7 @@ def list_agreements(session: Session, principal: Principal) -> list[Agreement]:
     """Agreements, newest signature first; drafts only for who may read them."""
     query = select(Agreement).order_by(Agreement.signed_on.desc(), Agreement.title)
     if not allows(principal, "strategy.partnerships.read_drafts"):
-        query = query.where(Agreement.status.in_(PUBLIC_STATUSES))
+        query = query.where(Agreement.status.in_(v.PUBLIC_STATUSES))
     return list(session.execute(query).scalars())
 
 
@@ -217,37 +181,17 @@ def due(session: Session, principal: Principal, today: date | None = None,
     return sorted(found, key=lambda r: (r.due_on, r.kind, r.agreement.id))
 
 
-@dataclass(frozen=True)
-class EventInput:
-    name: str
-    kind: str = "forum"
-    starts_on: str | date | None = None
-    ends_on: str | date | None = None
-    place: str = ""
-    country: str | None = None
-    participation: str = ""
-    outcomes: str = ""
-    illustrative: bool = False
-    sources: str = ""
-
-
-def put_event(session: Session, principal: Principal, data: EventInput) -> Event:
+def put_event(session: Session, principal: Principal, data: EventIn | dict[str, Any]) -> Event:
     """Create or update the event called ``data.name``."""
     authorize(principal, WRITE)
-    starts = validation.iso_date(data.starts_on, "starts_on")
-    ends = validation.iso_date(data.ends_on, "ends_on")
-    if starts and ends and ends < starts:
+    entry = checked(EventIn, data)
+    if entry.starts_on and entry.ends_on and entry.ends_on < entry.starts_on:
         raise InputError(_("The end date is before the start date."), "ends_on")
-    return framework.put_record(session, principal, Event, {
-        "name": validation.text(data.name, "name", 300, required=True)}, {
-        "kind": validation.choice(data.kind, "kind", EVENT_KINDS),
-        "starts_on": starts, "ends_on": ends,
-        "place": validation.text(data.place, "place", 200),
-        "country": validation.country(data.country),
-        "participation": validation.text(data.participation, "participation", 4000),
-        "outcomes": validation.text(data.outcomes, "outcomes", 4000),
-        "illustrative": bool(data.illustrative),
-        "sources": validation.text(data.sources, "sources", 4000)}, permission=WRITE)
+    return framework.put_record(session, principal, Event, {"name": entry.name}, {
+        "kind": entry.kind, "starts_on": entry.starts_on, "ends_on": entry.ends_on,
+        "place": entry.place, "country": validation.country(entry.country),
+        "participation": entry.participation, "outcomes": entry.outcomes,
+        "illustrative": entry.illustrative, "sources": entry.sources}, permission=WRITE)
 
 
 def list_events(session: Session) -> list[Event]:
@@ -255,45 +199,21 @@ def list_events(session: Session) -> list[Event]:
         Event.starts_on.desc(), Event.name)).scalars())
 
 
-@dataclass(frozen=True)
-class ActivityInput:
-    title: str
-    kind: str = "training"
-    starts_on: str | date | None = None
-    ends_on: str | date | None = None
-    place: str = ""
-    agreement_id: int | None = None
-    programme_id: int | None = None
-    participants_female: int = 0
-    participants_male: int = 0
-    illustrative: bool = False
-    sources: str = ""
-
-
 def put_activity(session: Session, principal: Principal,
-                 data: ActivityInput) -> CapacityActivity:
+                 data: ActivityIn | dict[str, Any]) -> CapacityActivity:
     """Create or update the capacity-building activity titled ``data.title``."""
     authorize(principal, WRITE)
-    starts = validation.iso_date(data.starts_on, "starts_on")
-    ends = validation.iso_date(data.ends_on, "ends_on")
-    if starts and ends and ends < starts:
+    entry = checked(ActivityIn, data)
+    if entry.starts_on and entry.ends_on and entry.ends_on < entry.starts_on:
         raise InputError(_("The end date is before the start date."), "ends_on")
-    _get(session, Agreement, data.agreement_id, "agreement_id")
-    _get(session, Programme, data.programme_id, "programme_id")
-    for name, count in (("participants_female", data.participants_female),
-                        ("participants_male", data.participants_male)):
-        if not 0 <= count <= 1_000_000:
-            raise InputError(_("Enter a count from 0 to 1,000,000."), name)
-    return framework.put_record(session, principal, CapacityActivity, {
-        "title": validation.text(data.title, "title", 300, required=True)}, {
-        "kind": validation.choice(data.kind, "kind", ACTIVITY_KINDS),
-        "starts_on": starts, "ends_on": ends,
-        "place": validation.text(data.place, "place", 200),
-        "agreement_id": data.agreement_id, "programme_id": data.programme_id,
-        "participants_female": data.participants_female,
-        "participants_male": data.participants_male,
-        "illustrative": bool(data.illustrative),
-        "sources": validation.text(data.sources, "sources", 4000)}, permission=WRITE)
+    _get(session, Agreement, entry.agreement_id, "agreement_id")
+    _get(session, Programme, entry.programme_id, "programme_id")
+    return framework.put_record(session, principal, CapacityActivity, {"title": entry.title}, {
+        "kind": entry.kind, "starts_on": entry.starts_on, "ends_on": entry.ends_on,
+        "place": entry.place, "agreement_id": entry.agreement_id,
+        "programme_id": entry.programme_id, "participants_female": entry.participants_female,
+        "participants_male": entry.participants_male, "illustrative": entry.illustrative,
+        "sources": entry.sources}, permission=WRITE)
 
 
 def list_activities(session: Session) -> list[CapacityActivity]:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from iofs import feeds
 from iofs.i18n import N_
-from iofs.members.models import IofsStatus, MemberState
+from iofs.members import service as members
 from iofs.strategy import framework, reporting
 from iofs.strategy.models import Kpi, KpiValue, ReportingPeriod
 
@@ -100,8 +100,8 @@ def kpi_assessment(session: Session, kpi: Kpi, iso3: str | None, year: int) -> A
 
 def iofs_members(session: Session) -> list[str]:
     """ISO3 codes of IOFS member states (the states expected to report)."""
-    return list(session.execute(select(MemberState.iso3).where(
-        MemberState.iofs_status == IofsStatus.MEMBER).order_by(MemberState.iso3)).scalars())
+    return sorted(state.iso3 for state in members.list_members(session)
+                  if state.iofs_status == "member")
 
 
 @dataclass
@@ -170,7 +170,7 @@ def oic_aggregate(session: Session, kpi: Kpi, year: int) -> Aggregate | None:
         return None
     if kpi.data_source == "feed" and kpi.feed:
         per_state = [feeds.feed_value(session, kpi.feed, code, year)
-                     for code in sorted(session.execute(select(MemberState.iso3)).scalars())]
+                     for code in sorted(members.iso3_codes(session))]
         present = [v for v in per_state if v is not None]
         return Aggregate(sum(present, Decimal(0)) if present else None, len(present))
     rows = session.execute(select(KpiValue.value).join(

@@ -1,17 +1,56 @@
-"""API shapes of the strategy module (bounded inputs; decimals as exact strings)."""
+"""Shapes of the strategy module: what the API, the pages and the demo data enter (bounded
+inputs; decimals as exact strings), checked once here, and what the API returns.
+
+The services take the input shapes (or a dict, checked with :func:`checked`), so a limit or a
+choice is written once; choices come from :mod:`iofs.strategy.vocabulary`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from iofs.errors import InputError
+from iofs.strategy import vocabulary as v
+from iofs.web.validation import translated_message
 
 Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 Iso3 = Field(default=None, min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$")
 Amount = Field(gt=Decimal("-1e15"), lt=Decimal("1e15"), max_digits=20, decimal_places=4)
 Year = Field(ge=1990, le=2100)
+RecordRef = Field(default=None, ge=1, le=2_147_483_647)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+#: A date that may be left empty (an empty form field is no date).
+OptionalDate = Annotated[dt.date | None, BeforeValidator(_blank_is_none)]
+
+
+class Input(BaseModel):
+    """Base of the input shapes: text is stripped before its limits are checked."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+
+def checked(model: type[M], data: dict[str, Any] | M) -> M:
+    """``data`` validated as ``model``; the first problem becomes an :class:`InputError`
+    naming the field and the reason in the user's language."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        raise InputError(translated_message(dict(first)), field) from None
 
 
 class PillarIn(BaseModel):
@@ -44,16 +83,16 @@ class FrameworkRecordOut(BaseModel):
     key: str
 
 
-class KpiIn(BaseModel):
+class KpiIn(Input):
     outcome_id: int = Field(ge=1, le=2_147_483_647)
     code: str = Code
     name: str = Field(min_length=1, max_length=200)
     unit: str = Field(min_length=1, max_length=32)
     definition: str = Field(default="", max_length=4000)
-    direction: Literal["higher", "lower"] = "higher"
-    level: Literal["overall", "state"] = "state"
+    direction: v.Direction = "higher"
+    level: v.Level = "state"
     additive: bool = False
-    data_source: Literal["manual", "feed"] = "manual"
+    data_source: v.DataSource = "manual"
     feed: str | None = Field(default=None, max_length=64)
     illustrative: bool = False
     sources: str = Field(default="", max_length=4000)
@@ -79,7 +118,7 @@ class KpiOut(BaseModel):
 
 class PlanIn(BaseModel):
     iso3: str | None = Iso3
-    kind: Literal["baseline", "target"]
+    kind: v.PlanKind
     year: int = Year
     value: Decimal = Amount
     illustrative: bool = False
@@ -124,13 +163,13 @@ class PillarOut(BaseModel):
 
 class PeriodIn(BaseModel):
     year: int = Year
-    status: Literal["planned", "open", "closed"] = "planned"
+    status: v.PeriodStatus = "planned"
     opens_on: dt.date | None = None
     closes_on: dt.date | None = None
 
 
 class PeriodStatusIn(BaseModel):
-    status: Literal["planned", "open", "closed"]
+    status: v.PeriodStatus
 
 
 class PeriodOut(BaseModel):
@@ -173,7 +212,7 @@ class ValueOut(BaseModel):
 
 
 class ReviewIn(BaseModel):
-    decision: Literal["approve", "correct"]
+    decision: v.Decision
     comment: str = Field(default="", max_length=4000)
 
 
@@ -209,10 +248,9 @@ class FeedOut(BaseModel):
     unit: str
 
 
-class PartnerIn(BaseModel):
+class PartnerIn(Input):
     name: str = Field(min_length=1, max_length=200)
-    kind: Literal["un_agency", "intergovernmental", "government", "university", "research",
-                  "ngo", "private", "other"] = "other"
+    kind: v.PartnerKind = "other"
     acronym: str = Field(default="", max_length=32)
     country: str | None = Iso3
     website: str = Field(default="", max_length=300)
@@ -231,13 +269,13 @@ class PartnerOut(BaseModel):
     sources: str
 
 
-class AgreementIn(BaseModel):
+class AgreementIn(Input):
     title: str = Field(min_length=1, max_length=300)
-    kind: Literal["mou", "cooperation_agreement", "host_agreement"]
-    status: Literal["draft", "negotiation", "in_force", "expired", "terminated"] = "in_force"
+    kind: v.AgreementKind
+    status: v.AgreementStatus = "in_force"
     partner_ids: list[int] = Field(default_factory=list, max_length=50)
-    signed_on: dt.date | None = None
-    expires_on: dt.date | None = None
+    signed_on: OptionalDate = None
+    expires_on: OptionalDate = None
     notice_days: int = Field(default=90, ge=0, le=3650)
     areas: str = Field(default="", max_length=500)
     summary: str = Field(default="", max_length=4000)
@@ -261,7 +299,7 @@ class AgreementOut(BaseModel):
     sources: str
 
 
-class ObligationIn(BaseModel):
+class ObligationIn(Input):
     description: str = Field(min_length=1, max_length=500)
     due_on: dt.date
     owner: str = Field(default="", max_length=200)
@@ -288,11 +326,11 @@ class ReminderOut(BaseModel):
     obligation: str | None
 
 
-class EventIn(BaseModel):
+class EventIn(Input):
     name: str = Field(min_length=1, max_length=300)
-    kind: Literal["forum", "summit", "conference", "workshop", "meeting"] = "forum"
-    starts_on: dt.date | None = None
-    ends_on: dt.date | None = None
+    kind: v.EventKind = "forum"
+    starts_on: OptionalDate = None
+    ends_on: OptionalDate = None
     place: str = Field(default="", max_length=200)
     country: str | None = Iso3
     participation: str = Field(default="", max_length=4000)
@@ -317,14 +355,14 @@ class EventOut(BaseModel):
     sources: str
 
 
-class ActivityIn(BaseModel):
+class ActivityIn(Input):
     title: str = Field(min_length=1, max_length=300)
-    kind: Literal["training", "scholarship", "workshop"] = "training"
-    starts_on: dt.date | None = None
-    ends_on: dt.date | None = None
+    kind: v.ActivityKind = "training"
+    starts_on: OptionalDate = None
+    ends_on: OptionalDate = None
     place: str = Field(default="", max_length=200)
-    agreement_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
-    programme_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    agreement_id: int | None = RecordRef
+    programme_id: int | None = RecordRef
     participants_female: int = Field(default=0, ge=0, le=1_000_000)
     participants_male: int = Field(default=0, ge=0, le=1_000_000)
     illustrative: bool = False
