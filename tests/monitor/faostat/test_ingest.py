@@ -8,7 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from iofs.monitor.faostat.ingest import IngestError, ingest, recognise_domain, store_dir
+from iofs.monitor.faostat.ingest import IngestError, ingest
+from iofs.monitor.faostat.sniff import recognise_domain
+from iofs.monitor.faostat.store import store_dir
 from tests.monitor.faostat.helpers import FS_TEXT, TRADE_MATRIX_TEXT, WIDE_TEXT, write_fbs
 
 
@@ -108,7 +110,7 @@ def test_reingest_replaces_its_slice(tmp_path: Path) -> None:
 
 def test_domain_recognised_from_content(tmp_path: Path) -> None:
     path = write_fbs(tmp_path / "download.csv")
-    from iofs.monitor.faostat.ingest import read_header
+    from iofs.monitor.faostat.sniff import read_header
 
     assert recognise_domain(path, read_header(path, "latin-1"), "latin-1") == "FBS"
     matrix = tmp_path / "matrix.csv"
@@ -200,7 +202,7 @@ def test_overlapping_file_replaces_only_its_observations(tmp_path: Path) -> None
     production = [r[7] for r in rows if r[1] == "EGY" and r[3] == 2905 and r[4] == 5511
                   and r[5] == 2015]
     assert production == [21500.0]
-    from iofs.monitor.faostat.ingest import slices
+    from iofs.monitor.faostat.store import slices
 
     assert {s["source"]: s["rows"] for s in slices(tmp_path / "a")} == {
         one.source: one.rows - len(egypt_2015), two.source: len(egypt_2015)}
@@ -213,7 +215,7 @@ def test_overlapping_file_replaces_only_its_observations(tmp_path: Path) -> None
 
 
 def test_latin1_detected_past_the_first_megabytes(tmp_path: Path) -> None:
-    from iofs.monitor.faostat.ingest import detect_encoding
+    from iofs.monitor.faostat.sniff import detect_encoding
 
     header = FS_TEXT.splitlines()[0]
     late = '"107","Côte d\'Ivoire","21035","x","6121","Value","2017","2017","%","7",""'

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from iofs.i18n import current_language
 from iofs.monitor.faostat import service
+from iofs.monitor.faostat.deps import INDICATOR_LIST, Item, Year, analytics_dir
 from iofs.monitor.faostat.schemas import (
     GrowthOut,
     IndicatorRow,
@@ -19,17 +19,9 @@ from iofs.monitor.faostat.schemas import (
 
 router = APIRouter(tags=["faostat"])
 
-Year = Annotated[int | None, Query(ge=1900, le=2200, description="Only this year (YYYY)")]
-Item = Annotated[str | None, Query(max_length=200,
-                                   description="FAO item name, e.g. 'Wheat and products'")]
-Indicator = Annotated[str | None, Query(max_length=80,
-                                        description="Only this indicator (snake_case)")]
-
-
-def analytics_dir(request: Request) -> Path:
-    """The analytics directory of the running app."""
-    path: Path = request.app.state.settings.analytics_dir
-    return path
+Indicator = Annotated[str | None, Query(max_length=80, description=(
+    f"Only this indicator: {INDICATOR_LIST}"))]
+IndicatorPath = Annotated[str, Path(description=f"The indicator: {INDICATOR_LIST}")]
 
 
 @router.get("/faostat/indicators/{area}", response_model=list[IndicatorRow],
@@ -44,7 +36,7 @@ def area_indicators(request: Request, area: str, year: Year = None,
 
 @router.get("/faostat/compare/{indicator}", response_model=list[RankedValue],
             summary="The OIC states ranked on one indicator")
-def compare(request: Request, indicator: str, year: Year = None,
+def compare(request: Request, indicator: IndicatorPath, year: Year = None,
             item: Item = None) -> list[RankedValue]:
     """The states ranked highest first, for ``year`` or each state's latest year."""
     return service.compare(analytics_dir(request), indicator, year, item, current_language())
@@ -52,7 +44,7 @@ def compare(request: Request, indicator: str, year: Year = None,
 
 @router.get("/faostat/map/{indicator}", response_model=list[MapValueOut],
             summary="Quintile class of each state on one indicator, for the map")
-def map_values(request: Request, indicator: str, year: Year = None,
+def map_values(request: Request, indicator: IndicatorPath, year: Year = None,
                item: Item = None) -> list[MapValueOut]:
     """``[{iso3, category, label}]`` with categories q1 (lowest quintile) … q5, nodata."""
     ranked = service.compare(analytics_dir(request), indicator, year, item, current_language())
@@ -62,7 +54,8 @@ def map_values(request: Request, indicator: str, year: Year = None,
 @router.get("/faostat/growth/{area}", response_model=GrowthOut,
             summary="Growth of an indicator between two years")
 def growth(request: Request, area: str,
-           indicator: Annotated[str, Query(max_length=80, description="Indicator name")],
+           indicator: Annotated[str, Query(max_length=80, description=(
+               f"The indicator: {INDICATOR_LIST}"))],
            start_year: Annotated[int, Query(ge=1900, le=2200, description="First year")],
            end_year: Annotated[int, Query(ge=1900, le=2200, description="Last year")],
            item: Item = None) -> GrowthOut:

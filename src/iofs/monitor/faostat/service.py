@@ -1,21 +1,22 @@
 """FAOSTAT indicators for pages, API and CLI: per state, comparisons, growth, downloads."""
-# ruff: noqa: S608 - SQL is assembled from quoted identifiers and quoted literals; no user text
 
 from __future__ import annotations
 
 import csv
 import io
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from iofs.errors import InputError, NotFoundError
+from iofs.i18n import N_
 from iofs.i18n import gettext as _
 from iofs.monitor.faostat import indicators as suite
+from iofs.monitor.faostat import store
 from iofs.monitor.faostat.areas import AGGREGATE_CODES, oic_states, state_name
-from iofs.monitor.faostat.ingest import slices
+from iofs.monitor.faostat.definitions import INDICATORS, Indicator
 from iofs.monitor.faostat.schemas import (
     GrowthOut,
     IndicatorRecord,
@@ -46,10 +47,16 @@ def check_area(area: str) -> str:
 
 def check_indicator(indicator: str) -> str:
     """The indicator name if known; else an error listing the known ones."""
-    if indicator not in suite.INDICATORS:
+    if indicator not in INDICATORS:
         raise FaostatInputError(_("Unknown indicator %(name)s; known: %(known)s.") % {
-            "name": indicator[:60], "known": ", ".join(suite.INDICATORS)}, "indicator")
+            "name": indicator[:60], "known": ", ".join(INDICATORS)}, "indicator")
     return indicator
+
+
+def definitions() -> list[Indicator]:
+    """Every indicator's definition (id, label msgid, unit, definition, reference), in the
+    suite's order."""
+    return list(INDICATORS.values())
 
 
 def area_rows(analytics_dir: Path, area: str, year: int | None = None,
@@ -159,27 +166,80 @@ def growth(analytics_dir: Path, area: str, indicator: str, start_year: int, end_
 
 def ingested(analytics_dir: Path) -> list[SliceOut]:
     """The FAOSTAT files in the store."""
-    return [SliceOut.model_validate(s) for s in slices(analytics_dir)]
+    return [SliceOut.model_validate(s) for s in store.slices(analytics_dir)]
 
 
 def series(analytics_dir: Path, area: str, domain: str, element_code: int,
            item_codes: tuple[int, ...]) -> pd.DataFrame:
     """Raw FAOSTAT observations of one state for charts: year, item, value, unit, flag."""
     code = check_area(area)
-    files = sorted((analytics_dir / "faostat" / "observations" / domain).glob("*.parquet"))
-    if not files or code in AGGREGATE_CODES:
+    if code in AGGREGATE_CODES:
         return pd.DataFrame(columns=["year", "item", "value", "unit", "flag"])
-    listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-    items = ", ".join(str(i) for i in item_codes)
-    con = duckdb.connect()
-    frame = con.execute(
-        f"SELECT year, any_value(item) AS item, arg_max(value, source) AS value, "
-        f"any_value(unit) AS unit, arg_max(flag, source) AS flag "
-        f"FROM read_parquet([{listed}], union_by_name = true) WHERE iso3 = ? "
-        f"AND element_code = ? AND item_code IN ({items}) AND year = year_end "
-        f"GROUP BY year, item_code ORDER BY year", [code, element_code]).df()
-    con.close()
-    return frame
+    return store.read_series(analytics_dir, code, domain, element_code, item_codes)
+
+
+def top_items(analytics_dir: Path, area: str, domain: str, element_code: int,
+              count: int = 5) -> list[dict[str, object]] | None:
+    """The yearly values of the ``count`` items of one element with the largest total (FAO
+    item codes below 3000), for a chart: ``[{year, value, series}]`` (series: item name);
+    None when the area has no observation of the element."""
+    frame = series(analytics_dir, area, domain, element_code, tuple(range(1, 3000)))
+    if frame.empty:
+        return None
+    top = frame.groupby("item")["value"].sum().nlargest(count).index
+    return [{"year": int(r["year"]), "value": float(r["value"]), "series": r["item"]}
+            for r in frame[frame["item"].isin(top)].to_dict(orient="records")
+            if r["value"] == r["value"]]
+
+
+#: FBS item of the cereal ratios shown by default ("Cereals - Excluding Beer", code 2905).
+CEREALS = "Cereals - Excluding Beer"
+
+#: The profile's card: (label msgid, indicator, FAO item); label None: the indicator's own.
+PROFILE_CARD: tuple[tuple[str | None, str, str | None], ...] = (
+    (N_("Cereal self-sufficiency ratio"), "self_sufficiency_ratio", CEREALS),
+    (None, "cereal_import_dependency_ratio", None),
+    (None, "dietary_energy_supply", None),
+    (None, "animal_protein_supply", None),
+    (None, "export_destinations", None),
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a state's (or aggregate's) profile page shows."""
+
+    area: str
+    #: every indicator value of the area
+    rows: list[IndicatorRow]
+    #: the values of the year asked for, else of the latest five years with data
+    shown: list[IndicatorRow]
+    #: (label msgid, latest value) of the card's indicators that have a value
+    card: list[tuple[str, IndicatorRow]]
+
+
+def _latest(rows: list[IndicatorRow], indicator: str,
+            item: str | None = None) -> IndicatorRow | None:
+    """The latest value (of one FAO item), a computed one preferred over FAO's."""
+    chosen = [r for r in rows if r.indicator == indicator and (item is None or r.item == item)]
+    chosen.sort(key=lambda r: (r.year, r.source == "computed"))
+    return chosen[-1] if chosen else None
+
+
+def profile(analytics_dir: Path, area: str, year: int | None = None) -> Profile:
+    """The profile of a state or OIC aggregate: its values, those shown, the card."""
+    code = check_area(area)
+    rows = area_rows(analytics_dir, code)
+    shown = [r for r in rows if year is None or r.year == year]
+    if year is None and rows:
+        latest_year = max(r.year for r in rows)
+        shown = [r for r in rows if r.year >= latest_year - 4]
+    card = []
+    for label, indicator, item in PROFILE_CARD:
+        value = _latest(rows, indicator, item)
+        if value is not None:
+            card.append((label or INDICATORS[indicator].label, value))
+    return Profile(code, rows, shown, card)
 
 
 def to_csv(rows: list[dict[str, object]]) -> str:
