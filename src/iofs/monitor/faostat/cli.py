@@ -8,23 +8,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from iofs.cli_support import check_format, console, errors, fail, print_records
 from iofs.errors import InputError
-
-console = Console()
-errors = Console(stderr=True)
-FORMATS = ("table", "json", "csv")
 
 fetch_app = typer.Typer(help="Download public datasets (the only network use of iofs).",
                         no_args_is_help=True)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
-    return typer.Exit(code)
 
 
 def ingest_faostat(
@@ -58,7 +49,7 @@ def ingest_faostat(
         try:
             reports = ingest(paths, config.analytics_dir, domain, progress)
         except IngestError as error:
-            raise _fail(str(error)) from None
+            raise fail(str(error)) from None
         task = bar.add_task("indicators", total=None)
         indicators.build_cache(config.analytics_dir)
         bar.update(task, completed=1)
@@ -83,22 +74,15 @@ def ingest_faostat(
                          f"domain, area, item, element and year; the file ingested last wins)")
 
 
-def _print(rows: list[dict[str, object]], output: str, title: str) -> None:
-    from iofs.monitor.faostat.service import to_csv
+def _cell(value: object) -> str:
+    return "" if value is None else f"{value:,.2f}" if isinstance(value, float) else str(value)
 
-    if output == "json":
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
-    elif output == "csv":
-        sys.stdout.write(to_csv(rows))
-    else:
-        table = Table(title=title)
-        columns = list(rows[0]) if rows else ["indicator"]
-        for column in columns:
-            table.add_column(column, justify="right" if column in ("value", "rank") else "left")
-        for row in rows:
-            table.add_row(*("" if v is None else f"{v:,.2f}" if isinstance(v, float) else str(v)
-                            for v in row.values()))
-        console.print(table)
+
+def _print(rows: list[dict[str, object]], output: str, title: str) -> None:
+    if output == "csv" and not rows:
+        return  # nothing to write, not even a header
+    print_records(rows, output, title, columns=list(rows[0]) if rows else ["indicator"],
+                  cell=_cell, justify={"value": "right", "rank": "right"})
 
 
 def indicators_command(
@@ -124,14 +108,13 @@ def indicators_command(
     from iofs.cli_support import settings
     from iofs.monitor.faostat import service
 
-    if output not in FORMATS:
-        raise _fail(f"--format must be one of {', '.join(FORMATS)}, not {output!r}.", 2)
+    check_format(output)
     config = settings()
     try:
         if target.lower() == "growth":
             if indicator is None or growth_indicator is None or from_year is None \
                     or to_year is None:
-                raise _fail("usage: `iofs indicators growth ISO3 INDICATOR --from Y1 --to Y2`, "
+                raise fail("usage: `iofs indicators growth ISO3 INDICATOR --from Y1 --to Y2`, "
                             "e.g. `iofs indicators growth EGY export_value --from 2015 "
                             "--to 2020`.", 2)
             grown = service.growth(config.analytics_dir, indicator, growth_indicator,
@@ -148,23 +131,23 @@ def indicators_command(
                 _print([grown.model_dump()], output, "")
             return
         if growth_indicator is not None:
-            raise _fail("too many arguments; see `iofs indicators --help`.", 2)
+            raise fail("too many arguments; see `iofs indicators --help`.", 2)
         if target.lower() == "compare":
             if indicator is None:
-                raise _fail("give the indicator to compare, e.g. "
+                raise fail("give the indicator to compare, e.g. "
                             "`iofs indicators compare dietary_energy_supply`.", 2)
             ranked = service.compare(config.analytics_dir, indicator, year, item)
             _print([r.model_dump() for r in ranked], output,
                    f"{indicator} — OIC states ranked ({len(ranked)})")
             return
         if indicator is not None:
-            raise _fail("an extra argument after ISO3; did you mean "
+            raise fail("an extra argument after ISO3; did you mean "
                         "`iofs indicators compare INDICATOR`?", 2)
         rows = service.area_rows(config.analytics_dir, target, year)
     except InputError as error:
-        raise _fail(str(error), 2) from None
+        raise fail(str(error), 2) from None
     if not rows:
-        raise _fail(f"no FAOSTAT indicators for {target.upper()}"
+        raise fail(f"no FAOSTAT indicators for {target.upper()}"
                     + (f" in {year}" if year else "")
                     + "; ingest FAOSTAT files with `iofs ingest faostat PATH`.")
     if output == "json":
@@ -200,7 +183,7 @@ def fetch_faostat(
         try:
             result = fetch_domain(domain, target, base_url, sha256, progress)
         except FetchError as error:
-            raise _fail(str(error)) from None
+            raise fail(str(error)) from None
     resumed = f", resumed at byte {result.resumed_from:,}" if result.resumed_from else ""
     console.print(f"{result.path} ({result.size:,} bytes, sha256 {result.sha256}{resumed})")
     if then_ingest:
