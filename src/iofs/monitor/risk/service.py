@@ -359,3 +359,138 @@ def import_inform(path: Path, analytics_dir: Path, tree: Tree | None = None) -> 
     finally:
         tmp.unlink(missing_ok=True)
     return ImportReport(status, target, len(table), digest)
+
+
+# --- the IOFS index: inputs imported into the risk store, update, read ----------------------
+
+#: Indicators an imported observation may name: the inputs of the IOFS tree.
+def known_inputs() -> tuple[str, ...]:
+    """The input names of the IOFS tree (``trees/iofs.toml``)."""
+    return tuple(load_tree("iofs").indicators)
+
+
+def store_observations(frame: object, analytics_dir: Path, name: str) -> bool:
+    """Store an observation table (columns of :data:`iofs.monitor.risk.panel
+    .OBSERVATION_COLUMNS`) as ``risk/observations/<name>`` atomically; False when the same
+    rows are stored already (nothing written). Raises InputTableError on a bad row."""
+    import pandas as pd
+
+    from iofs.monitor.risk import index, sources
+    from iofs.monitor.risk.panel import OBSERVATION_COLUMNS
+
+    assert isinstance(frame, pd.DataFrame)
+    missing = [c for c in OBSERVATION_COLUMNS if c not in frame]
+    if missing:
+        raise InputTableError(f'{name}: column "{missing[0]}" is missing')
+    table = frame[list(OBSERVATION_COLUMNS)].reset_index(drop=True)
+    known = set(known_inputs())
+    for row, (iso3, indicator, value) in enumerate(zip(table["iso3"], table["indicator"],
+                                                       table["value"], strict=True), 2):
+        if not _ISO3.fullmatch(str(iso3)):
+            raise InputTableError(f'{name}, line {row}, field "iso3": "{iso3}" is not an '
+                                  "ISO 3166-1 alpha-3 code")
+        if indicator not in known:
+            raise InputTableError(f'{name}, line {row}, field "indicator": unknown input '
+                                  f'"{indicator}" (one of {", ".join(sorted(known))})')
+        if not math.isfinite(float(value)):
+            raise InputTableError(f'{name}, line {row}, field "value": not a finite number')
+    digest = hashlib.sha256(pd.util.hash_pandas_object(table, index=False).to_numpy()
+                            .tobytes()).hexdigest()
+    target = sources.observations_dir(analytics_dir) / name
+    if target.exists():
+        import pyarrow.parquet as pq
+
+        if (pq.read_schema(target).metadata or {}).get(SOURCE_HASH) == digest.encode():
+            return False
+    index.write_frame(table, target, {SOURCE_HASH: digest.encode(),
+                                      SOURCE_NAME: name.encode()})
+    return True
+
+
+def import_observations(path: Path, analytics_dir: Path) -> int:
+    """Import a CSV of observations (iso3, indicator, month YYYY-MM, value, source[,
+    detail]) into the risk store, validated, all-or-nothing; the number of rows."""
+    import csv
+
+    import pandas as pd
+
+    from iofs.monitor.risk.panel import month_index
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as error:
+        raise InputTableError(f"{path}: cannot be read ({error.strerror})") from None
+    records = []
+    for line, row in enumerate(rows, 2):
+        where = f"{path.name}, line {line}"
+        try:
+            month = month_index(str(row.get("month") or "").strip())
+            value = float(str(row.get("value") or "").strip())
+        except ValueError:
+            raise InputTableError(f"{where}: month must be YYYY-MM and value a number") from None
+        records.append({"iso3": str(row.get("iso3") or "").strip().upper(),
+                        "indicator": str(row.get("indicator") or "").strip(),
+                        "month_index": month, "value": value,
+                        "source": str(row.get("source") or path.name).strip(),
+                        "detail": str(row.get("detail") or "")})
+    if not records:
+        raise InputTableError(f"{path.name}: no data rows below the header")
+    store_observations(pd.DataFrame(records), analytics_dir, f"{_release_name(path)}.parquet")
+    return len(records)
+
+
+def import_hungermap(path: Path, analytics_dir: Path) -> int:
+    """Import WFP HungerMap LIVE country values (the API's JSON ``/v1/foodsecurity/country``
+    response, or HDX's per-country CSV) as ``hungermap_fcs``: percent of people with
+    insufficient food consumption (FCS poor or borderline), observed in the month of
+    ``date``. Survey and prediction (nowcast) values are both kept; the source says which.
+    Returns the number of rows stored."""
+    import csv
+    import json as json_module
+
+    import pandas as pd
+
+    from iofs.monitor.risk.panel import month_index
+
+    records = []
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise InputTableError(f"{path}: cannot be read ({error.strerror})") from None
+    if path.suffix.lower() == ".json":
+        try:
+            body = json_module.loads(text)
+        except ValueError as error:
+            raise InputTableError(f"{path.name}: not JSON ({error})") from None
+        for number, entry in enumerate((body.get("body") or body).get("countries", []), 1):
+            try:
+                prevalence = entry["metrics"]["fcs"]["prevalence"]
+                records.append({"iso3": entry["country"]["iso3"], "indicator": "hungermap_fcs",
+                                "month_index": month_index(entry["date"][:7]),
+                                "value": 100.0 * float(prevalence),
+                                "source": f"WFP HungerMap LIVE ({entry.get('dataType', '')})",
+                                "detail": ""})
+            except (KeyError, TypeError, ValueError):
+                raise InputTableError(f"{path.name}: country entry {number} lacks country "
+                                      "iso3, date or metrics.fcs.prevalence") from None
+    else:
+        lines = [line for line in text.splitlines() if not line.startswith("#")]
+        for line, row in enumerate(csv.DictReader(lines), 2):
+            if (row.get("adminlevel") or "national") != "national":
+                continue
+            try:
+                records.append({"iso3": str(row["countrycode"]).upper(),
+                                "indicator": "hungermap_fcs",
+                                "month_index": month_index(str(row["date"])[:7]),
+                                "value": 100.0 * float(row["fcs prevalence"]),
+                                "source": f"WFP HungerMap LIVE ({row.get('datatype', '')})",
+                                "detail": ""})
+            except (KeyError, TypeError, ValueError):
+                raise InputTableError(f"{path.name}, line {line}: countrycode, date or fcs "
+                                      "prevalence missing or not a number") from None
+    if not records:
+        raise InputTableError(f"{path.name}: no HungerMap country values found")
+    frame = pd.DataFrame(records).drop_duplicates(["iso3", "month_index"], keep="last")
+    store_observations(frame, analytics_dir, f"hungermap-{_release_name(path)}.parquet")
+    return len(frame)

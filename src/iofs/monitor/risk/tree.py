@@ -91,12 +91,18 @@ class Indicator(_Strict):
 
     ``goalposts`` are the fixed ``[min, max]`` (after the transform) mapped to 0 and 10 and
     kept across years so that scores stay comparable (INFORM methodology, §3.3).
+    ``valid_months``: in a monthly index, how many months an observation stays the value
+    of its indicator (1 = its own month only); ``definition`` and ``reference`` say what
+    the input is and where the method comes from, for pages and the API.
     """
 
     name: str
     source: str
     title: str | None = None
     unit: str | None = None
+    definition: str | None = None
+    reference: str | None = None
+    valid_months: Annotated[int, Field(ge=1, le=240)] = 12
     transform: Transform = Transform()
     goalposts: tuple[float, float]
 
@@ -176,7 +182,11 @@ class RiskClass(_Strict):
 
 
 class Tree(_Strict):
-    """A validated composite-index tree (scores 0–10, rounded to ``decimals`` when published)."""
+    """A validated composite-index tree (scores 0–10, rounded to ``decimals`` when published).
+
+    ``min_reliability`` (0–1): below this share of indicators present, a row's score is
+    withheld as "insufficient data" rather than shown (and ranked) low.
+    """
 
     name: str
     title: str | None = None
@@ -186,6 +196,7 @@ class Tree(_Strict):
     label: str | None = None
     decimals: Annotated[int, Field(ge=0, le=6)] = 1
     class_column: str | None = None
+    min_reliability: Annotated[float, Field(ge=0, le=1)] = 0.0
     classes: tuple[RiskClass, ...] = ()
     indicators: dict[str, Indicator]
     nodes: dict[str, Node]
