@@ -18,6 +18,7 @@ router = APIRouter(tags=["drought"])
 
 Scale = Annotated[int, Query(description="SPI scale in months: 1, 3, 6, 9, 12 or 24",
                              ge=1, le=24)]
+NonOic = Annotated[bool, Query(description="Also show countries outside the 57 OIC states")]
 
 
 def _settings(request: Request) -> Settings:
@@ -46,10 +47,12 @@ def _check_scale(scale: int) -> None:
 @router.get("/drought/countries/{iso3}", response_model=list[DroughtMonthOut],
             summary="A country's monthly SPI and drought shares",
             responses={404: {"description": "No drought statistics for this country"}})
-def country(request: Request, iso3: str, scale: Scale = 3) -> list[DroughtMonthOut]:
+def country(request: Request, iso3: str, scale: Scale = 3,
+            include_non_oic: NonOic = False) -> list[DroughtMonthOut]:
     """Monthly area-weighted SPI and drought-class area shares of one country, oldest first."""
     _check_scale(scale)
-    frame = service.country_series(_settings(request), iso3, scale)
+    frame = service.country_series(_settings(request), iso3, scale,
+                                   include_non_oic=include_non_oic)
     if frame.empty:
         raise NotFoundError(_("No drought statistics for this country and scale."))
     return rows_out(frame)
@@ -57,18 +60,22 @@ def country(request: Request, iso3: str, scale: Scale = 3) -> list[DroughtMonthO
 
 @router.get("/drought/latest", response_model=list[DroughtMonthOut],
             summary="Latest SPI month of every country")
-def latest(request: Request, scale: Scale = 3) -> list[DroughtMonthOut]:
+def latest(request: Request, scale: Scale = 3,
+           include_non_oic: NonOic = False) -> list[DroughtMonthOut]:
     """Each country's most recent month of SPI statistics at ``scale``."""
     _check_scale(scale)
-    return rows_out(service.latest_by_country(_settings(request), scale))
+    return rows_out(service.latest_by_country(_settings(request), scale,
+                                              include_non_oic=include_non_oic))
 
 
 @router.get("/drought/map", response_model=list[MapValueOut],
             summary="Latest SPI class per country, for the map")
-def map_values(request: Request, scale: Scale = 3) -> list[MapValueOut]:
+def map_values(request: Request, scale: Scale = 3,
+               include_non_oic: NonOic = False) -> list[MapValueOut]:
     """``[{iso3, category, label}]`` of the latest month, in the shared map's format."""
     _check_scale(scale)
-    frame = service.latest_by_country(_settings(request), scale)
+    frame = service.latest_by_country(_settings(request), scale,
+                                      include_non_oic=include_non_oic)
     values = []
     for row in frame.to_dict(orient="records"):
         mean = _clean(row["mean_spi"])

@@ -18,10 +18,12 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/drought", response_class=HTMLResponse)
-def drought_map(request: Request, scale: int = 3) -> HTMLResponse:
-    """Map of each country's latest SPI class and a table of the latest month."""
+def drought_map(request: Request, scale: int = 3, include_non_oic: bool = False) -> HTMLResponse:
+    """Map of each country's latest SPI class and a table of the latest month (OIC states
+    only unless ``?include_non_oic=1``)."""
     _check_scale(scale)
-    rows = rows_out(service.latest_by_country(_settings(request), scale))
+    rows = rows_out(service.latest_by_country(_settings(request), scale,
+                                              include_non_oic=include_non_oic))
     return render(request, "drought/index.html", {
         "scale": scale, "scales": service.kernel.SCALES, "rows": rows,
         "category": service.drought_category})
@@ -48,10 +50,12 @@ def _chart(rows: list[Any], scale: int) -> Any:
 
 
 @router.get("/drought/{iso3}", response_class=HTMLResponse)
-def drought_country(request: Request, iso3: str, scale: int = 3) -> HTMLResponse:
+def drought_country(request: Request, iso3: str, scale: int = 3,
+                    include_non_oic: bool = False) -> HTMLResponse:
     """A country's SPI time series (chart) and its monthly drought shares (table)."""
     _check_scale(scale)
-    frame = service.country_series(_settings(request), iso3, scale)
+    frame = service.country_series(_settings(request), iso3, scale,
+                                   include_non_oic=include_non_oic)
     if frame.empty:
         raise NotFoundError(_("No drought statistics for this country and scale."))
     rows = rows_out(frame)

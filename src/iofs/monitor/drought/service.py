@@ -417,8 +417,17 @@ def available_scales(settings: Settings) -> list[int]:
     return [int(s) for s in frame["scale"]]
 
 
-def country_series(settings: Settings, iso3: str, scale: int | None = None) -> pd.DataFrame:
-    """Monthly country rows of ``iso3`` (ISO 3166-1 alpha-3), oldest first.
+def oic_states() -> frozenset[str]:
+    """ISO3 codes of the 57 OIC states (the members module's packaged reference)."""
+    from iofs.members.service import reference_member_states
+
+    return frozenset(row["iso3"] for row in reference_member_states())
+
+
+def country_series(settings: Settings, iso3: str, scale: int | None = None, *,
+                   include_non_oic: bool = False) -> pd.DataFrame:
+    """Monthly country rows of ``iso3`` (ISO 3166-1 alpha-3), oldest first; empty for a
+    country outside the 57 OIC states unless ``include_non_oic``.
 
     Columns: month (YYYY-MM), scale, mean_spi, share_* (percent of the country's area with
     data, 0-100), coverage (percent of the country's area with data), pixels, source.
@@ -427,6 +436,8 @@ def country_series(settings: Settings, iso3: str, scale: int | None = None) -> p
     if len(code) != 3 or not code.isalpha():
         raise DroughtInputError(_("A country is a three-letter ISO 3166-1 alpha-3 code."),
                                 field="iso3")
+    if not include_non_oic and code not in oic_states():
+        return pd.DataFrame(columns=ZONAL_COLUMNS)
     sql = "SELECT * FROM {table} WHERE level = 'country' AND iso3 = ?"
     params: list[Any] = [code]
     if scale is not None:
@@ -435,12 +446,31 @@ def country_series(settings: Settings, iso3: str, scale: int | None = None) -> p
     return _query(settings, sql + " ORDER BY scale, month, source", params)
 
 
-def latest_by_country(settings: Settings, scale: int) -> pd.DataFrame:
-    """Each country's most recent month at ``scale``: one row per iso3."""
-    return _query(settings, """
+def latest_by_country(settings: Settings, scale: int, *,
+                      include_non_oic: bool = False) -> pd.DataFrame:
+    """Each country's own most recent month at ``scale``: one row per iso3, the 57 OIC
+    states only unless ``include_non_oic``."""
+    frame = _query(settings, """
         SELECT * FROM {table} WHERE level = 'country' AND scale = ?
         QUALIFY row_number() OVER (PARTITION BY iso3 ORDER BY month DESC, source) = 1
         ORDER BY iso3""", [scale])
+    if include_non_oic:
+        return frame
+    return frame[frame["iso3"].isin(oic_states())].reset_index(drop=True)
+
+
+def monthly_by_country(settings: Settings, scale: int, *,
+                       include_non_oic: bool = False) -> pd.DataFrame:
+    """Every month of every country at ``scale`` (one row per iso3 and month, the first
+    source when several), the 57 OIC states only unless ``include_non_oic``; shares in
+    percent 0–100 of the area with data."""
+    frame = _query(settings, """
+        SELECT * FROM {table} WHERE level = 'country' AND scale = ?
+        QUALIFY row_number() OVER (PARTITION BY iso3, month ORDER BY source) = 1
+        ORDER BY iso3, month""", [scale])
+    if include_non_oic:
+        return frame
+    return frame[frame["iso3"].isin(oic_states())].reset_index(drop=True)
 
 
 def drought_category(mean_spi: float | None) -> str:

@@ -10,14 +10,17 @@ from iofs.monitor.prices.schemas import CountryAlertOut, MapValue, PriceSignal
 
 router = APIRouter(tags=["prices"])
 MONTH = Query(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; default latest")
+NON_OIC = Query(False, description="Also show countries outside the 57 OIC states")
 
 
-def load(request: Request) -> service.Signals:
-    """All signals, or 404 with a sentence when nothing has been ingested."""
+def load(request: Request, include_non_oic: bool = False) -> service.Signals:
+    """The signals of the 57 OIC states (every stored country with ``include_non_oic``), or
+    404 with a sentence when nothing has been ingested."""
     try:
-        return service.signals(request.app.state.settings.analytics_dir)
+        result = service.signals(request.app.state.settings.analytics_dir)
     except service.NoPriceData:
         raise HTTPException(404, _("No prices have been ingested yet.")) from None
+    return service.scoped(result, include_non_oic)
 
 
 @router.get("/prices/anomalies", response_model=list[PriceSignal],
@@ -26,28 +29,32 @@ def anomalies(request: Request,
               country: str | None = Query(None, min_length=3, max_length=3,
                                           description="ISO3"),
               month: str | None = MONTH,
-              limit: int = Query(1000, ge=1, le=100_000)) -> list[PriceSignal]:
-    rows = service.anomalies_for(load(request), country, month)
+              limit: int = Query(1000, ge=1, le=100_000),
+              include_non_oic: bool = NON_OIC) -> list[PriceSignal]:
+    rows = service.anomalies_for(load(request, include_non_oic), country, month)
     return views.signal_records(rows.head(limit))
 
 
 @router.get("/prices/alerts", response_model=list[CountryAlertOut],
             summary="Monthly price alerts per country")
-def alerts(request: Request, month: str | None = MONTH) -> list[CountryAlertOut]:
-    return views.alert_records(service.country_alerts(load(request), month))
+def alerts(request: Request, month: str | None = MONTH,
+           include_non_oic: bool = NON_OIC) -> list[CountryAlertOut]:
+    return views.alert_records(service.country_alerts(load(request, include_non_oic), month))
 
 
 @router.get("/prices/map", response_model=list[MapValue],
             summary="Share of series in IPA watch/alert per country, for the map")
-def map_values(request: Request, month: str | None = MONTH) -> list[MapValue]:
-    return views.map_values(service.country_alerts(load(request), month))
+def map_values(request: Request, month: str | None = MONTH,
+               include_non_oic: bool = NON_OIC) -> list[MapValue]:
+    return views.map_values(service.country_alerts(load(request, include_non_oic), month))
 
 
 @router.get("/prices/series/{series}", response_model=list[PriceSignal],
             summary="Every month of one series")
 def series(request: Request,
-           series: int = Path(ge=0, le=1_000_000_000)) -> list[PriceSignal]:
-    rows = service.series_history(load(request), series)
+           series: int = Path(ge=0, le=1_000_000_000),
+           include_non_oic: bool = NON_OIC) -> list[PriceSignal]:
+    rows = service.series_history(load(request, include_non_oic), series)
     if rows.empty:
         raise HTTPException(404, _("No such price series."))
     return views.signal_records(rows)

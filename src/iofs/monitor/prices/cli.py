@@ -50,6 +50,10 @@ def ingest_prices(
             else:
                 console.print(f"✓ {report.source}: {report.rows:,} rows, {report.series:,} "
                               f"series ({', '.join(report.countries)})")
+                if report.non_oic_rows:
+                    console.print(f"  {report.non_oic_rows:,} row(s) fell outside the 57 OIC "
+                                  f"states ({', '.join(report.non_oic_countries)}): stored, "
+                                  "but kept out of OIC views.", highlight=False)
             progress.advance(task)
     if failed:
         raise fail(f"{failed} of {len(paths)} file(s) rejected; those wrote nothing.")
@@ -64,13 +68,17 @@ def _check(output: str, month: str | None) -> None:
         raise fail(f"--month must look like 2024-09, not {month!r}.", 2)
 
 
-def _signals() -> service.Signals:
+def _signals(include_non_oic: bool = False) -> service.Signals:
     from iofs.cli_support import fail, settings
 
     try:
-        return service.signals(settings().analytics_dir)
+        return service.scoped(service.signals(settings().analytics_dir), include_non_oic)
     except service.NoPriceData as error:
         raise fail(str(error)) from None
+
+
+NonOic = Annotated[bool, typer.Option("--include-non-oic",
+                                      help="Also show countries outside the 57 OIC states.")]
 
 
 def _emit(records: list[dict[str, object]], columns: list[str], title: str,
@@ -100,10 +108,11 @@ def anomalies_command(
     country: Annotated[str | None, typer.Option(help="ISO3 code.")] = None,
     month: Annotated[str | None, typer.Option(help="YYYY-MM (default: latest).")] = None,
     output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    include_non_oic: NonOic = False,
 ) -> None:
     """IPA and ALPS of every series in a month, worst first."""
     _check(output, month)
-    result = _signals()
+    result = _signals(include_non_oic)
     rows = service.anomalies_for(result, country, month)
     records = [r.model_dump() for r in views.signal_records(rows)]
     _emit(records, views.OUTPUT_COLUMNS,
@@ -114,10 +123,11 @@ def anomalies_command(
 def alerts_command(
     month: Annotated[str | None, typer.Option(help="YYYY-MM (default: latest).")] = None,
     output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    include_non_oic: NonOic = False,
 ) -> None:
     """Monthly country summary: series in IPA watch/alert, ALPS alert, worst series, new."""
     _check(output, month)
-    result = _signals()
+    result = _signals(include_non_oic)
     records = [r.model_dump() for r in views.alert_records(service.country_alerts(result, month))]
     _emit(records, ["country", "month", "series", "ipa_watch", "ipa_alert", "alps_alert",
                     "alert_share", "worst_market", "worst_commodity", "worst_ipa",

@@ -21,7 +21,7 @@ def ipa_alert_share(_session: Session, iso3: str | None, year: int) -> Decimal |
     from iofs.monitor.prices import service
 
     try:
-        result = service.signals(analytics_dir())
+        result = service.oic_only(service.signals(analytics_dir()))
     except service.NoPriceData:
         return None
     table = result.table

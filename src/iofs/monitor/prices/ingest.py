@@ -12,6 +12,7 @@ import csv
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -35,13 +36,24 @@ class PriceFileError(InputError):
 
 @dataclass
 class IngestReport:
-    """What an ingest wrote: rows, series and the Parquet slice."""
+    """What an ingest wrote: rows, series and the Parquet slice; ``non_oic_rows`` of
+    ``non_oic_countries`` are stored but stay out of every OIC view."""
 
     source: str
     rows: int
     series: int
     countries: list[str] = field(default_factory=list)
     path: Path | None = None
+    non_oic_rows: int = 0
+    non_oic_countries: list[str] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def oic_states() -> frozenset[str]:
+    """ISO3 codes of the 57 OIC states (the members module's packaged reference)."""
+    from iofs.members.service import reference_member_states
+
+    return frozenset(row["iso3"] for row in reference_member_states())
 
 
 def store_dir(analytics_dir: Path) -> Path:
@@ -218,9 +230,13 @@ def ingest_file(path: Path, analytics_dir: Path, country: str | None = None,
                                          price_type, currency))
         FROM read_parquet({_sql_quote(str(temporary))})
     """).fetchone() or (0, 0)  # noqa: S608 - constant identifiers; paths and names enter as quoted literals
-    countries = [r[0] for r in con.execute(
-        f"SELECT DISTINCT country FROM read_parquet({_sql_quote(str(temporary))}) ORDER BY 1"  # noqa: S608
-    ).fetchall()]
+    counted = con.execute(
+        f"SELECT country, count(*) FROM read_parquet({_sql_quote(str(temporary))}) "  # noqa: S608
+        "GROUP BY country ORDER BY 1").fetchall()
     con.close()
     os.replace(temporary, target)
-    return IngestReport(path.name, int(rows), int(series), countries, target)
+    countries = [str(code) for code, _rows in counted]
+    outside = [(str(code), int(n)) for code, n in counted if code not in oic_states()]
+    return IngestReport(path.name, int(rows), int(series), countries, target,
+                        non_oic_rows=sum(n for _code, n in outside),
+                        non_oic_countries=[code for code, _n in outside])

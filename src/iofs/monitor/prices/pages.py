@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from iofs.i18n import gettext as _
 from iofs.monitor.prices import service, views
-from iofs.monitor.prices.api import MONTH, load
+from iofs.monitor.prices.api import MONTH, NON_OIC, load
 from iofs.web.charts import vega_lite_svg
 from iofs.web.templating import render
 
@@ -18,8 +18,9 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/prices", response_class=HTMLResponse)
-def overview(request: Request, month: str | None = MONTH) -> HTMLResponse:
-    result = load(request)
+def overview(request: Request, month: str | None = MONTH,
+             include_non_oic: bool = NON_OIC) -> HTMLResponse:
+    result = load(request, include_non_oic)
     month = month or service.latest_month(result)
     return render(request, "prices/overview.html", {
         "month": month, "alerts": service.country_alerts(result, month),
@@ -60,8 +61,9 @@ def feed(request: Request) -> Response:
 
 
 @router.get("/prices/series/{series}", response_class=HTMLResponse)
-def series_page(request: Request, series: int = Path(ge=0, le=1_000_000_000)) -> HTMLResponse:
-    rows = service.series_history(load(request), series)
+def series_page(request: Request, series: int = Path(ge=0, le=1_000_000_000),
+                include_non_oic: bool = NON_OIC) -> HTMLResponse:
+    rows = service.series_history(load(request, include_non_oic), series)
     if rows.empty:
         from fastapi import HTTPException
 
@@ -75,8 +77,9 @@ def series_page(request: Request, series: int = Path(ge=0, le=1_000_000_000)) ->
 @router.get("/prices/{iso3}", response_class=HTMLResponse)
 def country_page(request: Request, iso3: str = Path(min_length=3, max_length=3),
                  month: str | None = MONTH,
-                 commodity: str | None = Query(None, max_length=200)) -> HTMLResponse:
-    result = load(request)
+                 commodity: str | None = Query(None, max_length=200),
+                 include_non_oic: bool = NON_OIC) -> HTMLResponse:
+    result = load(request, include_non_oic)
     month = month or service.latest_month(result)
     rows = service.anomalies_for(result, iso3.upper(), month)
     if commodity:

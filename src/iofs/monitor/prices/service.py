@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from iofs.monitor.prices import anomalies
-from iofs.monitor.prices.ingest import store_dir
+from iofs.monitor.prices.ingest import oic_states, store_dir
 
 KEY = ["country", "admin1", "admin2", "market", "commodity", "unit", "price_type", "currency"]
 SIGNAL_COLUMNS = ["price", "cqgr", "cagr", "z_quarterly", "z_annual", "ipa", "k", "alps",
@@ -25,6 +25,25 @@ SIGNAL_COLUMNS = ["price", "cqgr", "cagr", "z_quarterly", "z_annual", "ipa", "k"
 
 class NoPriceData(LookupError):
     """Nothing has been ingested yet."""
+
+
+def oic_only(result: Signals) -> Signals:
+    """The signals of the 57 OIC states only: what every OIC table, map, alert and feed
+    shows unless the user asks for other countries (``include_non_oic``)."""
+    states = oic_states()
+    table = result.table[result.table["country"].isin(states)]
+    series = result.series[result.series["country"].isin(states)]
+    if table.empty:
+        return Signals(table, series, result.months[:0])
+    lowest, highest = table["month"].min(), table["month"].max()
+    months = result.months[(result.months >= pd.Period(lowest, freq="M"))
+                           & (result.months <= pd.Period(highest, freq="M"))]
+    return Signals(table, series, months)
+
+
+def scoped(result: Signals, include_non_oic: bool = False) -> Signals:
+    """``result`` as an OIC view (the default) or with every country stored."""
+    return result if include_non_oic else oic_only(result)
 
 
 @dataclass(frozen=True)
@@ -184,7 +203,9 @@ def with_keys(result: Signals, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def latest_month(result: Signals) -> str:
-    """The newest month with any price (YYYY-MM)."""
+    """The newest month with any price (YYYY-MM); for an empty view, the current month."""
+    if len(result.months) == 0:
+        return date.today().strftime("%Y-%m")
     return str(result.months.max())
 
 
@@ -327,3 +348,82 @@ def market_price_usd(analytics_dir: Path, country: str, commodity: str,
         return None
     return MarketPrice(usd_per_kg=float(row[1]), month=row[0], markets=int(row[2]),
                        commodity=row[3])
+
+
+# --- staple foods, for the risk index ---------------------------------------------------------
+
+#: WFP commodity categories of staple foods (cereals and flours, rice, tubers; pulses; oils).
+#: Wages and fuel (``non-food``), livestock and meat (``meat, fish and eggs``) are left out.
+STAPLE_CATEGORIES = frozenset({"cereals and tubers", "pulses and nuts", "oil and fats"})
+_STAPLE_WORDS = ("wheat", "flour", "rice", "maize", "sorghum", "millet", "bread", "oil",
+                 "lentil", "bean", "pea", "chickpea", "bulgur", "barley", "teff")
+_NOT_STAPLE_WORDS = ("wage", "fuel", "diesel", "petrol", "gasoline", "kerosene", "livestock",
+                     "sheep", "goat", "cattle", "camel", "transport")
+
+
+def is_staple(category: str | None, commodity: str) -> bool:
+    """Whether a WFP series is a staple food: by its WFP category when the file gives one,
+    else by the commodity's name (wages, fuel and livestock never are)."""
+    name = commodity.lower()
+    if any(word in name for word in _NOT_STAPLE_WORDS):
+        return False
+    if category:
+        return category.strip().lower() in STAPLE_CATEGORIES
+    return any(word in name for word in _STAPLE_WORDS)
+
+
+def _categories(analytics_dir: Path) -> pd.DataFrame:
+    files = sorted(store_dir(analytics_dir).glob("*.parquet"))
+    con = duckdb.connect()
+    try:
+        frame: pd.DataFrame = con.execute(f"""
+            SELECT DISTINCT country, commodity, any_value(category) AS category
+            FROM read_parquet({[str(f) for f in files]!r}) GROUP BY country, commodity
+        """).df()  # noqa: S608 - paths enter as quoted literals
+    finally:
+        con.close()
+    return frame
+
+
+def staple_alerts(analytics_dir: Path) -> pd.DataFrame:
+    """Per country and month, the retail staple series priced and how many are in GIEWS IPA
+    alert (IPA ≥ 1) and WFP ALPS crisis (ALPS ≥ 2), every country stored (filter by OIC
+    downstream), with the commodity with most markets in IPA alert.
+
+    Columns: country, month (YYYY-MM), series, ipa_alert, alps_crisis (counts),
+    ipa_alert_pct, alps_crisis_pct (percent 0–100 of the staple series), top_commodity,
+    top_alert_markets, top_markets (markets of that commodity priced in the month).
+    Empty when nothing is ingested.
+    """
+    try:
+        result = signals(analytics_dir)
+    except NoPriceData:
+        return pd.DataFrame(columns=["country", "month", "series", "ipa_alert", "alps_crisis",
+                                     "ipa_alert_pct", "alps_crisis_pct", "top_commodity",
+                                     "top_alert_markets", "top_markets"])
+    categories = _categories(analytics_dir)
+    series = result.series.merge(categories, on=["country", "commodity"], how="left")
+    staple = np.array([is_staple(c if isinstance(c, str) else None, str(m))
+                       for c, m in zip(series["category"], series["commodity"], strict=True)])
+    series = series[staple & (series["price_type"].str.lower() == "retail")]
+    rows = result.table[result.table["series"].isin(series["series"])][
+        ["series", "country", "month", "ipa_class", "alps_class"]].copy()
+    rows = rows.merge(series[["series", "commodity", "market"]], on="series", how="left")
+    rows["country"] = rows["country"].astype(str)
+    rows["month"] = rows["month"].astype(str)
+    rows["is_alert"] = (rows["ipa_class"] == "alert").astype(int)
+    rows["is_crisis"] = (rows["alps_class"] == "crisis").astype(int)
+    totals = rows.groupby(["country", "month"], sort=True).agg(
+        series=("series", "size"), ipa_alert=("is_alert", "sum"),
+        alps_crisis=("is_crisis", "sum")).reset_index()
+    by_commodity = rows.groupby(["country", "month", "commodity"], sort=True).agg(
+        markets=("market", "nunique"), alert_markets=("is_alert", "sum")).reset_index()
+    by_commodity = by_commodity.sort_values(
+        ["country", "month", "alert_markets", "markets", "commodity"],
+        ascending=[True, True, False, False, True]).drop_duplicates(["country", "month"])
+    totals = totals.merge(by_commodity.rename(columns={
+        "commodity": "top_commodity", "alert_markets": "top_alert_markets",
+        "markets": "top_markets"}), on=["country", "month"], how="left")
+    totals["ipa_alert_pct"] = 100.0 * totals["ipa_alert"] / totals["series"]
+    totals["alps_crisis_pct"] = 100.0 * totals["alps_crisis"] / totals["series"]
+    return totals
