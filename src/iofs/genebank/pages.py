@@ -22,7 +22,15 @@ from iofs.genebank.schemas import (
     RequestIn,
     SafetyDuplicateIn,
 )
-from iofs.genebank.vocabulary import DISTRIBUTION_STATES, REASON_LABELS, SAMPSTAT_LABELS
+from iofs.genebank.vocabulary import (
+    COLLECTIONS,
+    DISTRIBUTION_STATES,
+    MTA_TYPES,
+    ORIGINS,
+    PURPOSES,
+    REASON_LABELS,
+    SAMPSTAT_LABELS,
+)
 from iofs.i18n import N_
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, allows
@@ -99,6 +107,8 @@ def _accession_context(session: Session, principal: Principal,
         "a": accession, "passport": service.mcpd_values(accession),
         "sampstat_labels": SAMPSTAT_LABELS, "reason_labels": REASON_LABELS,
         "distribution_states": DISTRIBUTION_STATES,
+        "collections": COLLECTIONS, "origins": ORIGINS, "purposes": PURPOSES,
+        "mta_types": MTA_TYPES,
         "internal": internal, "can_write": allows(principal, "genebank.collection.write"),
         "can_edit_passport": allows(principal, "genebank.passport.write"),
         "can_distribute": allows(principal, "genebank.distribute") and accession.available,

@@ -7,18 +7,23 @@ MCPD V.2.1 code lists (codes in :mod:`iofs.genebank.mcpd`, labels here).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal, get_args
 
 from iofs.i18n import N_
 
-#: Seed collections (FAO Genebank Standards 4.1): base (long term) and active.
-COLLECTIONS = ("base", "active")
+#: Seed collections (FAO Genebank Standards 4.1), with their names: base (long term) and
+#: active.
+COLLECTIONS = {"base": N_("base collection"), "active": N_("active collection")}
 #: Where a seed lot came from.
-ORIGINS = ("acquisition", "harvest", "regeneration")
+ORIGINS = {"acquisition": N_("acquisition"), "harvest": N_("harvest"),
+           "regeneration": N_("regeneration")}
 #: Why a sample is requested (SMTA reporting).
-PURPOSES = ("research", "breeding", "training", "conservation")
-#: The agreement a sample is sent under: the SMTA or the provider's own MTA.
-MTA_TYPES = ("smta", "own")
+PURPOSES = {"research": N_("research"), "breeding": N_("breeding"),
+            "training": N_("training"), "conservation": N_("conservation")}
+#: The agreement a sample is sent under: the SMTA (its name is not translated) or the
+#: provider's own MTA.
+MTA_TYPES = {"smta": "SMTA", "own": N_("own MTA")}
 
 #: Distribution states and their names (translated where shown), in workflow order.
 DISTRIBUTION_STATES = {"requested": N_("requested"), "ordered": N_("ordered"),
@@ -57,6 +62,6 @@ ExportFormat = Literal["mcpd", "genesys-json", "wiews"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 
 
-def one_of(choices: tuple[str, ...]) -> str:
+def one_of(choices: Iterable[str]) -> str:
     """A regular expression matching exactly one of ``choices`` (for schema fields)."""
     return "^(" + "|".join(choices) + ")$"
