@@ -314,12 +314,21 @@ def timeline(session: Session, appeal: Appeal) -> list[TimelinePoint]:
     return points
 
 
-def country_funding(session: Session, iso3: str) -> Funding:
-    """Counted USD for projects and appeals in ``iso3``."""
+def _funding(session: Session, condition: object) -> Funding:
     funding = Funding()
-    for row in counted(session, Contribution.country == iso3):
+    for row in counted(session, condition):
         funding.add(row)
     return funding
+
+
+def country_funding(session: Session, iso3: str) -> Funding:
+    """Counted USD for projects and appeals in ``iso3``."""
+    return _funding(session, Contribution.country == iso3)
+
+
+def programme_funding(session: Session, programme_id: int) -> Funding:
+    """Counted USD of one programme (its projects' and appeals' contributions included)."""
+    return _funding(session, Contribution.programme_id == programme_id)
 
 
 def country_delivered_t(session: Session, iso3: str) -> dict[str, Decimal]:

@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from iofs.audit import service as audit
@@ -32,15 +31,6 @@ from iofs.programmes import (
     service,
 )
 from iofs.programmes import vocabulary as v
-from iofs.programmes.models import (
-    Appeal,
-    Beneficiaries,
-    Consignment,
-    Indicator,
-    Organisation,
-    Programme,
-    Project,
-)
 from iofs.web.deps import db_session
 from iofs.web.forms import filled_fields
 from iofs.web.security import current_principal, require
@@ -72,11 +62,9 @@ def localised(record: Any, field: str = "title") -> str:
 
 
 def _names(session: Session) -> dict[str, str]:
-    names = {row.code: localised(row, "name")
-             for row in session.execute(select(Organisation)).scalars()}
-    names.update({row.code: localised(row) for row in session.execute(select(Appeal)).scalars()})
-    names.update({row.code: localised(row)
-                  for row in session.execute(select(Programme)).scalars()})
+    names = {row.code: localised(row, "name") for row in registry.organisations(session)}
+    names.update({row.code: localised(row) for row in registry.appeals(session)})
+    names.update({row.code: localised(row) for row in registry.programmes(session)})
     return names
 
 
@@ -100,12 +88,10 @@ def overview(request: Request, principal: Principal = Depends(current_principal)
              session: Session = Depends(db_session)) -> HTMLResponse:
     """Appeals with coverage and gaps, programmes, donors' pledge conversion, flows."""
     appeals = [service.appeal_summary(session, code) for code in service.appeal_codes(session)]
-    programmes = list(session.execute(select(Programme).order_by(Programme.code)).scalars())
     return render(request, "programmes/overview.html", {
-        **_context(principal), "appeals": appeals, "programmes": programmes,
+        **_context(principal), "appeals": appeals, "programmes": registry.programmes(session),
         "conversion": figures.pledge_conversion(session), "flow": flow_chart(session),
-        "donors": list(session.execute(select(Organisation).order_by(Organisation.name))
-                       .scalars()),
+        "donors": registry.organisations(session),
     })
 
 
@@ -123,9 +109,8 @@ def appeal_page(request: Request, code: CodePath,
         "revisions": [(revision, registry.requirements(session, revision.id))
                       for revision in revisions],
         "contributions": service.visible_contributions(session, principal, appeal=code),
-        "consignments": [(row, pipeline.stages(session, row.id)) for row in session.execute(
-            select(Consignment).where(Consignment.appeal_id == appeal.id)
-            .order_by(Consignment.reference)).scalars()],
+        "consignments": [(row, pipeline.stages(session, row.id))
+                         for row in pipeline.consignments(session, appeal_id=appeal.id)],
         "flow": flow_chart(session, appeal.id),
         "timeline": charts.timeline_svg(timeline, {
             "funded": _("Funded (USD, cumulative)"),
@@ -146,8 +131,8 @@ def donor_page(request: Request, code: CodePath,
         "contributions": service.visible_contributions(session, principal, donor=donor.code),
         "conversion": conversion[0] if conversion else None,
         "flow": flow_chart(session, donor_id=donor.id),
-        "appeals": {row.id: row for row in session.execute(select(Appeal)).scalars()},
-        "programmes": {row.id: row for row in session.execute(select(Programme)).scalars()},
+        "appeals": {row.id: row for row in registry.appeals(session)},
+        "programmes": {row.id: row for row in registry.programmes(session)},
     })
 
 
@@ -157,20 +142,14 @@ def country_page(request: Request, iso3: Iso3Path,
                  session: Session = Depends(db_session)) -> HTMLResponse:
     """A country: its projects, money received, tonnes through the pipeline, people reached."""
     code = iso3.upper()
-    projects = list(session.execute(select(Project).where(Project.country == code)
-                                    .order_by(Project.code)).scalars())
-    consignments = list(session.execute(select(Consignment).where(Consignment.country == code)
-                                        .order_by(Consignment.reference)).scalars())
-    if not projects and not consignments:
+    projects = registry.projects(session, country=code)
+    if not projects and not pipeline.consignments(session, country=code):
         raise NotFoundError(_("No programme works in %(country)s.") % {"country": code}, "iso3")
-    reached = session.execute(select(Beneficiaries).where(
-        Beneficiaries.country == code, Beneficiaries.approval == "approved").order_by(
-        Beneficiaries.as_of.desc())).scalars().all()
     return render(request, "programmes/country.html", {
         **_context(principal), "iso3": code, "projects": projects,
         "funding": figures.country_funding(session, code),
         "stages": figures.country_delivered_t(session, code),
-        "beneficiaries": reached,
+        "beneficiaries": pipeline.reached(session, code),
         "contributions": service.visible_contributions(session, principal, country=code),
         "activities": results.activities(session, [row.id for row in projects]),
         "flow": flow_chart(session, country=code),
@@ -184,16 +163,12 @@ def _entry_page(request: Request, session: Session, principal: Principal, *,
         **_context(principal),
         "may_contribute": allows(principal, "programmes.contributions.write"),
         "may_deliver": allows(principal, "programmes.deliveries.write"),
-        "organisations": list(session.execute(select(Organisation).order_by(Organisation.name))
-                              .scalars()),
-        "appeals": list(session.execute(select(Appeal).order_by(Appeal.code)).scalars()),
-        "projects": list(session.execute(select(Project).order_by(Project.code)).scalars()),
-        "consignments": list(session.execute(select(Consignment).order_by(
-            Consignment.reference)).scalars()),
-        "programmes": list(session.execute(select(Programme).order_by(Programme.code))
-                           .scalars()),
-        "indicators": list(session.execute(select(Indicator).order_by(Indicator.code))
-                           .scalars()),
+        "organisations": registry.organisations(session),
+        "appeals": registry.appeals(session),
+        "projects": registry.projects(session),
+        "consignments": pipeline.consignments(session),
+        "programmes": registry.programmes(session),
+        "indicators": results.indicators(session),
         "may_edit_projects": allows(principal, "programmes.projects.write"),
         "may_manage": allows(principal, "programmes.manage"),
         "error": str(error) if error else "", "error_field": error.field if error else "",
@@ -483,21 +458,12 @@ def programme_page(request: Request, code: CodePath,
                    session: Session = Depends(db_session)) -> HTMLResponse:
     """A programme: its country projects, funding, results (rolled up) and activities."""
     programme = registry.programme(session, code, "code")
-    projects = list(session.execute(select(Project).where(
-        Project.programme_id == programme.id).order_by(Project.code)).scalars())
-    indicators = list(session.execute(select(Indicator).where(
-        Indicator.programme_id == programme.id).order_by(Indicator.code)).scalars())
-    project_indicators = list(session.execute(select(Indicator).where(
-        Indicator.project_id.in_([row.id for row in projects] or [0])).order_by(
-        Indicator.code)).scalars())
-    funding = figures.Funding()
-    from iofs.programmes.models import Contribution
-
-    for row in figures.counted(session, Contribution.programme_id == programme.id):
-        funding.add(row)
+    projects = registry.projects(session, programme_id=programme.id)
+    indicators = results.indicators(session, programme_id=programme.id)
+    project_indicators = results.indicators(session, project_ids=[row.id for row in projects])
     return render(request, "programmes/programme.html", {
         **_context(principal), "programme": programme, "projects": projects,
-        "funding": funding,
+        "funding": figures.programme_funding(session, programme.id),
         "indicators": [(row, results.rolled_up(session, programme.id, row.code)
                         or results.periods(results.values(session, row.id)))
                        for row in indicators],
@@ -505,7 +471,6 @@ def programme_page(request: Request, code: CodePath,
                                 next(p for p in projects if p.id == row.project_id))
                                for row in project_indicators],
         "activities": results.activities(session, [row.id for row in projects]),
-        "appeals": list(session.execute(select(Appeal).where(
-            Appeal.programme_id == programme.id)).scalars()),
+        "appeals": registry.appeals(session, programme.id),
         "flow": flow_chart(session, programme_id=programme.id),
     })

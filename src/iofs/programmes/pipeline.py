@@ -79,6 +79,17 @@ def put_consignment_outcome(session: Session, principal: Principal,
                               values, permission=WRITE, country=entry.country)
 
 
+def consignments(session: Session, *, appeal_id: int | None = None,
+                 country: str | None = None) -> list[Consignment]:
+    """The consignments (of one appeal, to one country, or all), by reference."""
+    query = select(Consignment).order_by(Consignment.reference)
+    if appeal_id is not None:
+        query = query.where(Consignment.appeal_id == appeal_id)
+    if country is not None:
+        query = query.where(Consignment.country == country)
+    return list(session.execute(query).scalars())
+
+
 def stages(session: Session, consignment_id: int) -> list[ConsignmentStage]:
     """A consignment's stage records in pipeline order, then date."""
     rows = session.execute(select(ConsignmentStage).where(
@@ -171,3 +182,10 @@ def put_beneficiaries_outcome(session: Session, principal: Principal,
     review.entered(existing, principal)
     entry_written = audit.updated(session, principal, existing, before)
     return existing, "changed" if entry_written is not None else "unchanged"
+
+
+def reached(session: Session, country: str) -> list[Beneficiaries]:
+    """Approved beneficiary counts in ``country``, newest date first."""
+    return list(session.execute(select(Beneficiaries).where(
+        Beneficiaries.country == country, Beneficiaries.approval == "approved").order_by(
+        Beneficiaries.as_of.desc())).scalars())

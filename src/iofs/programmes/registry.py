@@ -84,6 +84,35 @@ def appeal(session: Session, code: str, field: str = "appeal") -> Appeal:
     return found
 
 
+def organisations(session: Session) -> list[Organisation]:
+    """Every organisation (donors, partners, implementers), by name."""
+    return list(session.execute(select(Organisation).order_by(Organisation.name)).scalars())
+
+
+def programmes(session: Session) -> list[Programme]:
+    """Every programme, by code."""
+    return list(session.execute(select(Programme).order_by(Programme.code)).scalars())
+
+
+def appeals(session: Session, programme_id: int | None = None) -> list[Appeal]:
+    """The appeals (of one programme, or all), by code."""
+    query = select(Appeal).order_by(Appeal.code)
+    if programme_id is not None:
+        query = query.where(Appeal.programme_id == programme_id)
+    return list(session.execute(query).scalars())
+
+
+def projects(session: Session, *, programme_id: int | None = None,
+             country: str | None = None) -> list[Project]:
+    """The country projects (of one programme, in one country, or all), by code."""
+    query = select(Project).order_by(Project.code)
+    if programme_id is not None:
+        query = query.where(Project.programme_id == programme_id)
+    if country is not None:
+        query = query.where(Project.country == country)
+    return list(session.execute(query).scalars())
+
+
 def _dates(starts: date | None, ends: date | None, field: str = "ends_on") -> None:
     if starts and ends and ends < starts:
         raise InputError(_("The end date is before the start date."), field)

@@ -69,6 +69,17 @@ def indicator(session: Session, indicator_id: int) -> Indicator:
     return found
 
 
+def indicators(session: Session, *, programme_id: int | None = None,
+               project_ids: list[int] | None = None) -> list[Indicator]:
+    """Result indicators (of a programme, of some projects, or all), by code."""
+    query = select(Indicator).order_by(Indicator.code)
+    if programme_id is not None:
+        query = query.where(Indicator.programme_id == programme_id)
+    if project_ids is not None:
+        query = query.where(Indicator.project_id.in_(project_ids or [0]))
+    return list(session.execute(query).scalars())
+
+
 def put_value(session: Session, principal: Principal, indicator_id: int,
               data: IndicatorValueIn | dict[str, Any]) -> IndicatorValue:
     """Record a target or actual for a period; a changed value waits for approval again."""
