@@ -27,14 +27,12 @@ from iofs.errors import InputError, NotFoundError
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, allows, authorize
 from iofs.strategy import framework
+from iofs.strategy import vocabulary as v
 from iofs.strategy.models import EvidenceFile, Kpi, KpiValue, ReportingPeriod
 
 audit.audited(ReportingPeriod)
 audit.audited(KpiValue)
 
-PERIOD_STATUSES = ("planned", "open", "closed")
-VALUE_STATUSES = ("submitted", "correction_requested", "approved")
-DECISIONS = ("approve", "correct")
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 EVIDENCE_TYPES = {
     "application/pdf", "image/png", "image/jpeg", "text/csv", "text/plain",
@@ -55,7 +53,7 @@ def put_period(session: Session, principal: Principal, year: int, status: str = 
     if opens and closes and closes < opens:
         raise InputError(_("The closing date is before the opening date."), "closes_on")
     return framework.put_record(session, principal, ReportingPeriod, {"year": checked}, {
-        "status": validation.choice(status, "status", PERIOD_STATUSES),
+        "status": validation.choice(status, "status", v.PERIOD_STATUSES),
         "opens_on": opens, "closes_on": closes})
 
 
@@ -211,7 +209,7 @@ def review_value(session: Session, principal: Principal, value_id: int, decision
     """Approve a submitted value (it locks) or ask for a correction (a comment is required)."""
     row = get_value(session, value_id)
     authorize(principal, "strategy.values.review", country=row.iso3)
-    decision = validation.choice(decision, "decision", DECISIONS)
+    decision = validation.choice(decision, "decision", v.DECISIONS)
     note = validation.text(comment, "comment", 4000, required=decision == "correct")
     if row.status != "submitted":
         raise InputError(_("Only submitted values can be reviewed."), "decision")
