@@ -1,0 +1,1 @@
+"""Food security reserves: reserve systems, stock ledger, releases and supply matching."""

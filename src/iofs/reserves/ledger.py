@@ -1,0 +1,308 @@
+"""The stock ledger: lots, quality tests and append-only movements (tonnes).
+
+A lot's balance on a date is the sum of its movements dated on or before it; nothing else
+stores a quantity, so balances and movements cannot disagree. A movement out may never make
+the balance negative on its date or any later date. Writers of one lot are serialised by a
+row lock on the lot (``UPDATE … SET id = id``: a row lock on PostgreSQL, the write lock on
+SQLite) taken before the balance is read, so two concurrent dispatches cannot both spend the
+same tonnes. Focal points write only the lots of their own states' warehouses (checked here
+against the warehouse's country); every movement is audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, cast, func, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.types import Float
+
+from iofs.audit import service as audit
+from iofs.errors import InputError, NotFoundError
+from iofs.i18n import gettext as _
+from iofs.permissions import Principal, authorize
+from iofs.records import put_record_outcome
+from iofs.reserves import registry
+from iofs.reserves import vocabulary as v
+from iofs.reserves.models import Lot, Movement, QualityTest, Warehouse
+from iofs.reserves.permissions import STOCK_WRITE
+from iofs.reserves.schemas import LotIn, MovementIn, QualityTestIn, TransferIn, checked
+
+for _model in (Lot, QualityTest, Movement):
+    audit.audited(_model)
+
+ZERO = Decimal(0)
+MILLI = Decimal("0.001")
+
+
+def lot(session: Session, code: str, field: str = "lot") -> Lot:
+    """The lot with ``code``."""
+    found = session.execute(select(Lot).where(Lot.code == code)).scalar_one_or_none()
+    if found is None:
+        raise NotFoundError(_("No lot has the code %(code)s.") % {"code": code}, field)
+    return found
+
+
+def lot_country(session: Session, target: Lot) -> str:
+    """ISO3 of the state whose warehouse holds ``target``."""
+    found = session.get(Warehouse, target.warehouse_id)
+    assert found is not None
+    return found.country
+
+
+def put_lot(session: Session, principal: Principal, data: LotIn | dict[str, Any]) -> Lot:
+    """Create or update a lot by its code (not its tonnes: those come from movements)."""
+    return put_lot_outcome(session, principal, data)[0]
+
+
+def put_lot_outcome(session: Session, principal: Principal,
+                    data: LotIn | dict[str, Any]) -> tuple[Lot, str]:
+    """:func:`put_lot`, also returning ``created``, ``changed`` or ``unchanged``."""
+    entry = checked(LotIn, data)
+    store = registry.warehouse(session, entry.warehouse)
+    authorize(principal, STOCK_WRITE, country=store.country)
+    existing = session.execute(select(Lot).where(Lot.code == entry.code)).scalar_one_or_none()
+    if existing is not None and existing.warehouse_id != store.id:
+        raise InputError(_("A lot stays in its warehouse; record a transfer instead."),
+                         "warehouse")
+    if entry.best_before and entry.best_before < entry.received_on:
+        raise InputError(_("The best-before date is before the date received."),
+                         "best_before")
+    values = entry.model_dump(exclude={"code", "warehouse", "system"})
+    values["warehouse_id"] = store.id
+    values["system_id"] = (registry.system(session, entry.system).id if entry.system
+                           else store.system_id)
+    return put_record_outcome(session, principal, Lot, {"code": entry.code}, values,
+                              permission=STOCK_WRITE, country=store.country)
+
+
+def add_quality_test(session: Session, principal: Principal, lot_code: str,
+                     data: QualityTestIn | dict[str, Any]) -> QualityTest:
+    """Record a quality test of a lot (moisture percent, pass or fail)."""
+    entry = checked(QualityTestIn, data)
+    target = lot(session, lot_code)
+    authorize(principal, STOCK_WRITE, country=lot_country(session, target))
+    row = QualityTest(lot_id=target.id, **entry.model_dump())
+    session.add(row)
+    audit.created(session, principal, row)
+    return row
+
+
+def quality_tests(session: Session, lot_id: int) -> list[QualityTest]:
+    """A lot's quality tests, newest first."""
+    return list(session.execute(select(QualityTest).where(QualityTest.lot_id == lot_id)
+                                .order_by(QualityTest.tested_on.desc())).scalars())
+
+
+# --- balances --------------------------------------------------------------------------------
+
+
+def summed_tonnes(session: Session, column: Any) -> ColumnElement[Any]:
+    """An exact SQL sum of a tonnes column, read back with :func:`tonnes_of`.
+
+    PostgreSQL sums NUMERIC exactly. SQLite keeps the decimals as text and would sum them as
+    binary floats, so there each value is summed as whole kilograms (an integer sum, exact).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return func.sum(cast(func.round(cast(column, Float) * 1000), Integer))
+    return func.sum(column)
+
+
+def tonnes_of(session: Session, value: Any) -> Decimal:
+    """A :func:`summed_tonnes` result as tonnes (Decimal with 3 places); None is 0."""
+    if value is None:
+        return ZERO.quantize(MILLI)
+    if session.get_bind().dialect.name == "sqlite":
+        return (Decimal(int(value)) * MILLI).quantize(MILLI)
+    return Decimal(value).quantize(MILLI)
+
+
+def balance(session: Session, lot_id: int, on: date | None = None) -> Decimal:
+    """Tonnes held in a lot at the end of ``on`` (default: every movement)."""
+    query = select(summed_tonnes(session, Movement.quantity_t)).where(Movement.lot_id == lot_id)
+    if on is not None:
+        query = query.where(Movement.dated <= on)
+    return tonnes_of(session, session.execute(query).scalar_one())
+
+
+def balances(session: Session, on: date | None = None,
+             lot_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
+    """Tonnes held at the end of ``on`` in every lot with a movement (or in ``lot_ids``):
+    one grouped query over the ledger."""
+    query = select(Movement.lot_id, summed_tonnes(session, Movement.quantity_t)).group_by(
+        Movement.lot_id)
+    if on is not None:
+        query = query.where(Movement.dated <= on)
+    if lot_ids is not None:
+        query = query.where(Movement.lot_id.in_(list(lot_ids)))
+    return {lot_id: tonnes_of(session, total) for lot_id, total in session.execute(query)}
+
+
+def lowest_balance_from(session: Session, lot_id: int, day: date) -> Decimal:
+    """The lowest balance of a lot on ``day`` or any later date with a movement (tonnes):
+    what a movement out dated ``day`` may take without the lot going negative later."""
+    running = balance(session, lot_id, day)
+    lowest = running
+    later = session.execute(select(Movement.quantity_t).where(
+        Movement.lot_id == lot_id, Movement.dated > day).order_by(Movement.dated, Movement.id)
+    ).scalars()
+    for quantity in later:
+        running += quantity
+        lowest = min(lowest, running)
+    return lowest
+
+
+def lock_lot(session: Session, lot_id: int) -> None:
+    """Take the lot's row lock until the transaction ends (see the module docstring)."""
+    session.execute(update(Lot).where(Lot.id == lot_id).values(id=Lot.id)
+                    .execution_options(synchronize_session=False))
+
+
+def append(session: Session, principal: Principal, target: Lot, kind: str, dated: date,
+           quantity_t: Decimal, *, reason: str = "", document: str = "",
+           reference: str | None = None, counterpart_lot_id: int | None = None,
+           request_id: int | None = None) -> Movement:
+    """Append one movement of ``quantity_t`` tonnes (positive; the kind gives the sign).
+
+    The caller has checked the permission. Refuses a movement before the lot was received
+    and one that would make the lot's balance negative on any date.
+    """
+    sign = v.MOVEMENT_SIGNS[kind]
+    if quantity_t <= 0:
+        raise InputError(_("The tonnes must be more than zero."), "quantity_t")
+    if dated < target.received_on:
+        raise InputError(_("The date is before the lot was received (%(date)s).")
+                         % {"date": target.received_on.isoformat()}, "dated")
+    if kind == "loss" and not reason.strip():
+        raise InputError(_("Say why the grain was lost."), "reason")
+    lock_lot(session, target.id)
+    if sign < 0:
+        available = lowest_balance_from(session, target.id, dated)
+        if quantity_t > available:
+            raise InputError(_("Lot %(lot)s holds %(available)s t on %(date)s or later; "
+                               "%(asked)s t would make its stock negative.") % {
+                "lot": target.code, "available": available, "date": dated.isoformat(),
+                "asked": quantity_t}, "quantity_t")
+    row = Movement(lot_id=target.id, kind=kind, dated=dated, quantity_t=sign * quantity_t,
+                   reason=reason, document=document, reference=reference,
+                   counterpart_lot_id=counterpart_lot_id, request_id=request_id,
+                   recorded_by=audit.actor_label(principal))
+    session.add(row)
+    audit.created(session, principal, row)
+    return row
+
+
+def record_movement(session: Session, principal: Principal, lot_code: str,
+                    data: MovementIn | dict[str, Any]) -> Movement:
+    """Record a receipt, rotation in or out, or loss (with its reason) on a lot."""
+    entry = checked(MovementIn, data)
+    target = lot(session, lot_code)
+    authorize(principal, STOCK_WRITE, country=lot_country(session, target))
+    if entry.reference and session.execute(select(Movement.id).where(
+            Movement.reference == entry.reference)).first():
+        raise InputError(_("A movement with this reference is already recorded."),
+                         "reference")
+    return append(session, principal, target, entry.kind, entry.dated, entry.quantity_t,
+                  reason=entry.reason, document=entry.document, reference=entry.reference)
+
+
+def transfer(session: Session, principal: Principal, lot_code: str,
+             data: TransferIn | dict[str, Any]) -> tuple[Movement, Movement]:
+    """Move tonnes from one lot to another of the same commodity (both states' writers)."""
+    entry = checked(TransferIn, data)
+    source, destination = lot(session, lot_code), lot(session, entry.to_lot, "to_lot")
+    authorize(principal, STOCK_WRITE, country=lot_country(session, source))
+    authorize(principal, STOCK_WRITE, country=lot_country(session, destination))
+    if source.id == destination.id:
+        raise InputError(_("Choose another lot to transfer to."), "to_lot")
+    if source.commodity != destination.commodity:
+        raise InputError(_("Both lots must hold the same commodity."), "to_lot")
+    out = append(session, principal, source, "transfer_out", entry.dated, entry.quantity_t,
+                 document=entry.document, counterpart_lot_id=destination.id)
+    into = append(session, principal, destination, "transfer_in", entry.dated,
+                  entry.quantity_t, document=entry.document, counterpart_lot_id=source.id)
+    return out, into
+
+
+def movements(session: Session, lot_id: int) -> list[Movement]:
+    """A lot's movements in ledger order (date, then entry)."""
+    return list(session.execute(select(Movement).where(Movement.lot_id == lot_id).order_by(
+        Movement.dated, Movement.id)).scalars())
+
+
+# --- positions and warnings ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LotPosition:
+    """One lot with its warehouse and the tonnes it holds on a date."""
+
+    lot: Lot
+    warehouse: Warehouse
+    balance_t: Decimal
+
+
+def positions(session: Session, on: date | None = None, *, country: str | None = None,
+              warehouse_id: int | None = None, commodity: str | None = None,
+              system_id: int | None = None, held_only: bool = False) -> list[LotPosition]:
+    """Lots with their balances on ``on`` (tonnes), by state, warehouse and lot code."""
+    query = select(Lot, Warehouse).join(Warehouse, Warehouse.id == Lot.warehouse_id).order_by(
+        Warehouse.country, Warehouse.name, Lot.code)
+    if country:
+        query = query.where(Warehouse.country == country.upper())
+    if warehouse_id is not None:
+        query = query.where(Lot.warehouse_id == warehouse_id)
+    if commodity:
+        query = query.where(Lot.commodity == commodity)
+    if system_id is not None:
+        query = query.where(Lot.system_id == system_id)
+    rows = session.execute(query).all()
+    held = balances(session, on, [row[0].id for row in rows]) if rows else {}
+    found = [LotPosition(row[0], row[1], held.get(row[0].id, ZERO.quantize(MILLI)))
+             for row in rows]
+    return [item for item in found if item.balance_t > 0] if held_only else found
+
+
+@dataclass(frozen=True)
+class LotWarning:
+    """A lot holding grain whose rotation is due or whose best-before date is near or past."""
+
+    lot_code: str
+    warehouse: str
+    country: str
+    kind: str
+    due_on: date
+    balance_t: Decimal
+
+
+def warnings(session: Session, today: date, *, country: str | None = None,
+             within_days: int = v.WARNING_DAYS) -> list[LotWarning]:
+    """Rotation-due and expiry warnings for lots still holding grain, soonest first.
+
+    Kinds: ``expired`` (best-before passed), ``expiring`` (within ``within_days``),
+    ``rotation_overdue`` (rotation date passed), ``rotation_due`` (within ``within_days``).
+    """
+    horizon = today + timedelta(days=within_days)
+    found: list[LotWarning] = []
+    for item in positions(session, today, country=country, held_only=True):
+        checks = ((item.lot.best_before, "expired", "expiring"),
+                  (item.lot.rotation_due, "rotation_overdue", "rotation_due"))
+        for due, past, soon in checks:
+            if due is None or due > horizon:
+                continue
+            found.append(LotWarning(item.lot.code, item.warehouse.name, item.warehouse.country,
+                                    past if due < today else soon, due, item.balance_t))
+    return sorted(found, key=lambda warning: (warning.due_on, warning.lot_code))
+
+
+def held_by_state(session: Session, on: date | None = None) -> dict[tuple[str, str], Decimal]:
+    """Tonnes held on ``on`` per (state ISO3, commodity), over every lot."""
+    totals: dict[tuple[str, str], Decimal] = {}
+    for item in positions(session, on, held_only=True):
+        key = (item.warehouse.country, item.lot.commodity)
+        totals[key] = totals.get(key, ZERO) + item.balance_t
+    return totals
