@@ -31,6 +31,7 @@ MODULES: tuple[str, ...] = (
     "iofs.monitor.faostat",
     "iofs.monitor.ipc",
     "iofs.monitor.risk",
+    "iofs.reserves",
     "iofs.accounts",
     "iofs.audit",
 )
