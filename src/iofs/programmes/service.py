@@ -108,3 +108,42 @@ def fts_summary(report: Any) -> str:
         text += " " + _("Donors without an organisation here: %(names)s.") % {
             "names": ", ".join(report.unmatched_donors)}
     return text
+
+
+# --- for the reserves module: a release's delivery is a pipeline consignment ----------------
+
+def record_consignment(session: Session, principal: Principal, data: dict[str, Any]) -> str:
+    """Create or update a pipeline consignment (see ``pipeline.put_consignment``); returns its
+    reference."""
+    from iofs.programmes import pipeline
+
+    return pipeline.put_consignment(session, principal, data).reference
+
+
+def record_stage(session: Session, principal: Principal, reference: str,
+                 data: dict[str, Any]) -> int:
+    """Record a consignment stage tranche (tonnes; awaits approval); returns its id."""
+    from iofs.programmes import pipeline
+
+    return pipeline.add_stage(session, principal, reference, data).id
+
+
+def stage_approvals(session: Session, stage_ids: list[int]) -> dict[int, str]:
+    """Approval (pending, approved, rejected) of consignment stage records by id."""
+    from iofs.programmes.models import ConsignmentStage
+
+    return dict(session.execute(select(ConsignmentStage.id, ConsignmentStage.approval).where(
+        ConsignmentStage.id.in_(stage_ids))).tuples().all())
+
+
+def record_appeal(session: Session, principal: Principal, data: dict[str, Any]) -> str:
+    """Create or update an appeal by its code (see ``registry.put_appeal``); returns the code."""
+    return registry.put_appeal(session, principal, data).code
+
+
+def decide_stage(session: Session, principal: Principal, stage_id: int, decision: str,
+                 note: str = "") -> None:
+    """Approve or reject a pending consignment stage (maker–checker, ``review.decide``)."""
+    from iofs.programmes import review
+
+    review.decide(session, principal, "stage", stage_id, decision, note)
