@@ -1,0 +1,99 @@
+"""Charts of the briefs: Vega-Lite specs, SVG for pages, PNG for PDFs.
+
+Why PNG in PDFs: WeasyPrint draws the text of an embedded SVG glyph by glyph, left to right,
+without Arabic shaping, so an Arabic title comes out with its letters reversed and unjoined.
+vl-convert's own rasteriser (resvg with HarfBuzz shaping and the Unicode bidi algorithm)
+draws the same text shaped and in reading order, so PDFs embed the chart as a PNG rendered by
+vl-convert (at 2× for print). Pages keep the SVG: the browser shapes its text itself. The
+font is set explicitly so that pages, PDFs and the shaping test draw the same glyphs.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from markupsafe import Markup
+
+from iofs.i18n import current_language
+from iofs.web.charts import vega_lite_svg
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+#: Fonts with Arabic and Latin glyphs, installed with the Noto fonts WeasyPrint also uses.
+FONTS = {"ar": "Noto Sans Arabic, Noto Naskh Arabic, DejaVu Sans, sans-serif"}
+DEFAULT_FONT = "DejaVu Sans, Noto Sans, sans-serif"
+PRINT_SCALE = 2.0
+
+
+def with_font(spec: dict[str, Any], language: str | None = None) -> dict[str, Any]:
+    """``spec`` with the chart font of ``language`` (default: the current one) set for
+    every text (titles, axes, legends, marks)."""
+    font = FONTS.get(language or current_language(), DEFAULT_FONT)
+    config = dict(spec.get("config", {}))
+    config["font"] = font
+    return {**spec, "config": config}
+
+
+def svg(spec: dict[str, Any], language: str | None = None) -> Markup:
+    """The chart as an SVG fragment for a page."""
+    return vega_lite_svg(with_font(spec, language))
+
+
+def png(spec: dict[str, Any], language: str | None = None, scale: float = PRINT_SCALE) -> bytes:
+    """The chart as PNG bytes rendered by vl-convert (Arabic shaped, in reading order)."""
+    import vl_convert
+
+    data: bytes = vl_convert.vegalite_to_png(vl_spec=with_font(spec, language), scale=scale)
+    return data
+
+
+def png_data_uri(spec: dict[str, Any], language: str | None = None) -> str:
+    """The chart as a ``data:image/png;base64,…`` URI for an ``<img>`` in a PDF document."""
+    return "data:image/png;base64," + base64.b64encode(png(spec, language)).decode("ascii")
+
+
+def sparkline(points: list[tuple[str, float]], title: str) -> dict[str, Any]:
+    """A small line (``points``: (YYYY-MM, value)) without axes, 160 × 36 px."""
+    return {
+        "$schema": SCHEMA, "width": 160, "height": 36, "title": {"text": title, "fontSize": 10},
+        "data": {"values": [{"month": m, "value": v} for m, v in points]},
+        "mark": {"type": "line", "color": "#a50026", "strokeWidth": 1.5},
+        "encoding": {"x": {"field": "month", "type": "temporal", "axis": None},
+                     "y": {"field": "value", "type": "quantitative", "axis": None,
+                           "scale": {"zero": False}}},
+        "config": {"view": {"stroke": None}},
+    }
+
+
+def monthly_line(points: list[tuple[str, float]], title: str, y_title: str,
+                 domain: tuple[float, float] | None = None) -> dict[str, Any]:
+    """A monthly line chart (``points``: (YYYY-MM, value)), 420 × 140 px."""
+    y: dict[str, Any] = {"field": "value", "type": "quantitative", "title": y_title}
+    if domain is not None:
+        y["scale"] = {"domain": list(domain)}
+    return {
+        "$schema": SCHEMA, "width": 420, "height": 140, "title": title,
+        "data": {"values": [{"month": m, "value": v} for m, v in points]},
+        "mark": {"type": "line", "point": len(points) <= 24, "color": "#0b6e4f"},
+        "encoding": {"x": {"field": "month", "type": "temporal", "title": None},
+                     "y": y},
+    }
+
+
+def bars(rows: list[tuple[str, float]], title: str, x_title: str) -> dict[str, Any]:
+    """Horizontal bars (``rows``: (label, value)), one per label, in the given order."""
+    return {
+        "$schema": SCHEMA, "width": 360, "height": max(40, 22 * len(rows)), "title": title,
+        "data": {"values": [{"label": label, "value": value} for label, value in rows]},
+        "mark": {"type": "bar", "color": "#0b6e4f"},
+        "encoding": {"y": {"field": "label", "type": "nominal", "title": None,
+                           "sort": None},
+                     "x": {"field": "value", "type": "quantitative", "title": x_title}},
+    }
+
+
+def title_only(text: str) -> dict[str, Any]:
+    """A chart that is only a title (the shaping test compares its rendering)."""
+    return {"$schema": SCHEMA, "width": 1, "height": 1, "title": {"text": text, "fontSize": 28},
+            "data": {"values": []}, "mark": "point",
+            "config": {"view": {"stroke": None}}}
