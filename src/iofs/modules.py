@@ -32,6 +32,7 @@ MODULES: tuple[str, ...] = (
     "iofs.monitor.ipc",
     "iofs.monitor.risk",
     "iofs.reserves",
+    "iofs.briefs",
     "iofs.accounts",
     "iofs.audit",
 )
