@@ -91,10 +91,10 @@ def load(session: Session, principal: Principal) -> str:
         registry.put_target(session, principal, _base(system="OIC-PILOT", commodity=commodity,
                                                       quantity_t=tonnes,
                                                       set_on=date(2024, 6, 1)))
-    for reference, country, commodity, form, tonnes, usd in PLEDGES:
+    for reference, country, commodity, form, pledged_t, usd in PLEDGES:
         registry.put_pledge(session, principal, _base(
             reference=reference, system="OIC-PILOT", country=country, commodity=commodity,
-            form=form, quantity_t=tonnes, amount=usd, amount_usd=usd, currency="USD",
+            form=form, quantity_t=pledged_t, amount=usd, amount_usd=usd, currency="USD",
             grade="milling" if form == "physical" else "", pledged_on=date(2024, 6, 1)))
     for code, name, country, place, lat, lon, capacity in WAREHOUSES:
         registry.put_warehouse(session, principal, _base(
@@ -143,9 +143,8 @@ def _release(session: Session, principal: Principal) -> str:
     target = releases.deliver(session, principal, REQUEST, {
         "dated": date(2025, 3, 31), "quantity_t": "1985", "loss_t": "15",
         "document": "DEMO-GRN-001"})
-    if target.delivery_stage_id is not None:
-        programmes.decide_stage(session, PROGRAMMES_REVIEWER, target.delivery_stage_id,
-                                "approved", "demo data")
+    for stage_id in releases.pipeline_stage_ids(session, target):
+        programmes.decide_stage(session, PROGRAMMES_REVIEWER, stage_id, "approved", "demo data")
     releases.oblige_replenishment(session, principal, REQUEST, {
         "form": "grain", "due_on": date(2026, 3, 31)})
     releases.settle_replenishment(session, principal, REQUEST, {

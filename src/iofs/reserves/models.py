@@ -239,6 +239,8 @@ class RequestStep(Base):
     actor: Mapped[str] = mapped_column(String(64))
     quantity_t: Mapped[Decimal | None] = mapped_column(TONNES, nullable=True)
     note: Mapped[str] = mapped_column(String(1000), default="")
+    #: The programmes pipeline stage record this step wrote (dispatched, received), if any.
+    pipeline_stage_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Replenishment(Base):

@@ -79,7 +79,8 @@ def timeline(session: Session, request_id: int) -> list[RequestStep]:
 
 
 def _step(session: Session, principal: Principal, target: ReleaseRequest, step: str,
-          dated: date, *, quantity_t: Decimal | None = None, note: str = "") -> RequestStep:
+          dated: date, *, quantity_t: Decimal | None = None, note: str = "",
+          pipeline_stage_id: int | None = None) -> RequestStep:
     previous = session.execute(select(RequestStep.dated).where(
         RequestStep.request_id == target.id).order_by(RequestStep.id.desc()).limit(1)
     ).scalar_one_or_none()
@@ -87,7 +88,8 @@ def _step(session: Session, principal: Principal, target: ReleaseRequest, step: 
         raise InputError(_("The date is before the previous step (%(date)s).")
                          % {"date": previous.isoformat()}, "dated")
     row = RequestStep(request_id=target.id, step=step, dated=dated, at=datetime.now(UTC),
-                      actor=audit.actor_label(principal), quantity_t=quantity_t, note=note)
+                      actor=audit.actor_label(principal), quantity_t=quantity_t, note=note,
+                      pipeline_stage_id=pipeline_stage_id)
     session.add(row)
     audit.created(session, principal, row)
     return row
@@ -221,13 +223,13 @@ def dispatch(session: Session, principal: Principal, reference: str,
         "commodity": v.LABELS[target.commodity].lower(), "origin": ", ".join(origins)[:200],
         "destination": entry.destination, "illustrative": target.illustrative,
         "sources": _("Reserve release %(reference)s") % {"reference": target.reference}})
-    programmes.record_stage(session, principal, consignment, {
+    stage_id = programmes.record_stage(session, principal, consignment, {
         "stage": "dispatched", "dated": entry.dated, "quantity_t": total,
         "document": entry.document})
     _change(session, principal, target, status="dispatched", appeal=appeal,
             consignment=consignment)
     _step(session, principal, target, "dispatched", entry.dated, quantity_t=total,
-          note=", ".join(origins))
+          note=", ".join(origins), pipeline_stage_id=stage_id)
     return target
 
 
@@ -250,7 +252,7 @@ def deliver(session: Session, principal: Principal, reference: str,
     if entry.quantity_t + entry.loss_t > sent:
         raise InputError(_("Delivered tonnes and losses exceed the %(sent)s t dispatched.")
                          % {"sent": sent}, "quantity_t")
-    programmes.record_stage(session, principal, target.consignment, {
+    received_id = programmes.record_stage(session, principal, target.consignment, {
         "stage": "received", "dated": entry.dated, "quantity_t": entry.quantity_t,
         "loss_t": entry.loss_t, "document": entry.document})
     stage_id = programmes.record_stage(session, principal, target.consignment, {
@@ -260,7 +262,7 @@ def deliver(session: Session, principal: Principal, reference: str,
     _change(session, principal, target, status="delivered", delivered_t=entry.quantity_t,
             delivery_stage_id=stage_id)
     _step(session, principal, target, "delivered", entry.dated, quantity_t=entry.quantity_t,
-          note=entry.document)
+          note=entry.document, pipeline_stage_id=received_id)
     return target
 
 
@@ -360,6 +362,14 @@ def request_to_delivery_days(session: Session, target: ReleaseRequest) -> int | 
     if not delivered or not steps:
         return None
     return (delivered[0] - steps[0].dated).days
+
+
+def pipeline_stage_ids(session: Session, target: ReleaseRequest) -> list[int]:
+    """Ids of the programmes pipeline stage records a request wrote (dispatched, received,
+    distributed), in the order written."""
+    ids = [step.pipeline_stage_id for step in timeline(session, target.id)
+           if step.pipeline_stage_id is not None]
+    return ids + ([target.delivery_stage_id] if target.delivery_stage_id else [])
 
 
 def lots_released(session: Session, request_id: int) -> list[tuple[str, str, Decimal]]:

@@ -169,6 +169,7 @@ def upgrade() -> None:
     sa.Column('actor', sa.String(length=64), nullable=False),
     sa.Column('quantity_t', ExactDecimal(precision=20, scale=3), nullable=True),
     sa.Column('note', sa.String(length=1000), nullable=False),
+    sa.Column('pipeline_stage_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['request_id'], ['reserves_request.id'], name=op.f('fk_reserves_request_step_request_id_reserves_request')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reserves_request_step'))
     )
