@@ -97,6 +97,8 @@ def risk(settings: Settings, iso3: str, month: str | None = None) -> Block:
     entry; from :mod:`iofs.monitor.risk.service` once it exposes the stored index."""
     block = Block("risk", _("Risk"), "/risk", _("Risk index"))
     service = optional_service("iofs.monitor.risk.service")
+    # Names asked of the risk module's service (see the report): until it offers them, the
+    # block says so instead of reading the module's internals.
     explain = getattr(service, "country_risk", None)
     watch = getattr(service, "watch_entry", None)
     if explain is None:
@@ -399,22 +401,33 @@ def _localised_name(record: Any) -> str:
 # --- food reserves --------------------------------------------------------------------------
 
 def reserves(session: Session, iso3: str) -> Block:
-    """Reserve holdings (t) and releases to the state, from the reserves module's service
-    when it is installed."""
+    """Reserve holdings in the state (t, per commodity, today) and release requests for it
+    (t requested, decided, delivered; days from request to delivery)."""
+    from iofs.reserves import service
+
     block = Block("reserves", _("Food reserves"), "/reserves", _("Food reserves"))
-    service = optional_service("iofs.reserves.service")
-    holdings = getattr(service, "country_holdings", None)
-    if holdings is None:
-        block.missing.append(Missing(_("The reserves module does not publish holdings and "
-                                       "releases to other modules yet."),
-                                     command="iofs reserves"))
-        return block
-    found = holdings(session, iso3)
-    for label, value in found.get("facts", []):
-        block.facts.append(Fact(_(label), value, number(value, 0, "t")))
-    if not block.facts:
-        block.missing.append(Missing(_("No reserve holdings or releases for this state."),
+    held = {commodity: tonnes for (state, commodity), tonnes in
+            service.held_by_state(session).items() if state == iso3 and tonnes}
+    requests = service.request_summaries(session, country=iso3)
+    if not held and not requests:
+        block.missing.append(Missing(_("No reserve holdings in or releases to this state."),
                                      command="iofs reserves", page="/reserves"))
+        return block
+    total = sum(held.values(), Decimal(0))
+    block.facts.append(Fact(_("Reserve stocks held in the state"), float(total),
+                            number(float(total), 0, "t")))
+    if held:
+        block.tables.append(Table(_("Holdings by commodity"), (_("Commodity"), _("Tonnes")),
+                                  tuple((c, number(float(t))) for c, t in sorted(held.items()))))
+    delivered = sum((Decimal(r["delivered_t"] or 0) for r in requests), Decimal(0))
+    block.facts.append(Fact(_("Release requests"), len(requests), number(len(requests))))
+    block.facts.append(Fact(_("Released and delivered (t)"), float(delivered),
+                            number(float(delivered), 0, "t")))
+    if requests:
+        block.tables.append(Table(_("Release requests"), (
+            _("Request"), _("Commodity"), _("Requested (t)"), _("Delivered (t)"), _("Status")),
+            tuple((str(r["reference"]), str(r["commodity"]), number(_float(r["quantity_t"])),
+                   number(_float(r["delivered_t"])), str(r["status"])) for r in requests[:8])))
     return block
 
 

@@ -172,7 +172,8 @@ def _watchlist(settings: Settings, month: str, analyses: list[Any],
     if published is not None:
         entries = published(settings, month)
         states = [WatchState(e.iso3, blocks.state_name(e.iso3), e.list,
-                             e.reasons_text, e.drivers, e.change) for e in entries]
+                             str(getattr(e, "reasons_text", "") or ", ".join(e.reasons)),
+                             e.drivers, e.change) for e in entries]
         return states, "risk", sum(1 for e in entries if e.list == "high")
     found: dict[str, WatchState] = {}
     for analysis in analyses:
