@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from iofs import countries
+from iofs.briefs.cache import cached
 from iofs.briefs.charts import bars, monthly_line, sparkline
 from iofs.briefs.model import Block, Chart, Fact, Missing, Table, number, percent
 from iofs.config import Settings
@@ -150,7 +151,8 @@ def prices(settings: Settings, iso3: str, month: str | None = None) -> Block:
         block.missing.append(Missing(_("No market prices ingested."),
                                      command="iofs fetch prices", page="/prices"))
         return block
-    rows = service.anomalies_for(result, iso3, month)
+    rows = cached(settings.analytics_dir / "prices", ("anomalies", iso3, month),
+                  lambda: service.anomalies_for(result, iso3, month))
     if rows.empty:
         block.missing.append(Missing(_("No market price series for this state."),
                                      command="iofs fetch prices", page="/prices"))
@@ -260,21 +262,23 @@ def food_supply(settings: Settings, iso3: str) -> Block:
     from iofs.monitor.faostat import service
 
     block = Block("food_supply", _("Food supply"), "/faostat", _("Food statistics"))
-    rows = service.area_rows(settings.analytics_dir, iso3)
+    rows = faostat_rows(settings).get(iso3, [])
     definitions = {d.identifier: d for d in service.definitions()}
     for indicator, item in FOOD_SUPPLY:
-        chosen = sorted((r for r in rows if r.indicator == indicator
-                         and (item is None or r.item == item)),
-                        key=lambda r: (r.year, r.source == "computed"))
+        chosen = sorted((r for r in rows if r["indicator"] == indicator
+                         and (item is None or r["item"] == item)),
+                        key=lambda r: (r["year"], r["source"] == "computed"))
         label = _(definitions[indicator].label) if indicator in definitions else indicator
         if not chosen:
             block.missing.append(Missing(_("%(indicator)s: no value.") % {"indicator": label},
                                          command="iofs fetch faostat", page="/faostat"))
             continue
         latest = chosen[-1]
-        block.facts.append(Fact(label, latest.value, number(latest.value, 1, latest.unit),
-                                latest.unit, str(latest.year)))
-    imports = service.top_items(settings.analytics_dir, iso3, "FBS", IMPORT_QUANTITY, 5)
+        block.facts.append(Fact(label, latest["value"], number(latest["value"], 1,
+                                                                latest["unit"]),
+                                latest["unit"], str(latest["year"])))
+    imports = cached(settings.analytics_dir / "faostat", ("top_items", iso3), lambda: (
+        service.top_items(settings.analytics_dir, iso3, "FBS", IMPORT_QUANTITY, 5)))
     if imports:
         year = max(int(str(r["year"])) for r in imports)
         top = sorted(((str(r["series"]), float(str(r["value"]))) for r in imports
@@ -295,6 +299,23 @@ def food_supply(settings: Settings, iso3: str) -> Block:
     return block
 
 
+def faostat_rows(settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    """Every state's FAOSTAT indicator values (indicator, item, year, value, unit, source),
+    read once per state of the store."""
+    from iofs.monitor.faostat import service
+
+    def read() -> dict[str, list[dict[str, Any]]]:
+        table = service.indicator_table(settings.analytics_dir)
+        columns = ["area", "indicator", "item", "year", "value", "unit", "source"]
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for row in table[columns].to_dict(orient="records"):
+            if row["value"] == row["value"] and row["value"] is not None:
+                grouped.setdefault(str(row["area"]), []).append(row)
+        return grouped
+
+    return cached(settings.analytics_dir / "faostat", ("indicators",), read)
+
+
 # --- IPC / Cadre Harmonisé ------------------------------------------------------------------
 
 PHASES = ("1", "2", "3", "4", "5")
@@ -307,8 +328,8 @@ def ipc(settings: Settings, iso3: str, month: str | None = None) -> Block:
 
     block = Block("ipc", _("IPC / Cadre Harmonisé"), "/risk", _("Risk index (IPC input)"))
     try:
-        found = service.latest(settings.analytics_dir, month, iso3=iso3)
-        projected = service.projections(settings.analytics_dir, iso3=iso3)
+        found = ipc_latest(settings, month).get(iso3, [])
+        projected = ipc_projections(settings).get(iso3, [])
     except service.NoIpcData:
         block.missing.append(Missing(_("No IPC analyses ingested."),
                                      command="iofs ingest ipc FILE"))
@@ -336,6 +357,33 @@ def ipc(settings: Settings, iso3: str, month: str | None = None) -> Block:
         (f"{_(KIND_LABELS.get(a.kind, a.kind))} {a.period_from:%Y-%m} – {a.period_to:%Y-%m}",
          *[number(a.people_in(p)) for p in PHASES]) for a in analyses)))
     return block
+
+
+def ipc_latest(settings: Settings, month: str | None) -> dict[str, list[Any]]:
+    """Every OIC state's latest national IPC analysis valid in ``month`` (default: its
+    latest current one), by ISO3; raises the IPC service's ``NoIpcData``."""
+    from iofs.monitor.ipc import service
+
+    def read() -> dict[str, list[Any]]:
+        grouped: dict[str, list[Any]] = {}
+        for analysis in service.latest(settings.analytics_dir, month):
+            grouped.setdefault(analysis.country, []).append(analysis)
+        return grouped
+
+    return cached(settings.analytics_dir / "ipc", ("latest", month), read)
+
+
+def ipc_projections(settings: Settings) -> dict[str, list[Any]]:
+    """Every OIC state's latest projections, by ISO3."""
+    from iofs.monitor.ipc import service
+
+    def read() -> dict[str, list[Any]]:
+        grouped: dict[str, list[Any]] = {}
+        for analysis in service.projections(settings.analytics_dir):
+            grouped.setdefault(analysis.country, []).append(analysis)
+        return grouped
+
+    return cached(settings.analytics_dir / "ipc", ("projections",), read)
 
 
 KIND_LABELS = {"current": N_("current"), "projected": N_("projected"),
