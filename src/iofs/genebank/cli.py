@@ -248,3 +248,38 @@ def validate_predictor(
              "bias_pts": round(r["bias"], 1)} for r in report]
     print_records(rows, output, "Predictor vs. storage trial (percentage points)",
                   json_default=str)
+
+
+@genebank_app.command("glis-register")
+def glis_register(
+    limit: Annotated[int | None, typer.Option("--limit", min=1,
+                                              help="Send at most this many.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run",
+                                          help="List what would be sent.")] = False,
+) -> None:
+    """Register new accessions with GLIS and update changed ones; the DOIs are stored.
+    Server and account: IOFS_GLIS_URL (the Treaty's test server by default),
+    IOFS_GLIS_USERNAME, IOFS_GLIS_PASSWORD, IOFS_GLIS_PID."""
+    from iofs.accounts.service import cli_principal
+    from iofs.cli_support import console, errors, fail, session_factory
+    from iofs.db import transaction
+    from iofs.genebank import service
+    from iofs.genebank.glis_settings import GlisSettings
+
+    settings = GlisSettings()
+    if not dry_run and not (settings.username and settings.pid):
+        raise fail("Set IOFS_GLIS_USERNAME, IOFS_GLIS_PASSWORD and IOFS_GLIS_PID first.", 2)
+    with transaction(session_factory()) as session:
+        if dry_run:
+            for item in service.glis_pending(session, cli_principal(), settings.pid)[:limit]:
+                console.print(f"{item.action} {item.accession.instcode} "
+                              f"{item.accession.accenumb}", highlight=False)
+            return
+        run = service.register_with_glis(session, cli_principal(),
+                                         service.GlisClient(settings), limit)
+    for accenumb, reason in run.failed:
+        errors.print(f"{accenumb}: {reason}", highlight=False, markup=False)
+    console.print(f"{len(run.registered)} registered, {len(run.updated)} updated, "
+                  f"{len(run.failed)} refused ({settings.url})", highlight=False)
+    if run.failed:
+        raise typer.Exit(1)

@@ -8,13 +8,15 @@ serve search and maps.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     Date,
+    DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -183,6 +185,10 @@ class Distribution(Base):
     ordered_on: Mapped[date | None] = mapped_column(Date)
     shipped_on: Mapped[date | None] = mapped_column(Date)
     cancelled_on: Mapped[date | None] = mapped_column(Date)
+    #: How the SMTA was concluded: signed, shrink-wrap or click-wrap (Easy-SMTA ``type``).
+    smta_form: Mapped[str] = mapped_column(String(12), default="signed")
+    public_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("genebank_public_request.id"), index=True)
 
 
 class SpeciesConstants(Base):
@@ -198,3 +204,111 @@ class SpeciesConstants(Base):
     cq: Mapped[float] = mapped_column(Float)
     single_temperature: Mapped[bool] = mapped_column(Boolean, default=False)
     reference: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- the Treaty's networks, passport quality, traits, public requests (genebank_0003) -----
+
+class GlisRegistration(Base):
+    """The DOI GLIS (the ITPGRFA Global Information System) gave an accession, and a
+    SHA-256 of the passport data it was given, so a changed passport is sent again."""
+
+    __tablename__ = "genebank_glis_registration"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    accession_id: Mapped[int] = mapped_column(ForeignKey("genebank_accession.id"), unique=True)
+    doi: Mapped[str] = mapped_column(String(128), default="", index=True)
+    passport_sha256: Mapped[str] = mapped_column(String(64), default="")
+    registered_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AccessionProgenitor(Base):
+    """A progenitor of an accession (GLIS ``progdoi``): another accession of this gene bank
+    (its DOI is sent once it has one) or a DOI held elsewhere."""
+
+    __tablename__ = "genebank_accession_progenitor"
+    __table_args__ = (UniqueConstraint("accession_id", "progenitor_id", "doi",
+                                       name="uq_genebank_accession_progenitor"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    accession_id: Mapped[int] = mapped_column(ForeignKey("genebank_accession.id"), index=True)
+    progenitor_id: Mapped[int | None] = mapped_column(ForeignKey("genebank_accession.id"))
+    doi: Mapped[str] = mapped_column(String(128), default="")
+
+
+class SmtaReported(Base):
+    """A shipped distribution whose SMTA was reported to the Treaty (Easy-SMTA)."""
+
+    __tablename__ = "genebank_smta_reported"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    distribution_id: Mapped[int] = mapped_column(ForeignKey("genebank_distribution.id"),
+                                                 unique=True)
+    reported_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Trait(Base):
+    """A characterization or evaluation trait (descriptor) of a crop: its method and scale
+    (numeric with a unit and bounds, ordinal or nominal with codes), as in crop descriptor
+    lists and GRIN-Global crop traits."""
+
+    __tablename__ = "genebank_trait"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    crop: Mapped[str] = mapped_column(String(128), default="")
+    method: Mapped[str] = mapped_column(Text, default="")
+    scale: Mapped[str] = mapped_column(String(8))  # numeric | ordinal | nominal
+    unit: Mapped[str] = mapped_column(String(64), default="")
+    minimum: Mapped[float | None] = mapped_column(Float)
+    maximum: Mapped[float | None] = mapped_column(Float)
+    categories: Mapped[str] = mapped_column(Text, default="")  # "1=low;5=medium;9=high"
+
+
+class Observation(Base):
+    """One value of a trait for an accession: numeric and ordinal values in
+    ``value_number`` (searchable), nominal codes in ``value_code``."""
+
+    __tablename__ = "genebank_observation"
+    __table_args__ = (Index("ix_genebank_observation_trait_value", "trait_id", "value_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trait_id: Mapped[int] = mapped_column(ForeignKey("genebank_trait.id"))
+    accession_id: Mapped[int] = mapped_column(ForeignKey("genebank_accession.id"), index=True)
+    value_number: Mapped[float | None] = mapped_column(Float)
+    value_code: Mapped[str] = mapped_column(String(64), default="")
+    observed_on: Mapped[date | None] = mapped_column(Date)
+    site: Mapped[str] = mapped_column(String(255), default="")
+    environment: Mapped[str] = mapped_column(String(255), default="")
+    observer: Mapped[str] = mapped_column(String(255), default="")
+
+
+class Requester(Base):
+    """Who asks for seed on the public catalogue: a signed-in user's requester profile."""
+
+    __tablename__ = "genebank_requester"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, unique=True)  # accounts' user id
+    name: Mapped[str] = mapped_column(String(255))
+    institution: Mapped[str] = mapped_column(String(255))
+    country: Mapped[str] = mapped_column(String(3))
+    address: Mapped[str] = mapped_column(Text, default="")
+    purpose: Mapped[str] = mapped_column(String(16))
+
+
+class PublicRequest(Base):
+    """A basket of accessions a requester asked for, with the click-wrap acceptance of the
+    SMTA: the text's version and SHA-256, when and by whom it was accepted."""
+
+    __tablename__ = "genebank_public_request"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("genebank_requester.id"), index=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime)
+    smta_version: Mapped[str] = mapped_column(String(64))
+    smta_sha256: Mapped[str] = mapped_column(String(64))
+    accepted_at: Mapped[datetime] = mapped_column(DateTime)
+    accepted_by: Mapped[str] = mapped_column(String(255))
+    accepted_from: Mapped[str] = mapped_column(String(64), default="")

@@ -7,7 +7,8 @@ demo) call. Each function lives in the module of its concern:
 - :mod:`~iofs.genebank.search`: text and facet search, collecting sites, the search counts;
 - :mod:`~iofs.genebank.conservation`: lots, safety duplicates, germination tests, viability,
   the regeneration queue and the curator's dashboard;
-- :mod:`~iofs.genebank.distribution`: request → order → shipment under the SMTA, its report.
+- :mod:`~iofs.genebank.distribution`: request → order → shipment under the SMTA, its report;
+- :mod:`~iofs.genebank.glis`: GLIS DOI registration (the Treaty's Global Information System);
 
 Writes take the pydantic input models of :mod:`iofs.genebank.schemas`; every write checks a
 ``genebank.*`` permission (:mod:`iofs.genebank.permissions`) and writes the audit log in the
@@ -56,6 +57,17 @@ from iofs.genebank.exports import (
     genesys_record,
     wiews_counts,
 )
+from iofs.genebank.glis import (
+    GlisClient,
+    GlisError,
+    GlisRun,
+    add_progenitor,
+    doi_of,
+    dois,
+    glis_pending,
+    progenitor_dois,
+    register_with_glis,
+)
 from iofs.genebank.passport_import import (
     ImportRejected,
     ImportResult,
@@ -85,6 +97,9 @@ __all__ = [
     "Dashboard",
     "DistributionIn",
     "GenebankError",
+    "GlisClient",
+    "GlisError",
+    "GlisRun",
     "ImportRejected",
     "ImportResult",
     "LotIn",
@@ -95,6 +110,7 @@ __all__ = [
     "SearchQuery",
     "SearchResult",
     "UnknownRecord",
+    "add_progenitor",
     "add_safety_duplicate",
     "cancel_sample",
     "collecting_points",
@@ -103,6 +119,8 @@ __all__ = [
     "dashboard",
     "distribute",
     "distributions",
+    "doi_of",
+    "dois",
     "duplicates_of",
     "edit_passport",
     "export_genesys_json",
@@ -111,6 +129,7 @@ __all__ = [
     "get_accession",
     "get_distribution",
     "get_lot",
+    "glis_pending",
     "history",
     "import_constants",
     "import_passport",
@@ -120,10 +139,12 @@ __all__ = [
     "lots_of",
     "mcpd_values",
     "order_sample",
+    "progenitor_dois",
     "read_for_parent",
     "rebuild_counts",
     "record_germination_test",
     "regeneration_queue",
+    "register_with_glis",
     "request_sample",
     "search",
     "set_available",
