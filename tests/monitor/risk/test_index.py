@@ -112,7 +112,7 @@ def test_watchlist_rules_latest_month_per_state_and_changes() -> None:
     assert by_state["AFG"].list == "watch" and "rise" in by_state["AFG"].reasons
     assert by_state["AFG"].month == "2024-04"
     assert by_state["TCD"].reasons == ("ipc",) and by_state["TCD"].change == "new on the list"
-    assert [e.iso3 for e in entries][0] == "MLI"
+    assert entries[0].iso3 == "MLI"
     # one month for all: in April Mali has insufficient data; in March AFG had not risen yet
     april, _left = views.watchlist(stored, TREE, "2024-04")
     assert "MLI" not in {e.iso3 for e in april} and "AFG" in {e.iso3 for e in april}
@@ -145,7 +145,7 @@ def test_bad_observations_are_refused(tmp_path: Path) -> None:
         service.store_observations(obs([("AFG", "rainfall", "2024-01", 1.0)]), tmp_path, "x")
     bad = tmp_path / "o.csv"
     bad.write_text("iso3,indicator,month,value\nAFG,conflict,Jan 2024,3\n", encoding="utf-8")
-    with pytest.raises(service.InputTableError, match="o.csv, line 2"):
+    with pytest.raises(service.InputTableError, match=r"o\.csv, line 2"):
         service.import_observations(bad, tmp_path)
     assert not (tmp_path / "risk" / "observations").exists()
 
@@ -226,7 +226,7 @@ def test_api_pages_cli_feed_and_downloads_agree(demo_client: TestClient,
     explained = runner.invoke(risk_app, ["explain", top["iso3"], "--format", "json"], env=env)
     assert json.loads(explained.output)[0]["value"] == top["value"]
     table = runner.invoke(risk_app, ["explain", top["iso3"]], env=env)
-    assert table.exit_code == 0 and "Food-security risk" in table.output
+    assert table.exit_code == 0 and top["name"] in table.output and "Hazard" in table.output
     listed = runner.invoke(risk_app, ["watchlist", "--format", "csv"], env=env)
     assert listed.exit_code == 0 and listed.output.startswith("list,iso3,name")
     bad = runner.invoke(risk_app, ["index", "--month", "2024-13"], env=env)

@@ -215,7 +215,7 @@ def ranking(stored: Stored, tree: Tree, month: str | None = None,
             class_label(label), float(stored.frame["reliability"].iat[row]),
             str(stored.frame["status"].iat[row]), trend, arrow,
             drivers(stored, tree, row) if value is not None else _("insufficient data")))
-    found.sort(key=lambda r: (r.value is None, -(r.value or 0.0), r.name))
+    found.sort(key=lambda r: (r.value is None, -(r.value or 0.0), r.iso3))  # same in every language
     rank = 0
     ranked = []
     for item in found:
@@ -407,7 +407,7 @@ def watchlist(stored: Stored, tree: Tree, month: str | None = None,
             list=listed, value=value, risk_class=label, class_label=class_label(label),
             reasons=reasons, drivers=drivers(stored, tree, row), change=change,
             previous=previous))
-    entries.sort(key=lambda e: (e.list != "high", -(e.value or 0.0), e.name))
+    entries.sort(key=lambda e: (e.list != "high", -(e.value or 0.0), e.iso3))
     return entries, sorted(left, key=country_name)
 
 
