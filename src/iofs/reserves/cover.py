@@ -213,7 +213,7 @@ def system_position(session: Session, system_id: int,
             pledged_usd[pledge.commodity] = (pledged_usd.get(pledge.commodity, ZERO)
                                              + pledge.amount_usd)
     targets = dict(session.execute(select(ReserveTarget.commodity, ReserveTarget.quantity_t)
-                                   .where(ReserveTarget.system_id == system_id)).tuples().all())
+                                   .where(ReserveTarget.system_id == system_id)).all())
     lots = session.execute(select(Lot.id, Lot.commodity).where(Lot.system_id == system_id)
                            ).all()
     held_by_lot = ledger.balances(session, on, [row[0] for row in lots]) if lots else {}
