@@ -133,7 +133,7 @@ def stage_approvals(session: Session, stage_ids: list[int]) -> dict[int, str]:
     from iofs.programmes.models import ConsignmentStage
 
     return dict(session.execute(select(ConsignmentStage.id, ConsignmentStage.approval).where(
-        ConsignmentStage.id.in_(stage_ids))).tuples().all())
+        ConsignmentStage.id.in_(stage_ids))).all())
 
 
 def record_appeal(session: Session, principal: Principal, data: dict[str, Any]) -> str:
