@@ -30,6 +30,8 @@ from iofs.genebank.schemas import (
     LotStatusOut,
     OrderIn,
     PredictionOut,
+    ReportedIn,
+    ReportedOut,
     RequestIn,
     SafetyDuplicateIn,
     SafetyDuplicateOut,
@@ -265,6 +267,36 @@ def smta_report(principal: Principal = Depends(require("genebank.read_internal")
     writer.writeheader()
     writer.writerows(service.smta_report(session, principal))
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+
+
+@router.get("/easy-smta", summary="Easy-SMTA report (XML) of shipped SMTAs",
+            response_class=Response)
+def easy_smta(everything: Annotated[bool, Query(alias="all")] = False,
+              principal: Principal = Depends(require("genebank.read_internal")),
+              session: Session = Depends(db_session)) -> Response:
+    """The XML Easy-SMTA accepts for bulk reporting: the SMTAs not yet reported (``all``:
+    every shipped SMTA)."""
+    shipments = service.distributions(session, principal, status="shipped") \
+        if everything else None
+    return Response(service.easy_smta_xml(session, principal, service.Provider.from_settings(),
+                                          shipments), media_type="application/xml")
+
+
+@router.get("/smta-unreported", response_model=list[DistributionOut],
+            summary="Shipped SMTA distributions not yet reported to Easy-SMTA")
+def smta_unreported(principal: Principal = Depends(require("genebank.read_internal")),
+                    session: Session = Depends(db_session)) -> list[DistributionOut]:
+    return [DistributionOut.model_validate(d) for d in service.unreported(session, principal)]
+
+
+@router.post("/smta-reported", response_model=ReportedOut,
+             summary="Record that Easy-SMTA accepted these distributions' reports")
+def smta_reported(body: ReportedIn,
+                  principal: Principal = Depends(require("genebank.distribute")),
+                  session: Session = Depends(db_session)) -> ReportedOut:
+    marked = service.mark_reported(session, principal, body.distribution_ids)
+    session.commit()
+    return ReportedOut(marked=marked)
 
 
 @router.get("/regeneration-queue", response_model=list[LotStatusOut],

@@ -283,3 +283,51 @@ def glis_register(
                   f"{len(run.failed)} refused ({settings.url})", highlight=False)
     if run.failed:
         raise typer.Exit(1)
+
+
+@genebank_app.command("easy-smta")
+def easy_smta(
+    out: Annotated[Path | None, typer.Option("--out", help="File (default: standard output).")]
+    = None,
+    everything: Annotated[bool, typer.Option("--all", help="Every shipped SMTA, not only "
+                                             "those not yet reported.")] = False,
+    mark: Annotated[bool, typer.Option("--mark-reported", help="Record them as reported "
+                                       "(after Easy-SMTA accepted the file).")] = False,
+) -> None:
+    """The Easy-SMTA XML report of shipped SMTAs (provider: IOFS_GLIS_PID, _INSTITUTE,
+    _ADDRESS, _COUNTRY)."""
+    from iofs.accounts.service import cli_principal
+    from iofs.cli_support import errors, session_factory
+    from iofs.db import transaction
+    from iofs.genebank import service
+
+    with transaction(session_factory()) as session:
+        shipments = service.distributions(session, cli_principal(), status="shipped") \
+            if everything else service.unreported(session, cli_principal())
+        xml = service.easy_smta_xml(session, cli_principal(), service.Provider.from_settings(),
+                                    shipments)
+        if out:
+            out.write_bytes(xml)
+        else:
+            sys.stdout.write(xml.decode("utf-8") + "\n")
+        if mark:
+            marked = service.mark_reported(session, cli_principal(),
+                                           [d.id for d in shipments if d.mta_type == "smta"])
+            errors.print(f"{marked} distributions marked as reported", highlight=False)
+
+
+@genebank_app.command("smta-unreported")
+def smta_unreported(output: Annotated[str, typer.Option("--format",
+                                                        help="table, json or csv.")]
+                    = "table") -> None:
+    """Shipped distributions under the SMTA not yet reported to Easy-SMTA."""
+    from iofs.accounts.service import cli_principal
+    from iofs.cli_support import print_records, session_factory
+    from iofs.genebank import service
+
+    with session_factory()() as session:
+        rows = [{"id": d.id, "agreement": d.mta_identifier, "form": d.smta_form,
+                 "recipient": d.recipient_name, "country": d.recipient_country,
+                 "shipped_on": d.shipped_on.isoformat() if d.shipped_on else ""}
+                for d in service.unreported(session, cli_principal())]
+    print_records(rows, output, f"Not yet reported to Easy-SMTA ({len(rows)})")

@@ -140,6 +140,7 @@ def order_sample(session: Session, principal: Principal, distribution_id: int,
     distribution.mta_type = data.mta_type
     distribution.mta_identifier = data.mta_identifier.strip()
     distribution.mta_date = data.mta_date
+    distribution.smta_form = data.smta_form
     distribution.seeds = seeds
     distribution.ordered_on = data.ordered_on
     distribution.status = "ordered"
@@ -202,7 +203,8 @@ def distribute(session: Session, principal: Principal, lot_id: int,
         recipient_address=data.recipient_address))
     order_sample(session, principal, request.id, OrderIn(
         lot_id=lot.id, mta_type=data.mta_type, mta_identifier=data.mta_identifier,
-        mta_date=data.mta_date, ordered_on=data.requested_on, seeds=data.seeds))
+        mta_date=data.mta_date, ordered_on=data.requested_on, seeds=data.seeds,
+        smta_form=data.smta_form))
     return ship_sample(session, principal, request.id, data.shipped_on)
 
 

@@ -357,5 +357,6 @@ def dois(session: Session, accession_ids: Iterable[int]) -> dict[int, str]:
     ids = list(accession_ids)
     if not ids:
         return {}
-    return dict(session.execute(select(GlisRegistration.accession_id, GlisRegistration.doi)
-                                .where(GlisRegistration.accession_id.in_(ids))).tuples())
+    rows = session.execute(select(GlisRegistration.accession_id, GlisRegistration.doi)
+                           .where(GlisRegistration.accession_id.in_(ids))).all()
+    return {accession_id: doi for accession_id, doi in rows}

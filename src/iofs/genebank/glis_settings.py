@@ -8,6 +8,9 @@
 ``IOFS_GLIS_PID``           the holder's GLIS PID (Easy-SMTA / GLIS person identifier), sent
                             as ``<location>`` of each registration
 ``IOFS_GLIS_TIMEOUT``       seconds to wait for GLIS per request (default 30)
+``IOFS_GLIS_INSTITUTE``     the gene bank's name as provider (GLIS, Easy-SMTA reports)
+``IOFS_GLIS_ADDRESS``       its postal address
+``IOFS_GLIS_COUNTRY``       its country (ISO 3166-1 alpha-3, default KAZ)
 ==========================  ==============================================================
 
 Kept beside the gene bank (not in :mod:`iofs.config`) so that only the gene bank reads them.
@@ -34,3 +37,6 @@ class GlisSettings(BaseSettings):
     password: SecretStr = SecretStr("")
     pid: str = ""
     timeout: float = Field(default=30.0, gt=0, le=600)
+    institute: str = "IOFS gene bank"
+    address: str = ""
+    country: str = "KAZ"

@@ -30,6 +30,7 @@ from iofs.genebank.vocabulary import (
     PURPOSES,
     REASON_LABELS,
     SAMPSTAT_LABELS,
+    SMTA_FORMS,
 )
 from iofs.i18n import N_
 from iofs.i18n import gettext as _
@@ -108,7 +109,7 @@ def _accession_context(session: Session, principal: Principal,
         "sampstat_labels": SAMPSTAT_LABELS, "reason_labels": REASON_LABELS,
         "distribution_states": DISTRIBUTION_STATES,
         "collections": COLLECTIONS, "origins": ORIGINS, "purposes": PURPOSES,
-        "mta_types": MTA_TYPES,
+        "mta_types": MTA_TYPES, "smta_forms": SMTA_FORMS,
         "internal": internal, "can_write": allows(principal, "genebank.collection.write"),
         "can_edit_passport": allows(principal, "genebank.passport.write"),
         "can_distribute": allows(principal, "genebank.distribute") and accession.available,
@@ -277,3 +278,27 @@ def curator_dashboard(request: Request,
     return render(request, "genebank/curator.html", {
         "d": service.dashboard(session, principal), "reason_labels": REASON_LABELS,
         "facet_titles": FACET_TITLES, "columns": mcpd.MCPD_COLUMNS})
+
+
+@router.get("/genebank/smta", response_class=HTMLResponse)
+def smta_page(request: Request,
+              principal: Principal = Depends(require("genebank.read_internal")),
+              session: Session = Depends(db_session)) -> HTMLResponse:
+    """Shipped SMTA distributions not yet reported to Easy-SMTA, the XML to upload."""
+    return render(request, "genebank/smta.html", {
+        "rows": service.unreported(session, principal), "smta_forms": SMTA_FORMS,
+        "can_mark": allows(principal, "genebank.distribute")})
+
+
+@router.post("/genebank/smta", response_class=HTMLResponse)
+async def post_smta_reported(request: Request,
+                             principal: Principal = Depends(require("genebank.distribute")),
+                             session: Session = Depends(db_session)) -> Response:
+    """Mark the ticked distributions as reported to Easy-SMTA."""
+    form = await request.form()
+    ids = [int(v) for v in form.getlist("distribution_ids")
+           if isinstance(v, str) and v.isdigit() and len(v) < 10]
+    if ids:
+        service.mark_reported(session, principal, ids)
+        session.commit()
+    return RedirectResponse("/genebank/smta", status_code=303)

@@ -8,7 +8,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from iofs.genebank.vocabulary import COLLECTIONS, MTA_TYPES, ORIGINS, PURPOSES, one_of
+from iofs.genebank.vocabulary import (
+    COLLECTIONS,
+    MTA_TYPES,
+    ORIGINS,
+    PURPOSES,
+    SMTA_FORMS,
+    one_of,
+)
 
 #: Bounded field types shared by the inputs (each limit written once).
 Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))]
@@ -21,6 +28,7 @@ Address = Annotated[str, Field(max_length=2000)]
 Purpose = Annotated[str, Field(pattern=one_of(PURPOSES))]
 MtaType = Annotated[str, Field(pattern=one_of(MTA_TYPES))]
 MtaIdentifier = Annotated[str, Field(min_length=1, max_length=64)]
+SmtaForm = Annotated[str, Field(pattern=one_of(SMTA_FORMS))]
 #: Seeds of a sample (``None``: 50 viable seeds at the lot's latest germination).
 SampleSeeds = Annotated[int | None, Field(ge=1, le=1_000_000)]
 
@@ -242,6 +250,7 @@ class DistributionIn(BaseModel):
     requested_on: Day
     shipped_on: Day
     seeds: SampleSeeds = None
+    smta_form: SmtaForm = "signed"
 
 
 class DistributionOut(BaseModel):
@@ -264,6 +273,8 @@ class DistributionOut(BaseModel):
     ordered_on: date | None
     shipped_on: date | None
     cancelled_on: date | None
+    smta_form: str
+    public_request_id: int | None
 
 
 class RequestIn(BaseModel):
@@ -287,6 +298,7 @@ class OrderIn(BaseModel):
     mta_date: Day
     ordered_on: Day
     seeds: SampleSeeds = None
+    smta_form: SmtaForm = "signed"
 
 
 class DatedIn(BaseModel):
@@ -312,3 +324,14 @@ class WiewsCountOut(BaseModel):
     accessions: int
     genera: int
     species: int
+
+
+class ReportedIn(BaseModel):
+    """Distributions whose SMTA report Easy-SMTA accepted."""
+
+    distribution_ids: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(
+        min_length=1, max_length=10_000)
+
+
+class ReportedOut(BaseModel):
+    marked: int

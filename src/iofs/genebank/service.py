@@ -8,6 +8,7 @@ demo) call. Each function lives in the module of its concern:
 - :mod:`~iofs.genebank.conservation`: lots, safety duplicates, germination tests, viability,
   the regeneration queue and the curator's dashboard;
 - :mod:`~iofs.genebank.distribution`: request → order → shipment under the SMTA, its report;
+- :mod:`~iofs.genebank.easy_smta`: Easy-SMTA reports of shipped SMTAs, what is unreported;
 - :mod:`~iofs.genebank.glis`: GLIS DOI registration (the Treaty's Global Information System);
 
 Writes take the pydantic input models of :mod:`iofs.genebank.schemas`; every write checks a
@@ -48,6 +49,14 @@ from iofs.genebank.distribution import (
     request_sample,
     ship_sample,
     smta_report,
+)
+from iofs.genebank.easy_smta import (
+    Agreement,
+    Provider,
+    agreements,
+    easy_smta_xml,
+    mark_reported,
+    unreported,
 )
 from iofs.genebank.errors import GenebankError, UnknownRecord
 from iofs.genebank.exports import (
@@ -94,6 +103,7 @@ __all__ = [
     "PERMISSIONS",
     "SMTA_COLUMNS",
     "WIEWS_COLUMNS",
+    "Agreement",
     "Dashboard",
     "DistributionIn",
     "GenebankError",
@@ -105,6 +115,7 @@ __all__ = [
     "LotIn",
     "LotStatus",
     "OrderIn",
+    "Provider",
     "RequestIn",
     "SafetyDuplicateIn",
     "SearchQuery",
@@ -112,6 +123,7 @@ __all__ = [
     "UnknownRecord",
     "add_progenitor",
     "add_safety_duplicate",
+    "agreements",
     "cancel_sample",
     "collecting_points",
     "constants_for",
@@ -122,6 +134,7 @@ __all__ = [
     "doi_of",
     "dois",
     "duplicates_of",
+    "easy_smta_xml",
     "edit_passport",
     "export_genesys_json",
     "export_mcpd",
@@ -137,6 +150,7 @@ __all__ = [
     "lot_status",
     "lot_statuses",
     "lots_of",
+    "mark_reported",
     "mcpd_values",
     "order_sample",
     "progenitor_dois",
@@ -151,6 +165,7 @@ __all__ = [
     "ship_sample",
     "smta_report",
     "tests_of",
+    "unreported",
     "validate_csv_text",
     "validate_predictor",
     "wiews_counts",

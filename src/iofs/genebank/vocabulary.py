@@ -25,6 +25,12 @@ PURPOSES = {"research": N_("research"), "breeding": N_("breeding"),
 #: provider's own MTA.
 MTA_TYPES = {"smta": "SMTA", "own": N_("own MTA")}
 
+#: How an SMTA is concluded (SMTA art. 10) and the Easy-SMTA ``type`` code of each: signed,
+#: shrink-wrap (accepted by opening the package) or click-wrap (accepted on line).
+SMTA_FORMS = {"signed": N_("signed"), "shrink-wrap": N_("shrink-wrap"),
+              "click-wrap": N_("click-wrap")}
+EASY_SMTA_TYPES = {"signed": "si", "shrink-wrap": "sw", "click-wrap": "cw"}
+
 #: Distribution states and their names (translated where shown), in workflow order.
 DISTRIBUTION_STATES = {"requested": N_("requested"), "ordered": N_("ordered"),
                        "shipped": N_("shipped"), "cancelled": N_("cancelled")}
