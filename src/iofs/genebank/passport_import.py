@@ -18,7 +18,7 @@ import pickle
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,7 +29,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from iofs.audit import service as audit
-from iofs.audit.models import AuditEntry  # TODO(lead): see _PassportWriter._insert
+from iofs.db import bulk_insert
 from iofs.genebank import mcpd, search
 from iofs.genebank.accessions import FIELD_OF, get_accession, mcpd_values
 from iofs.genebank.errors import GenebankError
@@ -110,41 +110,6 @@ def accession_after_json(values: list[str], taxon: str, accession_id: int,
     """The snapshot JSON of a new accession, built without the snapshot."""
     head, tail = accession_after_parts(values, taxon, available, lat, lon)
     return head + str(accession_id) + tail
-
-
-#: PostgreSQL types of the column types bulk-inserted (binary COPY needs them).
-_PG_TYPES = {"Integer": "int4", "String": "varchar", "Text": "text", "Float": "float8",
-             "Boolean": "bool", "DateTime": "timestamptz", "Date": "date"}
-
-
-def _bulk_insert(session: Session, table: Any, columns: Sequence[str],
-                 rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert plain rows with the driver's fastest path, in the session's transaction.
-    Values go to the driver as they are (see :func:`_stored`)."""
-    if not rows:
-        return
-    connection = session.connection()
-    names = ", ".join(columns)
-    if connection.dialect.name == "postgresql":
-        raw: Any = connection.connection.driver_connection
-        types = [_PG_TYPES[type(table.c[name].type).__name__] for name in columns]
-        with raw.cursor() as cursor, cursor.copy(
-                f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(types)
-            for row in rows:
-                copy.write_row(row)
-        return
-    # Table and column names come from the models, never from input.
-    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES "  # noqa: S608
-                               f"({', '.join('?' * len(columns))})", rows)
-
-
-def _stored(session: Session, column: Any, value: Any) -> Any:
-    """``value`` as SQLAlchemy would hand it to the driver for ``column`` (e.g. SQLite keeps
-    datetimes as text)."""
-    dialect = session.get_bind().dialect
-    process = column.type._cached_bind_processor(dialect)
-    return value if process is None or value is None else process(value)
 
 
 def _reserve_accession_ids(session: Session, count: int) -> list[int]:
@@ -278,16 +243,9 @@ class _PassportWriter:
             inserts.append((*item[8], accession_id))
             key = str(accession_id)
             snapshots.append((key, item[6] + key + item[7]))
-        _bulk_insert(session, Accession.__table__, INSERT_COLUMNS, inserts)
-        moment = datetime.now(UTC)
-        # TODO(lead): the audit service has no bulk writer of the rows created_rows builds;
-        # needed: audit.insert_created_rows(session, rows) (executemany on SQLite, binary
-        # COPY on PostgreSQL) and audit.stored_at(session, moment). Until then this one spot
-        # writes the audit table itself.
-        entries, _last = audit.created_rows(
-            self.principal, Accession.__tablename__, snapshots, next_id, previous, moment,
-            _stored(session, AuditEntry.__table__.c.at, moment))
-        _bulk_insert(session, AuditEntry.__table__, audit.CSV_COLUMNS, entries)
+        bulk_insert(session, Accession.__table__, INSERT_COLUMNS, inserts)
+        audit.write_created_rows(session, self.principal, Accession.__tablename__, snapshots,
+                                 next_id, previous, datetime.now(UTC))
         self.result.inserted += len(items)
 
 
