@@ -117,10 +117,15 @@ def requests_page(request: Request, session: Session = Depends(db_session),
 
 
 @router.get("/reserves/requests/{reference}", response_class=HTMLResponse)
-def request_page(request: Request, reference: CodePath, session: Session = Depends(db_session),
-                 principal: Principal = Depends(current_principal),
-                 error: InputError | None = None, status_code: int = 200) -> HTMLResponse:
+def request_view(request: Request, reference: CodePath, session: Session = Depends(db_session),
+                 principal: Principal = Depends(current_principal)) -> HTMLResponse:
     """One request: timeline, the forms of its next step, supply matches."""
+    return request_page(request, reference, session, principal)
+
+
+def request_page(request: Request, reference: str, session: Session, principal: Principal,
+                 error: InputError | None = None, status_code: int = 200) -> HTMLResponse:
+    """The request page, with an input error of a posted step when there is one."""
     target = releases.request(session, reference)
     need = Decimal(target.decided_t or target.quantity_t)
     found = matching.match(session, request.app.state.settings.analytics_dir, target.country,
