@@ -18,8 +18,9 @@ import hashlib
 import math
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -174,6 +175,14 @@ class Stored:
     first_month: int
     months: int
     start: dict[str, int]
+    arrays: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def column(self, name: str) -> Any:
+        """Column ``name`` as a numpy array, converted once (pages read single cells by the
+        thousand; a pandas cell lookup costs far more than an array's)."""
+        if name not in self.arrays:
+            self.arrays[name] = self.frame[name].to_numpy()
+        return self.arrays[name]
 
     def position(self, iso3: str, month: int) -> int | None:
         """Row of ``iso3`` in the month count ``month``, None outside the index."""

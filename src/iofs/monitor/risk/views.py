@@ -115,18 +115,17 @@ def drivers(stored: Stored, tree: Tree, row: int, limit: int = 3) -> str:
     """The state's drivers in one sentence: its inputs scoring ``DRIVER_SCORE`` (3.5) or
     more, highest first (at most ``limit``), e.g. "IPA alert on wheat flour in 3 of 5
     markets; SPI-3 ≤ −1.5 over 42 % of the area; P3+ 47 %"; else its highest input."""
-    frame = stored.frame
     scored = []
     for name in tree.indicators:
-        score = _float(frame[f"score:{name}"].iat[row])
-        raw = _float(frame[f"raw:{name}"].iat[row])
+        score = _float(stored.column(f"score:{name}")[row])
+        raw = _float(stored.column(f"raw:{name}")[row])
         if score is not None and raw is not None:
             scored.append((score, name, raw))
     if not scored:
         return _("no input for this month")
     scored.sort(key=lambda item: -item[0])
     chosen = [item for item in scored if item[0] >= DRIVER_SCORE][:limit] or scored[:1]
-    return "; ".join(_phrase(name, raw, _detail(frame[f"detail:{name}"].iat[row]))
+    return "; ".join(_phrase(name, raw, _detail(stored.column(f"detail:{name}")[row]))
                      for _score, name, raw in chosen)
 
 
@@ -134,11 +133,11 @@ def _latest_row(stored: Stored, iso3: str) -> int | None:
     start = stored.start.get(iso3)
     if start is None or not stored.months:
         return None
-    status = stored.frame["status"].to_numpy()[start:start + stored.months]
+    status = stored.column("status")[start:start + stored.months]
     ok = np.flatnonzero(status == OK)
     if len(ok):
         return start + int(ok[-1])
-    inputs = stored.frame["reliability"].to_numpy()[start:start + stored.months]
+    inputs = stored.column("reliability")[start:start + stored.months]
     present = np.flatnonzero(inputs > 0)
     return start + int(present[-1]) if len(present) else start + stored.months - 1
 
@@ -151,14 +150,14 @@ def row_for(stored: Stored, iso3: str, month: str | None) -> int | None:
 
 
 def _value(stored: Stored, row: int | None) -> float | None:
-    if row is None or stored.frame["status"].iat[row] != OK:
+    if row is None or stored.column("status")[row] != OK:
         return None
-    return _float(stored.frame["value"].iat[row])
+    return _float(stored.column("value")[row])
 
 
 def _shifted(stored: Stored, row: int, months: int) -> int | None:
-    iso3 = str(stored.frame["iso3"].iat[row])
-    return stored.position(iso3, int(stored.frame["month_index"].iat[row]) - months)
+    iso3 = str(stored.column("iso3")[row])
+    return stored.position(iso3, int(stored.column("month_index")[row]) - months)
 
 
 @dataclass(frozen=True)
@@ -209,11 +208,11 @@ def ranking(stored: Stored, tree: Tree, month: str | None = None,
         trend = round(value - earlier, 1) if value is not None and earlier is not None else None
         arrow = ("" if trend is None else "↑" if trend >= 0.5 else "↓" if trend <= -0.5
                  else "→")
-        label = str(stored.frame["risk_class"].iat[row]) if value is not None else ""
+        label = str(stored.column("risk_class")[row]) if value is not None else ""
         found.append(Ranked(
-            None, iso3, country_name(iso3), str(stored.frame["month"].iat[row]), value, label,
-            class_label(label), float(stored.frame["reliability"].iat[row]),
-            str(stored.frame["status"].iat[row]), trend, arrow,
+            None, iso3, country_name(iso3), str(stored.column("month")[row]), value, label,
+            class_label(label), float(stored.column("reliability")[row]),
+            str(stored.column("status")[row]), trend, arrow,
             drivers(stored, tree, row) if value is not None else _("insufficient data")))
     found.sort(key=lambda r: (r.value is None, -(r.value or 0.0), r.iso3))  # same in every language
     rank = 0
@@ -283,7 +282,7 @@ def explain(stored: Stored, tree: Tree, iso3: str, month: str | None = None) -> 
     if row is None:
         return None
     frame = stored.frame
-    raw = {tree.indicators[name].source: [_float(frame[f"raw:{name}"].iat[row])]
+    raw = {tree.indicators[name].source: [_float(stored.column(f"raw:{name}")[row])]
            for name in tree.indicators}
     (result,) = compute(tree, InputTable.from_columns([code], raw), "inputs")
     nodes = tuple(NodeOut(node.node, title(node.node, tree), node.depth, node.value,
@@ -291,23 +290,24 @@ def explain(stored: Stored, tree: Tree, iso3: str, month: str | None = None) -> 
                   for node in result.nodes)
     inputs = []
     for name, indicator in tree.indicators.items():
-        age = int(frame[f"age:{name}"].iat[row])
+        age = int(stored.column(f"age:{name}")[row])
         inputs.append(InputOut(
             name=name, title=title(name, tree), unit=indicator.unit or "",
-            raw=_float(frame[f"raw:{name}"].iat[row]),
-            score=_float(frame[f"score:{name}"].iat[row]),
-            source=str(frame[f"source:{name}"].iat[row]), age=age if age >= 0 else None,
+            raw=_float(stored.column(f"raw:{name}")[row]),
+            score=_float(stored.column(f"score:{name}")[row]),
+            source=str(stored.column(f"source:{name}")[row]), age=age if age >= 0 else None,
             definition=indicator.definition or "", reference=indicator.reference or ""))
     start = stored.start[code]
     block = frame.iloc[start:start + stored.months]
     ok = block[block["status"] == OK]
     history = tuple((str(m), float(v)) for m, v in zip(ok["month"], ok["value"], strict=True))
     value = _value(stored, row)
-    label = str(frame["risk_class"].iat[row]) if value is not None else ""
+    label = str(stored.column("risk_class")[row]) if value is not None else ""
     return CountryRisk(
-        iso3=code, name=country_name(code), month=str(frame["month"].iat[row]), value=value,
+        iso3=code, name=country_name(code), month=str(stored.column("month")[row]), value=value,
         risk_class=label, class_label=class_label(label),
-        reliability=float(frame["reliability"].iat[row]), status=str(frame["status"].iat[row]),
+        reliability=float(stored.column("reliability")[row]),
+        status=str(stored.column("status")[row]),
         drivers=drivers(stored, tree, row) if value is not None else _("insufficient data"),
         nodes=nodes, inputs=tuple(inputs), history=history,
         first_month=history[0][0] if history else None)
@@ -338,16 +338,16 @@ def _reasons(stored: Stored, row: int) -> tuple[str, ...]:
     frame = stored.frame
     reasons: list[str] = []
     value = _value(stored, row)
-    if value is not None and str(frame["risk_class"].iat[row]) in HIGH_CLASSES:
+    if value is not None and str(stored.column("risk_class")[row]) in HIGH_CLASSES:
         reasons.append("high")
     earlier = _value(stored, _shifted(stored, row, RISE_MONTHS))
     if value is not None and earlier is not None and value - earlier >= RISE_POINTS - 1e-9:
         reasons.append("rise")
-    if frame["ipc_signal"].iat[row]:
+    if stored.column("ipc_signal")[row]:
         reasons.append("ipc")
     if "raw:price_ipa_alert" in frame:
-        alert = _float(frame["raw:price_ipa_alert"].iat[row])
-        if alert and int(frame["age:price_ipa_alert"].iat[row]) == 0:
+        alert = _float(stored.column("raw:price_ipa_alert")[row])
+        if alert and int(stored.column("age:price_ipa_alert")[row]) == 0:
             reasons.append("ipa")
     return tuple(reasons)
 
@@ -372,8 +372,8 @@ def _change(stored: Stored, row: int, before: int | None, now: str) -> tuple[str
     elif previous != now:
         parts.append(_("moved from on watch to high risk") if now == "high"
                      else _("moved from high risk to on watch"))
-    then = str(stored.frame["risk_class"].iat[before]) if last is not None else ""
-    label = str(stored.frame["risk_class"].iat[row]) if value is not None else ""
+    then = str(stored.column("risk_class")[before]) if last is not None else ""
+    label = str(stored.column("risk_class")[row]) if value is not None else ""
     if then and label and then != label:
         parts.append(_("class %(before)s → %(after)s") % {"before": class_label(then),
                                                          "after": class_label(label)})
@@ -401,9 +401,9 @@ def watchlist(stored: Stored, tree: Tree, month: str | None = None,
             continue
         change, previous = _change(stored, row, before, listed)
         value = _value(stored, row)
-        label = str(stored.frame["risk_class"].iat[row]) if value is not None else ""
+        label = str(stored.column("risk_class")[row]) if value is not None else ""
         entries.append(WatchEntry(
-            iso3=iso3, name=country_name(iso3), month=str(stored.frame["month"].iat[row]),
+            iso3=iso3, name=country_name(iso3), month=str(stored.column("month")[row]),
             list=listed, value=value, risk_class=label, class_label=class_label(label),
             reasons=reasons, drivers=drivers(stored, tree, row), change=change,
             previous=previous))
