@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from iofs.audit import service as audit
 from iofs.errors import InputError
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, allows
@@ -138,7 +139,8 @@ def request_page(request: Request, reference: str, session: Session, principal: 
         "state_name": registry.state_name, "target_days": v.DELIVERY_TARGET_DAYS,
         "may": {
             "assess": _may(principal, "reserves.assess"),
-            "decide": _may(principal, "reserves.decide"),
+            "decide": _may(principal, "reserves.decide") and audit.actor_label(principal)
+            not in (target.assessed_by, target.requested_by),
             "dispatch": _may(principal, "reserves.stock.write"),
             "deliver": _may(principal, "reserves.requests.write", target.country),
         }}, status_code=status_code)
