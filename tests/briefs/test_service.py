@@ -56,7 +56,7 @@ def test_blocks_filled_from_the_real_files_and_the_demo(
     for key in ("identity", "prices", "food_supply", "ipc", "aid", "reserves", "strategy"):
         assert by_key[key].filled, (key, by_key[key].missing)
     prices = {f.label: f.value for f in by_key["prices"].facts}
-    priced, watch, alert = (int(v) for v in list(prices.values())[:3])
+    priced, watch, alert = (int(str(v)) for v in list(prices.values())[:3])
     assert 0 < watch + alert <= priced
     worst = by_key["prices"].tables[0]
     ipa = [float(row[1]) for row in worst.rows]

@@ -55,9 +55,16 @@ def bulletin_html(session: Session, settings: Settings, principal: Principal, mo
             {**_context(language), "b": found})
 
 
+def page_count(html: str) -> int:
+    """How many A4 pages ``html`` takes once laid out by WeasyPrint."""
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    return len(HTML(string=html).render().pages)
+
+
 def to_pdf(html: str) -> bytes:
     """``html`` rendered to PDF bytes by WeasyPrint (A4, fonts from the system's Noto)."""
-    from weasyprint import HTML  # type: ignore[import-untyped]
+    from weasyprint import HTML
 
     pdf: bytes = HTML(string=html).write_pdf()
     return pdf
