@@ -7,7 +7,8 @@ MODULE = Module(
     name="genebank",
     package="iofs.genebank",
     api_routers=("iofs.genebank.api:router",),
-    page_routers=("iofs.genebank.pages:router",),
+    # BrAPI answers at /brapi/v2 (its own prefix, not under /api/v1).
+    page_routers=("iofs.genebank.pages:router", "iofs.genebank.brapi:router"),
     commands=(Command("genebank", "iofs.genebank.cli:genebank_app",
                       "Gene bank: MCPD passport data, seed lots, viability, SMTA."),),
     navigation=(NavigationEntry("/genebank", N_("Gene bank")),),

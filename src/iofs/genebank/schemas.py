@@ -14,6 +14,7 @@ from iofs.genebank.vocabulary import (
     ORIGINS,
     PURPOSES,
     SMTA_FORMS,
+    TRAIT_SCALES,
     one_of,
 )
 
@@ -335,3 +336,24 @@ class ReportedIn(BaseModel):
 
 class ReportedOut(BaseModel):
     marked: int
+
+
+class TraitIn(BaseModel):
+    """A trait definition: code, name, crop, method and scale (numeric with a unit and
+    bounds; ordinal or nominal with ``code=label`` pairs separated by ``;``)."""
+
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    name: str = Field(min_length=1, max_length=255)
+    crop: str = Field(default="", max_length=128)
+    method: str = Field(default="", max_length=4000)
+    scale: str = Field(pattern=one_of(TRAIT_SCALES))
+    unit: str = Field(default="", max_length=64)
+    minimum: float | None = Field(default=None, ge=-1e12, le=1e12)
+    maximum: float | None = Field(default=None, ge=-1e12, le=1e12)
+    categories: str = Field(default="", max_length=4000)
+
+
+class TraitOut(TraitIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int

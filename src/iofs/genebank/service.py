@@ -9,6 +9,7 @@ demo) call. Each function lives in the module of its concern:
   the regeneration queue and the curator's dashboard;
 - :mod:`~iofs.genebank.distribution`: request → order → shipment under the SMTA, its report;
 - :mod:`~iofs.genebank.easy_smta`: Easy-SMTA reports of shipped SMTAs, what is unreported;
+- :mod:`~iofs.genebank.traits`: trait definitions, observations, their import and search;
 - :mod:`~iofs.genebank.glis`: GLIS DOI registration (the Treaty's Global Information System);
 
 Writes take the pydantic input models of :mod:`iofs.genebank.schemas`; every write checks a
@@ -87,13 +88,37 @@ from iofs.genebank.passport_import import (
     write_rejects,
 )
 from iofs.genebank.permissions import PERMISSIONS
-from iofs.genebank.schemas import DistributionIn, LotIn, OrderIn, RequestIn, SafetyDuplicateIn
+from iofs.genebank.schemas import (
+    DistributionIn,
+    LotIn,
+    OrderIn,
+    RequestIn,
+    SafetyDuplicateIn,
+    TraitIn,
+)
 from iofs.genebank.search import (
     SearchQuery,
     SearchResult,
     collecting_points,
     rebuild_counts,
     search,
+)
+from iofs.genebank.traits import (
+    Criterion,
+    ObservationImport,
+    ObservationsRejected,
+    TraitSummary,
+    define_trait,
+    export_observations,
+    get_trait,
+    import_observation_file,
+    import_observations,
+    list_traits,
+    observations_of,
+    parse_criterion,
+    read_observation_rows,
+    trait_search,
+    trait_summaries,
 )
 from iofs.genebank.vocabulary import DISTRIBUTION_STATES
 
@@ -104,6 +129,7 @@ __all__ = [
     "SMTA_COLUMNS",
     "WIEWS_COLUMNS",
     "Agreement",
+    "Criterion",
     "Dashboard",
     "DistributionIn",
     "GenebankError",
@@ -114,12 +140,16 @@ __all__ = [
     "ImportResult",
     "LotIn",
     "LotStatus",
+    "ObservationImport",
+    "ObservationsRejected",
     "OrderIn",
     "Provider",
     "RequestIn",
     "SafetyDuplicateIn",
     "SearchQuery",
     "SearchResult",
+    "TraitIn",
+    "TraitSummary",
     "UnknownRecord",
     "add_progenitor",
     "add_safety_duplicate",
@@ -129,6 +159,7 @@ __all__ = [
     "constants_for",
     "create_lot",
     "dashboard",
+    "define_trait",
     "distribute",
     "distributions",
     "doi_of",
@@ -138,23 +169,31 @@ __all__ = [
     "edit_passport",
     "export_genesys_json",
     "export_mcpd",
+    "export_observations",
     "genesys_record",
     "get_accession",
     "get_distribution",
     "get_lot",
+    "get_trait",
     "glis_pending",
     "history",
     "import_constants",
+    "import_observation_file",
+    "import_observations",
     "import_passport",
     "list_constants",
+    "list_traits",
     "lot_status",
     "lot_statuses",
     "lots_of",
     "mark_reported",
     "mcpd_values",
+    "observations_of",
     "order_sample",
+    "parse_criterion",
     "progenitor_dois",
     "read_for_parent",
+    "read_observation_rows",
     "rebuild_counts",
     "record_germination_test",
     "regeneration_queue",
@@ -165,6 +204,8 @@ __all__ = [
     "ship_sample",
     "smta_report",
     "tests_of",
+    "trait_search",
+    "trait_summaries",
     "unreported",
     "validate_csv_text",
     "validate_predictor",

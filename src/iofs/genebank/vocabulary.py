@@ -31,6 +31,9 @@ SMTA_FORMS = {"signed": N_("signed"), "shrink-wrap": N_("shrink-wrap"),
               "click-wrap": N_("click-wrap")}
 EASY_SMTA_TYPES = {"signed": "si", "shrink-wrap": "sw", "click-wrap": "cw"}
 
+#: Scales of a characterization or evaluation trait.
+TRAIT_SCALES = {"numeric": N_("numeric"), "ordinal": N_("ordinal"), "nominal": N_("nominal")}
+
 #: Distribution states and their names (translated where shown), in workflow order.
 DISTRIBUTION_STATES = {"requested": N_("requested"), "ordered": N_("ordered"),
                        "shipped": N_("shipped"), "cancelled": N_("cancelled")}
