@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from iofs import __version__
-from iofs.cli_support import console, fail, session_factory, settings
+from iofs.cli_support import console, database_failure, fail, session_factory, settings
 
 
 class LazyGroup(TyperGroup):
@@ -48,6 +48,16 @@ class LazyGroup(TyperGroup):
         command = _load_command(entry)
         self.add_command(command, cmd_name)
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a database that cannot be used is one sentence and exit 2."""
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            reason = database_failure(error)
+            if reason is None:
+                raise
+            raise fail(reason, 2) from None
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         self._listing_help = True
@@ -133,8 +143,11 @@ def serve(
     bind_host, bind_port = host or config.host, port or config.port
     console.print(f"iofs {__version__} serving on http://{bind_host}:{bind_port} "
                   f"(database: {url.split('://', 1)[0]}, data: {config.data_dir})")
+    # Forwarded headers (client address, https) are believed only from IOFS_TRUSTED_PROXIES.
     uvicorn.run("iofs.web.app:create_app", factory=True, host=bind_host, port=bind_port,
-                reload=reload, log_level=config.log_level, proxy_headers=False)
+                reload=reload, log_level=config.log_level,
+                proxy_headers=bool(config.trusted_proxies),
+                forwarded_allow_ips=config.trusted_proxies or None)
 
 
 @db_app.command("upgrade")

@@ -6,13 +6,15 @@ directory (``./var``): the SQLite database, the analytics Parquet files and the 
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: Secrets that ship in examples and tutorials; never acceptable outside development.
 PLACEHOLDER_SECRETS = frozenset(
@@ -21,6 +23,17 @@ PLACEHOLDER_SECRETS = frozenset(
 )
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+MB = 1024 * 1024
+
+#: A list setting written as comma-separated values in the environment.
+CommaList = Annotated[list[str], NoDecode]
+
+
+def _comma_separated(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
 
 
 class SettingsError(Exception):
@@ -54,6 +67,57 @@ class Settings(BaseSettings):
     dask_scheduler: str | None = Field(
         default=None, description="Address of a dask.distributed scheduler, e.g. tcp://host:8786."
     )
+    trusted_proxies: CommaList = Field(
+        default_factory=list,
+        description="Reverse proxies (addresses or CIDR networks, comma-separated) whose "
+                    "X-Forwarded-For / Forwarded headers give the client's address.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The site's public base URL (https://iofs.example.org), used for absolute "
+                    "links such as those of Atom feeds.",
+    )
+    allowed_hosts: CommaList = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1"],
+        description="Host names whose Host header may build absolute links when "
+                    "IOFS_PUBLIC_URL is unset.",
+    )
+    max_request_bytes: int = Field(
+        default=25 * MB, ge=1024, description="Largest request body accepted (bytes)."
+    )
+    max_upload_bytes: int = Field(
+        default=100 * MB, ge=1024,
+        description="Largest request body of the routes declared as uploads (bytes).",
+    )
+
+    @field_validator("trusted_proxies", "allowed_hosts", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        return _comma_separated(value)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        try:
+            return [str(ipaddress.ip_network(item, strict=False)) for item in value]
+        except ValueError as error:
+            raise ValueError(f"must be IP addresses or CIDR networks, comma-separated ({error})"
+                             ) from None
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        return [host.lower() for host in value]
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL, e.g. https://iofs.example.org")
+        return value.rstrip("/")
 
     @field_validator("database_url")
     @classmethod
@@ -126,6 +190,29 @@ def describe_validation_error(error: ValidationError) -> str:
         value = first.get("input")
         return f"Invalid setting {name}={value!r}: {message}."
     return f"Invalid settings: {message}."
+
+
+def describe_database_error(error: BaseException, url: str | None = None) -> str | None:
+    """One sentence for a database that cannot be used (unreachable, refused, locked), or None
+    when ``error`` is not such a failure (SQLAlchemy ``OperationalError``/``InterfaceError``).
+
+    ``url`` (password hidden) names the database; the driver's first line says why.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    if not isinstance(error, OperationalError | InterfaceError):
+        return None
+    reason = str(error.orig or error).strip().splitlines()
+    where = ""
+    if url:
+        parsed = make_url(url)
+        where = f" ({parsed.get_backend_name()}"
+        where += f" at {parsed.host}:{parsed.port or 5432}/{parsed.database})" if parsed.host \
+            else f" {parsed.database})"
+    return (f"the database{where} cannot be used: {reason[0] if reason else 'no reason given'}."
+            " Check IOFS_DATABASE_URL, that the database server is running, and that "
+            "`iofs db upgrade` has been run.")
 
 
 def load_settings(**overrides: object) -> Settings:

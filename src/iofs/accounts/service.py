@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from iofs.accounts import passwords
@@ -31,8 +32,15 @@ audit.audited(RoleAssignment)
 audit.audited(ApiToken)
 
 SESSION_LIFETIME = timedelta(hours=12)
-THROTTLE_FREE_FAILURES = 5
+#: Failed sign-ins allowed before back-off, per key: one account from one address, one account
+#: from anywhere, one address for any accounts (much higher: an office or a reverse proxy
+#: shares one address, and one attacker must not lock everybody behind it out).
+ACCOUNT_IP_FREE_FAILURES = 5
+ACCOUNT_FREE_FAILURES = 20
+IP_FREE_FAILURES = 100
 THROTTLE_MAX_SECONDS = 15 * 60
+#: A key's failures are forgotten this long after its last one.
+THROTTLE_WINDOW = timedelta(hours=1)
 TOKEN_PREFIX = "iofs_"  # noqa: S105 - a public prefix, not a secret
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -216,53 +224,105 @@ def set_active(session: Session, actor: Principal, user_id: int, active: bool) -
     return user
 
 
-def _check_throttle(session: Session, keys: list[str]) -> None:
-    moment = now()
-    for key in keys:
-        row = session.get(SignInThrottle, key)
-        blocked = _aware(row.blocked_until) if row else None
-        if blocked and blocked > moment:
-            raise SignInFailed(retry_after=max(1, int((blocked - moment).total_seconds()) + 1))
+def _throttle_keys(address: str, ip: str | None) -> list[tuple[str, int]]:
+    """The throttle keys of a sign-in and their free failures, most specific first."""
+    keys = [(f"account-ip:{address}|{ip}", ACCOUNT_IP_FREE_FAILURES)] if ip else []
+    keys.append((f"account:{address}", ACCOUNT_FREE_FAILURES))
+    if ip:
+        keys.append((f"ip:{ip}", IP_FREE_FAILURES))
+    return keys
 
 
-def _note_failure(session: Session, keys: list[str]) -> int | None:
+def _back_off(failures: int, free: int) -> int:
+    """Seconds a key is blocked after its ``failures``-th failure (0 while still free)."""
+    if failures < free:
+        return 0
+    return int(min(2 ** min(failures - free, 20), THROTTLE_MAX_SECONDS))
+
+
+def _claim(session: Session, key: str, free: int, moment: datetime) -> int | None:
+    """Count one sign-in attempt on ``key`` as a failure before its password is checked.
+
+    One statement, atomic on SQLite and PostgreSQL (the row is locked while it runs): it adds
+    the attempt unless the key is blocked, sets the back-off the new count earns, and returns
+    the count — or None when the key is blocked (the attempt is refused uncounted, so
+    refused attempts never lengthen the block).
+    """
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
+              else sqlite.insert)
+    session.execute(insert(SignInThrottle).values(key=key, failures=0, last_failure_at=moment)
+                    .on_conflict_do_nothing(index_elements=["key"]))
+    stale = SignInThrottle.last_failure_at < moment - THROTTLE_WINDOW
+    count = case((stale, 0), else_=SignInThrottle.failures) + 1
+    steps = [(count == n, moment + timedelta(seconds=_back_off(n, free)))
+             for n in range(free, free + 11)]
+    blocked = case((count < free, None), *steps,
+                   else_=moment + timedelta(seconds=THROTTLE_MAX_SECONDS))
+    claimed = session.execute(
+        update(SignInThrottle)
+        .where(SignInThrottle.key == key,
+               (SignInThrottle.blocked_until.is_(None))
+               | (SignInThrottle.blocked_until <= moment))
+        .values(failures=count, last_failure_at=moment, blocked_until=blocked)
+        .returning(SignInThrottle.failures)).scalar_one_or_none()
+    return claimed
+
+
+def _retry_after(session: Session, keys: list[tuple[str, int]], moment: datetime) -> int:
+    blocks = session.execute(select(SignInThrottle.blocked_until).where(
+        SignInThrottle.key.in_([key for key, _free in keys]))).scalars()
+    waits = [(until - moment).total_seconds() for until in map(_aware, blocks)
+             if until is not None and until > moment]
+    return max(1, int(max(waits, default=1)) + 1)
+
+
+def _claim_attempt(session: Session, keys: list[tuple[str, int]]) -> int | None:
+    """Count the attempt on every key, committed at once in its own transaction so that
+    concurrent attempts see it; returns the back-off (seconds) it earned, or raises
+    :class:`SignInFailed` when a key is blocked."""
     moment = now()
-    retry: int | None = None
-    for key in keys:
-        row = session.get(SignInThrottle, key)
-        if row is None:
-            row = SignInThrottle(key=key, failures=0, last_failure_at=moment)
-            session.add(row)
-        row.failures += 1
-        row.last_failure_at = moment
-        if row.failures >= THROTTLE_FREE_FAILURES:
-            seconds = min(2 ** (row.failures - THROTTLE_FREE_FAILURES), THROTTLE_MAX_SECONDS)
-            row.blocked_until = moment + timedelta(seconds=seconds)
-            retry = max(retry or 0, seconds)
-    session.flush()
-    return retry
+    retry = 0
+    with Session(session.get_bind()) as own, own.begin():
+        for key, free in keys:
+            count = _claim(own, key, free, moment)
+            if count is None:
+                raise SignInFailed(retry_after=_retry_after(own, keys, moment))
+            retry = max(retry, _back_off(count, free))
+    return retry or None
+
+
+def _clear_attempt(session: Session, keys: list[tuple[str, int]]) -> None:
+    """After a successful sign-in: the account's counters restart; the address keeps its
+    count of other failures (a valid account must not reset guessing of others)."""
+    with Session(session.get_bind()) as own, own.begin():
+        for key, _free in keys:
+            if key.startswith("ip:"):
+                own.execute(update(SignInThrottle).where(
+                    SignInThrottle.key == key, SignInThrottle.failures > 0)
+                    .values(failures=SignInThrottle.failures - 1))
+            else:
+                own.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
 
 
 def authenticate(session: Session, email: str, password: str, *, ip: str | None,
                  user_agent: str | None = None) -> User:
     """The user for these credentials, or :class:`SignInFailed` (generic, throttled).
 
-    Back-off: after 5 failures for an account or an IP address, each further failure blocks
-    that key for 1, 2, 4 … seconds, at most 15 minutes. Failures are written even though the
-    sign-in fails, so the caller must commit in both cases. A hash with outdated parameters is
-    replaced (and audited) on success.
+    Back-off per account from one address (after 5 failures), per account (20) and per
+    address (100): each further failure blocks that key for 1, 2, 4 … seconds, at most 15
+    minutes; failures are forgotten an hour after the last. Each attempt is counted before its
+    password is checked, atomically and committed at once (its own transaction), so that
+    concurrent guesses cannot pass the limit; attempts refused while blocked are not counted.
+    A hash with outdated parameters is replaced (and audited) on success.
     """
     address = email.strip().lower()
-    keys = [f"account:{address}"] + ([f"ip:{ip}"] if ip else [])
-    _check_throttle(session, keys)
+    keys = _throttle_keys(address, ip)
+    retry = _claim_attempt(session, keys)
     user = session.execute(select(User).where(User.email == address)).scalar_one_or_none()
     valid, new_hash = passwords.verify_password(password, user.password_hash if user else None)
     if user is None or not valid or not user.active:
-        raise SignInFailed(retry_after=_note_failure(session, keys))
-    for key in keys:
-        row = session.get(SignInThrottle, key)
-        if row is not None:
-            session.delete(row)
+        raise SignInFailed(retry_after=retry)
+    _clear_attempt(session, keys)
     if new_hash:
         before = audit.snapshot(user)
         user.password_hash = new_hash
@@ -317,8 +377,25 @@ def _revoke_sessions(session: Session, user_id: int, keep: int | None = None) ->
             row.revoked_at = now()
 
 
+def _revoke_tokens(session: Session, actor: Principal, user_id: int,
+                   keep: int | None = None) -> None:
+    """Revoke (and audit) every live API token of ``user_id`` but ``keep``."""
+    for token in session.execute(select(ApiToken).where(
+            ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))).scalars():
+        if token.id != keep:
+            _revoke(session, actor, token)
+
+
+def _revoke(session: Session, actor: Principal, token: ApiToken) -> None:
+    if token.revoked_at is None:
+        before = audit.snapshot(token)
+        token.revoked_at = now()
+        audit.updated(session, actor, token, before)
+
+
 def change_password(session: Session, actor: Principal, current: str, new: str) -> None:
-    """Change one's own password; other sessions of the user end."""
+    """Change one's own password; the user's other sessions and API tokens end (the session
+    or token making the change stays)."""
     authorize(actor, "accounts.password.own")
     assert actor.user_id is not None
     user = get_user(session, actor.user_id)
@@ -327,14 +404,16 @@ def change_password(session: Session, actor: Principal, current: str, new: str) 
         raise AccountError(_("The current password is wrong."), "current_password")
     _set_password(session, actor, user, new, "new_password")
     _revoke_sessions(session, user.id, keep=actor.session_id)
+    _revoke_tokens(session, actor, user.id, keep=actor.token_id)
 
 
 def reset_password(session: Session, actor: Principal, user_id: int, new: str) -> None:
-    """Set another user's password (admin); all of that user's sessions end."""
+    """Set another user's password (admin); all of that user's sessions and API tokens end."""
     authorize(actor, "accounts.users.manage")
     user = get_user(session, user_id)
     _set_password(session, actor, user, new, "password")
     _revoke_sessions(session, user.id)
+    _revoke_tokens(session, actor, user.id)
 
 
 def _set_password(session: Session, actor: Principal, user: User, new: str, field: str) -> None:
@@ -388,10 +467,7 @@ def revoke_token(session: Session, actor: Principal, token_id: int) -> ApiToken:
     if token is None:
         raise UnknownAccountRecord(_("No such token."), "token_id")
     _authorize_tokens_of(actor, token.user_id)
-    if token.revoked_at is None:
-        before = audit.snapshot(token)
-        token.revoked_at = now()
-        audit.updated(session, actor, token, before)
+    _revoke(session, actor, token)
     return token
 
 
