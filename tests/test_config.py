@@ -56,3 +56,33 @@ def test_cli_reports_invalid_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 2
     assert "Invalid setting IOFS_PORT=" in result.output
     assert "Traceback" not in result.output
+
+
+def test_edge_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IOFS_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,2001:db8::/32")
+    monkeypatch.setenv("IOFS_ALLOWED_HOSTS", "IOFS.example.org,localhost")
+    monkeypatch.setenv("IOFS_PUBLIC_URL", "https://iofs.example.org/")
+    settings = load_settings()
+    assert settings.trusted_proxies == ["127.0.0.1/32", "10.0.0.0/8", "2001:db8::/32"]
+    assert settings.allowed_hosts == ["iofs.example.org", "localhost"]
+    assert settings.public_url == "https://iofs.example.org"
+    assert settings.max_request_bytes == 25 * 1024 * 1024
+
+
+def test_edge_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("IOFS_TRUSTED_PROXIES", "IOFS_ALLOWED_HOSTS", "IOFS_PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.trusted_proxies == [] and settings.public_url is None
+    assert settings.allowed_hosts == ["localhost", "127.0.0.1"]
+
+
+@pytest.mark.parametrize(("name", "value"), [("IOFS_TRUSTED_PROXIES", "10.0.0.0/8,proxy.lan"),
+                                             ("IOFS_PUBLIC_URL", "iofs.example.org"),
+                                             ("IOFS_MAX_REQUEST_BYTES", "10")])
+def test_invalid_edge_settings_are_one_sentence(name: str, value: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert str(error.value).startswith(f"Invalid setting {name}=") and "\n" not in str(error.value)

@@ -45,6 +45,20 @@ def settings() -> Settings:
         raise fail(str(error), 2) from None
 
 
+def database_failure(error: BaseException) -> str | None:
+    """One sentence when ``error`` means the database cannot be used (unreachable, refused),
+    else None; the root command turns it into ``error: …`` and exit status 2."""
+    if "sqlalchemy" not in sys.modules:  # not imported: it cannot be a database error
+        return None
+    from iofs.config import SettingsError, describe_database_error, load_settings
+
+    try:
+        url: str | None = load_settings().resolved_database_url
+    except SettingsError:
+        url = None
+    return describe_database_error(error, url)
+
+
 def session_factory() -> sessionmaker[Session]:
     """Sessions on the configured database."""
     from iofs.db import make_engine, make_session_factory

@@ -1,7 +1,15 @@
-"""FastAPI application factory: pages, JSON API under /api/v1, static assets, /healthz."""
+"""FastAPI application factory: pages, JSON API under /api/v1, static assets, /healthz, /readyz.
+
+- ``/healthz``: the process is alive and the database answers (503 with the reason if not).
+- ``/readyz``: the database answers and its migrations are those of the code.
+- The database unreachable: pages and API answer 503 with a sentence, not a traceback.
+- Responses to a request with a session cookie or an API token, and to every request that is
+  not GET/HEAD, carry ``Cache-Control: no-store`` (signed-in pages, new tokens).
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
@@ -13,25 +21,30 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from iofs import __version__, i18n, modules
-from iofs.accounts.principals import resolve_principal
-from iofs.config import Settings, get_settings
-from iofs.db import make_engine, make_session_factory
+from iofs.accounts.principals import SESSION_COOKIE, resolve_principal
+from iofs.config import Settings, describe_database_error, get_settings
+from iofs.db import make_engine, make_session_factory, pending_migrations
 from iofs.errors import InputError
-from iofs.permissions import PermissionDenied
+from iofs.i18n import N_
+from iofs.permissions import ANONYMOUS, PermissionDenied
 from iofs.web.deps import db_session
-from iofs.web.security import csrf_rejection
+from iofs.web.security import RequestGuard, bearer_token, csrf_rejection
 from iofs.web.security_headers import SECURITY_HEADERS
 from iofs.web.templating import render
 from iofs.web.validation import translated_message
 
 API_PREFIX = "/api/v1"
+DATABASE_UNAVAILABLE = N_("The service is unavailable: its database cannot be reached. "
+                          "Try again in a minute.")
+log = logging.getLogger(__name__)
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith((API_PREFIX, "/healthz", "/openapi")) and (
+    return not request.url.path.startswith((API_PREFIX, "/healthz", "/readyz", "/openapi")) and (
         "text/html" in request.headers.get("accept", "")
     )
 
@@ -46,6 +59,21 @@ def error_response(request: Request, status: int, message: str,
     if field is not None:
         body = {"detail": [{"field": field, "location": "body", "message": message}]}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _private(request: Request) -> bool:
+    """Whether the response may hold one person's data: any session or token, any write."""
+    if request.url.path.startswith("/static/"):
+        return False
+    return (request.method not in {"GET", "HEAD"} or bearer_token(request) is not None
+            or SESSION_COOKIE in request.cookies)
+
+
+def _database_failure(request: Request, error: Exception) -> str:
+    """Log why the database failed (for the operator) and return the reason for a probe."""
+    url = request.app.state.settings.resolved_database_url
+    log.error("%s", describe_database_error(error, url) or error)
+    return "database unreachable"
 
 
 def include_module_routers(app: FastAPI) -> None:
@@ -82,6 +110,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     static_dir = resources.files("iofs") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
+    # Inside the language-and-headers middleware below, so that its refusals are translated
+    # and carry the security headers.
+    app.add_middleware(RequestGuard, settings=settings, router=app.router,
+                       refuse=error_response)
 
     @app.middleware("http")
     async def language_and_headers(
@@ -102,6 +134,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                 samesite="lax", httponly=True)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if _private(request):
+            response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("Content-Language", language)
         response.headers.setdefault("Vary", "Accept-Language, Cookie")
         return response
@@ -146,12 +180,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                           status_code=422)
         return JSONResponse(jsonable_encoder({"detail": errors}), status_code=422)
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_unavailable(request: Request, error: Exception) -> Response:
+        _database_failure(request, error)
+        if getattr(request.state, "principal", None) is None:
+            request.state.principal = ANONYMOUS  # who is asking cannot be known now
+        return error_response(request, 503, i18n.gettext(DATABASE_UNAVAILABLE),
+                              {"Retry-After": "30"})
+
+    def probe(request: Request, *, migrations: bool) -> Response:
+        engine = request.app.state.engine
+        body: dict[str, Any] = {"status": "ok", "version": __version__,
+                                "database": engine.dialect.name}
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            behind = migrations and pending_migrations(settings.resolved_database_url)
+        except (OperationalError, InterfaceError) as error:
+            body.update(status="unavailable", reason=_database_failure(request, error))
+            return JSONResponse(body, status_code=503, headers={"Retry-After": "30"})
+        if behind:
+            body.update(status="unavailable",
+                        reason="database migrations pending: run `iofs db upgrade`")
+            return JSONResponse(body, status_code=503)
+        return JSONResponse(body)
+
     @app.get("/healthz", tags=["system"], summary="Liveness and database check")
-    def healthz(request: Request) -> dict[str, Any]:
-        with request.app.state.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return {"status": "ok", "version": __version__,
-                "database": request.app.state.engine.dialect.name}
+    def healthz(request: Request) -> Response:
+        return probe(request, migrations=False)
+
+    @app.get("/readyz", tags=["system"],
+             summary="Readiness: database reachable and migrations current")
+    def readyz(request: Request) -> Response:
+        return probe(request, migrations=True)
 
     include_module_routers(app)
     return app
