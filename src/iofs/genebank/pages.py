@@ -114,6 +114,8 @@ def _accession_context(session: Session, principal: Principal,
         "can_edit_passport": allows(principal, "genebank.passport.write"),
         "can_distribute": allows(principal, "genebank.distribute") and accession.available,
         "today": date.today().isoformat(), "error": None, "warnings": [],
+        "pdci": service.accession_pdci(accession),
+        "trait_summaries": service.trait_summaries(session, accession.id),
     }
     if internal:
         statuses = service.lot_statuses(session, principal, accession.id)
@@ -302,3 +304,15 @@ async def post_smta_reported(request: Request,
         service.mark_reported(session, principal, ids)
         session.commit()
     return RedirectResponse("/genebank/smta", status_code=303)
+
+
+@router.get("/genebank/quality", response_class=HTMLResponse)
+def quality_page(request: Request,
+                 principal: Principal = Depends(require("genebank.read_internal")),
+                 session: Session = Depends(db_session)) -> HTMLResponse:
+    """PDCI per collection and the curators' "to fix" list."""
+    findings = service.plausibility(session, principal)
+    return render(request, "genebank/quality.html", {
+        "collections": service.collection_quality(session, principal),
+        "findings": findings[:2000], "total": len(findings),
+        "counts": service.finding_counts(findings), "checks": service.CHECKS})

@@ -10,6 +10,7 @@ demo) call. Each function lives in the module of its concern:
 - :mod:`~iofs.genebank.distribution`: request → order → shipment under the SMTA, its report;
 - :mod:`~iofs.genebank.easy_smta`: Easy-SMTA reports of shipped SMTAs, what is unreported;
 - :mod:`~iofs.genebank.traits`: trait definitions, observations, their import and search;
+- :mod:`~iofs.genebank.quality`: passport data completeness index (PDCI), plausibility;
 - :mod:`~iofs.genebank.glis`: GLIS DOI registration (the Treaty's Global Information System);
 
 Writes take the pydantic input models of :mod:`iofs.genebank.schemas`; every write checks a
@@ -88,6 +89,16 @@ from iofs.genebank.passport_import import (
     write_rejects,
 )
 from iofs.genebank.permissions import PERMISSIONS
+from iofs.genebank.quality import (
+    CHECKS,
+    CollectionQuality,
+    Finding,
+    accession_pdci,
+    collection_quality,
+    finding_counts,
+    pdci,
+    plausibility,
+)
 from iofs.genebank.schemas import (
     DistributionIn,
     LotIn,
@@ -123,15 +134,18 @@ from iofs.genebank.traits import (
 from iofs.genebank.vocabulary import DISTRIBUTION_STATES
 
 __all__ = [
+    "CHECKS",
     "DISTRIBUTION_STATES",
     "FIELD_OF",
     "PERMISSIONS",
     "SMTA_COLUMNS",
     "WIEWS_COLUMNS",
     "Agreement",
+    "CollectionQuality",
     "Criterion",
     "Dashboard",
     "DistributionIn",
+    "Finding",
     "GenebankError",
     "GlisClient",
     "GlisError",
@@ -151,11 +165,13 @@ __all__ = [
     "TraitIn",
     "TraitSummary",
     "UnknownRecord",
+    "accession_pdci",
     "add_progenitor",
     "add_safety_duplicate",
     "agreements",
     "cancel_sample",
     "collecting_points",
+    "collection_quality",
     "constants_for",
     "create_lot",
     "dashboard",
@@ -170,6 +186,7 @@ __all__ = [
     "export_genesys_json",
     "export_mcpd",
     "export_observations",
+    "finding_counts",
     "genesys_record",
     "get_accession",
     "get_distribution",
@@ -191,6 +208,8 @@ __all__ = [
     "observations_of",
     "order_sample",
     "parse_criterion",
+    "pdci",
+    "plausibility",
     "progenitor_dois",
     "read_for_parent",
     "read_observation_rows",
