@@ -89,6 +89,14 @@ def request_sample(session: Session, principal: Principal, accession_id: int,
                    data: RequestIn) -> Distribution:
     """Record a request for a sample of an available accession (nothing leaves stock yet)."""
     authorize(principal, "genebank.distribute")
+    return new_request(session, principal, accession_id, data)
+
+
+def new_request(session: Session, principal: Principal, accession_id: int, data: RequestIn,
+                public_request_id: int | None = None, smta_form: str = "signed"
+                ) -> Distribution:
+    """The request row of :func:`request_sample` (the caller has checked permission), also
+    written for each accession of a public request (click-wrap SMTA)."""
     accession = _available_accession(session, accession_id, "accession_id")
     country = data.recipient_country.strip().upper()
     if country not in mcpd.COUNTRY_CODES:
@@ -104,7 +112,8 @@ def request_sample(session: Session, principal: Principal, accession_id: int,
                            recipient_country=country,
                            recipient_address=data.recipient_address.strip(),
                            purpose=data.purpose, mta_type="", mta_identifier="",
-                           seeds=data.seeds, requested_on=data.requested_on)
+                           seeds=data.seeds, requested_on=data.requested_on,
+                           smta_form=smta_form, public_request_id=public_request_id)
     session.add(request)
     audit.created(session, principal, request)
     return request

@@ -19,6 +19,7 @@ from iofs.genebank.schemas import (
     GerminationTestIn,
     LotIn,
     OrderIn,
+    RequesterIn,
     RequestIn,
     SafetyDuplicateIn,
 )
@@ -316,3 +317,68 @@ def quality_page(request: Request,
         "collections": service.collection_quality(session, principal),
         "findings": findings[:2000], "total": len(findings),
         "counts": service.finding_counts(findings), "checks": service.CHECKS})
+
+
+def _basket_context(session: Session, principal: Principal, ids: list[int]) -> dict[str, Any]:
+    accessions = []
+    for accession_id in ids[:50]:
+        try:
+            accession = service.get_accession(session, principal, accession_id)
+        except service.UnknownRecord:
+            continue
+        if accession.available:
+            accessions.append(accession)
+    return {"accessions": accessions, "requester": service.requester_of(session, principal),
+            "smta_text": service.SMTA_TEXT, "smta_sha256": service.SMTA_SHA256,
+            "purposes": PURPOSES, "error": None}
+
+
+@router.get("/genebank/basket", response_class=HTMLResponse)
+def basket_page(request: Request, ids: Annotated[list[int], Query(max_length=50)],
+                principal: Principal = Depends(require("genebank.request")),
+                session: Session = Depends(db_session)) -> HTMLResponse:
+    """The accessions chosen on the catalogue, the requester's details and the SMTA to
+    accept (click-wrap)."""
+    return render(request, "genebank/basket.html", _basket_context(session, principal, ids))
+
+
+@router.post("/genebank/requests", response_class=HTMLResponse)
+async def post_public_request(request: Request,
+                              data: Annotated[RequesterIn, Form()],
+                              principal: Principal = Depends(require("genebank.request")),
+                              session: Session = Depends(db_session)) -> Response:
+    """Submit the basket; without the SMTA accepted nothing is recorded."""
+    form = await request.form()
+    ids = [int(v) for v in form.getlist("accession_ids")
+           if isinstance(v, str) and v.isdigit() and len(v) < 10]
+    accepted = form.get("accept_smta")
+    try:
+        service.submit_public_request(session, principal, data, ids,
+                                      accepted if isinstance(accepted, str) else "")
+    except service.GenebankError as error:
+        session.rollback()
+        context = _basket_context(session, principal, ids)
+        context["error"] = str(error)
+        return render(request, "genebank/basket.html", context, status_code=422)
+    session.commit()
+    return RedirectResponse("/genebank/my-requests", status_code=303)
+
+
+@router.get("/genebank/my-requests", response_class=HTMLResponse)
+def my_requests_page(request: Request,
+                     principal: Principal = Depends(require("genebank.request")),
+                     session: Session = Depends(db_session)) -> HTMLResponse:
+    """The requester's requests and the status of each sample."""
+    return render(request, "genebank/requests.html", {
+        "requests": service.my_requests(session, principal),
+        "distribution_states": DISTRIBUTION_STATES, "curator": False})
+
+
+@router.get("/genebank/requests", response_class=HTMLResponse)
+def public_requests_page(request: Request,
+                         principal: Principal = Depends(require("genebank.read_internal")),
+                         session: Session = Depends(db_session)) -> HTMLResponse:
+    """Every public request (curators order and ship them from the accession pages)."""
+    return render(request, "genebank/requests.html", {
+        "requests": service.public_requests(session, principal),
+        "distribution_states": DISTRIBUTION_STATES, "curator": True})

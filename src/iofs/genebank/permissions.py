@@ -20,4 +20,7 @@ PERMISSIONS = declare("genebank", {
                          {Role.GENEBANK_CURATOR: ANY}),
     "distribute": ("Record distributions of samples under the SMTA",
                    {Role.GENEBANK_CURATOR: ANY}),
+    "request": ("Ask for seed on the public catalogue, accepting the SMTA (click-wrap)", {
+        Role.SECRETARIAT: ANY, Role.FOCAL_POINT: ANY, Role.DONOR: ANY,
+        Role.GENEBANK_CURATOR: ANY, Role.VIEWER: ANY}),
 })

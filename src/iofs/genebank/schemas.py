@@ -357,3 +357,13 @@ class TraitOut(TraitIn):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+
+
+class RequesterIn(BaseModel):
+    """Who asks for seed on the public catalogue."""
+
+    name: RecipientName
+    institution: Annotated[str, Field(min_length=1, max_length=255)]
+    country: Country
+    address: Address = ""
+    purpose: Purpose

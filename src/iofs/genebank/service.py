@@ -11,6 +11,7 @@ demo) call. Each function lives in the module of its concern:
 - :mod:`~iofs.genebank.easy_smta`: Easy-SMTA reports of shipped SMTAs, what is unreported;
 - :mod:`~iofs.genebank.traits`: trait definitions, observations, their import and search;
 - :mod:`~iofs.genebank.quality`: passport data completeness index (PDCI), plausibility;
+- :mod:`~iofs.genebank.public_requests`: public requests with click-wrap SMTA acceptance;
 - :mod:`~iofs.genebank.glis`: GLIS DOI registration (the Treaty's Global Information System);
 
 Writes take the pydantic input models of :mod:`iofs.genebank.schemas`; every write checks a
@@ -89,6 +90,16 @@ from iofs.genebank.passport_import import (
     write_rejects,
 )
 from iofs.genebank.permissions import PERMISSIONS
+from iofs.genebank.public_requests import (
+    SMTA_SHA256,
+    SMTA_TEXT,
+    RequestStatus,
+    my_requests,
+    public_requests,
+    requester_of,
+    save_requester,
+    submit_public_request,
+)
 from iofs.genebank.quality import (
     CHECKS,
     CollectionQuality,
@@ -103,6 +114,7 @@ from iofs.genebank.schemas import (
     DistributionIn,
     LotIn,
     OrderIn,
+    RequesterIn,
     RequestIn,
     SafetyDuplicateIn,
     TraitIn,
@@ -139,6 +151,8 @@ __all__ = [
     "FIELD_OF",
     "PERMISSIONS",
     "SMTA_COLUMNS",
+    "SMTA_SHA256",
+    "SMTA_TEXT",
     "WIEWS_COLUMNS",
     "Agreement",
     "CollectionQuality",
@@ -159,6 +173,8 @@ __all__ = [
     "OrderIn",
     "Provider",
     "RequestIn",
+    "RequestStatus",
+    "RequesterIn",
     "SafetyDuplicateIn",
     "SearchQuery",
     "SearchResult",
@@ -205,12 +221,14 @@ __all__ = [
     "lots_of",
     "mark_reported",
     "mcpd_values",
+    "my_requests",
     "observations_of",
     "order_sample",
     "parse_criterion",
     "pdci",
     "plausibility",
     "progenitor_dois",
+    "public_requests",
     "read_for_parent",
     "read_observation_rows",
     "rebuild_counts",
@@ -218,10 +236,13 @@ __all__ = [
     "regeneration_queue",
     "register_with_glis",
     "request_sample",
+    "requester_of",
+    "save_requester",
     "search",
     "set_available",
     "ship_sample",
     "smta_report",
+    "submit_public_request",
     "tests_of",
     "trait_search",
     "trait_summaries",
