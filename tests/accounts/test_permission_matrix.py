@@ -46,6 +46,11 @@ EXPECTED: dict[str, set[str]] = {
     "genebank.passport.write": {"admin", "genebank_curator"},
     "genebank.collection.write": {"admin", "genebank_curator"},
     "genebank.distribute": {"admin", "genebank_curator"},
+    "reserves.registry.write": {"admin", "secretariat"},
+    "reserves.stock.write": {"admin", "secretariat", "focal_point"},
+    "reserves.requests.write": {"admin", "secretariat", "focal_point"},
+    "reserves.assess": {"admin", "secretariat"},
+    "reserves.decide": {"admin", "secretariat"},
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
