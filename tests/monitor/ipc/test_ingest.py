@@ -141,7 +141,9 @@ def test_a_kill_during_the_write_leaves_the_old_slice(sudan_file: Path, tmp_path
     def killed(*_args: object) -> None:
         raise KeyboardInterrupt  # as if the process died before the rename
 
-    monkeypatch.setattr(store.os, "replace", killed)
+    import iofs.ingest_files
+
+    monkeypatch.setattr(iofs.ingest_files.os, "replace", killed)
     with pytest.raises(KeyboardInterrupt):
         service.ingest([sudan_file], analytics)
     assert first.path.read_bytes() == before

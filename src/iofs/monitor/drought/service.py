@@ -25,6 +25,7 @@ import xarray as xr
 from iofs.config import Settings
 from iofs.errors import InputError, NotFoundError
 from iofs.i18n import gettext as _
+from iofs.ingest_files import atomic_write, kill_point, remove_stale, temporary_path
 from iofs.monitor.drought import spi as kernel
 from iofs.monitor.drought.read import Precipitation, PrecipitationInputError
 
@@ -241,12 +242,15 @@ def write_dataset(ds: xr.Dataset, out: Path, progress: ProgressCallback | None =
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:8]}")
+    # What a killed run left beside ``out`` goes first (only that output's temporaries).
+    remove_stale(out.parent, depth=0, prefix=f".{out.name}.")
+    tmp = temporary_path(out)
     try:
         if out.suffix.lower() in (".nc", ".nc4", ".netcdf"):
             _write_netcdf(ds, tmp, progress)
         else:
             _write_zarr(ds, tmp, progress)
+        kill_point("drought:before-commit")
         _replace_path(tmp, out)
     except BaseException:
         if tmp.is_dir():
@@ -390,12 +394,10 @@ def store_zonal(settings: Settings, table: pd.DataFrame) -> int:
     else:
         merged = new
     merged = merged.sort_values(key).reset_index(drop=True)
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
-    try:
+    remove_stale(path.parent, depth=0, prefix=f".{path.name}.")
+    with atomic_write(path) as tmp:
         merged.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        kill_point("drought:zonal-before-commit")
     return len(merged)
 
 

@@ -32,17 +32,18 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from iofs.ingest_files import kill_point, remove_stale, staging_dir, visible_files
 from iofs.monitor.faostat import store
 from iofs.monitor.faostat.plan import BAD_ROW, SAMPLE_ROWS, Plan, build_plan, read_csv_sql
 from iofs.monitor.faostat.sniff import (
@@ -86,6 +87,9 @@ class IngestReport:
     replaced: bool = False
     #: rows of other slices of the domain that this file superseded (source → rows removed)
     superseded: dict[str, int] = field(default_factory=dict)
+    #: the file as the user gave it (a zip member's name) and when it was ingested (UTC)
+    file: str = ""
+    ingested_at: str = ""
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -224,7 +228,7 @@ def _superseded(con: duckdb.DuckDBPyConnection, new: Path, domain_dir: Path, sou
     """Rewrite (into ``staging``) each other slice of the domain without the observations
     that the new slice holds, so the same data ingested under another file name is never
     stored twice; the file ingested last wins."""
-    others = [p for p in sorted(domain_dir.glob("*.parquet")) if p.stem != source]
+    others = [p for p in visible_files(domain_dir, "*.parquet") if p.stem != source]
     out: list[_Supersede] = []
     if not others:
         return out
@@ -284,7 +288,7 @@ def _ingest_csv(csv_path: Path, analytics_dir: Path, label: str, domain: str | N
                       sample_rows(csv_path, encoding, SAMPLE_ROWS))
     target = store.slice_path(analytics_dir, chosen, source)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".ingest-", dir=store.store_dir(analytics_dir)))
+    staging = staging_dir(store.store_dir(analytics_dir), "ingest")
     con = _connect(staging)
     try:
         tmp = staging / f"{source}.parquet"
@@ -298,15 +302,22 @@ def _ingest_csv(csv_path: Path, analytics_dir: Path, label: str, domain: str | N
             source=source, domain=chosen, layout=plan.layout, encoding=encoding,
             **_summary(con, tmp), path=str(target), replaced=target.exists(),
             superseded={c.path.stem: c.removed for c in changes})
+        report.seconds = round(time.perf_counter() - started, 3)
+        report.ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
+        report.file = label
+        manifest_tmp = staging / "manifest.json"
+        manifest_tmp.write_text(json.dumps(report.as_dict(), indent=2), encoding="utf-8")
+        kill_point("faostat:before-commit")
+        # The commit: renames only (everything above is in the hidden staging folder); the
+        # indicator table goes first, so that no kill can leave it older than the slices.
+        store.drop_cache(analytics_dir)
         os.replace(tmp, target)
+        kill_point("faostat:commit")
         suite_target = store.suite_input_path(analytics_dir, chosen, source)
         suite_target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(suite_tmp, suite_target)
-        _apply_superseded(changes, analytics_dir)
-        report.seconds = round(time.perf_counter() - started, 3)
-        manifest_tmp = staging / "manifest.json"
-        manifest_tmp.write_text(json.dumps(report.as_dict(), indent=2), encoding="utf-8")
         os.replace(manifest_tmp, target.with_suffix(".json"))
+        _apply_superseded(changes, analytics_dir)
         return report
     finally:
         con.close()
@@ -350,6 +361,8 @@ def ingest(paths: Iterable[Path], analytics_dir: Path, domain: str | None = None
     """
     observations = store.store_dir(analytics_dir)
     observations.mkdir(parents=True, exist_ok=True)
+    # What killed runs left (staging folders, temporaries) goes before anything is read.
+    remove_stale(store.faostat_dir(analytics_dir), depth=4)
     reports: list[IngestReport] = []
     for path in paths:
         if not path.is_file():
@@ -364,7 +377,7 @@ def ingest(paths: Iterable[Path], analytics_dir: Path, domain: str | None = None
             if not members:
                 raise IngestError(f"{path.name}: the zip holds no FAOSTAT data CSV")
             for member in members:
-                staging = Path(tempfile.mkdtemp(prefix=".unzip-", dir=observations))
+                staging = staging_dir(observations, "unzip")
                 try:
                     extracted = staging / Path(member).name
                     with zipfile.ZipFile(path) as archive, archive.open(member) as src, \

@@ -20,15 +20,12 @@ The ingest and the indicator suite both import this module; neither imports the 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from iofs.ingest_files import atomic_write, visible_files
 from iofs.monitor.faostat.areas import areas, oic_states
 from iofs.monitor.faostat.definitions import FS_ITEMS
 from iofs.monitor.faostat.sql import literal, parquet_list
@@ -52,9 +49,10 @@ def slice_path(analytics_dir: Path, domain: str, source: str) -> Path:
 
 
 def slice_files(analytics_dir: Path, domain: str | None = None) -> list[Path]:
-    """Every slice (of one domain, or of all), sorted by path."""
+    """Every slice (of one domain, or of all), sorted by path; never a file of a running or
+    killed ingest (hidden names, see :mod:`iofs.ingest_files`)."""
     pattern = f"{domain}/*.parquet" if domain is not None else "*/*.parquet"
-    return sorted(store_dir(analytics_dir).glob(pattern))
+    return visible_files(store_dir(analytics_dir), pattern)
 
 
 def observations_sql(analytics_dir: Path) -> str | None:
@@ -66,7 +64,7 @@ def observations_sql(analytics_dir: Path) -> str | None:
 def slices(analytics_dir: Path) -> list[dict[str, object]]:
     """The manifests of every ingested slice (domain, source, rows, years …)."""
     out: list[dict[str, object]] = []
-    for manifest in sorted(store_dir(analytics_dir).glob("*/*.json")):
+    for manifest in visible_files(store_dir(analytics_dir), "*/*.json"):
         out.append(json.loads(manifest.read_text(encoding="utf-8")))
     return out
 
@@ -92,19 +90,9 @@ def read_series(analytics_dir: Path, iso3: str, domain: str, element_code: int,
     return frame
 
 
-@contextmanager
-def replaced_atomically(target: Path) -> Iterator[Path]:
-    """A temporary path beside ``target`` to write; it replaces ``target`` once the block
-    ends without error (and is removed if it fails)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(suffix=target.suffix, dir=target.parent)
-    os.close(handle)
-    try:
-        yield Path(name)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    os.replace(name, target)
+#: A hidden temporary path beside a target, renamed over it once written (readers never
+#: see it; a killed run's is removed by the next ingest).
+replaced_atomically = atomic_write
 
 
 # --------------------------------------------------------------------------- suite inputs

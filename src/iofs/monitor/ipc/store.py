@@ -13,22 +13,16 @@ that no longer run, at the start of every ingest, and readers only ever glob
 from __future__ import annotations
 
 import hashlib
-import os
-import re
-import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from iofs.ingest_files import atomic_write, kill_point, remove_stale, visible_files
 from iofs.monitor.ipc.validation import PhaseRow
 
 SCHEMA_VERSION = "1"
 _HASH_KEY = b"iofs.source_sha256"
 _VERSION_KEY = b"iofs.schema_version"
-_TEMPORARY = re.compile(r"^\..+\.tmp-(\d+)-[0-9a-f]+$")
-#: A temporary file older than this is stale even if its process id was reused (seconds).
-STALE_AFTER_SECONDS = 6 * 3600
 
 
 def store_dir(analytics_dir: Path) -> Path:
@@ -43,8 +37,7 @@ def slice_path(analytics_dir: Path, source: str) -> Path:
 
 def slices(analytics_dir: Path) -> list[Path]:
     """The stored slices (never a temporary file of a running or killed ingest)."""
-    folder = store_dir(analytics_dir)
-    return sorted(folder.glob("[!.]*.parquet")) if folder.is_dir() else []
+    return visible_files(store_dir(analytics_dir), "*.parquet")
 
 
 def file_sha256(path: Path) -> str:
@@ -56,37 +49,10 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_stale_temporaries(analytics_dir: Path) -> list[Path]:
     """Delete temporary files left by killed ingests (their process is gone, or the file is
-    older than :data:`STALE_AFTER_SECONDS`); return what was deleted."""
-    folder = store_dir(analytics_dir)
-    if not folder.is_dir():
-        return []
-    removed: list[Path] = []
-    now = time.time()
-    for path in folder.iterdir():
-        match = _TEMPORARY.match(path.name)
-        if match is None:
-            continue
-        pid = int(match.group(1))
-        try:
-            old = now - path.stat().st_mtime > STALE_AFTER_SECONDS
-        except FileNotFoundError:
-            continue  # its own process just renamed it
-        if old or (pid != os.getpid() and not _process_exists(pid)):
-            path.unlink(missing_ok=True)
-            removed.append(path)
-    return removed
+    older than :data:`~iofs.ingest_files.STALE_AFTER_SECONDS`); return what was deleted."""
+    return remove_stale(store_dir(analytics_dir), depth=0)
 
 
 def stored_sha256(path: Path) -> str | None:
@@ -125,10 +91,7 @@ def write_slice(analytics_dir: Path, source: str, layout: str, sha256: str,
         ("share", pa.float64()),
     ], metadata={_HASH_KEY: sha256.encode(), _VERSION_KEY: SCHEMA_VERSION.encode()})
     table = pa.Table.from_pylist(records, schema=schema)
-    temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    try:
+    with atomic_write(target) as temporary:
         pq.write_table(table, temporary, compression="zstd")
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+        kill_point("ipc:before-commit")
     return target

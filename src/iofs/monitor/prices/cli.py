@@ -20,11 +20,13 @@ FORMATS = ("table", "json", "csv")
 
 
 def ingest_prices(
-    paths: Annotated[list[Path], typer.Argument(help="WFP price CSV files (HDX layout).")],
+    paths: Annotated[list[Path], typer.Argument(
+        help="Price CSV files: WFP HDX, old WFP VAM or HDX HAPI layout, or any with --mapping.")],
     country: Annotated[str | None, typer.Option(
         help="ISO3 for files without a countryiso3 column or country in the name.")] = None,
     mapping: Annotated[Path | None, typer.Option(
-        help="CSV of source,target column names for a generic price file.")] = None,
+        help="CSV of source,target rows for a generic price file: a column, =CONSTANT or "
+             "date(year, month[, day]) as source, a WFP column as target.")] = None,
 ) -> None:
     """Ingest WFP market-price files (country or global, with or without the HXL row), their
     markets/commodities/currencies files, or a generic CSV with --mapping: validated,
@@ -50,6 +52,19 @@ def ingest_prices(
             else:
                 console.print(f"✓ {report.source}: {report.rows:,} rows, {report.series:,} "
                               f"series ({', '.join(report.countries)})")
+                if report.layout != "hdx" or report.delimiter != ",":
+                    console.print(f"  read as the {report.layout} layout, separator "
+                                  f"{report.delimiter!r}", highlight=False)
+                if report.duplicates_folded:
+                    console.print(f"  {report.duplicates_folded:,} duplicate observation(s) "
+                                  "folded: the same series and date in an older file, removed "
+                                  "there.", highlight=False)
+                if report.warning_count:
+                    console.print(f"  [yellow]{report.warning_count:,} implausible row(s)[/], "
+                                  "stored but kept out of the signals until confirmed "
+                                  f"(`iofs prices confirm {report.source}`):", highlight=False)
+                    for warning in report.warnings:
+                        console.print(f"    {warning}", highlight=False)
                 if report.non_oic_rows:
                     console.print(f"  {report.non_oic_rows:,} row(s) fell outside the 57 OIC "
                                   f"states ({', '.join(report.non_oic_countries)}): stored, "
@@ -57,6 +72,20 @@ def ingest_prices(
             progress.advance(task)
     if failed:
         raise fail(f"{failed} of {len(paths)} file(s) rejected; those wrote nothing.")
+
+
+@prices_app.command("confirm")
+def confirm_command(
+    source: Annotated[str, typer.Argument(help="The ingested file name (see `iofs data list`).")],
+) -> None:
+    """Confirm the implausible rows of an ingested file: they enter the signals."""
+    from iofs.cli_support import console, fail, settings
+
+    try:
+        count = ingest.confirm_warnings(settings().analytics_dir, source)
+    except ingest.PriceFileError as error:
+        raise fail(str(error), 2) from None
+    console.print(f"✓ {count:,} row(s) of {source} confirmed.", highlight=False)
 
 
 def _check(output: str, month: str | None) -> None:

@@ -16,11 +16,22 @@ import numpy as np
 import pandas as pd
 
 from iofs.monitor.prices import anomalies
-from iofs.monitor.prices.ingest import oic_states, store_dir
+from iofs.monitor.prices.ingest import oic_states, slice_files
 
 KEY = ["country", "admin1", "admin2", "market", "commodity", "unit", "price_type", "currency"]
 SIGNAL_COLUMNS = ["price", "cqgr", "cagr", "z_quarterly", "z_annual", "ipa", "k", "alps",
                   "alps_fitted", "alps_sigma_price", "volatility"]
+
+
+#: Rows that enter the signals: plausible, or implausible and confirmed.
+PLAUSIBLE = "(warning IS NULL OR confirmed)"
+
+
+def _plausible(files: list[Path]) -> str:
+    """:data:`PLAUSIBLE`, or ``true`` when no slice has the column (written before it)."""
+    import pyarrow.parquet as pq
+
+    return PLAUSIBLE if any("warning" in pq.read_schema(f).names for f in files) else "true"
 
 
 class NoPriceData(LookupError):
@@ -56,7 +67,7 @@ class Signals:
 
 
 def _monthly(analytics_dir: Path) -> pd.DataFrame:
-    files = sorted(store_dir(analytics_dir).glob("*.parquet"))
+    files = slice_files(analytics_dir)
     if not files:
         raise NoPriceData("No prices ingested yet; run `iofs ingest prices FILE…`.")
     con = duckdb.connect()
@@ -66,8 +77,8 @@ def _monthly(analytics_dir: Path) -> pd.DataFrame:
         FROM (
             SELECT {keys}, year(date) * 12 + month(date) - 1 AS month_index,
                    avg(price) AS price
-            FROM read_parquet({[str(f) for f in files]!r})
-            WHERE price_flag <> 'forecast'
+            FROM read_parquet({[str(f) for f in files]!r}, union_by_name = true)
+            WHERE price_flag <> 'forecast' AND {_plausible(files)}
             GROUP BY ALL)
     """).df()  # noqa: S608 - constant identifiers; paths and names enter as quoted literals
     con.close()
@@ -188,7 +199,7 @@ _cache: dict[tuple[str, ...], Signals] = {}
 
 def signals(analytics_dir: Path) -> Signals:
     """Signals of everything ingested (cached until a price file changes)."""
-    files = sorted(store_dir(analytics_dir).glob("*.parquet"))
+    files = slice_files(analytics_dir)
     stamp = tuple(f"{f}:{f.stat().st_mtime_ns}" for f in files)
     if stamp not in _cache:
         _cache.clear()
@@ -316,7 +327,7 @@ def market_price_usd(analytics_dir: Path, country: str, commodity: str,
     matches ``Wheat flour (locally processed)``). Quotes per package (WFP units ``KG``,
     ``50 KG``, ``500 G``) are divided by the package's kilograms; other units are left out.
     """
-    files = sorted(store_dir(analytics_dir).glob("*.parquet"))
+    files = slice_files(analytics_dir)
     if not files:
         return None
     con = duckdb.connect()
@@ -326,10 +337,10 @@ def market_price_usd(analytics_dir: Path, country: str, commodity: str,
                 SELECT commodity, date, market, usd_price,
                        regexp_extract(lower(trim(unit)), '^([0-9.]*) ?(kg|g)$', 1) AS size,
                        regexp_extract(lower(trim(unit)), '^([0-9.]*) ?(kg|g)$', 2) AS measure
-                FROM read_parquet({[str(f) for f in files]!r})
+                FROM read_parquet({[str(f) for f in files]!r}, union_by_name = true)
                 WHERE country = ? AND lower(commodity) LIKE lower(?) || '%'
                   AND lower(price_type) = 'retail' AND usd_price IS NOT NULL
-                  AND price_flag <> 'forecast'
+                  AND price_flag <> 'forecast' AND {_plausible(files)}
                   AND date <= ? AND date > ? - INTERVAL 12 MONTH),
             quotes AS (
                 SELECT commodity, strftime(date, '%Y-%m') AS month, market,
@@ -373,12 +384,13 @@ def is_staple(category: str | None, commodity: str) -> bool:
 
 
 def _categories(analytics_dir: Path) -> pd.DataFrame:
-    files = sorted(store_dir(analytics_dir).glob("*.parquet"))
+    files = slice_files(analytics_dir)
     con = duckdb.connect()
     try:
         frame: pd.DataFrame = con.execute(f"""
             SELECT DISTINCT country, commodity, any_value(category) AS category
-            FROM read_parquet({[str(f) for f in files]!r}) GROUP BY country, commodity
+            FROM read_parquet({[str(f) for f in files]!r}, union_by_name = true)
+            GROUP BY country, commodity
         """).df()  # noqa: S608 - paths enter as quoted literals
     finally:
         con.close()
