@@ -1,0 +1,154 @@
+"""Every page fits the screen: crawled at 390 px and 1366 px, in Arabic, English and French.
+
+A live server with the demonstration data of every module is crawled from the home page by
+following its links (one page per route shape, anonymous and signed in as the secretariat);
+each page must be no wider than the viewport, and nothing in the header may stick out of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from iofs.config import Settings
+from iofs.db import make_engine, make_session_factory, transaction, upgrade
+from tests.browser.conftest import LiveServer
+from tests.conftest import PASSWORD, make_user
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (390, 1366)
+LANGUAGES = ("ar", "en", "fr")
+#: Links that are not pages: files, feeds, the API, sign-out.
+NOT_PAGES = re.compile(r"\.(csv|xlsx|pdf|atom|json|xml|zip|png|svg)$|^/(api|static|openapi)"
+                       r"|^/signout|/download|/export|format=")
+#: At most this many distinct route shapes are crawled per visitor.
+MAX_PAGES = 80
+
+
+def route_shape(path: str) -> str:
+    """A path with its record keys folded, so that one page per route shape is visited."""
+    parts = []
+    for part in path.strip("/").split("/"):
+        if re.fullmatch(r"\d+", part):
+            parts.append("{id}")
+        elif re.fullmatch(r"[A-Z]{3}", part):
+            parts.append("{iso3}")
+        elif re.fullmatch(r"\d{4}(-\d{2})?", part):
+            parts.append("{period}")
+        elif re.search(r"[A-Z0-9]-|[a-z]\d", part) and parts:
+            parts.append("{code}")
+        else:
+            parts.append(part)
+    return "/" + "/".join(parts)
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """An installation with every module's demonstration data (SQLite)."""
+    from iofs.accounts.service import cli_principal
+    from iofs.demo import load_all
+    from iofs.members import service
+
+    data_dir = tmp_path_factory.mktemp("layout")
+    url = f"sqlite:///{data_dir / 'iofs.sqlite3'}"
+    settings = Settings(env="test", data_dir=data_dir, database_url=url,
+                        secret_key="layout-test-secret-key-0123456789abcdef")
+    upgrade(url)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:
+        service.load_reference(session)
+    make_user(factory, "secretariat@layout.example", "secretariat")
+    with transaction(factory) as session:
+        load_all(session, cli_principal())
+    engine.dispose()
+    with LiveServer(settings) as server:
+        yield server
+
+
+def crawl(page: Any, base: str) -> list[str]:
+    """Paths of one page per route shape reachable from the home page (breadth first)."""
+    seen_shapes: set[str] = set()
+    queue, found = ["/"], []
+    while queue and len(found) < MAX_PAGES:
+        path = queue.pop(0)
+        shape = route_shape(urlsplit(path).path)
+        if shape in seen_shapes:
+            continue
+        seen_shapes.add(shape)
+        try:
+            response = page.goto(base + path)
+        except Exception as error:  # a link that starts a download is not a page
+            if "Download is starting" in str(error):
+                continue
+            raise
+        if response is None or response.status != 200 or "text/html" not in (
+                response.headers.get("content-type", "")):
+            continue
+        found.append(path)
+        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
+            target = urlsplit(href)
+            if target.scheme or target.netloc or not target.path.startswith("/"):
+                continue
+            if NOT_PAGES.search(target.path) or NOT_PAGES.search(target.query):
+                continue
+            link = target.path + (f"?{target.query}" if target.query and "lang=" not in
+                                  target.query else "")
+            if route_shape(target.path) not in seen_shapes:
+                queue.append(link)
+    return found
+
+
+OVERFLOW = """() => {
+  const width = window.innerWidth;
+  const header = document.querySelector('.site-header').getBoundingClientRect();
+  const out = [];
+  for (const el of document.querySelectorAll('.site-header *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (r.left < header.left - 1 || r.right > header.right + 1 || r.bottom > header.bottom + 1)
+      out.push(el.tagName + ' ' + (el.textContent || '').trim().slice(0, 30));
+  }
+  return {page: document.documentElement.scrollWidth, width, header: out};
+}"""
+
+
+def _sign_in(page: Any, base: str) -> None:
+    page.goto(base + "/signin")
+    page.fill("input[name=email]", "secretariat@layout.example")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "secretariat"])
+def test_every_page_fits_phone_and_desktop_in_three_languages(
+        browser: Any, demo_server: LiveServer, signed_in: bool) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    if signed_in:
+        _sign_in(page, demo_server.url)
+    paths = crawl(page, demo_server.url)
+    assert len(paths) >= (15 if not signed_in else 20), paths
+    problems = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        for language in LANGUAGES:
+            for path in paths:
+                joiner = "&" if "?" in path else "?"
+                page.goto(f"{demo_server.url}{path}{joiner}lang={language}")
+                result = page.evaluate(OVERFLOW)
+                if result["page"] > result["width"] + 1:
+                    problems.append(f"{path} [{language}, {width} px]: page is "
+                                    f"{result['page']} px wide")
+                if result["header"]:
+                    problems.append(f"{path} [{language}, {width} px]: outside the header: "
+                                    f"{result['header'][:3]}")
+    context.close()
+    assert not problems, f"{len(paths)} pages crawled; layout problems:\n" + "\n".join(problems)
