@@ -1,8 +1,7 @@
 """What the briefs read from the strategy module, in one place.
 
-The strategy module has no ``service.py`` yet; its public functions live in ``progress``,
-``reporting`` and ``partnerships``. This file is the only one in ``iofs.briefs`` that imports
-them, so that it becomes one import of ``iofs.strategy.service`` when that front exists.
+Only this file of ``iofs.briefs`` imports the strategy module, through its public front
+``iofs.strategy.service``.
 """
 
 from __future__ import annotations
@@ -13,12 +12,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from iofs.permissions import Principal
-from iofs.strategy import partnerships, progress, reporting
+from iofs.strategy import service as strategy
 
 
 def status_label(status: str) -> str:
     """The msgid of a scorecard status (achieved, on track, off track, no data, …)."""
-    return progress.STATUS_LABELS.get(status, status)
+    return strategy.STATUS_LABELS.get(status, status)
 
 
 def state_view(session: Session, principal: Principal, iso3: str) -> dict[str, Any]:
@@ -28,31 +27,31 @@ def state_view(session: Session, principal: Principal, iso3: str) -> dict[str, A
     ``trainings`` (title, date) involving the state."""
     from iofs.i18n import gettext as _
 
-    year = reporting.latest_period_year(session)
+    year = strategy.latest_period_year(session)
     view: dict[str, Any] = {"year": year, "statuses": Counter(), "scorecard": [], "owed": 0}
     if year is not None:
-        for row in progress.state_scorecard(session, iso3, year):
+        for row in strategy.state_scorecard(session, iso3, year):
             status = row.assessment.status
             view["statuses"][status] += 1
             value = row.assessment.value
             view["scorecard"].append((row.kpi.name, "–" if value is None
                                       else f"{value:,} {row.kpi.unit}",
                                       _(status_label(status))))
-        view["owed"] = len(progress.missing(session, year, iso3))
+        view["owed"] = len(strategy.missing(session, year, iso3))
     agreements = []
-    for agreement in partnerships.list_agreements(session, principal):
-        if any(party.country == iso3 for party in partnerships.parties(session, agreement.id)):
+    for agreement in strategy.list_agreements(session, principal):
+        if any(party.country == iso3 for party in strategy.parties(session, agreement.id)):
             agreements.append((agreement.title, str(agreement.signed_on or "")))
     view["agreements"] = agreements
     view["events"] = [(event.name, str(event.starts_on or ""))
-                      for event in partnerships.list_events(session) if event.country == iso3]
+                      for event in strategy.list_events(session) if event.country == iso3]
     from iofs.members.service import get_member
 
     state = get_member(session, iso3)
     names = {state.name_en.lower(), state.name_fr.lower(), state.name_ar}
     view["trainings"] = [
         (activity.title, str(activity.starts_on or ""))
-        for activity in partnerships.list_activities(session)
+        for activity in strategy.list_activities(session)
         if activity.kind == "training" and any(n and n in (activity.place or "").lower()
                                                for n in names)]
     return view
