@@ -19,19 +19,47 @@ from iofs.i18n import current_language
 from iofs.web.charts import vega_lite_svg
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
-#: Fonts with Arabic and Latin glyphs, installed with the Noto fonts WeasyPrint also uses.
-FONTS = {"ar": "Noto Sans Arabic, Noto Naskh Arabic, DejaVu Sans, sans-serif"}
+#: Fonts with Arabic and Latin glyphs (the Noto fonts WeasyPrint also uses). Not longer lists:
+#: resvg then takes a Latin fallback (an italic face) that Chromium does not.
+FONTS = {"ar": "Noto Sans Arabic, Noto Sans"}
 DEFAULT_FONT = "DejaVu Sans, Noto Sans, sans-serif"
 PRINT_SCALE = 2.0
 
 
+RLI, PDI = "\u2067", "\u2069"
+
+
+def _has_arabic(text: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" for ch in text)
+
+
+def isolate_rtl(value: Any) -> Any:
+    """``value`` with every string holding Arabic wrapped in a right-to-left isolate
+    (U+2067 … U+2069), recursively through dicts and lists.
+
+    SVG text has a left-to-right base direction whatever the page's ``dir``, so a browser
+    lays an Arabic title with a Latin part (``(SPI-3 ≤ −1)``) in the wrong phrase order; the
+    isolate makes the label a right-to-left run in every renderer (Chromium, resvg). The same
+    wrapping is applied to data values and titles, so scale domains still match.
+    """
+    if isinstance(value, str):
+        return f"{RLI}{value}{PDI}" if _has_arabic(value) and not value.startswith(RLI) \
+            else value
+    if isinstance(value, dict):
+        return {key: isolate_rtl(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [isolate_rtl(item) for item in value]
+    return value
+
+
 def with_font(spec: dict[str, Any], language: str | None = None) -> dict[str, Any]:
     """``spec`` with the chart font of ``language`` (default: the current one) set for
-    every text (titles, axes, legends, marks)."""
+    every text (titles, axes, legends, marks), and Arabic labels isolated right to left."""
     font = FONTS.get(language or current_language(), DEFAULT_FONT)
     config = dict(spec.get("config", {}))
     config["font"] = font
-    return {**spec, "config": config}
+    result: dict[str, Any] = isolate_rtl({**spec, "config": config})
+    return result
 
 
 def svg(spec: dict[str, Any], language: str | None = None) -> Markup:
@@ -94,6 +122,7 @@ def bars(rows: list[tuple[str, float]], title: str, x_title: str) -> dict[str, A
 
 def title_only(text: str) -> dict[str, Any]:
     """A chart that is only a title (the shaping test compares its rendering)."""
-    return {"$schema": SCHEMA, "width": 1, "height": 1, "title": {"text": text, "fontSize": 28},
+    return {"$schema": SCHEMA, "width": max(400, 30 * len(text)), "height": 1,
+            "title": {"text": text, "fontSize": 28},
             "data": {"values": []}, "mark": "point",
             "config": {"view": {"stroke": None}}}
