@@ -69,6 +69,12 @@ def ingest_faostat(
         if r.unmapped_areas:
             errors.print(f"{r.source}: FAO area codes without a mapping (kept apart from "
                          f"countries): {', '.join(map(str, r.unmapped_areas))}")
+        if r.cpc_only_items:
+            errors.print(f"{r.source}: {len(r.cpc_only_items)} item(s) kept by their CPC code "
+                         f"only (no FAO item code known for them: ingest a bulk file naming both "
+                         f"to map them): {', '.join(r.cpc_only_items[:20])}")
+        if r.domain_code:
+            errors.print(f"{r.source}: old domain code {r.domain_code} stored as {r.domain}")
         for older, rows in r.superseded.items():
             errors.print(f"{r.source}: {rows:,} observation(s) of {older} replaced (same "
                          f"domain, area, item, element and year; the file ingested last wins)")

@@ -45,11 +45,21 @@ import duckdb
 
 from iofs.ingest_files import kill_point, remove_stale, staging_dir, visible_files
 from iofs.monitor.faostat import store
-from iofs.monitor.faostat.plan import BAD_ROW, SAMPLE_ROWS, Plan, build_plan, read_csv_sql
+from iofs.monitor.faostat.plan import (
+    BAD_ROW,
+    SAMPLE_ROWS,
+    Plan,
+    build_plan,
+    needs_cpc_map,
+    read_csv_sql,
+)
 from iofs.monitor.faostat.sniff import (
+    DOMAIN_CODE,
     DOMAINS,
     IngestError,
+    canonical_domain,
     detect_encoding,
+    file_domain_code,
     read_header,
     recognise_domain,
     sample_rows,
@@ -90,6 +100,10 @@ class IngestReport:
     #: the file as the user gave it (a zip member's name) and when it was ingested (UTC)
     file: str = ""
     ingested_at: str = ""
+    #: CPC item codes with no FAO item code (no correspondence known: kept by CPC code)
+    cpc_only_items: list[str] = field(default_factory=list)
+    #: the file's own Domain Code when it differs from the store's domain (old codes)
+    domain_code: str = ""
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -233,7 +247,10 @@ def _superseded(con: duckdb.DuckDBPyConnection, new: Path, domain_dir: Path, sou
     if not others:
         return out
     on = " AND ".join(f"o.{k} IS NOT DISTINCT FROM n.{k}" for k in OBSERVATION_KEY)
-    keys = f"(SELECT {', '.join(OBSERVATION_KEY)} FROM read_parquet({_lit(str(new))}))"
+    # An item known by its CPC code only (a web download without FAO item codes).
+    on += " AND (o.item_code IS NOT NULL OR o.item_cpc IS NOT DISTINCT FROM n.item_cpc)"
+    keys = (f"(SELECT {', '.join(OBSERVATION_KEY)}, item_cpc "
+            f"FROM read_parquet({_lit(str(new))}))")
     for old in others:
         old_sql = f"read_parquet({_lit(str(old))})"
         row = con.execute(f"SELECT (SELECT count(*) FROM {old_sql}), count(*) FROM {old_sql} o "
@@ -269,6 +286,26 @@ def _apply_superseded(changes: list[_Supersede], analytics_dir: Path) -> None:
             manifest.write_text(json.dumps(data, indent=2), encoding="utf-8")
 
 
+def cpc_correspondence(analytics_dir: Path) -> dict[str, int]:
+    """CPC → FAO item code, as FAO publishes the pair in its bulk files (``Item Code`` beside
+    ``Item Code (CPC)``), from every slice already ingested that holds both; empty when none
+    does (the items of a CPC-only file then keep their CPC code, and the report says so)."""
+    files = store.slice_files(analytics_dir)
+    if not files:
+        return {}
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            f"SELECT ltrim(trim(item_cpc), {_lit(chr(39))}) AS cpc, min(item_code) "
+            f"FROM read_parquet({[str(f) for f in files]!r}, union_by_name = true) "
+            f"WHERE item_cpc IS NOT NULL AND item_code IS NOT NULL GROUP BY 1").fetchall()
+    except duckdb.Error:
+        return {}
+    finally:
+        con.close()
+    return {str(cpc): int(code) for cpc, code in rows if cpc}
+
+
 def _slug(name: str) -> str:
     stem = re.sub(r"\.(csv|zip)$", "", name, flags=re.I)
     return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("_") or "faostat"
@@ -279,13 +316,20 @@ def _ingest_csv(csv_path: Path, analytics_dir: Path, label: str, domain: str | N
     started = time.perf_counter()
     encoding = detect_encoding(csv_path)
     header = read_header(csv_path, encoding)
-    chosen = (domain or recognise_domain(csv_path, header, encoding, label)).upper()
-    if chosen not in DOMAINS:
-        raise IngestError(f"{label}: unknown domain {chosen!r}; one of {', '.join(DOMAINS)}")
+    stated = file_domain_code(csv_path, header, encoding)
+    if domain is not None and stated is not None \
+            and canonical_domain(domain) != canonical_domain(stated):
+        raise IngestError(f"{label} line 2: --domain {domain.upper()} was given but the file's "
+                          f"Domain Code is {stated}; give --domain {stated} or leave it out")
+    chosen = canonical_domain(domain or recognise_domain(csv_path, header, encoding, label))
+    if chosen not in DOMAINS and not DOMAIN_CODE.match(chosen):
+        raise IngestError(f"{label}: unknown domain {chosen!r}; one of {', '.join(DOMAINS)} "
+                          "(or any FAOSTAT domain code, stored as plain observations)")
     source = _slug(label)
-    plan = build_plan(header, chosen, source, label)
+    cpc = cpc_correspondence(analytics_dir) if needs_cpc_map(header) else None
+    plan = build_plan(header, chosen, source, label, cpc_map=cpc)
     fast = build_plan(header, chosen, source, label,
-                      sample_rows(csv_path, encoding, SAMPLE_ROWS))
+                      sample_rows(csv_path, encoding, SAMPLE_ROWS), cpc_map=cpc)
     target = store.slice_path(analytics_dir, chosen, source)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = staging_dir(store.store_dir(analytics_dir), "ingest")
@@ -302,6 +346,12 @@ def _ingest_csv(csv_path: Path, analytics_dir: Path, label: str, domain: str | N
             source=source, domain=chosen, layout=plan.layout, encoding=encoding,
             **_summary(con, tmp), path=str(target), replaced=target.exists(),
             superseded={c.path.stem: c.removed for c in changes})
+        if cpc is not None:
+            report.cpc_only_items = [str(row[0]) for row in con.execute(
+                f"SELECT DISTINCT item_cpc FROM read_parquet({_lit(str(tmp))}) "
+                f"WHERE item_code IS NULL ORDER BY 1 LIMIT 200").fetchall()]
+        if stated is not None and canonical_domain(stated) != stated:
+            report.domain_code = stated
         report.seconds = round(time.perf_counter() - started, 3)
         report.ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
         report.file = label

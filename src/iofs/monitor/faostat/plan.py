@@ -185,8 +185,25 @@ def _lookup(name: str, code: str) -> str:
     return f"CASE {' '.join(branches)} END"
 
 
+def needs_cpc_map(header: list[str]) -> bool:
+    """Whether the file names its items by CPC code only (a FAOSTAT web download)."""
+    return _pick(header, *_ITEM_COLUMNS) is None and "Item Code (CPC)" in header
+
+
+_ITEM_COLUMNS = ("Item Code", "Item Code (FBS)", "Item Code (FAO)")
+
+
+def _cpc_item_code(cpc: str, cpc_map: dict[str, int] | None) -> str:
+    """The FAO item code of a CPC code cell, from the correspondence (NULL where unknown)."""
+    if not cpc_map:
+        return "NULL::INTEGER"
+    branches = " ".join(f"WHEN {_lit(key)} THEN {code}" for key, code in sorted(cpc_map.items()))
+    return f"CASE ltrim(trim({cpc}), {_lit(chr(39))}) {branches} END"
+
+
 def build_plan(header: list[str], domain: str, source: str, label: str,
-          sample: list[dict[str, str]] | None = None) -> Plan:
+          sample: list[dict[str, str]] | None = None,
+          cpc_map: dict[str, int] | None = None) -> Plan:
     """Build the SELECT of the store's columns from ``src`` for this header.
 
     With a ``sample`` of the file's first rows, the code columns (and, in the normalized
@@ -205,22 +222,30 @@ def build_plan(header: list[str], domain: str, source: str, label: str,
     m49_col = _pick(header, "Area Code (M49)", "Reporter Country Code (M49)",
                     "Country Code (M49)")
     partner_col = _pick(header, "Partner Country Code")
-    item_col = _pick(header, "Item Code", "Item Code (FBS)", "Item Code (FAO)")
+    partner_m49_col = None if partner_col else _pick(header, "Partner Country Code (M49)")
+    item_col = _pick(header, *_ITEM_COLUMNS)
+    cpc_col = _pick(header, "Item Code (CPC)")
+    # A web download names its items by CPC code only: mapped to FAO item codes where the
+    # correspondence is known, else kept by CPC code (item_code NULL).
+    cpc_only = item_col is None and cpc_col is not None
     element_col = _pick(header, "Element Code")
     missing = [name for name, col in (("Area Code", area_col or m49_col),
-                                       ("Item Code", item_col),
+                                       ("Item Code", item_col or cpc_col),
                                        ("Element Code", element_col)) if col is None]
     if layout == "normalized":
         missing += [name for name in ("Year", "Value") if name not in header]
     if missing:
         raise IngestError(f"{label} line 1: missing column(s) {', '.join(missing)}; "
-                          f"not a FAOSTAT bulk file in normalized or wide layout")
-    assert item_col is not None and element_col is not None
+                          f"not a FAOSTAT file (bulk download in normalized or wide layout, "
+                          f"or a web download)")
+    assert element_col is not None
+    partner_any = partner_col or partner_m49_col
 
     types: dict[str, str] = {}
     trim = True
     if sample:
-        code_columns = [c for c in (area_col, m49_col, partner_col, item_col, element_col) if c]
+        code_columns = [c for c in (area_col, m49_col, partner_col, partner_m49_col, item_col,
+                                    element_col) if c]
         for col in code_columns:
             if all(_PLAIN_INT.match(row.get(col) or "") for row in sample):
                 types[col] = "INTEGER"
@@ -243,13 +268,14 @@ def build_plan(header: list[str], domain: str, source: str, label: str,
             return "NULL::INTEGER"
         return _q(col) if col in types else _int(_q(col), strip)
 
-    area_code, m49, partner = code(area_col), code(m49_col), code(partner_col)
-    item_code, element_code = code(item_col, "S'"), code(element_col)
+    area_code, m49, partner = code(area_col), code(m49_col), code(partner_any)
+    element_code = code(element_col)
+    item_code = _cpc_item_code(_q(cpc_col or ""), cpc_map) if cpc_only else code(item_col, "S'")
     # Diagnostic messages, per raw row of the all-VARCHAR read.
     area_code_v = _int(_q(area_col)) if area_col else "NULL::INTEGER"
     m49_v = _int(_q(m49_col)) if m49_col else "NULL::INTEGER"
-    partner_v = _int(_q(partner_col)) if partner_col else "NULL::INTEGER"
-    item_code_v, element_code_v = _int(_q(item_col), "S'"), _int(_q(element_col))
+    partner_v = _int(_q(partner_any)) if partner_any else "NULL::INTEGER"
+    element_code_v = _int(_q(element_col))
     base_errors = []
     if area_col:
         base_errors.append(f"CASE WHEN {area_code_v} IS NULL THEN '{area_col}: ' || "
@@ -257,23 +283,32 @@ def build_plan(header: list[str], domain: str, source: str, label: str,
     else:
         base_errors.append(f"CASE WHEN {m49_v} IS NULL THEN '{m49_col}: ' || "
                            f"coalesce({_q(m49_col or '')}, '(empty)') || ' is not a code' END")
-    if partner_col:
-        base_errors.append(f"CASE WHEN {partner_v} IS NULL THEN 'Partner Country Code: ' || "
-                           f"coalesce({_q(partner_col)}, '(empty)') || ' is not an integer' END")
-    base_errors.append(f"CASE WHEN {item_code_v} IS NULL THEN '{item_col}: ' || "
-                       f"coalesce({_q(item_col)}, '(empty)') || ' is not an item code' END")
+    if partner_any:
+        base_errors.append(f"CASE WHEN {partner_v} IS NULL THEN '{partner_any}: ' || "
+                           f"coalesce({_q(partner_any)}, '(empty)') || ' is not an integer' END")
+    if cpc_only:
+        base_errors.append(f"CASE WHEN trim(coalesce({_q(cpc_col or '')}, '')) = '' THEN "
+                           f"'Item Code (CPC): (empty) is not an item code' END")
+    else:
+        item_code_v = _int(_q(item_col or ""), "S'")
+        base_errors.append(f"CASE WHEN {item_code_v} IS NULL THEN '{item_col}: ' || "
+                           f"coalesce({_q(item_col or '')}, '(empty)') || ' is not an item code' "
+                           f"END")
     base_errors.append(f"CASE WHEN {element_code_v} IS NULL THEN 'Element Code: ' || "
                        f"coalesce({_q(element_col)}, '(empty)') || ' is not an integer' END")
     # The same checks as booleans for the single validating pass.
-    base_bad = [f"{'m49' if area_col is None else 'area_code'} IS NULL", "item_code IS NULL",
-                "element_code IS NULL"]
-    if partner_col:
+    base_bad = [f"{'m49' if area_col is None else 'area_code'} IS NULL",
+                "(item_code IS NULL AND coalesce(item_cpc, '') = '')" if cpc_only
+                else "item_code IS NULL", "element_code IS NULL"]
+    if partner_any:
         base_bad.append("partner_code IS NULL")
     codes = (f"{area_code} AS area_code, {m49} AS m49, {partner} AS partner_code, "
              f"{item_code} AS item_code, {element_code} AS element_code, "
              f"{text('Area', 'Reporter Countries', 'Country')} AS area, "
-             f"{text('Partner Countries')} AS partner, {text('Item Code (CPC)')} AS item_cpc, "
-             f"{text('Item')} AS item, {text('Element')} AS element, {text('Unit')} AS unit")
+             f"{text('Partner Countries')} AS partner, "
+             + (f"nullif(ltrim(trim({_q(cpc_col or '')}), {_lit(chr(39))}), '') AS item_cpc, "
+                if cpc_only else f"{text('Item Code (CPC)')} AS item_cpc, ")
+             + f"{text('Item')} AS item, {text('Element')} AS element, {text('Unit')} AS unit")
     if area_col:
         fao = "area_code"
         m49_out = f"coalesce(m49, {_lookup('m49', 'area_code')})"
@@ -285,7 +320,7 @@ def build_plan(header: list[str], domain: str, source: str, label: str,
               f"{_lookup('kind', 'area_code')} AS area_kind, "
               + (f"{_lookup('iso3', 'partner_code')} AS partner_iso3, "
                  f"{_lookup('kind', 'partner_code')} AS partner_kind "
-                 if partner_col else "NULL::VARCHAR AS partner_iso3, "
+                 if partner_any else "NULL::VARCHAR AS partner_iso3, "
                                      "NULL::VARCHAR AS partner_kind ")
               + "FROM v")
     out = (f"SELECT {_lit(domain)}::{_enum([domain])} AS domain, area_code, m49, iso3, "
@@ -335,10 +370,16 @@ def build_plan(header: list[str], domain: str, source: str, label: str,
                 f"WHERE trim(coalesce(cell.v, '')) <> '' OR trim(coalesce(cell.f, '')) <> ''")
         parsed = f"SELECT c.*, {value} AS value, {qualifier} AS qualifier FROM c"
         bad = " OR ".join([*base_bad, value_bad])
+    partner_fao = ""
+    if partner_m49_col:  # M49 partner codes (a web download's trade matrix) → FAO codes
+        ref = _lookups()
+        partner_fao = (f", CASE WHEN partner_code BETWEEN 0 AND {ref.m49_top} THEN "
+                       f"{ref.fao_of_m49}[partner_code + 1] END AS partner_code")
     checked = (f"SELECT * FROM p WHERE CASE WHEN {bad} THEN error({_lit(BAD_ROW)}) "
                f"ELSE true END")
     select = (f"c AS ({cast}), p AS ({parsed}), v AS ({checked}), "
-              f"f AS (SELECT * REPLACE ({fao} AS area_code, {m49_out} AS m49) FROM v), "
+              f"f AS (SELECT * REPLACE ({fao} AS area_code, {m49_out} AS m49{partner_fao}) "
+              f"FROM v), "
               f"m AS ({mapped.replace('FROM v', 'FROM f')}) {out}")
     return Plan(select, raw_error, layout, types)
 

@@ -24,7 +24,35 @@ DOMAINS: dict[str, str] = {
     "CP": "Consumer Price Indices",
     "FS": "Suite of Food Security Indicators",
     "OA": "Annual population",
+    "PP": "Producer Prices",
+    "RL": "Land Use",
+    "RFN": "Fertilizers by Nutrient",
+    "ET": "Temperature change on land",
 }
+
+#: Old domain codes FAOSTAT has since merged, and the domain their data is stored under.
+DOMAIN_ALIASES: dict[str, str] = {"QC": "QCL", "QL": "QCL", "TP": "TCL"}
+
+#: What a domain code looks like: a domain outside :data:`DOMAINS` is stored as plain
+#: observations (queryable and chartable, used by no indicator).
+DOMAIN_CODE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
+
+
+def canonical_domain(code: str) -> str:
+    """The store's domain for a FAOSTAT domain code (old codes mapped, see aliases)."""
+    code = code.strip().upper()
+    return DOMAIN_ALIASES.get(code, code)
+
+
+def file_domain_code(path: Path, header: list[str], encoding: str) -> str | None:
+    """The Domain Code the file states in its first rows (web downloads carry one)."""
+    if "Domain Code" not in header:
+        return None
+    for row in sample_rows(path, encoding, 50):
+        code = (row.get("Domain Code") or "").strip().upper()
+        if code:
+            return code
+    return None
 
 _FILENAME_DOMAINS: tuple[tuple[str, str], ...] = (
     (r"Trade_?DetailedTradeMatrix|Trade_Matrix", "TM"),
@@ -117,14 +145,13 @@ def recognise_domain(path: Path, header: list[str], encoding: str,
                      name: str | None = None) -> str:
     """The FAOSTAT domain code (see :data:`DOMAINS`) from the file name, else its content."""
     label = name or path.name
+    stated = file_domain_code(path, header, encoding)
+    if stated is not None and DOMAIN_CODE.match(stated):
+        return canonical_domain(stated)
     for pattern, domain in _FILENAME_DOMAINS:
         if re.search(pattern, label, re.I):
             return domain
     rows = sample_rows(path, encoding)
-    if "Domain Code" in header and rows:
-        code = rows[0].get("Domain Code", "").strip().upper()
-        if code in DOMAINS:
-            return code
     if "Reporter Country Code" in header or "Partner Country Code" in header:
         return "TM"
     elements: set[int] = set()

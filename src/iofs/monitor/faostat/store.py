@@ -150,7 +150,8 @@ def suite_input_path(analytics_dir: Path, domain: str, source: str) -> Path:
 
 def suite_rows_sql(source: str, domain: str, where: str) -> str:
     """The suite's rows of ``domain`` (long form; FBS is pivoted by :func:`_fbs_slice_sql`)."""
-    return f"SELECT {SUITE_COLUMNS} FROM {source} WHERE {where} AND ({SUITE_ROWS[domain]})"
+    rows = SUITE_ROWS.get(domain, "false")  # a domain no indicator reads: no suite rows
+    return f"SELECT {SUITE_COLUMNS} FROM {source} WHERE {where} AND ({rows})"
 
 
 def oic_codes() -> dict[int, str]:
