@@ -259,7 +259,7 @@ def ingest_reference(path: Path, analytics_dir: Path, kind: str) -> IngestReport
     return IngestReport(path.name, len(frame), 0, countries, target)
 
 
-#: A date this many years beyond the 1st–99th percentile span of its file is implausible.
+#: A date this many years beyond the span of its file (5th–95th percentile) is implausible.
 SPAN_MARGIN_YEARS = 5
 #: A price this many times above (or below 1/this of) its series' median is implausible.
 PRICE_RATIO = 10.0
@@ -424,8 +424,14 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, analytics_dir: Path, sta
     kill_point("prices:staged")
     rows_sql = f"read_parquet({_sql_quote(str(first))})"
     key = ", ".join(SERIES_KEY)
-    span = con.execute(f"SELECT quantile_disc(date, 0.01), quantile_disc(date, 0.99) "
-                       f"FROM {rows_sql}").fetchone()
+    # The file's span: from its 5th to its 95th percentile date, widened to the dates that
+    # lie within the margin of it (a few stray dates cannot stretch it).
+    span = con.execute(f"""
+        WITH q AS (SELECT quantile_disc(date, 0.05) AS low, quantile_disc(date, 0.95) AS high
+                   FROM {rows_sql})
+        SELECT min(date), max(date) FROM {rows_sql}, q
+        WHERE date BETWEEN low - INTERVAL {SPAN_MARGIN_YEARS} YEAR
+                       AND high + INTERVAL {SPAN_MARGIN_YEARS} YEAR""").fetchone()
     low, high = (span or (None, None))
     low_text = _sql_quote(str(low)) if low is not None else "NULL"
     high_text = _sql_quote(str(high)) if high is not None else "NULL"
