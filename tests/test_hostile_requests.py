@@ -10,10 +10,10 @@ import asyncio
 import json
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, File, Form, UploadFile
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
@@ -81,8 +81,6 @@ def test_a_declared_content_length_over_the_limit_is_refused_before_reading(
 
 
 def test_a_route_may_declare_a_larger_limit(settings: Settings) -> None:
-    from fastapi import APIRouter
-
     from iofs.web.app import create_app
     from iofs.web.security import body_limit
 
@@ -142,6 +140,30 @@ def test_a_nul_byte_in_a_form_field_or_query_answers_422(client: TestClient) -> 
     assert form.status_code == 422 and "NUL" in form.text
     query = client.get("/api/v1/members?q=%00")
     assert query.status_code == 422 and "NUL" in query.json()["detail"]
+
+
+def test_a_nul_byte_in_a_multipart_text_field_answers_422_but_files_may_hold_any_byte(
+        settings: Settings) -> None:
+    from iofs.web.app import create_app
+
+    router = APIRouter()
+
+    @router.post("/evidence")
+    async def evidence(comment: Annotated[str, Form()],
+                       file: Annotated[UploadFile, File()]) -> dict[str, int]:
+        return {"comment": len(comment), "file": len(await file.read())}
+
+    app = create_app(settings)
+    app.include_router(router)
+    with TestClient(app) as client:
+        binary = {"file": ("scan.bin", b"\x00\x01\x00" * 1000, "application/octet-stream")}
+        ok = client.post("/evidence", data={"comment": "fine"}, files=binary,
+                         headers={"Origin": ORIGIN})
+        assert ok.status_code == 200 and ok.json() == {"comment": 4, "file": 3000}
+        refused = client.post("/evidence", data={"comment": "bad\x00"}, files=binary,
+                              headers={"Origin": ORIGIN})
+        assert refused.status_code == 422 and "NUL" in refused.json()["detail"]
+    app.state.engine.dispose()
 
 
 # --- item 10: signed-in responses are not cached ------------------------------------------

@@ -241,11 +241,69 @@ def _size(limit: int) -> str:
     return f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
 
 
-class BodyTooLarge(HTTPException):
-    """Raised while the body streams in, as soon as it passes the limit (answered 413)."""
+class EdgeRefusal(HTTPException):
+    """Raised by :class:`RequestGuard` while the body streams in (FastAPI passes HTTP
+    exceptions raised while reading the body on to the app's handler)."""
+
+
+class BodyTooLarge(EdgeRefusal):
+    """The body passed its limit (answered 413 at once)."""
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, _(TOO_LARGE) % {"size": _size(limit)})
+
+
+class _MultipartFieldCheck:
+    """Watches a streaming multipart body for NUL in its text fields (files may hold any
+    byte); parse errors are left to the form parser."""
+
+    def __init__(self, content_type: str) -> None:
+        from python_multipart.multipart import MultipartParser, parse_options_header
+
+        self.parse_options = parse_options_header
+        self.header = b""
+        self.value = b""
+        self.disposition = b""
+        self.is_file = False
+        self.found = False
+        boundary = parse_options_header(content_type)[1].get(b"boundary")
+        self.parser: Any = MultipartParser(boundary, {
+            "on_part_begin": self._begin, "on_header_field": self._field,
+            "on_header_value": self._value, "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_done, "on_part_data": self._data,
+        }) if boundary else None
+
+    def _begin(self) -> None:
+        self.disposition, self.is_file = b"", False
+
+    def _field(self, data: bytes, start: int, end: int) -> None:
+        self.header += data[start:end]
+
+    def _value(self, data: bytes, start: int, end: int) -> None:
+        self.value += data[start:end]
+
+    def _header_end(self) -> None:
+        if self.header.lower() == b"content-disposition":
+            self.disposition = self.value
+        self.header, self.value = b"", b""
+
+    def _headers_done(self) -> None:
+        options = self.parse_options(self.disposition)[1]
+        self.is_file = b"filename" in options
+        self.found = self.found or b"\x00" in options.get(b"name", b"")
+
+    def _data(self, data: bytes, start: int, end: int) -> None:
+        if not self.is_file and b"\x00" in data[start:end]:
+            self.found = True
+
+    def has_nul(self, chunk: bytes) -> bool:
+        """Feed ``chunk``; whether a text field holds a NUL so far."""
+        if self.parser is not None and chunk:
+            try:
+                self.parser.write(chunk)
+            except Exception:  # malformed: the form parser will say so
+                self.parser = None
+        return self.found
 
 
 def _has_nul(pairs: list[tuple[str, str]]) -> bool:
@@ -344,17 +402,23 @@ class RequestGuard:
             await self._answer(scope, receive, send, 413, str(BodyTooLarge(limit).detail))
             return
         received = 0
+        content_type = headers.get("content-type", "")
+        kind = _inspected(content_type.partition(";")[0].strip().lower())
+        fields = _MultipartFieldCheck(content_type) \
+            if content_type.lower().startswith("multipart/form-data") else None
 
         async def limited() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                received += len(chunk)
                 if received > limit:
                     raise BodyTooLarge(limit)
+                if fields is not None and fields.has_nul(chunk):
+                    raise EdgeRefusal(422, _(NUL_REFUSED))
             return message
 
-        kind = _inspected(headers.get("content-type", "").partition(";")[0].strip().lower())
         if kind is not None and scope["method"] not in SAFE_METHODS:
             try:
                 body = await _read_all(limited)
@@ -378,10 +442,10 @@ class RequestGuard:
 
         try:
             await self.app(scope, limited, tracked)
-        except BodyTooLarge as error:
+        except EdgeRefusal as error:
             if started:
                 raise
-            await self._answer(scope, receive, send, 413, str(error.detail))
+            await self._answer(scope, receive, send, error.status_code, str(error.detail))
 
 
 async def _read_all(receive: Receive) -> bytes:
