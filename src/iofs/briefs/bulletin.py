@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from iofs.briefs import blocks
+from iofs.briefs.cache import cached
 from iofs.briefs.model import Fact, number, percent
 from iofs.briefs.service import check_month
 from iofs.config import Settings
@@ -69,16 +70,18 @@ def default_month(settings: Settings) -> str:
 def _staple_alerts(settings: Settings) -> Any:
     from iofs.monitor.prices import service
 
-    frame = service.staple_alerts(settings.analytics_dir)
-    states = blocks.oic_codes()
-    return frame[frame["country"].isin(states)]
+    def read() -> Any:
+        frame = service.staple_alerts(settings.analytics_dir)
+        return frame[frame["country"].isin(blocks.oic_codes())]
+
+    return cached(settings.analytics_dir / "prices", ("staple_alerts",), read)
 
 
 def _ipc(settings: Settings, month: str) -> list[Any]:
     from iofs.monitor.ipc import service
 
     try:
-        return service.latest(settings.analytics_dir, month)
+        return [a for found in blocks.ipc_latest(settings, month).values() for a in found]
     except service.NoIpcData:
         return []
 
@@ -87,7 +90,8 @@ def _ipc_signals(settings: Settings, month: str) -> list[Any]:
     from iofs.monitor.ipc import service
 
     try:
-        return service.signals(settings.analytics_dir, month)
+        return cached(settings.analytics_dir / "ipc", ("signals", month),
+                      lambda: service.signals(settings.analytics_dir, month))
     except service.NoIpcData:
         return []
 
