@@ -339,7 +339,9 @@ def upload(request: Request, file: Annotated[UploadFile, File()],
            principal: Principal = Depends(require("programmes.deliveries.write")),
            session: Session = Depends(db_session)) -> Response:
     """Every row is checked; if any is wrong nothing is written and every problem is listed
-    with its sheet, row, column and reason (422, or 403 when a row is not yours to enter)."""
+    with its sheet, row, column and reason (422, or 403 when a row is not yours to enter). A
+    file too large to read (zip bombs, huge declared sheets) is refused before it is read
+    (413); one that is not a workbook, or carries an XML entity attack, answers 422."""
     from iofs.programmes.exchange import workbook_upload
 
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
@@ -350,7 +352,7 @@ def upload(request: Request, file: Annotated[UploadFile, File()],
                                  request.app.state.settings.analytics_dir)
     except workbook_upload.UploadRejected as rejected:
         session.rollback()
-        return JSONResponse(status_code=403 if rejected.forbidden else 422, content={
+        return JSONResponse(status_code=rejected.status_code, content={
             "detail": str(rejected), "errors": [
                 {"sheet": e.sheet, "row": e.row, "column": e.column, "reason": e.reason}
                 for e in rejected.errors]})

@@ -150,9 +150,10 @@ def import_file(
                                              settings().analytics_dir)
                 except workbook_upload.UploadRejected as rejected:
                     transaction.rollback()
+                    if rejected.refused is not None:  # the file itself, before its rows
+                        raise _fail(f"{rejected.refused} Nothing was imported.", 2) from None
                     for problem in rejected.errors:
-                        errors.print(f"{problem.sheet} row {problem.row}, {problem.column}: "
-                                     f"{problem.reason}", highlight=False)
+                        errors.print(str(problem), highlight=False)
                     raise _fail(f"{len(rejected.errors)} problem(s); nothing was imported."
                                 ) from None
                 summary = service.upload_summary(report)

@@ -357,9 +357,12 @@ async def upload_sheet(request: Request, file: Annotated[UploadFile, File()],
                                  request.app.state.settings.analytics_dir)
     except workbook_upload.UploadRejected as rejected:
         session.rollback()
+        if rejected.refused is not None:  # the file itself: one sentence on the form
+            return _entry_page(request, session, principal, error=rejected.refused,
+                               form="upload", status_code=rejected.status_code)
         response = render(request, "programmes/upload_errors.html", {
             **_context(principal), "errors": rejected.errors})
-        response.status_code = 403 if rejected.forbidden else 422
+        response.status_code = rejected.status_code
         return response
     except InputError as error:
         session.rollback()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, UploadFile
 from sqlalchemy.orm import Session
 
 from iofs import feeds
@@ -266,6 +266,8 @@ async def import_workbook(iso3: Iso3Path, year: Annotated[int, Form(ge=1990, le=
         result = workbook.import_report(session, principal, iso3, year, content)
     except workbook.ImportFailed as failure:
         session.rollback()
+        if failure.status_code == 413:
+            raise HTTPException(413, str(failure)) from None
         raise InputError("; ".join(failure.problems), "file") from None
     session.commit()
     return {"changed": result.changed, "unchanged": result.unchanged}

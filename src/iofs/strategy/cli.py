@@ -106,7 +106,7 @@ def import_workbook(
     except workbook.ImportFailed as failure:
         for problem in failure.problems:
             errors.print(f"[red]-[/] {problem}", highlight=False)
-        raise _fail("nothing was imported") from None
+        raise _fail("nothing was imported", 2 if failure.refused else 1) from None
     except InputError as error:
         raise _fail(str(error)) from None
     console.print(f"{result.changed} values saved, {result.unchanged} unchanged")

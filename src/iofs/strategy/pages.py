@@ -309,7 +309,7 @@ async def import_report(
     except workbook.ImportFailed as failure:
         session.rollback()
         return _state_page(request, session, principal, iso3, year,
-                           error="\n".join(failure.problems), status_code=422)
+                           error="\n".join(failure.problems), status_code=failure.status_code)
     except InputError as error:
         session.rollback()
         return _state_page(request, session, principal, iso3, year, error=str(error),

@@ -1,19 +1,21 @@
 """Excel round trip of a state's report: download the template, fill it in, upload it.
 
-The import is validated before anything is written and is all-or-nothing: one bad row and
-nothing is saved; each problem names its row and column. Re-importing the same file changes
-nothing (rows equal to what is stored are skipped).
+The upload is checked before it is read (zip and XML bombs, declared sizes:
+:mod:`iofs.spreadsheets`) and streamed. The import is validated before anything is written and
+is all-or-nothing: one bad row and nothing is saved; each problem names its row and column.
+Re-importing the same file changes nothing (rows equal to what is stored are skipped). Every
+cell of the download is written by the export writer: a comment that looks like a formula
+stays text.
 """
 
 from __future__ import annotations
 
 import io
-import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy.orm import Session
 
@@ -21,11 +23,20 @@ from iofs import validation
 from iofs.errors import InputError
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, authorize
+from iofs.spreadsheets import (
+    WorkbookLimits,
+    WorkbookRefused,
+    read_workbook,
+    write_cell,
+    write_row,
+)
 from iofs.strategy import framework, progress, reporting
 from iofs.strategy.models import Kpi
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_BYTES = 2 * 1024 * 1024
+#: What an uploaded report may hold before it is read (:mod:`iofs.spreadsheets`).
+LIMITS = WorkbookLimits(max_rows=5_000, max_columns=64, max_cells=200_000)
 SHEET = "Report"
 HEADER_ROW = 5
 COLUMNS = ["kpi_code", "kpi", "unit", "baseline", "target", "value", "evidence_url", "comment",
@@ -34,11 +45,21 @@ LETTER = {name: chr(ord("A") + i) for i, name in enumerate(COLUMNS)}
 
 
 class ImportFailed(Exception):
-    """The workbook has problems; nothing was saved. ``problems``: one sentence each."""
+    """The workbook has problems; nothing was saved. ``problems``: one sentence each.
 
-    def __init__(self, problems: list[str]) -> None:
+    ``refused`` is set when the file itself was refused before its rows were read (too large,
+    not a workbook, an XML attack).
+    """
+
+    def __init__(self, problems: list[str], refused: WorkbookRefused | None = None) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+        self.refused = refused
+
+    @property
+    def status_code(self) -> int:
+        """413 for a file too large to read, 422 for every other problem."""
+        return self.refused.status_code if self.refused is not None else 422
 
 
 @dataclass(frozen=True)
@@ -65,14 +86,13 @@ def export_report(session: Session, principal: Principal, iso3: str, year: int,
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET
-    sheet["A1"] = _("IOFS Strategic Vision 2031 — member-state report")
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet["A2"], sheet["B2"] = _("State (ISO3)"), code
-    sheet["A3"], sheet["B3"] = _("Year"), year
-    sheet["D2"] = _("Fill in column F (value) and G (evidence link); do not change columns A, "
-                    "B2 or B3.")
+    write_cell(sheet, 1, 1, _("IOFS Strategic Vision 2031 — member-state report")).font = Font(
+        bold=True, size=13)
+    write_row(sheet, 2, [_("State (ISO3)"), code, None, _(
+        "Fill in column F (value) and G (evidence link); do not change columns A, B2 or B3.")])
+    write_row(sheet, 3, [_("Year"), year])
     for index, name in enumerate(COLUMNS, 1):
-        cell = sheet.cell(HEADER_ROW, index, name)
+        cell = write_cell(sheet, HEADER_ROW, index, name)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="EEF2F5")
     values = {v.kpi_id: v for v in reporting.list_values(session, principal, iso3=code,
@@ -82,29 +102,27 @@ def export_report(session: Session, principal: Principal, iso3: str, year: int,
         plan = framework.plan_for(session, kpi.id, code)
         target = progress.assess(kpi.direction, plan.baseline, plan.targets, year, None).target
         entry = values.get(kpi.id)
-        cells: list[Any] = [
+        write_row(sheet, row, [
             kpi.code, kpi.name, kpi.unit, _plain(plan.baseline[1]) if plan.baseline else None,
             _plain(target[1]) if target else None,
-            entry.value if entry else None, entry.evidence_url if entry else None,
+            _plain(entry.value) if entry else None, entry.evidence_url if entry else None,
             entry.comment if entry else None, entry.status if entry else None,
-            entry.review_comment if entry else None]
-        for index, cell_value in enumerate(cells, 1):
-            sheet.cell(row, index, float(cell_value) if isinstance(cell_value, Decimal)
-                       else cell_value)
+            entry.review_comment if entry else None])
         row += 1
     for letter, width in zip("ABCDEFGHIJ", (14, 48, 12, 12, 12, 14, 40, 30, 22, 30),
                              strict=True):
         sheet.column_dimensions[letter].width = width
     if with_scorecard:
         card = book.create_sheet("Scorecard")
-        card.append(["kpi_code", "kpi", "unit", "value", "expected", "target_year", "target",
-                     "status", "illustrative_plan"])
-        for line in progress.state_scorecard(session, code, year):
+        write_row(card, 1, ["kpi_code", "kpi", "unit", "value", "expected", "target_year",
+                            "target", "status", "illustrative_plan"])
+        for number, line in enumerate(progress.state_scorecard(session, code, year), 2):
             a = line.assessment
-            card.append([line.kpi.code, line.kpi.name, line.kpi.unit, _plain(a.value),
-                         _plain(a.expected), a.target[0] if a.target else None,
-                         _plain(a.target[1]) if a.target else None, a.status,
-                         "yes" if line.illustrative_plan else "no"])
+            write_row(card, number, [
+                line.kpi.code, line.kpi.name, line.kpi.unit, _plain(a.value),
+                _plain(a.expected), a.target[0] if a.target else None,
+                _plain(a.target[1]) if a.target else None, a.status,
+                "yes" if line.illustrative_plan else "no"])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -132,15 +150,16 @@ def import_report(session: Session, principal: Principal, iso3: str, year: int,
     code = framework.state_code(session, iso3)
     authorize(principal, "strategy.values.write", country=code)
     if len(content) > MAX_BYTES:
-        raise ImportFailed([_("The file is larger than 2 MB.")])
+        message = _("The file is larger than 2 MB.")
+        raise ImportFailed([message], WorkbookRefused(message, too_large=True))
     try:
-        book = load_workbook(io.BytesIO(content), data_only=True, read_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-        raise ImportFailed([_("The file is not an Excel workbook (.xlsx).")]) from None
-    if SHEET not in book.sheetnames:
-        raise ImportFailed([_("The workbook has no sheet named %(sheet)s.") % {"sheet": SHEET}])
-    rows = [list(r) for r in book[SHEET].iter_rows(values_only=True)]
-    book.close()
+        with read_workbook(content, LIMITS) as book:
+            if SHEET not in book.sheetnames:
+                raise ImportFailed([_("The workbook has no sheet named %(sheet)s.")
+                                    % {"sheet": SHEET}])
+            rows = [list(r) for r in book.rows(SHEET)]
+    except WorkbookRefused as refused:
+        raise ImportFailed([str(refused)], refused) from None
 
     def cell(r: int, c: int) -> Any:
         line = rows[r - 1] if r - 1 < len(rows) else []

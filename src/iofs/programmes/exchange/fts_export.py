@@ -22,8 +22,6 @@ names the IOFS programme; every IOFS sector maps to the ``Food Security`` global
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 from decimal import Decimal
@@ -32,7 +30,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs import countries
+from iofs import countries, spreadsheets
 from iofs.programmes import registry
 from iofs.programmes import vocabulary as v
 from iofs.programmes.contributions import history, usage_year_amounts
@@ -197,10 +195,9 @@ def _objects(objects: list[dict[str, Any]], kind: str, key: str = "name") -> str
 
 
 def flows_csv(session: Session, appeal_code: str | None = None) -> str:
-    """The flows as CSV, one row per flow; several objects of a kind are joined by ``|``."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    """The flows as CSV, one row per flow; several objects of a kind are joined by ``|``
+    (written by the export writer: formula-like text quoted, numbers as numbers)."""
+    rows: list[list[Any]] = []
     for row in flows(session, appeal_code):
         src, dest = row["sourceObjects"], row["destinationObjects"]
         org_types = [item.get("organizationTypes") or [] for item in src
@@ -220,7 +217,5 @@ def flows_csv(session: Session, appeal_code: str | None = None) -> str:
             destGlobalClusters=_objects(dest, "GlobalCluster"),
             destLocations=_objects(dest, "Location", "iso3"),
             destUsageYears=_objects(dest, "UsageYear"))
-        writer.writerow(["" if values[name] is None else
-                         ("true" if values[name] is True else "false" if values[name] is False
-                          else values[name]) for name in CSV_COLUMNS])
-    return out.getvalue()
+        rows.append([values[name] for name in CSV_COLUMNS])
+    return spreadsheets.csv_text([CSV_COLUMNS], rows)

@@ -25,7 +25,6 @@ language of the humanitarian data exchange.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ import hxl.input  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from iofs import spreadsheets
 from iofs.i18n import gettext as _
 from iofs.programmes import vocabulary as v
 from iofs.programmes.contributions import usage_year_amounts
@@ -106,25 +106,11 @@ CENT = Decimal("0.01")
 GRAM = Decimal("0.001")
 
 
-def _csv(columns: Sequence[tuple[str, str]], rows: list[list[str]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([header for header, _tag in columns])
-    writer.writerow([tag for _header, tag in columns])
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value.normalize() if value == value.to_integral_value() else value, "f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+def _csv(columns: Sequence[tuple[str, str]], rows: list[list[Any]]) -> str:
+    """The header row, the hashtag row (both as they are) and the data rows through the
+    export writer (formula-like text quoted, numbers as numbers)."""
+    return spreadsheets.csv_text([[header for header, _tag in columns],
+                                  [tag for _header, tag in columns]], rows)
 
 
 def _shares(total: Decimal | None, parts: list[Decimal], whole: Decimal,
@@ -156,7 +142,7 @@ def contributions_csv(session: Session) -> str:
         Contribution.approval == "approved").order_by(
         Contribution.decided_on, Contribution.reference)).scalars())
     references = {row.id: row.reference for row in found}
-    rows: list[list[str]] = []
+    rows: list[list[Any]] = []
     for contribution in found:
         donor = organisations[contribution.donor_id]
         appeal = appeals.get(contribution.appeal_id or 0)
@@ -172,7 +158,7 @@ def contributions_csv(session: Session) -> str:
                 session, contribution.parent_id)
         for (year, usd), original, quantity in zip(years.items(), originals, quantities,
                                                    strict=True):
-            rows.append([_text(value) for value in (
+            rows.append([
                 contribution.reference, donor.name, ORGANISATION_TYPES.get(donor.kind, "Other"),
                 appeal.code if appeal else "", programme.title if programme else "",
                 contribution.country, project.admin1 if project else "",
@@ -180,7 +166,7 @@ def contributions_csv(session: Session) -> str:
                 contribution.status, CONTRIBUTION_TYPES[contribution.modality],
                 contribution.commodity, quantity, contribution.unit, original,
                 contribution.currency, usd, contribution.decided_on, year, parent,
-                contribution.new_money)])
+                contribution.new_money])
     return _csv(CONTRIBUTION_COLUMNS, rows)
 
 
@@ -227,17 +213,17 @@ def three_w_csv(session: Session) -> str:
     organisations = {row.id: row for row in session.execute(select(Organisation)).scalars()}
     programmes = {row.id: row for row in session.execute(select(Programme)).scalars()}
     reached = reached_by_project(session)
-    rows: list[list[str]] = []
+    rows: list[list[Any]] = []
     for project in session.execute(select(Project).order_by(Project.code)).scalars():
         implementer = organisations.get(project.implementer_id or 0)
         programme = programmes[project.programme_id]
         counts = reached.get(project.id, Reached(None, None))
-        rows.append([_text(value) for value in (
+        rows.append([
             implementer.name if implementer else "", implementer.code if implementer else "",
             programme.code, programme.title, project.code, project.title,
             project.sector_code, v.SECTORS.get(project.sector_code, ""), project.country,
             project.admin1, project.status, project.starts_on, project.ends_on,
-            counts.people, counts.households)])
+            counts.people, counts.households])
     return _csv(THREE_W_COLUMNS, rows)
 
 

@@ -26,9 +26,14 @@ from pydantic import BaseModel
 from iofs.i18n import N_
 from iofs.i18n import gettext as _
 from iofs.programmes.schemas import BeneficiariesIn, ConsignmentIn, ContributionIn, StageIn
+from iofs.spreadsheets import WorkbookLimits
 
 MAX_BYTES = 5 * 1024 * 1024
+#: Data rows (not blank) a sheet may hold.
 MAX_ROWS = 10_000
+#: What an uploaded workbook may hold before it is read (:mod:`iofs.spreadsheets`): rows
+#: numbered up to twice the data rows (blank rows between them are skipped), 64 columns.
+LIMITS = WorkbookLimits(max_rows=2 * MAX_ROWS + 1, max_columns=64)
 
 CONTRIBUTIONS = "contributions"
 CONSIGNMENTS = "consignments"

@@ -5,7 +5,8 @@ the template.
 are the fields of the input shapes in :mod:`iofs.programmes.schemas`, a ``read me`` sheet
 explaining every column (unit, format, allowed values), drop-down lists for the code lists,
 and a ``codes`` sheet listing the organisations, appeals, programmes, projects and
-consignments already recorded.
+consignments already recorded. Every cell is written by the export writer
+(:func:`iofs.spreadsheets.write_cell`): a name that looks like a formula stays text.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import io
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -34,6 +34,7 @@ from iofs.programmes.exchange.workbook_columns import (
     help_text,
 )
 from iofs.programmes.models import Appeal, Consignment, Organisation, Programme, Project
+from iofs.spreadsheets import write_cell
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -71,7 +72,7 @@ def _write_codes(book: Workbook, codes: list[list[tuple[str, str]]]) -> dict[str
     headings = [_("Organisation"), _("Name"), _("Appeal"), _("Title"), _("Programme"),
                 _("Title"), _("Project"), _("Country"), _("Consignment"), _("Country")]
     for index, heading in enumerate(headings, 1):
-        cell = sheet.cell(1, index, heading)
+        cell = write_cell(sheet, 1, index, heading)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
     counts: dict[str, int] = {}
@@ -79,8 +80,8 @@ def _write_codes(book: Workbook, codes: list[list[tuple[str, str]]]) -> dict[str
         code_column = 2 * group + 1
         counts[get_column_letter(code_column)] = len(pairs)
         for row, (code, label) in enumerate(pairs, 2):
-            sheet.cell(row, code_column, code).number_format = TEXT_FORMAT
-            sheet.cell(row, code_column + 1, ILLEGAL_CHARACTERS_RE.sub("", label))
+            write_cell(sheet, row, code_column, code).number_format = TEXT_FORMAT
+            write_cell(sheet, row, code_column + 1, label)
         sheet.column_dimensions[get_column_letter(code_column)].width = 22
         sheet.column_dimensions[get_column_letter(code_column + 1)].width = 36
     sheet.freeze_panes = "A2"
@@ -90,8 +91,8 @@ def _write_codes(book: Workbook, codes: list[list[tuple[str, str]]]) -> dict[str
 def _write_readme(book: Workbook) -> None:
     sheet = book.active
     sheet.title = README
-    sheet["A1"] = _("IOFS programmes: bulk entry workbook")
-    sheet["A1"].font = Font(bold=True, size=13)
+    write_cell(sheet, 1, 1, _("IOFS programmes: bulk entry workbook")).font = Font(bold=True,
+                                                                                 size=13)
     notes = [
         _("Fill in the sheets contributions, consignments, stages and beneficiaries, one "
           "record per row below the headings. Leave a sheet empty or delete it when you have "
@@ -111,12 +112,12 @@ def _write_readme(book: Workbook) -> None:
         _("The codes sheet lists the codes already recorded."),
     ]
     for row, note in enumerate(notes, 3):
-        sheet.cell(row, 1, note)
+        write_cell(sheet, row, 1, note)
     start = len(notes) + 4
     headings = [_("Sheet"), _("Column"), _("Required"), _("Format"), _("Allowed values"),
                 _("Explanation")]
     for index, heading in enumerate(headings, 1):
-        cell = sheet.cell(start, index, heading)
+        cell = write_cell(sheet, start, index, heading)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
     row = start + 1
@@ -125,7 +126,7 @@ def _write_readme(book: Workbook) -> None:
             values = [name, column.name, _("yes") if column.required else "",
                       format_text(column), allowed_values(column), help_text(name, column.name)]
             for index, value in enumerate(values, 1):
-                sheet.cell(row, index, value).alignment = Alignment(wrap_text=index == 6,
+                write_cell(sheet, row, index, value).alignment = Alignment(wrap_text=index == 6,
                                                                     vertical="top")
             row += 1
     for letter, width in zip("ABCDEF", (16, 18, 10, 26, 34, 90), strict=True):
@@ -159,7 +160,7 @@ def _write_sheet(book: Workbook, name: str, counts: dict[str, int]) -> None:
     sheet = book.create_sheet(name, 1 + SHEETS.index(name))
     for index, column in enumerate(COLUMNS[name], 1):
         letter = get_column_letter(index)
-        cell = sheet.cell(1, index, column.name)
+        cell = write_cell(sheet, 1, index, column.name)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         explanation = " ".join(part for part in (help_text(name, column.name), format_text(column))

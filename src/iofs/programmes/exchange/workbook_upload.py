@@ -15,18 +15,16 @@ reference, beneficiary counts by their key, and a stage row equal to a recorded 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
+from iofs import spreadsheets
 from iofs.errors import InputError
 from iofs.i18n import gettext as _
 from iofs.permissions import PermissionDenied, Principal, allows, authorize
@@ -38,6 +36,7 @@ from iofs.programmes.exchange.workbook_columns import (
     COLUMNS,
     CONSIGNMENTS,
     CONTRIBUTIONS,
+    LIMITS,
     MAX_BYTES,
     MAX_ROWS,
     README,
@@ -80,12 +79,27 @@ class RowError:
 
 
 class UploadRejected(InputError):
-    """The workbook has problems and nothing was saved; ``errors`` lists every one."""
+    """The workbook has problems and nothing was saved; ``errors`` lists every one.
 
-    def __init__(self, errors: list[RowError]) -> None:
+    ``refused`` is set when the file itself was refused before its rows were read (too large,
+    not a workbook, an XML attack): then ``errors`` holds that one sentence.
+    """
+
+    def __init__(self, errors: list[RowError],
+                 refused: spreadsheets.WorkbookRefused | None = None) -> None:
         summary = _("Nothing was saved; problems found: %(count)d.") % {"count": len(errors)}
-        super().__init__(" ".join([summary, *(str(error) + "." for error in errors[:20])]))
+        super().__init__(" ".join([summary, *(str(error).rstrip(".") + "."
+                                              for error in errors[:20])]))
         self.errors = errors
+        self.refused = refused
+
+    @property
+    def status_code(self) -> int:
+        """The answer of the web layer: 413 for a file too large, 403 when a row is not the
+        principal's to enter, else 422."""
+        if self.refused is not None:
+            return self.refused.status_code
+        return 403 if self.forbidden else 422
 
     @property
     def forbidden(self) -> bool:
@@ -134,29 +148,26 @@ def _read(data: bytes) -> tuple[list[_Sheet], list[RowError]]:
     """The data sheets of the workbook, and the problems of its structure."""
     if len(data) > MAX_BYTES:
         raise UploadRejected([RowError("", None, None, _("The file is larger than %(size)d "
-                                                         "MB.") % {"size": MAX_BYTES >> 20})])
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-        raise UploadRejected([RowError("", None, None, _(
-            "The file is not an Excel workbook (.xlsx)."))]) from None
+                                                         "MB.") % {"size": MAX_BYTES >> 20})],
+                             spreadsheets.WorkbookRefused("", too_large=True))
     problems: list[RowError] = []
     sheets: list[_Sheet] = []
     try:
-        for name in book.sheetnames:
-            if name in (README, CODES):
-                continue
-            if name not in SHEETS:
-                problems.append(RowError(name, None, None, _(
-                    "Unknown sheet; the sheets are: %(sheets)s.") % {
-                    "sheets": ", ".join((*SHEETS, README, CODES))}))
-                continue
-            sheet, sheet_problems = _read_sheet(name, book[name].iter_rows(values_only=True))
-            problems.extend(sheet_problems)
-            if sheet is not None:
-                sheets.append(sheet)
-    finally:
-        book.close()
+        with spreadsheets.read_workbook(data, LIMITS) as book:
+            for name in book.sheetnames:
+                if name in (README, CODES):
+                    continue
+                if name not in SHEETS:
+                    problems.append(RowError(name, None, None, _(
+                        "Unknown sheet; the sheets are: %(sheets)s.") % {
+                        "sheets": ", ".join((*SHEETS, README, CODES))}))
+                    continue
+                sheet, sheet_problems = _read_sheet(name, book.rows(name))
+                problems.extend(sheet_problems)
+                if sheet is not None:
+                    sheets.append(sheet)
+    except spreadsheets.WorkbookRefused as refused:
+        raise UploadRejected([RowError("", None, None, str(refused))], refused) from None
     sheets.sort(key=lambda sheet: SHEETS.index(sheet.name))
     return sheets, problems
 
