@@ -245,3 +245,31 @@ def test_the_fts_json_export_round_trips_through_import(
     with transaction(programme_data) as session:
         again = fts_import.import_flows(session, cli_principal(), "F4H-GAZA", exported.encode())
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
+
+
+def test_flows_with_gaps_are_kept_marked_or_skipped_with_the_reason(
+        programme_data: sessionmaker[Session]) -> None:
+    """#17 item 4: one flow without a donor no longer rejects a page of flows."""
+    no_donor = _flow(900001, "x", 5000, "paid", "2020-03-01")
+    no_donor["sourceObjects"] = [{"type": "Location", "id": "1", "name": "Somewhere"}]
+    no_recipient = _flow(900002, "Kazakhstan, Government of", 7000, "paid", "2020-03-02")
+    no_recipient["destinationObjects"] = []
+    no_amount = _flow(900003, "Kazakhstan, Government of", 0, "paid", "2020-03-03")
+    no_amount["amountUSD"] = None
+    fine = _flow(900004, "Kazakhstan, Government of", 1000, "paid", "2020-03-04")
+    payload = json.dumps({"data": {"flows": [no_donor, no_recipient, no_amount, fine]}})
+    with transaction(programme_data) as session:
+        report = fts_import.import_flows(session, cli_principal(), "F4H-GAZA", payload)
+        flows = _flows(session)
+    assert (report.flows, report.created) == (4, 3)
+    assert report.skipped == {"no_amount": 1}
+    assert report.gaps == {"donor_not_reported": 1, "recipient_not_reported": 1}
+    assert flows[900001].donor == fts_import.DONOR_NOT_REPORTED
+    assert flows[900002].destination_country == ""
+    assert 900003 not in flows
+    # A malformed value still stops the whole file.
+    broken = _flow(900005, "Kazakhstan, Government of", "12abc", "paid", "2020-03-05")
+    with transaction(programme_data) as session, pytest.raises(InputError) as caught:
+        fts_import.import_flows(session, cli_principal(), "F4H-GAZA",
+                                json.dumps({"data": {"flows": [fine, broken]}}))
+    assert caught.value.field == "flows.1.amountUSD"

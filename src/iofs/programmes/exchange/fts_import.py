@@ -15,7 +15,12 @@ nothing is stored (all-or-nothing). Which flows are kept, per the FTS glossary
   when they first came in (FTS excludes them from totals to avoid double counting), just as
   our figures count only new-money contributions;
 - pledges are kept with status ``pledge`` (FTS shows pledges apart and never counts them as
-  funding; the reconciliation compares statuses).
+  funding; the reconciliation compares statuses);
+- not flows without an amount (``amountUSD`` null or absent): FTS counts no funding for
+  them. Flows FTS counts although a part is not reported are kept with the gap marked
+  (:data:`GAPS`): no source organisation (donor stored as "donor not reported", as FTS shows
+  it), no destination (recipient not reported). A malformed value is still an error that
+  stops the whole file.
 
 A kept flow is stored as an :class:`~iofs.programmes.models.FtsFlow` of the appeal, keyed by
 its FTS id: its donor (the first source ``Organization``; FTS name kept) is mapped to our
@@ -58,6 +63,15 @@ SKIP_REASONS = {
     "internal": N_("internal flow"),
     "parked": N_("parked parent flow"),
     "not_new_money": N_("not new money (e.g. carry-over)"),
+    "no_amount": N_("no amount reported (FTS counts no funding for it)"),
+}
+
+#: The donor stored for a flow whose source names no organisation, as FTS shows it.
+DONOR_NOT_REPORTED = "donor not reported"
+#: Gaps of kept flows (FTS counts such flows), by kind.
+GAPS = {
+    "donor_not_reported": N_("donor not reported"),
+    "recipient_not_reported": N_("recipient not reported"),
 }
 
 
@@ -80,6 +94,8 @@ class ParsedFlow:
     destination_country: str
     description: str
     skip: str | None = None
+    #: what the flow lacks but FTS still counts it with (see :data:`GAPS`)
+    gaps: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -95,6 +111,8 @@ class ImportReport:
     skipped: dict[str, int] = field(default_factory=dict)
     kept_usd: Decimal = Decimal(0)
     unmatched_donors: list[str] = field(default_factory=list)
+    #: kept flows with a gap marked, by gap (see :data:`GAPS`)
+    gaps: dict[str, int] = field(default_factory=dict)
 
     @property
     def kept(self) -> int:
@@ -198,8 +216,7 @@ def _parse(position: int, flow: Any) -> ParsedFlow:
         raise _FlowError("", _("A flow must be an object."))
     fts_id = _integer(flow, "id", required=True)
     assert fts_id is not None
-    amount = _amount(flow, "amountUSD", required=True)
-    assert amount is not None
+    amount = _amount(flow, "amountUSD", required=False)
     _amount(flow, "originalAmount", required=False)
     _amount(flow, "exchangeRate", required=False)
     _integer(flow, "parentFlowId", required=False)
@@ -233,18 +250,24 @@ def _parse(position: int, flow: Any) -> ParsedFlow:
         skip = "parked"
     elif not new_money:
         skip = "not_new_money"
-    if donor is None and skip is None:
-        raise _FlowError("sourceObjects", _("sourceObjects name no Organization (the donor)."))
+    elif amount is None:
+        skip = "no_amount"
+    gaps = []
+    if donor is None:
+        gaps.append("donor_not_reported")
+    if not any(item["type"] in ("Location", "Organization", "Plan")
+               for item in destinations):
+        gaps.append("recipient_not_reported")
     donor_types = (donor or {}).get("organizationTypes") or []
     return ParsedFlow(
-        position=position, fts_id=fts_id, amount_usd=amount, status=status,
+        position=position, fts_id=fts_id, amount_usd=amount or Decimal(0), status=status,
         decided_on=decided, boundary=boundary, flow_type=flow_type, new_money=new_money,
         donor=str((donor or {}).get("name") or "")[:300],
         donor_id=str((donor or {}).get("id") or ""),
         donor_types=[str(kind) for kind in donor_types] if isinstance(donor_types, list)
         else [], donor_country=_location(sources),
         destination_country=_location(destinations), description=description[:1000],
-        skip=skip)
+        skip=skip, gaps=gaps)
 
 
 def parse_payload(payload: str | bytes) -> list[ParsedFlow]:
@@ -313,17 +336,21 @@ def import_flows(session: Session, principal: Principal, appeal_code: str,
         FtsFlow.appeal_id == appeal.id)).scalars()}
     report = ImportReport(appeal=appeal.code, flows=len(parsed))
     skipped: Counter[str] = Counter()
+    gaps: Counter[str] = Counter()
     now = datetime.now(UTC)
     for flow in parsed:
         if flow.skip is not None:
             skipped[flow.skip] += 1
             continue
-        code = _donor_code(organisations, flow)
-        if not code and flow.donor not in report.unmatched_donors:
+        for gap in flow.gaps:
+            gaps[gap] += 1
+        donor = flow.donor if flow.donor else DONOR_NOT_REPORTED
+        code = _donor_code(organisations, flow) if flow.donor else ""
+        if not code and flow.donor and flow.donor not in report.unmatched_donors:
             report.unmatched_donors.append(flow.donor)
         report.kept_usd += flow.amount_usd
         values: dict[str, Any] = {
-            "donor": flow.donor, "donor_code": code, "status": flow.status,
+            "donor": donor, "donor_code": code, "status": flow.status,
             "amount_usd": flow.amount_usd.quantize(Decimal("0.01")),
             "decided_on": flow.decided_on, "destination_country": flow.destination_country,
             "description": flow.description}
@@ -348,4 +375,5 @@ def import_flows(session: Session, principal: Principal, appeal_code: str,
         audit.updated(session, principal, row, before)
         report.updated += 1
     report.skipped = dict(sorted(skipped.items()))
+    report.gaps = dict(sorted(gaps.items()))
     return report
