@@ -1,5 +1,12 @@
 """Gene bank import and search speed (not run by the tests).
 
+Also (issue 19): PDCI of every accession and the plausibility checks (target ≤ 60 s for 1 M
+accessions), a BrAPI ``/germplasm`` page of 1,000 (p95 target ≤ 150 ms over 1 M
+accessions) and trait search (p95 target ≤ 100 ms over 10 M observations,
+``--observations``). The coordinate check uses the drought service's country shapes when it
+offers them, else one box per country (the cost is the same order: a point-in-polygon test
+per located accession).
+
 Generates N valid MCPD rows plus 1 % invalid ones, imports them with full validation and the
 audit log (valid rows kept, invalid rejected, as ``iofs genebank import --reject-file``:
 the file is validated while it is written, by a second process for large files), then runs
@@ -25,6 +32,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, text
 
@@ -144,14 +152,88 @@ def run(url: str, path: Path, label: str, queries: int) -> None:
         p95 = timings[int(len(timings) * 0.95) - 1]
         print(f"[{label}] search {'with' if facets else 'without'} facets: p50 {p50:.1f} ms, "
               f"p95 {p95:.1f} ms over {len(timings)} queries")
+    treaty_and_quality(factory, label, queries, OBSERVATIONS[0])
     engine.dispose()
+
+
+OBSERVATIONS = [10_000_000]
+
+
+def _p95(timings: list[float]) -> tuple[float, float]:
+    timings.sort()
+    return statistics.median(timings), timings[max(int(len(timings) * 0.95) - 1, 0)]
+
+
+def treaty_and_quality(factory: Any, label: str, queries: int, observations: int) -> None:
+    """PDCI + plausibility, BrAPI germplasm pages and trait search timings."""
+    import numpy as np
+
+    from iofs.genebank import brapi, quality
+    from iofs.genebank.models import Observation, Trait
+    from iofs.permissions import Principal
+
+    shapes = quality.country_shapes() or {
+        c: [np.array([[-180, -90], [180, -90], [180, 90], [-180, 90], [-180, -90]], float)]
+        for c in COUNTRIES}
+    with factory() as session:
+        begin = time.perf_counter()
+        collections = service.collection_quality(session, cli_principal())
+        findings = service.plausibility(session, cli_principal(), shapes=shapes)
+        took = time.perf_counter() - begin
+    counted = sum(c.accessions for c in collections)
+    print(f"[{label}] PDCI + plausibility of {counted:,} accessions: {took:.1f} s "
+          f"({len(findings):,} findings; target ≤ 60 s for 1 M)")
+    rng = random.Random(5)
+    with factory() as session:
+        total = session.execute(text("SELECT count(*) FROM genebank_accession")).scalar_one()
+        pages = max(total // 1000, 1)
+        timings = []
+        for _ in range(min(queries, 200)):
+            begin = time.perf_counter()
+            brapi.germplasm(page=rng.randrange(pages), page_size=1000, principal=Principal(),
+                            session=session)
+            timings.append((time.perf_counter() - begin) * 1000)
+    p50, p95 = _p95(timings)
+    print(f"[{label}] BrAPI germplasm page of 1,000: p50 {p50:.0f} ms, p95 {p95:.0f} ms "
+          "(target p95 ≤ 150 ms)")
+    with transaction(factory) as session:
+        ids = [row[0] for row in session.execute(text("SELECT id FROM genebank_accession"))]
+        codes = ["DRT", "DTH", "PLH", "TKW", "YLD"]
+        for code in codes:
+            session.add(Trait(code=code, name=code, scale="numeric", unit="", categories=""))
+        session.flush()
+        trait_ids = [t.id for t in session.query(Trait).all()]
+    begin = time.perf_counter()
+    batch = 200_000
+    for start in range(0, observations, batch):
+        rows = [{"trait_id": trait_ids[i % len(trait_ids)], "accession_id": ids[i % len(ids)],
+                 "value_number": float(rng.randrange(1, 250)), "value_code": "",
+                 "site": "", "environment": "", "observer": ""}
+                for i in range(start, min(start + batch, observations))]
+        with transaction(factory) as session:
+            session.execute(insert(Observation), rows)
+    print(f"[{label}] {observations:,} observations loaded in {time.perf_counter() - begin:.0f}"
+          " s (bulk insert, not audited: benchmark data)")
+    timings = []
+    with factory() as session:
+        for _ in range(min(queries, 200)):
+            criteria = [service.parse_criterion(f"{rng.choice(codes)}>={rng.randrange(200, 249)}"),
+                        service.parse_criterion(f"{rng.choice(codes)}<={rng.randrange(1, 20)}")]
+            begin = time.perf_counter()
+            service.trait_search(session, Principal(), criteria, limit=100)
+            timings.append((time.perf_counter() - begin) * 1000)
+    p50, p95 = _p95(timings)
+    print(f"[{label}] trait search (two criteria): p50 {p50:.0f} ms, p95 {p95:.0f} ms over "
+          f"{len(timings)} queries (target p95 ≤ 100 ms)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--observations", type=int, default=10_000_000)
     args = parser.parse_args()
+    OBSERVATIONS[0] = args.observations
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "passport.csv"
         invalid = generate(path, args.rows)
