@@ -1,11 +1,11 @@
 """Country briefs in the browser, and Arabic chart text shaped as Chromium shapes it.
 
-Own live server and store (SQLite), so that the data loaded here cannot change what the
-other browser tests count: the shared real files (WFP prices of Afghanistan, FAOSTAT food
-balances and food security, IPC national analyses), every module's demo, and two test
-fixtures where no real OIC file exists in the shared data: synthetic SPI-3 area shares for
-Afghanistan (source ``test-fixture``) and two gene-bank accessions collected there
-(``TEST-AFG-*``, institute ``KAZ900``, illustrative).
+Own live server and store (SQLite; the module's ``live_server``), so that the data loaded
+here cannot change what the other browser tests count: the shared real files (WFP prices of
+Afghanistan, FAOSTAT food balances and food security, IPC national analyses), every module's
+demo, and two test fixtures where no real OIC file exists in the shared data: synthetic SPI-3
+area shares for Afghanistan (source ``test-fixture``) and two gene-bank accessions collected
+there (``TEST-AFG-*``, institute ``KAZ900``, illustrative).
 """
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ def _synthetic_drought(settings: Settings) -> None:
 
 
 @pytest.fixture(scope="module")
-def brief_server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[Any]:
+def live_server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[Any]:
+    """This module's own server and store (overrides the shared ``live_server``, so the
+    shared ``page`` fixture, with its checks, drives it)."""
     from iofs.db import make_engine, make_session_factory, transaction, upgrade
     from iofs.genebank import service as genebank
     from iofs.members import service as members
@@ -79,29 +81,6 @@ def brief_server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) ->
         yield server
 
 
-@pytest.fixture
-def brief_page(browser: Any, brief_server: Any) -> Iterator[Any]:
-    context = browser.new_context(base_url=brief_server.url)
-    page = context.new_page()
-    outside: list[str] = []
-    errors: list[str] = []
-
-    def check(route: Any) -> None:
-        if route.request.url.startswith(brief_server.url) or route.request.url.startswith(
-                "data:"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", check)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
-    assert outside == [] and errors == [], (outside, errors)
-
-
 WIDEST = """() => [...document.querySelectorAll('main *')]
   .map(e => [e.getBoundingClientRect().right, e.tagName + '.' + e.className])
   .sort((a, b) => b[0] - a[0]).slice(0, 3)"""
@@ -113,53 +92,53 @@ def _no_horizontal_scroll(page: Any) -> None:
         f"{page.url} scrolls sideways: {width}px", page.evaluate(WIDEST))
 
 
-def test_afghanistan_brief_has_every_block_filled(brief_page: Any) -> None:
+def test_afghanistan_brief_has_every_block_filled(page: Any) -> None:
     from iofs.briefs.service import BLOCK_KEYS
 
     for width in (1366, 390):
-        brief_page.set_viewport_size({"width": width, "height": 900})
-        response = brief_page.goto("/countries/AFG?lang=en")
+        page.set_viewport_size({"width": width, "height": 900})
+        response = page.goto("/countries/AFG?lang=en")
         assert response is not None and response.status == 200
-        assert brief_page.locator("h1").inner_text() == "Afghanistan"
+        assert page.locator("h1").inner_text() == "Afghanistan"
         for key in BLOCK_KEYS:
-            block = brief_page.locator(f"section[data-block={key}]")
+            block = page.locator(f"section[data-block={key}]")
             assert block.count() == 1, key
             filled = block.get_attribute("data-filled")
             if key in AWAITING_SERVICE:
                 assert filled == "no" and block.locator(".missing li").count() >= 1, key
             else:
                 assert filled == "yes", (key, block.inner_text())
-        assert brief_page.locator("section[data-block=prices] svg").count() >= 1
-        _no_horizontal_scroll(brief_page)
-    brief_page.goto("/countries/AFG?lang=ar")
-    assert brief_page.locator("html").get_attribute("dir") == "rtl"
-    assert brief_page.locator("h1").inner_text() == "أفغانستان"
-    _no_horizontal_scroll(brief_page)
+        assert page.locator("section[data-block=prices] svg").count() >= 1
+        _no_horizontal_scroll(page)
+    page.goto("/countries/AFG?lang=ar")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("h1").inner_text() == "أفغانستان"
+    _no_horizontal_scroll(page)
 
 
-def test_kazakhstan_every_block_link_answers(brief_page: Any) -> None:
-    brief_page.set_viewport_size({"width": 1366, "height": 900})
-    brief_page.goto("/countries/KAZ")
-    links = [brief_page.locator("[data-block-link]").nth(i).get_attribute("href")
-             for i in range(brief_page.locator("[data-block-link]").count())]
+def test_kazakhstan_every_block_link_answers(page: Any) -> None:
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/countries/KAZ")
+    links = [page.locator("[data-block-link]").nth(i).get_attribute("href")
+             for i in range(page.locator("[data-block-link]").count())]
     assert len(links) == 10
     for href in links:
-        response = brief_page.goto(href, timeout=120_000)  # a module's first page may compute
+        response = page.goto(href, timeout=120_000)  # a module's first page may compute
         assert response is not None and response.status == 200, href
-    brief_page.goto("/members/KAZ")
-    brief_page.locator("a[data-country-brief]").click()
-    brief_page.wait_for_url("**/countries/KAZ")
+    page.goto("/members/KAZ")
+    page.locator("a[data-country-brief]").click()
+    page.wait_for_url("**/countries/KAZ")
 
 
-def test_bulletin_and_aid_against_need_fit_a_phone(brief_page: Any) -> None:
-    brief_page.set_viewport_size({"width": 390, "height": 800})
+def test_bulletin_and_aid_against_need_fit_a_phone(page: Any) -> None:
+    page.set_viewport_size({"width": 390, "height": 800})
     for url in ("/bulletin", "/aid-vs-need"):
-        response = brief_page.goto(url)
+        response = page.goto(url)
         assert response is not None and response.status == 200
-        _no_horizontal_scroll(brief_page)
-    assert "median" in brief_page.locator("#rule").inner_text()
-    brief_page.goto("/bulletin?lang=fr")
-    brief_page.wait_for_selector("#oic-map[data-drawn]", timeout=30_000)
+        _no_horizontal_scroll(page)
+    assert "median" in page.locator("#rule").inner_text()
+    page.goto("/bulletin?lang=fr")
+    page.wait_for_selector("#oic-map[data-drawn]", timeout=30_000)
 
 
 # --- Arabic chart text: the PDF's rendering against Chromium's --------------------------------
@@ -209,12 +188,12 @@ def _pdf_rendering(spec: dict[str, Any]) -> Any:
     return Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
 
 
-def test_arabic_chart_labels_are_shaped_like_chromium(browser: Any, brief_server: Any) -> None:
+def test_arabic_chart_labels_are_shaped_like_chromium(browser: Any, live_server: Any) -> None:
     from iofs.briefs import charts, pdf, service
     from iofs.db import make_engine, make_session_factory
     from iofs.permissions import ANONYMOUS
 
-    settings = brief_server.app.state.settings
+    settings = live_server.app.state.settings
     engine = make_engine(settings.resolved_database_url)
     with make_session_factory(engine)() as session, pdf.in_language("ar"):
         brief = service.country_brief(session, settings, ANONYMOUS, "AFG")
