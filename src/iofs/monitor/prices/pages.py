@@ -12,6 +12,7 @@ from iofs.i18n import gettext as _
 from iofs.monitor.prices import service, views
 from iofs.monitor.prices.api import MONTH, NON_OIC, load
 from iofs.web.charts import vega_lite_svg
+from iofs.web.security import public_base_url
 from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -38,7 +39,7 @@ def feed(request: Request) -> Response:
     ElementTree.SubElement(root, "title").text = _("IOFS food-price alerts")
     ElementTree.SubElement(root, "id").text = f"urn:iofs:prices:alerts:{month}"
     ElementTree.SubElement(root, "updated").text = datetime.now(UTC).isoformat()
-    base = str(request.base_url).rstrip("/")
+    base = public_base_url(request)
     for alert in service.country_alerts(result, month):
         if not (alert.ipa_alert or alert.ipa_watch or alert.alps_alert):
             continue

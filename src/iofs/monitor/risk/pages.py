@@ -18,6 +18,7 @@ from iofs.monitor.risk import exports, index, views
 from iofs.monitor.risk.api import MONTH, NON_OIC, load, ranked_record
 from iofs.monitor.risk.tree import load_tree
 from iofs.web.charts import vega_lite_svg
+from iofs.web.security import public_base_url
 from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -74,7 +75,7 @@ def feed(request: Request) -> Response:
     ElementTree.SubElement(root, "title").text = _("IOFS food-security watchlist")
     ElementTree.SubElement(root, "id").text = "urn:iofs:risk:watchlist"
     ElementTree.SubElement(root, "updated").text = datetime.now(UTC).isoformat()
-    base = str(request.base_url).rstrip("/")
+    base = public_base_url(request)
     lists = {"high": _("high risk"), "watch": _("on watch")}
     for entry in entries:
         if entry.previous == entry.list and "→" not in entry.change:
