@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from iofs.config import Settings
 from iofs.monitor.risk import engine, panel, sources
@@ -78,15 +79,19 @@ def compute_frame(tree: Tree, observations: pd.DataFrame,
     reliability = 1.0 - evaluation.missing_share[tree.root]
     insufficient = np.isnan(root) | (reliability < tree.min_reliability)
     rounded = np.where(insufficient, np.nan, round_half_up(root, tree.decimals))
-    labels = [tree.classify(None if math.isnan(v) else float(v)) or "" for v in rounded]
-    months = grid.row_months()
-    iso3 = grid.row_keys()
+    # Built by column from small arrays: per-country and per-month values repeated, labels
+    # classified once per distinct score, strings and categories taken by position.
+    per_country = np.repeat(np.arange(len(grid.keys)), grid.months)
+    per_month = np.tile(np.arange(grid.months), len(grid.keys))
     states = oic_states()
     columns: dict[str, object] = {
-        "iso3": iso3, "oic": np.isin(iso3, list(states)),
-        "month": [panel.month_label(int(m)) for m in months], "month_index": months,
+        "iso3": _strings(list(grid.keys), per_country),
+        "oic": np.array([key in states for key in grid.keys], dtype=bool)[per_country],
+        "month": _strings([panel.month_label(grid.first_month + m)
+                           for m in range(grid.months)], per_month),
+        "month_index": grid.row_months(),
         "value": rounded, "unrounded": np.where(insufficient, np.nan, root),
-        "risk_class": pd.Categorical(labels),
+        "risk_class": _classes(tree, rounded),
         "reliability": reliability,
         "status": pd.Categorical(np.where(insufficient, INSUFFICIENT, OK)),
     }
@@ -100,20 +105,54 @@ def compute_frame(tree: Tree, observations: pd.DataFrame,
     columns["ipc_signal"] = signal_text
     for name in tree.nodes:
         columns[f"node:{name}"] = evaluation.rounded(name)
-    source_of = observations["source"].to_numpy(dtype=object)
-    detail_of = observations["detail"].fillna("").to_numpy(dtype=object)
+    sources_ = _with_blank(observations["source"])
+    source_codes, source_names = pd.factorize(sources_, sort=True)
+    details = _with_blank(observations["detail"].fillna(""))
     for name in tree.indicators:
         origin = grid.origin[name]
-        found = origin >= 0
         columns[f"raw:{name}"] = grid.values[name]
         columns[f"score:{name}"] = evaluation.values[name]
         columns[f"age:{name}"] = grid.ages[name]
-        columns[f"source:{name}"] = pd.Categorical(
-            np.where(found, source_of[np.where(found, origin, 0)] if len(source_of) else "",
-                     ""))
-        columns[f"detail:{name}"] = np.where(
-            found, detail_of[np.where(found, origin, 0)] if len(detail_of) else "", "")
+        columns[f"source:{name}"] = _categories(source_codes, source_names, origin)
+        columns[f"detail:{name}"] = details.take(_or_blank(origin, len(details)))
     return pd.DataFrame(columns)
+
+
+def _with_blank(values: Any) -> Any:
+    """``values`` as a string array with "" appended (what a position of −1 takes)."""
+    return pd.concat([pd.Series(values, dtype="str"), pd.Series([""], dtype="str")],
+                     ignore_index=True).array
+
+
+def _or_blank(positions: NDArray[np.int64], size: int) -> NDArray[np.int64]:
+    """Positions into a :func:`_with_blank` array of ``size``: −1 becomes the blank."""
+    return np.where(positions >= 0, positions, size - 1)
+
+
+def _strings(values: list[str], positions: NDArray[np.int64]) -> Any:
+    """``values[position]`` for each position, as a string column."""
+    return _with_blank(values).take(positions)
+
+
+def _categories(codes: NDArray[np.int64], names: Any,
+                positions: NDArray[np.int64]) -> pd.Categorical:
+    """``names[codes[position]]`` (the blank where a position is −1) as a categorical of
+    the values taken, with sorted categories, as ``pd.Categorical`` of the values gives;
+    ``codes`` and ``names`` factorise a :func:`_with_blank` array, ``sort=True``."""
+    taken = codes[_or_blank(positions, len(codes))]  # −1: a missing value
+    used = np.unique(taken[taken >= 0])
+    remap = np.full(len(names) + 1, -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    return pd.Categorical.from_codes(remap[taken], categories=names[used])
+
+
+def _classes(tree: Tree, rounded: Any) -> pd.Categorical:
+    """The class label of every rounded root score ("" when missing), each distinct score
+    classified once."""
+    distinct, inverse = np.unique(rounded, return_inverse=True)
+    labels = np.array([tree.classify(None if math.isnan(v) else float(v)) or ""
+                       for v in distinct], dtype=object)
+    return pd.Categorical(labels[inverse.reshape(-1)])
 
 
 def write_frame(frame: pd.DataFrame, target: Path, metadata: dict[bytes, bytes]) -> None:

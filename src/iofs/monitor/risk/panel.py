@@ -87,20 +87,19 @@ def build(observations: pd.DataFrame, validity: Mapping[str, int],
     first = int(frame["month_index"].min()) if first_month is None else first_month
     last = int(frame["month_index"].max()) if last_month is None else last_month
     months = max(last - first + 1, 0)
-    position = {key: index for index, key in enumerate(keys)}
     columns = np.arange(months, dtype=np.int64)
     values: dict[str, NDArray[np.float64]] = {}
     ages: dict[str, NDArray[np.int64]] = {}
     origin: dict[str, NDArray[np.int64]] = {}
-    row_of = frame["iso3"].map(position).to_numpy(dtype=np.float64, na_value=np.nan)
+    row_of = _positions(frame["iso3"], {key: index for index, key in enumerate(keys)})
     col_of = frame["month_index"].to_numpy(dtype=np.int64) - first
-    indicator_of = frame["indicator"].to_numpy()
+    indicator_of = _positions(frame["indicator"], {name: i for i, name in enumerate(validity)})
+    usable = (row_of >= 0) & (col_of >= 0) & (col_of < months)
     raw = frame["value"].to_numpy(dtype=np.float64)
-    for name, valid in validity.items():
-        picked = np.flatnonzero((indicator_of == name) & ~np.isnan(row_of) & (col_of >= 0)
-                                & (col_of < months))
+    for code, (name, valid) in enumerate(validity.items()):
+        picked = np.flatnonzero((indicator_of == code) & usable)
         seen = np.full((len(keys), months), -1, dtype=np.int64)
-        seen[row_of[picked].astype(np.int64), col_of[picked]] = picked
+        seen[row_of[picked], col_of[picked]] = picked
         observed_col = np.where(seen >= 0, columns[np.newaxis, :], -1)
         last_col = np.maximum.accumulate(observed_col, axis=1) if months else observed_col
         age = columns[np.newaxis, :] - last_col
@@ -113,3 +112,12 @@ def build(observations: pd.DataFrame, validity: Mapping[str, int],
         ages[name] = np.where(ok, age, -1).ravel()
     return Panel(keys=tuple(keys), first_month=first, months=months, values=values,
                  ages=ages, origin=origin)
+
+
+def _positions(labels: pd.Series, position: Mapping[str, int]) -> NDArray[np.int64]:
+    """``position[label]`` for every label, −1 where absent (or missing): the labels are
+    factorised once, so each distinct label is looked up once."""
+    codes, uniques = pd.factorize(labels)
+    lookup = np.array([position.get(label, -1) for label in uniques] + [-1], dtype=np.int64)
+    found: NDArray[np.int64] = lookup[codes]  # code −1 (missing) takes the trailing −1
+    return found
