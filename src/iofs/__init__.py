@@ -1,3 +1,3 @@
 """iofs: the information system of the Islamic Organization for Food Security (IOFS)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
