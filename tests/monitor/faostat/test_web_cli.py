@@ -94,4 +94,4 @@ def test_cli_indicators(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     bad = tmp_path / "FoodBalanceSheets_bad.csv"
     bad.write_text(fbs.read_text(encoding="latin-1").replace('"20000"', '"2O000"'))
     result = runner.invoke(app, ["ingest", "faostat", str(bad)])
-    assert result.exit_code == 1 and "line 2: Value: 2O000 is not a number" in result.output
+    assert result.exit_code == 2 and "line 2: Value: 2O000 is not a number" in result.output

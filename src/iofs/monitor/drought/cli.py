@@ -49,6 +49,10 @@ def spi_command(
     params: Annotated[Path | None, typer.Option(help=(
         "Reuse the fitted parameters of an earlier output instead of fitting."))] = None,
     chunk: Annotated[int, typer.Option(help="Spatial chunk edge in pixels.", min=1)] = 256,
+    mapping: Annotated[Path | None, typer.Option(help=(
+        "CSV of source,target rows naming a rainfall CSV's columns (targets: date, year, "
+        "month, place, value, or 1-12 for the month columns of a years x months table)."))]
+    = None,
 ) -> None:
     """Compute SPI (McKee 1993) for every pixel or series and write it with its parameters."""
     from iofs.cli_support import settings
@@ -59,7 +63,8 @@ def spi_command(
         cal = service.parse_calibration(calibration)
         data = read.open_precipitation(input_path, variable=variable, units=units,
                                        columns=columns.split(",") if columns else None,
-                                       chunk=chunk)
+                                       chunk=chunk,
+                                       mapping=read.read_mapping(mapping) if mapping else None)
         for note in data.notes:
             console.print(f"[dim]{note}[/]")
         with Progress(TextColumn("SPI-{task.fields[scale]}"), BarColumn(),
@@ -73,7 +78,9 @@ def spi_command(
             run = service.run_spi(data, out, scale, cal,
                                   scheduler=scheduler or config.dask_scheduler,
                                   parameters_from=params, progress=progress)
-    except (InputError, PrecipitationInputError) as error:
+    except PrecipitationInputError as error:
+        raise _fail(str(error), 2) from None
+    except InputError as error:
         raise _fail(str(error)) from None
     for note in run.notes[len(data.notes):]:
         console.print(f"[yellow]note:[/] {note}")

@@ -49,7 +49,7 @@ def ingest_faostat(
         try:
             reports = ingest(paths, config.analytics_dir, domain, progress)
         except IngestError as error:
-            raise fail(str(error)) from None
+            raise fail(str(error), 2) from None
         task = bar.add_task("indicators", total=None)
         indicators.build_cache(config.analytics_dir)
         bar.update(task, completed=1)

@@ -71,7 +71,7 @@ def ingest_prices(
                                   "but kept out of OIC views.", highlight=False)
             progress.advance(task)
     if failed:
-        raise fail(f"{failed} of {len(paths)} file(s) rejected; those wrote nothing.")
+        raise fail(f"{failed} of {len(paths)} file(s) rejected; those wrote nothing.", 2)
 
 
 @prices_app.command("confirm")
