@@ -44,6 +44,17 @@ def consignment(session: Session, reference: str, field: str = "consignment") ->
     return found
 
 
+def _attached(principal: Principal, owner: str | None, sent: str, mismatch: str,
+              field: str) -> None:
+    """A figure attached to a record of ``owner``'s state: the principal must write for that
+    state, and the country sent must be it (records of no state: nothing to check)."""
+    if owner is None:
+        return
+    authorize(principal, WRITE, country=owner)
+    if owner != sent:
+        raise InputError(mismatch % {"country": owner}, field)
+
+
 def put_consignment(session: Session, principal: Principal,
                     data: ConsignmentIn | dict[str, Any]) -> Consignment:
     """Create or update a consignment by its reference (waybill series, shipment number)."""
@@ -70,9 +81,13 @@ def put_consignment_outcome(session: Session, principal: Principal,
             raise InputError(_("The project is in %(country)s.") % {"country": project.country},
                              "country")
         values["project_id"] = project.id
-    values["contribution_id"] = (
-        contributions.by_reference(session, entry.contribution, "contribution").id
-        if entry.contribution else None)
+    values["contribution_id"] = None
+    if entry.contribution:
+        paid_by = contributions.by_reference(session, entry.contribution, "contribution")
+        # the contribution's state decides, not the country sent
+        _attached(principal, paid_by.country, entry.country,
+                  _("The contribution is for %(country)s."), "contribution")
+        values["contribution_id"] = paid_by.id
     if values["appeal_id"] is None and values["project_id"] is None:
         raise InputError(_("Say which appeal or project the consignment serves."), "appeal")
     return put_record_outcome(session, principal, Consignment, {"reference": entry.reference},
@@ -154,12 +169,20 @@ def put_beneficiaries_outcome(session: Session, principal: Principal,
     """:func:`put_beneficiaries`, also returning whether it created, changed or left the
     figure as it was."""
     entry = checked(BeneficiariesIn, data)
+    # the project's and the consignment's state decide, not the country sent
+    project = registry.project(session, entry.project) if entry.project else None
+    reached_by = consignment(session, entry.consignment) if entry.consignment else None
+    if project is not None:
+        _attached(principal, project.country, entry.country, _("The project is in %(country)s."),
+                  "project")
+    if reached_by is not None:
+        _attached(principal, reached_by.country, entry.country,
+                  _("The consignment goes to %(country)s."), "consignment")
     authorize(principal, WRITE, country=entry.country)
     key: dict[str, Any] = {
-        "project_id": registry.project(session, entry.project).id if entry.project else None,
+        "project_id": project.id if project else None,
         "appeal_id": registry.appeal(session, entry.appeal).id if entry.appeal else None,
-        "consignment_id": (consignment(session, entry.consignment).id
-                           if entry.consignment else None),
+        "consignment_id": reached_by.id if reached_by else None,
         "country": entry.country, "measure": entry.measure, "unit": entry.unit,
         "sex": entry.sex, "age_group": entry.age_group, "as_of": entry.as_of}
     if key["project_id"] is None and key["appeal_id"] is None:
