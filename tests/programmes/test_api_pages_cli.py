@@ -66,10 +66,12 @@ def test_entry_counts_only_after_another_person_approves(
                           headers=_bearer(checker)).json()
     assert any(row["approval"] == "pending" for row in internal)
     own = client.post(f"/api/v1/programmes/review/contribution/{figure['id']}",
-                      headers=_bearer(maker), json={"decision": "approved"})
+                      headers=_bearer(maker),
+                      json={"decision": "approved", "version": figure["version"]})
     assert own.status_code == 403
     approved = client.post(f"/api/v1/programmes/review/contribution/{figure['id']}",
-                           headers=_bearer(checker), json={"decision": "approved"})
+                           headers=_bearer(checker),
+                           json={"decision": "approved", "version": figure["version"]})
     assert approved.status_code == 200, approved.text
     gaza = client.get("/api/v1/programmes/appeals/F4H-GAZA").json()
     assert gaza["paid_usd"] == "110800.00"

@@ -70,7 +70,8 @@ KindPath = Annotated[str, Path(pattern=r"^(contribution|status|stage|beneficiari
 
 def _figure(kind: str, record: Any) -> FigureOut:
     return FigureOut(kind=kind, id=record.id, approval=record.approval,
-                     entered_by=record.entered_by, reviewed_by=record.reviewed_by)
+                     entered_by=record.entered_by, reviewed_by=record.reviewed_by,
+                     version=record.version)
 
 
 def contribution_out(row: Contribution, donor: Organisation) -> ContributionOut:
@@ -263,11 +264,19 @@ def list_pending(principal: Principal = Depends(require("programmes.read_pending
 
 
 @router.post("/review/{kind}/{record_id}", response_model=FigureOut,
-             summary="Approve or reject a figure entered by someone else")
+             summary="Approve or reject a figure entered by someone else",
+             responses={409: {"description": "The figure changed since the version named, or "
+                                             "was already reviewed"}})
 def post_review(kind: KindPath, record_id: RecordId, body: ReviewIn,
                 principal: Principal = Depends(require("programmes.approve")),
-                session: Session = Depends(db_session)) -> FigureOut:
-    row = review.decide(session, principal, kind, record_id, body.decision, body.note)
+                session: Session = Depends(db_session)) -> Any:
+    """Decide on the version of the figure you saw (``version`` from the review queue)."""
+    try:
+        row = review.decide(session, principal, kind, record_id, body.decision, body.note,
+                            version=body.version)
+    except review.ReviewConflict as conflict:
+        session.rollback()
+        return JSONResponse({"detail": str(conflict)}, status_code=conflict.status_code)
     session.commit()
     return _figure(kind, row)
 

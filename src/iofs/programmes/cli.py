@@ -211,10 +211,10 @@ def pending() -> None:
     with session_factory()() as session:
         rows = review.pending(session)
     table = Table(title="Awaiting approval")
-    for column in ("kind", "id", "entered by", "figure"):
+    for column in ("kind", "id", "version", "entered by", "figure"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row.kind, str(row.id), row.entered_by, row.summary)
+        table.add_row(row.kind, str(row.id), str(row.version), row.entered_by, row.summary)
     console.print(table)
 
 
@@ -223,10 +223,14 @@ def review_figure(
     kind: Annotated[str, typer.Argument(help="contribution, status, stage, beneficiaries or "
                                              "indicator_value.")],
     record_id: Annotated[int, typer.Argument(min=1)],
+    version: Annotated[int, typer.Option("--version", min=1, help="The version you saw (see "
+                                                                 "`iofs programmes pending`); "
+                                                                 "a figure changed since is "
+                                                                 "refused.")],
     reject: Annotated[bool, typer.Option("--reject", help="Reject instead of approve.")] = False,
     note: Annotated[str, typer.Option("--note", help="Why (required to reject).")] = "",
 ) -> None:
-    """Approve (or reject) a figure entered by someone else."""
+    """Approve (or reject) the version of a figure entered by someone else."""
     from iofs.accounts.service import cli_principal
     from iofs.cli_support import session_factory
     from iofs.db import transaction
@@ -236,7 +240,8 @@ def review_figure(
     try:
         with transaction(session_factory()) as session:
             review.decide(session, cli_principal(), kind, record_id,
-                          "rejected" if reject else "approved", note)
+                          "rejected" if reject else "approved", note, version=version)
     except (InputError, PermissionDenied) as error:
         raise _fail(str(error)) from None
-    console.print(f"{kind} {record_id}: {'rejected' if reject else 'approved'}")
+    console.print(f"{kind} {record_id} version {version}: "
+                  f"{'rejected' if reject else 'approved'}")

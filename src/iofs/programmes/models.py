@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -32,7 +33,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from iofs.db import Base, ExactDecimal
 
@@ -53,6 +54,36 @@ class Reviewed:
     reviewed_by: Mapped[str] = mapped_column(String(64), default="")
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     review_note: Mapped[str] = mapped_column(String(500), default="")
+    #: Which entry of the figure this is: 1 when entered, one more each time it is entered
+    #: again (see ``review.entered``). A reviewer approves the version they saw; every UPDATE
+    #: of the row names the version it read, so a write from a stale read fails in the
+    #: database (SQLAlchemy's version counter, set by the application).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - a declarative class attribute
+        return {"version_id_col": cls.__table__.c.version,  # type: ignore[attr-defined]
+                "version_id_generator": False}
+
+
+class ReviewDecision(Base):
+    """One approval or rejection of one version of a reviewable figure.
+
+    The unique key (kind, record, version) lets the database refuse a second decision on the
+    same version, whichever reviewer or process tries it, on SQLite and PostgreSQL alike.
+    """
+
+    __tablename__ = "programmes_review_decision"
+    __table_args__ = (UniqueConstraint("kind", "record_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(10))
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(String(500), default="")
 
 
 class Sourced:

@@ -440,17 +440,19 @@ def _review_page(request: Request, session: Session, principal: Principal, error
 @router.post("/programmes/review/{kind}/{record_id}", response_class=HTMLResponse)
 def review_figure(request: Request, kind: KindPath, record_id: RecordPath,
                   decision: Annotated[str, Form(max_length=16)],
+                  version: Annotated[int, Form(ge=1, le=2_147_483_647)],
                   note: Annotated[str, Form(max_length=500)] = "",
                   principal: Principal = Depends(require("programmes.approve")),
                   session: Session = Depends(db_session)) -> Response:
-    """Approve or reject one figure."""
+    """Approve or reject one figure, as shown (the form carries the version it showed)."""
     try:
-        review.decide(session, principal, kind, record_id, decision, note)
+        review.decide(session, principal, kind, record_id, decision, note, version=version)
     except InputError as error:
         session.rollback()
         if error.not_found:
             raise
-        return _review_page(request, session, principal, str(error), status_code=422)
+        status = error.status_code if isinstance(error, review.ReviewConflict) else 422
+        return _review_page(request, session, principal, str(error), status_code=status)
     session.commit()
     return RedirectResponse("/programmes/review", status_code=303)
 

@@ -1,8 +1,9 @@
 """Maker–checker: a figure counts only once a second person approved it.
 
 Reviewable records (:data:`REVIEWABLE`) carry the :class:`~iofs.programmes.models.Reviewed`
-columns. :func:`entered` stamps a new or changed figure as pending with its maker;
-:func:`decide` approves or rejects it, refusing the maker as checker. Approving a
+columns. :func:`entered` stamps a new or changed figure as pending with its maker and a new
+version; :func:`decide` approves or rejects the version the reviewer saw, refusing the maker
+as checker, a changed figure and a second decision (409). Approving a
 contribution also approves the status it was entered with; approving a status step moves the
 contribution to its newest approved status.
 """
@@ -12,8 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
 
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
@@ -26,10 +30,13 @@ from iofs.programmes.models import (
     Contribution,
     ContributionStatus,
     IndicatorValue,
+    ReviewDecision,
     Reviewed,
 )
 
 APPROVE = "programmes.approve"
+#: Columns of a review that a new entry resets.
+REVIEW_COLUMNS = ("entered_by", "approval", "reviewed_by", "reviewed_at", "review_note")
 READ_PENDING = "programmes.read_pending"
 
 #: Kinds of reviewable figures, as named in URLs and the API.
@@ -42,13 +49,26 @@ REVIEWABLE: dict[str, type[Reviewed]] = {
 }
 
 
+class ReviewConflict(InputError):
+    """The figure is not as the reviewer saw it: changed since, or already decided (409)."""
+
+    status_code = 409
+
+
 def entered(record: Reviewed, principal: Principal) -> None:
-    """Mark ``record`` as entered (or changed) by ``principal``, awaiting review."""
+    """Mark ``record`` as entered (or changed) by ``principal``, awaiting review: a new
+    version (1 for a new record)."""
+    record.version = record.version + 1 if record.version else 1
     record.entered_by = audit.actor_label(principal)
     record.approval = "pending"
     record.reviewed_by = ""
     record.reviewed_at = None
     record.review_note = ""
+    if inspect(record).persistent:
+        # written even when they look unchanged: a decision committed since this row was read
+        # must not survive the new figure (the UPDATE still names the version read)
+        for name in REVIEW_COLUMNS:
+            flag_modified(record, name)
 
 
 def current_status(session: Session, contribution: Contribution) -> str:
@@ -70,8 +90,16 @@ def _stamp(record: Reviewed, principal: Principal, decision: str, note: str,
 
 
 def decide(session: Session, principal: Principal, kind: str, record_id: int,
-           decision: str, note: str = "") -> Reviewed:
-    """Approve or reject a pending figure; the person who entered it may not review it."""
+           decision: str, note: str = "", *, version: int | None = None) -> Reviewed:
+    """Approve or reject the pending figure as the reviewer saw it (``version``; None: as it
+    is now, for callers that read and decide in one transaction); the person who entered it
+    may not review it.
+
+    Raises :class:`ReviewConflict` when the figure changed since that version or was already
+    decided. The row is locked while deciding (PostgreSQL); whatever the database, an UPDATE
+    from a stale read fails (version counter) and a version takes one decision only (unique
+    key of :class:`~iofs.programmes.models.ReviewDecision`).
+    """
     authorize(principal, APPROVE)
     model = REVIEWABLE.get(kind)
     if model is None:
@@ -79,19 +107,38 @@ def decide(session: Session, principal: Principal, kind: str, record_id: int,
     if decision not in ("approved", "rejected"):
         raise InputError(_("Choose one of: %(choices)s.") % {"choices": "approved, rejected"},
                          "decision")
-    record = session.get(model, record_id)
+    record = session.execute(select(model).where(
+        model.id == record_id).with_for_update().execution_options(  # type: ignore[attr-defined]
+        populate_existing=True)).scalar_one_or_none()
     if record is None:
         raise NotFoundError(_("No such record."), "id")
+    if version is not None and record.version != version:
+        raise ReviewConflict(_("This figure changed since you saw it (version %(seen)d, now "
+                               "%(now)d); review it again.") % {
+            "seen": version, "now": record.version}, "version")
     if record.approval != "pending":
-        raise InputError(_("This figure was already reviewed."), "decision")
+        raise ReviewConflict(_("This figure was already reviewed."), "decision")
     if record.entered_by == audit.actor_label(principal):
         raise PermissionDenied(APPROVE, _("A figure must be approved by someone other than "
                                           "the person who entered it."), authenticated=True)
     if decision == "rejected" and not note.strip():
         raise InputError(_("Say why the figure is rejected."), "note")
     moment = datetime.now(UTC)
+    try:
+        with session.begin_nested():
+            _decide(session, principal, kind, record, decision, note.strip(), moment)
+    except (IntegrityError, StaleDataError):
+        raise ReviewConflict(_("This figure changed or was reviewed by someone else at the "
+                               "same moment; review it again."), "version") from None
+    return record
+
+
+def _decide(session: Session, principal: Principal, kind: str, record: Reviewed,
+            decision: str, note: str, moment: datetime) -> None:
+    """Stamp the decision on ``record`` (and what follows from it), log it, flush."""
     before = audit.snapshot(record)  # type: ignore[arg-type]
-    _stamp(record, principal, decision, note.strip(), moment)
+    _stamp(record, principal, decision, note, moment)
+    _log(session, principal, kind, record, decision, note, moment)
     audit.updated(session, principal, record, before)  # type: ignore[arg-type]
     if isinstance(record, Contribution):
         first = session.execute(select(ContributionStatus).where(
@@ -101,7 +148,8 @@ def decide(session: Session, principal: Principal, kind: str, record_id: int,
         ).order_by(ContributionStatus.id).limit(1)).scalar_one_or_none()
         if first is not None and first.status == record.status:
             step_before = audit.snapshot(first)
-            _stamp(first, principal, decision, note.strip(), moment)
+            _stamp(first, principal, decision, note, moment)
+            _log(session, principal, "status", first, decision, note, moment)
             audit.updated(session, principal, first, step_before)
     if isinstance(record, ContributionStatus) and decision == "approved":
         parent = session.get(Contribution, record.contribution_id)
@@ -111,7 +159,15 @@ def decide(session: Session, principal: Principal, kind: str, record_id: int,
             parent_before = audit.snapshot(parent)
             parent.status = status
             audit.updated(session, principal, parent, parent_before)
-    return record
+    session.flush()
+
+
+def _log(session: Session, principal: Principal, kind: str, record: Reviewed, decision: str,
+         note: str, moment: datetime) -> None:
+    session.add(ReviewDecision(kind=kind, record_id=record.id,  # type: ignore[attr-defined]
+                               version=record.version, decision=decision,
+                               decided_by=audit.actor_label(principal), decided_at=moment,
+                               note=note))
 
 
 def describe(session: Session, record: Reviewed) -> tuple[str, str | None]:
@@ -153,6 +209,7 @@ class PendingFigure:
     entered_by: str
     summary: str
     country: str | None
+    version: int
 
 
 def pending(session: Session, principal: Principal | None = None) -> list[PendingFigure]:
@@ -165,7 +222,7 @@ def pending(session: Session, principal: Principal | None = None) -> list[Pendin
         for row in rows:
             summary, country = describe(session, row)
             found.append(PendingFigure(kind, row.id, row.entered_by,  # type: ignore[attr-defined]
-                                       summary, country))
+                                       summary, country, row.version))
     if principal is None:
         return found
     return [figure for figure in found if allows(principal, READ_PENDING,

@@ -297,6 +297,8 @@ class ActivityIn(Input):
 class ReviewIn(Input):
     decision: v.ReviewDecision
     note: Annotated[str, Field(max_length=500)] = ""
+    #: The version of the figure the reviewer saw (``version`` of the review queue).
+    version: Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
 class Out(BaseModel):
@@ -405,6 +407,7 @@ class FigureOut(Out):
     approval: str
     entered_by: str
     reviewed_by: str
+    version: int
 
 
 class PendingOut(Out):
@@ -413,6 +416,8 @@ class PendingOut(Out):
     entered_by: str
     summary: str
     country: str | None
+    #: Name it when approving or rejecting: a figure changed since is refused (409).
+    version: int
 
 
 class ConversionOut(Out):
