@@ -56,15 +56,16 @@ def test_report_correct_approve_lock(client: TestClient, loaded_registry: sessio
     assert _kaz_status(client, "NGB.1") == "no_data"
     # a focal point cannot review
     assert client.post(f"/api/v1/strategy/values/{value_id}/review", headers=_auth(focal),
-                       json={"decision": "approve"}).status_code == 403
+                       json={"decision": "approve", "version": 1}).status_code == 403
 
     # correction needs a comment; then the focal point corrects
     bare = client.post(f"/api/v1/strategy/values/{value_id}/review", headers=_auth(secretariat),
-                       json={"decision": "correct"})
+                       json={"decision": "correct", "version": 1})
     assert bare.status_code == 422 and bare.json()["detail"][0]["field"] == "comment"
     sent_back = client.post(f"/api/v1/strategy/values/{value_id}/review",
                             headers=_auth(secretariat),
-                            json={"decision": "correct", "comment": "Use the year-end count"})
+                            json={"decision": "correct", "comment": "Use the year-end count",
+                                  "version": 1})
     assert sent_back.json()["status"] == "correction_requested"
     assert ("KAZ", "NGB.1") in {(g["iso3"], g["kpi_code"]) for g in client.get(
         "/api/v1/strategy/missing", params={"year": 2026}).json()}
@@ -74,7 +75,8 @@ def test_report_correct_approve_lock(client: TestClient, loaded_registry: sessio
     assert corrected.json()["status"] == "submitted"
 
     approved = client.post(f"/api/v1/strategy/values/{value_id}/review",
-                           headers=_auth(secretariat), json={"decision": "approve"})
+                           headers=_auth(secretariat),
+                           json={"decision": "approve", "version": corrected.json()["version"]})
     assert approved.json()["status"] == "approved"
     # 15 500 >= expected 15 000 for 2026 (line 10 000 in 2021 -> 20 000 in 2031)
     assert _kaz_status(client, "NGB.1") == "on_track"
@@ -84,12 +86,14 @@ def test_report_correct_approve_lock(client: TestClient, loaded_registry: sessio
     assert pillars[0]["counts"]["on_track"] == 1
 
     # locked: neither the focal point nor the secretariat can change it, nor review it again
+    # (a second review of a version is a conflict)
     for token in (focal, secretariat):
         again = client.post("/api/v1/strategy/states/KAZ/values", headers=_auth(token),
                             json={**body, "value": "1"})
         assert again.status_code == 422 and again.json()["detail"][0]["field"] == "value"
     assert client.post(f"/api/v1/strategy/values/{value_id}/review", headers=_auth(secretariat),
-                       json={"decision": "correct", "comment": "x"}).status_code == 422
+                       json={"decision": "correct", "comment": "x",
+                             "version": approved.json()["version"]}).status_code == 409
 
     with loaded_registry() as session:
         row = session.get(KpiValue, value_id)
@@ -110,7 +114,8 @@ def test_off_track_value_and_overall_kpi(client: TestClient,
         "kpi_id": results_framework.seeds, "year": 2026, "value": "12000",
         "evidence_url": EVIDENCE})
     client.post(f"/api/v1/strategy/values/{low.json()['id']}/review",
-                headers=_auth(secretariat), json={"decision": "approve"})
+                headers=_auth(secretariat),
+                json={"decision": "approve", "version": low.json()["version"]})
     assert _kaz_status(client, "NGB.1") == "off_track"
     # overall values: the secretariat only, and not with a state
     overall = {"kpi_id": results_framework.flour, "year": 2026, "value": "50000",
@@ -159,13 +164,14 @@ def test_page_form_with_evidence_file_and_review(client: TestClient,
                             "value": "yes", "evidence_url": EVIDENCE})
     assert bad.status_code == 422 and "must be a number" in bad.text
     with loaded_registry() as session:
-        value_id = session.query(KpiValue.id).scalar()
+        value_id, version = session.query(KpiValue.id, KpiValue.version).one()
     assert client.get(f"/strategy/values/{value_id}/evidence").content == pdf
     client.post("/signout", headers={"Origin": ORIGIN})
     assert client.get(f"/strategy/values/{value_id}/evidence").status_code == 404
     sign_in(client, "sec@iofs.example")
     approved = client.post(f"/strategy/states/KAZ/values/{value_id}/review",
-                           headers={"Origin": ORIGIN}, data={"decision": "approve"},
+                           headers={"Origin": ORIGIN},
+                           data={"decision": "approve", "version": str(version)},
                            follow_redirects=False)
     assert approved.status_code == 303
     assert "on track" in client.get("/strategy/states/KAZ?year=2026").text

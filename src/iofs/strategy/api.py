@@ -209,11 +209,19 @@ def report_overall_value(body: ValueIn,
 
 
 @router.post("/strategy/values/{value_id}/review", response_model=ValueOut,
-             summary="Approve a value (it locks) or ask for a correction")
+             summary="Approve a value (it locks) or ask for a correction",
+             responses={409: {"description": "The value changed since the version named, or "
+                                             "was already reviewed"}})
 def review_value(value_id: RecordId, body: ReviewIn,
                  principal: Principal = Depends(require("strategy.values.review")),
                  session: Session = Depends(db_session)) -> ValueOut:
-    row = reporting.review_value(session, principal, value_id, body.decision, body.comment)
+    """Review the version of the value you saw; its maker may not review it."""
+    try:
+        row = reporting.review_value(session, principal, value_id, body.decision,
+                                     body.comment, version=body.version)
+    except reporting.ReviewConflict as conflict:
+        session.rollback()
+        raise HTTPException(conflict.status_code, str(conflict)) from None
     session.commit()
     return ValueOut.model_validate(row)
 

@@ -146,6 +146,13 @@ class KpiValue(Base):
     entered_by: Mapped[str] = mapped_column(String(254), default="")
     reviewed_by: Mapped[str | None] = mapped_column(String(254))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: One more with every entry and every review (1 when reported). A reviewer decides on
+    #: the version they saw; every UPDATE names the version it read, so a write from a stale
+    #: read (a second reviewer, a late correction) fails in the database.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version,  # noqa: RUF012 - read once by the mapper
+                       "version_id_generator": False}
 
 
 class EvidenceFile(Base):

@@ -256,18 +256,22 @@ async def report_value(
 @router.post("/strategy/states/{iso3}/values/{value_id}/review", response_class=HTMLResponse)
 def review_value(request: Request, iso3: str, value_id: RecordId,
                  decision: Annotated[str, Form(max_length=16)],
+                 version: Annotated[int, Form(ge=1, le=2_147_483_647)],
                  comment: Annotated[str, Form(max_length=4000)] = "",
                  principal: Principal = Depends(require("strategy.values.review")),
                  session: Session = Depends(db_session)) -> Response:
-    """Approve or send back a value (the service checks the value's own state)."""
+    """Approve or send back the value as shown (the form carries its version; the service
+    checks the value's own state)."""
     row = reporting.get_value(session, value_id)
     year = reporting.period_year(session, row.period_id)
+    iso = row.iso3 or iso3
     try:
-        reporting.review_value(session, principal, value_id, decision, comment)
+        reporting.review_value(session, principal, value_id, decision, comment, version=version)
     except InputError as error:
         session.rollback()
-        return _state_page(request, session, principal, row.iso3 or iso3, year,
-                           error=str(error), status_code=422)
+        status = error.status_code if isinstance(error, reporting.ReviewConflict) else 422
+        return _state_page(request, session, principal, iso, year, error=str(error),
+                           status_code=status)
     session.commit()
     return RedirectResponse(f"/strategy/states/{row.iso3 or iso3.upper()}?year={year}#report",
                             status_code=303)

@@ -20,12 +20,13 @@ from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from iofs import validation
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
 from iofs.i18n import gettext as _
-from iofs.permissions import Principal, allows, authorize
+from iofs.permissions import PermissionDenied, Principal, allows, authorize
 from iofs.strategy import framework
 from iofs.strategy import vocabulary as v
 from iofs.strategy.models import EvidenceFile, Kpi, KpiValue, ReportingPeriod
@@ -147,9 +148,13 @@ def store_evidence(session: Session, evidence: Evidence) -> str:
 
 
 def find_value(session: Session, kpi_id: int, iso3: str | None,
-               period_id: int) -> KpiValue | None:
+               period_id: int, *, lock: bool = False) -> KpiValue | None:
+    """The value of a KPI for ``iso3`` (None: overall) in a period; ``lock``: read it fresh
+    and lock it until the transaction ends (PostgreSQL), as a write that follows must."""
     query = select(KpiValue).where(KpiValue.kpi_id == kpi_id, KpiValue.period_id == period_id)
     query = query.where(KpiValue.iso3.is_(None) if iso3 is None else KpiValue.iso3 == iso3)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
     return session.execute(query).scalar_one_or_none()
 
 
@@ -169,7 +174,7 @@ def report_value(session: Session, principal: Principal, data: ValueInput,
     amount = validation.number(data.value)
     link = validation.url(data.evidence_url)
     comment = validation.text(data.comment, "comment", 4000)
-    existing = find_value(session, kpi.id, code, period.id)
+    existing = find_value(session, kpi.id, code, period.id, lock=True)
     if existing is not None and existing.status == "approved":
         raise InputError(_("This value is approved and locked."), "value")
     digest = store_evidence(session, evidence) if evidence is not None else None
@@ -193,6 +198,7 @@ def report_value(session: Session, principal: Principal, data: ValueInput,
         existing.evidence_sha256, existing.evidence_name = digest, name
     existing.status, existing.entered_by, existing.updated_at = "submitted", actor, now
     existing.reviewed_by = None
+    existing.version += 1
     audit.updated(session, principal, existing, before)
     return existing
 
@@ -204,21 +210,52 @@ def get_value(session: Session, value_id: int) -> KpiValue:
     return row
 
 
+class ReviewConflict(InputError):
+    """The value is not as the reviewer saw it: changed since, or already reviewed (409)."""
+
+    status_code = 409
+
+
 def review_value(session: Session, principal: Principal, value_id: int, decision: str,
-                 comment: str = "") -> KpiValue:
-    """Approve a submitted value (it locks) or ask for a correction (a comment is required)."""
-    row = get_value(session, value_id)
+                 comment: str = "", *, version: int | None = None) -> KpiValue:
+    """Approve a submitted value (it locks) or ask for a correction (a comment is required).
+
+    Maker–checker: the person who entered the value may not review it. ``version`` is the
+    version the reviewer saw (None: as it is now); a value changed since, or already
+    reviewed, raises :class:`ReviewConflict`. The row is locked while deciding (PostgreSQL)
+    and the decision's UPDATE names the version it read, so two reviews of one version cannot
+    both be saved, on either database.
+    """
+    row = session.execute(select(KpiValue).where(KpiValue.id == value_id).with_for_update()
+                          .execution_options(populate_existing=True)).scalar_one_or_none()
+    if row is None:
+        raise NotFoundError(_("No such value."), "value_id")
     authorize(principal, "strategy.values.review", country=row.iso3)
     decision = validation.choice(decision, "decision", v.DECISIONS)
     note = validation.text(comment, "comment", 4000, required=decision == "correct")
+    if version is not None and row.version != version:
+        raise ReviewConflict(_("This value changed since you saw it (version %(seen)d, now "
+                               "%(now)d); review it again.") % {
+            "seen": version, "now": row.version}, "version")
     if row.status != "submitted":
-        raise InputError(_("Only submitted values can be reviewed."), "decision")
+        raise ReviewConflict(_("Only submitted values can be reviewed."), "decision")
+    if row.entered_by == audit.actor_label(principal):
+        raise PermissionDenied("strategy.values.review", _(
+            "A value must be reviewed by someone other than the person who entered it."),
+            authenticated=True)
     before = audit.snapshot(row)
     row.status = "approved" if decision == "approve" else "correction_requested"
     row.review_comment = note
     row.reviewed_by = audit.actor_label(principal)
     row.updated_at = datetime.now(UTC)
+    row.version += 1
     audit.updated(session, principal, row, before)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except StaleDataError:
+        raise ReviewConflict(_("This value was changed or reviewed by someone else at the "
+                               "same moment; review it again."), "version") from None
     return row
 
 

@@ -209,11 +209,15 @@ class ValueOut(BaseModel):
     entered_by: str
     reviewed_by: str | None
     updated_at: dt.datetime
+    #: Name it when reviewing: a value changed since is refused (409).
+    version: int
 
 
 class ReviewIn(BaseModel):
     decision: v.Decision
     comment: str = Field(default="", max_length=4000)
+    #: The version of the value the reviewer saw.
+    version: int = Field(ge=1, le=2_147_483_647)
 
 
 class AssessmentOut(BaseModel):
