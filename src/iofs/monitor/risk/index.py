@@ -93,16 +93,19 @@ def compute_frame(tree: Tree, observations: pd.DataFrame,
         "value": rounded, "unrounded": np.where(insufficient, np.nan, root),
         "risk_class": _classes(tree, rounded),
         "reliability": reliability,
-        "status": pd.Categorical(np.where(insufficient, INSUFFICIENT, OK)),
+        "status": _categories(*pd.factorize(np.array([OK, INSUFFICIENT], dtype=object),
+                                            sort=True), insufficient.astype(np.int64)),
     }
-    signal_text = np.full(grid.rows, "", dtype=object)
+    signals: list[str] = []
+    signal_of = np.full(grid.rows, -1, dtype=np.int64)
     if ipc_signals is not None and not ipc_signals.empty:
         position = {key: i for i, key in enumerate(grid.keys)}
         for row in ipc_signals.itertuples(index=False):
             column = int(row.month_index) - grid.first_month
             if row.iso3 in position and 0 <= column < grid.months:
-                signal_text[position[row.iso3] * grid.months + column] = row.criteria
-    columns["ipc_signal"] = signal_text
+                signal_of[position[row.iso3] * grid.months + column] = len(signals)
+                signals.append(row.criteria)
+    columns["ipc_signal"] = _strings(signals, _or_blank(signal_of, len(signals) + 1))
     for name in tree.nodes:
         columns[f"node:{name}"] = evaluation.rounded(name)
     sources_ = _with_blank(observations["source"])
@@ -113,7 +116,8 @@ def compute_frame(tree: Tree, observations: pd.DataFrame,
         columns[f"raw:{name}"] = grid.values[name]
         columns[f"score:{name}"] = evaluation.values[name]
         columns[f"age:{name}"] = grid.ages[name]
-        columns[f"source:{name}"] = _categories(source_codes, source_names, origin)
+        columns[f"source:{name}"] = _categories(source_codes, source_names,
+                                                 _or_blank(origin, len(source_codes)))
         columns[f"detail:{name}"] = details.take(_or_blank(origin, len(details)))
     return pd.DataFrame(columns)
 
@@ -135,11 +139,12 @@ def _strings(values: list[str], positions: NDArray[np.int64]) -> Any:
 
 
 def _categories(codes: NDArray[np.int64], names: Any,
-                positions: NDArray[np.int64]) -> pd.Categorical:
-    """``names[codes[position]]`` (the blank where a position is −1) as a categorical of
-    the values taken, with sorted categories, as ``pd.Categorical`` of the values gives;
-    ``codes`` and ``names`` factorise a :func:`_with_blank` array, ``sort=True``."""
-    taken = codes[_or_blank(positions, len(codes))]  # −1: a missing value
+                picks: NDArray[np.int64]) -> pd.Categorical:
+    """``names[codes[pick]]`` for every pick as a categorical of the values picked, with
+    sorted categories, as ``pd.Categorical`` of those values gives (``codes`` and ``names``
+    from ``pd.factorize(…, sort=True)``; code −1 stays missing). Each value is encoded once
+    rather than once per row."""
+    taken = codes[picks]
     used = np.unique(taken[taken >= 0])
     remap = np.full(len(names) + 1, -1, dtype=np.int64)
     remap[used] = np.arange(len(used))
@@ -152,7 +157,7 @@ def _classes(tree: Tree, rounded: Any) -> pd.Categorical:
     distinct, inverse = np.unique(rounded, return_inverse=True)
     labels = np.array([tree.classify(None if math.isnan(v) else float(v)) or ""
                        for v in distinct], dtype=object)
-    return pd.Categorical(labels[inverse.reshape(-1)])
+    return _categories(*pd.factorize(labels, sort=True), inverse.reshape(-1))
 
 
 def write_frame(frame: pd.DataFrame, target: Path, metadata: dict[bytes, bytes]) -> None:
