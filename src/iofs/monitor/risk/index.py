@@ -93,8 +93,8 @@ def compute_frame(tree: Tree, observations: pd.DataFrame,
         "value": rounded, "unrounded": np.where(insufficient, np.nan, root),
         "risk_class": _classes(tree, rounded),
         "reliability": reliability,
-        "status": _categories(*pd.factorize(np.array([OK, INSUFFICIENT], dtype=object),
-                                            sort=True), insufficient.astype(np.int64)),
+        "status": _labelled(np.array([OK, INSUFFICIENT], dtype=object),
+                            insufficient.astype(np.int64)),
     }
     signals: list[str] = []
     signal_of = np.full(grid.rows, -1, dtype=np.int64)
@@ -157,7 +157,13 @@ def _classes(tree: Tree, rounded: Any) -> pd.Categorical:
     distinct, inverse = np.unique(rounded, return_inverse=True)
     labels = np.array([tree.classify(None if math.isnan(v) else float(v)) or ""
                        for v in distinct], dtype=object)
-    return _categories(*pd.factorize(labels, sort=True), inverse.reshape(-1))
+    return _labelled(labels, inverse.reshape(-1))
+
+
+def _labelled(labels: Any, picks: NDArray[np.int64]) -> pd.Categorical:
+    """``labels[pick]`` for every pick (a few distinct labels) as :func:`_categories`."""
+    codes, names = pd.factorize(labels, sort=True)
+    return _categories(codes, names, picks)
 
 
 def write_frame(frame: pd.DataFrame, target: Path, metadata: dict[bytes, bytes]) -> None:
