@@ -28,6 +28,7 @@ the older ones are rewritten, so an interruption can leave a duplicate, never a 
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import re
@@ -312,6 +313,18 @@ def _slug(name: str) -> str:
 
 
 def _ingest_csv(csv_path: Path, analytics_dir: Path, label: str, domain: str | None,
+                progress: Callable[[float], None] | None) -> IngestReport:
+    """One CSV, all-or-nothing; whatever the reader meets ends as an :class:`IngestError`."""
+    try:
+        return _ingest_one(csv_path, analytics_dir, label, domain, progress)
+    except (duckdb.Error, UnicodeError, ValueError, csv.Error) as error:
+        if isinstance(error, IngestError):
+            raise
+        raise IngestError(f"{label}: not a well-formed FAOSTAT CSV "
+                          f"({_first_lines(str(error), 2)})") from None
+
+
+def _ingest_one(csv_path: Path, analytics_dir: Path, label: str, domain: str | None,
                 progress: Callable[[float], None] | None) -> IngestReport:
     started = time.perf_counter()
     encoding = detect_encoding(csv_path)

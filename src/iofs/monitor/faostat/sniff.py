@@ -121,6 +121,9 @@ def read_header(path: Path, encoding: str) -> list[str]:
             header = next(csv.reader(handle))
         except StopIteration:
             raise IngestError(f"{path.name}: the file is empty") from None
+        except csv.Error as error:
+            raise IngestError(f"{path.name} line 1: the header is not well-formed CSV "
+                              f"({error})") from None
     return _clean_header(header)
 
 
@@ -132,12 +135,20 @@ def sample_rows(path: Path, encoding: str, count: int = 400) -> list[dict[str, s
     """The first ``count`` data rows as dicts keyed by the (cleaned) header."""
     with path.open("r", encoding=encoding, newline="", errors="replace") as handle:
         reader = csv.reader(handle)
-        header = _clean_header(next(reader, []))
+        try:
+            header = _clean_header(next(reader, []))
+        except csv.Error as error:
+            raise IngestError(f"{path.name} line 1: the header is not well-formed CSV "
+                              f"({error})") from None
         rows = []
-        for number, row in enumerate(reader):
-            if number >= count:
-                break
-            rows.append(dict(zip(header, row, strict=False)))
+        try:
+            for number, row in enumerate(reader):
+                if number >= count:
+                    break
+                rows.append(dict(zip(header, row, strict=False)))
+        except csv.Error as error:
+            raise IngestError(f"{path.name} line {reader.line_num}: not well-formed CSV "
+                              f"({error})") from None
     return rows
 
 
