@@ -6,8 +6,8 @@ import csv
 import io
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from iofs.genebank import service
@@ -28,6 +28,8 @@ from iofs.genebank.schemas import (
     LotIn,
     LotOut,
     LotStatusOut,
+    ObservationImportOut,
+    ObservationIssueOut,
     OrderIn,
     PredictionOut,
     ReportedIn,
@@ -37,12 +39,15 @@ from iofs.genebank.schemas import (
     SafetyDuplicateOut,
     SearchOut,
     SpeciesConstantsOut,
+    TraitIn,
+    TraitOut,
+    TraitSearchOut,
     WiewsCountOut,
 )
 from iofs.genebank.vocabulary import ExportFormat
 from iofs.permissions import Principal
 from iofs.web.deps import RecordId, db_session
-from iofs.web.security import current_principal, require
+from iofs.web.security import body_limit, current_principal, require
 
 router = APIRouter(prefix="/genebank", tags=["genebank"])
 
@@ -297,6 +302,105 @@ def smta_reported(body: ReportedIn,
     marked = service.mark_reported(session, principal, body.distribution_ids)
     session.commit()
     return ReportedOut(marked=marked)
+
+
+@router.get("/traits", response_model=list[TraitOut],
+            summary="Trait definitions (characterization and evaluation)")
+def list_traits(crop: Text = "", session: Session = Depends(db_session)) -> list[TraitOut]:
+    return [TraitOut.model_validate(t) for t in service.list_traits(session, crop)]
+
+
+@router.put("/traits", response_model=TraitOut,
+            summary="Define a trait, or update the one with the same code")
+def define_trait(body: TraitIn,
+                 principal: Principal = Depends(require("genebank.collection.write")),
+                 session: Session = Depends(db_session)) -> TraitOut:
+    trait = service.define_trait(session, principal, body)
+    session.commit()
+    return TraitOut.model_validate(trait)
+
+
+def rejection(error: service.ObservationsRejected, limit: int = 1000) -> JSONResponse:
+    """422 naming every bad row (at most ``limit``); nothing was imported."""
+    return JSONResponse({"detail": str(error), "issues": [
+        ObservationIssueOut(line=i.line, column=i.column, reason=i.reason).model_dump()
+        for i in error.issues[:limit]]}, status_code=422)
+
+
+@router.post("/observations", response_model=ObservationImportOut,
+             responses={422: {"description": "Nothing imported; every bad row named"}},
+             summary="Import trait observations (CSV or .xlsx; all-or-nothing)")
+@body_limit()
+async def import_observations(file: UploadFile = File(...),
+                              principal: Principal = Depends(
+                                  require("genebank.collection.write")),
+                              session: Session = Depends(db_session)) -> Response:
+    """Columns INSTCODE, ACCENUMB, TRAIT, VALUE and optionally DATE (YYYY-MM-DD), SITE,
+    ENVIRONMENT, OBSERVER; re-importing the same rows changes nothing."""
+    rows = service.read_observation_rows(file.filename or "upload.csv", await file.read())
+    try:
+        result = service.import_observations(session, principal, rows)
+    except service.ObservationsRejected as error:
+        session.rollback()
+        return rejection(error)
+    session.commit()
+    return JSONResponse(ObservationImportOut(inserted=result.inserted,
+                                             unchanged=result.unchanged).model_dump())
+
+
+@router.get("/observations", summary="Export trait observations (CSV, re-importable)")
+def export_observations(principal: Principal = Depends(current_principal),
+                        session: Session = Depends(db_session)) -> Response:
+    out = io.StringIO()
+    service.export_observations(session, principal, out)
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+
+
+@router.get("/trait-search", response_model=TraitSearchOut,
+            summary="Accessions by trait values (e.g. DRT>=7 and DTH<=110)")
+def trait_search(
+    where: Annotated[list[str], Query(min_length=1, max_length=10,
+                                      description="CODE>=VALUE (or <=, =, >, <); all hold.")],
+    q: Text = "", genus: Text = "", crop: Text = "",
+    country: Annotated[str, Query(max_length=3)] = "",
+    sampstat: Annotated[str, Query(max_length=3)] = "",
+    available: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session)) -> TraitSearchOut:
+    """Accessions with an observation meeting each condition, with the search's filters;
+    the public sees available accessions."""
+    criteria = [c for text in where for c in service.parse_criteria(text[:256])]
+    total, accessions = service.trait_search(
+        session, principal, criteria, limit=limit, offset=offset,
+        filters=service.SearchQuery(text=q, genus=genus, crop=crop, country=country,
+                                    sampstat=sampstat, available=available))
+    return TraitSearchOut(total=total,
+                          accessions=[AccessionOut.model_validate(a) for a in accessions])
+
+
+@router.get("/climate-smart", summary="Accessions from sites with frequent drought (SPI-12)")
+def climate_smart(
+    request: Request, state: Annotated[str, Query(min_length=3, max_length=3)],
+    min_share: Annotated[float | None, Query(ge=0, le=1)] = None,
+    sampstat: Annotated[str, Query(max_length=3, pattern=r"^[0-9]*$")] = "",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session)) -> dict[str, Any]:
+    """For a state's drought history (share of months its mean SPI-12 was ≤ −1.5), the
+    accessions collected where SPI-12 ≤ −1.5 at least as often (or ``min_share``), most
+    exposed first; ``sampstat`` a status prefix (3: landraces)."""
+    found = service.climate_smart(session, principal, request.app.state.settings, state,
+                                  min_share, sampstat, limit, offset)
+    history = found.history
+    return {"state": history.iso3, "state_months": history.months,
+            "state_severe_months": history.severe_months, "state_share": history.share,
+            "threshold": found.threshold, "grid_months": found.grid_months,
+            "located": found.located, "total": found.total,
+            "accessions": [{**AccessionOut.model_validate(m.accession).model_dump(),
+                            "drought_share": round(m.share, 4)} for m in found.matches]}
 
 
 @router.get("/regeneration-queue", response_model=list[LotStatusOut],

@@ -16,6 +16,9 @@ genebank_app = typer.Typer(help="Gene bank: MCPD passport data, seed lots, viabi
 constants_app = typer.Typer(help="Ellis & Roberts species viability constants.",
                             no_args_is_help=True)
 genebank_app.add_typer(constants_app, name="constants")
+traits_app = typer.Typer(help="Characterization and evaluation: traits and observations.",
+                         no_args_is_help=True)
+genebank_app.add_typer(traits_app, name="traits")
 
 
 def _progress() -> Progress:
@@ -331,3 +334,119 @@ def smta_unreported(output: Annotated[str, typer.Option("--format",
                  "shipped_on": d.shipped_on.isoformat() if d.shipped_on else ""}
                 for d in service.unreported(session, cli_principal())]
     print_records(rows, output, f"Not yet reported to Easy-SMTA ({len(rows)})")
+
+
+@traits_app.command("list")
+def traits_list(crop: Annotated[str, typer.Option("--crop", help="Only this crop's.")] = "",
+                output: Annotated[str, typer.Option("--format", help="table, json or csv.")]
+                = "table") -> None:
+    """Trait definitions (code, name, crop, method, scale, unit, bounds, codes)."""
+    from iofs.cli_support import print_records, session_factory
+    from iofs.genebank import service
+
+    with session_factory()() as session:
+        rows = [{"code": t.code, "name": t.name, "crop": t.crop, "method": t.method,
+                 "scale": t.scale, "unit": t.unit, "minimum": t.minimum,
+                 "maximum": t.maximum, "categories": t.categories}
+                for t in service.list_traits(session, crop)]
+    print_records(rows, output, f"Traits ({len(rows)})", json_default=str)
+
+
+@traits_app.command("define")
+def traits_define(
+    code: Annotated[str, typer.Argument(help="Short code, e.g. DTH.")],
+    name: Annotated[str, typer.Option("--name", help="Name, e.g. 'Days to heading'.")],
+    scale: Annotated[str, typer.Option("--scale", help="numeric, ordinal or nominal.")],
+    crop: Annotated[str, typer.Option("--crop")] = "",
+    method: Annotated[str, typer.Option("--method")] = "",
+    unit: Annotated[str, typer.Option("--unit")] = "",
+    minimum: Annotated[float | None, typer.Option("--min")] = None,
+    maximum: Annotated[float | None, typer.Option("--max")] = None,
+    categories: Annotated[str, typer.Option("--codes", help="'1=low;5=medium;9=high'.")]
+    = "",
+) -> None:
+    """Define a trait, or update the one with this code."""
+    from pydantic import ValidationError
+
+    from iofs.accounts.service import cli_principal
+    from iofs.cli_support import console, fail, session_factory
+    from iofs.db import transaction
+    from iofs.genebank import service
+
+    try:
+        data = service.TraitIn(code=code, name=name, scale=scale, crop=crop, method=method,
+                               unit=unit, minimum=minimum, maximum=maximum,
+                               categories=categories)
+        with transaction(session_factory()) as session:
+            service.define_trait(session, cli_principal(), data)
+    except ValidationError as error:
+        raise fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                             for e in error.errors()), 2) from None
+    except service.GenebankError as error:
+        raise fail(str(error), 2) from None
+    console.print(f"trait {code} saved", highlight=False)
+
+
+@traits_app.command("import")
+def traits_import(file: Annotated[Path, typer.Argument(
+        help="CSV or XLSX: INSTCODE, ACCENUMB, TRAIT, VALUE[, DATE, SITE, ENVIRONMENT, "
+             "OBSERVER].", exists=True, dir_okay=False, readable=True)]) -> None:
+    """Import observations: every row valid or nothing stored (exit 2, each bad row
+    named); re-importing the same rows changes nothing."""
+    from iofs.accounts.service import cli_principal
+    from iofs.cli_support import console, errors, fail, session_factory
+    from iofs.db import transaction
+    from iofs.errors import InputError
+    from iofs.genebank import service
+
+    try:
+        with transaction(session_factory()) as session:
+            result = service.import_observation_file(session, cli_principal(), file)
+    except service.ObservationsRejected as error:
+        for issue in error.issues:
+            errors.print(str(issue), highlight=False, markup=False)
+        raise fail(str(error), 2) from None
+    except InputError as error:
+        raise fail(str(error), 2) from None
+    console.print(f"{result.inserted} observations added, {result.unchanged} already stored",
+                  highlight=False)
+
+
+@traits_app.command("export")
+def traits_export(out: Annotated[Path | None, typer.Option(
+        "--out", help="File (default: standard output).")] = None) -> None:
+    """Observations as CSV in the import's columns."""
+    from iofs.accounts.service import cli_principal
+    from iofs.cli_support import session_factory
+    from iofs.genebank import service
+
+    target = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+    try:
+        with session_factory()() as session:
+            service.export_observations(session, cli_principal(), target)
+    finally:
+        if out:
+            target.close()
+
+
+@traits_app.command("search")
+def traits_search(
+    conditions: Annotated[list[str], typer.Argument(help="e.g. 'DRT>=7' 'DTH<=110'.")],
+    limit: Annotated[int, typer.Option("--limit", min=1, max=100_000)] = 100,
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
+    """Accessions with an observation meeting every condition."""
+    from iofs.accounts.service import cli_principal
+    from iofs.cli_support import fail, print_records, session_factory
+    from iofs.genebank import service
+
+    try:
+        with session_factory()() as session:
+            criteria = [c for text in conditions for c in service.parse_criteria(text)]
+            total, found = service.trait_search(session, cli_principal(), criteria,
+                                                limit=limit)
+            rows = [{"id": a.id, "instcode": a.instcode, "accenumb": a.accenumb,
+                     "taxon": a.taxon, "origcty": a.origcty} for a in found]
+    except service.GenebankError as error:
+        raise fail(str(error), 2) from None
+    print_records(rows, output, f"Accessions ({total})", json_default=str)

@@ -32,7 +32,8 @@ class Accession(Base):
 
     __tablename__ = "genebank_accession"
     __table_args__ = (UniqueConstraint("instcode", "accenumb",
-                                       name="uq_genebank_accession_instcode_accenumb"),)
+                                       name="uq_genebank_accession_instcode_accenumb"),
+                      Index("ix_genebank_accession_available_id", "available", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     puid: Mapped[str] = mapped_column(String(255), default="")
@@ -271,7 +272,9 @@ class Observation(Base):
     ``value_number`` (searchable), nominal codes in ``value_code``."""
 
     __tablename__ = "genebank_observation"
-    __table_args__ = (Index("ix_genebank_observation_trait_value", "trait_id", "value_number"),)
+    __table_args__ = (
+        Index("ix_genebank_observation_trait_value", "trait_id", "value_number", "accession_id"),
+        Index("ix_genebank_observation_trait_code", "trait_id", "value_code", "accession_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trait_id: Mapped[int] = mapped_column(ForeignKey("genebank_trait.id"))

@@ -7,11 +7,13 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from iofs.errors import InputError
 from iofs.genebank import mcpd, service
 from iofs.genebank.schemas import (
     DatedIn,
@@ -22,6 +24,7 @@ from iofs.genebank.schemas import (
     RequesterIn,
     RequestIn,
     SafetyDuplicateIn,
+    TraitIn,
 )
 from iofs.genebank.vocabulary import (
     COLLECTIONS,
@@ -32,12 +35,13 @@ from iofs.genebank.vocabulary import (
     REASON_LABELS,
     SAMPSTAT_LABELS,
     SMTA_FORMS,
+    TRAIT_SCALES,
 )
 from iofs.i18n import N_
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, allows
 from iofs.web.deps import RecordId, db_session
-from iofs.web.security import current_principal, require
+from iofs.web.security import body_limit, current_principal, require
 from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -74,6 +78,7 @@ def search_page(request: Request, q: Annotated[str, Query(max_length=128)] = "",
                 country: Annotated[str, Query(max_length=3)] = "",
                 sampstat: Annotated[str, Query(max_length=3)] = "",
                 available: Annotated[str, Query(max_length=5)] = "",
+                traits: Annotated[str, Query(max_length=256)] = "",
                 page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                 principal: Principal = Depends(current_principal),
                 session: Session = Depends(db_session)) -> HTMLResponse:
@@ -82,9 +87,19 @@ def search_page(request: Request, q: Annotated[str, Query(max_length=128)] = "",
     query = service.SearchQuery(text=q, genus=genus, crop=crop, country=country,
                                 sampstat=sampstat, available=flag, limit=50,
                                 offset=(page - 1) * 50)
-    result = service.search(session, principal, query)
+    trait_error = None
+    if traits.strip():
+        try:
+            total, found = service.trait_search(
+                session, principal, service.parse_criteria(traits), limit=50,
+                offset=(page - 1) * 50, filters=query)
+        except service.GenebankError as error:
+            trait_error, total, found = str(error), 0, []
+        result = service.SearchResult(total, found, {})
+    else:
+        result = service.search(session, principal, query)
     filters = {"q": q, "genus": genus, "crop": crop, "country": country,
-               "sampstat": sampstat, "available": available}
+               "sampstat": sampstat, "available": available, "traits": traits}
 
     def link(**changes: Any) -> str:
         values = {**filters, **changes}
@@ -96,7 +111,8 @@ def search_page(request: Request, q: Annotated[str, Query(max_length=128)] = "",
         "facet_titles": FACET_TITLES, "sampstat_labels": SAMPSTAT_LABELS,
         "map_svg": _map_svg(points), "points": len(points),
         "points_url": "/api/v1/genebank/collecting-sites?" + urlencode(
-            {k: v for k, v in filters.items() if v}),
+            {k: v for k, v in filters.items() if v and k != "traits"}),
+        "trait_error": trait_error,
         "is_curator": allows(principal, "genebank.read_internal"),
     })
 
@@ -382,3 +398,104 @@ def public_requests_page(request: Request,
     return render(request, "genebank/requests.html", {
         "requests": service.public_requests(session, principal),
         "distribution_states": DISTRIBUTION_STATES, "curator": True})
+
+
+def _traits_context(session: Session, principal: Principal) -> dict[str, Any]:
+    return {"traits": service.list_traits(session), "scales": TRAIT_SCALES,
+            "internal": allows(principal, "genebank.read_internal"),
+            "can_write": allows(principal, "genebank.collection.write"),
+            "error": None, "issues": [], "imported": None}
+
+
+@router.get("/genebank/traits", response_class=HTMLResponse)
+def traits_page(request: Request, principal: Principal = Depends(current_principal),
+                session: Session = Depends(db_session)) -> HTMLResponse:
+    """Trait definitions; curators define traits and import observations here."""
+    return render(request, "genebank/traits.html", _traits_context(session, principal))
+
+
+def _blank_to_none(form: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if k in {"minimum", "maximum"} and v == "" else v)
+            for k, v in form.items()}
+
+
+@router.post("/genebank/traits", response_class=HTMLResponse)
+async def post_trait(request: Request,
+                     principal: Principal = Depends(require("genebank.collection.write")),
+                     session: Session = Depends(db_session)) -> Response:
+    """Define a trait (or update the one with its code)."""
+    form = await request.form()
+    values = _blank_to_none({k: v[:4000] for k, v in form.items() if isinstance(v, str)})
+    try:
+        service.define_trait(session, principal, TraitIn.model_validate(values))
+    except (service.GenebankError, ValidationError) as error:
+        session.rollback()
+        context = _traits_context(session, principal)
+        context["error"] = str(error) if isinstance(error, service.GenebankError) else _(
+            "Check these fields: %(fields)s.") % {"fields": ", ".join(
+                sorted({str(e["loc"][0]) for e in error.errors() if e["loc"]}))}
+        return render(request, "genebank/traits.html", context, status_code=422)
+    session.commit()
+    return RedirectResponse("/genebank/traits", status_code=303)
+
+
+@router.post("/genebank/traits/observations", response_class=HTMLResponse)
+@body_limit()
+async def post_observations(request: Request, file: UploadFile = File(...),
+                            principal: Principal = Depends(
+                                require("genebank.collection.write")),
+                            session: Session = Depends(db_session)) -> Response:
+    """Import an observation file: all rows or none; every bad row is listed."""
+    context = _traits_context(session, principal)
+    try:
+        rows = service.read_observation_rows(file.filename or "upload.csv", await file.read())
+        context["imported"] = service.import_observations(session, principal, rows)
+    except service.ObservationsRejected as error:
+        session.rollback()
+        context.update(error=str(error), issues=error.issues[:1000])
+        return render(request, "genebank/traits.html", context, status_code=422)
+    except InputError as error:
+        session.rollback()
+        context["error"] = str(error)
+        return render(request, "genebank/traits.html", context, status_code=422)
+    session.commit()
+    return render(request, "genebank/traits.html", context)
+
+
+@router.get("/genebank/climate-smart", response_class=HTMLResponse)
+def climate_smart_page(request: Request,
+                       state: Annotated[str, Query(max_length=3)] = "",
+                       min_share: Annotated[str, Query(max_length=8)] = "",
+                       sampstat: Annotated[str, Query(max_length=3)] = "",
+                       principal: Principal = Depends(current_principal),
+                       session: Session = Depends(db_session)) -> HTMLResponse:
+    """For a member state, accessions collected where severe drought (SPI-12 ≤ −1.5) is at
+    least as frequent as in the state."""
+    context: dict[str, Any] = {"state": state.upper(), "min_share": min_share,
+                               "sampstat": sampstat, "found": None, "error": None,
+                               "states": sorted(drought_states()),
+                               "sampstat_labels": SAMPSTAT_LABELS}
+    if state:
+        try:
+            share = float(min_share) / 100 if min_share.strip() else None
+            if share is not None and not 0 <= share <= 1:
+                raise ValueError
+        except ValueError:
+            context["error"] = _("The share is a percentage from 0 to 100.")
+            return render(request, "genebank/climate.html", context, status_code=422)
+        try:
+            context["found"] = service.climate_smart(
+                session, principal, request.app.state.settings, state, share,
+                sampstat if sampstat.isdigit() else "", limit=200)
+        except service.GenebankError as error:
+            context["error"] = str(error)
+            return render(request, "genebank/climate.html", context,
+                          status_code=404 if error.not_found else 422)
+    return render(request, "genebank/climate.html", context)
+
+
+def drought_states() -> frozenset[str]:
+    """The 57 OIC states (the drought module's list)."""
+    from iofs.monitor.drought import service as drought
+
+    return drought.oic_states()

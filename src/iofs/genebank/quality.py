@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -172,14 +172,13 @@ def _internal(principal: Principal) -> bool:
 Shapes = Mapping[str, Sequence[np.ndarray]]
 
 
-def country_shapes() -> Shapes | None:
-    """The world-atlas country shapes the app serves, from the drought module's service
-    (``country_shapes()``); ``None`` where that service does not offer them (the coordinate
-    check is then skipped and said so)."""
+def country_shapes() -> Shapes:
+    """The world-atlas country shapes the app serves (ISO3 → rings), from the drought
+    module's service (read once per process; empty when the boundaries are not installed,
+    and the coordinate check then judges nothing)."""
     from iofs.monitor.drought import service as drought
 
-    provider: Callable[[], Shapes] | None = getattr(drought, "country_shapes", None)
-    return provider() if provider is not None else None
+    return drought.country_shapes()
 
 
 def inside(rings: Sequence[np.ndarray], lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

@@ -367,3 +367,21 @@ class RequesterIn(BaseModel):
     country: Country
     address: Address = ""
     purpose: Purpose
+
+
+class ObservationIssueOut(BaseModel):
+    """A problem of one row of an observation file (line 1 is the header)."""
+
+    line: int
+    column: str
+    reason: str
+
+
+class ObservationImportOut(BaseModel):
+    inserted: int
+    unchanged: int
+
+
+class TraitSearchOut(BaseModel):
+    total: int
+    accessions: list[AccessionOut]

@@ -101,12 +101,12 @@ SCAN_BUDGET = 20_000
 IN_LIST_LIMIT = 500
 
 
-def _like_prefix(text: str) -> str:
+def like_prefix(text: str) -> str:
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + "%"
 
 
-def _equalities(principal: Principal, query: SearchQuery) -> dict[str, Any]:
+def equalities(principal: Principal, query: SearchQuery) -> dict[str, Any]:
     """The filters that are facet values: field -> value."""
     where: dict[str, Any] = {}
     if not allows(principal, "genebank.read_internal"):
@@ -133,7 +133,7 @@ def _count_conditions(where: dict[str, Any], pattern: str | None) -> list[Any]:
     return conditions
 
 
-def _row_conditions(where: dict[str, Any], plain: bool = True) -> list[Any]:
+def row_conditions(where: dict[str, Any], plain: bool = True) -> list[Any]:
     """Conditions on accessions; ``plain=False`` hides them from indexes (SQLite then reads
     the table in id order, which is fastest when matches are dense)."""
     def column(expression: Any) -> Any:
@@ -188,9 +188,9 @@ def _match(session: Session, principal: Principal, query: SearchQuery,
            facets: bool) -> _Matches:
     """Total and facet counts of ``query`` in one grouped query over the summary table, plus
     the few accessions whose number equals the text without their taxon or crop matching."""
-    where = _equalities(principal, query)
+    where = equalities(principal, query)
     text_value = query.text.strip()
-    pattern = _like_prefix(text_value) if text_value else None
+    pattern = like_prefix(text_value) if text_value else None
     conditions = _count_conditions(where, pattern)
     total_n = func.coalesce(func.sum(AccessionCount.accessions), 0)
     parts = [select(literal("", String).label("facet"), literal("", String).label("value"),
@@ -232,7 +232,7 @@ def _match(session: Session, principal: Principal, query: SearchQuery,
         matches.crops = sorted({value for kind, value in names if kind == "crop"})
     extra = session.execute(select(
         Accession.available, Accession.genus, Accession.cropname, Accession.origcty,
-        Accession.sampstat).where(Accession.accenumb == text_value, *_row_conditions(where),
+        Accession.sampstat).where(Accession.accenumb == text_value, *row_conditions(where),
                                   ~(func.lower(Accession.taxon).like(pattern, escape="\\")
                                     | func.lower(Accession.cropname).like(pattern,
                                                                            escape="\\")))).all()
@@ -257,7 +257,7 @@ def _page(session: Session, matches: _Matches, query: SearchQuery, limit: int,
             select(func.max(Accession.id)).scalar_subquery())).one()
         span = (high or 0) - (low or 0) + 1
         plain = (query.offset + limit) * span / matches.total > SCAN_BUDGET
-    conditions = _row_conditions(matches.where, plain)
+    conditions = row_conditions(matches.where, plain)
     if plain and matches.genus_taxa is not None:
         conditions.append(Accession.taxon.in_(matches.genus_taxa))
     if matches.text:

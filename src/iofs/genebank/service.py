@@ -12,6 +12,7 @@ demo) call. Each function lives in the module of its concern:
 - :mod:`~iofs.genebank.traits`: trait definitions, observations, their import and search;
 - :mod:`~iofs.genebank.quality`: passport data completeness index (PDCI), plausibility;
 - :mod:`~iofs.genebank.public_requests`: public requests with click-wrap SMTA acceptance;
+- :mod:`~iofs.genebank.climate`: climate-smart search (sites with frequent drought, SPI-12);
 - :mod:`~iofs.genebank.glis`: GLIS DOI registration (the Treaty's Global Information System);
 
 Writes take the pydantic input models of :mod:`iofs.genebank.schemas`; every write checks a
@@ -23,6 +24,7 @@ same transaction. Standards: MCPD V.2.1 (:mod:`iofs.genebank.mcpd`), FAO Geneban
 from __future__ import annotations
 
 from iofs.genebank.accessions import FIELD_OF, get_accession, history, mcpd_values, set_available
+from iofs.genebank.climate import ClimateSmart, climate_smart, state_history
 from iofs.genebank.conservation import (
     Dashboard,
     LotStatus,
@@ -138,6 +140,7 @@ from iofs.genebank.traits import (
     import_observations,
     list_traits,
     observations_of,
+    parse_criteria,
     parse_criterion,
     read_observation_rows,
     trait_search,
@@ -155,6 +158,7 @@ __all__ = [
     "SMTA_TEXT",
     "WIEWS_COLUMNS",
     "Agreement",
+    "ClimateSmart",
     "CollectionQuality",
     "Criterion",
     "Dashboard",
@@ -186,6 +190,7 @@ __all__ = [
     "add_safety_duplicate",
     "agreements",
     "cancel_sample",
+    "climate_smart",
     "collecting_points",
     "collection_quality",
     "constants_for",
@@ -224,6 +229,7 @@ __all__ = [
     "my_requests",
     "observations_of",
     "order_sample",
+    "parse_criteria",
     "parse_criterion",
     "pdci",
     "plausibility",
@@ -242,6 +248,7 @@ __all__ = [
     "set_available",
     "ship_sample",
     "smta_report",
+    "state_history",
     "submit_public_request",
     "tests_of",
     "trait_search",

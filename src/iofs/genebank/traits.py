@@ -21,13 +21,14 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, intersect, or_, select
 from sqlalchemy.orm import Session
 
 from iofs.audit import service as audit
 from iofs.genebank.errors import GenebankError, UnknownRecord
 from iofs.genebank.models import Accession, Observation, Trait
 from iofs.genebank.schemas import TraitIn
+from iofs.genebank.search import SearchQuery, equalities, like_prefix, row_conditions
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, allows, authorize
 
@@ -121,14 +122,12 @@ def read_observation_rows(name: str, content: bytes) -> list[tuple[int, dict[str
     """Rows of an observation file (CSV in UTF-8, or XLSX by its name) as ``(line, {COLUMN:
     text})``; the header is line 1."""
     if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+        from iofs.spreadsheets import read_workbook
 
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        if sheet is None:
-            return []
-        table = [["" if v is None else (v.isoformat()[:10] if isinstance(v, date) else
-                                        f"{v:g}" if isinstance(v, float) else str(v))
-                  for v in row] for row in sheet.iter_rows(values_only=True)]
+        with read_workbook(content) as book:  # bounded: zip bombs, entities, huge sheets
+            first = book.sheetnames[0] if book.sheetnames else None
+            table = [] if first is None else [[_cell_text(v) for v in row]
+                                              for row in book.rows(first)]
     else:
         try:
             text = content.decode("utf-8-sig")
@@ -140,6 +139,17 @@ def read_observation_rows(name: str, content: bytes) -> list[tuple[int, dict[str
     header = [h.strip().upper() for h in table[0]]
     return [(number, {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header)})
             for number, row in enumerate(table[1:], start=2) if any(c.strip() for c in row)]
+
+
+def _cell_text(value: Any) -> str:
+    """A spreadsheet cell as the text a CSV file would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 def _parse_value(trait: Trait, text: str) -> tuple[float | None, str, str | None]:
@@ -297,7 +307,16 @@ def parse_criterion(text: str) -> Criterion:
     return Criterion(*match.groups())
 
 
+def parse_criteria(text: str) -> list[Criterion]:
+    """Conditions separated by ``,`` ``;`` or ``and`` (``"DRT>=7, DTH<=110"``); empty text,
+    none."""
+    parts = re.split(r"\s*(?:[,;]|\band\b)\s*", text.strip())
+    return [parse_criterion(part) for part in parts if part]
+
+
 def _matching(session: Session, criterion: Criterion) -> Select[Any]:
+    """Accession ids with an observation meeting ``criterion``: one range scan of the
+    (trait, value, accession) index, which covers the query."""
     trait = get_trait(session, criterion.code)
     query = select(Observation.accession_id).where(Observation.trait_id == trait.id)
     if trait.scale == "nominal":
@@ -309,6 +328,8 @@ def _matching(session: Session, criterion: Criterion) -> Select[Any]:
     except ValueError:
         raise GenebankError(_("'%(v)s' is not a number.") % {"v": criterion.value},
                             "trait") from None
+    if not math.isfinite(number):
+        raise GenebankError(_("'%(v)s' is not a number.") % {"v": criterion.value}, "trait")
     column = Observation.value_number
     condition = {">=": column >= number, "<=": column <= number, "=": column == number,
                  ">": column > number, "<": column < number}[criterion.operator]
@@ -316,17 +337,32 @@ def _matching(session: Session, criterion: Criterion) -> Select[Any]:
 
 
 def trait_search(session: Session, principal: Principal, criteria: Iterable[Criterion],
-                 limit: int = 100, offset: int = 0) -> tuple[int, list[Accession]]:
+                 limit: int = 100, offset: int = 0, filters: SearchQuery | None = None
+                 ) -> tuple[int, list[Accession]]:
     """Accessions with at least one observation meeting each criterion (all must hold),
-    by accession number; the public sees available accessions. Returns (total, page)."""
-    query = select(Accession.id)
-    for criterion in criteria:
-        query = query.where(Accession.id.in_(_matching(session, criterion)))
-    if not allows(principal, "genebank.read_internal"):
-        query = query.where(Accession.available.is_(True))
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    page = select(Accession).where(Accession.id.in_(query)).order_by(
-        Accession.instcode, Accession.accenumb).limit(limit).offset(offset)
+    by institute and accession number; ``filters`` adds the search's filters (text, genus,
+    crop, country, status, availability); the public sees available accessions. Returns
+    (total, page).
+
+    The accession ids of each criterion come from one index range scan and are intersected
+    in the database (``INTERSECT``), so the cost grows with the matches, not the table."""
+    wanted = list(criteria)
+    if not wanted:
+        raise GenebankError(_("Give at least one trait condition."), "trait")
+    parts = [_matching(session, criterion) for criterion in wanted]
+    ids = (parts[0] if len(parts) == 1 else intersect(*parts)).subquery()
+    conditions = row_conditions(equalities(principal, filters or SearchQuery()))
+    text = (filters.text.strip() if filters else "")
+    if text:
+        pattern = like_prefix(text)
+        conditions.append(or_(Accession.accenumb == text,
+                              func.lower(Accession.taxon).like(pattern, escape="\\"),
+                              func.lower(Accession.cropname).like(pattern, escape="\\")))
+    matches = select(Accession.id).join(ids, ids.c.accession_id == Accession.id).where(
+        *conditions)
+    total = session.execute(select(func.count()).select_from(matches.subquery())).scalar_one()
+    page = select(Accession).join(ids, ids.c.accession_id == Accession.id).where(
+        *conditions).order_by(Accession.instcode, Accession.accenumb).limit(limit).offset(offset)
     return int(total), list(session.execute(page).scalars())
 
 

@@ -10,6 +10,7 @@ Store layout under ``settings.analytics_dir / "drought"``:
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import uuid
@@ -493,6 +494,17 @@ def default_boundaries() -> Path:
     from iofs.i18n import package_root
 
     return package_root() / "web" / "static" / "vendor" / "countries-50m.json"
+
+
+@functools.cache
+def country_shapes() -> dict[str, list[np.ndarray]]:
+    """ISO3 → polygon rings ((n, 2) lon/lat arrays) of the world-atlas countries the app
+    serves (read once); empty when the boundaries are not installed."""
+    from iofs.monitor.drought import zonal
+
+    path = default_boundaries()
+    areas = zonal.read_topojson_countries(path) if path.exists() else []
+    return {area.iso3: area.rings for area in areas}
 
 
 def zonal_from_output(settings: Settings, spi_output: Path, admin1: Path | None = None,
