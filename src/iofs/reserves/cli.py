@@ -152,3 +152,29 @@ def match(country: Annotated[str, typer.Argument(help="The deficit state (ISO3).
            f"{registry.state_name(country.upper())}",
            ["rank", "kind", "state", "source", "available_t", "share_of_need_percent",
             "value_usd"])
+
+
+@reserves_app.command("rebuild-balances")
+def rebuild_balances(check: Annotated[bool, typer.Option(
+        "--check", help="Only compare the cache with the movements; exit 1 if they differ.")
+        ] = False) -> None:
+    """Rebuild the monthly closing balances of every lot from the ledger's movements (the
+    cache balances are read from), or check that they agree."""
+    from iofs.cli_support import console, session_factory
+    from iofs.db import transaction
+    from iofs.reserves import ledger
+
+    if check:
+        with session_factory()() as session:
+            differences = ledger.check_closings(session)
+        for lot_id, month, stored, expected in differences[:20]:
+            errors.print(f"lot {lot_id}, {month:%Y-%m}: {stored} kg stored, {expected} kg "
+                         "from the movements", highlight=False)
+        if differences:
+            raise fail(f"{len(differences)} closing balances differ from the movements; run "
+                       "iofs reserves rebuild-balances.")
+        console.print("The closing balances agree with the movements.")
+        return
+    with transaction(session_factory()) as session:
+        written = ledger.rebuild_closings(session)
+    console.print(f"{written} closing balances rebuilt from the movements.")

@@ -1,7 +1,11 @@
 """The stock ledger: lots, quality tests and append-only movements (tonnes).
 
-A lot's balance on a date is the sum of its movements dated on or before it; nothing else
-stores a quantity, so balances and movements cannot disagree. A movement out may never make
+A lot's balance on a date is the sum of its movements dated on or before it. The movements
+are the record; monthly closing balances per lot (:class:`~iofs.reserves.models.LotClosing`)
+are a derived cache written in the same transaction as each movement, so a balance on any
+date reads the newest closing before its month plus that month's movements, and
+:func:`check_closings` / :func:`rebuild_closings` compare and rebuild the cache from the
+movements (``iofs reserves rebuild-balances``). A movement out may never make
 the balance negative on its date or any later date. Writers of one lot are serialised by a
 row lock on the lot (``UPDATE … SET id = id``: a row lock on PostgreSQL, the write lock on
 SQLite) taken before the balance is read, so two concurrent dispatches cannot both spend the
@@ -17,7 +21,19 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, cast, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    cast,
+    delete,
+    extract,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Float
 
@@ -28,7 +44,7 @@ from iofs.permissions import Principal, authorize
 from iofs.records import put_record_outcome
 from iofs.reserves import registry
 from iofs.reserves import vocabulary as v
-from iofs.reserves.models import Lot, Movement, QualityTest, Warehouse
+from iofs.reserves.models import Lot, LotClosing, Movement, QualityTest, Warehouse
 from iofs.reserves.permissions import STOCK_WRITE
 from iofs.reserves.schemas import LotIn, MovementIn, QualityTestIn, TransferIn, checked
 
@@ -132,14 +148,93 @@ def balance(session: Session, lot_id: int, on: date | None = None) -> Decimal:
 def balances(session: Session, on: date | None = None,
              lot_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
     """Tonnes held at the end of ``on`` in every lot with a movement (or in ``lot_ids``):
-    one grouped query over the ledger."""
-    query = select(Movement.lot_id, summed_tonnes(session, Movement.quantity_t)).group_by(
-        Movement.lot_id)
+    each lot's newest monthly closing before ``on``'s month, plus the movements of that
+    month up to ``on`` (two grouped queries; see the module docstring)."""
+    ids = None if lot_ids is None else list(lot_ids)
+    newest = select(LotClosing.lot_id, func.max(LotClosing.month).label("month")).group_by(
+        LotClosing.lot_id)
     if on is not None:
-        query = query.where(Movement.dated <= on)
-    if lot_ids is not None:
-        query = query.where(Movement.lot_id.in_(list(lot_ids)))
-    return {lot_id: tonnes_of(session, total) for lot_id, total in session.execute(query)}
+        newest = newest.where(LotClosing.month < _month(on))
+    if ids is not None:
+        newest = newest.where(LotClosing.lot_id.in_(ids))
+    latest = newest.subquery()
+    found = {lot_id: Decimal(kilograms) * MILLI for lot_id, kilograms in session.execute(
+        select(LotClosing.lot_id, LotClosing.closing_kg).join(latest, and_(
+            LotClosing.lot_id == latest.c.lot_id, LotClosing.month == latest.c.month)))}
+    if on is not None:
+        # one month of the ledger, by date; a wanted lot is picked here rather than in SQL,
+        # where a long list of lots would lead the planner to each lot's whole history
+        wanted = None if ids is None else set(ids)
+        for lot_id, total in session.execute(
+                select(Movement.lot_id, summed_tonnes(session, Movement.quantity_t))
+                .where(Movement.dated >= _month(on), Movement.dated <= on)
+                .group_by(Movement.lot_id)):
+            if wanted is None or lot_id in wanted:
+                found[lot_id] = found.get(lot_id, ZERO) + tonnes_of(session, total)
+    return {lot_id: value.quantize(MILLI) for lot_id, value in found.items()}
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _kilograms(quantity_t: Decimal) -> int:
+    return int(quantity_t.quantize(MILLI) * 1000)
+
+
+def _carry_closings(session: Session, lot_id: int, dated: date, quantity_t: Decimal) -> None:
+    """Add a movement to its lot's closings: those of its month (created from the closing
+    before when the month had none) and of every later month."""
+    month = _month(dated)
+    mine = (LotClosing.lot_id == lot_id)
+    if session.execute(select(LotClosing.month).where(mine, LotClosing.month == month)
+                       ).first() is None:
+        before = session.execute(select(LotClosing.closing_kg).where(
+            mine, LotClosing.month < month).order_by(LotClosing.month.desc()).limit(1)
+        ).scalar_one_or_none()
+        session.execute(insert(LotClosing).values(lot_id=lot_id, month=month,
+                                                  closing_kg=before or 0))
+    session.execute(update(LotClosing).where(mine, LotClosing.month >= month).values(
+        closing_kg=LotClosing.closing_kg + _kilograms(quantity_t)).execution_options(
+        synchronize_session=False))
+
+
+def closings_from_ledger(session: Session) -> dict[tuple[int, date], int]:
+    """What the closings should hold, from the movements alone: kilograms held at the end
+    of every month in which a lot has a movement, by (lot id, month's first day)."""
+    year, month = extract("year", Movement.dated), extract("month", Movement.dated)
+    found: dict[tuple[int, date], int] = {}
+    running: dict[int, int] = {}
+    for lot_id, y, m, total in session.execute(
+            select(Movement.lot_id, year, month, summed_tonnes(session, Movement.quantity_t))
+            .group_by(Movement.lot_id, year, month).order_by(Movement.lot_id, year, month)):
+        running[lot_id] = running.get(lot_id, 0) + _kilograms(tonnes_of(session, total))
+        found[(lot_id, date(int(y), int(m), 1))] = running[lot_id]
+    return found
+
+
+def check_closings(session: Session) -> list[tuple[int, date, int | None, int | None]]:
+    """Closings that differ from the movements: (lot id, month, stored kg, expected kg),
+    None where a row is missing; empty when the cache agrees with the ledger."""
+    expected = closings_from_ledger(session)
+    stored = {(lot_id, month): kilograms for lot_id, month, kilograms in session.execute(
+        select(LotClosing.lot_id, LotClosing.month, LotClosing.closing_kg))}
+    return [(lot_id, month, stored.get((lot_id, month)), expected.get((lot_id, month)))
+            for lot_id, month in sorted(set(stored) | set(expected))
+            if stored.get((lot_id, month)) != expected.get((lot_id, month))]
+
+
+def rebuild_closings(session: Session) -> int:
+    """Rewrite every closing from the movements (the number of rows written). On PostgreSQL
+    the table is locked first, so movements recorded meanwhile wait and then apply."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE reserves_lot_closing IN EXCLUSIVE MODE"))
+    session.execute(delete(LotClosing))
+    rows = [{"lot_id": lot_id, "month": month, "closing_kg": kilograms}
+            for (lot_id, month), kilograms in closings_from_ledger(session).items()]
+    for start in range(0, len(rows), 50_000):
+        session.execute(insert(LotClosing), rows[start:start + 50_000])
+    return len(rows)
 
 
 def lowest_balance_from(session: Session, lot_id: int, day: date) -> Decimal:
@@ -192,6 +287,7 @@ def append(session: Session, principal: Principal, target: Lot, kind: str, dated
                    counterpart_lot_id=counterpart_lot_id, request_id=request_id,
                    recorded_by=audit.actor_label(principal))
     session.add(row)
+    _carry_closings(session, target.id, dated, sign * quantity_t)
     audit.created(session, principal, row)
     return row
 

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -182,6 +183,22 @@ class Movement(Base):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("reserves_request.id"),
                                                    nullable=True, index=True)
     recorded_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class LotClosing(Base):
+    """A lot's balance at the end of a month in which it has movements (whole kilograms).
+
+    A derived cache of the ledger, not a record: written in the same transaction as every
+    movement (:func:`iofs.reserves.ledger.append`), rebuildable from the movements at any
+    time (``iofs reserves rebuild-balances``). ``month`` is the month's first day. A balance
+    on a date is the newest closing before its month plus the movements of its month.
+    """
+
+    __tablename__ = "reserves_lot_closing"
+
+    lot_id: Mapped[int] = mapped_column(ForeignKey("reserves_lot.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    closing_kg: Mapped[int] = mapped_column(BigInteger)
 
 
 class ReleaseRequest(Sourced, Base):
