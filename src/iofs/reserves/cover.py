@@ -19,6 +19,7 @@ Definitions:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -88,9 +89,18 @@ def _balance(analytics_dir: Path, iso3: str, item: int, stamp: float) -> FoodBal
 def food_balance(analytics_dir: Path, iso3: str, item: int) -> FoodBalance | None:
     """The newest year of ``iso3``'s food balance for FBS ``item`` (tonnes per year), or None
     when FAOSTAT food balances are not ingested or hold no domestic supply for it."""
-    if iso3 not in registry.oic_states():
-        return None
-    return _balance(analytics_dir, iso3, item, _store_stamp(analytics_dir))
+    return food_balances(analytics_dir, (iso3,), item).get(iso3)
+
+
+def food_balances(analytics_dir: Path, iso3s: Iterable[str],
+                  item: int) -> dict[str, FoodBalance]:
+    """:func:`food_balance` of several states, the store's files listed once for all (the
+    states without one are left out)."""
+    stamp = _store_stamp(analytics_dir)
+    states = registry.oic_states()
+    found = {iso3: _balance(analytics_dir, iso3, item, stamp) for iso3 in iso3s
+             if iso3 in states}
+    return {iso3: balance for iso3, balance in found.items() if balance is not None}
 
 
 def cover_days(held_t: Decimal, food_t: Decimal | None) -> Decimal | None:

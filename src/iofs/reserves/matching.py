@@ -101,9 +101,9 @@ def surpluses(analytics_dir: Path, commodity: str) -> list[Surplus]:
     """OIC states with SSR > 100 % for the commodity and what they could export (tonnes)."""
     item = v.COMMODITIES[commodity].fbs_item
     found = []
-    for iso3 in sorted(registry.oic_states()):
-        balance = cover.food_balance(analytics_dir, iso3, item)
-        if balance is None or None in (balance.production_t, balance.imports_t,
+    for iso3, balance in cover.food_balances(analytics_dir, sorted(registry.oic_states()),
+                                             item).items():
+        if None in (balance.production_t, balance.imports_t,
                                        balance.exports_t, balance.domestic_supply_t):
             continue
         assert balance.production_t is not None and balance.imports_t is not None
