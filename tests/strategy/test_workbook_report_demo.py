@@ -14,10 +14,14 @@ from typer.testing import CliRunner
 from iofs.accounts.service import cli_principal
 from iofs.audit import service as audit
 from iofs.db import transaction
+from iofs.permissions import Principal
+from iofs.roles import Role
 from iofs.strategy import reporting, workbook
 from iofs.strategy.models import Kpi, KpiValue
 from tests.conftest import make_user
 from tests.strategy.conftest import Framework
+
+CHECKER = Principal(user_id=9301, roles={Role.SECRETARIAT: frozenset()}, label="checker")
 
 
 def _fill(content: bytes, rows: dict[str, tuple[object, object]]) -> bytes:
@@ -109,7 +113,7 @@ def test_report_formats_and_languages(loaded_registry: sessionmaker[Session],
     with transaction(loaded_registry) as session:
         row = reporting.report_value(session, admin, reporting.ValueInput(
             results_framework.seeds, "KAZ", 2026, "16000", "https://example.org/e"))
-        reporting.review_value(session, admin, row.id, "approve")
+        reporting.review_value(session, CHECKER, row.id, "approve")  # not its maker
     with loaded_registry() as session:
         arabic = report.render_html(session, admin, "KAZ", 2026, "ar")
         french = report.render_html(session, admin, "KAZ", 2026, "fr")
