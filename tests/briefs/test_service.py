@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from iofs.briefs import aid_vs_need, blocks, bulletin, exports, service
+from iofs.briefs import aid_vs_need, bulletin, exports, service
 from iofs.config import Settings
 from iofs.errors import NotFoundError
 from iofs.permissions import ANONYMOUS
@@ -174,10 +174,6 @@ def test_bulletin_sentences_come_from_the_data(settings: Settings,
             set_language("en")
     assert french.headline[1].label == "Personnes en phase 3 ou pire de l'IPC"
     assert bulletin.previous_month("2025-01") == "2024-12"
-
-
-def test_optional_service_of_an_absent_module() -> None:
-    assert blocks.optional_service("iofs.no_such_module.service") is None
 
 
 def test_money_sums_are_decimal_exact() -> None:

@@ -24,7 +24,6 @@ pytestmark = pytest.mark.browser
 
 #: Blocks whose module does not yet publish what the block needs through its service; the
 #: block must then say what is missing. Remove an entry when the service offers it.
-AWAITING_SERVICE = {"risk": "iofs.monitor.risk.service has no reader of the stored index"}
 
 PASSPORT = (
     "INSTCODE,ACCENUMB,GENUS,SPECIES,CROPNAME,ORIGCTY,SAMPSTAT,DECLATITUDE,DECLONGITUDE,"
@@ -104,10 +103,7 @@ def test_afghanistan_brief_has_every_block_filled(page: Any) -> None:
             block = page.locator(f"section[data-block={key}]")
             assert block.count() == 1, key
             filled = block.get_attribute("data-filled")
-            if key in AWAITING_SERVICE:
-                assert filled == "no" and block.locator(".missing li").count() >= 1, key
-            else:
-                assert filled == "yes", (key, block.inner_text())
+            assert filled == "yes", (key, block.inner_text())
         assert page.locator("section[data-block=prices] svg").count() >= 1
         _no_horizontal_scroll(page)
     page.goto("/countries/AFG?lang=ar")

@@ -119,11 +119,9 @@ def _p3_plus(settings: Settings) -> dict[str, tuple[int | None, float | None, st
 
 
 def _risk_classes(settings: Settings) -> dict[str, str]:
-    service = blocks.optional_service("iofs.monitor.risk.service")
-    ranking = getattr(service, "risk_ranking", None)
-    if ranking is None:
-        return {}
-    return {row.iso3: row.risk_class for row in ranking(settings)}
+    from iofs.monitor.risk import service as risk_service
+
+    return {row.iso3: row.risk_class for row in risk_service.risk_ranking(settings)}
 
 
 def compute(session: Session, settings: Settings, principal: Principal,

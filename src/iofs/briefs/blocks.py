@@ -8,11 +8,9 @@ Values carry their unit and the year or month they refer to.
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from decimal import Decimal
 from functools import cache
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -44,15 +42,6 @@ def state_name(iso3: str, language: str | None = None) -> str:
 def oic_codes() -> frozenset[str]:
     """ISO3 codes of the 57 OIC states (the members module's packaged reference)."""
     return frozenset(row["iso3"] for row in members.reference_member_states())
-
-
-def optional_service(path: str) -> ModuleType | None:
-    """The service module at ``path``, or None while that module is not installed yet (the
-    reserves module is being built; its block then says so)."""
-    try:
-        return importlib.import_module(path)
-    except ImportError:
-        return None
 
 
 # --- identity and membership --------------------------------------------------------------
@@ -95,19 +84,11 @@ STATUS_LABELS = {"member": N_("IOFS member"), "not_member": N_("Not an IOFS memb
 
 def risk(settings: Settings, iso3: str, month: str | None = None) -> Block:
     """The IOFS risk index (0–10): class, value, top drivers, 24-month trend, watchlist
-    entry; from :mod:`iofs.monitor.risk.service` once it exposes the stored index."""
+    entry; from :mod:`iofs.monitor.risk.service`."""
+    from iofs.monitor.risk import service as risk_service
+
     block = Block("risk", _("Risk"), "/risk", _("Risk index"))
-    service = optional_service("iofs.monitor.risk.service")
-    # Names asked of the risk module's service (see the report): until it offers them, the
-    # block says so instead of reading the module's internals.
-    explain = getattr(service, "country_risk", None)
-    watch = getattr(service, "watch_entry", None)
-    if explain is None:
-        block.missing.append(Missing(
-            _("The risk module does not yet publish its index to other modules."),
-            page="/risk"))
-        return block
-    found = explain(settings, iso3, month)
+    found = risk_service.country_risk(settings, iso3, month)
     if found is None or found.value is None:
         block.missing.append(Missing(_("No risk index for this state yet."),
                                      command="iofs risk update", page="/risk"))
@@ -127,7 +108,7 @@ def risk(settings: Settings, iso3: str, month: str | None = None) -> Block:
         title = _("Risk index, last 24 months")
         block.charts.append(Chart(title, monthly_line(history, title, _("Risk (0–10)"),
                                                       (0.0, 10.0))))
-    entry = watch(settings, iso3, month) if watch is not None else None
+    entry = risk_service.watch_entry(settings, iso3, month)
     block.facts.append(Fact(_("Watchlist"), entry.list if entry else "", (
         f"{_(WATCH_LABELS[entry.list])}: {entry.change}" if entry else _("not on the watchlist")),
         as_of=found.month))

@@ -171,13 +171,13 @@ LIST_LABELS = {"crisis": N_("high risk"), "alert": N_("on watch")}
 def _watchlist(settings: Settings, month: str, analyses: list[Any],
                alerts: Any) -> tuple[list[WatchState], str, int | None]:
     """(watchlist, ``risk`` or ``fallback``, states in high risk or None)."""
-    service = blocks.optional_service("iofs.monitor.risk.service")
-    published = getattr(service, "watchlist_entries", None)
-    if published is not None:
-        entries = published(settings, month)
+    from iofs.monitor.risk import service as risk_service
+
+    entries = risk_service.watchlist_entries(settings, month)
+    if entries:
         states = [WatchState(e.iso3, blocks.state_name(e.iso3), e.list,
-                             str(getattr(e, "reasons_text", "") or ", ".join(e.reasons)),
-                             e.drivers, e.change) for e in entries]
+                             risk_service.watch_reasons(e), e.drivers, e.change)
+                  for e in entries]
         return states, "risk", sum(1 for e in entries if e.list == "high")
     found: dict[str, WatchState] = {}
     for analysis in analyses:

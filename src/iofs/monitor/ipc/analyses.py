@@ -121,16 +121,36 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+#: Results of :func:`read` for the store's current files (slices are replaced, never edited
+#: in place, so their names, sizes and times identify the content); a few entries suffice.
+_READS: dict[tuple[Any, ...], list[Analysis]] = {}
+_READS_KEPT = 16
+
+
 def read(analytics_dir: Path, *, countries: Iterable[str] | None = None,
          levels: Iterable[str] = ("national",), kinds: Iterable[str] = KINDS) -> list[Analysis]:
     """Every stored analysis of ``countries`` (default: all) at ``levels`` of ``kinds``,
-    duplicates across files resolved (module docstring), sorted by place and time."""
-    import duckdb
+    duplicates across files resolved (module docstring), sorted by place and time.
 
+    Answers from memory while the store's files are unchanged: the risk index asks for every
+    month of its history, the briefs for every state."""
     files = slices(analytics_dir)
     if not files:
         return []
     wanted = [c.upper() for c in countries] if countries is not None else None
+    stats = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    key = (stats, tuple(wanted) if wanted is not None else None, tuple(levels), tuple(kinds))
+    if key not in _READS:
+        if len(_READS) >= _READS_KEPT:
+            _READS.pop(next(iter(_READS)))
+        _READS[key] = _read(files, wanted, tuple(levels), tuple(kinds))
+    return list(_READS[key])
+
+
+def _read(files: list[Path], wanted: list[str] | None, levels: tuple[str, ...],
+          kinds: tuple[str, ...]) -> list[Analysis]:
+    import duckdb
+
     if wanted is not None and not wanted:
         return []
     filters = [f"level IN ({', '.join(_literal(v) for v in levels)})",

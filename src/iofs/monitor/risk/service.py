@@ -15,7 +15,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -24,6 +24,10 @@ from iofs.monitor.risk import engine
 from iofs.monitor.risk.engine import LEVELS, Evaluation, Levels, required_columns
 from iofs.monitor.risk.inputs import InputTable, InputTableError, read_table
 from iofs.monitor.risk.tree import Tree, TreeError, load_tree, shipped_trees
+
+if TYPE_CHECKING:
+    from iofs.config import Settings
+    from iofs.monitor.risk.views import CountryRisk, Ranked, WatchEntry
 
 __all__ = [
     "LEVELS",
@@ -494,3 +498,54 @@ def import_hungermap(path: Path, analytics_dir: Path) -> int:
     frame = pd.DataFrame(records).drop_duplicates(["iso3", "month_index"], keep="last")
     store_observations(frame, analytics_dir, f"hungermap-{_release_name(path)}.parquet")
     return len(frame)
+
+
+# --- the stored IOFS risk index, for other modules (briefs, bulletin, reserves) -------------
+
+def _stored_index(settings: Settings) -> tuple[Any, Tree] | None:
+    """The stored index (recomputed when an input changed) and its tree, or None."""
+    from iofs.monitor.risk import index
+
+    tree = load_tree(index.DEFAULT_TREE)
+    stored = index.current(settings, tree)
+    return None if stored is None else (stored, tree)
+
+
+def country_risk(settings: Settings, iso3: str, month: str | None = None) -> CountryRisk | None:
+    """One state's IOFS risk index (0–10) in ``month`` (default: its own latest month): class,
+    drivers, decomposition and history; None when the index has nothing for it."""
+    from iofs.monitor.risk import views
+
+    found = _stored_index(settings)
+    return None if found is None else views.explain(found[0], found[1], iso3, month)
+
+
+def risk_ranking(settings: Settings, month: str | None = None) -> list[Ranked]:
+    """The 57 states ranked by the IOFS risk index (each in its latest month when ``month`` is
+    None); states with insufficient data last, unranked."""
+    from iofs.monitor.risk import views
+
+    found = _stored_index(settings)
+    return [] if found is None else views.ranking(found[0], found[1], month)
+
+
+def watchlist_entries(settings: Settings, month: str | None = None) -> list[WatchEntry]:
+    """The watchlist (states in high risk and on watch, by the rules of
+    :mod:`iofs.monitor.risk.views`), each with its drivers and what changed."""
+    from iofs.monitor.risk import views
+
+    found = _stored_index(settings)
+    return [] if found is None else views.watchlist(found[0], found[1], month)[0]
+
+
+def watch_entry(settings: Settings, iso3: str, month: str | None = None) -> WatchEntry | None:
+    """The state's watchlist entry, or None when it is not on the watchlist."""
+    code = iso3.strip().upper()
+    return next((e for e in watchlist_entries(settings, month) if e.iso3 == code), None)
+
+
+def watch_reasons(entry: WatchEntry) -> str:
+    """The rules a watchlist entry meets, as translated words ("high risk, IPC signal")."""
+    from iofs.monitor.risk import views
+
+    return views.reason_labels(entry.reasons)
