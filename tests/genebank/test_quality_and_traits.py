@@ -178,3 +178,34 @@ def test_pages_show_pdci_quality_and_traits(client: TestClient,
                               headers={"Authorization": f"Bearer {token}"})
     assert quality_page.status_code == 200 and 'data-instcode="KAZ900"' in quality_page.text
     assert client.get("/genebank/quality").status_code in (303, 401, 403)
+
+
+def test_collection_pdci_from_the_database_equals_the_rule(
+        session_factory: sessionmaker[Session], tmp_path: Path) -> None:
+    _import(session_factory, tmp_path, RECORDS)
+    with session_factory() as session:
+        values = [service.accession_pdci(a) for a in session.execute(select(Accession))
+                  .scalars()]
+        (collection,) = service.collection_quality(session, cli_principal())
+    assert collection.accessions == len(values)
+    assert collection.mean_pdci == round(sum(values) / len(values), 2)
+    expected = [0] * 10
+    for value in values:
+        expected[min(int(value), 9)] += 1
+    assert collection.histogram == expected
+
+
+def test_point_in_polygon_agrees_with_brute_force() -> None:
+    rng = np.random.default_rng(3)
+    angles = np.sort(rng.uniform(0, 2 * np.pi, 60))
+    radius = rng.uniform(2, 5, 60)
+    star = np.c_[radius * np.cos(angles), radius * np.sin(angles)]
+    star = np.vstack([star, star[:1]])
+    lon, lat = rng.uniform(-6, 6, 5000), rng.uniform(-6, 6, 5000)
+    expected = np.zeros(lon.shape, dtype=bool)
+    for (x1, y1), (x2, y2) in zip(star[:-1], star[1:], strict=True):
+        straddles = (y1 > lat) != (y2 > lat)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at = x1 + (lat - y1) * (x2 - x1) / (y2 - y1)
+        expected ^= straddles & (lon < at)
+    assert (quality.inside([star], lon, lat) == expected).all()

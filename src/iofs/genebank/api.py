@@ -45,9 +45,9 @@ from iofs.genebank.schemas import (
     WiewsCountOut,
 )
 from iofs.genebank.vocabulary import ExportFormat
+from iofs.http.deps import RecordId, db_session
+from iofs.http.security import body_limit, current_principal, require
 from iofs.permissions import Principal
-from iofs.web.deps import RecordId, db_session
-from iofs.web.security import body_limit, current_principal, require
 
 router = APIRouter(prefix="/genebank", tags=["genebank"])
 

@@ -29,12 +29,12 @@ from sqlalchemy.orm import Session
 from iofs.genebank import glis, traits
 from iofs.genebank.accessions import get_accession
 from iofs.genebank.errors import UnknownRecord
-from iofs.genebank.models import Accession, Distribution, Lot, Trait
-from iofs.genebank.search import SearchQuery, search
+from iofs.genebank.models import Accession, Distribution, GlisRegistration, Lot, Trait
+from iofs.genebank.search import SearchQuery, equalities, row_conditions, search
 from iofs.genebank.vocabulary import STORAGE_LABELS
+from iofs.http.deps import db_session
+from iofs.http.security import current_principal
 from iofs.permissions import Principal, allows
-from iofs.web.deps import db_session
-from iofs.web.security import current_principal
 
 router = APIRouter(prefix="/brapi/v2", tags=["BrAPI v2"])
 
@@ -61,10 +61,10 @@ def compact(value: Any) -> Any:
 
 
 def envelope(result: dict[str, Any], page: int = 0, page_size: int = 1,
-             total: int | None = None) -> dict[str, Any]:
-    """The BrAPI response envelope around ``result`` (``None`` fields left out); ``total``
-    given for paged lists."""
-    result = compact(result)
+             total: int | None = None, compacted: bool = False) -> dict[str, Any]:
+    """The BrAPI response envelope around ``result`` (``None`` fields left out, unless
+    ``compacted`` says they already are); ``total`` given for paged lists."""
+    result = result if compacted else compact(result)
     count = 1 if total is None else total
     return {"@context": ["https://brapi.org/jsonld/context/metadata.jsonld"],
             "metadata": {"datafiles": [], "status": [],
@@ -74,8 +74,9 @@ def envelope(result: dict[str, Any], page: int = 0, page_size: int = 1,
             "result": result}
 
 
-def _page(data: list[dict[str, Any]], page: int, page_size: int, total: int) -> JSONResponse:
-    return JSONResponse(envelope({"data": data}, page, page_size, total))
+def _page(data: list[dict[str, Any]], page: int, page_size: int, total: int,
+          compacted: bool = False) -> JSONResponse:
+    return JSONResponse(envelope({"data": data}, page, page_size, total, compacted))
 
 
 def _not_found(message: str) -> JSONResponse:
@@ -103,26 +104,28 @@ def _date(mcpd_date: str) -> str | None:
     return None
 
 
-def _storage_codes(accession: Accession) -> list[str]:
+def _storage_codes(accession: Accession | Any) -> list[str]:
     return [c for c in accession.storage.split(";") if c in STORAGE_LABELS]
 
 
-def pui(accession: Accession, doi: str) -> str:
+def pui(accession: Accession | Any, doi: str) -> str:
     """The accession's permanent unique identifier: its GLIS DOI, else its MCPD PUID, else
     ``INSTCODE:ACCENUMB`` (unique across gene banks by the MCPD's own rule)."""
     return doi or accession.puid or f"{accession.instcode}:{accession.accenumb}"
 
 
-def germplasm_record(accession: Accession, doi: str) -> dict[str, Any]:
-    """A BrAPI ``Germplasm`` of an accession (BrAPI requires a crop: the genus when
-    CROPNAME is empty)."""
+def germplasm_record(accession: Accession | Any, doi: str) -> dict[str, Any]:
+    """A BrAPI ``Germplasm`` of an accession, without ``None`` fields (BrAPI requires a
+    crop: the genus when CROPNAME is empty)."""
     names = [n for n in accession.accename.split(";") if n]
     origin = []
     if accession.lat is not None and accession.lon is not None:
-        origin.append({"coordinateUncertainty": accession.coorduncert or None,
-                       "coordinates": {"type": "Feature", "geometry": {
-                           "type": "Point", "coordinates": [accession.lon, accession.lat]}}})
-    return {
+        site: dict[str, Any] = {"coordinates": {"type": "Feature", "geometry": {
+            "type": "Point", "coordinates": [accession.lon, accession.lat]}}}
+        if accession.coorduncert:
+            site["coordinateUncertainty"] = accession.coorduncert
+        origin.append(site)
+    record = {
         "germplasmDbId": str(accession.id),
         "accessionNumber": accession.accenumb,
         "acquisitionDate": _date(accession.acqdate),
@@ -149,6 +152,7 @@ def germplasm_record(accession: Accession, doi: str) -> dict[str, Any]:
         "documentationURL": accession.acceurl or None,
         "externalReferences": [{"referenceId": doi, "referenceSource": "GLIS"}] if doi else [],
     }
+    return {key: value for key, value in record.items() if value is not None}
 
 
 def mcpd_record(accession: Accession, doi: str) -> dict[str, Any]:
@@ -204,6 +208,42 @@ def mcpd_record(accession: Accession, doi: str) -> dict[str, Any]:
     }
 
 
+#: The accession columns a ``Germplasm`` record reads (selected as plain rows).
+GERMPLASM_COLUMNS = ("id", "instcode", "accenumb", "puid", "accename", "acqdate", "sampstat",
+                     "cropname", "genus", "species", "spauthor", "subtaxa", "subtauthor",
+                     "origcty", "ancest", "storage", "donorcode", "donornumb", "acceurl",
+                     "lat", "lon", "coorduncert")
+
+
+def germplasm_page(session: Session, principal: Principal, page: int, page_size: int,
+                   accession_number: str = "", crop: str = "", genus: str = ""
+                   ) -> tuple[int, list[dict[str, Any]]]:
+    """(total, ``Germplasm`` records of one page) in id order, in one statement: the page's
+    first id is found on the (available, id) or primary key index alone, then the page is
+    read from there by key with each accession's GLIS DOI (outer join). The total comes
+    from the search counts (a few thousand summary rows), or, by accession number, from the
+    rows themselves."""
+    query = SearchQuery(crop=crop, genus=genus)
+    conditions = row_conditions(equalities(principal, query))
+    if accession_number:
+        conditions.append(Accession.accenumb == accession_number)
+    start = select(Accession.id).where(*conditions).order_by(Accession.id).limit(1).offset(
+        page * page_size).scalar_subquery()
+    columns = [getattr(Accession, name) for name in GERMPLASM_COLUMNS]
+    rows = session.execute(
+        select(*columns, GlisRegistration.doi)
+        .outerjoin(GlisRegistration, GlisRegistration.accession_id == Accession.id)
+        .where(*conditions, Accession.id >= start).order_by(Accession.id).limit(page_size)
+    ).all()
+    if accession_number:
+        total = int(session.execute(select(func.count()).select_from(Accession).where(
+            *conditions)).scalar_one())
+    else:
+        total = search(session, principal, SearchQuery(crop=crop, genus=genus, limit=1),
+                       facets=False, page=False).total
+    return total, [germplasm_record(row, row.doi or "") for row in rows]
+
+
 @router.get("/germplasm", summary="Germplasm (accessions), paged")
 def germplasm(page: Page = 0, page_size: PageSize = 1000, germplasmDbId: Filter = "",  # noqa: N803 - BrAPI's names
               accessionNumber: Filter = "", commonCropName: Filter = "",  # noqa: N803
@@ -212,18 +252,12 @@ def germplasm(page: Page = 0, page_size: PageSize = 1000, germplasmDbId: Filter 
     """``Germplasm`` records by id order; filters: id, accession number, crop, genus."""
     if germplasmDbId:
         accession = _accession_or_none(session, principal, germplasmDbId)
-        rows = [accession] if accession is not None else []
-        total = len(rows)
-    else:
-        result = search(session, principal, SearchQuery(
-            text=accessionNumber, crop=commonCropName, genus=genus, limit=page_size,
-            offset=page * page_size), facets=False)
-        rows = [a for a in result.accessions
-                if not accessionNumber or a.accenumb == accessionNumber]
-        total = result.total if not accessionNumber else len(rows)
-    registered = glis.dois(session, [a.id for a in rows])
-    return _page([germplasm_record(a, registered.get(a.id, "")) for a in rows], page,
-                 page_size, total)
+        data = [] if accession is None else [germplasm_record(
+            accession, glis.doi_of(session, accession.id))]
+        return _page(data, page, page_size, len(data), compacted=True)
+    total, data = germplasm_page(session, principal, page, page_size, accessionNumber,
+                                 commonCropName, genus)
+    return _page(data, page, page_size, total, compacted=True)
 
 
 def _accession_or_none(session: Session, principal: Principal, text: str

@@ -37,12 +37,12 @@ from iofs.genebank.vocabulary import (
     SMTA_FORMS,
     TRAIT_SCALES,
 )
+from iofs.http.deps import RecordId, db_session
+from iofs.http.security import body_limit, current_principal, require
+from iofs.http.templating import render
 from iofs.i18n import N_
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, allows
-from iofs.web.deps import RecordId, db_session
-from iofs.web.security import body_limit, current_principal, require
-from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,7 +54,7 @@ def _map_svg(points: list[dict[str, Any]]) -> Markup | None:
     """Collecting sites as a server-rendered SVG (equirectangular longitude/latitude)."""
     if not points:
         return None
-    from iofs.web.charts import vega_lite_svg
+    from iofs.http.charts import vega_lite_svg
 
     return vega_lite_svg({
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",

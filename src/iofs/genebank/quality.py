@@ -28,7 +28,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Float, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from iofs.genebank.models import Accession
@@ -120,13 +120,46 @@ def pdci(row: Mapping[str, Any]) -> float:
     return round(10 * score / MAXIMUM[kind], 2)
 
 
-def _rows(session: Session, where: Iterable[Any] = (), batch: int = 20_000
-          ) -> Iterator[list[dict[str, Any]]]:
-    columns = [getattr(Accession, c) for c in COLUMNS]
-    result = session.execute(select(*columns).where(*where).order_by(Accession.id)
-                             .execution_options(yield_per=batch))
-    for part in result.partitions(batch):
-        yield [dict(zip(COLUMNS, r, strict=True)) for r in part]
+def _present_sql(descriptor: str) -> Any:
+    """SQL twin of :func:`_present` (the same rules, evaluated by the database)."""
+    if descriptor == "COORDINATES":
+        return and_(Accession.lat.is_not(None), Accession.lon.is_not(None))
+    column = func.coalesce(getattr(Accession, descriptor.lower()), "")
+    if descriptor == "SPECIES":
+        return and_(column != "", column.not_in(["sp", "sp.", "spp", "spp."]))
+    if descriptor == "SPAUTHOR":
+        return and_(column != "", func.coalesce(Accession.species, "") != "")
+    if descriptor == "SUBTAUTHOR":
+        return and_(column != "", func.coalesce(Accession.subtaxa, "") != "")
+    return column != ""
+
+
+def _kind_sql() -> Any:
+    """The PDCI type of each accession (:func:`material_type` in SQL)."""
+    first = func.substr(func.coalesce(Accession.sampstat, ""), 1, 1)
+    return case(*((first == digit, kind) for digit, kind in MATERIAL_TYPES.items()),
+                else_="other")
+
+
+def _score_sql(kind_column: Any) -> Any:
+    """The PDCI points of each accession (the sum :func:`pdci` makes, before scaling)."""
+    def points(weights: Mapping[str, int]) -> Any:
+        terms = []
+        for descriptor, weight in weights.items():
+            if descriptor in FALLBACKS:
+                fallback, share = FALLBACKS[descriptor]
+                terms.append(case((_present_sql(descriptor), float(weight)),
+                                  (_present_sql(fallback), weight * share), else_=0.0))
+            else:
+                terms.append(case((_present_sql(descriptor), float(weight)), else_=0.0))
+        return sum(terms[1:], terms[0])
+    return points(INDEPENDENT) + case(
+        *((kind_column == kind, points(weights)) for kind, weights in DEPENDENT.items()),
+        else_=0.0)
+
+
+def _scaled(kind: str, score: float) -> float:
+    return round(10 * score / MAXIMUM[kind], 2)
 
 
 def accession_pdci(accession: Accession) -> float:
@@ -147,15 +180,19 @@ class CollectionQuality:
 
 def collection_quality(session: Session, principal: Principal) -> list[CollectionQuality]:
     """PDCI per collection (INSTCODE): mean and distribution; the public sees available
-    accessions only."""
+    accessions only. The database groups accessions by institute, type and points (a few
+    thousand combinations for a million accessions); the index is scaled here."""
     where = [] if _internal(principal) else [Accession.available.is_(True)]
+    kind = _kind_sql()
+    score = _score_sql(kind)
+    grouped = session.execute(select(Accession.instcode, kind, score, func.count())
+                              .where(*where).group_by(Accession.instcode, kind, score)).all()
     sums: dict[str, float] = defaultdict(float)
     bins: dict[str, list[int]] = defaultdict(lambda: [0] * 10)
-    for rows in _rows(session, where):
-        for row in rows:
-            value = pdci(row)
-            sums[row["instcode"]] += value
-            bins[row["instcode"]][min(int(value), 9)] += 1
+    for instcode, kind_name, points, count in grouped:
+        value = _scaled(kind_name, float(points))
+        sums[instcode] += value * count
+        bins[instcode][min(int(value), 9)] += count
     return [CollectionQuality(code, sum(bins[code]), round(sums[code] / sum(bins[code]), 2),
                               bins[code]) for code in sorted(bins)]
 
@@ -183,25 +220,30 @@ def country_shapes() -> Shapes:
 
 def inside(rings: Sequence[np.ndarray], lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Whether each point (decimal degrees) lies inside the rings (even-odd rule, so holes
-    and multi-part countries count right); a boolean array like ``lon``."""
+    and multi-part countries count right); a boolean array like ``lon``.
+
+    Points are sorted by latitude once per ring, so each edge only meets the points whose
+    latitude it spans (found by binary search): the work grows with edges plus crossings,
+    not edges times points."""
     result = np.zeros(lon.shape, dtype=bool)
     for ring in rings:
         xs, ys = ring[:, 0], ring[:, 1]
-        box = (lon >= xs.min()) & (lon <= xs.max()) & (lat >= ys.min()) & (lat <= ys.max())
-        if not box.any():
+        box = np.nonzero((lon >= xs.min()) & (lon <= xs.max()) & (lat >= ys.min())
+                         & (lat <= ys.max()))[0]
+        if not box.size:
             continue
-        px, py = lon[box], lat[box]
-        x1, y1 = xs[:-1][:, None], ys[:-1][:, None]
-        x2, y2 = xs[1:][:, None], ys[1:][:, None]
-        crosses = np.zeros(px.shape, dtype=bool)
-        for start in range(0, len(xs) - 1, 4096):  # bounded memory: 4096 edges × points
-            end = start + 4096
-            a1, b1, a2, b2 = x1[start:end], y1[start:end], x2[start:end], y2[start:end]
-            straddles = (b1 > py) != (b2 > py)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                at = a1 + (py - b1) * (a2 - a1) / (b2 - b1)
-            crosses ^= np.logical_xor.reduce(straddles & (px < at), axis=0)
-        result[box] ^= crosses
+        order = box[np.argsort(lat[box], kind="stable")]
+        px, py = lon[order], lat[order]
+        x1, y1, x2, y2 = xs[:-1], ys[:-1], xs[1:], ys[1:]
+        # An edge straddles py when min(y1, y2) <= py < max(y1, y2).
+        starts = np.searchsorted(py, np.minimum(y1, y2), side="left")
+        ends = np.searchsorted(py, np.maximum(y1, y2), side="left")
+        crosses = np.zeros(order.size, dtype=bool)
+        for edge in np.nonzero(ends > starts)[0]:
+            first, last = starts[edge], ends[edge]
+            slope = (x2[edge] - x1[edge]) / (y2[edge] - y1[edge])
+            crosses[first:last] ^= px[first:last] < x1[edge] + (py[first:last] - y1[edge]) * slope
+        result[order] ^= crosses
     return result
 
 
@@ -250,77 +292,130 @@ def _row_findings(row: Mapping[str, Any], today: str) -> Iterator[tuple[str, str
         yield "collected_after_acquired", f"COLLDATE {collected} > ACQDATE {acquired}"
 
 
-def _duplicates(rows: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], str, str]]:
-    names: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    numbers: dict[str, list[dict[str, Any]]] = defaultdict(list)
+#: Columns the duplicate checks read (per accession).
+DUPLICATE_COLUMNS = ("id", "instcode", "accenumb", "genus", "accename", "donornumb",
+                     "othernumb")
+
+
+def _duplicates(rows: Sequence[Sequence[Any]], numbers: Mapping[str, list[Sequence[Any]]]
+                ) -> Iterator[tuple[Sequence[Any], str, str]]:
+    """Probable duplicates: ``rows`` (:data:`DUPLICATE_COLUMNS`) with a name, donor or
+    other number; ``numbers``: normalized accession number → accessions."""
+    names: dict[tuple[str, str], list[Sequence[Any]]] = defaultdict(list)
     for row in rows:
-        for name in row["accename"].split(";"):
+        for name in row[4].split(";"):
             if _normal(name):
-                names[(row["genus"].casefold(), _normal(name))].append(row)
-        numbers[_normal(row["accenumb"])].append(row)
+                names[(row[3].casefold(), _normal(name))].append(row)
     for group in names.values():
-        institutes = {r["instcode"] for r in group}
+        institutes = {r[1] for r in group}
         if len(institutes) > 1:
             for row in group:
-                others = sorted(institutes - {row["instcode"]})
+                others = sorted(institutes - {row[1]})
                 yield row, "duplicate_name", ", ".join(others)
     for row in rows:
-        given = [part.split(":", 1)[-1] for part in
-                 (row["donornumb"], *row["othernumb"].split(";")) if part]
+        given = [part.split(":", 1)[-1] for part in (row[5], *row[6].split(";")) if part]
         for number in given:
             for other in numbers.get(_normal(number), []):
-                if other["instcode"] != row["instcode"]:
-                    yield other, "duplicate_number", f"{row['instcode']} {row['accenumb']}"
+                if other[1] != row[1]:
+                    yield other, "duplicate_number", f"{row[1]} {row[2]}"
+
+
+def _suspect_sql(session: Session, today: str) -> Any:
+    """Accessions a row check may flag (a superset: :func:`_row_findings` decides)."""
+    elevation = func.coalesce(Accession.elevation, "")
+    if session.get_bind().dialect.name == "postgresql":
+        metres = case((elevation.regexp_match(r"^\s*[-+]?[0-9]+(\.[0-9]*)?\s*$"),
+                       cast(elevation, Float)), else_=None)
+    else:
+        metres = case((elevation != "", cast(elevation, Float)), else_=None)
+    conditions = [and_(Accession.lat == 0, Accession.lon == 0),
+                  or_(metres < MIN_ELEVATION_M, metres > MAX_ELEVATION_M)]
+    for column in (Accession.colldate, Accession.acqdate):
+        text = func.coalesce(column, "")
+        conditions.append(and_(text != "", or_(func.substr(text, 1, 4) < "1700",
+                                                func.replace(text, "-", "0") > today)))
+    conditions.append(and_(func.length(Accession.colldate) == 8,
+                           func.length(Accession.acqdate) == 8,
+                           Accession.colldate > Accession.acqdate))
+    return or_(*conditions)
 
 
 def plausibility(session: Session, principal: Principal, shapes: Shapes | None = None,
                  today: date | None = None, pdci_below: float = 5.0) -> list[Finding]:
     """The curators' "to fix" list: every finding of the plausibility checks and every
     accession with a PDCI below ``pdci_below``, by institute and accession number. Country
-    shapes default to :func:`country_shapes` (without them the coordinate check is not
-    made)."""
+    shapes default to :func:`country_shapes`.
+
+    The database does the scanning: it selects the accessions a row check may flag, those
+    below the PDCI threshold, the located ones (as arrays for the point-in-polygon test)
+    and the ones with names or numbers for the duplicate checks."""
     authorize(principal, "genebank.read_internal")
     shapes = country_shapes() if shapes is None else shapes
     stamp = (today or date.today()).strftime("%Y%m%d")
     findings: list[Finding] = []
-    everything: list[dict[str, Any]] = []
-    located: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
-    for rows in _rows(session):
-        for row in rows:
-            slim = {k: row[k] for k in ("id", "instcode", "accenumb", "genus", "accename",
-                                         "donornumb", "othernumb")}
-            everything.append(slim)
-            for check, detail in _row_findings(row, stamp):
-                findings.append(Finding(row["id"], row["instcode"], row["accenumb"], check,
-                                        detail))
-            value = pdci(row)
-            if value < pdci_below:
-                findings.append(Finding(row["id"], row["instcode"], row["accenumb"],
-                                        "low_pdci", f"{value:.2f}"))
-            if row["lat"] is not None and row["lon"] is not None and row["origcty"] and \
-                    not (row["lat"] == 0 and row["lon"] == 0):
-                located[row["origcty"]].append((row["id"], row["lon"], row["lat"]))
-    by_id = {r["id"]: r for r in everything}
-    if shapes:
-        for country, points in located.items():
-            rings = shapes.get(country)
-            if not rings:
-                continue  # historic or unmapped codes (e.g. SUN, XKX) are not judged
-            ids = np.array([p[0] for p in points])
-            lon = np.array([p[1] for p in points], dtype=np.float64)
-            lat = np.array([p[2] for p in points], dtype=np.float64)
-            for accession_id in ids[~inside(rings, lon, lat)]:
-                row = by_id[int(accession_id)]
-                findings.append(Finding(row["id"], row["instcode"], row["accenumb"],
-                                        "outside_origcty", country))
+    columns = [getattr(Accession, c) for c in COLUMNS]
+    for values in session.execute(select(*columns).where(_suspect_sql(session, stamp))):
+        row = dict(zip(COLUMNS, values, strict=True))
+        findings.extend(Finding(row["id"], row["instcode"], row["accenumb"], check, detail)
+                        for check, detail in _row_findings(row, stamp))
+    kind = _kind_sql()
+    score = _score_sql(kind)
+    maximum = case(*((kind == k, float(m)) for k, m in MAXIMUM.items()), else_=1.0)
+    low = select(Accession.id, Accession.instcode, Accession.accenumb, kind, score).where(
+        score < maximum * (pdci_below + 0.005) / 10)
+    for accession_id, instcode, accenumb, kind_name, points in session.execute(low):
+        value = _scaled(kind_name, float(points))
+        if value < pdci_below:
+            findings.append(Finding(accession_id, instcode, accenumb, "low_pdci",
+                                    f"{value:.2f}"))
+    findings.extend(_outside(session, shapes))
+    findings.extend(_duplicate_findings(session))
+    return sorted(findings, key=lambda f: (f.instcode, f.accenumb, f.check, f.detail))
+
+
+def _outside(session: Session, shapes: Shapes) -> Iterator[Finding]:
+    """Located accessions (not at 0, 0) outside the shape of their ORIGCTY; countries
+    without a shape (historic or unmapped codes, e.g. SUN, XKX) are not judged."""
+    if not shapes:
+        return
+    located = session.execute(select(Accession.origcty, Accession.lon, Accession.lat,
+                                     Accession.id, Accession.instcode, Accession.accenumb)
+                              .where(Accession.lat.is_not(None), Accession.lon.is_not(None),
+                                     func.coalesce(Accession.origcty, "") != "",
+                                     ~and_(Accession.lat == 0, Accession.lon == 0))).all()
+    if not located:
+        return
+    countries = np.array([r[0] for r in located], dtype=object)
+    lon = np.fromiter((r[1] for r in located), dtype=np.float64, count=len(located))
+    lat = np.fromiter((r[2] for r in located), dtype=np.float64, count=len(located))
+    codes, groups = np.unique(countries, return_inverse=True)
+    for number, country in enumerate(codes):
+        rings = shapes.get(str(country))
+        if not rings:
+            continue
+        members = np.nonzero(groups == number)[0]
+        for index in members[~inside(rings, lon[members], lat[members])].tolist():
+            row = located[index]
+            yield Finding(row[3], row[4], row[5], "outside_origcty", row[0])
+
+
+def _duplicate_findings(session: Session) -> Iterator[Finding]:
+    """Duplicates by name and number across institutes, each reported once."""
+    columns = [getattr(Accession, c) for c in DUPLICATE_COLUMNS]
+    named = session.execute(select(*columns).where(or_(
+        func.coalesce(Accession.accename, "") != "",
+        func.coalesce(Accession.donornumb, "") != "",
+        func.coalesce(Accession.othernumb, "") != ""))).all()
+    numbers: dict[str, list[Sequence[Any]]] = defaultdict(list)
+    if any(row[5] or row[6] for row in named):
+        for accession in session.execute(select(*columns)):
+            numbers[_normal(accession[2])].append(accession)
     seen = set()
-    for row, check, detail in _duplicates(everything):
-        key = (row["id"], check, detail)
+    for found, check, detail in _duplicates(named, numbers):
+        key = (found[0], check, detail)
         if key not in seen:
             seen.add(key)
-            findings.append(Finding(row["id"], row["instcode"], row["accenumb"], check,
-                                    detail))
-    return sorted(findings, key=lambda f: (f.instcode, f.accenumb, f.check, f.detail))
+            yield Finding(found[0], found[1], found[2], check, detail)
 
 
 def finding_counts(findings: Iterable[Finding]) -> dict[str, int]:

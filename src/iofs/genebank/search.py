@@ -143,9 +143,7 @@ def row_conditions(where: dict[str, Any], plain: bool = True) -> list[Any]:
     for name, value in where.items():
         if name == "has_coordinates":
             conditions.append(column(Accession.lat).is_not(None))
-        elif isinstance(value, bool):
-            conditions.append(column(getattr(Accession, name)).is_(value))
-        else:
+        else:  # booleans compared with = too: PostgreSQL indexes "= true", not "IS TRUE"
             conditions.append(column(getattr(Accession, name)) == value)
     return conditions
 
@@ -272,11 +270,12 @@ def _page(session: Session, matches: _Matches, query: SearchQuery, limit: int,
 
 
 def search(session: Session, principal: Principal, query: SearchQuery,
-           facets: bool = True, facet_size: int = 12) -> SearchResult:
+           facets: bool = True, facet_size: int = 12, page: bool = True) -> SearchResult:
     """Accessions matching ``query`` (id order) with the total and the top facet values.
 
     Text matches an accession number exactly, or the start of a taxon or crop name (any
-    case). Totals and facets come from :class:`AccessionCount`."""
+    case). Totals and facets come from :class:`AccessionCount`; ``page=False``: the counts
+    only."""
     matches = _match(session, principal, query, facets)
     counts: dict[str, list[tuple[str, int]]] = {}
     if facets:
@@ -286,7 +285,8 @@ def search(session: Session, principal: Principal, query: SearchQuery,
         for name, values in merged.items():
             top = sorted(values.items(), key=lambda item: (-item[1], item[0]))[:facet_size]
             counts[name] = [(value, n) for value, n in top if value != "" and n > 0]
-    return SearchResult(matches.total, _page(session, matches, query, query.limit), counts)
+    rows = _page(session, matches, query, query.limit) if page else []
+    return SearchResult(matches.total, rows, counts)
 
 
 def collecting_points(session: Session, principal: Principal, query: SearchQuery,
