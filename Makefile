@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMPS := .make
-VENDOR := src/iofs/web/static/vendor
+VENDOR := src/iofs/vendor
 ASSETS := node_modules/htmx.org/dist/htmx.min.js \
           node_modules/d3-array/dist/d3-array.min.js \
           node_modules/d3-geo/dist/d3-geo.min.js \

@@ -81,8 +81,8 @@ def test_a_declared_content_length_over_the_limit_is_refused_before_reading(
 
 
 def test_a_route_may_declare_a_larger_limit(settings: Settings) -> None:
+    from iofs.http.security import body_limit
     from iofs.web.app import create_app
-    from iofs.web.security import body_limit
 
     router = APIRouter()
 
@@ -195,7 +195,7 @@ def _host_request(host: str, **settings: Any) -> Request:
 
 
 def test_public_base_url_never_reflects_a_forged_host() -> None:
-    from iofs.web.security import public_base_url
+    from iofs.http.security import public_base_url
 
     assert public_base_url(_host_request("evil.example")) == "http://localhost"
     assert public_base_url(_host_request("localhost:8000")) == "http://localhost:8000"

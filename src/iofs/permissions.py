@@ -5,7 +5,7 @@ holds it everywhere (``ANY``), only within its scope (``OWN_COUNTRY`` for focal 
 ``OWN_ORGANISATION`` for donors), or not at all (role absent). Anonymous visitors hold only the
 permissions declared with ``public=True``. Every write and every non-public read calls
 :func:`authorize`, directly in a service or through the web dependency
-:func:`iofs.web.security.require`.
+:func:`iofs.http.security.require`.
 """
 
 from __future__ import annotations

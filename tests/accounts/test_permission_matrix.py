@@ -14,8 +14,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from iofs.web.routes import api_routes
-from iofs.web.security import Requirement
+from iofs.http.routes import api_routes
+from iofs.http.security import Requirement
 from tests.conftest import make_user
 
 ROLES = ["admin", "secretariat", "focal_point", "donor", "genebank_curator", "viewer"]

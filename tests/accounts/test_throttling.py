@@ -150,7 +150,7 @@ def _request(peer: str, headers: dict[str, str], trusted: str = "") -> Request:
 
 
 def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() -> None:
-    from iofs.web.security import client_ip
+    from iofs.http.security import client_ip
 
     spoofed = {"X-Forwarded-For": "1.2.3.4"}
     assert client_ip(_request("198.51.100.20", spoofed)) == "198.51.100.20"
@@ -158,7 +158,7 @@ def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() -> None:
 
 
 def test_forwarded_for_from_a_trusted_proxy_gives_the_client() -> None:
-    from iofs.web.security import client_ip
+    from iofs.http.security import client_ip
 
     trusted = "10.0.0.0/8, 192.0.2.1"
     # the client forged the first entry; the proxies appended the real one

@@ -91,7 +91,9 @@ def crawl(page: Any, base: str) -> list[str]:
                 response.headers.get("content-type", "")):
             continue
         found.append(path)
-        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
+        hrefs = page.eval_on_selector_all("a[href]",
+                                          "els => els.map(e => e.getAttribute('href'))")
+        for href in hrefs:
             target = urlsplit(href)
             if target.scheme or target.netloc or not target.path.startswith("/"):
                 continue

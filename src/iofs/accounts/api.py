@@ -19,9 +19,9 @@ from iofs.accounts.schemas import (
     UserUpdate,
 )
 from iofs.db import Base
+from iofs.http.deps import RecordId, db_session
+from iofs.http.security import require
 from iofs.permissions import Principal
-from iofs.web.deps import RecordId, db_session
-from iofs.web.security import require
 
 router = APIRouter(tags=["accounts"])
 

@@ -15,12 +15,12 @@ from iofs.accounts.principals import (
     sign_session_key,
     unsign_session_key,
 )
+from iofs.http.deps import RecordId, db_session
+from iofs.http.security import client_ip, current_principal, require
+from iofs.http.templating import render
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, permission_table
 from iofs.roles import ROLE_SCOPE, Role, ScopeKind
-from iofs.web.deps import RecordId, db_session
-from iofs.web.security import client_ip, current_principal, require
-from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -17,8 +17,8 @@ from fastapi import Request
 from itsdangerous import BadSignature, TimestampSigner
 
 from iofs.accounts import service as accounts
+from iofs.http.security import bearer_token, client_ip
 from iofs.permissions import ANONYMOUS, Principal
-from iofs.web.security import bearer_token, client_ip
 
 SESSION_COOKIE = "iofs_session"
 

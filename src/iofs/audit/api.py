@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from iofs.audit import service
 from iofs.audit.params import audit_filter
 from iofs.audit.schemas import AuditEntryOut
+from iofs.http.deps import db_session
+from iofs.http.security import require
 from iofs.permissions import Principal
-from iofs.web.deps import db_session
-from iofs.web.security import require
 
 router = APIRouter(tags=["audit"])
 

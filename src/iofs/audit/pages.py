@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from iofs.audit import service
 from iofs.audit.params import audit_filter
+from iofs.http.deps import db_session
+from iofs.http.security import require
+from iofs.http.templating import render
 from iofs.permissions import Principal
-from iofs.web.deps import db_session
-from iofs.web.security import require
-from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

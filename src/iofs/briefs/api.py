@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from iofs.briefs import aid_vs_need, bulletin, service
+from iofs.http.deps import db_session
+from iofs.http.security import current_principal
 from iofs.permissions import Principal
-from iofs.web.deps import db_session
-from iofs.web.security import current_principal
 
 router = APIRouter(tags=["briefs"])
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from iofs.http.charts import vega_lite_svg
 from iofs.i18n import current_language
-from iofs.web.charts import vega_lite_svg
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 #: Fonts with Arabic and Latin glyphs (the Noto fonts WeasyPrint also uses). Not longer lists:

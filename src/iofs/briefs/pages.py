@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from iofs.briefs import aid_vs_need, bulletin, charts, pdf, service
+from iofs.http.deps import db_session
+from iofs.http.security import current_principal
+from iofs.http.templating import render
 from iofs.i18n import current_language
 from iofs.permissions import Principal
-from iofs.web.deps import db_session
-from iofs.web.security import current_principal
-from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

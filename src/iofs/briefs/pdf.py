@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from iofs import i18n
 from iofs.briefs import bulletin, charts, service
 from iofs.config import Settings
+from iofs.http.templating import environment
 from iofs.permissions import Principal
-from iofs.web.templating import environment
 
 
 @contextmanager

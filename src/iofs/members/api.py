@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy.orm import Session
 
+from iofs.http.deps import RecordId, db_session
+from iofs.http.security import current_principal, require
 from iofs.members import figures, service
 from iofs.members.models import IofsStatus, OicGroup
 from iofs.members.schemas import (
@@ -16,8 +18,6 @@ from iofs.members.schemas import (
     PublishIn,
 )
 from iofs.permissions import Principal
-from iofs.web.deps import RecordId, db_session
-from iofs.web.security import current_principal, require
 
 router = APIRouter(tags=["members"])
 

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from iofs.http.deps import db_session
+from iofs.http.templating import render
 from iofs.members import service as members
-from iofs.web.deps import db_session
-from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -8,15 +8,15 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from iofs.http.deps import RecordId, db_session
+from iofs.http.security import current_principal, require
+from iofs.http.templating import render
 from iofs.i18n import current_language
 from iofs.i18n import gettext as _
 from iofs.members import figures, service
 from iofs.members.models import IofsStatus, OicGroup
 from iofs.members.schemas import MemberStateOut
 from iofs.permissions import Principal, allows
-from iofs.web.deps import RecordId, db_session
-from iofs.web.security import current_principal, require
-from iofs.web.templating import render
 
 E = TypeVar("E", OicGroup, IofsStatus)
 

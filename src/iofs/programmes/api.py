@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from iofs.errors import InputError
+from iofs.http.deps import RecordId, db_session
+from iofs.http.security import current_principal, require
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal
 from iofs.programmes import (
@@ -52,8 +54,6 @@ from iofs.programmes.schemas import (
     StageIn,
     StatusIn,
 )
-from iofs.web.deps import RecordId, db_session
-from iofs.web.security import current_principal, require
 
 router = APIRouter(prefix="/programmes", tags=["programmes"])
 

@@ -14,8 +14,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from markupsafe import Markup
 
+from iofs.http.charts import vega_lite_svg
 from iofs.programmes.figures import Flow, TimelinePoint
-from iofs.web.charts import vega_lite_svg
 
 WIDTH, HEIGHT = 760, 320
 NODE_WIDTH, GAP, LABEL_ROOM = 14, 10, 170

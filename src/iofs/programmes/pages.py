@@ -17,6 +17,10 @@ from sqlalchemy.orm import Session
 
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
+from iofs.http.deps import db_session
+from iofs.http.forms import filled_fields
+from iofs.http.security import current_principal, require
+from iofs.http.templating import render
 from iofs.i18n import current_language
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, allows
@@ -31,10 +35,6 @@ from iofs.programmes import (
     service,
 )
 from iofs.programmes import vocabulary as v
-from iofs.web.deps import db_session
-from iofs.web.forms import filled_fields
-from iofs.web.security import current_principal, require
-from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from iofs.errors import InputError
+from iofs.http.validation import translated_message
 from iofs.programmes import vocabulary as v
-from iofs.web.validation import translated_message
 
 Code = Annotated[str, Field(min_length=1, max_length=32,
                             pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]

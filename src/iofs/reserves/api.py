@@ -14,6 +14,8 @@ from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
 from sqlalchemy.orm import Session
 
 from iofs.errors import InputError
+from iofs.http.deps import db_session
+from iofs.http.security import require
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal
 from iofs.reserves import ledger, matching, registry, releases, stock_import, triggers, views
@@ -33,8 +35,6 @@ from iofs.reserves.schemas import (
     TransferIn,
     WarehouseIn,
 )
-from iofs.web.deps import db_session
-from iofs.web.security import require
 
 router = APIRouter(prefix="/reserves", tags=["reserves"])
 

@@ -19,15 +19,15 @@ from sqlalchemy.orm import Session
 
 from iofs.audit import service as audit
 from iofs.errors import InputError
+from iofs.http.charts import vega_lite_svg
+from iofs.http.deps import db_session
+from iofs.http.forms import filled_fields
+from iofs.http.security import current_principal, require
+from iofs.http.templating import render
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, allows
 from iofs.reserves import ledger, matching, registry, releases, triggers, views
 from iofs.reserves import vocabulary as v
-from iofs.web.charts import vega_lite_svg
-from iofs.web.deps import db_session
-from iofs.web.forms import filled_fields
-from iofs.web.security import current_principal, require
-from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

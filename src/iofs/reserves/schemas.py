@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from iofs.errors import InputError
-from iofs.web.validation import translated_message
+from iofs.http.validation import translated_message
 
 Code = Annotated[str, Field(min_length=1, max_length=32,
                             pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]

@@ -24,13 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from iofs.errors import InputError
+from iofs.http.validation import translated_message
 from iofs.i18n import gettext as _
 from iofs.permissions import PermissionDenied, Principal, authorize
 from iofs.reserves import ledger, registry
 from iofs.reserves.models import Movement
 from iofs.reserves.permissions import STOCK_WRITE
 from iofs.reserves.schemas import StockPositionRow
-from iofs.web.validation import translated_message
 
 COLUMNS = ("warehouse", "lot", "commodity", "grade", "received_on", "best_before",
            "rotation_due", "quantity_t", "as_of", "system")

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from iofs import feeds
 from iofs.errors import InputError
+from iofs.http.deps import RecordId, db_session
+from iofs.http.security import current_principal, require
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal
 from iofs.strategy import framework, partnerships, progress, reporting, workbook
@@ -48,8 +50,6 @@ from iofs.strategy.schemas import (
     ValueIn,
     ValueOut,
 )
-from iofs.web.deps import RecordId, db_session
-from iofs.web.security import current_principal, require
 
 router = APIRouter(tags=["strategy"])
 partnerships_router = APIRouter(tags=["partnerships"])

@@ -12,17 +12,17 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from iofs.errors import InputError
+from iofs.http.charts import vega_lite_svg
+from iofs.http.deps import RecordId, db_session
+from iofs.http.forms import filled_fields
+from iofs.http.security import current_principal, require
+from iofs.http.templating import render
 from iofs.i18n import current_language
 from iofs.i18n import gettext as _
 from iofs.members import service as members
 from iofs.permissions import Principal, allows
 from iofs.strategy import framework, partnerships, progress, reporting, vocabulary, workbook
 from iofs.strategy.models import KpiValue
-from iofs.web.charts import vega_lite_svg
-from iofs.web.deps import RecordId, db_session
-from iofs.web.forms import filled_fields
-from iofs.web.security import current_principal, require
-from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

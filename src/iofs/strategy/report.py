@@ -11,11 +11,11 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from iofs import i18n
+from iofs.http.charts import vega_lite_svg
+from iofs.http.templating import environment
 from iofs.members import service as members
 from iofs.permissions import Principal
 from iofs.strategy import framework, progress, reporting, workbook
-from iofs.web.charts import vega_lite_svg
-from iofs.web.templating import environment
 
 Format = Literal["html", "pdf", "xlsx"]
 

@@ -14,8 +14,8 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from iofs.errors import InputError
+from iofs.http.validation import translated_message
 from iofs.strategy import vocabulary as v
-from iofs.web.validation import translated_message
 
 Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 Iso3 = Field(default=None, min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$")

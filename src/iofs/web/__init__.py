@@ -1,1 +1,2 @@
-"""Web layer: FastAPI app factory, templates, static assets, languages."""
+"""The web app: the FastAPI factory that mounts every module's routers, static assets and the
+security headers. It sits on top of the modules; the toolkit they use is :mod:`iofs.http`."""

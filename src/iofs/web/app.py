@@ -29,13 +29,13 @@ from iofs.accounts.principals import SESSION_COOKIE, resolve_principal
 from iofs.config import Settings, describe_database_error, get_settings
 from iofs.db import make_engine, make_session_factory, pending_migrations
 from iofs.errors import InputError
+from iofs.http.deps import db_session
+from iofs.http.security import RequestGuard, bearer_token, csrf_rejection
+from iofs.http.templating import render
+from iofs.http.validation import translated_message
 from iofs.i18n import N_
 from iofs.permissions import ANONYMOUS, PermissionDenied
-from iofs.web.deps import db_session
-from iofs.web.security import RequestGuard, bearer_token, csrf_rejection
 from iofs.web.security_headers import SECURITY_HEADERS
-from iofs.web.templating import render
-from iofs.web.validation import translated_message
 
 API_PREFIX = "/api/v1"
 DATABASE_UNAVAILABLE = N_("The service is unavailable: its database cannot be reached. "
@@ -108,8 +108,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = settings.resolved_secret_key()
     app.state.resolve_principal = resolve_principal
 
-    static_dir = resources.files("iofs") / "web" / "static"
-    app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
+    package = resources.files("iofs")
+    # Front-end packages from npm live in iofs/vendor (drought reads the world map there too);
+    # the app's own CSS and scripts in web/static.
+    app.mount("/static/vendor", StaticFiles(directory=str(package / "vendor"),
+                                            check_dir=False), name="vendor")
+    app.mount("/static", StaticFiles(directory=str(package / "web" / "static")), name="static")
     # Inside the language-and-headers middleware below, so that its refusals are translated
     # and carry the security headers.
     app.add_middleware(RequestGuard, settings=settings, router=app.router,

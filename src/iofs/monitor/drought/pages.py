@@ -8,11 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from iofs.errors import NotFoundError
+from iofs.http.charts import vega_lite_svg
+from iofs.http.templating import render
 from iofs.i18n import gettext as _
 from iofs.monitor.drought import service
 from iofs.monitor.drought.api import _check_scale, _settings, rows_out
-from iofs.web.charts import vega_lite_svg
-from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

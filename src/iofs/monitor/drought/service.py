@@ -493,7 +493,7 @@ def default_boundaries() -> Path:
     """The world-atlas 50m TopoJSON the web app serves (installed by ``make install``)."""
     from iofs.i18n import package_root
 
-    return package_root() / "web" / "static" / "vendor" / "countries-50m.json"
+    return package_root() / "vendor" / "countries-50m.json"
 
 
 @functools.cache

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from iofs.http.charts import vega_lite_svg
+from iofs.http.templating import render
 from iofs.i18n import N_, current_language
 from iofs.i18n import gettext as _
 from iofs.monitor.faostat import service
@@ -14,8 +16,6 @@ from iofs.monitor.faostat.areas import AGGREGATE_CODES, oic_states, state_name
 from iofs.monitor.faostat.definitions import INDICATORS
 from iofs.monitor.faostat.deps import Year, analytics_dir
 from iofs.monitor.faostat.schemas import IndicatorRow
-from iofs.web.charts import vega_lite_svg
-from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

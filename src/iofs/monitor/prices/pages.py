@@ -8,12 +8,12 @@ from xml.etree import ElementTree
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from iofs.http.charts import vega_lite_svg
+from iofs.http.security import public_base_url
+from iofs.http.templating import render
 from iofs.i18n import gettext as _
 from iofs.monitor.prices import service, views
 from iofs.monitor.prices.api import MONTH, NON_OIC, load
-from iofs.web.charts import vega_lite_svg
-from iofs.web.security import public_base_url
-from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

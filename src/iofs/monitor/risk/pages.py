@@ -12,14 +12,14 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from iofs.http.charts import vega_lite_svg
+from iofs.http.security import public_base_url
+from iofs.http.templating import render
 from iofs.i18n import current_language
 from iofs.i18n import gettext as _
 from iofs.monitor.risk import exports, index, views
 from iofs.monitor.risk.api import MONTH, NON_OIC, load, ranked_record
 from iofs.monitor.risk.tree import load_tree
-from iofs.web.charts import vega_lite_svg
-from iofs.web.security import public_base_url
-from iofs.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 EXPORT_COLUMNS = ["rank", "iso3", "name", "month", "value", "class", "reliability", "status",

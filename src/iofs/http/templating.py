@@ -1,6 +1,6 @@
 """Jinja2 environment shared by every module's pages.
 
-Templates live in ``src/iofs/web/templates`` (base layout) and in each module's
+Templates live in ``src/iofs/http/templates`` (base layout) and in each module's
 ``templates/<module>/`` folder; all are autoescaped and translated through gettext.
 """
 
@@ -14,15 +14,15 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from iofs import __version__, i18n
-from iofs.web.security import resolve_principal
+from iofs.http.security import resolve_principal
 
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The Jinja2 environment (built once)."""
     root = i18n.package_root()
-    paths = [str(root / "web" / "templates")]
-    paths += sorted(str(p) for p in root.glob("**/templates") if p.parent.name != "web")
+    paths = [str(root / "http" / "templates")]
+    paths += sorted(str(p) for p in root.glob("**/templates") if p.parent.name != "http")
     env = Environment(
         loader=FileSystemLoader(paths),
         autoescape=select_autoescape(default=True, default_for_string=True),

@@ -30,10 +30,10 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.routing import Router, compile_path
 
+from iofs.http.routes import api_routes
 from iofs.i18n import N_
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, authorize
-from iofs.web.routes import api_routes
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
