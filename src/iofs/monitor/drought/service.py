@@ -29,6 +29,7 @@ from iofs.i18n import gettext as _
 from iofs.ingest_files import atomic_write, kill_point, remove_stale, temporary_path
 from iofs.monitor.drought import spi as kernel
 from iofs.monitor.drought.read import Precipitation, PrecipitationInputError
+from iofs.slices import SliceInfo, UnknownSlice, discard, file_size, modified_at, split_id
 
 ProgressCallback = Callable[[int, int], None]
 ZONAL_FILE = "zonal_spi.parquet"
@@ -538,3 +539,79 @@ def zonal_from_output(settings: Settings, spi_output: Path, admin1: Path | None 
 
 
 __all__ = ["PrecipitationInputError", "kernel"]
+
+
+# --- slices: what was loaded, and removing it ----------------------------------------------
+
+#: SPI outputs kept in the drought store (``--out`` inside it): NetCDF files and Zarr stores.
+SPI_OUTPUTS = ("*.nc", "*.zarr")
+
+
+def _zonal_slices(analytics_dir: Path) -> list[SliceInfo]:
+    path = analytics_dir / "drought" / ZONAL_FILE
+    if not path.exists():
+        return []
+    table = pd.read_parquet(path, columns=["source", "scale", "iso3", "month"])
+    stamp, size = modified_at(path), file_size(path)
+    out = []
+    for source, rows in table.groupby("source", sort=True):
+        scales = ", ".join(f"SPI-{int(s)}" for s in sorted(rows["scale"].unique()))
+        out.append(SliceInfo(
+            id=f"drought:zonal/{source}", dataset="drought", source=str(source),
+            kind=f"zonal ({scales})", rows=len(rows), countries=int(rows["iso3"].nunique()),
+            first=str(rows["month"].min()), last=str(rows["month"].max()),
+            ingested_at=stamp, size=round(size * len(rows) / max(len(table), 1))))
+    return out
+
+
+def _spi_slice(path: Path) -> SliceInfo:
+    first = last = None
+    steps = 0
+    with contextlib.suppress(InputError, KeyError, ValueError, OSError), \
+            open_result(path) as ds:
+        times = pd.DatetimeIndex(ds["time"].values)
+        steps = len(times)
+        if steps:
+            first, last = times.min().strftime("%Y-%m"), times.max().strftime("%Y-%m")
+    return SliceInfo(id=f"drought:spi/{path.name}", dataset="drought", source=path.name,
+                     kind="spi", rows=steps, countries=0, first=first, last=last,
+                     ingested_at=modified_at(path), size=file_size(path))
+
+
+def slices(analytics_dir: Path) -> list[SliceInfo]:
+    """The zonal drought table, one slice per source (SPI output) it was computed from, and
+    the SPI outputs kept in the drought store."""
+    from iofs.ingest_files import visible_files
+
+    folder = analytics_dir / "drought"
+    outputs = sorted({p for pattern in SPI_OUTPUTS for p in visible_files(folder, pattern)})
+    return _zonal_slices(analytics_dir) + [_spi_slice(path) for path in outputs]
+
+
+def remove_slice(analytics_dir: Path, slice_id: str) -> SliceInfo:
+    """Remove one source's rows from the zonal table (rewritten atomically), or one SPI
+    output kept in the store (renamed away, then deleted)."""
+    name = split_id(slice_id, "drought")
+    kind, _, rest = name.partition("/")
+    if kind == "zonal":
+        found = [s for s in _zonal_slices(analytics_dir) if s.id == slice_id]
+        if not found:
+            raise UnknownSlice(slice_id)
+        path = analytics_dir / "drought" / ZONAL_FILE
+        table = pd.read_parquet(path)
+        kept = table[table["source"] != rest].reset_index(drop=True)
+        remove_stale(path.parent, depth=0, prefix=f".{path.name}.")
+        if kept.empty:
+            discard([path])
+        else:
+            with atomic_write(path) as tmp:
+                kept.to_parquet(tmp, index=False)
+                kill_point("drought:zonal-remove-before-commit")
+        return found[0]
+    path = analytics_dir / "drought" / rest
+    if kind != "spi" or "/" in rest or not path.exists() \
+            or not any(path.match(pattern) for pattern in SPI_OUTPUTS):
+        raise UnknownSlice(slice_id)
+    info = _spi_slice(path)
+    discard([path])
+    return info

@@ -25,6 +25,7 @@ from iofs.monitor.faostat.schemas import (
     RankedValue,
     SliceOut,
 )
+from iofs.slices import SliceInfo, UnknownSlice, discard, file_size, modified_at, split_id
 
 
 class FaostatInputError(InputError):
@@ -268,3 +269,50 @@ def to_xlsx(rows: list[dict[str, object]], title: str) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- slices
+
+
+def _slice_info(analytics_dir: Path, path: Path) -> SliceInfo:
+    import json
+
+    import pyarrow.parquet as pq
+
+    domain = path.parent.name
+    manifest = path.with_suffix(".json")
+    data: dict[str, object] = {}
+    if manifest.exists():
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    rows = data.get("rows")
+    first, last = data.get("year_min"), data.get("year_max")
+    return SliceInfo(
+        id=f"faostat:{domain}/{path.stem}", dataset="faostat",
+        source=str(data.get("file") or data.get("source") or path.stem), kind=domain,
+        rows=int(rows) if isinstance(rows, int) else pq.ParquetFile(path).metadata.num_rows,
+        countries=int(str(data.get("countries") or 0)),
+        first=None if first is None else str(first), last=None if last is None else str(last),
+        ingested_at=str(data.get("ingested_at") or "") or modified_at(path),
+        size=file_size(path))
+
+
+def slices(analytics_dir: Path) -> list[SliceInfo]:
+    """Every ingested FAOSTAT slice (one per file and domain), by domain and name."""
+    return [_slice_info(analytics_dir, path) for path in store.slice_files(analytics_dir)]
+
+
+def remove_slice(analytics_dir: Path, slice_id: str) -> SliceInfo:
+    """Remove one FAOSTAT slice: its manifest, observations and suite input, and the computed
+    indicator table (rebuilt on next read without it). Crash-safe: the slice is gone or still
+    listed whole (:func:`iofs.slices.discard`)."""
+    name = split_id(slice_id, "faostat")
+    domain, _, stem = name.partition("/")
+    path = store.slice_path(analytics_dir, domain, stem)
+    if "/" in stem or not domain or not path.is_file():
+        raise UnknownSlice(slice_id)
+    info = _slice_info(analytics_dir, path)
+    store.drop_cache(analytics_dir)
+    discard([path.with_suffix(".json"), path, store.suite_input_path(analytics_dir, domain,
+                                                                       stem)])
+    store.drop_cache(analytics_dir)
+    return info

@@ -22,10 +22,11 @@ from iofs.monitor.ipc import signals as signal_rules
 from iofs.monitor.ipc.analyses import Analysis
 from iofs.monitor.ipc.signals import Signal
 from iofs.monitor.ipc.validation import KINDS, Problem
+from iofs.slices import SliceInfo, UnknownSlice, discard, file_size, modified_at, split_id
 
 __all__ = ["Analysis", "IngestReport", "IpcIngestError", "NoIpcData", "P3PlusShare",
            "Problem", "Signal", "area_phases", "history", "ingest", "latest", "month_start",
-           "oic_states", "p3_plus_share", "projections", "signals"]
+           "oic_states", "p3_plus_share", "projections", "remove_slice", "signals", "slices"]
 
 
 class NoIpcData(LookupError):
@@ -310,3 +311,41 @@ def p3_plus_share(analytics_dir: Path, iso3: str, month: str | date) -> P3PlusSh
         return None
     return P3PlusShare(share, people, analysis.analysis_date, analysis.kind,
                        analysis.period_from, analysis.period_to)
+
+
+# --- slices: what was loaded, and removing it ------------------------------------------------
+
+def _slice_info(path: Path) -> SliceInfo:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path, columns=["source", "layout", "country", "analysis_date",
+                                         "period_from", "period_to"])
+    columns = table.to_pydict()
+    dates = [d for d in (*columns["analysis_date"], *columns["period_from"],
+                         *columns["period_to"]) if d is not None]
+    sources = [s for s in columns["source"] if s]
+    layouts_ = [s for s in columns["layout"] if s]
+    return SliceInfo(id=f"ipc:{path.stem}", dataset="ipc",
+                     source=sources[0] if sources else path.stem,
+                     kind=layouts_[0] if layouts_ else "ipc", rows=table.num_rows,
+                     countries=len({c for c in columns["country"] if c}),
+                     first=min(dates).isoformat()[:7] if dates else None,
+                     last=max(dates).isoformat()[:7] if dates else None,
+                     ingested_at=modified_at(path), size=file_size(path))
+
+
+def slices(analytics_dir: Path) -> list[SliceInfo]:
+    """Every ingested IPC file (one slice per file, with its SHA-256 in the slice)."""
+    return [_slice_info(path) for path in store.slices(analytics_dir)]
+
+
+def remove_slice(analytics_dir: Path, slice_id: str) -> SliceInfo:
+    """Remove one IPC slice; the views read the store's files anew (their memory is keyed by
+    the files' sizes and times)."""
+    name = split_id(slice_id, "ipc")
+    path = store.store_dir(analytics_dir) / f"{name}.parquet"
+    if "/" in name or not path.is_file():
+        raise UnknownSlice(slice_id)
+    info = _slice_info(path)
+    discard([path])
+    return info

@@ -17,6 +17,7 @@ import pandas as pd
 
 from iofs.monitor.prices import anomalies
 from iofs.monitor.prices.ingest import oic_states, slice_files
+from iofs.slices import SliceInfo, UnknownSlice, discard, file_size, modified_at, split_id
 
 KEY = ["country", "admin1", "admin2", "market", "commodity", "unit", "price_type", "currency"]
 SIGNAL_COLUMNS = ["price", "cqgr", "cagr", "z_quarterly", "z_annual", "ipa", "k", "alps",
@@ -439,3 +440,61 @@ def staple_alerts(analytics_dir: Path) -> pd.DataFrame:
     totals["ipa_alert_pct"] = 100.0 * totals["ipa_alert"] / totals["series"]
     totals["alps_crisis_pct"] = 100.0 * totals["alps_crisis"] / totals["series"]
     return totals
+
+
+# --- slices: what was loaded, and removing it ------------------------------------------------
+
+def _reference_dir(analytics_dir: Path) -> Path:
+    return analytics_dir / "prices" / "reference"
+
+
+def _price_slice(path: Path) -> SliceInfo:
+    with duckdb.connect() as con:
+        row = con.execute("SELECT count(*), count(DISTINCT country), min(date), max(date), "
+                          "any_value(source) FROM read_parquet(?)", [str(path)]).fetchone()
+    rows, countries, first, last, source = row or (0, 0, None, None, None)
+    return SliceInfo(id=f"prices:{path.stem}", dataset="prices",
+                     source=str(source or f"{path.stem}.csv"), kind="observations",
+                     rows=int(rows), countries=int(countries),
+                     first=None if first is None else str(first),
+                     last=None if last is None else str(last),
+                     ingested_at=modified_at(path), size=file_size(path))
+
+
+def _reference_slice(path: Path) -> SliceInfo:
+    frame = pd.read_parquet(path)
+    kind, _, stem = path.stem.partition("-")
+    countries = frame["countryiso3"].nunique() if "countryiso3" in frame else 0
+    return SliceInfo(id=f"prices:reference/{path.stem}", dataset="prices",
+                     source=f"{stem or path.stem}.csv", kind=kind, rows=len(frame),
+                     countries=int(countries), first=None, last=None,
+                     ingested_at=modified_at(path), size=file_size(path))
+
+
+def slices(analytics_dir: Path) -> list[SliceInfo]:
+    """Every ingested price file (one slice per file) and WFP reference file (markets,
+    commodities, currencies)."""
+    from iofs.ingest_files import visible_files
+
+    return ([_price_slice(path) for path in slice_files(analytics_dir)]
+            + [_reference_slice(path)
+               for path in visible_files(_reference_dir(analytics_dir), "*.parquet")])
+
+
+def remove_slice(analytics_dir: Path, slice_id: str) -> SliceInfo:
+    """Remove one price slice (the signals are recomputed on next read: their cache is keyed
+    by the store's files). Observations that a later file folded out of this one's older
+    slices are not brought back."""
+    from iofs.monitor.prices.ingest import store_dir
+
+    name = split_id(slice_id, "prices")
+    folder, reader = store_dir(analytics_dir), _price_slice
+    if name.startswith("reference/"):
+        name = name.removeprefix("reference/")
+        folder, reader = _reference_dir(analytics_dir), _reference_slice
+    path = folder / f"{name}.parquet"
+    if "/" in name or not path.is_file():
+        raise UnknownSlice(slice_id)
+    info = reader(path)
+    discard([path])
+    return info

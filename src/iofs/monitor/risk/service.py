@@ -24,6 +24,7 @@ from iofs.monitor.risk import engine
 from iofs.monitor.risk.engine import LEVELS, Evaluation, Levels, required_columns
 from iofs.monitor.risk.inputs import InputTable, InputTableError, read_table
 from iofs.monitor.risk.tree import Tree, TreeError, load_tree, shipped_trees
+from iofs.slices import SliceInfo, UnknownSlice, discard, file_size, modified_at, split_id
 
 if TYPE_CHECKING:
     from iofs.config import Settings
@@ -48,7 +49,9 @@ __all__ = [
     "inform_dir",
     "load_tree",
     "read_inputs",
+    "remove_slice",
     "shipped_trees",
+    "slices",
     "verify",
 ]
 
@@ -549,3 +552,58 @@ def watch_reasons(entry: WatchEntry) -> str:
     from iofs.monitor.risk import views
 
     return views.reason_labels(entry.reasons)
+
+
+# --- slices: what was loaded, and removing it ------------------------------------------------
+
+def _risk_slice(path: Path, folder: str) -> SliceInfo:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_schema(path).metadata or {}
+    source = metadata.get(SOURCE_NAME, path.name.encode()).decode()
+    frame = pd.read_parquet(path)
+    first = last = None
+    if folder == "inform":
+        kind = "inform"
+    else:
+        kind = "hungermap" if path.name.startswith("hungermap-") else "observations"
+        months = frame["month_index"] if "month_index" in frame and len(frame) else None
+        if months is not None:
+            first, last = (f"{int(m) // 12:04d}-{int(m) % 12 + 1:02d}"
+                           for m in (months.min(), months.max()))
+    return SliceInfo(id=f"risk:{folder}/{path.stem}", dataset="risk", source=source,
+                     kind=kind, rows=len(frame),
+                     countries=int(frame["iso3"].nunique()) if "iso3" in frame else 0,
+                     first=first, last=last, ingested_at=modified_at(path),
+                     size=file_size(path))
+
+
+def _risk_folders(analytics_dir: Path) -> dict[str, Path]:
+    from iofs.monitor.risk import sources
+
+    return {"inform": inform_dir(analytics_dir),
+            "observations": sources.observations_dir(analytics_dir)}
+
+
+def slices(analytics_dir: Path) -> list[SliceInfo]:
+    """The risk inputs imported into the store: INFORM releases, HungerMap values and
+    observation tables (the IOFS index itself is computed from them, not listed)."""
+    from iofs.ingest_files import visible_files
+
+    return [_risk_slice(path, folder) for folder, where in _risk_folders(analytics_dir).items()
+            for path in visible_files(where, "*.parquet")]
+
+
+def remove_slice(analytics_dir: Path, slice_id: str) -> SliceInfo:
+    """Remove one imported risk input; the stored IOFS index is recomputed on its next read
+    (its fingerprint covers the input files)."""
+    name = split_id(slice_id, "risk")
+    folder, _, stem = name.partition("/")
+    where = _risk_folders(analytics_dir).get(folder)
+    path = where / f"{stem}.parquet" if where is not None else None
+    if path is None or "/" in stem or not path.is_file():
+        raise UnknownSlice(slice_id)
+    info = _risk_slice(path, folder)
+    discard([path])
+    return info
