@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from iofs.errors import InputError
 from iofs.http.deps import RecordId, db_session
-from iofs.http.security import current_principal, require
+from iofs.http.security import body_limit, current_principal, require
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal
 from iofs.programmes import (
@@ -344,6 +344,7 @@ def template(session: Session = Depends(db_session)) -> Response:
 
 
 @router.post("/upload", summary="Upload the Excel template: all rows or none")
+@body_limit()
 def upload(request: Request, file: Annotated[UploadFile, File()],
            principal: Principal = Depends(require("programmes.deliveries.write")),
            session: Session = Depends(db_session)) -> Response:
@@ -371,6 +372,7 @@ def upload(request: Request, file: Annotated[UploadFile, File()],
 
 
 @router.post("/appeals/{code}/fts", summary="Import an FTS flow response (JSON) for an appeal")
+@body_limit()
 def import_fts(code: CodePath, file: Annotated[UploadFile, File()],
                principal: Principal = Depends(require("programmes.exchange")),
                session: Session = Depends(db_session)) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
 from iofs.http.deps import db_session
 from iofs.http.forms import filled_fields
-from iofs.http.security import current_principal, require
+from iofs.http.security import body_limit, current_principal, require
 from iofs.http.templating import render
 from iofs.i18n import current_language
 from iofs.i18n import gettext as _
@@ -343,6 +343,7 @@ async def enter_revision(request: Request,
 
 
 @router.post("/programmes/entry/upload", response_class=HTMLResponse)
+@body_limit()
 async def upload_sheet(request: Request, file: Annotated[UploadFile, File()],
                        principal: Principal = Depends(require("programmes.deliveries.write")),
                        session: Session = Depends(db_session)) -> Response:
@@ -399,6 +400,7 @@ def reconciliation(request: Request, code: CodePath,
 
 
 @router.post("/programmes/appeals/{code}/fts", response_class=HTMLResponse)
+@body_limit()
 async def import_fts(request: Request, code: CodePath, file: Annotated[UploadFile, File()],
                      principal: Principal = Depends(require("programmes.exchange")),
                      session: Session = Depends(db_session)) -> HTMLResponse:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from iofs.errors import InputError
 from iofs.http.deps import db_session
-from iofs.http.security import require
+from iofs.http.security import body_limit, require
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal
 from iofs.reserves import ledger, matching, registry, releases, stock_import, triggers, views
@@ -120,6 +120,7 @@ def post_transfer(code: RefPath, body: TransferIn,
 
 
 @router.post("/import", summary="Import stock positions (CSV or .xlsx; all-or-nothing)")
+@body_limit()
 async def import_positions(file: UploadFile = File(...),
                            principal: Principal = Depends(require("reserves.stock.write")),
                            session: Session = Depends(db_session)) -> dict[str, Any]:

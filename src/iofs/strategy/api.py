@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from iofs import feeds
 from iofs.errors import InputError
 from iofs.http.deps import RecordId, db_session
-from iofs.http.security import current_principal, require
+from iofs.http.security import body_limit, current_principal, require
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal
 from iofs.strategy import framework, partnerships, progress, reporting, workbook
@@ -262,6 +262,7 @@ def missing(year: YearQuery = None, iso3: Iso3Query = None,
 
 @router.post("/strategy/states/{iso3}/import", response_model=dict[str, int],
              summary="Import a state's filled-in report workbook (all rows or none)")
+@body_limit()
 async def import_workbook(iso3: Iso3Path, year: Annotated[int, Form(ge=1990, le=2100)],
                           file: Annotated[UploadFile, File()],
                           principal: Principal = Depends(require("strategy.values.write",

@@ -15,7 +15,7 @@ from iofs.errors import InputError
 from iofs.http.charts import vega_lite_svg
 from iofs.http.deps import RecordId, db_session
 from iofs.http.forms import filled_fields
-from iofs.http.security import current_principal, require
+from iofs.http.security import body_limit, current_principal, require
 from iofs.http.templating import render
 from iofs.i18n import current_language
 from iofs.i18n import gettext as _
@@ -223,6 +223,7 @@ def state_page(request: Request, iso3: str, year: YearQuery = None,
 
 
 @router.post("/strategy/states/{iso3}/values", response_class=HTMLResponse)
+@body_limit()
 async def report_value(
         request: Request, iso3: str, kpi_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
         year: Annotated[int, Form(ge=1990, le=2100)],
@@ -301,6 +302,7 @@ def report_template(iso3: str, year: YearQuery = None,
 
 
 @router.post("/strategy/states/{iso3}/report.xlsx", response_class=HTMLResponse)
+@body_limit()
 async def import_report(
         request: Request, iso3: str, year: Annotated[int, Form(ge=1990, le=2100)],
         file: Annotated[UploadFile, File()],
