@@ -51,6 +51,8 @@ EXPECTED: dict[str, set[str]] = {
     "reserves.requests.write": {"admin", "secretariat", "focal_point"},
     "reserves.assess": {"admin", "secretariat"},
     "reserves.decide": {"admin", "secretariat"},
+    "data.read": {"admin", "secretariat", "viewer"},
+    "data.remove": {"admin", "secretariat"},
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -568,6 +568,8 @@ def _risk_slice(path: Path, folder: str) -> SliceInfo:
         kind = "inform"
     else:
         kind = "hungermap" if path.name.startswith("hungermap-") else "observations"
+        named = frame["source"].unique() if "source" in frame else []
+        source = str(named[0]) if len(named) == 1 else source  # the file, when no source
         months = frame["month_index"] if "month_index" in frame and len(frame) else None
         if months is not None:
             first, last = (f"{int(m) // 12:04d}-{int(m) % 12 + 1:02d}"

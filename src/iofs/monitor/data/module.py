@@ -1,0 +1,13 @@
+"""Manifest of the data module: the slices of the analytics store, listed and removed."""
+
+from iofs.modules import Command, Module
+
+MODULE = Module(
+    name="data",
+    package="iofs.monitor.data",
+    api_routers=("iofs.monitor.data.api:router",),
+    page_routers=("iofs.monitor.data.pages:router",),
+    commands=(Command("data", "iofs.monitor.data.cli:data_app",
+                      "What was loaded into the analytics store: list slices, remove one."),),
+    permissions=("iofs.monitor.data.permissions",),
+)
