@@ -31,6 +31,7 @@ MODULES: tuple[str, ...] = (
     "iofs.monitor.faostat",
     "iofs.monitor.ipc",
     "iofs.monitor.risk",
+    "iofs.monitor.data",
     "iofs.reserves",
     "iofs.briefs",
     "iofs.accounts",
