@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import click
 import typer
-from typer.core import TyperGroup
+from typer import _click as click  # Typer ships its own click: its groups are built on it
+from typer.core import TyperCommand, TyperGroup
 
 from iofs import __version__
 from iofs.cli_support import console, database_failure, fail, session_factory, settings
@@ -44,7 +44,7 @@ class LazyGroup(TyperGroup):
         entry = self._lazy()[cmd_name]
         if self._listing_help:
             # Listing the group: show the manifest's help without importing the command.
-            return click.Command(cmd_name, help=entry.help, short_help=entry.help)
+            return TyperCommand(cmd_name, help=entry.help, short_help=entry.help)
         command = _load_command(entry)
         self.add_command(command, cmd_name)
         return command
