@@ -27,7 +27,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -99,6 +99,34 @@ def write_row(sheet: Worksheet, row: int, values: Sequence[Any]) -> None:
     """Write ``values`` in ``row`` of ``sheet`` from column A on (see :func:`write_cell`)."""
     for column, value in enumerate(values, 1):
         write_cell(sheet, row, column, value)
+
+
+def _flat(value: Any) -> Any:
+    """A list or tuple as one text cell (``"a, b"``), anything else as it is."""
+    return ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else value
+
+
+def records_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """Records as CSV: ``columns`` as the header, each row's values in that order (see
+    :func:`csv_cell`; lists joined with commas)."""
+    return csv_text([list(columns)], ([_flat(row.get(c)) for c in columns] for row in rows))
+
+
+def records_xlsx(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], title: str) -> bytes:
+    """Records as a one-sheet workbook (sheet ``title``, at most 31 characters): the header,
+    then each row's values through :func:`write_cell` (text stays text)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title[:31]
+    write_row(sheet, 1, list(columns))
+    for number, row in enumerate(rows, 2):
+        write_row(sheet, number, [_flat(row.get(c)) for c in columns])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 # --- reading -------------------------------------------------------------------------------

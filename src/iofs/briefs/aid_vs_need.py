@@ -17,13 +17,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from iofs.briefs import blocks, exports
+from iofs.briefs import blocks
 from iofs.briefs.charts import SCHEMA
 from iofs.config import Settings
 from iofs.i18n import N_
 from iofs.i18n import gettext as _
 from iofs.members import service as members
 from iofs.permissions import Principal
+from iofs.spreadsheets import records_csv, records_xlsx
 
 #: People in IPC phase 3 or worse from which need is high (persons).
 P3_PLUS_HIGH = 500_000
@@ -208,9 +209,9 @@ def export(found: AidAgainstNeed, fmt: str) -> tuple[bytes, str]:
     formulas."""
     table = rows(found)
     if fmt == "xlsx":
-        return (exports.to_xlsx(table, COLUMNS, "Aid against need"),
+        return (records_xlsx(table, COLUMNS, "Aid against need"),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return exports.to_csv(table, COLUMNS).encode("utf-8"), "text/csv; charset=utf-8"
+    return records_csv(table, COLUMNS).encode("utf-8"), "text/csv; charset=utf-8"
 
 
 def scatter(found: AidAgainstNeed) -> dict[str, Any]:

@@ -16,9 +16,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from iofs.config import Settings
-from iofs.monitor.risk import demo, exports, index, panel, service, views
+from iofs.monitor.risk import demo, index, panel, service, views
 from iofs.monitor.risk.cli import risk_app
 from iofs.monitor.risk.tree import load_tree
+from iofs.spreadsheets import records_csv, records_xlsx
 
 TREE = load_tree("iofs")
 OIC = sorted(index.oic_states())
@@ -152,15 +153,18 @@ def test_bad_observations_are_refused(tmp_path: Path) -> None:
 
 def test_exports_never_write_formulas() -> None:
     rows = [{"name": "=HYPERLINK(\"x\")", "value": -1.5, "drivers": "+cmd", "x": "@a"}]
-    text = exports.to_csv(rows, ["name", "value", "drivers", "x"])
+    text = records_csv(rows, ["name", "value", "drivers", "x"])
     assert list(csv.reader(io.StringIO(text)))[1] == ["'=HYPERLINK(\"x\")", "-1.5", "'+cmd",
                                                        "'@a"]
     from openpyxl import load_workbook
 
-    book = load_workbook(io.BytesIO(exports.to_xlsx(rows, ["name", "value", "drivers"], "t")))
+    book = load_workbook(io.BytesIO(records_xlsx(rows, ["name", "value", "drivers"], "t")))
     sheet = book.active
     assert sheet is not None
-    assert [c.value for c in sheet[2]] == ["'=HYPERLINK(\"x\")", -1.5, "'+cmd"]
+    # Text stays text (a formula-looking one marked with Excel's quote prefix); numbers stay.
+    assert [c.value for c in sheet[2]] == ["=HYPERLINK(\"x\")", -1.5, "+cmd"]
+    assert [c.data_type for c in sheet[2]] == ["s", "n", "s"]
+    assert sheet["A2"].quotePrefix and sheet["C2"].quotePrefix
 
 
 def test_hungermap_json_import(shared_data: Path, tmp_path: Path) -> None:

@@ -17,9 +17,10 @@ from iofs.http.security import public_base_url
 from iofs.http.templating import render
 from iofs.i18n import current_language
 from iofs.i18n import gettext as _
-from iofs.monitor.risk import exports, index, views
+from iofs.monitor.risk import index, views
 from iofs.monitor.risk.api import MONTH, NON_OIC, load, ranked_record
 from iofs.monitor.risk.tree import load_tree
+from iofs.spreadsheets import records_csv, records_xlsx
 
 router = APIRouter(include_in_schema=False)
 EXPORT_COLUMNS = ["rank", "iso3", "name", "month", "value", "class", "reliability", "status",
@@ -108,7 +109,7 @@ def download_csv(request: Request, month: str | None = MONTH,
     """The ranking as CSV (formula-safe)."""
     stored, tree = load(request)
     rows = [ranked_record(r) for r in views.ranking(stored, tree, month, include_non_oic)]
-    return Response(exports.to_csv(rows, EXPORT_COLUMNS), media_type="text/csv; charset=utf-8",
+    return Response(records_csv(rows, EXPORT_COLUMNS), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="iofs-risk.csv"'})
 
 
@@ -118,7 +119,7 @@ def download_xlsx(request: Request, month: str | None = MONTH,
     """The ranking as an Excel workbook (formula-safe)."""
     stored, tree = load(request)
     rows = [ranked_record(r) for r in views.ranking(stored, tree, month, include_non_oic)]
-    return Response(exports.to_xlsx(rows, EXPORT_COLUMNS, "IOFS risk"),
+    return Response(records_xlsx(rows, EXPORT_COLUMNS, "IOFS risk"),
                     media_type="application/vnd.openxmlformats-officedocument."
                                "spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="iofs-risk.xlsx"'})
