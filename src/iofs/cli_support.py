@@ -95,11 +95,15 @@ def print_records(rows: Sequence[Mapping[str, Any]], output: str, title: str, *,
                                     default=json_default) + "\n")
         return
     if output == "csv":
+        from iofs.spreadsheets import neutralised
+
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=names or [empty_column],
                                 extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        # Text a spreadsheet would run as a formula is quoted; everything else as it is.
+        writer.writerows({k: neutralised(v) if isinstance(v, str) else v for k, v in row.items()}
+                         for row in rows)
         sys.stdout.write(buffer.getvalue())
         return
     from rich.table import Table

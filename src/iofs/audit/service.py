@@ -301,7 +301,10 @@ CSV_COLUMNS = ["id", "at", "actor", "actor_user_id", "token_id", "ip", "user_age
 
 
 def export_csv(entries: Iterable[AuditEntry]) -> Iterator[str]:
-    """CSV lines (header first) of ``entries``."""
+    """CSV lines (header first) of ``entries``; text that a spreadsheet would read as a
+    formula (an actor's or record's text beginning with ``=``) is quoted."""
+    from iofs.spreadsheets import csv_cell
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -309,7 +312,7 @@ def export_csv(entries: Iterable[AuditEntry]) -> Iterator[str]:
     for entry in entries:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([_plain(getattr(entry, name)) for name in CSV_COLUMNS])
+        writer.writerow([csv_cell(_plain(getattr(entry, name))) for name in CSV_COLUMNS])
         yield buffer.getvalue()
 
 

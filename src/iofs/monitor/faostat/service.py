@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,31 +242,17 @@ def profile(analytics_dir: Path, area: str, year: int | None = None) -> Profile:
 
 
 def to_csv(rows: list[dict[str, object]]) -> str:
-    """Rows as CSV text (header from the first row)."""
-    buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return buffer.getvalue()
+    """Rows as CSV text (header from the first row; text never read as a formula)."""
+    from iofs.spreadsheets import records_csv
+
+    return records_csv(rows, list(rows[0])) if rows else ""
 
 
 def to_xlsx(rows: list[dict[str, object]], title: str) -> bytes:
-    """Rows as an Excel workbook (one sheet)."""
-    from openpyxl import Workbook
+    """Rows as an Excel workbook (one sheet; text stored as text)."""
+    from iofs.spreadsheets import records_xlsx
 
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title[:31]
-    if rows:
-        sheet.append(list(rows[0]))
-        for row in rows:
-            sheet.append([v if isinstance(v, int | float | str) or v is None else str(v)
-                          for v in row.values()])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return records_xlsx(rows, list(rows[0]) if rows else [], title)
 
 
 # --------------------------------------------------------------------------- slices
