@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from datetime import date
 from pathlib import Path
 
@@ -203,7 +204,7 @@ def test_point_in_polygon_agrees_with_brute_force() -> None:
     star = np.vstack([star, star[:1]])
     lon, lat = rng.uniform(-6, 6, 5000), rng.uniform(-6, 6, 5000)
     expected = np.zeros(lon.shape, dtype=bool)
-    for (x1, y1), (x2, y2) in zip(star[:-1], star[1:], strict=True):
+    for (x1, y1), (x2, y2) in itertools.pairwise(star):
         straddles = (y1 > lat) != (y2 > lat)
         with np.errstate(divide="ignore", invalid="ignore"):
             at = x1 + (lat - y1) * (x2 - x1) / (y2 - y1)

@@ -32,6 +32,8 @@ from iofs.genebank.schemas import (
     ObservationIssueOut,
     OrderIn,
     PredictionOut,
+    ProgenitorIn,
+    ProgenitorOut,
     ReportedIn,
     ReportedOut,
     RequestIn,
@@ -184,6 +186,34 @@ def list_duplicates(accession_id: RecordId,
                     session: Session = Depends(db_session)) -> list[SafetyDuplicateOut]:
     return [SafetyDuplicateOut.model_validate(d)
             for d in service.duplicates_of(session, accession_id)]
+
+
+def progenitor_out(item: service.Progenitor) -> ProgenitorOut:
+    parent = item.accession
+    return ProgenitorOut(id=item.link.id, accession_id=item.link.accession_id,
+                         progenitor_id=item.link.progenitor_id,
+                         progenitor=f"{parent.instcode} {parent.accenumb}" if parent else "",
+                         doi=item.doi)
+
+
+@router.get("/accessions/{accession_id}/progenitors", response_model=list[ProgenitorOut],
+            summary="An accession's progenitors (GLIS progdoi)")
+def list_progenitors(accession_id: RecordId,
+                     principal: Principal = Depends(current_principal),
+                     session: Session = Depends(db_session)) -> list[ProgenitorOut]:
+    service.get_accession(session, principal, accession_id)
+    return [progenitor_out(p) for p in service.progenitors_of(session, accession_id)]
+
+
+@router.post("/accessions/{accession_id}/progenitors", response_model=list[ProgenitorOut],
+             status_code=201, summary="Record a progenitor (an accession here, or a DOI)")
+def add_progenitor(accession_id: RecordId, body: ProgenitorIn,
+                   principal: Principal = Depends(require("genebank.passport.write")),
+                   session: Session = Depends(db_session)) -> list[ProgenitorOut]:
+    service.add_progenitor(session, principal, accession_id, body.progenitor_id, body.doi,
+                           body.accenumb)
+    session.commit()
+    return [progenitor_out(p) for p in service.progenitors_of(session, accession_id)]
 
 
 @router.post("/lots/{lot_id}/germination-tests", response_model=GerminationTestCreated,

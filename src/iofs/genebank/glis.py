@@ -29,7 +29,7 @@ from typing import Literal
 
 from lxml import etree as lxml_etree
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from iofs.audit import service as audit
 from iofs.genebank.errors import GenebankError, UnknownRecord
@@ -215,12 +215,17 @@ def progenitor_dois(session: Session, accession_id: int) -> list[str]:
 
 
 def add_progenitor(session: Session, principal: Principal, accession_id: int,
-                   progenitor_id: int | None = None, doi: str = "") -> AccessionProgenitor:
-    """Record a progenitor of an accession: another accession here, or a DOI (``10.…``)."""
+                   progenitor_id: int | None = None, doi: str = "",
+                   accenumb: str = "") -> AccessionProgenitor:
+    """Record a progenitor of an accession: another accession here (by id, or by its
+    accession number ``accenumb``, optionally ``INSTCODE ACCENUMB``), or a DOI (``10.…``)."""
     authorize(principal, "genebank.passport.write")
-    if session.get(Accession, accession_id) is None:
+    accession = session.get(Accession, accession_id)
+    if accession is None:
         raise UnknownRecord(_("No such accession."), "accession_id")
     doi = doi.strip()
+    if accenumb.strip() and progenitor_id is None:
+        progenitor_id = _accession_by_number(session, accenumb.strip(), accession.instcode)
     if (progenitor_id is None) == (not doi):
         raise GenebankError(_("Give either a progenitor accession or a DOI."), "progenitor")
     if doi and not doi.startswith("10."):
@@ -231,11 +236,56 @@ def add_progenitor(session: Session, principal: Principal, accession_id: int,
                                 "progenitor_id")
         if accession_id in _ancestors(session, progenitor_id):
             raise GenebankError(_("An accession cannot descend from itself."), "progenitor_id")
+    if session.execute(select(AccessionProgenitor.id).where(
+            AccessionProgenitor.accession_id == accession_id,
+            AccessionProgenitor.progenitor_id.is_(None) if progenitor_id is None
+            else AccessionProgenitor.progenitor_id == progenitor_id,
+            AccessionProgenitor.doi == doi)).first() is not None:
+        raise GenebankError(_("This progenitor is already recorded."), "progenitor")
     link = AccessionProgenitor(accession_id=accession_id, progenitor_id=progenitor_id, doi=doi)
     session.add(link)
     session.flush()
     audit.created(session, principal, link)
     return link
+
+
+def _accession_by_number(session: Session, text: str, instcode: str) -> int:
+    """The id of accession ``ACCENUMB`` or ``INSTCODE ACCENUMB`` (the institute of the
+    accession being described when several hold that number)."""
+    code, _space, number = text.partition(" ") if " " in text else ("", "", text)
+    query = select(Accession.id, Accession.instcode).where(Accession.accenumb == number.strip())
+    if code:
+        query = query.where(Accession.instcode == code.strip().upper())
+    found = session.execute(query).all()
+    if len(found) > 1:
+        found = [row for row in found if row[1] == instcode]
+    if len(found) != 1:
+        raise GenebankError(_("No single accession has number %(number)s; write INSTCODE "
+                              "ACCENUMB.") % {"number": text}, "accenumb")
+    return int(found[0][0])
+
+
+@dataclass(frozen=True)
+class Progenitor:
+    """A recorded progenitor: the link, and the accession here when it is one."""
+
+    link: AccessionProgenitor
+    accession: Accession | None
+    doi: str
+
+
+def progenitors_of(session: Session, accession_id: int) -> list[Progenitor]:
+    """An accession's progenitors as recorded, each with its DOI (given, or the progenitor
+    accession's GLIS DOI, empty when not yet registered)."""
+    parent = aliased(Accession)
+    rows = session.execute(select(AccessionProgenitor, parent, GlisRegistration.doi)
+                           .outerjoin(parent, parent.id == AccessionProgenitor.progenitor_id)
+                           .outerjoin(GlisRegistration, GlisRegistration.accession_id
+                                      == AccessionProgenitor.progenitor_id)
+                           .where(AccessionProgenitor.accession_id == accession_id)
+                           .order_by(AccessionProgenitor.id)).all()
+    return [Progenitor(link, accession, link.doi or registered or "")
+            for link, accession, registered in rows]
 
 
 def _ancestors(session: Session, accession_id: int) -> set[int]:

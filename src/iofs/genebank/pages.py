@@ -21,6 +21,7 @@ from iofs.genebank.schemas import (
     GerminationTestIn,
     LotIn,
     OrderIn,
+    ProgenitorIn,
     RequesterIn,
     RequestIn,
     SafetyDuplicateIn,
@@ -133,6 +134,7 @@ def _accession_context(session: Session, principal: Principal,
         "today": date.today().isoformat(), "error": None, "warnings": [],
         "pdci": service.accession_pdci(accession),
         "trait_summaries": service.trait_summaries(session, accession.id),
+        "progenitors": service.progenitors_of(session, accession.id),
     }
     if internal:
         statuses = service.lot_statuses(session, principal, accession.id)
@@ -196,6 +198,19 @@ async def post_passport(request: Request, accession_id: RecordId,
     def action() -> list[str]:
         return service.edit_passport(session, principal, accession_id, changes)
     return _after_post(request, session, principal, accession_id, action, "passport")
+
+
+@router.post("/genebank/accessions/{accession_id}/progenitors", response_class=HTMLResponse)
+def post_progenitor(request: Request, accession_id: RecordId,
+                    data: Annotated[ProgenitorIn, Form()],
+                    principal: Principal = Depends(require("genebank.passport.write")),
+                    session: Session = Depends(db_session)) -> Response:
+    """Record a progenitor: an accession here (number) or a DOI held elsewhere."""
+    def action() -> list[str]:
+        service.add_progenitor(session, principal, accession_id, data.progenitor_id,
+                               data.doi, data.accenumb)
+        return []
+    return _after_post(request, session, principal, accession_id, action, "progenitors")
 
 
 @router.post("/genebank/accessions/{accession_id}/lots", response_class=HTMLResponse)

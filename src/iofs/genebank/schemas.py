@@ -385,3 +385,20 @@ class ObservationImportOut(BaseModel):
 class TraitSearchOut(BaseModel):
     total: int
     accessions: list[AccessionOut]
+
+
+class ProgenitorIn(BaseModel):
+    """A progenitor: an accession of this gene bank (``progenitor_id``, or ``accenumb`` as
+    ``ACCENUMB`` or ``INSTCODE ACCENUMB``) or a DOI held elsewhere (``10.…``)."""
+
+    progenitor_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    accenumb: str = Field(default="", max_length=150)
+    doi: str = Field(default="", max_length=128)
+
+
+class ProgenitorOut(BaseModel):
+    id: int
+    accession_id: int
+    progenitor_id: int | None
+    progenitor: str  # INSTCODE ACCENUMB of a progenitor here, else empty
+    doi: str  # the DOI given, or the progenitor's GLIS DOI once registered
