@@ -223,11 +223,13 @@ def germplasm_page(session: Session, principal: Principal, page: int, page_size:
     read from there by key with each accession's GLIS DOI (outer join). The total comes
     from the search counts (a few thousand summary rows), or, by accession number, from the
     rows themselves."""
-    query = SearchQuery(crop=crop, genus=genus)
-    conditions = row_conditions(equalities(principal, query))
+    where = equalities(principal, SearchQuery(crop=crop, genus=genus))
+    conditions = row_conditions(where)
     if accession_number:
         conditions.append(Accession.accenumb == accession_number)
-    start = select(Accession.id).where(*conditions).order_by(Accession.id).limit(1).offset(
+    # Ordered as the (available, id) index is, so the skip is an index-only scan.
+    key = [Accession.available, Accession.id] if "available" in where else [Accession.id]
+    start = select(Accession.id).where(*conditions).order_by(*key).limit(1).offset(
         page * page_size).scalar_subquery()
     columns = [getattr(Accession, name) for name in GERMPLASM_COLUMNS]
     rows = session.execute(

@@ -340,7 +340,7 @@ def trait_search(session: Session, principal: Principal, criteria: Iterable[Crit
                  limit: int = 100, offset: int = 0, filters: SearchQuery | None = None
                  ) -> tuple[int, list[Accession]]:
     """Accessions with at least one observation meeting each criterion (all must hold),
-    by institute and accession number; ``filters`` adds the search's filters (text, genus,
+    in id order (as the search); ``filters`` adds the search's filters (text, genus,
     crop, country, status, availability); the public sees available accessions. Returns
     (total, page).
 
@@ -361,8 +361,8 @@ def trait_search(session: Session, principal: Principal, criteria: Iterable[Crit
     matches = select(Accession.id).join(ids, ids.c.accession_id == Accession.id).where(
         *conditions)
     total = session.execute(select(func.count()).select_from(matches.subquery())).scalar_one()
-    page = select(Accession).join(ids, ids.c.accession_id == Accession.id).where(
-        *conditions).order_by(Accession.instcode, Accession.accenumb).limit(limit).offset(offset)
+    page_ids = matches.order_by(Accession.id).limit(limit).offset(offset)
+    page = select(Accession).where(Accession.id.in_(page_ids)).order_by(Accession.id)
     return int(total), list(session.execute(page).scalars())
 
 
