@@ -40,9 +40,17 @@ def p95(values: list[float]) -> float:
 
 def module_pages(iso3: str) -> list[str]:
     """The pages a user opens to see what the brief shows, one per module."""
-    return [f"/members/{iso3}", f"/risk/{iso3}", f"/prices/{iso3}", f"/drought/{iso3}",
-            f"/faostat/{iso3}", f"/programmes/countries/{iso3}", "/reserves",
-            f"/genebank?country={iso3}", f"/strategy/states/{iso3}"]
+    return [
+        f"/members/{iso3}",
+        f"/risk/{iso3}",
+        f"/prices/{iso3}",
+        f"/drought/{iso3}",
+        f"/faostat/{iso3}",
+        f"/programmes/countries/{iso3}",
+        "/reserves",
+        f"/genebank?country={iso3}",
+        f"/strategy/states/{iso3}",
+    ]
 
 
 def main() -> None:
@@ -60,9 +68,12 @@ def main() -> None:
     from iofs.web.app import create_app
 
     data_dir = Path(tempfile.mkdtemp(prefix="iofs-bench-briefs-"))
-    settings = Settings(env="test", data_dir=data_dir,
-                        database_url=f"sqlite:///{data_dir / 'iofs.sqlite3'}",
-                        secret_key="benchmark-secret-key-0123456789abcdef0123")
+    settings = Settings(
+        env="test",
+        data_dir=data_dir,
+        database_url=f"sqlite:///{data_dir / 'iofs.sqlite3'}",
+        secret_key="benchmark-secret-key-0123456789abcdef0123",
+    )
     started = time.perf_counter()
     upgrade(settings.resolved_database_url)
     factory = make_session_factory(make_engine(settings.resolved_database_url))
@@ -85,29 +96,47 @@ def main() -> None:
     month = client.get("/bulletin", follow_redirects=False).headers["location"].rsplit("/", 1)[1]
     bulletin = [timed_get(client, f"/bulletin/{month}") for _ in range(args.repeat)]
     bulletin_pages = ["/risk", "/prices", "/drought", "/programmes", "/faostat"]
-    bulletin_base = [sum(timed_get(client, url) for url in bulletin_pages)
-                     for _ in range(args.repeat)]
+    bulletin_base = [
+        sum(timed_get(client, url) for url in bulletin_pages) for _ in range(args.repeat)
+    ]
     pdf = [timed_get(client, "/countries/AFG/brief.pdf?lang=ar") for _ in range(args.repeat)]
-    pdf_base = [sum(timed_get(client, url) for url in module_pages("AFG"))
-                for _ in range(args.repeat)]
+    pdf_base = [
+        sum(timed_get(client, url) for url in module_pages("AFG")) for _ in range(args.repeat)
+    ]
 
     rows: list[tuple[str, float, float, int | None]] = [
         ("country brief p95 over the 57 (ms)", p95(briefs), p95(assembled), 250),
-        ("country brief median (ms)", statistics.median(briefs),
-         statistics.median(assembled), None),
-        (f"bulletin {month} median (ms)", statistics.median(bulletin),
-         statistics.median(bulletin_base), 1000),
-        ("PDF brief AFG, Arabic, median (ms)", statistics.median(pdf),
-         statistics.median(pdf_base), 3000),
+        (
+            "country brief median (ms)",
+            statistics.median(briefs),
+            statistics.median(assembled),
+            None,
+        ),
+        (
+            f"bulletin {month} median (ms)",
+            statistics.median(bulletin),
+            statistics.median(bulletin_base),
+            1000,
+        ),
+        (
+            "PDF brief AFG, Arabic, median (ms)",
+            statistics.median(pdf),
+            statistics.median(pdf_base),
+            3000,
+        ),
     ]
     print(f"{'':40} {'briefs':>10} {'module pages':>13} {'ratio':>7} {'target':>8}")
     for label, ours, theirs, target in rows:
         ratio = theirs / ours if ours else float("nan")
-        print(f"{label:40} {ours:10,.0f} {theirs:13,.0f} {ratio:7.2f} "
-              f"{'' if target is None else f'≤ {target:,}':>8}")
-    print("module pages: the sum of each module's page for the same state, one after another "
-          f"({', '.join(p.split('/')[1] for p in module_pages('XXX'))}); bulletin baseline: "
-          f"{', '.join(bulletin_pages)}")
+        print(
+            f"{label:40} {ours:10,.0f} {theirs:13,.0f} {ratio:7.2f} "
+            f"{'' if target is None else f'≤ {target:,}':>8}"
+        )
+    print(
+        "module pages: the sum of each module's page for the same state, one after another "
+        f"({', '.join(p.split('/')[1] for p in module_pages('XXX'))}); bulletin baseline: "
+        f"{', '.join(bulletin_pages)}"
+    )
     print("load average (1, 5, 15 min): " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
 
 

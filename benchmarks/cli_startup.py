@@ -37,8 +37,9 @@ def median_seconds(command: list[str], runs: int, env: dict[str, str]) -> float:
         done = subprocess.run(command, env=env, capture_output=True, check=False)
         times.append(time.perf_counter() - start)
         if done.returncode != 0:
-            raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): "
-                             f"{done.stderr.decode()[-500:]}")
+            raise SystemExit(
+                f"{' '.join(command)} failed ({done.returncode}): {done.stderr.decode()[-500:]}"
+            )
     return statistics.median(times)
 
 
@@ -56,18 +57,25 @@ def main() -> None:
             ("python -c pass", [sys.executable, "-c", "pass"], None),
             ("iofs --version", [iofs, "--version"], 0.3),
             ("iofs --help", [iofs, "--help"], 0.6),
-            ("iofs members list --format json", [iofs, "members", "list", "--format", "json"],
-             None),
+            (
+                "iofs members list --format json",
+                [iofs, "members", "list", "--format", "json"],
+                None,
+            ),
             ("--help, every group imported eagerly", [sys.executable, "-c", EAGER_HELP], None),
         ]
-        results = [(label, median_seconds(cmd, args.runs, env), target)
-                   for label, cmd, target in cases]
+        results = [
+            (label, median_seconds(cmd, args.runs, env), target) for label, cmd, target in cases
+        ]
     bare = results[0][1]
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"median of {args.runs} runs; {os.cpu_count()} cores, load average {load}")
     for label, seconds, target in results:
-        verdict = "" if target is None else (
-            f"  target ≤ {target} s: {'met' if seconds <= target else 'NOT met'}")
+        verdict = (
+            ""
+            if target is None
+            else (f"  target ≤ {target} s: {'met' if seconds <= target else 'NOT met'}")
+        )
         print(f"{label:<40} {seconds:6.3f} s  {seconds / bare:6.1f}× python{verdict}")
     eager, lazy = results[4][1], results[2][1]
     print(f"lazy groups: --help {eager / lazy:.1f}× faster than importing every group")

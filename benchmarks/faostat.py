@@ -29,8 +29,28 @@ import tempfile
 import time
 from pathlib import Path
 
-ELEMENTS = [511, 5511, 5611, 5911, 5072, 5301, 5521, 5527, 5123, 5131, 5154, 5171, 5170,
-            5142, 645, 664, 674, 684, 661, 671]
+ELEMENTS = [
+    511,
+    5511,
+    5611,
+    5911,
+    5072,
+    5301,
+    5521,
+    5527,
+    5123,
+    5131,
+    5154,
+    5171,
+    5170,
+    5142,
+    645,
+    664,
+    674,
+    684,
+    661,
+    671,
+]
 
 
 def generate(path: Path, areas: int, items: int, years: int) -> int:
@@ -42,8 +62,10 @@ def generate(path: Path, areas: int, items: int, years: int) -> int:
     codes = [a.fao_code for a in chosen]
     item_codes = [2901, 2903, 2941, 2905, 2907, *range(2511, 2511 + items - 5)]
     con = duckdb.connect()
-    con.execute("CREATE TABLE a AS SELECT unnest(?) AS area, unnest(?) AS name",
-                [codes, [a.name for a in chosen]])
+    con.execute(
+        "CREATE TABLE a AS SELECT unnest(?) AS area, unnest(?) AS name",
+        [codes, [a.name for a in chosen]],
+    )
     con.execute("CREATE TABLE i AS SELECT unnest(?) AS item", [item_codes])
     con.execute("CREATE TABLE e AS SELECT unnest(?) AS element", [ELEMENTS])
     con.execute(f"CREATE TABLE y AS SELECT range AS year FROM range({2023 - years}, 2023)")
@@ -63,8 +85,7 @@ def generate(path: Path, areas: int, items: int, years: int) -> int:
     con.close()
     # DuckDB writes UTF-8 only; FAOSTAT's bulk files are Latin-1.
     with path.open("wb") as out:
-        subprocess.run(["iconv", "-f", "UTF-8", "-t", "LATIN1", str(utf8)], stdout=out,
-                       check=True)
+        subprocess.run(["iconv", "-f", "UTF-8", "-t", "LATIN1", str(utf8)], stdout=out, check=True)
     utf8.unlink()
     return len(codes) * len(item_codes) * len(ELEMENTS) * years
 
@@ -99,8 +120,10 @@ def run_child(mode: str, csv_path: Path, work: Path) -> dict[str, float]:
         started = time.perf_counter()
         con = duckdb.connect()
         con.execute("SET preserve_insertion_order = false")
-        con.execute(f"COPY (SELECT * FROM read_csv('{csv_path}', all_varchar = true, "
-                    f"encoding = 'latin-1')) TO '{work / 'raw.parquet'}' (FORMAT parquet)")
+        con.execute(
+            f"COPY (SELECT * FROM read_csv('{csv_path}', all_varchar = true, "
+            f"encoding = 'latin-1')) TO '{work / 'raw.parquet'}' (FORMAT parquet)"
+        )
         rows = con.execute(f"SELECT count(*) FROM '{work / 'raw.parquet'}'").fetchone()[0]
     else:
         import pandas  # noqa: F401
@@ -111,8 +134,10 @@ def run_child(mode: str, csv_path: Path, work: Path) -> dict[str, float]:
     seconds = time.perf_counter() - started
     # VmHWM, not ru_maxrss: ru_maxrss survives exec and would report the parent's peak.
     status = Path("/proc/self/status").read_text()
-    peak = next(int(line.split()[1]) for line in status.splitlines()
-                if line.startswith("VmHWM")) / 1024
+    peak = (
+        next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
+        / 1024
+    )
     return {"rows": rows, "seconds": seconds, "peak_rss_mb": peak}
 
 
@@ -124,25 +149,31 @@ def pandas_ingest(csv_path: Path, out: Path) -> int:
 
     from iofs.monitor.faostat.areas import areas
 
-    ref = pd.DataFrame([(a.fao_code, a.m49, a.iso3, a.kind) for a in areas()],
-                       columns=["area_code", "m49", "iso3", "area_kind"])
+    ref = pd.DataFrame(
+        [(a.fao_code, a.m49, a.iso3, a.kind) for a in areas()],
+        columns=["area_code", "m49", "iso3", "area_kind"],
+    )
     writer = None
     total = 0
-    for chunk in pd.read_csv(csv_path, dtype=str, encoding="latin-1", keep_default_na=False,
-                             chunksize=1_000_000):
-        frame = pd.DataFrame({
-            "area_code": pd.to_numeric(chunk["Area Code"], errors="coerce"),
-            "item_code": pd.to_numeric(chunk["Item Code"].str.lstrip("S'"), errors="coerce"),
-            "element_code": pd.to_numeric(chunk["Element Code"], errors="coerce"),
-            "year": pd.to_numeric(chunk["Year"].str[:4], errors="coerce"),
-            "year_end": pd.to_numeric(chunk["Year"].str[-4:], errors="coerce"),
-        })
+    for chunk in pd.read_csv(
+        csv_path, dtype=str, encoding="latin-1", keep_default_na=False, chunksize=1_000_000
+    ):
+        frame = pd.DataFrame(
+            {
+                "area_code": pd.to_numeric(chunk["Area Code"], errors="coerce"),
+                "item_code": pd.to_numeric(chunk["Item Code"].str.lstrip("S'"), errors="coerce"),
+                "element_code": pd.to_numeric(chunk["Element Code"], errors="coerce"),
+                "year": pd.to_numeric(chunk["Year"].str[:4], errors="coerce"),
+                "year_end": pd.to_numeric(chunk["Year"].str[-4:], errors="coerce"),
+            }
+        )
         raw = chunk["Value"].str.strip()
         qualified = raw.str[:1].isin(["<", ">"])
         frame["value"] = pd.to_numeric(raw.where(~qualified, raw.str[1:]), errors="coerce")
         frame["qualifier"] = raw.str[:1].where(qualified)
         bad = frame[["area_code", "item_code", "element_code", "year"]].isna().any(axis=1) | (
-            (raw != "") & frame["value"].isna())
+            (raw != "") & frame["value"].isna()
+        )
         if bad.any():
             raise ValueError(f"bad rows at lines {list(bad[bad].index[:5] + 2)}")
         for column in ("Area", "Item", "Element", "Unit", "Flag"):
@@ -160,8 +191,12 @@ def pandas_ingest(csv_path: Path, out: Path) -> int:
 
 
 def child(mode: str, csv_path: Path, work: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--child", mode, str(csv_path), str(work)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(csv_path), str(work)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -171,8 +206,11 @@ def main() -> None:
     parser.add_argument("--areas", type=int, default=250)
     parser.add_argument("--items", type=int, default=120)
     parser.add_argument("--years", type=int, default=60)
-    parser.add_argument("--all-countries", action="store_true",
-                        help="also time the suite for every country of the file")
+    parser.add_argument(
+        "--all-countries",
+        action="store_true",
+        help="also time the suite for every country of the file",
+    )
     parser.add_argument("--child", nargs=3)
     args = parser.parse_args()
     if args.child:
@@ -185,36 +223,57 @@ def main() -> None:
         started = time.perf_counter()
         rows = generate(csv_path, args.areas, args.items, args.years)
         size_mb = csv_path.stat().st_size / 1e6
-        print(f"generated {rows:,} rows, {size_mb:,.0f} MB in "
-              f"{time.perf_counter() - started:.1f} s; {os.cpu_count()} cores, load average "
-              f"{os.getloadavg()[0]:.1f} (the machine is shared: other work slows every line)")
+        print(
+            f"generated {rows:,} rows, {size_mb:,.0f} MB in "
+            f"{time.perf_counter() - started:.1f} s; {os.cpu_count()} cores, load average "
+            f"{os.getloadavg()[0]:.1f} (the machine is shared: other work slows every line)"
+        )
         modes = ["duckdb", "iofs", "pandas", "suite"]
-        results = {mode: child(mode, csv_path, work)
-                   for mode in modes + (["suite-all"] if args.all_countries else [])}
-        for mode, label in (("duckdb", "DuckDB raw read_csv -> Parquet (no checks)"),
-                            ("iofs", "iofs ingest (validation + mapping)"),
-                            ("pandas", "pandas ingest (same validation + mapping)")):
+        results = {
+            mode: child(mode, csv_path, work)
+            for mode in modes + (["suite-all"] if args.all_countries else [])
+        }
+        for mode, label in (
+            ("duckdb", "DuckDB raw read_csv -> Parquet (no checks)"),
+            ("iofs", "iofs ingest (validation + mapping)"),
+            ("pandas", "pandas ingest (same validation + mapping)"),
+        ):
             r = results[mode]
-            print(f"{label:45s} {r['rows'] / r['seconds']:>12,.0f} rows/s "
-                  f"{size_mb / r['seconds']:>7.0f} MB/s  {r['seconds']:7.2f} s  "
-                  f"peak RSS {r['peak_rss_mb']:,.0f} MB")
+            print(
+                f"{label:45s} {r['rows'] / r['seconds']:>12,.0f} rows/s "
+                f"{size_mb / r['seconds']:>7.0f} MB/s  {r['seconds']:7.2f} s  "
+                f"peak RSS {r['peak_rss_mb']:,.0f} MB"
+            )
         speed = {m: results[m]["rows"] / results[m]["seconds"] for m in results}
         suite = results["suite"]
-        print(f"indicator suite after ingest (57 states + OIC aggregates, all years, cached): "
-              f"{suite['seconds']:.2f} s, {suite['rows']:,.0f} values, "
-              f"peak RSS {suite['peak_rss_mb']:,.0f} MB")
+        print(
+            f"indicator suite after ingest (57 states + OIC aggregates, all years, cached): "
+            f"{suite['seconds']:.2f} s, {suite['rows']:,.0f} values, "
+            f"peak RSS {suite['peak_rss_mb']:,.0f} MB"
+        )
         if "suite-all" in results:
             every = results["suite-all"]
-            print(f"  for information, every country of the file (from the whole store): "
-                  f"{every['seconds']:.2f} s, {every['rows']:,.0f} values, "
-                  f"peak RSS {every['peak_rss_mb']:,.0f} MB")
+            print(
+                f"  for information, every country of the file (from the whole store): "
+                f"{every['seconds']:.2f} s, {every['rows']:,.0f} values, "
+                f"peak RSS {every['peak_rss_mb']:,.0f} MB"
+            )
         checks = (
-            ("iofs ingest >= 1 M rows/s", speed["iofs"] >= 1e6,
-             f"{speed['iofs'] / 1e6:.2f} M rows/s"),
-            ("raw DuckDB speed / iofs speed <= 2", speed["duckdb"] / speed["iofs"] <= 2,
-             f"{speed['duckdb'] / speed['iofs']:.2f}"),
-            ("iofs / pandas speed >= 3", speed["iofs"] / speed["pandas"] >= 3,
-             f"{speed['iofs'] / speed['pandas']:.2f}x"),
+            (
+                "iofs ingest >= 1 M rows/s",
+                speed["iofs"] >= 1e6,
+                f"{speed['iofs'] / 1e6:.2f} M rows/s",
+            ),
+            (
+                "raw DuckDB speed / iofs speed <= 2",
+                speed["duckdb"] / speed["iofs"] <= 2,
+                f"{speed['duckdb'] / speed['iofs']:.2f}",
+            ),
+            (
+                "iofs / pandas speed >= 3",
+                speed["iofs"] / speed["pandas"] >= 3,
+                f"{speed['iofs'] / speed['pandas']:.2f}x",
+            ),
             ("indicator suite < 1 s", suite["seconds"] < 1, f"{suite['seconds']:.2f} s"),
         )
         for name, met, value in checks:

@@ -29,18 +29,25 @@ MONTHS = 300
 REQUESTS = 40
 
 
-def pandas_baseline(tree: Tree, observations: pd.DataFrame, keys: list[str], first: int,
-                    last: int) -> pd.Series:
+def pandas_baseline(
+    tree: Tree, observations: pd.DataFrame, keys: list[str], first: int, last: int
+) -> pd.Series:
     """The same index, the straightforward way: one merge_asof per indicator, then the
     tree row by row in Python (INFORM's rules: renormalised means, geometric means)."""
-    grid = pd.DataFrame([(k, m) for k in keys for m in range(first, last + 1)],
-                        columns=["iso3", "month_index"])
+    grid = pd.DataFrame(
+        [(k, m) for k in keys for m in range(first, last + 1)], columns=["iso3", "month_index"]
+    )
     for name, indicator in tree.indicators.items():
         found = observations[observations["indicator"] == name][["iso3", "month_index", "value"]]
         found = found.sort_values("month_index").rename(columns={"value": name})
-        merged = pd.merge_asof(grid.sort_values("month_index"), found, on="month_index",
-                               by="iso3", tolerance=indicator.valid_months - 1,
-                               direction="backward")
+        merged = pd.merge_asof(
+            grid.sort_values("month_index"),
+            found,
+            on="month_index",
+            by="iso3",
+            tolerance=indicator.valid_months - 1,
+            direction="backward",
+        )
         grid = merged.sort_values(["iso3", "month_index"]).reset_index(drop=True)
 
     def score(name: str, raw: float) -> float:
@@ -95,22 +102,24 @@ def main() -> None:
     ours, frame = timed(index.compute_frame, tree, observations)
     assert isinstance(frame, pd.DataFrame)
     first, last = int(frame["month_index"].min()), int(frame["month_index"].max())
-    baseline, expected = timed(pandas_baseline, tree, observations, states, first, last,
-                               repeat=1)
+    baseline, expected = timed(pandas_baseline, tree, observations, states, first, last, repeat=1)
     assert isinstance(expected, pd.Series)
     assert np.allclose(frame["value"].to_numpy(), expected.to_numpy(), equal_nan=True)
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
         index.write_frame(frame, Path(folder) / "index.parquet", {})
         write = time.perf_counter() - start
-    print(f"rows: {len(frame):,} ({len(states)} states × {frame['month'].nunique()} months), "
-          f"{len(observations):,} observations, tree {tree.name} "
-          f"({len(tree.indicators)} inputs, {len(tree.nodes)} nodes)")
-    print(f"full recompute (panel + tree + frame): {ours * 1000:8.1f} ms  + Parquet write "
-          f"{write * 1000:.1f} ms   target ≤ 1000 ms")
+    print(
+        f"rows: {len(frame):,} ({len(states)} states × {frame['month'].nunique()} months), "
+        f"{len(observations):,} observations, tree {tree.name} "
+        f"({len(tree.indicators)} inputs, {len(tree.nodes)} nodes)"
+    )
+    print(
+        f"full recompute (panel + tree + frame): {ours * 1000:8.1f} ms  + Parquet write "
+        f"{write * 1000:.1f} ms   target ≤ 1000 ms"
+    )
     print(f"pandas baseline (merge_asof + row-by-row tree): {baseline * 1000:8.1f} ms")
-    print(f"ratio baseline / ours: {baseline / ours:.1f}×; values agree on all "
-          f"{len(frame):,} rows")
+    print(f"ratio baseline / ours: {baseline / ours:.1f}×; values agree on all {len(frame):,} rows")
     pages(observations)
     print(f"load average (1, 5, 15 min): {os.getloadavg()}")
 
@@ -127,8 +136,12 @@ def pages(observations: pd.DataFrame) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/iofs.sqlite3"
         upgrade(url)
-        settings = Settings(env="test", data_dir=Path(folder), database_url=url,
-                            secret_key="benchmark-secret-key-0123456789abcdef")
+        settings = Settings(
+            env="test",
+            data_dir=Path(folder),
+            database_url=url,
+            secret_key="benchmark-secret-key-0123456789abcdef",
+        )
         service.store_observations(observations, settings.analytics_dir, "bench.parquet")
         index.update(settings)
         with TestClient(create_app(settings)) as client:
@@ -142,8 +155,10 @@ def pages(observations: pd.DataFrame) -> None:
                     times.append(time.perf_counter() - start)
                     assert response.status_code == 200
                 p95 = statistics.quantiles(times, n=20)[-1] * 1000
-                print(f"{path:12} p95 {p95:6.1f} ms, median {statistics.median(times) * 1000:6.1f}"
-                      f" ms over {REQUESTS} requests   target ≤ 150 ms")
+                print(
+                    f"{path:12} p95 {p95:6.1f} ms, median {statistics.median(times) * 1000:6.1f}"
+                    f" ms over {REQUESTS} requests   target ≤ 150 ms"
+                )
 
 
 if __name__ == "__main__":

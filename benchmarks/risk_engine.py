@@ -26,29 +26,44 @@ rng = np.random.default_rng(2031)
 
 def synthetic_tree() -> Tree:
     """3 dimensions × 3 categories × 3–4 indicators, mixed aggregations and transforms."""
-    nodes: dict[str, Any] = {"index": {"aggregation": "geometric_mean",
-                                       "children": ["D0", "D1", "D2"]}}
+    nodes: dict[str, Any] = {
+        "index": {"aggregation": "geometric_mean", "children": ["D0", "D1", "D2"]}
+    }
     indicators: dict[str, Any] = {}
     kinds = ["inform_geometric", "weighted_mean", "mean", "max"]
     for d in range(3):
-        nodes[f"D{d}"] = {"aggregation": "inform_geometric",
-                          "children": [f"C{d}{c}" for c in range(3)]}
+        nodes[f"D{d}"] = {
+            "aggregation": "inform_geometric",
+            "children": [f"C{d}{c}" for c in range(3)],
+        }
         for c in range(3):
             kind = kinds[(d + c) % 4]
             leaves = [f"I{d}{c}{i}" for i in range(3 + (c % 2))]
-            children: list[Any] = [{"name": leaves[0], "weight": 2}, *leaves[1:]] \
-                if kind == "weighted_mean" else leaves
+            children: list[Any] = (
+                [{"name": leaves[0], "weight": 2}, *leaves[1:]]
+                if kind == "weighted_mean"
+                else leaves
+            )
             if kind == "max":
                 children = [{"name": leaves[0], "factor": 0.7}, *leaves[1:]]
             nodes[f"C{d}{c}"] = {"aggregation": kind, "children": children, "min_present": 2}
             for i, leaf in enumerate(leaves):
-                transform = [{}, {"denominator": "population", "multiplier": 1e5},
-                             {"log": True}, {"cap": [0, 80], "invert": True}][i % 4]
+                transform = [
+                    {},
+                    {"denominator": "population", "multiplier": 1e5},
+                    {"log": True},
+                    {"cap": [0, 80], "invert": True},
+                ][i % 4]
                 goalposts = [[0, 100], [0, 50], [0, 12], [0, 80]][i % 4]
-                indicators[leaf] = {"source": f"raw {leaf}", "goalposts": goalposts,
-                                    "transform": transform}
-    return parse_tree({"name": "synthetic", "root": "index", "nodes": nodes,
-                       "indicators": indicators}, "synthetic.toml")
+                indicators[leaf] = {
+                    "source": f"raw {leaf}",
+                    "goalposts": goalposts,
+                    "transform": transform,
+                }
+    return parse_tree(
+        {"name": "synthetic", "root": "index", "nodes": nodes, "indicators": indicators},
+        "synthetic.toml",
+    )
 
 
 def table(tree: Tree) -> pd.DataFrame:
@@ -81,8 +96,9 @@ def plain_row(row: pd.Series, tree: Tree) -> dict[str, float]:
         out[name] = 10 - s if t.invert else s
     for name in tree.order:
         node = tree.nodes[name]
-        xs = [(out[c.name] * c.factor, c.weight) for c in node.children
-              if not math.isnan(out[c.name])]
+        xs = [
+            (out[c.name] * c.factor, c.weight) for c in node.children if not math.isnan(out[c.name])
+        ]
         if len(xs) < node.min_present:
             out[name] = math.nan
             continue
@@ -119,9 +135,11 @@ def main() -> None:
         frame = table(tree)
         run(tree, frame.iloc[:100])  # warm-up
         engine_seconds, plain_seconds = run(tree, frame)
-        print(f"{tree.name:>10}: {len(tree.indicators)} indicators, {len(tree.nodes)} nodes | "
-              f"engine {engine_seconds * 1000:7.1f} ms | pandas row-by-row "
-              f"{plain_seconds:6.2f} s | ×{plain_seconds / engine_seconds:,.0f}")
+        print(
+            f"{tree.name:>10}: {len(tree.indicators)} indicators, {len(tree.nodes)} nodes | "
+            f"engine {engine_seconds * 1000:7.1f} ms | pandas row-by-row "
+            f"{plain_seconds:6.2f} s | ×{plain_seconds / engine_seconds:,.0f}"
+        )
     print("load average (1, 5, 15 min): " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
 
 

@@ -52,9 +52,21 @@ def main(shared: Path) -> None:
             cells = [cell.strip() for cell in row]
             fao.setdefault(cells[6], cells[2])
     fields = [
-        "iso3", "iso2", "iso_numeric", "m49", "fao_code", "name_en", "name_ar", "name_fr",
-        "oic_group", "oic_accession_year", "iofs_status", "iofs_statute_signed_on",
-        "iofs_statute_ratified", "iofs_statute_ratified_on", "sources",
+        "iso3",
+        "iso2",
+        "iso_numeric",
+        "m49",
+        "fao_code",
+        "name_en",
+        "name_ar",
+        "name_fr",
+        "oic_group",
+        "oic_accession_year",
+        "iofs_status",
+        "iofs_statute_signed_on",
+        "iofs_statute_ratified",
+        "iofs_statute_ratified_on",
+        "sources",
     ]
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with OUT.open("w", encoding="utf-8", newline="") as handle:
@@ -65,24 +77,27 @@ def main(shared: Path) -> None:
             code = codes[iso3]
             note = member["source_note"]
             signed_on = next((d for text, d in SIGNED_ON.items() if text in note), "")
-            writer.writerow({
-                "iso3": iso3,
-                "iso2": code["ISO3166-1-Alpha-2"],
-                "iso_numeric": int(code["ISO3166-1-numeric"]),
-                "m49": int(code["M49"]),
-                "fao_code": fao[iso3],
-                "name_en": NAME_EN.get(iso3, member["name"]),
-                "name_ar": NAME_AR.get(iso3, code["official_name_ar"]),
-                "name_fr": code["official_name_fr"].replace("’", "'"),
-                "oic_group": GROUPS[member["oic_region_group"]],
-                "oic_accession_year": member["oic_member_since"],
-                "iofs_status": {"yes": "member", "no": "not_member"}.get(
-                    member["iofs_member"], "unknown"),
-                "iofs_statute_signed_on": signed_on if member["iofs_member"] == "yes" else "",
-                "iofs_statute_ratified": "yes" if "ratified (" in note else "unknown",
-                "iofs_statute_ratified_on": "",
-                "sources": note,
-            })
+            writer.writerow(
+                {
+                    "iso3": iso3,
+                    "iso2": code["ISO3166-1-Alpha-2"],
+                    "iso_numeric": int(code["ISO3166-1-numeric"]),
+                    "m49": int(code["M49"]),
+                    "fao_code": fao[iso3],
+                    "name_en": NAME_EN.get(iso3, member["name"]),
+                    "name_ar": NAME_AR.get(iso3, code["official_name_ar"]),
+                    "name_fr": code["official_name_fr"].replace("’", "'"),
+                    "oic_group": GROUPS[member["oic_region_group"]],
+                    "oic_accession_year": member["oic_member_since"],
+                    "iofs_status": {"yes": "member", "no": "not_member"}.get(
+                        member["iofs_member"], "unknown"
+                    ),
+                    "iofs_statute_signed_on": signed_on if member["iofs_member"] == "yes" else "",
+                    "iofs_statute_ratified": "yes" if "ratified (" in note else "unknown",
+                    "iofs_statute_ratified_on": "",
+                    "sources": note,
+                }
+            )
     print(f"wrote {OUT} ({len(members)} states)")
 
 

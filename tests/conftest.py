@@ -40,12 +40,14 @@ def shared_data() -> Path:
 def _postgres_schema_url(base: str, schema: str) -> str:
     url = make_url(base)
     return url.set(query={**url.query, "options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False)
+        hide_password=False
+    )
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def migrated_database(request: pytest.FixtureRequest,
-                      tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def migrated_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A database migrated to head, once per test session and backend."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "iofs.sqlite3"
@@ -54,8 +56,10 @@ def migrated_database(request: pytest.FixtureRequest,
         yield url
         return
     if not POSTGRES_URL:
-        pytest.skip("PostgreSQL not configured: set IOFS_TEST_DATABASE_URL "
-                    "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            "PostgreSQL not configured: set IOFS_TEST_DATABASE_URL "
+            "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+        )
     schema = f"iofs_test_{uuid.uuid4().hex[:10]}"
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as connection:
@@ -73,8 +77,9 @@ def migrated_database(request: pytest.FixtureRequest,
 def _empty_all_tables(engine: Engine) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as connection:
-        connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                                + " RESTART IDENTITY CASCADE"))
+        connection.execute(
+            text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        )
 
 
 @pytest.fixture
@@ -99,8 +104,9 @@ def database_url(migrated_database: str, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings of a test installation: its own data dir and database."""
-    return Settings(env="test", data_dir=tmp_path / "var", database_url=database_url,
-                    secret_key=TEST_SECRET)
+    return Settings(
+        env="test", data_dir=tmp_path / "var", database_url=database_url, secret_key=TEST_SECRET
+    )
 
 
 @pytest.fixture
@@ -156,29 +162,43 @@ def _fast_password_hashing() -> Iterator[None]:
     from iofs.accounts import passwords
 
     original = passwords._hasher
-    passwords.set_hasher(PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024,
-                                                    parallelism=1),)))
+    passwords.set_hasher(
+        PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    )
     yield
     passwords.set_hasher(original)
 
 
-def make_user(factory: sessionmaker[Session], email: str, role: str,
-              scopes: tuple[str, ...] = (), password: str = PASSWORD) -> tuple[int, str]:
+def make_user(
+    factory: sessionmaker[Session],
+    email: str,
+    role: str,
+    scopes: tuple[str, ...] = (),
+    password: str = PASSWORD,
+) -> tuple[int, str]:
     """Create a user with one role and an API token; returns (user id, raw token)."""
     from iofs.accounts import service
     from iofs.db import transaction
     from iofs.roles import Role
 
     with transaction(factory) as session:
-        user = service.create_user(session, service.cli_principal(), email=email,
-                                   display_name=email.split("@")[0], password=password,
-                                   grants=[service.RoleGrant(Role(role), scopes)])
-        raw, _token = service.create_token(session, service.cli_principal(), user.id,
-                                           name="tests")
+        user = service.create_user(
+            session,
+            service.cli_principal(),
+            email=email,
+            display_name=email.split("@")[0],
+            password=password,
+            grants=[service.RoleGrant(Role(role), scopes)],
+        )
+        raw, _token = service.create_token(session, service.cli_principal(), user.id, name="tests")
         return user.id, raw
 
 
 def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> Any:
     """Sign in through the form as a browser would (same-origin)."""
-    return client.post("/signin", data={"email": email, "password": password, "next": "/"},
-                       headers={"Origin": ORIGIN}, follow_redirects=False)
+    return client.post(
+        "/signin",
+        data={"email": email, "password": password, "next": "/"},
+        headers={"Origin": ORIGIN},
+        follow_redirects=False,
+    )

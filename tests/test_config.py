@@ -77,11 +77,17 @@ def test_edge_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.allowed_hosts == ["localhost", "127.0.0.1"]
 
 
-@pytest.mark.parametrize(("name", "value"), [("IOFS_TRUSTED_PROXIES", "10.0.0.0/8,proxy.lan"),
-                                             ("IOFS_PUBLIC_URL", "iofs.example.org"),
-                                             ("IOFS_MAX_REQUEST_BYTES", "10")])
-def test_invalid_edge_settings_are_one_sentence(name: str, value: str,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("IOFS_TRUSTED_PROXIES", "10.0.0.0/8,proxy.lan"),
+        ("IOFS_PUBLIC_URL", "iofs.example.org"),
+        ("IOFS_MAX_REQUEST_BYTES", "10"),
+    ],
+)
+def test_invalid_edge_settings_are_one_sentence(
+    name: str, value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError) as error:
         load_settings()

@@ -33,8 +33,14 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, st
         service.load_reference(session)
     _, token = make_user(factory, "admin@iofs.example", "admin")
     engine.dispose()
-    app = create_app(Settings(env="test", data_dir=data_dir, database_url=url,
-                              secret_key="fuzz-secret-key-0123456789abcdefghij"))
+    app = create_app(
+        Settings(
+            env="test",
+            data_dir=data_dir,
+            database_url=url,
+            secret_key="fuzz-secret-key-0123456789abcdefghij",
+        )
+    )
     yield app, token
     app.state.engine.dispose()
 
@@ -48,14 +54,21 @@ def test_no_request_produces_a_server_error(fuzz_app: tuple[Any, str]) -> None:
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=8, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=8,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def fuzz(case: Any) -> None:
             for headers in ({}, {"Authorization": f"Bearer {token}"}):
                 response = case.call(headers=headers)
                 if response.status_code >= 500:
-                    failures.append(f"{case.method} {case.formatted_path} -> "
-                                    f"{response.status_code}: {response.text[:200]}")
+                    failures.append(
+                        f"{case.method} {case.formatted_path} -> "
+                        f"{response.status_code}: {response.text[:200]}"
+                    )
 
         fuzz()
     assert not failures, "\n".join(failures[:20])

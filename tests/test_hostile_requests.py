@@ -27,8 +27,9 @@ BOGUS = {"Authorization": "Bearer iofs_bogus_token"}
 UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/x"
 
 
-def _stream(app: FastAPI, path: str, headers: dict[str, str], total: int,
-            chunk: bytes = b" " * MB) -> tuple[int, bytes, int]:
+def _stream(
+    app: FastAPI, path: str, headers: dict[str, str], total: int, chunk: bytes = b" " * MB
+) -> tuple[int, bytes, int]:
     """POST ``total`` bytes to ``app`` chunk by chunk, as a client streaming a body would.
 
     Returns the status, the response body and how many bytes the app pulled.
@@ -51,11 +52,20 @@ def _stream(app: FastAPI, path: str, headers: dict[str, str], total: int,
         elif message["type"] == "http.response.body":
             body += message.get("body", b"")
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-             "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
-             "root_path": "", "query_string": b"", "server": ("testserver", 80),
-             "client": ("198.51.100.1", 40000),
-             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "server": ("testserver", 80),
+        "client": ("198.51.100.1", 40000),
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
     asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
     return status, body, pulled
 
@@ -64,18 +74,26 @@ def _stream(app: FastAPI, path: str, headers: dict[str, str], total: int,
 
 
 def test_a_300_mb_body_with_a_bogus_token_is_refused_while_streaming(client: TestClient) -> None:
-    status, body, pulled = _stream(client.app, "/api/v1/users",  # type: ignore[arg-type]
-                                   {**BOGUS, "Content-Type": "application/json"}, 300 * MB)
+    status, body, pulled = _stream(
+        client.app,
+        "/api/v1/users",  # type: ignore[arg-type]
+        {**BOGUS, "Content-Type": "application/json"},
+        300 * MB,
+    )
     assert pulled <= 26 * MB, f"read {pulled} bytes before answering {status}"
     assert status == 413, body[:200]
     assert "too large" in json.loads(body)["detail"]
 
 
 def test_a_declared_content_length_over_the_limit_is_refused_before_reading(
-        client: TestClient) -> None:
-    status, body, pulled = _stream(client.app, "/api/v1/users",  # type: ignore[arg-type]
-                                   {**BOGUS, "Content-Type": "application/json",
-                                    "Content-Length": str(300 * MB)}, 300 * MB)
+    client: TestClient,
+) -> None:
+    status, body, pulled = _stream(
+        client.app,
+        "/api/v1/users",  # type: ignore[arg-type]
+        {**BOGUS, "Content-Type": "application/json", "Content-Length": str(300 * MB)},
+        300 * MB,
+    )
     assert status == 413 and pulled == 0
     assert "25 MB" in json.loads(body)["detail"]
 
@@ -117,16 +135,22 @@ def admin_auth(loaded_registry: sessionmaker[Session]) -> dict[str, str]:
 
 def test_a_200000_deep_json_answers_422(client: TestClient, admin_auth: dict[str, str]) -> None:
     deep = b"[" * 200_000 + b"]" * 200_000
-    response = client.post("/api/v1/users", content=deep,
-                           headers={**admin_auth, "Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/users", content=deep, headers={**admin_auth, "Content-Type": "application/json"}
+    )
     assert response.status_code == 422
     assert "nested" in response.json()["detail"]
 
 
-def test_a_nul_byte_in_json_text_answers_422(client: TestClient,
-                                             admin_auth: dict[str, str]) -> None:
-    body = {"email": "nul@iofs.example", "display_name": "a\u0000b",
-            "password": "a long enough password", "roles": [{"role": "viewer"}]}
+def test_a_nul_byte_in_json_text_answers_422(
+    client: TestClient, admin_auth: dict[str, str]
+) -> None:
+    body = {
+        "email": "nul@iofs.example",
+        "display_name": "a\u0000b",
+        "password": "a long enough password",
+        "roles": [{"role": "viewer"}],
+    }
     response = client.post("/api/v1/users", json=body, headers=admin_auth)
     assert response.status_code == 422
     assert "NUL" in response.json()["detail"]
@@ -135,33 +159,40 @@ def test_a_nul_byte_in_json_text_answers_422(client: TestClient,
 
 
 def test_a_nul_byte_in_a_form_field_or_query_answers_422(client: TestClient) -> None:
-    form = client.post("/signin", data={"email": "a\x00@iofs.example", "password": "x"},
-                       headers={"Origin": ORIGIN, "Accept": "text/html"})
+    form = client.post(
+        "/signin",
+        data={"email": "a\x00@iofs.example", "password": "x"},
+        headers={"Origin": ORIGIN, "Accept": "text/html"},
+    )
     assert form.status_code == 422 and "NUL" in form.text
     query = client.get("/api/v1/members?q=%00")
     assert query.status_code == 422 and "NUL" in query.json()["detail"]
 
 
 def test_a_nul_byte_in_a_multipart_text_field_answers_422_but_files_may_hold_any_byte(
-        settings: Settings) -> None:
+    settings: Settings,
+) -> None:
     from iofs.web.app import create_app
 
     router = APIRouter()
 
     @router.post("/evidence")
-    async def evidence(comment: Annotated[str, Form()],
-                       file: Annotated[UploadFile, File()]) -> dict[str, int]:
+    async def evidence(
+        comment: Annotated[str, Form()], file: Annotated[UploadFile, File()]
+    ) -> dict[str, int]:
         return {"comment": len(comment), "file": len(await file.read())}
 
     app = create_app(settings)
     app.include_router(router)
     with TestClient(app) as client:
         binary = {"file": ("scan.bin", b"\x00\x01\x00" * 1000, "application/octet-stream")}
-        ok = client.post("/evidence", data={"comment": "fine"}, files=binary,
-                         headers={"Origin": ORIGIN})
+        ok = client.post(
+            "/evidence", data={"comment": "fine"}, files=binary, headers={"Origin": ORIGIN}
+        )
         assert ok.status_code == 200 and ok.json() == {"comment": 4, "file": 3000}
-        refused = client.post("/evidence", data={"comment": "bad\x00"}, files=binary,
-                              headers={"Origin": ORIGIN})
+        refused = client.post(
+            "/evidence", data={"comment": "bad\x00"}, files=binary, headers={"Origin": ORIGIN}
+        )
         assert refused.status_code == 422 and "NUL" in refused.json()["detail"]
     app.state.engine.dispose()
 
@@ -170,11 +201,16 @@ def test_a_nul_byte_in_a_multipart_text_field_answers_422_but_files_may_hold_any
 
 
 def test_signed_in_pages_and_new_tokens_are_not_stored_by_caches(
-        client: TestClient, loaded_registry: sessionmaker[Session]) -> None:
+    client: TestClient, loaded_registry: sessionmaker[Session]
+) -> None:
     _, token = make_user(loaded_registry, "fp@kaz.example", "focal_point", ("KAZ",))
     assert "no-store" not in client.get("/").headers.get("cache-control", "")
-    assert client.post("/signin", data={"email": "x@iofs.example", "password": "x"},
-                       headers={"Origin": ORIGIN}).headers["cache-control"] == "no-store"
+    assert (
+        client.post(
+            "/signin", data={"email": "x@iofs.example", "password": "x"}, headers={"Origin": ORIGIN}
+        ).headers["cache-control"]
+        == "no-store"
+    )
     sign_in(client, "fp@kaz.example")
     assert client.get("/account").headers["cache-control"] == "no-store"
     created = client.post("/account/tokens", data={"name": "t"}, headers={"Origin": ORIGIN})
@@ -189,9 +225,18 @@ def test_signed_in_pages_and_new_tokens_are_not_stored_by_caches(
 
 def _host_request(host: str, **settings: Any) -> Request:
     app = SimpleNamespace(state=SimpleNamespace(settings=Settings(env="test", **settings)))
-    return Request({"type": "http", "method": "GET", "path": "/prices/alerts.atom",
-                    "app": app, "scheme": "http", "server": (host, 80), "query_string": b"",
-                    "headers": [(b"host", host.encode())]})
+    return Request(
+        {
+            "type": "http",
+            "method": "GET",
+            "path": "/prices/alerts.atom",
+            "app": app,
+            "scheme": "http",
+            "server": (host, 80),
+            "query_string": b"",
+            "headers": [(b"host", host.encode())],
+        }
+    )
 
 
 def test_public_base_url_never_reflects_a_forged_host() -> None:
@@ -200,20 +245,25 @@ def test_public_base_url_never_reflects_a_forged_host() -> None:
     assert public_base_url(_host_request("evil.example")) == "http://localhost"
     assert public_base_url(_host_request("localhost:8000")) == "http://localhost:8000"
     assert public_base_url(_host_request("127.0.0.1")) == "http://127.0.0.1"
-    assert public_base_url(_host_request("iofs.example.org", allowed_hosts="iofs.example.org")
-                           ) == "http://iofs.example.org"
-    assert public_base_url(_host_request("evil.example",
-                                         public_url="https://iofs.example.org/")
-                           ) == "https://iofs.example.org"
+    assert (
+        public_base_url(_host_request("iofs.example.org", allowed_hosts="iofs.example.org"))
+        == "http://iofs.example.org"
+    )
+    assert (
+        public_base_url(_host_request("evil.example", public_url="https://iofs.example.org/"))
+        == "https://iofs.example.org"
+    )
 
 
 # --- item 10: the database unreachable --------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [["members", "list"], ["users", "list"],
-                                     ["audit", "verify"], ["serve"]])
+@pytest.mark.parametrize(
+    "command", [["members", "list"], ["users", "list"], ["audit", "verify"], ["serve"]]
+)
 def test_cli_with_the_database_unreachable_prints_one_sentence(
-        command: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    command: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from iofs.cli import app
 
     monkeypatch.setenv("IOFS_DATABASE_URL", UNREACHABLE)
@@ -230,8 +280,9 @@ def test_cli_with_the_database_unreachable_prints_one_sentence(
 def test_server_with_the_database_unreachable_answers_503(tmp_path: Path) -> None:
     from iofs.web.app import create_app
 
-    app = create_app(Settings(env="test", data_dir=tmp_path, database_url=UNREACHABLE,
-                              secret_key=TEST_SECRET))
+    app = create_app(
+        Settings(env="test", data_dir=tmp_path, database_url=UNREACHABLE, secret_key=TEST_SECRET)
+    )
     with TestClient(app) as client:
         page = client.get("/members", headers={"Accept": "text/html"})
         assert page.status_code == 503 and "database" in page.text
@@ -251,9 +302,14 @@ def test_readyz_checks_migrations(client: TestClient, tmp_path: Path) -> None:
 
     assert client.get("/readyz").status_code == 200
     assert client.get("/healthz").json()["status"] == "ok"
-    empty = create_app(Settings(env="test", data_dir=tmp_path,
-                                database_url=f"sqlite:///{tmp_path / 'empty.sqlite3'}",
-                                secret_key=TEST_SECRET))
+    empty = create_app(
+        Settings(
+            env="test",
+            data_dir=tmp_path,
+            database_url=f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+            secret_key=TEST_SECRET,
+        )
+    )
     with TestClient(empty) as fresh:
         assert fresh.get("/healthz").status_code == 200
         ready = fresh.get("/readyz")

@@ -11,15 +11,22 @@ from iofs import i18n
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "iofs"
 METHOD_MAP = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
-OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n",
-                                     "trim_blocks": "true", "lstrip_blocks": "true"}}
+OPTIONS = {
+    "**/templates/**.html": {
+        "extensions": "jinja2.ext.i18n",
+        "trim_blocks": "true",
+        "lstrip_blocks": "true",
+    }
+}
 
 
 def _messages() -> list[tuple[str, str | tuple[str, ...]]]:
     found = []
     for filename, _line, message, _comments, _context in extract_from_dir(
-        str(SRC), METHOD_MAP, OPTIONS, keywords={"_": None, "gettext": None, "N_": None,
-                                                 "ngettext": (1, 2)},
+        str(SRC),
+        METHOD_MAP,
+        OPTIONS,
+        keywords={"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)},
     ):
         if message:
             found.append((filename, message))
@@ -53,7 +60,8 @@ def _same_in_french(message: str) -> bool:
     """Messages legitimately spelt the same in French are marked in the catalog as such."""
     catalog = i18n.translations("fr")
     return message in getattr(catalog, "_catalog", {}) or any(
-        message in getattr(f, "_catalog", {}) for f in _fallbacks(catalog))
+        message in getattr(f, "_catalog", {}) for f in _fallbacks(catalog)
+    )
 
 
 def _fallbacks(translations: object) -> list[object]:
@@ -77,8 +85,9 @@ def _fallbacks(translations: object) -> list[object]:
         (None, None, "ar;q=abc", "en"),
     ],
 )
-def test_language_negotiation(query: str | None, cookie: str | None, header: str,
-                              expected: str) -> None:
+def test_language_negotiation(
+    query: str | None, cookie: str | None, header: str, expected: str
+) -> None:
     assert i18n.negotiate(query, cookie, header) == expected
 
 

@@ -39,33 +39,75 @@ from tests.monitor.ipc.conftest import long_block, write_long
 #: Examples per importer (`IOFS_FUZZ_EXAMPLES` raises it for a longer hunt).
 EXAMPLES = int(os.environ.get("IOFS_FUZZ_EXAMPLES", "10"))
 
-PRICES = ("countryiso3,date,admin1,admin2,market,market_id,latitude,longitude,category,"
-          "commodity,commodity_id,unit,priceflag,pricetype,currency,price,usdprice\n"
-          "#country+code,#date,#adm1+name,#adm2+name,#loc+market+name,#loc+market+code,"
-          "#geo+lat,#geo+lon,#item+type,#item+name,#item+code,#item+unit,#item+price+flag,"
-          "#item+price+type,#currency,#value,#value+usd\n"
-          + "".join(f"AFG,20{y:02d}-{m:02d}-15,Kabul,Kabul,Kabul,266,34.5,69.2,cereals and "
-                    f"tubers,\"Wheat flour, local\",58,KG,actual,Retail,AFN,{30 + m},0.{m}\n"
-                    for y in range(15, 18) for m in range(1, 13)))
-VAM = ("adm0_id;adm0_name;adm1_name;mkt_name;cm_name;cur_name;pt_name;um_name;mp_month;"
-       "mp_year;mp_price;mp_commoditysource\r\n"
-       + "".join(f"1;Afghanistan;Kabul;Kabul;Wheat - Retail;AFN;Retail;KG;{m};2019;{20 + m};WFP"
-                 "\r\n" for m in range(1, 13)))
+PRICES = (
+    "countryiso3,date,admin1,admin2,market,market_id,latitude,longitude,category,"
+    "commodity,commodity_id,unit,priceflag,pricetype,currency,price,usdprice\n"
+    "#country+code,#date,#adm1+name,#adm2+name,#loc+market+name,#loc+market+code,"
+    "#geo+lat,#geo+lon,#item+type,#item+name,#item+code,#item+unit,#item+price+flag,"
+    "#item+price+type,#currency,#value,#value+usd\n"
+    + "".join(
+        f"AFG,20{y:02d}-{m:02d}-15,Kabul,Kabul,Kabul,266,34.5,69.2,cereals and "
+        f'tubers,"Wheat flour, local",58,KG,actual,Retail,AFN,{30 + m},0.{m}\n'
+        for y in range(15, 18)
+        for m in range(1, 13)
+    )
+)
+VAM = (
+    "adm0_id;adm0_name;adm1_name;mkt_name;cm_name;cur_name;pt_name;um_name;mp_month;"
+    "mp_year;mp_price;mp_commoditysource\r\n"
+    + "".join(
+        f"1;Afghanistan;Kabul;Kabul;Wheat - Retail;AFN;Retail;KG;{m};2019;{20 + m};WFP\r\n"
+        for m in range(1, 13)
+    )
+)
 RAIN = "date,station_a,station_b\n" + "".join(
-    f"{2000 + i // 12}-{i % 12 + 1:02d},{10 + i % 7},{20 + i % 5}\n" for i in range(48))
-FTS = json.dumps({"data": {"flows": [
-    {"id": str(1000 + i), "amountUSD": 1000 * i + 5, "status": "paid",
-     "decisionDate": "2020-03-01", "flowType": "Standard", "boundary": "incoming",
-     "newMoney": True,
-     "sourceObjects": [{"type": "Organization", "id": "7", "name": "Kazakhstan, Government of",
-                        "organizationTypes": ["Government"]}],
-     "destinationObjects": [{"type": "Location", "id": "171", "name": "Palestine"}]}
-    for i in range(1, 6)]}})
+    f"{2000 + i // 12}-{i % 12 + 1:02d},{10 + i % 7},{20 + i % 5}\n" for i in range(48)
+)
+FTS = json.dumps(
+    {
+        "data": {
+            "flows": [
+                {
+                    "id": str(1000 + i),
+                    "amountUSD": 1000 * i + 5,
+                    "status": "paid",
+                    "decisionDate": "2020-03-01",
+                    "flowType": "Standard",
+                    "boundary": "incoming",
+                    "newMoney": True,
+                    "sourceObjects": [
+                        {
+                            "type": "Organization",
+                            "id": "7",
+                            "name": "Kazakhstan, Government of",
+                            "organizationTypes": ["Government"],
+                        }
+                    ],
+                    "destinationObjects": [{"type": "Location", "id": "171", "name": "Palestine"}],
+                }
+                for i in range(1, 6)
+            ]
+        }
+    }
+)
 
 
 def _mutations() -> st.SearchStrategy[tuple[str, int, int]]:
-    kinds = st.sampled_from(["truncate", "utf16", "latin1", "quote", "drop_column", "garble",
-                             "huge_line", "flip", "wrap_line", "empty", "nul"])
+    kinds = st.sampled_from(
+        [
+            "truncate",
+            "utf16",
+            "latin1",
+            "quote",
+            "drop_column",
+            "garble",
+            "huge_line",
+            "flip",
+            "wrap_line",
+            "empty",
+            "nul",
+        ]
+    )
     return st.tuples(kinds, st.integers(0, 10_000), st.integers(0, 255))
 
 
@@ -79,25 +121,27 @@ def mutate(data: bytes, kind: str, at: int, byte: int) -> bytes:
     if kind == "utf16":
         return data.decode("utf-8", errors="replace").encode("utf-16-le")
     if kind == "latin1":
-        return data[:position] + "é€Ω".encode()[: 1 + byte % 5] + b"\xff\xfe" \
-            + data[position:]
+        return data[:position] + "é€Ω".encode()[: 1 + byte % 5] + b"\xff\xfe" + data[position:]
     if kind == "quote":
         return data[:position] + b'"' + data[position:]
     if kind == "drop_column":
         separator = b";" if data.count(b";") > data.count(b",") else b","
         column = byte % 6
-        return b"\n".join(separator.join(c for i, c in enumerate(row.split(separator))
-                                         if i != column) for row in lines)
+        return b"\n".join(
+            separator.join(c for i, c in enumerate(row.split(separator)) if i != column)
+            for row in lines
+        )
     if kind == "garble":
         cell = bytes([byte]) * (1 + at % 7)
-        return data[:position] + cell + data[position + 3:]
+        return data[:position] + cell + data[position + 3 :]
     if kind == "huge_line":
         return b"\n".join([*lines[:line], b"x," * 200_000 + b"9" * 300_000, *lines[line:]])
     if kind == "flip":
-        return data[:position] + bytes([byte]) + data[position + 1:]
+        return data[:position] + bytes([byte]) + data[position + 1 :]
     if kind == "wrap_line":
-        return b"\n".join([*lines[:line], b'"' + lines[line].rstrip(b"\r") + b'"',
-                           *lines[line + 1:]])
+        return b"\n".join(
+            [*lines[:line], b'"' + lines[line].rstrip(b"\r") + b'"', *lines[line + 1 :]]
+        )
     if kind == "nul":
         return data[:position] + b"\x00" * (1 + byte % 4) + data[position:]
     return b""
@@ -117,13 +161,22 @@ _BASE = Path(tempfile.mkdtemp(prefix="iofs-fuzz-"))
 _SEEDED: dict[str, Path] = {}
 
 #: A sentence that names where (file, line, column, cell, field, flow) and why.
-_WHERE = re.compile(r"line \d+|column|cell|field|flow \d+|data\.flows|header|empty|not|no |"
-                    r"missing|cannot|must|expected|holds|bytes?|encoding", re.I)
+_WHERE = re.compile(
+    r"line \d+|column|cell|field|flow \d+|data\.flows|header|empty|not|no |"
+    r"missing|cannot|must|expected|holds|bytes?|encoding",
+    re.I,
+)
 
 
-def check(run: Callable[[Path, Path], object], seed: bytes, name: str,
-          errors: tuple[type[BaseException], ...], tmp: Path, mutation: tuple[str, int, int],
-          names_file: bool = True) -> None:
+def check(
+    run: Callable[[Path, Path], object],
+    seed: bytes,
+    name: str,
+    errors: tuple[type[BaseException], ...],
+    tmp: Path,
+    mutation: tuple[str, int, int],
+    names_file: bool = True,
+) -> None:
     store = tmp / "store"
     folder = tmp / "in"
     folder.mkdir(parents=True, exist_ok=True)
@@ -151,45 +204,81 @@ def check(run: Callable[[Path, Path], object], seed: bytes, name: str,
     # Anything else (a KeyError, a DuckDB or csv error …) fails the test: a traceback.
 
 
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @FUZZ
 @given(mutation=_mutations())
-def test_prices_hdx_never_traceback(tmp_path_factory: pytest.TempPathFactory,
-                                    mutation: tuple[str, int, int]) -> None:
-    check(lambda p, s: prices.ingest_file(p, s), PRICES.encode(), "wfp_food_prices_afg.csv",
-          (prices.PriceFileError,), tmp_path_factory.mktemp("prices"), mutation)
+def test_prices_hdx_never_traceback(
+    tmp_path_factory: pytest.TempPathFactory, mutation: tuple[str, int, int]
+) -> None:
+    check(
+        lambda p, s: prices.ingest_file(p, s),
+        PRICES.encode(),
+        "wfp_food_prices_afg.csv",
+        (prices.PriceFileError,),
+        tmp_path_factory.mktemp("prices"),
+        mutation,
+    )
 
 
 @FUZZ
 @given(mutation=_mutations())
-def test_prices_vam_never_traceback(tmp_path_factory: pytest.TempPathFactory,
-                                    mutation: tuple[str, int, int]) -> None:
-    check(lambda p, s: prices.ingest_file(p, s), VAM.encode(), "vam_afg.csv",
-          (prices.PriceFileError,), tmp_path_factory.mktemp("vam"), mutation)
+def test_prices_vam_never_traceback(
+    tmp_path_factory: pytest.TempPathFactory, mutation: tuple[str, int, int]
+) -> None:
+    check(
+        lambda p, s: prices.ingest_file(p, s),
+        VAM.encode(),
+        "vam_afg.csv",
+        (prices.PriceFileError,),
+        tmp_path_factory.mktemp("vam"),
+        mutation,
+    )
 
 
 @FUZZ
 @given(mutation=_mutations())
-def test_faostat_never_traceback(tmp_path_factory: pytest.TempPathFactory,
-                                 mutation: tuple[str, int, int]) -> None:
+def test_faostat_never_traceback(
+    tmp_path_factory: pytest.TempPathFactory, mutation: tuple[str, int, int]
+) -> None:
     tmp = tmp_path_factory.mktemp("faostat")
     seed = write_fbs(tmp / "seed.csv").read_bytes()
-    check(lambda p, s: ingest([p], s, domain="FBS"), seed, "FoodBalanceSheets_E_Fuzz.csv",
-          (IngestError,), tmp, mutation)
+    check(
+        lambda p, s: ingest([p], s, domain="FBS"),
+        seed,
+        "FoodBalanceSheets_E_Fuzz.csv",
+        (IngestError,),
+        tmp,
+        mutation,
+    )
 
 
 @FUZZ
 @given(mutation=_mutations())
-def test_ipc_never_traceback(tmp_path_factory: pytest.TempPathFactory,
-                             mutation: tuple[str, int, int]) -> None:
+def test_ipc_never_traceback(
+    tmp_path_factory: pytest.TempPathFactory, mutation: tuple[str, int, int]
+) -> None:
     tmp = tmp_path_factory.mktemp("ipc")
-    seed = write_long(tmp / "seed.csv", [long_block(
-        "SDN", "Oct 2021", "current", ("2021-10-01", "2022-02-28"),
-        [500_000, 300_000, 150_000, 50_000, 0])], hxl=True).read_bytes()
+    seed = write_long(
+        tmp / "seed.csv",
+        [
+            long_block(
+                "SDN",
+                "Oct 2021",
+                "current",
+                ("2021-10-01", "2022-02-28"),
+                [500_000, 300_000, 150_000, 50_000, 0],
+            )
+        ],
+        hxl=True,
+    ).read_bytes()
+
     def run(path: Path, analytics: Path) -> None:
         try:
             ipc.ingest([path], analytics)
@@ -202,28 +291,39 @@ def test_ipc_never_traceback(tmp_path_factory: pytest.TempPathFactory,
 
 @FUZZ
 @given(mutation=_mutations())
-def test_rainfall_csv_never_traceback(tmp_path_factory: pytest.TempPathFactory,
-                                      mutation: tuple[str, int, int]) -> None:
-    check(lambda p, s: read.read_csv(p), RAIN.encode(), "rain.csv",
-          (read.PrecipitationInputError,), tmp_path_factory.mktemp("rain"), mutation)
+def test_rainfall_csv_never_traceback(
+    tmp_path_factory: pytest.TempPathFactory, mutation: tuple[str, int, int]
+) -> None:
+    check(
+        lambda p, s: read.read_csv(p),
+        RAIN.encode(),
+        "rain.csv",
+        (read.PrecipitationInputError,),
+        tmp_path_factory.mktemp("rain"),
+        mutation,
+    )
 
 
 @FUZZ
 @given(mutation=_mutations())
-def test_rainfall_netcdf_never_traceback(tmp_path_factory: pytest.TempPathFactory,
-                                         mutation: tuple[str, int, int]) -> None:
+def test_rainfall_netcdf_never_traceback(
+    tmp_path_factory: pytest.TempPathFactory, mutation: tuple[str, int, int]
+) -> None:
     tmp = tmp_path_factory.mktemp("nc")
     seed_path = tmp / "seed.nc"
-    xr.Dataset({"precip": (("time", "lat", "lon"), np.ones((24, 2, 2)),
-                           {"units": "mm/month"})},
-               coords={"time": pd.date_range("2000-01-01", periods=24, freq="MS"),
-                       "lat": [1.0, 1.5], "lon": [2.0, 2.5]}).to_netcdf(seed_path)
+    xr.Dataset(
+        {"precip": (("time", "lat", "lon"), np.ones((24, 2, 2)), {"units": "mm/month"})},
+        coords={
+            "time": pd.date_range("2000-01-01", periods=24, freq="MS"),
+            "lat": [1.0, 1.5],
+            "lon": [2.0, 2.5],
+        },
+    ).to_netcdf(seed_path)
 
     def run(path: Path, _store: Path) -> None:
         read.open_grid(path).data.compute()
 
-    check(run, seed_path.read_bytes(), "chirps.nc", (read.PrecipitationInputError,), tmp,
-          mutation)
+    check(run, seed_path.read_bytes(), "chirps.nc", (read.PrecipitationInputError,), tmp, mutation)
 
 
 @FUZZ

@@ -29,15 +29,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SCRIPTS = {
     "faostat": "from iofs.monitor.faostat.ingest import ingest\n"
-               "ingest([Path(sys.argv[1])], Path(sys.argv[2]))",
+    "ingest([Path(sys.argv[1])], Path(sys.argv[2]))",
     "prices": "from iofs.monitor.prices.ingest import ingest_file\n"
-              "ingest_file(Path(sys.argv[1]), Path(sys.argv[2]))",
+    "ingest_file(Path(sys.argv[1]), Path(sys.argv[2]))",
     "ipc": "from iofs.monitor.ipc.service import ingest\n"
-           "ingest([Path(sys.argv[1])], Path(sys.argv[2]))",
+    "ingest([Path(sys.argv[1])], Path(sys.argv[2]))",
     "rainfall": "from iofs.monitor.drought import read, service\n"
-                "data = read.open_precipitation(Path(sys.argv[1]))\n"
-                "service.run_spi(data, Path(sys.argv[2]) / 'drought' / 'spi.nc', 1, None,"
-                " scheduler='synchronous')",
+    "data = read.open_precipitation(Path(sys.argv[1]))\n"
+    "service.run_spi(data, Path(sys.argv[2]) / 'drought' / 'spi.nc', 1, None,"
+    " scheduler='synchronous')",
 }
 
 #: Per ingest: the kill points before its commit, and those inside it.
@@ -58,26 +58,49 @@ def _files(kind: str, folder: Path) -> tuple[Path, Path]:
         return first, second
     if kind == "prices":
         header = "date,market,commodity,unit,pricetype,currency,price\n"
-        rows = [f"{y}-{m:02d}-15,Cairo,Rice,KG,Retail,EGP,{20 + m}\n"
-                for y in range(2015, 2024) for m in range(1, 13)]
+        rows = [
+            f"{y}-{m:02d}-15,Cairo,Rice,KG,Retail,EGP,{20 + m}\n"
+            for y in range(2015, 2024)
+            for m in range(1, 13)
+        ]
         first = folder / "wfp_food_prices_egy.csv"
         first.write_text(header + "".join(rows[:60]))
         second = folder / "wfp_food_prices_egy_2.csv"
-        second.write_text(header.replace("date", "countryiso3,date") +
-                          "".join(f"EGY,{row}" for row in rows[40:]))
+        second.write_text(
+            header.replace("date", "countryiso3,date") + "".join(f"EGY,{row}" for row in rows[40:])
+        )
         return first, second
     if kind == "ipc":
-        first = write_long(folder / "ipc_sdn_long.csv", [long_block(
-            "SDN", "Oct 2021", "current", ("2021-10-01", "2022-02-28"),
-            [500_000, 300_000, 150_000, 50_000, 0])])
-        second = write_long(folder / "ipc_sdn_long_2.csv", [long_block(
-            "SDN", "Mar 2022", "current", ("2022-03-01", "2022-05-31"),
-            [400_000, 300_000, 200_000, 90_000, 10_000])])
+        first = write_long(
+            folder / "ipc_sdn_long.csv",
+            [
+                long_block(
+                    "SDN",
+                    "Oct 2021",
+                    "current",
+                    ("2021-10-01", "2022-02-28"),
+                    [500_000, 300_000, 150_000, 50_000, 0],
+                )
+            ],
+        )
+        second = write_long(
+            folder / "ipc_sdn_long_2.csv",
+            [
+                long_block(
+                    "SDN",
+                    "Mar 2022",
+                    "current",
+                    ("2022-03-01", "2022-05-31"),
+                    [400_000, 300_000, 200_000, 90_000, 10_000],
+                )
+            ],
+        )
         return first, second
     lines = ["date,station_a,station_b"]
     for index in range(240):
-        lines.append(f"{2000 + index // 12}-{index % 12 + 1:02d},{10 + index % 7 * 5},"
-                     f"{30 + index % 5 * 4}")
+        lines.append(
+            f"{2000 + index // 12}-{index % 12 + 1:02d},{10 + index % 7 * 5},{30 + index % 5 * 4}"
+        )
     first = folder / "rain_first.csv"
     first.write_text("\n".join(lines) + "\n")
     second = folder / "rain_second.csv"
@@ -85,15 +108,20 @@ def _files(kind: str, folder: Path) -> tuple[Path, Path]:
     return first, second
 
 
-def _run(kind: str, path: Path, store: Path, kill_at: str | None = None,
-         after: float | None = None) -> int:
+def _run(
+    kind: str, path: Path, store: Path, kill_at: str | None = None, after: float | None = None
+) -> int:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     env.pop(KILL_ENV, None)
     if kill_at:
         env[KILL_ENV] = kill_at
     code = "import sys\nfrom pathlib import Path\n" + SCRIPTS[kind]
-    process = subprocess.Popen([sys.executable, "-c", code, str(path), str(store)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, str(path), str(store)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     if after is not None:
         try:
             process.wait(after)
@@ -116,13 +144,17 @@ def _visible(store: Path) -> dict[str, str]:
 
 
 def _in_flight(store: Path) -> list[str]:
-    return [str(p.relative_to(store)) for p in store.rglob("*")
-            if any(is_in_flight(part) for part in p.relative_to(store).parts)]
+    return [
+        str(p.relative_to(store))
+        for p in store.rglob("*")
+        if any(is_in_flight(part) for part in p.relative_to(store).parts)
+    ]
 
 
 @pytest.mark.parametrize("kind", sorted(SCRIPTS))
 def test_a_killed_ingest_leaves_the_store_usable_and_the_rerun_succeeds(
-        kind: str, tmp_path: Path) -> None:
+    kind: str, tmp_path: Path
+) -> None:
     first, second = _files(kind, tmp_path)
     base = tmp_path / "base"
     _run(kind, first, base)

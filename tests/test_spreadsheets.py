@@ -20,15 +20,21 @@ from openpyxl import Workbook, load_workbook
 from iofs import spreadsheets
 from iofs.spreadsheets import WorkbookLimits, WorkbookRefused
 
-XXE = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-       b'<!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
-       b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
-       b'uniqueCount="1"><si><t>&xxe;</t></si></sst>')
-LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + b"".join(b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;")
-                                                 * 10) for n in range(1, 10))
-          + b']>\n<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-          b"<si><t>&lol9;</t></si></sst>")
+XXE = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+    b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+    b'uniqueCount="1"><si><t>&xxe;</t></si></sst>'
+)
+LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
+        for n in range(1, 10)
+    )
+    + b']>\n<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b"<si><t>&lol9;</t></si></sst>"
+)
 
 
 def plain_workbook(rows: list[list[object]], title: str = "Sheet") -> bytes:
@@ -46,8 +52,10 @@ def plain_workbook(rows: list[list[object]], title: str = "Sheet") -> bytes:
 def rewrite_part(data: bytes, name: str, change: Callable[[bytes], bytes]) -> bytes:
     """``data`` (a zip) with part ``name`` replaced by ``change(part)`` (added when absent)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(
-            out, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         names = source.namelist()
         for entry in names:
             content = source.read(entry)
@@ -64,24 +72,29 @@ def first_sheet(data: bytes) -> str:
 
 def dimension_bomb(data: bytes, ref: str = "A1:XFD20000") -> bytes:
     """``data`` whose sheets declare the dimension ``ref`` (openpyxl pads every row to it)."""
+
     def change(part: bytes) -> bytes:
         return re.sub(rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{ref}"/>'.encode(), part)
+
     return rewrite_part(data, first_sheet(data), change)
 
 
 def far_row_bomb(data: bytes, row: int = 1_048_576) -> bytes:
     """``data`` with a value in column A of row ``row`` of its first sheet."""
+
     def change(part: bytes) -> bytes:
-        cell = (f'<row r="{row}"><c r="A{row}" t="inlineStr"><is><t>x</t></is></c></row>'
-                ).encode()
+        cell = (f'<row r="{row}"><c r="A{row}" t="inlineStr"><is><t>x</t></is></c></row>').encode()
         return part.replace(b"</sheetData>", cell + b"</sheetData>")
+
     return rewrite_part(data, first_sheet(data), change)
 
 
 def zip_bomb(data: bytes, megabytes: int = 100) -> bytes:
     """``data`` whose first sheet unpacks to ``megabytes`` MB (blanks inside sheetData)."""
+
     def change(part: bytes) -> bytes:
         return part.replace(b"<sheetData>", b"<sheetData>" + b" " * (megabytes << 20))
+
     return rewrite_part(data, first_sheet(data), change)
 
 
@@ -92,8 +105,11 @@ def xml_attack(data: bytes, payload: bytes) -> bytes:
 
 # --- writer --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["=1+1", "+1", "-1+2", "@SUM(A1)", "\tx", "\rx",
-                                  '=HYPERLINK("http://evil.example","click")'])
+
+@pytest.mark.parametrize(
+    "text",
+    ["=1+1", "+1", "-1+2", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://evil.example","click")'],
+)
 def test_formula_text_is_quoted_in_csv(text: str) -> None:
     written = "'" + text.replace("\r", "\n")
     assert spreadsheets.csv_cell(text) == written
@@ -130,6 +146,7 @@ def test_xlsx_text_is_stored_as_text_and_reads_back_unchanged() -> None:
 
 # --- reading -------------------------------------------------------------------------------
 
+
 def _rows(data: bytes, limits: WorkbookLimits | None = None) -> list[tuple[object, ...]]:
     with spreadsheets.read_workbook(data, limits) as book:
         return [row for name in book.sheetnames for row in book.rows(name)]
@@ -149,7 +166,7 @@ def test_declared_dimension_bomb_is_refused_before_rows_are_read() -> None:
     tracemalloc.stop()
     assert caught.value.status_code == 413
     assert "declares 20,000 rows and 16,384 columns" in str(caught.value)
-    assert peak < 20 * 2 ** 20
+    assert peak < 20 * 2**20
 
 
 def test_far_rows_columns_and_cells_are_refused() -> None:

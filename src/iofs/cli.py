@@ -97,10 +97,16 @@ def _verb_group(verb: str) -> type[LazyGroup]:
     return type(f"{verb.title()}Group", (LazyGroup,), {"verb": verb})
 
 
-ingest_app = typer.Typer(cls=_verb_group("ingest"), no_args_is_help=True,
-                         help="Import public datasets into the analytics store.")
-fetch_app = typer.Typer(cls=_verb_group("fetch"), no_args_is_help=True,
-                        help="Download public datasets (the only network use of iofs).")
+ingest_app = typer.Typer(
+    cls=_verb_group("ingest"),
+    no_args_is_help=True,
+    help="Import public datasets into the analytics store.",
+)
+fetch_app = typer.Typer(
+    cls=_verb_group("fetch"),
+    no_args_is_help=True,
+    help="Download public datasets (the only network use of iofs).",
+)
 demo_app = typer.Typer(help="Demonstration data from public sources.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(ingest_app, name="ingest")
@@ -116,8 +122,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_callback(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """iofs: members, food-security monitoring, programmes, gene bank, Strategic Vision 2031."""
 
@@ -141,18 +151,27 @@ def serve(
     if pending_migrations(url):
         raise fail("the database is behind the code; run `iofs db upgrade` (or `make run`).")
     bind_host, bind_port = host or config.host, port or config.port
-    console.print(f"iofs {__version__} serving on http://{bind_host}:{bind_port} "
-                  f"(database: {url.split('://', 1)[0]}, data: {config.data_dir})")
+    console.print(
+        f"iofs {__version__} serving on http://{bind_host}:{bind_port} "
+        f"(database: {url.split('://', 1)[0]}, data: {config.data_dir})"
+    )
     # Forwarded headers (client address, https) are believed only from IOFS_TRUSTED_PROXIES.
-    uvicorn.run("iofs.web.app:create_app", factory=True, host=bind_host, port=bind_port,
-                reload=reload, log_level=config.log_level,
-                proxy_headers=bool(config.trusted_proxies),
-                forwarded_allow_ips=config.trusted_proxies or None)
+    uvicorn.run(
+        "iofs.web.app:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        reload=reload,
+        log_level=config.log_level,
+        proxy_headers=bool(config.trusted_proxies),
+        forwarded_allow_ips=config.trusted_proxies or None,
+    )
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "heads",
-               ) -> None:
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "heads",
+) -> None:
     """Apply database migrations (creates the SQLite file on first run)."""
     from iofs.db import current_revision, upgrade
 

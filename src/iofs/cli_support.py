@@ -76,12 +76,17 @@ def _plain(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def print_records(rows: Sequence[Mapping[str, Any]], output: str, title: str, *,
-                  columns: Sequence[str] | None = None,
-                  cell: Callable[[Any], str] = _plain,
-                  justify: Mapping[str, str] | None = None,
-                  json_default: Callable[[Any], Any] | None = None,
-                  empty_column: str = "empty") -> None:
+def print_records(
+    rows: Sequence[Mapping[str, Any]],
+    output: str,
+    title: str,
+    *,
+    columns: Sequence[str] | None = None,
+    cell: Callable[[Any], str] = _plain,
+    justify: Mapping[str, str] | None = None,
+    json_default: Callable[[Any], Any] | None = None,
+    empty_column: str = "empty",
+) -> None:
     """Print ``rows`` as a Rich table, JSON (UTF-8, indented) or CSV on standard output.
 
     ``columns`` picks and orders the fields (default: the first row's keys; extra keys are
@@ -91,19 +96,22 @@ def print_records(rows: Sequence[Mapping[str, Any]], output: str, title: str, *,
     check_format(output)
     names = list(columns) if columns is not None else (list(rows[0]) if rows else [])
     if output == "json":
-        sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, indent=2,
-                                    default=json_default) + "\n")
+        sys.stdout.write(
+            json.dumps(list(rows), ensure_ascii=False, indent=2, default=json_default) + "\n"
+        )
         return
     if output == "csv":
         from iofs.spreadsheets import neutralised
 
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=names or [empty_column],
-                                extrasaction="ignore", lineterminator="\n")
+        writer = csv.DictWriter(
+            buffer, fieldnames=names or [empty_column], extrasaction="ignore", lineterminator="\n"
+        )
         writer.writeheader()
         # Text a spreadsheet would run as a formula is quoted; everything else as it is.
-        writer.writerows({k: neutralised(v) if isinstance(v, str) else v for k, v in row.items()}
-                         for row in rows)
+        writer.writerows(
+            {k: neutralised(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows
+        )
         sys.stdout.write(buffer.getvalue())
         return
     from rich.table import Table

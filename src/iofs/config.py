@@ -18,8 +18,20 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: Secrets that ship in examples and tutorials; never acceptable outside development.
 PLACEHOLDER_SECRETS = frozenset(
-    {"", "changeme", "change-me", "secret", "secret-key", "dev", "development", "insecure",
-     "please-change", "xxx", "test", "password"}
+    {
+        "",
+        "changeme",
+        "change-me",
+        "secret",
+        "secret-key",
+        "dev",
+        "development",
+        "insecure",
+        "please-change",
+        "xxx",
+        "test",
+        "password",
+    }
 )
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
@@ -70,23 +82,24 @@ class Settings(BaseSettings):
     trusted_proxies: CommaList = Field(
         default_factory=list,
         description="Reverse proxies (addresses or CIDR networks, comma-separated) whose "
-                    "X-Forwarded-For / Forwarded headers give the client's address.",
+        "X-Forwarded-For / Forwarded headers give the client's address.",
     )
     public_url: str | None = Field(
         default=None,
         description="The site's public base URL (https://iofs.example.org), used for absolute "
-                    "links such as those of Atom feeds.",
+        "links such as those of Atom feeds.",
     )
     allowed_hosts: CommaList = Field(
         default_factory=lambda: ["localhost", "127.0.0.1"],
         description="Host names whose Host header may build absolute links when "
-                    "IOFS_PUBLIC_URL is unset.",
+        "IOFS_PUBLIC_URL is unset.",
     )
     max_request_bytes: int = Field(
         default=25 * MB, ge=1024, description="Largest request body accepted (bytes)."
     )
     max_upload_bytes: int = Field(
-        default=100 * MB, ge=1024,
+        default=100 * MB,
+        ge=1024,
         description="Largest request body of the routes declared as uploads (bytes).",
     )
 
@@ -101,8 +114,9 @@ class Settings(BaseSettings):
         try:
             return [str(ipaddress.ip_network(item, strict=False)) for item in value]
         except ValueError as error:
-            raise ValueError(f"must be IP addresses or CIDR networks, comma-separated ({error})"
-                             ) from None
+            raise ValueError(
+                f"must be IP addresses or CIDR networks, comma-separated ({error})"
+            ) from None
 
     @field_validator("allowed_hosts")
     @classmethod
@@ -138,13 +152,14 @@ class Settings(BaseSettings):
         if (
             self.secret_key is not None
             and self.env != "development"
-            and (self.secret_key.strip().lower() in PLACEHOLDER_SECRETS
-                 or len(self.secret_key) < 32)
+            and (
+                self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32
+            )
         ):
             raise ValueError(
                 "IOFS_SECRET_KEY is a placeholder or shorter than 32 characters; unset it to let "
-                "iofs generate one, or set a long random value (e.g. `python -c \"import secrets; "
-                "print(secrets.token_urlsafe(48))\"`)"
+                'iofs generate one, or set a long random value (e.g. `python -c "import secrets; '
+                'print(secrets.token_urlsafe(48))"`)'
             )
         return self
 
@@ -208,11 +223,16 @@ def describe_database_error(error: BaseException, url: str | None = None) -> str
     if url:
         parsed = make_url(url)
         where = f" ({parsed.get_backend_name()}"
-        where += f" at {parsed.host}:{parsed.port or 5432}/{parsed.database})" if parsed.host \
+        where += (
+            f" at {parsed.host}:{parsed.port or 5432}/{parsed.database})"
+            if parsed.host
             else f" {parsed.database})"
-    return (f"the database{where} cannot be used: {reason[0] if reason else 'no reason given'}."
-            " Check IOFS_DATABASE_URL, that the database server is running, and that "
-            "`iofs db upgrade` has been run.")
+        )
+    return (
+        f"the database{where} cannot be used: {reason[0] if reason else 'no reason given'}."
+        " Check IOFS_DATABASE_URL, that the database server is running, and that "
+        "`iofs db upgrade` has been run."
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -22,10 +22,16 @@ UN_NAMES: dict[str, dict[str, str]] = {
     "TUR": {"en": "Türkiye", "fr": "Türkiye", "ar": "تركيا"},
     "PSE": {"en": "State of Palestine", "fr": "État de Palestine", "ar": "دولة فلسطين"},
     "CIV": {"en": "Côte d'Ivoire", "fr": "Côte d'Ivoire", "ar": "كوت ديفوار"},
-    "IRN": {"en": "Iran (Islamic Republic of)", "fr": "Iran (République islamique d')",
-            "ar": "إيران (جمهورية - الإسلامية)"},
-    "SYR": {"en": "Syrian Arab Republic", "fr": "République arabe syrienne",
-            "ar": "الجمهورية العربية السورية"},
+    "IRN": {
+        "en": "Iran (Islamic Republic of)",
+        "fr": "Iran (République islamique d')",
+        "ar": "إيران (جمهورية - الإسلامية)",
+    },
+    "SYR": {
+        "en": "Syrian Arab Republic",
+        "fr": "République arabe syrienne",
+        "ar": "الجمهورية العربية السورية",
+    },
 }
 
 #: Names outside sources give to countries that ISO's own names do not match (lower case).
@@ -59,8 +65,9 @@ class Country:
 def _by_iso3() -> dict[str, Country]:
     import pycountry
 
-    found = {c.alpha_3: Country(c.alpha_3, c.alpha_2, c.numeric, c.name)
-             for c in pycountry.countries}
+    found = {
+        c.alpha_3: Country(c.alpha_3, c.alpha_2, c.numeric, c.name) for c in pycountry.countries
+    }
     found["XKX"] = Country("XKX", "XK", "", "Kosovo")
     return found
 
@@ -111,8 +118,9 @@ def _translations(language: str) -> gettext.NullTranslations:
 
     if language == "en":
         return gettext.NullTranslations()
-    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language],
-                               fallback=True)
+    return gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
+    )
 
 
 def name(iso3: str, language: str = "en") -> str:

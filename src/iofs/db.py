@@ -169,12 +169,20 @@ def _quantize_exact_decimals(cls: type, key: str, instrumented: Any) -> None:
 # --- bulk writes ----------------------------------------------------------------------------
 
 #: PostgreSQL types of the column types bulk-inserted (binary COPY needs them).
-PG_COPY_TYPES = {"Integer": "int4", "String": "varchar", "Text": "text", "Float": "float8",
-             "Boolean": "bool", "DateTime": "timestamptz", "Date": "date"}
+PG_COPY_TYPES = {
+    "Integer": "int4",
+    "String": "varchar",
+    "Text": "text",
+    "Float": "float8",
+    "Boolean": "bool",
+    "DateTime": "timestamptz",
+    "Date": "date",
+}
 
 
-def bulk_insert(session: Session, table: Any, columns: Sequence[str],
-                 rows: Sequence[tuple[Any, ...]]) -> None:
+def bulk_insert(
+    session: Session, table: Any, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
     """Insert plain rows with the driver's fastest path (binary COPY on PostgreSQL,
     executemany on SQLite), in the session's transaction.
     Values go to the driver as they are (see :func:`driver_value`)."""
@@ -185,15 +193,20 @@ def bulk_insert(session: Session, table: Any, columns: Sequence[str],
     if connection.dialect.name == "postgresql":
         raw: Any = connection.connection.driver_connection
         types = [PG_COPY_TYPES[type(table.c[name].type).__name__] for name in columns]
-        with raw.cursor() as cursor, cursor.copy(
-                f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)") as copy,
+        ):
             copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
         return
     # Table and column names come from the models, never from input.
-    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES "  # noqa: S608
-                               f"({', '.join('?' * len(columns))})", rows)
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({names}) VALUES "  # noqa: S608
+        f"({', '.join('?' * len(columns))})",
+        rows,
+    )
 
 
 def driver_value(session: Session, column: Any, value: Any) -> Any:

@@ -38,6 +38,7 @@ class Feed:
 
 FEEDS: dict[str, Feed] = {}
 
+
 def register_feed(name: str, description: str, unit: str, fn: FeedFunction) -> Feed:
     """Register ``fn`` as feed ``name``; registering the same name again replaces it."""
     feed = Feed(name, description, unit, fn)

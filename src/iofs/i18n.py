@@ -63,8 +63,12 @@ def translations(language: str) -> gettext_module.NullTranslations:
     return merged or gettext_module.NullTranslations()
 
 
-def negotiate(query: str | None, cookie: str | None, accept_language: str | None,
-              default: str = DEFAULT_LANGUAGE) -> str:
+def negotiate(
+    query: str | None,
+    cookie: str | None,
+    accept_language: str | None,
+    default: str = DEFAULT_LANGUAGE,
+) -> str:
     """Pick the language: explicit ``?lang=``, then cookie, then ``Accept-Language``."""
     for candidate in (query, cookie):
         if candidate and candidate.lower() in LANGUAGES:

@@ -45,9 +45,21 @@ from pathlib import Path
 from iofs.errors import InputError
 
 __all__ = [
-    "KILL_ENV", "STALE_AFTER_SECONDS", "CsvHeader", "CsvShape", "FileShapeError",
-    "atomic_write", "find_bad_line", "is_in_flight", "kill_point", "read_csv_header",
-    "remove_stale", "sniff_csv", "staging_dir", "temporary_path", "visible_files",
+    "KILL_ENV",
+    "STALE_AFTER_SECONDS",
+    "CsvHeader",
+    "CsvShape",
+    "FileShapeError",
+    "atomic_write",
+    "find_bad_line",
+    "is_in_flight",
+    "kill_point",
+    "read_csv_header",
+    "remove_stale",
+    "sniff_csv",
+    "staging_dir",
+    "temporary_path",
+    "visible_files",
 ]
 
 #: The environment variable naming the :func:`kill_point` at which to die (tests only).
@@ -126,8 +138,11 @@ def visible_files(folder: Path, pattern: str) -> list[Path]:
     (hidden or temporary) name: what readers of the store may read."""
     if not folder.is_dir():
         return []
-    return sorted(path for path in folder.glob(pattern)
-                  if not any(is_in_flight(part) for part in path.relative_to(folder).parts))
+    return sorted(
+        path
+        for path in folder.glob(pattern)
+        if not any(is_in_flight(part) for part in path.relative_to(folder).parts)
+    )
 
 
 def _running(pid: int) -> bool:
@@ -173,8 +188,11 @@ def remove_stale(folder: Path, depth: int = 2, prefix: str = "") -> list[Path]:
             continue
         for entry in entries:
             if is_in_flight(entry.name):
-                if entry.name.startswith(prefix) and _TEMPORARY.search(entry.name) \
-                        and _stale(entry, now):
+                if (
+                    entry.name.startswith(prefix)
+                    and _TEMPORARY.search(entry.name)
+                    and _stale(entry, now)
+                ):
                     if entry.is_dir() and not entry.is_symlink():
                         shutil.rmtree(entry, ignore_errors=True)
                     else:
@@ -237,8 +255,7 @@ def sniff_csv(path: Path) -> CsvShape:
         raise FileShapeError(f"{path.name}: the file is empty")
     encoding = _encoding(head, path)
     text = head.decode(encoding, errors="replace")
-    newline = "\r\n" if "\r\n" in text else ("\r" if "\r" in text and "\n" not in text
-                                              else "\n")
+    newline = "\r\n" if "\r\n" in text else ("\r" if "\r" in text and "\n" not in text else "\n")
     first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
     best, fields = ",", 0
     for candidate in SEPARATORS:
@@ -261,14 +278,18 @@ def read_csv_header(path: Path, shape: CsvShape | None = None) -> CsvHeader:
             header = next(reader, None)
             second = next(reader, None)
     except csv.Error as error:
-        raise FileShapeError(f"{path.name} line 1: the header cannot be read as CSV "
-                             f"({error})") from None
+        raise FileShapeError(
+            f"{path.name} line 1: the header cannot be read as CSV ({error})"
+        ) from None
     if not header or not any(cell.strip() for cell in header):
         raise FileShapeError(f"{path.name}: the file is empty (no header line)")
     names = [cell.strip().lstrip("\ufeff").strip() for cell in header]
     cells = [cell.strip() for cell in second or [] if cell.strip()]
-    hxl = [cell.strip() for cell in second or []] \
-        if cells and all(cell.startswith("#") for cell in cells) else None
+    hxl = (
+        [cell.strip() for cell in second or []]
+        if cells and all(cell.startswith("#") for cell in cells)
+        else None
+    )
     return CsvHeader(names, hxl, 2 if hxl is not None else 1)
 
 
@@ -283,13 +304,19 @@ def find_bad_line(path: Path, shape: CsvShape, fields: int) -> str | None:
                 if line == 1 or not row:
                     continue
                 if len(row) != fields:
-                    hint = (" (the whole line is wrapped in quotes)"
-                            if len(row) == 1 and shape.delimiter in row[0] else "")
-                    return (f"{path.name} line {line}: {len(row)} field(s) where the header "
-                            f"has {fields}{hint}")
+                    hint = (
+                        " (the whole line is wrapped in quotes)"
+                        if len(row) == 1 and shape.delimiter in row[0]
+                        else ""
+                    )
+                    return (
+                        f"{path.name} line {line}: {len(row)} field(s) where the header "
+                        f"has {fields}{hint}"
+                    )
     except csv.Error as error:
         return f"{path.name} line {reader.line_num}: not well-formed CSV ({error})"
     except UnicodeDecodeError as error:
-        return (f"{path.name}: byte {error.start} is not {shape.encoding} text; save the "
-                "file as UTF-8")
+        return (
+            f"{path.name}: byte {error.start} is not {shape.encoding} text; save the file as UTF-8"
+        )
     return None

@@ -44,8 +44,11 @@ class Permission:
 REGISTRY: dict[str, Permission] = {}
 
 
-def declare(module: str, permissions: Mapping[str, tuple[str, Mapping[Role, Reach]]],
-            public: Iterable[str] = ()) -> dict[str, Permission]:
+def declare(
+    module: str,
+    permissions: Mapping[str, tuple[str, Mapping[Role, Reach]]],
+    public: Iterable[str] = (),
+) -> dict[str, Permission]:
     """Register a module's permissions: ``{"figures.write": (description, {role: reach})}``.
 
     Admin holds every permission everywhere, whether declared or not. Returns the permissions
@@ -57,8 +60,9 @@ def declare(module: str, permissions: Mapping[str, tuple[str, Mapping[Role, Reac
         name = f"{module}.{short}"
         if name in REGISTRY:
             raise ValueError(f"permission {name} is declared twice")
-        permission = Permission(name, description, {Role.ADMIN: ANY, **roles},
-                                public=short in public_names)
+        permission = Permission(
+            name, description, {Role.ADMIN: ANY, **roles}, public=short in public_names
+        )
         REGISTRY[name] = permission
         declared[name] = permission
     return declared
@@ -108,8 +112,13 @@ class PermissionDenied(Exception):
         self.authenticated = authenticated
 
 
-def allows(principal: Principal, permission: str, *, country: str | None = None,
-           organisation: str | None = None) -> bool:
+def allows(
+    principal: Principal,
+    permission: str,
+    *,
+    country: str | None = None,
+    organisation: str | None = None,
+) -> bool:
     """Whether ``principal`` holds ``permission`` for the given country/organisation.
 
     A scoped permission checked without a country (or organisation) means "for at least one":
@@ -129,13 +138,19 @@ def allows(principal: Principal, permission: str, *, country: str | None = None,
         if reach is OWN_COUNTRY and ((country is None and scope) or country in scope):
             return True
         if reach is OWN_ORGANISATION and (
-                (organisation is None and scope) or organisation in scope):
+            (organisation is None and scope) or organisation in scope
+        ):
             return True
     return False
 
 
-def authorize(principal: Principal, permission: str, *, country: str | None = None,
-              organisation: str | None = None) -> None:
+def authorize(
+    principal: Principal,
+    permission: str,
+    *,
+    country: str | None = None,
+    organisation: str | None = None,
+) -> None:
     """Raise :class:`PermissionDenied` unless ``principal`` holds ``permission`` (scoped)."""
     if allows(principal, permission, country=country, organisation=organisation):
         return
@@ -155,8 +170,10 @@ def permission_table() -> list[tuple[str, str, dict[str, str]]]:
     rows = []
     for name in sorted(REGISTRY):
         declared = REGISTRY[name]
-        reaches = {role.value: (declared.roles[role].value if role in declared.roles else "—")
-                   for role in Role}
+        reaches = {
+            role.value: (declared.roles[role].value if role in declared.roles else "—")
+            for role in Role
+        }
         reaches["anonymous"] = "any" if declared.public else "—"
         rows.append((name, declared.description, reaches))
     return rows

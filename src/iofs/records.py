@@ -16,20 +16,36 @@ M = TypeVar("M", bound=Base)
 Outcome = Literal["created", "changed", "unchanged"]
 
 
-def put_record(session: Session, principal: Principal, model: type[M], key: dict[str, Any],
-               values: dict[str, Any], *, permission: str, country: str | None = None) -> M:
+def put_record(
+    session: Session,
+    principal: Principal,
+    model: type[M],
+    key: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    permission: str,
+    country: str | None = None,
+) -> M:
     """Create the ``model`` row with ``key`` or update it to ``values``; audited.
 
     ``permission`` is checked for ``country`` (when the record belongs to one) before anything
     is read or written; the audit entry is written in the caller's transaction.
     """
-    return put_record_outcome(session, principal, model, key, values, permission=permission,
-                              country=country)[0]
+    return put_record_outcome(
+        session, principal, model, key, values, permission=permission, country=country
+    )[0]
 
 
-def put_record_outcome(session: Session, principal: Principal, model: type[M],
-                       key: dict[str, Any], values: dict[str, Any], *, permission: str,
-                       country: str | None = None) -> tuple[M, Outcome]:
+def put_record_outcome(
+    session: Session,
+    principal: Principal,
+    model: type[M],
+    key: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    permission: str,
+    country: str | None = None,
+) -> tuple[M, Outcome]:
     """:func:`put_record`, also returning what it did: ``created``, ``changed`` (an update was
     audited) or ``unchanged``."""
     authorize(principal, permission, country=country)
@@ -40,8 +56,7 @@ def put_record_outcome(session: Session, principal: Principal, model: type[M],
         audit.created(session, principal, row)
         return row, "created"
     before = audit.snapshot(existing)
-    changed = {name: value for name, value in values.items()
-               if getattr(existing, name) != value}
+    changed = {name: value for name, value in values.items() if getattr(existing, name) != value}
     if not changed:
         return existing, "unchanged"
     for name, value in changed.items():

@@ -64,8 +64,11 @@ class UnknownSlice(NotFoundError):
     def __init__(self, slice_id: str) -> None:
         from iofs.i18n import gettext as _
 
-        super().__init__(_("No slice %(id)s is stored; `iofs data list` shows the slices.")
-                         % {"id": slice_id[:200]}, "slice")
+        super().__init__(
+            _("No slice %(id)s is stored; `iofs data list` shows the slices.")
+            % {"id": slice_id[:200]},
+            "slice",
+        )
         self.slice_id = slice_id
 
 
@@ -74,8 +77,14 @@ def split_id(slice_id: str, dataset: str) -> str:
     dataset or its name could leave the dataset's folder."""
     prefix, sep, name = slice_id.partition(":")
     parts = name.split("/")
-    if (not sep or prefix != dataset or not name or "\\" in name or "\x00" in name
-            or any(part in {"", ".", ".."} or part.startswith(".") for part in parts)):
+    if (
+        not sep
+        or prefix != dataset
+        or not name
+        or "\\" in name
+        or "\x00" in name
+        or any(part in {"", ".", ".."} or part.startswith(".") for part in parts)
+    ):
         raise UnknownSlice(slice_id)
     return name
 

@@ -181,9 +181,21 @@ def _not_a_workbook() -> WorkbookRefused:
 
 
 #: What openpyxl and zipfile raise on a damaged or foreign file (ParseError is a SyntaxError).
-_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, KeyError, ValueError,
-                TypeError, IndexError, AttributeError, OSError, EOFError, SyntaxError,
-                NotImplementedError, RuntimeError)
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    OSError,
+    EOFError,
+    SyntaxError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 @dataclass
@@ -209,9 +221,13 @@ class _Scan:
     cell: tuple[int, int] | None = None
 
     def doctype(self, *_args: Any) -> None:
-        raise WorkbookRefused(_("The workbook contains a document type declaration, which "
-                                "Excel never writes (it is how XML entity attacks work); it is "
-                                "refused."))
+        raise WorkbookRefused(
+            _(
+                "The workbook contains a document type declaration, which "
+                "Excel never writes (it is how XML entity attacks work); it is "
+                "refused."
+            )
+        )
 
     def external_entity(self, *_args: Any) -> int:
         self.doctype()
@@ -226,8 +242,11 @@ class _Scan:
             self.budget[0] += 1
             self.extent.cells += 1
             if self.budget[0] > self.limits.max_cells:
-                raise WorkbookRefused(_("The workbook has more than %(cells)s cells.")
-                                      % {"cells": f"{self.limits.max_cells:,}"}, too_large=True)
+                raise WorkbookRefused(
+                    _("The workbook has more than %(cells)s cells.")
+                    % {"cells": f"{self.limits.max_cells:,}"},
+                    too_large=True,
+                )
             reference = attributes.get("r")
             if reference:
                 match = re.fullmatch(r"([A-Za-z]{1,3})(\d{1,9})", reference)
@@ -244,7 +263,8 @@ class _Scan:
         elif local == "dimension" and attributes.get("ref"):
             try:
                 low_column, low_row, high_column, high_row = range_boundaries(
-                    attributes["ref"].split(" ")[0])
+                    attributes["ref"].split(" ")[0]
+                )
             except ValueError:
                 raise _not_a_workbook() from None
             self.extent.declared = (high_row or low_row or 0, high_column or low_column or 0)
@@ -266,8 +286,9 @@ def _looks_like_xml(head: bytes) -> bool:
     return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
 
 
-def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: WorkbookLimits,
-               budget: list[int]) -> _Extent | None:
+def _scan_part(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: WorkbookLimits, budget: list[int]
+) -> _Extent | None:
     """Measure one XML part with expat (no DTD, no entities); None when it is not XML."""
     with archive.open(info) as stream:
         chunk = stream.read(_CHUNK)
@@ -299,24 +320,35 @@ def check_workbook(data: bytes, limits: WorkbookLimits | None = None) -> dict[st
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
             if len(entries) > limits.max_entries:
-                raise WorkbookRefused(_("The workbook holds %(count)s files; at most %(limit)s "
-                                        "are accepted.") % {"count": f"{len(entries):,}",
-                                                            "limit": limits.max_entries},
-                                      too_large=True)
+                raise WorkbookRefused(
+                    _("The workbook holds %(count)s files; at most %(limit)s are accepted.")
+                    % {"count": f"{len(entries):,}", "limit": limits.max_entries},
+                    too_large=True,
+                )
             total = sum(entry.file_size for entry in entries)
             if total > limits.max_uncompressed_bytes:
-                raise WorkbookRefused(_("The workbook unpacks to %(size)s MB; at most %(limit)s "
-                                        "MB are accepted.") % {
-                    "size": f"{total / 2 ** 20:,.0f}",
-                    "limit": f"{limits.max_uncompressed_bytes / 2 ** 20:,.0f}"}, too_large=True)
+                raise WorkbookRefused(
+                    _("The workbook unpacks to %(size)s MB; at most %(limit)s MB are accepted.")
+                    % {
+                        "size": f"{total / 2**20:,.0f}",
+                        "limit": f"{limits.max_uncompressed_bytes / 2**20:,.0f}",
+                    },
+                    too_large=True,
+                )
             for entry in entries:
-                if (entry.file_size > RATIO_FLOOR_BYTES and entry.file_size
-                        > limits.max_compression_ratio * max(entry.compress_size, 1)):
-                    raise WorkbookRefused(_("Part %(name)s of the workbook unpacks to more than "
-                                            "%(ratio)d times its packed size (a zip bomb?); it "
-                                            "is refused.") % {
-                        "name": entry.filename[:80], "ratio": limits.max_compression_ratio},
-                        too_large=True)
+                if (
+                    entry.file_size > RATIO_FLOOR_BYTES
+                    and entry.file_size > limits.max_compression_ratio * max(entry.compress_size, 1)
+                ):
+                    raise WorkbookRefused(
+                        _(
+                            "Part %(name)s of the workbook unpacks to more than "
+                            "%(ratio)d times its packed size (a zip bomb?); it "
+                            "is refused."
+                        )
+                        % {"name": entry.filename[:80], "ratio": limits.max_compression_ratio},
+                        too_large=True,
+                    )
             budget = [0]
             extents: dict[str, _Extent] = {}
             for entry in entries:
@@ -368,8 +400,12 @@ class BoundedWorkbook:
             return
         try:
             yield from self._book[name].iter_rows(
-                min_row=1, max_row=extent.max_row, min_col=1, max_col=extent.max_column,
-                values_only=True)
+                min_row=1,
+                max_row=extent.max_row,
+                min_col=1,
+                max_col=extent.max_column,
+                values_only=True,
+            )
         except _READ_ERRORS:
             raise _not_a_workbook() from None
 
@@ -379,30 +415,55 @@ class BoundedWorkbook:
     def __enter__(self) -> BoundedWorkbook:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         self.close()
 
 
 def _check_sheet(title: str, extent: _Extent, limits: WorkbookLimits) -> None:
     rows, columns = extent.declared or (0, 0)
     if rows > limits.max_rows or columns > limits.max_columns:
-        raise WorkbookRefused(_("Sheet %(sheet)s declares %(rows)s rows and %(columns)s "
-                                "columns; at most %(max_rows)s rows and %(max_columns)s "
-                                "columns are accepted.") % {
-            "sheet": title[:40], "rows": f"{rows:,}", "columns": f"{columns:,}",
-            "max_rows": f"{limits.max_rows:,}", "max_columns": f"{limits.max_columns:,}"},
-            too_large=True)
+        raise WorkbookRefused(
+            _(
+                "Sheet %(sheet)s declares %(rows)s rows and %(columns)s "
+                "columns; at most %(max_rows)s rows and %(max_columns)s "
+                "columns are accepted."
+            )
+            % {
+                "sheet": title[:40],
+                "rows": f"{rows:,}",
+                "columns": f"{columns:,}",
+                "max_rows": f"{limits.max_rows:,}",
+                "max_columns": f"{limits.max_columns:,}",
+            },
+            too_large=True,
+        )
     if extent.max_row > limits.max_rows:
-        raise WorkbookRefused(_("Sheet %(sheet)s has values down to row %(row)s; at most "
-                                "%(limit)s rows are accepted.") % {
-            "sheet": title[:40], "row": f"{extent.max_row:,}",
-            "limit": f"{limits.max_rows:,}"}, too_large=True)
+        raise WorkbookRefused(
+            _(
+                "Sheet %(sheet)s has values down to row %(row)s; at most "
+                "%(limit)s rows are accepted."
+            )
+            % {"sheet": title[:40], "row": f"{extent.max_row:,}", "limit": f"{limits.max_rows:,}"},
+            too_large=True,
+        )
     if extent.max_column > limits.max_columns:
-        raise WorkbookRefused(_("Sheet %(sheet)s has values in column %(column)s; at most "
-                                "%(limit)s columns are accepted.") % {
-            "sheet": title[:40], "column": f"{extent.max_column:,}",
-            "limit": f"{limits.max_columns:,}"}, too_large=True)
+        raise WorkbookRefused(
+            _(
+                "Sheet %(sheet)s has values in column %(column)s; at most "
+                "%(limit)s columns are accepted."
+            )
+            % {
+                "sheet": title[:40],
+                "column": f"{extent.max_column:,}",
+                "limit": f"{limits.max_columns:,}",
+            },
+            too_large=True,
+        )
 
 
 def read_workbook(data: bytes, limits: WorkbookLimits | None = None) -> BoundedWorkbook:
@@ -411,7 +472,22 @@ def read_workbook(data: bytes, limits: WorkbookLimits | None = None) -> BoundedW
     return BoundedWorkbook(data, limits)
 
 
-__all__ = ["FORMULA_PREFIXES", "MAX_CELLS", "MAX_COLUMNS", "MAX_COMPRESSION_RATIO",
-           "MAX_ENTRIES", "MAX_ROWS", "MAX_UNCOMPRESSED_BYTES", "BoundedWorkbook",
-           "WorkbookLimits", "WorkbookRefused", "check_workbook", "csv_cell", "csv_text",
-           "neutralised", "read_workbook", "write_cell", "write_row"]
+__all__ = [
+    "FORMULA_PREFIXES",
+    "MAX_CELLS",
+    "MAX_COLUMNS",
+    "MAX_COMPRESSION_RATIO",
+    "MAX_ENTRIES",
+    "MAX_ROWS",
+    "MAX_UNCOMPRESSED_BYTES",
+    "BoundedWorkbook",
+    "WorkbookLimits",
+    "WorkbookRefused",
+    "check_workbook",
+    "csv_cell",
+    "csv_text",
+    "neutralised",
+    "read_workbook",
+    "write_cell",
+    "write_row",
+]

@@ -36,8 +36,7 @@ def choice(value: str | None, field: str, allowed: tuple[str, ...]) -> str:
     """``value`` if it is one of ``allowed``."""
     cleaned = (value or "").strip()
     if cleaned not in allowed:
-        raise InputError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)},
-                         field)
+        raise InputError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)}, field)
     return cleaned
 
 
@@ -48,13 +47,17 @@ def year(value: int | str | None, field: str = "year") -> int:
     except (TypeError, ValueError):
         raise InputError(_("Enter a year."), field) from None
     if not FIRST_YEAR <= number <= LAST_YEAR:
-        raise InputError(_("The year must be between %(first)d and %(last)d.") % {
-            "first": FIRST_YEAR, "last": LAST_YEAR}, field)
+        raise InputError(
+            _("The year must be between %(first)d and %(last)d.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR},
+            field,
+        )
     return number
 
 
-def number(value: str | Decimal | int | float | None, field: str = "value",
-           *, negative: bool = True) -> Decimal:
+def number(
+    value: str | Decimal | int | float | None, field: str = "value", *, negative: bool = True
+) -> Decimal:
     """An exact decimal with 4 places, |value| < 10^15."""
     try:
         parsed = Decimal(str(value).strip().replace(",", "")) if value is not None else None
@@ -89,8 +92,11 @@ def iso_date(value: str | date | None, field: str, *, required: bool = False) ->
     except ValueError:
         raise InputError(_("Enter a date as YYYY-MM-DD."), field) from None
     if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
-        raise InputError(_("The year must be between %(first)d and %(last)d.") % {
-            "first": FIRST_YEAR, "last": LAST_YEAR}, field)
+        raise InputError(
+            _("The year must be between %(first)d and %(last)d.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR},
+            field,
+        )
     return parsed
 
 

@@ -103,20 +103,30 @@ def people(loaded_registry: sessionmaker[Session]) -> dict[str, dict[str, Any]]:
 
     people: dict[str, dict[str, Any]] = {}
     for role in ROLES:
-        user_id, token = make_user(loaded_registry, f"{role}@iofs.example", role,
-                                   SCOPES.get(role, ()))
+        user_id, token = make_user(
+            loaded_registry, f"{role}@iofs.example", role, SCOPES.get(role, ())
+        )
         with transaction(loaded_registry) as session:
-            _raw, spare = service.create_token(session, service.cli_principal(), user_id,
-                                               name="spare")
+            _raw, spare = service.create_token(
+                session, service.cli_principal(), user_id, name="spare"
+            )
             people[role] = {"user_id": user_id, "token": token, "spare_token": spare.id}
     target, _ = make_user(loaded_registry, "target@iofs.example", "viewer")
     with transaction(loaded_registry) as session:
-        figure = figures.create_figure(session, service.cli_principal(), "KAZ",
-                                       figures.FigureInput("population", 2024, "20000000"))
+        figure = figures.create_figure(
+            session,
+            service.cli_principal(),
+            "KAZ",
+            figures.FigureInput("population", 2024, "20000000"),
+        )
         figure_id = figure.id
     for person in people.values():
-        person["params"] = {"iso3": "KAZ", "user_id": target, "figure_id": figure_id,
-                            "token_id": person["spare_token"]}
+        person["params"] = {
+            "iso3": "KAZ",
+            "user_id": target,
+            "figure_id": figure_id,
+            "token_id": person["spare_token"],
+        }
     return people
 
 
@@ -128,17 +138,22 @@ def test_permission_matrix(client: TestClient, people: dict[str, dict[str, Any]]
             person = people.get(role)
             params = person["params"] if person else people["viewer"]["params"]
             url = path.format_map(_Params(params))
-            headers = {"Authorization": f"Bearer {person['token']}"} if person else {
-                "Origin": "http://testserver"}
+            headers = (
+                {"Authorization": f"Bearer {person['token']}"}
+                if person
+                else {"Origin": "http://testserver"}
+            )
             # An empty body: allowed callers get past the permission check to validation (4xx
             # but never 401/403), so nothing is changed by this test.
             response = client.request(method, url, headers=headers, json={})
             denied = response.status_code in (401, 403)
             expected_denied = role not in EXPECTED[permission]
             if denied != expected_denied:
-                failures.append(f"{role:16} {method} {path} ({permission}) -> "
-                                f"{response.status_code}, expected "
-                                f"{'deny' if expected_denied else 'allow'}")
+                failures.append(
+                    f"{role:16} {method} {path} ({permission}) -> "
+                    f"{response.status_code}, expected "
+                    f"{'deny' if expected_denied else 'allow'}"
+                )
             if role == "anonymous":
                 assert response.status_code == 401, (method, path, response.status_code)
             assert response.status_code < 500, (role, method, path, response.text)

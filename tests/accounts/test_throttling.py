@@ -57,8 +57,9 @@ def password_checks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str | None
     yield seen
 
 
-def _attempt(factory: sessionmaker[Session], email: str, password: str,
-             ip: str | None = ATTACKER_IP) -> str:
+def _attempt(
+    factory: sessionmaker[Session], email: str, password: str, ip: str | None = ATTACKER_IP
+) -> str:
     """One sign-in as the page does it: "ok", "failed" or "throttled"."""
     with factory() as session:
         try:
@@ -71,8 +72,8 @@ def _attempt(factory: sessionmaker[Session], email: str, password: str,
 
 
 def test_forty_concurrent_wrong_passwords_get_at_most_five_password_checks(
-        loaded_registry: sessionmaker[Session], clock: FrozenClock,
-        password_checks: list[str | None]) -> None:
+    loaded_registry: sessionmaker[Session], clock: FrozenClock, password_checks: list[str | None]
+) -> None:
     make_user(loaded_registry, "victim@iofs.example", "viewer")
     password_checks.clear()
     start = threading.Barrier(40)
@@ -95,7 +96,8 @@ def test_forty_concurrent_wrong_passwords_get_at_most_five_password_checks(
 
 
 def test_one_attacker_cannot_lock_out_other_users_behind_the_same_address(
-        loaded_registry: sessionmaker[Session], clock: FrozenClock) -> None:
+    loaded_registry: sessionmaker[Session], clock: FrozenClock
+) -> None:
     make_user(loaded_registry, "colleague@iofs.example", "viewer")
     make_user(loaded_registry, "target@iofs.example", "viewer")
     for i in range(60):  # behind a proxy, or one office: everybody shares the address
@@ -108,8 +110,8 @@ def test_one_attacker_cannot_lock_out_other_users_behind_the_same_address(
 
 
 def test_per_account_limit_holds_across_many_addresses(
-        loaded_registry: sessionmaker[Session], clock: FrozenClock,
-        password_checks: list[str | None]) -> None:
+    loaded_registry: sessionmaker[Session], clock: FrozenClock, password_checks: list[str | None]
+) -> None:
     make_user(loaded_registry, "spread@iofs.example", "viewer")
     password_checks.clear()
     for i in range(3 * service.ACCOUNT_FREE_FAILURES):
@@ -118,17 +120,17 @@ def test_per_account_limit_holds_across_many_addresses(
 
 
 def test_per_address_ceiling_stops_guessing_many_accounts(
-        loaded_registry: sessionmaker[Session], clock: FrozenClock,
-        password_checks: list[str | None]) -> None:
+    loaded_registry: sessionmaker[Session], clock: FrozenClock, password_checks: list[str | None]
+) -> None:
     for i in range(service.IP_FREE_FAILURES + 10):
         _attempt(loaded_registry, f"guess{i}@iofs.example", "a wrong password")
     assert len(password_checks) == service.IP_FREE_FAILURES
     assert _attempt(loaded_registry, "guess999@iofs.example", "x") == "throttled"
 
 
-def test_counters_forget_old_failures(loaded_registry: sessionmaker[Session],
-                                      clock: FrozenClock,
-                                      password_checks: list[str | None]) -> None:
+def test_counters_forget_old_failures(
+    loaded_registry: sessionmaker[Session], clock: FrozenClock, password_checks: list[str | None]
+) -> None:
     make_user(loaded_registry, "typo@iofs.example", "viewer")
     for _ in range(service.ACCOUNT_IP_FREE_FAILURES):
         _attempt(loaded_registry, "typo@iofs.example", "wrong")
@@ -144,9 +146,18 @@ def test_counters_forget_old_failures(loaded_registry: sessionmaker[Session],
 def _request(peer: str, headers: dict[str, str], trusted: str = "") -> Request:
     settings = Settings(env="test", trusted_proxies=trusted)  # type: ignore[arg-type]
     app = SimpleNamespace(state=SimpleNamespace(settings=settings))
-    return Request({"type": "http", "method": "GET", "path": "/", "app": app,
-                    "client": (peer, 40000), "scheme": "http", "query_string": b"",
-                    "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]})
+    return Request(
+        {
+            "type": "http",
+            "method": "GET",
+            "path": "/",
+            "app": app,
+            "client": (peer, 40000),
+            "scheme": "http",
+            "query_string": b"",
+            "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        }
+    )
 
 
 def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() -> None:
@@ -167,12 +178,12 @@ def test_forwarded_for_from_a_trusted_proxy_gives_the_client() -> None:
     forwarded = {"Forwarded": 'for=6.6.6.6, for="[2001:db8::17]:4711";proto=https'}
     assert client_ip(_request("10.0.0.2", forwarded, trusted)) == "2001:db8::17"
     assert client_ip(_request("10.0.0.2", {}, trusted)) == "10.0.0.2"
-    assert client_ip(_request("10.0.0.2", {"X-Forwarded-For": "not-an-ip"}, trusted)) \
-        == "10.0.0.2"
+    assert client_ip(_request("10.0.0.2", {"X-Forwarded-For": "not-an-ip"}, trusted)) == "10.0.0.2"
 
 
 def test_serve_trusts_forwarded_headers_only_from_the_configured_proxies(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
     import uvicorn
     from typer.testing import CliRunner
 

@@ -17,23 +17,30 @@ from iofs.audit.models import AuditEntry
 from iofs.config import Settings
 from tests.conftest import make_user
 
-FIGURE = {"indicator": "wheat_production", "year": 2023, "value": "16400000",
-          "source": "national statistics"}
+FIGURE = {
+    "indicator": "wheat_production",
+    "year": 2023,
+    "value": "16400000",
+    "source": "national statistics",
+}
 
 
 def _entries(factory: sessionmaker[Session], record_type: str) -> list[AuditEntry]:
     with factory() as session:
-        return list(session.query(AuditEntry).filter_by(record_type=record_type)
-                    .order_by(AuditEntry.id))
+        return list(
+            session.query(AuditEntry).filter_by(record_type=record_type).order_by(AuditEntry.id)
+        )
 
 
 def test_each_write_is_audited_with_who_when_where_before_after(
-        client: TestClient, loaded_registry: sessionmaker[Session]) -> None:
+    client: TestClient, loaded_registry: sessionmaker[Session]
+) -> None:
     _, token = make_user(loaded_registry, "fp@kaz.example", "focal_point", ("KAZ",))
     headers = {"Authorization": f"Bearer {token}", "User-Agent": "audit-test/1.0"}
     created = client.post("/api/v1/members/KAZ/figures", headers=headers, json=FIGURE).json()
-    client.put(f"/api/v1/figures/{created['id']}", headers=headers,
-               json={**FIGURE, "value": "16500000"})
+    client.put(
+        f"/api/v1/figures/{created['id']}", headers=headers, json={**FIGURE, "value": "16500000"}
+    )
     client.delete(f"/api/v1/figures/{created['id']}", headers=headers)
     entries = _entries(loaded_registry, "country_figure")
     assert [e.action for e in entries] == ["create", "update", "delete"]
@@ -55,13 +62,15 @@ def test_secrets_never_reach_the_log(loaded_registry: sessionmaker[Session]) -> 
     assert '"password_hash": "sha256:' in text_of_log
 
 
-def test_failed_write_leaves_no_entry(client: TestClient,
-                                      loaded_registry: sessionmaker[Session]) -> None:
+def test_failed_write_leaves_no_entry(
+    client: TestClient, loaded_registry: sessionmaker[Session]
+) -> None:
     _, token = make_user(loaded_registry, "fp@kaz.example", "focal_point", ("KAZ",))
     with loaded_registry() as session:
         before = audit.entry_count(session)
-    response = client.post("/api/v1/members/EGY/figures", json=FIGURE,
-                           headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        "/api/v1/members/EGY/figures", json=FIGURE, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 403
     with loaded_registry() as session:
         assert audit.entry_count(session) == before
@@ -69,8 +78,7 @@ def test_failed_write_leaves_no_entry(client: TestClient,
 
 def test_log_is_append_only_in_the_database(loaded_registry: sessionmaker[Session]) -> None:
     make_user(loaded_registry, "y@iofs.example", "viewer")
-    for statement in ("UPDATE audit_entry SET actor = 'someone else'",
-                      "DELETE FROM audit_entry"):
+    for statement in ("UPDATE audit_entry SET actor = 'someone else'", "DELETE FROM audit_entry"):
         with loaded_registry() as session:
             with pytest.raises(DBAPIError, match="append-only"):
                 session.execute(text(statement))
@@ -94,17 +102,26 @@ def _tamper(factory: sessionmaker[Session], statement: str) -> None:
 
 
 def test_verify_passes_then_detects_a_tampered_row(
-        client: TestClient, loaded_registry: sessionmaker[Session], settings: Settings) -> None:
+    client: TestClient, loaded_registry: sessionmaker[Session], settings: Settings
+) -> None:
     _, token = make_user(loaded_registry, "sec@iofs.example", "secretariat")
-    client.post("/api/v1/members/EGY/figures", json=FIGURE,
-                headers={"Authorization": f"Bearer {token}"})
-    env = {**os.environ, "IOFS_DATABASE_URL": settings.resolved_database_url,
-           "IOFS_DATA_DIR": str(settings.data_dir), "IOFS_SECRET_KEY": settings.secret_key or ""}
+    client.post(
+        "/api/v1/members/EGY/figures", json=FIGURE, headers={"Authorization": f"Bearer {token}"}
+    )
+    env = {
+        **os.environ,
+        "IOFS_DATABASE_URL": settings.resolved_database_url,
+        "IOFS_DATA_DIR": str(settings.data_dir),
+        "IOFS_SECRET_KEY": settings.secret_key or "",
+    }
     good = CliRunner().invoke(__import__("iofs.cli").cli.app, ["audit", "verify"], env=env)
     assert good.exit_code == 0, good.output
     assert "audit log intact" in good.output
-    _tamper(loaded_registry, "UPDATE audit_entry SET after = replace(after, '16400000', "
-                             "'99999999') WHERE record_type = 'country_figure'")
+    _tamper(
+        loaded_registry,
+        "UPDATE audit_entry SET after = replace(after, '16400000', "
+        "'99999999') WHERE record_type = 'country_figure'",
+    )
     with loaded_registry() as session:
         report = audit.verify(session)
     assert not report.ok
@@ -114,13 +131,16 @@ def test_verify_passes_then_detects_a_tampered_row(
 
 
 def test_verify_detects_deleted_entries_and_changes_outside_the_app(
-        client: TestClient, loaded_registry: sessionmaker[Session]) -> None:
+    client: TestClient, loaded_registry: sessionmaker[Session]
+) -> None:
     _, token = make_user(loaded_registry, "sec@iofs.example", "secretariat")
-    figure = client.post("/api/v1/members/EGY/figures", json=FIGURE,
-                         headers={"Authorization": f"Bearer {token}"}).json()
+    figure = client.post(
+        "/api/v1/members/EGY/figures", json=FIGURE, headers={"Authorization": f"Bearer {token}"}
+    ).json()
     with loaded_registry() as session:
-        session.execute(text("UPDATE country_figure SET value = 1 WHERE id = :id"),
-                        {"id": figure["id"]})
+        session.execute(
+            text("UPDATE country_figure SET value = 1 WHERE id = :id"), {"id": figure["id"]}
+        )
         session.commit()
         report = audit.verify(session)
     assert any("differs from its last audited state" in p for p in report.problems)
@@ -131,23 +151,28 @@ def test_verify_detects_deleted_entries_and_changes_outside_the_app(
     assert any("does not link" in p for p in problems)
 
 
-def test_audit_page_api_and_csv_filters(client: TestClient,
-                                        loaded_registry: sessionmaker[Session]) -> None:
+def test_audit_page_api_and_csv_filters(
+    client: TestClient, loaded_registry: sessionmaker[Session]
+) -> None:
     _, secretariat = make_user(loaded_registry, "sec@iofs.example", "secretariat")
     _, viewer = make_user(loaded_registry, "v@iofs.example", "viewer")
     auth = {"Authorization": f"Bearer {secretariat}"}
     client.post("/api/v1/members/EGY/figures", json=FIGURE, headers=auth)
-    listed = client.get("/api/v1/audit", params={"record_type": "country_figure"},
-                        headers=auth).json()
+    listed = client.get(
+        "/api/v1/audit", params={"record_type": "country_figure"}, headers=auth
+    ).json()
     assert len(listed) == 1 and listed[0]["actor"] == "sec@iofs.example"
     by_actor = client.get("/api/v1/audit", params={"actor": "cli:nobody"}, headers=auth).json()
     assert by_actor == []
     future = client.get("/api/v1/audit", params={"since": "2999-01-01"}, headers=auth).json()
     assert future == []
-    csv_text = client.get("/api/v1/audit.csv", params={"record_type": "country_figure"},
-                          headers=auth).text
+    csv_text = client.get(
+        "/api/v1/audit.csv", params={"record_type": "country_figure"}, headers=auth
+    ).text
     lines = csv_text.strip().splitlines()
     assert lines[0].startswith("id,at,actor") and len(lines) == 2
-    assert client.get("/api/v1/audit", headers={"Authorization": f"Bearer {viewer}"}
-                      ).status_code == 403
+    assert (
+        client.get("/api/v1/audit", headers={"Authorization": f"Bearer {viewer}"}).status_code
+        == 403
+    )
     assert client.get("/api/v1/audit").status_code == 401

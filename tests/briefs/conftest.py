@@ -14,8 +14,10 @@ from iofs.config import Settings
 
 REAL_FILES = {
     "prices": ["wfp/country/wfp_food_prices_afg.csv"],
-    "faostat": ["faostat/FAOSTAT_FBS_2010-2022_macro_supply_all_countries.csv",
-                "faostat/Food_Security_Data_E_All_Data_Normalized_2019.csv"],
+    "faostat": [
+        "faostat/FAOSTAT_FBS_2010-2022_macro_supply_all_countries.csv",
+        "faostat/Food_Security_Data_E_All_Data_Normalized_2019.csv",
+    ],
     "ipc": ["ipc/ipc_global_national_long.csv"],
 }
 
@@ -47,8 +49,9 @@ def load_demo(factory: sessionmaker[Session]) -> None:
 
 
 @pytest.fixture
-def filled(settings: Settings, loaded_registry: sessionmaker[Session],
-           shared_data: Path) -> Iterator[sessionmaker[Session]]:
+def filled(
+    settings: Settings, loaded_registry: sessionmaker[Session], shared_data: Path
+) -> Iterator[sessionmaker[Session]]:
     """The real files and the demo loaded; the briefs' cache emptied around the test."""
     from iofs.briefs import cache
 

@@ -17,7 +17,8 @@ from iofs.permissions import ANONYMOUS
 
 
 def test_every_block_of_an_empty_store_says_what_is_missing(
-        settings: Settings, loaded_registry: sessionmaker[Session]) -> None:
+    settings: Settings, loaded_registry: sessionmaker[Session]
+) -> None:
     with loaded_registry() as session:
         for iso3 in ("KAZ", "AFG", "SUR"):
             brief = service.country_brief(session, settings, ANONYMOUS, iso3)
@@ -35,7 +36,8 @@ def test_every_block_of_an_empty_store_says_what_is_missing(
 
 @pytest.mark.parametrize("code", ["USA", "XXX", "FRA"])
 def test_only_a_code_outside_the_57_is_not_found(
-        settings: Settings, loaded_registry: sessionmaker[Session], code: str) -> None:
+    settings: Settings, loaded_registry: sessionmaker[Session], code: str
+) -> None:
     with loaded_registry() as session, pytest.raises(NotFoundError):
         service.country_brief(session, settings, ANONYMOUS, code)
 
@@ -46,7 +48,8 @@ def test_a_month_is_checked(settings: Settings, loaded_registry: sessionmaker[Se
 
 
 def test_blocks_filled_from_the_real_files_and_the_demo(
-        settings: Settings, filled: sessionmaker[Session]) -> None:
+    settings: Settings, filled: sessionmaker[Session]
+) -> None:
     from iofs.monitor.faostat import service as faostat
     from iofs.monitor.ipc import service as ipc
 
@@ -68,8 +71,11 @@ def test_blocks_filled_from_the_real_files_and_the_demo(
     energy = by_key["food_supply"].facts[0]
     assert energy.value == pytest.approx(latest.value) and energy.as_of == str(latest.year)
     # IPC: the people in phase 3+ are phases 3 to 5 of the table's first row
-    people = next(f.value for f in by_key["ipc"].facts if f.unit == "people"
-                  and f.label.startswith("People in phase 3"))
+    people = next(
+        f.value
+        for f in by_key["ipc"].facts
+        if f.unit == "people" and f.label.startswith("People in phase 3")
+    )
     first = by_key["ipc"].tables[0].rows[0]
     assert people == sum(int(cell.replace(",", "")) for cell in first[3:6] if cell != "–")
     found = ipc.latest(settings.analytics_dir, iso3="AFG")[0]
@@ -77,22 +83,23 @@ def test_blocks_filled_from_the_real_files_and_the_demo(
     # aid: the total is the sum of the statuses and of the donors
     aid = by_key["aid"]
     total = aid.facts[0].value
-    statuses = [f.value for f in aid.facts[1:] if f.label.endswith("(USD)")
-                and "FTS" not in f.label]
+    statuses = [
+        f.value for f in aid.facts[1:] if f.label.endswith("(USD)") and "FTS" not in f.label
+    ]
     assert total == pytest.approx(sum(float(v or 0) for v in statuses))
     donors = sum(float(row[1].replace(",", "")) for row in aid.tables[0].rows)
     assert donors == pytest.approx(float(total or 0))
 
 
-def test_the_api_record_is_the_brief(settings: Settings,
-                                     loaded_registry: sessionmaker[Session]) -> None:
+def test_the_api_record_is_the_brief(
+    settings: Settings, loaded_registry: sessionmaker[Session]
+) -> None:
     with loaded_registry() as session:
         brief = service.country_brief(session, settings, ANONYMOUS, "kaz")
     record = brief.record()
     assert record["iso3"] == "KAZ" and record["names"]["ar"] == "كازاخستان"
     assert [b["key"] for b in record["blocks"]] == list(service.BLOCK_KEYS)
-    assert all(set(b) >= {"title", "link", "facts", "missing", "filled"}
-               for b in record["blocks"])
+    assert all(set(b) >= {"title", "link", "facts", "missing", "filled"} for b in record["blocks"])
 
 
 def _state(name: str, **values: object) -> aid_vs_need.StateNeed:
@@ -102,8 +109,9 @@ def _state(name: str, **values: object) -> aid_vs_need.StateNeed:
     return state
 
 
-def test_neglected_crises_follow_the_rule(settings: Settings,
-                                          filled: sessionmaker[Session]) -> None:
+def test_neglected_crises_follow_the_rule(
+    settings: Settings, filled: sessionmaker[Session]
+) -> None:
     with filled() as session:
         found = aid_vs_need.compute(session, settings, ANONYMOUS)
     assert len(found.states) == 57
@@ -126,13 +134,22 @@ def test_neglected_crises_follow_the_rule(settings: Settings,
 
 
 def test_downloads_never_turn_text_into_formulas() -> None:
-    found = aid_vs_need.AidAgainstNeed(None, [
-        _state("=HYPERLINK(\"http://x\")", funding_usd=-5.0),
-        _state("+1+1"), _state("-2"), _state("@SUM(A1)"), _state("Plain")], None, [])
+    found = aid_vs_need.AidAgainstNeed(
+        None,
+        [
+            _state('=HYPERLINK("http://x")', funding_usd=-5.0),
+            _state("+1+1"),
+            _state("-2"),
+            _state("@SUM(A1)"),
+            _state("Plain"),
+        ],
+        None,
+        [],
+    )
     text, media = aid_vs_need.export(found, "csv")
     assert media.startswith("text/csv")
     names = [row["name"] for row in csv.DictReader(io.StringIO(text.decode()))]
-    assert names == ["'=HYPERLINK(\"http://x\")", "'+1+1", "'-2", "'@SUM(A1)", "Plain"]
+    assert names == ['\'=HYPERLINK("http://x")', "'+1+1", "'-2", "'@SUM(A1)", "Plain"]
     body, _media = aid_vs_need.export(found, "xlsx")
     from openpyxl import load_workbook
 
@@ -141,14 +158,19 @@ def test_downloads_never_turn_text_into_formulas() -> None:
     cells = [row for row in sheet.iter_rows(min_row=2, values_only=True)]
     column = list(aid_vs_need.COLUMNS)
     assert [c[column.index("name")] for c in cells][:4] == [
-        "=HYPERLINK(\"http://x\")", "+1+1", "-2", "@SUM(A1)"]  # text, quote-prefixed
+        '=HYPERLINK("http://x")',
+        "+1+1",
+        "-2",
+        "@SUM(A1)",
+    ]  # text, quote-prefixed
     name_cells = [row[column.index("name")] for row in sheet.iter_rows(min_row=2, max_row=5)]
     assert all(c.data_type == "s" and c.quotePrefix for c in name_cells)
     assert cells[0][column.index("funding_usd")] == -5.0  # numbers stay numbers
 
 
-def test_bulletin_sentences_come_from_the_data(settings: Settings,
-                                               filled: sessionmaker[Session]) -> None:
+def test_bulletin_sentences_come_from_the_data(
+    settings: Settings, filled: sessionmaker[Session]
+) -> None:
     from iofs.i18n import set_language
 
     with filled() as session:

@@ -45,11 +45,15 @@ def test_member_page_links_to_the_brief(client: TestClient) -> None:
     assert 'href="/countries/KAZ"' in page.text
 
 
-@pytest.mark.parametrize(("language", "title"), [
-    ("en", "OIC monthly bulletin"), ("ar", "النشرة الشهرية لمنظمة التعاون الإسلامي"),
-    ("fr", "Bulletin mensuel de l'OCI")])
-def test_bulletin_renders_in_three_languages(client: TestClient, language: str,
-                                             title: str) -> None:
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [
+        ("en", "OIC monthly bulletin"),
+        ("ar", "النشرة الشهرية لمنظمة التعاون الإسلامي"),
+        ("fr", "Bulletin mensuel de l'OCI"),
+    ],
+)
+def test_bulletin_renders_in_three_languages(client: TestClient, language: str, title: str) -> None:
     page = client.get(f"/bulletin/2025-01?lang={language}", headers=HTML)
     assert page.status_code == 200
     assert f"<h1>{title} — 2025-01</h1>" in page.text
@@ -70,7 +74,8 @@ def test_aid_vs_need_page_states_the_rule_and_downloads(client: TestClient) -> N
 
 
 def test_arabic_pdf_brief_is_right_to_left_with_png_charts(
-        settings: Settings, filled: sessionmaker[Session]) -> None:
+    settings: Settings, filled: sessionmaker[Session]
+) -> None:
     with filled() as session:
         html = pdf.brief_html(session, settings, ANONYMOUS, "AFG", None, "ar")
         body = pdf.brief_pdf(session, settings, ANONYMOUS, "AFG", None, "ar")
@@ -81,8 +86,12 @@ def test_arabic_pdf_brief_is_right_to_left_with_png_charts(
     assert 2 <= pdf.page_count(html) <= 4
 
 
-def test_cli_brief_and_bulletin(settings: Settings, loaded_registry: sessionmaker[Session],
-                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_brief_and_bulletin(
+    settings: Settings,
+    loaded_registry: sessionmaker[Session],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from typer.testing import CliRunner
 
     from iofs.cli import app
@@ -96,8 +105,9 @@ def test_cli_brief_and_bulletin(settings: Settings, loaded_registry: sessionmake
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF")
     html = tmp_path / "bulletin.html"
-    result = runner.invoke(app, ["bulletin", "--month", "2025-02", "--lang", "ar",
-                                 "--out", str(html)])
+    result = runner.invoke(
+        app, ["bulletin", "--month", "2025-02", "--lang", "ar", "--out", str(html)]
+    )
     assert result.exit_code == 0, result.output
     assert 'dir="rtl"' in html.read_text(encoding="utf-8")
     result = runner.invoke(app, ["brief", "USA", "--out", str(out)])

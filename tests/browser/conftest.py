@@ -25,8 +25,13 @@ from iofs.db import make_engine, make_session_factory, transaction, upgrade
 
 CHROMIUM = os.environ.get("IOFS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 
@@ -78,8 +83,9 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def live_settings(request: pytest.FixtureRequest,
-                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def live_settings(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
     """A seeded installation for the browser tests: SQLite, then PostgreSQL (own schema)."""
     from iofs.members import service
     from tests.conftest import POSTGRES_URL, _postgres_schema_url, make_user
@@ -95,8 +101,12 @@ def live_settings(request: pytest.FixtureRequest,
         with make_engine(POSTGRES_URL).begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         url = _postgres_schema_url(POSTGRES_URL, schema)
-    settings = Settings(env="test", data_dir=data_dir, database_url=url,
-                        secret_key="browser-test-secret-key-0123456789abcdef")
+    settings = Settings(
+        env="test",
+        data_dir=data_dir,
+        database_url=url,
+        secret_key="browser-test-secret-key-0123456789abcdef",
+    )
     upgrade(url)
     engine = make_engine(url)
     factory = make_session_factory(engine)
@@ -123,14 +133,16 @@ def live_server(live_settings: Settings) -> Iterator[LiveServer]:
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         if os.environ.get("CI"):
-            pytest.fail(f"Chromium not found at {CHROMIUM}; CI must install it "
-                        "(apt-get install chromium)")
+            pytest.fail(
+                f"Chromium not found at {CHROMIUM}; CI must install it (apt-get install chromium)"
+            )
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -157,9 +169,14 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     # A refused sign-in answers 401/429 and a form with invalid input re-renders with 422, by
     # design; anything else logged as an error fails.
     expected = ("status of 401", "status of 429", "status of 422")
-    page.on("console", lambda message: errors.append(message.text)
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
             if message.type == "error" and not any(e in message.text for e in expected)
-            else None)
+            else None
+        ),
+    )
     yield page
     context.close()
     assert outside == [], f"pages requested outside resources: {outside}"

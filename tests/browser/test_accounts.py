@@ -19,8 +19,9 @@ def sign_in_as(page: Any, email: str) -> None:
     page.wait_for_selector("nav.account .who")
 
 
-def test_focal_point_enters_and_secretariat_publishes(page: Any, browser: Any,
-                                                      live_server: Any) -> None:
+def test_focal_point_enters_and_secretariat_publishes(
+    page: Any, browser: Any, live_server: Any
+) -> None:
     sign_in_as(page, "focal.kaz@iofs.example")
     page.goto("/members/EGY")
     assert page.locator("#figure-form").count() == 0  # not his state
@@ -43,7 +44,8 @@ def test_focal_point_enters_and_secretariat_publishes(page: Any, browser: Any,
     sign_in_as(page, "secretariat@iofs.example")
     page.goto("/members/KAZ")
     page.locator("table.figures tbody tr").filter(has_text="2025").locator(
-        "button", has_text="Publish").click()
+        "button", has_text="Publish"
+    ).click()
     page.wait_for_url("**/members/KAZ#figures")
     page.click("form.signout button")
     page.wait_for_url(live_server.url + "/")

@@ -31,7 +31,8 @@ PASSPORT = (
     "KAZ900,TEST-AFG-1,Triticum,aestivum,wheat,AFG,300,34.5200,69.1800,"
     "REMARKS:illustrative test fixture,yes\n"
     "KAZ900,TEST-AFG-2,Vitis,vinifera,grape,AFG,300,31.6100,65.7100,"
-    "REMARKS:illustrative test fixture,yes\n")
+    "REMARKS:illustrative test fixture,yes\n"
+)
 
 
 def _synthetic_drought(settings: Settings) -> None:
@@ -41,11 +42,25 @@ def _synthetic_drought(settings: Settings) -> None:
 
     months = pd.date_range("2023-10-01", "2024-09-01", freq="MS")
     shares = np.linspace(5.0, 40.0, len(months))
-    service.store_zonal(settings, pd.DataFrame({
-        "source": "test-fixture", "scale": 3, "level": "country", "area_id": "AFG",
-        "iso3": "AFG", "month": months, "mean_spi": -shares / 25.0,
-        "share_moderate": shares, "share_severe": shares / 2, "share_extreme": shares / 5,
-        "coverage": 100.0, "pixels": 400}))
+    service.store_zonal(
+        settings,
+        pd.DataFrame(
+            {
+                "source": "test-fixture",
+                "scale": 3,
+                "level": "country",
+                "area_id": "AFG",
+                "iso3": "AFG",
+                "month": months,
+                "mean_spi": -shares / 25.0,
+                "share_moderate": shares,
+                "share_severe": shares / 2,
+                "share_extreme": shares / 5,
+                "coverage": 100.0,
+                "pixels": 400,
+            }
+        ),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +74,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> 
     from tests.browser.conftest import LiveServer
 
     data_dir = tmp_path_factory.mktemp("briefs-live")
-    settings = Settings(env="test", data_dir=data_dir,
-                        database_url=f"sqlite:///{data_dir / 'iofs.sqlite3'}",
-                        secret_key="briefs-browser-secret-key-0123456789abcdef")
+    settings = Settings(
+        env="test",
+        data_dir=data_dir,
+        database_url=f"sqlite:///{data_dir / 'iofs.sqlite3'}",
+        secret_key="briefs-browser-secret-key-0123456789abcdef",
+    )
     upgrade(settings.resolved_database_url)
     engine = make_engine(settings.resolved_database_url)
     factory = make_session_factory(engine)
@@ -72,8 +90,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> 
     from iofs.accounts.service import cli_principal
 
     with transaction(factory) as session:
-        genebank.import_passport(session, cli_principal(),
-                                 genebank.validate_csv_text(PASSPORT))
+        genebank.import_passport(session, cli_principal(), genebank.validate_csv_text(PASSPORT))
     engine.dispose()
     _synthetic_drought(settings)
     with LiveServer(settings) as server:
@@ -88,7 +105,9 @@ WIDEST = """() => [...document.querySelectorAll('main *')]
 def _no_horizontal_scroll(page: Any) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.evaluate("window.innerWidth"), (
-        f"{page.url} scrolls sideways: {width}px", page.evaluate(WIDEST))
+        f"{page.url} scrolls sideways: {width}px",
+        page.evaluate(WIDEST),
+    )
 
 
 def test_afghanistan_brief_has_every_block_filled(page: Any) -> None:
@@ -115,8 +134,10 @@ def test_afghanistan_brief_has_every_block_filled(page: Any) -> None:
 def test_kazakhstan_every_block_link_answers(page: Any) -> None:
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto("/countries/KAZ")
-    links = [page.locator("[data-block-link]").nth(i).get_attribute("href")
-             for i in range(page.locator("[data-block-link]").count())]
+    links = [
+        page.locator("[data-block-link]").nth(i).get_attribute("href")
+        for i in range(page.locator("[data-block-link]").count())
+    ]
     assert len(links) == 10
     for href in links:
         response = page.goto(href, timeout=120_000)  # a module's first page may compute
@@ -139,6 +160,7 @@ def test_bulletin_and_aid_against_need_fit_a_phone(page: Any) -> None:
 
 # --- Arabic chart text: the PDF's rendering against Chromium's --------------------------------
 
+
 def _ink(image: Any, size: tuple[int, int] = (480, 64)) -> np.ndarray:
     """Dark pixels of ``image``, cropped to their bounding box, resized to ``size``."""
     from PIL import Image
@@ -147,8 +169,9 @@ def _ink(image: Any, size: tuple[int, int] = (480, 64)) -> np.ndarray:
     mask = gray < 140
     rows, cols = np.where(mask)
     assert rows.size, "nothing drawn"
-    crop = Image.fromarray((mask[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
-                            * 255).astype(np.uint8))
+    crop = Image.fromarray(
+        (mask[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1] * 255).astype(np.uint8)
+    )
     return np.asarray(crop.resize(size, Image.Resampling.BILINEAR), dtype=np.float32) / 255
 
 
@@ -165,8 +188,10 @@ def _chromium(browser: Any, spec: dict[str, Any]) -> Any:
 
     page = browser.new_page()
     try:
-        page.set_content('<html lang="ar" dir="rtl"><body style="margin:0;background:#fff">'
-                         f"{charts.svg(spec, 'ar')}</body></html>")
+        page.set_content(
+            '<html lang="ar" dir="rtl"><body style="margin:0;background:#fff">'
+            f"{charts.svg(spec, 'ar')}</body></html>"
+        )
         return Image.open(io.BytesIO(page.locator("svg").screenshot()))
     finally:
         page.close()
@@ -196,8 +221,12 @@ def test_arabic_chart_labels_are_shaped_like_chromium(browser: Any, live_server:
         html = pdf.brief_html(session, settings, ANONYMOUS, "AFG", None, "ar")
     engine.dispose()
     assert "<svg" not in html  # the PDF draws every chart from the PNG
-    titles = {chart.title for block in brief.blocks for chart in block.charts
-              if any("\u0600" <= ch <= "\u06ff" for ch in chart.title)}
+    titles = {
+        chart.title
+        for block in brief.blocks
+        for chart in block.charts
+        if any("\u0600" <= ch <= "\u06ff" for ch in chart.title)
+    }
     assert titles, "the Arabic brief has Arabic chart titles"
     for title in sorted(titles):
         spec = charts.title_only(title)

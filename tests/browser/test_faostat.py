@@ -29,8 +29,10 @@ def test_compare_map_and_table(page: Any, food_balances: None) -> None:
     page.wait_for_selector("#oic-map[data-drawn]", timeout=20_000)
     coloured = page.locator("#oic-map path.oic-state[class*='cat-q']")
     assert coloured.count() >= 40  # states with a 2020 value, in five classes
-    classes = {page.locator("#oic-map path.oic-state").nth(i).get_attribute("class")
-               for i in range(page.locator("#oic-map path.oic-state").count())}
+    classes = {
+        page.locator("#oic-map path.oic-state").nth(i).get_attribute("class")
+        for i in range(page.locator("#oic-map path.oic-state").count())
+    }
     assert any("cat-q1" in (c or "") for c in classes)
     assert any("cat-q5" in (c or "") for c in classes)
     rows = page.locator("table.figures tbody tr")

@@ -24,8 +24,10 @@ pytestmark = pytest.mark.browser
 WIDTHS = (390, 1366)
 LANGUAGES = ("ar", "en", "fr")
 #: Links that are not pages: files, feeds, the API, sign-out.
-NOT_PAGES = re.compile(r"\.(csv|xlsx|pdf|atom|json|xml|zip|png|svg)$|^/(api|static|openapi)"
-                       r"|^/signout|/download|/export|format=")
+NOT_PAGES = re.compile(
+    r"\.(csv|xlsx|pdf|atom|json|xml|zip|png|svg)$|^/(api|static|openapi)"
+    r"|^/signout|/download|/export|format="
+)
 #: At most this many distinct route shapes are crawled per visitor.
 MAX_PAGES = 80
 
@@ -56,8 +58,12 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
     data_dir = tmp_path_factory.mktemp("layout")
     url = f"sqlite:///{data_dir / 'iofs.sqlite3'}"
-    settings = Settings(env="test", data_dir=data_dir, database_url=url,
-                        secret_key="layout-test-secret-key-0123456789abcdef")
+    settings = Settings(
+        env="test",
+        data_dir=data_dir,
+        database_url=url,
+        secret_key="layout-test-secret-key-0123456789abcdef",
+    )
     upgrade(url)
     engine = make_engine(url)
     factory = make_session_factory(engine)
@@ -87,20 +93,23 @@ def crawl(page: Any, base: str) -> list[str]:
             if "Download is starting" in str(error):
                 continue
             raise
-        if response is None or response.status != 200 or "text/html" not in (
-                response.headers.get("content-type", "")):
+        if (
+            response is None
+            or response.status != 200
+            or "text/html" not in (response.headers.get("content-type", ""))
+        ):
             continue
         found.append(path)
-        hrefs = page.eval_on_selector_all("a[href]",
-                                          "els => els.map(e => e.getAttribute('href'))")
+        hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
         for href in hrefs:
             target = urlsplit(href)
             if target.scheme or target.netloc or not target.path.startswith("/"):
                 continue
             if NOT_PAGES.search(target.path) or NOT_PAGES.search(target.query):
                 continue
-            link = target.path + (f"?{target.query}" if target.query and "lang=" not in
-                                  target.query else "")
+            link = target.path + (
+                f"?{target.query}" if target.query and "lang=" not in target.query else ""
+            )
             if route_shape(target.path) not in seen_shapes:
                 queue.append(link)
     return found
@@ -130,7 +139,8 @@ def _sign_in(page: Any, base: str) -> None:
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "secretariat"])
 def test_every_page_fits_phone_and_desktop_in_three_languages(
-        browser: Any, demo_server: LiveServer, signed_in: bool) -> None:
+    browser: Any, demo_server: LiveServer, signed_in: bool
+) -> None:
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(20_000)
@@ -147,10 +157,13 @@ def test_every_page_fits_phone_and_desktop_in_three_languages(
                 page.goto(f"{demo_server.url}{path}{joiner}lang={language}")
                 result = page.evaluate(OVERFLOW)
                 if result["page"] > result["width"] + 1:
-                    problems.append(f"{path} [{language}, {width} px]: page is "
-                                    f"{result['page']} px wide")
+                    problems.append(
+                        f"{path} [{language}, {width} px]: page is {result['page']} px wide"
+                    )
                 if result["header"]:
-                    problems.append(f"{path} [{language}, {width} px]: outside the header: "
-                                    f"{result['header'][:3]}")
+                    problems.append(
+                        f"{path} [{language}, {width} px]: outside the header: "
+                        f"{result['header'][:3]}"
+                    )
     context.close()
     assert not problems, f"{len(paths)} pages crawled; layout problems:\n" + "\n".join(problems)

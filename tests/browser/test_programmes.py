@@ -23,10 +23,18 @@ def programme_demo(live_settings: Settings) -> None:
     try:
         with transaction(make_session_factory(engine)) as session:
             demo.load(session, cli_principal())
-            pipeline.put_consignment(session, cli_principal(), {
-                "reference": "F4H-GAZA-P2", "appeal": "F4H-GAZA", "country": "PSE",
-                "commodity": "wheat flour", "origin": "Kazakhstan",
-                "destination": "Gaza Strip"})
+            pipeline.put_consignment(
+                session,
+                cli_principal(),
+                {
+                    "reference": "F4H-GAZA-P2",
+                    "appeal": "F4H-GAZA",
+                    "country": "PSE",
+                    "commodity": "wheat flour",
+                    "origin": "Kazakhstan",
+                    "destination": "Gaza Strip",
+                },
+            )
     finally:
         engine.dispose()
 
@@ -38,7 +46,7 @@ def _sign_out(page: Any, live_server: Any) -> None:
 
 def test_appeal_page_shows_delivery_donors_and_flows(page: Any, programme_demo: None) -> None:
     page.goto("/programmes?lang=en")
-    page.click("text=\"Flour for Humanity\" Gaza Emergency Appeal")
+    page.click('text="Flour for Humanity" Gaza Emergency Appeal')
     page.wait_for_url("**/programmes/appeals/F4H-GAZA")
     assert "200 t of 1,000 t of wheat flour delivered" in page.inner_text("#tonnes-delivered")
     donors = page.inner_text("#donors")
@@ -52,8 +60,9 @@ def test_appeal_page_shows_delivery_donors_and_flows(page: Any, programme_demo: 
     assert page.get_attribute("html", "dir") == "rtl"
 
 
-def test_entry_and_approval_by_a_second_person(page: Any, live_server: Any,
-                                               programme_demo: None) -> None:
+def test_entry_and_approval_by_a_second_person(
+    page: Any, live_server: Any, programme_demo: None
+) -> None:
     # a focal point for Palestine records a distribution; it is not counted yet
     sign_in_as(page, "focal.pse@iofs.example")
     page.goto("/programmes/entry?lang=en")

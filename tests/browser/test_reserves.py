@@ -30,23 +30,67 @@ def reserve_draft(live_settings: Settings) -> str:
     engine = make_engine(live_settings.resolved_database_url)
     try:
         with transaction(make_session_factory(engine)) as session:
-            programmes_registry.put_appeal(session, operator, {
-                "code": APPEAL, "title": "Reserve release to Afghanistan (browser test)",
-                "commodity": "wheat", "launched_on": date(2025, 3, 1)})
-            programmes_registry.put_revision(session, operator, APPEAL, {
-                "number": 0, "issued_on": date(2025, 3, 1), "requirements": [{
-                    "country": "AFG", "sector_code": "72040", "year": 2025,
-                    "amount_usd": "100000", "quantity_t": "1000"}]})
-            registry.put_system(session, operator, {"code": "BROWSER", "name": "Pilot reserve",
-                                                    "kind": "regional",
-                                                    "members": ["KAZ", "AFG"]})
-            registry.put_warehouse(session, operator, {"code": "KAZ-B", "name": "Kostanay",
-                                                       "country": "KAZ", "capacity_t": 5000,
-                                                       "latitude": 53.2, "longitude": 63.6,
-                                                       "system": "BROWSER"})
-            lot = ledger.put_lot(session, operator, {"code": "KAZ-B-1", "warehouse": "KAZ-B",
-                                                     "commodity": "wheat",
-                                                     "received_on": date(2024, 9, 1)})
+            programmes_registry.put_appeal(
+                session,
+                operator,
+                {
+                    "code": APPEAL,
+                    "title": "Reserve release to Afghanistan (browser test)",
+                    "commodity": "wheat",
+                    "launched_on": date(2025, 3, 1),
+                },
+            )
+            programmes_registry.put_revision(
+                session,
+                operator,
+                APPEAL,
+                {
+                    "number": 0,
+                    "issued_on": date(2025, 3, 1),
+                    "requirements": [
+                        {
+                            "country": "AFG",
+                            "sector_code": "72040",
+                            "year": 2025,
+                            "amount_usd": "100000",
+                            "quantity_t": "1000",
+                        }
+                    ],
+                },
+            )
+            registry.put_system(
+                session,
+                operator,
+                {
+                    "code": "BROWSER",
+                    "name": "Pilot reserve",
+                    "kind": "regional",
+                    "members": ["KAZ", "AFG"],
+                },
+            )
+            registry.put_warehouse(
+                session,
+                operator,
+                {
+                    "code": "KAZ-B",
+                    "name": "Kostanay",
+                    "country": "KAZ",
+                    "capacity_t": 5000,
+                    "latitude": 53.2,
+                    "longitude": 63.6,
+                    "system": "BROWSER",
+                },
+            )
+            lot = ledger.put_lot(
+                session,
+                operator,
+                {
+                    "code": "KAZ-B-1",
+                    "warehouse": "KAZ-B",
+                    "commodity": "wheat",
+                    "received_on": date(2024, 9, 1),
+                },
+            )
             session.flush()
             ledger.append(session, operator, lot, "receipt", date(2024, 9, 1), Decimal(900))
             rule = next(r for r in triggers.load_rules() if r.id == "spi3-severe-drought")
@@ -64,8 +108,9 @@ def _sign_out(page: Any, live_server: Any) -> None:
     page.wait_for_url(live_server.url + "/")
 
 
-def test_draft_to_delivery_and_replenishment(page: Any, live_server: Any,
-                                             reserve_draft: str) -> None:
+def test_draft_to_delivery_and_replenishment(
+    page: Any, live_server: Any, reserve_draft: str
+) -> None:
     url = f"/reserves/requests/{reserve_draft}?lang=en"
     page.goto("/reserves/requests?lang=en")
     assert "Draft (raised by a trigger)" in page.inner_text(f"#request-{reserve_draft}")
@@ -114,7 +159,8 @@ def test_draft_to_delivery_and_replenishment(page: Any, live_server: Any,
     page.goto("/programmes/review?lang=en")
     for _ in range(3):
         page.locator("tr", has_text=f"RES-{reserve_draft}").first.locator(
-            "button[value=approved]").click()
+            "button[value=approved]"
+        ).click()
         page.wait_for_url("**/programmes/review")
     assert page.locator("tr", has_text=f"RES-{reserve_draft}").count() == 0
     page.goto(f"/programmes/appeals/{APPEAL}?lang=en")

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def risk_inputs(live_settings: Settings) -> None:
     states = sorted(index.oic_states())
-    service.store_observations(demo.illustrative_observations(states),
-                               live_settings.analytics_dir, demo.DEMO_FILE)
+    service.store_observations(
+        demo.illustrative_observations(states), live_settings.analytics_dir, demo.DEMO_FILE
+    )
     index.update(live_settings)
 
 

@@ -14,7 +14,8 @@ from iofs.members.models import IofsStatus, OicGroup
 
 
 def test_all_57_states_with_codes_and_three_languages(
-        loaded_registry: sessionmaker[Session]) -> None:
+    loaded_registry: sessionmaker[Session],
+) -> None:
     with loaded_registry() as session:
         states = service.list_members(session)
     assert len(states) == 57
@@ -62,10 +63,14 @@ def test_filters_and_unknown_code(loaded_registry: sessionmaker[Session]) -> Non
 
 def test_reference_agrees_with_researched_facts(shared_data: Path) -> None:
     """Accession years and IOFS membership equal the researched facts file row by row."""
-    facts = {r["iso3"]: r for r in csv.DictReader(
-        (shared_data / "oic" / "oic_members.csv").open(encoding="utf-8"))}
-    ours = {r["iso3"]: r for r in csv.DictReader(
-        (service.REFERENCE / "member_states.csv").open(encoding="utf-8"))}
+    facts = {
+        r["iso3"]: r
+        for r in csv.DictReader((shared_data / "oic" / "oic_members.csv").open(encoding="utf-8"))
+    }
+    ours = {
+        r["iso3"]: r
+        for r in csv.DictReader((service.REFERENCE / "member_states.csv").open(encoding="utf-8"))
+    }
     assert set(ours) == set(facts)
     for iso3, fact in facts.items():
         assert ours[iso3]["oic_accession_year"] == fact["oic_member_since"], iso3

@@ -39,23 +39,42 @@ def _flows(session: Session) -> dict[int, FtsFlow]:
     return {row.fts_id: row for row in session.execute(select(FtsFlow)).scalars()}
 
 
-def _flow(fts_id: int, donor: str, usd: str | int, status: str, decided: str | None,
-          **extra: Any) -> dict[str, Any]:
-    return {"id": str(fts_id), "amountUSD": usd, "status": status, "decisionDate": decided,
-            "date": decided, "flowType": "Standard", "boundary": "incoming", "newMoney": True,
-            "contributionType": "financial",
-            "sourceObjects": [{"type": "Organization", "id": str(fts_id + 10), "name": donor,
-                               "organizationTypes": ["Government"]}],
-            "destinationObjects": [{"type": "Location", "id": "171",
-                                    "name": "occupied Palestinian territory"}], **extra}
+def _flow(
+    fts_id: int, donor: str, usd: str | int, status: str, decided: str | None, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "id": str(fts_id),
+        "amountUSD": usd,
+        "status": status,
+        "decisionDate": decided,
+        "date": decided,
+        "flowType": "Standard",
+        "boundary": "incoming",
+        "newMoney": True,
+        "contributionType": "financial",
+        "sourceObjects": [
+            {
+                "type": "Organization",
+                "id": str(fts_id + 10),
+                "name": donor,
+                "organizationTypes": ["Government"],
+            }
+        ],
+        "destinationObjects": [
+            {"type": "Location", "id": "171", "name": "occupied Palestinian territory"}
+        ],
+        **extra,
+    }
 
 
 def test_the_real_fts_response_imports_the_incoming_new_money_flows(
-        programme_data: sessionmaker[Session], shared_data: Path) -> None:
+    programme_data: sessionmaker[Session], shared_data: Path
+) -> None:
     payload = _real_payload(shared_data)
     with transaction(programme_data) as session:
-        registry.put_organisation(session, cli_principal(),
-                                  {"code": "DEU", "name": "Germany", "kind": "state"})
+        registry.put_organisation(
+            session, cli_principal(), {"code": "DEU", "name": "Germany", "kind": "state"}
+        )
     with transaction(programme_data) as session:
         before = audit.entry_count(session)
         report = fts_import.import_flows(session, cli_principal(), "F4H-GAZA", payload)
@@ -95,7 +114,8 @@ def test_the_real_fts_response_imports_the_incoming_new_money_flows(
 
 
 def test_a_broken_flow_is_named_and_nothing_is_written(
-        programme_data: sessionmaker[Session], shared_data: Path) -> None:
+    programme_data: sessionmaker[Session], shared_data: Path
+) -> None:
     payload = json.loads(_real_payload(shared_data))
     payload["data"]["flows"][2]["amountUSD"] = "abc"
     with transaction(programme_data) as session:
@@ -145,36 +165,77 @@ def _approved(session: Session, data: dict[str, Any]) -> None:
 
 
 def test_reconciliation_finds_match_differ_and_missing(
-        programme_data: sessionmaker[Session]) -> None:
+    programme_data: sessionmaker[Session],
+) -> None:
     # demo: KAZ 40,000 (2 Dec), TJK 25,000 (5 Dec), BGD 15,000 (9 Dec), AZE 20,000 (12 Dec),
     # all paid, plus an IOFS → partner allocation that is not new money
     with transaction(programme_data) as session:
-        _approved(session, {"reference": "REC-LINKED", "donor": "BGD", "appeal": "F4H-GAZA",
-                            "project": "F4H-PSE", "status": "commitment",
-                            "decided_on": date(2025, 1, 10), "amount": "5000",
-                            "fts_flow_id": 9002})
-        contributions.put_contribution(session, cli_principal(), {
-            "reference": "REC-PENDING", "donor": "KAZ", "appeal": "F4H-GAZA",
-            "status": "paid", "decided_on": date(2025, 1, 10), "amount": "777"})
-    payload = json.dumps({"data": {"flows": [
-        _flow(9001, "Kazakhstan, Government of", 40000, "paid", "2024-12-02T00:00:00Z"),
-        _flow(9002, "Bangladesh, Government of", 5200, "paid", "2025-01-12T00:00:00Z"),
-        _flow(9003, "tajikistan", "25000.60", "paid", "2024-12-06T00:00:00Z"),
-        _flow(9004, "Azerbaijan, Government of", 20000, "commitment", "2024-12-12T00:00:00Z"),
-        _flow(9005, "Saudi Arabia, Government of", 100000, "paid", "2024-12-20T00:00:00Z"),
-        _flow(9006, "Kazakhstan, Government of", 777, "paid", None, newMoney=False),
-    ]}})
+        _approved(
+            session,
+            {
+                "reference": "REC-LINKED",
+                "donor": "BGD",
+                "appeal": "F4H-GAZA",
+                "project": "F4H-PSE",
+                "status": "commitment",
+                "decided_on": date(2025, 1, 10),
+                "amount": "5000",
+                "fts_flow_id": 9002,
+            },
+        )
+        contributions.put_contribution(
+            session,
+            cli_principal(),
+            {
+                "reference": "REC-PENDING",
+                "donor": "KAZ",
+                "appeal": "F4H-GAZA",
+                "status": "paid",
+                "decided_on": date(2025, 1, 10),
+                "amount": "777",
+            },
+        )
+    payload = json.dumps(
+        {
+            "data": {
+                "flows": [
+                    _flow(9001, "Kazakhstan, Government of", 40000, "paid", "2024-12-02T00:00:00Z"),
+                    _flow(9002, "Bangladesh, Government of", 5200, "paid", "2025-01-12T00:00:00Z"),
+                    _flow(9003, "tajikistan", "25000.60", "paid", "2024-12-06T00:00:00Z"),
+                    _flow(
+                        9004,
+                        "Azerbaijan, Government of",
+                        20000,
+                        "commitment",
+                        "2024-12-12T00:00:00Z",
+                    ),
+                    _flow(
+                        9005, "Saudi Arabia, Government of", 100000, "paid", "2024-12-20T00:00:00Z"
+                    ),
+                    _flow(9006, "Kazakhstan, Government of", 777, "paid", None, newMoney=False),
+                ]
+            }
+        }
+    )
     with transaction(programme_data) as session:
         report = fts_import.import_flows(session, cli_principal(), "F4H-GAZA", payload)
         assert report.created == 5 and report.skipped == {"not_new_money": 1}
         lines = fts_reconcile.reconcile(session, "F4H-GAZA")
         totals = fts_reconcile.summary(lines)
     by_reference = {line.reference: line for line in lines if line.reference}
-    assert set(by_reference) == {"F4H-GAZA-KAZ-1", "F4H-GAZA-TJK-1", "F4H-GAZA-BGD-1",
-                                 "F4H-GAZA-AZE-1", "REC-LINKED"}
+    assert set(by_reference) == {
+        "F4H-GAZA-KAZ-1",
+        "F4H-GAZA-TJK-1",
+        "F4H-GAZA-BGD-1",
+        "F4H-GAZA-AZE-1",
+        "REC-LINKED",
+    }
     kazakh = by_reference["F4H-GAZA-KAZ-1"]
     assert (kazakh.status, kazakh.fts_id, kazakh.matched_by) == (
-        "match", 9001, "donor_status_amount")
+        "match",
+        9001,
+        "donor_status_amount",
+    )
     assert kazakh.fts_donor_code == "KAZ" and kazakh.difference_usd == 0
     tajik = by_reference["F4H-GAZA-TJK-1"]
     assert (tajik.status, tajik.differences, tajik.fts_id) == ("differ", ("date",), 9003)
@@ -191,20 +252,31 @@ def test_reconciliation_finds_match_differ_and_missing(
     assert {line.status for line in extra.values()} == {"missing_in_iofs"}
     assert extra[9005].fts_donor == "Saudi Arabia, Government of"
     assert extra[9005].fts_donor_code is None
-    assert totals.counts == {"match": 1, "differ": 2, "missing_in_fts": 2,
-                             "missing_in_iofs": 2}
+    assert totals.counts == {"match": 1, "differ": 2, "missing_in_fts": 2, "missing_in_iofs": 2}
     assert totals.iofs_usd == Decimal("105000")
     assert totals.fts_usd == Decimal("190200.60")
 
 
 def test_the_fts_json_export_round_trips_through_import(
-        programme_data: sessionmaker[Session]) -> None:
+    programme_data: sessionmaker[Session],
+) -> None:
     with transaction(programme_data) as session:
-        _approved(session, {"reference": "RT-EUR", "donor": "TJK", "appeal": "F4H-GAZA",
-                            "project": "F4H-PSE", "status": "commitment",
-                            "decided_on": date(2025, 2, 1), "currency": "EUR",
-                            "amount": "10000", "exchange_rate": "1.08",
-                            "rate_date": date(2025, 2, 1), "rate_source": "ECB"})
+        _approved(
+            session,
+            {
+                "reference": "RT-EUR",
+                "donor": "TJK",
+                "appeal": "F4H-GAZA",
+                "project": "F4H-PSE",
+                "status": "commitment",
+                "decided_on": date(2025, 2, 1),
+                "currency": "EUR",
+                "amount": "10000",
+                "exchange_rate": "1.08",
+                "rate_date": date(2025, 2, 1),
+                "rate_source": "ECB",
+            },
+        )
         exported = fts_export.flows_json(session, "F4H-GAZA")
         table = fts_export.flows_csv(session, "F4H-GAZA")
     document = json.loads(exported)
@@ -214,13 +286,15 @@ def test_the_fts_json_export_round_trips_through_import(
     by_ref = {flow["refCode"]: flow for flow in found}
     euro = by_ref["RT-EUR"]
     assert (euro["amountUSD"], euro["originalAmount"], euro["originalCurrency"]) == (
-        10800, 10000, "EUR")
+        10800,
+        10000,
+        "EUR",
+    )
     assert euro["exchangeRate"] == pytest.approx(1 / 1.08, abs=1e-6)  # EUR per USD, as FTS
     assert euro["decisionDate"] == "2025-02-01T00:00:00Z"
     assert euro["contributionType"] == "financial" and euro["newMoney"] is True
     source = euro["sourceObjects"][0]
-    assert (source["type"], source["name"], source["id"]) == ("Organization", "Tajikistan",
-                                                              "TJK")
+    assert (source["type"], source["name"], source["id"]) == ("Organization", "Tajikistan", "TJK")
     kinds = {item["type"] for item in euro["destinationObjects"]}
     assert {"Organization", "Plan", "Project", "GlobalCluster", "Location", "UsageYear"} <= kinds
     child = by_ref["F4H-GAZA-IOFS-PARTNER-1"]
@@ -240,15 +314,19 @@ def test_the_fts_json_export_round_trips_through_import(
         assert report.unmatched_donors == []
         lines = fts_reconcile.reconcile(session, "F4H-GAZA")
     assert [line.status for line in lines] == ["match"] * 5
-    assert (fts_reconcile.summary(lines).iofs_usd == fts_reconcile.summary(lines).fts_usd
-            == Decimal("110800"))
+    assert (
+        fts_reconcile.summary(lines).iofs_usd
+        == fts_reconcile.summary(lines).fts_usd
+        == Decimal("110800")
+    )
     with transaction(programme_data) as session:
         again = fts_import.import_flows(session, cli_principal(), "F4H-GAZA", exported.encode())
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
 
 
 def test_flows_with_gaps_are_kept_marked_or_skipped_with_the_reason(
-        programme_data: sessionmaker[Session]) -> None:
+    programme_data: sessionmaker[Session],
+) -> None:
     """#17 item 4: one flow without a donor no longer rejects a page of flows."""
     no_donor = _flow(900001, "x", 5000, "paid", "2020-03-01")
     no_donor["sourceObjects"] = [{"type": "Location", "id": "1", "name": "Somewhere"}]
@@ -270,6 +348,7 @@ def test_flows_with_gaps_are_kept_marked_or_skipped_with_the_reason(
     # A malformed value still stops the whole file.
     broken = _flow(900005, "Kazakhstan, Government of", "12abc", "paid", "2020-03-05")
     with transaction(programme_data) as session, pytest.raises(InputError) as caught:
-        fts_import.import_flows(session, cli_principal(), "F4H-GAZA",
-                                json.dumps({"data": {"flows": [fine, broken]}}))
+        fts_import.import_flows(
+            session, cli_principal(), "F4H-GAZA", json.dumps({"data": {"flows": [fine, broken]}})
+        )
     assert caught.value.field == "flows.1.amountUSD"

@@ -39,12 +39,19 @@ def _contribute(session: Session, data: dict[str, Any], decision: str | None) ->
     contribution, _changed = contributions.put_contribution(session, cli_principal(), data)
     session.flush()
     if decision:
-        review.decide(session, CHECKER, "contribution", contribution.id, decision,
-                      "checked" if decision == "approved" else "wrong donor")
+        review.decide(
+            session,
+            CHECKER,
+            "contribution",
+            contribution.id,
+            decision,
+            "checked" if decision == "approved" else "wrong donor",
+        )
 
 
 def test_contributions_pass_the_default_and_the_iofs_schema(
-        programme_data: sessionmaker[Session], shared_data: Path) -> None:
+    programme_data: sessionmaker[Session], shared_data: Path
+) -> None:
     folder = _hxl_dir(shared_data)
     with transaction(programme_data) as session:
         text = hxl_export.contributions_csv(session)
@@ -52,12 +59,16 @@ def test_contributions_pass_the_default_and_the_iofs_schema(
     assert hxl_export.validation_errors(text, folder / "libhxl-default-schema.json") == []
     assert hxl_export.validation_errors(text, folder / "iofs-example-schema.hxl.csv") == []
     headers, tags, rows = _rows(text)
-    example = list(csv.reader(io.StringIO(
-        (folder / "iofs-example-contributions.hxl.csv").read_text(encoding="utf-8"))))
-    assert tags[:len(example[1])] == example[1]
-    assert headers[:len(example[0])] == example[0]
-    assert "#currency" in tags and not any(tag.startswith("#value") and "currency" in tag
-                                           for tag in tags)
+    example = list(
+        csv.reader(
+            io.StringIO((folder / "iofs-example-contributions.hxl.csv").read_text(encoding="utf-8"))
+        )
+    )
+    assert tags[: len(example[1])] == example[1]
+    assert headers[: len(example[0])] == example[0]
+    assert "#currency" in tags and not any(
+        tag.startswith("#value") and "currency" in tag for tag in tags
+    )
     by_id = {row["#activity+id+contribution"]: row for row in rows}
     kazakh = by_id["F4H-GAZA-KAZ-1"]
     assert kazakh["#org+funder+name"] == "Kazakhstan"
@@ -69,14 +80,17 @@ def test_contributions_pass_the_default_and_the_iofs_schema(
     child = by_id["F4H-GAZA-IOFS-PARTNER-1"]
     assert child["#meta+contribution+parent"] == "F4H-GAZA-KAZ-1"
     assert child["#meta+new_money"] == "false"
-    new_money = sum(Decimal(row["#value+funding+total+usd"]) for row in rows
-                    if row["#meta+new_money"] == "true" and row["#activity+appeal+id+external"]
-                    == "F4H-GAZA")
+    new_money = sum(
+        Decimal(row["#value+funding+total+usd"])
+        for row in rows
+        if row["#meta+new_money"] == "true" and row["#activity+appeal+id+external"] == "F4H-GAZA"
+    )
     assert new_money == Decimal("100000")
 
 
 def test_a_tampered_copy_fails_the_iofs_schema(
-        programme_data: sessionmaker[Session], shared_data: Path) -> None:
+    programme_data: sessionmaker[Session], shared_data: Path
+) -> None:
     folder = _hxl_dir(shared_data)
     with transaction(programme_data) as session:
         text = hxl_export.contributions_csv(session)
@@ -93,22 +107,38 @@ def test_a_tampered_copy_fails_the_iofs_schema(
     # the default schema does not know our statuses but still wants numbers in #value
     row[tags.index("#value+funding+total+usd")] = "forty thousand"
     broken = "\n".join([*lines[:2], ",".join(row), *lines[3:]]) + "\n"
-    assert any("#value+funding+total+usd" in error
-               for error in hxl_export.validation_errors(broken))
+    assert any(
+        "#value+funding+total+usd" in error for error in hxl_export.validation_errors(broken)
+    )
 
 
 def test_pending_and_rejected_are_not_exported_and_years_split(
-        programme_data: sessionmaker[Session]) -> None:
-    base = {"donor": "AZE", "appeal": "F4H-GAZA", "project": "F4H-PSE", "status": "commitment",
-            "decided_on": date(2024, 12, 20)}
+    programme_data: sessionmaker[Session],
+) -> None:
+    base = {
+        "donor": "AZE",
+        "appeal": "F4H-GAZA",
+        "project": "F4H-PSE",
+        "status": "commitment",
+        "decided_on": date(2024, 12, 20),
+    }
     with transaction(programme_data) as session:
         _contribute(session, {**base, "reference": "HXL-PENDING", "amount": "1000"}, None)
-        _contribute(session, {**base, "reference": "HXL-REJECTED", "amount": "2000"},
-                    "rejected")
-        _contribute(session, {**base, "reference": "HXL-SPLIT", "currency": "EUR",
-                              "amount": "10000", "exchange_rate": "1.1", "rate_date":
-                              date(2024, 12, 20), "rate_source": "ECB reference rate",
-                              "years": {2025: "7000", 2026: "4000"}}, "approved")
+        _contribute(session, {**base, "reference": "HXL-REJECTED", "amount": "2000"}, "rejected")
+        _contribute(
+            session,
+            {
+                **base,
+                "reference": "HXL-SPLIT",
+                "currency": "EUR",
+                "amount": "10000",
+                "exchange_rate": "1.1",
+                "rate_date": date(2024, 12, 20),
+                "rate_source": "ECB reference rate",
+                "years": {2025: "7000", 2026: "4000"},
+            },
+            "approved",
+        )
     with transaction(programme_data) as session:
         text = hxl_export.contributions_csv(session)
     assert hxl_export.validation_errors(text) == []
@@ -117,23 +147,33 @@ def test_pending_and_rejected_are_not_exported_and_years_split(
     assert "HXL-PENDING" not in references and "HXL-REJECTED" not in references
     split = [row for row in rows if row["#activity+id+contribution"] == "HXL-SPLIT"]
     assert [(row["#date+year"], row["#value+funding+total+usd"]) for row in split] == [
-        ("2025", "7000"), ("2026", "4000")]
+        ("2025", "7000"),
+        ("2026", "4000"),
+    ]
     assert [row["#currency"] for row in split] == ["EUR", "EUR"]
     originals = [Decimal(row["#value+funding+total"]) for row in split]
     assert sum(originals) == Decimal("10000")
     assert originals[0] == Decimal("6363.64")  # 10,000 EUR × 7,000 / 11,000
 
 
-def test_three_w_passes_the_default_schema(programme_data: sessionmaker[Session],
-                                           shared_data: Path) -> None:
+def test_three_w_passes_the_default_schema(
+    programme_data: sessionmaker[Session], shared_data: Path
+) -> None:
     folder = _hxl_dir(shared_data)
     with transaction(programme_data) as session:
         text = hxl_export.three_w_csv(session)
     assert hxl_export.validation_errors(text) == []
     assert hxl_export.validation_errors(text, folder / "libhxl-default-schema.json") == []
     _headers, tags, rows = _rows(text)
-    for tag in ("#org+impl+name", "#sector+code", "#country+code", "#adm1+name",
-                "#activity+name", "#reached+ind", "#reached+hh"):
+    for tag in (
+        "#org+impl+name",
+        "#sector+code",
+        "#country+code",
+        "#adm1+name",
+        "#activity+name",
+        "#reached+ind",
+        "#reached+hh",
+    ):
         assert tag in tags
     by_code = {row["#activity+code"]: row for row in rows}
     assert set(by_code) == {"AFSP-AFG", "F4H-PSE"}

@@ -21,18 +21,44 @@ def reserve(loaded_registry: sessionmaker[Session]) -> sessionmaker[Session]:
     operator = cli_principal()
     with transaction(loaded_registry) as session:
         programmes_demo.load(session, operator)
-        registry.put_system(session, operator, {"code": "TEST", "name": "Test reserve",
-                                                "kind": "regional",
-                                                "members": ["KAZ", "TUR", "AFG"]})
+        registry.put_system(
+            session,
+            operator,
+            {
+                "code": "TEST",
+                "name": "Test reserve",
+                "kind": "regional",
+                "members": ["KAZ", "TUR", "AFG"],
+            },
+        )
         for code, country in (("KAZ-1", "KAZ"), ("TUR-1", "TUR")):
-            registry.put_warehouse(session, operator, {"code": code, "name": f"Store {code}",
-                                                       "country": country, "capacity_t": 5000,
-                                                       "system": "TEST"})
+            registry.put_warehouse(
+                session,
+                operator,
+                {
+                    "code": code,
+                    "name": f"Store {code}",
+                    "country": country,
+                    "capacity_t": 5000,
+                    "system": "TEST",
+                },
+            )
         for code, store in (("KAZ-L1", "KAZ-1"), ("TUR-L1", "TUR-1")):
-            ledger.put_lot(session, operator, {"code": code, "warehouse": store,
-                                               "commodity": "wheat",
-                                               "received_on": date(2025, 1, 1)})
+            ledger.put_lot(
+                session,
+                operator,
+                {
+                    "code": code,
+                    "warehouse": store,
+                    "commodity": "wheat",
+                    "received_on": date(2025, 1, 1),
+                },
+            )
         session.flush()
-        ledger.record_movement(session, operator, "KAZ-L1", {
-            "kind": "receipt", "dated": date(2025, 1, 1), "quantity_t": "100"})
+        ledger.record_movement(
+            session,
+            operator,
+            "KAZ-L1",
+            {"kind": "receipt", "dated": date(2025, 1, 1), "quantity_t": "100"},
+        )
     return loaded_registry

@@ -25,20 +25,37 @@ from iofs.reserves import ledger
 from iofs.reserves.models import LotClosing, Movement
 
 START = date(2025, 1, 1)
-MIGRATION = (Path(__file__).parents[2] / "src" / "iofs" / "migrations" / "versions"
-             / "reserves_0002_lot_closing_balances.py")
+MIGRATION = (
+    Path(__file__).parents[2]
+    / "src"
+    / "iofs"
+    / "migrations"
+    / "versions"
+    / "reserves_0002_lot_closing_balances.py"
+)
 
-moves = st.lists(st.tuples(st.sampled_from(["receipt", "loss", "rotation_out", "rotation_in"]),
-                           st.integers(0, 400),
-                           st.decimals(min_value=Decimal("0.001"), max_value=Decimal("500"),
-                                       places=3, allow_nan=False, allow_infinity=False)),
-                 min_size=1, max_size=20)
+moves = st.lists(
+    st.tuples(
+        st.sampled_from(["receipt", "loss", "rotation_out", "rotation_in"]),
+        st.integers(0, 400),
+        st.decimals(
+            min_value=Decimal("0.001"),
+            max_value=Decimal("500"),
+            places=3,
+            allow_nan=False,
+            allow_infinity=False,
+        ),
+    ),
+    min_size=1,
+    max_size=20,
+)
 
 
 def _plain_sum(session: Session, on: date | None) -> dict[int, Decimal]:
     """Balances the plain way: every movement summed per lot (the ledger's definition)."""
-    query = select(Movement.lot_id, ledger.summed_tonnes(session, Movement.quantity_t)
-                   ).group_by(Movement.lot_id)
+    query = select(Movement.lot_id, ledger.summed_tonnes(session, Movement.quantity_t)).group_by(
+        Movement.lot_id
+    )
     if on is not None:
         query = query.where(Movement.dated <= on)
     return {lot_id: ledger.tonnes_of(session, total) for lot_id, total in session.execute(query)}
@@ -47,35 +64,47 @@ def _plain_sum(session: Session, on: date | None) -> dict[int, Decimal]:
 def _record(session: Session, code: str, kind: str, day: date, quantity: Decimal) -> bool:
     try:
         with session.begin_nested():
-            ledger.record_movement(session, cli_principal(), code, {
-                "kind": kind, "dated": day, "quantity_t": quantity,
-                "reason": "spoilage" if kind == "loss" else ""})
+            ledger.record_movement(
+                session,
+                cli_principal(),
+                code,
+                {
+                    "kind": kind,
+                    "dated": day,
+                    "quantity_t": quantity,
+                    "reason": "spoilage" if kind == "loss" else "",
+                },
+            )
     except InputError:
         return False
     return True
 
 
-@settings(max_examples=10, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(moves=moves, probes=st.lists(st.integers(-5, 420), min_size=1, max_size=8))
-def test_cached_balances_equal_the_sum_of_all_movements(reserve: sessionmaker[Session],
-                                                        moves: list[tuple[str, int, Decimal]],
-                                                        probes: list[int]) -> None:
+def test_cached_balances_equal_the_sum_of_all_movements(
+    reserve: sessionmaker[Session], moves: list[tuple[str, int, Decimal]], probes: list[int]
+) -> None:
     with transaction(reserve) as session:
         code = f"C-{uuid.uuid4().hex[:12]}"
-        ledger.put_lot(session, cli_principal(), {"code": code, "warehouse": "KAZ-1",
-                                                  "commodity": "wheat", "received_on": START})
+        ledger.put_lot(
+            session,
+            cli_principal(),
+            {"code": code, "warehouse": "KAZ-1", "commodity": "wheat", "received_on": START},
+        )
         session.flush()
         for kind, offset, quantity in moves:  # in any date order: back-dated ones too
             _record(session, code, kind, START + timedelta(days=offset), quantity)
         days = [START + timedelta(days=offset) for offset in probes]
-        month_ends = [date(2025 + m // 12, m % 12 + 1, 1) - timedelta(days=1)
-                      for m in range(1, 15)]
+        month_ends = [date(2025 + m // 12, m % 12 + 1, 1) - timedelta(days=1) for m in range(1, 15)]
         for on in [*days, *month_ends, None]:
             assert ledger.balances(session, on) == _plain_sum(session, on), on
             some = list(_plain_sum(session, None))[:1]
             assert ledger.balances(session, on, some) == {
-                k: v for k, v in _plain_sum(session, on).items() if k in some}
+                k: v for k, v in _plain_sum(session, on).items() if k in some
+            }
         assert ledger.check_closings(session) == []
 
 
@@ -95,8 +124,7 @@ def test_rebuild_restores_a_damaged_cache(reserve: sessionmaker[Session]) -> Non
         assert ledger.balances(session)[ledger.lot(session, "KAZ-L1").id] == Decimal("107.500")
 
 
-def test_migration_fills_the_cache_from_recorded_movements(
-        reserve: sessionmaker[Session]) -> None:
+def test_migration_fills_the_cache_from_recorded_movements(reserve: sessionmaker[Session]) -> None:
     spec = importlib.util.spec_from_file_location("reserves_0002", MIGRATION)
     assert spec is not None and spec.loader is not None
     migration = importlib.util.module_from_spec(spec)
@@ -107,17 +135,23 @@ def test_migration_fills_the_cache_from_recorded_movements(
         expected = ledger.closings_from_ledger(session)
         session.execute(text("DELETE FROM reserves_lot_closing"))
         dialect = session.get_bind().dialect.name
-        session.execute(text(migration.FILL_SQLITE if dialect == "sqlite"
-                             else migration.FILL_POSTGRESQL))
+        session.execute(
+            text(migration.FILL_SQLITE if dialect == "sqlite" else migration.FILL_POSTGRESQL)
+        )
         assert session.execute(select(func.count()).select_from(LotClosing)).scalar_one() == 2
         assert ledger.closings_from_ledger(session) == expected
         assert ledger.check_closings(session) == []
 
 
-def test_cli_checks_and_rebuilds_the_cache(reserve: sessionmaker[Session],
-                                           settings: Settings) -> None:
-    env = {**os.environ, "IOFS_DATABASE_URL": settings.resolved_database_url,
-           "IOFS_DATA_DIR": str(settings.data_dir), "IOFS_SECRET_KEY": settings.secret_key or ""}
+def test_cli_checks_and_rebuilds_the_cache(
+    reserve: sessionmaker[Session], settings: Settings
+) -> None:
+    env = {
+        **os.environ,
+        "IOFS_DATABASE_URL": settings.resolved_database_url,
+        "IOFS_DATA_DIR": str(settings.data_dir),
+        "IOFS_SECRET_KEY": settings.secret_key or "",
+    }
     runner = CliRunner()
     command = ["reserves", "rebuild-balances"]
     assert runner.invoke(cli_app, [*command, "--check"], env=env).exit_code == 0

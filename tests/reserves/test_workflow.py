@@ -24,10 +24,21 @@ CHECKER = Principal(roles={Role.SECRETARIAT: frozenset()}, label="test:committee
 
 def _carry(session: Session, reference: str = "AFG-T1") -> None:
     operator = cli_principal()
-    releases.create_request(session, operator, {
-        "reference": reference, "country": "AFG", "commodity": "wheat", "quantity_t": "80",
-        "tier": 3, "reason": "drought", "people": 5000, "requested_on": date(2025, 3, 1),
-        "appeal": "F4H-GAZA"})
+    releases.create_request(
+        session,
+        operator,
+        {
+            "reference": reference,
+            "country": "AFG",
+            "commodity": "wheat",
+            "quantity_t": "80",
+            "tier": 3,
+            "reason": "drought",
+            "people": 5000,
+            "requested_on": date(2025, 3, 1),
+            "appeal": "F4H-GAZA",
+        },
+    )
     releases.assess(session, operator, reference, {"dated": date(2025, 3, 2), "note": "gap"})
 
 
@@ -36,41 +47,82 @@ def test_request_to_replenishment(reserve: sessionmaker[Session]) -> None:
     with transaction(reserve) as session:
         _carry(session)
         with pytest.raises(PermissionDenied):  # the assessor may not decide
-            releases.decide(session, operator, "AFG-T1", {
-                "decision": "approve", "dated": date(2025, 3, 3), "reason": "ok"})
+            releases.decide(
+                session,
+                operator,
+                "AFG-T1",
+                {"decision": "approve", "dated": date(2025, 3, 3), "reason": "ok"},
+            )
         with pytest.raises(InputError):  # a reduction must reduce
-            releases.decide(session, CHECKER, "AFG-T1", {
-                "decision": "reduce", "dated": date(2025, 3, 3), "reason": "x",
-                "quantity_t": "90"})
-        releases.decide(session, CHECKER, "AFG-T1", {
-            "decision": "reduce", "dated": date(2025, 3, 3), "reason": "stocks",
-            "quantity_t": "70"})
+            releases.decide(
+                session,
+                CHECKER,
+                "AFG-T1",
+                {
+                    "decision": "reduce",
+                    "dated": date(2025, 3, 3),
+                    "reason": "x",
+                    "quantity_t": "90",
+                },
+            )
+        releases.decide(
+            session,
+            CHECKER,
+            "AFG-T1",
+            {
+                "decision": "reduce",
+                "dated": date(2025, 3, 3),
+                "reason": "stocks",
+                "quantity_t": "70",
+            },
+        )
         with pytest.raises(InputError, match="more than"):
-            releases.dispatch(session, operator, "AFG-T1", {
-                "dated": date(2025, 3, 5), "lots": [{"lot": "KAZ-L1", "quantity_t": "71"}]})
-        releases.dispatch(session, operator, "AFG-T1", {
-            "dated": date(2025, 3, 5), "lots": [{"lot": "KAZ-L1", "quantity_t": "70"}]})
+            releases.dispatch(
+                session,
+                operator,
+                "AFG-T1",
+                {"dated": date(2025, 3, 5), "lots": [{"lot": "KAZ-L1", "quantity_t": "71"}]},
+            )
+        releases.dispatch(
+            session,
+            operator,
+            "AFG-T1",
+            {"dated": date(2025, 3, 5), "lots": [{"lot": "KAZ-L1", "quantity_t": "70"}]},
+        )
         assert ledger.balance(session, ledger.lot(session, "KAZ-L1").id) == Decimal("30.000")
         before = programmes.appeal_summary(session, "F4H-GAZA")["delivered_t"]
-        target = releases.deliver(session, operator, "AFG-T1", {
-            "dated": date(2025, 3, 25), "quantity_t": "69", "loss_t": "1"})
+        target = releases.deliver(
+            session,
+            operator,
+            "AFG-T1",
+            {"dated": date(2025, 3, 25), "quantity_t": "69", "loss_t": "1"},
+        )
         # counted in the appeal once a second person approves the pipeline stages
         assert programmes.appeal_summary(session, "F4H-GAZA")["delivered_t"] == before
         for stage_id in releases.pipeline_stage_ids(session, target):
             programmes.decide_stage(session, CHECKER, stage_id, "approved")
         assert programmes.appeal_summary(session, "F4H-GAZA")["delivered_t"] == before + 69
         assert releases.request_to_delivery_days(session, target) == 24
-        releases.oblige_replenishment(session, operator, "AFG-T1", {
-            "form": "grain", "due_on": date(2026, 3, 25)})
+        releases.oblige_replenishment(
+            session, operator, "AFG-T1", {"form": "grain", "due_on": date(2026, 3, 25)}
+        )
         due = releases.replenishments_due(session, date(2026, 3, 1))
         assert [(d.reference, d.days_left, d.quantity_t) for d in due] == [
-            ("AFG-T1", 24, Decimal("70.000"))]
-        releases.settle_replenishment(session, operator, "AFG-T1", {
-            "dated": date(2025, 9, 1), "lot": "KAZ-L1"})
+            ("AFG-T1", 24, Decimal("70.000"))
+        ]
+        releases.settle_replenishment(
+            session, operator, "AFG-T1", {"dated": date(2025, 9, 1), "lot": "KAZ-L1"}
+        )
         assert target.status == "replenished"
         assert ledger.balance(session, ledger.lot(session, "KAZ-L1").id) == Decimal("100.000")
         assert [s.step for s in releases.timeline(session, target.id)] == [
-            "requested", "assessed", "reduced", "dispatched", "delivered", "replenished"]
+            "requested",
+            "assessed",
+            "reduced",
+            "dispatched",
+            "delivered",
+            "replenished",
+        ]
         assert feeds.request_to_delivery_days(session, "AFG", 2025) == Decimal(24)
         share = feeds.oic_source_share(session, None, 2025)
         assert share is not None and Decimal(0) < share <= Decimal(100)
@@ -81,11 +133,19 @@ def test_request_to_replenishment(reserve: sessionmaker[Session]) -> None:
 def test_refusal_releases_nothing(reserve: sessionmaker[Session]) -> None:
     with transaction(reserve) as session:
         _carry(session)
-        releases.decide(session, CHECKER, "AFG-T1", {
-            "decision": "refuse", "dated": date(2025, 3, 3), "reason": "not eligible"})
+        releases.decide(
+            session,
+            CHECKER,
+            "AFG-T1",
+            {"decision": "refuse", "dated": date(2025, 3, 3), "reason": "not eligible"},
+        )
         with pytest.raises(InputError):
-            releases.dispatch(session, cli_principal(), "AFG-T1", {
-                "dated": date(2025, 3, 5), "lots": [{"lot": "KAZ-L1", "quantity_t": "1"}]})
+            releases.dispatch(
+                session,
+                cli_principal(),
+                "AFG-T1",
+                {"dated": date(2025, 3, 5), "lots": [{"lot": "KAZ-L1", "quantity_t": "1"}]},
+            )
 
 
 def _sheet(rows: list[str]) -> bytes:
@@ -93,20 +153,31 @@ def _sheet(rows: list[str]) -> bytes:
     return ("\n".join([header, *rows]) + "\n").encode()
 
 
-def test_stock_import_is_all_or_nothing_and_idempotent(reserve: sessionmaker[Session],
-                                                      tmp_path: Path) -> None:
+def test_stock_import_is_all_or_nothing_and_idempotent(
+    reserve: sessionmaker[Session], tmp_path: Path
+) -> None:
     operator = cli_principal()
-    bad = _sheet(["KAZ-1,KAZ-L9,wheat,milling,2025-01-01,50,2025-02-01",
-                  "NOPE,KAZ-L8,wheat,,2025-01-01,5,2025-02-01",
-                  "KAZ-1,KAZ-L7,wheet,,2025-01-01,5,2025-02-01"])
+    bad = _sheet(
+        [
+            "KAZ-1,KAZ-L9,wheat,milling,2025-01-01,50,2025-02-01",
+            "NOPE,KAZ-L8,wheat,,2025-01-01,5,2025-02-01",
+            "KAZ-1,KAZ-L7,wheet,,2025-01-01,5,2025-02-01",
+        ]
+    )
     with transaction(reserve) as session, pytest.raises(stock_import.StockImportError) as caught:
         stock_import.import_positions(session, operator, "bad.csv", bad)
     assert [(p.file, p.row, p.field) for p in caught.value.problems] == [
-        ("bad.csv", 3, "warehouse"), ("bad.csv", 4, "commodity")]
+        ("bad.csv", 3, "warehouse"),
+        ("bad.csv", 4, "commodity"),
+    ]
     with reserve() as session, pytest.raises(InputError):
         ledger.lot(session, "KAZ-L9")  # nothing written
-    good = _sheet(["KAZ-1,KAZ-L9,wheat,milling,2025-01-01,50,2025-02-01",
-                   "KAZ-1,KAZ-L1,wheat,,2025-01-01,90,2025-02-01"])
+    good = _sheet(
+        [
+            "KAZ-1,KAZ-L9,wheat,milling,2025-01-01,50,2025-02-01",
+            "KAZ-1,KAZ-L1,wheat,,2025-01-01,90,2025-02-01",
+        ]
+    )
     with transaction(reserve) as session:
         report = stock_import.import_positions(session, operator, "good.csv", good)
     assert (report.lots_created, report.movements, report.unchanged) == (1, 2, 0)
@@ -142,8 +213,16 @@ def test_import_gap_arithmetic() -> None:
 
 
 def test_cover_and_stocks_to_use() -> None:
-    balance = cover.FoodBalance("AFG", 2511, 2022, Decimal(4000000), Decimal(2000000),
-                                Decimal(0), Decimal(6000000), Decimal(5000000))
+    balance = cover.FoodBalance(
+        "AFG",
+        2511,
+        2022,
+        Decimal(4000000),
+        Decimal(2000000),
+        Decimal(0),
+        Decimal(6000000),
+        Decimal(5000000),
+    )
     # 100,000 t ÷ (5,000,000 t ÷ 365) = 7.3 days; 100,000 ÷ 6,000,000 = 1.67 %
     assert cover.cover_days(Decimal(100000), balance.food_t) == Decimal("7.3")
     assert cover.stocks_to_use(Decimal(100000), balance) == Decimal("1.67")
@@ -154,23 +233,38 @@ def _write_fbs(analytics_dir: Path) -> None:
     folder = analytics_dir / "faostat" / "observations" / "FBS"
     folder.mkdir(parents=True)
     rows = []
-    for iso3, values in {"AFG": (4000, 2000, 0, 6000, 5000), "KAZ": (12000, 100, 6000, 6100,
-                                                                     2500)}.items():
+    for iso3, values in {
+        "AFG": (4000, 2000, 0, 6000, 5000),
+        "KAZ": (12000, 100, 6000, 6100, 2500),
+    }.items():
         for item in (2511, 2905):
             for element, value in zip((5511, 5611, 5911, 5301, 5142), values, strict=True):
-                rows.append({"domain": "FBS", "iso3": iso3, "item_code": item,
-                             "item": "Wheat and products", "element_code": element,
-                             "year": 2022, "year_end": 2022, "value": float(value),
-                             "unit": "1000 t", "flag": "", "source": "test"})
+                rows.append(
+                    {
+                        "domain": "FBS",
+                        "iso3": iso3,
+                        "item_code": item,
+                        "item": "Wheat and products",
+                        "element_code": element,
+                        "year": 2022,
+                        "year_end": 2022,
+                        "value": float(value),
+                        "unit": "1000 t",
+                        "flag": "",
+                        "source": "test",
+                    }
+                )
     pd.DataFrame(rows).to_parquet(folder / "test.parquet")
 
 
-def test_triggers_raise_sized_drafts_never_releases(reserve: sessionmaker[Session],
-                                                    tmp_path: Path) -> None:
+def test_triggers_raise_sized_drafts_never_releases(
+    reserve: sessionmaker[Session], tmp_path: Path
+) -> None:
     _write_fbs(tmp_path)
     rules = triggers.load_rules()
-    observed = triggers.Observations("AFG", "2025-03", spi_severe_share={3: 42.0},
-                                     price_alerts={"wheat flour (retail)": 2})
+    observed = triggers.Observations(
+        "AFG", "2025-03", spi_severe_share={3: 42.0}, price_alerts={"wheat flour (retail)": 2}
+    )
     fired = triggers.evaluate(rules, observed)
     assert {f.rule.id for f in fired} == {"spi3-severe-drought", "price-alert"}
     assert triggers.evaluate(rules, triggers.Observations("AFG", "2025-03")) == []
@@ -190,11 +284,15 @@ def test_triggers_raise_sized_drafts_never_releases(reserve: sessionmaker[Sessio
 
 
 def test_rank_sources() -> None:
-    lots = [matching.SourceLot("KAZ-L1", "KAZ", "Kostanay", Decimal(300)),
-            matching.SourceLot("AFG-L1", "AFG", "Mazar", Decimal(900)),
-            matching.SourceLot("UZB-L1", "UZB", "Termez", Decimal(50))]
+    lots = [
+        matching.SourceLot("KAZ-L1", "KAZ", "Kostanay", Decimal(300)),
+        matching.SourceLot("AFG-L1", "AFG", "Mazar", Decimal(900)),
+        matching.SourceLot("UZB-L1", "UZB", "Termez", Decimal(50)),
+    ]
     surplus = [matching.Surplus("TUR", Decimal("120.0"), Decimal(5000), 2022)]
     found = matching.rank_sources(Decimal(1000), "AFG", lots, surplus, Decimal("400"))
     assert [(m.iso3, m.share_of_need_percent, m.value_usd) for m in found] == [
-        ("TUR", Decimal("100.0"), Decimal(400000)), ("KAZ", Decimal("30.0"), Decimal(120000)),
-        ("UZB", Decimal("5.0"), Decimal(20000))]
+        ("TUR", Decimal("100.0"), Decimal(400000)),
+        ("KAZ", Decimal("30.0"), Decimal(120000)),
+        ("UZB", Decimal("5.0"), Decimal(20000)),
+    ]

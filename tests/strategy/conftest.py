@@ -34,9 +34,20 @@ def build_framework(factory: sessionmaker[Session]) -> Framework:
             ("F4H.1", "Flour delivered", "t", "overall", "manual", None),
             ("FBD.1", "Cereal production", "t", "state", "feed", "members.cereal_production"),
         ]:
-            ids[code] = framework.put_kpi(session, admin, KpiIn(
-                outcome_id=outcome.id, code=code, name=name, unit=unit, level=level,
-                additive=True, data_source=source, feed=feed)).id
+            ids[code] = framework.put_kpi(
+                session,
+                admin,
+                KpiIn(
+                    outcome_id=outcome.id,
+                    code=code,
+                    name=name,
+                    unit=unit,
+                    level=level,
+                    additive=True,
+                    data_source=source,
+                    feed=feed,
+                ),
+            ).id
         # KAZ: 10 000 accessions in 2021, 20 000 targeted for 2031 -> 15 000 expected in 2026.
         framework.set_plan(session, admin, ids["NGB.1"], "KAZ", "baseline", 2021, "10000")
         framework.set_plan(session, admin, ids["NGB.1"], "KAZ", "target", 2031, "20000")

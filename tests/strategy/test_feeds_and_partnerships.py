@@ -23,15 +23,17 @@ from tests.conftest import make_user
 from tests.strategy.conftest import Framework
 
 
-def test_fed_kpi_matches_published_national_figure(client: TestClient,
-                                                   loaded_registry: sessionmaker[Session],
-                                                   results_framework: Framework) -> None:
+def test_fed_kpi_matches_published_national_figure(
+    client: TestClient, loaded_registry: sessionmaker[Session], results_framework: Framework
+) -> None:
     admin = cli_principal()
     with transaction(loaded_registry) as session:
-        kaz = figures.create_figure(session, admin, "KAZ", figures.FigureInput(
-            "cereal_production", 2026, "19500000.5"))
-        figures.create_figure(session, admin, "EGY", figures.FigureInput(
-            "cereal_production", 2026, "23000000"))
+        kaz = figures.create_figure(
+            session, admin, "KAZ", figures.FigureInput("cereal_production", 2026, "19500000.5")
+        )
+        figures.create_figure(
+            session, admin, "EGY", figures.FigureInput("cereal_production", 2026, "23000000")
+        )
         kaz_id = kaz.id
     card = client.get("/api/v1/strategy/states/KAZ/scorecard", params={"year": 2026}).json()
     row = next(r for r in card if r["kpi_code"] == "FBD.1")
@@ -48,46 +50,79 @@ def test_fed_kpi_matches_published_national_figure(client: TestClient,
         aggregate = progress.oic_aggregate(session, kpi, 2026)
         assert aggregate == progress.Aggregate(Decimal("19500000.5000"), 1)
         assert feeds.feed_value(session, "members.cereal_production", None, 2026) == Decimal(
-            "19500000.5000")
+            "19500000.5000"
+        )
 
 
 def test_member_count_feed_counts_the_registry(loaded_registry: sessionmaker[Session]) -> None:
     with loaded_registry() as session:
-        members = session.execute(select(func.count()).select_from(MemberState).where(
-            MemberState.iofs_status == IofsStatus.MEMBER)).scalar_one()
+        members = session.execute(
+            select(func.count())
+            .select_from(MemberState)
+            .where(MemberState.iofs_status == IofsStatus.MEMBER)
+        ).scalar_one()
         assert members > 30
         this_year = date.today().year
-        assert feeds.feed_value(session, "members.iofs_member_count", None,
-                                this_year) == Decimal(members)
+        assert feeds.feed_value(session, "members.iofs_member_count", None, this_year) == Decimal(
+            members
+        )
         assert feeds.feed_value(session, "members.iofs_member_count", None, 1990) == 0
         assert "strategy.people_trained" in {f.name for f in feeds.available_feeds()}
 
 
 def test_reminders_fire_for_near_expiry_and_obligations(
-        client: TestClient, loaded_registry: sessionmaker[Session],
-        monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
+    client: TestClient,
+    loaded_registry: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+) -> None:
     admin = cli_principal()
     today = date.today()
     with transaction(loaded_registry) as session:
-        partner = partnerships.put_partner(session, admin, PartnerIn(
-            name="Test University", kind="university"))
-        near = partnerships.put_agreement(session, admin, AgreementIn(
-            title="Near-expiry MoU", kind="mou", partner_ids=[partner.id],
-            expires_on=today + timedelta(days=30), notice_days=10))
-        partnerships.put_agreement(session, admin, AgreementIn(
-            title="Far MoU", kind="mou", expires_on=today + timedelta(days=400),
-            notice_days=90))
-        partnerships.put_agreement(session, admin, AgreementIn(
-            title="Draft MoU", kind="mou", status="draft",
-            expires_on=today + timedelta(days=5)))
-        partnerships.add_obligation(session, admin, near.id, ObligationIn(
-            description="Joint work plan", due_on=today - timedelta(days=2),
-            owner="Programmes directorate"))
+        partner = partnerships.put_partner(
+            session, admin, PartnerIn(name="Test University", kind="university")
+        )
+        near = partnerships.put_agreement(
+            session,
+            admin,
+            AgreementIn(
+                title="Near-expiry MoU",
+                kind="mou",
+                partner_ids=[partner.id],
+                expires_on=today + timedelta(days=30),
+                notice_days=10,
+            ),
+        )
+        partnerships.put_agreement(
+            session,
+            admin,
+            AgreementIn(
+                title="Far MoU", kind="mou", expires_on=today + timedelta(days=400), notice_days=90
+            ),
+        )
+        partnerships.put_agreement(
+            session,
+            admin,
+            AgreementIn(
+                title="Draft MoU", kind="mou", status="draft", expires_on=today + timedelta(days=5)
+            ),
+        )
+        partnerships.add_obligation(
+            session,
+            admin,
+            near.id,
+            ObligationIn(
+                description="Joint work plan",
+                due_on=today - timedelta(days=2),
+                owner="Programmes directorate",
+            ),
+        )
         reminders = partnerships.due(session, admin, today, 60)
         assert [(r.kind, r.agreement.title, r.days_left) for r in reminders] == [
             ("obligation", "Near-expiry MoU", -2),
             ("renewal_notice", "Near-expiry MoU", 20),
-            ("expiry", "Near-expiry MoU", 30)]
+            ("expiry", "Near-expiry MoU", 30),
+        ]
         assert partnerships.due(session, admin, today, 10)[0].overdue
     api = client.get("/api/v1/partnerships/due", params={"days": 60}).json()
     assert [r["kind"] for r in api] == ["obligation", "renewal_notice", "expiry"]
@@ -98,9 +133,12 @@ def test_reminders_fire_for_near_expiry_and_obligations(
     page = client.get("/partnerships")
     assert "3 due" in page.text and "Draft MoU" not in page.text
     _, viewer = make_user(loaded_registry, "v@iofs.example", "viewer")
-    titles = [a["title"] for a in client.get("/api/v1/partnerships/agreements",
-                                             headers={"Authorization": f"Bearer {viewer}"}
-                                             ).json()]
+    titles = [
+        a["title"]
+        for a in client.get(
+            "/api/v1/partnerships/agreements", headers={"Authorization": f"Bearer {viewer}"}
+        ).json()
+    ]
     assert "Draft MoU" in titles
 
     from iofs.cli import app
@@ -114,18 +152,35 @@ def test_reminders_fire_for_near_expiry_and_obligations(
 
 
 def test_events_and_capacity_building_feed_people_trained(
-        client: TestClient, loaded_registry: sessionmaker[Session]) -> None:
+    client: TestClient, loaded_registry: sessionmaker[Session]
+) -> None:
     _, secretariat = make_user(loaded_registry, "sec@iofs.example", "secretariat")
     auth = {"Authorization": f"Bearer {secretariat}"}
-    event = client.put("/api/v1/partnerships/events", headers=auth, json={
-        "name": "Forum", "kind": "forum", "starts_on": "2026-03-02", "ends_on": "2026-03-01"})
+    event = client.put(
+        "/api/v1/partnerships/events",
+        headers=auth,
+        json={"name": "Forum", "kind": "forum", "starts_on": "2026-03-02", "ends_on": "2026-03-01"},
+    )
     assert event.status_code == 422 and event.json()["detail"][0]["field"] == "ends_on"
-    activity = {"title": "Seed testing course", "kind": "training", "starts_on": "2026-05-01",
-                "participants_female": 12, "participants_male": 9}
-    assert client.put("/api/v1/partnerships/activities", headers=auth,
-                      json=activity).status_code == 200
-    assert client.put("/api/v1/partnerships/activities", json=activity,
-                      headers={"Origin": "http://testserver"}).status_code == 401
+    activity = {
+        "title": "Seed testing course",
+        "kind": "training",
+        "starts_on": "2026-05-01",
+        "participants_female": 12,
+        "participants_male": 9,
+    }
+    assert (
+        client.put("/api/v1/partnerships/activities", headers=auth, json=activity).status_code
+        == 200
+    )
+    assert (
+        client.put(
+            "/api/v1/partnerships/activities",
+            json=activity,
+            headers={"Origin": "http://testserver"},
+        ).status_code
+        == 401
+    )
     with loaded_registry() as session:
         assert feeds.feed_value(session, "strategy.people_trained", None, 2026) == 21
         assert feeds.feed_value(session, "strategy.people_trained", "KAZ", 2026) is None

@@ -33,7 +33,14 @@ def test_ipa_alert_share_feed_matches_the_price_alerts(data_dir: Path) -> None:
 
 def test_feeds_without_data_answer_none(data_dir: Path) -> None:
     assert feeds.feed_value(None, "prices.ipa_alert_share", "AFG", 2020) is None  # type: ignore[arg-type]
-    assert feeds.feed_value(None, "faostat.cereal_import_dependency_ratio", "EGY",  # type: ignore[arg-type]
-                            2016) is None
+    assert (
+        feeds.feed_value(
+            None,
+            "faostat.cereal_import_dependency_ratio",
+            "EGY",  # type: ignore[arg-type]
+            2016,
+        )
+        is None
+    )
     names = {f.name for f in feeds.available_feeds()}
     assert {"prices.ipa_alert_share", "faostat.cereal_import_dependency_ratio"} <= names

@@ -38,12 +38,15 @@ def _fill(content: bytes, rows: dict[str, tuple[object, object]]) -> bytes:
 
 def _values(factory: sessionmaker[Session]) -> list[tuple[str | None, str]]:
     with factory() as session:
-        return [(v.iso3, str(v.value)) for v in session.execute(
-            select(KpiValue).order_by(KpiValue.id)).scalars()]
+        return [
+            (v.iso3, str(v.value))
+            for v in session.execute(select(KpiValue).order_by(KpiValue.id)).scalars()
+        ]
 
 
-def test_excel_round_trip(client: TestClient, loaded_registry: sessionmaker[Session],
-                          results_framework: Framework) -> None:
+def test_excel_round_trip(
+    client: TestClient, loaded_registry: sessionmaker[Session], results_framework: Framework
+) -> None:
     _, focal = make_user(loaded_registry, "fp@kaz.example", "focal_point", ("KAZ",))
     auth = {"Authorization": f"Bearer {focal}"}
     template = client.get("/strategy/states/KAZ/report.xlsx?year=2026")
@@ -51,8 +54,10 @@ def test_excel_round_trip(client: TestClient, loaded_registry: sessionmaker[Sess
     codes = [c.value for c in load_workbook(io.BytesIO(template.content))[workbook.SHEET]["A"]]
     assert "NGB.1" in codes and "FSG.1" in codes and "FBD.1" not in codes  # fed: not typed
 
-    bad = _fill(template.content, {"NGB.1": ("12,5OO", "https://example.org/a"),
-                                   "FSG.1": (1, "ftp://nowhere")})
+    bad = _fill(
+        template.content,
+        {"NGB.1": ("12,5OO", "https://example.org/a"), "FSG.1": (1, "ftp://nowhere")},
+    )
     with transaction(loaded_registry) as session, pytest.raises(workbook.ImportFailed) as failed:
         workbook.import_report(session, cli_principal(), "KAZ", 2026, bad)
     problems = failed.value.problems
@@ -61,58 +66,87 @@ def test_excel_round_trip(client: TestClient, loaded_registry: sessionmaker[Sess
     assert _values(loaded_registry) == []
 
     # one good row and one bad row: nothing is saved
-    half = _fill(template.content, {"NGB.1": (12500, "https://example.org/a"),
-                                    "FSG.1": ("x", "https://example.org/b")})
-    response = client.post("/api/v1/strategy/states/KAZ/import", headers=auth,
-                           files={"file": ("r.xlsx", half, workbook.XLSX_TYPE)},
-                           data={"year": "2026"})
+    half = _fill(
+        template.content,
+        {"NGB.1": (12500, "https://example.org/a"), "FSG.1": ("x", "https://example.org/b")},
+    )
+    response = client.post(
+        "/api/v1/strategy/states/KAZ/import",
+        headers=auth,
+        files={"file": ("r.xlsx", half, workbook.XLSX_TYPE)},
+        data={"year": "2026"},
+    )
     assert response.status_code == 422, response.text
     assert "column F (value)" in response.json()["detail"][0]["message"]
     assert _values(loaded_registry) == []
 
-    good = _fill(template.content, {"NGB.1": (12500, "https://example.org/a"),
-                                    "FSG.1": (1, "https://example.org/b")})
-    first = client.post("/api/v1/strategy/states/KAZ/import", headers=auth,
-                        files={"file": ("r.xlsx", good, workbook.XLSX_TYPE)},
-                        data={"year": "2026"})
+    good = _fill(
+        template.content,
+        {"NGB.1": (12500, "https://example.org/a"), "FSG.1": (1, "https://example.org/b")},
+    )
+    first = client.post(
+        "/api/v1/strategy/states/KAZ/import",
+        headers=auth,
+        files={"file": ("r.xlsx", good, workbook.XLSX_TYPE)},
+        data={"year": "2026"},
+    )
     assert first.status_code == 200, first.text
     assert first.json() == {"changed": 2, "unchanged": 0}
     assert sorted(_values(loaded_registry)) == [("KAZ", "1.0000"), ("KAZ", "12500.0000")]
     with loaded_registry() as session:
         entries = audit.entry_count(session)
-    again = client.post("/api/v1/strategy/states/KAZ/import", headers=auth,
-                        files={"file": ("r.xlsx", good, workbook.XLSX_TYPE)},
-                        data={"year": "2026"})
+    again = client.post(
+        "/api/v1/strategy/states/KAZ/import",
+        headers=auth,
+        files={"file": ("r.xlsx", good, workbook.XLSX_TYPE)},
+        data={"year": "2026"},
+    )
     assert again.json() == {"changed": 0, "unchanged": 2}
     with loaded_registry() as session:
         assert audit.entry_count(session) == entries
-    other = client.post("/api/v1/strategy/states/EGY/import", headers=auth,
-                        files={"file": ("r.xlsx", good, workbook.XLSX_TYPE)},
-                        data={"year": "2026"})
+    other = client.post(
+        "/api/v1/strategy/states/EGY/import",
+        headers=auth,
+        files={"file": ("r.xlsx", good, workbook.XLSX_TYPE)},
+        data={"year": "2026"},
+    )
     assert other.status_code == 403
     wrong_state = _fill(client.get("/strategy/states/EGY/report.xlsx?year=2026").content, {})
     _, secretariat = make_user(loaded_registry, "sec@iofs.example", "secretariat")
-    mismatch = client.post("/api/v1/strategy/states/KAZ/import",
-                           headers={"Authorization": f"Bearer {secretariat}"},
-                           files={"file": ("r.xlsx", wrong_state, workbook.XLSX_TYPE)},
-                           data={"year": "2026"})
+    mismatch = client.post(
+        "/api/v1/strategy/states/KAZ/import",
+        headers={"Authorization": f"Bearer {secretariat}"},
+        files={"file": ("r.xlsx", wrong_state, workbook.XLSX_TYPE)},
+        data={"year": "2026"},
+    )
     assert mismatch.status_code == 422 and "row 2, column B" in mismatch.text
-    junk = client.post("/api/v1/strategy/states/KAZ/import", headers=auth,
-                       files={"file": ("r.xlsx", b"not a workbook", workbook.XLSX_TYPE)},
-                       data={"year": "2026"})
+    junk = client.post(
+        "/api/v1/strategy/states/KAZ/import",
+        headers=auth,
+        files={"file": ("r.xlsx", b"not a workbook", workbook.XLSX_TYPE)},
+        data={"year": "2026"},
+    )
     assert junk.status_code == 422
 
 
-def test_report_formats_and_languages(loaded_registry: sessionmaker[Session],
-                                      results_framework: Framework, tmp_path: object,
-                                      monkeypatch: pytest.MonkeyPatch,
-                                      database_url: str) -> None:
+def test_report_formats_and_languages(
+    loaded_registry: sessionmaker[Session],
+    results_framework: Framework,
+    tmp_path: object,
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+) -> None:
     from iofs.strategy import report
 
     admin = cli_principal()
     with transaction(loaded_registry) as session:
-        row = reporting.report_value(session, admin, reporting.ValueInput(
-            results_framework.seeds, "KAZ", 2026, "16000", "https://example.org/e"))
+        row = reporting.report_value(
+            session,
+            admin,
+            reporting.ValueInput(
+                results_framework.seeds, "KAZ", 2026, "16000", "https://example.org/e"
+            ),
+        )
         reporting.review_value(session, CHECKER, row.id, "approve")  # not its maker
     with loaded_registry() as session:
         arabic = report.render_html(session, admin, "KAZ", 2026, "ar")
@@ -125,20 +159,60 @@ def test_report_formats_and_languages(loaded_registry: sessionmaker[Session],
 
     monkeypatch.setenv("IOFS_DATABASE_URL", database_url)
     out = tmp_path / "kaz.pdf"  # type: ignore[operator]
-    result = CliRunner().invoke(app, ["strategy", "report", "--state", "KAZ", "--period",
-                                      "2026", "--format", "pdf", "--lang", "ar", "--out",
-                                      str(out)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "strategy",
+            "report",
+            "--state",
+            "KAZ",
+            "--period",
+            "2026",
+            "--format",
+            "pdf",
+            "--lang",
+            "ar",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF")
     xlsx = tmp_path / "kaz.xlsx"  # type: ignore[operator]
-    CliRunner().invoke(app, ["strategy", "report", "--state", "KAZ", "--period", "2026",
-                             "--format", "xlsx", "--out", str(xlsx)])
+    CliRunner().invoke(
+        app,
+        [
+            "strategy",
+            "report",
+            "--state",
+            "KAZ",
+            "--period",
+            "2026",
+            "--format",
+            "xlsx",
+            "--out",
+            str(xlsx),
+        ],
+    )
     card = load_workbook(xlsx)["Scorecard"]
     rows = {r[0]: r for r in card.iter_rows(min_row=2, values_only=True)}
     assert (rows["NGB.1"][3], rows["NGB.1"][7]) == (16000, "on_track")
     assert rows["FBD.1"][7] == "no_data"
-    unknown = CliRunner().invoke(app, ["strategy", "report", "--state", "XXX", "--period",
-                                       "2026", "--format", "html", "--out", str(xlsx)])
+    unknown = CliRunner().invoke(
+        app,
+        [
+            "strategy",
+            "report",
+            "--state",
+            "XXX",
+            "--period",
+            "2026",
+            "--format",
+            "html",
+            "--out",
+            str(xlsx),
+        ],
+    )
     assert unknown.exit_code == 1
 
 

@@ -86,15 +86,24 @@ def test_security_headers_and_no_inline_script(client: TestClient) -> None:
 
 
 def test_static_assets_served_locally(client: TestClient) -> None:
-    for path in ("/static/css/app.css", "/static/js/map.js", "/static/vendor/htmx.min.js",
-                 "/static/vendor/d3-geo.min.js", "/static/vendor/topojson-client.min.js",
-                 "/static/vendor/countries-50m.json"):
+    for path in (
+        "/static/css/app.css",
+        "/static/js/map.js",
+        "/static/vendor/htmx.min.js",
+        "/static/vendor/d3-geo.min.js",
+        "/static/vendor/topojson-client.min.js",
+        "/static/vendor/countries-50m.json",
+    ):
         assert client.get(path).status_code == 200, path
 
 
 def test_cli_json_agrees_with_api(client: TestClient, settings: Settings) -> None:
-    env = {**os.environ, "IOFS_DATABASE_URL": settings.resolved_database_url,
-           "IOFS_DATA_DIR": str(settings.data_dir), "IOFS_SECRET_KEY": settings.secret_key or ""}
+    env = {
+        **os.environ,
+        "IOFS_DATABASE_URL": settings.resolved_database_url,
+        "IOFS_DATA_DIR": str(settings.data_dir),
+        "IOFS_SECRET_KEY": settings.secret_key or "",
+    }
     result = CliRunner().invoke(cli_app, ["members", "list", "--format", "json"], env=env)
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == client.get("/api/v1/members").json()
@@ -102,8 +111,9 @@ def test_cli_json_agrees_with_api(client: TestClient, settings: Settings) -> Non
     assert json.loads(shown.output)["name_en"] == "Tajikistan"
     missing = CliRunner().invoke(cli_app, ["members", "show", "XXX"], env=env)
     assert missing.exit_code == 1 and "not the ISO3 code" in missing.output
-    csv_out = CliRunner().invoke(cli_app, ["members", "list", "--format", "csv",
-                                           "--group", "asian"], env=env)
+    csv_out = CliRunner().invoke(
+        cli_app, ["members", "list", "--format", "csv", "--group", "asian"], env=env
+    )
     assert csv_out.output.splitlines()[0].startswith("iso3,iso2")
     bad = CliRunner().invoke(cli_app, ["members", "list", "--group", "european"], env=env)
     assert bad.exit_code == 2 and "--group must be one of" in bad.output

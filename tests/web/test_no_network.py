@@ -10,8 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 
-def test_pages_make_no_outbound_connection(client: TestClient,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pages_make_no_outbound_connection(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     attempts: list[Any] = []
     real_connect = socket.socket.connect
 
@@ -27,10 +28,20 @@ def test_pages_make_no_outbound_connection(client: TestClient,
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
-    monkeypatch.setattr(socket, "getaddrinfo",
-                        lambda *a, **k: attempts.append(a) or (_ for _ in ()).throw(
-                            OSError("DNS lookup attempted")))
-    for path in ("/", "/members", "/members/KAZ?lang=ar", "/api/v1/members", "/healthz",
-                 "/static/vendor/countries-50m.json"):
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda *a, **k: (
+            attempts.append(a) or (_ for _ in ()).throw(OSError("DNS lookup attempted"))
+        ),
+    )
+    for path in (
+        "/",
+        "/members",
+        "/members/KAZ?lang=ar",
+        "/api/v1/members",
+        "/healthz",
+        "/static/vendor/countries-50m.json",
+    ):
         assert client.get(path).status_code == 200, path
     assert attempts == []

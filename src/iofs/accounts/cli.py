@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-users_app = typer.Typer(help="User accounts (the first admin is created here).",
-                        no_args_is_help=True)
+users_app = typer.Typer(
+    help="User accounts (the first admin is created here).", no_args_is_help=True
+)
 tokens_app = typer.Typer(help="API tokens for scripts.", no_args_is_help=True)
 
 
@@ -28,15 +29,23 @@ def _read_password(from_stdin: bool) -> str:
 @users_app.command("create")
 def create(
     email: Annotated[str, typer.Option(help="The user's e-mail (sign-in name).")],
-    role: Annotated[list[str], typer.Option(help="Role; repeat for several. "
-                                            "admin, secretariat, focal_point, donor, "
-                                            "genebank_curator, viewer.")],
-    scope: Annotated[list[str] | None, typer.Option(
-        help="Scope of focal_point (ISO3) or donor (organisation id); repeatable.")] = None,
+    role: Annotated[
+        list[str],
+        typer.Option(
+            help="Role; repeat for several. "
+            "admin, secretariat, focal_point, donor, "
+            "genebank_curator, viewer."
+        ),
+    ],
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(help="Scope of focal_point (ISO3) or donor (organisation id); repeatable."),
+    ] = None,
     name: Annotated[str, typer.Option(help="Display name.")] = "",
     language: Annotated[str, typer.Option(help="ar, en or fr.")] = "en",
-    password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help="Read the password from standard input.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
 ) -> None:
     """Create a user. There is no default password: give one on stdin or at the prompt."""
     from iofs.accounts import service
@@ -49,16 +58,23 @@ def create(
         try:
             parsed = Role(value)
         except ValueError:
-            raise fail(f"unknown role {value!r}; use one of "
-                       f"{', '.join(r.value for r in Role)}.", 2) from None
+            raise fail(
+                f"unknown role {value!r}; use one of {', '.join(r.value for r in Role)}.", 2
+            ) from None
         scoped = parsed in {Role.FOCAL_POINT, Role.DONOR}
         grants.append(service.RoleGrant(parsed, tuple(scope or ()) if scoped else ()))
     password = _read_password(password_stdin)
     try:
         with transaction(session_factory()) as session:
-            user = service.create_user(session, service.cli_principal(), email=email,
-                                       display_name=name, password=password, grants=grants,
-                                       language=language)
+            user = service.create_user(
+                session,
+                service.cli_principal(),
+                email=email,
+                display_name=name,
+                password=password,
+                grants=grants,
+                language=language,
+            )
             summary = f"created user {user.id} {user.email} ({', '.join(role)})"
     except service.AccountError as error:
         raise fail(str(error)) from None
@@ -66,8 +82,9 @@ def create(
 
 
 @users_app.command("list")
-def list_users(output: Annotated[str, typer.Option("--format", help="table or json.")]
-               = "table") -> None:
+def list_users(
+    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
     """List users with their roles."""
     from rich.table import Table
 
@@ -77,9 +94,17 @@ def list_users(output: Annotated[str, typer.Option("--format", help="table or js
     with session_factory()() as session:
         users = service.list_users(session, service.cli_principal())
         rows: list[dict[str, object]] = [
-            {"id": u.id, "email": u.email, "name": u.display_name, "active": u.active,
-             "roles": [f"{a.role.value}:{a.scope}" if a.scope else a.role.value
-                       for a in u.roles]} for u in users]
+            {
+                "id": u.id,
+                "email": u.email,
+                "name": u.display_name,
+                "active": u.active,
+                "roles": [
+                    f"{a.role.value}:{a.scope}" if a.scope else a.role.value for a in u.roles
+                ],
+            }
+            for u in users
+        ]
     if output == "json":
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
@@ -87,9 +112,13 @@ def list_users(output: Annotated[str, typer.Option("--format", help="table or js
     for column in ("id", "e-mail", "name", "active", "roles"):
         table.add_column(column)
     for row in rows:
-        table.add_row(str(row["id"]), str(row["email"]), str(row["name"]),
-                      "yes" if row["active"] else "no",
-                      ", ".join(str(r) for r in row["roles"]))  # type: ignore[attr-defined]
+        table.add_row(
+            str(row["id"]),
+            str(row["email"]),
+            str(row["name"]),
+            "yes" if row["active"] else "no",
+            ", ".join(str(r) for r in row["roles"]),  # type: ignore[attr-defined]
+        )
     console.print(table)
 
 
@@ -127,8 +156,9 @@ def create_token(
     try:
         with transaction(session_factory()) as session:
             owner = service.find_user(session, user)
-            raw, token = service.create_token(session, service.cli_principal(), owner.id,
-                                              name=name, expires_days=expires)
+            raw, token = service.create_token(
+                session, service.cli_principal(), owner.id, name=name, expires_days=expires
+            )
             token_id = token.id
     except service.AccountError as error:
         raise fail(str(error)) from None
@@ -154,10 +184,15 @@ def list_tokens(user: Annotated[str, typer.Option(help="E-mail of the user.")]) 
         for column in ("id", "name", "prefix", "created", "expires", "revoked", "last used"):
             table.add_column(column)
         for t in tokens:
-            table.add_row(str(t.id), t.name, f"iofs_{t.prefix}_…", f"{t.created_at:%Y-%m-%d}",
-                          f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "never",
-                          f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "",
-                          f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "")
+            table.add_row(
+                str(t.id),
+                t.name,
+                f"iofs_{t.prefix}_…",
+                f"{t.created_at:%Y-%m-%d}",
+                f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "never",
+                f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "",
+                f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "",
+            )
     console.print(table)
 
 
@@ -177,8 +212,9 @@ def revoke_token(token_id: Annotated[int, typer.Argument(help="The token's id.")
 
 
 @users_app.command("permissions")
-def permissions(output: Annotated[str, typer.Option("--format", help="table or markdown.")]
-                = "table") -> None:
+def permissions(
+    output: Annotated[str, typer.Option("--format", help="table or markdown.")] = "table",
+) -> None:
     """Print the role → permission table as the modules declare it."""
     from rich.table import Table
 

@@ -34,8 +34,11 @@ class User(Base):
     password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     roles: Mapped[list[RoleAssignment]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin",
-        order_by="RoleAssignment.id")
+        back_populates="user",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="RoleAssignment.id",
+    )
 
 
 class RoleAssignment(Base):
@@ -47,8 +50,14 @@ class RoleAssignment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     role: Mapped[Role] = mapped_column(
-        Enum(Role, name="role", values_callable=lambda e: [m.value for m in e],
-             native_enum=False, length=24))
+        Enum(
+            Role,
+            name="role",
+            values_callable=lambda e: [m.value for m in e],
+            native_enum=False,
+            length=24,
+        )
+    )
     #: "" for unscoped roles; an ISO3 code or organisation identifier otherwise.
     scope: Mapped[str] = mapped_column(String(64), default="")
 
@@ -62,8 +71,9 @@ class UserSession(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
-                                         index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -77,8 +87,9 @@ class ApiToken(Base):
     __tablename__ = "api_token"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
-                                         index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(120), default="")
     prefix: Mapped[str] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

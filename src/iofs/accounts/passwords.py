@@ -41,7 +41,8 @@ def password_problem(password: str, email: str | None = None) -> str | None:
     """Why ``password`` is too weak (a translated sentence), or None when acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return _("The password must have at least %(count)d characters.") % {
-            "count": MIN_PASSWORD_LENGTH}
+            "count": MIN_PASSWORD_LENGTH
+        }
     name = email.split("@")[0].lower() if email else ""
     if len(name) >= 4 and name in password.lower():
         return _("The password must not contain the e-mail name.")

@@ -61,12 +61,18 @@ def resolve_principal(request: Request) -> Principal:
             cookie = request.cookies.get(SESSION_COOKIE)
             raw = unsign_session_key(request, cookie) if cookie else None
             if raw:
-                principal = accounts.resolve_session(session, raw, ip=ip,
-                                                     user_agent=agent) or ANONYMOUS
+                principal = (
+                    accounts.resolve_session(session, raw, ip=ip, user_agent=agent) or ANONYMOUS
+                )
     request.state.principal = principal
     return principal
 
 
 def session_cookie_options(request: Request) -> dict[str, Any]:
-    return {"httponly": True, "samesite": "lax", "secure": request.url.scheme == "https",
-            "path": "/", "max_age": int(accounts.SESSION_LIFETIME.total_seconds())}
+    return {
+        "httponly": True,
+        "samesite": "lax",
+        "secure": request.url.scheme == "https",
+        "path": "/",
+        "max_age": int(accounts.SESSION_LIFETIME.total_seconds()),
+    }

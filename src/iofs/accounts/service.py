@@ -57,8 +57,12 @@ class SignInFailed(Exception):
     """Generic failure: never says whether the e-mail exists."""
 
     def __init__(self, retry_after: int | None = None) -> None:
-        super().__init__(_("Sign-in failed: the e-mail or password is wrong, or sign-in is "
-                           "paused after too many attempts. Try again later."))
+        super().__init__(
+            _(
+                "Sign-in failed: the e-mail or password is wrong, or sign-in is "
+                "paused after too many attempts. Try again later."
+            )
+        )
         self.retry_after = retry_after
 
 
@@ -97,18 +101,31 @@ class RoleGrant:
     scopes: tuple[str, ...] = ()
 
 
-def principal_for(user: User, *, token_id: int | None = None, session_id: int | None = None,
-                  ip: str | None = None, user_agent: str | None = None) -> Principal:
+def principal_for(
+    user: User,
+    *,
+    token_id: int | None = None,
+    session_id: int | None = None,
+    ip: str | None = None,
+    user_agent: str | None = None,
+) -> Principal:
     """The principal acting as ``user``, with the user's roles and scopes."""
     roles: dict[Role, set[str]] = {}
     for assignment in user.roles:
         scopes = roles.setdefault(assignment.role, set())
         if assignment.scope:
             scopes.add(assignment.scope)
-    return Principal(user_id=user.id, email=user.email, display_name=user.display_name,
-                     roles={role: frozenset(s) for role, s in roles.items()},
-                     token_id=token_id, session_id=session_id, ip=ip, user_agent=user_agent,
-                     language=user.preferred_language)
+    return Principal(
+        user_id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        roles={role: frozenset(s) for role, s in roles.items()},
+        token_id=token_id,
+        session_id=session_id,
+        ip=ip,
+        user_agent=user_agent,
+        language=user.preferred_language,
+    )
 
 
 def _validate_grants(session: Session, grants: Iterable[RoleGrant]) -> list[tuple[Role, str]]:
@@ -121,29 +138,45 @@ def _validate_grants(session: Session, grants: Iterable[RoleGrant]) -> list[tupl
         scopes = [s.strip() for s in grant.scopes if s.strip()]
         if kind is ScopeKind.NONE:
             if scopes:
-                raise AccountError(_("The role %(role)s takes no scope.") % {"role": grant.role},
-                                   "roles")
+                raise AccountError(
+                    _("The role %(role)s takes no scope.") % {"role": grant.role}, "roles"
+                )
             pairs.append((grant.role, ""))
             continue
         if not scopes:
-            raise AccountError(_("The role %(role)s needs at least one scope (%(kind)s).")
-                               % {"role": grant.role, "kind": kind.value}, "roles")
+            raise AccountError(
+                _("The role %(role)s needs at least one scope (%(kind)s).")
+                % {"role": grant.role, "kind": kind.value},
+                "roles",
+            )
         for scope in scopes:
             if kind is ScopeKind.COUNTRY:
                 scope = scope.upper()
-                known_states = known_states if known_states is not None else \
-                    members.iso3_codes(session)
+                known_states = (
+                    known_states if known_states is not None else members.iso3_codes(session)
+                )
                 if scope not in known_states:
-                    raise AccountError(_("%(code)s is not the ISO3 code of an OIC member state.")
-                                       % {"code": scope}, "roles")
+                    raise AccountError(
+                        _("%(code)s is not the ISO3 code of an OIC member state.")
+                        % {"code": scope},
+                        "roles",
+                    )
             pairs.append((grant.role, scope))
     if not pairs:
         raise AccountError(_("Give the user at least one role."), "roles")
     return sorted(set(pairs))
 
 
-def create_user(session: Session, actor: Principal, *, email: str, display_name: str,
-                password: str, grants: Iterable[RoleGrant], language: str = "en") -> User:
+def create_user(
+    session: Session,
+    actor: Principal,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    grants: Iterable[RoleGrant],
+    language: str = "en",
+) -> User:
     """Create an active user with roles; admin only. Raises :class:`AccountError`."""
     authorize(actor, "accounts.users.manage")
     address = normalise_email(email)
@@ -156,9 +189,15 @@ def create_user(session: Session, actor: Principal, *, email: str, display_name:
         raise AccountError(_("The language must be ar, en or fr."), "preferred_language")
     pairs = _validate_grants(session, grants)
     moment = now()
-    user = User(email=address, display_name=display_name.strip() or address,
-                preferred_language=language, password_hash=passwords.hash_password(password),
-                active=True, created_at=moment, password_changed_at=moment)
+    user = User(
+        email=address,
+        display_name=display_name.strip() or address,
+        preferred_language=language,
+        password_hash=passwords.hash_password(password),
+        active=True,
+        created_at=moment,
+        password_changed_at=moment,
+    )
     session.add(user)
     audit.created(session, actor, user)
     for role, scope in pairs:
@@ -178,8 +217,9 @@ def get_user(session: Session, user_id: int) -> User:
 
 def find_user(session: Session, email: str) -> User:
     """A user by e-mail; raises :class:`AccountError` when there is none."""
-    user = session.execute(select(User).where(User.email == email.strip().lower())
-                           ).scalar_one_or_none()
+    user = session.execute(
+        select(User).where(User.email == email.strip().lower())
+    ).scalar_one_or_none()
     if user is None:
         raise AccountError(_("No user has this e-mail."), "email")
     return user
@@ -190,8 +230,9 @@ def list_users(session: Session, actor: Principal) -> list[User]:
     return list(session.execute(select(User).order_by(User.email)).scalars())
 
 
-def set_roles(session: Session, actor: Principal, user_id: int,
-              grants: Iterable[RoleGrant]) -> User:
+def set_roles(
+    session: Session, actor: Principal, user_id: int, grants: Iterable[RoleGrant]
+) -> User:
     """Replace a user's roles; admin only; each added or removed role is audited."""
     authorize(actor, "accounts.users.manage")
     user = get_user(session, user_id)
@@ -248,31 +289,43 @@ def _claim(session: Session, key: str, free: int, moment: datetime) -> int | Non
     the count — or None when the key is blocked (the attempt is refused uncounted, so
     refused attempts never lengthen the block).
     """
-    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
-              else sqlite.insert)
-    session.execute(insert(SignInThrottle).values(key=key, failures=0, last_failure_at=moment)
-                    .on_conflict_do_nothing(index_elements=["key"]))
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(SignInThrottle)
+        .values(key=key, failures=0, last_failure_at=moment)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
     stale = SignInThrottle.last_failure_at < moment - THROTTLE_WINDOW
     count = case((stale, 0), else_=SignInThrottle.failures) + 1
-    steps = [(count == n, moment + timedelta(seconds=_back_off(n, free)))
-             for n in range(free, free + 11)]
-    blocked = case((count < free, None), *steps,
-                   else_=moment + timedelta(seconds=THROTTLE_MAX_SECONDS))
+    steps = [
+        (count == n, moment + timedelta(seconds=_back_off(n, free))) for n in range(free, free + 11)
+    ]
+    blocked = case(
+        (count < free, None), *steps, else_=moment + timedelta(seconds=THROTTLE_MAX_SECONDS)
+    )
     claimed = session.execute(
         update(SignInThrottle)
-        .where(SignInThrottle.key == key,
-               (SignInThrottle.blocked_until.is_(None))
-               | (SignInThrottle.blocked_until <= moment))
+        .where(
+            SignInThrottle.key == key,
+            (SignInThrottle.blocked_until.is_(None)) | (SignInThrottle.blocked_until <= moment),
+        )
         .values(failures=count, last_failure_at=moment, blocked_until=blocked)
-        .returning(SignInThrottle.failures)).scalar_one_or_none()
+        .returning(SignInThrottle.failures)
+    ).scalar_one_or_none()
     return claimed
 
 
 def _retry_after(session: Session, keys: list[tuple[str, int]], moment: datetime) -> int:
-    blocks = session.execute(select(SignInThrottle.blocked_until).where(
-        SignInThrottle.key.in_([key for key, _free in keys]))).scalars()
-    waits = [(until - moment).total_seconds() for until in map(_aware, blocks)
-             if until is not None and until > moment]
+    blocks = session.execute(
+        select(SignInThrottle.blocked_until).where(
+            SignInThrottle.key.in_([key for key, _free in keys])
+        )
+    ).scalars()
+    waits = [
+        (until - moment).total_seconds()
+        for until in map(_aware, blocks)
+        if until is not None and until > moment
+    ]
     return max(1, int(max(waits, default=1)) + 1)
 
 
@@ -297,15 +350,18 @@ def _clear_attempt(session: Session, keys: list[tuple[str, int]]) -> None:
     with Session(session.get_bind()) as own, own.begin():
         for key, _free in keys:
             if key.startswith("ip:"):
-                own.execute(update(SignInThrottle).where(
-                    SignInThrottle.key == key, SignInThrottle.failures > 0)
-                    .values(failures=SignInThrottle.failures - 1))
+                own.execute(
+                    update(SignInThrottle)
+                    .where(SignInThrottle.key == key, SignInThrottle.failures > 0)
+                    .values(failures=SignInThrottle.failures - 1)
+                )
             else:
                 own.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
 
 
-def authenticate(session: Session, email: str, password: str, *, ip: str | None,
-                 user_agent: str | None = None) -> User:
+def authenticate(
+    session: Session, email: str, password: str, *, ip: str | None, user_agent: str | None = None
+) -> User:
     """The user for these credentials, or :class:`SignInFailed` (generic, throttled).
 
     Back-off per account from one address (after 5 failures), per account (20) and per
@@ -334,23 +390,31 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def start_session(session: Session, user: User, *, ip: str | None,
-                  user_agent: str | None) -> str:
+def start_session(session: Session, user: User, *, ip: str | None, user_agent: str | None) -> str:
     """Open a new browser session for ``user``; returns the raw key for the signed cookie."""
     raw = secrets.token_urlsafe(32)
     moment = now()
-    session.add(UserSession(key_hash=_digest(raw), user_id=user.id, created_at=moment,
-                            expires_at=moment + SESSION_LIFETIME, ip=ip,
-                            user_agent=(user_agent or "")[:255] or None))
+    session.add(
+        UserSession(
+            key_hash=_digest(raw),
+            user_id=user.id,
+            created_at=moment,
+            expires_at=moment + SESSION_LIFETIME,
+            ip=ip,
+            user_agent=(user_agent or "")[:255] or None,
+        )
+    )
     session.flush()
     return raw
 
 
-def resolve_session(session: Session, raw: str, *, ip: str | None = None,
-                    user_agent: str | None = None) -> Principal | None:
+def resolve_session(
+    session: Session, raw: str, *, ip: str | None = None, user_agent: str | None = None
+) -> Principal | None:
     """The principal of a live session key, or None (unknown, expired, revoked, inactive)."""
-    row = session.execute(select(UserSession).where(UserSession.key_hash == _digest(raw))
-                          ).scalar_one_or_none()
+    row = session.execute(
+        select(UserSession).where(UserSession.key_hash == _digest(raw))
+    ).scalar_one_or_none()
     if row is None or row.revoked_at is not None:
         return None
     expires = _aware(row.expires_at)
@@ -364,24 +428,28 @@ def resolve_session(session: Session, raw: str, *, ip: str | None = None,
 
 def end_session(session: Session, raw: str) -> None:
     """Revoke a session key (sign-out)."""
-    row = session.execute(select(UserSession).where(UserSession.key_hash == _digest(raw))
-                          ).scalar_one_or_none()
+    row = session.execute(
+        select(UserSession).where(UserSession.key_hash == _digest(raw))
+    ).scalar_one_or_none()
     if row is not None and row.revoked_at is None:
         row.revoked_at = now()
 
 
 def _revoke_sessions(session: Session, user_id: int, keep: int | None = None) -> None:
-    for row in session.execute(select(UserSession).where(
-            UserSession.user_id == user_id, UserSession.revoked_at.is_(None))).scalars():
+    for row in session.execute(
+        select(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+    ).scalars():
         if row.id != keep:
             row.revoked_at = now()
 
 
-def _revoke_tokens(session: Session, actor: Principal, user_id: int,
-                   keep: int | None = None) -> None:
+def _revoke_tokens(
+    session: Session, actor: Principal, user_id: int, keep: int | None = None
+) -> None:
     """Revoke (and audit) every live API token of ``user_id`` but ``keep``."""
-    for token in session.execute(select(ApiToken).where(
-            ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))).scalars():
+    for token in session.execute(
+        select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    ).scalars():
         if token.id != keep:
             _revoke(session, actor, token)
 
@@ -428,12 +496,17 @@ def _set_password(session: Session, actor: Principal, user: User, new: str, fiel
 
 def _authorize_tokens_of(actor: Principal, user_id: int) -> None:
     """One's own tokens need ``tokens.own``; anybody else's need ``users.manage``."""
-    authorize(actor, "accounts.tokens.own" if actor.user_id == user_id
-              else "accounts.users.manage")
+    authorize(actor, "accounts.tokens.own" if actor.user_id == user_id else "accounts.users.manage")
 
 
-def create_token(session: Session, actor: Principal, user_id: int, *, name: str = "",
-                 expires_days: int | None = None) -> tuple[str, ApiToken]:
+def create_token(
+    session: Session,
+    actor: Principal,
+    user_id: int,
+    *,
+    name: str = "",
+    expires_days: int | None = None,
+) -> tuple[str, ApiToken]:
     """A new API token for ``user_id`` (one's own, or any user's for an admin).
 
     Returns the raw token, shown once; only its SHA-256 is stored.
@@ -447,9 +520,14 @@ def create_token(session: Session, actor: Principal, user_id: int, *, name: str 
     prefix = secrets.token_hex(4)
     raw = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     moment = now()
-    token = ApiToken(user_id=user.id, name=name.strip()[:120], prefix=prefix,
-                     token_hash=_digest(raw), created_at=moment,
-                     expires_at=moment + timedelta(days=expires_days) if expires_days else None)
+    token = ApiToken(
+        user_id=user.id,
+        name=name.strip()[:120],
+        prefix=prefix,
+        token_hash=_digest(raw),
+        created_at=moment,
+        expires_at=moment + timedelta(days=expires_days) if expires_days else None,
+    )
     session.add(token)
     audit.created(session, actor, token)
     return raw, token
@@ -457,8 +535,11 @@ def create_token(session: Session, actor: Principal, user_id: int, *, name: str 
 
 def list_tokens(session: Session, actor: Principal, user_id: int) -> list[ApiToken]:
     _authorize_tokens_of(actor, user_id)
-    return list(session.execute(select(ApiToken).where(ApiToken.user_id == user_id)
-                                .order_by(ApiToken.id)).scalars())
+    return list(
+        session.execute(
+            select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)
+        ).scalars()
+    )
 
 
 def revoke_token(session: Session, actor: Principal, token_id: int) -> ApiToken:
@@ -471,13 +552,15 @@ def revoke_token(session: Session, actor: Principal, token_id: int) -> ApiToken:
     return token
 
 
-def resolve_token(session: Session, raw: str, *, ip: str | None = None,
-                  user_agent: str | None = None) -> Principal | None:
+def resolve_token(
+    session: Session, raw: str, *, ip: str | None = None, user_agent: str | None = None
+) -> Principal | None:
     """The principal of a valid API token, or None (unknown, expired, revoked, inactive)."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    token = session.execute(select(ApiToken).where(ApiToken.token_hash == _digest(raw))
-                            ).scalar_one_or_none()
+    token = session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _digest(raw))
+    ).scalar_one_or_none()
     if token is None or token.revoked_at is not None:
         return None
     expires = _aware(token.expires_at)

@@ -24,8 +24,9 @@ def verify() -> None:
         return
     for problem in report.problems:
         console.print(f"[red]✗[/] {problem}", highlight=False)
-    raise fail(f"audit log check failed: {len(report.problems)} problem(s) in "
-               f"{report.entries} entries.")
+    raise fail(
+        f"audit log check failed: {len(report.problems)} problem(s) in {report.entries} entries."
+    )
 
 
 @audit_app.command("export")
@@ -41,9 +42,12 @@ def export(
     from iofs.cli_support import console, fail, session_factory
 
     try:
-        where = service.AuditFilter(actor=actor, record_type=record_type,
-                                    since=date.fromisoformat(since) if since else None,
-                                    until=date.fromisoformat(until) if until else None)
+        where = service.AuditFilter(
+            actor=actor,
+            record_type=record_type,
+            since=date.fromisoformat(since) if since else None,
+            until=date.fromisoformat(until) if until else None,
+        )
     except ValueError:
         raise fail("--since/--until must be dates like 2026-01-31.", 2) from None
     with session_factory()() as session:

@@ -19,14 +19,26 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request, where: service.AuditFilter = Depends(audit_filter),
-               _principal: Principal = Depends(require("audit.read")),
-               session: Session = Depends(db_session)) -> HTMLResponse:
+def audit_page(
+    request: Request,
+    where: service.AuditFilter = Depends(audit_filter),
+    _principal: Principal = Depends(require("audit.read")),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
     entries = service.query(session, where, limit=500)
-    query = {k: v for k, v in {"actor": where.actor, "record_type": where.record_type,
-                               "record_id": where.record_id,
-                               "since": where.since.isoformat() if where.since else None,
-                               "until": where.until.isoformat() if where.until else None,
-                               }.items() if v}
-    return render(request, "audit/log.html", {"entries": entries, "where": where,
-                                              "csv_url": "/api/v1/audit.csv?" + urlencode(query)})
+    query = {
+        k: v
+        for k, v in {
+            "actor": where.actor,
+            "record_type": where.record_type,
+            "record_id": where.record_id,
+            "since": where.since.isoformat() if where.since else None,
+            "until": where.until.isoformat() if where.until else None,
+        }.items()
+        if v
+    }
+    return render(
+        request,
+        "audit/log.html",
+        {"entries": entries, "where": where, "csv_url": "/api/v1/audit.csv?" + urlencode(query)},
+    )

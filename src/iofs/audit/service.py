@@ -86,11 +86,19 @@ def _entry_hash(fields: dict[str, Any]) -> str:
 
 def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:
     return {
-        "id": entry.id, "at": _plain(entry.at), "actor_user_id": entry.actor_user_id,
-        "actor": entry.actor, "token_id": entry.token_id, "ip": entry.ip,
-        "user_agent": entry.user_agent, "action": entry.action,
-        "record_type": entry.record_type, "record_id": entry.record_id,
-        "before": entry.before, "after": entry.after, "prev_hash": entry.prev_hash,
+        "id": entry.id,
+        "at": _plain(entry.at),
+        "actor_user_id": entry.actor_user_id,
+        "actor": entry.actor,
+        "token_id": entry.token_id,
+        "ip": entry.ip,
+        "user_agent": entry.user_agent,
+        "action": entry.action,
+        "record_type": entry.record_type,
+        "record_id": entry.record_id,
+        "before": entry.before,
+        "after": entry.after,
+        "prev_hash": entry.prev_hash,
     }
 
 
@@ -109,9 +117,18 @@ def actor_label(principal: Principal) -> str:
     return principal.email or principal.label or "anonymous"
 
 
-def _new_entry(principal: Principal, *, entry_id: int, prev_hash: str, at: datetime,
-               action: str, record_type: str, record_id: str, before: dict[str, Any] | None,
-               after: dict[str, Any] | None) -> AuditEntry:
+def _new_entry(
+    principal: Principal,
+    *,
+    entry_id: int,
+    prev_hash: str,
+    at: datetime,
+    action: str,
+    record_type: str,
+    record_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditEntry:
     if action not in {"create", "update", "delete"}:
         raise ValueError(f"unknown audit action {action!r}")
     entry = AuditEntry(
@@ -152,21 +169,40 @@ def _chain_end(session: Session) -> tuple[int, str]:
     return (last.id + 1, last.hash) if last else (1, GENESIS_HASH)
 
 
-def record(session: Session, principal: Principal, action: str, record_type: str,
-           record_id: str, before: dict[str, Any] | None,
-           after: dict[str, Any] | None) -> AuditEntry:
+def record(
+    session: Session,
+    principal: Principal,
+    action: str,
+    record_type: str,
+    record_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditEntry:
     """Append one entry (in the caller's transaction) and return it."""
     next_id, previous = _chain_end(session)
-    entry = _new_entry(principal, entry_id=next_id, prev_hash=previous, at=datetime.now(UTC),
-                       action=action, record_type=record_type, record_id=record_id,
-                       before=before, after=after)
+    entry = _new_entry(
+        principal,
+        entry_id=next_id,
+        prev_hash=previous,
+        at=datetime.now(UTC),
+        action=action,
+        record_type=record_type,
+        record_id=record_id,
+        before=before,
+        after=after,
+    )
     session.add(entry)
     session.flush()
     return entry
 
 
-def created_many(session: Session, principal: Principal, record_type: str,
-                 snapshots: Sequence[dict[str, Any]], key: str = "id") -> int:
+def created_many(
+    session: Session,
+    principal: Principal,
+    record_type: str,
+    snapshots: Sequence[dict[str, Any]],
+    key: str = "id",
+) -> int:
     """Audit the creation of many rows at once (bulk imports): the same entries and chain as
     :func:`created` one by one, inserted in one statement. ``snapshots`` are the rows'
     :func:`snapshot` values; ``key`` names the primary-key field. Returns the entry count."""
@@ -176,19 +212,32 @@ def created_many(session: Session, principal: Principal, record_type: str,
     moment = datetime.now(UTC)
     rows = []
     for offset, values in enumerate(snapshots):
-        entry = _new_entry(principal, entry_id=next_id + offset, prev_hash=previous, at=moment,
-                           action="create", record_type=record_type,
-                           record_id=str(values[key]), before=None, after=values)
+        entry = _new_entry(
+            principal,
+            entry_id=next_id + offset,
+            prev_hash=previous,
+            at=moment,
+            action="create",
+            record_type=record_type,
+            record_id=str(values[key]),
+            before=None,
+            after=values,
+        )
         rows.append({name: getattr(entry, name) for name in CSV_COLUMNS})
         previous = entry.hash
     session.execute(insert(AuditEntry), rows)
     return len(rows)
 
 
-def created_rows(principal: Principal, record_type: str,
-                       items: Sequence[tuple[str, str]], first_id: int, prev_hash: str,
-                       moment: datetime, stored_at: Any = None
-                       ) -> tuple[list[tuple[Any, ...]], str]:
+def created_rows(
+    principal: Principal,
+    record_type: str,
+    items: Sequence[tuple[str, str]],
+    first_id: int,
+    prev_hash: str,
+    moment: datetime,
+    stored_at: Any = None,
+) -> tuple[list[tuple[Any, ...]], str]:
     """Audit-entry rows (columns :data:`CSV_COLUMNS`) for created records given as
     ``(record_id, snapshot JSON)``: the entries :func:`created_many` would write, chained from
     ``prev_hash`` (see :func:`chain_end`), all at ``moment`` (stored as ``stored_at`` when
@@ -197,45 +246,79 @@ def created_rows(principal: Principal, record_type: str,
     The fast path of bulk imports (about 40 µs per entry less than building ORM objects): the
     canonical JSON of :func:`_canonical` is assembled from pre-encoded pieces, so its keys must
     stay in sorted order here; a test compares every field with :func:`_new_entry`."""
+
     def constant(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
 
     actor = actor_label(principal)
     user_agent = (principal.user_agent or "")[:255] or None
     at_text = _plain(moment)
-    head = (f'{{"action":"create","actor":{constant(actor)},'
-            f'"actor_user_id":{constant(principal.user_id)},"after":')
+    head = (
+        f'{{"action":"create","actor":{constant(actor)},'
+        f'"actor_user_id":{constant(principal.user_id)},"after":'
+    )
     middle = f',"at":{constant(at_text)},"before":null,"id":'
     ip = f',"ip":{constant(principal.ip)},"prev_hash":"'
-    tail = (f',"record_type":{constant(record_type)},"token_id":{constant(principal.token_id)},'
-            f'"user_agent":{constant(user_agent)}}}')
+    tail = (
+        f',"record_type":{constant(record_type)},"token_id":{constant(principal.token_id)},'
+        f'"user_agent":{constant(user_agent)}}}'
+    )
     rows = []
     stored = moment if stored_at is None else stored_at
     sha256 = hashlib.sha256
     entry_id = first_id
     for record_id, after in items:
-        canonical = (head + _json_text(after) + middle + str(entry_id) + ip + prev_hash
-                     + '","record_id":' + _json_text(record_id) + tail)
+        canonical = (
+            head
+            + _json_text(after)
+            + middle
+            + str(entry_id)
+            + ip
+            + prev_hash
+            + '","record_id":'
+            + _json_text(record_id)
+            + tail
+        )
         digest = sha256(canonical.encode()).hexdigest()
-        rows.append((entry_id, stored, actor, principal.user_id, principal.token_id,
-                     principal.ip, user_agent, "create", record_type, record_id, None, after,
-                     prev_hash, digest))
+        rows.append(
+            (
+                entry_id,
+                stored,
+                actor,
+                principal.user_id,
+                principal.token_id,
+                principal.ip,
+                user_agent,
+                "create",
+                record_type,
+                record_id,
+                None,
+                after,
+                prev_hash,
+                digest,
+            )
+        )
         prev_hash = digest
         entry_id += 1
     return rows, prev_hash
 
 
-def write_created_rows(session: Session, principal: Principal, record_type: str,
-                       items: Sequence[tuple[str, str]], first_id: int, prev_hash: str,
-                       moment: datetime) -> str:
+def write_created_rows(
+    session: Session,
+    principal: Principal,
+    record_type: str,
+    items: Sequence[tuple[str, str]],
+    first_id: int,
+    prev_hash: str,
+    moment: datetime,
+) -> str:
     """Write the audit entries of records created in bulk (see :func:`created_rows`), with
     the driver's fastest insert, in the session's transaction; returns the last hash.
 
     ``first_id`` and ``prev_hash`` come from :func:`chain_end`, taken before the records'
     ids so that the chain's lock is held first."""
     stored = driver_value(session, AuditEntry.__table__.c.at, moment)
-    rows, last = created_rows(principal, record_type, items, first_id, prev_hash, moment,
-                              stored)
+    rows, last = created_rows(principal, record_type, items, first_id, prev_hash, moment, stored)
     bulk_insert(session, AuditEntry.__table__, CSV_COLUMNS, rows)
     return last
 
@@ -243,12 +326,14 @@ def write_created_rows(session: Session, principal: Principal, record_type: str,
 def created(session: Session, principal: Principal, obj: Base) -> AuditEntry:
     """Audit a new record (flushes it first to get its key)."""
     session.flush()
-    return record(session, principal, "create", obj.__tablename__, _record_id(obj), None,
-                  snapshot(obj))
+    return record(
+        session, principal, "create", obj.__tablename__, _record_id(obj), None, snapshot(obj)
+    )
 
 
-def updated(session: Session, principal: Principal, obj: Base,
-            before: dict[str, Any]) -> AuditEntry | None:
+def updated(
+    session: Session, principal: Principal, obj: Base, before: dict[str, Any]
+) -> AuditEntry | None:
     """Audit a change of ``obj`` from ``before`` (a :func:`snapshot`); nothing if unchanged."""
     session.flush()
     after = snapshot(obj)
@@ -277,8 +362,9 @@ class AuditFilter:
     until: date | None = None
 
 
-def query(session: Session, where: AuditFilter, limit: int = 200,
-          offset: int = 0) -> list[AuditEntry]:
+def query(
+    session: Session, where: AuditFilter, limit: int = 200, offset: int = 0
+) -> list[AuditEntry]:
     """Entries newest first, filtered."""
     statement = select(AuditEntry).order_by(AuditEntry.id.desc())
     if where.actor:
@@ -289,15 +375,31 @@ def query(session: Session, where: AuditFilter, limit: int = 200,
         statement = statement.where(AuditEntry.record_id == where.record_id)
     if where.since:
         statement = statement.where(
-            AuditEntry.at >= datetime.combine(where.since, datetime.min.time(), UTC))
+            AuditEntry.at >= datetime.combine(where.since, datetime.min.time(), UTC)
+        )
     if where.until:
         statement = statement.where(
-            AuditEntry.at < datetime.combine(where.until, datetime.max.time(), UTC))
+            AuditEntry.at < datetime.combine(where.until, datetime.max.time(), UTC)
+        )
     return list(session.execute(statement.limit(limit).offset(offset)).scalars())
 
 
-CSV_COLUMNS = ["id", "at", "actor", "actor_user_id", "token_id", "ip", "user_agent", "action",
-               "record_type", "record_id", "before", "after", "prev_hash", "hash"]
+CSV_COLUMNS = [
+    "id",
+    "at",
+    "actor",
+    "actor_user_id",
+    "token_id",
+    "ip",
+    "user_agent",
+    "action",
+    "record_type",
+    "record_id",
+    "before",
+    "after",
+    "prev_hash",
+    "hash",
+]
 
 
 def export_csv(entries: Iterable[AuditEntry]) -> Iterator[str]:
@@ -358,11 +460,13 @@ def verify(session: Session) -> VerifyReport:
             seen.add(key)
             last = latest.get((table, key))
             if last is None or last.action == "delete":
-                problems.append(f"{table} {key} exists but the audit log has no record of "
-                                "its creation.")
+                problems.append(
+                    f"{table} {key} exists but the audit log has no record of its creation."
+                )
             elif last.after is None or json.loads(last.after) != snapshot(row):
-                problems.append(f"{table} {key} differs from its last audited state "
-                                f"(entry {last.id}).")
+                problems.append(
+                    f"{table} {key} differs from its last audited state (entry {last.id})."
+                )
         for (record_type, record_id), last in latest.items():
             if record_type == table and record_id not in seen and last.action != "delete":
                 problems.append(f"{table} {record_id} was deleted without an audit entry.")
@@ -372,5 +476,3 @@ def verify(session: Session) -> VerifyReport:
 def entry_count(session: Session) -> int:
     """Number of entries in the log."""
     return int(session.execute(select(func.count()).select_from(AuditEntry)).scalar_one())
-
-

@@ -31,13 +31,15 @@ P3_PLUS_HIGH = 500_000
 #: Share of the analysed population in IPC phase 3 or worse from which need is high (0–1).
 P3_SHARE_HIGH = 0.20
 HIGH_RISK = frozenset({"High", "Very High"})
-RULE = N_("Need is high when the state's risk class is High or Very High, or when at least "
-          "500,000 people or 20 % of the population analysed are in IPC phase 3 or worse. A "
-          "high-need state is a neglected crisis when the funding it received per person in "
-          "phase 3 or worse is below the median of the high-need states (or, when appeal "
-          "requirements are known, when coverage is below 50 %). Neglected crises are "
-          "ranked by funding per person in phase 3 or worse, lowest first, then by people "
-          "in phase 3 or worse, most first.")
+RULE = N_(
+    "Need is high when the state's risk class is High or Very High, or when at least "
+    "500,000 people or 20 % of the population analysed are in IPC phase 3 or worse. A "
+    "high-need state is a neglected crisis when the funding it received per person in "
+    "phase 3 or worse is below the median of the high-need states (or, when appeal "
+    "requirements are known, when coverage is below 50 %). Neglected crises are "
+    "ranked by funding per person in phase 3 or worse, lowest first, then by people "
+    "in phase 3 or worse, most first."
+)
 COVERAGE_LOW = 50.0
 
 
@@ -85,8 +87,7 @@ def rule_text() -> str:
     return _(RULE)
 
 
-def _funding(session: Session, principal: Principal,
-             year: int | None) -> dict[str, dict[str, Any]]:
+def _funding(session: Session, principal: Principal, year: int | None) -> dict[str, dict[str, Any]]:
     """Approved new-money USD per recipient state: total, iofs-entered, FTS, by year."""
     from iofs.programmes import service
 
@@ -98,8 +99,10 @@ def _funding(session: Session, principal: Principal,
             continue
         when = contribution.decided_on.year
         usd = Decimal(contribution.amount_usd)
-        entry = found.setdefault(contribution.country, {
-            "total": Decimal(0), "iofs": Decimal(0), "fts": Decimal(0), "by_year": {}})
+        entry = found.setdefault(
+            contribution.country,
+            {"total": Decimal(0), "iofs": Decimal(0), "fts": Decimal(0), "by_year": {}},
+        )
         entry["by_year"][when] = entry["by_year"].get(when, Decimal(0)) + usd
         if year is not None and when != year:
             continue
@@ -115,8 +118,14 @@ def _p3_plus(settings: Settings) -> dict[str, tuple[int | None, float | None, st
         latest = service.latest(settings.analytics_dir)
     except service.NoIpcData:
         return {}
-    return {a.country: (a.p3_plus_people, a.share("P3+"),
-                        f"{a.period_from:%Y-%m} – {a.period_to:%Y-%m}") for a in latest}
+    return {
+        a.country: (
+            a.p3_plus_people,
+            a.share("P3+"),
+            f"{a.period_from:%Y-%m} – {a.period_to:%Y-%m}",
+        )
+        for a in latest
+    }
 
 
 def _risk_classes(settings: Settings) -> dict[str, str]:
@@ -125,23 +134,36 @@ def _risk_classes(settings: Settings) -> dict[str, str]:
     return {row.iso3: row.risk_class for row in risk_service.risk_ranking(settings)}
 
 
-def compute(session: Session, settings: Settings, principal: Principal,
-            year: int | None = None) -> AidAgainstNeed:
+def compute(
+    session: Session, settings: Settings, principal: Principal, year: int | None = None
+) -> AidAgainstNeed:
     """Funding against need for the 57 states, with the rule of :data:`RULE` applied."""
     funding = _funding(session, principal, year)
     need = _p3_plus(settings)
     classes = _risk_classes(settings)
     missing = []
     if not classes:
-        missing.append(_("Risk classes: the risk module does not publish its index to other "
-                         "modules yet; need uses IPC only."))
+        missing.append(
+            _(
+                "Risk classes: the risk module does not publish its index to other "
+                "modules yet; need uses IPC only."
+            )
+        )
     if not need:
         missing.append(_("No IPC analyses ingested: run `iofs ingest ipc FILE`."))
     if not funding:
-        missing.append(_("No approved contribution recorded: import FTS flows with "
-                         "`iofs programmes import fts FILE` or enter them on /programmes/entry."))
-    missing.append(_("Appeal requirements per state are not offered by the programmes service "
-                     "yet; coverage is left empty."))
+        missing.append(
+            _(
+                "No approved contribution recorded: import FTS flows with "
+                "`iofs programmes import fts FILE` or enter them on /programmes/entry."
+            )
+        )
+    missing.append(
+        _(
+            "Appeal requirements per state are not offered by the programmes service "
+            "yet; coverage is left empty."
+        )
+    )
     states: list[StateNeed] = []
     for member in members.reference_member_states():
         iso3 = member["iso3"]
@@ -156,52 +178,93 @@ def compute(session: Session, settings: Settings, principal: Principal,
             row.by_year = {y: float(v) for y, v in sorted(money["by_year"].items())}
         if row.p3_plus:
             row.per_person_usd = row.funding_usd / row.p3_plus
-        row.high_need = (row.risk_class in HIGH_RISK
-                         or (row.p3_plus or 0) >= P3_PLUS_HIGH
-                         or (row.p3_share or 0.0) >= P3_SHARE_HIGH)
+        row.high_need = (
+            row.risk_class in HIGH_RISK
+            or (row.p3_plus or 0) >= P3_PLUS_HIGH
+            or (row.p3_share or 0.0) >= P3_SHARE_HIGH
+        )
         states.append(row)
     high = [s for s in states if s.high_need and s.per_person_usd is not None]
-    median = statistics.median(s.per_person_usd for s in high if s.per_person_usd is not None
-                               ) if high else None
+    median = (
+        statistics.median(s.per_person_usd for s in high if s.per_person_usd is not None)
+        if high
+        else None
+    )
     for state in states:
         if not state.high_need:
             continue
         low_coverage = state.coverage is not None and state.coverage < COVERAGE_LOW
-        below = (state.per_person_usd is not None and median is not None
-                 and state.per_person_usd <= median)
+        below = (
+            state.per_person_usd is not None
+            and median is not None
+            and state.per_person_usd <= median
+        )
         state.neglected = low_coverage or below
-    ranked = sorted((s for s in states if s.neglected),
-                    key=lambda s: (s.per_person_usd or 0.0, -(s.p3_plus or 0)))
+    ranked = sorted(
+        (s for s in states if s.neglected),
+        key=lambda s: (s.per_person_usd or 0.0, -(s.p3_plus or 0)),
+    )
     for rank, state in enumerate(ranked, 1):
         state.rank = rank
-    others = sorted((s for s in states if not s.neglected),
-                    key=lambda s: (not s.high_need, -(s.p3_plus or 0), s.name))
+    others = sorted(
+        (s for s in states if not s.neglected),
+        key=lambda s: (not s.high_need, -(s.p3_plus or 0), s.name),
+    )
     return AidAgainstNeed(year, ranked + others, median, missing)
 
 
 def record(found: AidAgainstNeed) -> dict[str, Any]:
     """JSON-ready data: the rule, the median, every state, what is missing."""
-    return {"year": found.year, "rule": rule_text(),
-            "median_per_person_usd": found.median_per_person_usd,
-            "missing": found.missing, "states": [asdict(s) for s in found.states]}
+    return {
+        "year": found.year,
+        "rule": rule_text(),
+        "median_per_person_usd": found.median_per_person_usd,
+        "missing": found.missing,
+        "states": [asdict(s) for s in found.states],
+    }
 
 
-COLUMNS = ("rank", "iso3", "name", "risk_class", "p3_plus", "p3_share_percent", "ipc_period",
-           "funding_usd", "iofs_usd", "fts_usd", "per_person_usd", "requirement_usd",
-           "coverage_percent", "high_need", "neglected")
+COLUMNS = (
+    "rank",
+    "iso3",
+    "name",
+    "risk_class",
+    "p3_plus",
+    "p3_share_percent",
+    "ipc_period",
+    "funding_usd",
+    "iofs_usd",
+    "fts_usd",
+    "per_person_usd",
+    "requirement_usd",
+    "coverage_percent",
+    "high_need",
+    "neglected",
+)
 
 
 def rows(found: AidAgainstNeed) -> list[dict[str, Any]]:
     """The table as flat rows (:data:`COLUMNS`), for downloads."""
-    return [{"rank": s.rank, "iso3": s.iso3, "name": s.name, "risk_class": s.risk_class,
-             "p3_plus": s.p3_plus,
-             "p3_share_percent": None if s.p3_share is None else round(100 * s.p3_share, 1),
-             "ipc_period": s.ipc_period, "funding_usd": round(s.funding_usd, 2),
-             "iofs_usd": round(s.iofs_usd, 2), "fts_usd": round(s.fts_usd, 2),
-             "per_person_usd": None if s.per_person_usd is None else round(s.per_person_usd, 4),
-             "requirement_usd": s.requirement_usd,
-             "coverage_percent": s.coverage, "high_need": s.high_need,
-             "neglected": s.neglected} for s in found.states]
+    return [
+        {
+            "rank": s.rank,
+            "iso3": s.iso3,
+            "name": s.name,
+            "risk_class": s.risk_class,
+            "p3_plus": s.p3_plus,
+            "p3_share_percent": None if s.p3_share is None else round(100 * s.p3_share, 1),
+            "ipc_period": s.ipc_period,
+            "funding_usd": round(s.funding_usd, 2),
+            "iofs_usd": round(s.iofs_usd, 2),
+            "fts_usd": round(s.fts_usd, 2),
+            "per_person_usd": None if s.per_person_usd is None else round(s.per_person_usd, 4),
+            "requirement_usd": s.requirement_usd,
+            "coverage_percent": s.coverage,
+            "high_need": s.high_need,
+            "neglected": s.neglected,
+        }
+        for s in found.states
+    ]
 
 
 def export(found: AidAgainstNeed, fmt: str) -> tuple[bytes, str]:
@@ -209,37 +272,66 @@ def export(found: AidAgainstNeed, fmt: str) -> tuple[bytes, str]:
     formulas."""
     table = rows(found)
     if fmt == "xlsx":
-        return (records_xlsx(table, COLUMNS, "Aid against need"),
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return (
+            records_xlsx(table, COLUMNS, "Aid against need"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
     return records_csv(table, COLUMNS).encode("utf-8"), "text/csv; charset=utf-8"
 
 
 def scatter(found: AidAgainstNeed) -> dict[str, Any]:
     """Vega-Lite spec: people in IPC phase 3+ (x, log) against funding received (y, USD,
     symlog), neglected crises in red, labelled by name."""
-    values = [{"name": s.name, "p3": s.p3_plus, "usd": s.funding_usd,
-               "group": _("neglected crisis") if s.neglected else (
-                   _("high need") if s.high_need else _("other"))}
-              for s in found.states if s.p3_plus]
+    values = [
+        {
+            "name": s.name,
+            "p3": s.p3_plus,
+            "usd": s.funding_usd,
+            "group": _("neglected crisis")
+            if s.neglected
+            else (_("high need") if s.high_need else _("other")),
+        }
+        for s in found.states
+        if s.p3_plus
+    ]
     return {
-        "$schema": SCHEMA, "width": 560, "height": 320,
+        "$schema": SCHEMA,
+        "width": 560,
+        "height": 320,
         "title": _("Funding received against people in IPC phase 3 or worse"),
         "data": {"values": values},
         "layer": [
-            {"mark": {"type": "circle", "size": 90, "opacity": .85},
-             "encoding": {
-                 "x": {"field": "p3", "type": "quantitative", "scale": {"type": "log"},
-                       "title": _("People in IPC phase 3 or worse")},
-                 "y": {"field": "usd", "type": "quantitative", "scale": {"type": "symlog"},
-                       "title": _("Funding received (USD)")},
-                 "color": {"field": "group", "type": "nominal", "title": None,
-                           "scale": {"range": ["#a50026", "#f46d43", "#4575b4"]}},
-                 "tooltip": [{"field": "name"}, {"field": "p3"}, {"field": "usd"}]}},
-            {"mark": {"type": "text", "dy": -10, "fontSize": 10},
-             "encoding": {"x": {"field": "p3", "type": "quantitative",
-                                "scale": {"type": "log"}},
-                          "y": {"field": "usd", "type": "quantitative",
-                                "scale": {"type": "symlog"}},
-                          "text": {"field": "name"}}},
+            {
+                "mark": {"type": "circle", "size": 90, "opacity": 0.85},
+                "encoding": {
+                    "x": {
+                        "field": "p3",
+                        "type": "quantitative",
+                        "scale": {"type": "log"},
+                        "title": _("People in IPC phase 3 or worse"),
+                    },
+                    "y": {
+                        "field": "usd",
+                        "type": "quantitative",
+                        "scale": {"type": "symlog"},
+                        "title": _("Funding received (USD)"),
+                    },
+                    "color": {
+                        "field": "group",
+                        "type": "nominal",
+                        "title": None,
+                        "scale": {"range": ["#a50026", "#f46d43", "#4575b4"]},
+                    },
+                    "tooltip": [{"field": "name"}, {"field": "p3"}, {"field": "usd"}],
+                },
+            },
+            {
+                "mark": {"type": "text", "dy": -10, "fontSize": 10},
+                "encoding": {
+                    "x": {"field": "p3", "type": "quantitative", "scale": {"type": "log"}},
+                    "y": {"field": "usd", "type": "quantitative", "scale": {"type": "symlog"}},
+                    "text": {"field": "name"},
+                },
+            },
         ],
     }

@@ -15,17 +15,30 @@ from iofs.permissions import Principal
 
 router = APIRouter(tags=["briefs"])
 
-Iso3Path = Annotated[str, Path(min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$",
-                               description="ISO 3166-1 alpha-3 code of an OIC state")]
-MonthQuery = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$",
-                                         description="YYYY-MM; default: each source's latest")]
+Iso3Path = Annotated[
+    str,
+    Path(
+        min_length=3,
+        max_length=3,
+        pattern=r"^[A-Za-z]{3}$",
+        description="ISO 3166-1 alpha-3 code of an OIC state",
+    ),
+]
+MonthQuery = Annotated[
+    str | None,
+    Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM; default: each source's latest"),
+]
 
 
 @router.get("/countries/{iso3}", summary="Country brief of one of the 57 OIC states")
-def country_brief(request: Request, iso3: Iso3Path, month: MonthQuery = None,
-                  charts: Annotated[bool, Query(description="include Vega-Lite specs")] = False,
-                  principal: Principal = Depends(current_principal),
-                  session: Session = Depends(db_session)) -> dict[str, Any]:
+def country_brief(
+    request: Request,
+    iso3: Iso3Path,
+    month: MonthQuery = None,
+    charts: Annotated[bool, Query(description="include Vega-Lite specs")] = False,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> dict[str, Any]:
     """Every block of the brief: facts (value, unit, as of), tables, what is missing and the
     command or page that adds it, and the link to the module's page. 404 only for a code
     that is not one of the 57."""
@@ -34,10 +47,12 @@ def country_brief(request: Request, iso3: Iso3Path, month: MonthQuery = None,
 
 
 @router.get("/aid-vs-need", summary="Funding received against need, neglected crises ranked")
-def aid_against_need(request: Request,
-                     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
-                     principal: Principal = Depends(current_principal),
-                     session: Session = Depends(db_session)) -> dict[str, Any]:
+def aid_against_need(
+    request: Request,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> dict[str, Any]:
     """Per state: funding (USD, iofs contributions and FTS flows), need (risk class, people
     in IPC phase 3+, appeal requirements), funding per person in P3+ (USD), coverage
     (percent), neglect rank; and the rule used."""
@@ -46,10 +61,12 @@ def aid_against_need(request: Request,
 
 
 @router.get("/bulletin/{month}", summary="OIC monthly bulletin")
-def monthly_bulletin(request: Request,
-                     month: Annotated[str, Path(pattern=r"^\d{4}-\d{2}$")],
-                     principal: Principal = Depends(current_principal),
-                     session: Session = Depends(db_session)) -> dict[str, Any]:
+def monthly_bulletin(
+    request: Request,
+    month: Annotated[str, Path(pattern=r"^\d{4}-\d{2}$")],
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> dict[str, Any]:
     """Headline numbers, watchlist with drivers, changes since last month, and one
     generated paragraph per watchlist state."""
     found = bulletin.compute(session, request.app.state.settings, principal, month)
@@ -57,9 +74,12 @@ def monthly_bulletin(request: Request,
 
 
 @router.get("/bulletin/{month}/map", summary="Map categories of the bulletin's watchlist")
-def bulletin_map(request: Request, month: Annotated[str, Path(pattern=r"^\d{4}-\d{2}$")],
-                 principal: Principal = Depends(current_principal),
-                 session: Session = Depends(db_session)) -> list[dict[str, str]]:
+def bulletin_map(
+    request: Request,
+    month: Annotated[str, Path(pattern=r"^\d{4}-\d{2}$")],
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> list[dict[str, str]]:
     """``[{iso3, category, label}]`` for the 57 states: crisis (high risk), alert (on watch)
     or normal."""
     return bulletin.compute(session, request.app.state.settings, principal, month).map_values

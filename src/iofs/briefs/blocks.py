@@ -46,41 +46,72 @@ def oic_codes() -> frozenset[str]:
 
 # --- identity and membership --------------------------------------------------------------
 
+
 def identity(session: Session, iso3: str) -> Block:
     """Names in the three languages, OIC group, IOFS status, General Assembly sessions
     hosted and Executive Board seats."""
     state = members.get_member(session, iso3)
-    block = Block("identity", _("Identity and membership"), f"/members/{state.iso3}",
-                  _("Member state record"))
+    block = Block(
+        "identity", _("Identity and membership"), f"/members/{state.iso3}", _("Member state record")
+    )
     block.facts += [
         Fact(_("Name (Arabic)"), state.name_ar, state.name_ar),
         Fact(_("Name (English)"), state.name_en, state.name_en),
         Fact(_("Name (French)"), state.name_fr, state.name_fr),
-        Fact(_("OIC group"), state.oic_group.value, _(GROUP_LABELS.get(
-            state.oic_group.value, state.oic_group.value))),
-        Fact(_("IOFS status"), state.iofs_status.value, _(STATUS_LABELS.get(
-            state.iofs_status.value, state.iofs_status.value))),
+        Fact(
+            _("OIC group"),
+            state.oic_group.value,
+            _(GROUP_LABELS.get(state.oic_group.value, state.oic_group.value)),
+        ),
+        Fact(
+            _("IOFS status"),
+            state.iofs_status.value,
+            _(STATUS_LABELS.get(state.iofs_status.value, state.iofs_status.value)),
+        ),
         Fact(_("OIC member since"), state.oic_accession_year, str(state.oic_accession_year)),
     ]
     if state.iofs_statute_signed_on:
-        block.facts.append(Fact(_("IOFS Statute signed"), str(state.iofs_statute_signed_on),
-                                str(state.iofs_statute_signed_on)))
+        block.facts.append(
+            Fact(
+                _("IOFS Statute signed"),
+                str(state.iofs_statute_signed_on),
+                str(state.iofs_statute_signed_on),
+            )
+        )
     hosted = [s for s in members.general_assembly_sessions(session) if s.host_iso3 == state.iso3]
     seats = [s for s in members.executive_board(session) if s.iso3 == state.iso3]
-    block.facts.append(Fact(_("General Assembly sessions hosted"), len(hosted), ", ".join(
-        _("Session %(number)d") % {"number": s.number} for s in hosted) or _("none")))
-    block.facts.append(Fact(_("Executive Board seats"), len(seats), ", ".join(
-        f"{s.year} ({s.role})" for s in seats) or _("none")))
+    block.facts.append(
+        Fact(
+            _("General Assembly sessions hosted"),
+            len(hosted),
+            ", ".join(_("Session %(number)d") % {"number": s.number} for s in hosted) or _("none"),
+        )
+    )
+    block.facts.append(
+        Fact(
+            _("Executive Board seats"),
+            len(seats),
+            ", ".join(f"{s.year} ({s.role})" for s in seats) or _("none"),
+        )
+    )
     return block
 
 
-GROUP_LABELS = {"arab": N_("Arab"), "african": N_("African"), "asian": N_("Asian"),
-                "unknown": N_("Group unknown")}
-STATUS_LABELS = {"member": N_("IOFS member"), "not_member": N_("Not an IOFS member"),
-                 "unknown": N_("IOFS membership unknown")}
+GROUP_LABELS = {
+    "arab": N_("Arab"),
+    "african": N_("African"),
+    "asian": N_("Asian"),
+    "unknown": N_("Group unknown"),
+}
+STATUS_LABELS = {
+    "member": N_("IOFS member"),
+    "not_member": N_("Not an IOFS member"),
+    "unknown": N_("IOFS membership unknown"),
+}
 
 
 # --- risk -----------------------------------------------------------------------------------
+
 
 def risk(settings: Settings, iso3: str, month: str | None = None) -> Block:
     """The IOFS risk index (0–10): class, value, top drivers, 24-month trend, watchlist
@@ -90,28 +121,53 @@ def risk(settings: Settings, iso3: str, month: str | None = None) -> Block:
     block = Block("risk", _("Risk"), "/risk", _("Risk index"))
     found = risk_service.country_risk(settings, iso3, month)
     if found is None or found.value is None:
-        block.missing.append(Missing(_("No risk index for this state yet."),
-                                     command="iofs risk update", page="/risk"))
+        block.missing.append(
+            Missing(
+                _("No risk index for this state yet."), command="iofs risk update", page="/risk"
+            )
+        )
         return block
     block.link = f"/risk/{iso3}"
     block.facts += [
         Fact(_("Risk class"), found.risk_class, found.class_label, as_of=found.month),
-        Fact(_("Risk index"), round(found.value, 1), number(found.value, 1, "/ 10"),
-             "0–10", found.month),
+        Fact(
+            _("Risk index"),
+            round(found.value, 1),
+            number(found.value, 1, "/ 10"),
+            "0–10",
+            found.month,
+        ),
         Fact(_("Top drivers"), found.drivers, found.drivers, as_of=found.month),
     ]
     history = list(found.history)[-RISK_MONTHS:]
     if len(history) >= 2:
         change = history[-1][1] - history[0][1]
-        block.facts.append(Fact(_("Change over the period shown"), round(change, 1),
-                                f"{change:+.1f}", "points", f"{history[0][0]} – {history[-1][0]}"))
+        block.facts.append(
+            Fact(
+                _("Change over the period shown"),
+                round(change, 1),
+                f"{change:+.1f}",
+                "points",
+                f"{history[0][0]} – {history[-1][0]}",
+            )
+        )
         title = _("Risk index, last 24 months")
-        block.charts.append(Chart(title, monthly_line(history, title, _("Risk (0–10)"),
-                                                      (0.0, 10.0))))
+        block.charts.append(
+            Chart(title, monthly_line(history, title, _("Risk (0–10)"), (0.0, 10.0)))
+        )
     entry = risk_service.watch_entry(settings, iso3, month)
-    block.facts.append(Fact(_("Watchlist"), entry.list if entry else "", (
-        f"{_(WATCH_LABELS[entry.list])}: {entry.change}" if entry else _("not on the watchlist")),
-        as_of=found.month))
+    block.facts.append(
+        Fact(
+            _("Watchlist"),
+            entry.list if entry else "",
+            (
+                f"{_(WATCH_LABELS[entry.list])}: {entry.change}"
+                if entry
+                else _("not on the watchlist")
+            ),
+            as_of=found.month,
+        )
+    )
     return block
 
 
@@ -119,6 +175,7 @@ WATCH_LABELS = {"high": N_("high risk"), "watch": N_("on watch")}
 
 
 # --- food prices ----------------------------------------------------------------------------
+
 
 def prices(settings: Settings, iso3: str, month: str | None = None) -> Block:
     """Retail staple price series in GIEWS IPA watch or alert in the month (default: the
@@ -129,18 +186,29 @@ def prices(settings: Settings, iso3: str, month: str | None = None) -> Block:
     try:
         result = service.signals(settings.analytics_dir)
     except service.NoPriceData:
-        block.missing.append(Missing(_("No market prices ingested."),
-                                     command="iofs fetch prices", page="/prices"))
+        block.missing.append(
+            Missing(_("No market prices ingested."), command="iofs fetch prices", page="/prices")
+        )
         return block
-    rows = cached(settings.analytics_dir / "prices", ("anomalies", iso3, month),
-                  lambda: service.anomalies_for(result, iso3, month))
+    rows = cached(
+        settings.analytics_dir / "prices",
+        ("anomalies", iso3, month),
+        lambda: service.anomalies_for(result, iso3, month),
+    )
     if rows.empty:
-        block.missing.append(Missing(_("No market price series for this state."),
-                                     command="iofs fetch prices", page="/prices"))
+        block.missing.append(
+            Missing(
+                _("No market price series for this state."),
+                command="iofs fetch prices",
+                page="/prices",
+            )
+        )
         return block
     is_staple = [service.is_staple(None, str(c)) for c in rows["commodity"]]
-    staple = rows[(rows["price_type"].astype(str).str.lower() == "retail").to_numpy()
-                  & np.array(is_staple, dtype=bool)]
+    staple = rows[
+        (rows["price_type"].astype(str).str.lower() == "retail").to_numpy()
+        & np.array(is_staple, dtype=bool)
+    ]
     seen = str(rows["month"].iloc[0])
     block.link = f"/prices/{iso3}"
     flagged = staple[staple["ipa_class"].astype(str).isin(["watch", "alert"])]
@@ -154,18 +222,32 @@ def prices(settings: Settings, iso3: str, month: str | None = None) -> Block:
     table_rows, links = [], []
     for _index, row in worst.iterrows():
         label = f"{row['commodity']} — {row['market']}"
-        table_rows.append((label, f"{float(row['ipa']):.2f}",
-                           _(IPA_LABELS.get(str(row["ipa_class"]), str(row["ipa_class"]))),
-                           f"{float(row['price']):,.2f} {row['currency']}/{row['unit']}"))
+        table_rows.append(
+            (
+                label,
+                f"{float(row['ipa']):.2f}",
+                _(IPA_LABELS.get(str(row["ipa_class"]), str(row["ipa_class"]))),
+                f"{float(row['price']):,.2f} {row['currency']}/{row['unit']}",
+            )
+        )
         links.append(f"/prices/series/{int(row['series'])}")
         history = service.series_history(result, int(row["series"])).tail(RISK_MONTHS)
-        points = [(str(m), float(p)) for m, p in zip(history["month"], history["price"],
-                                                     strict=True) if p == p]
+        points = [
+            (str(m), float(p))
+            for m, p in zip(history["month"], history["price"], strict=True)
+            if p == p
+        ]
         if len(points) >= 2:
             block.charts.append(Chart(label, sparkline(points, label)))
     if table_rows:
-        block.tables.append(Table(_("Worst staple series (IPA)"), (
-            _("Series"), _("IPA"), _("Class"), _("Price")), tuple(table_rows), tuple(links)))
+        block.tables.append(
+            Table(
+                _("Worst staple series (IPA)"),
+                (_("Series"), _("IPA"), _("Class"), _("Price")),
+                tuple(table_rows),
+                tuple(links),
+            )
+        )
     else:
         block.notes.append(_("No staple series is in IPA watch or alert."))
     return block
@@ -175,6 +257,7 @@ IPA_LABELS = {"normal": N_("normal"), "watch": N_("watch"), "alert": N_("alert")
 
 
 # --- drought --------------------------------------------------------------------------------
+
 
 def drought(settings: Settings, iso3: str, month: str | None = None) -> Block:
     """Latest SPI-3 area shares (percent 0–100 of the area with data) and 12 months of
@@ -186,30 +269,67 @@ def drought(settings: Settings, iso3: str, month: str | None = None) -> Block:
     if month:
         frame = frame[frame["month"].astype(str).str[:7] <= month]
     if frame.empty:
-        block.missing.append(Missing(_("No SPI-3 drought statistics for this state."),
-                                     command="iofs drought zonal", page="/drought"))
+        block.missing.append(
+            Missing(
+                _("No SPI-3 drought statistics for this state."),
+                command="iofs drought zonal",
+                page="/drought",
+            )
+        )
         return block
     block.link = f"/drought/{iso3}"
     frame = frame.drop_duplicates("month", keep="first")
     last = frame.iloc[-1]
     seen = str(last["month"])[:7]
     block.facts += [
-        Fact(_("Mean SPI-3"), _float(last["mean_spi"]), number(_float(last["mean_spi"]), 2),
-             as_of=seen),
-        Fact(_("Area in drought (SPI-3 ≤ −1)"), _float(last["share_moderate"]),
-             percent(_float(last["share_moderate"])), "%", seen),
-        Fact(_("Area in severe drought (SPI-3 ≤ −1.5)"), _float(last["share_severe"]),
-             percent(_float(last["share_severe"])), "%", seen),
-        Fact(_("Area in extreme drought (SPI-3 ≤ −2)"), _float(last["share_extreme"]),
-             percent(_float(last["share_extreme"])), "%", seen),
+        Fact(
+            _("Mean SPI-3"),
+            _float(last["mean_spi"]),
+            number(_float(last["mean_spi"]), 2),
+            as_of=seen,
+        ),
+        Fact(
+            _("Area in drought (SPI-3 ≤ −1)"),
+            _float(last["share_moderate"]),
+            percent(_float(last["share_moderate"])),
+            "%",
+            seen,
+        ),
+        Fact(
+            _("Area in severe drought (SPI-3 ≤ −1.5)"),
+            _float(last["share_severe"]),
+            percent(_float(last["share_severe"])),
+            "%",
+            seen,
+        ),
+        Fact(
+            _("Area in extreme drought (SPI-3 ≤ −2)"),
+            _float(last["share_extreme"]),
+            percent(_float(last["share_extreme"])),
+            "%",
+            seen,
+        ),
     ]
     recent = frame.tail(DROUGHT_MONTHS)
-    points = [(str(m)[:7], float(v)) for m, v in zip(recent["month"], recent["share_moderate"],
-                                                     strict=True) if v == v]
-    block.tables.append(Table(_("Last 12 months"), (_("Month"), _("Mean SPI-3"),
-                                                    _("Area in drought")), tuple(
-        (str(r["month"])[:7], number(_float(r["mean_spi"]), 2),
-         percent(_float(r["share_moderate"]))) for _i, r in recent.iloc[::-1].iterrows())))
+    points = [
+        (str(m)[:7], float(v))
+        for m, v in zip(recent["month"], recent["share_moderate"], strict=True)
+        if v == v
+    ]
+    block.tables.append(
+        Table(
+            _("Last 12 months"),
+            (_("Month"), _("Mean SPI-3"), _("Area in drought")),
+            tuple(
+                (
+                    str(r["month"])[:7],
+                    number(_float(r["mean_spi"]), 2),
+                    percent(_float(r["share_moderate"])),
+                )
+                for _i, r in recent.iloc[::-1].iterrows()
+            ),
+        )
+    )
     if len(points) >= 2:
         title = _("Area in drought (SPI-3 ≤ −1), percent")
         block.charts.append(Chart(title, monthly_line(points, title, "%", (0.0, 100.0))))
@@ -246,35 +366,80 @@ def food_supply(settings: Settings, iso3: str) -> Block:
     rows = faostat_rows(settings).get(iso3, [])
     definitions = {d.identifier: d for d in service.definitions()}
     for indicator, item in FOOD_SUPPLY:
-        chosen = sorted((r for r in rows if r["indicator"] == indicator
-                         and (item is None or r["item"] == item)),
-                        key=lambda r: (r["year"], r["source"] == "computed"))
+        chosen = sorted(
+            (
+                r
+                for r in rows
+                if r["indicator"] == indicator and (item is None or r["item"] == item)
+            ),
+            key=lambda r: (r["year"], r["source"] == "computed"),
+        )
         label = _(definitions[indicator].label) if indicator in definitions else indicator
         if not chosen:
-            block.missing.append(Missing(_("%(indicator)s: no value.") % {"indicator": label},
-                                         command="iofs fetch faostat", page="/faostat"))
+            block.missing.append(
+                Missing(
+                    _("%(indicator)s: no value.") % {"indicator": label},
+                    command="iofs fetch faostat",
+                    page="/faostat",
+                )
+            )
             continue
         latest = chosen[-1]
-        block.facts.append(Fact(label, latest["value"], number(latest["value"], 1,
-                                                                latest["unit"]),
-                                latest["unit"], str(latest["year"])))
-    imports = cached(settings.analytics_dir / "faostat", ("top_items", iso3), lambda: (
-        service.top_items(settings.analytics_dir, iso3, "FBS", IMPORT_QUANTITY, 5)))
+        block.facts.append(
+            Fact(
+                label,
+                latest["value"],
+                number(latest["value"], 1, latest["unit"]),
+                latest["unit"],
+                str(latest["year"]),
+            )
+        )
+    imports = cached(
+        settings.analytics_dir / "faostat",
+        ("top_items", iso3),
+        lambda: service.top_items(settings.analytics_dir, iso3, "FBS", IMPORT_QUANTITY, 5),
+    )
     if imports:
         year = max(int(str(r["year"])) for r in imports)
-        top = sorted(((str(r["series"]), float(str(r["value"]))) for r in imports
-                      if int(str(r["year"])) == year), key=lambda r: -r[1])
-        block.tables.append(Table(_("Top imported foods, %(year)d (1000 t)") % {"year": year},
-                                  (_("Item"), _("Imports (1000 t)")),
-                                  tuple((name, number(value)) for name, value in top)))
-        block.charts.append(Chart(_("Imports (1000 t)"), bars(
-            top, _("Top imported foods, %(year)d") % {"year": year}, _("1000 t"))))
+        top = sorted(
+            (
+                (str(r["series"]), float(str(r["value"])))
+                for r in imports
+                if int(str(r["year"])) == year
+            ),
+            key=lambda r: -r[1],
+        )
+        block.tables.append(
+            Table(
+                _("Top imported foods, %(year)d (1000 t)") % {"year": year},
+                (_("Item"), _("Imports (1000 t)")),
+                tuple((name, number(value)) for name, value in top),
+            )
+        )
+        block.charts.append(
+            Chart(
+                _("Imports (1000 t)"),
+                bars(top, _("Top imported foods, %(year)d") % {"year": year}, _("1000 t")),
+            )
+        )
     else:
-        block.missing.append(Missing(_("Import quantities (food balance sheets) not ingested."),
-                                     command="iofs fetch faostat", page="/faostat"))
-    block.missing.append(Missing(_("Where imports come from needs the FAOSTAT detailed trade "
-                                   "matrix by partner, which the FAOSTAT service does not "
-                                   "offer yet."), command="iofs fetch faostat TM"))
+        block.missing.append(
+            Missing(
+                _("Import quantities (food balance sheets) not ingested."),
+                command="iofs fetch faostat",
+                page="/faostat",
+            )
+        )
+    block.missing.append(
+        Missing(
+            _(
+                "Where imports come from needs the FAOSTAT detailed trade "
+                "matrix by partner, which the FAOSTAT service does not "
+                "offer yet."
+            ),
+            command="iofs fetch faostat TM",
+        )
+    )
     if block.facts or block.tables:
         block.link = f"/faostat/{iso3}"
     return block
@@ -312,31 +477,62 @@ def ipc(settings: Settings, iso3: str, month: str | None = None) -> Block:
         found = ipc_latest(settings, month).get(iso3, [])
         projected = ipc_projections(settings).get(iso3, [])
     except service.NoIpcData:
-        block.missing.append(Missing(_("No IPC analyses ingested."),
-                                     command="iofs ingest ipc FILE"))
+        block.missing.append(
+            Missing(_("No IPC analyses ingested."), command="iofs ingest ipc FILE")
+        )
         return block
     if not found:
-        block.missing.append(Missing(_("No IPC analysis of this state is stored."),
-                                     command="iofs ingest ipc FILE"))
+        block.missing.append(
+            Missing(_("No IPC analysis of this state is stored."), command="iofs ingest ipc FILE")
+        )
         return block
     analysis = found[0]
     period = f"{analysis.period_from:%Y-%m} – {analysis.period_to:%Y-%m}"
     share = analysis.share("P3+")
     block.facts += [
-        Fact(_("Analysis"), analysis.kind, _(KIND_LABELS.get(analysis.kind, analysis.kind)),
-             as_of=period),
-        Fact(_("Population analysed"), analysis.population_analysed,
-             number(analysis.population_analysed), _("people"), period),
-        Fact(_("People in phase 3 or worse"), analysis.p3_plus_people,
-             number(analysis.p3_plus_people), _("people"), period),
-        Fact(_("Share in phase 3 or worse"), None if share is None else round(100 * share, 1),
-             percent(None if share is None else 100 * share), "%", period),
+        Fact(
+            _("Analysis"),
+            analysis.kind,
+            _(KIND_LABELS.get(analysis.kind, analysis.kind)),
+            as_of=period,
+        ),
+        Fact(
+            _("Population analysed"),
+            analysis.population_analysed,
+            number(analysis.population_analysed),
+            _("people"),
+            period,
+        ),
+        Fact(
+            _("People in phase 3 or worse"),
+            analysis.p3_plus_people,
+            number(analysis.p3_plus_people),
+            _("people"),
+            period,
+        ),
+        Fact(
+            _("Share in phase 3 or worse"),
+            None if share is None else round(100 * share, 1),
+            percent(None if share is None else 100 * share),
+            "%",
+            period,
+        ),
     ]
     analyses = [analysis, *[a for a in projected if a.period_from > analysis.period_from]]
-    block.tables.append(Table(_("People per phase"), (
-        _("Period"), *[_("Phase %(phase)s") % {"phase": p} for p in PHASES]), tuple(
-        (f"{_(KIND_LABELS.get(a.kind, a.kind))} {a.period_from:%Y-%m} – {a.period_to:%Y-%m}",
-         *[number(a.people_in(p)) for p in PHASES]) for a in analyses)))
+    block.tables.append(
+        Table(
+            _("People per phase"),
+            (_("Period"), *[_("Phase %(phase)s") % {"phase": p} for p in PHASES]),
+            tuple(
+                (
+                    f"{_(KIND_LABELS.get(a.kind, a.kind))} "
+                    f"{a.period_from:%Y-%m} – {a.period_to:%Y-%m}",
+                    *[number(a.people_in(p)) for p in PHASES],
+                )
+                for a in analyses
+            ),
+        )
+    )
     return block
 
 
@@ -367,11 +563,15 @@ def ipc_projections(settings: Settings) -> dict[str, list[Any]]:
     return cached(settings.analytics_dir / "ipc", ("projections",), read)
 
 
-KIND_LABELS = {"current": N_("current"), "projected": N_("projected"),
-               "second_projected": N_("second projection")}
+KIND_LABELS = {
+    "current": N_("current"),
+    "projected": N_("projected"),
+    "second_projected": N_("second projection"),
+}
 
 
 # --- aid (programmes) -----------------------------------------------------------------------
+
 
 def aid(session: Session, principal: Principal, iso3: str) -> Block:
     """Contributions to the state (USD by status), donors, tonnes given in kind, and the
@@ -383,9 +583,13 @@ def aid(session: Session, principal: Principal, iso3: str) -> Block:
     seen = service.visible_contributions(session, principal, country=iso3)
     counted = [(c, d) for c, d in seen if c.approval == "approved" and c.new_money]
     if not counted:
-        block.missing.append(Missing(_("No approved contribution to this state is recorded."),
-                                     command="iofs programmes import fts FILE",
-                                     page="/programmes/entry"))
+        block.missing.append(
+            Missing(
+                _("No approved contribution to this state is recorded."),
+                command="iofs programmes import fts FILE",
+                page="/programmes/entry",
+            )
+        )
         return block
     block.link = f"/programmes/countries/{iso3}"
     by_status: dict[str, Decimal] = {}
@@ -394,7 +598,8 @@ def aid(session: Session, principal: Principal, iso3: str) -> Block:
     fts = Decimal(0)
     for contribution, donor in counted:
         by_status[contribution.status] = by_status.get(contribution.status, Decimal(0)) + (
-            contribution.amount_usd)
+            contribution.amount_usd
+        )
         name = _localised_name(donor)
         by_donor[name] = by_donor.get(name, Decimal(0)) + contribution.amount_usd
         tonnes += contribution.quantity_t or Decimal(0)
@@ -403,23 +608,41 @@ def aid(session: Session, principal: Principal, iso3: str) -> Block:
     total = sum(by_status.values(), Decimal(0))
     block.facts += [
         Fact(_("Contributions (USD)"), float(total), number(float(total), 0, "USD")),
-        *[Fact(_(STATUS_TEXT.get(status, status)), float(usd), number(float(usd), 0, "USD"))
-          for status, usd in sorted(by_status.items())],
+        *[
+            Fact(_(STATUS_TEXT.get(status, status)), float(usd), number(float(usd), 0, "USD"))
+            for status, usd in sorted(by_status.items())
+        ],
         Fact(_("Given in kind (t)"), float(tonnes), number(float(tonnes), 1, "t")),
         Fact(_("Of which OCHA FTS flows (USD)"), float(fts), number(float(fts), 0, "USD")),
     ]
-    block.tables.append(Table(_("Donors"), (_("Donor"), _("USD")), tuple(
-        (name, number(float(usd))) for name, usd in sorted(by_donor.items(),
-                                                          key=lambda item: -item[1]))))
-    block.missing.append(Missing(_("Appeal requirements, coverage, tonnes delivered and people "
-                                   "reached per state are not yet offered by the programmes "
-                                   "service; see the programmes country page."),
-                                 page=f"/programmes/countries/{iso3}"))
+    block.tables.append(
+        Table(
+            _("Donors"),
+            (_("Donor"), _("USD")),
+            tuple(
+                (name, number(float(usd)))
+                for name, usd in sorted(by_donor.items(), key=lambda item: -item[1])
+            ),
+        )
+    )
+    block.missing.append(
+        Missing(
+            _(
+                "Appeal requirements, coverage, tonnes delivered and people "
+                "reached per state are not yet offered by the programmes "
+                "service; see the programmes country page."
+            ),
+            page=f"/programmes/countries/{iso3}",
+        )
+    )
     return block
 
 
-STATUS_TEXT = {"pledge": N_("Pledged (USD)"), "commitment": N_("Committed (USD)"),
-               "paid": N_("Paid (USD)")}
+STATUS_TEXT = {
+    "pledge": N_("Pledged (USD)"),
+    "commitment": N_("Committed (USD)"),
+    "paid": N_("Paid (USD)"),
+}
 
 
 def _localised_name(record: Any) -> str:
@@ -429,38 +652,67 @@ def _localised_name(record: Any) -> str:
 
 # --- food reserves --------------------------------------------------------------------------
 
+
 def reserves(session: Session, iso3: str) -> Block:
     """Reserve holdings in the state (t, per commodity, today) and release requests for it
     (t requested, decided, delivered; days from request to delivery)."""
     from iofs.reserves import service
 
     block = Block("reserves", _("Food reserves"), "/reserves", _("Food reserves"))
-    held = {commodity: tonnes for (state, commodity), tonnes in
-            service.held_by_state(session).items() if state == iso3 and tonnes}
+    held = {
+        commodity: tonnes
+        for (state, commodity), tonnes in service.held_by_state(session).items()
+        if state == iso3 and tonnes
+    }
     requests = service.request_summaries(session, country=iso3)
     if not held and not requests:
-        block.missing.append(Missing(_("No reserve holdings in or releases to this state."),
-                                     command="iofs reserves", page="/reserves"))
+        block.missing.append(
+            Missing(
+                _("No reserve holdings in or releases to this state."),
+                command="iofs reserves",
+                page="/reserves",
+            )
+        )
         return block
     total = sum(held.values(), Decimal(0))
-    block.facts.append(Fact(_("Reserve stocks held in the state"), float(total),
-                            number(float(total), 0, "t")))
+    block.facts.append(
+        Fact(_("Reserve stocks held in the state"), float(total), number(float(total), 0, "t"))
+    )
     if held:
-        block.tables.append(Table(_("Holdings by commodity"), (_("Commodity"), _("Tonnes")),
-                                  tuple((c, number(float(t))) for c, t in sorted(held.items()))))
+        block.tables.append(
+            Table(
+                _("Holdings by commodity"),
+                (_("Commodity"), _("Tonnes")),
+                tuple((c, number(float(t))) for c, t in sorted(held.items())),
+            )
+        )
     delivered = sum((Decimal(r["delivered_t"] or 0) for r in requests), Decimal(0))
     block.facts.append(Fact(_("Release requests"), len(requests), number(len(requests))))
-    block.facts.append(Fact(_("Released and delivered (t)"), float(delivered),
-                            number(float(delivered), 0, "t")))
+    block.facts.append(
+        Fact(_("Released and delivered (t)"), float(delivered), number(float(delivered), 0, "t"))
+    )
     if requests:
-        block.tables.append(Table(_("Release requests"), (
-            _("Request"), _("Commodity"), _("Requested (t)"), _("Delivered (t)"), _("Status")),
-            tuple((str(r["reference"]), str(r["commodity"]), number(_float(r["quantity_t"])),
-                   number(_float(r["delivered_t"])), str(r["status"])) for r in requests[:8])))
+        block.tables.append(
+            Table(
+                _("Release requests"),
+                (_("Request"), _("Commodity"), _("Requested (t)"), _("Delivered (t)"), _("Status")),
+                tuple(
+                    (
+                        str(r["reference"]),
+                        str(r["commodity"]),
+                        number(_float(r["quantity_t"])),
+                        number(_float(r["delivered_t"])),
+                        str(r["status"]),
+                    )
+                    for r in requests[:8]
+                ),
+            )
+        )
     return block
 
 
 # --- gene bank ------------------------------------------------------------------------------
+
 
 def genebank(session: Session, principal: Principal, iso3: str) -> Block:
     """Accessions originating in the state (MCPD ORIGCTY), by crop, and their collecting
@@ -471,19 +723,29 @@ def genebank(session: Session, principal: Principal, iso3: str) -> Block:
     query = service.SearchQuery(country=iso3, limit=0)
     result = service.search(session, principal, query)
     if not result.total:
-        block.missing.append(Missing(_("No accession originating in this state."),
-                                     command="iofs genebank import FILE", page="/genebank"))
+        block.missing.append(
+            Missing(
+                _("No accession originating in this state."),
+                command="iofs genebank import FILE",
+                page="/genebank",
+            )
+        )
         return block
     block.link = f"/genebank?country={iso3}"
-    block.facts.append(Fact(_("Accessions originating here"), result.total,
-                            number(result.total)))
+    block.facts.append(Fact(_("Accessions originating here"), result.total, number(result.total)))
     crops = result.facets.get("crop", [])[:10]
-    block.tables.append(Table(_("By crop"), (_("Crop"), _("Accessions")), tuple(
-        (crop or _("unknown"), number(count)) for crop, count in crops), tuple(
-        f"/genebank?country={iso3}&crop={crop}" for crop, _count in crops)))
+    block.tables.append(
+        Table(
+            _("By crop"),
+            (_("Crop"), _("Accessions")),
+            tuple((crop or _("unknown"), number(count)) for crop, count in crops),
+            tuple(f"/genebank?country={iso3}&crop={crop}" for crop, _count in crops),
+        )
+    )
     points = service.collecting_points(session, principal, query, limit=500)
-    block.facts.append(Fact(_("Collecting sites with coordinates"), len(points),
-                            number(len(points))))
+    block.facts.append(
+        Fact(_("Collecting sites with coordinates"), len(points), number(len(points)))
+    )
     if points:
         block.charts.append(Chart(_("Collecting sites"), sites_map(points)))
     return block
@@ -493,42 +755,79 @@ def sites_map(points: list[dict[str, Any]]) -> dict[str, Any]:
     """Vega-Lite spec: collecting sites as dots on longitude/latitude (degrees)."""
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "width": 320, "height": 200, "title": _("Collecting sites"),
+        "width": 320,
+        "height": 200,
+        "title": _("Collecting sites"),
         "data": {"values": [{"lat": p["lat"], "lon": p["lon"]} for p in points]},
         "mark": {"type": "circle", "size": 30, "color": "#0b6e4f"},
-        "encoding": {"x": {"field": "lon", "type": "quantitative", "title": _("Longitude (°)"),
-                           "scale": {"zero": False}},
-                     "y": {"field": "lat", "type": "quantitative", "title": _("Latitude (°)"),
-                           "scale": {"zero": False}}},
+        "encoding": {
+            "x": {
+                "field": "lon",
+                "type": "quantitative",
+                "title": _("Longitude (°)"),
+                "scale": {"zero": False},
+            },
+            "y": {
+                "field": "lat",
+                "type": "quantitative",
+                "title": _("Latitude (°)"),
+                "scale": {"zero": False},
+            },
+        },
     }
 
 
 # --- Strategic Vision 2031 ------------------------------------------------------------------
+
 
 def strategy(session: Session, principal: Principal, iso3: str) -> Block:
     """The state's KPI scorecard for the latest reporting period, values still owed,
     agreements it is party to, events held there and trainings held there."""
     from iofs.briefs import strategy_source
 
-    block = Block("strategy", _("Strategic Vision 2031"), "/strategy",
-                  _("Strategic Vision 2031"))
+    block = Block("strategy", _("Strategic Vision 2031"), "/strategy", _("Strategic Vision 2031"))
     found = strategy_source.state_view(session, principal, iso3)
     if found["year"] is None:
-        block.missing.append(Missing(_("No reporting period is defined."),
-                                     command="iofs demo load", page="/strategy"))
+        block.missing.append(
+            Missing(
+                _("No reporting period is defined."), command="iofs demo load", page="/strategy"
+            )
+        )
     else:
         block.link = f"/strategy/states/{iso3}"
         statuses: Counter[str] = found["statuses"]
         for status, count in sorted(statuses.items()):
-            block.facts.append(Fact(_(strategy_source.status_label(status)), count,
-                                    number(count), _("KPIs"), str(found["year"])))
-        block.facts.append(Fact(_("Values still owed"), found["owed"], number(found["owed"]),
-                                _("KPIs"), str(found["year"])))
+            block.facts.append(
+                Fact(
+                    _(strategy_source.status_label(status)),
+                    count,
+                    number(count),
+                    _("KPIs"),
+                    str(found["year"]),
+                )
+            )
+        block.facts.append(
+            Fact(
+                _("Values still owed"),
+                found["owed"],
+                number(found["owed"]),
+                _("KPIs"),
+                str(found["year"]),
+            )
+        )
         if found["scorecard"]:
-            block.tables.append(Table(_("Scorecard %(year)d") % {"year": found["year"]}, (
-                _("KPI"), _("Value"), _("Status")), tuple(found["scorecard"])))
-    for caption, key in ((_("Agreements"), "agreements"), (_("Events held here"), "events"),
-                         (_("Trainings held here"), "trainings")):
+            block.tables.append(
+                Table(
+                    _("Scorecard %(year)d") % {"year": found["year"]},
+                    (_("KPI"), _("Value"), _("Status")),
+                    tuple(found["scorecard"]),
+                )
+            )
+    for caption, key in (
+        (_("Agreements"), "agreements"),
+        (_("Events held here"), "events"),
+        (_("Trainings held here"), "trainings"),
+    ):
         rows = found[key]
         if rows:
             block.tables.append(Table(caption, (_("Title"), _("Date")), tuple(rows)))

@@ -90,8 +90,11 @@ def _ipc_signals(settings: Settings, month: str) -> list[Any]:
     from iofs.monitor.ipc import service
 
     try:
-        return cached(settings.analytics_dir / "ipc", ("signals", month),
-                      lambda: service.signals(settings.analytics_dir, month))
+        return cached(
+            settings.analytics_dir / "ipc",
+            ("signals", month),
+            lambda: service.signals(settings.analytics_dir, month),
+        )
     except service.NoIpcData:
         return []
 
@@ -114,8 +117,7 @@ def _appeals(session: Session) -> tuple[Decimal, Decimal]:
     return required, funded
 
 
-def compute(session: Session, settings: Settings, principal: Principal,
-            month: str) -> Bulletin:
+def compute(session: Session, settings: Settings, principal: Principal, month: str) -> Bulletin:
     """The bulletin of ``month`` (YYYY-MM); every figure from the modules' services, and a
     missing note for each source not loaded."""
     chosen = check_month(month) or default_month(settings)
@@ -124,8 +126,7 @@ def compute(session: Session, settings: Settings, principal: Principal,
     headline: list[Fact] = []
     analyses = _ipc(settings, chosen)
     p3 = sum(a.p3_plus_people or 0 for a in analyses)
-    headline.append(Fact(_("People in IPC phase 3 or worse"), p3, number(p3), _("people"),
-                         chosen))
+    headline.append(Fact(_("People in IPC phase 3 or worse"), p3, number(p3), _("people"), chosen))
     if not analyses:
         missing.append(_("No IPC analysis valid in this month: `iofs ingest ipc FILE`."))
     alerts = _staple_alerts(settings)
@@ -133,16 +134,28 @@ def compute(session: Session, settings: Settings, principal: Principal,
     then = alerts[alerts["month"] == before]
     alert_series = int(now["ipa_alert"].sum()) if not now.empty else 0
     alert_states = int((now["ipa_alert"] > 0).sum()) if not now.empty else 0
-    headline.append(Fact(_("Staple price series in IPA alert"), alert_series,
-                         number(alert_series), as_of=chosen))
-    headline.append(Fact(_("States with a staple price alert"), alert_states,
-                         number(alert_states), as_of=chosen))
+    headline.append(
+        Fact(
+            _("Staple price series in IPA alert"), alert_series, number(alert_series), as_of=chosen
+        )
+    )
+    headline.append(
+        Fact(
+            _("States with a staple price alert"), alert_states, number(alert_states), as_of=chosen
+        )
+    )
     if now.empty:
         missing.append(_("No staple prices in this month: `iofs ingest prices FILE`."))
     drought = _drought(settings, chosen)
     dry = drought[drought["share_moderate"] >= DROUGHT_AREA] if not drought.empty else drought
-    headline.append(Fact(_("States with 20 % or more of their area in drought"), len(dry),
-                         number(len(dry)), as_of=chosen))
+    headline.append(
+        Fact(
+            _("States with 20 % or more of their area in drought"),
+            len(dry),
+            number(len(dry)),
+            as_of=chosen,
+        )
+    )
     if drought.empty:
         missing.append(_("No SPI-3 drought statistics for this month: `iofs drought zonal`."))
     required, funded = _appeals(session)
@@ -150,48 +163,71 @@ def compute(session: Session, settings: Settings, principal: Principal,
     headline.append(Fact(_("Appeal coverage"), coverage, percent(coverage), "%"))
     watch, source, high = _watchlist(settings, chosen, analyses, now)
     if source == "fallback":
-        missing.append(_("The risk module does not publish its watchlist to other modules "
-                         "yet; states to watch follow IPC and staple price alerts only."))
-    headline.insert(0, Fact(_("States in high risk"), high, "–" if high is None
-                            else number(high), as_of=chosen))
+        missing.append(
+            _(
+                "The risk module does not publish its watchlist to other modules "
+                "yet; states to watch follow IPC and staple price alerts only."
+            )
+        )
+    headline.insert(
+        0, Fact(_("States in high risk"), high, "–" if high is None else number(high), as_of=chosen)
+    )
     for state in watch:
         state.paragraph = paragraph(settings, state.iso3, chosen, analyses, now, drought)
     changes = _changes(settings, chosen, now, then)
-    categories = {state.iso3: ("crisis" if state.list == "high" else "alert")
-                  for state in watch}
-    map_values = [{"iso3": code, "category": categories.get(code, "normal"),
-                   "label": _(LIST_LABELS.get(categories.get(code, ""), N_("not on the list")))}
-                  for code in sorted(blocks.oic_codes())]
+    categories = {state.iso3: ("crisis" if state.list == "high" else "alert") for state in watch}
+    map_values = [
+        {
+            "iso3": code,
+            "category": categories.get(code, "normal"),
+            "label": _(LIST_LABELS.get(categories.get(code, ""), N_("not on the list"))),
+        }
+        for code in sorted(blocks.oic_codes())
+    ]
     return Bulletin(chosen, before, headline, watch, source, changes, map_values, missing)
 
 
 LIST_LABELS = {"crisis": N_("high risk"), "alert": N_("on watch")}
 
 
-def _watchlist(settings: Settings, month: str, analyses: list[Any],
-               alerts: Any) -> tuple[list[WatchState], str, int | None]:
+def _watchlist(
+    settings: Settings, month: str, analyses: list[Any], alerts: Any
+) -> tuple[list[WatchState], str, int | None]:
     """(watchlist, ``risk`` or ``fallback``, states in high risk or None)."""
     from iofs.monitor.risk import service as risk_service
 
     entries = risk_service.watchlist_entries(settings, month)
     if entries:
-        states = [WatchState(e.iso3, blocks.state_name(e.iso3), e.list,
-                             risk_service.watch_reasons(e), e.drivers, e.change)
-                  for e in entries]
+        states = [
+            WatchState(
+                e.iso3,
+                blocks.state_name(e.iso3),
+                e.list,
+                risk_service.watch_reasons(e),
+                e.drivers,
+                e.change,
+            )
+            for e in entries
+        ]
         return states, "risk", sum(1 for e in entries if e.list == "high")
     found: dict[str, WatchState] = {}
     for analysis in analyses:
         people = analysis.p3_plus_people or 0
         if people >= 500_000:
             found[analysis.country] = WatchState(
-                analysis.country, blocks.state_name(analysis.country), "watch",
+                analysis.country,
+                blocks.state_name(analysis.country),
+                "watch",
                 _("%(people)s people in IPC phase 3 or worse") % {"people": number(people)},
-                "", "")
+                "",
+                "",
+            )
     for _index, row in alerts.iterrows():
         if int(row["ipa_alert"]) > 0:
             code = str(row["country"])
             reason = _("%(count)d staple price series in IPA alert") % {
-                "count": int(row["ipa_alert"])}
+                "count": int(row["ipa_alert"])
+            }
             if code in found:
                 found[code].reasons += "; " + reason
             else:
@@ -207,18 +243,24 @@ def _changes(settings: Settings, month: str, now: Any, then: Any) -> list[str]:
         code, count = str(row["country"]), int(row["ipa_alert"])
         earlier = before.get(code, 0)
         if count != earlier:
-            changes.append(_("%(state)s: staple price series in IPA alert %(before)d → "
-                             "%(after)d.") % {"state": blocks.state_name(code),
-                                               "before": earlier, "after": count})
+            changes.append(
+                _("%(state)s: staple price series in IPA alert %(before)d → %(after)d.")
+                % {"state": blocks.state_name(code), "before": earlier, "after": count}
+            )
     for signal in _ipc_signals(settings, month):
-        changes.append(_("%(state)s: IPC signal — %(what)s.") % {
-            "state": blocks.state_name(signal.analysis.country),
-            "what": str(getattr(signal, "reason", "") or getattr(signal, "kind", ""))})
+        changes.append(
+            _("%(state)s: IPC signal — %(what)s.")
+            % {
+                "state": blocks.state_name(signal.analysis.country),
+                "what": str(getattr(signal, "reason", "") or getattr(signal, "kind", "")),
+            }
+        )
     return changes
 
 
-def paragraph(settings: Settings, iso3: str, month: str, analyses: list[Any], alerts: Any,
-              drought: Any) -> str:
+def paragraph(
+    settings: Settings, iso3: str, month: str, analyses: list[Any], alerts: Any, drought: Any
+) -> str:
     """One paragraph on a watchlist state, from templated translated sentences, each only
     when its figure exists."""
     name = blocks.state_name(iso3)
@@ -226,24 +268,44 @@ def paragraph(settings: Settings, iso3: str, month: str, analyses: list[Any], al
     for analysis in analyses:
         if analysis.country == iso3 and analysis.p3_plus_people:
             share = analysis.share("P3+")
-            sentences.append(_("In %(state)s, %(people)s people were in IPC phase 3 or worse "
-                               "(%(share)s of the population analysed, %(start)s to "
-                               "%(end)s).") % {
-                "state": name, "people": number(analysis.p3_plus_people),
-                "share": percent(None if share is None else 100 * share),
-                "start": f"{analysis.period_from:%Y-%m}", "end": f"{analysis.period_to:%Y-%m}"})
+            sentences.append(
+                _(
+                    "In %(state)s, %(people)s people were in IPC phase 3 or worse "
+                    "(%(share)s of the population analysed, %(start)s to "
+                    "%(end)s)."
+                )
+                % {
+                    "state": name,
+                    "people": number(analysis.p3_plus_people),
+                    "share": percent(None if share is None else 100 * share),
+                    "start": f"{analysis.period_from:%Y-%m}",
+                    "end": f"{analysis.period_to:%Y-%m}",
+                }
+            )
     for _index, row in alerts[alerts["country"] == iso3].iterrows():
-        sentences.append(_("%(alert)d of %(series)d staple price series were in IPA alert in "
-                           "%(month)s; the commodity with most markets in alert was "
-                           "%(commodity)s.") % {
-            "alert": int(row["ipa_alert"]), "series": int(row["series"]), "month": month,
-            "commodity": str(row["top_commodity"] or "–")})
+        sentences.append(
+            _(
+                "%(alert)d of %(series)d staple price series were in IPA alert in "
+                "%(month)s; the commodity with most markets in alert was "
+                "%(commodity)s."
+            )
+            % {
+                "alert": int(row["ipa_alert"]),
+                "series": int(row["series"]),
+                "month": month,
+                "commodity": str(row["top_commodity"] or "–"),
+            }
+        )
     for _index, row in drought[drought["iso3"] == iso3].iterrows():
-        sentences.append(_("%(share)s of its area was in drought (SPI-3 of −1 or less).") % {
-            "share": percent(float(row["share_moderate"]))})
+        sentences.append(
+            _("%(share)s of its area was in drought (SPI-3 of −1 or less).")
+            % {"share": percent(float(row["share_moderate"]))}
+        )
     if not sentences:
-        sentences.append(_("%(state)s is on the list; no further figure is stored for this "
-                           "month.") % {"state": name})
+        sentences.append(
+            _("%(state)s is on the list; no further figure is stored for this month.")
+            % {"state": name}
+        )
     return " ".join(sentences)
 
 

@@ -43,8 +43,7 @@ def isolate_rtl(value: Any) -> Any:
     wrapping is applied to data values and titles, so scale domains still match.
     """
     if isinstance(value, str):
-        return f"{RLI}{value}{PDI}" if _has_arabic(value) and not value.startswith(RLI) \
-            else value
+        return f"{RLI}{value}{PDI}" if _has_arabic(value) and not value.startswith(RLI) else value
     if isinstance(value, dict):
         return {key: isolate_rtl(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -83,46 +82,65 @@ def png_data_uri(spec: dict[str, Any], language: str | None = None) -> str:
 def sparkline(points: list[tuple[str, float]], title: str) -> dict[str, Any]:
     """A small line (``points``: (YYYY-MM, value)) without axes, 160 × 36 px."""
     return {
-        "$schema": SCHEMA, "width": 160, "height": 36, "title": {"text": title, "fontSize": 10},
+        "$schema": SCHEMA,
+        "width": 160,
+        "height": 36,
+        "title": {"text": title, "fontSize": 10},
         "data": {"values": [{"month": m, "value": v} for m, v in points]},
         "mark": {"type": "line", "color": "#a50026", "strokeWidth": 1.5},
-        "encoding": {"x": {"field": "month", "type": "temporal", "axis": None},
-                     "y": {"field": "value", "type": "quantitative", "axis": None,
-                           "scale": {"zero": False}}},
+        "encoding": {
+            "x": {"field": "month", "type": "temporal", "axis": None},
+            "y": {"field": "value", "type": "quantitative", "axis": None, "scale": {"zero": False}},
+        },
         "config": {"view": {"stroke": None}},
     }
 
 
-def monthly_line(points: list[tuple[str, float]], title: str, y_title: str,
-                 domain: tuple[float, float] | None = None) -> dict[str, Any]:
+def monthly_line(
+    points: list[tuple[str, float]],
+    title: str,
+    y_title: str,
+    domain: tuple[float, float] | None = None,
+) -> dict[str, Any]:
     """A monthly line chart (``points``: (YYYY-MM, value)), 420 × 140 px."""
     y: dict[str, Any] = {"field": "value", "type": "quantitative", "title": y_title}
     if domain is not None:
         y["scale"] = {"domain": list(domain)}
     return {
-        "$schema": SCHEMA, "width": 420, "height": 140, "title": title,
+        "$schema": SCHEMA,
+        "width": 420,
+        "height": 140,
+        "title": title,
         "data": {"values": [{"month": m, "value": v} for m, v in points]},
         "mark": {"type": "line", "point": len(points) <= 24, "color": "#0b6e4f"},
-        "encoding": {"x": {"field": "month", "type": "temporal", "title": None},
-                     "y": y},
+        "encoding": {"x": {"field": "month", "type": "temporal", "title": None}, "y": y},
     }
 
 
 def bars(rows: list[tuple[str, float]], title: str, x_title: str) -> dict[str, Any]:
     """Horizontal bars (``rows``: (label, value)), one per label, in the given order."""
     return {
-        "$schema": SCHEMA, "width": 360, "height": max(40, 22 * len(rows)), "title": title,
+        "$schema": SCHEMA,
+        "width": 360,
+        "height": max(40, 22 * len(rows)),
+        "title": title,
         "data": {"values": [{"label": label, "value": value} for label, value in rows]},
         "mark": {"type": "bar", "color": "#0b6e4f"},
-        "encoding": {"y": {"field": "label", "type": "nominal", "title": None,
-                           "sort": None},
-                     "x": {"field": "value", "type": "quantitative", "title": x_title}},
+        "encoding": {
+            "y": {"field": "label", "type": "nominal", "title": None, "sort": None},
+            "x": {"field": "value", "type": "quantitative", "title": x_title},
+        },
     }
 
 
 def title_only(text: str) -> dict[str, Any]:
     """A chart that is only a title (the shaping test compares its rendering)."""
-    return {"$schema": SCHEMA, "width": max(400, 30 * len(text)), "height": 1,
-            "title": {"text": text, "fontSize": 28},
-            "data": {"values": []}, "mark": "point",
-            "config": {"view": {"stroke": None}}}
+    return {
+        "$schema": SCHEMA,
+        "width": max(400, 30 * len(text)),
+        "height": 1,
+        "title": {"text": text, "fontSize": 28},
+        "data": {"values": []},
+        "mark": "point",
+        "config": {"view": {"stroke": None}},
+    }

@@ -32,8 +32,12 @@ def _write(out: Path, html: str, describe: str) -> None:
     console.print(f"{describe}: {out} ({len(body):,} bytes)")
 
 
-def brief_command(iso3: Annotated[str, typer.Argument(help="ISO3 code of an OIC state.")],
-                  out: Out, lang: Lang = Language.en, month: Month = None) -> None:
+def brief_command(
+    iso3: Annotated[str, typer.Argument(help="ISO3 code of an OIC state.")],
+    out: Out,
+    lang: Lang = Language.en,
+    month: Month = None,
+) -> None:
     """A state's country brief as PDF (2–4 A4 pages, right to left in Arabic) or HTML."""
     from iofs.briefs import pdf
     from iofs.permissions import ANONYMOUS

@@ -11,11 +11,19 @@ MODULE = Module(
     api_routers=("iofs.briefs.api:router",),
     page_routers=("iofs.briefs.pages:router",),
     commands=(
-        Command("brief", "iofs.briefs.cli:brief_command",
-                "A state's country brief as PDF (or HTML) in Arabic, English or French."),
-        Command("bulletin", "iofs.briefs.cli:bulletin_command",
-                "The OIC monthly bulletin as PDF or HTML."),
+        Command(
+            "brief",
+            "iofs.briefs.cli:brief_command",
+            "A state's country brief as PDF (or HTML) in Arabic, English or French.",
+        ),
+        Command(
+            "bulletin",
+            "iofs.briefs.cli:bulletin_command",
+            "The OIC monthly bulletin as PDF or HTML.",
+        ),
     ),
-    navigation=(NavigationEntry("/bulletin", N_("Bulletin")),
-                NavigationEntry("/aid-vs-need", N_("Aid against need"))),
+    navigation=(
+        NavigationEntry("/bulletin", N_("Bulletin")),
+        NavigationEntry("/aid-vs-need", N_("Aid against need")),
+    ),
 )

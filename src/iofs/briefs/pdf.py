@@ -33,26 +33,42 @@ def in_language(language: str) -> Iterator[None]:
 
 
 def _context(language: str) -> dict[str, object]:
-    return {"lang": language, "dir": i18n.text_direction(language),
-            "png": partial(charts.png_data_uri, language=language)}
+    return {
+        "lang": language,
+        "dir": i18n.text_direction(language),
+        "png": partial(charts.png_data_uri, language=language),
+    }
 
 
-def brief_html(session: Session, settings: Settings, principal: Principal, iso3: str,
-               month: str | None, language: str) -> str:
+def brief_html(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    iso3: str,
+    month: str | None,
+    language: str,
+) -> str:
     """The country brief as a standalone print HTML document in ``language``."""
     with in_language(language):
         brief = service.country_brief(session, settings, principal, iso3, month)
-        return environment().get_template("briefs/brief_document.html").render(
-            {**_context(language), "brief": brief})
+        return (
+            environment()
+            .get_template("briefs/brief_document.html")
+            .render({**_context(language), "brief": brief})
+        )
 
 
-def bulletin_html(session: Session, settings: Settings, principal: Principal, month: str,
-                  language: str) -> str:
+def bulletin_html(
+    session: Session, settings: Settings, principal: Principal, month: str, language: str
+) -> str:
     """The bulletin as a standalone print HTML document in ``language``."""
     with in_language(language):
         found = bulletin.compute(session, settings, principal, month)
-        return environment().get_template("briefs/bulletin_document.html").render(
-            {**_context(language), "b": found})
+        return (
+            environment()
+            .get_template("briefs/bulletin_document.html")
+            .render({**_context(language), "b": found})
+        )
 
 
 def page_count(html: str) -> int:
@@ -70,13 +86,20 @@ def to_pdf(html: str) -> bytes:
     return pdf
 
 
-def brief_pdf(session: Session, settings: Settings, principal: Principal, iso3: str,
-              month: str | None, language: str) -> bytes:
+def brief_pdf(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    iso3: str,
+    month: str | None,
+    language: str,
+) -> bytes:
     """The country brief as a PDF (2–4 A4 pages)."""
     return to_pdf(brief_html(session, settings, principal, iso3, month, language))
 
 
-def bulletin_pdf(session: Session, settings: Settings, principal: Principal, month: str,
-                 language: str) -> bytes:
+def bulletin_pdf(
+    session: Session, settings: Settings, principal: Principal, month: str, language: str
+) -> bytes:
     """The bulletin as a PDF."""
     return to_pdf(bulletin_html(session, settings, principal, month, language))

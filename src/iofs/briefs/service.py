@@ -22,8 +22,18 @@ from iofs.members import service as members
 from iofs.permissions import Principal
 
 #: Block keys in the order of the brief.
-BLOCK_KEYS = ("identity", "risk", "prices", "drought", "food_supply", "ipc", "aid", "reserves",
-              "genebank", "strategy")
+BLOCK_KEYS = (
+    "identity",
+    "risk",
+    "prices",
+    "drought",
+    "food_supply",
+    "ipc",
+    "aid",
+    "reserves",
+    "genebank",
+    "strategy",
+)
 
 
 @dataclass
@@ -40,9 +50,13 @@ class CountryBrief:
 
     def record(self, with_charts: bool = False) -> dict[str, Any]:
         """JSON-ready data of the brief."""
-        return {"iso3": self.iso3, "name": self.name, "names": self.names,
-                "month": self.month,
-                "blocks": [block.record(with_charts) for block in self.blocks]}
+        return {
+            "iso3": self.iso3,
+            "name": self.name,
+            "names": self.names,
+            "month": self.month,
+            "blocks": [block.record(with_charts) for block in self.blocks],
+        }
 
 
 def check_month(month: str | None) -> str | None:
@@ -59,8 +73,9 @@ def check_month(month: str | None) -> str | None:
     return text
 
 
-def country_brief(session: Session, settings: Settings, principal: Principal, iso3: str,
-                  month: str | None = None) -> CountryBrief:
+def country_brief(
+    session: Session, settings: Settings, principal: Principal, iso3: str, month: str | None = None
+) -> CountryBrief:
     """The brief of one of the 57 OIC states (raises the members module's
     ``UnknownMemberState``, a not-found error, for any other code; never for absent data)."""
     state = members.get_member(session, iso3)
@@ -81,5 +96,4 @@ def country_brief(session: Session, settings: Settings, principal: Principal, is
     from iofs.i18n import current_language
 
     names = {"ar": state.name_ar, "en": state.name_en, "fr": state.name_fr}
-    return CountryBrief(code, members.display_name(state, current_language()), names,
-                        chosen, found)
+    return CountryBrief(code, members.display_name(state, current_language()), names, chosen, found)

@@ -34,17 +34,24 @@ def state_view(session: Session, principal: Principal, iso3: str) -> dict[str, A
             status = row.assessment.status
             view["statuses"][status] += 1
             value = row.assessment.value
-            view["scorecard"].append((row.kpi.name, "–" if value is None
-                                      else f"{value:,} {row.kpi.unit}",
-                                      _(status_label(status))))
+            view["scorecard"].append(
+                (
+                    row.kpi.name,
+                    "–" if value is None else f"{value:,} {row.kpi.unit}",
+                    _(status_label(status)),
+                )
+            )
         view["owed"] = len(strategy.missing(session, year, iso3))
     agreements = []
     for agreement in strategy.list_agreements(session, principal):
         if any(party.country == iso3 for party in strategy.parties(session, agreement.id)):
             agreements.append((agreement.title, str(agreement.signed_on or "")))
     view["agreements"] = agreements
-    view["events"] = [(event.name, str(event.starts_on or ""))
-                      for event in strategy.list_events(session) if event.country == iso3]
+    view["events"] = [
+        (event.name, str(event.starts_on or ""))
+        for event in strategy.list_events(session)
+        if event.country == iso3
+    ]
     from iofs.members.service import get_member
 
     state = get_member(session, iso3)
@@ -52,6 +59,7 @@ def state_view(session: Session, principal: Principal, iso3: str) -> dict[str, A
     view["trainings"] = [
         (activity.title, str(activity.starts_on or ""))
         for activity in strategy.list_activities(session)
-        if activity.kind == "training" and any(n and n in (activity.place or "").lower()
-                                               for n in names)]
+        if activity.kind == "training"
+        and any(n and n in (activity.place or "").lower() for n in names)
+    ]
     return view

@@ -14,5 +14,6 @@ def api_routes(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, A
         if isinstance(route, APIRoute):
             yield prefix + route.path, route
         elif hasattr(route, "original_router") and hasattr(route, "include_context"):
-            yield from api_routes(route.original_router.routes,
-                                  prefix + str(route.include_context.prefix or ""))
+            yield from api_routes(
+                route.original_router.routes, prefix + str(route.include_context.prefix or "")
+            )

@@ -110,8 +110,11 @@ def public_base_url(request: Request) -> str:
     scheme = request.url.scheme
     parts = urlsplit("//" + request.headers.get("host", ""))
     try:
-        allowed = ("@" not in parts.netloc and parts.hostname in settings.allowed_hosts
-                   and (parts.port is None or parts.port > 0))
+        allowed = (
+            "@" not in parts.netloc
+            and parts.hostname in settings.allowed_hosts
+            and (parts.port is None or parts.port > 0)
+        )
     except ValueError:  # a port that is not a number
         allowed = False
     if allowed:
@@ -196,10 +199,10 @@ def csrf_rejection(request: Request) -> str | None:
         return None
     if same_origin(request):
         return None
-    return N_("Cross-site request refused: state-changing requests must come from this site "
-              "(Origin / Sec-Fetch-Site), or use an API token.")
-
-
+    return N_(
+        "Cross-site request refused: state-changing requests must come from this site "
+        "(Origin / Sec-Fetch-Site), or use an API token."
+    )
 
 
 # --- the request edge ---------------------------------------------------------------------
@@ -209,8 +212,10 @@ MAX_JSON_DEPTH = 64
 BODY_LIMIT_ATTRIBUTE = "__iofs_body_limit__"
 TOO_LARGE = N_("The request body is too large: at most %(size)s are accepted here.")
 TOO_DEEP = N_("The JSON body is nested too deeply (at most %(depth)d levels).")
-NUL_REFUSED = N_("The request contains a NUL character (\\u0000), which cannot be stored; "
-                 "remove it and send the request again.")
+NUL_REFUSED = N_(
+    "The request contains a NUL character (\\u0000), which cannot be stored; "
+    "remove it and send the request again."
+)
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 Scope = MutableMapping[str, Any]
@@ -231,9 +236,11 @@ def body_limit(max_bytes: int | None = None) -> Callable[[Endpoint], Endpoint]:
         @body_limit()
         async def upload(file: UploadFile) -> ...
     """
+
     def mark(endpoint: Endpoint) -> Endpoint:
         setattr(endpoint, BODY_LIMIT_ATTRIBUTE, max_bytes or "upload")
         return endpoint
+
     return mark
 
 
@@ -267,11 +274,21 @@ class _MultipartFieldCheck:
         self.is_file = False
         self.found = False
         boundary = parse_options_header(content_type)[1].get(b"boundary")
-        self.parser: Any = MultipartParser(boundary, {
-            "on_part_begin": self._begin, "on_header_field": self._field,
-            "on_header_value": self._value, "on_header_end": self._header_end,
-            "on_headers_finished": self._headers_done, "on_part_data": self._data,
-        }) if boundary else None
+        self.parser: Any = (
+            MultipartParser(
+                boundary,
+                {
+                    "on_part_begin": self._begin,
+                    "on_header_field": self._field,
+                    "on_header_value": self._value,
+                    "on_header_end": self._header_end,
+                    "on_headers_finished": self._headers_done,
+                    "on_part_data": self._data,
+                },
+            )
+            if boundary
+            else None
+        )
 
     def _begin(self) -> None:
         self.disposition, self.is_file = b"", False
@@ -370,7 +387,8 @@ class RequestGuard:
             self._declared = [
                 (compile_path(path)[0], frozenset(route.methods or ()), declared)
                 for path, route in api_routes(self.router.routes)
-                if (declared := getattr(route.endpoint, BODY_LIMIT_ATTRIBUTE, None))]
+                if (declared := getattr(route.endpoint, BODY_LIMIT_ATTRIBUTE, None))
+            ]
         return self._declared
 
     def limit(self, scope: Scope) -> int:
@@ -378,12 +396,12 @@ class RequestGuard:
         if scope["method"] not in SAFE_METHODS:
             for pattern, methods, declared in self.declared_limits():
                 if scope["method"] in methods and pattern.match(scope["path"]):
-                    return int(self.settings.max_upload_bytes if declared == "upload"
-                               else declared)
+                    return int(self.settings.max_upload_bytes if declared == "upload" else declared)
         return int(self.settings.max_request_bytes)
 
-    async def _answer(self, scope: Scope, receive: Receive, send: Send, status: int,
-                      message: str) -> None:
+    async def _answer(
+        self, scope: Scope, receive: Receive, send: Send, status: int, message: str
+    ) -> None:
         response = self.refuse(Request(scope, receive), status, message)
         await response(scope, receive, send)
 
@@ -404,8 +422,11 @@ class RequestGuard:
         received = 0
         content_type = headers.get("content-type", "")
         kind = _inspected(content_type.partition(";")[0].strip().lower())
-        fields = _MultipartFieldCheck(content_type) \
-            if content_type.lower().startswith("multipart/form-data") else None
+        fields = (
+            _MultipartFieldCheck(content_type)
+            if content_type.lower().startswith("multipart/form-data")
+            else None
+        )
 
         async def limited() -> Message:
             nonlocal received
@@ -425,9 +446,15 @@ class RequestGuard:
             except BodyTooLarge as error:
                 await self._answer(scope, receive, send, 413, str(error.detail))
                 return
-            problem = json_problem(body) if kind == "json" else (
-                _(NUL_REFUSED) if _has_nul(parse_qsl(body.decode("latin-1"),
-                                                     keep_blank_values=True)) else None)
+            problem = (
+                json_problem(body)
+                if kind == "json"
+                else (
+                    _(NUL_REFUSED)
+                    if _has_nul(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
+                    else None
+                )
+            )
             if problem is not None:
                 await self._answer(scope, receive, send, 422, problem)
                 return

@@ -31,14 +31,16 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        i18n.gettext, i18n.ngettext, newstyle=True)
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
     env.globals["iofs_version"] = __version__
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     return env
 
 
-def render(request: Request, template: str, context: dict[str, Any] | None = None,
-           status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
     """Render ``template`` with the request, language and direction in the context."""
     language = i18n.current_language()
     values: dict[str, Any] = {

@@ -22,15 +22,18 @@ def members_load() -> None:
     with transaction(session_factory()) as session:
         report = service.load_reference(session)
     for table, counts in report.counts.items():
-        console.print(f"{table}: {counts['inserted']} inserted, {counts['updated']} updated, "
-                      f"{counts['unchanged']} unchanged")
+        console.print(
+            f"{table}: {counts['inserted']} inserted, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged"
+        )
 
 
 @members_app.command("list")
 def members_list(
     group: Annotated[str | None, typer.Option(help="arab, african, asian or unknown.")] = None,
-    status: Annotated[str | None, typer.Option(help="IOFS status: member, not_member, unknown.")]
-    = None,
+    status: Annotated[
+        str | None, typer.Option(help="IOFS status: member, not_member, unknown.")
+    ] = None,
     output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
 ) -> None:
     """List the OIC member states (the same records as GET /api/v1/members)."""
@@ -41,13 +44,15 @@ def members_list(
     try:
         chosen_group = OicGroup(group) if group else None
     except ValueError:
-        raise fail(f"--group must be one of {', '.join(g.value for g in OicGroup)}, "
-                   f"not {group!r}.", 2) from None
+        raise fail(
+            f"--group must be one of {', '.join(g.value for g in OicGroup)}, not {group!r}.", 2
+        ) from None
     try:
         chosen_status = IofsStatus(status) if status else None
     except ValueError:
-        raise fail(f"--status must be one of {', '.join(s.value for s in IofsStatus)}, "
-                   f"not {status!r}.", 2) from None
+        raise fail(
+            f"--status must be one of {', '.join(s.value for s in IofsStatus)}, not {status!r}.", 2
+        ) from None
     with session_factory()() as session:
         states = service.list_members(session, group=chosen_group, iofs_status=chosen_status)
     if not states and not (group or status):
@@ -62,8 +67,14 @@ def members_list(
     for column in ("ISO3", "Name", "OIC group", "OIC since", "IOFS status", "Signed"):
         table.add_column(column)
     for s in states:
-        table.add_row(s.iso3, s.name_en, s.oic_group.value, str(s.oic_accession_year),
-                      s.iofs_status.value, s.iofs_statute_signed_on or "")
+        table.add_row(
+            s.iso3,
+            s.name_en,
+            s.oic_group.value,
+            str(s.oic_accession_year),
+            s.iofs_status.value,
+            s.iofs_statute_signed_on or "",
+        )
     console.print(table)
 
 
@@ -81,8 +92,9 @@ def members_show(
         except service.UnknownMemberState as error:
             raise fail(str(error)) from None
     if output == "json":
-        sys.stdout.write(json.dumps(state.model_dump(mode="json"), ensure_ascii=False,
-                                    indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps(state.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+        )
         return
     from rich.table import Table
 

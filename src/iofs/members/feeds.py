@@ -18,12 +18,15 @@ def _figure_feed(indicator: str) -> FeedFunction:
     def value(session: Session, iso3: str | None, year: int) -> Decimal | None:
         """A published national figure; overall = the sum over states that published one."""
         query = select(func.sum(CountryFigure.value), func.count()).where(
-            CountryFigure.indicator == indicator, CountryFigure.year == year,
-            CountryFigure.published.is_(True))
+            CountryFigure.indicator == indicator,
+            CountryFigure.year == year,
+            CountryFigure.published.is_(True),
+        )
         if iso3 is not None:
             query = query.where(CountryFigure.iso3 == iso3)
         total, count = session.execute(query).one()
         return None if not count else Decimal(total)
+
     return value
 
 
@@ -40,7 +43,8 @@ def iofs_member_count(session: Session, iso3: str | None, year: int) -> Decimal 
     """
     this_year = date.today().year
     query = select(MemberState.iso3, MemberState.iofs_statute_signed_on).where(
-        MemberState.iofs_status == IofsStatus.MEMBER)
+        MemberState.iofs_status == IofsStatus.MEMBER
+    )
     if iso3 is not None:
         query = query.where(MemberState.iso3 == iso3)
     count = 0
@@ -57,12 +61,16 @@ register_feed("members.iofs_member_count", N_("IOFS member states"), "states", i
 def figure_reporting_states(session: Session, iso3: str | None, year: int) -> Decimal | None:
     """Member states that published at least one national figure for ``year`` (count)."""
     query = select(func.count(func.distinct(CountryFigure.iso3))).where(
-        CountryFigure.year == year, CountryFigure.published.is_(True))
+        CountryFigure.year == year, CountryFigure.published.is_(True)
+    )
     if iso3 is not None:
         query = query.where(CountryFigure.iso3 == iso3)
     return Decimal(session.execute(query).scalar_one())
 
 
-register_feed("members.states_publishing_figures",
-              N_("Member states that published national figures"), "states",
-              figure_reporting_states)
+register_feed(
+    "members.states_publishing_figures",
+    N_("Member states that published national figures"),
+    "states",
+    figure_reporting_states,
+)

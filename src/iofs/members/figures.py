@@ -38,7 +38,8 @@ CATALOGUE: dict[str, FigureKind] = {
     "cereal_imports": FigureKind(N_("Cereal imports"), "t"),
     "strategic_grain_reserve": FigureKind(N_("Strategic grain reserve"), "t"),
     "acutely_food_insecure_people": FigureKind(
-        N_("People in acute food insecurity (IPC/CH Phase 3 or above)"), "persons"),
+        N_("People in acute food insecurity (IPC/CH Phase 3 or above)"), "persons"
+    ),
     "public_agriculture_expenditure": FigureKind(N_("Public expenditure on agriculture"), "USD"),
 }
 FIRST_YEAR, LAST_YEAR = 1960, 2100
@@ -63,11 +64,17 @@ class FigureInput:
 
 def _validated(data: FigureInput) -> tuple[str, int, Decimal]:
     if data.indicator not in CATALOGUE:
-        raise FigureError(_("Unknown figure %(name)s; choose one of: %(names)s.") % {
-            "name": data.indicator[:64], "names": ", ".join(CATALOGUE)}, "indicator")
+        raise FigureError(
+            _("Unknown figure %(name)s; choose one of: %(names)s.")
+            % {"name": data.indicator[:64], "names": ", ".join(CATALOGUE)},
+            "indicator",
+        )
     if not FIRST_YEAR <= data.year <= LAST_YEAR:
-        raise FigureError(_("The year must be between %(first)d and %(last)d.") % {
-            "first": FIRST_YEAR, "last": LAST_YEAR}, "year")
+        raise FigureError(
+            _("The year must be between %(first)d and %(last)d.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR},
+            "year",
+        )
     try:
         value = Decimal(str(data.value).strip().replace(",", ""))
     except InvalidOperation:
@@ -80,16 +87,20 @@ def _validated(data: FigureInput) -> tuple[str, int, Decimal]:
 def _state(session: Session, iso3: str) -> str:
     code = iso3.strip().upper()
     if session.get(MemberState, code) is None:
-        raise UnknownFigure(_("%(code)s is not the ISO3 code of an OIC member state.")
-                          % {"code": code[:8]}, "iso3")
+        raise UnknownFigure(
+            _("%(code)s is not the ISO3 code of an OIC member state.") % {"code": code[:8]}, "iso3"
+        )
     return code
 
 
 def list_figures(session: Session, principal: Principal, iso3: str) -> list[CountryFigure]:
     """A state's figures: all for those who may read unpublished ones, else published only."""
     code = _state(session, iso3)
-    query = select(CountryFigure).where(CountryFigure.iso3 == code).order_by(
-        CountryFigure.indicator, CountryFigure.year)
+    query = (
+        select(CountryFigure)
+        .where(CountryFigure.iso3 == code)
+        .order_by(CountryFigure.indicator, CountryFigure.year)
+    )
     if not allows(principal, "members.figures.read_unpublished", country=code):
         query = query.where(CountryFigure.published.is_(True))
     return list(session.execute(query).scalars())
@@ -102,28 +113,44 @@ def get_figure(session: Session, figure_id: int) -> CountryFigure:
     return figure
 
 
-def create_figure(session: Session, principal: Principal, iso3: str,
-                  data: FigureInput) -> CountryFigure:
+def create_figure(
+    session: Session, principal: Principal, iso3: str, data: FigureInput
+) -> CountryFigure:
     """Add a figure for ``iso3`` (unpublished). One figure per state, indicator and year."""
     code = _state(session, iso3)
     authorize(principal, "members.figures.write", country=code)
     indicator, year, value = _validated(data)
-    exists = session.execute(select(CountryFigure.id).where(
-        CountryFigure.iso3 == code, CountryFigure.indicator == indicator,
-        CountryFigure.year == year)).first()
+    exists = session.execute(
+        select(CountryFigure.id).where(
+            CountryFigure.iso3 == code,
+            CountryFigure.indicator == indicator,
+            CountryFigure.year == year,
+        )
+    ).first()
     if exists:
-        raise FigureError(_("%(code)s already has this figure for %(year)d; correct it "
-                            "instead.") % {"code": code, "year": year}, "year")
-    figure = CountryFigure(iso3=code, indicator=indicator, year=year, value=value,
-                           unit=CATALOGUE[indicator].unit, source=data.source.strip()[:500],
-                           note=data.note.strip(), published=False)
+        raise FigureError(
+            _("%(code)s already has this figure for %(year)d; correct it instead.")
+            % {"code": code, "year": year},
+            "year",
+        )
+    figure = CountryFigure(
+        iso3=code,
+        indicator=indicator,
+        year=year,
+        value=value,
+        unit=CATALOGUE[indicator].unit,
+        source=data.source.strip()[:500],
+        note=data.note.strip(),
+        published=False,
+    )
     session.add(figure)
     audit.created(session, principal, figure)
     return figure
 
 
-def update_figure(session: Session, principal: Principal, figure_id: int,
-                  data: FigureInput) -> CountryFigure:
+def update_figure(
+    session: Session, principal: Principal, figure_id: int, data: FigureInput
+) -> CountryFigure:
     """Correct a figure; a correction of a published figure withdraws it until republished."""
     figure = get_figure(session, figure_id)
     authorize(principal, "members.figures.write", country=figure.iso3)
@@ -144,8 +171,9 @@ def delete_figure(session: Session, principal: Principal, figure_id: int) -> Non
     audit.deleted(session, principal, figure)
 
 
-def set_published(session: Session, principal: Principal, figure_id: int,
-                  published: bool) -> CountryFigure:
+def set_published(
+    session: Session, principal: Principal, figure_id: int, published: bool
+) -> CountryFigure:
     figure = get_figure(session, figure_id)
     authorize(principal, "members.figures.publish", country=figure.iso3)
     before = audit.snapshot(figure)

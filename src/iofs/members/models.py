@@ -52,13 +52,23 @@ class MemberState(Base):
     name_ar: Mapped[str] = mapped_column(String(120))
     name_fr: Mapped[str] = mapped_column(String(120))
     oic_group: Mapped[OicGroup] = mapped_column(
-        Enum(OicGroup, name="oic_group", values_callable=lambda e: [m.value for m in e],
-             native_enum=False, length=16)
+        Enum(
+            OicGroup,
+            name="oic_group",
+            values_callable=lambda e: [m.value for m in e],
+            native_enum=False,
+            length=16,
+        )
     )
     oic_accession_year: Mapped[int] = mapped_column(SmallInteger)
     iofs_status: Mapped[IofsStatus] = mapped_column(
-        Enum(IofsStatus, name="iofs_status", values_callable=lambda e: [m.value for m in e],
-             native_enum=False, length=16)
+        Enum(
+            IofsStatus,
+            name="iofs_status",
+            values_callable=lambda e: [m.value for m in e],
+            native_enum=False,
+            length=16,
+        )
     )
     #: ISO 8601, reduced precision allowed ("2013-12"); None when unknown.
     iofs_statute_signed_on: Mapped[str | None] = mapped_column(String(10))

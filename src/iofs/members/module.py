@@ -8,10 +8,12 @@ MODULE = Module(
     package="iofs.members",
     api_routers=("iofs.members.api:router",),
     page_routers=("iofs.members.home:router", "iofs.members.pages:router"),
-    commands=(Command("members", "iofs.members.cli:members_app",
-                      "OIC member states and IOFS membership."),),
-    navigation=(NavigationEntry("/", N_("Home")),
-                NavigationEntry("/members", N_("Member states"))),
+    commands=(
+        Command(
+            "members", "iofs.members.cli:members_app", "OIC member states and IOFS membership."
+        ),
+    ),
+    navigation=(NavigationEntry("/", N_("Home")), NavigationEntry("/members", N_("Member states"))),
     permissions=("iofs.members.permissions",),
     feeds=("iofs.members.feeds",),
     models="iofs.members.models",

@@ -34,79 +34,113 @@ def _choice(kind: type[E], value: str | None) -> E | None:
 
 
 @router.get("/members", response_class=HTMLResponse)
-def member_list(request: Request, group: str | None = None, status: str | None = None,
-                session: Session = Depends(db_session)) -> HTMLResponse:
+def member_list(
+    request: Request,
+    group: str | None = None,
+    status: str | None = None,
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
     """All OIC member states with filters by OIC group and IOFS status."""
     chosen_group = _choice(OicGroup, group)
     chosen_status = _choice(IofsStatus, status)
     states = service.list_members(session, group=chosen_group, iofs_status=chosen_status)
     language = current_language()
     states.sort(key=lambda m: service.display_name(m, language))
-    return render(request, "members/list.html", {
-        "states": states,
-        "group": chosen_group.value if chosen_group else "",
-        "status": chosen_status.value if chosen_status else "",
-        "groups": list(OicGroup),
-        "statuses": list(IofsStatus),
-        "name_of": lambda m: service.display_name(m, language),
-    })
+    return render(
+        request,
+        "members/list.html",
+        {
+            "states": states,
+            "group": chosen_group.value if chosen_group else "",
+            "status": chosen_status.value if chosen_status else "",
+            "groups": list(OicGroup),
+            "statuses": list(IofsStatus),
+            "name_of": lambda m: service.display_name(m, language),
+        },
+    )
 
 
 @router.get("/members/{iso3}", response_class=HTMLResponse)
-def member_page(request: Request, iso3: str, principal: Principal = Depends(current_principal),
-                session: Session = Depends(db_session)) -> HTMLResponse:
+def member_page(
+    request: Request,
+    iso3: str,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
     """One member state: codes, names, membership with sources, national figures."""
     state = _state_or_404(session, iso3)
     return _member_page(request, session, state, principal)
 
 
-def _member_page(request: Request, session: Session, state: MemberStateOut,
-                 principal: Principal, error: str | None = None,
-                 status_code: int = 200) -> HTMLResponse:
-    assemblies = [s for s in service.general_assembly_sessions(session)
-                  if s.host_iso3 == state.iso3]
+def _member_page(
+    request: Request,
+    session: Session,
+    state: MemberStateOut,
+    principal: Principal,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    assemblies = [
+        s for s in service.general_assembly_sessions(session) if s.host_iso3 == state.iso3
+    ]
     board = [s for s in service.executive_board(session) if s.iso3 == state.iso3]
-    return render(request, "members/detail.html", {
-        "state": state,
-        "name": service.display_name(state, current_language()),
-        "assemblies": assemblies,
-        "board": board,
-        "figures": figures.list_figures(session, principal, state.iso3),
-        "catalogue": figures.CATALOGUE,
-        "can_write": allows(principal, "members.figures.write", country=state.iso3),
-        "can_publish": allows(principal, "members.figures.publish", country=state.iso3),
-        "error": error,
-    }, status_code=status_code)
+    return render(
+        request,
+        "members/detail.html",
+        {
+            "state": state,
+            "name": service.display_name(state, current_language()),
+            "assemblies": assemblies,
+            "board": board,
+            "figures": figures.list_figures(session, principal, state.iso3),
+            "catalogue": figures.CATALOGUE,
+            "can_write": allows(principal, "members.figures.write", country=state.iso3),
+            "can_publish": allows(principal, "members.figures.publish", country=state.iso3),
+            "error": error,
+        },
+        status_code=status_code,
+    )
 
 
 @router.post("/members/{iso3}/figures", response_class=HTMLResponse)
-def add_figure(request: Request, iso3: str, indicator: Annotated[str, Form(max_length=64)],
-               year: Annotated[int, Form(ge=1960, le=2100)],
-               value: Annotated[str, Form(max_length=40)],
-               source: Annotated[str, Form(max_length=500)] = "",
-               note: Annotated[str, Form(max_length=4000)] = "",
-               principal: Principal = Depends(require("members.figures.write",
-                                                      country_param="iso3")),
-               session: Session = Depends(db_session)) -> Response:
+def add_figure(
+    request: Request,
+    iso3: str,
+    indicator: Annotated[str, Form(max_length=64)],
+    year: Annotated[int, Form(ge=1960, le=2100)],
+    value: Annotated[str, Form(max_length=40)],
+    source: Annotated[str, Form(max_length=500)] = "",
+    note: Annotated[str, Form(max_length=4000)] = "",
+    principal: Principal = Depends(require("members.figures.write", country_param="iso3")),
+    session: Session = Depends(db_session),
+) -> Response:
     """Form post from the country page; the same service call as the API."""
     state = _state_or_404(session, iso3)
     try:
-        figures.create_figure(session, principal, state.iso3, figures.FigureInput(
-            indicator=indicator, year=year, value=value, source=source, note=note))
+        figures.create_figure(
+            session,
+            principal,
+            state.iso3,
+            figures.FigureInput(
+                indicator=indicator, year=year, value=value, source=source, note=note
+            ),
+        )
     except figures.FigureError as error:
         session.rollback()
-        return _member_page(request, session, state, principal, error=str(error),
-                            status_code=422)
+        return _member_page(request, session, state, principal, error=str(error), status_code=422)
     session.commit()
     return RedirectResponse(f"/members/{state.iso3}#figures", status_code=303)
 
 
 @router.post("/members/{iso3}/figures/{figure_id}", response_class=HTMLResponse)
-def change_figure(request: Request, iso3: str, figure_id: RecordId,
-                  action: Annotated[str, Form(max_length=16)],
-                  principal: Principal = Depends(require("members.figures.write",
-                                                         country_param="iso3")),
-                  session: Session = Depends(db_session)) -> Response:
+def change_figure(
+    request: Request,
+    iso3: str,
+    figure_id: RecordId,
+    action: Annotated[str, Form(max_length=16)],
+    principal: Principal = Depends(require("members.figures.write", country_param="iso3")),
+    session: Session = Depends(db_session),
+) -> Response:
     """Delete, publish or withdraw a figure (the service checks the figure's own state)."""
     state = _state_or_404(session, iso3)
     if action == "delete":

@@ -26,7 +26,8 @@ class MemberStateOut(BaseModel):
     oic_accession_year: int
     iofs_status: IofsStatus
     iofs_statute_signed_on: str | None = Field(
-        description="ISO 8601 date, reduced precision allowed (2013-12); null when unknown")
+        description="ISO 8601 date, reduced precision allowed (2013-12); null when unknown"
+    )
     iofs_statute_ratified: str = Field(description="'yes' or 'unknown'")
     iofs_statute_ratified_on: str | None
     sources: str

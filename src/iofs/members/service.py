@@ -43,8 +43,10 @@ class UnknownMemberState(NotFoundError):
     """No OIC member state has this code (the web layer answers 404)."""
 
     def __init__(self, code: str) -> None:
-        super().__init__(_("%(code)s is not the ISO3 code of an OIC member state.")
-                         % {"code": code.strip()[:8]}, "iso3")
+        super().__init__(
+            _("%(code)s is not the ISO3 code of an OIC member state.") % {"code": code.strip()[:8]},
+            "iso3",
+        )
         self.code = code
 
 
@@ -94,8 +96,13 @@ def _state_values(row: dict[str, str], line: int) -> dict[str, Any]:
     return values
 
 
-def _upsert(session: Session, model: type[Any], key: dict[str, Any], values: dict[str, Any],
-            report: LoadReport) -> None:
+def _upsert(
+    session: Session,
+    model: type[Any],
+    key: dict[str, Any],
+    values: dict[str, Any],
+    report: LoadReport,
+) -> None:
     existing = session.execute(select(model).filter_by(**key)).scalar_one_or_none()
     if existing is None:
         session.add(model(**key, **values))
@@ -119,7 +126,8 @@ def load_reference(session: Session) -> LoadReport:
     states = [_state_values(row, line) for line, row in enumerate(rows, 2)]
     if len(states) != OIC_STATE_COUNT:
         raise ReferenceDataError(
-            f"member_states.csv has {len(states)} states; the OIC has {OIC_STATE_COUNT}")
+            f"member_states.csv has {len(states)} states; the OIC has {OIC_STATE_COUNT}"
+        )
     for values in states:
         iso3 = values.pop("iso3")
         _upsert(session, MemberState, {"iso3": iso3}, values, report)
@@ -129,28 +137,42 @@ def load_reference(session: Session) -> LoadReport:
             number = int(row["number"])
         except ValueError:
             raise ReferenceDataError(
-                f"general_assembly_sessions.csv line {line}: number must be an integer") from None
-        _upsert(session, GeneralAssemblySession, {"number": number}, {
-            "kind": row["kind"] or "ordinary",
-            "held_on": row["held_on"] or None,
-            "place": row["place"] or None,
-            "host_iso3": row["host_iso3"] or None,
-            "sources": row["sources"],
-        }, report)
+                f"general_assembly_sessions.csv line {line}: number must be an integer"
+            ) from None
+        _upsert(
+            session,
+            GeneralAssemblySession,
+            {"number": number},
+            {
+                "kind": row["kind"] or "ordinary",
+                "held_on": row["held_on"] or None,
+                "place": row["place"] or None,
+                "host_iso3": row["host_iso3"] or None,
+                "sources": row["sources"],
+            },
+            report,
+        )
     for line, row in enumerate(_read_reference("executive_board_seats.csv"), 2):
         try:
             year = int(row["year"])
         except ValueError:
             raise ReferenceDataError(
-                f"executive_board_seats.csv line {line}: year must be an integer") from None
-        _upsert(session, ExecutiveBoardSeat, {"year": year, "iso3": row["iso3"].upper()},
-                {"role": row["role"] or "member", "sources": row["sources"]}, report)
+                f"executive_board_seats.csv line {line}: year must be an integer"
+            ) from None
+        _upsert(
+            session,
+            ExecutiveBoardSeat,
+            {"year": year, "iso3": row["iso3"].upper()},
+            {"role": row["role"] or "member", "sources": row["sources"]},
+            report,
+        )
     session.flush()
     return report
 
 
-def list_members(session: Session, group: OicGroup | None = None,
-                 iofs_status: IofsStatus | None = None) -> list[MemberStateOut]:
+def list_members(
+    session: Session, group: OicGroup | None = None, iofs_status: IofsStatus | None = None
+) -> list[MemberStateOut]:
     """OIC member states ordered by English name, optionally filtered."""
     query = select(MemberState).order_by(MemberState.name_en)
     if group is not None:
@@ -191,8 +213,9 @@ def general_assembly_sessions(session: Session) -> list[GeneralAssemblySessionOu
 
 def executive_board(session: Session, year: int | None = None) -> list[ExecutiveBoardSeatOut]:
     """Executive Board seats, for one year or all years (newest first)."""
-    query = select(ExecutiveBoardSeat).order_by(ExecutiveBoardSeat.year.desc(),
-                                                 ExecutiveBoardSeat.iso3)
+    query = select(ExecutiveBoardSeat).order_by(
+        ExecutiveBoardSeat.year.desc(), ExecutiveBoardSeat.iso3
+    )
     if year is not None:
         query = query.where(ExecutiveBoardSeat.year == year)
     return [ExecutiveBoardSeatOut.model_validate(r) for r in session.execute(query).scalars()]

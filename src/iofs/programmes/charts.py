@@ -54,22 +54,26 @@ def flow_svg(flows: list[Flow], names: dict[str, str], title: str) -> Markup:
             placed[key] = (y, height)
             x = x_positions[index]
             label = escape(names.get(key, key))
-            anchor, label_x = (("end", x - 6) if index == 0 else
-                               ("start", x + NODE_WIDTH + 6))
-            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{NODE_WIDTH}" '
-                         f'height="{height:.1f}" fill="#33475b"><title>{label}: '
-                         f'{usd:,.0f} USD</title></rect>')
-            parts.append(f'<text x="{label_x:.1f}" y="{y + height / 2 + 4:.1f}" '
-                         f'text-anchor="{anchor}" font-size="12">{label} '
-                         f'({usd:,.0f})</text>')
+            anchor, label_x = ("end", x - 6) if index == 0 else ("start", x + NODE_WIDTH + 6)
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{NODE_WIDTH}" '
+                f'height="{height:.1f}" fill="#33475b"><title>{label}: '
+                f"{usd:,.0f} USD</title></rect>"
+            )
+            parts.append(
+                f'<text x="{label_x:.1f}" y="{y + height / 2 + 4:.1f}" '
+                f'text-anchor="{anchor}" font-size="12">{label} '
+                f"({usd:,.0f})</text>"
+            )
             y += height + GAP
         boxes.append(placed)
     offsets: list[dict[str, float]] = [defaultdict(float) for _ in range(6)]
     colour_of = {donor: COLOURS[i % len(COLOURS)] for i, donor in enumerate(columns[0])}
     for flow in sorted(flows, key=lambda f: (-columns[0][f.donor], f.donor, f.target)):
         width = float(flow.usd) * scale
-        for step, (left, right) in enumerate(((flow.donor, flow.target),
-                                              (flow.target, flow.country or "—"))):
+        for step, (left, right) in enumerate(
+            ((flow.donor, flow.target), (flow.target, flow.country or "—"))
+        ):
             y0 = boxes[step][left][0] + offsets[2 * step][left] + width / 2
             y1 = boxes[step + 1][right][0] + offsets[2 * step + 1][right] + width / 2
             offsets[2 * step][left] += width
@@ -81,36 +85,61 @@ def flow_svg(flows: list[Flow], names: dict[str, str], title: str) -> Markup:
                 f'<path d="M{x0:.1f},{y0:.1f} C{middle:.1f},{y0:.1f} {middle:.1f},{y1:.1f} '
                 f'{x1:.1f},{y1:.1f}" fill="none" stroke="{colour_of[flow.donor]}" '
                 f'stroke-opacity="0.45" stroke-width="{max(width, 1.0):.1f}"><title>'
-                f'{escape(names.get(flow.donor, flow.donor))} → '
-                f'{escape(names.get(flow.target, flow.target))}: {flow.usd:,.0f} USD'
-                f'</title></path>')
+                f"{escape(names.get(flow.donor, flow.donor))} → "
+                f"{escape(names.get(flow.target, flow.target))}: {flow.usd:,.0f} USD"
+                f"</title></path>"
+            )
     body = "".join(parts)
     return Markup(  # noqa: S704 - every text is escaped above
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="flow-diagram" '
         f'viewBox="-4 -4 {WIDTH + 8} {HEIGHT + 8}" aria-label={quoteattr(title)}>'
-        f'<title>{escape(title)}</title>{body}</svg>')
+        f"<title>{escape(title)}</title>{body}</svg>"
+    )
 
 
 def timeline_spec(points: list[TimelinePoint], labels: dict[str, str]) -> dict[str, Any]:
     """Vega-Lite: cumulative USD funded and tonnes delivered over time, one panel each."""
-    rows = [{"day": point.day.isoformat(), "value": float(point.funded_usd),
-             "measure": labels["funded"]} for point in points]
-    rows += [{"day": point.day.isoformat(), "value": float(point.delivered_t),
-              "measure": labels["delivered"]} for point in points]
+    rows = [
+        {
+            "day": point.day.isoformat(),
+            "value": float(point.funded_usd),
+            "measure": labels["funded"],
+        }
+        for point in points
+    ]
+    rows += [
+        {
+            "day": point.day.isoformat(),
+            "value": float(point.delivered_t),
+            "measure": labels["delivered"],
+        }
+        for point in points
+    ]
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "data": {"values": rows},
-        "facet": {"row": {"field": "measure", "type": "nominal", "title": None,
-                          "sort": [labels["funded"], labels["delivered"]]}},
+        "facet": {
+            "row": {
+                "field": "measure",
+                "type": "nominal",
+                "title": None,
+                "sort": [labels["funded"], labels["delivered"]],
+            }
+        },
         "resolve": {"scale": {"y": "independent"}},
         "spec": {
-            "width": 560, "height": 120,
+            "width": 560,
+            "height": 120,
             "mark": {"type": "line", "interpolate": "step-after", "point": True},
             "encoding": {
                 "x": {"field": "day", "type": "temporal", "title": labels["date"]},
                 "y": {"field": "value", "type": "quantitative", "title": None},
-                "color": {"field": "measure", "type": "nominal", "legend": None,
-                          "scale": {"range": ["#0b6e4f", "#2c7fb8"]}},
+                "color": {
+                    "field": "measure",
+                    "type": "nominal",
+                    "legend": None,
+                    "scale": {"range": ["#0b6e4f", "#2c7fb8"]},
+                },
             },
         },
     }

@@ -113,9 +113,17 @@ class AppealFigures:
 
 def counted(session: Session, *conditions: object) -> list[Contribution]:
     """Approved, new-money contributions matching ``conditions`` (SQLAlchemy clauses)."""
-    return list(session.execute(select(Contribution).where(
-        Contribution.approval == "approved", Contribution.new_money.is_(True),
-        *conditions).order_by(Contribution.decided_on, Contribution.id)).scalars())  # type: ignore[arg-type]
+    return list(
+        session.execute(
+            select(Contribution)
+            .where(
+                Contribution.approval == "approved",
+                Contribution.new_money.is_(True),
+                *conditions,  # type: ignore[arg-type]
+            )
+            .order_by(Contribution.decided_on, Contribution.id)
+        ).scalars()
+    )
 
 
 def _organisations(session: Session) -> dict[int, Organisation]:
@@ -126,9 +134,12 @@ def _stage_tonnes(session: Session, consignment_ids: list[int]) -> dict[int, dic
     if not consignment_ids:
         return {}
     totals: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for row in session.execute(select(ConsignmentStage).where(
+    for row in session.execute(
+        select(ConsignmentStage).where(
             ConsignmentStage.consignment_id.in_(consignment_ids),
-            ConsignmentStage.approval == "approved")).scalars():
+            ConsignmentStage.approval == "approved",
+        )
+    ).scalars():
         totals[row.consignment_id][row.stage] += row.quantity_t
     return totals
 
@@ -136,13 +147,24 @@ def _stage_tonnes(session: Session, consignment_ids: list[int]) -> dict[int, dic
 def appeal_figures(session: Session, appeal: Appeal) -> AppealFigures:
     """Coverage, gaps and pipeline of one appeal, in total and by country, sector, donor."""
     original_usd, original_t, required_usd, required_t = registry.requirement_totals(
-        session, appeal.id)
+        session, appeal.id
+    )
     revisions = registry.revisions(session, appeal.id)
     rows = registry.requirements(session, revisions[-1].id) if revisions else []
     contributions = counted(session, Contribution.appeal_id == appeal.id)
-    pending_usd = sum((row.amount_usd for row in session.execute(select(Contribution).where(
-        Contribution.appeal_id == appeal.id, Contribution.approval == "pending",
-        Contribution.new_money.is_(True))).scalars()), ZERO)
+    pending_usd = sum(
+        (
+            row.amount_usd
+            for row in session.execute(
+                select(Contribution).where(
+                    Contribution.appeal_id == appeal.id,
+                    Contribution.approval == "pending",
+                    Contribution.new_money.is_(True),
+                )
+            ).scalars()
+        ),
+        ZERO,
+    )
     organisations = _organisations(session)
 
     countries: dict[str, Line] = {}
@@ -159,42 +181,60 @@ def appeal_figures(session: Session, appeal: Appeal) -> AppealFigures:
         total.funding.add(contribution)
         donor = organisations[contribution.donor_id]
         donors.setdefault(donor.code, Line(donor.code, donor.name)).funding.add(contribution)
-        countries.setdefault(contribution.country or "", Line(contribution.country or "", "")
-                             ).funding.add(contribution)
-        sectors.setdefault(contribution.sector_code or "", Line(contribution.sector_code or "",
-                                                                 "")).funding.add(contribution)
+        countries.setdefault(
+            contribution.country or "", Line(contribution.country or "", "")
+        ).funding.add(contribution)
+        sectors.setdefault(
+            contribution.sector_code or "", Line(contribution.sector_code or "", "")
+        ).funding.add(contribution)
 
-    consignments = list(session.execute(select(Consignment).where(
-        Consignment.appeal_id == appeal.id)).scalars())
+    consignments = list(
+        session.execute(select(Consignment).where(Consignment.appeal_id == appeal.id)).scalars()
+    )
     tonnes = _stage_tonnes(session, [row.id for row in consignments])
     stage_t: dict[str, Decimal] = {stage: ZERO for stage in PIPELINE_STAGES}
     for consignment in consignments:
         for stage, quantity in tonnes.get(consignment.id, {}).items():
             stage_t[stage] += quantity
         delivered = tonnes.get(consignment.id, {}).get("distributed", ZERO)
-        countries.setdefault(consignment.country, Line(consignment.country, consignment.country)
-                             ).delivered_t += delivered
+        countries.setdefault(
+            consignment.country, Line(consignment.country, consignment.country)
+        ).delivered_t += delivered
     total.delivered_t = stage_t["distributed"]
 
-    reached = session.execute(select(Beneficiaries).where(
-        Beneficiaries.appeal_id == appeal.id, Beneficiaries.approval == "approved",
-        Beneficiaries.measure == "reached", Beneficiaries.sex == "all",
-        Beneficiaries.age_group == "all")).scalars().all()
+    reached = (
+        session.execute(
+            select(Beneficiaries).where(
+                Beneficiaries.appeal_id == appeal.id,
+                Beneficiaries.approval == "approved",
+                Beneficiaries.measure == "reached",
+                Beneficiaries.sex == "all",
+                Beneficiaries.age_group == "all",
+            )
+        )
+        .scalars()
+        .all()
+    )
     latest: dict[str, tuple[date, int]] = {}
     for figure in reached:
         # each figure is cumulative as of its date: the newest counts
         if figure.unit not in latest or figure.as_of > latest[figure.unit][0]:
             latest[figure.unit] = (figure.as_of, figure.number)
     return AppealFigures(
-        appeal=appeal, original_usd=original_usd, original_t=original_t, total=total,
+        appeal=appeal,
+        original_usd=original_usd,
+        original_t=original_t,
+        total=total,
         pending_usd=pending_usd,
         by_country=sorted(countries.values(), key=lambda line: line.key),
         by_sector=sorted(sectors.values(), key=lambda line: line.key),
-        by_donor=sorted(donors.values(), key=lambda line: -(line.funding.funded
-                                                            + line.funding.pledged)),
+        by_donor=sorted(
+            donors.values(), key=lambda line: -(line.funding.funded + line.funding.pledged)
+        ),
         stage_t=stage_t,
         households_reached=latest.get("households", (date.min, 0))[1],
-        people_reached=latest.get("people", (date.min, 0))[1])
+        people_reached=latest.get("people", (date.min, 0))[1],
+    )
 
 
 @dataclass
@@ -216,9 +256,13 @@ def pledge_conversion(session: Session) -> list[Conversion]:
     """Per donor: USD of approved contributions that began as a pledge, of which paid, of
     which still open; donors with the largest pledges first."""
     organisations = _organisations(session)
-    began_as_pledge = set(session.execute(select(ContributionStatus.contribution_id).where(
-        ContributionStatus.status == "pledge",
-        ContributionStatus.approval == "approved")).scalars())
+    began_as_pledge = set(
+        session.execute(
+            select(ContributionStatus.contribution_id).where(
+                ContributionStatus.status == "pledge", ContributionStatus.approval == "approved"
+            )
+        ).scalars()
+    )
     table: dict[int, Conversion] = {}
     for contribution in counted(session):
         if contribution.id not in began_as_pledge:
@@ -244,8 +288,14 @@ class Flow:
     status: str
 
 
-def flows(session: Session, appeal_id: int | None = None, *, donor_id: int | None = None,
-          country: str | None = None, programme_id: int | None = None) -> list[Flow]:
+def flows(
+    session: Session,
+    appeal_id: int | None = None,
+    *,
+    donor_id: int | None = None,
+    country: str | None = None,
+    programme_id: int | None = None,
+) -> list[Flow]:
     """Counted commitments and payments as donor → appeal/programme → country flows, summed;
     optionally only those of one appeal, donor, destination country or programme."""
     organisations = _organisations(session)
@@ -264,12 +314,14 @@ def flows(session: Session, appeal_id: int | None = None, *, donor_id: int | Non
     for row in counted(session, *conditions):
         if row.status not in FUNDING_STATUSES:
             continue
-        target = (appeals.get(row.appeal_id or 0) or programmes.get(row.programme_id or 0)
-                  or "IOFS")
+        target = appeals.get(row.appeal_id or 0) or programmes.get(row.programme_id or 0) or "IOFS"
         summed[(organisations[row.donor_id].code, target, row.country or "", row.status)] += (
-            row.amount_usd)
-    return [Flow(donor, target, country, usd, status)
-            for (donor, target, country, status), usd in sorted(summed.items())]
+            row.amount_usd
+        )
+    return [
+        Flow(donor, target, country, usd, status)
+        for (donor, target, country, status), usd in sorted(summed.items())
+    ]
 
 
 @dataclass(frozen=True)
@@ -288,22 +340,33 @@ def timeline(session: Session, appeal: Appeal) -> list[TimelinePoint]:
     organisations = _organisations(session)
     events: list[tuple[date, Decimal, Decimal, str]] = []
     counted_ids: set[int] = set()
-    for step in session.execute(select(ContributionStatus).where(
+    for step in session.execute(
+        select(ContributionStatus)
+        .where(
             ContributionStatus.contribution_id.in_(list(ids) or [0]),
-            ContributionStatus.approval == "approved").order_by(
-            ContributionStatus.dated)).scalars():
+            ContributionStatus.approval == "approved",
+        )
+        .order_by(ContributionStatus.dated)
+    ).scalars():
         if step.status not in FUNDING_STATUSES or step.contribution_id in counted_ids:
             continue
         counted_ids.add(step.contribution_id)
         contribution = ids[step.contribution_id]
         donor = organisations[contribution.donor_id].name
         events.append((step.dated, contribution.amount_usd, ZERO, f"{donor}: {step.status}"))
-    consignment_ids = [row.id for row in session.execute(select(Consignment).where(
-        Consignment.appeal_id == appeal.id)).scalars()]
-    for row in session.execute(select(ConsignmentStage).where(
+    consignment_ids = [
+        row.id
+        for row in session.execute(
+            select(Consignment).where(Consignment.appeal_id == appeal.id)
+        ).scalars()
+    ]
+    for row in session.execute(
+        select(ConsignmentStage).where(
             ConsignmentStage.consignment_id.in_(consignment_ids or [0]),
             ConsignmentStage.stage == "distributed",
-            ConsignmentStage.approval == "approved")).scalars():
+            ConsignmentStage.approval == "approved",
+        )
+    ).scalars():
         events.append((row.dated, ZERO, row.quantity_t, f"{row.quantity_t} t distributed"))
     points: list[TimelinePoint] = []
     funded, delivered = ZERO, ZERO
@@ -333,8 +396,10 @@ def programme_funding(session: Session, programme_id: int) -> Funding:
 
 def country_delivered_t(session: Session, iso3: str) -> dict[str, Decimal]:
     """Approved tonnes per pipeline stage of consignments to ``iso3``."""
-    ids = [row.id for row in session.execute(select(Consignment).where(
-        Consignment.country == iso3)).scalars()]
+    ids = [
+        row.id
+        for row in session.execute(select(Consignment).where(Consignment.country == iso3)).scalars()
+    ]
     totals: dict[str, Decimal] = {stage: ZERO for stage in PIPELINE_STAGES}
     for by_stage in _stage_tonnes(session, ids).values():
         for stage, quantity in by_stage.items():
@@ -342,7 +407,19 @@ def country_delivered_t(session: Session, iso3: str) -> dict[str, Decimal]:
     return totals
 
 
-__all__ = ["AppealFigures", "Conversion", "Flow", "Funding", "Line", "TimelinePoint",
-           "appeal_figures", "counted", "country_delivered_t", "country_funding",
-           "flows", "percent", "pledge_conversion",
-           "timeline"]
+__all__ = [
+    "AppealFigures",
+    "Conversion",
+    "Flow",
+    "Funding",
+    "Line",
+    "TimelinePoint",
+    "appeal_figures",
+    "counted",
+    "country_delivered_t",
+    "country_funding",
+    "flows",
+    "percent",
+    "pledge_conversion",
+    "timeline",
+]

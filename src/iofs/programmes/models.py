@@ -62,8 +62,10 @@ class Reviewed:
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - a declarative class attribute
-        return {"version_id_col": cls.__table__.c.version,  # type: ignore[attr-defined]
-                "version_id_generator": False}
+        return {
+            "version_id_col": cls.__table__.c.version,  # type: ignore[attr-defined]
+            "version_id_generator": False,
+        }
 
 
 class ReviewDecision(Base):
@@ -155,7 +157,8 @@ class Project(Sourced, Base):
     starts_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     implementer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programmes_organisation.id"), nullable=True)
+        ForeignKey("programmes_organisation.id"), nullable=True
+    )
 
 
 class Appeal(Sourced, Base):
@@ -169,7 +172,8 @@ class Appeal(Sourced, Base):
     title_ar: Mapped[str] = mapped_column(String(300), default="")
     title_fr: Mapped[str] = mapped_column(String(300), default="")
     programme_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programmes_programme.id"), nullable=True)
+        ForeignKey("programmes_programme.id"), nullable=True
+    )
     launched_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     #: The commodity whose tonnes the appeal counts, e.g. "wheat flour" (empty: cash only).
@@ -197,7 +201,8 @@ class Requirement(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     revision_id: Mapped[int] = mapped_column(
-        ForeignKey("programmes_appeal_revision.id"), index=True)
+        ForeignKey("programmes_appeal_revision.id"), index=True
+    )
     country: Mapped[str] = mapped_column(String(3))
     sector_code: Mapped[str] = mapped_column(String(5))
     year: Mapped[int] = mapped_column(SmallInteger)
@@ -222,13 +227,17 @@ class Contribution(Reviewed, Sourced, Base):
     reference: Mapped[str] = mapped_column(String(64), unique=True)
     donor_id: Mapped[int] = mapped_column(ForeignKey("programmes_organisation.id"), index=True)
     recipient_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programmes_organisation.id"), nullable=True)
+        ForeignKey("programmes_organisation.id"), nullable=True
+    )
     appeal_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programmes_appeal.id"), nullable=True, index=True)
+        ForeignKey("programmes_appeal.id"), nullable=True, index=True
+    )
     programme_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programmes_programme.id"), nullable=True, index=True)
+        ForeignKey("programmes_programme.id"), nullable=True, index=True
+    )
     project_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programmes_project.id"), nullable=True)
+        ForeignKey("programmes_project.id"), nullable=True
+    )
     country: Mapped[str | None] = mapped_column(String(3), nullable=True)
     sector_code: Mapped[str | None] = mapped_column(String(5), nullable=True)
     modality: Mapped[str] = mapped_column(String(8))
@@ -248,7 +257,8 @@ class Contribution(Reviewed, Sourced, Base):
     valuation_source: Mapped[str] = mapped_column(String(300), default="")
     earmarking: Mapped[str] = mapped_column(String(12), default="earmarked")
     parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programmes_contribution.id"), nullable=True)
+        ForeignKey("programmes_contribution.id"), nullable=True
+    )
     new_money: Mapped[bool] = mapped_column(Boolean, default=True)
     description: Mapped[str] = mapped_column(String(1000), default="")
     fts_flow_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -261,7 +271,8 @@ class ContributionStatus(Reviewed, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     contribution_id: Mapped[int] = mapped_column(
-        ForeignKey("programmes_contribution.id"), index=True)
+        ForeignKey("programmes_contribution.id"), index=True
+    )
     status: Mapped[str] = mapped_column(String(12))
     dated: Mapped[date] = mapped_column(Date)
     #: Who confirmed it on the donor's side (a name or office, not personal data beyond that).
@@ -278,7 +289,8 @@ class ContributionYear(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     contribution_id: Mapped[int] = mapped_column(
-        ForeignKey("programmes_contribution.id"), index=True)
+        ForeignKey("programmes_contribution.id"), index=True
+    )
     year: Mapped[int] = mapped_column(SmallInteger)
     amount_usd: Mapped[Decimal] = mapped_column(MONEY)
 
@@ -291,11 +303,14 @@ class Consignment(Sourced, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     reference: Mapped[str] = mapped_column(String(64), unique=True)
     appeal_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programmes_appeal.id"), nullable=True, index=True)
+        ForeignKey("programmes_appeal.id"), nullable=True, index=True
+    )
     project_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programmes_project.id"), nullable=True, index=True)
+        ForeignKey("programmes_project.id"), nullable=True, index=True
+    )
     contribution_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programmes_contribution.id"), nullable=True)
+        ForeignKey("programmes_contribution.id"), nullable=True
+    )
     country: Mapped[str] = mapped_column(String(3), index=True)
     commodity: Mapped[str] = mapped_column(String(100))
     origin: Mapped[str] = mapped_column(String(200), default="")
@@ -308,8 +323,7 @@ class ConsignmentStage(Reviewed, Base):
     __tablename__ = "programmes_consignment_stage"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    consignment_id: Mapped[int] = mapped_column(
-        ForeignKey("programmes_consignment.id"), index=True)
+    consignment_id: Mapped[int] = mapped_column(ForeignKey("programmes_consignment.id"), index=True)
     stage: Mapped[str] = mapped_column(String(12))
     dated: Mapped[date] = mapped_column(Date)
     quantity_t: Mapped[Decimal] = mapped_column(TONNES)
@@ -330,11 +344,14 @@ class Beneficiaries(Reviewed, Sourced, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     project_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programmes_project.id"), nullable=True, index=True)
+        ForeignKey("programmes_project.id"), nullable=True, index=True
+    )
     appeal_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programmes_appeal.id"), nullable=True, index=True)
+        ForeignKey("programmes_appeal.id"), nullable=True, index=True
+    )
     consignment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programmes_consignment.id"), nullable=True)
+        ForeignKey("programmes_consignment.id"), nullable=True
+    )
     country: Mapped[str] = mapped_column(String(3))
     measure: Mapped[str] = mapped_column(String(10))
     unit: Mapped[str] = mapped_column(String(12))
@@ -352,9 +369,11 @@ class Indicator(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     programme_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programmes_programme.id"), nullable=True, index=True)
+        ForeignKey("programmes_programme.id"), nullable=True, index=True
+    )
     project_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programmes_project.id"), nullable=True, index=True)
+        ForeignKey("programmes_project.id"), nullable=True, index=True
+    )
     code: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(300))
     unit: Mapped[str] = mapped_column(String(32))
@@ -373,8 +392,11 @@ class IndicatorValue(Reviewed, Base):
     """A target or actual of an indicator for one period, optionally for one disaggregation."""
 
     __tablename__ = "programmes_indicator_value"
-    __table_args__ = (UniqueConstraint("indicator_id", "period_start", "period_end", "kind",
-                                       "dimension", "dimension_value"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "indicator_id", "period_start", "period_end", "kind", "dimension", "dimension_value"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     indicator_id: Mapped[int] = mapped_column(ForeignKey("programmes_indicator.id"), index=True)

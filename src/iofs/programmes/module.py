@@ -8,8 +8,13 @@ MODULE = Module(
     package="iofs.programmes",
     api_routers=("iofs.programmes.api:router",),
     page_routers=("iofs.programmes.pages:router",),
-    commands=(Command("programmes", "iofs.programmes.cli:programmes_app",
-                      "Programmes, appeals, contributions and deliveries."),),
+    commands=(
+        Command(
+            "programmes",
+            "iofs.programmes.cli:programmes_app",
+            "Programmes, appeals, contributions and deliveries.",
+        ),
+    ),
     navigation=(NavigationEntry("/programmes", N_("Programmes")),),
     permissions=("iofs.programmes.permissions",),
     demo="iofs.programmes.demo:load",

@@ -40,8 +40,13 @@ router = APIRouter(include_in_schema=False)
 
 CodePath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 Iso3Path = Annotated[str, Path(min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$")]
-KindPath = Annotated[str, Path(pattern=r"^(contribution|status|stage|beneficiaries|"
-                                       r"indicator_value)$")]
+KindPath = Annotated[
+    str,
+    Path(
+        pattern=r"^(contribution|status|stage|beneficiaries|"
+        r"indicator_value)$"
+    ),
+]
 RecordPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
@@ -70,13 +75,18 @@ def _names(session: Session) -> dict[str, str]:
 
 def flow_chart(session: Session, appeal_id: int | None = None, **only: Any) -> Markup:
     """The donor → appeal → country diagram of counted money (``only``: see figures.flows)."""
-    return charts.flow_svg(figures.flows(session, appeal_id, **only), _names(session),
-                           _("Flow of funds: donor → appeal or programme → country"))
+    return charts.flow_svg(
+        figures.flows(session, appeal_id, **only),
+        _names(session),
+        _("Flow of funds: donor → appeal or programme → country"),
+    )
 
 
 def _context(principal: Principal) -> dict[str, Any]:
     return {
-        "labels": labels(), "sectors": sector_names(), "localised": localised,
+        "labels": labels(),
+        "sectors": sector_names(),
+        "localised": localised,
         "can_enter": allows(principal, "programmes.contributions.write")
         or allows(principal, "programmes.deliveries.write"),
         "can_review": allows(principal, "programmes.read_pending"),
@@ -84,113 +94,187 @@ def _context(principal: Principal) -> dict[str, Any]:
 
 
 @router.get("/programmes", response_class=HTMLResponse)
-def overview(request: Request, principal: Principal = Depends(current_principal),
-             session: Session = Depends(db_session)) -> HTMLResponse:
+def overview(
+    request: Request,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
     """Appeals with coverage and gaps, programmes, donors' pledge conversion, flows."""
     appeals = [service.appeal_summary(session, code) for code in service.appeal_codes(session)]
-    return render(request, "programmes/overview.html", {
-        **_context(principal), "appeals": appeals, "programmes": registry.programmes(session),
-        "conversion": figures.pledge_conversion(session), "flow": flow_chart(session),
-        "donors": registry.organisations(session),
-    })
+    return render(
+        request,
+        "programmes/overview.html",
+        {
+            **_context(principal),
+            "appeals": appeals,
+            "programmes": registry.programmes(session),
+            "conversion": figures.pledge_conversion(session),
+            "flow": flow_chart(session),
+            "donors": registry.organisations(session),
+        },
+    )
 
 
 @router.get("/programmes/appeals/{code}", response_class=HTMLResponse)
-def appeal_page(request: Request, code: CodePath,
-                principal: Principal = Depends(current_principal),
-                session: Session = Depends(db_session)) -> HTMLResponse:
+def appeal_page(
+    request: Request,
+    code: CodePath,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
     """An appeal: delivered of required tonnes, coverage, gaps, donors, pipeline, timeline."""
     appeal = registry.appeal(session, code)
     found = figures.appeal_figures(session, appeal)
     revisions = registry.revisions(session, appeal.id)
     timeline = figures.timeline(session, appeal)
-    return render(request, "programmes/appeal.html", {
-        **_context(principal), "appeal": appeal, "figures": found,
-        "revisions": [(revision, registry.requirements(session, revision.id))
-                      for revision in revisions],
-        "contributions": service.visible_contributions(session, principal, appeal=code),
-        "consignments": [(row, pipeline.stages(session, row.id))
-                         for row in pipeline.consignments(session, appeal_id=appeal.id)],
-        "flow": flow_chart(session, appeal.id),
-        "timeline": charts.timeline_svg(timeline, {
-            "funded": _("Funded (USD, cumulative)"),
-            "delivered": _("Distributed (t, cumulative)"), "date": _("Date")}),
-        "points": timeline,
-    })
+    return render(
+        request,
+        "programmes/appeal.html",
+        {
+            **_context(principal),
+            "appeal": appeal,
+            "figures": found,
+            "revisions": [
+                (revision, registry.requirements(session, revision.id)) for revision in revisions
+            ],
+            "contributions": service.visible_contributions(session, principal, appeal=code),
+            "consignments": [
+                (row, pipeline.stages(session, row.id))
+                for row in pipeline.consignments(session, appeal_id=appeal.id)
+            ],
+            "flow": flow_chart(session, appeal.id),
+            "timeline": charts.timeline_svg(
+                timeline,
+                {
+                    "funded": _("Funded (USD, cumulative)"),
+                    "delivered": _("Distributed (t, cumulative)"),
+                    "date": _("Date"),
+                },
+            ),
+            "points": timeline,
+        },
+    )
 
 
 @router.get("/programmes/donors/{code}", response_class=HTMLResponse)
-def donor_page(request: Request, code: CodePath,
-               principal: Principal = Depends(current_principal),
-               session: Session = Depends(db_session)) -> HTMLResponse:
+def donor_page(
+    request: Request,
+    code: CodePath,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
     """A donor: what it gave, to what, at which status; its pledge conversion."""
     donor = registry.organisation(session, code, "code")
     conversion = [line for line in figures.pledge_conversion(session) if line.donor == donor.code]
-    return render(request, "programmes/donor.html", {
-        **_context(principal), "donor": donor, "totals": service.donor_totals(session, donor),
-        "contributions": service.visible_contributions(session, principal, donor=donor.code),
-        "conversion": conversion[0] if conversion else None,
-        "flow": flow_chart(session, donor_id=donor.id),
-        "appeals": {row.id: row for row in registry.appeals(session)},
-        "programmes": {row.id: row for row in registry.programmes(session)},
-    })
+    return render(
+        request,
+        "programmes/donor.html",
+        {
+            **_context(principal),
+            "donor": donor,
+            "totals": service.donor_totals(session, donor),
+            "contributions": service.visible_contributions(session, principal, donor=donor.code),
+            "conversion": conversion[0] if conversion else None,
+            "flow": flow_chart(session, donor_id=donor.id),
+            "appeals": {row.id: row for row in registry.appeals(session)},
+            "programmes": {row.id: row for row in registry.programmes(session)},
+        },
+    )
 
 
 @router.get("/programmes/countries/{iso3}", response_class=HTMLResponse)
-def country_page(request: Request, iso3: Iso3Path,
-                 principal: Principal = Depends(current_principal),
-                 session: Session = Depends(db_session)) -> HTMLResponse:
+def country_page(
+    request: Request,
+    iso3: Iso3Path,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
     """A country: its projects, money received, tonnes through the pipeline, people reached."""
     code = iso3.upper()
     projects = registry.projects(session, country=code)
     if not projects and not pipeline.consignments(session, country=code):
         raise NotFoundError(_("No programme works in %(country)s.") % {"country": code}, "iso3")
-    return render(request, "programmes/country.html", {
-        **_context(principal), "iso3": code, "projects": projects,
-        "funding": figures.country_funding(session, code),
-        "stages": figures.country_delivered_t(session, code),
-        "beneficiaries": pipeline.reached(session, code),
-        "contributions": service.visible_contributions(session, principal, country=code),
-        "activities": results.activities(session, [row.id for row in projects]),
-        "flow": flow_chart(session, country=code),
-    })
+    return render(
+        request,
+        "programmes/country.html",
+        {
+            **_context(principal),
+            "iso3": code,
+            "projects": projects,
+            "funding": figures.country_funding(session, code),
+            "stages": figures.country_delivered_t(session, code),
+            "beneficiaries": pipeline.reached(session, code),
+            "contributions": service.visible_contributions(session, principal, country=code),
+            "activities": results.activities(session, [row.id for row in projects]),
+            "flow": flow_chart(session, country=code),
+        },
+    )
 
 
-def _entry_page(request: Request, session: Session, principal: Principal, *,
-                error: InputError | None = None, form: str = "", values: dict[str, Any]
-                | None = None, notice: str = "", status_code: int = 200) -> HTMLResponse:
-    response = render(request, "programmes/entry.html", {
-        **_context(principal),
-        "may_contribute": allows(principal, "programmes.contributions.write"),
-        "may_deliver": allows(principal, "programmes.deliveries.write"),
-        "organisations": registry.organisations(session),
-        "appeals": registry.appeals(session),
-        "projects": registry.projects(session),
-        "consignments": pipeline.consignments(session),
-        "programmes": registry.programmes(session),
-        "indicators": results.indicators(session),
-        "may_edit_projects": allows(principal, "programmes.projects.write"),
-        "may_manage": allows(principal, "programmes.manage"),
-        "error": str(error) if error else "", "error_field": error.field if error else "",
-        "form": form, "values": values or {}, "notice": notice,
-    })
+def _entry_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    *,
+    error: InputError | None = None,
+    form: str = "",
+    values: dict[str, Any] | None = None,
+    notice: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
+    response = render(
+        request,
+        "programmes/entry.html",
+        {
+            **_context(principal),
+            "may_contribute": allows(principal, "programmes.contributions.write"),
+            "may_deliver": allows(principal, "programmes.deliveries.write"),
+            "organisations": registry.organisations(session),
+            "appeals": registry.appeals(session),
+            "projects": registry.projects(session),
+            "consignments": pipeline.consignments(session),
+            "programmes": registry.programmes(session),
+            "indicators": results.indicators(session),
+            "may_edit_projects": allows(principal, "programmes.projects.write"),
+            "may_manage": allows(principal, "programmes.manage"),
+            "error": str(error) if error else "",
+            "error_field": error.field if error else "",
+            "form": form,
+            "values": values or {},
+            "notice": notice,
+        },
+    )
     response.status_code = status_code
     return response
 
 
 @router.get("/programmes/entry", response_class=HTMLResponse)
-def entry(request: Request, recorded: Annotated[str, Query(max_length=64)] = "",
-          principal: Principal = Depends(require("programmes.deliveries.write")),
-          session: Session = Depends(db_session)) -> HTMLResponse:
+def entry(
+    request: Request,
+    recorded: Annotated[str, Query(max_length=64)] = "",
+    principal: Principal = Depends(require("programmes.deliveries.write")),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
     """Forms to record contributions, deliveries and people reached, and the Excel upload."""
-    notice = (_("Recorded %(reference)s; it counts once someone else approves it.")
-              % {"reference": recorded}) if recorded else ""
+    notice = (
+        (
+            _("Recorded %(reference)s; it counts once someone else approves it.")
+            % {"reference": recorded}
+        )
+        if recorded
+        else ""
+    )
     return _entry_page(request, session, principal, notice=notice)
 
 
-async def _save_form(request: Request, session: Session, principal: Principal, form: str,
-                     save: Callable[[dict[str, Any]], str],
-                     checkboxes: tuple[str, ...] = ()) -> Response:
+async def _save_form(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    form: str,
+    save: Callable[[dict[str, Any]], str],
+    checkboxes: tuple[str, ...] = (),
+) -> Response:
     """Post of one entry form: the service call ``save(values)`` (returning what was recorded)
     commits and redirects; an input error re-renders the form with its values (422)."""
     values: dict[str, Any] = dict(await filled_fields(request))
@@ -200,11 +284,13 @@ async def _save_form(request: Request, session: Session, principal: Principal, f
         recorded = save(values)
     except InputError as error:
         session.rollback()
-        return _entry_page(request, session, principal, error=error, form=form,
-                           values=values, status_code=422)
+        return _entry_page(
+            request, session, principal, error=error, form=form, values=values, status_code=422
+        )
     session.commit()
-    return RedirectResponse(f"/programmes/entry?{urlencode({'recorded': recorded})}",
-                            status_code=303)
+    return RedirectResponse(
+        f"/programmes/entry?{urlencode({'recorded': recorded})}", status_code=303
+    )
 
 
 def _without(values: dict[str, Any], *names: str) -> dict[str, Any]:
@@ -213,104 +299,170 @@ def _without(values: dict[str, Any], *names: str) -> dict[str, Any]:
 
 @router.post("/programmes/entry/contribution", response_class=HTMLResponse)
 async def enter_contribution(
-        request: Request,
-        principal: Principal = Depends(require("programmes.contributions.write")),
-        session: Session = Depends(db_session)) -> Response:
+    request: Request,
+    principal: Principal = Depends(require("programmes.contributions.write")),
+    session: Session = Depends(db_session),
+) -> Response:
     """Record a contribution from the form (the API's service call)."""
     analytics_dir = request.app.state.settings.analytics_dir
-    return await _save_form(request, session, principal, "contribution", lambda values: (
-        contributions.put_contribution(session, principal, values, analytics_dir)[0].reference),
-        checkboxes=("illustrative",))
+    return await _save_form(
+        request,
+        session,
+        principal,
+        "contribution",
+        lambda values: (
+            contributions.put_contribution(session, principal, values, analytics_dir)[0].reference
+        ),
+        checkboxes=("illustrative",),
+    )
 
 
 @router.post("/programmes/entry/stage", response_class=HTMLResponse)
-async def enter_stage(request: Request,
-                      principal: Principal = Depends(require("programmes.deliveries.write")),
-                      session: Session = Depends(db_session)) -> Response:
+async def enter_stage(
+    request: Request,
+    principal: Principal = Depends(require("programmes.deliveries.write")),
+    session: Session = Depends(db_session),
+) -> Response:
     """Record a consignment reaching a pipeline stage."""
+
     def save(values: dict[str, Any]) -> str:
         reference = values.get("consignment", "")
         pipeline.add_stage(session, principal, reference, _without(values, "consignment"))
         return str(reference)
+
     return await _save_form(request, session, principal, "stage", save)
 
 
 @router.post("/programmes/entry/beneficiaries", response_class=HTMLResponse)
 async def enter_beneficiaries(
-        request: Request, principal: Principal = Depends(require("programmes.deliveries.write")),
-        session: Session = Depends(db_session)) -> Response:
+    request: Request,
+    principal: Principal = Depends(require("programmes.deliveries.write")),
+    session: Session = Depends(db_session),
+) -> Response:
     """Record people or households targeted or reached."""
-    return await _save_form(request, session, principal, "beneficiaries", lambda values: (
-        pipeline.put_beneficiaries(session, principal, values).country))
+    return await _save_form(
+        request,
+        session,
+        principal,
+        "beneficiaries",
+        lambda values: pipeline.put_beneficiaries(session, principal, values).country,
+    )
 
 
 @router.post("/programmes/entry/project", response_class=HTMLResponse)
-async def enter_project(request: Request,
-                        principal: Principal = Depends(require("programmes.projects.write")),
-                        session: Session = Depends(db_session)) -> Response:
+async def enter_project(
+    request: Request,
+    principal: Principal = Depends(require("programmes.projects.write")),
+    session: Session = Depends(db_session),
+) -> Response:
     """Create or update a country project (focal points: their own states)."""
-    return await _save_form(request, session, principal, "project", lambda values: (
-        registry.put_project(session, principal, values).code))
+    return await _save_form(
+        request,
+        session,
+        principal,
+        "project",
+        lambda values: registry.put_project(session, principal, values).code,
+    )
 
 
 @router.post("/programmes/entry/indicator-value", response_class=HTMLResponse)
 async def enter_indicator_value(
-        request: Request, principal: Principal = Depends(require("programmes.projects.write")),
-        session: Session = Depends(db_session)) -> Response:
+    request: Request,
+    principal: Principal = Depends(require("programmes.projects.write")),
+    session: Session = Depends(db_session),
+) -> Response:
     """Record a target or actual of a result indicator for a period."""
+
     def save(values: dict[str, Any]) -> str:
         raw_id = str(values.get("indicator", ""))
         if not raw_id.isdigit():
             raise InputError(_("Choose an indicator."), "indicator")
-        return results.put_value(session, principal, int(raw_id),
-                                 _without(values, "indicator")).kind
+        return results.put_value(
+            session, principal, int(raw_id), _without(values, "indicator")
+        ).kind
+
     return await _save_form(request, session, principal, "indicator", save)
 
 
 @router.post("/programmes/entry/activity", response_class=HTMLResponse)
-async def enter_activity(request: Request,
-                         principal: Principal = Depends(require("programmes.projects.write")),
-                         session: Session = Depends(db_session)) -> Response:
+async def enter_activity(
+    request: Request,
+    principal: Principal = Depends(require("programmes.projects.write")),
+    session: Session = Depends(db_session),
+) -> Response:
     """Record a training or other activity of a project, with participants by sex."""
-    return await _save_form(request, session, principal, "activity", lambda values: (
-        results.put_activity(session, principal, values).kind))
+    return await _save_form(
+        request,
+        session,
+        principal,
+        "activity",
+        lambda values: results.put_activity(session, principal, values).kind,
+    )
 
 
 @router.post("/programmes/entry/organisation", response_class=HTMLResponse)
-async def enter_organisation(request: Request,
-                             principal: Principal = Depends(require("programmes.manage")),
-                             session: Session = Depends(db_session)) -> Response:
+async def enter_organisation(
+    request: Request,
+    principal: Principal = Depends(require("programmes.manage")),
+    session: Session = Depends(db_session),
+) -> Response:
     """Create or update a donor, partner or implementer."""
-    return await _save_form(request, session, principal, "organisation", lambda values: (
-        registry.put_organisation(session, principal, values).code))
+    return await _save_form(
+        request,
+        session,
+        principal,
+        "organisation",
+        lambda values: registry.put_organisation(session, principal, values).code,
+    )
 
 
 @router.post("/programmes/entry/programme", response_class=HTMLResponse)
-async def enter_programme(request: Request,
-                          principal: Principal = Depends(require("programmes.manage")),
-                          session: Session = Depends(db_session)) -> Response:
+async def enter_programme(
+    request: Request,
+    principal: Principal = Depends(require("programmes.manage")),
+    session: Session = Depends(db_session),
+) -> Response:
     """Create or update a programme."""
-    return await _save_form(request, session, principal, "programme", lambda values: (
-        registry.put_programme(session, principal, values).code), checkboxes=("humanitarian",))
+    return await _save_form(
+        request,
+        session,
+        principal,
+        "programme",
+        lambda values: registry.put_programme(session, principal, values).code,
+        checkboxes=("humanitarian",),
+    )
 
 
 @router.post("/programmes/entry/indicator", response_class=HTMLResponse)
-async def enter_indicator(request: Request,
-                          principal: Principal = Depends(require("programmes.projects.write")),
-                          session: Session = Depends(db_session)) -> Response:
+async def enter_indicator(
+    request: Request,
+    principal: Principal = Depends(require("programmes.projects.write")),
+    session: Session = Depends(db_session),
+) -> Response:
     """Define a result indicator of a programme (secretariat) or of a project (its state)."""
-    return await _save_form(request, session, principal, "indicator-definition",
-                            lambda values: results.put_indicator(session, principal,
-                                                                 values).code)
+    return await _save_form(
+        request,
+        session,
+        principal,
+        "indicator-definition",
+        lambda values: results.put_indicator(session, principal, values).code,
+    )
 
 
 @router.post("/programmes/entry/appeal", response_class=HTMLResponse)
-async def enter_appeal(request: Request,
-                       principal: Principal = Depends(require("programmes.manage")),
-                       session: Session = Depends(db_session)) -> Response:
+async def enter_appeal(
+    request: Request,
+    principal: Principal = Depends(require("programmes.manage")),
+    session: Session = Depends(db_session),
+) -> Response:
     """Create or update an appeal."""
-    return await _save_form(request, session, principal, "appeal", lambda values: (
-        registry.put_appeal(session, principal, values).code))
+    return await _save_form(
+        request,
+        session,
+        principal,
+        "appeal",
+        lambda values: registry.put_appeal(session, principal, values).code,
+    )
 
 
 def requirement_lines(text: str) -> list[dict[str, str]]:
@@ -321,32 +473,58 @@ def requirement_lines(text: str) -> list[dict[str, str]]:
             continue
         parts = [part.strip() for part in line.split(";")]
         if len(parts) not in (4, 5):
-            raise InputError(_("Line %(line)d: write country; sector; year; USD; tonnes "
-                               "(tonnes may be left out).") % {"line": number}, "requirements")
-        rows.append(dict(zip(("country", "sector_code", "year", "amount_usd", "quantity_t"),
-                             parts, strict=False)))
+            raise InputError(
+                _(
+                    "Line %(line)d: write country; sector; year; USD; tonnes "
+                    "(tonnes may be left out)."
+                )
+                % {"line": number},
+                "requirements",
+            )
+        rows.append(
+            dict(
+                zip(
+                    ("country", "sector_code", "year", "amount_usd", "quantity_t"),
+                    parts,
+                    strict=False,
+                )
+            )
+        )
     return rows
 
 
 @router.post("/programmes/entry/revision", response_class=HTMLResponse)
-async def enter_revision(request: Request,
-                         principal: Principal = Depends(require("programmes.manage")),
-                         session: Session = Depends(db_session)) -> Response:
+async def enter_revision(
+    request: Request,
+    principal: Principal = Depends(require("programmes.manage")),
+    session: Session = Depends(db_session),
+) -> Response:
     """Record an appeal's requirements: the original (0) or a dated revision with a reason."""
+
     def save(values: dict[str, Any]) -> str:
         appeal_code = str(values.get("appeal", ""))
-        registry.put_revision(session, principal, appeal_code, {
-            **_without(values, "appeal"),
-            "requirements": requirement_lines(str(values.get("requirements", "")))})
+        registry.put_revision(
+            session,
+            principal,
+            appeal_code,
+            {
+                **_without(values, "appeal"),
+                "requirements": requirement_lines(str(values.get("requirements", ""))),
+            },
+        )
         return appeal_code
+
     return await _save_form(request, session, principal, "revision", save)
 
 
 @router.post("/programmes/entry/upload", response_class=HTMLResponse)
 @body_limit()
-async def upload_sheet(request: Request, file: Annotated[UploadFile, File()],
-                       principal: Principal = Depends(require("programmes.deliveries.write")),
-                       session: Session = Depends(db_session)) -> Response:
+async def upload_sheet(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    principal: Principal = Depends(require("programmes.deliveries.write")),
+    session: Session = Depends(db_session),
+) -> Response:
     """Upload the Excel template: all rows or none, every problem named."""
     from iofs.programmes.exchange import workbook_upload
 
@@ -354,56 +532,88 @@ async def upload_sheet(request: Request, file: Annotated[UploadFile, File()],
     try:
         if len(data) > 20_000_000:
             raise InputError(_("The file is larger than 20 MB."), "file")
-        report = workbook_upload.upload(session, principal, data,
-                                 request.app.state.settings.analytics_dir)
+        report = workbook_upload.upload(
+            session, principal, data, request.app.state.settings.analytics_dir
+        )
     except workbook_upload.UploadRejected as rejected:
         session.rollback()
         if rejected.refused is not None:  # the file itself: one sentence on the form
-            return _entry_page(request, session, principal, error=rejected.refused,
-                               form="upload", status_code=rejected.status_code)
-        response = render(request, "programmes/upload_errors.html", {
-            **_context(principal), "errors": rejected.errors})
+            return _entry_page(
+                request,
+                session,
+                principal,
+                error=rejected.refused,
+                form="upload",
+                status_code=rejected.status_code,
+            )
+        response = render(
+            request,
+            "programmes/upload_errors.html",
+            {**_context(principal), "errors": rejected.errors},
+        )
         response.status_code = rejected.status_code
         return response
     except InputError as error:
         session.rollback()
-        return _entry_page(request, session, principal, error=error, form="upload",
-                           status_code=422)
+        return _entry_page(request, session, principal, error=error, form="upload", status_code=422)
     session.commit()
     return _entry_page(request, session, principal, notice=service.upload_summary(report))
 
 
-def _reconciliation_page(request: Request, session: Session, principal: Principal, code: str,
-                         notice: str = "", error: str = "", status_code: int = 200
-                         ) -> HTMLResponse:
+def _reconciliation_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    code: str,
+    notice: str = "",
+    error: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
     from iofs.programmes.exchange import fts_reconcile
 
     appeal = registry.appeal(session, code)
     lines = fts_reconcile.reconcile(session, code)
-    response = render(request, "programmes/reconciliation.html", {
-        **_context(principal), "appeal": appeal, "lines": lines,
-        "summary": fts_reconcile.summary(lines), "statuses": {
-            key: _(label) for key, label in fts_reconcile.RECONCILIATION_STATUSES.items()},
-        "differences": {key: _(label) for key, label in fts_reconcile.DIFFERENCES.items()},
-        "may_import": allows(principal, "programmes.exchange"),
-        "notice": notice, "error": error})
+    response = render(
+        request,
+        "programmes/reconciliation.html",
+        {
+            **_context(principal),
+            "appeal": appeal,
+            "lines": lines,
+            "summary": fts_reconcile.summary(lines),
+            "statuses": {
+                key: _(label) for key, label in fts_reconcile.RECONCILIATION_STATUSES.items()
+            },
+            "differences": {key: _(label) for key, label in fts_reconcile.DIFFERENCES.items()},
+            "may_import": allows(principal, "programmes.exchange"),
+            "notice": notice,
+            "error": error,
+        },
+    )
     response.status_code = status_code
     return response
 
 
 @router.get("/programmes/appeals/{code}/reconciliation", response_class=HTMLResponse)
-def reconciliation(request: Request, code: CodePath,
-                   principal: Principal = Depends(current_principal),
-                   session: Session = Depends(db_session)) -> HTMLResponse:
+def reconciliation(
+    request: Request,
+    code: CodePath,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
     """The appeal's contributions side by side with the flows FTS publishes for it."""
     return _reconciliation_page(request, session, principal, code)
 
 
 @router.post("/programmes/appeals/{code}/fts", response_class=HTMLResponse)
 @body_limit()
-async def import_fts(request: Request, code: CodePath, file: Annotated[UploadFile, File()],
-                     principal: Principal = Depends(require("programmes.exchange")),
-                     session: Session = Depends(db_session)) -> HTMLResponse:
+async def import_fts(
+    request: Request,
+    code: CodePath,
+    file: Annotated[UploadFile, File()],
+    principal: Principal = Depends(require("programmes.exchange")),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
     """Import an FTS flow response (JSON) for the appeal, then show the reconciliation."""
     from iofs.programmes.exchange import fts_import
 
@@ -416,36 +626,57 @@ async def import_fts(request: Request, code: CodePath, file: Annotated[UploadFil
         session.rollback()
         if error.not_found:
             raise
-        return _reconciliation_page(request, session, principal, code, error=str(error),
-                                    status_code=422)
+        return _reconciliation_page(
+            request, session, principal, code, error=str(error), status_code=422
+        )
     session.commit()
-    return _reconciliation_page(request, session, principal, code,
-                                notice=service.fts_summary(report))
+    return _reconciliation_page(
+        request, session, principal, code, notice=service.fts_summary(report)
+    )
 
 
 @router.get("/programmes/review", response_class=HTMLResponse)
-def review_queue(request: Request,
-                 principal: Principal = Depends(require("programmes.read_pending")),
-                 session: Session = Depends(db_session)) -> HTMLResponse:
+def review_queue(
+    request: Request,
+    principal: Principal = Depends(require("programmes.read_pending")),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
     """Figures awaiting a second person's approval (those the visitor may see)."""
     return _review_page(request, session, principal)
 
 
-def _review_page(request: Request, session: Session, principal: Principal, error: str = "",
-                 status_code: int = 200) -> HTMLResponse:
-    return render(request, "programmes/review.html", {
-        **_context(principal), "rows": review.pending(session, principal),
-        "me": audit.actor_label(principal), "may_approve": allows(principal, review.APPROVE),
-        "error": error}, status_code=status_code)
+def _review_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    error: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "programmes/review.html",
+        {
+            **_context(principal),
+            "rows": review.pending(session, principal),
+            "me": audit.actor_label(principal),
+            "may_approve": allows(principal, review.APPROVE),
+            "error": error,
+        },
+        status_code=status_code,
+    )
 
 
 @router.post("/programmes/review/{kind}/{record_id}", response_class=HTMLResponse)
-def review_figure(request: Request, kind: KindPath, record_id: RecordPath,
-                  decision: Annotated[str, Form(max_length=16)],
-                  version: Annotated[int, Form(ge=1, le=2_147_483_647)],
-                  note: Annotated[str, Form(max_length=500)] = "",
-                  principal: Principal = Depends(require("programmes.approve")),
-                  session: Session = Depends(db_session)) -> Response:
+def review_figure(
+    request: Request,
+    kind: KindPath,
+    record_id: RecordPath,
+    decision: Annotated[str, Form(max_length=16)],
+    version: Annotated[int, Form(ge=1, le=2_147_483_647)],
+    note: Annotated[str, Form(max_length=500)] = "",
+    principal: Principal = Depends(require("programmes.approve")),
+    session: Session = Depends(db_session),
+) -> Response:
     """Approve or reject one figure, as shown (the form carries the version it showed)."""
     try:
         review.decide(session, principal, kind, record_id, decision, note, version=version)
@@ -460,24 +691,43 @@ def review_figure(request: Request, kind: KindPath, record_id: RecordPath,
 
 
 @router.get("/programmes/{code}", response_class=HTMLResponse)
-def programme_page(request: Request, code: CodePath,
-                   principal: Principal = Depends(current_principal),
-                   session: Session = Depends(db_session)) -> HTMLResponse:
+def programme_page(
+    request: Request,
+    code: CodePath,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
     """A programme: its country projects, funding, results (rolled up) and activities."""
     programme = registry.programme(session, code, "code")
     projects = registry.projects(session, programme_id=programme.id)
     indicators = results.indicators(session, programme_id=programme.id)
     project_indicators = results.indicators(session, project_ids=[row.id for row in projects])
-    return render(request, "programmes/programme.html", {
-        **_context(principal), "programme": programme, "projects": projects,
-        "funding": figures.programme_funding(session, programme.id),
-        "indicators": [(row, results.rolled_up(session, programme.id, row.code)
-                        or results.periods(results.values(session, row.id)))
-                       for row in indicators],
-        "project_indicators": [(row, results.periods(results.values(session, row.id)),
-                                next(p for p in projects if p.id == row.project_id))
-                               for row in project_indicators],
-        "activities": results.activities(session, [row.id for row in projects]),
-        "appeals": registry.appeals(session, programme.id),
-        "flow": flow_chart(session, programme_id=programme.id),
-    })
+    return render(
+        request,
+        "programmes/programme.html",
+        {
+            **_context(principal),
+            "programme": programme,
+            "projects": projects,
+            "funding": figures.programme_funding(session, programme.id),
+            "indicators": [
+                (
+                    row,
+                    results.rolled_up(session, programme.id, row.code)
+                    or results.periods(results.values(session, row.id)),
+                )
+                for row in indicators
+            ],
+            "project_indicators": [
+                (
+                    row,
+                    results.periods(results.values(session, row.id)),
+                    next(p for p in projects if p.id == row.project_id),
+                )
+                for row in project_indicators
+            ],
+            "activities": results.activities(session, [row.id for row in projects]),
+            "appeals": registry.appeals(session, programme.id),
+            "flow": flow_chart(session, programme_id=programme.id),
+        },
+    )

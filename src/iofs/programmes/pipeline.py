@@ -36,16 +36,19 @@ WRITE = "programmes.deliveries.write"
 
 def consignment(session: Session, reference: str, field: str = "consignment") -> Consignment:
     """The consignment with ``reference``."""
-    found = session.execute(select(Consignment).where(Consignment.reference == reference)
-                            ).scalar_one_or_none()
+    found = session.execute(
+        select(Consignment).where(Consignment.reference == reference)
+    ).scalar_one_or_none()
     if found is None:
-        raise NotFoundError(_("No consignment has the reference %(reference)s.")
-                            % {"reference": reference}, field)
+        raise NotFoundError(
+            _("No consignment has the reference %(reference)s.") % {"reference": reference}, field
+        )
     return found
 
 
-def _attached(principal: Principal, owner: str | None, sent: str, mismatch: str,
-              field: str) -> None:
+def _attached(
+    principal: Principal, owner: str | None, sent: str, mismatch: str, field: str
+) -> None:
     """A figure attached to a record of ``owner``'s state: the principal must write for that
     state, and the country sent must be it (records of no state: nothing to check)."""
     if owner is None:
@@ -55,21 +58,23 @@ def _attached(principal: Principal, owner: str | None, sent: str, mismatch: str,
         raise InputError(mismatch % {"country": owner}, field)
 
 
-def put_consignment(session: Session, principal: Principal,
-                    data: ConsignmentIn | dict[str, Any]) -> Consignment:
+def put_consignment(
+    session: Session, principal: Principal, data: ConsignmentIn | dict[str, Any]
+) -> Consignment:
     """Create or update a consignment by its reference (waybill series, shipment number)."""
     return put_consignment_outcome(session, principal, data)[0]
 
 
-def put_consignment_outcome(session: Session, principal: Principal,
-                            data: ConsignmentIn | dict[str, Any]
-                            ) -> tuple[Consignment, Outcome]:
+def put_consignment_outcome(
+    session: Session, principal: Principal, data: ConsignmentIn | dict[str, Any]
+) -> tuple[Consignment, Outcome]:
     """:func:`put_consignment`, also returning whether it created, changed or left the
     consignment as it was."""
     entry = checked(ConsignmentIn, data)
     authorize(principal, WRITE, country=entry.country)
-    existing = session.execute(select(Consignment).where(
-        Consignment.reference == entry.reference)).scalar_one_or_none()
+    existing = session.execute(
+        select(Consignment).where(Consignment.reference == entry.reference)
+    ).scalar_one_or_none()
     if existing is not None and existing.country != entry.country:
         authorize(principal, WRITE, country=existing.country)
     values = entry.model_dump(exclude={"reference", "appeal", "project", "contribution"})
@@ -78,24 +83,38 @@ def put_consignment_outcome(session: Session, principal: Principal,
     if entry.project:
         project = registry.project(session, entry.project)
         if project.country != entry.country:
-            raise InputError(_("The project is in %(country)s.") % {"country": project.country},
-                             "country")
+            raise InputError(
+                _("The project is in %(country)s.") % {"country": project.country}, "country"
+            )
         values["project_id"] = project.id
     values["contribution_id"] = None
     if entry.contribution:
         paid_by = contributions.by_reference(session, entry.contribution, "contribution")
         # the contribution's state decides, not the country sent
-        _attached(principal, paid_by.country, entry.country,
-                  _("The contribution is for %(country)s."), "contribution")
+        _attached(
+            principal,
+            paid_by.country,
+            entry.country,
+            _("The contribution is for %(country)s."),
+            "contribution",
+        )
         values["contribution_id"] = paid_by.id
     if values["appeal_id"] is None and values["project_id"] is None:
         raise InputError(_("Say which appeal or project the consignment serves."), "appeal")
-    return put_record_outcome(session, principal, Consignment, {"reference": entry.reference},
-                              values, permission=WRITE, country=entry.country)
+    return put_record_outcome(
+        session,
+        principal,
+        Consignment,
+        {"reference": entry.reference},
+        values,
+        permission=WRITE,
+        country=entry.country,
+    )
 
 
-def consignments(session: Session, *, appeal_id: int | None = None,
-                 country: str | None = None) -> list[Consignment]:
+def consignments(
+    session: Session, *, appeal_id: int | None = None, country: str | None = None
+) -> list[Consignment]:
     """The consignments (of one appeal, to one country, or all), by reference."""
     query = select(Consignment).order_by(Consignment.reference)
     if appeal_id is not None:
@@ -107,8 +126,13 @@ def consignments(session: Session, *, appeal_id: int | None = None,
 
 def stages(session: Session, consignment_id: int) -> list[ConsignmentStage]:
     """A consignment's stage records in pipeline order, then date."""
-    rows = session.execute(select(ConsignmentStage).where(
-        ConsignmentStage.consignment_id == consignment_id)).scalars().all()
+    rows = (
+        session.execute(
+            select(ConsignmentStage).where(ConsignmentStage.consignment_id == consignment_id)
+        )
+        .scalars()
+        .all()
+    )
     return sorted(rows, key=lambda row: (v.PIPELINE_STAGES.index(row.stage), row.dated, row.id))
 
 
@@ -121,8 +145,9 @@ def stage_totals(rows: list[ConsignmentStage], *, approved_only: bool) -> dict[s
     return dict(totals)
 
 
-def add_stage(session: Session, principal: Principal, reference: str,
-              data: StageIn | dict[str, Any]) -> ConsignmentStage:
+def add_stage(
+    session: Session, principal: Principal, reference: str, data: StageIn | dict[str, Any]
+) -> ConsignmentStage:
     """Record a consignment reaching a stage (one tranche); it counts once approved."""
     entry = checked(StageIn, data)
     target = consignment(session, reference)
@@ -132,20 +157,31 @@ def add_stage(session: Session, principal: Principal, reference: str,
     earlier = [row for row in rows if v.PIPELINE_STAGES.index(row.stage) < index]
     if earlier:
         before_stage = max(earlier, key=lambda row: v.PIPELINE_STAGES.index(row.stage)).stage
-        available = sum((row.quantity_t for row in rows if row.stage == before_stage),
-                        Decimal(0))
-        used = sum((row.quantity_t + row.loss_t for row in rows if row.stage == entry.stage),
-                   Decimal(0))
+        available = sum((row.quantity_t for row in rows if row.stage == before_stage), Decimal(0))
+        used = sum(
+            (row.quantity_t + row.loss_t for row in rows if row.stage == entry.stage), Decimal(0)
+        )
         if used + entry.quantity_t + entry.loss_t > available:
-            raise InputError(_("%(stage)s tonnes and losses (%(total)s t) would exceed the "
-                               "%(before)s tonnes (%(available)s t).") % {
-                "stage": _(v.LABELS[entry.stage]), "before": _(v.LABELS[before_stage]),
-                "total": used + entry.quantity_t + entry.loss_t, "available": available},
-                "quantity_t")
+            raise InputError(
+                _(
+                    "%(stage)s tonnes and losses (%(total)s t) would exceed the "
+                    "%(before)s tonnes (%(available)s t)."
+                )
+                % {
+                    "stage": _(v.LABELS[entry.stage]),
+                    "before": _(v.LABELS[before_stage]),
+                    "total": used + entry.quantity_t + entry.loss_t,
+                    "available": available,
+                },
+                "quantity_t",
+            )
         first_earlier = min(row.dated for row in earlier)
         if entry.dated < first_earlier:
-            raise InputError(_("The date is before an earlier stage (%(date)s).")
-                             % {"date": first_earlier.isoformat()}, "dated")
+            raise InputError(
+                _("The date is before an earlier stage (%(date)s).")
+                % {"date": first_earlier.isoformat()},
+                "dated",
+            )
     step = ConsignmentStage(consignment_id=target.id, **entry.model_dump())
     review.entered(step, principal)
     session.add(step)
@@ -153,8 +189,9 @@ def add_stage(session: Session, principal: Principal, reference: str,
     return step
 
 
-def put_beneficiaries(session: Session, principal: Principal,
-                      data: BeneficiariesIn | dict[str, Any]) -> Beneficiaries:
+def put_beneficiaries(
+    session: Session, principal: Principal, data: BeneficiariesIn | dict[str, Any]
+) -> Beneficiaries:
     """Record people or households targeted or reached (counts only); awaits approval.
 
     The same project/appeal, measure, unit, sex, age group and date is one figure: entering
@@ -163,9 +200,9 @@ def put_beneficiaries(session: Session, principal: Principal,
     return put_beneficiaries_outcome(session, principal, data)[0]
 
 
-def put_beneficiaries_outcome(session: Session, principal: Principal,
-                              data: BeneficiariesIn | dict[str, Any]
-                              ) -> tuple[Beneficiaries, Outcome]:
+def put_beneficiaries_outcome(
+    session: Session, principal: Principal, data: BeneficiariesIn | dict[str, Any]
+) -> tuple[Beneficiaries, Outcome]:
     """:func:`put_beneficiaries`, also returning whether it created, changed or left the
     figure as it was."""
     entry = checked(BeneficiariesIn, data)
@@ -173,24 +210,37 @@ def put_beneficiaries_outcome(session: Session, principal: Principal,
     project = registry.project(session, entry.project) if entry.project else None
     reached_by = consignment(session, entry.consignment) if entry.consignment else None
     if project is not None:
-        _attached(principal, project.country, entry.country, _("The project is in %(country)s."),
-                  "project")
+        _attached(
+            principal,
+            project.country,
+            entry.country,
+            _("The project is in %(country)s."),
+            "project",
+        )
     if reached_by is not None:
-        _attached(principal, reached_by.country, entry.country,
-                  _("The consignment goes to %(country)s."), "consignment")
+        _attached(
+            principal,
+            reached_by.country,
+            entry.country,
+            _("The consignment goes to %(country)s."),
+            "consignment",
+        )
     authorize(principal, WRITE, country=entry.country)
     key: dict[str, Any] = {
         "project_id": project.id if project else None,
         "appeal_id": registry.appeal(session, entry.appeal).id if entry.appeal else None,
         "consignment_id": reached_by.id if reached_by else None,
-        "country": entry.country, "measure": entry.measure, "unit": entry.unit,
-        "sex": entry.sex, "age_group": entry.age_group, "as_of": entry.as_of}
+        "country": entry.country,
+        "measure": entry.measure,
+        "unit": entry.unit,
+        "sex": entry.sex,
+        "age_group": entry.age_group,
+        "as_of": entry.as_of,
+    }
     if key["project_id"] is None and key["appeal_id"] is None:
-        raise InputError(_("Say which appeal or project the people were reached by."),
-                         "appeal")
+        raise InputError(_("Say which appeal or project the people were reached by."), "appeal")
     existing = session.execute(select(Beneficiaries).filter_by(**key)).scalar_one_or_none()
-    values = {"number": entry.number, "sources": entry.sources,
-              "illustrative": entry.illustrative}
+    values = {"number": entry.number, "sources": entry.sources, "illustrative": entry.illustrative}
     if existing is None:
         row = Beneficiaries(**key, **values)
         review.entered(row, principal)
@@ -209,6 +259,10 @@ def put_beneficiaries_outcome(session: Session, principal: Principal,
 
 def reached(session: Session, country: str) -> list[Beneficiaries]:
     """Approved beneficiary counts in ``country``, newest date first."""
-    return list(session.execute(select(Beneficiaries).where(
-        Beneficiaries.country == country, Beneficiaries.approval == "approved").order_by(
-        Beneficiaries.as_of.desc())).scalars())
+    return list(
+        session.execute(
+            select(Beneficiaries)
+            .where(Beneficiaries.country == country, Beneficiaries.approval == "approved")
+            .order_by(Beneficiaries.as_of.desc())
+        ).scalars()
+    )

@@ -41,8 +41,9 @@ def _indicator_country(session: Session, indicator: Indicator) -> str | None:
     return project.country if project else None
 
 
-def put_indicator(session: Session, principal: Principal,
-                  data: IndicatorIn | dict[str, Any]) -> Indicator:
+def put_indicator(
+    session: Session, principal: Principal, data: IndicatorIn | dict[str, Any]
+) -> Indicator:
     """Create or update an indicator of a programme (secretariat) or a project (its state)."""
     entry = checked(IndicatorIn, data)
     if (entry.programme is None) == (entry.project is None):
@@ -57,8 +58,9 @@ def put_indicator(session: Session, principal: Principal,
     else:
         key["programme_id"] = registry.programme(session, entry.programme or "").id
     values = entry.model_dump(exclude={"programme", "project", "code"})
-    return put_record(session, principal, Indicator, key, values, permission=permission,
-                      country=country)
+    return put_record(
+        session, principal, Indicator, key, values, permission=permission, country=country
+    )
 
 
 def indicator(session: Session, indicator_id: int) -> Indicator:
@@ -69,8 +71,9 @@ def indicator(session: Session, indicator_id: int) -> Indicator:
     return found
 
 
-def indicators(session: Session, *, programme_id: int | None = None,
-               project_ids: list[int] | None = None) -> list[Indicator]:
+def indicators(
+    session: Session, *, programme_id: int | None = None, project_ids: list[int] | None = None
+) -> list[Indicator]:
     """Result indicators (of a programme, of some projects, or all), by code."""
     query = select(Indicator).order_by(Indicator.code)
     if programme_id is not None:
@@ -80,8 +83,12 @@ def indicators(session: Session, *, programme_id: int | None = None,
     return list(session.execute(query).scalars())
 
 
-def put_value(session: Session, principal: Principal, indicator_id: int,
-              data: IndicatorValueIn | dict[str, Any]) -> IndicatorValue:
+def put_value(
+    session: Session,
+    principal: Principal,
+    indicator_id: int,
+    data: IndicatorValueIn | dict[str, Any],
+) -> IndicatorValue:
     """Record a target or actual for a period; a changed value waits for approval again."""
     entry = checked(IndicatorValueIn, data)
     target = indicator(session, indicator_id)
@@ -90,11 +97,17 @@ def put_value(session: Session, principal: Principal, indicator_id: int,
     if entry.period_end < entry.period_start:
         raise InputError(_("The end date is before the start date."), "period_end")
     if bool(entry.dimension) != bool(entry.dimension_value):
-        raise InputError(_("Give both the disaggregation and its value, or neither."),
-                         "dimension_value")
-    key = {"indicator_id": target.id, "period_start": entry.period_start,
-           "period_end": entry.period_end, "kind": entry.kind, "dimension": entry.dimension,
-           "dimension_value": entry.dimension_value}
+        raise InputError(
+            _("Give both the disaggregation and its value, or neither."), "dimension_value"
+        )
+    key = {
+        "indicator_id": target.id,
+        "period_start": entry.period_start,
+        "period_end": entry.period_end,
+        "kind": entry.kind,
+        "dimension": entry.dimension,
+        "dimension_value": entry.dimension_value,
+    }
     existing = session.execute(select(IndicatorValue).filter_by(**key)).scalar_one_or_none()
     if existing is None:
         row = IndicatorValue(**key, value=entry.value)
@@ -128,14 +141,19 @@ class PeriodValues:
         return float(self.actual / self.target * 100)
 
 
-def values(session: Session, indicator_id: int, *, approved_only: bool = True
-           ) -> list[IndicatorValue]:
+def values(
+    session: Session, indicator_id: int, *, approved_only: bool = True
+) -> list[IndicatorValue]:
     """An indicator's values (approved only, unless asked), by period."""
     query = select(IndicatorValue).where(IndicatorValue.indicator_id == indicator_id)
-    query = query.where(IndicatorValue.approval == "approved") if approved_only else query.where(
-        IndicatorValue.approval != "rejected")
-    return list(session.execute(query.order_by(IndicatorValue.period_start,
-                                               IndicatorValue.kind)).scalars())
+    query = (
+        query.where(IndicatorValue.approval == "approved")
+        if approved_only
+        else query.where(IndicatorValue.approval != "rejected")
+    )
+    return list(
+        session.execute(query.order_by(IndicatorValue.period_start, IndicatorValue.kind)).scalars()
+    )
 
 
 def periods(rows: list[IndicatorValue]) -> list[PeriodValues]:
@@ -144,21 +162,30 @@ def periods(rows: list[IndicatorValue]) -> list[PeriodValues]:
     for row in rows:
         if not row.dimension:
             table[(row.period_start, row.period_end)][row.kind] = row.value
-    return [PeriodValues(start, end, kinds.get("target"), kinds.get("actual"))
-            for (start, end), kinds in sorted(table.items())]
+    return [
+        PeriodValues(start, end, kinds.get("target"), kinds.get("actual"))
+        for (start, end), kinds in sorted(table.items())
+    ]
 
 
 def rolled_up(session: Session, programme_id: int, code: str) -> list[PeriodValues]:
     """A programme indicator's periods computed from its projects' indicators with ``code``:
     per period, summed or averaged as the indicators' aggregation says (approved values)."""
-    project_indicators = session.execute(select(Indicator).join(
-        Project, Project.id == Indicator.project_id).where(
-        Project.programme_id == programme_id, Indicator.code == code)).scalars().all()
+    project_indicators = (
+        session.execute(
+            select(Indicator)
+            .join(Project, Project.id == Indicator.project_id)
+            .where(Project.programme_id == programme_id, Indicator.code == code)
+        )
+        .scalars()
+        .all()
+    )
     if not project_indicators:
         return []
     aggregation = project_indicators[0].aggregation
     gathered: dict[tuple[date, date], dict[str, list[Decimal]]] = defaultdict(
-        lambda: defaultdict(list))
+        lambda: defaultdict(list)
+    )
     for item in project_indicators:
         for period in periods(values(session, item.id)):
             key = (period.period_start, period.period_end)
@@ -173,27 +200,39 @@ def rolled_up(session: Session, programme_id: int, code: str) -> list[PeriodValu
         total = sum(numbers, Decimal(0))
         return total if aggregation == "sum" else total / len(numbers)
 
-    return [PeriodValues(start, end, combine(kinds["target"]), combine(kinds["actual"]))
-            for (start, end), kinds in sorted(gathered.items())]
+    return [
+        PeriodValues(start, end, combine(kinds["target"]), combine(kinds["actual"]))
+        for (start, end), kinds in sorted(gathered.items())
+    ]
 
 
-def put_activity(session: Session, principal: Principal,
-                 data: ActivityIn | dict[str, Any]) -> Activity:
+def put_activity(
+    session: Session, principal: Principal, data: ActivityIn | dict[str, Any]
+) -> Activity:
     """Record a training or other activity of a project (by project, title and start date)."""
     entry = checked(ActivityIn, data)
     project = registry.project(session, entry.project)
     if entry.ends_on and entry.ends_on < entry.starts_on:
         raise InputError(_("The end date is before the start date."), "ends_on")
-    return put_record(session, principal, Activity,
-                      {"project_id": project.id, "title": entry.title,
-                       "starts_on": entry.starts_on},
-                      entry.model_dump(exclude={"project", "title", "starts_on"}),
-                      permission=WRITE, country=project.country)
+    return put_record(
+        session,
+        principal,
+        Activity,
+        {"project_id": project.id, "title": entry.title, "starts_on": entry.starts_on},
+        entry.model_dump(exclude={"project", "title", "starts_on"}),
+        permission=WRITE,
+        country=project.country,
+    )
 
 
 def activities(session: Session, project_ids: list[int]) -> list[Activity]:
     """Activities of the given projects, newest first."""
     if not project_ids:
         return []
-    return list(session.execute(select(Activity).where(Activity.project_id.in_(project_ids))
-                                .order_by(Activity.starts_on.desc())).scalars())
+    return list(
+        session.execute(
+            select(Activity)
+            .where(Activity.project_id.in_(project_ids))
+            .order_by(Activity.starts_on.desc())
+        ).scalars()
+    )

@@ -73,24 +73,40 @@ def entered(record: Reviewed, principal: Principal) -> None:
 
 def current_status(session: Session, contribution: Contribution) -> str:
     """The furthest approved status of ``contribution`` (its creation status when none)."""
-    approved = session.execute(select(ContributionStatus.status).where(
-        ContributionStatus.contribution_id == contribution.id,
-        ContributionStatus.approval == "approved")).scalars().all()
+    approved = (
+        session.execute(
+            select(ContributionStatus.status).where(
+                ContributionStatus.contribution_id == contribution.id,
+                ContributionStatus.approval == "approved",
+            )
+        )
+        .scalars()
+        .all()
+    )
     if not approved:
         return contribution.status
     return max(approved, key=v.CONTRIBUTION_STATUSES.index)
 
 
-def _stamp(record: Reviewed, principal: Principal, decision: str, note: str,
-           moment: datetime) -> None:
+def _stamp(
+    record: Reviewed, principal: Principal, decision: str, note: str, moment: datetime
+) -> None:
     record.approval = decision
     record.reviewed_by = audit.actor_label(principal)
     record.reviewed_at = moment
     record.review_note = note
 
 
-def decide(session: Session, principal: Principal, kind: str, record_id: int,
-           decision: str, note: str = "", *, version: int | None = None) -> Reviewed:
+def decide(
+    session: Session,
+    principal: Principal,
+    kind: str,
+    record_id: int,
+    decision: str,
+    note: str = "",
+    *,
+    version: int | None = None,
+) -> Reviewed:
     """Approve or reject the pending figure as the reviewer saw it (``version``; None: as it
     is now, for callers that read and decide in one transaction); the person who entered it
     may not review it.
@@ -105,22 +121,34 @@ def decide(session: Session, principal: Principal, kind: str, record_id: int,
     if model is None:
         raise NotFoundError(_("Unknown kind of figure."), "kind")
     if decision not in ("approved", "rejected"):
-        raise InputError(_("Choose one of: %(choices)s.") % {"choices": "approved, rejected"},
-                         "decision")
-    record = session.execute(select(model).where(
-        model.id == record_id).with_for_update().execution_options(  # type: ignore[attr-defined]
-        populate_existing=True)).scalar_one_or_none()
+        raise InputError(
+            _("Choose one of: %(choices)s.") % {"choices": "approved, rejected"}, "decision"
+        )
+    record = session.execute(
+        select(model)
+        .where(model.id == record_id)  # type: ignore[attr-defined]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if record is None:
         raise NotFoundError(_("No such record."), "id")
     if version is not None and record.version != version:
-        raise ReviewConflict(_("This figure changed since you saw it (version %(seen)d, now "
-                               "%(now)d); review it again.") % {
-            "seen": version, "now": record.version}, "version")
+        raise ReviewConflict(
+            _(
+                "This figure changed since you saw it (version %(seen)d, now "
+                "%(now)d); review it again."
+            )
+            % {"seen": version, "now": record.version},
+            "version",
+        )
     if record.approval != "pending":
         raise ReviewConflict(_("This figure was already reviewed."), "decision")
     if record.entered_by == audit.actor_label(principal):
-        raise PermissionDenied(APPROVE, _("A figure must be approved by someone other than "
-                                          "the person who entered it."), authenticated=True)
+        raise PermissionDenied(
+            APPROVE,
+            _("A figure must be approved by someone other than the person who entered it."),
+            authenticated=True,
+        )
     if decision == "rejected" and not note.strip():
         raise InputError(_("Say why the figure is rejected."), "note")
     moment = datetime.now(UTC)
@@ -128,24 +156,41 @@ def decide(session: Session, principal: Principal, kind: str, record_id: int,
         with session.begin_nested():
             _decide(session, principal, kind, record, decision, note.strip(), moment)
     except (IntegrityError, StaleDataError):
-        raise ReviewConflict(_("This figure changed or was reviewed by someone else at the "
-                               "same moment; review it again."), "version") from None
+        raise ReviewConflict(
+            _(
+                "This figure changed or was reviewed by someone else at the "
+                "same moment; review it again."
+            ),
+            "version",
+        ) from None
     return record
 
 
-def _decide(session: Session, principal: Principal, kind: str, record: Reviewed,
-            decision: str, note: str, moment: datetime) -> None:
+def _decide(
+    session: Session,
+    principal: Principal,
+    kind: str,
+    record: Reviewed,
+    decision: str,
+    note: str,
+    moment: datetime,
+) -> None:
     """Stamp the decision on ``record`` (and what follows from it), log it, flush."""
     before = audit.snapshot(record)  # type: ignore[arg-type]
     _stamp(record, principal, decision, note, moment)
     _log(session, principal, kind, record, decision, note, moment)
     audit.updated(session, principal, record, before)  # type: ignore[arg-type]
     if isinstance(record, Contribution):
-        first = session.execute(select(ContributionStatus).where(
-            ContributionStatus.contribution_id == record.id,
-            ContributionStatus.approval == "pending",
-            ContributionStatus.entered_by == record.entered_by,
-        ).order_by(ContributionStatus.id).limit(1)).scalar_one_or_none()
+        first = session.execute(
+            select(ContributionStatus)
+            .where(
+                ContributionStatus.contribution_id == record.id,
+                ContributionStatus.approval == "pending",
+                ContributionStatus.entered_by == record.entered_by,
+            )
+            .order_by(ContributionStatus.id)
+            .limit(1)
+        ).scalar_one_or_none()
         if first is not None and first.status == record.status:
             step_before = audit.snapshot(first)
             _stamp(first, principal, decision, note, moment)
@@ -162,12 +207,26 @@ def _decide(session: Session, principal: Principal, kind: str, record: Reviewed,
     session.flush()
 
 
-def _log(session: Session, principal: Principal, kind: str, record: Reviewed, decision: str,
-         note: str, moment: datetime) -> None:
-    session.add(ReviewDecision(kind=kind, record_id=record.id,  # type: ignore[attr-defined]
-                               version=record.version, decision=decision,
-                               decided_by=audit.actor_label(principal), decided_at=moment,
-                               note=note))
+def _log(
+    session: Session,
+    principal: Principal,
+    kind: str,
+    record: Reviewed,
+    decision: str,
+    note: str,
+    moment: datetime,
+) -> None:
+    session.add(
+        ReviewDecision(
+            kind=kind,
+            record_id=record.id,  # type: ignore[attr-defined]
+            version=record.version,
+            decision=decision,
+            decided_by=audit.actor_label(principal),
+            decided_at=moment,
+            note=note,
+        )
+    )
 
 
 def describe(session: Session, record: Reviewed) -> tuple[str, str | None]:
@@ -176,28 +235,41 @@ def describe(session: Session, record: Reviewed) -> tuple[str, str | None]:
 
     if isinstance(record, Contribution):
         donor = session.get(Organisation, record.donor_id)
-        return (f"{record.reference}: {donor.name if donor else '?'}, "
-                f"{record.amount_usd:,} USD, {_(v.LABELS[record.status])}", record.country)
+        return (
+            f"{record.reference}: {donor.name if donor else '?'}, "
+            f"{record.amount_usd:,} USD, {_(v.LABELS[record.status])}",
+            record.country,
+        )
     if isinstance(record, ContributionStatus):
         parent = session.get(Contribution, record.contribution_id)
         assert parent is not None
-        return (f"{parent.reference}: {_(v.LABELS[record.status])} {record.dated.isoformat()}",
-                parent.country)
+        return (
+            f"{parent.reference}: {_(v.LABELS[record.status])} {record.dated.isoformat()}",
+            parent.country,
+        )
     if isinstance(record, ConsignmentStage):
         consignment = session.get(Consignment, record.consignment_id)
         assert consignment is not None
-        return (f"{consignment.reference}: {_(v.LABELS[record.stage])} {record.quantity_t} t "
-                f"{record.dated.isoformat()}", consignment.country)
+        return (
+            f"{consignment.reference}: {_(v.LABELS[record.stage])} {record.quantity_t} t "
+            f"{record.dated.isoformat()}",
+            consignment.country,
+        )
     if isinstance(record, Beneficiaries):
-        return (f"{record.number:,} {_(v.LABELS[record.unit])} {_(v.LABELS[record.measure])} "
-                f"({record.as_of.isoformat()})", record.country)
+        return (
+            f"{record.number:,} {_(v.LABELS[record.unit])} {_(v.LABELS[record.measure])} "
+            f"({record.as_of.isoformat()})",
+            record.country,
+        )
     assert isinstance(record, IndicatorValue)
     indicator = session.get(Indicator, record.indicator_id)
     assert indicator is not None
     project = session.get(Project, indicator.project_id) if indicator.project_id else None
-    return (f"{indicator.code} {_(v.LABELS[record.kind])} {record.value} {indicator.unit} "
-            f"({record.period_start.isoformat()}–{record.period_end.isoformat()})",
-            project.country if project else None)
+    return (
+        f"{indicator.code} {_(v.LABELS[record.kind])} {record.value} {indicator.unit} "
+        f"({record.period_start.isoformat()}–{record.period_end.isoformat()})",
+        project.country if project else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -217,13 +289,25 @@ def pending(session: Session, principal: Principal | None = None) -> list[Pendin
     ``principal`` may see (``programmes.read_pending`` for the figure's country)."""
     found: list[PendingFigure] = []
     for kind, model in REVIEWABLE.items():
-        rows = session.execute(select(model).where(model.approval == "pending")
-                               .order_by(model.id)).scalars()  # type: ignore[attr-defined]
+        rows = session.execute(
+            select(model).where(model.approval == "pending").order_by(model.id)  # type: ignore[attr-defined]
+        ).scalars()
         for row in rows:
             summary, country = describe(session, row)
-            found.append(PendingFigure(kind, row.id, row.entered_by,  # type: ignore[attr-defined]
-                                       summary, country, row.version))
+            found.append(
+                PendingFigure(
+                    kind,
+                    row.id,  # type: ignore[attr-defined]
+                    row.entered_by,
+                    summary,
+                    country,
+                    row.version,
+                )
+            )
     if principal is None:
         return found
-    return [figure for figure in found if allows(principal, READ_PENDING,
-                                                 country=figure.country or "", organisation="")]
+    return [
+        figure
+        for figure in found
+        if allows(principal, READ_PENDING, country=figure.country or "", organisation="")
+    ]

@@ -20,10 +20,12 @@ from iofs.errors import InputError
 from iofs.http.validation import translated_message
 from iofs.programmes import vocabulary as v
 
-Code = Annotated[str, Field(min_length=1, max_length=32,
-                            pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
-OrgCode = Annotated[str, Field(min_length=2, max_length=64,
-                               pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")]
+Code = Annotated[
+    str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+]
+OrgCode = Annotated[
+    str, Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")
+]
 Iso3 = Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
 Sector = Annotated[str, Field(pattern=r"^\d{5}$")]
 Money = Annotated[Decimal, Field(ge=0, lt=Decimal("1e15"), decimal_places=2)]
@@ -58,8 +60,9 @@ class Input(BaseModel):
     @classmethod
     def _printable(cls, value: Any) -> Any:
         if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
-            raise PydanticCustomError("control_characters",
-                                      "Remove the control characters from this text.")
+            raise PydanticCustomError(
+                "control_characters", "Remove the control characters from this text."
+            )
         return value
 
 
@@ -177,8 +180,9 @@ class ContributionIn(Input):
     decided_on: dt.date
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
     amount: Money | None = None
-    exchange_rate: Annotated[Decimal, Field(gt=0, lt=Decimal("1e9"), decimal_places=10)] | None \
-        = None
+    exchange_rate: Annotated[Decimal, Field(gt=0, lt=Decimal("1e9"), decimal_places=10)] | None = (
+        None
+    )
     rate_date: dt.date | None = None
     rate_source: Annotated[str, Field(max_length=200)] = ""
     commodity: Annotated[str, Field(max_length=100)] = ""
@@ -198,9 +202,22 @@ class ContributionIn(Input):
     illustrative: bool = False
 
     _upper = field_validator("country", "currency", mode="before")(_upper)
-    _none = field_validator("recipient", "appeal", "programme", "project", "country",
-                            "sector_code", "amount", "exchange_rate", "rate_date", "quantity",
-                            "parent", "new_money", "fts_flow_id", mode="before")(_blank_is_none)
+    _none = field_validator(
+        "recipient",
+        "appeal",
+        "programme",
+        "project",
+        "country",
+        "sector_code",
+        "amount",
+        "exchange_rate",
+        "rate_date",
+        "quantity",
+        "parent",
+        "new_money",
+        "fts_flow_id",
+        mode="before",
+    )(_blank_is_none)
 
 
 class StatusIn(Input):
@@ -211,8 +228,7 @@ class StatusIn(Input):
 
 
 class ConsignmentIn(Input):
-    reference: Annotated[str, Field(min_length=1, max_length=64,
-                                    pattern=r"^[A-Za-z0-9._/-]+$")]
+    reference: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._/-]+$")]
     appeal: Code | None = None
     project: Code | None = None
     contribution: Annotated[str, Field(max_length=64)] | None = None
@@ -265,11 +281,13 @@ class IndicatorIn(Input):
     ascending: bool = True
     aggregation: v.Aggregation = "sum"
     baseline_year: Year | None = None
-    baseline_value: Annotated[Decimal, Field(gt=Decimal("-1e15"), lt=Decimal("1e15"),
-                                             decimal_places=4)] | None = None
+    baseline_value: (
+        Annotated[Decimal, Field(gt=Decimal("-1e15"), lt=Decimal("1e15"), decimal_places=4)] | None
+    ) = None
 
-    _none = field_validator("programme", "project", "baseline_year", "baseline_value",
-                            mode="before")(_blank_is_none)
+    _none = field_validator(
+        "programme", "project", "baseline_year", "baseline_value", mode="before"
+    )(_blank_is_none)
 
 
 class IndicatorValueIn(Input):

@@ -23,8 +23,9 @@ READ_PENDING = "programmes.read_pending"
 
 def appeal_codes(session: Session) -> list[str]:
     """Codes of every appeal, oldest first."""
-    return list(session.execute(select(Appeal.code).order_by(Appeal.launched_on, Appeal.id)
-                                ).scalars())
+    return list(
+        session.execute(select(Appeal.code).order_by(Appeal.launched_on, Appeal.id)).scalars()
+    )
 
 
 def appeal_summary(session: Session, code: str) -> dict[str, Any]:
@@ -33,21 +34,35 @@ def appeal_summary(session: Session, code: str) -> dict[str, Any]:
     found = figures.appeal_figures(session, appeal)
     total = found.total
     return {
-        "code": appeal.code, "title": appeal.title, "commodity": appeal.commodity,
+        "code": appeal.code,
+        "title": appeal.title,
+        "commodity": appeal.commodity,
         "illustrative": appeal.illustrative,
-        "original_usd": found.original_usd, "required_usd": total.required_usd,
-        "pledged_usd": total.funding.pledged, "committed_usd": total.funding.committed,
-        "paid_usd": total.funding.paid, "funded_usd": total.funding.funded,
-        "coverage_percent": total.coverage_percent, "gap_usd": total.gap_usd,
-        "original_t": found.original_t, "required_t": total.required_t,
-        "delivered_t": total.delivered_t, "gap_t": total.gap_t,
+        "original_usd": found.original_usd,
+        "required_usd": total.required_usd,
+        "pledged_usd": total.funding.pledged,
+        "committed_usd": total.funding.committed,
+        "paid_usd": total.funding.paid,
+        "funded_usd": total.funding.funded,
+        "coverage_percent": total.coverage_percent,
+        "gap_usd": total.gap_usd,
+        "original_t": found.original_t,
+        "required_t": total.required_t,
+        "delivered_t": total.delivered_t,
+        "gap_t": total.gap_t,
         "pending_usd": found.pending_usd,
         "households_reached": found.households_reached,
         "people_reached": found.people_reached,
-        "donors": [{"code": line.key, "name": line.label,
-                    "pledged_usd": line.funding.pledged,
-                    "committed_usd": line.funding.committed,
-                    "paid_usd": line.funding.paid} for line in found.by_donor],
+        "donors": [
+            {
+                "code": line.key,
+                "name": line.label,
+                "pledged_usd": line.funding.pledged,
+                "committed_usd": line.funding.committed,
+                "paid_usd": line.funding.paid,
+            }
+            for line in found.by_donor
+        ],
     }
 
 
@@ -56,24 +71,32 @@ def may_see(principal: Principal, contribution: Contribution, donor_code: str) -
     if contribution.approval == "approved":
         return True
     # both scopes are given explicitly: a scoped check without one means "for any"
-    return allows(principal, READ_PENDING, country=contribution.country or "",
-                  organisation=donor_code)
+    return allows(
+        principal, READ_PENDING, country=contribution.country or "", organisation=donor_code
+    )
 
 
-def visible_contributions(session: Session, principal: Principal, *,
-                          donor: str | None = None, appeal: str | None = None,
-                          country: str | None = None) -> list[tuple[Contribution, Organisation]]:
+def visible_contributions(
+    session: Session,
+    principal: Principal,
+    *,
+    donor: str | None = None,
+    appeal: str | None = None,
+    country: str | None = None,
+) -> list[tuple[Contribution, Organisation]]:
     """Contributions ``principal`` may see, with their donors, newest first."""
     query = select(Contribution, Organisation).join(
-        Organisation, Organisation.id == Contribution.donor_id)
+        Organisation, Organisation.id == Contribution.donor_id
+    )
     if donor:
         query = query.where(Organisation.code == registry.organisation(session, donor).code)
     if appeal:
         query = query.where(Contribution.appeal_id == registry.appeal(session, appeal).id)
     if country:
         query = query.where(Contribution.country == country.upper())
-    rows = session.execute(query.order_by(Contribution.decided_on.desc(), Contribution.id.desc())
-                           ).all()
+    rows = session.execute(
+        query.order_by(Contribution.decided_on.desc(), Contribution.id.desc())
+    ).all()
     return [(row[0], row[1]) for row in rows if may_see(principal, row[0], row[1].code)]
 
 
@@ -82,35 +105,58 @@ def donor_totals(session: Session, donor: Organisation) -> dict[str, Decimal]:
     funding = figures.Funding()
     for row in figures.counted(session, Contribution.donor_id == donor.id):
         funding.add(row)
-    return {"pledged_usd": funding.pledged, "committed_usd": funding.committed,
-            "paid_usd": funding.paid, "funded_usd": funding.funded}
+    return {
+        "pledged_usd": funding.pledged,
+        "committed_usd": funding.committed,
+        "paid_usd": funding.paid,
+        "funded_usd": funding.funded,
+    }
 
 
 def upload_summary(report: Any) -> str:
     """One sentence on what an Excel upload did (a ``workbook_upload.UploadReport``)."""
-    parts = [_("%(sheet)s: %(created)d new, %(changed)d changed, %(unchanged)d unchanged") % {
-        "sheet": sheet, "created": counts.created, "changed": counts.changed,
-        "unchanged": counts.unchanged} for sheet, counts in report.sheets.items()]
+    parts = [
+        _("%(sheet)s: %(created)d new, %(changed)d changed, %(unchanged)d unchanged")
+        % {
+            "sheet": sheet,
+            "created": counts.created,
+            "changed": counts.changed,
+            "unchanged": counts.unchanged,
+        }
+        for sheet, counts in report.sheets.items()
+    ]
     return "; ".join(parts) or _("The workbook held no rows.")
 
 
 def fts_summary(report: Any) -> str:
     """One sentence on what an FTS import did (an ``fts_import.ImportReport``)."""
-    text = _("%(flows)d FTS flows read for %(appeal)s: %(kept)d kept (%(created)d new, "
-             "%(updated)d updated, %(unchanged)d unchanged), %(usd)s USD.") % {
-        "flows": report.flows, "appeal": report.appeal, "kept": report.kept,
-        "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
-        "usd": f"{report.kept_usd:,.2f}"}
+    text = _(
+        "%(flows)d FTS flows read for %(appeal)s: %(kept)d kept (%(created)d new, "
+        "%(updated)d updated, %(unchanged)d unchanged), %(usd)s USD."
+    ) % {
+        "flows": report.flows,
+        "appeal": report.appeal,
+        "kept": report.kept,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "usd": f"{report.kept_usd:,.2f}",
+    }
     if report.skipped:
-        text += " " + _("Not kept: %(reasons)s.") % {"reasons": ", ".join(
-            f"{reason} {count}" for reason, count in sorted(report.skipped.items()))}
+        text += " " + _("Not kept: %(reasons)s.") % {
+            "reasons": ", ".join(
+                f"{reason} {count}" for reason, count in sorted(report.skipped.items())
+            )
+        }
     if report.unmatched_donors:
         text += " " + _("Donors without an organisation here: %(names)s.") % {
-            "names": ", ".join(report.unmatched_donors)}
+            "names": ", ".join(report.unmatched_donors)
+        }
     return text
 
 
 # --- for the reserves module: a release's delivery is a pipeline consignment ----------------
+
 
 def record_consignment(session: Session, principal: Principal, data: dict[str, Any]) -> str:
     """Create or update a pipeline consignment (see ``pipeline.put_consignment``); returns its
@@ -120,8 +166,9 @@ def record_consignment(session: Session, principal: Principal, data: dict[str, A
     return pipeline.put_consignment(session, principal, data).reference
 
 
-def record_stage(session: Session, principal: Principal, reference: str,
-                 data: dict[str, Any]) -> int:
+def record_stage(
+    session: Session, principal: Principal, reference: str, data: dict[str, Any]
+) -> int:
     """Record a consignment stage tranche (tonnes; awaits approval); returns its id."""
     from iofs.programmes import pipeline
 
@@ -132,8 +179,13 @@ def stage_approvals(session: Session, stage_ids: list[int]) -> dict[int, str]:
     """Approval (pending, approved, rejected) of consignment stage records by id."""
     from iofs.programmes.models import ConsignmentStage
 
-    return dict(session.execute(select(ConsignmentStage.id, ConsignmentStage.approval).where(
-        ConsignmentStage.id.in_(stage_ids))).all())
+    return dict(
+        session.execute(
+            select(ConsignmentStage.id, ConsignmentStage.approval).where(
+                ConsignmentStage.id.in_(stage_ids)
+            )
+        ).all()
+    )
 
 
 def record_appeal(session: Session, principal: Principal, data: dict[str, Any]) -> str:
@@ -141,8 +193,9 @@ def record_appeal(session: Session, principal: Principal, data: dict[str, Any]) 
     return registry.put_appeal(session, principal, data).code
 
 
-def decide_stage(session: Session, principal: Principal, stage_id: int, decision: str,
-                 note: str = "") -> None:
+def decide_stage(
+    session: Session, principal: Principal, stage_id: int, decision: str, note: str = ""
+) -> None:
     """Approve or reject a pending consignment stage (maker–checker, ``review.decide``)."""
     from iofs.programmes import review
 

@@ -15,10 +15,12 @@ from iofs.i18n import N_
 # use the Literal types, the services and exports the tuples derived from them.
 ContributionStatus = Literal["pledge", "commitment", "paid"]
 PipelineStage = Literal["pledged", "procured", "dispatched", "received", "distributed"]
-ActivityStatus = Literal["pipeline", "implementation", "finalisation", "closed", "cancelled",
-                         "suspended"]
-OrganisationKind = Literal["state", "iofs", "un_agency", "intergovernmental", "ngo", "private",
-                           "other"]
+ActivityStatus = Literal[
+    "pipeline", "implementation", "finalisation", "closed", "cancelled", "suspended"
+]
+OrganisationKind = Literal[
+    "state", "iofs", "un_agency", "intergovernmental", "ngo", "private", "other"
+]
 Modality = Literal["cash", "in_kind"]
 QuantityUnit = Literal["", "t", "kg", "mt"]
 ValuationMethod = Literal["", "market_price", "donor_declared", "invoice", "other"]
@@ -48,9 +50,15 @@ ACTIVITY_STATUSES: tuple[str, ...] = get_args(ActivityStatus)
 IATI_ACTIVITY_STATUS = {status: str(code) for code, status in enumerate(ACTIVITY_STATUSES, 1)}
 
 #: IATI OrganisationType code for each kind of organisation.
-IATI_ORGANISATION_TYPE = {"state": "10", "iofs": "40", "un_agency": "40",
-                          "intergovernmental": "40", "ngo": "21", "private": "70",
-                          "other": "90"}
+IATI_ORGANISATION_TYPE = {
+    "state": "10",
+    "iofs": "40",
+    "un_agency": "40",
+    "intergovernmental": "40",
+    "ngo": "21",
+    "private": "70",
+    "other": "90",
+}
 
 #: IATI ResultType and IndicatorMeasure codes.
 IATI_RESULT_TYPE = {"output": "1", "outcome": "2"}
@@ -78,27 +86,56 @@ SECTORS = {
 TONNES_PER_UNIT = {"t": 1, "kg": 0.001, "mt": 1}
 
 LABELS = {
-    "pledge": N_("pledge"), "commitment": N_("commitment"), "paid": N_("paid"),
-    "cash": N_("cash"), "in_kind": N_("in kind"),
-    "unearmarked": N_("unearmarked"), "softly": N_("softly earmarked"),
-    "earmarked": N_("earmarked"), "tightly": N_("tightly earmarked"),
-    "market_price": N_("market price"), "donor_declared": N_("declared by the donor"),
-    "invoice": N_("invoice"), "other": N_("other"),
-    "pledged": N_("pledged"), "procured": N_("procured"), "dispatched": N_("dispatched"),
-    "received": N_("received"), "distributed": N_("distributed"),
-    "targeted": N_("targeted"), "reached": N_("reached"),
-    "people": N_("people"), "households": N_("households"),
-    "all": N_("all"), "female": N_("female"), "male": N_("male"),
-    "pipeline": N_("pipeline"), "implementation": N_("implementation"),
-    "finalisation": N_("finalisation"), "closed": N_("closed"), "cancelled": N_("cancelled"),
+    "pledge": N_("pledge"),
+    "commitment": N_("commitment"),
+    "paid": N_("paid"),
+    "cash": N_("cash"),
+    "in_kind": N_("in kind"),
+    "unearmarked": N_("unearmarked"),
+    "softly": N_("softly earmarked"),
+    "earmarked": N_("earmarked"),
+    "tightly": N_("tightly earmarked"),
+    "market_price": N_("market price"),
+    "donor_declared": N_("declared by the donor"),
+    "invoice": N_("invoice"),
+    "other": N_("other"),
+    "pledged": N_("pledged"),
+    "procured": N_("procured"),
+    "dispatched": N_("dispatched"),
+    "received": N_("received"),
+    "distributed": N_("distributed"),
+    "targeted": N_("targeted"),
+    "reached": N_("reached"),
+    "people": N_("people"),
+    "households": N_("households"),
+    "all": N_("all"),
+    "female": N_("female"),
+    "male": N_("male"),
+    "pipeline": N_("pipeline"),
+    "implementation": N_("implementation"),
+    "finalisation": N_("finalisation"),
+    "closed": N_("closed"),
+    "cancelled": N_("cancelled"),
     "suspended": N_("suspended"),
-    "state": N_("state"), "iofs": N_("IOFS"), "un_agency": N_("UN agency"),
+    "state": N_("state"),
+    "iofs": N_("IOFS"),
+    "un_agency": N_("UN agency"),
     "intergovernmental": N_("intergovernmental organisation"),
-    "ngo": N_("non-governmental organisation"), "private": N_("private company"),
-    "training": N_("training"), "workshop": N_("workshop"), "field_day": N_("field day"),
+    "ngo": N_("non-governmental organisation"),
+    "private": N_("private company"),
+    "training": N_("training"),
+    "workshop": N_("workshop"),
+    "field_day": N_("field day"),
     "study_visit": N_("study visit"),
-    "output": N_("output"), "outcome": N_("outcome"), "unit": N_("unit"),
-    "percentage": N_("percentage"), "sum": N_("sum"), "mean": N_("mean"),
-    "target": N_("target"), "actual": N_("actual"),
-    "pending": N_("awaiting approval"), "approved": N_("approved"), "rejected": N_("rejected"),
+    "output": N_("output"),
+    "outcome": N_("outcome"),
+    "unit": N_("unit"),
+    "percentage": N_("percentage"),
+    "sum": N_("sum"),
+    "mean": N_("mean"),
+    "target": N_("target"),
+    "actual": N_("actual"),
+    "pending": N_("awaiting approval"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
 }

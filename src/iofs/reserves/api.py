@@ -55,14 +55,19 @@ def status(on: OnQuery = None, session: Session = Depends(db_session)) -> list[d
 
 
 @router.get("/cover", summary="Per state: tonnes held, cover days, AMIS stocks-to-use")
-def cover(request: Request, on: OnQuery = None, country: Iso3Query = None,
-          session: Session = Depends(db_session)) -> list[dict[str, Any]]:
+def cover(
+    request: Request,
+    on: OnQuery = None,
+    country: Iso3Query = None,
+    session: Session = Depends(db_session),
+) -> list[dict[str, Any]]:
     return views.cover_rows(session, request.app.state.settings.analytics_dir, on, country)
 
 
 @router.get("/positions", summary="Lots with their balances (tonnes) on a date")
-def positions(on: OnQuery = None, country: Iso3Query = None,
-              session: Session = Depends(db_session)) -> list[dict[str, Any]]:
+def positions(
+    on: OnQuery = None, country: Iso3Query = None, session: Session = Depends(db_session)
+) -> list[dict[str, Any]]:
     return views.position_rows(session, on, country=country)
 
 
@@ -72,64 +77,87 @@ def warnings(session: Session = Depends(db_session)) -> list[dict[str, Any]]:
 
 
 @router.put("/systems", summary="Create or update a reserve system and its members")
-def put_system(body: SystemIn, principal: Principal = Depends(require("reserves.registry.write")),
-               session: Session = Depends(db_session)) -> dict[str, Any]:
+def put_system(
+    body: SystemIn,
+    principal: Principal = Depends(require("reserves.registry.write")),
+    session: Session = Depends(db_session),
+) -> dict[str, Any]:
     return _done(session, code=registry.put_system(session, principal, body).code)
 
 
 @router.put("/targets", summary="Set a system's target for a commodity (tonnes)")
-def put_target(body: TargetIn, principal: Principal = Depends(require("reserves.registry.write")),
-               session: Session = Depends(db_session)) -> dict[str, Any]:
+def put_target(
+    body: TargetIn,
+    principal: Principal = Depends(require("reserves.registry.write")),
+    session: Session = Depends(db_session),
+) -> dict[str, Any]:
     return _done(session, id=registry.put_target(session, principal, body).id)
 
 
 @router.put("/pledges", summary="Create or update a member's pledge")
-def put_pledge(body: PledgeIn, principal: Principal = Depends(require("reserves.registry.write")),
-               session: Session = Depends(db_session)) -> dict[str, Any]:
+def put_pledge(
+    body: PledgeIn,
+    principal: Principal = Depends(require("reserves.registry.write")),
+    session: Session = Depends(db_session),
+) -> dict[str, Any]:
     return _done(session, reference=registry.put_pledge(session, principal, body).reference)
 
 
 @router.put("/warehouses", summary="Create or update a warehouse")
-def put_warehouse(body: WarehouseIn,
-                  principal: Principal = Depends(require("reserves.registry.write")),
-                  session: Session = Depends(db_session)) -> dict[str, Any]:
+def put_warehouse(
+    body: WarehouseIn,
+    principal: Principal = Depends(require("reserves.registry.write")),
+    session: Session = Depends(db_session),
+) -> dict[str, Any]:
     return _done(session, code=registry.put_warehouse(session, principal, body).code)
 
 
 @router.put("/lots", summary="Create or update a lot (focal points: their states)")
-def put_lot(body: LotIn, principal: Principal = Depends(require("reserves.stock.write")),
-            session: Session = Depends(db_session)) -> dict[str, Any]:
+def put_lot(
+    body: LotIn,
+    principal: Principal = Depends(require("reserves.stock.write")),
+    session: Session = Depends(db_session),
+) -> dict[str, Any]:
     return _done(session, code=ledger.put_lot(session, principal, body).code)
 
 
 @router.post("/lots/{code}/movements", summary="Record a receipt, rotation or loss")
-def post_movement(code: RefPath, body: MovementIn,
-                  principal: Principal = Depends(require("reserves.stock.write")),
-                  session: Session = Depends(db_session)) -> dict[str, Any]:
+def post_movement(
+    code: RefPath,
+    body: MovementIn,
+    principal: Principal = Depends(require("reserves.stock.write")),
+    session: Session = Depends(db_session),
+) -> dict[str, Any]:
     row = ledger.record_movement(session, principal, code, body)
     target = ledger.lot(session, code)
     return _done(session, id=row.id, balance_t=str(ledger.balance(session, target.id)))
 
 
 @router.post("/lots/{code}/transfers", summary="Transfer tonnes to another lot")
-def post_transfer(code: RefPath, body: TransferIn,
-                  principal: Principal = Depends(require("reserves.stock.write")),
-                  session: Session = Depends(db_session)) -> dict[str, Any]:
+def post_transfer(
+    code: RefPath,
+    body: TransferIn,
+    principal: Principal = Depends(require("reserves.stock.write")),
+    session: Session = Depends(db_session),
+) -> dict[str, Any]:
     out, into = ledger.transfer(session, principal, code, body)
     return _done(session, out=out.id, into=into.id)
 
 
 @router.post("/import", summary="Import stock positions (CSV or .xlsx; all-or-nothing)")
 @body_limit()
-async def import_positions(file: UploadFile = File(...),
-                           principal: Principal = Depends(require("reserves.stock.write")),
-                           session: Session = Depends(db_session)) -> dict[str, Any]:
+async def import_positions(
+    file: UploadFile = File(...),
+    principal: Principal = Depends(require("reserves.stock.write")),
+    session: Session = Depends(db_session),
+) -> dict[str, Any]:
     content = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
         raise InputError(_("The file is too large."), "file")
     try:
-        report = stock_import.import_positions(session, principal, file.filename or "upload.csv",
-                                               content)
+        report = stock_import.import_positions(
+            session, principal, file.filename or "upload.csv", content
+        )
     except stock_import.StockImportError:
         session.rollback()
         raise
@@ -137,8 +165,9 @@ async def import_positions(file: UploadFile = File(...),
 
 
 @router.get("/requests", summary="Release requests with their timelines")
-def list_requests(country: Iso3Query = None,
-                  session: Session = Depends(db_session)) -> list[dict[str, Any]]:
+def list_requests(
+    country: Iso3Query = None, session: Session = Depends(db_session)
+) -> list[dict[str, Any]]:
     return [views.request_row(session, row) for row in releases.requests(session, country=country)]
 
 
@@ -148,46 +177,71 @@ def get_request(reference: RefPath, session: Session = Depends(db_session)) -> d
 
 
 @router.get("/requests/{reference}/matches", summary="Ranked OIC sources for the request")
-def get_matches(request: Request, reference: RefPath,
-                session: Session = Depends(db_session)) -> list[dict[str, Any]]:
+def get_matches(
+    request: Request, reference: RefPath, session: Session = Depends(db_session)
+) -> list[dict[str, Any]]:
     target = releases.request(session, reference)
     need = target.decided_t or target.quantity_t
-    return [vars(found) for found in matching.match(
-        session, request.app.state.settings.analytics_dir, target.country, target.commodity,
-        Decimal(need), dt.date.today())]
+    return [
+        vars(found)
+        for found in matching.match(
+            session,
+            request.app.state.settings.analytics_dir,
+            target.country,
+            target.commodity,
+            Decimal(need),
+            dt.date.today(),
+        )
+    ]
 
 
 @router.post("/requests", summary="Request a release (focal points: their states)")
-def post_request(body: RequestIn,
-                 principal: Principal = Depends(require("reserves.requests.write")),
-                 session: Session = Depends(db_session)) -> dict[str, Any]:
+def post_request(
+    body: RequestIn,
+    principal: Principal = Depends(require("reserves.requests.write")),
+    session: Session = Depends(db_session),
+) -> dict[str, Any]:
     row = releases.create_request(session, principal, body)
     return _done(session, reference=row.reference)
 
 
 @router.post("/drafts", summary="Raise draft requests from the trigger rules (decision support)")
-def post_drafts(request: Request, principal: Principal = Depends(require("reserves.assess")),
-                session: Session = Depends(db_session)) -> dict[str, Any]:
+def post_drafts(
+    request: Request,
+    principal: Principal = Depends(require("reserves.assess")),
+    session: Session = Depends(db_session),
+) -> dict[str, Any]:
     settings = request.app.state.settings
     today = dt.date.today()
-    drafts = triggers.pilot_drafts(settings.analytics_dir, settings, session,
-                                   sorted(registry.oic_states()), today)
+    drafts = triggers.pilot_drafts(
+        settings.analytics_dir, settings, session, sorted(registry.oic_states()), today
+    )
     created = triggers.raise_drafts(session, principal, drafts, today)
     return _done(session, created=[row.reference for row in created])
 
 
 def _step(name: str, permission: str, model: type[Any], action: Any) -> None:
-    def handler(reference: RefPath, body: Any,
-                principal: Principal = Depends(require(permission)),
-                session: Session = Depends(db_session)) -> dict[str, Any]:
+    def handler(
+        reference: RefPath,
+        body: Any,
+        principal: Principal = Depends(require(permission)),
+        session: Session = Depends(db_session),
+    ) -> dict[str, Any]:
         target = action(session, principal, reference, body)
-        return _done(session, reference=reference,
-                     status=getattr(target, "status", None) or releases.request(
-                         session, reference).status)
+        return _done(
+            session,
+            reference=reference,
+            status=getattr(target, "status", None) or releases.request(session, reference).status,
+        )
+
     handler.__annotations__["body"] = model
     handler.__name__ = f"post_{name}"
-    router.add_api_route(f"/requests/{{reference}}/{name}", handler, methods=["POST"],
-                         summary=f"Request step: {name}")
+    router.add_api_route(
+        f"/requests/{{reference}}/{name}",
+        handler,
+        methods=["POST"],
+        summary=f"Request step: {name}",
+    )
 
 
 _step("assessment", "reserves.assess", AssessmentIn, releases.assess)

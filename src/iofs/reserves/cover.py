@@ -75,15 +75,24 @@ def _balance(analytics_dir: Path, iso3: str, item: int, stamp: float) -> FoodBal
         frame = faostat.series(analytics_dir, iso3, "FBS", element, (item,))
         for row in frame.itertuples():
             if row.value is not None and row.value == row.value:  # not NaN
-                found.setdefault(int(row.year), {})[element] = _tonnes(float(row.value),
-                                                                       str(row.unit))
+                found.setdefault(int(row.year), {})[element] = _tonnes(
+                    float(row.value), str(row.unit)
+                )
     usable = [year for year, values in found.items() if DOMESTIC_SUPPLY in values]
     if not usable:
         return None
     year = max(usable)
     values = found[year]
-    return FoodBalance(iso3, item, year, values.get(PRODUCTION), values.get(IMPORTS),
-                       values.get(EXPORTS), values.get(DOMESTIC_SUPPLY), values.get(FOOD))
+    return FoodBalance(
+        iso3,
+        item,
+        year,
+        values.get(PRODUCTION),
+        values.get(IMPORTS),
+        values.get(EXPORTS),
+        values.get(DOMESTIC_SUPPLY),
+        values.get(FOOD),
+    )
 
 
 def food_balance(analytics_dir: Path, iso3: str, item: int) -> FoodBalance | None:
@@ -92,14 +101,12 @@ def food_balance(analytics_dir: Path, iso3: str, item: int) -> FoodBalance | Non
     return food_balances(analytics_dir, (iso3,), item).get(iso3)
 
 
-def food_balances(analytics_dir: Path, iso3s: Iterable[str],
-                  item: int) -> dict[str, FoodBalance]:
+def food_balances(analytics_dir: Path, iso3s: Iterable[str], item: int) -> dict[str, FoodBalance]:
     """:func:`food_balance` of several states, the store's files listed once for all (the
     states without one are left out)."""
     stamp = _store_stamp(analytics_dir)
     states = registry.oic_states()
-    found = {iso3: _balance(analytics_dir, iso3, item, stamp) for iso3 in iso3s
-             if iso3 in states}
+    found = {iso3: _balance(analytics_dir, iso3, item, stamp) for iso3 in iso3s if iso3 in states}
     return {iso3: balance for iso3, balance in found.items() if balance is not None}
 
 
@@ -145,8 +152,9 @@ class ImportGap:
     arithmetic: list[str] = field(default_factory=list)
 
 
-def import_gap(import_dependency_percent: Decimal, domestic_supply_t: Decimal, months: int,
-               held_t: Decimal) -> ImportGap:
+def import_gap(
+    import_dependency_percent: Decimal, domestic_supply_t: Decimal, months: int, held_t: Decimal
+) -> ImportGap:
     """Size a release (tonnes): dependency × domestic supply ÷ 12 × months − held, ≥ 0."""
     share = max(import_dependency_percent, ZERO) / 100
     monthly = (share * domestic_supply_t / 12).quantize(TONNE, ROUND_HALF_UP)
@@ -157,8 +165,9 @@ def import_gap(import_dependency_percent: Decimal, domestic_supply_t: Decimal, m
         f"{monthly:,} t/month × {months} = {gross:,} t",
         f"{gross:,} t − {held_t:,} t held = {need:,} t",
     ]
-    return ImportGap(import_dependency_percent, domestic_supply_t, months, held_t, monthly,
-                     need, lines)
+    return ImportGap(
+        import_dependency_percent, domestic_supply_t, months, held_t, monthly, need, lines
+    )
 
 
 @dataclass(frozen=True)
@@ -176,8 +185,9 @@ class StateCover:
     balance_year: int | None
 
 
-def state_cover(session: Session, analytics_dir: Path, on: date | None = None,
-                country: str | None = None) -> list[StateCover]:
+def state_cover(
+    session: Session, analytics_dir: Path, on: date | None = None, country: str | None = None
+) -> list[StateCover]:
     """Cover per state and commodity with stocks held on ``on``, by state name."""
     found = []
     for (iso3, commodity), held in ledger.held_by_state(session, on).items():
@@ -185,10 +195,19 @@ def state_cover(session: Session, analytics_dir: Path, on: date | None = None,
             continue
         balance = food_balance(analytics_dir, iso3, v.COMMODITIES[commodity].fbs_item)
         food = balance.food_t if balance else None
-        found.append(StateCover(iso3, registry.state_name(iso3), commodity, held, food,
-                                balance.domestic_supply_t if balance else None,
-                                cover_days(held, food), stocks_to_use(held, balance),
-                                balance.year if balance else None))
+        found.append(
+            StateCover(
+                iso3,
+                registry.state_name(iso3),
+                commodity,
+                held,
+                food,
+                balance.domestic_supply_t if balance else None,
+                cover_days(held, food),
+                stocks_to_use(held, balance),
+                balance.year if balance else None,
+            )
+        )
     return sorted(found, key=lambda row: (row.name, row.commodity))
 
 
@@ -210,26 +229,35 @@ class SystemPosition:
         return (self.held_t * 100 / self.target_t).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def system_position(session: Session, system_id: int,
-                    on: date | None = None) -> list[SystemPosition]:
+def system_position(
+    session: Session, system_id: int, on: date | None = None
+) -> list[SystemPosition]:
     """Pledged vs held vs target per commodity of a system (tonnes; USD for money)."""
     pledged: dict[str, Decimal] = {}
     pledged_usd: dict[str, Decimal] = {}
-    for pledge in session.execute(select(Pledge).where(Pledge.system_id == system_id)
-                                  ).scalars():
+    for pledge in session.execute(select(Pledge).where(Pledge.system_id == system_id)).scalars():
         if pledge.form == "physical" and pledge.quantity_t is not None:
             pledged[pledge.commodity] = pledged.get(pledge.commodity, ZERO) + pledge.quantity_t
         if pledge.form == "financial" and pledge.amount_usd is not None:
-            pledged_usd[pledge.commodity] = (pledged_usd.get(pledge.commodity, ZERO)
-                                             + pledge.amount_usd)
-    targets = dict(session.execute(select(ReserveTarget.commodity, ReserveTarget.quantity_t)
-                                   .where(ReserveTarget.system_id == system_id)).all())
-    lots = session.execute(select(Lot.id, Lot.commodity).where(Lot.system_id == system_id)
-                           ).all()
+            pledged_usd[pledge.commodity] = (
+                pledged_usd.get(pledge.commodity, ZERO) + pledge.amount_usd
+            )
+    targets = dict(
+        session.execute(
+            select(ReserveTarget.commodity, ReserveTarget.quantity_t).where(
+                ReserveTarget.system_id == system_id
+            )
+        ).all()
+    )
+    lots = session.execute(select(Lot.id, Lot.commodity).where(Lot.system_id == system_id)).all()
     held_by_lot = ledger.balances(session, on, [row[0] for row in lots]) if lots else {}
     held: dict[str, Decimal] = {}
     for lot_id, commodity in lots:
         held[commodity] = held.get(commodity, ZERO) + held_by_lot.get(lot_id, ZERO)
     commodities = sorted(set(pledged) | set(pledged_usd) | set(targets) | set(held))
-    return [SystemPosition(c, pledged.get(c, ZERO), pledged_usd.get(c, ZERO),
-                           held.get(c, ZERO), targets.get(c)) for c in commodities]
+    return [
+        SystemPosition(
+            c, pledged.get(c, ZERO), pledged_usd.get(c, ZERO), held.get(c, ZERO), targets.get(c)
+        )
+        for c in commodities
+    ]

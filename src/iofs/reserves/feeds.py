@@ -26,10 +26,14 @@ from iofs.reserves.models import ReleaseRequest, RequestStep
 
 
 def _delivered_in(session: Session, iso3: str | None, year: int) -> list[ReleaseRequest]:
-    query = select(ReleaseRequest).join(RequestStep, RequestStep.request_id == ReleaseRequest.id
-                                        ).where(RequestStep.step == "delivered",
-                                                RequestStep.dated.between(date(year, 1, 1),
-                                                                          date(year, 12, 31)))
+    query = (
+        select(ReleaseRequest)
+        .join(RequestStep, RequestStep.request_id == ReleaseRequest.id)
+        .where(
+            RequestStep.step == "delivered",
+            RequestStep.dated.between(date(year, 1, 1), date(year, 12, 31)),
+        )
+    )
     if iso3:
         query = query.where(ReleaseRequest.country == iso3.upper())
     return list(session.execute(query).scalars().unique())
@@ -37,8 +41,10 @@ def _delivered_in(session: Session, iso3: str | None, year: int) -> list[Release
 
 def request_to_delivery_days(session: Session, iso3: str | None, year: int) -> Decimal | None:
     """Median days from request to delivery of releases delivered in ``year``."""
-    days = [releases.request_to_delivery_days(session, row)
-            for row in _delivered_in(session, iso3, year)]
+    days = [
+        releases.request_to_delivery_days(session, row)
+        for row in _delivered_in(session, iso3, year)
+    ]
     known = [day for day in days if day is not None]
     return Decimal(str(median(known))) if known else None
 
@@ -48,9 +54,16 @@ def oic_reserve_tonnes(session: Session, iso3: str | None, year: int) -> Decimal
     programmes pipeline."""
     rows = _delivered_in(session, iso3, year)
     approvals = programmes.stage_approvals(
-        session, [row.delivery_stage_id for row in rows if row.delivery_stage_id])
-    return sum((row.delivered_t or Decimal(0) for row in rows
-                if approvals.get(row.delivery_stage_id or 0) == "approved"), Decimal(0))
+        session, [row.delivery_stage_id for row in rows if row.delivery_stage_id]
+    )
+    return sum(
+        (
+            row.delivered_t or Decimal(0)
+            for row in rows
+            if approvals.get(row.delivery_stage_id or 0) == "approved"
+        ),
+        Decimal(0),
+    )
 
 
 def oic_source_share(session: Session, iso3: str | None, year: int) -> Decimal | None:
@@ -62,9 +75,15 @@ def oic_source_share(session: Session, iso3: str | None, year: int) -> Decimal |
     return share.quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-register_feed("reserves.request_to_delivery_days",
-              N_("Days from a reserve release request to delivery (median)"), "days",
-              request_to_delivery_days)
-register_feed("reserves.oic_source_share",
-              N_("Share of tonnes delivered that came from OIC reserves"), "percent",
-              oic_source_share)
+register_feed(
+    "reserves.request_to_delivery_days",
+    N_("Days from a reserve release request to delivery (median)"),
+    "days",
+    request_to_delivery_days,
+)
+register_feed(
+    "reserves.oic_source_share",
+    N_("Share of tonnes delivered that came from OIC reserves"),
+    "percent",
+    oic_source_share,
+)

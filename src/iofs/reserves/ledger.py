@@ -75,29 +75,37 @@ def put_lot(session: Session, principal: Principal, data: LotIn | dict[str, Any]
     return put_lot_outcome(session, principal, data)[0]
 
 
-def put_lot_outcome(session: Session, principal: Principal,
-                    data: LotIn | dict[str, Any]) -> tuple[Lot, str]:
+def put_lot_outcome(
+    session: Session, principal: Principal, data: LotIn | dict[str, Any]
+) -> tuple[Lot, str]:
     """:func:`put_lot`, also returning ``created``, ``changed`` or ``unchanged``."""
     entry = checked(LotIn, data)
     store = registry.warehouse(session, entry.warehouse)
     authorize(principal, STOCK_WRITE, country=store.country)
     existing = session.execute(select(Lot).where(Lot.code == entry.code)).scalar_one_or_none()
     if existing is not None and existing.warehouse_id != store.id:
-        raise InputError(_("A lot stays in its warehouse; record a transfer instead."),
-                         "warehouse")
+        raise InputError(_("A lot stays in its warehouse; record a transfer instead."), "warehouse")
     if entry.best_before and entry.best_before < entry.received_on:
-        raise InputError(_("The best-before date is before the date received."),
-                         "best_before")
+        raise InputError(_("The best-before date is before the date received."), "best_before")
     values = entry.model_dump(exclude={"code", "warehouse", "system"})
     values["warehouse_id"] = store.id
-    values["system_id"] = (registry.system(session, entry.system).id if entry.system
-                           else store.system_id)
-    return put_record_outcome(session, principal, Lot, {"code": entry.code}, values,
-                              permission=STOCK_WRITE, country=store.country)
+    values["system_id"] = (
+        registry.system(session, entry.system).id if entry.system else store.system_id
+    )
+    return put_record_outcome(
+        session,
+        principal,
+        Lot,
+        {"code": entry.code},
+        values,
+        permission=STOCK_WRITE,
+        country=store.country,
+    )
 
 
-def add_quality_test(session: Session, principal: Principal, lot_code: str,
-                     data: QualityTestIn | dict[str, Any]) -> QualityTest:
+def add_quality_test(
+    session: Session, principal: Principal, lot_code: str, data: QualityTestIn | dict[str, Any]
+) -> QualityTest:
     """Record a quality test of a lot (moisture percent, pass or fail)."""
     entry = checked(QualityTestIn, data)
     target = lot(session, lot_code)
@@ -110,8 +118,13 @@ def add_quality_test(session: Session, principal: Principal, lot_code: str,
 
 def quality_tests(session: Session, lot_id: int) -> list[QualityTest]:
     """A lot's quality tests, newest first."""
-    return list(session.execute(select(QualityTest).where(QualityTest.lot_id == lot_id)
-                                .order_by(QualityTest.tested_on.desc())).scalars())
+    return list(
+        session.execute(
+            select(QualityTest)
+            .where(QualityTest.lot_id == lot_id)
+            .order_by(QualityTest.tested_on.desc())
+        ).scalars()
+    )
 
 
 # --- balances --------------------------------------------------------------------------------
@@ -145,30 +158,39 @@ def balance(session: Session, lot_id: int, on: date | None = None) -> Decimal:
     return tonnes_of(session, session.execute(query).scalar_one())
 
 
-def balances(session: Session, on: date | None = None,
-             lot_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
+def balances(
+    session: Session, on: date | None = None, lot_ids: Iterable[int] | None = None
+) -> dict[int, Decimal]:
     """Tonnes held at the end of ``on`` in every lot with a movement (or in ``lot_ids``):
     each lot's newest monthly closing before ``on``'s month, plus the movements of that
     month up to ``on`` (two grouped queries; see the module docstring)."""
     ids = None if lot_ids is None else list(lot_ids)
     newest = select(LotClosing.lot_id, func.max(LotClosing.month).label("month")).group_by(
-        LotClosing.lot_id)
+        LotClosing.lot_id
+    )
     if on is not None:
         newest = newest.where(LotClosing.month < _month(on))
     if ids is not None:
         newest = newest.where(LotClosing.lot_id.in_(ids))
     latest = newest.subquery()
-    found = {lot_id: Decimal(kilograms) * MILLI for lot_id, kilograms in session.execute(
-        select(LotClosing.lot_id, LotClosing.closing_kg).join(latest, and_(
-            LotClosing.lot_id == latest.c.lot_id, LotClosing.month == latest.c.month)))}
+    found = {
+        lot_id: Decimal(kilograms) * MILLI
+        for lot_id, kilograms in session.execute(
+            select(LotClosing.lot_id, LotClosing.closing_kg).join(
+                latest,
+                and_(LotClosing.lot_id == latest.c.lot_id, LotClosing.month == latest.c.month),
+            )
+        )
+    }
     if on is not None:
         # one month of the ledger, by date; a wanted lot is picked here rather than in SQL,
         # where a long list of lots would lead the planner to each lot's whole history
         wanted = None if ids is None else set(ids)
         for lot_id, total in session.execute(
-                select(Movement.lot_id, summed_tonnes(session, Movement.quantity_t))
-                .where(Movement.dated >= _month(on), Movement.dated <= on)
-                .group_by(Movement.lot_id)):
+            select(Movement.lot_id, summed_tonnes(session, Movement.quantity_t))
+            .where(Movement.dated >= _month(on), Movement.dated <= on)
+            .group_by(Movement.lot_id)
+        ):
             if wanted is None or lot_id in wanted:
                 found[lot_id] = found.get(lot_id, ZERO) + tonnes_of(session, total)
     return {lot_id: value.quantize(MILLI) for lot_id, value in found.items()}
@@ -186,17 +208,26 @@ def _carry_closings(session: Session, lot_id: int, dated: date, quantity_t: Deci
     """Add a movement to its lot's closings: those of its month (created from the closing
     before when the month had none) and of every later month."""
     month = _month(dated)
-    mine = (LotClosing.lot_id == lot_id)
-    if session.execute(select(LotClosing.month).where(mine, LotClosing.month == month)
-                       ).first() is None:
-        before = session.execute(select(LotClosing.closing_kg).where(
-            mine, LotClosing.month < month).order_by(LotClosing.month.desc()).limit(1)
+    mine = LotClosing.lot_id == lot_id
+    if (
+        session.execute(select(LotClosing.month).where(mine, LotClosing.month == month)).first()
+        is None
+    ):
+        before = session.execute(
+            select(LotClosing.closing_kg)
+            .where(mine, LotClosing.month < month)
+            .order_by(LotClosing.month.desc())
+            .limit(1)
         ).scalar_one_or_none()
-        session.execute(insert(LotClosing).values(lot_id=lot_id, month=month,
-                                                  closing_kg=before or 0))
-    session.execute(update(LotClosing).where(mine, LotClosing.month >= month).values(
-        closing_kg=LotClosing.closing_kg + _kilograms(quantity_t)).execution_options(
-        synchronize_session=False))
+        session.execute(
+            insert(LotClosing).values(lot_id=lot_id, month=month, closing_kg=before or 0)
+        )
+    session.execute(
+        update(LotClosing)
+        .where(mine, LotClosing.month >= month)
+        .values(closing_kg=LotClosing.closing_kg + _kilograms(quantity_t))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def closings_from_ledger(session: Session) -> dict[tuple[int, date], int]:
@@ -206,8 +237,10 @@ def closings_from_ledger(session: Session) -> dict[tuple[int, date], int]:
     found: dict[tuple[int, date], int] = {}
     running: dict[int, int] = {}
     for lot_id, y, m, total in session.execute(
-            select(Movement.lot_id, year, month, summed_tonnes(session, Movement.quantity_t))
-            .group_by(Movement.lot_id, year, month).order_by(Movement.lot_id, year, month)):
+        select(Movement.lot_id, year, month, summed_tonnes(session, Movement.quantity_t))
+        .group_by(Movement.lot_id, year, month)
+        .order_by(Movement.lot_id, year, month)
+    ):
         running[lot_id] = running.get(lot_id, 0) + _kilograms(tonnes_of(session, total))
         found[(lot_id, date(int(y), int(m), 1))] = running[lot_id]
     return found
@@ -217,11 +250,17 @@ def check_closings(session: Session) -> list[tuple[int, date, int | None, int | 
     """Closings that differ from the movements: (lot id, month, stored kg, expected kg),
     None where a row is missing; empty when the cache agrees with the ledger."""
     expected = closings_from_ledger(session)
-    stored = {(lot_id, month): kilograms for lot_id, month, kilograms in session.execute(
-        select(LotClosing.lot_id, LotClosing.month, LotClosing.closing_kg))}
-    return [(lot_id, month, stored.get((lot_id, month)), expected.get((lot_id, month)))
-            for lot_id, month in sorted(set(stored) | set(expected))
-            if stored.get((lot_id, month)) != expected.get((lot_id, month))]
+    stored = {
+        (lot_id, month): kilograms
+        for lot_id, month, kilograms in session.execute(
+            select(LotClosing.lot_id, LotClosing.month, LotClosing.closing_kg)
+        )
+    }
+    return [
+        (lot_id, month, stored.get((lot_id, month)), expected.get((lot_id, month)))
+        for lot_id, month in sorted(set(stored) | set(expected))
+        if stored.get((lot_id, month)) != expected.get((lot_id, month))
+    ]
 
 
 def rebuild_closings(session: Session) -> int:
@@ -230,10 +269,12 @@ def rebuild_closings(session: Session) -> int:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("LOCK TABLE reserves_lot_closing IN EXCLUSIVE MODE"))
     session.execute(delete(LotClosing))
-    rows = [{"lot_id": lot_id, "month": month, "closing_kg": kilograms}
-            for (lot_id, month), kilograms in closings_from_ledger(session).items()]
+    rows = [
+        {"lot_id": lot_id, "month": month, "closing_kg": kilograms}
+        for (lot_id, month), kilograms in closings_from_ledger(session).items()
+    ]
     for start in range(0, len(rows), 50_000):
-        session.execute(insert(LotClosing), rows[start:start + 50_000])
+        session.execute(insert(LotClosing), rows[start : start + 50_000])
     return len(rows)
 
 
@@ -242,8 +283,10 @@ def lowest_balance_from(session: Session, lot_id: int, day: date) -> Decimal:
     what a movement out dated ``day`` may take without the lot going negative later."""
     running = balance(session, lot_id, day)
     lowest = running
-    later = session.execute(select(Movement.quantity_t).where(
-        Movement.lot_id == lot_id, Movement.dated > day).order_by(Movement.dated, Movement.id)
+    later = session.execute(
+        select(Movement.quantity_t)
+        .where(Movement.lot_id == lot_id, Movement.dated > day)
+        .order_by(Movement.dated, Movement.id)
     ).scalars()
     for quantity in later:
         running += quantity
@@ -253,14 +296,28 @@ def lowest_balance_from(session: Session, lot_id: int, day: date) -> Decimal:
 
 def lock_lot(session: Session, lot_id: int) -> None:
     """Take the lot's row lock until the transaction ends (see the module docstring)."""
-    session.execute(update(Lot).where(Lot.id == lot_id).values(id=Lot.id)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(Lot)
+        .where(Lot.id == lot_id)
+        .values(id=Lot.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
-def append(session: Session, principal: Principal, target: Lot, kind: str, dated: date,
-           quantity_t: Decimal, *, reason: str = "", document: str = "",
-           reference: str | None = None, counterpart_lot_id: int | None = None,
-           request_id: int | None = None) -> Movement:
+def append(
+    session: Session,
+    principal: Principal,
+    target: Lot,
+    kind: str,
+    dated: date,
+    quantity_t: Decimal,
+    *,
+    reason: str = "",
+    document: str = "",
+    reference: str | None = None,
+    counterpart_lot_id: int | None = None,
+    request_id: int | None = None,
+) -> Movement:
     """Append one movement of ``quantity_t`` tonnes (positive; the kind gives the sign).
 
     The caller has checked the permission. Refuses a movement before the lot was received
@@ -270,44 +327,78 @@ def append(session: Session, principal: Principal, target: Lot, kind: str, dated
     if quantity_t <= 0:
         raise InputError(_("The tonnes must be more than zero."), "quantity_t")
     if dated < target.received_on:
-        raise InputError(_("The date is before the lot was received (%(date)s).")
-                         % {"date": target.received_on.isoformat()}, "dated")
+        raise InputError(
+            _("The date is before the lot was received (%(date)s).")
+            % {"date": target.received_on.isoformat()},
+            "dated",
+        )
     if kind == "loss" and not reason.strip():
         raise InputError(_("Say why the grain was lost."), "reason")
     lock_lot(session, target.id)
     if sign < 0:
         available = lowest_balance_from(session, target.id, dated)
         if quantity_t > available:
-            raise InputError(_("Lot %(lot)s holds %(available)s t on %(date)s or later; "
-                               "%(asked)s t would make its stock negative.") % {
-                "lot": target.code, "available": available, "date": dated.isoformat(),
-                "asked": quantity_t}, "quantity_t")
-    row = Movement(lot_id=target.id, kind=kind, dated=dated, quantity_t=sign * quantity_t,
-                   reason=reason, document=document, reference=reference,
-                   counterpart_lot_id=counterpart_lot_id, request_id=request_id,
-                   recorded_by=audit.actor_label(principal))
+            raise InputError(
+                _(
+                    "Lot %(lot)s holds %(available)s t on %(date)s or later; "
+                    "%(asked)s t would make its stock negative."
+                )
+                % {
+                    "lot": target.code,
+                    "available": available,
+                    "date": dated.isoformat(),
+                    "asked": quantity_t,
+                },
+                "quantity_t",
+            )
+    row = Movement(
+        lot_id=target.id,
+        kind=kind,
+        dated=dated,
+        quantity_t=sign * quantity_t,
+        reason=reason,
+        document=document,
+        reference=reference,
+        counterpart_lot_id=counterpart_lot_id,
+        request_id=request_id,
+        recorded_by=audit.actor_label(principal),
+    )
     session.add(row)
     _carry_closings(session, target.id, dated, sign * quantity_t)
     audit.created(session, principal, row)
     return row
 
 
-def record_movement(session: Session, principal: Principal, lot_code: str,
-                    data: MovementIn | dict[str, Any]) -> Movement:
+def record_movement(
+    session: Session, principal: Principal, lot_code: str, data: MovementIn | dict[str, Any]
+) -> Movement:
     """Record a receipt, rotation in or out, or loss (with its reason) on a lot."""
     entry = checked(MovementIn, data)
     target = lot(session, lot_code)
     authorize(principal, STOCK_WRITE, country=lot_country(session, target))
-    if entry.reference and session.execute(select(Movement.id).where(
-            Movement.reference == entry.reference)).first():
-        raise InputError(_("A movement with this reference is already recorded."),
-                         "reference")
-    return append(session, principal, target, entry.kind, entry.dated, entry.quantity_t,
-                  reason=entry.reason, document=entry.document, reference=entry.reference)
+    if (
+        entry.reference
+        and session.execute(
+            select(Movement.id).where(Movement.reference == entry.reference)
+        ).first()
+    ):
+        raise InputError(_("A movement with this reference is already recorded."), "reference")
+    return append(
+        session,
+        principal,
+        target,
+        entry.kind,
+        entry.dated,
+        entry.quantity_t,
+        reason=entry.reason,
+        document=entry.document,
+        reference=entry.reference,
+    )
 
 
-def transfer(session: Session, principal: Principal, lot_code: str,
-             data: TransferIn | dict[str, Any]) -> tuple[Movement, Movement]:
+def transfer(
+    session: Session, principal: Principal, lot_code: str, data: TransferIn | dict[str, Any]
+) -> tuple[Movement, Movement]:
     """Move tonnes from one lot to another of the same commodity (both states' writers)."""
     entry = checked(TransferIn, data)
     source, destination = lot(session, lot_code), lot(session, entry.to_lot, "to_lot")
@@ -317,17 +408,36 @@ def transfer(session: Session, principal: Principal, lot_code: str,
         raise InputError(_("Choose another lot to transfer to."), "to_lot")
     if source.commodity != destination.commodity:
         raise InputError(_("Both lots must hold the same commodity."), "to_lot")
-    out = append(session, principal, source, "transfer_out", entry.dated, entry.quantity_t,
-                 document=entry.document, counterpart_lot_id=destination.id)
-    into = append(session, principal, destination, "transfer_in", entry.dated,
-                  entry.quantity_t, document=entry.document, counterpart_lot_id=source.id)
+    out = append(
+        session,
+        principal,
+        source,
+        "transfer_out",
+        entry.dated,
+        entry.quantity_t,
+        document=entry.document,
+        counterpart_lot_id=destination.id,
+    )
+    into = append(
+        session,
+        principal,
+        destination,
+        "transfer_in",
+        entry.dated,
+        entry.quantity_t,
+        document=entry.document,
+        counterpart_lot_id=source.id,
+    )
     return out, into
 
 
 def movements(session: Session, lot_id: int) -> list[Movement]:
     """A lot's movements in ledger order (date, then entry)."""
-    return list(session.execute(select(Movement).where(Movement.lot_id == lot_id).order_by(
-        Movement.dated, Movement.id)).scalars())
+    return list(
+        session.execute(
+            select(Movement).where(Movement.lot_id == lot_id).order_by(Movement.dated, Movement.id)
+        ).scalars()
+    )
 
 
 # --- positions and warnings ------------------------------------------------------------------
@@ -342,12 +452,22 @@ class LotPosition:
     balance_t: Decimal
 
 
-def positions(session: Session, on: date | None = None, *, country: str | None = None,
-              warehouse_id: int | None = None, commodity: str | None = None,
-              system_id: int | None = None, held_only: bool = False) -> list[LotPosition]:
+def positions(
+    session: Session,
+    on: date | None = None,
+    *,
+    country: str | None = None,
+    warehouse_id: int | None = None,
+    commodity: str | None = None,
+    system_id: int | None = None,
+    held_only: bool = False,
+) -> list[LotPosition]:
     """Lots with their balances on ``on`` (tonnes), by state, warehouse and lot code."""
-    query = select(Lot, Warehouse).join(Warehouse, Warehouse.id == Lot.warehouse_id).order_by(
-        Warehouse.country, Warehouse.name, Lot.code)
+    query = (
+        select(Lot, Warehouse)
+        .join(Warehouse, Warehouse.id == Lot.warehouse_id)
+        .order_by(Warehouse.country, Warehouse.name, Lot.code)
+    )
     if country:
         query = query.where(Warehouse.country == country.upper())
     if warehouse_id is not None:
@@ -358,8 +478,7 @@ def positions(session: Session, on: date | None = None, *, country: str | None =
         query = query.where(Lot.system_id == system_id)
     rows = session.execute(query).all()
     held = balances(session, on, [row[0].id for row in rows]) if rows else {}
-    found = [LotPosition(row[0], row[1], held.get(row[0].id, ZERO.quantize(MILLI)))
-             for row in rows]
+    found = [LotPosition(row[0], row[1], held.get(row[0].id, ZERO.quantize(MILLI))) for row in rows]
     return [item for item in found if item.balance_t > 0] if held_only else found
 
 
@@ -375,8 +494,9 @@ class LotWarning:
     balance_t: Decimal
 
 
-def warnings(session: Session, today: date, *, country: str | None = None,
-             within_days: int = v.WARNING_DAYS) -> list[LotWarning]:
+def warnings(
+    session: Session, today: date, *, country: str | None = None, within_days: int = v.WARNING_DAYS
+) -> list[LotWarning]:
     """Rotation-due and expiry warnings for lots still holding grain, soonest first.
 
     Kinds: ``expired`` (best-before passed), ``expiring`` (within ``within_days``),
@@ -385,13 +505,23 @@ def warnings(session: Session, today: date, *, country: str | None = None,
     horizon = today + timedelta(days=within_days)
     found: list[LotWarning] = []
     for item in positions(session, today, country=country, held_only=True):
-        checks = ((item.lot.best_before, "expired", "expiring"),
-                  (item.lot.rotation_due, "rotation_overdue", "rotation_due"))
+        checks = (
+            (item.lot.best_before, "expired", "expiring"),
+            (item.lot.rotation_due, "rotation_overdue", "rotation_due"),
+        )
         for due, past, soon in checks:
             if due is None or due > horizon:
                 continue
-            found.append(LotWarning(item.lot.code, item.warehouse.name, item.warehouse.country,
-                                    past if due < today else soon, due, item.balance_t))
+            found.append(
+                LotWarning(
+                    item.lot.code,
+                    item.warehouse.name,
+                    item.warehouse.country,
+                    past if due < today else soon,
+                    due,
+                    item.balance_t,
+                )
+            )
     return sorted(found, key=lambda warning: (warning.due_on, warning.lot_code))
 
 

@@ -119,8 +119,7 @@ class Warehouse(Sourced, Base):
     latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     capacity_t: Mapped[Decimal] = mapped_column(TONNES)
-    system_id: Mapped[int | None] = mapped_column(ForeignKey("reserves_system.id"),
-                                                  nullable=True)
+    system_id: Mapped[int | None] = mapped_column(ForeignKey("reserves_system.id"), nullable=True)
 
 
 class Lot(Sourced, Base):
@@ -136,8 +135,9 @@ class Lot(Sourced, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("reserves_warehouse.id"), index=True)
-    system_id: Mapped[int | None] = mapped_column(ForeignKey("reserves_system.id"),
-                                                  nullable=True, index=True)
+    system_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reserves_system.id"), nullable=True, index=True
+    )
     commodity: Mapped[str] = mapped_column(String(32), index=True)
     grade: Mapped[str] = mapped_column(String(64), default="")
     received_on: Mapped[date] = mapped_column(Date)
@@ -153,8 +153,7 @@ class QualityTest(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("reserves_lot.id"), index=True)
     tested_on: Mapped[date] = mapped_column(Date)
-    moisture_percent: Mapped[Decimal | None] = mapped_column(ExactDecimal(6, 2),
-                                                             nullable=True)
+    moisture_percent: Mapped[Decimal | None] = mapped_column(ExactDecimal(6, 2), nullable=True)
     result: Mapped[str] = mapped_column(String(8))
     note: Mapped[str] = mapped_column(String(500), default="")
 
@@ -178,10 +177,12 @@ class Movement(Base):
     reason: Mapped[str] = mapped_column(String(300), default="")
     document: Mapped[str] = mapped_column(String(200), default="")
     reference: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
-    counterpart_lot_id: Mapped[int | None] = mapped_column(ForeignKey("reserves_lot.id"),
-                                                           nullable=True)
-    request_id: Mapped[int | None] = mapped_column(ForeignKey("reserves_request.id"),
-                                                   nullable=True, index=True)
+    counterpart_lot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reserves_lot.id"), nullable=True
+    )
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reserves_request.id"), nullable=True, index=True
+    )
     recorded_by: Mapped[str] = mapped_column(String(64), default="")
 
 
@@ -216,8 +217,7 @@ class ReleaseRequest(Sourced, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     reference: Mapped[str] = mapped_column(String(64), unique=True)
-    system_id: Mapped[int | None] = mapped_column(ForeignKey("reserves_system.id"),
-                                                  nullable=True)
+    system_id: Mapped[int | None] = mapped_column(ForeignKey("reserves_system.id"), nullable=True)
     country: Mapped[str] = mapped_column(String(3), index=True)
     commodity: Mapped[str] = mapped_column(String(32))
     quantity_t: Mapped[Decimal] = mapped_column(TONNES)
@@ -274,5 +274,4 @@ class Replenishment(Base):
     currency: Mapped[str] = mapped_column(String(3), default="")
     due_on: Mapped[date] = mapped_column(Date)
     settled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    settled_lot_id: Mapped[int | None] = mapped_column(ForeignKey("reserves_lot.id"),
-                                                       nullable=True)
+    settled_lot_id: Mapped[int | None] = mapped_column(ForeignKey("reserves_lot.id"), nullable=True)

@@ -8,8 +8,13 @@ MODULE = Module(
     package="iofs.reserves",
     api_routers=("iofs.reserves.api:router",),
     page_routers=("iofs.reserves.pages:router",),
-    commands=(Command("reserves", "iofs.reserves.cli:reserves_app",
-                      "Food security reserves: stocks, cover, releases, supply matching."),),
+    commands=(
+        Command(
+            "reserves",
+            "iofs.reserves.cli:reserves_app",
+            "Food security reserves: stocks, cover, releases, supply matching.",
+        ),
+    ),
     navigation=(NavigationEntry("/reserves", N_("Reserves")),),
     permissions=("iofs.reserves.permissions",),
     demo="iofs.reserves.demo:load",

@@ -43,64 +43,112 @@ def _warehouse_map(session: Session) -> Any:
     held: dict[str, Decimal] = {}
     for item in ledger.positions(session, held_only=True):
         held[item.warehouse.code] = held.get(item.warehouse.code, Decimal(0)) + item.balance_t
-    points = [{"name": f"{w.name} ({registry.state_name(w.country)})",
-               "lon": w.longitude, "lat": w.latitude, "held": float(held.get(w.code, 0))}
-              for w in registry.warehouses(session)
-              if w.latitude is not None and w.longitude is not None]
+    points = [
+        {
+            "name": f"{w.name} ({registry.state_name(w.country)})",
+            "lon": w.longitude,
+            "lat": w.latitude,
+            "held": float(held.get(w.code, 0)),
+        }
+        for w in registry.warehouses(session)
+        if w.latitude is not None and w.longitude is not None
+    ]
     if not points:
         return None
-    return vega_lite_svg({
-        "width": 640, "height": 320, "data": {"values": points},
-        "projection": {"type": "equirectangular"},
-        "layer": [{"mark": {"type": "circle", "opacity": 0.7},
-                   "encoding": {"longitude": {"field": "lon", "type": "quantitative"},
-                                "latitude": {"field": "lat", "type": "quantitative"},
-                                "size": {"field": "held", "type": "quantitative",
-                                         "title": _("Tonnes held")},
-                                "tooltip": [{"field": "name"}, {"field": "held"}]}},
-                  {"mark": {"type": "text", "dy": -10, "fontSize": 9},
-                   "encoding": {"longitude": {"field": "lon", "type": "quantitative"},
-                                "latitude": {"field": "lat", "type": "quantitative"},
-                                "text": {"field": "name"}}}]})
+    return vega_lite_svg(
+        {
+            "width": 640,
+            "height": 320,
+            "data": {"values": points},
+            "projection": {"type": "equirectangular"},
+            "layer": [
+                {
+                    "mark": {"type": "circle", "opacity": 0.7},
+                    "encoding": {
+                        "longitude": {"field": "lon", "type": "quantitative"},
+                        "latitude": {"field": "lat", "type": "quantitative"},
+                        "size": {
+                            "field": "held",
+                            "type": "quantitative",
+                            "title": _("Tonnes held"),
+                        },
+                        "tooltip": [{"field": "name"}, {"field": "held"}],
+                    },
+                },
+                {
+                    "mark": {"type": "text", "dy": -10, "fontSize": 9},
+                    "encoding": {
+                        "longitude": {"field": "lon", "type": "quantitative"},
+                        "latitude": {"field": "lat", "type": "quantitative"},
+                        "text": {"field": "name"},
+                    },
+                },
+            ],
+        }
+    )
 
 
 @router.get("/reserves", response_class=HTMLResponse)
 def overview(request: Request, session: Session = Depends(db_session)) -> HTMLResponse:
     """Systems (pledged vs held vs target), the warehouse map, cover per state, warnings."""
     analytics_dir = request.app.state.settings.analytics_dir
-    return render(request, "reserves/overview.html", {
-        "systems": registry.systems(session), "status": views.status_rows(session),
-        "cover": views.cover_rows(session, analytics_dir), "map": _warehouse_map(session),
-        "warnings": ledger.warnings(session, dt.date.today()),
-        "due": releases.replenishments_due(session, dt.date.today()),
-        "warehouses": registry.warehouses(session), "labels": labels(),
-        "state_name": registry.state_name})
+    return render(
+        request,
+        "reserves/overview.html",
+        {
+            "systems": registry.systems(session),
+            "status": views.status_rows(session),
+            "cover": views.cover_rows(session, analytics_dir),
+            "map": _warehouse_map(session),
+            "warnings": ledger.warnings(session, dt.date.today()),
+            "due": releases.replenishments_due(session, dt.date.today()),
+            "warehouses": registry.warehouses(session),
+            "labels": labels(),
+            "state_name": registry.state_name,
+        },
+    )
 
 
 @router.get("/reserves/systems/{code}", response_class=HTMLResponse)
-def system_page(request: Request, code: CodePath,
-                session: Session = Depends(db_session)) -> HTMLResponse:
+def system_page(
+    request: Request, code: CodePath, session: Session = Depends(db_session)
+) -> HTMLResponse:
     """One reserve system: members, pledges, targets, positions."""
     found = registry.system(session, code)
-    return render(request, "reserves/system.html", {
-        "system": found, "members": registry.members(session, found.id),
-        "pledges": registry.pledges(session, found.id),
-        "status": [row for row in views.status_rows(session) if row["system"] == found.code],
-        "labels": labels(), "state_name": registry.state_name})
+    return render(
+        request,
+        "reserves/system.html",
+        {
+            "system": found,
+            "members": registry.members(session, found.id),
+            "pledges": registry.pledges(session, found.id),
+            "status": [row for row in views.status_rows(session) if row["system"] == found.code],
+            "labels": labels(),
+            "state_name": registry.state_name,
+        },
+    )
 
 
 @router.get("/reserves/warehouses/{code}", response_class=HTMLResponse)
-def warehouse_page(request: Request, code: CodePath,
-                   session: Session = Depends(db_session)) -> HTMLResponse:
+def warehouse_page(
+    request: Request, code: CodePath, session: Session = Depends(db_session)
+) -> HTMLResponse:
     """One warehouse: its lots, balances, quality tests and ledger."""
     found = registry.warehouse(session, code)
     lots = ledger.positions(session, warehouse_id=found.id)
-    return render(request, "reserves/warehouse.html", {
-        "warehouse": found, "lots": lots, "labels": labels(),
-        "movements": {item.lot.id: ledger.movements(session, item.lot.id) for item in lots},
-        "tests": {item.lot.id: ledger.quality_tests(session, item.lot.id) for item in lots},
-        "used_t": sum((item.balance_t for item in lots), Decimal(0)),
-        "state_name": registry.state_name})
+    return render(
+        request,
+        "reserves/warehouse.html",
+        {
+            "warehouse": found,
+            "lots": lots,
+            "labels": labels(),
+            "movements": {item.lot.id: ledger.movements(session, item.lot.id) for item in lots},
+            "tests": {item.lot.id: ledger.quality_tests(session, item.lot.id) for item in lots},
+            "used_t": sum((item.balance_t for item in lots), Decimal(0)),
+            "state_name": registry.state_name,
+        },
+    )
 
 
 def _may(principal: Principal, permission: str, country: str | None = None) -> bool:
@@ -108,53 +156,93 @@ def _may(principal: Principal, permission: str, country: str | None = None) -> b
 
 
 @router.get("/reserves/requests", response_class=HTMLResponse)
-def requests_page(request: Request, session: Session = Depends(db_session),
-                  principal: Principal = Depends(current_principal)) -> HTMLResponse:
+def requests_page(
+    request: Request,
+    session: Session = Depends(db_session),
+    principal: Principal = Depends(current_principal),
+) -> HTMLResponse:
     """Every release request with its timeline; drafts from triggers for the secretariat."""
     rows = [views.request_row(session, row) for row in releases.requests(session)]
-    return render(request, "reserves/requests.html", {
-        "requests": rows, "labels": labels(), "may_assess": _may(principal, "reserves.assess"),
-        "target_days": v.DELIVERY_TARGET_DAYS})
+    return render(
+        request,
+        "reserves/requests.html",
+        {
+            "requests": rows,
+            "labels": labels(),
+            "may_assess": _may(principal, "reserves.assess"),
+            "target_days": v.DELIVERY_TARGET_DAYS,
+        },
+    )
 
 
 @router.get("/reserves/requests/{reference}", response_class=HTMLResponse)
-def request_view(request: Request, reference: CodePath, session: Session = Depends(db_session),
-                 principal: Principal = Depends(current_principal)) -> HTMLResponse:
+def request_view(
+    request: Request,
+    reference: CodePath,
+    session: Session = Depends(db_session),
+    principal: Principal = Depends(current_principal),
+) -> HTMLResponse:
     """One request: timeline, the forms of its next step, supply matches."""
     return request_page(request, reference, session, principal)
 
 
-def request_page(request: Request, reference: str, session: Session, principal: Principal,
-                 error: InputError | None = None, status_code: int = 200) -> HTMLResponse:
+def request_page(
+    request: Request,
+    reference: str,
+    session: Session,
+    principal: Principal,
+    error: InputError | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     """The request page, with an input error of a posted step when there is one."""
     target = releases.request(session, reference)
     need = Decimal(target.decided_t or target.quantity_t)
-    found = matching.match(session, request.app.state.settings.analytics_dir, target.country,
-                           target.commodity, need, dt.date.today())
-    lots = [item for item in ledger.positions(session, commodity=target.commodity,
-                                              held_only=True)]
-    return render(request, "reserves/request.html", {
-        "r": views.request_row(session, target), "matches": found, "lots": lots,
-        "labels": labels(), "error": error, "today": dt.date.today().isoformat(),
-        "state_name": registry.state_name, "target_days": v.DELIVERY_TARGET_DAYS,
-        "may": {
-            "assess": _may(principal, "reserves.assess"),
-            "decide": _may(principal, "reserves.decide") and audit.actor_label(principal)
-            not in (target.assessed_by, target.requested_by),
-            "dispatch": _may(principal, "reserves.stock.write"),
-            "deliver": _may(principal, "reserves.requests.write", target.country),
-        }}, status_code=status_code)
+    found = matching.match(
+        session,
+        request.app.state.settings.analytics_dir,
+        target.country,
+        target.commodity,
+        need,
+        dt.date.today(),
+    )
+    lots = [item for item in ledger.positions(session, commodity=target.commodity, held_only=True)]
+    return render(
+        request,
+        "reserves/request.html",
+        {
+            "r": views.request_row(session, target),
+            "matches": found,
+            "lots": lots,
+            "labels": labels(),
+            "error": error,
+            "today": dt.date.today().isoformat(),
+            "state_name": registry.state_name,
+            "target_days": v.DELIVERY_TARGET_DAYS,
+            "may": {
+                "assess": _may(principal, "reserves.assess"),
+                "decide": _may(principal, "reserves.decide")
+                and audit.actor_label(principal) not in (target.assessed_by, target.requested_by),
+                "dispatch": _may(principal, "reserves.stock.write"),
+                "deliver": _may(principal, "reserves.requests.write", target.country),
+            },
+        },
+        status_code=status_code,
+    )
 
 
-async def _post_step(request: Request, session: Session, principal: Principal, reference: str,
-                     save: Callable[[dict[str, Any]], object]) -> Response:
+async def _post_step(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    reference: str,
+    save: Callable[[dict[str, Any]], object],
+) -> Response:
     values: dict[str, Any] = dict(await filled_fields(request))
     try:
         save(values)
     except InputError as error:
         session.rollback()
-        return request_page(request, reference, session, principal, error=error,
-                            status_code=422)
+        return request_page(request, reference, session, principal, error=error, status_code=422)
     session.commit()
     return RedirectResponse(f"/reserves/requests/{quote(reference)}", status_code=303)
 
@@ -181,14 +269,27 @@ STEPS: dict[str, tuple[str, Callable[..., Any], Callable[[dict[str, Any]], dict[
 def _step_route(name: str) -> None:
     permission, action, prepare = STEPS[name]
 
-    async def post(request: Request, reference: CodePath,
-                   principal: Principal = Depends(require(permission)),
-                   session: Session = Depends(db_session)) -> Response:
-        return await _post_step(request, session, principal, reference, lambda values: action(
-            session, principal, reference, prepare(values)))
+    async def post(
+        request: Request,
+        reference: CodePath,
+        principal: Principal = Depends(require(permission)),
+        session: Session = Depends(db_session),
+    ) -> Response:
+        return await _post_step(
+            request,
+            session,
+            principal,
+            reference,
+            lambda values: action(session, principal, reference, prepare(values)),
+        )
+
     post.__name__ = f"post_{name}_page"
-    router.add_api_route(f"/reserves/requests/{{reference}}/{name}", post, methods=["POST"],
-                         response_class=HTMLResponse)
+    router.add_api_route(
+        f"/reserves/requests/{{reference}}/{name}",
+        post,
+        methods=["POST"],
+        response_class=HTMLResponse,
+    )
 
 
 for _name in STEPS:
@@ -196,13 +297,17 @@ for _name in STEPS:
 
 
 @router.post("/reserves/drafts", response_class=HTMLResponse)
-def raise_drafts(request: Request, principal: Principal = Depends(require("reserves.assess")),
-                 session: Session = Depends(db_session)) -> Response:
+def raise_drafts(
+    request: Request,
+    principal: Principal = Depends(require("reserves.assess")),
+    session: Session = Depends(db_session),
+) -> Response:
     """Evaluate the trigger rules over the OIC states and record sized drafts."""
     settings = request.app.state.settings
     today = dt.date.today()
-    drafts = triggers.pilot_drafts(settings.analytics_dir, settings, session,
-                                   sorted(registry.oic_states()), today)
+    drafts = triggers.pilot_drafts(
+        settings.analytics_dir, settings, session, sorted(registry.oic_states()), today
+    )
     triggers.raise_drafts(session, principal, drafts, today)
     session.commit()
     return RedirectResponse("/reserves/requests", status_code=303)

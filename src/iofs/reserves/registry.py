@@ -55,11 +55,11 @@ def _oic_state(code: str, field: str) -> str:
 
 def system(session: Session, code: str, field: str = "system") -> ReserveSystem:
     """The reserve system with ``code``."""
-    found = session.execute(select(ReserveSystem).where(ReserveSystem.code == code)
-                            ).scalar_one_or_none()
+    found = session.execute(
+        select(ReserveSystem).where(ReserveSystem.code == code)
+    ).scalar_one_or_none()
     if found is None:
-        raise NotFoundError(_("No reserve system has the code %(code)s.") % {"code": code},
-                            field)
+        raise NotFoundError(_("No reserve system has the code %(code)s.") % {"code": code}, field)
     return found
 
 
@@ -70,19 +70,31 @@ def systems(session: Session) -> list[ReserveSystem]:
 
 def members(session: Session, system_id: int) -> list[str]:
     """ISO3 codes of a system's member states, sorted."""
-    return list(session.execute(select(SystemMember.country).where(
-        SystemMember.system_id == system_id).order_by(SystemMember.country)).scalars())
+    return list(
+        session.execute(
+            select(SystemMember.country)
+            .where(SystemMember.system_id == system_id)
+            .order_by(SystemMember.country)
+        ).scalars()
+    )
 
 
-def put_system(session: Session, principal: Principal,
-               data: SystemIn | dict[str, Any]) -> ReserveSystem:
+def put_system(
+    session: Session, principal: Principal, data: SystemIn | dict[str, Any]
+) -> ReserveSystem:
     """Create or update a reserve system by its code, with its member states (ISO3)."""
     entry = checked(SystemIn, data)
     authorize(principal, REGISTRY_WRITE)
     for index, country in enumerate(entry.members):
         _oic_state(country, f"members.{index}")
-    row = put_record(session, principal, ReserveSystem, {"code": entry.code},
-                     entry.model_dump(exclude={"code", "members"}), permission=REGISTRY_WRITE)
+    row = put_record(
+        session,
+        principal,
+        ReserveSystem,
+        {"code": entry.code},
+        entry.model_dump(exclude={"code", "members"}),
+        permission=REGISTRY_WRITE,
+    )
     session.flush()
     present = set(members(session, row.id))
     for country in sorted(set(entry.members) - present):
@@ -92,57 +104,78 @@ def put_system(session: Session, principal: Principal,
     return row
 
 
-def put_target(session: Session, principal: Principal,
-               data: TargetIn | dict[str, Any]) -> ReserveTarget:
+def put_target(
+    session: Session, principal: Principal, data: TargetIn | dict[str, Any]
+) -> ReserveTarget:
     """Set what a system aims to hold of one commodity (tonnes)."""
     entry = checked(TargetIn, data)
     authorize(principal, REGISTRY_WRITE)
     found = system(session, entry.system)
-    return put_record(session, principal, ReserveTarget,
-                      {"system_id": found.id, "commodity": entry.commodity},
-                      entry.model_dump(exclude={"system", "commodity"}),
-                      permission=REGISTRY_WRITE)
+    return put_record(
+        session,
+        principal,
+        ReserveTarget,
+        {"system_id": found.id, "commodity": entry.commodity},
+        entry.model_dump(exclude={"system", "commodity"}),
+        permission=REGISTRY_WRITE,
+    )
 
 
-def put_pledge(session: Session, principal: Principal,
-               data: PledgeIn | dict[str, Any]) -> Pledge:
+def put_pledge(session: Session, principal: Principal, data: PledgeIn | dict[str, Any]) -> Pledge:
     """Create or update a member's pledge by its reference: tonnes when physical, money
     (with currency and USD value) when financial; the state must be a system member."""
     entry = checked(PledgeIn, data)
     authorize(principal, REGISTRY_WRITE)
     found = system(session, entry.system)
     if entry.country not in members(session, found.id):
-        raise InputError(_("%(country)s is not a member of %(system)s.") % {
-            "country": entry.country, "system": found.name}, "country")
+        raise InputError(
+            _("%(country)s is not a member of %(system)s.")
+            % {"country": entry.country, "system": found.name},
+            "country",
+        )
     if entry.form == "physical" and entry.quantity_t is None:
         raise InputError(_("A physical pledge states its tonnes."), "quantity_t")
     if entry.form == "financial" and (entry.amount is None or entry.amount_usd is None):
-        raise InputError(_("A financial pledge states its amount and its USD value."),
-                         "amount")
+        raise InputError(_("A financial pledge states its amount and its USD value."), "amount")
     if entry.valid_until and entry.valid_until < entry.pledged_on:
         raise InputError(_("The end date is before the start date."), "valid_until")
     values = entry.model_dump(exclude={"reference", "system"})
     values["system_id"] = found.id
-    return put_record(session, principal, Pledge, {"reference": entry.reference}, values,
-                      permission=REGISTRY_WRITE)
+    return put_record(
+        session,
+        principal,
+        Pledge,
+        {"reference": entry.reference},
+        values,
+        permission=REGISTRY_WRITE,
+    )
 
 
 def pledges(session: Session, system_id: int) -> list[Pledge]:
     """A system's pledges, by country and commodity."""
-    return list(session.execute(select(Pledge).where(Pledge.system_id == system_id).order_by(
-        Pledge.country, Pledge.commodity, Pledge.reference)).scalars())
+    return list(
+        session.execute(
+            select(Pledge)
+            .where(Pledge.system_id == system_id)
+            .order_by(Pledge.country, Pledge.commodity, Pledge.reference)
+        ).scalars()
+    )
 
 
 def targets(session: Session, system_id: int) -> list[ReserveTarget]:
     """A system's targets, by commodity."""
-    return list(session.execute(select(ReserveTarget).where(
-        ReserveTarget.system_id == system_id).order_by(ReserveTarget.commodity)).scalars())
+    return list(
+        session.execute(
+            select(ReserveTarget)
+            .where(ReserveTarget.system_id == system_id)
+            .order_by(ReserveTarget.commodity)
+        ).scalars()
+    )
 
 
 def warehouse(session: Session, code: str, field: str = "warehouse") -> Warehouse:
     """The warehouse with ``code``."""
-    found = session.execute(select(Warehouse).where(Warehouse.code == code)
-                            ).scalar_one_or_none()
+    found = session.execute(select(Warehouse).where(Warehouse.code == code)).scalar_one_or_none()
     if found is None:
         raise NotFoundError(_("No warehouse has the code %(code)s.") % {"code": code}, field)
     return found
@@ -156,13 +189,21 @@ def warehouses(session: Session, country: str | None = None) -> list[Warehouse]:
     return list(session.execute(query).scalars())
 
 
-def put_warehouse(session: Session, principal: Principal,
-                  data: WarehouseIn | dict[str, Any]) -> Warehouse:
+def put_warehouse(
+    session: Session, principal: Principal, data: WarehouseIn | dict[str, Any]
+) -> Warehouse:
     """Create or update a warehouse by its code (capacity in tonnes)."""
     entry = checked(WarehouseIn, data)
     authorize(principal, REGISTRY_WRITE)
     _oic_state(entry.country, "country")
     values = entry.model_dump(exclude={"code", "system"})
     values["system_id"] = system(session, entry.system).id if entry.system else None
-    return put_record(session, principal, Warehouse, {"code": entry.code}, values,
-                      permission=REGISTRY_WRITE, country=entry.country)
+    return put_record(
+        session,
+        principal,
+        Warehouse,
+        {"code": entry.code},
+        values,
+        permission=REGISTRY_WRITE,
+        country=entry.country,
+    )

@@ -16,10 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from iofs.errors import InputError
 from iofs.http.validation import translated_message
 
-Code = Annotated[str, Field(min_length=1, max_length=32,
-                            pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
-Reference = Annotated[str, Field(min_length=1, max_length=64,
-                                 pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+Code = Annotated[
+    str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+]
+Reference = Annotated[
+    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+]
 Iso3 = Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Tonnes = Annotated[Decimal, Field(ge=0, lt=Decimal("1e12"), decimal_places=3)]
@@ -105,8 +107,9 @@ class PledgeIn(Input):
     illustrative: bool = False
 
     _upper_country = field_validator("country", "currency", mode="before")(_upper)
-    _none = field_validator("quantity_t", "amount", "amount_usd", "valid_until",
-                            mode="before")(_blank_is_none)
+    _none = field_validator("quantity_t", "amount", "amount_usd", "valid_until", mode="before")(
+        _blank_is_none
+    )
 
 
 class WarehouseIn(Input):
@@ -137,8 +140,7 @@ class LotIn(Input):
     sources: Sources = ""
     illustrative: bool = False
 
-    _none = field_validator("system", "best_before", "rotation_due",
-                            mode="before")(_blank_is_none)
+    _none = field_validator("system", "best_before", "rotation_due", mode="before")(_blank_is_none)
 
 
 class QualityTestIn(Input):
@@ -182,8 +184,7 @@ class StockPositionRow(Input):
     as_of: dt.date
     system: Code | None = None
 
-    _none = field_validator("best_before", "rotation_due", "system",
-                            mode="before")(_blank_is_none)
+    _none = field_validator("best_before", "rotation_due", "system", mode="before")(_blank_is_none)
 
 
 class RequestIn(Input):

@@ -19,9 +19,18 @@ def held_by_state(session: Session, on: date | None = None) -> dict[tuple[str, s
 def request_summaries(session: Session, country: str | None = None) -> list[dict[str, Any]]:
     """Release requests (newest first) as JSON-ready rows: reference, state, commodity,
     tonnes requested / decided / delivered, status, request-to-delivery days."""
-    return [{"reference": row.reference, "country": row.country, "commodity": row.commodity,
-             "quantity_t": row.quantity_t, "decided_t": row.decided_t,
-             "delivered_t": row.delivered_t, "status": row.status, "tier": row.tier,
-             "requested_on": row.requested_on,
-             "days_to_delivery": releases.request_to_delivery_days(session, row)}
-            for row in releases.requests(session, country=country)]
+    return [
+        {
+            "reference": row.reference,
+            "country": row.country,
+            "commodity": row.commodity,
+            "quantity_t": row.quantity_t,
+            "decided_t": row.decided_t,
+            "delivered_t": row.delivered_t,
+            "status": row.status,
+            "tier": row.tier,
+            "requested_on": row.requested_on,
+            "days_to_delivery": releases.request_to_delivery_days(session, row),
+        }
+        for row in releases.requests(session, country=country)
+    ]

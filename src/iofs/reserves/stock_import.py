@@ -32,8 +32,18 @@ from iofs.reserves.models import Movement
 from iofs.reserves.permissions import STOCK_WRITE
 from iofs.reserves.schemas import StockPositionRow
 
-COLUMNS = ("warehouse", "lot", "commodity", "grade", "received_on", "best_before",
-           "rotation_due", "quantity_t", "as_of", "system")
+COLUMNS = (
+    "warehouse",
+    "lot",
+    "commodity",
+    "grade",
+    "received_on",
+    "best_before",
+    "rotation_due",
+    "quantity_t",
+    "as_of",
+    "system",
+)
 REQUIRED = ("warehouse", "lot", "commodity", "received_on", "quantity_t", "as_of")
 
 
@@ -54,8 +64,10 @@ class StockImportError(InputError):
     """The sheet has problems; nothing was written. ``problems`` lists every one."""
 
     def __init__(self, problems: list[RowProblem]) -> None:
-        super().__init__(_("%(count)d problems in the sheet; nothing was imported.")
-                         % {"count": len(problems)}, "file")
+        super().__init__(
+            _("%(count)d problems in the sheet; nothing was imported.") % {"count": len(problems)},
+            "file",
+        )
         self.problems = problems
 
 
@@ -82,12 +94,20 @@ def read_rows(name: str, content: bytes) -> list[dict[str, str]]:
         if not values:
             return []
         header = [str(cell or "").strip().lower() for cell in values[0]]
-        return [{header[index]: _cell(cell) for index, cell in enumerate(row)
-                 if index < len(header) and header[index]} for row in values[1:]]
+        return [
+            {
+                header[index]: _cell(cell)
+                for index, cell in enumerate(row)
+                if index < len(header) and header[index]
+            }
+            for row in values[1:]
+        ]
     text = content.decode("utf-8-sig")
     reader = csv.DictReader(io.StringIO(text))
-    return [{(key or "").strip().lower(): (value or "").strip() for key, value in row.items()}
-            for row in reader]
+    return [
+        {(key or "").strip().lower(): (value or "").strip() for key, value in row.items()}
+        for row in reader
+    ]
 
 
 def _cell(value: Any) -> str:
@@ -98,8 +118,9 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def check(session: Session, principal: Principal, name: str,
-          rows: list[dict[str, str]]) -> tuple[list[StockPositionRow], list[RowProblem]]:
+def check(
+    session: Session, principal: Principal, name: str, rows: list[dict[str, str]]
+) -> tuple[list[StockPositionRow], list[RowProblem]]:
     """Every row validated (shape, warehouse, permission, duplicates), with the problems."""
     problems: list[RowProblem] = []
     good: list[StockPositionRow] = []
@@ -107,8 +128,7 @@ def check(session: Session, principal: Principal, name: str,
         return [], [RowProblem(name, 1, "file", _("The sheet holds no rows."))]
     missing = [column for column in REQUIRED if column not in rows[0]]
     if missing:
-        return [], [RowProblem(name, 1, column, _("This column is missing."))
-                    for column in missing]
+        return [], [RowProblem(name, 1, column, _("This column is missing.")) for column in missing]
     seen: dict[tuple[str, str], int] = {}
     for number, raw in enumerate(rows, start=2):
         values = {key: value for key, value in raw.items() if key in COLUMNS and value != ""}
@@ -120,8 +140,14 @@ def check(session: Session, principal: Principal, name: str,
             entry = StockPositionRow.model_validate(values)
         except ValidationError as error:
             first = error.errors()[0]
-            problems.append(RowProblem(name, number, ".".join(str(p) for p in first["loc"]),
-                                       translated_message(dict(first))))
+            problems.append(
+                RowProblem(
+                    name,
+                    number,
+                    ".".join(str(p) for p in first["loc"]),
+                    translated_message(dict(first)),
+                )
+            )
             continue
         try:
             store = registry.warehouse(session, entry.warehouse)
@@ -129,21 +155,29 @@ def check(session: Session, principal: Principal, name: str,
             if entry.system:
                 registry.system(session, entry.system)
         except (InputError, PermissionDenied) as error:
-            problems.append(RowProblem(name, number, getattr(error, "field", None)
-                                       or "warehouse", str(error)))
+            problems.append(
+                RowProblem(name, number, getattr(error, "field", None) or "warehouse", str(error))
+            )
             continue
         key = (entry.lot, entry.as_of.isoformat())
         if key in seen:
-            problems.append(RowProblem(name, number, "lot", _(
-                "The lot appears twice for this date (row %(row)d).") % {"row": seen[key]}))
+            problems.append(
+                RowProblem(
+                    name,
+                    number,
+                    "lot",
+                    _("The lot appears twice for this date (row %(row)d).") % {"row": seen[key]},
+                )
+            )
             continue
         seen[key] = number
         good.append(entry)
     return good, problems
 
 
-def import_positions(session: Session, principal: Principal, name: str,
-                     content: bytes) -> ImportReport:
+def import_positions(
+    session: Session, principal: Principal, name: str, content: bytes
+) -> ImportReport:
     """Import a stock-position sheet in the caller's transaction (see the module docstring).
 
     Raises :class:`StockImportError` (nothing written) when any row has a problem; an
@@ -157,28 +191,43 @@ def import_positions(session: Session, principal: Principal, name: str,
     for number, entry in enumerate(entries, start=2):
         reference = f"count:{entry.lot}:{entry.as_of.isoformat()}"
         try:
-            target, outcome = ledger.put_lot_outcome(session, principal, {
-                "code": entry.lot, "warehouse": entry.warehouse, "system": entry.system,
-                "commodity": entry.commodity, "grade": entry.grade,
-                "received_on": entry.received_on, "best_before": entry.best_before,
-                "rotation_due": entry.rotation_due})
+            target, outcome = ledger.put_lot_outcome(
+                session,
+                principal,
+                {
+                    "code": entry.lot,
+                    "warehouse": entry.warehouse,
+                    "system": entry.system,
+                    "commodity": entry.commodity,
+                    "grade": entry.grade,
+                    "received_on": entry.received_on,
+                    "best_before": entry.best_before,
+                    "rotation_due": entry.rotation_due,
+                },
+            )
             report.lots_created += outcome == "created"
             report.lots.append(target.code)
-            if session.execute(select(Movement.id).where(Movement.reference == reference)
-                               ).first():
+            if session.execute(select(Movement.id).where(Movement.reference == reference)).first():
                 report.unchanged += 1
                 continue
             difference = entry.quantity_t - ledger.balance(session, target.id, entry.as_of)
             if difference == 0:
                 report.unchanged += 1
                 continue
-            ledger.append(session, principal, target,
-                          "receipt" if difference > 0 else "loss", entry.as_of,
-                          abs(difference), reason=_("stock count"), reference=reference,
-                          document=Path(name).name)
+            ledger.append(
+                session,
+                principal,
+                target,
+                "receipt" if difference > 0 else "loss",
+                entry.as_of,
+                abs(difference),
+                reason=_("stock count"),
+                reference=reference,
+                document=Path(name).name,
+            )
             report.movements += 1
         except InputError as error:
-            raise StockImportError([RowProblem(Path(name).name, number,
-                                               error.field or "row", str(error))]) from None
+            raise StockImportError(
+                [RowProblem(Path(name).name, number, error.field or "row", str(error))]
+            ) from None
     return report
-

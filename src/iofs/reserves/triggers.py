@@ -52,8 +52,11 @@ class Rule:
 
 def load_rules(path: Path | None = None) -> list[Rule]:
     """The rules of ``path`` (default: the packaged ``triggers.toml``), checked."""
-    text = (path.read_text(encoding="utf-8") if path is not None else
-            (resources.files("iofs.reserves") / "triggers.toml").read_text(encoding="utf-8"))
+    text = (
+        path.read_text(encoding="utf-8")
+        if path is not None
+        else (resources.files("iofs.reserves") / "triggers.toml").read_text(encoding="utf-8")
+    )
     data = tomllib.loads(text)
     rules: list[Rule] = []
     for index, raw in enumerate(data.get("rule", [])):
@@ -67,8 +70,17 @@ def load_rules(path: Path | None = None) -> list[Rule]:
         if tier not in v.TIERS or not isinstance(months, int) or not 1 <= months <= 12:
             raise InputError(f"{where}: tier is 1–3 and months_to_cover 1–12.", "tier")
         known = {"id", "label", "signal", "commodity", "tier", "months_to_cover"}
-        rules.append(Rule(str(raw["id"]), str(raw.get("label", raw["id"])), signal, commodity,
-                          tier, months, {k: val for k, val in raw.items() if k not in known}))
+        rules.append(
+            Rule(
+                str(raw["id"]),
+                str(raw.get("label", raw["id"])),
+                signal,
+                commodity,
+                tier,
+                months,
+                {k: val for k, val in raw.items() if k not in known},
+            )
+        )
     return rules
 
 
@@ -112,17 +124,23 @@ def _holds(rule: Rule, observed: Observations) -> str | None:
         return observed.ipc_signals[0]
     if rule.signal == "price_alert" and observed.price_alerts is not None:
         name = v.COMMODITIES[rule.commodity].wfp_name
-        count = sum(n for commodity, n in observed.price_alerts.items()
-                    if commodity.startswith(name))
+        count = sum(
+            n for commodity, n in observed.price_alerts.items() if commodity.startswith(name)
+        )
         if count >= int(p.get("min_series", 1)):
             return f"{count} {name} price series in IPA alert ({observed.month})"
     if rule.signal == "spi" and observed.spi_severe_share is not None:
         share = observed.spi_severe_share.get(int(p.get("scale", 3)))
         if share is not None and share >= float(p.get("area_share_percent", 30)):
-            return (f"SPI-{p.get('scale', 3)} ≤ {p.get('threshold', -1.5)} over {share:.0f} % "
-                    f"of the area ({observed.month})")
-    if rule.signal == "risk_class" and observed.risk_class is not None \
-            and observed.risk_class == p.get("risk_class", "high"):
+            return (
+                f"SPI-{p.get('scale', 3)} ≤ {p.get('threshold', -1.5)} over {share:.0f} % "
+                f"of the area ({observed.month})"
+            )
+    if (
+        rule.signal == "risk_class"
+        and observed.risk_class is not None
+        and observed.risk_class == p.get("risk_class", "high")
+    ):
         return f"risk index {observed.risk_class} ({observed.month})"
     return None
 
@@ -136,29 +154,32 @@ class Draft:
     note: str
 
 
-def size(analytics_dir: Path, session: Session, firing: Firing,
-         on: date | None = None) -> Draft:
+def size(analytics_dir: Path, session: Session, firing: Firing, on: date | None = None) -> Draft:
     """Size a firing from the state's monthly import gap (see :mod:`.cover`)."""
     rule = firing.rule
     item = v.COMMODITIES[rule.commodity].fbs_item
-    held = ledger.held_by_state(session, on).get((firing.iso3, rule.commodity),
-                                                 Decimal(0))
+    held = ledger.held_by_state(session, on).get((firing.iso3, rule.commodity), Decimal(0))
     cereals = cover.food_balance(analytics_dir, firing.iso3, cover.CEREALS)
     balance = cover.food_balance(analytics_dir, firing.iso3, item)
     dependency = cover.cereal_import_dependency(cereals)
     if dependency is None or balance is None or balance.domestic_supply_t is None:
-        note = (f"{rule.label}: {firing.evidence}. " + _(
-            "No FAOSTAT food balance for this state: size the release by hand."))
+        note = f"{rule.label}: {firing.evidence}. " + _(
+            "No FAOSTAT food balance for this state: size the release by hand."
+        )
         return Draft(firing, None, note)
     gap = cover.import_gap(dependency, balance.domestic_supply_t, rule.months_to_cover, held)
-    note = (f"{rule.label}: {firing.evidence}. "
-            + _("Sized from the monthly import gap (FAOSTAT %(year)d):") % {"year": balance.year}
-            + " " + "; ".join(gap.arithmetic))
+    note = (
+        f"{rule.label}: {firing.evidence}. "
+        + _("Sized from the monthly import gap (FAOSTAT %(year)d):") % {"year": balance.year}
+        + " "
+        + "; ".join(gap.arithmetic)
+    )
     return Draft(firing, gap, note)
 
 
-def raise_drafts(session: Session, principal: Principal, drafts: list[Draft],
-                 today: date) -> list[ReleaseRequest]:
+def raise_drafts(
+    session: Session, principal: Principal, drafts: list[Draft], today: date
+) -> list[ReleaseRequest]:
     """Record each sized draft as a ``draft`` request (one per state, rule and month; a
     second run changes nothing). Drafts without a size are skipped."""
     authorize(principal, ASSESS)
@@ -167,15 +188,27 @@ def raise_drafts(session: Session, principal: Principal, drafts: list[Draft],
         if draft.gap is None or draft.gap.need_t <= 0:
             continue
         reference = f"DRAFT-{draft.firing.iso3}-{draft.firing.rule.id}-{today:%Y%m}"
-        if session.execute(select(ReleaseRequest.id).where(
-                ReleaseRequest.reference == reference)).first():
+        if session.execute(
+            select(ReleaseRequest.id).where(ReleaseRequest.reference == reference)
+        ).first():
             continue
-        created.append(releases.create_request(session, principal, {
-            "reference": reference, "country": draft.firing.iso3,
-            "commodity": draft.firing.rule.commodity, "quantity_t": draft.gap.need_t,
-            "tier": draft.firing.rule.tier, "requested_on": today,
-            "reason": draft.firing.evidence[:1000]},
-            draft_from_rule=draft.firing.rule.id, sizing_note=draft.note))
+        created.append(
+            releases.create_request(
+                session,
+                principal,
+                {
+                    "reference": reference,
+                    "country": draft.firing.iso3,
+                    "commodity": draft.firing.rule.commodity,
+                    "quantity_t": draft.gap.need_t,
+                    "tier": draft.firing.rule.tier,
+                    "requested_on": today,
+                    "reason": draft.firing.evidence[:1000],
+                },
+                draft_from_rule=draft.firing.rule.id,
+                sizing_note=draft.note,
+            )
+        )
     return created
 
 
@@ -188,8 +221,9 @@ def observe(analytics_dir: Path, settings: Any, iso3: str, today: date) -> Obser
     observed = Observations(iso3, month)
     try:
         found = ipc.signals(analytics_dir, iso3=iso3)
-        recent = [s for s in found if (today.year - s.month.year) * 12
-                  + today.month - s.month.month <= 3]
+        recent = [
+            s for s in found if (today.year - s.month.year) * 12 + today.month - s.month.month <= 3
+        ]
         observed.ipc_signals = [s.reason for s in recent]
     except (ipc.NoIpcData, OSError):  # no IPC store: the rule cannot fire
         observed.ipc_signals = None
@@ -198,8 +232,10 @@ def observe(analytics_dir: Path, settings: Any, iso3: str, today: date) -> Obser
         latest = prices.latest_month(result)
         rows = prices.anomalies_for(result, iso3)
         rows = rows[(rows["month"] == latest) & (rows["ipa_class"] == "alert")]
-        observed.price_alerts = {str(k).lower(): int(n) for k, n in
-                                 rows.groupby("commodity", observed=True).size().items()}
+        observed.price_alerts = {
+            str(k).lower(): int(n)
+            for k, n in rows.groupby("commodity", observed=True).size().items()
+        }
         observed.month = latest
     except (prices.NoPriceData, OSError):  # no price store: the rule cannot fire
         observed.price_alerts = None
@@ -213,8 +249,14 @@ def observe(analytics_dir: Path, settings: Any, iso3: str, today: date) -> Obser
     return observed
 
 
-def pilot_drafts(analytics_dir: Path, settings: Any, session: Session, states: list[str],
-                 today: date, rules: list[Rule] | None = None) -> list[Draft]:
+def pilot_drafts(
+    analytics_dir: Path,
+    settings: Any,
+    session: Session,
+    states: list[str],
+    today: date,
+    rules: list[Rule] | None = None,
+) -> list[Draft]:
     """Sized drafts for every rule that holds in ``states`` today."""
     chosen = rules if rules is not None else load_rules()
     drafts = []
@@ -222,4 +264,3 @@ def pilot_drafts(analytics_dir: Path, settings: Any, session: Session, states: l
         for firing in evaluate(chosen, observe(analytics_dir, settings, iso3, today)):
             drafts.append(size(analytics_dir, session, firing, today))
     return drafts
-

@@ -36,15 +36,29 @@ SYSTEM_KINDS = ("regional", "humanitarian")
 PLEDGE_FORMS = ("physical", "financial")
 #: Ledger movements and the sign of their tonnes (+1 into the lot, −1 out of it).
 MOVEMENT_SIGNS: dict[str, int] = {
-    "receipt": 1, "rotation_in": 1, "transfer_in": 1,
-    "rotation_out": -1, "release": -1, "loss": -1, "transfer_out": -1,
+    "receipt": 1,
+    "rotation_in": 1,
+    "transfer_in": 1,
+    "rotation_out": -1,
+    "release": -1,
+    "loss": -1,
+    "transfer_out": -1,
 }
 #: Movements a person records directly (releases come from a request's dispatch, transfers
 #: from :func:`iofs.reserves.ledger.transfer`).
 MANUAL_MOVEMENTS = ("receipt", "rotation_in", "rotation_out", "loss")
 TIERS = (1, 2, 3)
-REQUEST_STATUSES = ("draft", "requested", "assessed", "approved", "reduced", "refused",
-                    "dispatched", "delivered", "replenished")
+REQUEST_STATUSES = (
+    "draft",
+    "requested",
+    "assessed",
+    "approved",
+    "reduced",
+    "refused",
+    "dispatched",
+    "delivered",
+    "replenished",
+)
 DECISIONS = ("approve", "reduce", "refuse")
 REPLENISHMENT_FORMS = ("grain", "cash")
 QUALITY_RESULTS = ("pass", "fail")
@@ -55,21 +69,39 @@ DELIVERY_TARGET_DAYS = (15, 45)
 WARNING_DAYS = 60
 
 LABELS: dict[str, str] = {
-    "regional": N_("Regional reserve"), "humanitarian": N_("Humanitarian reserve"),
-    "physical": N_("Physical (tonnes)"), "financial": N_("Financial (money)"),
-    "receipt": N_("Receipt"), "rotation_in": N_("Rotation in"),
-    "rotation_out": N_("Rotation out"), "release": N_("Release"), "loss": N_("Loss"),
-    "transfer_in": N_("Transfer in"), "transfer_out": N_("Transfer out"),
-    "draft": N_("Draft (raised by a trigger)"), "requested": N_("Requested"),
-    "assessed": N_("Assessed"), "approved": N_("Approved"), "reduced": N_("Approved, reduced"),
-    "refused": N_("Refused"), "dispatched": N_("Dispatched"), "delivered": N_("Delivered"),
+    "regional": N_("Regional reserve"),
+    "humanitarian": N_("Humanitarian reserve"),
+    "physical": N_("Physical (tonnes)"),
+    "financial": N_("Financial (money)"),
+    "receipt": N_("Receipt"),
+    "rotation_in": N_("Rotation in"),
+    "rotation_out": N_("Rotation out"),
+    "release": N_("Release"),
+    "loss": N_("Loss"),
+    "transfer_in": N_("Transfer in"),
+    "transfer_out": N_("Transfer out"),
+    "draft": N_("Draft (raised by a trigger)"),
+    "requested": N_("Requested"),
+    "assessed": N_("Assessed"),
+    "approved": N_("Approved"),
+    "reduced": N_("Approved, reduced"),
+    "refused": N_("Refused"),
+    "dispatched": N_("Dispatched"),
+    "delivered": N_("Delivered"),
     "replenished": N_("Replenished"),
-    "approve": N_("Approve"), "reduce": N_("Reduce"), "refuse": N_("Refuse"),
+    "approve": N_("Approve"),
+    "reduce": N_("Reduce"),
+    "refuse": N_("Refuse"),
     "decided": N_("Decided"),
-    "grain": N_("Grain for grain"), "cash": N_("Cash"),
-    "pass": N_("Pass"), "fail": N_("Fail"),
-    "reserve_lot": N_("Reserve lot"), "surplus": N_("Exportable surplus"),
-    "rotation_due": N_("Rotation due"), "expired": N_("Past best-before"),
-    "expiring": N_("Best-before soon"), "rotation_overdue": N_("Rotation overdue"),
+    "grain": N_("Grain for grain"),
+    "cash": N_("Cash"),
+    "pass": N_("Pass"),
+    "fail": N_("Fail"),
+    "reserve_lot": N_("Reserve lot"),
+    "surplus": N_("Exportable surplus"),
+    "rotation_due": N_("Rotation due"),
+    "expired": N_("Past best-before"),
+    "expiring": N_("Best-before soon"),
+    "rotation_overdue": N_("Rotation overdue"),
 }
 LABELS.update({code: commodity.label for code, commodity in COMMODITIES.items()})

@@ -17,10 +17,12 @@ from iofs.errors import InputError
 console = Console()
 errors = Console(stderr=True)
 
-strategy_app = typer.Typer(help="Strategic Vision 2031: reports, scorecards, gaps.",
-                           no_args_is_help=True)
-partnerships_app = typer.Typer(help="Partnerships: agreements, reminders, events.",
-                               no_args_is_help=True)
+strategy_app = typer.Typer(
+    help="Strategic Vision 2031: reports, scorecards, gaps.", no_args_is_help=True
+)
+partnerships_app = typer.Typer(
+    help="Partnerships: agreements, reminders, events.", no_args_is_help=True
+)
 
 
 class ReportFormat(StrEnum):
@@ -43,11 +45,13 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 @strategy_app.command("report")
 def report(
     state: Annotated[str, typer.Option("--state", help="ISO3 code of the member state.")],
-    period: Annotated[int, typer.Option("--period", min=1990, max=2100,
-                                        help="Reporting year (YYYY).")],
+    period: Annotated[
+        int, typer.Option("--period", min=1990, max=2100, help="Reporting year (YYYY).")
+    ],
     out: Annotated[Path, typer.Option("--out", help="File to write.")],
     fmt: Annotated[ReportFormat, typer.Option("--format", help="html, pdf or xlsx.")] = (
-        ReportFormat.pdf),
+        ReportFormat.pdf
+    ),
     lang: Annotated[Language, typer.Option("--lang", help="ar, en or fr.")] = Language.en,
 ) -> None:
     """Write a state's Strategic Vision 2031 report for a period (scorecard, gaps, charts)."""
@@ -57,8 +61,9 @@ def report(
 
     with session_factory()() as session:
         try:
-            content = strategy_report.build(session, cli_principal(), state, period,
-                                            fmt.value, lang.value)
+            content = strategy_report.build(
+                session, cli_principal(), state, period, fmt.value, lang.value
+            )
         except InputError as error:
             raise _fail(str(error)) from None
     out.write_bytes(content)
@@ -101,8 +106,9 @@ def import_workbook(
 
     try:
         with transaction(session_factory()) as session:
-            result = workbook.import_report(session, cli_principal(), state, period,
-                                            file.read_bytes())
+            result = workbook.import_report(
+                session, cli_principal(), state, period, file.read_bytes()
+            )
     except workbook.ImportFailed as failure:
         for problem in failure.problems:
             errors.print(f"[red]-[/] {problem}", highlight=False)
@@ -114,8 +120,9 @@ def import_workbook(
 
 @partnerships_app.command("due")
 def due(
-    days: Annotated[int, typer.Option("--days", min=0, max=3650,
-                                      help="Window in days from today.")] = 60,
+    days: Annotated[
+        int, typer.Option("--days", min=0, max=3650, help="Window in days from today.")
+    ] = 60,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Agreements expiring or due for renewal, and obligations due, within the window."""
@@ -125,10 +132,17 @@ def due(
 
     with session_factory()() as session:
         reminders = partnerships.due(session, cli_principal(), date.today(), days)
-        rows = [{"due_on": r.due_on.isoformat(), "days_left": r.days_left, "kind": r.kind,
-                 "agreement": r.agreement.title,
-                 "obligation": r.obligation.description if r.obligation else None,
-                 "owner": r.obligation.owner if r.obligation else None} for r in reminders]
+        rows = [
+            {
+                "due_on": r.due_on.isoformat(),
+                "days_left": r.days_left,
+                "kind": r.kind,
+                "agreement": r.agreement.title,
+                "obligation": r.obligation.description if r.obligation else None,
+                "owner": r.obligation.owner if r.obligation else None,
+            }
+            for r in reminders
+        ]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -140,7 +154,13 @@ def due(
         table.add_column(column)
     for row in rows:
         style = "red" if int(str(row["days_left"])) < 0 else None
-        table.add_row(str(row["due_on"]), str(row["days_left"]), str(row["kind"]),
-                      str(row["agreement"]), str(row["obligation"] or ""),
-                      str(row["owner"] or ""), style=style)
+        table.add_row(
+            str(row["due_on"]),
+            str(row["days_left"]),
+            str(row["kind"]),
+            str(row["agreement"]),
+            str(row["obligation"] or ""),
+            str(row["owner"] or ""),
+            style=style,
+        )
     console.print(table)

@@ -33,16 +33,30 @@ VISION_YEAR = 2031
 
 M = TypeVar("M", bound=Base)
 
-__all__ = ["PERMISSIONS", "put_kpi", "put_outcome", "put_pillar", "put_programme",
-           "set_plan", "tree"]
+__all__ = [
+    "PERMISSIONS",
+    "put_kpi",
+    "put_outcome",
+    "put_pillar",
+    "put_programme",
+    "set_plan",
+    "tree",
+]
 
 
-def put_record(session: Session, principal: Principal, model: type[M], key: dict[str, Any],
-               values: dict[str, Any], permission: str = "strategy.framework.write",
-               country: str | None = None) -> M:
+def put_record(
+    session: Session,
+    principal: Principal,
+    model: type[M],
+    key: dict[str, Any],
+    values: dict[str, Any],
+    permission: str = "strategy.framework.write",
+    country: str | None = None,
+) -> M:
     """Create the ``model`` row with ``key`` or update it to ``values``; audited."""
-    return records.put_record(session, principal, model, key, values, permission=permission,
-                              country=country)
+    return records.put_record(
+        session, principal, model, key, values, permission=permission, country=country
+    )
 
 
 def _get(session: Session, model: type[M], record_id: int, field_name: str) -> M:
@@ -56,58 +70,99 @@ def state_code(session: Session, iso3: str | None, field_name: str = "iso3") -> 
     """An OIC member state's ISO3 code, checked against the registry."""
     code = (iso3 or "").strip().upper()
     if code not in members.iso3_codes(session):
-        raise NotFoundError(_("%(code)s is not the ISO3 code of an OIC member state.")
-                            % {"code": code[:8]}, field_name)
+        raise NotFoundError(
+            _("%(code)s is not the ISO3 code of an OIC member state.") % {"code": code[:8]},
+            field_name,
+        )
     return code
 
 
-def put_pillar(session: Session, principal: Principal, number: int, name: str,
-               name_ar: str = "", name_fr: str = "", sources: str = "") -> Pillar:
+def put_pillar(
+    session: Session,
+    principal: Principal,
+    number: int,
+    name: str,
+    name_ar: str = "",
+    name_fr: str = "",
+    sources: str = "",
+) -> Pillar:
     """Create or rename pillar ``number`` (1–9)."""
     if not 1 <= number <= 9:
         raise InputError(_("The pillar number must be between 1 and 9."), "number")
-    return put_record(session, principal, Pillar, {"number": number}, {
-        "name": validation.text(name, "name", 200, required=True),
-        "name_ar": validation.text(name_ar, "name_ar", 200),
-        "name_fr": validation.text(name_fr, "name_fr", 200),
-        "sources": validation.text(sources, "sources", 4000)})
+    return put_record(
+        session,
+        principal,
+        Pillar,
+        {"number": number},
+        {
+            "name": validation.text(name, "name", 200, required=True),
+            "name_ar": validation.text(name_ar, "name_ar", 200),
+            "name_fr": validation.text(name_fr, "name_fr", 200),
+            "sources": validation.text(sources, "sources", 4000),
+        },
+    )
 
 
-def put_programme(session: Session, principal: Principal, pillar_id: int, code: str,
-                  name: str, sources: str = "") -> Programme:
+def put_programme(
+    session: Session, principal: Principal, pillar_id: int, code: str, name: str, sources: str = ""
+) -> Programme:
     """Create or update programme ``code`` under a pillar."""
     _get(session, Pillar, pillar_id, "pillar_id")
-    return put_record(session, principal, Programme, {"code": validation.code(code)}, {
-        "pillar_id": pillar_id, "name": validation.text(name, "name", 200, required=True),
-        "sources": validation.text(sources, "sources", 4000)})
+    return put_record(
+        session,
+        principal,
+        Programme,
+        {"code": validation.code(code)},
+        {
+            "pillar_id": pillar_id,
+            "name": validation.text(name, "name", 200, required=True),
+            "sources": validation.text(sources, "sources", 4000),
+        },
+    )
 
 
-def put_outcome(session: Session, principal: Principal, programme_id: int, code: str,
-                statement: str, illustrative: bool = False, sources: str = "") -> Outcome:
+def put_outcome(
+    session: Session,
+    principal: Principal,
+    programme_id: int,
+    code: str,
+    statement: str,
+    illustrative: bool = False,
+    sources: str = "",
+) -> Outcome:
     """Create or update outcome ``code`` of a programme."""
     _get(session, Programme, programme_id, "programme_id")
-    return put_record(session, principal, Outcome, {"code": validation.code(code)}, {
-        "programme_id": programme_id,
-        "statement": validation.text(statement, "statement", 500, required=True),
-        "illustrative": illustrative, "sources": validation.text(sources, "sources", 4000)})
+    return put_record(
+        session,
+        principal,
+        Outcome,
+        {"code": validation.code(code)},
+        {
+            "programme_id": programme_id,
+            "statement": validation.text(statement, "statement", 500, required=True),
+            "illustrative": illustrative,
+            "sources": validation.text(sources, "sources", 4000),
+        },
+    )
 
 
 def pillar_id(session: Session, number: int, field_name: str = "pillar_number") -> int:
     """The id of pillar ``number``."""
     found = session.execute(select(Pillar.id).where(Pillar.number == number)).scalar_one_or_none()
     if found is None:
-        raise NotFoundError(_("No pillar has the number %(number)d.") % {"number": number},
-                            field_name)
+        raise NotFoundError(
+            _("No pillar has the number %(number)d.") % {"number": number}, field_name
+        )
     return found
 
 
 def programme_id(session: Session, code: str, field_name: str = "programme_code") -> int:
     """The id of strategic programme ``code``."""
-    found = session.execute(select(Programme.id).where(Programme.code == code)
-                            ).scalar_one_or_none()
+    found = session.execute(select(Programme.id).where(Programme.code == code)).scalar_one_or_none()
     if found is None:
-        raise NotFoundError(_("No programme has the code %(code)s.") % {"code": code[:32]},
-                            field_name)
+        raise NotFoundError(
+            _("No programme has the code %(code)s.") % {"code": code[:32]}, field_name
+        )
     return found
 
 
@@ -121,11 +176,25 @@ def put_kpi(session: Session, principal: Principal, data: KpiIn | dict[str, Any]
             raise InputError(_("Choose a registered feed."), "feed")
     else:
         feed_name = None
-    return put_record(session, principal, Kpi, {"code": entry.code}, {
-        "outcome_id": entry.outcome_id, "name": entry.name, "unit": entry.unit,
-        "definition": entry.definition, "direction": entry.direction, "level": entry.level,
-        "additive": entry.additive, "data_source": entry.data_source, "feed": feed_name,
-        "illustrative": entry.illustrative, "sources": entry.sources})
+    return put_record(
+        session,
+        principal,
+        Kpi,
+        {"code": entry.code},
+        {
+            "outcome_id": entry.outcome_id,
+            "name": entry.name,
+            "unit": entry.unit,
+            "definition": entry.definition,
+            "direction": entry.direction,
+            "level": entry.level,
+            "additive": entry.additive,
+            "data_source": entry.data_source,
+            "feed": feed_name,
+            "illustrative": entry.illustrative,
+            "sources": entry.sources,
+        },
+    )
 
 
 def get_kpi(session: Session, kpi_id: int) -> Kpi:
@@ -137,9 +206,17 @@ def kpi_by_code(session: Session, code: str) -> Kpi | None:
     return session.execute(select(Kpi).where(Kpi.code == code)).scalar_one_or_none()
 
 
-def set_plan(session: Session, principal: Principal, kpi_id: int, iso3: str | None, kind: str,
-             year: int, value: str | Decimal, illustrative: bool = False,
-             sources: str = "") -> KpiPlan:
+def set_plan(
+    session: Session,
+    principal: Principal,
+    kpi_id: int,
+    iso3: str | None,
+    kind: str,
+    year: int,
+    value: str | Decimal,
+    illustrative: bool = False,
+    sources: str = "",
+) -> KpiPlan:
     """Set a baseline or target of a KPI for ``iso3`` (None: overall) and ``year``.
 
     One baseline per KPI and scope: setting a baseline for another year replaces it.
@@ -154,10 +231,17 @@ def set_plan(session: Session, principal: Principal, kpi_id: int, iso3: str | No
             if old.year != checked_year:
                 authorize(principal, "strategy.framework.write")
                 audit.deleted(session, principal, old)
-    return put_record(session, principal, KpiPlan,
-                      {"kpi_id": kpi.id, "iso3": code, "kind": kind, "year": checked_year},
-                      {"value": amount, "illustrative": bool(illustrative),
-                       "sources": validation.text(sources, "sources", 4000)})
+    return put_record(
+        session,
+        principal,
+        KpiPlan,
+        {"kpi_id": kpi.id, "iso3": code, "kind": kind, "year": checked_year},
+        {
+            "value": amount,
+            "illustrative": bool(illustrative),
+            "sources": validation.text(sources, "sources", 4000),
+        },
+    )
 
 
 def _plans(session: Session, kpi_id: int, iso3: str | None, kind: str) -> list[KpiPlan]:
@@ -182,13 +266,15 @@ def plan_for(session: Session, kpi_id: int, iso3: str | None) -> Plan:
     return Plan(
         baseline=(baselines[0].year, baselines[0].value) if baselines else None,
         targets=[(t.year, t.value) for t in targets],
-        illustrative=any(p.illustrative for p in [*baselines, *targets]))
+        illustrative=any(p.illustrative for p in [*baselines, *targets]),
+    )
 
 
 def planned_states(session: Session, kpi_id: int) -> list[str]:
     """States with their own baseline or target for the KPI."""
-    rows = session.execute(select(KpiPlan.iso3).where(
-        KpiPlan.kpi_id == kpi_id, KpiPlan.iso3.is_not(None)).distinct())
+    rows = session.execute(
+        select(KpiPlan.iso3).where(KpiPlan.kpi_id == kpi_id, KpiPlan.iso3.is_not(None)).distinct()
+    )
     return sorted(code for code in rows.scalars() if code)
 
 
@@ -215,8 +301,10 @@ class PillarNode:
 
 def tree(session: Session) -> list[PillarNode]:
     """The whole framework, pillars by number, the rest by code."""
-    pillars = {p.id: PillarNode(p) for p in session.execute(
-        select(Pillar).order_by(Pillar.number)).scalars()}
+    pillars = {
+        p.id: PillarNode(p)
+        for p in session.execute(select(Pillar).order_by(Pillar.number)).scalars()
+    }
     programmes: dict[int, ProgrammeNode] = {}
     for programme in session.execute(select(Programme).order_by(Programme.code)).scalars():
         programmes[programme.id] = ProgrammeNode(programme)

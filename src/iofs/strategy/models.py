@@ -151,8 +151,10 @@ class KpiValue(Base):
     #: read (a second reviewer, a late correction) fails in the database.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
-    __mapper_args__ = {"version_id_col": version,  # noqa: RUF012 - read once by the mapper
-                       "version_id_generator": False}
+    __mapper_args__ = {  # noqa: RUF012 - read once by the mapper
+        "version_id_col": version,
+        "version_id_generator": False,
+    }
 
 
 class EvidenceFile(Base):

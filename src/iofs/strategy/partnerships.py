@@ -50,25 +50,40 @@ WRITE = "strategy.partnerships.write"
 DEFAULT_WINDOW_DAYS = 60
 
 
-def _get(session: Session, model: type[Agreement] | type[Partner] | type[Programme],
-         record_id: int | None, field: str) -> None:
+def _get(
+    session: Session,
+    model: type[Agreement] | type[Partner] | type[Programme],
+    record_id: int | None,
+    field: str,
+) -> None:
     if record_id is not None and session.get(model, record_id) is None:
         raise NotFoundError(_("No such record."), field)
 
 
-def put_partner(session: Session, principal: Principal,
-                data: PartnerIn | dict[str, Any]) -> Partner:
+def put_partner(
+    session: Session, principal: Principal, data: PartnerIn | dict[str, Any]
+) -> Partner:
     """Create or update the partner called ``data.name``."""
     entry = checked(PartnerIn, data)
-    return framework.put_record(session, principal, Partner, {"name": entry.name}, {
-        "kind": entry.kind, "acronym": entry.acronym,
-        "country": validation.country(entry.country),
-        "website": validation.url(entry.website, "website"),
-        "sources": entry.sources}, permission=WRITE)
+    return framework.put_record(
+        session,
+        principal,
+        Partner,
+        {"name": entry.name},
+        {
+            "kind": entry.kind,
+            "acronym": entry.acronym,
+            "country": validation.country(entry.country),
+            "website": validation.url(entry.website, "website"),
+            "sources": entry.sources,
+        },
+        permission=WRITE,
+    )
 
 
-def put_agreement(session: Session, principal: Principal,
-                  data: AgreementIn | dict[str, Any]) -> Agreement:
+def put_agreement(
+    session: Session, principal: Principal, data: AgreementIn | dict[str, Any]
+) -> Agreement:
     """Create or update the agreement titled ``data.title`` and add its parties."""
     authorize(principal, WRITE)
     entry = checked(AgreementIn, data)
@@ -77,31 +92,55 @@ def put_agreement(session: Session, principal: Principal,
     for partner_id in entry.partner_ids:
         _get(session, Partner, partner_id, "partner_ids")
     agreement = framework.put_record(
-        session, principal, Agreement, {"title": entry.title}, {
-            "kind": entry.kind, "status": entry.status, "signed_on": entry.signed_on,
-            "expires_on": entry.expires_on, "notice_days": entry.notice_days,
-            "areas": entry.areas, "summary": entry.summary,
-            "illustrative": entry.illustrative, "sources": entry.sources}, permission=WRITE)
+        session,
+        principal,
+        Agreement,
+        {"title": entry.title},
+        {
+            "kind": entry.kind,
+            "status": entry.status,
+            "signed_on": entry.signed_on,
+            "expires_on": entry.expires_on,
+            "notice_days": entry.notice_days,
+            "areas": entry.areas,
+            "summary": entry.summary,
+            "illustrative": entry.illustrative,
+            "sources": entry.sources,
+        },
+        permission=WRITE,
+    )
     for partner_id in sorted(set(entry.partner_ids)):
-        framework.put_record(session, principal, AgreementParty,
-                             {"agreement_id": agreement.id, "partner_id": partner_id}, {},
-                             permission=WRITE)
+        framework.put_record(
+            session,
+            principal,
+            AgreementParty,
+            {"agreement_id": agreement.id, "partner_id": partner_id},
+            {},
+            permission=WRITE,
+        )
     return agreement
 
 
-def add_obligation(session: Session, principal: Principal, agreement_id: int,
-                   data: ObligationIn | dict[str, Any]) -> Obligation:
+def add_obligation(
+    session: Session, principal: Principal, agreement_id: int, data: ObligationIn | dict[str, Any]
+) -> Obligation:
     """Add an obligation (what, who, by when) to an agreement."""
     authorize(principal, WRITE)
     _get(session, Agreement, agreement_id, "agreement_id")
     entry = checked(ObligationIn, data)
-    return framework.put_record(session, principal, Obligation, {
-        "agreement_id": agreement_id, "description": entry.description, "due_on": entry.due_on},
-        {"owner": entry.owner, "done": False}, permission=WRITE)
+    return framework.put_record(
+        session,
+        principal,
+        Obligation,
+        {"agreement_id": agreement_id, "description": entry.description, "due_on": entry.due_on},
+        {"owner": entry.owner, "done": False},
+        permission=WRITE,
+    )
 
 
-def set_obligation_done(session: Session, principal: Principal, obligation_id: int,
-                        done: bool) -> Obligation:
+def set_obligation_done(
+    session: Session, principal: Principal, obligation_id: int, done: bool
+) -> Obligation:
     authorize(principal, WRITE)
     row = session.get(Obligation, obligation_id)
     if row is None:
@@ -125,14 +164,24 @@ def list_agreements(session: Session, principal: Principal) -> list[Agreement]:
 
 
 def parties(session: Session, agreement_id: int) -> list[Partner]:
-    return list(session.execute(select(Partner).join(
-        AgreementParty, AgreementParty.partner_id == Partner.id).where(
-        AgreementParty.agreement_id == agreement_id).order_by(Partner.name)).scalars())
+    return list(
+        session.execute(
+            select(Partner)
+            .join(AgreementParty, AgreementParty.partner_id == Partner.id)
+            .where(AgreementParty.agreement_id == agreement_id)
+            .order_by(Partner.name)
+        ).scalars()
+    )
 
 
 def obligations(session: Session, agreement_id: int) -> list[Obligation]:
-    return list(session.execute(select(Obligation).where(
-        Obligation.agreement_id == agreement_id).order_by(Obligation.due_on)).scalars())
+    return list(
+        session.execute(
+            select(Obligation)
+            .where(Obligation.agreement_id == agreement_id)
+            .order_by(Obligation.due_on)
+        ).scalars()
+    )
 
 
 @dataclass(frozen=True)
@@ -150,13 +199,19 @@ class Reminder:
         return self.days_left < 0
 
 
-REMINDER_LABELS = {"expiry": N_("Agreement expires"),
-                   "renewal_notice": N_("Renewal decision due (notice period)"),
-                   "obligation": N_("Obligation due")}
+REMINDER_LABELS = {
+    "expiry": N_("Agreement expires"),
+    "renewal_notice": N_("Renewal decision due (notice period)"),
+    "obligation": N_("Obligation due"),
+}
 
 
-def due(session: Session, principal: Principal, today: date | None = None,
-        days: int = DEFAULT_WINDOW_DAYS) -> list[Reminder]:
+def due(
+    session: Session,
+    principal: Principal,
+    today: date | None = None,
+    days: int = DEFAULT_WINDOW_DAYS,
+) -> list[Reminder]:
     """Reminders due within ``days`` of ``today`` (overdue ones included), soonest first."""
     if not 0 <= days <= 3650:
         raise InputError(_("The window must be between 0 and 3650 days."), "days")
@@ -168,16 +223,31 @@ def due(session: Session, principal: Principal, today: date | None = None,
             continue
         if agreement.expires_on is not None:
             if agreement.expires_on <= horizon:
-                found.append(Reminder("expiry", agreement.expires_on, agreement, None,
-                                      (agreement.expires_on - today).days))
+                found.append(
+                    Reminder(
+                        "expiry",
+                        agreement.expires_on,
+                        agreement,
+                        None,
+                        (agreement.expires_on - today).days,
+                    )
+                )
             notice = agreement.expires_on - timedelta(days=agreement.notice_days)
             if agreement.notice_days and today <= notice <= horizon:
-                found.append(Reminder("renewal_notice", notice, agreement, None,
-                                      (notice - today).days))
+                found.append(
+                    Reminder("renewal_notice", notice, agreement, None, (notice - today).days)
+                )
         for obligation in obligations(session, agreement.id):
             if not obligation.done and obligation.due_on <= horizon:
-                found.append(Reminder("obligation", obligation.due_on, agreement, obligation,
-                                      (obligation.due_on - today).days))
+                found.append(
+                    Reminder(
+                        "obligation",
+                        obligation.due_on,
+                        agreement,
+                        obligation,
+                        (obligation.due_on - today).days,
+                    )
+                )
     return sorted(found, key=lambda r: (r.due_on, r.kind, r.agreement.id))
 
 
@@ -187,20 +257,35 @@ def put_event(session: Session, principal: Principal, data: EventIn | dict[str, 
     entry = checked(EventIn, data)
     if entry.starts_on and entry.ends_on and entry.ends_on < entry.starts_on:
         raise InputError(_("The end date is before the start date."), "ends_on")
-    return framework.put_record(session, principal, Event, {"name": entry.name}, {
-        "kind": entry.kind, "starts_on": entry.starts_on, "ends_on": entry.ends_on,
-        "place": entry.place, "country": validation.country(entry.country),
-        "participation": entry.participation, "outcomes": entry.outcomes,
-        "illustrative": entry.illustrative, "sources": entry.sources}, permission=WRITE)
+    return framework.put_record(
+        session,
+        principal,
+        Event,
+        {"name": entry.name},
+        {
+            "kind": entry.kind,
+            "starts_on": entry.starts_on,
+            "ends_on": entry.ends_on,
+            "place": entry.place,
+            "country": validation.country(entry.country),
+            "participation": entry.participation,
+            "outcomes": entry.outcomes,
+            "illustrative": entry.illustrative,
+            "sources": entry.sources,
+        },
+        permission=WRITE,
+    )
 
 
 def list_events(session: Session) -> list[Event]:
-    return list(session.execute(select(Event).order_by(
-        Event.starts_on.desc(), Event.name)).scalars())
+    return list(
+        session.execute(select(Event).order_by(Event.starts_on.desc(), Event.name)).scalars()
+    )
 
 
-def put_activity(session: Session, principal: Principal,
-                 data: ActivityIn | dict[str, Any]) -> CapacityActivity:
+def put_activity(
+    session: Session, principal: Principal, data: ActivityIn | dict[str, Any]
+) -> CapacityActivity:
     """Create or update the capacity-building activity titled ``data.title``."""
     authorize(principal, WRITE)
     entry = checked(ActivityIn, data)
@@ -208,17 +293,35 @@ def put_activity(session: Session, principal: Principal,
         raise InputError(_("The end date is before the start date."), "ends_on")
     _get(session, Agreement, entry.agreement_id, "agreement_id")
     _get(session, Programme, entry.programme_id, "programme_id")
-    return framework.put_record(session, principal, CapacityActivity, {"title": entry.title}, {
-        "kind": entry.kind, "starts_on": entry.starts_on, "ends_on": entry.ends_on,
-        "place": entry.place, "agreement_id": entry.agreement_id,
-        "programme_id": entry.programme_id, "participants_female": entry.participants_female,
-        "participants_male": entry.participants_male, "illustrative": entry.illustrative,
-        "sources": entry.sources}, permission=WRITE)
+    return framework.put_record(
+        session,
+        principal,
+        CapacityActivity,
+        {"title": entry.title},
+        {
+            "kind": entry.kind,
+            "starts_on": entry.starts_on,
+            "ends_on": entry.ends_on,
+            "place": entry.place,
+            "agreement_id": entry.agreement_id,
+            "programme_id": entry.programme_id,
+            "participants_female": entry.participants_female,
+            "participants_male": entry.participants_male,
+            "illustrative": entry.illustrative,
+            "sources": entry.sources,
+        },
+        permission=WRITE,
+    )
 
 
 def list_activities(session: Session) -> list[CapacityActivity]:
-    return list(session.execute(select(CapacityActivity).order_by(
-        CapacityActivity.starts_on.desc(), CapacityActivity.title)).scalars())
+    return list(
+        session.execute(
+            select(CapacityActivity).order_by(
+                CapacityActivity.starts_on.desc(), CapacityActivity.title
+            )
+        ).scalars()
+    )
 
 
 def people_trained(session: Session, iso3: str | None, year: int) -> Decimal | None:
@@ -236,5 +339,9 @@ def people_trained(session: Session, iso3: str | None, year: int) -> Decimal | N
     return Decimal(total)
 
 
-register_feed("strategy.people_trained", N_("People trained in IOFS capacity building"),
-              "persons", people_trained)
+register_feed(
+    "strategy.people_trained",
+    N_("People trained in IOFS capacity building"),
+    "persons",
+    people_trained,
+)

@@ -32,16 +32,26 @@ from iofs.strategy import framework, reporting
 from iofs.strategy.models import Kpi, KpiValue, ReportingPeriod
 
 ACHIEVED, ON_TRACK, OFF_TRACK, NO_DATA, NO_PLAN = (
-    "achieved", "on_track", "off_track", "no_data", "no_plan")
+    "achieved",
+    "on_track",
+    "off_track",
+    "no_data",
+    "no_plan",
+)
 STATUSES = (ACHIEVED, ON_TRACK, OFF_TRACK, NO_DATA, NO_PLAN)
 STATUS_LABELS = {
-    ACHIEVED: N_("achieved"), ON_TRACK: N_("on track"), OFF_TRACK: N_("off track"),
-    NO_DATA: N_("no data"), NO_PLAN: N_("no baseline or target"),
+    ACHIEVED: N_("achieved"),
+    ON_TRACK: N_("on track"),
+    OFF_TRACK: N_("off track"),
+    NO_DATA: N_("no data"),
+    NO_PLAN: N_("no baseline or target"),
 }
-RULE = N_("Expected value = baseline + (target − baseline) × (year − baseline year) / "
-          "(target year − baseline year), towards the next target. On track: the value is at "
-          "or beyond the expected value in the better direction; achieved: it meets the "
-          "target; off track: otherwise.")
+RULE = N_(
+    "Expected value = baseline + (target − baseline) × (year − baseline year) / "
+    "(target year − baseline year), towards the next target. On track: the value is at "
+    "or beyond the expected value in the better direction; achieved: it meets the "
+    "target; off track: otherwise."
+)
 
 
 @dataclass(frozen=True)
@@ -58,9 +68,13 @@ def _better_or_equal(direction: str, value: Decimal, reference: Decimal) -> bool
     return value >= reference if direction == "higher" else value <= reference
 
 
-def assess(direction: str, baseline: tuple[int, Decimal] | None,
-           targets: list[tuple[int, Decimal]], year: int,
-           value: Decimal | None) -> Assessment:
+def assess(
+    direction: str,
+    baseline: tuple[int, Decimal] | None,
+    targets: list[tuple[int, Decimal]],
+    year: int,
+    value: Decimal | None,
+) -> Assessment:
     """Apply the rule in the module docstring to ``value`` observed in ``year``."""
     if baseline is None or not targets:
         return Assessment(NO_PLAN, value, None, None)
@@ -94,14 +108,16 @@ def kpi_value(session: Session, kpi: Kpi, iso3: str | None, year: int) -> Decima
 
 def kpi_assessment(session: Session, kpi: Kpi, iso3: str | None, year: int) -> Assessment:
     plan = framework.plan_for(session, kpi.id, iso3)
-    return assess(kpi.direction, plan.baseline, plan.targets, year,
-                  kpi_value(session, kpi, iso3, year))
+    return assess(
+        kpi.direction, plan.baseline, plan.targets, year, kpi_value(session, kpi, iso3, year)
+    )
 
 
 def iofs_members(session: Session) -> list[str]:
     """ISO3 codes of IOFS member states (the states expected to report)."""
-    return sorted(state.iso3 for state in members.list_members(session)
-                  if state.iofs_status == "member")
+    return sorted(
+        state.iso3 for state in members.list_members(session) if state.iofs_status == "member"
+    )
 
 
 @dataclass
@@ -121,8 +137,14 @@ def state_scorecard(session: Session, iso3: str, year: int) -> list[ScorecardRow
             if kpi.level != "state":
                 continue
             plan = framework.plan_for(session, kpi.id, code)
-            rows.append(ScorecardRow(kpi, kpi_assessment(session, kpi, code, year),
-                                     plan.illustrative, node.pillar.number))
+            rows.append(
+                ScorecardRow(
+                    kpi,
+                    kpi_assessment(session, kpi, code, year),
+                    plan.illustrative,
+                    node.pillar.number,
+                )
+            )
     return rows
 
 
@@ -169,14 +191,26 @@ def oic_aggregate(session: Session, kpi: Kpi, year: int) -> Aggregate | None:
     if kpi.level != "state" or not kpi.additive:
         return None
     if kpi.data_source == "feed" and kpi.feed:
-        per_state = [feeds.feed_value(session, kpi.feed, code, year)
-                     for code in sorted(members.iso3_codes(session))]
+        per_state = [
+            feeds.feed_value(session, kpi.feed, code, year)
+            for code in sorted(members.iso3_codes(session))
+        ]
         present = [v for v in per_state if v is not None]
         return Aggregate(sum(present, Decimal(0)) if present else None, len(present))
-    rows = session.execute(select(KpiValue.value).join(
-        ReportingPeriod, ReportingPeriod.id == KpiValue.period_id).where(
-        KpiValue.kpi_id == kpi.id, ReportingPeriod.year == year, KpiValue.iso3.is_not(None),
-        KpiValue.status == "approved")).scalars().all()
+    rows = (
+        session.execute(
+            select(KpiValue.value)
+            .join(ReportingPeriod, ReportingPeriod.id == KpiValue.period_id)
+            .where(
+                KpiValue.kpi_id == kpi.id,
+                ReportingPeriod.year == year,
+                KpiValue.iso3.is_not(None),
+                KpiValue.status == "approved",
+            )
+        )
+        .scalars()
+        .all()
+    )
     return Aggregate(sum(rows, Decimal(0)) if rows else None, len(rows))
 
 
@@ -195,14 +229,17 @@ def missing(session: Session, year: int, iso3: str | None = None) -> list[Gap]:
     Submitted values awaiting review are not gaps; the state has done its part.
     """
     states = [framework.state_code(session, iso3)] if iso3 else iofs_members(session)
-    kpis = [k for k in framework.all_kpis(session)
-            if k.level == "state" and k.data_source == "manual"]
-    period = session.execute(select(ReportingPeriod).where(
-        ReportingPeriod.year == year)).scalar_one_or_none()
+    kpis = [
+        k for k in framework.all_kpis(session) if k.level == "state" and k.data_source == "manual"
+    ]
+    period = session.execute(
+        select(ReportingPeriod).where(ReportingPeriod.year == year)
+    ).scalar_one_or_none()
     reported: dict[tuple[int, str], str] = {}
     if period is not None:
-        for value in session.execute(select(KpiValue).where(
-                KpiValue.period_id == period.id, KpiValue.iso3.is_not(None))).scalars():
+        for value in session.execute(
+            select(KpiValue).where(KpiValue.period_id == period.id, KpiValue.iso3.is_not(None))
+        ).scalars():
             reported[(value.kpi_id, value.iso3 or "")] = value.status
     gaps = []
     for code in states:
@@ -215,8 +252,9 @@ def missing(session: Session, year: int, iso3: str | None = None) -> list[Gap]:
     return gaps
 
 
-def series(session: Session, kpi: Kpi, iso3: str | None,
-           years: range | None = None) -> list[tuple[int, Decimal]]:
+def series(
+    session: Session, kpi: Kpi, iso3: str | None, years: range | None = None
+) -> list[tuple[int, Decimal]]:
     """Observed values by year: approved values of every period, or the feed's per year."""
     if kpi.data_source == "feed" and kpi.feed:
         plan = framework.plan_for(session, kpi.id, iso3)
@@ -224,58 +262,101 @@ def series(session: Session, kpi: Kpi, iso3: str | None,
         span = years or range(first, framework.VISION_YEAR + 1)
         found = [(y, feeds.feed_value(session, kpi.feed, iso3, y)) for y in span]
         return [(y, v) for y, v in found if v is not None]
-    query = select(ReportingPeriod.year, KpiValue.value).join(
-        ReportingPeriod, ReportingPeriod.id == KpiValue.period_id).where(
-        KpiValue.kpi_id == kpi.id, KpiValue.status == "approved")
+    query = (
+        select(ReportingPeriod.year, KpiValue.value)
+        .join(ReportingPeriod, ReportingPeriod.id == KpiValue.period_id)
+        .where(KpiValue.kpi_id == kpi.id, KpiValue.status == "approved")
+    )
     query = query.where(KpiValue.iso3.is_(None) if iso3 is None else KpiValue.iso3 == iso3)
     return [(int(y), v) for y, v in session.execute(query.order_by(ReportingPeriod.year))]
 
 
-def trend_spec(kpi: Kpi, plan: framework.Plan, observed: list[tuple[int, Decimal]],
-               labels: dict[str, str]) -> dict[str, Any]:
+def trend_spec(
+    kpi: Kpi, plan: framework.Plan, observed: list[tuple[int, Decimal]], labels: dict[str, str]
+) -> dict[str, Any]:
     """A Vega-Lite spec: observed values (solid) and the planned path (dashed)."""
     rows: list[dict[str, Any]] = []
     if plan.baseline:
-        rows.append({"year": plan.baseline[0], "value": float(plan.baseline[1]),
-                     "series": labels["plan"]})
+        rows.append(
+            {"year": plan.baseline[0], "value": float(plan.baseline[1]), "series": labels["plan"]}
+        )
     rows += [{"year": y, "value": float(v), "series": labels["plan"]} for y, v in plan.targets]
     rows += [{"year": y, "value": float(v), "series": labels["observed"]} for y, v in observed]
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "width": 520, "height": 220, "data": {"values": rows},
+        "width": 520,
+        "height": 220,
+        "data": {"values": rows},
         "mark": {"type": "line", "point": True},
         "encoding": {
-            "x": {"field": "year", "type": "quantitative", "title": labels["year"],
-                  "axis": {"format": "d", "tickMinStep": 1}},
+            "x": {
+                "field": "year",
+                "type": "quantitative",
+                "title": labels["year"],
+                "axis": {"format": "d", "tickMinStep": 1},
+            },
             "y": {"field": "value", "type": "quantitative", "title": kpi.unit},
-            "color": {"field": "series", "type": "nominal", "title": None,
-                      "scale": {"range": ["#0b6e4f", "#8a94a0"]}},
-            "strokeDash": {"field": "series", "type": "nominal", "legend": None,
-                           "scale": {"range": [[1, 0], [6, 4]]}},
+            "color": {
+                "field": "series",
+                "type": "nominal",
+                "title": None,
+                "scale": {"range": ["#0b6e4f", "#8a94a0"]},
+            },
+            "strokeDash": {
+                "field": "series",
+                "type": "nominal",
+                "legend": None,
+                "scale": {"range": [[1, 0], [6, 4]]},
+            },
         },
     }
 
 
-STATUS_COLOURS = {ACHIEVED: "#0b6e4f", ON_TRACK: "#1a9850", OFF_TRACK: "#d73027",
-                  NO_DATA: "#c9d1d9", NO_PLAN: "#eef2f5"}
+STATUS_COLOURS = {
+    ACHIEVED: "#0b6e4f",
+    ON_TRACK: "#1a9850",
+    OFF_TRACK: "#d73027",
+    NO_DATA: "#c9d1d9",
+    NO_PLAN: "#eef2f5",
+}
 
 
 def scorecard_spec(scores: list[PillarScore], labels: dict[str, str]) -> dict[str, Any]:
     """A Vega-Lite horizontal stacked bar per pillar, coloured by status."""
-    rows = [{"pillar": f"{s.number}. {labels.get(f'pillar{s.number}', s.name)}",
-             "status": labels[status], "order": STATUSES.index(status), "count": s.counts[status]}
-            for s in scores for status in STATUSES if s.counts[status]]
+    rows = [
+        {
+            "pillar": f"{s.number}. {labels.get(f'pillar{s.number}', s.name)}",
+            "status": labels[status],
+            "order": STATUSES.index(status),
+            "count": s.counts[status],
+        }
+        for s in scores
+        for status in STATUSES
+        if s.counts[status]
+    ]
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "width": 520, "height": {"step": 28}, "data": {"values": rows},
+        "width": 520,
+        "height": {"step": 28},
+        "data": {"values": rows},
         "mark": "bar",
         "encoding": {
             "y": {"field": "pillar", "type": "nominal", "title": None, "sort": None},
-            "x": {"field": "count", "type": "quantitative", "title": labels["count"],
-                  "axis": {"tickMinStep": 1, "format": "d"}},
-            "color": {"field": "status", "type": "nominal", "title": None,
-                      "scale": {"domain": [labels[s] for s in STATUSES],
-                                "range": [STATUS_COLOURS[s] for s in STATUSES]}},
+            "x": {
+                "field": "count",
+                "type": "quantitative",
+                "title": labels["count"],
+                "axis": {"tickMinStep": 1, "format": "d"},
+            },
+            "color": {
+                "field": "status",
+                "type": "nominal",
+                "title": None,
+                "scale": {
+                    "domain": [labels[s] for s in STATUSES],
+                    "range": [STATUS_COLOURS[s] for s in STATUSES],
+                },
+            },
             "order": {"field": "order", "type": "quantitative"},
         },
     }

@@ -20,8 +20,9 @@ from iofs.strategy import framework, progress, reporting, workbook
 Format = Literal["html", "pdf", "xlsx"]
 
 
-def render_html(session: Session, principal: Principal, iso3: str, year: int,
-                language: str = "en") -> str:
+def render_html(
+    session: Session, principal: Principal, iso3: str, year: int, language: str = "en"
+) -> str:
     """The report as a standalone HTML document in ``language``."""
     previous = i18n.current_language()
     i18n.set_language(language)
@@ -33,25 +34,46 @@ def render_html(session: Session, principal: Principal, iso3: str, year: int,
             plan = framework.plan_for(session, row.kpi.id, state.iso3)
             observed = progress.series(session, row.kpi, state.iso3)
             if observed or plan.targets:
-                labels = {"plan": i18n.gettext("planned path"),
-                          "observed": i18n.gettext("observed"), "year": i18n.gettext("Year")}
-                charts.append((row.kpi, vega_lite_svg(
-                    progress.trend_spec(row.kpi, plan, observed, labels))))
+                labels = {
+                    "plan": i18n.gettext("planned path"),
+                    "observed": i18n.gettext("observed"),
+                    "year": i18n.gettext("Year"),
+                }
+                charts.append(
+                    (row.kpi, vega_lite_svg(progress.trend_spec(row.kpi, plan, observed, labels)))
+                )
         labels = {s: i18n.gettext(label) for s, label in progress.STATUS_LABELS.items()}
-        return environment().get_template("strategy/report_document.html").render({
-            "lang": language, "dir": i18n.text_direction(language), "state": state,
-            "name": members.display_name(state, language), "year": year, "rows": rows,
-            "labels": labels, "rule": progress.RULE, "charts": charts,
-            "gaps": progress.missing(session, year, state.iso3),
-            "values": {v.kpi_id: v for v in reporting.list_values(
-                session, principal, iso3=state.iso3, year=year)},
-        })
+        return (
+            environment()
+            .get_template("strategy/report_document.html")
+            .render(
+                {
+                    "lang": language,
+                    "dir": i18n.text_direction(language),
+                    "state": state,
+                    "name": members.display_name(state, language),
+                    "year": year,
+                    "rows": rows,
+                    "labels": labels,
+                    "rule": progress.RULE,
+                    "charts": charts,
+                    "gaps": progress.missing(session, year, state.iso3),
+                    "values": {
+                        v.kpi_id: v
+                        for v in reporting.list_values(
+                            session, principal, iso3=state.iso3, year=year
+                        )
+                    },
+                }
+            )
+        )
     finally:
         i18n.set_language(previous)
 
 
-def build(session: Session, principal: Principal, iso3: str, year: int, fmt: Format,
-          language: str = "en") -> bytes:
+def build(
+    session: Session, principal: Principal, iso3: str, year: int, fmt: Format, language: str = "en"
+) -> bytes:
     """The report as bytes in ``fmt`` (html, pdf or xlsx)."""
     if fmt == "xlsx":
         return workbook.export_report(session, principal, iso3, year, with_scorecard=True)

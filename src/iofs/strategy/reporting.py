@@ -36,7 +36,11 @@ audit.audited(KpiValue)
 
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 EVIDENCE_TYPES = {
-    "application/pdf", "image/png", "image/jpeg", "text/csv", "text/plain",
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "text/csv",
+    "text/plain",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
@@ -44,39 +48,57 @@ EVIDENCE_TYPES = {
 
 # --- periods -------------------------------------------------------------------------------
 
-def put_period(session: Session, principal: Principal, year: int, status: str = "planned",
-               opens_on: str | date | None = None,
-               closes_on: str | date | None = None) -> ReportingPeriod:
+
+def put_period(
+    session: Session,
+    principal: Principal,
+    year: int,
+    status: str = "planned",
+    opens_on: str | date | None = None,
+    closes_on: str | date | None = None,
+) -> ReportingPeriod:
     """Create or update the reporting period of ``year``."""
     checked = validation.year(year)
     opens = validation.iso_date(opens_on, "opens_on")
     closes = validation.iso_date(closes_on, "closes_on")
     if opens and closes and closes < opens:
         raise InputError(_("The closing date is before the opening date."), "closes_on")
-    return framework.put_record(session, principal, ReportingPeriod, {"year": checked}, {
-        "status": validation.choice(status, "status", v.PERIOD_STATUSES),
-        "opens_on": opens, "closes_on": closes})
+    return framework.put_record(
+        session,
+        principal,
+        ReportingPeriod,
+        {"year": checked},
+        {
+            "status": validation.choice(status, "status", v.PERIOD_STATUSES),
+            "opens_on": opens,
+            "closes_on": closes,
+        },
+    )
 
 
-def set_period_status(session: Session, principal: Principal, year: int,
-                      status: str) -> ReportingPeriod:
+def set_period_status(
+    session: Session, principal: Principal, year: int, status: str
+) -> ReportingPeriod:
     """Open or close a period (``planned``, ``open`` or ``closed``)."""
     period = get_period(session, year)
     return put_period(session, principal, period.year, status, period.opens_on, period.closes_on)
 
 
 def get_period(session: Session, year: int) -> ReportingPeriod:
-    period = session.execute(select(ReportingPeriod).where(
-        ReportingPeriod.year == year)).scalar_one_or_none()
+    period = session.execute(
+        select(ReportingPeriod).where(ReportingPeriod.year == year)
+    ).scalar_one_or_none()
     if period is None:
-        raise NotFoundError(_("There is no reporting period for %(year)d.") % {"year": year},
-                            "year")
+        raise NotFoundError(
+            _("There is no reporting period for %(year)d.") % {"year": year}, "year"
+        )
     return period
 
 
 def list_periods(session: Session) -> list[ReportingPeriod]:
-    return list(session.execute(select(ReportingPeriod).order_by(
-        ReportingPeriod.year.desc())).scalars())
+    return list(
+        session.execute(select(ReportingPeriod).order_by(ReportingPeriod.year.desc())).scalars()
+    )
 
 
 def latest_period_year(session: Session) -> int | None:
@@ -89,6 +111,7 @@ def latest_period_year(session: Session) -> int | None:
 
 
 # --- values --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -111,15 +134,18 @@ class ValueInput:
     comment: str = ""
 
 
-def _authorize_entry(session: Session, principal: Principal, kpi: Kpi,
-                     iso3: str | None) -> str | None:
+def _authorize_entry(
+    session: Session, principal: Principal, kpi: Kpi, iso3: str | None
+) -> str | None:
     if kpi.data_source != "manual":
-        raise InputError(_("This KPI is fed automatically; its values cannot be entered."),
-                         "kpi_id")
+        raise InputError(
+            _("This KPI is fed automatically; its values cannot be entered."), "kpi_id"
+        )
     if kpi.level == "state":
         if not iso3:
-            raise InputError(_("This KPI is reported by each member state: choose a state."),
-                             "iso3")
+            raise InputError(
+                _("This KPI is reported by each member state: choose a state."), "iso3"
+            )
         code = framework.state_code(session, iso3)
         authorize(principal, "strategy.values.write", country=code)
         return code
@@ -137,18 +163,26 @@ def store_evidence(session: Session, evidence: Evidence) -> str:
         raise InputError(_("The evidence file is larger than 5 MB."), "evidence_file")
     kind = evidence.content_type.split(";")[0].strip().lower()
     if kind not in EVIDENCE_TYPES:
-        raise InputError(_("Evidence must be a PDF, image, CSV, text, Excel or Word file."),
-                         "evidence_file")
+        raise InputError(
+            _("Evidence must be a PDF, image, CSV, text, Excel or Word file."), "evidence_file"
+        )
     digest = hashlib.sha256(evidence.content).hexdigest()
     if session.get(EvidenceFile, digest) is None:
-        session.add(EvidenceFile(sha256=digest, content_type=kind, size=len(evidence.content),
-                                 content=evidence.content))
+        session.add(
+            EvidenceFile(
+                sha256=digest,
+                content_type=kind,
+                size=len(evidence.content),
+                content=evidence.content,
+            )
+        )
         session.flush()
     return digest
 
 
-def find_value(session: Session, kpi_id: int, iso3: str | None,
-               period_id: int, *, lock: bool = False) -> KpiValue | None:
+def find_value(
+    session: Session, kpi_id: int, iso3: str | None, period_id: int, *, lock: bool = False
+) -> KpiValue | None:
     """The value of a KPI for ``iso3`` (None: overall) in a period; ``lock``: read it fresh
     and lock it until the transaction ends (PostgreSQL), as a write that follows must."""
     query = select(KpiValue).where(KpiValue.kpi_id == kpi_id, KpiValue.period_id == period_id)
@@ -158,8 +192,9 @@ def find_value(session: Session, kpi_id: int, iso3: str | None,
     return session.execute(query).scalar_one_or_none()
 
 
-def report_value(session: Session, principal: Principal, data: ValueInput,
-                 evidence: Evidence | None = None) -> KpiValue:
+def report_value(
+    session: Session, principal: Principal, data: ValueInput, evidence: Evidence | None = None
+) -> KpiValue:
     """Enter or correct a value in an open period; it becomes ``submitted`` for review.
 
     Evidence is required: a link, a file, or the file already attached. Approved values are
@@ -169,8 +204,9 @@ def report_value(session: Session, principal: Principal, data: ValueInput,
     code = _authorize_entry(session, principal, kpi, data.iso3)
     period = get_period(session, validation.year(data.year))
     if period.status != "open":
-        raise InputError(_("The reporting period %(year)d is not open.") % {"year": period.year},
-                         "year")
+        raise InputError(
+            _("The reporting period %(year)d is not open.") % {"year": period.year}, "year"
+        )
     amount = validation.number(data.value)
     link = validation.url(data.evidence_url)
     comment = validation.text(data.comment, "comment", 4000)
@@ -185,10 +221,21 @@ def report_value(session: Session, principal: Principal, data: ValueInput,
     now = datetime.now(UTC)
     actor = audit.actor_label(principal)
     if existing is None:
-        row = KpiValue(kpi_id=kpi.id, iso3=code, period_id=period.id, value=amount,
-                       evidence_url=link, evidence_name=name, evidence_sha256=digest,
-                       comment=comment, status="submitted", review_comment="",
-                       entered_by=actor, reviewed_by=None, updated_at=now)
+        row = KpiValue(
+            kpi_id=kpi.id,
+            iso3=code,
+            period_id=period.id,
+            value=amount,
+            evidence_url=link,
+            evidence_name=name,
+            evidence_sha256=digest,
+            comment=comment,
+            status="submitted",
+            review_comment="",
+            entered_by=actor,
+            reviewed_by=None,
+            updated_at=now,
+        )
         session.add(row)
         audit.created(session, principal, row)
         return row
@@ -216,8 +263,15 @@ class ReviewConflict(InputError):
     status_code = 409
 
 
-def review_value(session: Session, principal: Principal, value_id: int, decision: str,
-                 comment: str = "", *, version: int | None = None) -> KpiValue:
+def review_value(
+    session: Session,
+    principal: Principal,
+    value_id: int,
+    decision: str,
+    comment: str = "",
+    *,
+    version: int | None = None,
+) -> KpiValue:
     """Approve a submitted value (it locks) or ask for a correction (a comment is required).
 
     Maker–checker: the person who entered the value may not review it. ``version`` is the
@@ -226,23 +280,34 @@ def review_value(session: Session, principal: Principal, value_id: int, decision
     and the decision's UPDATE names the version it read, so two reviews of one version cannot
     both be saved, on either database.
     """
-    row = session.execute(select(KpiValue).where(KpiValue.id == value_id).with_for_update()
-                          .execution_options(populate_existing=True)).scalar_one_or_none()
+    row = session.execute(
+        select(KpiValue)
+        .where(KpiValue.id == value_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if row is None:
         raise NotFoundError(_("No such value."), "value_id")
     authorize(principal, "strategy.values.review", country=row.iso3)
     decision = validation.choice(decision, "decision", v.DECISIONS)
     note = validation.text(comment, "comment", 4000, required=decision == "correct")
     if version is not None and row.version != version:
-        raise ReviewConflict(_("This value changed since you saw it (version %(seen)d, now "
-                               "%(now)d); review it again.") % {
-            "seen": version, "now": row.version}, "version")
+        raise ReviewConflict(
+            _(
+                "This value changed since you saw it (version %(seen)d, now "
+                "%(now)d); review it again."
+            )
+            % {"seen": version, "now": row.version},
+            "version",
+        )
     if row.status != "submitted":
         raise ReviewConflict(_("Only submitted values can be reviewed."), "decision")
     if row.entered_by == audit.actor_label(principal):
-        raise PermissionDenied("strategy.values.review", _(
-            "A value must be reviewed by someone other than the person who entered it."),
-            authenticated=True)
+        raise PermissionDenied(
+            "strategy.values.review",
+            _("A value must be reviewed by someone other than the person who entered it."),
+            authenticated=True,
+        )
     before = audit.snapshot(row)
     row.status = "approved" if decision == "approve" else "correction_requested"
     row.review_comment = note
@@ -254,8 +319,13 @@ def review_value(session: Session, principal: Principal, value_id: int, decision
         with session.begin_nested():
             session.flush()
     except StaleDataError:
-        raise ReviewConflict(_("This value was changed or reviewed by someone else at the "
-                               "same moment; review it again."), "version") from None
+        raise ReviewConflict(
+            _(
+                "This value was changed or reviewed by someone else at the "
+                "same moment; review it again."
+            ),
+            "version",
+        ) from None
     return row
 
 
@@ -263,13 +333,20 @@ def may_see_unapproved(principal: Principal, iso3: str | None) -> bool:
     """Whether ``principal`` may see values of ``iso3`` that are not approved yet."""
     if iso3 is None:
         return allows(principal, "strategy.values.read_unapproved") and not (
-            principal.countries() and not allows(principal, "strategy.values.review"))
+            principal.countries() and not allows(principal, "strategy.values.review")
+        )
     return allows(principal, "strategy.values.read_unapproved", country=iso3)
 
 
-def list_values(session: Session, principal: Principal, *, iso3: str | None = None,
-                year: int | None = None, kpi_id: int | None = None,
-                status: str | None = None) -> list[KpiValue]:
+def list_values(
+    session: Session,
+    principal: Principal,
+    *,
+    iso3: str | None = None,
+    year: int | None = None,
+    kpi_id: int | None = None,
+    status: str | None = None,
+) -> list[KpiValue]:
     """Values the principal may see (the public: approved only), filtered."""
     query = select(KpiValue).join(ReportingPeriod, ReportingPeriod.id == KpiValue.period_id)
     if iso3:
@@ -280,8 +357,9 @@ def list_values(session: Session, principal: Principal, *, iso3: str | None = No
         query = query.where(KpiValue.kpi_id == kpi_id)
     if status:
         query = query.where(KpiValue.status == status)
-    rows = session.execute(query.order_by(ReportingPeriod.year, KpiValue.kpi_id,
-                                          KpiValue.iso3)).scalars()
+    rows = session.execute(
+        query.order_by(ReportingPeriod.year, KpiValue.kpi_id, KpiValue.iso3)
+    ).scalars()
     return [r for r in rows if r.status == "approved" or may_see_unapproved(principal, r.iso3)]
 
 
@@ -290,18 +368,22 @@ def period_year(session: Session, period_id: int) -> int:
     return period.year if period else 0
 
 
-def approved_value(session: Session, kpi_id: int, iso3: str | None,
-                   year: int) -> Decimal | None:
+def approved_value(session: Session, kpi_id: int, iso3: str | None, year: int) -> Decimal | None:
     """The approved value of a manual KPI for ``iso3`` (None: overall) in ``year``."""
-    query = select(KpiValue.value).join(
-        ReportingPeriod, ReportingPeriod.id == KpiValue.period_id).where(
-        KpiValue.kpi_id == kpi_id, ReportingPeriod.year == year, KpiValue.status == "approved")
+    query = (
+        select(KpiValue.value)
+        .join(ReportingPeriod, ReportingPeriod.id == KpiValue.period_id)
+        .where(
+            KpiValue.kpi_id == kpi_id, ReportingPeriod.year == year, KpiValue.status == "approved"
+        )
+    )
     query = query.where(KpiValue.iso3.is_(None) if iso3 is None else KpiValue.iso3 == iso3)
     return session.execute(query).scalar_one_or_none()
 
 
-def evidence_file(session: Session, principal: Principal, value_id: int) -> tuple[
-        KpiValue, EvidenceFile]:
+def evidence_file(
+    session: Session, principal: Principal, value_id: int
+) -> tuple[KpiValue, EvidenceFile]:
     """A value's evidence file, for those who may see the value."""
     row = get_value(session, value_id)
     if row.status != "approved" and not may_see_unapproved(principal, row.iso3):

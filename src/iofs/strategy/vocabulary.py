@@ -14,8 +14,16 @@ PlanKind = Literal["baseline", "target"]
 PeriodStatus = Literal["planned", "open", "closed"]
 ValueStatus = Literal["submitted", "correction_requested", "approved"]
 Decision = Literal["approve", "correct"]
-PartnerKind = Literal["un_agency", "intergovernmental", "government", "university", "research",
-                      "ngo", "private", "other"]
+PartnerKind = Literal[
+    "un_agency",
+    "intergovernmental",
+    "government",
+    "university",
+    "research",
+    "ngo",
+    "private",
+    "other",
+]
 AgreementKind = Literal["mou", "cooperation_agreement", "host_agreement"]
 AgreementStatus = Literal["draft", "negotiation", "in_force", "expired", "terminated"]
 EventKind = Literal["forum", "summit", "conference", "workshop", "meeting"]
@@ -41,13 +49,24 @@ LABELS = {
     "mou": N_("Memorandum of understanding"),
     "cooperation_agreement": N_("Cooperation agreement"),
     "host_agreement": N_("Host agreement"),
-    "draft": N_("draft"), "negotiation": N_("in negotiation"), "in_force": N_("in force"),
-    "expired": N_("expired"), "terminated": N_("terminated"),
-    "forum": N_("forum"), "summit": N_("summit"), "conference": N_("conference"),
-    "workshop": N_("workshop"), "meeting": N_("meeting"), "training": N_("training"),
+    "draft": N_("draft"),
+    "negotiation": N_("in negotiation"),
+    "in_force": N_("in force"),
+    "expired": N_("expired"),
+    "terminated": N_("terminated"),
+    "forum": N_("forum"),
+    "summit": N_("summit"),
+    "conference": N_("conference"),
+    "workshop": N_("workshop"),
+    "meeting": N_("meeting"),
+    "training": N_("training"),
     "scholarship": N_("scholarship"),
-    "un_agency": N_("UN agency"), "intergovernmental": N_("intergovernmental organisation"),
-    "government": N_("government body"), "university": N_("university"),
-    "research": N_("research institute"), "ngo": N_("non-governmental organisation"),
-    "private": N_("private company"), "other": N_("other"),
+    "un_agency": N_("UN agency"),
+    "intergovernmental": N_("intergovernmental organisation"),
+    "government": N_("government body"),
+    "university": N_("university"),
+    "research": N_("research institute"),
+    "ngo": N_("non-governmental organisation"),
+    "private": N_("private company"),
+    "other": N_("other"),
 }

@@ -38,8 +38,9 @@ from iofs.permissions import ANONYMOUS, PermissionDenied
 from iofs.web.security_headers import SECURITY_HEADERS
 
 API_PREFIX = "/api/v1"
-DATABASE_UNAVAILABLE = N_("The service is unavailable: its database cannot be reached. "
-                          "Try again in a minute.")
+DATABASE_UNAVAILABLE = N_(
+    "The service is unavailable: its database cannot be reached. Try again in a minute."
+)
 log = logging.getLogger(__name__)
 
 
@@ -49,12 +50,18 @@ def _wants_html(request: Request) -> bool:
     )
 
 
-def error_response(request: Request, status: int, message: str,
-                   headers: dict[str, str] | None = None, field: str | None = None) -> Response:
+def error_response(
+    request: Request,
+    status: int,
+    message: str,
+    headers: dict[str, str] | None = None,
+    field: str | None = None,
+) -> Response:
     """An error as an HTML page for browsers, else JSON ``{"detail": message}``."""
     if _wants_html(request):
-        return render(request, "error.html", {"status": status, "message": message},
-                      status_code=status)
+        return render(
+            request, "error.html", {"status": status, "message": message}, status_code=status
+        )
     body: dict[str, Any] = {"detail": message}
     if field is not None:
         body = {"detail": [{"field": field, "location": "body", "message": message}]}
@@ -65,8 +72,11 @@ def _private(request: Request) -> bool:
     """Whether the response may hold one person's data: any session or token, any write."""
     if request.url.path.startswith("/static/"):
         return False
-    return (request.method not in {"GET", "HEAD"} or bearer_token(request) is not None
-            or SESSION_COOKIE in request.cookies)
+    return (
+        request.method not in {"GET", "HEAD"}
+        or bearer_token(request) is not None
+        or SESSION_COOKIE in request.cookies
+    )
 
 
 def _database_failure(request: Request, error: Exception) -> str:
@@ -111,22 +121,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     package = resources.files("iofs")
     # Front-end packages from npm live in iofs/vendor (drought reads the world map there too);
     # the app's own CSS and scripts in web/static.
-    app.mount("/static/vendor", StaticFiles(directory=str(package / "vendor"),
-                                            check_dir=False), name="vendor")
+    app.mount(
+        "/static/vendor",
+        StaticFiles(directory=str(package / "vendor"), check_dir=False),
+        name="vendor",
+    )
     app.mount("/static", StaticFiles(directory=str(package / "web" / "static")), name="static")
     # Inside the language-and-headers middleware below, so that its refusals are translated
     # and carry the security headers.
-    app.add_middleware(RequestGuard, settings=settings, router=app.router,
-                       refuse=error_response)
+    app.add_middleware(RequestGuard, settings=settings, router=app.router, refuse=error_response)
 
     @app.middleware("http")
     async def language_and_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         query = request.query_params.get("lang")
-        language = i18n.negotiate(query, request.cookies.get(i18n.LANGUAGE_COOKIE),
-                                  request.headers.get("accept-language"),
-                                  settings.default_language)
+        language = i18n.negotiate(
+            query,
+            request.cookies.get(i18n.LANGUAGE_COOKIE),
+            request.headers.get("accept-language"),
+            settings.default_language,
+        )
         i18n.set_language(language)
         refusal = csrf_rejection(request)
         if refusal is not None:
@@ -134,8 +149,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else:
             response = await call_next(request)
         if query and query.lower() in i18n.LANGUAGES:
-            response.set_cookie(i18n.LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600,
-                                samesite="lax", httponly=True)
+            response.set_cookie(
+                i18n.LANGUAGE_COOKIE,
+                language,
+                max_age=365 * 24 * 3600,
+                samesite="lax",
+                httponly=True,
+            )
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if _private(request):
@@ -146,19 +166,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        return error_response(request, error.status_code, str(error.detail),
-                              getattr(error, "headers", None))
+        return error_response(
+            request, error.status_code, str(error.detail), getattr(error, "headers", None)
+        )
 
     @app.exception_handler(PermissionDenied)
     async def permission_denied(request: Request, error: PermissionDenied) -> Response:
         if getattr(request.state, "bad_token", False):
             return error_response(
-                request, 401, i18n.gettext("The API token is invalid, expired or revoked."),
-                {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+                request,
+                401,
+                i18n.gettext("The API token is invalid, expired or revoked."),
+                {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
         if not error.authenticated:
             if _wants_html(request) and request.method == "GET":
-                target = quote(str(request.url.path) + (
-                    "?" + request.url.query if request.url.query else ""), safe="")
+                target = quote(
+                    str(request.url.path) + ("?" + request.url.query if request.url.query else ""),
+                    safe="",
+                )
                 return RedirectResponse(f"/signin?next={target}", status_code=303)
             return error_response(request, 401, str(error), {"WWW-Authenticate": "Bearer"})
         return error_response(request, 403, str(error))
@@ -172,16 +198,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> Response:
         errors = [
-            {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None,
-             "location": (e.get("loc") or ["body"])[0],
-             "message": translated_message(dict(e))}
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None,
+                "location": (e.get("loc") or ["body"])[0],
+                "message": translated_message(dict(e)),
+            }
             for e in error.errors()
         ]
         if _wants_html(request):
-            return render(request, "error.html",
-                          {"status": 422, "message": "; ".join(
-                              f"{e['field']}: {e['message']}" for e in errors)},
-                          status_code=422)
+            return render(
+                request,
+                "error.html",
+                {
+                    "status": 422,
+                    "message": "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+                },
+                status_code=422,
+            )
         return JSONResponse(jsonable_encoder({"detail": errors}), status_code=422)
 
     @app.exception_handler(OperationalError)
@@ -190,13 +223,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _database_failure(request, error)
         if getattr(request.state, "principal", None) is None:
             request.state.principal = ANONYMOUS  # who is asking cannot be known now
-        return error_response(request, 503, i18n.gettext(DATABASE_UNAVAILABLE),
-                              {"Retry-After": "30"})
+        return error_response(
+            request, 503, i18n.gettext(DATABASE_UNAVAILABLE), {"Retry-After": "30"}
+        )
 
     def probe(request: Request, *, migrations: bool) -> Response:
         engine = request.app.state.engine
-        body: dict[str, Any] = {"status": "ok", "version": __version__,
-                                "database": engine.dialect.name}
+        body: dict[str, Any] = {
+            "status": "ok",
+            "version": __version__,
+            "database": engine.dialect.name,
+        }
         try:
             with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
@@ -205,8 +242,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             body.update(status="unavailable", reason=_database_failure(request, error))
             return JSONResponse(body, status_code=503, headers={"Retry-After": "30"})
         if behind:
-            body.update(status="unavailable",
-                        reason="database migrations pending: run `iofs db upgrade`")
+            body.update(
+                status="unavailable", reason="database migrations pending: run `iofs db upgrade`"
+            )
             return JSONResponse(body, status_code=503)
         return JSONResponse(body)
 
@@ -214,8 +252,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz(request: Request) -> Response:
         return probe(request, migrations=False)
 
-    @app.get("/readyz", tags=["system"],
-             summary="Readiness: database reachable and migrations current")
+    @app.get(
+        "/readyz", tags=["system"], summary="Readiness: database reachable and migrations current"
+    )
     def readyz(request: Request) -> Response:
         return probe(request, migrations=True)
 

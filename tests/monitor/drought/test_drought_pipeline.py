@@ -33,7 +33,8 @@ def _rain(seed: int = 0) -> np.ndarray:
 def _chirps_file(path: Path, units: str = "mm/month", factor: float = 1.0) -> Path:
     ds = xr.Dataset(
         {"precip": (("time", "latitude", "longitude"), _rain() * factor, {"units": units})},
-        coords={"time": TIMES, "latitude": LAT, "longitude": LON})
+        coords={"time": TIMES, "latitude": LAT, "longitude": LON},
+    )
     ds.to_netcdf(path)
     return path
 
@@ -47,8 +48,7 @@ def test_netcdf_chirps_layout_is_read_lazily(tmp_path: Path) -> None:
 
 
 def test_units_are_converted_or_refused(tmp_path: Path) -> None:
-    flux = read.open_grid(_chirps_file(tmp_path / "flux.nc", "kg m-2 s-1",
-                                       1 / 86400 / 31), chunk=8)
+    flux = read.open_grid(_chirps_file(tmp_path / "flux.nc", "kg m-2 s-1", 1 / 86400 / 31), chunk=8)
     assert "converted" in flux.notes[0]
     january = float(flux.data.isel(time=0, lat=0, lon=0))
     assert january == pytest.approx(_rain()[0, 0, 0], rel=1e-9)
@@ -68,8 +68,9 @@ def test_zarr_and_geotiff_stack_read_the_same_values(tmp_path: Path) -> None:
     rio = pytest.importorskip("rioxarray", reason="rioxarray reads GeoTIFF")
     assert rio
     rain = _rain()[:24]
-    da = xr.DataArray(rain, dims=("time", "y", "x"),
-                      coords={"time": TIMES[:24], "y": LAT[::-1], "x": LON})
+    da = xr.DataArray(
+        rain, dims=("time", "y", "x"), coords={"time": TIMES[:24], "y": LAT[::-1], "x": LON}
+    )
     folder = tmp_path / "tifs"
     folder.mkdir()
     for i, stamp in enumerate(TIMES[:24]):
@@ -78,7 +79,8 @@ def test_zarr_and_geotiff_stack_read_the_same_values(tmp_path: Path) -> None:
     stack = read.open_grid(folder, units="mm/month")
     np.testing.assert_allclose(stack.data.values, rain, rtol=1e-6)
     xr.Dataset({"pr": da.rename(y="lat", x="lon").assign_attrs(units="mm/day") / 30}).to_zarr(
-        tmp_path / "rain.zarr")
+        tmp_path / "rain.zarr"
+    )
     zarr = read.open_grid(tmp_path / "rain.zarr")
     days = np.asarray(TIMES[:24].days_in_month)[:, None, None]
     np.testing.assert_allclose(zarr.data.values, rain / 30 * days, rtol=1e-9)
@@ -91,8 +93,7 @@ def test_csv_series_and_bad_rows(tmp_path: Path, shared_data: Path) -> None:
     data = read.read_csv(climdiv, columns=["precip_mm"])
     result = service.compute_spi(data.data, 6).compute()
     expected = pd.read_csv(climdiv)["spi_06_gamma_ref"].to_numpy()
-    np.testing.assert_allclose(result["spi"].values[:, 0], expected, atol=1e-3,
-                               equal_nan=True)
+    np.testing.assert_allclose(result["spi"].values[:, 0], expected, atol=1e-3, equal_nan=True)
     bad = tmp_path / "bad.csv"
     bad.write_text("date,station_a\n2000-01,12.5\n2000-02,-3\n", encoding="utf-8")
     with pytest.raises(read.PrecipitationInputError, match="line 3, column 'station_a'"):
@@ -105,12 +106,19 @@ def test_two_worker_cluster_gives_identical_results(tmp_path: Path) -> None:
     data = read.open_grid(_chirps_file(tmp_path / "in.nc"), chunk=10)
     threaded = service.run_spi(data, tmp_path / "threads.zarr", 3, (1991, 2020))
     assert threaded.scheduler == "threads"
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, memory_limit="2GiB") as cluster:
-        distributed = service.run_spi(data, tmp_path / "cluster.zarr", 3, (1991, 2020),
-                                      scheduler=cluster.scheduler_address)
-        service.run_spi(data, tmp_path / "cluster.nc", 3, (1991, 2020),
-                                 scheduler=cluster.scheduler_address)
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        memory_limit="2GiB",
+    ) as cluster:
+        distributed = service.run_spi(
+            data, tmp_path / "cluster.zarr", 3, (1991, 2020), scheduler=cluster.scheduler_address
+        )
+        service.run_spi(
+            data, tmp_path / "cluster.nc", 3, (1991, 2020), scheduler=cluster.scheduler_address
+        )
     assert distributed.scheduler.startswith("distributed")
     a = service.open_result(tmp_path / "threads.zarr").load()
     for other in (tmp_path / "cluster.zarr", tmp_path / "cluster.nc"):
@@ -118,8 +126,12 @@ def test_two_worker_cluster_gives_identical_results(tmp_path: Path) -> None:
         for name in ("spi", "alpha", "beta", "prob_zero"):
             np.testing.assert_array_equal(a[name].values, b[name].values)
     # The same SPI as the kernel applied directly to the numpy grid.
-    direct, _ = kernel.spi(np.moveaxis(_rain(), 0, -1), 3, np.arange(TIMES.size) % 12,
-                           (TIMES.year >= 1991) & (TIMES.year <= 2020))
+    direct, _ = kernel.spi(
+        np.moveaxis(_rain(), 0, -1),
+        3,
+        np.arange(TIMES.size) % 12,
+        (TIMES.year >= 1991) & (TIMES.year <= 2020),
+    )
     np.testing.assert_allclose(a["spi"].values, np.moveaxis(direct, -1, 0), atol=1e-6)
     # Latest month from the saved parameters, without refitting.
     latest = service.latest_spi(data, tmp_path / "threads.zarr")
@@ -143,8 +155,10 @@ def test_zonal_shares_are_stored_idempotently(tmp_path: Path) -> None:
     yem = service.country_series(settings, "yem", 3)
     assert len(yem) == TIMES.size
     last = yem.iloc[-1]
-    assert last["mean_spi"] < -1 and last["share_moderate"] >= last["share_severe"] >= \
-        last["share_extreme"]
+    assert (
+        last["mean_spi"] < -1
+        and last["share_moderate"] >= last["share_severe"] >= last["share_extreme"]
+    )
     # The shares are area-weighted counts of grid cells: check one by hand.
     spi = service.open_result(tmp_path / "spi3.zarr")["spi"].isel(time=-1).values
     from iofs.monitor.drought import zonal
@@ -162,15 +176,23 @@ def test_admin1_geojson(tmp_path: Path) -> None:
     data = read.open_grid(_chirps_file(tmp_path / "in.nc"), chunk=10)
     service.run_spi(data, tmp_path / "spi1.zarr", 1)
     square = [[40.0, 12.0], [44.0, 12.0], [44.0, 16.0], [40.0, 16.0], [40.0, 12.0]]
-    geojson = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"shapeID": "A1", "iso": "YEM"},
-         "geometry": {"type": "Polygon", "coordinates": [square]}}]}
+    geojson = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"shapeID": "A1", "iso": "YEM"},
+                "geometry": {"type": "Polygon", "coordinates": [square]},
+            }
+        ],
+    }
     path = tmp_path / "admin1.geojson"
     path.write_text(json.dumps(geojson), encoding="utf-8")
     if not service.default_boundaries().exists():
         pytest.skip("world-atlas boundaries not installed (make install)")
-    table, _ = service.zonal_from_output(_settings(tmp_path), tmp_path / "spi1.zarr", path,
-                                         "shapeID", "iso")
+    table, _ = service.zonal_from_output(
+        _settings(tmp_path), tmp_path / "spi1.zarr", path, "shapeID", "iso"
+    )
     admin = table[table["level"] == "admin1"]
     assert set(admin["area_id"]) == {"A1"} and admin["pixels"].iloc[0] == 64
 
@@ -183,23 +205,46 @@ def test_cli_spi_zonal_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("IOFS_DATA_DIR", str(tmp_path / "var"))
     source = _chirps_file(tmp_path / "chirps.nc")
     runner = CliRunner()
-    result = runner.invoke(app, ["drought", "spi", str(source), "--scale", "3",
-                                 "--calibration", "1991-2020", "--out",
-                                 str(tmp_path / "spi.zarr"), "--chunk", "10"])
+    result = runner.invoke(
+        app,
+        [
+            "drought",
+            "spi",
+            str(source),
+            "--scale",
+            "3",
+            "--calibration",
+            "1991-2020",
+            "--out",
+            str(tmp_path / "spi.zarr"),
+            "--chunk",
+            "10",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "calibration 1991-2020" in result.output
     result = runner.invoke(app, ["drought", "zonal", str(tmp_path / "spi.zarr")])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(app, ["drought", "summary", "SOM", "--format", "json", "--last",
-                                 "2"])
+    result = runner.invoke(app, ["drought", "summary", "SOM", "--format", "json", "--last", "2"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert [r["month"] for r in rows] == ["2020-11", "2020-12"]
-    result = runner.invoke(app, ["drought", "spi", str(source), "--scale", "5", "--out",
-                                 str(tmp_path / "x.zarr")])
+    result = runner.invoke(
+        app, ["drought", "spi", str(source), "--scale", "5", "--out", str(tmp_path / "x.zarr")]
+    )
     assert result.exit_code == 1 and "scale must be one of" in result.output
-    result = runner.invoke(app, ["drought", "spi", str(source), "--calibration", "2030-2040",
-                                 "--out", str(tmp_path / "x.zarr")])
+    result = runner.invoke(
+        app,
+        [
+            "drought",
+            "spi",
+            str(source),
+            "--calibration",
+            "2030-2040",
+            "--out",
+            str(tmp_path / "x.zarr"),
+        ],
+    )
     assert result.exit_code == 1 and "does not overlap" in result.output
     assert not (tmp_path / "x.zarr").exists()  # nothing half-written
 
@@ -214,8 +259,7 @@ def test_api_and_pages(client: TestClient, settings: Settings, tmp_path: Path) -
     assert len(rows) == TIMES.size and rows[-1]["month"] == "2020-12"
     values = client.get("/api/v1/drought/map?scale=3").json()
     assert {v["iso3"] for v in values} >= {"YEM", "SOM"}
-    assert {v["category"] for v in values} <= {"normal", "moderate", "severe", "extreme",
-                                               "nodata"}
+    assert {v["category"] for v in values} <= {"normal", "moderate", "severe", "extreme", "nodata"}
     assert client.get("/api/v1/drought/countries/YEM?scale=5").status_code == 422
     assert client.get("/api/v1/drought/countries/XX1").status_code == 422
     assert client.get("/api/v1/drought/countries/FRA").status_code == 404

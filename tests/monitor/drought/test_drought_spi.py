@@ -19,10 +19,10 @@ def _reference(shared_data: Path, name: str) -> np.ndarray:
     return np.load(path)
 
 
-@pytest.mark.parametrize(("scale", "name"), [(1, "ci_spi_01_gamma.npy"),
-                                              (6, "ci_spi_06_gamma.npy")])
-def test_matches_climate_indices_reference_arrays(shared_data: Path, scale: int,
-                                                  name: str) -> None:
+@pytest.mark.parametrize(
+    ("scale", "name"), [(1, "ci_spi_01_gamma.npy"), (6, "ci_spi_06_gamma.npy")]
+)
+def test_matches_climate_indices_reference_arrays(shared_data: Path, scale: int, name: str) -> None:
     """SOURCE.md: gamma SPI calibrated on the whole 1895-2017 record, atol 0.001."""
     precip = _reference(shared_data, "ci_precips_mm_monthly.npy").ravel()
     expected = _reference(shared_data, name)
@@ -39,8 +39,9 @@ def test_fitted_parameters_match_reference(shared_data: Path) -> None:
     precip = _reference(shared_data, "ci_precips_mm_monthly.npy").ravel()
     expected = _reference(shared_data, "ci_gamma_monthly.npy")
     years = 1895 + np.arange(precip.size) // 12
-    _, params = kernel.spi(precip, 1, np.arange(precip.size) % 12,
-                           (years >= 1981) & (years <= 2010))
+    _, params = kernel.spi(
+        precip, 1, np.arange(precip.size) % 12, (years >= 1981) & (years <= 2010)
+    )
     np.testing.assert_allclose(params.alpha, expected[0], rtol=1e-9)
     np.testing.assert_allclose(params.beta, expected[1], rtol=1e-9)
 
@@ -55,8 +56,9 @@ def test_unclipped_reference_is_clipped_to_3_09(shared_data: Path) -> None:
     np.testing.assert_allclose(result[inside], raw[inside], atol=1e-3)
 
 
-def _random_grid(seed: int, cells: int, years: int, zero_share: float,
-                 missing_share: float) -> np.ndarray:
+def _random_grid(
+    seed: int, cells: int, years: int, zero_share: float, missing_share: float
+) -> np.ndarray:
     rng = np.random.default_rng(seed)
     shape = rng.uniform(0.3, 4.0, size=(cells, 1))
     scale = rng.uniform(5.0, 150.0, size=(cells, 1))
@@ -70,18 +72,27 @@ def _random_grid(seed: int, cells: int, years: int, zero_share: float,
 @pytest.mark.parametrize("scale", kernel.SCALES)
 def test_equals_climate_indices_on_random_grids(scale: int) -> None:
     """Random gamma grids with zeros and gaps, calibration 1991-2020 of 1981-2020."""
-    indices = pytest.importorskip("climate_indices.indices",
-                                  reason="climate-indices is a test-only dependency (dev)")
+    indices = pytest.importorskip(
+        "climate_indices.indices", reason="climate-indices is a test-only dependency (dev)"
+    )
     from climate_indices.compute import Periodicity
 
     grid = _random_grid(scale, cells=60, years=40, zero_share=0.15, missing_share=0.005)
     years = 1981 + np.arange(grid.shape[1]) // 12
-    ours, _ = kernel.spi(grid, scale, np.arange(grid.shape[1]) % 12,
-                         (years >= 1991) & (years <= 2020))
+    ours, _ = kernel.spi(
+        grid, scale, np.arange(grid.shape[1]) % 12, (years >= 1991) & (years <= 2020)
+    )
     compared = 0
     for cell in range(grid.shape[0]):
-        theirs = indices.spi(grid[cell].copy(), scale, indices.Distribution.gamma, 1981, 1991,
-                             2020, Periodicity.monthly)
+        theirs = indices.spi(
+            grid[cell].copy(),
+            scale,
+            indices.Distribution.gamma,
+            1981,
+            1991,
+            2020,
+            Periodicity.monthly,
+        )
         both = np.isfinite(theirs) & np.isfinite(ours[cell])
         # Where climate_indices gives a value we do too, and vice versa.
         assert np.array_equal(np.isfinite(theirs), np.isfinite(ours[cell])), cell
@@ -112,7 +123,7 @@ def test_zero_scores_probability_of_zero_and_missing_rules() -> None:
     assert result[0] == pytest.approx(norm.ppf(6 / 30), abs=1e-9)
     assert np.isnan(result[13])  # a missing month stays missing
     # A calendar month with too few calibration values is not fitted.
-    short = series[:9 * 12]
+    short = series[: 9 * 12]
     values, params = kernel.spi(short, 1, np.arange(short.size) % 12)
     assert np.isnan(values).all() and np.isnan(params.alpha).all()
     # A calendar month that is always dry has no gamma fit: missing, not "wet".

@@ -5,51 +5,182 @@ from __future__ import annotations
 
 from pathlib import Path
 
-NORMALIZED_HEADER = ('"Area Code","Area Code (M49)","Area","Item Code","Item Code (CPC)","Item",'
-                     '"Element Code","Element","Year Code","Year","Unit","Value","Flag","Note"')
+NORMALIZED_HEADER = (
+    '"Area Code","Area Code (M49)","Area","Item Code","Item Code (CPC)","Item",'
+    '"Element Code","Element","Year Code","Year","Unit","Value","Flag","Note"'
+)
 
 # Egypt (FAO 59) and Senegal (FAO 195), cereals (2905): production, imports, exports,
 # stock variation, domestic supply; Grand Total kcal and population.
-FBS_ROWS = [
-    # area, m49, name, item, item name, element, element name, year, unit, value
-    (59, "'818", "Egypt", 2905, "Cereals - Excluding Beer", 5511, "Production", y,
-     "1000 t", p) for y, p in ((2014, 20000), (2015, 21000), (2016, 22000))
-] + [
-    (59, "'818", "Egypt", 2905, "Cereals - Excluding Beer", 5611, "Import Quantity", y,
-     "1000 t", i) for y, i in ((2014, 15000), (2015, 16000), (2016, 17000))
-] + [
-    (59, "'818", "Egypt", 2905, "Cereals - Excluding Beer", 5911, "Export Quantity", y,
-     "1000 t", e) for y, e in ((2014, 1000), (2015, 1000), (2016, 1000))
-] + [
-    (195, "'686", "Senegal", 2905, "Cereals - Excluding Beer", 5511, "Production", 2015,
-     "1000 t", 2000),
-    (195, "'686", "Senegal", 2905, "Cereals - Excluding Beer", 5611, "Import Quantity", 2015,
-     "1000 t", 1500),
-    (195, "'686", "Senegal", 2905, "Cereals - Excluding Beer", 5911, "Export Quantity", 2015,
-     "1000 t", 500),
-    (59, "'818", "Egypt", 2901, "Grand Total", 664, "Food supply (kcal/capita/day)", 2015,
-     "kcal/cap/d", 3300),
-    (59, "'818", "Egypt", 2903, "Vegetal Products", 664, "Food supply (kcal/capita/day)", 2015,
-     "kcal/cap/d", 3000),
-    (59, "'818", "Egypt", 2941, "Animal Products", 664, "Food supply (kcal/capita/day)", 2015,
-     "kcal/cap/d", 300),
-    (195, "'686", "Senegal", 2901, "Grand Total", 664, "Food supply (kcal/capita/day)", 2015,
-     "kcal/cap/d", 2400),
-    (59, "'818", "Egypt", 2501, "Population", 511, "Total Population - Both sexes", 2015,
-     "1000 persons", 90000),
-    (195, "'686", "Senegal", 2501, "Population", 511, "Total Population - Both sexes", 2015,
-     "1000 persons", 15000),
-    (5000, "'001", "World", 2901, "Grand Total", 664, "Food supply (kcal/capita/day)", 2015,
-     "kcal/cap/d", 2900),
-]
+FBS_ROWS = (
+    [
+        # area, m49, name, item, item name, element, element name, year, unit, value
+        (59, "'818", "Egypt", 2905, "Cereals - Excluding Beer", 5511, "Production", y, "1000 t", p)
+        for y, p in ((2014, 20000), (2015, 21000), (2016, 22000))
+    ]
+    + [
+        (
+            59,
+            "'818",
+            "Egypt",
+            2905,
+            "Cereals - Excluding Beer",
+            5611,
+            "Import Quantity",
+            y,
+            "1000 t",
+            i,
+        )
+        for y, i in ((2014, 15000), (2015, 16000), (2016, 17000))
+    ]
+    + [
+        (
+            59,
+            "'818",
+            "Egypt",
+            2905,
+            "Cereals - Excluding Beer",
+            5911,
+            "Export Quantity",
+            y,
+            "1000 t",
+            e,
+        )
+        for y, e in ((2014, 1000), (2015, 1000), (2016, 1000))
+    ]
+    + [
+        (
+            195,
+            "'686",
+            "Senegal",
+            2905,
+            "Cereals - Excluding Beer",
+            5511,
+            "Production",
+            2015,
+            "1000 t",
+            2000,
+        ),
+        (
+            195,
+            "'686",
+            "Senegal",
+            2905,
+            "Cereals - Excluding Beer",
+            5611,
+            "Import Quantity",
+            2015,
+            "1000 t",
+            1500,
+        ),
+        (
+            195,
+            "'686",
+            "Senegal",
+            2905,
+            "Cereals - Excluding Beer",
+            5911,
+            "Export Quantity",
+            2015,
+            "1000 t",
+            500,
+        ),
+        (
+            59,
+            "'818",
+            "Egypt",
+            2901,
+            "Grand Total",
+            664,
+            "Food supply (kcal/capita/day)",
+            2015,
+            "kcal/cap/d",
+            3300,
+        ),
+        (
+            59,
+            "'818",
+            "Egypt",
+            2903,
+            "Vegetal Products",
+            664,
+            "Food supply (kcal/capita/day)",
+            2015,
+            "kcal/cap/d",
+            3000,
+        ),
+        (
+            59,
+            "'818",
+            "Egypt",
+            2941,
+            "Animal Products",
+            664,
+            "Food supply (kcal/capita/day)",
+            2015,
+            "kcal/cap/d",
+            300,
+        ),
+        (
+            195,
+            "'686",
+            "Senegal",
+            2901,
+            "Grand Total",
+            664,
+            "Food supply (kcal/capita/day)",
+            2015,
+            "kcal/cap/d",
+            2400,
+        ),
+        (
+            59,
+            "'818",
+            "Egypt",
+            2501,
+            "Population",
+            511,
+            "Total Population - Both sexes",
+            2015,
+            "1000 persons",
+            90000,
+        ),
+        (
+            195,
+            "'686",
+            "Senegal",
+            2501,
+            "Population",
+            511,
+            "Total Population - Both sexes",
+            2015,
+            "1000 persons",
+            15000,
+        ),
+        (
+            5000,
+            "'001",
+            "World",
+            2901,
+            "Grand Total",
+            664,
+            "Food supply (kcal/capita/day)",
+            2015,
+            "kcal/cap/d",
+            2900,
+        ),
+    ]
+)
 
 
 def write_fbs(path: Path, encoding: str = "latin-1") -> Path:
     """A normalized FBS file (FoodBalanceSheets_E_…) with the rows above."""
     lines = [NORMALIZED_HEADER]
     for area, m49, name, item, item_name, element, element_name, year, unit, value in FBS_ROWS:
-        lines.append(f'"{area}","{m49}","{name}","{item}","","{item_name}","{element}",'
-                     f'"{element_name}","{year}","{year}","{unit}","{value}","E",""')
+        lines.append(
+            f'"{area}","{m49}","{name}","{item}","","{item_name}","{element}",'
+            f'"{element_name}","{year}","{year}","{unit}","{value}","E",""'
+        )
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
     return path
 

@@ -20,8 +20,10 @@ from tests.monitor.faostat.helpers import FS_TEXT
 def _zip_bytes() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("Food_Security_Data_E_All_Data_(Normalized).csv",
-                         (FS_TEXT + FS_TEXT.split("\n", 1)[1] * 200).encode("latin-1"))
+        archive.writestr(
+            "Food_Security_Data_E_All_Data_(Normalized).csv",
+            (FS_TEXT + FS_TEXT.split("\n", 1)[1] * 200).encode("latin-1"),
+        )
     return buffer.getvalue()
 
 
@@ -56,8 +58,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    _Handler.files = {"production/" + BULK_FILES["FS"].replace("(", "%28").replace(")", "%29"):
-                      _zip_bytes()}
+    _Handler.files = {
+        "production/" + BULK_FILES["FS"].replace("(", "%28").replace(")", "%29"): _zip_bytes()
+    }
     _Handler.ranges_seen = []
     _Handler.lie_about_length = False
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -95,17 +98,18 @@ def test_checksum_size_and_http_errors(server: str, tmp_path: Path) -> None:
         fetch_domain("XYZ", tmp_path, server)
 
 
-def test_cli_fetch_then_ingest(server: str, tmp_path: Path,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_fetch_then_ingest(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from typer.testing import CliRunner
 
     from iofs.cli import app
 
     monkeypatch.setenv("IOFS_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("IOFS_ENV", "development")
-    result = CliRunner().invoke(app, ["fetch", "faostat", "FS", "--base-url", server,
-                                      "--ingest"])
+    result = CliRunner().invoke(app, ["fetch", "faostat", "FS", "--base-url", server, "--ingest"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "var" / "downloads" / "faostat" / BULK_FILES["FS"]).is_file()
-    assert list((tmp_path / "var" / "analytics" / "faostat" / "observations" / "FS")
-                .glob("*.parquet"))
+    assert list(
+        (tmp_path / "var" / "analytics" / "faostat" / "observations" / "FS").glob("*.parquet")
+    )

@@ -16,9 +16,11 @@ from tests.monitor.faostat.helpers import FS_TEXT, TRADE_MATRIX_TEXT, WIDE_TEXT,
 
 def _rows(analytics: Path, where: str = "true") -> list[tuple[object, ...]]:
     files = str(store_dir(analytics) / "*" / "*.parquet")
-    return duckdb.sql(f"SELECT domain, iso3, area_kind, item_code, element_code, year, "
-                      f"year_end, value, qualifier, flag FROM read_parquet('{files}', "
-                      f"union_by_name = true) WHERE {where} ORDER BY ALL").fetchall()
+    return duckdb.sql(
+        f"SELECT domain, iso3, area_kind, item_code, element_code, year, "
+        f"year_end, value, qualifier, flag FROM read_parquet('{files}', "
+        f"union_by_name = true) WHERE {where} ORDER BY ALL"
+    ).fetchall()
 
 
 def test_normalized_latin1_with_qualifiers_and_aggregates(tmp_path: Path) -> None:
@@ -43,20 +45,25 @@ def test_wide_utf8_layout_keeps_flags_and_drops_empty_cells(tmp_path: Path) -> N
     assert (report.domain, report.layout, report.encoding) == ("FBS", "wide", "utf-8")
     rows = _rows(tmp_path / "a")
     assert [(r[4], r[5], r[7], r[9]) for r in rows] == [
-        (5511, 2014, 3500.0, None), (5511, 2015, 4000.0, "E"), (5611, 2014, 12000.0, None),
-        (5611, 2015, None, "M")]
+        (5511, 2014, 3500.0, None),
+        (5511, 2015, 4000.0, "E"),
+        (5611, 2014, 12000.0, None),
+        (5611, 2015, None, "M"),
+    ]
     assert {r[1] for r in rows} == {"DZA"}
 
 
 def test_zip_and_m49_only_and_bom(tmp_path: Path) -> None:
-    csv_text = ('\ufeffDomain Code,Domain,Area Code (M49),Area,Element Code,Element,'
-                'Item Code (FBS),Item,Year Code,Year,Unit,Value,Flag,Flag Description,Note\n'
-                '"FBS","Food Balances (2010-)","818","Egypt","664","Food supply","S2901",'
-                '"Grand Total","2015","2015","kcal/cap/d","3300","E","Estimated value",""\n'
-                '"FBS","Food Balances (2010-)","156","China, mainland","664","Food supply",'
-                '"S2901","Grand Total","2015","2015","kcal/cap/d","3200","E","",""\n'
-                '"FBS","Food Balances (2010-)","159","China","664","Food supply",'
-                '"S2901","Grand Total","2015","2015","kcal/cap/d","3100","E","",""\n')
+    csv_text = (
+        "\ufeffDomain Code,Domain,Area Code (M49),Area,Element Code,Element,"
+        "Item Code (FBS),Item,Year Code,Year,Unit,Value,Flag,Flag Description,Note\n"
+        '"FBS","Food Balances (2010-)","818","Egypt","664","Food supply","S2901",'
+        '"Grand Total","2015","2015","kcal/cap/d","3300","E","Estimated value",""\n'
+        '"FBS","Food Balances (2010-)","156","China, mainland","664","Food supply",'
+        '"S2901","Grand Total","2015","2015","kcal/cap/d","3200","E","",""\n'
+        '"FBS","Food Balances (2010-)","159","China","664","Food supply",'
+        '"S2901","Grand Total","2015","2015","kcal/cap/d","3100","E","",""\n'
+    )
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("FAOSTAT_data_en.csv", csv_text.encode("utf-8"))
@@ -65,7 +72,10 @@ def test_zip_and_m49_only_and_bom(tmp_path: Path) -> None:
     assert report.domain == "FBS" and report.rows == 3
     rows = _rows(tmp_path / "a")
     assert [(r[1], r[2], r[3]) for r in rows] == [
-        ("CHN", "country", 2901), ("EGY", "country", 2901), (None, "aggregate", 2901)]
+        ("CHN", "country", 2901),
+        ("EGY", "country", 2901),
+        (None, "aggregate", 2901),
+    ]
 
 
 def test_bad_rows_are_reported_by_line_and_nothing_is_written(tmp_path: Path) -> None:
@@ -75,8 +85,9 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_written(tmp_path: Path) ->
     before = sorted(p.name for p in store_dir(tmp_path / "a").rglob("*"))
     content = (store_dir(tmp_path / "a") / "FS").glob("*.parquet")
     snapshot = {p: p.read_bytes() for p in content}
-    bad_text = FS_TEXT.replace('"42.7"', '"4x2"').replace('"20142016","2014-2016","%","12.5"',
-                                                          '"x","20x4","%","12.5"')
+    bad_text = FS_TEXT.replace('"42.7"', '"4x2"').replace(
+        '"20142016","2014-2016","%","12.5"', '"x","20x4","%","12.5"'
+    )
     good.write_bytes(bad_text.encode("latin-1"))
     with pytest.raises(IngestError) as error:
         ingest([good], tmp_path / "a")
@@ -123,25 +134,33 @@ def test_domain_recognised_from_content(tmp_path: Path) -> None:
 
 
 def _plain_fs_rows(count: int) -> list[str]:
-    return [f'"59","Egypt","21035","Cereal import dependency ratio","6121","Value",'
-            f'"{1000 + n}","{1000 + n}","%","{n}.5","E"' for n in range(count)]
+    return [
+        f'"59","Egypt","21035","Cereal import dependency ratio","6121","Value",'
+        f'"{1000 + n}","{1000 + n}","%","{n}.5","E"'
+        for n in range(count)
+    ]
 
 
 def test_late_cells_that_do_not_fit_the_sampled_types_still_ingest(tmp_path: Path) -> None:
     # The first 400+ rows are plain numbers, so the first read is typed (INTEGER/DOUBLE);
     # the late qualifier, year range, S-prefixed item and padded text need the general read.
     header = FS_TEXT.splitlines()[0]
-    late = ['"59","Egypt","S21035","x","6121","Value","20142016","2014-2016","%","<2.5","F"',
-            '" 59"," Egypt ","21035","x","6121","Value","2017","2017","%"," 7 ",""']
+    late = [
+        '"59","Egypt","S21035","x","6121","Value","20142016","2014-2016","%","<2.5","F"',
+        '" 59"," Egypt ","21035","x","6121","Value","2017","2017","%"," 7 ",""',
+    ]
     path = tmp_path / "Food_Security_Data_E_All_Data_(Normalized).csv"
     path.write_text("\n".join([header, *_plain_fs_rows(450), *late]) + "\n", encoding="utf-8")
     [report] = ingest([path], tmp_path / "a")
     assert report.rows == 452 and report.qualified_values == 1
     rows = _rows(tmp_path / "a", "year >= 2014 AND year <= 2017")
-    assert rows == [("FS", "EGY", "country", 21035, 6121, 2014, 2016, 2.5, "<", "F"),
-                    ("FS", "EGY", "country", 21035, 6121, 2017, 2017, 7.0, None, None)]
-    areas = duckdb.sql(f"SELECT DISTINCT area FROM read_parquet("
-                       f"'{store_dir(tmp_path / 'a')}/*/*.parquet')").fetchall()
+    assert rows == [
+        ("FS", "EGY", "country", 21035, 6121, 2014, 2016, 2.5, "<", "F"),
+        ("FS", "EGY", "country", 21035, 6121, 2017, 2017, 7.0, None, None),
+    ]
+    areas = duckdb.sql(
+        f"SELECT DISTINCT area FROM read_parquet('{store_dir(tmp_path / 'a')}/*/*.parquet')"
+    ).fetchall()
     assert areas == [("Egypt",)]
 
 
@@ -165,12 +184,13 @@ def test_padded_text_is_trimmed(tmp_path: Path) -> None:
     header = FS_TEXT.splitlines()[0]
     padded = '"59"," Egypt ","21035","x ","6121","Value","2017","2017","%","7",""'
     path = tmp_path / "Food_Security_Data_E_All_Data_(Normalized).csv"
-    path.write_text("\n".join([header, padded, *_plain_fs_rows(450)]) + "\n",
-                    encoding="utf-8")
+    path.write_text("\n".join([header, padded, *_plain_fs_rows(450)]) + "\n", encoding="utf-8")
     [report] = ingest([path], tmp_path / "a")
     assert report.rows == 451
-    names = duckdb.sql(f"SELECT DISTINCT area, item FROM read_parquet("
-                       f"'{store_dir(tmp_path / 'a')}/*/*.parquet') WHERE year = 2017").fetchall()
+    names = duckdb.sql(
+        f"SELECT DISTINCT area, item FROM read_parquet("
+        f"'{store_dir(tmp_path / 'a')}/*/*.parquet') WHERE year = 2017"
+    ).fetchall()
     assert names == [("Egypt", "x")]
 
 
@@ -191,26 +211,36 @@ def test_overlapping_file_replaces_only_its_observations(tmp_path: Path) -> None
     first = write_fbs(tmp_path / "FoodBalanceSheets_E_All_Data_(Normalized).csv")
     [one] = ingest([first], tmp_path / "a")
     header, *lines = first.read_text(encoding="latin-1").splitlines()
-    egypt_2015 = [line.replace('"21000"', '"21500"') for line in lines
-                  if line.startswith('"59"') and '"2015","2015"' in line]
+    egypt_2015 = [
+        line.replace('"21000"', '"21500"')
+        for line in lines
+        if line.startswith('"59"') and '"2015","2015"' in line
+    ]
     newer = tmp_path / "FoodBalanceSheets_revision.csv"
     newer.write_text("\n".join([header, *egypt_2015]) + "\n", encoding="latin-1")
     [two] = ingest([newer], tmp_path / "a")
     assert two.superseded == {one.source: len(egypt_2015)}
     rows = _rows(tmp_path / "a")
     assert len(rows) == one.rows
-    production = [r[7] for r in rows if r[1] == "EGY" and r[3] == 2905 and r[4] == 5511
-                  and r[5] == 2015]
+    production = [
+        r[7] for r in rows if r[1] == "EGY" and r[3] == 2905 and r[4] == 5511 and r[5] == 2015
+    ]
     assert production == [21500.0]
     from iofs.monitor.faostat.store import slices
 
     assert {s["source"]: s["rows"] for s in slices(tmp_path / "a")} == {
-        one.source: one.rows - len(egypt_2015), two.source: len(egypt_2015)}
+        one.source: one.rows - len(egypt_2015),
+        two.source: len(egypt_2015),
+    }
     from iofs.monitor.faostat.indicators import compute_suite
 
     suite = compute_suite(tmp_path / "a")
-    ssr = suite[(suite.area == "EGY") & (suite.indicator == "self_sufficiency_ratio")
-                & (suite.item_code == 2905) & (suite.year == 2015)]
+    ssr = suite[
+        (suite.area == "EGY")
+        & (suite.indicator == "self_sufficiency_ratio")
+        & (suite.item_code == 2905)
+        & (suite.year == 2015)
+    ]
     assert ssr.value.tolist() == [pytest.approx(100 * 21500 / (21500 + 16000 - 1000))]
 
 
@@ -220,8 +250,11 @@ def test_latin1_detected_past_the_first_megabytes(tmp_path: Path) -> None:
     header = FS_TEXT.splitlines()[0]
     late = '"107","Côte d\'Ivoire","21035","x","6121","Value","2017","2017","%","7",""'
     path = tmp_path / "Food_Security_Data_E_All_Data_(Normalized).csv"
-    rows = [f'"59","Egypt","{21000 + n // 20}","x","6121","Value","{1990 + n % 20}",'
-            f'"{1990 + n % 20}","%","{n}",""' for n in range(30000)]
+    rows = [
+        f'"59","Egypt","{21000 + n // 20}","x","6121","Value","{1990 + n % 20}",'
+        f'"{1990 + n % 20}","%","{n}",""'
+        for n in range(30000)
+    ]
     path.write_bytes("\n".join([header, *rows, late, ""]).encode("latin-1"))
     assert path.stat().st_size > 1 << 20  # past the old 1 MB sample
     assert detect_encoding(path) == "latin-1"

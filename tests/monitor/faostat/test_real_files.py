@@ -44,8 +44,11 @@ def test_computed_supply_equals_fao_grand_total(shared_data: Path, tmp_path: Pat
     ingest([shared_data / AFRICA], tmp_path)
     suite = compute_suite(tmp_path)
     checked = 0
-    for indicator, tolerance in (("dietary_energy_supply", 1.0), ("protein_supply", 0.02),
-                                 ("fat_supply", 0.02)):
+    for indicator, tolerance in (
+        ("dietary_energy_supply", 1.0),
+        ("protein_supply", 0.02),
+        ("fat_supply", 0.02),
+    ):
         chosen = suite[(suite.indicator == indicator) & ~suite.area.str.startswith("OIC")]
         pivot = chosen.pivot_table(index=["area", "year"], columns="source", values="value")
         pivot = pivot.dropna()
@@ -84,8 +87,9 @@ def test_oic_codes_match_fao(shared_data: Path) -> None:
 
 
 @pytest.mark.parametrize("name", [FS, AFRICA])
-def test_reingesting_real_file_changes_nothing(shared_data: Path, tmp_path: Path,
-                                               name: str) -> None:
+def test_reingesting_real_file_changes_nothing(
+    shared_data: Path, tmp_path: Path, name: str
+) -> None:
     first = ingest([shared_data / name], tmp_path)[0]
     data = Path(first.path).read_bytes()
     second = ingest([shared_data / name], tmp_path)[0]

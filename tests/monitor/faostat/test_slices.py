@@ -16,8 +16,7 @@ def test_list_remove_relist(tmp_path: Path) -> None:
     analytics = tmp_path / "analytics"
     fs = tmp_path / "Food_Security_Data_E_All_Data_(Normalized).csv"
     fs.write_bytes(FS_TEXT.encode("latin-1"))
-    ingest([write_fbs(tmp_path / "FoodBalanceSheets_E_All_Data_(Normalized).csv"), fs],
-           analytics)
+    ingest([write_fbs(tmp_path / "FoodBalanceSheets_E_All_Data_(Normalized).csv"), fs], analytics)
     found = {s.kind: s for s in service.slices(analytics)}
     assert set(found) == {"FBS", "FS"}
     fbs = found["FBS"]

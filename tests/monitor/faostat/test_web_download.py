@@ -17,8 +17,10 @@ from iofs.monitor.faostat import store
 from iofs.monitor.faostat.ingest import IngestError, ingest
 from tests.monitor.faostat.helpers import write_fbs
 
-WEB_HEADER = ("Domain Code,Domain,Area Code (M49),Area,Element Code,Element,Item Code (CPC),"
-              "Item,Year Code,Year,Unit,Value,Flag,Flag Description,Note")
+WEB_HEADER = (
+    "Domain Code,Domain,Area Code (M49),Area,Element Code,Element,Item Code (CPC),"
+    "Item,Year Code,Year,Unit,Value,Flag,Flag Description,Note"
+)
 
 
 def web_qcl(path: Path, domain: str = "QCL", name: str = "Crops and livestock products") -> Path:
@@ -37,7 +39,8 @@ def rows_of(analytics: Path, domain: str) -> list[tuple[object, ...]]:
     try:
         return con.execute(
             f"SELECT iso3, item_code, item_cpc, element_code, year, value, partner_iso3 "
-            f"FROM read_parquet({[str(f) for f in files]!r}) ORDER BY iso3, item_cpc").fetchall()
+            f"FROM read_parquet({[str(f) for f in files]!r}) ORDER BY iso3, item_cpc"
+        ).fetchall()
     finally:
         con.close()
 
@@ -51,7 +54,8 @@ def test_web_download_with_cpc_codes_keeps_the_cpc_and_says_so(tmp_path: Path) -
     assert rows_of(analytics, "QCL") == [
         ("EGY", None, "0111", 5510, 2021, 9000000.0, None),
         ("EGY", None, "F0875", 5510, 2021, 5000000.0, None),
-        ("SEN", None, "0111", 5510, 2021, None, None)]
+        ("SEN", None, "0111", 5510, 2021, None, None),
+    ]
 
 
 def test_cpc_codes_are_mapped_where_a_bulk_file_published_the_pair(tmp_path: Path) -> None:
@@ -60,7 +64,8 @@ def test_cpc_codes_are_mapped_where_a_bulk_file_published_the_pair(tmp_path: Pat
     bulk.write_text(
         '"Area Code","Area Code (M49)","Area","Item Code","Item Code (CPC)","Item","Element Code","Element","Year Code","Year","Unit","Value","Flag","Note"\n'
         '"59","\'818","Egypt","15","\'0111","Wheat","5510","Production","2020","2020","t","8900000","A",""\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     ingest([bulk], analytics)
     report = ingest([web_qcl(tmp_path / "FAOSTAT_data_en.csv")], analytics)[0]
     assert report.cpc_only_items == ["F0875"]
@@ -69,27 +74,43 @@ def test_cpc_codes_are_mapped_where_a_bulk_file_published_the_pair(tmp_path: Pat
 
 
 def test_trade_matrix_web_download_with_reporter_and_partner_m49(tmp_path: Path) -> None:
-    header = ("Domain Code,Domain,Reporter Country Code (M49),Reporter Countries,"
-              "Partner Country Code (M49),Partner Countries,Element Code,Element,"
-              "Item Code (CPC),Item,Year Code,Year,Unit,Value,Flag,Flag Description")
+    header = (
+        "Domain Code,Domain,Reporter Country Code (M49),Reporter Countries,"
+        "Partner Country Code (M49),Partner Countries,Element Code,Element,"
+        "Item Code (CPC),Item,Year Code,Year,Unit,Value,Flag,Flag Description"
+    )
     path = tmp_path / "FAOSTAT_data_trade.csv"
-    path.write_text(header + "\n"
-                    '"TM","Detailed trade matrix","818","Egypt","643","Russian Federation","5610","Import quantity","0111","Wheat","2021","2021","t","8000000","A","Official figure"\n'
-                    '"TM","Detailed trade matrix","818","Egypt","804","Ukraine","5610","Import quantity","0111","Wheat","2021","2021","t","2000000","A","Official figure"\n',
-                    encoding="utf-8")
+    path.write_text(
+        header + "\n"
+        '"TM","Detailed trade matrix","818","Egypt","643","Russian Federation","5610","Import quantity","0111","Wheat","2021","2021","t","8000000","A","Official figure"\n'
+        '"TM","Detailed trade matrix","818","Egypt","804","Ukraine","5610","Import quantity","0111","Wheat","2021","2021","t","2000000","A","Official figure"\n',
+        encoding="utf-8",
+    )
     report = ingest([path], tmp_path / "store")[0]
     assert (report.domain, report.rows) == ("TM", 2)
     partners = {row[6] for row in rows_of(tmp_path / "store", "TM")}
     assert partners == {"RUS", "UKR"}
 
 
-@pytest.mark.parametrize(("code", "stored"), [("PP", "PP"), ("RL", "RL"), ("RFN", "RFN"),
-                                              ("ET", "ET"), ("CP", "CP"), ("OA", "OA"),
-                                              ("TCL", "TCL"), ("QC", "QCL"), ("TP", "TCL"),
-                                              ("EI", "EI")])
+@pytest.mark.parametrize(
+    ("code", "stored"),
+    [
+        ("PP", "PP"),
+        ("RL", "RL"),
+        ("RFN", "RFN"),
+        ("ET", "ET"),
+        ("CP", "CP"),
+        ("OA", "OA"),
+        ("TCL", "TCL"),
+        ("QC", "QCL"),
+        ("TP", "TCL"),
+        ("EI", "EI"),
+    ],
+)
 def test_every_domain_imports_as_observations(tmp_path: Path, code: str, stored: str) -> None:
-    report = ingest([web_qcl(tmp_path / "FAOSTAT_data.csv", code, "Some domain")],
-                    tmp_path / "store")[0]
+    report = ingest(
+        [web_qcl(tmp_path / "FAOSTAT_data.csv", code, "Some domain")], tmp_path / "store"
+    )[0]
     assert (report.domain, report.rows) == (stored, 3)
     assert report.domain_code == ("" if code == stored else code)
     assert len(rows_of(tmp_path / "store", stored)) == 3
@@ -97,8 +118,11 @@ def test_every_domain_imports_as_observations(tmp_path: Path, code: str, stored:
 
 def test_domain_on_the_command_line_must_agree_with_the_file(tmp_path: Path) -> None:
     path = web_qcl(tmp_path / "FAOSTAT_data.csv")
-    with pytest.raises(IngestError, match=r"--domain FBS was given but the file's Domain Code "
-                                          r"is QCL"):
+    with pytest.raises(
+        IngestError,
+        match=r"--domain FBS was given but the file's Domain Code "
+        r"is QCL",
+    ):
         ingest([path], tmp_path / "store", domain="FBS")
     assert not store.slice_files(tmp_path / "store")
     assert ingest([path], tmp_path / "store", domain="qcl")[0].domain == "QCL"

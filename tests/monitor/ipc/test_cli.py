@@ -13,10 +13,10 @@ from iofs.monitor.ipc.cli import ingest_ipc, ipc_app
 
 runner = CliRunner()
 
+
 def _text(result: Result) -> str:
     """Output with Rich's line wrapping undone (the test terminal is 80 columns wide)."""
     return " ".join(result.output.split())
-
 
 
 @pytest.fixture
@@ -34,15 +34,18 @@ def test_ingest_then_latest_and_signals(sudan_file: Path, env: dict[str, str]) -
     result = runner.invoke(_ingest_app(), [str(sudan_file)], env=env)
     assert result.exit_code == 0, result.output
     assert "✓ ipc_sdn_national_long.csv (HDX IPC long (national)): 28 rows, 4 analyses" in (
-        _text(result))
+        _text(result)
+    )
     assert "7 rows of 1 country outside the 57 OIC states (KEN)" in _text(result)
     again = runner.invoke(_ingest_app(), [str(sudan_file)], env=env)
     assert "unchanged, already ingested" in _text(again)
     rows = json.loads(runner.invoke(ipc_app, ["latest", "--format", "json"], env=env).output)
     assert [(r["country"], r["analysis_date"], r["phase_p3_plus_share"]) for r in rows] == [
-        ("SDN", "2022-03", 0.3)]
-    csv_out = runner.invoke(ipc_app, ["latest", "--format", "csv", "--include-non-oic"],
-                            env=env).output.splitlines()
+        ("SDN", "2022-03", 0.3)
+    ]
+    csv_out = runner.invoke(
+        ipc_app, ["latest", "--format", "csv", "--include-non-oic"], env=env
+    ).output.splitlines()
     assert csv_out[0].startswith("country,analysis_date,kind") and len(csv_out) == 3
     signals = runner.invoke(ipc_app, ["signals", "--format", "json"], env=env)
     [signal] = json.loads(signals.output)

@@ -31,26 +31,44 @@ def test_reingesting_the_same_file_changes_nothing(sudan_file: Path, tmp_path: P
 
 def test_a_changed_file_replaces_its_own_rows(sudan_file: Path, tmp_path: Path) -> None:
     service.ingest([sudan_file], tmp_path / "store")
-    write_long(sudan_file, [long_block("SDN", "Mar 2022", "current", ("2022-03-01", "2022-05-31"),
-                                       [400_000, 300_000, 200_000, 90_000, 10_000])])
+    write_long(
+        sudan_file,
+        [
+            long_block(
+                "SDN",
+                "Mar 2022",
+                "current",
+                ("2022-03-01", "2022-05-31"),
+                [400_000, 300_000, 200_000, 90_000, 10_000],
+            )
+        ],
+    )
     report = service.ingest([sudan_file], tmp_path / "store")[0]
     assert not report.unchanged and report.rows == 7
-    assert [a.analysis_date.month for a in service.history(tmp_path / "store", "SDN")
-            if a.analysis_date] == [3]
+    assert [
+        a.analysis_date.month for a in service.history(tmp_path / "store", "SDN") if a.analysis_date
+    ] == [3]
 
 
-def test_every_bad_row_is_reported_and_nothing_is_written(sudan_file: Path,
-                                                          tmp_path: Path) -> None:
+def test_every_bad_row_is_reported_and_nothing_is_written(sudan_file: Path, tmp_path: Path) -> None:
     lines = [line.split(",") for line in sudan_file.read_text().splitlines()]
     # (index into lines, column, new value); file line = index + 1
-    for index, column, value in ((2, 0, "Octember 2021"), (3, 6, "6"), (4, 7, "five hundred"),
-                                 (5, 4, "2021-13-01"), (6, 1, "Sudan"), (7, 3, "nowcast"),
-                                 (8, 8, "1.7")):
+    for index, column, value in (
+        (2, 0, "Octember 2021"),
+        (3, 6, "6"),
+        (4, 7, "five hundred"),
+        (5, 4, "2021-13-01"),
+        (6, 1, "Sudan"),
+        (7, 3, "nowcast"),
+        (8, 8, "1.7"),
+    ):
         lines[index][column] = value
     text = "\n".join(",".join(line) for line in lines)
     sudan_file.write_text(text + "\n")
-    good = write_long(tmp_path / "good.csv", [long_block(
-        "SDN", "Mar 2022", "current", ("2022-03-01", "2022-05-31"), [1, 2, 3, 4, 0])])
+    good = write_long(
+        tmp_path / "good.csv",
+        [long_block("SDN", "Mar 2022", "current", ("2022-03-01", "2022-05-31"), [1, 2, 3, 4, 0])],
+    )
     with pytest.raises(service.IpcIngestError) as raised:
         service.ingest([good, sudan_file], tmp_path / "store")
     assert [str(p) for p in raised.value.problems] == [
@@ -67,16 +85,20 @@ def test_every_bad_row_is_reported_and_nothing_is_written(sudan_file: Path,
     ]
     assert "nothing was written" in str(raised.value)
     assert not store.store_dir(tmp_path / "store").exists() or not list(
-        store.store_dir(tmp_path / "store").iterdir())
+        store.store_dir(tmp_path / "store").iterdir()
+    )
 
 
 def test_a_period_ending_before_it_starts_is_refused(tmp_path: Path) -> None:
-    path = write_long(tmp_path / "x.csv", [long_block(
-        "SDN", "Mar 2022", "current", ("2022-05-31", "2022-03-01"), [1, 2, 3, 4, 0])])
+    path = write_long(
+        tmp_path / "x.csv",
+        [long_block("SDN", "Mar 2022", "current", ("2022-05-31", "2022-03-01"), [1, 2, 3, 4, 0])],
+    )
     with pytest.raises(service.IpcIngestError) as raised:
         service.ingest([path], tmp_path / "store")
     assert str(raised.value.problems[0]) == (
-        "x.csv line 2: To: the validity period ends (2022-03-01) before it starts (2022-05-31)")
+        "x.csv line 2: To: the validity period ends (2022-03-01) before it starts (2022-05-31)"
+    )
 
 
 def test_unknown_layout_is_refused_with_a_sentence(tmp_path: Path) -> None:
@@ -89,8 +111,11 @@ def test_unknown_layout_is_refused_with_a_sentence(tmp_path: Path) -> None:
     assert "HDX IPC long (Date of analysis" in message and "HDX HAPI food security" in message
     near = tmp_path / "near.csv"
     near.write_text("Date of analysis,Country,Validity period,From,To,Phase,Number\n")
-    with pytest.raises(layouts.IpcFileError, match=r"near.csv looks like the HDX IPC long "
-                       r"layout but lacks the column\(s\) Percentage"):
+    with pytest.raises(
+        layouts.IpcFileError,
+        match=r"near.csv looks like the HDX IPC long "
+        r"layout but lacks the column\(s\) Percentage",
+    ):
         layouts.recognise(near)
     with pytest.raises(service.IpcIngestError) as refused:
         service.ingest([prices], tmp_path / "store")
@@ -111,8 +136,9 @@ def test_empty_missing_and_non_utf8_files(tmp_path: Path) -> None:
     ]
 
 
-def test_leftover_temporary_file_of_a_killed_run_is_removed(sudan_file: Path,
-                                                            tmp_path: Path) -> None:
+def test_leftover_temporary_file_of_a_killed_run_is_removed(
+    sudan_file: Path, tmp_path: Path
+) -> None:
     analytics = tmp_path / "store"
     service.ingest([sudan_file], analytics)
     folder = store.store_dir(analytics)
@@ -130,13 +156,16 @@ def test_leftover_temporary_file_of_a_killed_run_is_removed(sudan_file: Path,
     assert report.unchanged
 
 
-def test_a_kill_during_the_write_leaves_the_old_slice(sudan_file: Path, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_kill_during_the_write_leaves_the_old_slice(
+    sudan_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     analytics = tmp_path / "store"
     first = service.ingest([sudan_file], analytics)[0]
     before = first.path.read_bytes()
-    write_long(sudan_file, [long_block("SDN", "Mar 2023", "current", ("2023-03-01", "2023-05-31"),
-                                       [1, 2, 3, 4, 0])])
+    write_long(
+        sudan_file,
+        [long_block("SDN", "Mar 2023", "current", ("2023-03-01", "2023-05-31"), [1, 2, 3, 4, 0])],
+    )
 
     def killed(*_args: object) -> None:
         raise KeyboardInterrupt  # as if the process died before the rename

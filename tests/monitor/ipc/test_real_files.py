@@ -23,7 +23,6 @@ def _text(result: Result) -> str:
     return " ".join(result.output.split())
 
 
-
 @pytest.fixture(scope="module")
 def ipc_files(shared_data: Path) -> list[Path]:
     return sorted((shared_data / "ipc").glob("*.csv"))
@@ -36,8 +35,7 @@ def analytics(ipc_files: list[Path], tmp_path_factory: pytest.TempPathFactory) -
     return folder
 
 
-def test_every_published_file_ingests(ipc_files: list[Path],
-                                      tmp_path: Path) -> None:
+def test_every_published_file_ingests(ipc_files: list[Path], tmp_path: Path) -> None:
     reports = {r.source: r for r in service.ingest(ipc_files, tmp_path)}
     assert set(reports) == {p.name for p in ipc_files} and len(reports) == 6
     assert reports["ipc_global_national_long.csv"].rows == 399
@@ -70,7 +68,8 @@ def test_phase_5_in_march_2022_is_a_signal(analytics: Path) -> None:
     assert "phase 5" in signal.criteria
     assert signal.previous is not None and signal.previous.analysis_date == date(2021, 10, 1)
     assert signal.reason.startswith(
-        "20,324 people in phase 5 where the October 2021 analysis had none")
+        "20,324 people in phase 5 where the October 2021 analysis had none"
+    )
 
 
 def test_latest_is_per_country_and_oic_only(analytics: Path) -> None:
@@ -94,8 +93,9 @@ def test_area_phases_of_afghanistan(analytics: Path) -> None:
         assert area.area_phase == worst
 
 
-def test_cli_on_the_published_files(ipc_files: list[Path], tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_on_the_published_files(
+    ipc_files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from iofs.cli_support import console
 
     monkeypatch.setattr(console, "width", 200)
@@ -108,14 +108,14 @@ def test_cli_on_the_published_files(ipc_files: list[Path], tmp_path: Path,
     assert "rows of 3 countries outside the 57 OIC states (AGO, CAF, ETH)" in _text(first)
     again = runner.invoke(app, [str(p) for p in ipc_files], env=env)
     assert again.exit_code == 0 and _text(again).count("unchanged, already ingested") == 6
-    latest = runner.invoke(ipc_app, ["latest", "AFG", "--month", "2022-04", "--format", "json"],
-                           env=env)
+    latest = runner.invoke(
+        ipc_app, ["latest", "AFG", "--month", "2022-04", "--format", "json"], env=env
+    )
     assert latest.exit_code == 0, latest.output
     [record] = json.loads(latest.output)
     assert record["phase_p3_plus_people"] == 19_650_163 and record["phase_5_people"] == 20_324
     table = runner.invoke(ipc_app, ["latest", "AFG", "--month", "2022-04"], env=env)
     assert "19,650,163" in _text(table) and "47.1 %" in _text(table)
-    signals = runner.invoke(ipc_app, ["signals", "--month", "2022-03", "--format", "csv"],
-                            env=env)
+    signals = runner.invoke(ipc_app, ["signals", "--month", "2022-03", "--format", "csv"], env=env)
     assert signals.exit_code == 0
     assert "20,324 people in phase 5 where the October 2021 analysis had none" in _text(signals)

@@ -33,7 +33,7 @@ def test_price_ingest_reports_rows_outside_the_57(shared_data: Path, tmp_path: P
     assert report.non_oic_countries == sorted(NON_OIC)
     assert report.non_oic_rows == expected and expected > 0
     everything = service.signals(tmp_path)
-    assert set(NON_OIC) <= set(everything.table["country"].astype(str))   # stored all the same
+    assert set(NON_OIC) <= set(everything.table["country"].astype(str))  # stored all the same
     assert set(service.oic_only(everything).table["country"].astype(str)) <= ingest.oic_states()
 
 
@@ -47,50 +47,93 @@ def test_staples_leave_out_wages_fuel_and_livestock() -> None:
     assert not service.is_staple(None, "Sheep (live)")
 
 
-def test_every_oic_view_shows_only_the_57(client: TestClient, settings: Settings,
-                                          shared_data: Path) -> None:
+def test_every_oic_view_shows_only_the_57(
+    client: TestClient, settings: Settings, shared_data: Path
+) -> None:
     from iofs.monitor.drought import service as drought
     from iofs.monitor.prices.cli import prices_app
     from iofs.monitor.risk.cli import risk_app
 
     _ingest(shared_data, settings)
-    zonal = pd.DataFrame([{"source": "t", "scale": 3, "level": "country", "area_id": code,
-                           "iso3": code, "month": "2023-06-01", "mean_spi": -1.8,
-                           "share_moderate": 70.0, "share_severe": 50.0,
-                           "share_extreme": 10.0, "coverage": 100.0, "pixels": 9}
-                          for code in ("SYR", *NON_OIC)])
+    zonal = pd.DataFrame(
+        [
+            {
+                "source": "t",
+                "scale": 3,
+                "level": "country",
+                "area_id": code,
+                "iso3": code,
+                "month": "2023-06-01",
+                "mean_spi": -1.8,
+                "share_moderate": 70.0,
+                "share_severe": 50.0,
+                "share_extreme": 10.0,
+                "coverage": 100.0,
+                "pixels": 9,
+            }
+            for code in ("SYR", *NON_OIC)
+        ]
+    )
     drought.store_zonal(settings, zonal)
     names = ("Nicaragua", "Congo", "NIC", "COG")
-    views = ["/prices", "/prices?month=2023-06", "/prices/alerts.atom",
-             "/api/v1/prices/alerts", "/api/v1/prices/map", "/api/v1/prices/anomalies",
-             "/drought", "/api/v1/drought/latest", "/api/v1/drought/map",
-             "/risk", "/api/v1/risk/index", "/api/v1/risk/map", "/api/v1/risk/watchlist",
-             "/risk/index.csv", "/risk/watchlist.atom"]
+    views = [
+        "/prices",
+        "/prices?month=2023-06",
+        "/prices/alerts.atom",
+        "/api/v1/prices/alerts",
+        "/api/v1/prices/map",
+        "/api/v1/prices/anomalies",
+        "/drought",
+        "/api/v1/drought/latest",
+        "/api/v1/drought/map",
+        "/risk",
+        "/api/v1/risk/index",
+        "/api/v1/risk/map",
+        "/api/v1/risk/watchlist",
+        "/risk/index.csv",
+        "/risk/watchlist.atom",
+    ]
     for url in views:
         response = client.get(url)
         assert response.status_code == 200, url
-        assert not any(f'"{n}"' in response.text or f">{n}<" in response.text
-                       or f"/{n}" in response.text or f",{n}," in response.text
-                       for n in names), url
+        assert not any(
+            f'"{n}"' in response.text
+            or f">{n}<" in response.text
+            or f"/{n}" in response.text
+            or f",{n}," in response.text
+            for n in names
+        ), url
     assert {r["iso3"] for r in client.get("/api/v1/risk/index").json()} == ingest.oic_states()
-    for url in ("/prices/NIC", "/api/v1/prices/anomalies?country=NIC", "/drought/NIC",
-                "/api/v1/drought/countries/COG", "/risk/NIC", "/api/v1/risk/COG"):
+    for url in (
+        "/prices/NIC",
+        "/api/v1/prices/anomalies?country=NIC",
+        "/drought/NIC",
+        "/api/v1/drought/countries/COG",
+        "/risk/NIC",
+        "/api/v1/risk/COG",
+    ):
         response = client.get(url)
         assert response.status_code == 404 or "Managua" not in response.text, url
     # asked for, the others come back
     alerts = client.get("/api/v1/prices/alerts", params={"include_non_oic": 1}).json()
-    assert "NIC" in {a["country"] for a in alerts}       # Congo has no price that month
-    assert "NIC" in {r["iso3"] for r in client.get(
-        "/api/v1/drought/latest", params={"include_non_oic": 1}).json()}
-    assert "NIC" in {r["iso3"] for r in client.get(
-        "/api/v1/risk/index", params={"include_non_oic": 1}).json()}
-    env = {**os.environ, "IOFS_DATABASE_URL": settings.resolved_database_url,
-           "IOFS_DATA_DIR": str(settings.data_dir), "IOFS_SECRET_KEY": settings.secret_key or ""}
+    assert "NIC" in {a["country"] for a in alerts}  # Congo has no price that month
+    assert "NIC" in {
+        r["iso3"]
+        for r in client.get("/api/v1/drought/latest", params={"include_non_oic": 1}).json()
+    }
+    assert "NIC" in {
+        r["iso3"] for r in client.get("/api/v1/risk/index", params={"include_non_oic": 1}).json()
+    }
+    env = {
+        **os.environ,
+        "IOFS_DATABASE_URL": settings.resolved_database_url,
+        "IOFS_DATA_DIR": str(settings.data_dir),
+        "IOFS_SECRET_KEY": settings.secret_key or "",
+    }
     runner = CliRunner()
     oic = runner.invoke(prices_app, ["alerts", "--format", "csv"], env=env)
     assert oic.exit_code == 0 and "NIC" not in oic.output and "SYR" in oic.output
-    every = runner.invoke(prices_app, ["alerts", "--format", "csv", "--include-non-oic"],
-                          env=env)
+    every = runner.invoke(prices_app, ["alerts", "--format", "csv", "--include-non-oic"], env=env)
     assert "NIC" in every.output
     risk = runner.invoke(risk_app, ["index", "--format", "csv"], env=env)
     assert risk.exit_code == 0 and "Nicaragua" not in risk.output
@@ -100,9 +143,26 @@ def test_every_oic_view_shows_only_the_57(client: TestClient, settings: Settings
 def test_drought_country_series_is_empty_outside_the_57(settings: Settings, code: str) -> None:
     from iofs.monitor.drought import service as drought
 
-    drought.store_zonal(settings, pd.DataFrame([{
-        "source": "t", "scale": 3, "level": "country", "area_id": code, "iso3": code,
-        "month": "2023-06-01", "mean_spi": -1.0, "share_moderate": 1.0, "share_severe": 0.0,
-        "share_extreme": 0.0, "coverage": 100.0, "pixels": 1}]))
+    drought.store_zonal(
+        settings,
+        pd.DataFrame(
+            [
+                {
+                    "source": "t",
+                    "scale": 3,
+                    "level": "country",
+                    "area_id": code,
+                    "iso3": code,
+                    "month": "2023-06-01",
+                    "mean_spi": -1.0,
+                    "share_moderate": 1.0,
+                    "share_severe": 0.0,
+                    "share_extreme": 0.0,
+                    "coverage": 100.0,
+                    "pixels": 1,
+                }
+            ]
+        ),
+    )
     assert drought.country_series(settings, code, 3).empty
     assert len(drought.country_series(settings, code, 3, include_non_oic=True)) == 1

@@ -15,8 +15,10 @@ from typer.testing import CliRunner
 from iofs.config import Settings
 from iofs.monitor.prices import anomalies, ingest, service
 
-HEADER = ("date,admin1,admin2,market,market_id,latitude,longitude,category,commodity,"
-          "commodity_id,unit,priceflag,pricetype,currency,price,usdprice")
+HEADER = (
+    "date,admin1,admin2,market,market_id,latitude,longitude,category,commodity,"
+    "commodity_id,unit,priceflag,pricetype,currency,price,usdprice"
+)
 
 
 def _write_series(path: Path, months: int = 96, spike: float = 1.0, hxl: bool = False) -> Path:
@@ -24,32 +26,39 @@ def _write_series(path: Path, months: int = 96, spike: float = 1.0, hxl: bool = 
     rng = np.random.default_rng(3)
     lines = [HEADER]
     if hxl:
-        lines.append("#date,#adm1+name,#adm2+name,#loc+market+name,#loc+market+code,#geo+lat,"
-                     "#geo+lon,#item+type,#item+name,#item+code,#item+unit,#item+price+flag,"
-                     "#item+price+type,#currency,#value,#value+usd")
+        lines.append(
+            "#date,#adm1+name,#adm2+name,#loc+market+name,#loc+market+code,#geo+lat,"
+            "#geo+lon,#item+type,#item+name,#item+code,#item+unit,#item+price+flag,"
+            "#item+price+type,#currency,#value,#value+usd"
+        )
     for market in ("North", "South"):
         for m in range(months):
             year, month = 2010 + m // 12, m % 12 + 1
-            price = 10 * (1.004 ** m) * (1 + 0.05 * np.sin(2 * np.pi * month / 12))
+            price = 10 * (1.004**m) * (1 + 0.05 * np.sin(2 * np.pi * month / 12))
             price *= 1 + rng.normal(0, 0.01)
             if m == months - 1:
                 price *= spike
-            lines.append(f"{year}-{month:02d}-15,Region,District,{market},1,0,0,cereals,"
-                         f"Wheat flour,1,KG,actual,Retail,AFN,{price:.4f},{price / 70:.4f}")
+            lines.append(
+                f"{year}-{month:02d}-15,Region,District,{market},1,0,0,cereals,"
+                f"Wheat flour,1,KG,actual,Retail,AFN,{price:.4f},{price / 70:.4f}"
+            )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
-def test_gaza_wheat_flour_december_2018_matches_giews(shared_data: Path,
-                                                       tmp_path: Path) -> None:
+def test_gaza_wheat_flour_december_2018_matches_giews(shared_data: Path, tmp_path: Path) -> None:
     """Published check: Gaza, Wheat flour, KG, retail, ILS, Dec 2018 → Z_Q 2.627, Z_A 0.455,
     IPA 1.324 (alert)."""
     ingest.ingest_file(shared_data / "wfp/country/wfp_food_prices_pse.csv", tmp_path)
     result = service.signals(tmp_path)
     rows = service.anomalies_for(result, "PSE", "2018-12")
-    row = rows[(rows["market"] == "Gaza") & (rows["commodity"] == "Wheat flour")
-               & (rows["unit"] == "KG") & (rows["price_type"] == "retail")
-               & (rows["currency"] == "ILS")].iloc[0]
+    row = rows[
+        (rows["market"] == "Gaza")
+        & (rows["commodity"] == "Wheat flour")
+        & (rows["unit"] == "KG")
+        & (rows["price_type"] == "retail")
+        & (rows["currency"] == "ILS")
+    ].iloc[0]
     assert round(row["z_quarterly"], 3) == 2.627
     assert round(row["z_annual"], 3) == 0.455
     assert round(row["ipa"], 3) == 1.324
@@ -115,9 +124,17 @@ def test_alps_recovers_trend_and_season_and_flags_a_spike() -> None:
     assert np.abs(result.fitted[0] - (20 + 0.05 * t + season)).max() < 0.1
 
 
-@pytest.mark.parametrize(("value", "ipa_class", "alps_class"), [
-    (0.49, "normal", "stress"), (0.5, "watch", "stress"), (1.0, "alert", "alert"),
-    (-1.0, "low", "normal"), (0.2, "normal", "normal"), (2.0, "alert", "crisis")])
+@pytest.mark.parametrize(
+    ("value", "ipa_class", "alps_class"),
+    [
+        (0.49, "normal", "stress"),
+        (0.5, "watch", "stress"),
+        (1.0, "alert", "alert"),
+        (-1.0, "low", "normal"),
+        (0.2, "normal", "normal"),
+        (2.0, "alert", "crisis"),
+    ],
+)
 def test_classes(value: float, ipa_class: str, alps_class: str) -> None:
     assert anomalies.ipa_class(value) == ipa_class
     assert anomalies.alps_class(value) == alps_class
@@ -157,7 +174,8 @@ def test_bad_rows_are_named_and_nothing_is_written(tmp_path: Path) -> None:
         "line 8: price 'ten' is not a number",
     ]
     assert not ingest.store_dir(tmp_path / "store").exists() or not list(
-        ingest.store_dir(tmp_path / "store").glob("*"))
+        ingest.store_dir(tmp_path / "store").glob("*")
+    )
 
 
 def test_missing_columns_and_unknown_country(tmp_path: Path) -> None:
@@ -171,19 +189,27 @@ def test_missing_columns_and_unknown_country(tmp_path: Path) -> None:
     assert ingest.ingest_file(path, tmp_path, country="AFG").countries == ["AFG"]
 
 
-def test_cli_api_pages_and_feed_agree(client: TestClient, settings: Settings,
-                                      tmp_path: Path) -> None:
+def test_cli_api_pages_and_feed_agree(
+    client: TestClient, settings: Settings, tmp_path: Path
+) -> None:
     from iofs.cli import app
 
     path = _write_series(tmp_path / "wfp_food_prices_afg.csv", spike=1.3)
-    env = {**os.environ, "IOFS_DATABASE_URL": settings.resolved_database_url,
-           "IOFS_DATA_DIR": str(settings.data_dir), "IOFS_SECRET_KEY": settings.secret_key or ""}
+    env = {
+        **os.environ,
+        "IOFS_DATABASE_URL": settings.resolved_database_url,
+        "IOFS_DATA_DIR": str(settings.data_dir),
+        "IOFS_SECRET_KEY": settings.secret_key or "",
+    }
     runner = CliRunner()
     assert client.get("/api/v1/prices/alerts").status_code == 404  # nothing ingested yet
     ingested = runner.invoke(app, ["ingest", "prices", str(path)], env=env)
     assert ingested.exit_code == 0, ingested.output
-    cli = json.loads(runner.invoke(app, ["prices", "anomalies", "--country", "AFG",
-                                         "--format", "json"], env=env).output)
+    cli = json.loads(
+        runner.invoke(
+            app, ["prices", "anomalies", "--country", "AFG", "--format", "json"], env=env
+        ).output
+    )
     api = client.get("/api/v1/prices/anomalies", params={"country": "AFG"}).json()
     assert cli == api and len(api) == 2
     assert {r["date"] for r in api} == {"2017-12"}
@@ -208,13 +234,17 @@ def test_cli_api_pages_and_feed_agree(client: TestClient, settings: Settings,
 
 def test_generic_csv_with_a_column_mapping(tmp_path: Path) -> None:
     path = tmp_path / "ministry_prices.csv"
-    path.write_text("Country,Month,Town,Product,Measure,Kind,Money,Value\n"
-                    "EGY,2024-01-15,Cairo,Wheat flour,KG,Retail,EGP,12.5\n"
-                    "EGY,2024-02-15,Cairo,Wheat flour,KG,Retail,EGP,13.0\n")
+    path.write_text(
+        "Country,Month,Town,Product,Measure,Kind,Money,Value\n"
+        "EGY,2024-01-15,Cairo,Wheat flour,KG,Retail,EGP,12.5\n"
+        "EGY,2024-02-15,Cairo,Wheat flour,KG,Retail,EGP,13.0\n"
+    )
     mapping = tmp_path / "mapping.csv"
-    mapping.write_text("source,target\nCountry,countryiso3\nMonth,date\nTown,market\n"
-                       "Product,commodity\nMeasure,unit\nKind,pricetype\nMoney,currency\n"
-                       "Value,price\n")
+    mapping.write_text(
+        "source,target\nCountry,countryiso3\nMonth,date\nTown,market\n"
+        "Product,commodity\nMeasure,unit\nKind,pricetype\nMoney,currency\n"
+        "Value,price\n"
+    )
     report = ingest.ingest_file(path, tmp_path / "store", mapping=ingest.read_mapping(mapping))
     assert (report.rows, report.series, report.countries) == (2, 1, ["EGY"])
     bad = tmp_path / "bad_mapping.csv"
@@ -228,7 +258,8 @@ def test_reference_files_are_recognised(shared_data: Path, tmp_path: Path) -> No
     assert markets.path is not None and markets.path.name.startswith("markets-")
     assert markets.countries == ["PSE"] and markets.rows > 10
     currencies = ingest.ingest_file(
-        shared_data / "wfp/global_subset/wfp_currencies_global.csv", tmp_path)
+        shared_data / "wfp/global_subset/wfp_currencies_global.csv", tmp_path
+    )
     assert currencies.path is not None and currencies.path.name.startswith("currencies-")
     # reference tables do not enter the price signals
     assert not list(ingest.store_dir(tmp_path).glob("*.parquet"))

@@ -14,8 +14,9 @@ HEADER = "date,market,commodity,unit,pricetype,currency,price"
 
 
 def _write(path: Path, market: str) -> Path:
-    lines = [HEADER] + [f"2020-{m:02d}-15,{market},Wheat,KG,Retail,AFN,{10 + m}"
-                        for m in range(1, 13)]
+    lines = [HEADER] + [
+        f"2020-{m:02d}-15,{market},Wheat,KG,Retail,AFN,{10 + m}" for m in range(1, 13)
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -28,7 +29,11 @@ def test_list_remove_relist(tmp_path: Path) -> None:
     assert [s.id for s in found] == ["prices:wfp_food_prices_afg", "prices:wfp_food_prices_pak"]
     afg = found[0]
     assert (afg.source, afg.kind, afg.rows, afg.countries) == (
-        "wfp_food_prices_afg.csv", "observations", 12, 1)
+        "wfp_food_prices_afg.csv",
+        "observations",
+        12,
+        1,
+    )
     assert (afg.first, afg.last) == ("2020-01-15", "2020-12-15")
     assert afg.size > 0 and afg.ingested_at
     assert set(service.signals(analytics).series["country"]) == {"AFG", "PAK"}

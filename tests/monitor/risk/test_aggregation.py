@@ -33,7 +33,7 @@ def test_arithmetic_mean_skips_missing_children() -> None:
 
 def test_weighted_mean_is_inform_socio_economic_rule() -> None:
     # Afghanistan 2020: (2·8.5 + 8.7 + 4.8) / 4 = 7.625; without inequality (2·8.5 + 4.8) / 3
-    value, shares = weighted_mean(rows([8.5, 8.7, 4.8], [8.5, NAN, 4.8]), np.array([2., 1, 1]))
+    value, shares = weighted_mean(rows([8.5, 8.7, 4.8], [8.5, NAN, 4.8]), np.array([2.0, 1, 1]))
     assert value == pytest.approx([7.625, 21.8 / 3])
     assert shares[0] == pytest.approx([0.5, 0.25, 0.25])
     assert shares[1] == pytest.approx([2 / 3, 0, 1 / 3])
@@ -47,7 +47,7 @@ def test_geometric_mean_and_zero() -> None:
 def test_inform_geometric_hand_computed() -> None:
     # 11 − ((11−9.6)(11−7.4))^(1/2) = 11 − √5.04
     value, shares = inform_geometric(rows([9.6, 7.4], [10, 10], [0, NAN]), np.ones(2))
-    assert value == pytest.approx([11 - 5.04 ** 0.5, 10.0, 0.0])
+    assert value == pytest.approx([11 - 5.04**0.5, 10.0, 0.0])
     assert shares[2] == pytest.approx([1.0, 0.0])
 
 
@@ -76,6 +76,7 @@ def test_transform_per_capita_cap_log() -> None:
 
 def test_goalposts_fixed_clipped_and_inverted() -> None:
     assert min_max(np.array([-5.0, 0, 25, 50, 80]), (0, 50)) == pytest.approx([0, 0, 5, 10, 10])
-    literacy = Indicator(name="literacy", source="Literacy", goalposts=(20, 100),
-                         transform=Transform(invert=True))
+    literacy = Indicator(
+        name="literacy", source="Literacy", goalposts=(20, 100), transform=Transform(invert=True)
+    )
     assert score(literacy, np.array([100.0, 60.0, 10.0])) == pytest.approx([0, 5, 10])

@@ -27,25 +27,33 @@ def inform(shared_data: Path) -> tuple[service.Tree, service.InputTable]:
 
 
 def test_every_published_node_from_the_level_below(
-        inform: tuple[service.Tree, service.InputTable]) -> None:
+    inform: tuple[service.Tree, service.InputTable],
+) -> None:
     tree, table = inform
     result = service.verify(tree, table, "published")
     assert len(table) == 191 and len(result.counts) == NODES + 1  # + the class
     assert result.total("differs") == 0, [c for c in result.checks if c.status == "differs"]
     assert result.total("match") == 191 * (NODES + 1) - 68
-    assert {name: counts["rounding"] for name, counts in result.counts.items()
-            if counts["rounding"]} == {
-        "Natural": 22, "HAZARD & EXPOSURE": 10, "VULNERABILITY": 5, "Vulnerable Groups": 14,
-        "Other Vulnerable Groups": 13, "LACK OF COPING CAPACITY": 4}
+    assert {
+        name: counts["rounding"] for name, counts in result.counts.items() if counts["rounding"]
+    } == {
+        "Natural": 22,
+        "HAZARD & EXPOSURE": 10,
+        "VULNERABILITY": 5,
+        "Vulnerable Groups": 14,
+        "Other Vulnerable Groups": 13,
+        "LACK OF COPING CAPACITY": 4,
+    }
     # a rounding case is always one unit of 0.1 off, never more
-    assert all(abs(float(check.published) - float(check.computed)) == pytest.approx(0.1)
-               for check in result.checks)  # type: ignore[arg-type]
+    assert all(
+        abs(float(check.published) - float(check.computed)) == pytest.approx(0.1)
+        for check in result.checks
+    )  # type: ignore[arg-type]
     assert result.counts["INFORM RISK"]["match"] == 191
     assert result.counts["class"]["match"] == 191
 
 
-def test_every_node_from_the_components_up(
-        inform: tuple[service.Tree, service.InputTable]) -> None:
+def test_every_node_from_the_components_up(inform: tuple[service.Tree, service.InputTable]) -> None:
     tree, table = inform
     result = service.verify(tree, table, "inputs")
     assert result.total("match") == 2056 and result.total("rounding") == 234
@@ -53,7 +61,9 @@ def test_every_node_from_the_components_up(
     # components allows, though each is reproduced exactly from the published level just
     # below it (test above): INFORM computed them from values a hair off its components.
     assert {(c.key, c.node) for c in result.checks if c.status == "differs"} == {
-        ("NAM", "HAZARD & EXPOSURE"), ("DOM", "INFORM RISK")}
+        ("NAM", "HAZARD & EXPOSURE"),
+        ("DOM", "INFORM RISK"),
+    }
 
 
 def test_compute_reports_afghanistan(inform: tuple[service.Tree, service.InputTable]) -> None:

@@ -19,9 +19,15 @@ from iofs.monitor.risk.tree import (
 def small(**node: Any) -> dict[str, Any]:
     """A two-level tree whose top node takes ``node``'s fields."""
     top = {"aggregation": "mean", "children": ["a", "b"], **node}
-    return {"name": "small", "root": "top", "nodes": {"top": top},
-            "indicators": {"a": {"source": "A", "goalposts": [0, 10]},
-                           "b": {"source": "B", "goalposts": [0, 10]}}}
+    return {
+        "name": "small",
+        "root": "top",
+        "nodes": {"top": top},
+        "indicators": {
+            "a": {"source": "A", "goalposts": [0, 10]},
+            "b": {"source": "B", "goalposts": [0, 10]},
+        },
+    }
 
 
 def error_of(data: dict[str, Any]) -> str:
@@ -36,10 +42,19 @@ def test_inform_is_shipped_and_shaped() -> None:
     assert tree.order[-1] == "INFORM RISK" and len(tree.order) == 11
     assert len(tree.indicators) == 21
     assert tree.depth("Earthquake") == 3 and tree.depth("VULNERABILITY") == 1
-    assert tree.leaves("Human") == ("Projected Conflict Risk",
-                                    "Current Highly Violent Conflict Intensity")
+    assert tree.leaves("Human") == (
+        "Projected Conflict Risk",
+        "Current Highly Violent Conflict Intensity",
+    )
     assert [tree.classify(v) for v in (1.9, 2.0, 3.4, 3.5, 5.0, 6.5, None)] == [
-        "Very Low", "Low", "Low", "Medium", "High", "Very High", None]
+        "Very Low",
+        "Low",
+        "Low",
+        "Medium",
+        "High",
+        "Very High",
+        None,
+    ]
 
 
 def test_unknown_aggregation_names_node() -> None:
@@ -47,19 +62,28 @@ def test_unknown_aggregation_names_node() -> None:
     data["nodes"] = {"Hazard & Exposure": data["nodes"].pop("top")}
     data["root"] = "Hazard & Exposure"
     assert error_of(data).startswith(
-        'tree t.toml: node "Hazard & Exposure": unknown aggregation "avg"')
+        'tree t.toml: node "Hazard & Exposure": unknown aggregation "avg"'
+    )
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    ({"children": ["a", "c"]}, 'node "top": unknown child "c"'),
-    ({"children": ["a", "a", "b"]}, 'node "top": child "a" listed twice'),
-    ({"children": [{"name": "a", "weight": 2}, "b"]},
-     'node "top": child "a" has a weight but aggregation "mean" takes none (use weighted_mean)'),
-    ({"children": [{"name": "a", "weight": -1}, "b"], "aggregation": "weighted_mean"},
-     'node "top", field "children.0.weight": Input should be greater than 0'),
-    ({"min_present": 3}, 'node "top": min_present 3 exceeds its 2 children'),
-    ({"colour": "red"}, 'node "top": unknown field "colour"'),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"children": ["a", "c"]}, 'node "top": unknown child "c"'),
+        ({"children": ["a", "a", "b"]}, 'node "top": child "a" listed twice'),
+        (
+            {"children": [{"name": "a", "weight": 2}, "b"]},
+            'node "top": child "a" has a weight but aggregation "mean" takes none '
+            "(use weighted_mean)",
+        ),
+        (
+            {"children": [{"name": "a", "weight": -1}, "b"], "aggregation": "weighted_mean"},
+            'node "top", field "children.0.weight": Input should be greater than 0',
+        ),
+        ({"min_present": 3}, 'node "top": min_present 3 exceeds its 2 children'),
+        ({"colour": "red"}, 'node "top": unknown field "colour"'),
+    ],
+)
 def test_node_errors(change: dict[str, Any], expected: str) -> None:
     assert error_of(small(**change)) == f"tree t.toml: {expected}"
 
@@ -74,8 +98,10 @@ def test_structure_errors() -> None:
     data = small(children=["a", "mid"])
     data["nodes"]["mid"] = {"aggregation": "max", "children": ["b", "top"]}
     assert error_of(data) == 'tree t.toml: node "top": cycle top → mid → top'
-    assert error_of({**small(), "root": "nowhere"}) == \
-        'tree t.toml: root "nowhere" is not a declared node'
+    assert (
+        error_of({**small(), "root": "nowhere"})
+        == 'tree t.toml: root "nowhere" is not a declared node'
+    )
     data = small()
     data["indicators"]["a"]["goalposts"] = [3, 3]
     assert error_of(data) == 'tree t.toml: indicator "a": goalposts [3.0, 3.0] must differ'

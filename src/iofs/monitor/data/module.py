@@ -7,7 +7,12 @@ MODULE = Module(
     package="iofs.monitor.data",
     api_routers=("iofs.monitor.data.api:router",),
     page_routers=("iofs.monitor.data.pages:router",),
-    commands=(Command("data", "iofs.monitor.data.cli:data_app",
-                      "What was loaded into the analytics store: list slices, remove one."),),
+    commands=(
+        Command(
+            "data",
+            "iofs.monitor.data.cli:data_app",
+            "What was loaded into the analytics store: list slices, remove one.",
+        ),
+    ),
     permissions=("iofs.monitor.data.permissions",),
 )

@@ -19,26 +19,42 @@ router = APIRouter(include_in_schema=False)
 
 
 def _context(slices: list[SliceInfo]) -> dict[str, object]:
-    return {"slices": slices, "dataset_label": service.dataset_label,
-            "kind_label": service.kind_label, "span": service.span,
-            "human_size": service.human_size}
+    return {
+        "slices": slices,
+        "dataset_label": service.dataset_label,
+        "kind_label": service.kind_label,
+        "span": service.span,
+        "human_size": service.human_size,
+    }
 
 
 @router.get("/data", response_class=HTMLResponse)
-def data_page(request: Request, removed: str | None = None,
-              principal: Principal = Depends(require("data.read"))) -> HTMLResponse:
+def data_page(
+    request: Request,
+    removed: str | None = None,
+    principal: Principal = Depends(require("data.read")),
+) -> HTMLResponse:
     """Every slice of the store; a remove button per slice for those who may remove."""
     slices = service.list_slices(request.app.state.settings.analytics_dir)
-    return render(request, "data/list.html", {
-        **_context(slices), "may_remove": allows(principal, "data.remove"),
-        "removed": removed[:400] if removed else None})
+    return render(
+        request,
+        "data/list.html",
+        {
+            **_context(slices),
+            "may_remove": allows(principal, "data.remove"),
+            "removed": removed[:400] if removed else None,
+        },
+    )
 
 
 @router.post("/data/remove", response_class=HTMLResponse)
-def remove_page(request: Request, slice_id: str = Form(..., max_length=400),
-                confirm: str = Form(""),
-                principal: Principal = Depends(require("data.remove")),
-                session: Session = Depends(db_session)) -> Response:
+def remove_page(
+    request: Request,
+    slice_id: str = Form(..., max_length=400),
+    confirm: str = Form(""),
+    principal: Principal = Depends(require("data.remove")),
+    session: Session = Depends(db_session),
+) -> Response:
     """Ask to confirm (the first post), then remove and go back to the list."""
     analytics = request.app.state.settings.analytics_dir
     info = service.get_slice(analytics, slice_id)

@@ -57,8 +57,7 @@ def _lister(dataset: str) -> Callable[[Path], list[SliceInfo]]:
 
 
 def _remover(dataset: str) -> Callable[[Path, str], SliceInfo]:
-    return cast(Callable[[Path, str], SliceInfo],
-                _owner(dataset).remove_slice)  # type: ignore[attr-defined]
+    return cast(Callable[[Path, str], SliceInfo], _owner(dataset).remove_slice)  # type: ignore[attr-defined]
 
 
 def list_slices(analytics_dir: Path, principal: Principal | None = None) -> list[SliceInfo]:
@@ -80,8 +79,7 @@ def get_slice(analytics_dir: Path, slice_id: str) -> SliceInfo:
     return found[0]
 
 
-def remove(session: Session, principal: Principal, analytics_dir: Path,
-           slice_id: str) -> SliceInfo:
+def remove(session: Session, principal: Principal, analytics_dir: Path, slice_id: str) -> SliceInfo:
     """Remove one slice and audit it (in the caller's transaction: commit afterwards).
 
     The entry is written first, then the files are removed: a removal that fails raises

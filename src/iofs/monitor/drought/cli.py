@@ -18,8 +18,9 @@ from rich.table import Table
 from iofs.errors import InputError
 from iofs.monitor.drought.read import PrecipitationInputError
 
-drought_app = typer.Typer(help="Drought monitoring: SPI on gridded rainfall, per country.",
-                          no_args_is_help=True)
+drought_app = typer.Typer(
+    help="Drought monitoring: SPI on gridded rainfall, per country.", no_args_is_help=True
+)
 console = Console()
 errors = Console(stderr=True)
 FORMATS = ("table", "json", "csv")
@@ -32,27 +33,50 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 @drought_app.command("spi")
 def spi_command(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help=(
-        "Monthly precipitation: NetCDF (.nc), Zarr store, GeoTIFF file or folder of monthly "
-        "GeoTIFFs, or CSV series."))],
+    input_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="INPUT",
+            help=(
+                "Monthly precipitation: NetCDF (.nc), Zarr store, GeoTIFF file or folder of "
+                "monthly GeoTIFFs, or CSV series."
+            ),
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", help="Output: a .nc file, else a Zarr store.")],
     scale: Annotated[int, typer.Option(help="Accumulation in months: 1, 3, 6, 9, 12, 24.")] = 3,
-    calibration: Annotated[str | None, typer.Option(
-        help="Calibration years, e.g. 1991-2020 (default: the whole record).")] = None,
-    scheduler: Annotated[str | None, typer.Option(help=(
-        "'threads' (default), or a dask.distributed address tcp://host:8786 "
-        "(default IOFS_DASK_SCHEDULER)."))] = None,
+    calibration: Annotated[
+        str | None,
+        typer.Option(help="Calibration years, e.g. 1991-2020 (default: the whole record)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help=(
+                "'threads' (default), or a dask.distributed address tcp://host:8786 "
+                "(default IOFS_DASK_SCHEDULER)."
+            )
+        ),
+    ] = None,
     variable: Annotated[str | None, typer.Option(help="Variable name in NetCDF/Zarr.")] = None,
     units: Annotated[str | None, typer.Option(help="Units when the file has none.")] = None,
-    columns: Annotated[str | None, typer.Option(help="CSV columns to use, comma-separated.")]
-    = None,
-    params: Annotated[Path | None, typer.Option(help=(
-        "Reuse the fitted parameters of an earlier output instead of fitting."))] = None,
+    columns: Annotated[
+        str | None, typer.Option(help="CSV columns to use, comma-separated.")
+    ] = None,
+    params: Annotated[
+        Path | None,
+        typer.Option(help=("Reuse the fitted parameters of an earlier output instead of fitting.")),
+    ] = None,
     chunk: Annotated[int, typer.Option(help="Spatial chunk edge in pixels.", min=1)] = 256,
-    mapping: Annotated[Path | None, typer.Option(help=(
-        "CSV of source,target rows naming a rainfall CSV's columns (targets: date, year, "
-        "month, place, value, or 1-12 for the month columns of a years x months table)."))]
-    = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            help=(
+                "CSV of source,target rows naming a rainfall CSV's columns (targets: date, year, "
+                "month, place, value, or 1-12 for the month columns of a years x months table)."
+            )
+        ),
+    ] = None,
 ) -> None:
     """Compute SPI (McKee 1993) for every pixel or series and write it with its parameters."""
     from iofs.cli_support import settings
@@ -61,32 +85,48 @@ def spi_command(
     config = settings()
     try:
         cal = service.parse_calibration(calibration)
-        data = read.open_precipitation(input_path, variable=variable, units=units,
-                                       columns=columns.split(",") if columns else None,
-                                       chunk=chunk,
-                                       mapping=read.read_mapping(mapping) if mapping else None)
+        data = read.open_precipitation(
+            input_path,
+            variable=variable,
+            units=units,
+            columns=columns.split(",") if columns else None,
+            chunk=chunk,
+            mapping=read.read_mapping(mapping) if mapping else None,
+        )
         for note in data.notes:
             console.print(f"[dim]{note}[/]")
-        with Progress(TextColumn("SPI-{task.fields[scale]}"), BarColumn(),
-                      TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                      console=errors) as bar:
+        with Progress(
+            TextColumn("SPI-{task.fields[scale]}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=errors,
+        ) as bar:
             task = bar.add_task("spi", total=None, scale=scale)
 
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            run = service.run_spi(data, out, scale, cal,
-                                  scheduler=scheduler or config.dask_scheduler,
-                                  parameters_from=params, progress=progress)
+            run = service.run_spi(
+                data,
+                out,
+                scale,
+                cal,
+                scheduler=scheduler or config.dask_scheduler,
+                parameters_from=params,
+                progress=progress,
+            )
     except PrecipitationInputError as error:
         raise _fail(str(error), 2) from None
     except InputError as error:
         raise _fail(str(error)) from None
-    for note in run.notes[len(data.notes):]:
+    for note in run.notes[len(data.notes) :]:
         console.print(f"[yellow]note:[/] {note}")
-    console.print(f"SPI-{run.scale} of {run.first_month}..{run.last_month} "
-                  f"{'x'.join(map(str, run.shape))} (calibration {run.calibration}, "
-                  f"{run.scheduler}) written to {run.output}")
+    console.print(
+        f"SPI-{run.scale} of {run.first_month}..{run.last_month} "
+        f"{'x'.join(map(str, run.shape))} (calibration {run.calibration}, "
+        f"{run.scheduler}) written to {run.output}"
+    )
 
 
 @drought_app.command("latest")
@@ -106,32 +146,35 @@ def latest_command(
         raise _fail(str(error)) from None
     values = latest.values
     finite = values[~(values != values)]
-    console.print(f"{str(latest['time'].values)[:7]}: {finite.size} cells with SPI, mean "
-                  f"{finite.mean() if finite.size else float('nan'):.2f}, "
-                  f"{(finite <= -1).mean() * 100 if finite.size else 0:.1f}% at or below -1")
+    console.print(
+        f"{str(latest['time'].values)[:7]}: {finite.size} cells with SPI, mean "
+        f"{finite.mean() if finite.size else float('nan'):.2f}, "
+        f"{(finite <= -1).mean() * 100 if finite.size else 0:.1f}% at or below -1"
+    )
 
 
 @drought_app.command("zonal")
 def zonal_command(
     spi_output: Annotated[Path, typer.Argument(help="An output of `iofs drought spi`.")],
     admin1: Annotated[Path | None, typer.Option(help="Admin1 boundaries (GeoJSON).")] = None,
-    id_field: Annotated[str, typer.Option(help="GeoJSON property naming each area.")]
-    = "shapeID",
+    id_field: Annotated[str, typer.Option(help="GeoJSON property naming each area.")] = "shapeID",
     iso3_field: Annotated[str | None, typer.Option(help="GeoJSON property with ISO3.")] = None,
-    source: Annotated[str | None, typer.Option(help="Name of this dataset in the table.")]
-    = None,
+    source: Annotated[str | None, typer.Option(help="Name of this dataset in the table.")] = None,
 ) -> None:
     """Drought shares per country (and admin1) into the monthly table the monitor reads."""
     from iofs.cli_support import settings
     from iofs.monitor.drought import service
 
     try:
-        table, total = service.zonal_from_output(settings(), spi_output, admin1, id_field,
-                                                 iso3_field, source)
+        table, total = service.zonal_from_output(
+            settings(), spi_output, admin1, id_field, iso3_field, source
+        )
     except InputError as error:
         raise _fail(str(error)) from None
-    console.print(f"{len(table)} area-months for {table['area_id'].nunique()} areas stored; "
-                  f"the table holds {total} rows")
+    console.print(
+        f"{len(table)} area-months for {table['area_id'].nunique()} areas stored; "
+        f"the table holds {total} rows"
+    )
 
 
 @drought_app.command("summary")
@@ -152,11 +195,15 @@ def summary_command(
     except InputError as error:
         raise _fail(str(error), 2) from None
     if frame.empty:
-        raise _fail(f"no drought statistics for {iso3.upper()}; run `iofs drought spi` and "
-                    "`iofs drought zonal` first")
+        raise _fail(
+            f"no drought statistics for {iso3.upper()}; run `iofs drought spi` and "
+            "`iofs drought zonal` first"
+        )
     frame = frame.groupby("scale", group_keys=False).tail(last)
-    records = [{k: (None if isinstance(v, float) and math.isnan(v) else v)
-                for k, v in r.items()} for r in frame.to_dict(orient="records")]
+    records = [
+        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+        for r in frame.to_dict(orient="records")
+    ]
     if output == "json":
         sys.stdout.write(json.dumps(records, indent=2, default=str) + "\n")
         return
@@ -175,7 +222,13 @@ def summary_command(
         return "—" if value is None else f"{value:.{digits}f}"
 
     for r in records:
-        table.add_row(str(r["scale"]), str(r["month"]), fmt(r["mean_spi"], 2),
-                      fmt(r["share_moderate"], 1), fmt(r["share_severe"], 1),
-                      fmt(r["share_extreme"], 1), fmt(r["coverage"], 0))
+        table.add_row(
+            str(r["scale"]),
+            str(r["month"]),
+            fmt(r["mean_spi"], 2),
+            fmt(r["share_moderate"], 1),
+            fmt(r["share_severe"], 1),
+            fmt(r["share_extreme"], 1),
+            fmt(r["coverage"], 0),
+        )
     console.print(table)

@@ -8,7 +8,12 @@ MODULE = Module(
     package="iofs.monitor.drought",
     api_routers=("iofs.monitor.drought.api:router",),
     page_routers=("iofs.monitor.drought.pages:router",),
-    commands=(Command("drought", "iofs.monitor.drought.cli:drought_app",
-                      "Drought monitoring: SPI on gridded rainfall, per country."),),
+    commands=(
+        Command(
+            "drought",
+            "iofs.monitor.drought.cli:drought_app",
+            "Drought monitoring: SPI on gridded rainfall, per country.",
+        ),
+    ),
     navigation=(NavigationEntry("/drought", N_("Drought")),),
 )

@@ -22,44 +22,69 @@ def drought_map(request: Request, scale: int = 3, include_non_oic: bool = False)
     """Map of each country's latest SPI class and a table of the latest month (OIC states
     only unless ``?include_non_oic=1``)."""
     _check_scale(scale)
-    rows = rows_out(service.latest_by_country(_settings(request), scale,
-                                              include_non_oic=include_non_oic))
-    return render(request, "drought/index.html", {
-        "scale": scale, "scales": service.kernel.SCALES, "rows": rows,
-        "category": service.drought_category})
+    rows = rows_out(
+        service.latest_by_country(_settings(request), scale, include_non_oic=include_non_oic)
+    )
+    return render(
+        request,
+        "drought/index.html",
+        {
+            "scale": scale,
+            "scales": service.kernel.SCALES,
+            "rows": rows,
+            "category": service.drought_category,
+        },
+    )
 
 
 def _chart(rows: list[Any], scale: int) -> Any:
-    data = [{"month": r.month, "spi": r.mean_spi, "moderate": r.share_moderate}
-            for r in rows if r.mean_spi is not None]
+    data = [
+        {"month": r.month, "spi": r.mean_spi, "moderate": r.share_moderate}
+        for r in rows
+        if r.mean_spi is not None
+    ]
     spec = {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "width": 720, "height": 240,
+        "width": 720,
+        "height": 240,
         "data": {"values": data},
         "mark": {"type": "bar"},
         "encoding": {
             "x": {"field": "month", "type": "temporal", "title": _("Month")},
-            "y": {"field": "spi", "type": "quantitative",
-                  "title": _("Mean SPI-%(scale)d") % {"scale": scale},
-                  "scale": {"domain": [-3.09, 3.09]}},
-            "color": {"condition": {"test": "datum.spi < 0", "value": "#d73027"},
-                      "value": "#4575b4"},
+            "y": {
+                "field": "spi",
+                "type": "quantitative",
+                "title": _("Mean SPI-%(scale)d") % {"scale": scale},
+                "scale": {"domain": [-3.09, 3.09]},
+            },
+            "color": {
+                "condition": {"test": "datum.spi < 0", "value": "#d73027"},
+                "value": "#4575b4",
+            },
         },
     }
     return vega_lite_svg(spec)
 
 
 @router.get("/drought/{iso3}", response_class=HTMLResponse)
-def drought_country(request: Request, iso3: str, scale: int = 3,
-                    include_non_oic: bool = False) -> HTMLResponse:
+def drought_country(
+    request: Request, iso3: str, scale: int = 3, include_non_oic: bool = False
+) -> HTMLResponse:
     """A country's SPI time series (chart) and its monthly drought shares (table)."""
     _check_scale(scale)
-    frame = service.country_series(_settings(request), iso3, scale,
-                                   include_non_oic=include_non_oic)
+    frame = service.country_series(_settings(request), iso3, scale, include_non_oic=include_non_oic)
     if frame.empty:
         raise NotFoundError(_("No drought statistics for this country and scale."))
     rows = rows_out(frame)
-    return render(request, "drought/country.html", {
-        "iso3": iso3.upper(), "scale": scale, "scales": service.kernel.SCALES,
-        "rows": list(reversed(rows))[:36], "chart": _chart(rows, scale),
-        "category": service.drought_category})
+    return render(
+        request,
+        "drought/country.html",
+        {
+            "iso3": iso3.upper(),
+            "scale": scale,
+            "scales": service.kernel.SCALES,
+            "rows": list(reversed(rows))[:36],
+            "chart": _chart(rows, scale),
+            "category": service.drought_category,
+        },
+    )

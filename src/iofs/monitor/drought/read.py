@@ -29,8 +29,16 @@ from iofs.ingest_files import FileShapeError, read_csv_header, sniff_csv
 PRECIP_NAMES = ("precip", "pr", "precipitation", "prcp", "tp", "rain", "rainfall", "rfe")
 _LAT_NAMES = ("lat", "latitude", "y")
 _LON_NAMES = ("lon", "longitude", "x")
-_MM_PER_MONTH = {"mm/month", "mm month-1", "mm month^-1", "mm/mon", "millimeters/month",
-                 "millimetres/month", "mm per month", "mm"}
+_MM_PER_MONTH = {
+    "mm/month",
+    "mm month-1",
+    "mm month^-1",
+    "mm/mon",
+    "millimeters/month",
+    "millimetres/month",
+    "mm per month",
+    "mm",
+}
 _MM_PER_DAY = {"mm/day", "mm d-1", "mm day-1", "mm/d", "mm day^-1", "millimeters/day"}
 _KG_M2_S = {"kg m-2 s-1", "kg m^-2 s^-1", "kg/m2/s", "kg m**-2 s**-1", "kg/m^2/s"}
 _M_PER_MONTH = {"m", "m/month", "m month-1"}
@@ -64,27 +72,33 @@ def to_mm_per_month(da: xr.DataArray, units: str | None, name: str) -> tuple[xr.
     if units is None or not str(units).strip():
         raise PrecipitationInputError(
             f"variable {name!r} has no units attribute; give them with --units "
-            "(e.g. mm/month, mm/day, kg m-2 s-1)")
+            "(e.g. mm/month, mm/day, kg m-2 s-1)"
+        )
     unit = _normalise_units(str(units))
     days = da["time"].dt.days_in_month
     if unit in _MM_PER_MONTH:
         return da, f"{name}: units {units!r} read as mm/month"
     if unit in _MM_PER_DAY:
         return (da * days).assign_attrs(da.attrs), (
-            f"{name}: converted from {units!r} to mm/month (times days in month)")
+            f"{name}: converted from {units!r} to mm/month (times days in month)"
+        )
     if unit in _KG_M2_S:
         return (da * days * 86400.0).assign_attrs(da.attrs), (
             f"{name}: converted from {units!r} to mm/month (1 kg m-2 = 1 mm; times seconds in "
-            "month)")
+            "month)"
+        )
     if unit in _M_PER_MONTH:
         return (da * 1000.0).assign_attrs(da.attrs), (
-            f"{name}: converted from {units!r} to mm/month (times 1000)")
+            f"{name}: converted from {units!r} to mm/month (times 1000)"
+        )
     if unit in _INCH_PER_MONTH:
         return (da * 25.4).assign_attrs(da.attrs), (
-            f"{name}: converted from {units!r} to mm/month (times 25.4)")
+            f"{name}: converted from {units!r} to mm/month (times 25.4)"
+        )
     raise PrecipitationInputError(
         f"variable {name!r} has units {units!r}, which are not precipitation units iofs "
-        "knows (mm/month, mm/day, kg m-2 s-1, m, inches)")
+        "knows (mm/month, mm/day, kg m-2 s-1, m, inches)"
+    )
 
 
 def _month_start_times(da: xr.DataArray, source: str) -> xr.DataArray:
@@ -92,16 +106,19 @@ def _month_start_times(da: xr.DataArray, source: str) -> xr.DataArray:
     if "time" not in da.dims:
         raise PrecipitationInputError(f"{source}: no 'time' dimension (dims: {list(da.dims)})")
     try:
-        index = pd.DatetimeIndex(da.indexes["time"].to_datetimeindex()
-                                 if hasattr(da.indexes["time"], "to_datetimeindex")
-                                 else da.indexes["time"])
+        index = pd.DatetimeIndex(
+            da.indexes["time"].to_datetimeindex()
+            if hasattr(da.indexes["time"], "to_datetimeindex")
+            else da.indexes["time"]
+        )
     except (TypeError, ValueError) as error:
         raise PrecipitationInputError(f"{source}: time values are not dates: {error}") from None
     periods = index.to_period("M")
     if periods.has_duplicates:
         duplicate = periods[periods.duplicated()][0]
-        raise PrecipitationInputError(f"{source}: month {duplicate} appears more than once; "
-                                      "monthly data is expected")
+        raise PrecipitationInputError(
+            f"{source}: month {duplicate} appears more than once; monthly data is expected"
+        )
     if not periods.is_monotonic_increasing:
         da = da.isel(time=np.argsort(periods.asi8))
         periods = periods.sort_values()
@@ -111,7 +128,8 @@ def _month_start_times(da: xr.DataArray, source: str) -> xr.DataArray:
             gap = int(np.argmax(steps != 1))
             raise PrecipitationInputError(
                 f"{source}: months are not consecutive: {periods[gap]} is followed by "
-                f"{periods[gap + 1]} (fill missing months with NaN, e.g. _FillValue)")
+                f"{periods[gap + 1]} (fill missing months with NaN, e.g. _FillValue)"
+            )
     return da.assign_coords(time=periods.to_timestamp())
 
 
@@ -122,15 +140,17 @@ def _standard_grid(da: xr.DataArray, source: str) -> xr.DataArray:
         if not found:
             raise PrecipitationInputError(
                 f"{source}: no {target} dimension (looked for {', '.join(names)}; "
-                f"dims are {list(da.dims)})")
+                f"dims are {list(da.dims)})"
+            )
         if found[0] != target:
             rename[str(found[0])] = target
     da = da.rename(rename)
     extra = [d for d in da.dims if d not in ("time", "lat", "lon")]
     for dim in extra:
         if da.sizes[dim] != 1:
-            raise PrecipitationInputError(f"{source}: unexpected dimension {dim!r} of size "
-                                          f"{da.sizes[dim]}")
+            raise PrecipitationInputError(
+                f"{source}: unexpected dimension {dim!r} of size {da.sizes[dim]}"
+            )
         da = da.isel({dim: 0}, drop=True)
     return da.transpose("time", "lat", "lon")
 
@@ -143,20 +163,22 @@ def _refuse_climatology(ds: xr.Dataset, name: str, source: str) -> None:
     time_attrs = ds["time"].attrs if "time" in ds.variables else {}
     bounded = "climatology" in time_attrs or "climatology_bounds" in ds.variables
     if (calendar_axis and "time" not in dims) or bounded:
-        size = ds[name].sizes.get(calendar_axis[0]) if calendar_axis else \
-            ds[name].sizes.get("time")
+        size = ds[name].sizes.get(calendar_axis[0]) if calendar_axis else ds[name].sizes.get("time")
         raise PrecipitationInputError(
             f"{source}: variable {name!r} holds a climatology ({size} long-term "
             f"{'monthly ' if size == 12 else ''}means), not a time series of months; SPI "
             "needs the monthly precipitation of every year (e.g. CHIRPS monthly, "
-            "chirps-v2.0.monthly.nc)")
+            "chirps-v2.0.monthly.nc)"
+        )
 
 
 def _pick_variable(ds: xr.Dataset, variable: str | None, source: str) -> str:
     if variable is not None:
         if variable not in ds.data_vars:
-            raise PrecipitationInputError(f"{source}: no variable {variable!r} (variables: "
-                                          f"{', '.join(map(str, ds.data_vars))})")
+            raise PrecipitationInputError(
+                f"{source}: no variable {variable!r} (variables: "
+                f"{', '.join(map(str, ds.data_vars))})"
+            )
         return variable
     for name in PRECIP_NAMES:
         if name in ds.data_vars:
@@ -164,13 +186,16 @@ def _pick_variable(ds: xr.Dataset, variable: str | None, source: str) -> str:
     timed = [str(v) for v in ds.data_vars if "time" in ds[v].dims or "month" in ds[v].dims]
     if len(timed) == 1:
         return timed[0]
-    raise PrecipitationInputError(f"{source}: cannot tell which variable is precipitation "
-                                  f"(variables: {', '.join(map(str, ds.data_vars))}); "
-                                  "give it with --variable")
+    raise PrecipitationInputError(
+        f"{source}: cannot tell which variable is precipitation "
+        f"(variables: {', '.join(map(str, ds.data_vars))}); "
+        "give it with --variable"
+    )
 
 
-def _finish(da: xr.DataArray, name: str, units: str | None, source: str,
-            chunk: int) -> Precipitation:
+def _finish(
+    da: xr.DataArray, name: str, units: str | None, source: str, chunk: int
+) -> Precipitation:
     da = _month_start_times(da, source)
     given = units if units is not None else da.attrs.get("units")
     da, note = to_mm_per_month(da.astype("float64"), given, name)
@@ -180,8 +205,9 @@ def _finish(da: xr.DataArray, name: str, units: str | None, source: str,
     return Precipitation(da.rename("precip"), source, [note])
 
 
-def open_grid(path: str | Path, variable: str | None = None, units: str | None = None,
-              chunk: int = 256) -> Precipitation:
+def open_grid(
+    path: str | Path, variable: str | None = None, units: str | None = None, chunk: int = 256
+) -> Precipitation:
     """Open a NetCDF file, Zarr store or GeoTIFF stack lazily as mm/month on (time, lat, lon).
 
     ``units`` overrides (or supplies) the file's units attribute. ``chunk`` is the spatial
@@ -201,8 +227,9 @@ def open_grid(path: str | Path, variable: str | None = None, units: str | None =
         else:
             ds = xr.open_dataset(path, chunks={}, decode_times=True)
     except Exception as error:
-        raise PrecipitationInputError(f"{source}: cannot be opened as NetCDF or Zarr "
-                                      f"({type(error).__name__}: {error})") from None
+        raise PrecipitationInputError(
+            f"{source}: cannot be opened as NetCDF or Zarr ({type(error).__name__}: {error})"
+        ) from None
     name = _pick_variable(ds, variable, source)
     _refuse_climatology(ds, name, source)
     da = _standard_grid(ds[name], f"{source}: variable {name!r}")
@@ -212,16 +239,21 @@ def open_grid(path: str | Path, variable: str | None = None, units: str | None =
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})[._-]?(0[1-9]|1[0-2])(?!\d)")
 
 
-def open_geotiff_stack(paths: Path | list[Path], units: str | None = None,
-                       chunk: int = 256) -> Precipitation:
+def open_geotiff_stack(
+    paths: Path | list[Path], units: str | None = None, chunk: int = 256
+) -> Precipitation:
     """Stack single-band GeoTIFFs, one per month (the month read from each file name)."""
     try:
         import rioxarray
     except ImportError:  # pragma: no cover - rioxarray is a dependency
-        raise PrecipitationInputError("reading GeoTIFF needs rioxarray (pip install "
-                                      "rioxarray)") from None
-    files = (sorted([*paths.glob("*.tif"), *paths.glob("*.tiff")])
-             if isinstance(paths, Path) else list(paths))
+        raise PrecipitationInputError(
+            "reading GeoTIFF needs rioxarray (pip install rioxarray)"
+        ) from None
+    files = (
+        sorted([*paths.glob("*.tif"), *paths.glob("*.tiff")])
+        if isinstance(paths, Path)
+        else list(paths)
+    )
     if not files:
         raise PrecipitationInputError(f"{paths}: no .tif files found")
     arrays: list[xr.DataArray] = []
@@ -229,16 +261,19 @@ def open_geotiff_stack(paths: Path | list[Path], units: str | None = None,
     for file in files:
         match = _DATE_IN_NAME.search(file.name)
         if match is None:
-            raise PrecipitationInputError(f"{file}: no year and month (YYYY.MM, YYYY-MM or "
-                                          "YYYYMM) in the file name")
+            raise PrecipitationInputError(
+                f"{file}: no year and month (YYYY.MM, YYYY-MM or YYYYMM) in the file name"
+            )
         opened = rioxarray.open_rasterio(file, chunks={}, masked=True)
         if not isinstance(opened, xr.DataArray):
-            raise PrecipitationInputError(f"{file}: holds several subdatasets; one band per "
-                                          "month is expected")
+            raise PrecipitationInputError(
+                f"{file}: holds several subdatasets; one band per month is expected"
+            )
         band = opened
         if band.sizes.get("band", 1) != 1:
-            raise PrecipitationInputError(f"{file}: has {band.sizes['band']} bands; one band "
-                                          "per month is expected")
+            raise PrecipitationInputError(
+                f"{file}: has {band.sizes['band']} bands; one band per month is expected"
+            )
         arrays.append(band.isel(band=0, drop=True))
         times.append(pd.Timestamp(int(match.group(1)), int(match.group(2)), 1))
     file_units = units or arrays[0].attrs.get("units")
@@ -248,19 +283,50 @@ def open_geotiff_stack(paths: Path | list[Path], units: str | None = None,
     return _finish(da, "GeoTIFF", file_units, str(paths), chunk)
 
 
-_PLACE_NAMES = ("place", "station", "area", "name", "site", "location", "admin", "id",
-                "series", "region", "district")
+_PLACE_NAMES = (
+    "place",
+    "station",
+    "area",
+    "name",
+    "site",
+    "location",
+    "admin",
+    "id",
+    "series",
+    "region",
+    "district",
+)
 _VALUE_NAMES = ("value", "precip", "precipitation", "rain", "rainfall", "prcp", "rr", "mm")
-_MONTH_WORDS = {name: number for number, names in enumerate((
-    ("jan", "january", "janv", "janvier"), ("feb", "february", "fev", "fév", "février", "fevrier"),
-    ("mar", "march", "mars"), ("apr", "april", "avr", "avril"), ("may", "mai"),
-    ("jun", "june", "juin"), ("jul", "july", "juil", "juillet"),
-    ("aug", "august", "aou", "aoû", "août", "aout"), ("sep", "sept", "september", "septembre"),
-    ("oct", "october", "octobre"), ("nov", "november", "novembre"),
-    ("dec", "december", "déc", "décembre", "decembre")), 1) for name in names}
+_MONTH_WORDS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january", "janv", "janvier"),
+            ("feb", "february", "fev", "fév", "février", "fevrier"),
+            ("mar", "march", "mars"),
+            ("apr", "april", "avr", "avril"),
+            ("may", "mai"),
+            ("jun", "june", "juin"),
+            ("jul", "july", "juil", "juillet"),
+            ("aug", "august", "aou", "aoû", "août", "aout"),
+            ("sep", "sept", "september", "septembre"),
+            ("oct", "october", "octobre"),
+            ("nov", "november", "novembre"),
+            ("dec", "december", "déc", "décembre", "decembre"),
+        ),
+        1,
+    )
+    for name in names
+}
 #: Targets a drought CSV mapping file may name.
-MAPPING_TARGETS = ("date", "year", "month", "place", "value",
-                   *(str(month) for month in range(1, 13)))
+MAPPING_TARGETS = (
+    "date",
+    "year",
+    "month",
+    "place",
+    "value",
+    *(str(month) for month in range(1, 13)),
+)
 
 
 def read_mapping(path: str | Path) -> dict[str, str]:
@@ -280,7 +346,8 @@ def read_mapping(path: str | Path) -> dict[str, str]:
         if len(row) != 2 or row[1].strip().lower() not in MAPPING_TARGETS:
             raise PrecipitationInputError(
                 f"{path}, line {line}: expected 'source,target' with target one of "
-                f"{', '.join(MAPPING_TARGETS)}")
+                f"{', '.join(MAPPING_TARGETS)}"
+            )
         mapping[row[0].strip()] = row[1].strip().lower()
     return mapping
 
@@ -304,11 +371,14 @@ def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
                     continue
                 rows.append((line, [cell.strip() for cell in row]))
     except csv.Error as error:
-        raise PrecipitationInputError(f"{path}, line {line + 1}: not well-formed CSV "
-                                      f"({error})") from None
+        raise PrecipitationInputError(
+            f"{path}, line {line + 1}: not well-formed CSV ({error})"
+        ) from None
     except UnicodeDecodeError:
-        raise PrecipitationInputError(f"{path}, after line {line}: bytes that are not "
-                                      f"{shape.encoding} text; save the file as UTF-8") from None
+        raise PrecipitationInputError(
+            f"{path}, after line {line}: bytes that are not "
+            f"{shape.encoding} text; save the file as UTF-8"
+        ) from None
     return header.names, rows
 
 
@@ -316,14 +386,16 @@ def _number(cell: str, path: Path, line: int, column: str) -> float:
     if cell == "" or cell.lower() in ("na", "nan", "-", "n/a"):
         return float("nan")
     try:
-        number = float(cell.replace(",", ".") if cell.count(",") == 1 and "." not in cell
-                       else cell)
+        number = float(cell.replace(",", ".") if cell.count(",") == 1 and "." not in cell else cell)
     except ValueError:
-        raise PrecipitationInputError(f"{path}, line {line}, column {column!r}: {cell!r} is "
-                                      "not a number") from None
+        raise PrecipitationInputError(
+            f"{path}, line {line}, column {column!r}: {cell!r} is not a number"
+        ) from None
     if number < 0 or not np.isfinite(number):
-        raise PrecipitationInputError(f"{path}, line {line}, column {column!r}: precipitation "
-                                      f"{cell} is negative or not finite")
+        raise PrecipitationInputError(
+            f"{path}, line {line}, column {column!r}: precipitation "
+            f"{cell} is negative or not finite"
+        )
     return number
 
 
@@ -334,16 +406,20 @@ def _month(cells: dict[str, str], date_cols: list[str], path: Path, line: int) -
             if not re.match(r"^\d{4}-\d{1,2}", text):
                 raise ValueError(text)
             return pd.Timestamp(text[:7].rstrip("-") + "-01")
-        return pd.Timestamp(int(cells.get(date_cols[0], "")), int(cells.get(date_cols[1], "")),
-                            1)
+        return pd.Timestamp(int(cells.get(date_cols[0], "")), int(cells.get(date_cols[1], "")), 1)
     except (ValueError, TypeError, OverflowError):
         raise PrecipitationInputError(
             f"{path}, line {line}: date {[cells.get(c, '') for c in date_cols]} is not a year "
-            "and month") from None
+            "and month"
+        ) from None
 
 
-def read_csv(path: str | Path, columns: list[str] | None = None,
-             units: str = "mm/month", mapping: dict[str, str] | None = None) -> Precipitation:
+def read_csv(
+    path: str | Path,
+    columns: list[str] | None = None,
+    units: str = "mm/month",
+    mapping: dict[str, str] | None = None,
+) -> Precipitation:
     """Station or area series from CSV: dims (time, series), mm/month.
 
     Layouts (separator, encoding and line ends detected):
@@ -373,21 +449,23 @@ def read_csv(path: str | Path, columns: list[str] | None = None,
 
     date_col = find("date", "time", "month_start")
     year_col, month_col = find("year", "yr", "année", "annee"), find("month", "mois")
-    date_cols = ([date_col] if date_col else [year_col, month_col] if year_col and month_col
-                 else [])
+    date_cols = [date_col] if date_col else [year_col, month_col] if year_col and month_col else []
     place_col = find(*_PLACE_NAMES)
     value_col = find(*_VALUE_NAMES)
-    month_cols = {name: _MONTH_WORDS.get(low, int(low) if low.isdigit() and 1 <= int(low) <= 12
-                                         else 0)
-                  for name, low in zip(names, lower, strict=True)}
+    month_cols = {
+        name: _MONTH_WORDS.get(low, int(low) if low.isdigit() and 1 <= int(low) <= 12 else 0)
+        for name, low in zip(names, lower, strict=True)
+    }
     month_cols = {name: month for name, month in month_cols.items() if month}
     series: dict[str, dict[pd.Timestamp, float]] = {}
 
     def put(place: str, stamp: pd.Timestamp, value: float, line: int) -> None:
         values = series.setdefault(place, {})
         if stamp in values:
-            raise PrecipitationInputError(f"{path}, line {line}: {place!r} has {stamp:%Y-%m} "
-                                          "twice; one value per place and month is expected")
+            raise PrecipitationInputError(
+                f"{path}, line {line}: {place!r} has {stamp:%Y-%m} "
+                "twice; one value per place and month is expected"
+            )
         values[stamp] = value
 
     if year_col and len(set(month_cols.values())) == 12 and not month_col:
@@ -396,35 +474,49 @@ def read_csv(path: str | Path, columns: list[str] | None = None,
             try:
                 year = int(cells.get(year_col, ""))
             except ValueError:
-                raise PrecipitationInputError(f"{path}, line {line}, column {year_col!r}: "
-                                              f"{cells.get(year_col, '')!r} is not a year") \
-                    from None
+                raise PrecipitationInputError(
+                    f"{path}, line {line}, column {year_col!r}: "
+                    f"{cells.get(year_col, '')!r} is not a year"
+                ) from None
             if not 1000 <= year <= 9999:
-                raise PrecipitationInputError(f"{path}, line {line}, column {year_col!r}: "
-                                              f"{year} is not a year")
+                raise PrecipitationInputError(
+                    f"{path}, line {line}, column {year_col!r}: {year} is not a year"
+                )
             place = cells.get(place_col, "") if place_col else "rainfall"
             for column, month in month_cols.items():
-                put(place or "rainfall", pd.Timestamp(year, month, 1),
-                    _number(cells.get(column, ""), path, line, column), line)
+                put(
+                    place or "rainfall",
+                    pd.Timestamp(year, month, 1),
+                    _number(cells.get(column, ""), path, line, column),
+                    line,
+                )
     elif not date_cols:
-        raise PrecipitationInputError(f"{path}: needs a 'date' column or 'year' and 'month' "
-                                      f"columns, or a year column and twelve month columns "
-                                      f"(header: {names}); name them with --mapping")
+        raise PrecipitationInputError(
+            f"{path}: needs a 'date' column or 'year' and 'month' "
+            f"columns, or a year column and twelve month columns "
+            f"(header: {names}); name them with --mapping"
+        )
     elif place_col and value_col and not columns:
         for line, row in rows:
             cells = dict(zip(names, row, strict=False))
             place = cells.get(place_col, "")
             if not place:
-                raise PrecipitationInputError(f"{path}, line {line}, column {place_col!r}: "
-                                              "the place is empty")
-            put(place, _month(cells, date_cols, path, line),
-                _number(cells.get(value_col, ""), path, line, value_col), line)
+                raise PrecipitationInputError(
+                    f"{path}, line {line}, column {place_col!r}: the place is empty"
+                )
+            put(
+                place,
+                _month(cells, date_cols, path, line),
+                _number(cells.get(value_col, ""), path, line, value_col),
+                line,
+            )
     else:
         wanted = columns or [h for h in names if h not in date_cols]
         missing = [c for c in wanted if c not in names]
         if missing or not wanted:
-            raise PrecipitationInputError(f"{path}: no column(s) {missing or wanted} "
-                                          f"(header: {names})")
+            raise PrecipitationInputError(
+                f"{path}: no column(s) {missing or wanted} (header: {names})"
+            )
         for line, row in rows:
             cells = dict(zip(names, row, strict=False))
             stamp = _month(cells, date_cols, path, line)
@@ -439,14 +531,20 @@ def read_csv(path: str | Path, columns: list[str] | None = None,
     for place_index, place in enumerate(places):
         for stamp, value in series[place].items():
             table[position[stamp], place_index] = value
-    da = xr.DataArray(table, dims=("time", "series"),
-                      coords={"time": pd.DatetimeIndex(months), "series": places})
+    da = xr.DataArray(
+        table, dims=("time", "series"), coords={"time": pd.DatetimeIndex(months), "series": places}
+    )
     return _finish(da, "CSV", units, str(path), chunk=max(1, len(places)))
 
 
-def open_precipitation(path: str | Path, variable: str | None = None,
-                       units: str | None = None, columns: list[str] | None = None,
-                       chunk: int = 256, mapping: dict[str, str] | None = None) -> Precipitation:
+def open_precipitation(
+    path: str | Path,
+    variable: str | None = None,
+    units: str | None = None,
+    columns: list[str] | None = None,
+    chunk: int = 256,
+    mapping: dict[str, str] | None = None,
+) -> Precipitation:
     """Any supported input by its file name: ``.csv`` (or ``.txt``/``.tsv``) series, else a
     grid."""
     if Path(path).suffix.lower() in (".csv", ".tsv", ".txt"):
@@ -458,5 +556,6 @@ def check_non_negative(da: xr.DataArray, source: str) -> None:
     """Refuse negative precipitation (computes a reduction over the lazy array)."""
     minimum = float(da.min(skipna=True).compute())
     if np.isfinite(minimum) and minimum < 0:
-        raise PrecipitationInputError(f"{source}: precipitation has negative values "
-                                      f"(minimum {minimum:g} mm/month)")
+        raise PrecipitationInputError(
+            f"{source}: precipitation has negative values (minimum {minimum:g} mm/month)"
+        )

@@ -15,11 +15,14 @@ class DroughtMonthOut(BaseModel):
     level: str = Field(description="'country' or 'admin1'")
     mean_spi: float | None = Field(description="Area-weighted mean SPI (dimensionless)")
     share_moderate: float | None = Field(
-        description="Percent (0-100) of the area with data where SPI <= -1 (moderate or worse)")
+        description="Percent (0-100) of the area with data where SPI <= -1 (moderate or worse)"
+    )
     share_severe: float | None = Field(
-        description="Percent (0-100) of the area with data where SPI <= -1.5 (severe or worse)")
+        description="Percent (0-100) of the area with data where SPI <= -1.5 (severe or worse)"
+    )
     share_extreme: float | None = Field(
-        description="Percent (0-100) of the area with data where SPI <= -2 (extreme)")
+        description="Percent (0-100) of the area with data where SPI <= -2 (extreme)"
+    )
     coverage: float = Field(description="Percent (0-100) of the area with SPI data")
     pixels: int = Field(description="Grid cells in the area")
     source: str = Field(description="Name of the SPI output the statistics come from")

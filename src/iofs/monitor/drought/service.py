@@ -33,8 +33,20 @@ from iofs.slices import SliceInfo, UnknownSlice, discard, file_size, modified_at
 
 ProgressCallback = Callable[[int, int], None]
 ZONAL_FILE = "zonal_spi.parquet"
-ZONAL_COLUMNS = ["source", "scale", "level", "area_id", "iso3", "month", "mean_spi",
-                 "share_moderate", "share_severe", "share_extreme", "coverage", "pixels"]
+ZONAL_COLUMNS = [
+    "source",
+    "scale",
+    "level",
+    "area_id",
+    "iso3",
+    "month",
+    "mean_spi",
+    "share_moderate",
+    "share_severe",
+    "share_extreme",
+    "coverage",
+    "pixels",
+]
 
 
 class DroughtInputError(InputError):
@@ -54,11 +66,13 @@ def parse_calibration(text: str | None) -> tuple[int, int] | None:
     try:
         start, end = (int(p) for p in parts)
     except ValueError:
-        raise DroughtInputError(f"calibration {text!r} is not YEAR-YEAR, e.g. 1991-2020",
-                                field="calibration") from None
+        raise DroughtInputError(
+            f"calibration {text!r} is not YEAR-YEAR, e.g. 1991-2020", field="calibration"
+        ) from None
     if start > end:
-        raise DroughtInputError(f"calibration {text!r}: the first year is after the last",
-                                field="calibration")
+        raise DroughtInputError(
+            f"calibration {text!r}: the first year is after the last", field="calibration"
+        )
     return start, end
 
 
@@ -66,8 +80,7 @@ def _time_index(da: xr.DataArray) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(da["time"].values)
 
 
-def calibration_mask(times: pd.DatetimeIndex,
-                     calibration: tuple[int, int] | None) -> np.ndarray:
+def calibration_mask(times: pd.DatetimeIndex, calibration: tuple[int, int] | None) -> np.ndarray:
     """Boolean mask of the time steps whose year is in the calibration period."""
     if calibration is None:
         return np.ones(len(times), dtype=bool)
@@ -75,27 +88,40 @@ def calibration_mask(times: pd.DatetimeIndex,
     if not mask.any():
         raise DroughtInputError(
             f"calibration {calibration[0]}-{calibration[1]} does not overlap the data "
-            f"({times[0]:%Y-%m} to {times[-1]:%Y-%m})", field="calibration")
+            f"({times[0]:%Y-%m} to {times[-1]:%Y-%m})",
+            field="calibration",
+        )
     return mask
 
 
-def _fit_block(precip: np.ndarray, scale: int, months: np.ndarray, mask: np.ndarray,
-               min_values: int) -> tuple[np.ndarray, ...]:
+def _fit_block(
+    precip: np.ndarray, scale: int, months: np.ndarray, mask: np.ndarray, min_values: int
+) -> tuple[np.ndarray, ...]:
     values, params = kernel.spi(precip, scale, months, mask, min_values)
     return (values.astype(np.float32), params.alpha, params.beta, params.prob_zero)
 
 
-def _given_block(precip: np.ndarray, alpha: np.ndarray, beta: np.ndarray,
-                 prob_zero: np.ndarray, scale: int, months: np.ndarray) -> np.ndarray:
-    values = kernel.spi_from_parameters(precip, scale, months,
-                                        kernel.GammaParameters(alpha, beta, prob_zero))
+def _given_block(
+    precip: np.ndarray,
+    alpha: np.ndarray,
+    beta: np.ndarray,
+    prob_zero: np.ndarray,
+    scale: int,
+    months: np.ndarray,
+) -> np.ndarray:
+    values = kernel.spi_from_parameters(
+        precip, scale, months, kernel.GammaParameters(alpha, beta, prob_zero)
+    )
     return values.astype(np.float32)
 
 
-def compute_spi(precip: xr.DataArray, scale: int,
-                calibration: tuple[int, int] | None = None,
-                parameters: xr.Dataset | None = None,
-                min_calibration_values: int = kernel.MIN_CALIBRATION_VALUES) -> xr.Dataset:
+def compute_spi(
+    precip: xr.DataArray,
+    scale: int,
+    calibration: tuple[int, int] | None = None,
+    parameters: xr.Dataset | None = None,
+    min_calibration_values: int = kernel.MIN_CALIBRATION_VALUES,
+) -> xr.Dataset:
     """Lazy SPI of ``precip`` (mm/month, time first) as a Dataset.
 
     Variables: ``spi`` (dimensionless, float32, same dims as ``precip``) and, when fitted
@@ -104,72 +130,108 @@ def compute_spi(precip: xr.DataArray, scale: int,
     run) nothing is refitted. Time is kept in one chunk; space stays chunked as given.
     """
     if scale not in kernel.SCALES:
-        raise DroughtInputError(f"scale must be one of {', '.join(map(str, kernel.SCALES))}, "
-                                f"not {scale}", field="scale")
+        raise DroughtInputError(
+            f"scale must be one of {', '.join(map(str, kernel.SCALES))}, not {scale}", field="scale"
+        )
     times = _time_index(precip)
     if len(times) < scale:
-        raise DroughtInputError(f"the series has {len(times)} months, fewer than the scale "
-                                f"({scale})", field="scale")
+        raise DroughtInputError(
+            f"the series has {len(times)} months, fewer than the scale ({scale})", field="scale"
+        )
     months = np.asarray(times.month - 1, dtype=np.int64)
     precip = precip.chunk({"time": -1})
     if parameters is not None:
         _check_parameters(parameters, precip, scale)
         spi = xr.apply_ufunc(
-            _given_block, precip, parameters["alpha"], parameters["beta"],
+            _given_block,
+            precip,
+            parameters["alpha"],
+            parameters["beta"],
             parameters["prob_zero"],
             input_core_dims=[["time"], ["month"], ["month"], ["month"]],
-            output_core_dims=[["time"]], dask="parallelized", output_dtypes=[np.float32],
+            output_core_dims=[["time"]],
+            dask="parallelized",
+            output_dtypes=[np.float32],
             kwargs={"scale": scale, "months": months},
         ).transpose(*precip.dims)
         out = xr.Dataset({"spi": spi})
-        out.attrs.update({"scale": scale, "calibration": parameters.attrs.get("calibration", ""),
-                          "parameters": "reused"})
+        out.attrs.update(
+            {
+                "scale": scale,
+                "calibration": parameters.attrs.get("calibration", ""),
+                "parameters": "reused",
+            }
+        )
     else:
         mask = calibration_mask(times, calibration)
         spi, alpha, beta, prob_zero = xr.apply_ufunc(
-            _fit_block, precip,
+            _fit_block,
+            precip,
             input_core_dims=[["time"]],
             output_core_dims=[["time"], ["month"], ["month"], ["month"]],
             dask="parallelized",
             output_dtypes=[np.float32, np.float64, np.float64, np.float64],
             dask_gufunc_kwargs={"output_sizes": {"month": 12}},
-            kwargs={"scale": scale, "months": months, "mask": mask,
-                    "min_values": min_calibration_values},
+            kwargs={
+                "scale": scale,
+                "months": months,
+                "mask": mask,
+                "min_values": min_calibration_values,
+            },
         )
-        out = xr.Dataset({"spi": spi.transpose(*precip.dims), "alpha": alpha, "beta": beta,
-                          "prob_zero": prob_zero})
+        out = xr.Dataset(
+            {
+                "spi": spi.transpose(*precip.dims),
+                "alpha": alpha,
+                "beta": beta,
+                "prob_zero": prob_zero,
+            }
+        )
         out = out.assign_coords(month=np.arange(1, 13))
-        span = (f"{calibration[0]}-{calibration[1]}" if calibration
-                else f"{times[0].year}-{times[-1].year}")
+        span = (
+            f"{calibration[0]}-{calibration[1]}"
+            if calibration
+            else f"{times[0].year}-{times[-1].year}"
+        )
         out.attrs.update({"scale": scale, "calibration": span, "parameters": "fitted"})
         out["alpha"].attrs.update({"long_name": "gamma shape parameter", "units": "1"})
         out["beta"].attrs.update({"long_name": "gamma scale parameter", "units": "mm"})
-        out["prob_zero"].attrs.update({"long_name": "probability of zero accumulation",
-                                       "units": "1"})
-    out["spi"].attrs.update({
-        "long_name": f"Standardized Precipitation Index, {scale}-month",
-        "units": "1", "valid_range": [-kernel.SPI_BOUND, kernel.SPI_BOUND],
-        "references": "McKee, Doesken & Kleist (1993); WMO-No. 1090 (2012)"})
-    out.attrs["method"] = ("SPI, two-parameter gamma (Thom approximate MLE) per calendar month, "
-                           "mixed distribution for zeros, clipped to +/-3.09")
+        out["prob_zero"].attrs.update(
+            {"long_name": "probability of zero accumulation", "units": "1"}
+        )
+    out["spi"].attrs.update(
+        {
+            "long_name": f"Standardized Precipitation Index, {scale}-month",
+            "units": "1",
+            "valid_range": [-kernel.SPI_BOUND, kernel.SPI_BOUND],
+            "references": "McKee, Doesken & Kleist (1993); WMO-No. 1090 (2012)",
+        }
+    )
+    out.attrs["method"] = (
+        "SPI, two-parameter gamma (Thom approximate MLE) per calendar month, "
+        "mixed distribution for zeros, clipped to +/-3.09"
+    )
     return out
 
 
 def _check_parameters(parameters: xr.Dataset, precip: xr.DataArray, scale: int) -> None:
     for name in ("alpha", "beta", "prob_zero"):
         if name not in parameters:
-            raise DroughtInputError(f"the parameter file has no {name!r} variable",
-                                    field="parameters")
+            raise DroughtInputError(
+                f"the parameter file has no {name!r} variable", field="parameters"
+            )
     saved = int(parameters.attrs.get("scale", -1))
     if saved != scale:
-        raise DroughtInputError(f"the parameters were fitted for scale {saved}, not {scale}",
-                                field="parameters")
+        raise DroughtInputError(
+            f"the parameters were fitted for scale {saved}, not {scale}", field="parameters"
+        )
     for dim in precip.dims:
         if dim == "time":
             continue
         if dim not in parameters.dims or parameters.sizes[dim] != precip.sizes[dim]:
-            raise DroughtInputError(f"the parameters' {dim!r} axis does not match the input "
-                                    "grid", field="parameters")
+            raise DroughtInputError(
+                f"the parameters' {dim!r} axis does not match the input grid", field="parameters"
+            )
 
 
 @contextlib.contextmanager
@@ -194,8 +256,9 @@ def dask_scheduler(address: str | None) -> Iterator[str]:
     try:
         client = Client(address, timeout="10s", set_as_default=True)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as error:
-        raise DroughtInputError(f"cannot reach the dask scheduler at {address}: {error}",
-                                field="scheduler") from None
+        raise DroughtInputError(
+            f"cannot reach the dask scheduler at {address}: {error}", field="scheduler"
+        ) from None
     try:
         yield f"distributed ({address})"
     finally:
@@ -231,8 +294,14 @@ def _bands(size: int, chunks: tuple[int, ...], per_band: int) -> list[slice]:
     """Row slices aligned with chunks, each holding about ``per_band`` chunk rows."""
     edges = np.concatenate([[0], np.cumsum(chunks)])
     step = max(1, per_band)
-    return [slice(int(edges[i]), int(edges[min(i + step, len(chunks))]))
-            for i in range(0, len(chunks), step)] if size else []
+    return (
+        [
+            slice(int(edges[i]), int(edges[min(i + step, len(chunks))]))
+            for i in range(0, len(chunks), step)
+        ]
+        if size
+        else []
+    )
 
 
 def write_dataset(ds: xr.Dataset, out: Path, progress: ProgressCallback | None = None) -> None:
@@ -265,8 +334,11 @@ def write_dataset(ds: xr.Dataset, out: Path, progress: ProgressCallback | None =
 def _write_zarr(ds: xr.Dataset, tmp: Path, progress: ProgressCallback | None) -> None:
     space = [d for d in ds["spi"].dims if d != "time"]
     row_dim = space[0]
-    encoding = {name: {"chunks": tuple(c[0] for c in (ds[name].chunks or ()))}
-                for name in ds.data_vars if ds[name].chunks}
+    encoding = {
+        name: {"chunks": tuple(c[0] for c in (ds[name].chunks or ()))}
+        for name in ds.data_vars
+        if ds[name].chunks
+    }
     for name in encoding:
         ds[name].encoding.pop("chunks", None)
         ds[name].encoding.pop("preferred_chunks", None)
@@ -306,10 +378,15 @@ def _write_netcdf(ds: xr.Dataset, tmp: Path, progress: ProgressCallback | None) 
         progress(1, 1)
 
 
-def run_spi(precipitation: Precipitation, out: Path, scale: int,
-            calibration: tuple[int, int] | None = None, scheduler: str | None = None,
-            parameters_from: Path | None = None,
-            progress: ProgressCallback | None = None) -> SpiRun:
+def run_spi(
+    precipitation: Precipitation,
+    out: Path,
+    scale: int,
+    calibration: tuple[int, int] | None = None,
+    scheduler: str | None = None,
+    parameters_from: Path | None = None,
+    progress: ProgressCallback | None = None,
+) -> SpiRun:
     """Compute SPI for a whole input and write it (with the fitted parameters) to ``out``.
 
     Idempotent: the same input and options give the same output, replacing the previous.
@@ -320,17 +397,25 @@ def run_spi(precipitation: Precipitation, out: Path, scale: int,
     notes = list(precipitation.notes)
     parameters = open_parameters(parameters_from) if parameters_from else None
     if calibration and calibration[1] - calibration[0] + 1 < 30:
-        notes.append(f"calibration {calibration[0]}-{calibration[1]} is shorter than the 30 "
-                     "years WMO recommends")
+        notes.append(
+            f"calibration {calibration[0]}-{calibration[1]} is shorter than the 30 "
+            "years WMO recommends"
+        )
     with dask_scheduler(scheduler) as used:
         check_non_negative(da, precipitation.source)
         ds = compute_spi(da, scale, calibration, parameters)
         write_dataset(ds, out, progress)
     times = _time_index(da)
-    return SpiRun(output=out, scale=scale, calibration=str(ds.attrs["calibration"]),
-                  scheduler=used, shape=tuple(int(s) for s in da.shape),
-                  first_month=f"{times[0]:%Y-%m}", last_month=f"{times[-1]:%Y-%m}",
-                  notes=notes)
+    return SpiRun(
+        output=out,
+        scale=scale,
+        calibration=str(ds.attrs["calibration"]),
+        scheduler=used,
+        shape=tuple(int(s) for s in da.shape),
+        first_month=f"{times[0]:%Y-%m}",
+        last_month=f"{times[-1]:%Y-%m}",
+        notes=notes,
+    )
 
 
 def open_result(path: Path) -> xr.Dataset:
@@ -352,13 +437,16 @@ def open_parameters(path: Path) -> xr.Dataset:
     """The fitted parameters (alpha, beta, prob_zero) of an earlier SPI output."""
     ds = open_result(path)
     if "alpha" not in ds:
-        raise DroughtInputError(f"{path}: holds no fitted parameters (it was itself computed "
-                                "from saved parameters)", field="parameters")
+        raise DroughtInputError(
+            f"{path}: holds no fitted parameters (it was itself computed from saved parameters)",
+            field="parameters",
+        )
     return ds[["alpha", "beta", "prob_zero"]].assign_attrs(ds.attrs)
 
 
-def latest_spi(precipitation: Precipitation, parameters_from: Path,
-               scheduler: str | None = None) -> xr.DataArray:
+def latest_spi(
+    precipitation: Precipitation, parameters_from: Path, scheduler: str | None = None
+) -> xr.DataArray:
     """SPI of the latest month only, from saved parameters (reads just ``scale`` months)."""
     parameters = open_parameters(parameters_from)
     scale = int(parameters.attrs["scale"])
@@ -369,6 +457,7 @@ def latest_spi(precipitation: Precipitation, parameters_from: Path,
 
 
 # --- zonal table --------------------------------------------------------------------------
+
 
 def zonal_path(settings: Settings) -> Path:
     """The Parquet file of monthly drought shares per area."""
@@ -411,7 +500,8 @@ def _query(settings: Settings, sql: str, params: list[Any]) -> pd.DataFrame:
         return pd.DataFrame(columns=ZONAL_COLUMNS)
     with duckdb.connect() as connection:
         frame: pd.DataFrame = connection.execute(
-            sql.replace("{table}", f"read_parquet('{path.as_posix()}')"), params).df()
+            sql.replace("{table}", f"read_parquet('{path.as_posix()}')"), params
+        ).df()
     return frame
 
 
@@ -428,8 +518,9 @@ def oic_states() -> frozenset[str]:
     return frozenset(row["iso3"] for row in reference_member_states())
 
 
-def country_series(settings: Settings, iso3: str, scale: int | None = None, *,
-                   include_non_oic: bool = False) -> pd.DataFrame:
+def country_series(
+    settings: Settings, iso3: str, scale: int | None = None, *, include_non_oic: bool = False
+) -> pd.DataFrame:
     """Monthly country rows of ``iso3`` (ISO 3166-1 alpha-3), oldest first; empty for a
     country outside the 57 OIC states unless ``include_non_oic``.
 
@@ -438,8 +529,9 @@ def country_series(settings: Settings, iso3: str, scale: int | None = None, *,
     """
     code = iso3.strip().upper()
     if len(code) != 3 or not code.isalpha():
-        raise DroughtInputError(_("A country is a three-letter ISO 3166-1 alpha-3 code."),
-                                field="iso3")
+        raise DroughtInputError(
+            _("A country is a three-letter ISO 3166-1 alpha-3 code."), field="iso3"
+        )
     if not include_non_oic and code not in oic_states():
         return pd.DataFrame(columns=ZONAL_COLUMNS)
     sql = "SELECT * FROM {table} WHERE level = 'country' AND iso3 = ?"
@@ -450,28 +542,38 @@ def country_series(settings: Settings, iso3: str, scale: int | None = None, *,
     return _query(settings, sql + " ORDER BY scale, month, source", params)
 
 
-def latest_by_country(settings: Settings, scale: int, *,
-                      include_non_oic: bool = False) -> pd.DataFrame:
+def latest_by_country(
+    settings: Settings, scale: int, *, include_non_oic: bool = False
+) -> pd.DataFrame:
     """Each country's own most recent month at ``scale``: one row per iso3, the 57 OIC
     states only unless ``include_non_oic``."""
-    frame = _query(settings, """
+    frame = _query(
+        settings,
+        """
         SELECT * FROM {table} WHERE level = 'country' AND scale = ?
         QUALIFY row_number() OVER (PARTITION BY iso3 ORDER BY month DESC, source) = 1
-        ORDER BY iso3""", [scale])
+        ORDER BY iso3""",
+        [scale],
+    )
     if include_non_oic:
         return frame
     return frame[frame["iso3"].isin(oic_states())].reset_index(drop=True)
 
 
-def monthly_by_country(settings: Settings, scale: int, *,
-                       include_non_oic: bool = False) -> pd.DataFrame:
+def monthly_by_country(
+    settings: Settings, scale: int, *, include_non_oic: bool = False
+) -> pd.DataFrame:
     """Every month of every country at ``scale`` (one row per iso3 and month, the first
     source when several), the 57 OIC states only unless ``include_non_oic``; shares in
     percent 0–100 of the area with data."""
-    frame = _query(settings, """
+    frame = _query(
+        settings,
+        """
         SELECT * FROM {table} WHERE level = 'country' AND scale = ?
         QUALIFY row_number() OVER (PARTITION BY iso3, month ORDER BY source) = 1
-        ORDER BY iso3, month""", [scale])
+        ORDER BY iso3, month""",
+        [scale],
+    )
     if include_non_oic:
         return frame
     return frame[frame["iso3"].isin(oic_states())].reset_index(drop=True)
@@ -508,9 +610,14 @@ def country_shapes() -> dict[str, list[np.ndarray]]:
     return {area.iso3: area.rings for area in areas}
 
 
-def zonal_from_output(settings: Settings, spi_output: Path, admin1: Path | None = None,
-                      id_field: str = "shapeID", iso3_field: str | None = None,
-                      source: str | None = None) -> tuple[pd.DataFrame, int]:
+def zonal_from_output(
+    settings: Settings,
+    spi_output: Path,
+    admin1: Path | None = None,
+    id_field: str = "shapeID",
+    iso3_field: str | None = None,
+    source: str | None = None,
+) -> tuple[pd.DataFrame, int]:
     """Zonal drought statistics of an SPI output per country (and admin1 when ``admin1``
     GeoJSON is given), stored in the zonal table. Returns (new rows, rows in the table)."""
     from iofs.monitor.drought import zonal
@@ -523,13 +630,18 @@ def zonal_from_output(settings: Settings, spi_output: Path, admin1: Path | None 
     try:
         boundaries = default_boundaries()
         if not boundaries.exists():
-            raise DroughtInputError(f"{boundaries}: country boundaries are missing; run "
-                                    "`make install`")
-        frames = [zonal.zonal_statistics(spi, zonal.read_topojson_countries(boundaries),
-                                         "country", name)]
+            raise DroughtInputError(
+                f"{boundaries}: country boundaries are missing; run `make install`"
+            )
+        frames = [
+            zonal.zonal_statistics(spi, zonal.read_topojson_countries(boundaries), "country", name)
+        ]
         if admin1 is not None:
-            frames.append(zonal.zonal_statistics(
-                spi, zonal.read_geojson_areas(admin1, id_field, iso3_field), "admin1", name))
+            frames.append(
+                zonal.zonal_statistics(
+                    spi, zonal.read_geojson_areas(admin1, id_field, iso3_field), "admin1", name
+                )
+            )
     except zonal.BoundaryError as error:
         raise DroughtInputError(str(error), field="boundaries") from None
     table = pd.concat(frames, ignore_index=True)
@@ -556,26 +668,43 @@ def _zonal_slices(analytics_dir: Path) -> list[SliceInfo]:
     out = []
     for source, rows in table.groupby("source", sort=True):
         scales = ", ".join(f"SPI-{int(s)}" for s in sorted(rows["scale"].unique()))
-        out.append(SliceInfo(
-            id=f"drought:zonal/{source}", dataset="drought", source=str(source),
-            kind=f"zonal ({scales})", rows=len(rows), countries=int(rows["iso3"].nunique()),
-            first=str(rows["month"].min()), last=str(rows["month"].max()),
-            ingested_at=stamp, size=round(size * len(rows) / max(len(table), 1))))
+        out.append(
+            SliceInfo(
+                id=f"drought:zonal/{source}",
+                dataset="drought",
+                source=str(source),
+                kind=f"zonal ({scales})",
+                rows=len(rows),
+                countries=int(rows["iso3"].nunique()),
+                first=str(rows["month"].min()),
+                last=str(rows["month"].max()),
+                ingested_at=stamp,
+                size=round(size * len(rows) / max(len(table), 1)),
+            )
+        )
     return out
 
 
 def _spi_slice(path: Path) -> SliceInfo:
     first = last = None
     steps = 0
-    with contextlib.suppress(InputError, KeyError, ValueError, OSError), \
-            open_result(path) as ds:
+    with contextlib.suppress(InputError, KeyError, ValueError, OSError), open_result(path) as ds:
         times = pd.DatetimeIndex(ds["time"].values)
         steps = len(times)
         if steps:
             first, last = times.min().strftime("%Y-%m"), times.max().strftime("%Y-%m")
-    return SliceInfo(id=f"drought:spi/{path.name}", dataset="drought", source=path.name,
-                     kind="spi", rows=steps, countries=0, first=first, last=last,
-                     ingested_at=modified_at(path), size=file_size(path))
+    return SliceInfo(
+        id=f"drought:spi/{path.name}",
+        dataset="drought",
+        source=path.name,
+        kind="spi",
+        rows=steps,
+        countries=0,
+        first=first,
+        last=last,
+        ingested_at=modified_at(path),
+        size=file_size(path),
+    )
 
 
 def slices(analytics_dir: Path) -> list[SliceInfo]:
@@ -609,8 +738,12 @@ def remove_slice(analytics_dir: Path, slice_id: str) -> SliceInfo:
                 kill_point("drought:zonal-remove-before-commit")
         return found[0]
     path = analytics_dir / "drought" / rest
-    if kind != "spi" or "/" in rest or not path.exists() \
-            or not any(path.match(pattern) for pattern in SPI_OUTPUTS):
+    if (
+        kind != "spi"
+        or "/" in rest
+        or not path.exists()
+        or not any(path.match(pattern) for pattern in SPI_OUTPUTS)
+    ):
         raise UnknownSlice(slice_id)
     info = _spi_slice(path)
     discard([path])

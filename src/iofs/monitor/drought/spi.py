@@ -83,10 +83,42 @@ def _exp(y: float) -> float:  # pragma: no cover - numba
     y = min(max(y, -700.0), 700.0)
     k = math.floor(y * _LOG2E + 0.5)
     r = (y - k * _LN2_HI) - k * _LN2_LO
-    poly = 1.0 + r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (
-        1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040 + r * (1.0 / 40320 + r * (
-            1.0 / 362880 + r * (1.0 / 3628800 + r * (1.0 / 39916800
-                                                     + r / 479001600)))))))))))
+    poly = 1.0 + r * (
+        1.0
+        + r
+        * (
+            1.0 / 2
+            + r
+            * (
+                1.0 / 6
+                + r
+                * (
+                    1.0 / 24
+                    + r
+                    * (
+                        1.0 / 120
+                        + r
+                        * (
+                            1.0 / 720
+                            + r
+                            * (
+                                1.0 / 5040
+                                + r
+                                * (
+                                    1.0 / 40320
+                                    + r
+                                    * (
+                                        1.0 / 362880
+                                        + r * (1.0 / 3628800 + r * (1.0 / 39916800 + r / 479001600))
+                                    )
+                                )
+                            )
+                        )
+                    )
+                )
+            )
+        )
+    )
     value: float = poly * _POW2[np.int64(k) + 1022]
     return 0.0 if y <= -700.0 else value
 
@@ -94,14 +126,43 @@ def _exp(y: float) -> float:  # pragma: no cover - numba
 @numba.njit(nogil=True, cache=True, error_model="numpy", inline="always")
 def _ndtri_central(r: float) -> float:  # pragma: no cover - numba
     """The central rational function of AS 241: Phi^-1(p) = q * f(r), r = 0.180625 - q^2."""
-    num = (((((((2509.0809287301226727 * r + 33430.575583588128105) * r
-                + 67265.770927008700853) * r + 45921.953931549871457) * r
-              + 13731.693765509461125) * r + 1971.5909503065514427) * r
-            + 133.14166789178437745) * r + 3.387132872796366608)
-    den = (((((((5226.495278852545925 * r + 28729.085735721942674) * r
-                + 39307.89580009271061) * r + 21213.794301586595867) * r
-              + 5394.1960214247511077) * r + 687.1870074920579083) * r
-            + 42.313330701600911252) * r + 1.0)
+    num = (
+        (
+            (
+                (
+                    (
+                        (2509.0809287301226727 * r + 33430.575583588128105) * r
+                        + 67265.770927008700853
+                    )
+                    * r
+                    + 45921.953931549871457
+                )
+                * r
+                + 13731.693765509461125
+            )
+            * r
+            + 1971.5909503065514427
+        )
+        * r
+        + 133.14166789178437745
+    ) * r + 3.387132872796366608
+    den = (
+        (
+            (
+                (
+                    ((5226.495278852545925 * r + 28729.085735721942674) * r + 39307.89580009271061)
+                    * r
+                    + 21213.794301586595867
+                )
+                * r
+                + 5394.1960214247511077
+            )
+            * r
+            + 687.1870074920579083
+        )
+        * r
+        + 42.313330701600911252
+    ) * r + 1.0
     value: float = num / den
     return value
 
@@ -171,44 +232,141 @@ def _ndtri(p: float) -> float:  # pragma: no cover - numba
     q = p - 0.5
     if abs(q) <= 0.425:
         r = 0.180625 - q * q
-        num = (((((((2509.0809287301226727 * r + 33430.575583588128105) * r
-                    + 67265.770927008700853) * r + 45921.953931549871457) * r
-                  + 13731.693765509461125) * r + 1971.5909503065514427) * r
-                + 133.14166789178437745) * r + 3.387132872796366608)
-        den = (((((((5226.495278852545925 * r + 28729.085735721942674) * r
-                    + 39307.89580009271061) * r + 21213.794301586595867) * r
-                  + 5394.1960214247511077) * r + 687.1870074920579083) * r
-                + 42.313330701600911252) * r + 1.0)
+        num = (
+            (
+                (
+                    (
+                        (
+                            (2509.0809287301226727 * r + 33430.575583588128105) * r
+                            + 67265.770927008700853
+                        )
+                        * r
+                        + 45921.953931549871457
+                    )
+                    * r
+                    + 13731.693765509461125
+                )
+                * r
+                + 1971.5909503065514427
+            )
+            * r
+            + 133.14166789178437745
+        ) * r + 3.387132872796366608
+        den = (
+            (
+                (
+                    (
+                        (
+                            (5226.495278852545925 * r + 28729.085735721942674) * r
+                            + 39307.89580009271061
+                        )
+                        * r
+                        + 21213.794301586595867
+                    )
+                    * r
+                    + 5394.1960214247511077
+                )
+                * r
+                + 687.1870074920579083
+            )
+            * r
+            + 42.313330701600911252
+        ) * r + 1.0
         return q * num / den
     r = p if q < 0.0 else 1.0 - p
     r = math.sqrt(-math.log(r))
     if r <= 5.0:
         r -= 1.6
-        num = (((((((7.7454501427834140764e-4 * r + 0.0227238449892691845833) * r
-                    + 0.24178072517745061177) * r + 1.27045825245236838258) * r
-                  + 3.64784832476320460504) * r + 5.7694972214606914055) * r
-                + 4.6303378461565452959) * r + 1.42343711074968357734)
-        den = (((((((1.05075007164441684324e-9 * r + 5.475938084995344946e-4) * r
-                    + 0.0151986665636164571966) * r + 0.14810397642748007459) * r
-                  + 0.68976733498510000455) * r + 1.6763848301838038494) * r
-                + 2.05319162663775882187) * r + 1.0)
+        num = (
+            (
+                (
+                    (
+                        (
+                            (7.7454501427834140764e-4 * r + 0.0227238449892691845833) * r
+                            + 0.24178072517745061177
+                        )
+                        * r
+                        + 1.27045825245236838258
+                    )
+                    * r
+                    + 3.64784832476320460504
+                )
+                * r
+                + 5.7694972214606914055
+            )
+            * r
+            + 4.6303378461565452959
+        ) * r + 1.42343711074968357734
+        den = (
+            (
+                (
+                    (
+                        (
+                            (1.05075007164441684324e-9 * r + 5.475938084995344946e-4) * r
+                            + 0.0151986665636164571966
+                        )
+                        * r
+                        + 0.14810397642748007459
+                    )
+                    * r
+                    + 0.68976733498510000455
+                )
+                * r
+                + 1.6763848301838038494
+            )
+            * r
+            + 2.05319162663775882187
+        ) * r + 1.0
     else:
         r -= 5.0
-        num = (((((((2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r
-                    + 0.0012426609473880784386) * r + 0.026532189526576123093) * r
-                  + 0.29656057182850489123) * r + 1.7848265399172913358) * r
-                + 5.4637849111641143699) * r + 6.6579046435011037772)
-        den = (((((((2.04426310338993978564e-15 * r + 1.4215117583164458887e-7) * r
-                    + 1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r
-                  + 0.0148753612908506148525) * r + 0.13692988092273580531) * r
-                + 0.59983220655588793769) * r + 1.0)
+        num = (
+            (
+                (
+                    (
+                        (
+                            (2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r
+                            + 0.0012426609473880784386
+                        )
+                        * r
+                        + 0.026532189526576123093
+                    )
+                    * r
+                    + 0.29656057182850489123
+                )
+                * r
+                + 1.7848265399172913358
+            )
+            * r
+            + 5.4637849111641143699
+        ) * r + 6.6579046435011037772
+        den = (
+            (
+                (
+                    (
+                        (
+                            (2.04426310338993978564e-15 * r + 1.4215117583164458887e-7) * r
+                            + 1.8463183175100546818e-5
+                        )
+                        * r
+                        + 7.868691311456132591e-4
+                    )
+                    * r
+                    + 0.0148753612908506148525
+                )
+                * r
+                + 0.13692988092273580531
+            )
+            * r
+            + 0.59983220655588793769
+        ) * r + 1.0
     value = num / den
     return -value if q < 0.0 else value
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def _accumulate(series: FloatArray, scale: int, out: FloatArray,
-                logs: FloatArray) -> None:  # pragma: no cover - numba
+def _accumulate(
+    series: FloatArray, scale: int, out: FloatArray, logs: FloatArray
+) -> None:  # pragma: no cover - numba
     """Sum over ``scale`` months ending at each step (NaN when the window is incomplete),
     and the natural log of each positive sum (shared by the fit and the transform)."""
     n = series.shape[0]
@@ -229,9 +387,16 @@ def _accumulate(series: FloatArray, scale: int, out: FloatArray,
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def _fit(acc: FloatArray, logs: FloatArray, months: IntArray, calibration: BoolArray,
-         min_values: int,
-         alpha: FloatArray, beta: FloatArray, prob_zero: FloatArray) -> None:  # pragma: no cover
+def _fit(
+    acc: FloatArray,
+    logs: FloatArray,
+    months: IntArray,
+    calibration: BoolArray,
+    min_values: int,
+    alpha: FloatArray,
+    beta: FloatArray,
+    prob_zero: FloatArray,
+) -> None:  # pragma: no cover
     """Gamma shape/scale and probability of zero per calendar month of one pixel."""
     count = np.zeros(12, np.int64)
     zeros = np.zeros(12, np.int64)
@@ -279,10 +444,21 @@ def _clip(z: float) -> float:  # pragma: no cover - numba
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def _transform(acc: FloatArray, logs: FloatArray, order: IntArray, starts: IntArray,
-               alpha: FloatArray, beta: FloatArray, prob_zero: FloatArray, out: FloatArray,
-               xs: FloatArray, log_xs: FloatArray, term: FloatArray, total: FloatArray,
-               where: IntArray) -> None:  # pragma: no cover - numba
+def _transform(
+    acc: FloatArray,
+    logs: FloatArray,
+    order: IntArray,
+    starts: IntArray,
+    alpha: FloatArray,
+    beta: FloatArray,
+    prob_zero: FloatArray,
+    out: FloatArray,
+    xs: FloatArray,
+    log_xs: FloatArray,
+    term: FloatArray,
+    total: FloatArray,
+    where: IntArray,
+) -> None:  # pragma: no cover - numba
     """SPI of each accumulation from its calendar month's fitted mixed distribution.
 
     ``order``/``starts`` list the time steps of each calendar month. Within a calendar month
@@ -369,9 +545,17 @@ def _month_order(months: IntArray) -> tuple[IntArray, IntArray]:  # pragma: no c
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def _spi_fit_kernel(precip: FloatArray, scale: int, months: IntArray, calibration: BoolArray,
-                    min_values: int, out: FloatArray, alpha: FloatArray, beta: FloatArray,
-                    prob_zero: FloatArray) -> None:  # pragma: no cover - numba
+def _spi_fit_kernel(
+    precip: FloatArray,
+    scale: int,
+    months: IntArray,
+    calibration: BoolArray,
+    min_values: int,
+    out: FloatArray,
+    alpha: FloatArray,
+    beta: FloatArray,
+    prob_zero: FloatArray,
+) -> None:  # pragma: no cover - numba
     """Fit and transform every pixel (rows of ``precip``: pixels, columns: months)."""
     n = precip.shape[1]
     acc = np.empty(n)
@@ -385,14 +569,33 @@ def _spi_fit_kernel(precip: FloatArray, scale: int, months: IntArray, calibratio
     for i in range(precip.shape[0]):
         _accumulate(precip[i], scale, acc, logs)
         _fit(acc, logs, months, calibration, min_values, alpha[i], beta[i], prob_zero[i])
-        _transform(acc, logs, order, starts, alpha[i], beta[i], prob_zero[i], out[i],
-                   xs, log_xs, term, total, where)
+        _transform(
+            acc,
+            logs,
+            order,
+            starts,
+            alpha[i],
+            beta[i],
+            prob_zero[i],
+            out[i],
+            xs,
+            log_xs,
+            term,
+            total,
+            where,
+        )
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def _spi_given_kernel(precip: FloatArray, scale: int, months: IntArray, alpha: FloatArray,
-                      beta: FloatArray, prob_zero: FloatArray,
-                      out: FloatArray) -> None:  # pragma: no cover - numba
+def _spi_given_kernel(
+    precip: FloatArray,
+    scale: int,
+    months: IntArray,
+    alpha: FloatArray,
+    beta: FloatArray,
+    prob_zero: FloatArray,
+    out: FloatArray,
+) -> None:  # pragma: no cover - numba
     """Transform every pixel with parameters fitted earlier (no refit)."""
     n = precip.shape[1]
     acc = np.empty(n)
@@ -405,8 +608,21 @@ def _spi_given_kernel(precip: FloatArray, scale: int, months: IntArray, alpha: F
     where = np.empty(n, np.int64)
     for i in range(precip.shape[0]):
         _accumulate(precip[i], scale, acc, logs)
-        _transform(acc, logs, order, starts, alpha[i], beta[i], prob_zero[i], out[i],
-                   xs, log_xs, term, total, where)
+        _transform(
+            acc,
+            logs,
+            order,
+            starts,
+            alpha[i],
+            beta[i],
+            prob_zero[i],
+            out[i],
+            xs,
+            log_xs,
+            term,
+            total,
+            where,
+        )
 
 
 @dataclass(frozen=True)
@@ -435,8 +651,9 @@ def _as_pixels(precip: npt.ArrayLike) -> tuple[FloatArray, tuple[int, ...]]:
     return np.ascontiguousarray(array.reshape(-1, array.shape[-1])), lead
 
 
-def _check_time(months: npt.ArrayLike, n_time: int,
-                calibration: npt.ArrayLike | None = None) -> tuple[IntArray, BoolArray]:
+def _check_time(
+    months: npt.ArrayLike, n_time: int, calibration: npt.ArrayLike | None = None
+) -> tuple[IntArray, BoolArray]:
     month_index = np.ascontiguousarray(np.asarray(months, dtype=np.int64))
     if month_index.shape != (n_time,):
         raise ValueError(f"months has {month_index.size} values but the series has {n_time}")
@@ -452,10 +669,13 @@ def _check_time(months: npt.ArrayLike, n_time: int,
     return month_index, mask
 
 
-def spi(precip: npt.ArrayLike, scale: int, months: npt.ArrayLike,
-        calibration: npt.ArrayLike | None = None,
-        min_calibration_values: int = MIN_CALIBRATION_VALUES,
-        ) -> tuple[FloatArray, GammaParameters]:
+def spi(
+    precip: npt.ArrayLike,
+    scale: int,
+    months: npt.ArrayLike,
+    calibration: npt.ArrayLike | None = None,
+    min_calibration_values: int = MIN_CALIBRATION_VALUES,
+) -> tuple[FloatArray, GammaParameters]:
     """SPI (dimensionless, clipped to +/- 3.09) and the fitted parameters.
 
     ``precip``: monthly precipitation in mm, any leading (pixel) axes, time last.
@@ -471,15 +691,26 @@ def spi(precip: npt.ArrayLike, scale: int, months: npt.ArrayLike,
     alpha = np.empty((pixels.shape[0], 12))
     beta = np.empty_like(alpha)
     prob_zero = np.empty_like(alpha)
-    _spi_fit_kernel(pixels, int(scale), month_index, mask, int(min_calibration_values),
-                    out, alpha, beta, prob_zero)
+    _spi_fit_kernel(
+        pixels,
+        int(scale),
+        month_index,
+        mask,
+        int(min_calibration_values),
+        out,
+        alpha,
+        beta,
+        prob_zero,
+    )
     shape12 = (*lead, 12)
     return out.reshape(*lead, pixels.shape[1]), GammaParameters(
-        alpha.reshape(shape12), beta.reshape(shape12), prob_zero.reshape(shape12))
+        alpha.reshape(shape12), beta.reshape(shape12), prob_zero.reshape(shape12)
+    )
 
 
-def spi_from_parameters(precip: npt.ArrayLike, scale: int, months: npt.ArrayLike,
-                        parameters: GammaParameters) -> FloatArray:
+def spi_from_parameters(
+    precip: npt.ArrayLike, scale: int, months: npt.ArrayLike, parameters: GammaParameters
+) -> FloatArray:
     """SPI from parameters fitted earlier (e.g. to update the latest month without a refit).
 
     ``precip`` needs at least the last ``scale`` months before each wanted step; the result
@@ -492,8 +723,10 @@ def spi_from_parameters(precip: npt.ArrayLike, scale: int, months: npt.ArrayLike
     for name in ("alpha", "beta", "prob_zero"):
         value = np.asarray(getattr(parameters, name), dtype=np.float64)
         if value.shape != (*lead, 12):
-            raise ValueError(f"parameter {name} has shape {value.shape}; expected "
-                             f"{(*lead, 12)} to match the precipitation grid")
+            raise ValueError(
+                f"parameter {name} has shape {value.shape}; expected "
+                f"{(*lead, 12)} to match the precipitation grid"
+            )
         params.append(np.ascontiguousarray(value.reshape(-1, 12)))
     out = np.empty_like(pixels)
     _spi_given_kernel(pixels, int(scale), month_index, params[0], params[1], params[2], out)

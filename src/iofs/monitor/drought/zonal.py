@@ -68,8 +68,9 @@ def read_topojson_countries(path: Path, object_name: str = "countries") -> list[
         topology = json.loads(Path(path).read_text(encoding="utf-8"))
         geometries = topology["objects"][object_name]["geometries"]
     except (OSError, ValueError, KeyError) as error:
-        raise BoundaryError(f"{path}: not a TopoJSON with object {object_name!r} "
-                            f"({error})") from None
+        raise BoundaryError(
+            f"{path}: not a TopoJSON with object {object_name!r} ({error})"
+        ) from None
     arcs = _decode_arcs(topology)
     areas = []
     for geometry in geometries:
@@ -101,8 +102,10 @@ def read_geojson_areas(path: Path, id_field: str, iso3_field: str | None = None)
     for number, feature in enumerate(features, start=1):
         properties = feature.get("properties") or {}
         if id_field not in properties:
-            raise BoundaryError(f"{path}: feature {number} has no property {id_field!r} "
-                                f"(properties: {sorted(properties)})")
+            raise BoundaryError(
+                f"{path}: feature {number} has no property {id_field!r} "
+                f"(properties: {sorted(properties)})"
+            )
         geometry = feature.get("geometry") or {}
         kind = geometry.get("type")
         if kind == "Polygon":
@@ -110,8 +113,10 @@ def read_geojson_areas(path: Path, id_field: str, iso3_field: str | None = None)
         elif kind == "MultiPolygon":
             polygons = geometry["coordinates"]
         else:
-            raise BoundaryError(f"{path}: feature {number} ({properties[id_field]}) is a "
-                                f"{kind}, not a Polygon or MultiPolygon")
+            raise BoundaryError(
+                f"{path}: feature {number} ({properties[id_field]}) is a "
+                f"{kind}, not a Polygon or MultiPolygon"
+            )
         rings = [np.asarray(ring, dtype=np.float64)[:, :2] for poly in polygons for ring in poly]
         iso3 = str(properties.get(iso3_field, "")) if iso3_field else ""
         areas.append(Area(str(properties[id_field]), iso3.upper(), rings))
@@ -119,8 +124,9 @@ def read_geojson_areas(path: Path, id_field: str, iso3_field: str | None = None)
 
 
 @numba.njit(cache=True)
-def _fill_rings(xs: np.ndarray, ys: np.ndarray, edges: np.ndarray, label: int,
-                grid: np.ndarray) -> None:  # pragma: no cover - numba
+def _fill_rings(
+    xs: np.ndarray, ys: np.ndarray, edges: np.ndarray, label: int, grid: np.ndarray
+) -> None:  # pragma: no cover - numba
     """Scan-line fill (even-odd) of ``edges`` (rows x0, y0, x1, y1) onto pixel centres."""
     crossings = np.empty(edges.shape[0])
     for row in range(ys.shape[0]):
@@ -153,10 +159,13 @@ def label_grid(areas: list[Area], lat: np.ndarray, lon: np.ndarray) -> np.ndarra
     lat_lo, lat_hi = lat.min(), lat.max()
     lon_lo, lon_hi = lon.min(), lon.max()
     for index, area in enumerate(areas):
-        edges = np.concatenate([np.column_stack([r[:-1], r[1:]]) for r in area.rings
-                                if len(r) > 1])
-        if (edges[:, [1, 3]].max() < lat_lo or edges[:, [1, 3]].min() > lat_hi
-                or edges[:, [0, 2]].max() < lon_lo or edges[:, [0, 2]].min() > lon_hi):
+        edges = np.concatenate([np.column_stack([r[:-1], r[1:]]) for r in area.rings if len(r) > 1])
+        if (
+            edges[:, [1, 3]].max() < lat_lo
+            or edges[:, [1, 3]].min() > lat_hi
+            or edges[:, [0, 2]].max() < lon_lo
+            or edges[:, [0, 2]].min() > lon_hi
+        ):
             continue
         _fill_rings(lon, lat, np.ascontiguousarray(edges), index, grid)
         if not (grid == index).any():
@@ -169,8 +178,7 @@ def label_grid(areas: list[Area], lat: np.ndarray, lon: np.ndarray) -> np.ndarra
     return grid
 
 
-def zonal_statistics(spi: xr.DataArray, areas: list[Area], level: str,
-                     source: str) -> pd.DataFrame:
+def zonal_statistics(spi: xr.DataArray, areas: list[Area], level: str, source: str) -> pd.DataFrame:
     """Monthly drought statistics per area of an SPI grid (dims time, lat, lon).
 
     Returns one row per area with pixels and month: source, scale, level, area_id, iso3,
@@ -223,12 +231,20 @@ def zonal_statistics(spi: xr.DataArray, areas: list[Area], level: str,
             continue
         for t in range(n_time):
             has = total_w[t, a] > 0
-            rows.append({
-                "source": source, "scale": scale, "level": level, "area_id": area.area_id,
-                "iso3": area.iso3, "month": months[t],
-                "mean_spi": float(mean[t, a]) if has else None,
-                "share_moderate": float(share_pct["moderate"][t, a]) if has else None,
-                "share_severe": float(share_pct["severe"][t, a]) if has else None,
-                "share_extreme": float(share_pct["extreme"][t, a]) if has else None,
-                "coverage": float(coverage[t, a]), "pixels": int(pixels[a])})
+            rows.append(
+                {
+                    "source": source,
+                    "scale": scale,
+                    "level": level,
+                    "area_id": area.area_id,
+                    "iso3": area.iso3,
+                    "month": months[t],
+                    "mean_spi": float(mean[t, a]) if has else None,
+                    "share_moderate": float(share_pct["moderate"][t, a]) if has else None,
+                    "share_severe": float(share_pct["severe"][t, a]) if has else None,
+                    "share_extreme": float(share_pct["extreme"][t, a]) if has else None,
+                    "coverage": float(coverage[t, a]),
+                    "pixels": int(pixels[a]),
+                }
+            )
     return pd.DataFrame(rows)

@@ -46,8 +46,13 @@ def areas() -> tuple[Area, ...]:
     """Every FAOSTAT area of the packaged reference file."""
     text = REFERENCE.read_text(encoding="utf-8")
     return tuple(
-        Area(int(r["fao_code"]), int(r["m49"]) if r["m49"] else None, r["iso3"] or None,
-             r["name"], r["kind"])
+        Area(
+            int(r["fao_code"]),
+            int(r["m49"]) if r["m49"] else None,
+            r["iso3"] or None,
+            r["name"],
+            r["kind"],
+        )
         for r in csv.DictReader(io.StringIO(text, newline=""))
     )
 
@@ -89,8 +94,15 @@ def oic_states() -> tuple[OicState, ...]:
     from iofs.members.service import reference_member_states
 
     return tuple(
-        OicState(r["iso3"], r["name_en"], r["name_ar"], r["name_fr"],
-                 r["oic_group"] or "unknown", int(r["fao_code"]), int(r["m49"]))
+        OicState(
+            r["iso3"],
+            r["name_en"],
+            r["name_ar"],
+            r["name_fr"],
+            r["oic_group"] or "unknown",
+            int(r["fao_code"]),
+            int(r["m49"]),
+        )
         for r in reference_member_states()
     )
 
@@ -117,13 +129,11 @@ def build_reference(country_groups_csv: Path) -> list[tuple[int, str, str, str, 
     areas: dict[int, tuple[str, str, str]] = {}
     groups: dict[int, str] = {}
     for r in rows:
-        areas.setdefault(int(r["Country Code"]),
-                             (r["Country"], r["M49 Code"], r["ISO3 Code"]))
+        areas.setdefault(int(r["Country Code"]), (r["Country"], r["M49 Code"], r["ISO3 Code"]))
         groups[int(r["Country Group Code"])] = r["Country Group"]
     out: list[tuple[int, str, str, str, str]] = []
     for code, (name, m49, iso3) in sorted(areas.items()):
-        kind = ("aggregate" if code == 351
-                else "country" if countries.is_iso3(iso3) else "former")
+        kind = "aggregate" if code == 351 else "country" if countries.is_iso3(iso3) else "former"
         out.append((code, m49, iso3 if kind == "country" else "", name, kind))
     out += [(code, "", "", name, "aggregate") for code, name in sorted(groups.items())]
     return out

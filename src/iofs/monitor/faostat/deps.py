@@ -10,8 +10,9 @@ from fastapi import Query, Request
 from iofs.monitor.faostat.definitions import INDICATORS
 
 Year = Annotated[int | None, Query(ge=1900, le=2200, description="Only this year (YYYY)")]
-Item = Annotated[str | None, Query(max_length=200,
-                                   description="FAO item name, e.g. 'Wheat and products'")]
+Item = Annotated[
+    str | None, Query(max_length=200, description="FAO item name, e.g. 'Wheat and products'")
+]
 
 #: The indicators as the API documents them: ``id`` (unit): label.
 INDICATOR_LIST = "; ".join(f"`{i.identifier}` ({i.unit}): {i.label}" for i in INDICATORS.values())

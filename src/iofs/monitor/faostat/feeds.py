@@ -19,19 +19,25 @@ from iofs.monitor.faostat.definitions import INDICATORS
 CEREAL_IMPORT_DEPENDENCY = INDICATORS["cereal_import_dependency_ratio"]
 
 
-def cereal_import_dependency_ratio(_session: Session, iso3: str | None,
-                                   year: int) -> Decimal | None:
+def cereal_import_dependency_ratio(
+    _session: Session, iso3: str | None, year: int
+) -> Decimal | None:
     """FAO cereal import dependency ratio (percent, 3-year average) of a state or the OIC."""
     from iofs.monitor.faostat import service
 
     try:
-        rows = service.area_rows(analytics_dir(), iso3 or "OIC", year,
-                                 CEREAL_IMPORT_DEPENDENCY.identifier)
+        rows = service.area_rows(
+            analytics_dir(), iso3 or "OIC", year, CEREAL_IMPORT_DEPENDENCY.identifier
+        )
     except (LookupError, ValueError, OSError):
         return None
     values = [r.value for r in rows if r.value is not None and r.source == "computed"]
     return Decimal(str(round(float(values[0]), 2))) if values else None
 
 
-register_feed(f"faostat.{CEREAL_IMPORT_DEPENDENCY.identifier}", CEREAL_IMPORT_DEPENDENCY.label,
-              CEREAL_IMPORT_DEPENDENCY.unit, cereal_import_dependency_ratio)
+register_feed(
+    f"faostat.{CEREAL_IMPORT_DEPENDENCY.identifier}",
+    CEREAL_IMPORT_DEPENDENCY.label,
+    CEREAL_IMPORT_DEPENDENCY.unit,
+    cereal_import_dependency_ratio,
+)

@@ -70,9 +70,13 @@ def _total_size(response: object, offset: int) -> int | None:
     return int(length) + (offset if getattr(response, "status", 200) == 206 else 0)
 
 
-def download(url: str, destination: Path, sha256: str | None = None,
-             progress: Callable[[int, int | None], None] | None = None,
-             timeout: float = 60.0) -> FetchResult:
+def download(
+    url: str,
+    destination: Path,
+    sha256: str | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+    timeout: float = 60.0,
+) -> FetchResult:
     """Download ``url`` to ``destination`` (resuming a ``.part`` file); return what was
     written. Raises :class:`FetchError` on HTTP errors, size or checksum mismatch, or a
     damaged zip; the ``.part`` file is kept for a resume except after a failed check."""
@@ -112,8 +116,10 @@ def download(url: str, destination: Path, sha256: str | None = None,
     resumed_from = offset
     size = part.stat().st_size
     if total is not None and size != total:
-        raise FetchError(f"{url}: received {size} bytes, the server announced {total}; "
-                         f"run the command again to resume")
+        raise FetchError(
+            f"{url}: received {size} bytes, the server announced {total}; "
+            f"run the command again to resume"
+        )
     digest = hashlib.sha256()
     with part.open("rb") as handle:
         for block in iter(lambda: handle.read(CHUNK), b""):
@@ -136,9 +142,13 @@ def download(url: str, destination: Path, sha256: str | None = None,
     return FetchResult(destination, size, checksum, resumed_from)
 
 
-def fetch_domain(domain: str, directory: Path, base_url: str = DEFAULT_BASE_URL,
-                 sha256: str | None = None,
-                 progress: Callable[[int, int | None], None] | None = None) -> FetchResult:
+def fetch_domain(
+    domain: str,
+    directory: Path,
+    base_url: str = DEFAULT_BASE_URL,
+    sha256: str | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> FetchResult:
     """Download the bulk zip of ``domain`` into ``directory``."""
     url = bulk_url(domain, base_url)
     return download(url, directory / BULK_FILES[domain.strip().upper()], sha256, progress)

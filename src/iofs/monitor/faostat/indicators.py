@@ -32,8 +32,7 @@ from iofs.monitor.faostat.areas import OIC_GROUPS, OIC_TOTAL, oic_states
 from iofs.monitor.faostat.definitions import FS_ITEMS, INDICATORS
 from iofs.monitor.faostat.sql import enum_type, literal, parquet_list
 
-COLUMNS = ["area", "indicator", "item_code", "item", "year", "value", "unit", "source",
-           "flag"]
+COLUMNS = ["area", "indicator", "item_code", "item", "year", "value", "unit", "source", "flag"]
 
 
 def _members_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -44,8 +43,9 @@ def _members_table(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany("INSERT INTO members VALUES (?, ?)", rows)
 
 
-def _suite_query(con: duckdb.DuckDBPyConnection, analytics_dir: Path,
-                 all_countries: bool) -> str | None:
+def _suite_query(
+    con: duckdb.DuckDBPyConnection, analytics_dir: Path, all_countries: bool
+) -> str | None:
     """Load the suite's inputs into temp tables of ``con``; return the query of all
     indicators (:data:`COLUMNS`, sorted), or None when nothing is ingested."""
     con.execute("SET memory_limit = '1GB'")
@@ -54,20 +54,28 @@ def _suite_query(con: duckdb.DuckDBPyConnection, analytics_dir: Path,
         files = store.slice_files(analytics_dir)
         if not files:
             return None
-        con.execute(f"INSERT INTO members SELECT DISTINCT iso3, iso3 FROM {parquet_list(files)} "
-                    f"WHERE area_kind = 'country' AND iso3 NOT IN (SELECT iso3 FROM members)")
-        where = ("area_kind = 'country' AND iso3 IN (SELECT DISTINCT iso3 FROM members)")
+        con.execute(
+            f"INSERT INTO members SELECT DISTINCT iso3, iso3 FROM {parquet_list(files)} "
+            f"WHERE area_kind = 'country' AND iso3 NOT IN (SELECT iso3 FROM members)"
+        )
+        where = "area_kind = 'country' AND iso3 IN (SELECT DISTINCT iso3 FROM members)"
         by_domain = {d: [f for f in files if f.parent.name == d] for d in store.SUITE_ROWS}
         fbs_inputs: list[Path] = []
         # Pivoted straight from the store (no per-slice step): one row per state, item, year.
-        fbs_sql = (f"SELECT iso3, item_code, any_value(item) AS item, year, {store.FBS_PIVOT}, "
-                   f"max(source) FILTER (WHERE element_code = 511 AND item_code IN "
-                   f"(2501, 3010)) AS pop_source FROM {parquet_list(by_domain['FBS'])} "
-                   f"WHERE {where} AND ({store.SUITE_ROWS['FBS']}) "
-                   f"GROUP BY iso3, item_code, year"
-                   if by_domain["FBS"] else None)
-        long = [store.suite_rows_sql(parquet_list(paths), d, where)
-                for d, paths in by_domain.items() if paths and d != "FBS"]
+        fbs_sql = (
+            f"SELECT iso3, item_code, any_value(item) AS item, year, {store.FBS_PIVOT}, "
+            f"max(source) FILTER (WHERE element_code = 511 AND item_code IN "
+            f"(2501, 3010)) AS pop_source FROM {parquet_list(by_domain['FBS'])} "
+            f"WHERE {where} AND ({store.SUITE_ROWS['FBS']}) "
+            f"GROUP BY iso3, item_code, year"
+            if by_domain["FBS"]
+            else None
+        )
+        long = [
+            store.suite_rows_sql(parquet_list(paths), d, where)
+            for d, paths in by_domain.items()
+            if paths and d != "FBS"
+        ]
     else:
         inputs = store.suite_inputs(analytics_dir)
         if not inputs:
@@ -76,35 +84,49 @@ def _suite_query(con: duckdb.DuckDBPyConnection, analytics_dir: Path,
         fbs_sql = None
         others = [p for p in inputs if p.parent.name != "FBS"]
         long = [f"SELECT {store.SUITE_COLUMNS} FROM {parquet_list(others)}"] if others else []
-    empty_long = ("SELECT NULL::VARCHAR AS domain, NULL::VARCHAR AS iso3, "
-                  "NULL::INTEGER AS item_code, NULL::VARCHAR AS item, "
-                  "NULL::INTEGER AS element_code, NULL::INTEGER AS year, "
-                  "NULL::INTEGER AS year_end, NULL::DOUBLE AS value, NULL::VARCHAR AS unit, "
-                  "NULL::VARCHAR AS flag, NULL::VARCHAR AS source, "
-                  "NULL::VARCHAR AS partner_iso3, NULL::VARCHAR AS partner_kind WHERE false")
+    empty_long = (
+        "SELECT NULL::VARCHAR AS domain, NULL::VARCHAR AS iso3, "
+        "NULL::INTEGER AS item_code, NULL::VARCHAR AS item, "
+        "NULL::INTEGER AS element_code, NULL::INTEGER AS year, "
+        "NULL::INTEGER AS year_end, NULL::DOUBLE AS value, NULL::VARCHAR AS unit, "
+        "NULL::VARCHAR AS flag, NULL::VARCHAR AS source, "
+        "NULL::VARCHAR AS partner_iso3, NULL::VARCHAR AS partner_kind WHERE false"
+    )
     con.execute("CREATE TEMP TABLE obs AS " + " UNION ALL ".join(long or [empty_long]))
-    if fbs_sql is None and len(fbs_inputs) == 1 \
-            and len(set(store.oic_codes().values())) == len(store.oic_codes()):
+    if (
+        fbs_sql is None
+        and len(fbs_inputs) == 1
+        and len(set(store.oic_codes().values())) == len(store.oic_codes())
+    ):
         # A single slice's input already has one row per state, item and year.
-        fbs_sql = (f"SELECT * EXCLUDE (source), CASE WHEN pop IS NOT NULL THEN source END "
-                   f"AS pop_source FROM read_parquet({literal(fbs_inputs[0])})")
+        fbs_sql = (
+            f"SELECT * EXCLUDE (source), CASE WHEN pop IS NOT NULL THEN source END "
+            f"AS pop_source FROM read_parquet({literal(fbs_inputs[0])})"
+        )
     if fbs_sql is None:
         # One row per state, item and year; where slices overlap, the one sorting last wins.
         # Inputs ranked by source name (integer ranks: arg_max on text is ~3x slower).
         fbs_inputs.sort(key=lambda p: p.stem)
-        ranked = " UNION ALL ".join(f"SELECT *, {rank} AS rank FROM read_parquet({literal(p)})"
-                                    for rank, p in enumerate(fbs_inputs))
-        merged = ", ".join([f"arg_max({n}, rank) FILTER (WHERE {n} IS NOT NULL) AS {n}"
-                            for n in [*store.FBS_ELEMENTS, "pop"]]
-                           + ["arg_max(source, rank) FILTER (WHERE pop IS NOT NULL) "
-                              "AS pop_source"])
-        fbs_sql = (f"SELECT iso3, item_code, arg_max(item, rank) AS item, year, {merged} "
-                   f"FROM ({ranked}) GROUP BY iso3, item_code, year"
-                   if fbs_inputs else
-                   "SELECT NULL::VARCHAR AS iso3, NULL::INTEGER AS item_code, "
-                   "NULL::VARCHAR AS item, NULL::INTEGER AS year, "
-                   + ", ".join(f"NULL::DOUBLE AS {n}" for n in [*store.FBS_ELEMENTS, "pop"])
-                   + ", NULL::VARCHAR AS pop_source WHERE false")
+        ranked = " UNION ALL ".join(
+            f"SELECT *, {rank} AS rank FROM read_parquet({literal(p)})"
+            for rank, p in enumerate(fbs_inputs)
+        )
+        merged = ", ".join(
+            [
+                f"arg_max({n}, rank) FILTER (WHERE {n} IS NOT NULL) AS {n}"
+                for n in [*store.FBS_ELEMENTS, "pop"]
+            ]
+            + ["arg_max(source, rank) FILTER (WHERE pop IS NOT NULL) AS pop_source"]
+        )
+        fbs_sql = (
+            f"SELECT iso3, item_code, arg_max(item, rank) AS item, year, {merged} "
+            f"FROM ({ranked}) GROUP BY iso3, item_code, year"
+            if fbs_inputs
+            else "SELECT NULL::VARCHAR AS iso3, NULL::INTEGER AS item_code, "
+            "NULL::VARCHAR AS item, NULL::INTEGER AS year, "
+            + ", ".join(f"NULL::DOUBLE AS {n}" for n in [*store.FBS_ELEMENTS, "pop"])
+            + ", NULL::VARCHAR AS pop_source WHERE false"
+        )
     con.execute(f"CREATE TEMP TABLE fbs AS {fbs_sql}")
     con.execute("""
         CREATE TEMP TABLE pop AS
@@ -147,17 +169,23 @@ def _suite_query(con: duckdb.DuckDBPyConnection, analytics_dir: Path,
     parts.append(f"""
         SELECT iso3, CASE item_code {fs_case} END, item_code, item,
                (year + year_end) // 2, value, unit, 'faostat', flag
-        FROM obs WHERE domain = 'FS' AND item_code IN ({', '.join(map(str, FS_ITEMS))})
+        FROM obs WHERE domain = 'FS' AND item_code IN ({", ".join(map(str, FS_ITEMS))})
         AND value IS NOT NULL""")
     query = " UNION ALL ".join(f"({p})" for p in parts)
     # Areas, indicators and sources as ENUMs declared in sorted order: the sort is then on
     # integers and Parquet writes them as dictionaries without hashing every value.
-    areas = sorted(str(row[0]) for row in con.execute(
-        "SELECT DISTINCT area FROM members").fetchall())
-    enums = {"area": enum_type(areas), "indicator": enum_type(sorted(INDICATORS)),
-             "source": enum_type(["computed", "faostat"])}
-    names = ", ".join(f"#{i}::{enums[name]} AS {name}" if name in enums else f"#{i} AS {name}"
-                      for i, name in enumerate(COLUMNS, 1))
+    areas = sorted(
+        str(row[0]) for row in con.execute("SELECT DISTINCT area FROM members").fetchall()
+    )
+    enums = {
+        "area": enum_type(areas),
+        "indicator": enum_type(sorted(INDICATORS)),
+        "source": enum_type(["computed", "faostat"]),
+    }
+    names = ", ".join(
+        f"#{i}::{enums[name]} AS {name}" if name in enums else f"#{i} AS {name}"
+        for i, name in enumerate(COLUMNS, 1)
+    )
     return f"SELECT {names} FROM ({query}) ORDER BY 1, 2, 3, 5"
 
 
@@ -178,8 +206,9 @@ def compute_suite(analytics_dir: Path, all_countries: bool = False) -> pd.DataFr
         query = _suite_query(con, analytics_dir, all_countries)
         if query is None:
             return pd.DataFrame(columns=COLUMNS)
-        text = ", ".join(f"{c}::VARCHAR AS {c}" if c in ("area", "indicator", "source") else c
-                         for c in COLUMNS)
+        text = ", ".join(
+            f"{c}::VARCHAR AS {c}" if c in ("area", "indicator", "source") else c for c in COLUMNS
+        )
         return _frame(con.execute(f"SELECT {text} FROM ({query})").df())
     finally:
         con.close()
@@ -194,11 +223,11 @@ def build_cache(analytics_dir: Path) -> Path:
         with store.replaced_atomically(target) as tmp:
             query = _suite_query(con, analytics_dir, all_countries=False)
             if query is None:
-                pd.DataFrame(columns=COLUMNS).astype({"item_code": "Int64", "year": "int64"}) \
-                    .to_parquet(tmp, index=False)
+                pd.DataFrame(columns=COLUMNS).astype(
+                    {"item_code": "Int64", "year": "int64"}
+                ).to_parquet(tmp, index=False)
             else:
-                con.execute(f"COPY ({query}) TO {literal(tmp)} (FORMAT parquet, "
-                            f"COMPRESSION zstd)")
+                con.execute(f"COPY ({query}) TO {literal(tmp)} (FORMAT parquet, COMPRESSION zstd)")
     finally:
         con.close()
     return target

@@ -110,7 +110,6 @@ class IngestReport:
         return asdict(self)
 
 
-
 def _connect(staging: Path) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection whose memory stays bounded whatever the file size."""
     con = duckdb.connect()
@@ -126,8 +125,9 @@ def _connect(staging: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _run_with_progress(con: duckdb.DuckDBPyConnection, sql: str,
-                       progress: Callable[[float], None] | None) -> None:
+def _run_with_progress(
+    con: duckdb.DuckDBPyConnection, sql: str, progress: Callable[[float], None] | None
+) -> None:
     if progress is None:
         con.execute(sql)
         return
@@ -154,8 +154,9 @@ def _run_with_progress(con: duckdb.DuckDBPyConnection, sql: str,
         raise failure[0]
 
 
-def _line_errors(con: duckdb.DuckDBPyConnection, read_sql: str, plan: Plan,
-                 label: str) -> tuple[int, list[str]]:
+def _line_errors(
+    con: duckdb.DuckDBPyConnection, read_sql: str, plan: Plan, label: str
+) -> tuple[int, list[str]]:
     """Bad-row count and the first line-numbered errors (header is line 1).
 
     Only run when the validating pass stopped: it re-reads the file in file order.
@@ -165,14 +166,16 @@ def _line_errors(con: duckdb.DuckDBPyConnection, read_sql: str, plan: Plan,
         f"WITH src AS (SELECT * FROM {read_sql}) "
         f"SELECT line, err, count(*) OVER () FROM (SELECT row_number() OVER () + 1 AS line, "
         f"{plan.raw_error} AS err FROM src) WHERE err IS NOT NULL ORDER BY line "
-        f"LIMIT {MAX_REPORTED_ERRORS}").fetchall()
+        f"LIMIT {MAX_REPORTED_ERRORS}"
+    ).fetchall()
     con.execute("SET preserve_insertion_order = false")
     total = int(rows[0][2]) if rows else 0
     return total, [f"{label} line {line}: {err}" for line, err, _ in rows]
 
 
-def _ingest_failure(con: duckdb.DuckDBPyConnection, read_sql: str, plan: Plan, label: str,
-                    error: duckdb.Error) -> IngestError:
+def _ingest_failure(
+    con: duckdb.DuckDBPyConnection, read_sql: str, plan: Plan, label: str, error: duckdb.Error
+) -> IngestError:
     """The error to report once the validating pass failed: bad rows by line, else why."""
     message = str(error)
     if BAD_ROW in message or isinstance(error, duckdb.ConversionException):
@@ -183,16 +186,24 @@ def _ingest_failure(con: duckdb.DuckDBPyConnection, read_sql: str, plan: Plan, l
         if errors:
             more = total - len(errors)
             tail = f"\n… and {more} more bad row(s)" if more > 0 else ""
-            return IngestError(f"{total} bad row(s); nothing was imported:\n"
-                               + "\n".join(errors) + tail)
+            return IngestError(
+                f"{total} bad row(s); nothing was imported:\n" + "\n".join(errors) + tail
+            )
     if isinstance(error, duckdb.InvalidInputException):
         return IngestError(f"{label}: not a well-formed CSV: {_first_lines(message)}")
     return IngestError(f"{label}: {_first_lines(message)}")
 
 
-def _write(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str], encoding: str,
-           plans: list[Plan], tmp: Path, label: str,
-           progress: Callable[[float], None] | None) -> str:
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    csv_path: Path,
+    header: list[str],
+    encoding: str,
+    plans: list[Plan],
+    tmp: Path,
+    label: str,
+    progress: Callable[[float], None] | None,
+) -> str:
     """Read, cast, validate, map and write ``tmp`` in one pass; return the encoding used.
 
     The plans are tried in order (the optimistic typed one first); the last one's failure
@@ -204,16 +215,21 @@ def _write(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str], en
     while True:
         plan = plans[index]
         read_sql = read_csv_sql(csv_path, header, encodings[0], plan.types)
-        sql = (f"COPY (WITH src AS (SELECT * FROM {read_sql}), {plan.select}) "
-               f"TO {_lit(str(tmp))} (FORMAT parquet, COMPRESSION zstd, "
-               f"ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+        sql = (
+            f"COPY (WITH src AS (SELECT * FROM {read_sql}), {plan.select}) "
+            f"TO {_lit(str(tmp))} (FORMAT parquet, COMPRESSION zstd, "
+            f"ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
+        )
         try:
             _run_with_progress(con, sql, progress)
             return encodings[0]
         except duckdb.Error as error:
             lowered = str(error).lower()
-            if len(encodings) > 1 and isinstance(error, duckdb.InvalidInputException) \
-                    and ("unicode" in lowered or "utf-8" in lowered):
+            if (
+                len(encodings) > 1
+                and isinstance(error, duckdb.InvalidInputException)
+                and ("unicode" in lowered or "utf-8" in lowered)
+            ):
                 encodings.pop(0)
                 continue
             if index + 1 < len(plans):
@@ -224,8 +240,15 @@ def _write(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str], en
 
 #: What identifies an observation across files: domain (the slice folder) + area + item +
 #: element + year (both ends of a range); for the trade matrix also the partner.
-OBSERVATION_KEY = ("area_code", "m49", "partner_code", "item_code", "element_code", "year",
-                   "year_end")
+OBSERVATION_KEY = (
+    "area_code",
+    "m49",
+    "partner_code",
+    "item_code",
+    "element_code",
+    "year",
+    "year_end",
+)
 
 
 @dataclass
@@ -238,8 +261,9 @@ class _Supersede:
     remaining: int
 
 
-def _superseded(con: duckdb.DuckDBPyConnection, new: Path, domain_dir: Path, source: str,
-                staging: Path) -> list[_Supersede]:
+def _superseded(
+    con: duckdb.DuckDBPyConnection, new: Path, domain_dir: Path, source: str, staging: Path
+) -> list[_Supersede]:
     """Rewrite (into ``staging``) each other slice of the domain without the observations
     that the new slice holds, so the same data ingested under another file name is never
     stored twice; the file ingested last wins."""
@@ -250,12 +274,13 @@ def _superseded(con: duckdb.DuckDBPyConnection, new: Path, domain_dir: Path, sou
     on = " AND ".join(f"o.{k} IS NOT DISTINCT FROM n.{k}" for k in OBSERVATION_KEY)
     # An item known by its CPC code only (a web download without FAO item codes).
     on += " AND (o.item_code IS NOT NULL OR o.item_cpc IS NOT DISTINCT FROM n.item_cpc)"
-    keys = (f"(SELECT {', '.join(OBSERVATION_KEY)}, item_cpc "
-            f"FROM read_parquet({_lit(str(new))}))")
+    keys = f"(SELECT {', '.join(OBSERVATION_KEY)}, item_cpc FROM read_parquet({_lit(str(new))}))"
     for old in others:
         old_sql = f"read_parquet({_lit(str(old))})"
-        row = con.execute(f"SELECT (SELECT count(*) FROM {old_sql}), count(*) FROM {old_sql} o "
-                          f"SEMI JOIN {keys} n ON {on}").fetchone()
+        row = con.execute(
+            f"SELECT (SELECT count(*) FROM {old_sql}), count(*) FROM {old_sql} o "
+            f"SEMI JOIN {keys} n ON {on}"
+        ).fetchone()
         assert row is not None
         total, removed = int(row[0]), int(row[1])
         if not removed:
@@ -263,9 +288,11 @@ def _superseded(con: duckdb.DuckDBPyConnection, new: Path, domain_dir: Path, sou
         kept = None
         if removed < total:
             kept = staging / f"kept-{old.name}"
-            con.execute(f"COPY (SELECT o.* FROM {old_sql} o ANTI JOIN {keys} n ON {on}) "
-                        f"TO {_lit(str(kept))} (FORMAT parquet, COMPRESSION zstd, "
-                        f"ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+            con.execute(
+                f"COPY (SELECT o.* FROM {old_sql} o ANTI JOIN {keys} n ON {on}) "
+                f"TO {_lit(str(kept))} (FORMAT parquet, COMPRESSION zstd, "
+                f"ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
+            )
         out.append(_Supersede(old, kept, removed, total - removed))
     return out
 
@@ -274,8 +301,9 @@ def _apply_superseded(changes: list[_Supersede], analytics_dir: Path) -> None:
     for change in changes:
         manifest = change.path.with_suffix(".json")
         # Its suite input is rebuilt on first use.
-        store.suite_input_path(analytics_dir, change.path.parent.name,
-                               change.path.stem).unlink(missing_ok=True)
+        store.suite_input_path(analytics_dir, change.path.parent.name, change.path.stem).unlink(
+            missing_ok=True
+        )
         if change.kept is None:
             change.path.unlink(missing_ok=True)
             manifest.unlink(missing_ok=True)
@@ -299,7 +327,8 @@ def cpc_correspondence(analytics_dir: Path) -> dict[str, int]:
         rows = con.execute(
             f"SELECT ltrim(trim(item_cpc), {_lit(chr(39))}) AS cpc, min(item_code) "
             f"FROM read_parquet({[str(f) for f in files]!r}, union_by_name = true) "
-            f"WHERE item_cpc IS NOT NULL AND item_code IS NOT NULL GROUP BY 1").fetchall()
+            f"WHERE item_cpc IS NOT NULL AND item_code IS NOT NULL GROUP BY 1"
+        ).fetchall()
     except duckdb.Error:
         return {}
     finally:
@@ -312,37 +341,56 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("_") or "faostat"
 
 
-def _ingest_csv(csv_path: Path, analytics_dir: Path, label: str, domain: str | None,
-                progress: Callable[[float], None] | None) -> IngestReport:
+def _ingest_csv(
+    csv_path: Path,
+    analytics_dir: Path,
+    label: str,
+    domain: str | None,
+    progress: Callable[[float], None] | None,
+) -> IngestReport:
     """One CSV, all-or-nothing; whatever the reader meets ends as an :class:`IngestError`."""
     try:
         return _ingest_one(csv_path, analytics_dir, label, domain, progress)
     except (duckdb.Error, UnicodeError, ValueError, csv.Error) as error:
         if isinstance(error, IngestError):
             raise
-        raise IngestError(f"{label}: not a well-formed FAOSTAT CSV "
-                          f"({_first_lines(str(error), 2)})") from None
+        raise IngestError(
+            f"{label}: not a well-formed FAOSTAT CSV ({_first_lines(str(error), 2)})"
+        ) from None
 
 
-def _ingest_one(csv_path: Path, analytics_dir: Path, label: str, domain: str | None,
-                progress: Callable[[float], None] | None) -> IngestReport:
+def _ingest_one(
+    csv_path: Path,
+    analytics_dir: Path,
+    label: str,
+    domain: str | None,
+    progress: Callable[[float], None] | None,
+) -> IngestReport:
     started = time.perf_counter()
     encoding = detect_encoding(csv_path)
     header = read_header(csv_path, encoding)
     stated = file_domain_code(csv_path, header, encoding)
-    if domain is not None and stated is not None \
-            and canonical_domain(domain) != canonical_domain(stated):
-        raise IngestError(f"{label} line 2: --domain {domain.upper()} was given but the file's "
-                          f"Domain Code is {stated}; give --domain {stated} or leave it out")
+    if (
+        domain is not None
+        and stated is not None
+        and canonical_domain(domain) != canonical_domain(stated)
+    ):
+        raise IngestError(
+            f"{label} line 2: --domain {domain.upper()} was given but the file's "
+            f"Domain Code is {stated}; give --domain {stated} or leave it out"
+        )
     chosen = canonical_domain(domain or recognise_domain(csv_path, header, encoding, label))
     if chosen not in DOMAINS and not DOMAIN_CODE.match(chosen):
-        raise IngestError(f"{label}: unknown domain {chosen!r}; one of {', '.join(DOMAINS)} "
-                          "(or any FAOSTAT domain code, stored as plain observations)")
+        raise IngestError(
+            f"{label}: unknown domain {chosen!r}; one of {', '.join(DOMAINS)} "
+            "(or any FAOSTAT domain code, stored as plain observations)"
+        )
     source = _slug(label)
     cpc = cpc_correspondence(analytics_dir) if needs_cpc_map(header) else None
     plan = build_plan(header, chosen, source, label, cpc_map=cpc)
-    fast = build_plan(header, chosen, source, label,
-                      sample_rows(csv_path, encoding, SAMPLE_ROWS), cpc_map=cpc)
+    fast = build_plan(
+        header, chosen, source, label, sample_rows(csv_path, encoding, SAMPLE_ROWS), cpc_map=cpc
+    )
     target = store.slice_path(analytics_dir, chosen, source)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = staging_dir(store.store_dir(analytics_dir), "ingest")
@@ -356,13 +404,23 @@ def _ingest_one(csv_path: Path, analytics_dir: Path, label: str, domain: str | N
         store.write_suite_input(tmp, chosen, suite_tmp, con)
         changes = _superseded(con, tmp, target.parent, source, staging)
         report = IngestReport(
-            source=source, domain=chosen, layout=plan.layout, encoding=encoding,
-            **_summary(con, tmp), path=str(target), replaced=target.exists(),
-            superseded={c.path.stem: c.removed for c in changes})
+            source=source,
+            domain=chosen,
+            layout=plan.layout,
+            encoding=encoding,
+            **_summary(con, tmp),
+            path=str(target),
+            replaced=target.exists(),
+            superseded={c.path.stem: c.removed for c in changes},
+        )
         if cpc is not None:
-            report.cpc_only_items = [str(row[0]) for row in con.execute(
-                f"SELECT DISTINCT item_cpc FROM read_parquet({_lit(str(tmp))}) "
-                f"WHERE item_code IS NULL ORDER BY 1 LIMIT 200").fetchall()]
+            report.cpc_only_items = [
+                str(row[0])
+                for row in con.execute(
+                    f"SELECT DISTINCT item_cpc FROM read_parquet({_lit(str(tmp))}) "
+                    f"WHERE item_code IS NULL ORDER BY 1 LIMIT 200"
+                ).fetchall()
+            ]
         if stated is not None and canonical_domain(stated) != stated:
             report.domain_code = stated
         report.seconds = round(time.perf_counter() - started, 3)
@@ -395,16 +453,20 @@ def _summary(con: duckdb.DuckDBPyConnection, written: Path) -> dict[str, Any]:
     per_area = con.execute(
         f"SELECT area_code, any_value(area_kind), count(*), min(year), max(year_end), "
         f"count(qualifier), count(*) - count(value) "
-        f"FROM read_parquet({_lit(str(written))}) GROUP BY area_code").fetchall()
+        f"FROM read_parquet({_lit(str(written))}) GROUP BY area_code"
+    ).fetchall()
     kinds = [str(kind) for _, kind, *_ in per_area]
     years = [row[3] for row in per_area if row[3] is not None]
     year_ends = [row[4] for row in per_area if row[4] is not None]
     return {
-        "rows": int(sum(row[2] for row in per_area)), "countries": kinds.count("country"),
+        "rows": int(sum(row[2] for row in per_area)),
+        "countries": kinds.count("country"),
         "aggregates": kinds.count("aggregate"),
-        "unmapped_areas": sorted(int(code) for code, kind, *_ in per_area
-                                 if kind == "unmapped" and code is not None),
-        "year_min": min(years, default=None), "year_max": max(year_ends, default=None),
+        "unmapped_areas": sorted(
+            int(code) for code, kind, *_ in per_area if kind == "unmapped" and code is not None
+        ),
+        "year_min": min(years, default=None),
+        "year_max": max(year_ends, default=None),
         "qualified_values": int(sum(row[5] for row in per_area)),
         "missing_values": int(sum(row[6] for row in per_area)),
     }
@@ -414,8 +476,12 @@ def _first_lines(message: str, count: int = 4) -> str:
     return " ".join(message.strip().splitlines()[:count])
 
 
-def ingest(paths: Iterable[Path], analytics_dir: Path, domain: str | None = None,
-           progress: Callable[[str, float], None] | None = None) -> list[IngestReport]:
+def ingest(
+    paths: Iterable[Path],
+    analytics_dir: Path,
+    domain: str | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> list[IngestReport]:
     """Ingest FAOSTAT files (zip or CSV) into the Parquet store; return one report per file.
 
     Each file is all-or-nothing: a bad row raises :class:`IngestError` (naming line, field
@@ -443,19 +509,24 @@ def ingest(paths: Iterable[Path], analytics_dir: Path, domain: str | None = None
                 staging = staging_dir(observations, "unzip")
                 try:
                     extracted = staging / Path(member).name
-                    with zipfile.ZipFile(path) as archive, archive.open(member) as src, \
-                            extracted.open("wb") as out:
+                    with (
+                        zipfile.ZipFile(path) as archive,
+                        archive.open(member) as src,
+                        extracted.open("wb") as out,
+                    ):
                         shutil.copyfileobj(src, out, 1 << 20)
 
                     def member_tick(fraction: float, name: str = member) -> None:
                         tick(fraction, name)
 
-                    reports.append(_ingest_csv(extracted, analytics_dir, Path(member).name,
-                                               domain, member_tick))
+                    reports.append(
+                        _ingest_csv(
+                            extracted, analytics_dir, Path(member).name, domain, member_tick
+                        )
+                    )
                 finally:
                     shutil.rmtree(staging, ignore_errors=True)
         else:
             reports.append(_ingest_csv(path, analytics_dir, path.name, domain, tick))
     store.drop_cache(analytics_dir)
     return reports
-

@@ -8,15 +8,26 @@ MODULE = Module(
     package="iofs.monitor.faostat",
     api_routers=("iofs.monitor.faostat.api:router",),
     page_routers=("iofs.monitor.faostat.pages:router",),
-    commands=(Command("faostat", "iofs.monitor.faostat.cli:ingest_faostat",
-                      "Import FAOSTAT bulk files into the analytics store (all-or-nothing, "
-                      "idempotent).", group="ingest"),
-              Command("faostat", "iofs.monitor.faostat.cli:fetch_faostat",
-                      "Download a FAOSTAT bulk zip (resumes an interrupted download; checks "
-                      "size/SHA-256).", group="fetch"),
-              Command("indicators", "iofs.monitor.faostat.cli:indicators_command",
-                      "FAO food-security indicators of a state, `compare INDICATOR` to rank "
-                      "the 57, or `growth`.")),
+    commands=(
+        Command(
+            "faostat",
+            "iofs.monitor.faostat.cli:ingest_faostat",
+            "Import FAOSTAT bulk files into the analytics store (all-or-nothing, idempotent).",
+            group="ingest",
+        ),
+        Command(
+            "faostat",
+            "iofs.monitor.faostat.cli:fetch_faostat",
+            "Download a FAOSTAT bulk zip (resumes an interrupted download; checks size/SHA-256).",
+            group="fetch",
+        ),
+        Command(
+            "indicators",
+            "iofs.monitor.faostat.cli:indicators_command",
+            "FAO food-security indicators of a state, `compare INDICATOR` to rank "
+            "the 57, or `growth`.",
+        ),
+    ),
     navigation=(NavigationEntry("/faostat", N_("Food statistics")),),
     feeds=("iofs.monitor.faostat.feeds",),
 )

@@ -40,15 +40,23 @@ def check_area(area: str) -> str:
     code = area.strip().upper()
     if code in AGGREGATE_CODES or any(s.iso3 == code for s in oic_states()):
         return code
-    raise NotFoundError(_("%(code)s is neither an OIC member state (ISO3) nor one of OIC, "
-                          "OIC-ARAB, OIC-AFR, OIC-ASIA.") % {"code": code[:12]})
+    raise NotFoundError(
+        _(
+            "%(code)s is neither an OIC member state (ISO3) nor one of OIC, "
+            "OIC-ARAB, OIC-AFR, OIC-ASIA."
+        )
+        % {"code": code[:12]}
+    )
 
 
 def check_indicator(indicator: str) -> str:
     """The indicator name if known; else an error listing the known ones."""
     if indicator not in INDICATORS:
-        raise FaostatInputError(_("Unknown indicator %(name)s; known: %(known)s.") % {
-            "name": indicator[:60], "known": ", ".join(INDICATORS)}, "indicator")
+        raise FaostatInputError(
+            _("Unknown indicator %(name)s; known: %(known)s.")
+            % {"name": indicator[:60], "known": ", ".join(INDICATORS)},
+            "indicator",
+        )
     return indicator
 
 
@@ -58,8 +66,9 @@ def definitions() -> list[Indicator]:
     return list(INDICATORS.values())
 
 
-def area_rows(analytics_dir: Path, area: str, year: int | None = None,
-              indicator: str | None = None) -> list[IndicatorRow]:
+def area_rows(
+    analytics_dir: Path, area: str, year: int | None = None, indicator: str | None = None
+) -> list[IndicatorRow]:
     """Every indicator value of one state or aggregate (optionally one year / indicator)."""
     code = check_area(area)
     table = indicator_table(analytics_dir)
@@ -86,13 +95,19 @@ def _row(record: dict[str, object]) -> IndicatorRow:
 
 def records(rows: list[IndicatorRow]) -> list[IndicatorRecord]:
     """The public record shape ``{indicator, item, year, value, unit, source}``."""
-    return [IndicatorRecord.model_validate(r.model_dump(include=set(IndicatorRecord
-                                                                    .model_fields)))
-            for r in rows]
+    return [
+        IndicatorRecord.model_validate(r.model_dump(include=set(IndicatorRecord.model_fields)))
+        for r in rows
+    ]
 
 
-def compare(analytics_dir: Path, indicator: str, year: int | None = None,
-            item: str | None = None, language: str = "en") -> list[RankedValue]:
+def compare(
+    analytics_dir: Path,
+    indicator: str,
+    year: int | None = None,
+    item: str | None = None,
+    language: str = "en",
+) -> list[RankedValue]:
     """The 57 states ranked on ``indicator`` (highest first) for ``year`` (default: the
     latest year with data for each state). Computed values are preferred over FAO's when
     both exist; ``item`` picks an FAO item (default: the indicator's whole-diet or group
@@ -112,11 +127,20 @@ def compare(analytics_dir: Path, indicator: str, year: int | None = None,
     chosen = chosen.assign(pref=(chosen["source"] != "computed").astype(int))
     chosen = chosen.sort_values(["area", "year", "pref"], ascending=[True, False, True])
     latest = chosen.drop_duplicates("area", keep="first").sort_values(
-        ["value", "area"], ascending=[False, True])
-    return [RankedValue(rank=rank, iso3=r["area"], name=state_name(r["area"], language),
-                        year=int(r["year"]), value=float(r["value"]), unit=r["unit"],
-                        source=r["source"])
-            for rank, r in enumerate(latest.to_dict(orient="records"), 1)]
+        ["value", "area"], ascending=[False, True]
+    )
+    return [
+        RankedValue(
+            rank=rank,
+            iso3=r["area"],
+            name=state_name(r["area"], language),
+            year=int(r["year"]),
+            value=float(r["value"]),
+            unit=r["unit"],
+            source=r["source"],
+        )
+        for rank, r in enumerate(latest.to_dict(orient="records"), 1)
+    ]
 
 
 def map_values(ranked: list[RankedValue]) -> list[MapValueOut]:
@@ -127,16 +151,30 @@ def map_values(ranked: list[RankedValue]) -> list[MapValueOut]:
     for r in ranked:
         position = values.index(r.value)
         quintile = min(5, 1 + (5 * position) // max(count - 1, 1))
-        out.append(MapValueOut(iso3=r.iso3, category=f"q{quintile}",
-                               label=f"{r.name}: {r.value:,.1f} {r.unit} ({r.year})"))
+        out.append(
+            MapValueOut(
+                iso3=r.iso3,
+                category=f"q{quintile}",
+                label=f"{r.name}: {r.value:,.1f} {r.unit} ({r.year})",
+            )
+        )
     seen = {r.iso3 for r in ranked}
-    out += [MapValueOut(iso3=s.iso3, category="nodata", label=_("no data"))
-            for s in oic_states() if s.iso3 not in seen]
+    out += [
+        MapValueOut(iso3=s.iso3, category="nodata", label=_("no data"))
+        for s in oic_states()
+        if s.iso3 not in seen
+    ]
     return out
 
 
-def growth(analytics_dir: Path, area: str, indicator: str, start_year: int, end_year: int,
-           item: str | None = None) -> GrowthOut:
+def growth(
+    analytics_dir: Path,
+    area: str,
+    indicator: str,
+    start_year: int,
+    end_year: int,
+    item: str | None = None,
+) -> GrowthOut:
     """Growth of a series from ``start_year`` to ``end_year``: ratio end/start and the
     compound annual growth rate (percent per year), e.g. "exports grew 1.5× in five years"."""
     code = check_area(area)
@@ -145,22 +183,39 @@ def growth(analytics_dir: Path, area: str, indicator: str, start_year: int, end_
         raise FaostatInputError(_("The end year must be after the start year."), "end_year")
     table = indicator_table(analytics_dir)
     chosen = table[(table["area"] == code) & (table["indicator"] == indicator)]
-    chosen = chosen[chosen["item"] == item] if item is not None else \
-        chosen[chosen["item"].isna()] if chosen["item"].isna().any() else chosen
-    chosen = chosen.assign(pref=(chosen["source"] != "computed").astype(int)).sort_values(
-        "pref").drop_duplicates("year")
+    chosen = (
+        chosen[chosen["item"] == item]
+        if item is not None
+        else chosen[chosen["item"].isna()]
+        if chosen["item"].isna().any()
+        else chosen
+    )
+    chosen = (
+        chosen.assign(pref=(chosen["source"] != "computed").astype(int))
+        .sort_values("pref")
+        .drop_duplicates("year")
+    )
     by_year = dict(zip(chosen["year"], chosen["value"], strict=True))
     if start_year not in by_year or end_year not in by_year:
-        raise NotFoundError(_("No value for both %(start)d and %(end)d.") % {
-            "start": start_year, "end": end_year})
+        raise NotFoundError(
+            _("No value for both %(start)d and %(end)d.") % {"start": start_year, "end": end_year}
+        )
     start, end = float(by_year[start_year]), float(by_year[end_year])
     if start <= 0:
         raise FaostatInputError(_("Growth needs a positive start value."), "start_year")
     ratio = end / start
     rate = 100 * (ratio ** (1 / (end_year - start_year)) - 1) if ratio > 0 else -100.0
-    return GrowthOut(area=code, indicator=indicator, item=item, start_year=start_year,
-                     end_year=end_year, start_value=start, end_value=end, ratio=ratio,
-                     annual_growth_percent=rate)
+    return GrowthOut(
+        area=code,
+        indicator=indicator,
+        item=item,
+        start_year=start_year,
+        end_year=end_year,
+        start_value=start,
+        end_value=end,
+        ratio=ratio,
+        annual_growth_percent=rate,
+    )
 
 
 def ingested(analytics_dir: Path) -> list[SliceOut]:
@@ -168,8 +223,9 @@ def ingested(analytics_dir: Path) -> list[SliceOut]:
     return [SliceOut.model_validate(s) for s in store.slices(analytics_dir)]
 
 
-def series(analytics_dir: Path, area: str, domain: str, element_code: int,
-           item_codes: tuple[int, ...]) -> pd.DataFrame:
+def series(
+    analytics_dir: Path, area: str, domain: str, element_code: int, item_codes: tuple[int, ...]
+) -> pd.DataFrame:
     """Raw FAOSTAT observations of one state for charts: year, item, value, unit, flag."""
     code = check_area(area)
     if code in AGGREGATE_CODES:
@@ -177,8 +233,9 @@ def series(analytics_dir: Path, area: str, domain: str, element_code: int,
     return store.read_series(analytics_dir, code, domain, element_code, item_codes)
 
 
-def top_items(analytics_dir: Path, area: str, domain: str, element_code: int,
-              count: int = 5) -> list[dict[str, object]] | None:
+def top_items(
+    analytics_dir: Path, area: str, domain: str, element_code: int, count: int = 5
+) -> list[dict[str, object]] | None:
     """The yearly values of the ``count`` items of one element with the largest total (FAO
     item codes below 3000), for a chart: ``[{year, value, series}]`` (series: item name);
     None when the area has no observation of the element."""
@@ -186,9 +243,11 @@ def top_items(analytics_dir: Path, area: str, domain: str, element_code: int,
     if frame.empty:
         return None
     top = frame.groupby("item")["value"].sum().nlargest(count).index
-    return [{"year": int(r["year"]), "value": float(r["value"]), "series": r["item"]}
-            for r in frame[frame["item"].isin(top)].to_dict(orient="records")
-            if r["value"] == r["value"]]
+    return [
+        {"year": int(r["year"]), "value": float(r["value"]), "series": r["item"]}
+        for r in frame[frame["item"].isin(top)].to_dict(orient="records")
+        if r["value"] == r["value"]
+    ]
 
 
 #: FBS item of the cereal ratios shown by default ("Cereals - Excluding Beer", code 2905).
@@ -217,8 +276,9 @@ class Profile:
     card: list[tuple[str, IndicatorRow]]
 
 
-def _latest(rows: list[IndicatorRow], indicator: str,
-            item: str | None = None) -> IndicatorRow | None:
+def _latest(
+    rows: list[IndicatorRow], indicator: str, item: str | None = None
+) -> IndicatorRow | None:
     """The latest value (of one FAO item), a computed one preferred over FAO's."""
     chosen = [r for r in rows if r.indicator == indicator and (item is None or r.item == item)]
     chosen.sort(key=lambda r: (r.year, r.source == "computed"))
@@ -271,13 +331,17 @@ def _slice_info(analytics_dir: Path, path: Path) -> SliceInfo:
     rows = data.get("rows")
     first, last = data.get("year_min"), data.get("year_max")
     return SliceInfo(
-        id=f"faostat:{domain}/{path.stem}", dataset="faostat",
-        source=str(data.get("file") or data.get("source") or path.stem), kind=domain,
+        id=f"faostat:{domain}/{path.stem}",
+        dataset="faostat",
+        source=str(data.get("file") or data.get("source") or path.stem),
+        kind=domain,
         rows=int(rows) if isinstance(rows, int) else pq.ParquetFile(path).metadata.num_rows,
         countries=int(str(data.get("countries") or 0)),
-        first=None if first is None else str(first), last=None if last is None else str(last),
+        first=None if first is None else str(first),
+        last=None if last is None else str(last),
         ingested_at=str(data.get("ingested_at") or "") or modified_at(path),
-        size=file_size(path))
+        size=file_size(path),
+    )
 
 
 def slices(analytics_dir: Path) -> list[SliceInfo]:
@@ -296,7 +360,6 @@ def remove_slice(analytics_dir: Path, slice_id: str) -> SliceInfo:
         raise UnknownSlice(slice_id)
     info = _slice_info(analytics_dir, path)
     store.drop_cache(analytics_dir)
-    discard([path.with_suffix(".json"), path, store.suite_input_path(analytics_dir, domain,
-                                                                       stem)])
+    discard([path.with_suffix(".json"), path, store.suite_input_path(analytics_dir, domain, stem)])
     store.drop_cache(analytics_dir)
     return info

@@ -54,6 +54,7 @@ def file_domain_code(path: Path, header: list[str], encoding: str) -> str | None
             return code
     return None
 
+
 _FILENAME_DOMAINS: tuple[tuple[str, str], ...] = (
     (r"Trade_?DetailedTradeMatrix|Trade_Matrix", "TM"),
     (r"Trade_Crops_?Livestock|Trade_CropsLivestock|^Trade_", "TCL"),
@@ -79,8 +80,11 @@ _ELEMENT_DOMAINS: tuple[tuple[frozenset[int], str], ...] = (
 #: How far :func:`detect_encoding` looks for a first non-ASCII byte (~0.1 s per 256 MB).
 ENCODING_SCAN_BYTES = 1 << 28
 #: The supporting lists of a bulk zip (not data).
-SUPPORTING_FILES = re.compile(r"_(Flags|AreaCodes|ItemCodes|Elements|ItemCodes\w*|"
-                              r"Currencys|Purposes|Sources|Reporter\w*|Partner\w*)\.csv$", re.I)
+SUPPORTING_FILES = re.compile(
+    r"_(Flags|AreaCodes|ItemCodes|Elements|ItemCodes\w*|"
+    r"Currencys|Purposes|Sources|Reporter\w*|Partner\w*)\.csv$",
+    re.I,
+)
 
 
 class IngestError(ValueError):
@@ -122,8 +126,9 @@ def read_header(path: Path, encoding: str) -> list[str]:
         except StopIteration:
             raise IngestError(f"{path.name}: the file is empty") from None
         except csv.Error as error:
-            raise IngestError(f"{path.name} line 1: the header is not well-formed CSV "
-                              f"({error})") from None
+            raise IngestError(
+                f"{path.name} line 1: the header is not well-formed CSV ({error})"
+            ) from None
     return _clean_header(header)
 
 
@@ -138,8 +143,9 @@ def sample_rows(path: Path, encoding: str, count: int = 400) -> list[dict[str, s
         try:
             header = _clean_header(next(reader, []))
         except csv.Error as error:
-            raise IngestError(f"{path.name} line 1: the header is not well-formed CSV "
-                              f"({error})") from None
+            raise IngestError(
+                f"{path.name} line 1: the header is not well-formed CSV ({error})"
+            ) from None
         rows = []
         try:
             for number, row in enumerate(reader):
@@ -147,13 +153,13 @@ def sample_rows(path: Path, encoding: str, count: int = 400) -> list[dict[str, s
                     break
                 rows.append(dict(zip(header, row, strict=False)))
         except csv.Error as error:
-            raise IngestError(f"{path.name} line {reader.line_num}: not well-formed CSV "
-                              f"({error})") from None
+            raise IngestError(
+                f"{path.name} line {reader.line_num}: not well-formed CSV ({error})"
+            ) from None
     return rows
 
 
-def recognise_domain(path: Path, header: list[str], encoding: str,
-                     name: str | None = None) -> str:
+def recognise_domain(path: Path, header: list[str], encoding: str, name: str | None = None) -> str:
     """The FAOSTAT domain code (see :data:`DOMAINS`) from the file name, else its content."""
     label = name or path.name
     stated = file_domain_code(path, header, encoding)
@@ -177,14 +183,19 @@ def recognise_domain(path: Path, header: list[str], encoding: str,
     best = max(_ELEMENT_DOMAINS, key=lambda pair: len(pair[0] & elements))
     if best[0] & elements:
         return best[1]
-    raise IngestError(f"{label}: cannot recognise the FAOSTAT domain from the file name or its "
-                      f"elements; give it explicitly (one of {', '.join(DOMAINS)})")
+    raise IngestError(
+        f"{label}: cannot recognise the FAOSTAT domain from the file name or its "
+        f"elements; give it explicitly (one of {', '.join(DOMAINS)})"
+    )
 
 
 def zip_members(path: Path) -> list[str]:
     """The data CSVs of a FAOSTAT zip (the normalized ones when both layouts are there)."""
     with zipfile.ZipFile(path) as archive:
-        names = [n for n in archive.namelist() if n.lower().endswith(".csv")
-                 and not SUPPORTING_FILES.search(n)]
+        names = [
+            n
+            for n in archive.namelist()
+            if n.lower().endswith(".csv") and not SUPPORTING_FILES.search(n)
+        ]
     normalized = [n for n in names if "normalized" in n.lower()]
     return normalized or names

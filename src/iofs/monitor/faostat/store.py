@@ -69,8 +69,9 @@ def slices(analytics_dir: Path) -> list[dict[str, object]]:
     return out
 
 
-def read_series(analytics_dir: Path, iso3: str, domain: str, element_code: int,
-                item_codes: tuple[int, ...]) -> pd.DataFrame:
+def read_series(
+    analytics_dir: Path, iso3: str, domain: str, element_code: int, item_codes: tuple[int, ...]
+) -> pd.DataFrame:
     """Single-year observations of one area in one domain: year, item, value, unit, flag.
 
     Where slices overlap, the slice whose source sorts last wins.
@@ -85,7 +86,9 @@ def read_series(analytics_dir: Path, iso3: str, domain: str, element_code: int,
         f"any_value(unit) AS unit, arg_max(flag, source) AS flag "
         f"FROM {parquet_list(files)} WHERE iso3 = ? "
         f"AND element_code = ? AND item_code IN ({items}) AND year = year_end "
-        f"GROUP BY year, item_code ORDER BY year", [iso3, element_code]).df()
+        f"GROUP BY year, item_code ORDER BY year",
+        [iso3, element_code],
+    ).df()
     con.close()
     return frame
 
@@ -99,14 +102,22 @@ replaced_atomically = atomic_write
 
 #: FBS elements the suite reads, by the column name they get in the FBS suite input.
 FBS_ELEMENTS = {
-    "prod": 5511, "imp": 5611, "exp": 5911, "stock": 5072, "dom": 5301, "kcal": 664,
-    "prot": 674, "fat": 684,
+    "prod": 5511,
+    "imp": 5611,
+    "exp": 5911,
+    "stock": 5072,
+    "dom": 5301,
+    "kcal": 664,
+    "prot": 674,
+    "fat": 684,
 }
 
 #: Per domain, the rows the suite reads (SQL over the store's columns); other domains: none.
 SUITE_ROWS: dict[str, str] = {
-    "FBS": (f"element_code IN ({', '.join(str(c) for c in FBS_ELEMENTS.values())}, 511) "
-            f"AND year = year_end"),
+    "FBS": (
+        f"element_code IN ({', '.join(str(c) for c in FBS_ELEMENTS.values())}, 511) "
+        f"AND year = year_end"
+    ),
     "OA": "element_code = 511 AND item_code IN (2501, 3010) AND year = year_end",
     "QCL": "element_code = 5510 AND year = year_end",
     "QV": "element_code = 57 AND year = year_end",
@@ -116,22 +127,31 @@ SUITE_ROWS: dict[str, str] = {
 }
 
 #: Columns of a long suite input (every domain but FBS) and of the suite's ``obs`` table.
-SUITE_COLUMNS = ("domain, iso3, item_code, item, element_code, year, year_end, value, unit, "
-                 "flag, source, partner_iso3, partner_kind")
+SUITE_COLUMNS = (
+    "domain, iso3, item_code, item, element_code, year, year_end, value, unit, "
+    "flag, source, partner_iso3, partner_kind"
+)
 
 #: The FBS suite input is one row per state, item and year with a column per element. Within
 #: one slice (one source) a plain max() is enough, far cheaper than arg_max over the source.
 _FBS_SLICE_PIVOT = ", ".join(
-    [f"max(CASE WHEN element_code = {code} THEN value END) AS {name}"
-     for name, code in FBS_ELEMENTS.items()]
-    + ["max(CASE WHEN element_code = 511 AND item_code IN (2501, 3010) THEN value END) "
-       "AS pop"])
+    [
+        f"max(CASE WHEN element_code = {code} THEN value END) AS {name}"
+        for name, code in FBS_ELEMENTS.items()
+    ]
+    + ["max(CASE WHEN element_code = 511 AND item_code IN (2501, 3010) THEN value END) AS pop"]
+)
 #: The same over several slices: the slice whose source sorts last wins.
 FBS_PIVOT = ", ".join(
-    [f"arg_max(value, source) FILTER (WHERE element_code = {code}) AS {name}"
-     for name, code in FBS_ELEMENTS.items()]
-    + ["arg_max(value, source) FILTER (WHERE element_code = 511 "
-       "AND item_code IN (2501, 3010)) AS pop"])
+    [
+        f"arg_max(value, source) FILTER (WHERE element_code = {code}) AS {name}"
+        for name, code in FBS_ELEMENTS.items()
+    ]
+    + [
+        "arg_max(value, source) FILTER (WHERE element_code = 511 "
+        "AND item_code IN (2501, 3010)) AS pop"
+    ]
+)
 
 
 #: Bumped whenever the suite inputs change shape: older ones are then rebuilt, not misread.
@@ -157,8 +177,7 @@ def suite_rows_sql(source: str, domain: str, where: str) -> str:
 def oic_codes() -> dict[int, str]:
     """FAO area code → ISO3 of the 57 states, as the ingest maps them (kind ``country``)."""
     members = {s.iso3 for s in oic_states()}
-    return {a.fao_code: a.iso3 for a in areas()
-            if a.iso3 in members and a.kind == "country"}
+    return {a.fao_code: a.iso3 for a in areas() if a.iso3 in members and a.kind == "country"}
 
 
 def _oic_rows() -> str:
@@ -173,18 +192,21 @@ def _fbs_slice_sql(source: str, slice_source: str) -> str:
     codes = oic_codes()
     states = ", ".join(f"({code}, '{iso3}')" for code, iso3 in sorted(codes.items()))
     rows = f"{_oic_rows()} AND ({SUITE_ROWS['FBS']})"
-    return (f"WITH p AS (SELECT area_code, item_code, year, {_FBS_SLICE_PIVOT} FROM {source} "
-            f"WHERE {rows} GROUP BY area_code, item_code, year), "
-            f"n AS (SELECT item_code, min(item) AS item FROM {source} WHERE {rows} "
-            f"GROUP BY item_code), "
-            f"s(area_code, iso3) AS (VALUES {states}) "
-            f"SELECT s.iso3, p.item_code, n.item, p.year, {literal(slice_source)} AS source, "
-            f"p.* EXCLUDE (area_code, item_code, year) "
-            f"FROM p JOIN s USING (area_code) LEFT JOIN n USING (item_code)")
+    return (
+        f"WITH p AS (SELECT area_code, item_code, year, {_FBS_SLICE_PIVOT} FROM {source} "
+        f"WHERE {rows} GROUP BY area_code, item_code, year), "
+        f"n AS (SELECT item_code, min(item) AS item FROM {source} WHERE {rows} "
+        f"GROUP BY item_code), "
+        f"s(area_code, iso3) AS (VALUES {states}) "
+        f"SELECT s.iso3, p.item_code, n.item, p.year, {literal(slice_source)} AS source, "
+        f"p.* EXCLUDE (area_code, item_code, year) "
+        f"FROM p JOIN s USING (area_code) LEFT JOIN n USING (item_code)"
+    )
 
 
-def write_suite_input(slice_file: Path, domain: str, target: Path,
-                      con: duckdb.DuckDBPyConnection | None = None) -> None:
+def write_suite_input(
+    slice_file: Path, domain: str, target: Path, con: duckdb.DuckDBPyConnection | None = None
+) -> None:
     """Write the rows of one slice that the suite needs (OIC states only) to ``target``."""
     own = con is None
     if con is None:

@@ -22,8 +22,11 @@ from iofs.monitor.ipc.store import slices
 from iofs.monitor.ipc.validation import KINDS
 
 LEVELS = ("national", "level1", "area")
-KIND_LABELS = {"current": "current", "projected": "first projection",
-               "second_projected": "second projection"}
+KIND_LABELS = {
+    "current": "current",
+    "projected": "first projection",
+    "second_projected": "second projection",
+}
 
 
 @dataclass(frozen=True)
@@ -100,10 +103,13 @@ class Analysis:
     def record(self) -> dict[str, Any]:
         """Plain data (JSON-ready): dates ISO 8601, people in persons, shares 0–1."""
         out: dict[str, Any] = {
-            "country": self.country, "level": self.level, "level1": self.level1,
+            "country": self.country,
+            "level": self.level,
+            "level1": self.level1,
             "area": self.area,
             "analysis_date": self.analysis_date.isoformat()[:7] if self.analysis_date else None,
-            "kind": self.kind, "period_from": self.period_from.isoformat(),
+            "kind": self.kind,
+            "period_from": self.period_from.isoformat(),
             "period_to": self.period_to.isoformat(),
             "population_analysed": self.population_analysed,
         }
@@ -111,7 +117,8 @@ class Analysis:
             out[f"phase_{phase.lower().replace('+', '_plus')}_people"] = self.people_in(phase)
             value = self.share(phase)
             out[f"phase_{phase.lower().replace('+', '_plus')}_share"] = (
-                None if value is None else round(value, 4))
+                None if value is None else round(value, 4)
+            )
         out["area_phase"] = self.area_phase
         out["source"] = self.source
         return out
@@ -127,8 +134,13 @@ _READS: dict[tuple[Any, ...], list[Analysis]] = {}
 _READS_KEPT = 16
 
 
-def read(analytics_dir: Path, *, countries: Iterable[str] | None = None,
-         levels: Iterable[str] = ("national",), kinds: Iterable[str] = KINDS) -> list[Analysis]:
+def read(
+    analytics_dir: Path,
+    *,
+    countries: Iterable[str] | None = None,
+    levels: Iterable[str] = ("national",),
+    kinds: Iterable[str] = KINDS,
+) -> list[Analysis]:
     """Every stored analysis of ``countries`` (default: all) at ``levels`` of ``kinds``,
     duplicates across files resolved (module docstring), sorted by place and time.
 
@@ -147,14 +159,17 @@ def read(analytics_dir: Path, *, countries: Iterable[str] | None = None,
     return list(_READS[key])
 
 
-def _read(files: list[Path], wanted: list[str] | None, levels: tuple[str, ...],
-          kinds: tuple[str, ...]) -> list[Analysis]:
+def _read(
+    files: list[Path], wanted: list[str] | None, levels: tuple[str, ...], kinds: tuple[str, ...]
+) -> list[Analysis]:
     import duckdb
 
     if wanted is not None and not wanted:
         return []
-    filters = [f"level IN ({', '.join(_literal(v) for v in levels)})",
-               f"kind IN ({', '.join(_literal(v) for v in kinds)})"]
+    filters = [
+        f"level IN ({', '.join(_literal(v) for v in levels)})",
+        f"kind IN ({', '.join(_literal(v) for v in kinds)})",
+    ]
     if wanted is not None:
         filters.append(f"country IN ({', '.join(_literal(v) for v in wanted)})")
     where = " AND ".join(filters)
@@ -194,8 +209,16 @@ def _read(files: list[Path], wanted: list[str] | None, levels: tuple[str, ...],
     for row in rows:
         grouped.setdefault((*row[:8], row[12]), []).append(row)
     analyses = [_analysis(key, members) for key, members in grouped.items()]
-    analyses.sort(key=lambda a: (a.place[0], a.place[1], a.place[2] or "", a.place[3] or "",
-                                 a.ordering, KINDS.index(a.kind)))
+    analyses.sort(
+        key=lambda a: (
+            a.place[0],
+            a.place[1],
+            a.place[2] or "",
+            a.place[3] or "",
+            a.ordering,
+            KINDS.index(a.kind),
+        )
+    )
     return analyses
 
 
@@ -218,5 +241,18 @@ def _analysis(key: tuple[Any, ...], members: list[tuple[Any, ...]]) -> Analysis:
         people["P3+"] = sum(people.get(p, 0) for p in ("3", "4", "5"))
     if population is None and any(p in people for p in "12345"):
         population = sum(people.get(p, 0) for p in "12345")
-    return Analysis(country, level, level1, area, analysis_date, kind, period_from, period_to,
-                    population, country_population, people, shares, source)
+    return Analysis(
+        country,
+        level,
+        level1,
+        area,
+        analysis_date,
+        kind,
+        period_from,
+        period_to,
+        population,
+        country_population,
+        people,
+        shares,
+        source,
+    )

@@ -28,34 +28,84 @@ from pathlib import Path
 from iofs.errors import InputError
 
 #: Canonical field names of a phase row, as the validator reads them.
-FIELDS = ("analysis_date", "country", "country_population", "level1", "area", "kind",
-          "period_from", "period_to", "phase", "people", "share")
+FIELDS = (
+    "analysis_date",
+    "country",
+    "country_population",
+    "level1",
+    "area",
+    "kind",
+    "period_from",
+    "period_to",
+    "phase",
+    "people",
+    "share",
+)
 
 IPC_LONG = "HDX IPC long"
 IPC_WIDE = "HDX IPC wide"
 HAPI = "HDX HAPI food security"
 
-_IPC_COMMON = {"date of analysis": "analysis_date", "country": "country",
-               "total country population": "country_population",
-               "level 1": "level1", "area": "area"}
-_IPC_LONG_COLUMNS = {**_IPC_COMMON, "validity period": "kind", "from": "period_from",
-                     "to": "period_to", "phase": "phase", "number": "people",
-                     "percentage": "share"}
-_IPC_LONG_REQUIRED = ("date of analysis", "country", "validity period", "from", "to", "phase",
-                      "number", "percentage")
+_IPC_COMMON = {
+    "date of analysis": "analysis_date",
+    "country": "country",
+    "total country population": "country_population",
+    "level 1": "level1",
+    "area": "area",
+}
+_IPC_LONG_COLUMNS = {
+    **_IPC_COMMON,
+    "validity period": "kind",
+    "from": "period_from",
+    "to": "period_to",
+    "phase": "phase",
+    "number": "people",
+    "percentage": "share",
+}
+_IPC_LONG_REQUIRED = (
+    "date of analysis",
+    "country",
+    "validity period",
+    "from",
+    "to",
+    "phase",
+    "number",
+    "percentage",
+)
 #: Wide-layout column prefixes and suffixes per validity period (the file's words).
 _WIDE_PERIODS = ("current", "first projection", "second projection")
 _WIDE_PHASES = ("3+", "1", "2", "3", "4", "5")
-_IPC_WIDE_REQUIRED = ("date of analysis", "country", "current from", "current to",
-                      "population analyzed current", "phase 3+ number current",
-                      "phase 1 number current", "phase 5 number current")
-_HAPI_COLUMNS = {"location_code": "country", "provider_admin1_name": "level1",
-                 "provider_admin2_name": "area", "ipc_phase": "phase", "ipc_type": "kind",
-                 "population_in_phase": "people", "population_fraction_in_phase": "share",
-                 "reference_period_start": "period_from", "reference_period_end": "period_to"}
-_HAPI_REQUIRED = ("location_code", "admin_level", "ipc_phase", "ipc_type",
-                  "population_in_phase", "population_fraction_in_phase",
-                  "reference_period_start", "reference_period_end")
+_IPC_WIDE_REQUIRED = (
+    "date of analysis",
+    "country",
+    "current from",
+    "current to",
+    "population analyzed current",
+    "phase 3+ number current",
+    "phase 1 number current",
+    "phase 5 number current",
+)
+_HAPI_COLUMNS = {
+    "location_code": "country",
+    "provider_admin1_name": "level1",
+    "provider_admin2_name": "area",
+    "ipc_phase": "phase",
+    "ipc_type": "kind",
+    "population_in_phase": "people",
+    "population_fraction_in_phase": "share",
+    "reference_period_start": "period_from",
+    "reference_period_end": "period_to",
+}
+_HAPI_REQUIRED = (
+    "location_code",
+    "admin_level",
+    "ipc_phase",
+    "ipc_type",
+    "population_in_phase",
+    "population_fraction_in_phase",
+    "reference_period_start",
+    "reference_period_end",
+)
 
 EXPECTED = {IPC_LONG: _IPC_LONG_REQUIRED, IPC_WIDE: _IPC_WIDE_REQUIRED, HAPI: _HAPI_REQUIRED}
 
@@ -110,8 +160,9 @@ def _read_header(path: Path) -> tuple[list[str], bool]:
             header = next(reader, None)
             second = next(reader, None)
     except UnicodeDecodeError:
-        raise IpcFileError(f"{path.name} is not UTF-8 text; the HDX IPC and HAPI files are "
-                           "UTF-8 CSV.") from None
+        raise IpcFileError(
+            f"{path.name} is not UTF-8 text; the HDX IPC and HAPI files are UTF-8 CSV."
+        ) from None
     except OSError as error:
         raise IpcFileError(f"{path.name} cannot be read: {error.strerror or error}.") from None
     except csv.Error as error:
@@ -148,10 +199,14 @@ def recognise(path: Path) -> Layout:
         overlap = set(EXPECTED[closest]) & names
         if len(overlap) >= len(EXPECTED[closest]) / 2:
             missing = [c for c in EXPECTED[closest] if c not in names]
-            raise IpcFileError(f"{path.name} looks like the {closest} layout but lacks the "
-                               f"column(s) {_shown(closest, missing)}.")
-        raise IpcFileError(f"{path.name} is not a known IPC layout: its header matches none of "
-                           f"{_expected_sentence()}.")
+            raise IpcFileError(
+                f"{path.name} looks like the {closest} layout but lacks the "
+                f"column(s) {_shown(closest, missing)}."
+            )
+        raise IpcFileError(
+            f"{path.name} is not a known IPC layout: its header matches none of "
+            f"{_expected_sentence()}."
+        )
     if found == HAPI:
         level = "by row"
     elif "area" in names:
@@ -207,14 +262,14 @@ def _extra(line: int, level: str, count: str) -> RawRow:
 
 
 def _long_rows(path: Path, layout: Layout, original: dict[str, str]) -> Iterator[RawRow]:
-    columns = {canonical: original.get(name, name) for name, canonical in
-               _IPC_LONG_COLUMNS.items()}
+    columns = {canonical: original.get(name, name) for name, canonical in _IPC_LONG_COLUMNS.items()}
     for line, row in _records(path):
         if "__extra__" in row:
             yield _extra(line, layout.level, row["__extra__"])
             continue
-        values = {canonical: row.get(name, "") or "" for name, canonical in
-                  _IPC_LONG_COLUMNS.items()}
+        values = {
+            canonical: row.get(name, "") or "" for name, canonical in _IPC_LONG_COLUMNS.items()
+        }
         yield RawRow(line, layout.level, values, columns)
 
 
@@ -224,35 +279,60 @@ def _wide_rows(path: Path, layout: Layout, original: dict[str, str]) -> Iterator
             yield _extra(line, layout.level, row["__extra__"])
             continue
         base = {canonical: row.get(name, "") or "" for name, canonical in _IPC_COMMON.items()}
-        base_columns = {canonical: original.get(name, name)
-                        for name, canonical in _IPC_COMMON.items()}
+        base_columns = {
+            canonical: original.get(name, name) for name, canonical in _IPC_COMMON.items()
+        }
         for suffix in _WIDE_PERIODS:
-            names = {"period_from": f"{suffix} from", "period_to": f"{suffix} to",
-                     "all": f"population analyzed {suffix}"}
+            names = {
+                "period_from": f"{suffix} from",
+                "period_to": f"{suffix} to",
+                "all": f"population analyzed {suffix}",
+            }
             for phase in _WIDE_PHASES:
                 names[f"{phase}:people"] = f"phase {phase} number {suffix}"
                 names[f"{phase}:share"] = f"phase {phase} percentage {suffix}"
             cells = {key: (row.get(name) or "").strip() for key, name in names.items()}
             if not any(cells.values()):
                 continue  # this analysis has no such projection
-            shared = {**base, "kind": suffix, "period_from": cells["period_from"],
-                      "period_to": cells["period_to"]}
-            shared_columns = {**base_columns,
-                              "kind": "Validity period",
-                              "period_from": original.get(names["period_from"],
-                                                          names["period_from"]),
-                              "period_to": original.get(names["period_to"], names["period_to"])}
-            yield RawRow(line, layout.level,
-                         {**shared, "phase": "all", "people": cells["all"], "share": "1"},
-                         {**shared_columns, "people": original.get(names["all"], names["all"]),
-                          "share": original.get(names["all"], names["all"])})
+            shared = {
+                **base,
+                "kind": suffix,
+                "period_from": cells["period_from"],
+                "period_to": cells["period_to"],
+            }
+            shared_columns = {
+                **base_columns,
+                "kind": "Validity period",
+                "period_from": original.get(names["period_from"], names["period_from"]),
+                "period_to": original.get(names["period_to"], names["period_to"]),
+            }
+            yield RawRow(
+                line,
+                layout.level,
+                {**shared, "phase": "all", "people": cells["all"], "share": "1"},
+                {
+                    **shared_columns,
+                    "people": original.get(names["all"], names["all"]),
+                    "share": original.get(names["all"], names["all"]),
+                },
+            )
             for phase in _WIDE_PHASES:
                 people, share = names[f"{phase}:people"], names[f"{phase}:share"]
-                yield RawRow(line, layout.level,
-                             {**shared, "phase": phase, "people": cells[f"{phase}:people"],
-                              "share": cells[f"{phase}:share"]},
-                             {**shared_columns, "people": original.get(people, people),
-                              "share": original.get(share, share)})
+                yield RawRow(
+                    line,
+                    layout.level,
+                    {
+                        **shared,
+                        "phase": phase,
+                        "people": cells[f"{phase}:people"],
+                        "share": cells[f"{phase}:share"],
+                    },
+                    {
+                        **shared_columns,
+                        "people": original.get(people, people),
+                        "share": original.get(share, share),
+                    },
+                )
 
 
 _HAPI_LEVELS = {"0": "national", "1": "level1", "2": "area"}
@@ -265,8 +345,7 @@ def _hapi_rows(path: Path, original: dict[str, str]) -> Iterator[RawRow]:
         if "__extra__" in row:
             yield _extra(line, "national", row["__extra__"])
             continue
-        values = {canonical: row.get(name, "") or "" for name, canonical in
-                  _HAPI_COLUMNS.items()}
+        values = {canonical: row.get(name, "") or "" for name, canonical in _HAPI_COLUMNS.items()}
         for canonical, fallback in (("level1", "admin1_name"), ("area", "admin2_name")):
             if not values[canonical].strip():
                 values[canonical] = row.get(fallback, "") or ""

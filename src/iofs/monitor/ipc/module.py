@@ -5,9 +5,17 @@ from iofs.modules import Command, Module
 MODULE = Module(
     name="ipc",
     package="iofs.monitor.ipc",
-    commands=(Command("ipc", "iofs.monitor.ipc.cli:ingest_ipc",
-                      "Ingest IPC / Cadre Harmonisé phase files (HDX IPC layouts, HDX HAPI "
-                      "food security).", group="ingest"),
-              Command("ipc", "iofs.monitor.ipc.cli:ipc_app",
-                      "IPC / Cadre Harmonisé acute food insecurity: phases, P3+, signals.")),
+    commands=(
+        Command(
+            "ipc",
+            "iofs.monitor.ipc.cli:ingest_ipc",
+            "Ingest IPC / Cadre Harmonisé phase files (HDX IPC layouts, HDX HAPI food security).",
+            group="ingest",
+        ),
+        Command(
+            "ipc",
+            "iofs.monitor.ipc.cli:ipc_app",
+            "IPC / Cadre Harmonisé acute food insecurity: phases, P3+, signals.",
+        ),
+    ),
 )

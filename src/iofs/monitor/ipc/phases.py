@@ -14,8 +14,7 @@ from collections.abc import Mapping
 
 #: The five IPC acute food insecurity phases (1 Minimal … 5 Catastrophe/Famine).
 PHASES = (1, 2, 3, 4, 5)
-PHASE_NAMES = {1: "Minimal", 2: "Stressed", 3: "Crisis", 4: "Emergency",
-               5: "Catastrophe/Famine"}
+PHASE_NAMES = {1: "Minimal", 2: "Stressed", 3: "Crisis", 4: "Emergency", 5: "Catastrophe/Famine"}
 #: IPC Manual 3.1 area classification threshold: share (0–1) of the area's people.
 AREA_RULE_SHARE = 0.20
 

@@ -24,9 +24,26 @@ from iofs.monitor.ipc.signals import Signal
 from iofs.monitor.ipc.validation import KINDS, Problem
 from iofs.slices import SliceInfo, UnknownSlice, discard, file_size, modified_at, split_id
 
-__all__ = ["Analysis", "IngestReport", "IpcIngestError", "NoIpcData", "P3PlusShare",
-           "Problem", "Signal", "area_phases", "history", "ingest", "latest", "month_start",
-           "oic_states", "p3_plus_share", "projections", "remove_slice", "signals", "slices"]
+__all__ = [
+    "Analysis",
+    "IngestReport",
+    "IpcIngestError",
+    "NoIpcData",
+    "P3PlusShare",
+    "Problem",
+    "Signal",
+    "area_phases",
+    "history",
+    "ingest",
+    "latest",
+    "month_start",
+    "oic_states",
+    "p3_plus_share",
+    "projections",
+    "remove_slice",
+    "signals",
+    "slices",
+]
 
 
 class NoIpcData(LookupError):
@@ -37,8 +54,9 @@ class IpcIngestError(InputError):
     """An ingest was refused; nothing was written. ``problems`` are the bad rows (file, line,
     field, reason); ``refused`` the files that could not be read as IPC data at all."""
 
-    def __init__(self, message: str, problems: Sequence[Problem] = (),
-                 refused: Sequence[str] = ()) -> None:
+    def __init__(
+        self, message: str, problems: Sequence[Problem] = (), refused: Sequence[str] = ()
+    ) -> None:
         super().__init__(message, "file")
         self.problems = list(problems)
         self.refused = list(refused)
@@ -98,8 +116,9 @@ def _check(path: Path) -> tuple[_Checked | None, list[Problem], str | None]:
     return _Checked(path, layout, rows, skipped, sha256), problems, None
 
 
-def ingest(paths: Sequence[Path], analytics_dir: Path,
-           progress: Callable[[Path], None] | None = None) -> list[IngestReport]:
+def ingest(
+    paths: Sequence[Path], analytics_dir: Path, progress: Callable[[Path], None] | None = None
+) -> list[IngestReport]:
     """Validate every file, then store each (one Parquet slice per file); all-or-nothing.
 
     Any unreadable file, unknown layout or bad row refuses the whole run before anything is
@@ -115,9 +134,11 @@ def ingest(paths: Sequence[Path], analytics_dir: Path,
     for path in paths:
         other = stems.setdefault(path.stem, path)
         if other != path:
-            refused.append(f"{path} and {other} have the same name {path.stem!r}; each file is "
-                           "stored under its name, so ingest them in separate runs or rename "
-                           "one.")
+            refused.append(
+                f"{path} and {other} have the same name {path.stem!r}; each file is "
+                "stored under its name, so ingest them in separate runs or rename "
+                "one."
+            )
             continue
         result, bad, message = _check(path)
         if progress is not None:
@@ -141,16 +162,26 @@ def ingest(paths: Sequence[Path], analytics_dir: Path,
         target = store.slice_path(analytics_dir, item.path.name)
         unchanged = target.exists() and store.stored_sha256(target) == item.sha256
         if not unchanged:
-            store.write_slice(analytics_dir, item.path.name, item.layout.label, item.sha256,
-                              item.rows)
+            store.write_slice(
+                analytics_dir, item.path.name, item.layout.label, item.sha256, item.rows
+            )
         countries = sorted({r.country for r in item.rows})
         outside = [r for r in item.rows if r.country not in oic]
-        reports.append(IngestReport(
-            source=item.path.name, layout=item.layout.label, rows=len(item.rows),
-            analyses=len({(r.key[:-1], r.instance) for r in item.rows}), countries=countries,
-            non_oic_rows=len(outside), non_oic_countries=sorted({r.country for r in outside}),
-            skipped=item.skipped, unchanged=unchanged, path=target,
-            removed_temporaries=removed))
+        reports.append(
+            IngestReport(
+                source=item.path.name,
+                layout=item.layout.label,
+                rows=len(item.rows),
+                analyses=len({(r.key[:-1], r.instance) for r in item.rows}),
+                countries=countries,
+                non_oic_rows=len(outside),
+                non_oic_countries=sorted({r.country for r in outside}),
+                skipped=item.skipped,
+                unchanged=unchanged,
+                path=target,
+                removed_temporaries=removed,
+            )
+        )
         if progress is not None:
             progress(item.path)
     return reports
@@ -188,16 +219,23 @@ def _stored(analytics_dir: Path) -> None:
 
 def _newest(candidates: list[Analysis]) -> Analysis:
     """The analysis made last (its month, else its validity start), current first."""
-    return max(candidates, key=lambda a: (a.analysis_date or a.period_from, a.period_from,
-                                          -KINDS.index(a.kind)))
+    return max(
+        candidates,
+        key=lambda a: (a.analysis_date or a.period_from, a.period_from, -KINDS.index(a.kind)),
+    )
 
 
 def _valid_in(analysis: Analysis, first: date) -> bool:
     return analysis.period_from <= _month_end(first) and analysis.period_to >= first
 
 
-def latest(analytics_dir: Path, month: str | date | None = None, *, iso3: str | None = None,
-           include_non_oic: bool = False) -> list[Analysis]:
+def latest(
+    analytics_dir: Path,
+    month: str | date | None = None,
+    *,
+    iso3: str | None = None,
+    include_non_oic: bool = False,
+) -> list[Analysis]:
     """Per country (national level), its latest analysis valid in ``month``, one per country.
 
     With ``month`` (``YYYY-MM``): of the analyses whose validity period overlaps the month,
@@ -218,14 +256,18 @@ def latest(analytics_dir: Path, month: str | date | None = None, *, iso3: str | 
     return [_newest(found) for _country, found in sorted(by_country.items())]
 
 
-def projections(analytics_dir: Path, *, iso3: str | None = None,
-                include_non_oic: bool = False) -> list[Analysis]:
+def projections(
+    analytics_dir: Path, *, iso3: str | None = None, include_non_oic: bool = False
+) -> list[Analysis]:
     """Per country (national level), the projections (first and second) of its latest
     analysis that has any, oldest validity first. OIC states only unless asked."""
     _stored(analytics_dir)
     by_country: dict[str, list[Analysis]] = {}
-    for analysis in analyses.read(analytics_dir, countries=_scope(iso3, include_non_oic),
-                                  kinds=("projected", "second_projected")):
+    for analysis in analyses.read(
+        analytics_dir,
+        countries=_scope(iso3, include_non_oic),
+        kinds=("projected", "second_projected"),
+    ):
         by_country.setdefault(analysis.country, []).append(analysis)
     chosen: list[Analysis] = []
     for _country, found in sorted(by_country.items()):
@@ -236,35 +278,58 @@ def projections(analytics_dir: Path, *, iso3: str | None = None,
     return chosen
 
 
-def history(analytics_dir: Path, iso3: str, *, kinds: Sequence[str] = KINDS,
-            level: str = "national", include_non_oic: bool = False) -> list[Analysis]:
+def history(
+    analytics_dir: Path,
+    iso3: str,
+    *,
+    kinds: Sequence[str] = KINDS,
+    level: str = "national",
+    include_non_oic: bool = False,
+) -> list[Analysis]:
     """Every analysis of one country at ``level`` (national, level1, area), by validity
     period. Empty for a non-OIC country unless ``include_non_oic``."""
     _stored(analytics_dir)
     if level not in analyses.LEVELS:
         raise InputError(f"level must be one of {', '.join(analyses.LEVELS)}.", "level")
-    return analyses.read(analytics_dir, countries=_scope(iso3, include_non_oic) or [],
-                         levels=(level,), kinds=kinds)
+    return analyses.read(
+        analytics_dir, countries=_scope(iso3, include_non_oic) or [], levels=(level,), kinds=kinds
+    )
 
 
-def area_phases(analytics_dir: Path, iso3: str, month: str | date | None = None, *,
-                include_non_oic: bool = False) -> list[Analysis]:
+def area_phases(
+    analytics_dir: Path,
+    iso3: str,
+    month: str | date | None = None,
+    *,
+    include_non_oic: bool = False,
+) -> list[Analysis]:
     """Per area of one country, its latest analysis valid in ``month`` (default: the latest
     current one); :attr:`Analysis.area_phase` holds its IPC Manual 3.1 area phase."""
     _stored(analytics_dir)
     first = month_start(month) if month is not None else None
     kinds = KINDS if first is not None else ("current",)
     by_area: dict[tuple[object, ...], list[Analysis]] = {}
-    for analysis in analyses.read(analytics_dir, countries=_scope(iso3, include_non_oic) or [],
-                                  levels=("area",), kinds=kinds):
+    for analysis in analyses.read(
+        analytics_dir, countries=_scope(iso3, include_non_oic) or [], levels=("area",), kinds=kinds
+    ):
         if first is None or _valid_in(analysis, first):
             by_area.setdefault(analysis.place, []).append(analysis)
-    return [_newest(found) for _place, found in sorted(
-        by_area.items(), key=lambda item: tuple(str(v or "") for v in item[0]))]
+    return [
+        _newest(found)
+        for _place, found in sorted(
+            by_area.items(), key=lambda item: tuple(str(v or "") for v in item[0])
+        )
+    ]
 
 
-def signals(analytics_dir: Path, month: str | date | None = None, *, iso3: str | None = None,
-            level: str = "national", include_non_oic: bool = False) -> list[Signal]:
+def signals(
+    analytics_dir: Path,
+    month: str | date | None = None,
+    *,
+    iso3: str | None = None,
+    level: str = "national",
+    include_non_oic: bool = False,
+) -> list[Signal]:
     """HDX Signals-style food insecurity signals (:mod:`iofs.monitor.ipc.signals`), newest
     first; with ``month``, only those of analyses made in that month (for HAPI rows without
     a date of analysis: whose validity starts in it). OIC states only unless asked."""
@@ -272,8 +337,9 @@ def signals(analytics_dir: Path, month: str | date | None = None, *, iso3: str |
     if level not in analyses.LEVELS:
         raise InputError(f"level must be one of {', '.join(analyses.LEVELS)}.", "level")
     first = month_start(month) if month is not None else None
-    found = signal_rules.detect(analyses.read(
-        analytics_dir, countries=_scope(iso3, include_non_oic), levels=(level,)))
+    found = signal_rules.detect(
+        analyses.read(analytics_dir, countries=_scope(iso3, include_non_oic), levels=(level,))
+    )
     if first is not None:
         found = [s for s in found if s.month == first]
     return sorted(found, key=lambda s: (s.month, s.analysis.country), reverse=True)
@@ -309,29 +375,45 @@ def p3_plus_share(analytics_dir: Path, iso3: str, month: str | date) -> P3PlusSh
     share, people = analysis.p3_plus_share, analysis.p3_plus_people
     if share is None or people is None:
         return None
-    return P3PlusShare(share, people, analysis.analysis_date, analysis.kind,
-                       analysis.period_from, analysis.period_to)
+    return P3PlusShare(
+        share,
+        people,
+        analysis.analysis_date,
+        analysis.kind,
+        analysis.period_from,
+        analysis.period_to,
+    )
 
 
 # --- slices: what was loaded, and removing it ------------------------------------------------
 
+
 def _slice_info(path: Path) -> SliceInfo:
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path, columns=["source", "layout", "country", "analysis_date",
-                                         "period_from", "period_to"])
+    table = pq.read_table(
+        path, columns=["source", "layout", "country", "analysis_date", "period_from", "period_to"]
+    )
     columns = table.to_pydict()
-    dates = [d for d in (*columns["analysis_date"], *columns["period_from"],
-                         *columns["period_to"]) if d is not None]
+    dates = [
+        d
+        for d in (*columns["analysis_date"], *columns["period_from"], *columns["period_to"])
+        if d is not None
+    ]
     sources = [s for s in columns["source"] if s]
     layouts_ = [s for s in columns["layout"] if s]
-    return SliceInfo(id=f"ipc:{path.stem}", dataset="ipc",
-                     source=sources[0] if sources else path.stem,
-                     kind=layouts_[0] if layouts_ else "ipc", rows=table.num_rows,
-                     countries=len({c for c in columns["country"] if c}),
-                     first=min(dates).isoformat()[:7] if dates else None,
-                     last=max(dates).isoformat()[:7] if dates else None,
-                     ingested_at=modified_at(path), size=file_size(path))
+    return SliceInfo(
+        id=f"ipc:{path.stem}",
+        dataset="ipc",
+        source=sources[0] if sources else path.stem,
+        kind=layouts_[0] if layouts_ else "ipc",
+        rows=table.num_rows,
+        countries=len({c for c in columns["country"] if c}),
+        first=min(dates).isoformat()[:7] if dates else None,
+        last=max(dates).isoformat()[:7] if dates else None,
+        ingested_at=modified_at(path),
+        size=file_size(path),
+    )
 
 
 def slices(analytics_dir: Path) -> list[SliceInfo]:

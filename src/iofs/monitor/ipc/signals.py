@@ -46,21 +46,28 @@ class Signal:
         """Plain data (JSON-ready): the analysis's fields plus criteria and reason."""
         current = self.analysis
         return {
-            "country": current.country, "level": current.level, "level1": current.level1,
+            "country": current.country,
+            "level": current.level,
+            "level1": current.level1,
             "area": current.area,
-            "analysis_date": (current.analysis_date.isoformat()[:7]
-                              if current.analysis_date else None),
-            "kind": current.kind, "period_from": current.period_from.isoformat(),
+            "analysis_date": (
+                current.analysis_date.isoformat()[:7] if current.analysis_date else None
+            ),
+            "kind": current.kind,
+            "period_from": current.period_from.isoformat(),
             "period_to": current.period_to.isoformat(),
             "phase_p3_plus_people": current.p3_plus_people,
             "phase_p3_plus_share": _rounded(current.p3_plus_share),
             "phase_p4_plus_people": current.people_in("P4+"),
             "phase_p4_plus_share": _rounded(current.share("P4+")),
             "phase_5_people": current.people_in("5"),
-            "previous_analysis_date": (self.previous.analysis_date.isoformat()[:7]
-                                       if self.previous and self.previous.analysis_date
-                                       else None),
-            "criteria": ", ".join(self.criteria), "reason": self.reason,
+            "previous_analysis_date": (
+                self.previous.analysis_date.isoformat()[:7]
+                if self.previous and self.previous.analysis_date
+                else None
+            ),
+            "criteria": ", ".join(self.criteria),
+            "reason": self.reason,
         }
 
     @property
@@ -96,25 +103,28 @@ def evaluate(analysis: Analysis, previous: Analysis | None) -> Signal | None:
         criteria.append("phase 5")
         before = previous.people_in("5") if previous is not None else None
         if previous is None:
-            clauses.append(f"{phase5:,} people in phase 5, in the first analysis of its kind "
-                           "on record")
+            clauses.append(
+                f"{phase5:,} people in phase 5, in the first analysis of its kind on record"
+            )
         elif not before:
             clauses.append(f"{phase5:,} people in phase 5 where {previous.label()} had none")
         else:
             clauses.append(f"{phase5:,} people in phase 5 ({previous.label()} had {before:,})")
     if previous is not None and comparable(analysis, previous):
-        for name, threshold, words in (("P4+", P4_PLUS_THRESHOLD, "phase 4 or worse"),
-                                       ("P3+", P3_PLUS_THRESHOLD, "phase 3 or worse")):
+        for name, threshold, words in (
+            ("P4+", P4_PLUS_THRESHOLD, "phase 4 or worse"),
+            ("P3+", P3_PLUS_THRESHOLD, "phase 3 or worse"),
+        ):
             now, before = analysis.people_in(name), previous.people_in(name)
             share = analysis.share(name)
-            if (now is None or before is None or share is None or share < threshold
-                    or now <= before):
+            if now is None or before is None or share is None or share < threshold or now <= before:
                 continue
             criteria.append(name)
             lead = "and " if clauses else ""
             where = f" in {previous.label()}" if not clauses else ""
-            clauses.append(f"{lead}{now:,} people ({_percent(share)}) in {words}, up from "
-                           f"{before:,}{where}")
+            clauses.append(
+                f"{lead}{now:,} people ({_percent(share)}) in {words}, up from {before:,}{where}"
+            )
     if not criteria:
         return None
     reason = ", ".join(clauses)

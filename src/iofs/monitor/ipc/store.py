@@ -69,8 +69,9 @@ def stored_sha256(path: Path) -> str | None:
     return value.decode() if value else None
 
 
-def write_slice(analytics_dir: Path, source: str, layout: str, sha256: str,
-                rows: Sequence[PhaseRow]) -> Path:
+def write_slice(
+    analytics_dir: Path, source: str, layout: str, sha256: str, rows: Sequence[PhaseRow]
+) -> Path:
     """Write ``rows`` of ``source`` as its slice, atomically; return the slice's path."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -81,15 +82,27 @@ def write_slice(analytics_dir: Path, source: str, layout: str, sha256: str,
     for record in records:
         record["source"] = source
         record["layout"] = layout
-    schema = pa.schema([
-        ("source", pa.string()), ("layout", pa.string()), ("line", pa.int64()),
-        ("instance", pa.int32()),
-        ("country", pa.string()), ("level", pa.string()), ("level1", pa.string()),
-        ("area", pa.string()), ("analysis_date", pa.date32()), ("kind", pa.string()),
-        ("period_from", pa.date32()), ("period_to", pa.date32()),
-        ("country_population", pa.int64()), ("phase", pa.string()), ("people", pa.int64()),
-        ("share", pa.float64()),
-    ], metadata={_HASH_KEY: sha256.encode(), _VERSION_KEY: SCHEMA_VERSION.encode()})
+    schema = pa.schema(
+        [
+            ("source", pa.string()),
+            ("layout", pa.string()),
+            ("line", pa.int64()),
+            ("instance", pa.int32()),
+            ("country", pa.string()),
+            ("level", pa.string()),
+            ("level1", pa.string()),
+            ("area", pa.string()),
+            ("analysis_date", pa.date32()),
+            ("kind", pa.string()),
+            ("period_from", pa.date32()),
+            ("period_to", pa.date32()),
+            ("country_population", pa.int64()),
+            ("phase", pa.string()),
+            ("people", pa.int64()),
+            ("share", pa.float64()),
+        ],
+        metadata={_HASH_KEY: sha256.encode(), _VERSION_KEY: SCHEMA_VERSION.encode()},
+    )
     table = pa.Table.from_pylist(records, schema=schema)
     with atomic_write(target) as temporary:
         pq.write_table(table, temporary, compression="zstd")

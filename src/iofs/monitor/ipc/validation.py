@@ -26,15 +26,29 @@ from iofs.monitor.ipc.layouts import RawRow
 
 #: Stored analysis kinds, in the order an analysis publishes them.
 KINDS = ("current", "projected", "second_projected")
-_KIND_WORDS = {"current": "current", "first projection": "projected",
-               "projected": "projected", "projection": "projected",
-               "second projection": "second_projected", "second_projected": "second_projected",
-               "second projected": "second_projected"}
+_KIND_WORDS = {
+    "current": "current",
+    "first projection": "projected",
+    "projected": "projected",
+    "projection": "projected",
+    "second projection": "second_projected",
+    "second_projected": "second_projected",
+    "second projected": "second_projected",
+}
 #: Stored phase labels: the five IPC phases, P3+ (phases 3–5) and ``all`` (the population
 #: analysed).
 PHASE_LABELS = ("1", "2", "3", "4", "5", "P3+", "all")
-_PHASE_WORDS = {"1": "1", "2": "2", "3": "3", "4": "4", "5": "5", "3+": "P3+", "p3+": "P3+",
-                "phase 3+": "P3+", "all": "all"}
+_PHASE_WORDS = {
+    "1": "1",
+    "2": "2",
+    "3": "3",
+    "4": "4",
+    "5": "5",
+    "3+": "P3+",
+    "p3+": "P3+",
+    "phase 3+": "P3+",
+    "all": "all",
+}
 _ISO3 = re.compile(r"[A-Z]{3}")
 _MONTH_FORMATS = ("%b %Y", "%B %Y", "%Y-%m", "%Y-%m-%d")
 #: Share values may carry rounding of the published two decimals.
@@ -83,8 +97,17 @@ class PhaseRow:
     @property
     def key(self) -> tuple[object, ...]:
         """The figure's country, level, area, analysis month, kind, period and phase."""
-        return (self.country, self.level, self.level1, self.area, self.analysis_date,
-                self.kind, self.period_from, self.period_to, self.phase)
+        return (
+            self.country,
+            self.level,
+            self.level1,
+            self.area,
+            self.analysis_date,
+            self.kind,
+            self.period_from,
+            self.period_to,
+            self.phase,
+        )
 
 
 class _Bad(ValueError):
@@ -155,46 +178,74 @@ def _row(raw: RawRow) -> PhaseRow:
     if "__extra__" in values:
         raise _Bad("row", f"{values['__extra__']} more cell(s) than the header has columns")
     if "__level__" in values:
-        raise _Bad(columns.get("level", "admin_level"),
-                   f"{_quoted(values['__level__'])} is not an admin level 0, 1 or 2")
+        raise _Bad(
+            columns.get("level", "admin_level"),
+            f"{_quoted(values['__level__'])} is not an admin level 0, 1 or 2",
+        )
 
     def column(name: str) -> str:
         return columns.get(name, name)
 
     country = values["country"].strip().upper()
     if not _ISO3.fullmatch(country):
-        raise _Bad(column("country"), f"{_quoted(values['country'].strip())} is not an "
-                   "ISO 3166-1 alpha-3 country code")
-    analysis_date = (_month(values["analysis_date"], column("analysis_date"))
-                     if values["analysis_date"].strip() or "analysis_date" in columns else None)
+        raise _Bad(
+            column("country"),
+            f"{_quoted(values['country'].strip())} is not an ISO 3166-1 alpha-3 country code",
+        )
+    analysis_date = (
+        _month(values["analysis_date"], column("analysis_date"))
+        if values["analysis_date"].strip() or "analysis_date" in columns
+        else None
+    )
     kind = _KIND_WORDS.get(" ".join(values["kind"].lower().split()))
     if kind is None:
-        raise _Bad(column("kind"), f"{_quoted(values['kind'].strip())} is not a validity "
-                   "period (current, first projection, second projection)")
+        raise _Bad(
+            column("kind"),
+            f"{_quoted(values['kind'].strip())} is not a validity "
+            "period (current, first projection, second projection)",
+        )
     period_from = _day(values["period_from"], column("period_from"))
     period_to = _day(values["period_to"], column("period_to"))
     if period_to < period_from:
-        raise _Bad(column("period_to"), f"the validity period ends ({period_to}) before it "
-                   f"starts ({period_from})")
+        raise _Bad(
+            column("period_to"),
+            f"the validity period ends ({period_to}) before it starts ({period_from})",
+        )
     phase = _PHASE_WORDS.get(values["phase"].strip().lower())
     if phase is None:
-        raise _Bad(column("phase"), f"{_quoted(values['phase'].strip())} is not a phase "
-                   "(1, 2, 3, 4, 5, 3+ or all)")
+        raise _Bad(
+            column("phase"),
+            f"{_quoted(values['phase'].strip())} is not a phase (1, 2, 3, 4, 5, 3+ or all)",
+        )
     people = _people(values["people"], column("people"))
     assert people is not None  # required
     share = _share(values["share"], column("share"))
-    population = _people(values.get("country_population", ""), column("country_population"),
-                         required=False)
+    population = _people(
+        values.get("country_population", ""), column("country_population"), required=False
+    )
     level1 = _text(values.get("level1", "")) if raw.level != "national" else None
     area = _text(values.get("area", "")) if raw.level == "area" else None
     if raw.level == "area" and area is None:
         raise _Bad(column("area"), "the area is empty")
-    return PhaseRow(raw.line, 0, country, raw.level, level1, area, analysis_date, kind,
-                    period_from, period_to, population, phase, people, share)
+    return PhaseRow(
+        raw.line,
+        0,
+        country,
+        raw.level,
+        level1,
+        area,
+        analysis_date,
+        kind,
+        period_from,
+        period_to,
+        population,
+        phase,
+        people,
+        share,
+    )
 
 
-def validate(file: str, raw_rows: Iterable[RawRow]) -> tuple[list[PhaseRow], list[Problem],
-                                                            int]:
+def validate(file: str, raw_rows: Iterable[RawRow]) -> tuple[list[PhaseRow], list[Problem], int]:
     """Validated rows of ``file``, every problem found, and how many rows the source marks
     as excluded (skipped, not stored)."""
     rows: list[PhaseRow] = []

@@ -63,14 +63,20 @@ def alps_class(value: float) -> str:
 
 def ipa_classes(values: Float) -> NDArray[np.str_]:
     """:func:`ipa_class` of every value at once ("" where missing)."""
-    return np.select([np.isnan(values), values >= 1.0, values >= 0.5, values <= -1.0],
-                     ["", "alert", "watch", "low"], "normal")
+    return np.select(
+        [np.isnan(values), values >= 1.0, values >= 0.5, values <= -1.0],
+        ["", "alert", "watch", "low"],
+        "normal",
+    )
 
 
 def alps_classes(values: Float) -> NDArray[np.str_]:
     """:func:`alps_class` of every value at once ("" where missing)."""
-    return np.select([np.isnan(values), values >= 2.0, values >= 1.0, values >= 0.25],
-                     ["", "crisis", "alert", "stress"], "normal")
+    return np.select(
+        [np.isnan(values), values >= 2.0, values >= 1.0, values >= 0.25],
+        ["", "crisis", "alert", "stress"],
+        "normal",
+    )
 
 
 def growth(prices: Float, lag: int) -> Float:
@@ -94,10 +100,10 @@ def seasonal_z(values: Float, first_month: int) -> tuple[Float, NDArray[np.int64
     k_out = np.zeros(values.shape, dtype=np.int64)
     for offset in range(min(12, n_months)):
         columns = np.arange(offset, n_months, 12)
-        x = values[:, columns]                      # (series × years)
+        x = values[:, columns]  # (series × years)
         valid = ~np.isnan(x)
         filled = np.where(valid, x, 0.0)
-        rank = np.cumsum(valid, axis=1)             # 1, 2, … for valid values, oldest first
+        rank = np.cumsum(valid, axis=1)  # 1, 2, … for valid values, oldest first
         for year in range(1, len(columns)):
             earlier_valid = valid[:, :year]
             weights = np.where(earlier_valid, rank[:, :year], 0).astype(np.float64)
@@ -156,7 +162,7 @@ def alps(prices: Float, first_month: int) -> AlpsResult:
     design = np.zeros((n_months, 13))
     design[:, 0] = 1.0
     design[:, 1] = t / max(n_months, 1)
-    for m in range(1, 12):                          # January is the base month
+    for m in range(1, 12):  # January is the base month
         design[:, 1 + m] = month_of == m
     weights = valid.astype(np.float64)
     filled = np.where(valid, prices, 0.0)
@@ -175,7 +181,7 @@ def alps(prices: Float, first_month: int) -> AlpsResult:
     used_columns = ((weights @ design) > 0).sum(axis=1)
     dof = n_obs - used_columns
     with np.errstate(divide="ignore", invalid="ignore"):
-        sigma = np.sqrt((residual ** 2).sum(axis=1) / dof)
+        sigma = np.sqrt((residual**2).sum(axis=1) / dof)
         values = (prices - fitted) / sigma[:, None]
     eligible = np.zeros(n_series, dtype=bool)
     reasons: list[str] = []
@@ -189,8 +195,9 @@ def alps(prices: Float, first_month: int) -> AlpsResult:
             if span < ALPS_MIN_SPAN_MONTHS:
                 reason = f"{span} months of data (needs {ALPS_MIN_SPAN_MONTHS})"
             elif observed.size / span < ALPS_MIN_COVERAGE:
-                reason = (f"{observed.size / span:.0%} of months observed "
-                          f"(needs {ALPS_MIN_COVERAGE:.0%})")
+                reason = (
+                    f"{observed.size / span:.0%} of months observed (needs {ALPS_MIN_COVERAGE:.0%})"
+                )
             elif observed[-1] < n_months - ALPS_RECENT_MONTHS:
                 reason = f"no price in the last {ALPS_RECENT_MONTHS} months"
             elif not dof[s] > 0 or not sigma[s] > 0:
@@ -214,8 +221,11 @@ def volatility(prices: Float, window: int = 12, minimum: int = 6) -> Float:
 
     def rolling(values: Float) -> Float:
         total = np.cumsum(np.pad(values, ((0, 0), (1, 0))), axis=1)
-        return total[:, 1:] - total[:, :-1] if window >= values.shape[1] + 1 else (
-            total[:, 1:] - np.pad(total, ((0, 0), (window - 1, 0)))[:, :-window])
+        return (
+            total[:, 1:] - total[:, :-1]
+            if window >= values.shape[1] + 1
+            else (total[:, 1:] - np.pad(total, ((0, 0), (window - 1, 0)))[:, :-window])
+        )
 
     count = rolling(valid.astype(np.float64))
     total = rolling(x)

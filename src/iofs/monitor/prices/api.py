@@ -23,37 +23,50 @@ def load(request: Request, include_non_oic: bool = False) -> service.Signals:
     return service.scoped(result, include_non_oic)
 
 
-@router.get("/prices/anomalies", response_model=list[PriceSignal],
-            summary="IPA and ALPS of every series in a month")
-def anomalies(request: Request,
-              country: str | None = Query(None, min_length=3, max_length=3,
-                                          description="ISO3"),
-              month: str | None = MONTH,
-              limit: int = Query(1000, ge=1, le=100_000),
-              include_non_oic: bool = NON_OIC) -> list[PriceSignal]:
+@router.get(
+    "/prices/anomalies",
+    response_model=list[PriceSignal],
+    summary="IPA and ALPS of every series in a month",
+)
+def anomalies(
+    request: Request,
+    country: str | None = Query(None, min_length=3, max_length=3, description="ISO3"),
+    month: str | None = MONTH,
+    limit: int = Query(1000, ge=1, le=100_000),
+    include_non_oic: bool = NON_OIC,
+) -> list[PriceSignal]:
     rows = service.anomalies_for(load(request, include_non_oic), country, month)
     return views.signal_records(rows.head(limit))
 
 
-@router.get("/prices/alerts", response_model=list[CountryAlertOut],
-            summary="Monthly price alerts per country")
-def alerts(request: Request, month: str | None = MONTH,
-           include_non_oic: bool = NON_OIC) -> list[CountryAlertOut]:
+@router.get(
+    "/prices/alerts",
+    response_model=list[CountryAlertOut],
+    summary="Monthly price alerts per country",
+)
+def alerts(
+    request: Request, month: str | None = MONTH, include_non_oic: bool = NON_OIC
+) -> list[CountryAlertOut]:
     return views.alert_records(service.country_alerts(load(request, include_non_oic), month))
 
 
-@router.get("/prices/map", response_model=list[MapValue],
-            summary="Share of series in IPA watch/alert per country, for the map")
-def map_values(request: Request, month: str | None = MONTH,
-               include_non_oic: bool = NON_OIC) -> list[MapValue]:
+@router.get(
+    "/prices/map",
+    response_model=list[MapValue],
+    summary="Share of series in IPA watch/alert per country, for the map",
+)
+def map_values(
+    request: Request, month: str | None = MONTH, include_non_oic: bool = NON_OIC
+) -> list[MapValue]:
     return views.map_values(service.country_alerts(load(request, include_non_oic), month))
 
 
-@router.get("/prices/series/{series}", response_model=list[PriceSignal],
-            summary="Every month of one series")
-def series(request: Request,
-           series: int = Path(ge=0, le=1_000_000_000),
-           include_non_oic: bool = NON_OIC) -> list[PriceSignal]:
+@router.get(
+    "/prices/series/{series}", response_model=list[PriceSignal], summary="Every month of one series"
+)
+def series(
+    request: Request, series: int = Path(ge=0, le=1_000_000_000), include_non_oic: bool = NON_OIC
+) -> list[PriceSignal]:
     rows = service.series_history(load(request, include_non_oic), series)
     if rows.empty:
         raise HTTPException(404, _("No such price series."))

@@ -14,19 +14,30 @@ from rich.table import Table
 
 from iofs.monitor.prices import ingest, service, views
 
-prices_app = typer.Typer(help="Food prices: GIEWS IPA and WFP ALPS signals, alerts.",
-                         no_args_is_help=True)
+prices_app = typer.Typer(
+    help="Food prices: GIEWS IPA and WFP ALPS signals, alerts.", no_args_is_help=True
+)
 FORMATS = ("table", "json", "csv")
 
 
 def ingest_prices(
-    paths: Annotated[list[Path], typer.Argument(
-        help="Price CSV files: WFP HDX, old WFP VAM or HDX HAPI layout, or any with --mapping.")],
-    country: Annotated[str | None, typer.Option(
-        help="ISO3 for files without a countryiso3 column or country in the name.")] = None,
-    mapping: Annotated[Path | None, typer.Option(
-        help="CSV of source,target rows for a generic price file: a column, =CONSTANT or "
-             "date(year, month[, day]) as source, a WFP column as target.")] = None,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Price CSV files: WFP HDX, old WFP VAM or HDX HAPI layout, or any with --mapping."
+        ),
+    ],
+    country: Annotated[
+        str | None,
+        typer.Option(help="ISO3 for files without a countryiso3 column or country in the name."),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV of source,target rows for a generic price file: a column, =CONSTANT or "
+            "date(year, month[, day]) as source, a WFP column as target."
+        ),
+    ] = None,
 ) -> None:
     """Ingest WFP market-price files (country or global, with or without the HXL row), their
     markets/commodities/currencies files, or a generic CSV with --mapping: validated,
@@ -50,25 +61,38 @@ def ingest_prices(
                 for problem in error.problems:
                     console.print(f"    {problem}", highlight=False)
             else:
-                console.print(f"✓ {report.source}: {report.rows:,} rows, {report.series:,} "
-                              f"series ({', '.join(report.countries)})")
+                console.print(
+                    f"✓ {report.source}: {report.rows:,} rows, {report.series:,} "
+                    f"series ({', '.join(report.countries)})"
+                )
                 if report.layout != "hdx" or report.delimiter != ",":
-                    console.print(f"  read as the {report.layout} layout, separator "
-                                  f"{report.delimiter!r}", highlight=False)
+                    console.print(
+                        f"  read as the {report.layout} layout, separator {report.delimiter!r}",
+                        highlight=False,
+                    )
                 if report.duplicates_folded:
-                    console.print(f"  {report.duplicates_folded:,} duplicate observation(s) "
-                                  "folded: the same series and date in an older file, removed "
-                                  "there.", highlight=False)
+                    console.print(
+                        f"  {report.duplicates_folded:,} duplicate observation(s) "
+                        "folded: the same series and date in an older file, removed "
+                        "there.",
+                        highlight=False,
+                    )
                 if report.warning_count:
-                    console.print(f"  [yellow]{report.warning_count:,} implausible row(s)[/], "
-                                  "stored but kept out of the signals until confirmed "
-                                  f"(`iofs prices confirm {report.source}`):", highlight=False)
+                    console.print(
+                        f"  [yellow]{report.warning_count:,} implausible row(s)[/], "
+                        "stored but kept out of the signals until confirmed "
+                        f"(`iofs prices confirm {report.source}`):",
+                        highlight=False,
+                    )
                     for warning in report.warnings:
                         console.print(f"    {warning}", highlight=False)
                 if report.non_oic_rows:
-                    console.print(f"  {report.non_oic_rows:,} row(s) fell outside the 57 OIC "
-                                  f"states ({', '.join(report.non_oic_countries)}): stored, "
-                                  "but kept out of OIC views.", highlight=False)
+                    console.print(
+                        f"  {report.non_oic_rows:,} row(s) fell outside the 57 OIC "
+                        f"states ({', '.join(report.non_oic_countries)}): stored, "
+                        "but kept out of OIC views.",
+                        highlight=False,
+                    )
             progress.advance(task)
     if failed:
         raise fail(f"{failed} of {len(paths)} file(s) rejected; those wrote nothing.", 2)
@@ -106,20 +130,21 @@ def _signals(include_non_oic: bool = False) -> service.Signals:
         raise fail(str(error)) from None
 
 
-NonOic = Annotated[bool, typer.Option("--include-non-oic",
-                                      help="Also show countries outside the 57 OIC states.")]
+NonOic = Annotated[
+    bool, typer.Option("--include-non-oic", help="Also show countries outside the 57 OIC states.")
+]
 
 
-def _emit(records: list[dict[str, object]], columns: list[str], title: str,
-          output: str) -> None:
+def _emit(records: list[dict[str, object]], columns: list[str], title: str, output: str) -> None:
     from iofs.cli_support import console
 
     if output == "json":
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
         return
     if output == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore",
-                                lineterminator="\n")
+        writer = csv.DictWriter(
+            sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n"
+        )
         writer.writeheader()
         writer.writerows(records)
         return
@@ -127,8 +152,14 @@ def _emit(records: list[dict[str, object]], columns: list[str], title: str,
     for column in columns:
         table.add_column(column)
     for record in records:
-        table.add_row(*("" if record.get(c) is None else (f"{record[c]:.3f}" if isinstance(
-            record.get(c), float) else str(record[c])) for c in columns))
+        table.add_row(
+            *(
+                ""
+                if record.get(c) is None
+                else (f"{record[c]:.3f}" if isinstance(record.get(c), float) else str(record[c]))
+                for c in columns
+            )
+        )
     console.print(table)
 
 
@@ -144,8 +175,12 @@ def anomalies_command(
     result = _signals(include_non_oic)
     rows = service.anomalies_for(result, country, month)
     records = [r.model_dump() for r in views.signal_records(rows)]
-    _emit(records, views.OUTPUT_COLUMNS,
-          f"Price anomalies {month or service.latest_month(result)}", output)
+    _emit(
+        records,
+        views.OUTPUT_COLUMNS,
+        f"Price anomalies {month or service.latest_month(result)}",
+        output,
+    )
 
 
 @prices_app.command("alerts")
@@ -158,6 +193,21 @@ def alerts_command(
     _check(output, month)
     result = _signals(include_non_oic)
     records = [r.model_dump() for r in views.alert_records(service.country_alerts(result, month))]
-    _emit(records, ["country", "month", "series", "ipa_watch", "ipa_alert", "alps_alert",
-                    "alert_share", "worst_market", "worst_commodity", "worst_ipa",
-                    "new_alerts"], "Price alerts by country", output)
+    _emit(
+        records,
+        [
+            "country",
+            "month",
+            "series",
+            "ipa_watch",
+            "ipa_alert",
+            "alps_alert",
+            "alert_share",
+            "worst_market",
+            "worst_commodity",
+            "worst_ipa",
+            "new_alerts",
+        ],
+        "Price alerts by country",
+        output,
+    )

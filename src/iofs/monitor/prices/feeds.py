@@ -35,5 +35,9 @@ def ipa_alert_share(_session: Session, iso3: str | None, year: int) -> Decimal |
     return Decimal(str(round(float(share), 2)))
 
 
-register_feed("prices.ipa_alert_share",
-              N_("Share of food-price series in IPA watch or alert"), "%", ipa_alert_share)
+register_feed(
+    "prices.ipa_alert_share",
+    N_("Share of food-price series in IPA watch or alert"),
+    "%",
+    ipa_alert_share,
+)

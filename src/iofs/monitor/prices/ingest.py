@@ -35,8 +35,18 @@ from iofs.ingest_files import (
 )
 
 REQUIRED = ("date", "market", "commodity", "unit", "pricetype", "currency", "price")
-OPTIONAL = ("countryiso3", "admin1", "admin2", "market_id", "latitude", "longitude",
-            "category", "commodity_id", "priceflag", "usdprice")
+OPTIONAL = (
+    "countryiso3",
+    "admin1",
+    "admin2",
+    "market_id",
+    "latitude",
+    "longitude",
+    "category",
+    "commodity_id",
+    "priceflag",
+    "usdprice",
+)
 COUNTRY_IN_NAME = re.compile(r"wfp_food_prices_([a-z]{3})(?:\.|_)", re.IGNORECASE)
 MAX_REPORTED_ERRORS = 50
 
@@ -95,8 +105,9 @@ def _sql_quote(value: str) -> str:
 
 
 #: A derived column in a mapping file: ``date(year column, month column[, day column])``.
-_DERIVED_DATE = re.compile(r"^date\(\s*([^,()]+?)\s*,\s*([^,()]+?)\s*(?:,\s*([^,()]+?)\s*)?\)$",
-                           re.IGNORECASE)
+_DERIVED_DATE = re.compile(
+    r"^date\(\s*([^,()]+?)\s*,\s*([^,()]+?)\s*(?:,\s*([^,()]+?)\s*)?\)$", re.IGNORECASE
+)
 
 
 def read_mapping(path: Path) -> dict[str, str]:
@@ -121,32 +132,71 @@ def read_mapping(path: Path) -> dict[str, str]:
             raise PriceFileError(f"{path.name} line {line}: expected 'source,target'.")
         raw, target = row[0].strip(), row[1].strip().lower()
         if target not in known:
-            raise PriceFileError(f"{path.name} line {line}: {target!r} is not a WFP price "
-                                 f"column ({', '.join(sorted(known))}).")
+            raise PriceFileError(
+                f"{path.name} line {line}: {target!r} is not a WFP price "
+                f"column ({', '.join(sorted(known))})."
+            )
         source = raw if raw.startswith("=") else raw.lower()
         if not source.startswith("=") and "(" in source and not _DERIVED_DATE.match(source):
-            raise PriceFileError(f"{path.name} line {line}: {raw!r} is neither a column, "
-                                 "=CONSTANT nor date(year, month[, day]).")
+            raise PriceFileError(
+                f"{path.name} line {line}: {raw!r} is neither a column, "
+                "=CONSTANT nor date(year, month[, day])."
+            )
         mapping[source] = target
     return mapping
 
 
 #: The old WFP VAM layout (``adm0_id, adm0_name, … mp_month, mp_year, mp_price …``).
-VAM_COLUMNS = ("adm0_name", "mkt_name", "cm_name", "cur_name", "pt_name", "um_name",
-               "mp_month", "mp_year", "mp_price")
-VAM_MAPPING = {"adm1_name": "admin1", "mkt_name": "market", "cm_name": "commodity",
-               "cur_name": "currency", "pt_name": "pricetype", "um_name": "unit",
-               "date(mp_year, mp_month)": "date", "mp_price": "price"}
+VAM_COLUMNS = (
+    "adm0_name",
+    "mkt_name",
+    "cm_name",
+    "cur_name",
+    "pt_name",
+    "um_name",
+    "mp_month",
+    "mp_year",
+    "mp_price",
+)
+VAM_MAPPING = {
+    "adm1_name": "admin1",
+    "mkt_name": "market",
+    "cm_name": "commodity",
+    "cur_name": "currency",
+    "pt_name": "pricetype",
+    "um_name": "unit",
+    "date(mp_year, mp_month)": "date",
+    "mp_price": "price",
+}
 #: The HDX HAPI food-price layout (``location_code, … market_name, commodity_name, …``).
-HAPI_COLUMNS = ("location_code", "market_name", "commodity_name", "currency_code", "unit",
-                "price_type", "price", "reference_period_start")
-HAPI_MAPPING = {"location_code": "countryiso3", "admin1_name": "admin1",
-                "admin2_name": "admin2", "market_name": "market", "market_code": "market_id",
-                "lat": "latitude", "lon": "longitude", "commodity_category": "category",
-                "commodity_name": "commodity", "commodity_code": "commodity_id",
-                "unit": "unit", "price_flag": "priceflag", "price_type": "pricetype",
-                "currency_code": "currency", "price": "price",
-                "reference_period_start": "date"}
+HAPI_COLUMNS = (
+    "location_code",
+    "market_name",
+    "commodity_name",
+    "currency_code",
+    "unit",
+    "price_type",
+    "price",
+    "reference_period_start",
+)
+HAPI_MAPPING = {
+    "location_code": "countryiso3",
+    "admin1_name": "admin1",
+    "admin2_name": "admin2",
+    "market_name": "market",
+    "market_code": "market_id",
+    "lat": "latitude",
+    "lon": "longitude",
+    "commodity_category": "category",
+    "commodity_name": "commodity",
+    "commodity_code": "commodity_id",
+    "unit": "unit",
+    "price_flag": "priceflag",
+    "price_type": "pricetype",
+    "currency_code": "currency",
+    "price": "price",
+    "reference_period_start": "date",
+}
 
 
 def _layout(header: list[str], mapping: dict[str, str] | None) -> tuple[str, dict[str, str]]:
@@ -178,17 +228,20 @@ def _expressions(header: list[str], mapping: dict[str, str]) -> dict[str, str]:
         parts = [part for part in match.groups() if part]
         absent = [part for part in parts if part not in present]
         if absent:
-            raise PriceFileError(f"date({', '.join(parts)}): no column(s) "
-                                 f"{', '.join(absent)} in the file.")
+            raise PriceFileError(
+                f"date({', '.join(parts)}): no column(s) {', '.join(absent)} in the file."
+            )
         year, month = (_identifier(part) for part in parts[:2])
         day = _identifier(parts[2]) if len(parts) > 2 else "'15'"
-        out[target] = (f"CASE WHEN try_cast(trim({year}) AS INTEGER) BETWEEN 1 AND 9999 "
-                       f"AND try_cast(trim({month}) AS INTEGER) BETWEEN 1 AND 12 "
-                       f"AND try_cast(trim({day}) AS INTEGER) BETWEEN 1 AND 31 "
-                       f"THEN printf('%04d-%02d-%02d', try_cast(trim({year}) AS INTEGER), "
-                       f"try_cast(trim({month}) AS INTEGER), try_cast(trim({day}) AS INTEGER)) "
-                       f"ELSE coalesce(trim({year}), '') || '-' || coalesce(trim({month}), '') "
-                       f"END")
+        out[target] = (
+            f"CASE WHEN try_cast(trim({year}) AS INTEGER) BETWEEN 1 AND 9999 "
+            f"AND try_cast(trim({month}) AS INTEGER) BETWEEN 1 AND 12 "
+            f"AND try_cast(trim({day}) AS INTEGER) BETWEEN 1 AND 31 "
+            f"THEN printf('%04d-%02d-%02d', try_cast(trim({year}) AS INTEGER), "
+            f"try_cast(trim({month}) AS INTEGER), try_cast(trim({day}) AS INTEGER)) "
+            f"ELSE coalesce(trim({year}), '') || '-' || coalesce(trim({month}), '') "
+            f"END"
+        )
     return out
 
 
@@ -234,8 +287,9 @@ def ingest_reference(path: Path, analytics_dir: Path, kind: str) -> IngestReport
         ).df()
     except duckdb.Error as error:
         first = " ".join(str(error).strip().splitlines()[:2])
-        raise PriceFileError(f"{path.name}: not a well-formed CSV ({first}); nothing was "
-                             "written.") from None
+        raise PriceFileError(
+            f"{path.name}: not a well-formed CSV ({first}); nothing was written."
+        ) from None
     finally:
         con.close()
     frame.columns = [c.strip().lower() for c in frame.columns]
@@ -248,8 +302,10 @@ def ingest_reference(path: Path, analytics_dir: Path, kind: str) -> IngestReport
             if not str(row.get(column) or "").strip():
                 problems.append(f"line {number}: {column} is empty")
     if problems:
-        raise PriceFileError(f"{path.name}: {len(problems)} bad row(s); nothing was written.",
-                             problems[:MAX_REPORTED_ERRORS])
+        raise PriceFileError(
+            f"{path.name}: {len(problems)} bad row(s); nothing was written.",
+            problems[:MAX_REPORTED_ERRORS],
+        )
     target_dir = analytics_dir / "prices" / "reference"
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / f"{kind}-{path.stem}.parquet"
@@ -279,11 +335,17 @@ def _countries_sql(con: duckdb.DuckDBPyConnection, column: str, raw: str) -> str
     """SQL turning a column of country names (VAM ``adm0_name``) into ISO3 codes."""
     from iofs import countries
 
-    names = [str(row[0]) for row in con.execute(
-        f"SELECT DISTINCT trim({column}) FROM {raw} WHERE {column} IS NOT NULL "
-        "LIMIT 1000").fetchall()]
-    branches = " ".join(f"WHEN {_sql_quote(name)} THEN {_sql_quote(code)}"
-                        for name in names if (code := countries.lookup(name)))
+    names = [
+        str(row[0])
+        for row in con.execute(
+            f"SELECT DISTINCT trim({column}) FROM {raw} WHERE {column} IS NOT NULL LIMIT 1000"
+        ).fetchall()
+    ]
+    branches = " ".join(
+        f"WHEN {_sql_quote(name)} THEN {_sql_quote(code)}"
+        for name in names
+        if (code := countries.lookup(name))
+    )
     return f"CASE trim({column}) {branches} END" if branches else "NULL::VARCHAR"
 
 
@@ -295,8 +357,12 @@ def _csv_failure(path: Path, shape: CsvShape, fields: int, error: duckdb.Error) 
     return PriceFileError(f"{sentence}; nothing was written.")
 
 
-def ingest_file(path: Path, analytics_dir: Path, country: str | None = None,
-                mapping: dict[str, str] | None = None) -> IngestReport:
+def ingest_file(
+    path: Path,
+    analytics_dir: Path,
+    country: str | None = None,
+    mapping: dict[str, str] | None = None,
+) -> IngestReport:
     """Validate and store one price file (or a WFP reference file, recognised by its
     header); raise :class:`PriceFileError` naming bad rows.
 
@@ -328,14 +394,17 @@ def ingest_file(path: Path, analytics_dir: Path, country: str | None = None,
     exprs = _expressions(raw_names, rules)
     missing = [name for name in REQUIRED if name not in exprs]
     if missing:
-        raise PriceFileError(f"{path.name}: missing column(s) {', '.join(missing)}; a WFP price "
-                             f"file has {', '.join(REQUIRED)} (or use the VAM or HAPI layout, "
-                             "or --mapping).")
+        raise PriceFileError(
+            f"{path.name}: missing column(s) {', '.join(missing)}; a WFP price "
+            f"file has {', '.join(REQUIRED)} (or use the VAM or HAPI layout, "
+            "or --mapping)."
+        )
     staging = staging_dir(analytics_dir / "prices", "ingest")
     con = _connect(staging)
     try:
-        return _ingest(con, path, analytics_dir, staging, shape, raw_names, skip, layout,
-                       exprs, country)
+        return _ingest(
+            con, path, analytics_dir, staging, shape, raw_names, skip, layout, exprs, country
+        )
     except duckdb.Error as error:
         raise _csv_failure(path, shape, len(raw_names), error) from None
     finally:
@@ -343,15 +412,26 @@ def ingest_file(path: Path, analytics_dir: Path, country: str | None = None,
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _ingest(con: duckdb.DuckDBPyConnection, path: Path, analytics_dir: Path, staging: Path,
-            shape: CsvShape, raw_names: list[str], skip: int, layout: str,
-            exprs: dict[str, str], country: str | None) -> IngestReport:
+def _ingest(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    analytics_dir: Path,
+    staging: Path,
+    shape: CsvShape,
+    raw_names: list[str],
+    skip: int,
+    layout: str,
+    exprs: dict[str, str],
+    country: str | None,
+) -> IngestReport:
     encoding = {"utf-8-sig": "utf-8", "cp1252": "latin-1"}.get(shape.encoding, shape.encoding)
     columns = ", ".join(f"{_sql_quote(name)}: 'VARCHAR'" for name in raw_names)
-    raw = (f"read_csv({_sql_quote(str(path))}, header=false, skip={skip}, "
-           f"columns={{{columns}}}, delim={_sql_quote(shape.delimiter)}, quote='\"', "
-           f"escape='\"', encoding={_sql_quote(encoding)}, parallel=false, "
-           f"max_line_size=1048576)")
+    raw = (
+        f"read_csv({_sql_quote(str(path))}, header=false, skip={skip}, "
+        f"columns={{{columns}}}, delim={_sql_quote(shape.delimiter)}, quote='\"', "
+        f"escape='\"', encoding={_sql_quote(encoding)}, parallel=false, "
+        f"max_line_size=1048576)"
+    )
     if country is not None:
         country_expr = _sql_quote(country.upper())
     elif "countryiso3" in exprs:
@@ -361,26 +441,28 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, analytics_dir: Path, sta
     else:
         match = COUNTRY_IN_NAME.search(path.name)
         if match is None:
-            raise PriceFileError(f"{path.name}: no countryiso3 column and no country in the file "
-                                 "name; give --country ISO3.")
+            raise PriceFileError(
+                f"{path.name}: no countryiso3 column and no country in the file "
+                "name; give --country ISO3."
+            )
         country_expr = _sql_quote(match.group(1).upper())
     opt = {name: exprs.get(name, "NULL") for name in OPTIONAL}
     req = {name: exprs[name] for name in REQUIRED}
     parsed = f"""SELECT
             {country_expr} AS country,
-            try_strptime(left(trim({req['date']}), 10), '%Y-%m-%d')::DATE AS date,
-            nullif(trim({opt['admin1']}), '') AS admin1,
-            nullif(trim({opt['admin2']}), '') AS admin2,
-            nullif(trim({req['market']}), '') AS market,
-            nullif(trim({req['commodity']}), '') AS commodity,
-            nullif(trim({opt['category']}), '') AS category,
-            nullif(trim({req['unit']}), '') AS unit,
-            lower(nullif(trim({req['pricetype']}), '')) AS price_type,
-            upper(nullif(trim({req['currency']}), '')) AS currency,
-            try_cast(trim({req['price']}) AS DOUBLE) AS price,
-            try_cast(trim({opt['usdprice']}) AS DOUBLE) AS usd_price,
-            lower(coalesce(nullif(trim({opt['priceflag']}), ''), 'actual')) AS price_flag,
-            trim({req['date']}) AS raw_date, trim({req['price']}) AS raw_price
+            try_strptime(left(trim({req["date"]}), 10), '%Y-%m-%d')::DATE AS date,
+            nullif(trim({opt["admin1"]}), '') AS admin1,
+            nullif(trim({opt["admin2"]}), '') AS admin2,
+            nullif(trim({req["market"]}), '') AS market,
+            nullif(trim({req["commodity"]}), '') AS commodity,
+            nullif(trim({opt["category"]}), '') AS category,
+            nullif(trim({req["unit"]}), '') AS unit,
+            lower(nullif(trim({req["pricetype"]}), '')) AS price_type,
+            upper(nullif(trim({req["currency"]}), '')) AS currency,
+            try_cast(trim({req["price"]}) AS DOUBLE) AS price,
+            try_cast(trim({opt["usdprice"]}) AS DOUBLE) AS usd_price,
+            lower(coalesce(nullif(trim({opt["priceflag"]}), ''), 'actual')) AS price_flag,
+            trim({req["date"]}) AS raw_date, trim({req["price"]}) AS raw_price
         FROM {raw}"""
     reason = """CASE
             WHEN country IS NULL OR NOT regexp_full_match(country, '[A-Z]{3}')
@@ -399,17 +481,20 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, analytics_dir: Path, sta
             END"""
     # One streaming pass to validate (no line numbers: a window over every row would hold
     # the whole file in memory); only a bad file is read again for them.
-    bad = con.execute(f"SELECT count(*) FROM ({parsed}) WHERE ({reason}) IS NOT NULL"
-                      ).fetchone()
+    bad = con.execute(f"SELECT count(*) FROM ({parsed}) WHERE ({reason}) IS NOT NULL").fetchone()
     if bad and bad[0]:
-        problems = [f"line {line}: {why}" for line, why in con.execute(f"""
+        problems = [
+            f"line {line}: {why}"
+            for line, why in con.execute(f"""
             SELECT line, why FROM (SELECT row_number() OVER () + {skip} AS line, {reason} AS why
                                    FROM ({parsed}))
             WHERE why IS NOT NULL ORDER BY line LIMIT {MAX_REPORTED_ERRORS}
-        """).fetchall()]
+        """).fetchall()
+        ]
         more = " (first 50 shown)" if bad[0] > MAX_REPORTED_ERRORS else ""
-        raise PriceFileError(f"{path.name}: {bad[0]} bad row(s){more}; nothing was written.",
-                             problems)
+        raise PriceFileError(
+            f"{path.name}: {bad[0]} bad row(s){more}; nothing was written.", problems
+        )
     target_dir = store_dir(analytics_dir)
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / f"{path.stem}.parquet"
@@ -432,7 +517,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, analytics_dir: Path, sta
         SELECT min(date), max(date) FROM {rows_sql}, q
         WHERE date BETWEEN low - INTERVAL {SPAN_MARGIN_YEARS} YEAR
                        AND high + INTERVAL {SPAN_MARGIN_YEARS} YEAR""").fetchone()
-    low, high = (span or (None, None))
+    low, high = span or (None, None)
     low_text = _sql_quote(str(low)) if low is not None else "NULL"
     high_text = _sql_quote(str(high)) if high is not None else "NULL"
     future = _sql_quote(str(date.today() + timedelta(days=31)))
@@ -465,14 +550,16 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, analytics_dir: Path, sta
         SELECT count(*), count(DISTINCT ({key})) FROM {staged_sql}
     """).fetchone() or (0, 0)
     counted = con.execute(
-        f"SELECT country, count(*) FROM {staged_sql} GROUP BY country ORDER BY 1").fetchall()
+        f"SELECT country, count(*) FROM {staged_sql} GROUP BY country ORDER BY 1"
+    ).fetchall()
     warned = con.execute(f"""
         SELECT country, market, commodity, strftime(date, '%Y-%m-%d'), price, warning
         FROM {staged_sql} WHERE warning IS NOT NULL ORDER BY country, market, commodity, date
         LIMIT {MAX_REPORTED_ERRORS + 1}
     """).fetchall()
     warnings_total = con.execute(
-        f"SELECT count(*) FROM {staged_sql} WHERE warning IS NOT NULL").fetchone()
+        f"SELECT count(*) FROM {staged_sql} WHERE warning IS NOT NULL"
+    ).fetchone()
     folds = _fold(con, staged_sql, target_dir, target, staging)
     kill_point("prices:before-commit")
     os.replace(staged, target)
@@ -485,23 +572,41 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, analytics_dir: Path, sta
     countries = [str(code) for code, _rows in counted]
     outside = [(str(code), int(n)) for code, n in counted if code not in oic_states()]
     return IngestReport(
-        path.name, int(rows), int(series), countries, target,
+        path.name,
+        int(rows),
+        int(series),
+        countries,
+        target,
         non_oic_rows=sum(n for _code, n in outside),
-        non_oic_countries=[code for code, _n in outside], layout=layout,
-        delimiter=shape.delimiter, newline=shape.newline, encoding=shape.encoding,
+        non_oic_countries=[code for code, _n in outside],
+        layout=layout,
+        delimiter=shape.delimiter,
+        newline=shape.newline,
+        encoding=shape.encoding,
         duplicates_folded=sum(removed for _old, _kept, removed in folds),
         warning_count=int(warnings_total[0]) if warnings_total else 0,
-        warnings=[f"{c} {m} {k} {d} price {p:g}: {w}" for c, m, k, d, p, w in
-                  warned[:MAX_REPORTED_ERRORS]])
+        warnings=[
+            f"{c} {m} {k} {d} price {p:g}: {w}" for c, m, k, d, p, w in warned[:MAX_REPORTED_ERRORS]
+        ],
+    )
 
 
 #: What identifies a price series (with the date, an observation).
-SERIES_KEY = ("country", "admin1", "admin2", "market", "commodity", "unit", "price_type",
-              "currency")
+SERIES_KEY = (
+    "country",
+    "admin1",
+    "admin2",
+    "market",
+    "commodity",
+    "unit",
+    "price_type",
+    "currency",
+)
 
 
-def _fold(con: duckdb.DuckDBPyConnection, new_sql: str, folder: Path, target: Path,
-          staging: Path) -> list[tuple[Path, Path | None, int]]:
+def _fold(
+    con: duckdb.DuckDBPyConnection, new_sql: str, folder: Path, target: Path, staging: Path
+) -> list[tuple[Path, Path | None, int]]:
     """Rewrite (into ``staging``) every other slice without the observations (series and
     date) the new slice holds: (slice, its rewrite or None when left empty, rows removed)."""
     keys = ", ".join((*SERIES_KEY, "date"))
@@ -511,18 +616,21 @@ def _fold(con: duckdb.DuckDBPyConnection, new_sql: str, folder: Path, target: Pa
         if old == target:
             continue
         old_sql = f"read_parquet({_sql_quote(str(old))}, union_by_name = true)"
-        row = con.execute(f"SELECT (SELECT count(*) FROM {old_sql}), count(*) FROM {old_sql} o "
-                          f"SEMI JOIN (SELECT DISTINCT {keys} FROM {new_sql}) n ON {on}"
-                          ).fetchone()
+        row = con.execute(
+            f"SELECT (SELECT count(*) FROM {old_sql}), count(*) FROM {old_sql} o "
+            f"SEMI JOIN (SELECT DISTINCT {keys} FROM {new_sql}) n ON {on}"
+        ).fetchone()
         total, removed = (int(row[0]), int(row[1])) if row else (0, 0)
         if not removed:
             continue
         kept: Path | None = None
         if removed < total:
             kept = staging / f"kept-{old.name}"
-            con.execute(f"COPY (SELECT o.* FROM {old_sql} o ANTI JOIN "
-                        f"(SELECT DISTINCT {keys} FROM {new_sql}) n ON {on}) "
-                        f"TO {_sql_quote(str(kept))} (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(
+                f"COPY (SELECT o.* FROM {old_sql} o ANTI JOIN "
+                f"(SELECT DISTINCT {keys} FROM {new_sql}) n ON {on}) "
+                f"TO {_sql_quote(str(kept))} (FORMAT parquet, COMPRESSION zstd)"
+            )
         out.append((old, kept, removed))
     return out
 
@@ -540,14 +648,17 @@ def confirm_warnings(analytics_dir: Path, source: str) -> int:
         names = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {sql}").fetchall()]
         if "warning" not in names:
             return 0
-        count = con.execute(f"SELECT count(*) FROM {sql} WHERE warning IS NOT NULL "
-                            "AND NOT confirmed").fetchone()
+        count = con.execute(
+            f"SELECT count(*) FROM {sql} WHERE warning IS NOT NULL AND NOT confirmed"
+        ).fetchone()
         if not count or not count[0]:
             return 0
         with atomic_write(target) as temporary:
-            con.execute(f"COPY (SELECT * REPLACE (confirmed OR warning IS NOT NULL AS confirmed) "
-                        f"FROM {sql}) TO {_sql_quote(str(temporary))} "
-                        "(FORMAT parquet, COMPRESSION zstd)")
+            con.execute(
+                f"COPY (SELECT * REPLACE (confirmed OR warning IS NOT NULL AS confirmed) "
+                f"FROM {sql}) TO {_sql_quote(str(temporary))} "
+                "(FORMAT parquet, COMPRESSION zstd)"
+            )
         return int(count[0])
     finally:
         con.close()

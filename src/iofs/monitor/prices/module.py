@@ -8,11 +8,19 @@ MODULE = Module(
     package="iofs.monitor.prices",
     api_routers=("iofs.monitor.prices.api:router",),
     page_routers=("iofs.monitor.prices.pages:router",),
-    commands=(Command("prices", "iofs.monitor.prices.cli:ingest_prices",
-                      "Ingest WFP market-price files (country or global, with or without the "
-                      "HXL row).", group="ingest"),
-              Command("prices", "iofs.monitor.prices.cli:prices_app",
-                      "Food prices: GIEWS IPA and WFP ALPS signals, alerts.")),
+    commands=(
+        Command(
+            "prices",
+            "iofs.monitor.prices.cli:ingest_prices",
+            "Ingest WFP market-price files (country or global, with or without the HXL row).",
+            group="ingest",
+        ),
+        Command(
+            "prices",
+            "iofs.monitor.prices.cli:prices_app",
+            "Food prices: GIEWS IPA and WFP ALPS signals, alerts.",
+        ),
+    ),
     navigation=(NavigationEntry("/prices", N_("Food prices")),),
     feeds=("iofs.monitor.prices.feeds",),
 )

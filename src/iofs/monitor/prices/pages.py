@@ -19,14 +19,21 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/prices", response_class=HTMLResponse)
-def overview(request: Request, month: str | None = MONTH,
-             include_non_oic: bool = NON_OIC) -> HTMLResponse:
+def overview(
+    request: Request, month: str | None = MONTH, include_non_oic: bool = NON_OIC
+) -> HTMLResponse:
     result = load(request, include_non_oic)
     month = month or service.latest_month(result)
-    return render(request, "prices/overview.html", {
-        "month": month, "alerts": service.country_alerts(result, month),
-        "changes": service.alert_changes(result, month).head(50).to_dict("records"),
-        "months": [str(m) for m in result.months[::-1]]})
+    return render(
+        request,
+        "prices/overview.html",
+        {
+            "month": month,
+            "alerts": service.country_alerts(result, month),
+            "changes": service.alert_changes(result, month).head(50).to_dict("records"),
+            "months": [str(m) for m in result.months[::-1]],
+        },
+    )
 
 
 @router.get("/prices/alerts.atom")
@@ -46,47 +53,68 @@ def feed(request: Request) -> Response:
         entry = ElementTree.SubElement(root, "entry")
         ElementTree.SubElement(entry, "id").text = f"urn:iofs:prices:{alert.country}:{month}"
         ElementTree.SubElement(entry, "title").text = _(
-            "%(country)s %(month)s: %(alert)d series in IPA alert, %(watch)d in watch") % {
-            "country": alert.country, "month": month, "alert": alert.ipa_alert,
-            "watch": alert.ipa_watch}
+            "%(country)s %(month)s: %(alert)d series in IPA alert, %(watch)d in watch"
+        ) % {
+            "country": alert.country,
+            "month": month,
+            "alert": alert.ipa_alert,
+            "watch": alert.ipa_watch,
+        }
         ElementTree.SubElement(entry, "updated").text = f"{month}-01T00:00:00Z"
         ElementTree.SubElement(entry, "link", href=f"{base}/prices/{alert.country}")
         ElementTree.SubElement(entry, "summary").text = _(
             "Worst: %(market)s, %(commodity)s (IPA %(ipa)s); %(new)d new alert(s); "
-            "%(alps)d series in ALPS alert or crisis.") % {
-            "market": alert.worst_market or "—", "commodity": alert.worst_commodity or "—",
+            "%(alps)d series in ALPS alert or crisis."
+        ) % {
+            "market": alert.worst_market or "—",
+            "commodity": alert.worst_commodity or "—",
             "ipa": f"{alert.worst_ipa:.2f}" if alert.worst_ipa is not None else "—",
-            "new": alert.new_alerts, "alps": alert.alps_alert}
+            "new": alert.new_alerts,
+            "alps": alert.alps_alert,
+        }
     body = ElementTree.tostring(root, encoding="unicode", xml_declaration=True)
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 
 @router.get("/prices/series/{series}", response_class=HTMLResponse)
-def series_page(request: Request, series: int = Path(ge=0, le=1_000_000_000),
-                include_non_oic: bool = NON_OIC) -> HTMLResponse:
+def series_page(
+    request: Request, series: int = Path(ge=0, le=1_000_000_000), include_non_oic: bool = NON_OIC
+) -> HTMLResponse:
     rows = service.series_history(load(request, include_non_oic), series)
     if rows.empty:
         from fastapi import HTTPException
 
         raise HTTPException(404, _("No such price series."))
     first = rows.iloc[0]
-    return render(request, "prices/series.html", {
-        "info": first, "rows": views.signal_records(rows)[::-1],
-        "chart": vega_lite_svg(series_chart(rows))})
+    return render(
+        request,
+        "prices/series.html",
+        {
+            "info": first,
+            "rows": views.signal_records(rows)[::-1],
+            "chart": vega_lite_svg(series_chart(rows)),
+        },
+    )
 
 
 @router.get("/prices/{iso3}", response_class=HTMLResponse)
-def country_page(request: Request, iso3: str = Path(min_length=3, max_length=3),
-                 month: str | None = MONTH,
-                 commodity: str | None = Query(None, max_length=200),
-                 include_non_oic: bool = NON_OIC) -> HTMLResponse:
+def country_page(
+    request: Request,
+    iso3: str = Path(min_length=3, max_length=3),
+    month: str | None = MONTH,
+    commodity: str | None = Query(None, max_length=200),
+    include_non_oic: bool = NON_OIC,
+) -> HTMLResponse:
     result = load(request, include_non_oic)
     month = month or service.latest_month(result)
     rows = service.anomalies_for(result, iso3.upper(), month)
     if commodity:
         rows = rows[rows["commodity"] == commodity]
-    return render(request, "prices/country.html", {
-        "iso3": iso3.upper(), "month": month, "rows": views.signal_records(rows)})
+    return render(
+        request,
+        "prices/country.html",
+        {"iso3": iso3.upper(), "month": month, "rows": views.signal_records(rows)},
+    )
 
 
 def series_chart(rows: object) -> dict[str, object]:
@@ -102,31 +130,61 @@ def series_chart(rows: object) -> dict[str, object]:
     frame["high2"] = frame["alps_fitted"] + 2 * frame["sigma"]
     frame["low1"] = frame["alps_fitted"] - frame["sigma"]
     frame["high1"] = frame["alps_fitted"] + frame["sigma"]
-    data = frame[["month", "price", "alps_fitted", "low1", "high1", "low2", "high2",
-                  "ipa_class"]].astype(object).where(frame.notna(), None).to_dict("records")
+    data = (
+        frame[["month", "price", "alps_fitted", "low1", "high1", "low2", "high2", "ipa_class"]]
+        .astype(object)
+        .where(frame.notna(), None)
+        .to_dict("records")
+    )
     x = {"field": "month", "type": "temporal", "title": _("Month")}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "width": 760, "height": 300, "data": {"values": data},
+        "width": 760,
+        "height": 300,
+        "data": {"values": data},
         "layer": [
-            {"mark": {"type": "area", "opacity": 0.15, "color": "#f46d43"},
-             "encoding": {"x": x, "y": {"field": "low2", "type": "quantitative"},
-                          "y2": {"field": "high2"}}},
-            {"mark": {"type": "area", "opacity": 0.25, "color": "#fee08b"},
-             "encoding": {"x": x, "y": {"field": "low1", "type": "quantitative"},
-                          "y2": {"field": "high1"}}},
-            {"mark": {"type": "line", "strokeDash": [4, 3], "color": "#5b6775"},
-             "encoding": {"x": x, "y": {"field": "alps_fitted", "type": "quantitative"}}},
-            {"mark": {"type": "line", "color": "#0b6e4f"},
-             "encoding": {"x": x, "y": {"field": "price", "type": "quantitative",
-                                        "title": _("Price")}}},
-            {"transform": [{"filter": "datum.ipa_class == 'alert' || "
-                                      "datum.ipa_class == 'watch'"}],
-             "mark": {"type": "point", "filled": True, "size": 60},
-             "encoding": {"x": x, "y": {"field": "price", "type": "quantitative"},
-                          "color": {"field": "ipa_class", "type": "nominal",
-                                    "title": "IPA",
-                                    "scale": {"domain": ["watch", "alert"],
-                                              "range": ["#e0a526", "#a50026"]}}}},
+            {
+                "mark": {"type": "area", "opacity": 0.15, "color": "#f46d43"},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "low2", "type": "quantitative"},
+                    "y2": {"field": "high2"},
+                },
+            },
+            {
+                "mark": {"type": "area", "opacity": 0.25, "color": "#fee08b"},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "low1", "type": "quantitative"},
+                    "y2": {"field": "high1"},
+                },
+            },
+            {
+                "mark": {"type": "line", "strokeDash": [4, 3], "color": "#5b6775"},
+                "encoding": {"x": x, "y": {"field": "alps_fitted", "type": "quantitative"}},
+            },
+            {
+                "mark": {"type": "line", "color": "#0b6e4f"},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "price", "type": "quantitative", "title": _("Price")},
+                },
+            },
+            {
+                "transform": [
+                    {"filter": "datum.ipa_class == 'alert' || datum.ipa_class == 'watch'"}
+                ],
+                "mark": {"type": "point", "filled": True, "size": 60},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "price", "type": "quantitative"},
+                    "color": {
+                        "field": "ipa_class",
+                        "type": "nominal",
+                        "title": "IPA",
+                        "scale": {"domain": ["watch", "alert"], "range": ["#e0a526", "#a50026"]},
+                    },
+                },
+            },
         ],
     }

@@ -26,7 +26,8 @@ class PriceSignal(BaseModel):
     alps: float | None = Field(description="WFP Alert for Price Spikes")
     alps_class: str
     alps_ineligible: str = Field(
-        description="Why the series has no ALPS (WFP eligibility rules); empty when eligible")
+        description="Why the series has no ALPS (WFP eligibility rules); empty when eligible"
+    )
     volatility: float | None = Field(description="SD of log monthly changes, last 12 months")
     k: int = Field(description="Earlier same-month values behind the IPA")
 

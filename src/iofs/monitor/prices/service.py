@@ -20,8 +20,19 @@ from iofs.monitor.prices.ingest import oic_states, slice_files
 from iofs.slices import SliceInfo, UnknownSlice, discard, file_size, modified_at, split_id
 
 KEY = ["country", "admin1", "admin2", "market", "commodity", "unit", "price_type", "currency"]
-SIGNAL_COLUMNS = ["price", "cqgr", "cagr", "z_quarterly", "z_annual", "ipa", "k", "alps",
-                  "alps_fitted", "alps_sigma_price", "volatility"]
+SIGNAL_COLUMNS = [
+    "price",
+    "cqgr",
+    "cagr",
+    "z_quarterly",
+    "z_annual",
+    "ipa",
+    "k",
+    "alps",
+    "alps_fitted",
+    "alps_sigma_price",
+    "volatility",
+]
 
 
 #: Rows that enter the signals: plausible, or implausible and confirmed.
@@ -48,8 +59,10 @@ def oic_only(result: Signals) -> Signals:
     if table.empty:
         return Signals(table, series, result.months[:0])
     lowest, highest = table["month"].min(), table["month"].max()
-    months = result.months[(result.months >= pd.Period(lowest, freq="M"))
-                           & (result.months <= pd.Period(highest, freq="M"))]
+    months = result.months[
+        (result.months >= pd.Period(lowest, freq="M"))
+        & (result.months <= pd.Period(highest, freq="M"))
+    ]
     return Signals(table, series, months)
 
 
@@ -62,8 +75,8 @@ def scoped(result: Signals, include_non_oic: bool = False) -> Signals:
 class Signals:
     """All series' monthly signals in long form, and per-series ALPS eligibility."""
 
-    table: pd.DataFrame           # one row per series and month with a price
-    series: pd.DataFrame          # one row per series: key, alps_eligible, alps_reason
+    table: pd.DataFrame  # one row per series and month with a price
+    series: pd.DataFrame  # one row per series: key, alps_eligible, alps_reason
     months: pd.PeriodIndex
 
 
@@ -74,7 +87,7 @@ def _monthly(analytics_dir: Path) -> pd.DataFrame:
     con = duckdb.connect()
     keys = ", ".join(f"coalesce({k}, '') AS {k}" for k in KEY)
     frame = con.execute(f"""
-        SELECT dense_rank() OVER (ORDER BY {', '.join(KEY)}) - 1 AS key_id, *
+        SELECT dense_rank() OVER (ORDER BY {", ".join(KEY)}) - 1 AS key_id, *
         FROM (
             SELECT {keys}, year(date) * 12 + month(date) - 1 AS month_index,
                    avg(price) AS price
@@ -104,23 +117,33 @@ def compute(monthly: pd.DataFrame) -> Signals:
     offset = 0
     lowest = int(monthly["month_index"].min()) if len(monthly) else 0
     highest = int(monthly["month_index"].max()) if len(monthly) else 0
-    months = pd.period_range(pd.Period(year=lowest // 12, month=lowest % 12 + 1, freq="M"),
-                             periods=highest - lowest + 1, freq="M")
+    months = pd.period_range(
+        pd.Period(year=lowest // 12, month=lowest % 12 + 1, freq="M"),
+        periods=highest - lowest + 1,
+        freq="M",
+    )
     # Shared, ordered vocabularies keep the long table compact (categoricals) across panels.
-    vocabulary = Vocabulary(countries=sorted(monthly["country"].unique()),
-                            months=[str(m) for m in months], first_index=lowest)
+    vocabulary = Vocabulary(
+        countries=sorted(monthly["country"].unique()),
+        months=[str(m) for m in months],
+        first_index=lowest,
+    )
     for _country, group in monthly.groupby("country", sort=True):
         table, series = _compute_panel(group, offset, vocabulary)
         tables.append(table)
         series_frames.append(series)
         offset += len(series)
-    empty = pd.DataFrame(columns=["series", "country", "month", *SIGNAL_COLUMNS, "ipa_class",
-                                  "alps_class"])
+    empty = pd.DataFrame(
+        columns=["series", "country", "month", *SIGNAL_COLUMNS, "ipa_class", "alps_class"]
+    )
     table = pd.concat(tables, ignore_index=True) if tables else empty
-    return Signals(table,
-                   pd.concat(series_frames, ignore_index=True) if series_frames
-                   else pd.DataFrame(columns=["series", *KEY, "alps_eligible", "alps_reason"]),
-                   months)
+    return Signals(
+        table,
+        pd.concat(series_frames, ignore_index=True)
+        if series_frames
+        else pd.DataFrame(columns=["series", *KEY, "alps_eligible", "alps_reason"]),
+        months,
+    )
 
 
 @dataclass(frozen=True)
@@ -144,8 +167,9 @@ def _categorical(values: np.ndarray, categories: list[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=categories)
 
 
-def _compute_panel(monthly: pd.DataFrame, offset: int,
-                   vocabulary: Vocabulary) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _compute_panel(
+    monthly: pd.DataFrame, offset: int, vocabulary: Vocabulary
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     month_index = monthly["month_index"].to_numpy(dtype=np.int64)
     lowest, highest = int(month_index.min()), int(month_index.max())
     first = pd.Period(year=lowest // 12, month=lowest % 12 + 1, freq="M")
@@ -162,17 +186,20 @@ def _compute_panel(monthly: pd.DataFrame, offset: int,
     vol = anomalies.volatility(panel)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # ineligible series are all-NaN
-        residual_sd = np.nanstd(np.where(alps.eligible[:, None], panel - alps.fitted, np.nan),
-                                axis=1)
+        residual_sd = np.nanstd(
+            np.where(alps.eligible[:, None], panel - alps.fitted, np.nan), axis=1
+        )
     s_idx, m_idx = np.nonzero(~np.isnan(panel))
     # Only numbers and codes per row; the series' text key lives once in ``series`` and is
     # joined to the few rows a caller asks for (:func:`with_keys`).
     table = pd.DataFrame({"series": s_idx + offset})
     country_code = vocabulary.countries.index(str(monthly["country"].iloc[0]))
     table["country"] = pd.Categorical.from_codes(
-        np.full(len(s_idx), country_code, dtype=np.int32), categories=vocabulary.countries)
+        np.full(len(s_idx), country_code, dtype=np.int32), categories=vocabulary.countries
+    )
     table["month"] = pd.Categorical.from_codes(
-        m_idx + (lowest - vocabulary.first_index), categories=vocabulary.months, ordered=True)
+        m_idx + (lowest - vocabulary.first_index), categories=vocabulary.months, ordered=True
+    )
     table["price"] = panel[s_idx, m_idx]
     table["cqgr"] = ipa.cqgr[s_idx, m_idx]
     table["cagr"] = ipa.cagr[s_idx, m_idx]
@@ -184,10 +211,10 @@ def _compute_panel(monthly: pd.DataFrame, offset: int,
     table["alps_fitted"] = alps.fitted[s_idx, m_idx]
     table["alps_sigma_price"] = residual_sd[s_idx]
     table["volatility"] = vol[s_idx, m_idx]
-    table["ipa_class"] = _categorical(anomalies.ipa_classes(table["ipa"].to_numpy()),
-                                      IPA_CLASSES)
-    table["alps_class"] = _categorical(anomalies.alps_classes(table["alps"].to_numpy()),
-                                       ALPS_CLASSES)
+    table["ipa_class"] = _categorical(anomalies.ipa_classes(table["ipa"].to_numpy()), IPA_CLASSES)
+    table["alps_class"] = _categorical(
+        anomalies.alps_classes(table["alps"].to_numpy()), ALPS_CLASSES
+    )
     series = key_table
     series.insert(0, "series", np.arange(len(series)) + offset)
     series["alps_eligible"] = alps.eligible
@@ -221,8 +248,9 @@ def latest_month(result: Signals) -> str:
     return str(result.months.max())
 
 
-def anomalies_for(result: Signals, country: str | None = None,
-                  month: str | None = None) -> pd.DataFrame:
+def anomalies_for(
+    result: Signals, country: str | None = None, month: str | None = None
+) -> pd.DataFrame:
     """Rows of one month (default: the latest of the country, or of all data), optionally
     one country, worst IPA first."""
     rows = result.table
@@ -275,15 +303,20 @@ def country_alerts(result: Signals, month: str | None = None) -> list[CountryAle
         worst = rows.sort_values("ipa", ascending=False, na_position="last").iloc[0]
         prior = before["ipa_class"].reindex(rows["series"]).fillna("").to_numpy()
         new = int(((rows["ipa_class"].to_numpy() == "alert") & (prior != "alert")).sum())
-        summary.append(CountryAlert(
-            country=str(country), month=month, series=len(rows),
-            ipa_watch=int((rows["ipa_class"] == "watch").sum()),
-            ipa_alert=int((rows["ipa_class"] == "alert").sum()),
-            alps_alert=int(rows["alps_class"].isin(["alert", "crisis"]).sum()),
-            worst_market=None if np.isnan(worst["ipa"]) else str(worst["market"]),
-            worst_commodity=None if np.isnan(worst["ipa"]) else str(worst["commodity"]),
-            worst_ipa=None if np.isnan(worst["ipa"]) else float(worst["ipa"]),
-            new_alerts=new))
+        summary.append(
+            CountryAlert(
+                country=str(country),
+                month=month,
+                series=len(rows),
+                ipa_watch=int((rows["ipa_class"] == "watch").sum()),
+                ipa_alert=int((rows["ipa_class"] == "alert").sum()),
+                alps_alert=int(rows["alps_class"].isin(["alert", "crisis"]).sum()),
+                worst_market=None if np.isnan(worst["ipa"]) else str(worst["market"]),
+                worst_commodity=None if np.isnan(worst["ipa"]) else str(worst["commodity"]),
+                worst_ipa=None if np.isnan(worst["ipa"]) else float(worst["ipa"]),
+                new_alerts=new,
+            )
+        )
     return summary
 
 
@@ -294,8 +327,10 @@ def alert_changes(result: Signals, month: str | None = None) -> pd.DataFrame:
     before = result.table[result.table["month"] == _previous(month)][["series", "ipa_class"]]
     merged = now.merge(before, on="series", how="left", suffixes=("", "_before"))
     merged["ipa_class_before"] = merged["ipa_class_before"].fillna("")
-    changed = merged[(merged["ipa_class"] != merged["ipa_class_before"])
-                     & merged["ipa_class"].isin(["watch", "alert"])]
+    changed = merged[
+        (merged["ipa_class"] != merged["ipa_class_before"])
+        & merged["ipa_class"].isin(["watch", "alert"])
+    ]
     return changed.sort_values("ipa", ascending=False)
 
 
@@ -313,13 +348,14 @@ class MarketPrice:
     """A commodity's median retail price in a country, for valuing goods given in kind."""
 
     usd_per_kg: float
-    month: str          # YYYY-MM
+    month: str  # YYYY-MM
     markets: int
     commodity: str
 
 
-def market_price_usd(analytics_dir: Path, country: str, commodity: str,
-                     on: date) -> MarketPrice | None:
+def market_price_usd(
+    analytics_dir: Path, country: str, commodity: str, on: date
+) -> MarketPrice | None:
     """Median over markets of the USD retail price per kg of ``commodity`` in ``country``
     in the newest month with quotes on or before ``on`` (within 12 months); None when the
     price store holds no such quote.
@@ -333,7 +369,7 @@ def market_price_usd(analytics_dir: Path, country: str, commodity: str,
         return None
     con = duckdb.connect()
     try:
-        row = con.execute(f"""
+        sql = f"""
             WITH packaged AS (
                 SELECT commodity, date, market, usd_price,
                        regexp_extract(lower(trim(unit)), '^([0-9.]*) ?(kg|g)$', 1) AS size,
@@ -353,13 +389,18 @@ def market_price_usd(analytics_dir: Path, country: str, commodity: str,
                 FROM quotes GROUP BY ALL)
             SELECT month, median(usd), count(*), any_value(commodity) FROM markets
             GROUP BY month ORDER BY month DESC LIMIT 1
-        """, [country, commodity.strip(), on, on]).fetchone()  # noqa: S608 - paths as literals
+        """  # noqa: S608 - file paths as literals, values as parameters
+        row = con.execute(
+            sql,
+            [country, commodity.strip(), on, on],
+        ).fetchone()
     finally:
         con.close()
     if row is None:
         return None
-    return MarketPrice(usd_per_kg=float(row[1]), month=row[0], markets=int(row[2]),
-                       commodity=row[3])
+    return MarketPrice(
+        usd_per_kg=float(row[1]), month=row[0], markets=int(row[2]), commodity=row[3]
+    )
 
 
 # --- staple foods, for the risk index ---------------------------------------------------------
@@ -367,10 +408,37 @@ def market_price_usd(analytics_dir: Path, country: str, commodity: str,
 #: WFP commodity categories of staple foods (cereals and flours, rice, tubers; pulses; oils).
 #: Wages and fuel (``non-food``), livestock and meat (``meat, fish and eggs``) are left out.
 STAPLE_CATEGORIES = frozenset({"cereals and tubers", "pulses and nuts", "oil and fats"})
-_STAPLE_WORDS = ("wheat", "flour", "rice", "maize", "sorghum", "millet", "bread", "oil",
-                 "lentil", "bean", "pea", "chickpea", "bulgur", "barley", "teff")
-_NOT_STAPLE_WORDS = ("wage", "fuel", "diesel", "petrol", "gasoline", "kerosene", "livestock",
-                     "sheep", "goat", "cattle", "camel", "transport")
+_STAPLE_WORDS = (
+    "wheat",
+    "flour",
+    "rice",
+    "maize",
+    "sorghum",
+    "millet",
+    "bread",
+    "oil",
+    "lentil",
+    "bean",
+    "pea",
+    "chickpea",
+    "bulgur",
+    "barley",
+    "teff",
+)
+_NOT_STAPLE_WORDS = (
+    "wage",
+    "fuel",
+    "diesel",
+    "petrol",
+    "gasoline",
+    "kerosene",
+    "livestock",
+    "sheep",
+    "goat",
+    "cattle",
+    "camel",
+    "transport",
+)
 
 
 def is_staple(category: str | None, commodity: str) -> bool:
@@ -411,32 +479,66 @@ def staple_alerts(analytics_dir: Path) -> pd.DataFrame:
     try:
         result = signals(analytics_dir)
     except NoPriceData:
-        return pd.DataFrame(columns=["country", "month", "series", "ipa_alert", "alps_crisis",
-                                     "ipa_alert_pct", "alps_crisis_pct", "top_commodity",
-                                     "top_alert_markets", "top_markets"])
+        return pd.DataFrame(
+            columns=[
+                "country",
+                "month",
+                "series",
+                "ipa_alert",
+                "alps_crisis",
+                "ipa_alert_pct",
+                "alps_crisis_pct",
+                "top_commodity",
+                "top_alert_markets",
+                "top_markets",
+            ]
+        )
     categories = _categories(analytics_dir)
     series = result.series.merge(categories, on=["country", "commodity"], how="left")
-    staple = np.array([is_staple(c if isinstance(c, str) else None, str(m))
-                       for c, m in zip(series["category"], series["commodity"], strict=True)])
+    staple = np.array(
+        [
+            is_staple(c if isinstance(c, str) else None, str(m))
+            for c, m in zip(series["category"], series["commodity"], strict=True)
+        ]
+    )
     series = series[staple & (series["price_type"].str.lower() == "retail")]
     rows = result.table[result.table["series"].isin(series["series"])][
-        ["series", "country", "month", "ipa_class", "alps_class"]].copy()
+        ["series", "country", "month", "ipa_class", "alps_class"]
+    ].copy()
     rows = rows.merge(series[["series", "commodity", "market"]], on="series", how="left")
     rows["country"] = rows["country"].astype(str)
     rows["month"] = rows["month"].astype(str)
     rows["is_alert"] = (rows["ipa_class"] == "alert").astype(int)
     rows["is_crisis"] = (rows["alps_class"] == "crisis").astype(int)
-    totals = rows.groupby(["country", "month"], sort=True).agg(
-        series=("series", "size"), ipa_alert=("is_alert", "sum"),
-        alps_crisis=("is_crisis", "sum")).reset_index()
-    by_commodity = rows.groupby(["country", "month", "commodity"], sort=True).agg(
-        markets=("market", "nunique"), alert_markets=("is_alert", "sum")).reset_index()
+    totals = (
+        rows.groupby(["country", "month"], sort=True)
+        .agg(
+            series=("series", "size"),
+            ipa_alert=("is_alert", "sum"),
+            alps_crisis=("is_crisis", "sum"),
+        )
+        .reset_index()
+    )
+    by_commodity = (
+        rows.groupby(["country", "month", "commodity"], sort=True)
+        .agg(markets=("market", "nunique"), alert_markets=("is_alert", "sum"))
+        .reset_index()
+    )
     by_commodity = by_commodity.sort_values(
         ["country", "month", "alert_markets", "markets", "commodity"],
-        ascending=[True, True, False, False, True]).drop_duplicates(["country", "month"])
-    totals = totals.merge(by_commodity.rename(columns={
-        "commodity": "top_commodity", "alert_markets": "top_alert_markets",
-        "markets": "top_markets"}), on=["country", "month"], how="left")
+        ascending=[True, True, False, False, True],
+    ).drop_duplicates(["country", "month"])
+    totals = totals.merge(
+        by_commodity.rename(
+            columns={
+                "commodity": "top_commodity",
+                "alert_markets": "top_alert_markets",
+                "markets": "top_markets",
+            }
+        ),
+        on=["country", "month"],
+        how="left",
+    )
     totals["ipa_alert_pct"] = 100.0 * totals["ipa_alert"] / totals["series"]
     totals["alps_crisis_pct"] = 100.0 * totals["alps_crisis"] / totals["series"]
     return totals
@@ -444,31 +546,49 @@ def staple_alerts(analytics_dir: Path) -> pd.DataFrame:
 
 # --- slices: what was loaded, and removing it ------------------------------------------------
 
+
 def _reference_dir(analytics_dir: Path) -> Path:
     return analytics_dir / "prices" / "reference"
 
 
 def _price_slice(path: Path) -> SliceInfo:
     with duckdb.connect() as con:
-        row = con.execute("SELECT count(*), count(DISTINCT country), min(date), max(date), "
-                          "any_value(source) FROM read_parquet(?)", [str(path)]).fetchone()
+        row = con.execute(
+            "SELECT count(*), count(DISTINCT country), min(date), max(date), "
+            "any_value(source) FROM read_parquet(?)",
+            [str(path)],
+        ).fetchone()
     rows, countries, first, last, source = row or (0, 0, None, None, None)
-    return SliceInfo(id=f"prices:{path.stem}", dataset="prices",
-                     source=str(source or f"{path.stem}.csv"), kind="observations",
-                     rows=int(rows), countries=int(countries),
-                     first=None if first is None else str(first),
-                     last=None if last is None else str(last),
-                     ingested_at=modified_at(path), size=file_size(path))
+    return SliceInfo(
+        id=f"prices:{path.stem}",
+        dataset="prices",
+        source=str(source or f"{path.stem}.csv"),
+        kind="observations",
+        rows=int(rows),
+        countries=int(countries),
+        first=None if first is None else str(first),
+        last=None if last is None else str(last),
+        ingested_at=modified_at(path),
+        size=file_size(path),
+    )
 
 
 def _reference_slice(path: Path) -> SliceInfo:
     frame = pd.read_parquet(path)
     kind, _, stem = path.stem.partition("-")
     countries = frame["countryiso3"].nunique() if "countryiso3" in frame else 0
-    return SliceInfo(id=f"prices:reference/{path.stem}", dataset="prices",
-                     source=f"{stem or path.stem}.csv", kind=kind, rows=len(frame),
-                     countries=int(countries), first=None, last=None,
-                     ingested_at=modified_at(path), size=file_size(path))
+    return SliceInfo(
+        id=f"prices:reference/{path.stem}",
+        dataset="prices",
+        source=f"{stem or path.stem}.csv",
+        kind=kind,
+        rows=len(frame),
+        countries=int(countries),
+        first=None,
+        last=None,
+        ingested_at=modified_at(path),
+        size=file_size(path),
+    )
 
 
 def slices(analytics_dir: Path) -> list[SliceInfo]:
@@ -476,9 +596,9 @@ def slices(analytics_dir: Path) -> list[SliceInfo]:
     commodities, currencies)."""
     from iofs.ingest_files import visible_files
 
-    return ([_price_slice(path) for path in slice_files(analytics_dir)]
-            + [_reference_slice(path)
-               for path in visible_files(_reference_dir(analytics_dir), "*.parquet")])
+    return [_price_slice(path) for path in slice_files(analytics_dir)] + [
+        _reference_slice(path) for path in visible_files(_reference_dir(analytics_dir), "*.parquet")
+    ]
 
 
 def remove_slice(analytics_dir: Path, slice_id: str) -> SliceInfo:

@@ -109,5 +109,5 @@ def round_half_up(values: Array, decimals: int) -> Array:
     (half to even, on the binary value 1.04999…) would give 1.0. The 1e-9 guard absorbs
     binary representation error of values that are decimal halves.
     """
-    scale = 10.0 ** decimals
+    scale = 10.0**decimals
     return np.sign(values) * np.floor(np.abs(values) * scale + 0.5 + 1e-9) / scale

@@ -14,8 +14,9 @@ import typer
 from iofs.cli_support import check_format, console, fail, print_records, settings
 from iofs.errors import InputError
 
-risk_app = typer.Typer(help="Risk indices: INFORM and composite indices declared as trees.",
-                       no_args_is_help=True)
+risk_app = typer.Typer(
+    help="Risk indices: INFORM and composite indices declared as trees.", no_args_is_help=True
+)
 
 
 def _number(value: Any) -> str:
@@ -24,13 +25,25 @@ def _number(value: Any) -> str:
 
 @risk_app.command("compute")
 def compute_command(
-    inputs: Annotated[Path, typer.Option("--inputs", help=(
-        "CSV table, one row per country, columns named as the tree's nodes and inputs."))],
-    tree: Annotated[str, typer.Option(help="A shipped tree (inform) or a tree TOML file.")]
-    = "inform",
-    levels: Annotated[str, typer.Option(help=(
-        "published: each node from its children's values as given in the table; "
-        "inputs: from the indicators up."))] = "published",
+    inputs: Annotated[
+        Path,
+        typer.Option(
+            "--inputs",
+            help=("CSV table, one row per country, columns named as the tree's nodes and inputs."),
+        ),
+    ],
+    tree: Annotated[
+        str, typer.Option(help="A shipped tree (inform) or a tree TOML file.")
+    ] = "inform",
+    levels: Annotated[
+        str,
+        typer.Option(
+            help=(
+                "published: each node from its children's values as given in the table; "
+                "inputs: from the indicators up."
+            )
+        ),
+    ] = "published",
     output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
 ) -> None:
     """Compute every node of the tree for every country (scores 0–10, reliability 0–1)."""
@@ -51,20 +64,36 @@ def compute_command(
         print_records([asdict(result) for result in results], "json", declared.name)
         return
     names = service.display_order(declared)
-    rows = [{declared.key: result.key, "country": result.label,
-             **{node.node: node.value for node in result.nodes},
-             "class": result.class_label, "reliability": round(result.reliability, 3)}
-            for result in results]
+    rows = [
+        {
+            declared.key: result.key,
+            "country": result.label,
+            **{node.node: node.value for node in result.nodes},
+            "class": result.class_label,
+            "reliability": round(result.reliability, 3),
+        }
+        for result in results
+    ]
     columns = [declared.key, "country", *names, "class", "reliability"]
-    print_records(rows, output, f"{declared.title or declared.name} ({levels})",
-                  columns=columns, cell=_number,
-                  justify={name: "right" for name in (*names, "reliability")})
+    print_records(
+        rows,
+        output,
+        f"{declared.title or declared.name} ({levels})",
+        columns=columns,
+        cell=_number,
+        justify={name: "right" for name in (*names, "reliability")},
+    )
 
 
 @risk_app.command("import-inform")
 def import_inform_command(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help=(
-        "An INFORM GRI release as CSV (INFORM's column names; x or blank = missing)."))],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help=("An INFORM GRI release as CSV (INFORM's column names; x or blank = missing)."),
+        ),
+    ],
 ) -> None:
     """Load an INFORM release into the analytics store (Parquet), validated, all-or-nothing."""
     from iofs.monitor.risk import service
@@ -74,19 +103,25 @@ def import_inform_command(
         report = service.import_inform(file, config.analytics_dir)
     except InputError as error:
         raise fail(f"{error}.", 2) from None
-    verb = {"imported": "Imported", "replaced": "Replaced the earlier import with",
-            "unchanged": "Unchanged, already imported:"}[report.status]
-    console.print(f"{verb} {report.rows} countries from {file.name} → {report.path}",
-                  highlight=False)
+    verb = {
+        "imported": "Imported",
+        "replaced": "Replaced the earlier import with",
+        "unchanged": "Unchanged, already imported:",
+    }[report.status]
+    console.print(
+        f"{verb} {report.rows} countries from {file.name} → {report.path}", highlight=False
+    )
 
 
 # --- the IOFS index -------------------------------------------------------------------------
 
-Month = Annotated[str | None, typer.Option(
-    "--month", help="YYYY-MM (default: each state's own latest month).")]
+Month = Annotated[
+    str | None, typer.Option("--month", help="YYYY-MM (default: each state's own latest month).")
+]
 Format = Annotated[str, typer.Option("--format", help="table, json or csv.")]
-NonOic = Annotated[bool, typer.Option("--include-non-oic",
-                                      help="Also show countries outside the 57 OIC states.")]
+NonOic = Annotated[
+    bool, typer.Option("--include-non-oic", help="Also show countries outside the 57 OIC states.")
+]
 
 
 def _stored() -> tuple[Any, Any]:
@@ -96,8 +131,10 @@ def _stored() -> tuple[Any, Any]:
     tree = load_tree(index.DEFAULT_TREE)
     stored = index.current(settings(), tree)
     if stored is None:
-        raise fail("The risk index has no input yet: ingest prices, drought, IPC or INFORM "
-                   "data, or run `iofs demo load`.")
+        raise fail(
+            "The risk index has no input yet: ingest prices, drought, IPC or INFORM "
+            "data, or run `iofs demo load`."
+        )
     return stored, tree
 
 
@@ -115,14 +152,18 @@ def update_command() -> None:
 
     report = index.update(settings())
     inputs = ", ".join(f"{name} {count:,}" for name, count in sorted(report.observations.items()))
-    console.print(f"Risk index: {report.countries} countries × months {report.first_month} to "
-                  f"{report.last_month} ({report.rows:,} rows) → {report.path}\n"
-                  f"Observations: {inputs or 'none'}", highlight=False)
+    console.print(
+        f"Risk index: {report.countries} countries × months {report.first_month} to "
+        f"{report.last_month} ({report.rows:,} rows) → {report.path}\n"
+        f"Observations: {inputs or 'none'}",
+        highlight=False,
+    )
 
 
 @risk_app.command("index")
-def index_command(month: Month = None, output: Format = "table",
-                  include_non_oic: NonOic = False) -> None:
+def index_command(
+    month: Month = None, output: Format = "table", include_non_oic: NonOic = False
+) -> None:
     """The IOFS risk index of every OIC state, highest first, with its drivers."""
     from iofs.monitor.risk import views
     from iofs.monitor.risk.api import ranked_record
@@ -131,15 +172,30 @@ def index_command(month: Month = None, output: Format = "table",
     _check_month(month)
     stored, tree = _stored()
     rows = [ranked_record(r) for r in views.ranking(stored, tree, month, include_non_oic)]
-    print_records(rows, output, "IOFS food-security risk",
-                  columns=["rank", "iso3", "name", "month", "value", "class", "reliability",
-                           "trend_3_months", "drivers"],
-                  cell=_number, justify={"rank": "right", "value": "right"})
+    print_records(
+        rows,
+        output,
+        "IOFS food-security risk",
+        columns=[
+            "rank",
+            "iso3",
+            "name",
+            "month",
+            "value",
+            "class",
+            "reliability",
+            "trend_3_months",
+            "drivers",
+        ],
+        cell=_number,
+        justify={"rank": "right", "value": "right"},
+    )
 
 
 @risk_app.command("watchlist")
-def watchlist_command(month: Month = None, output: Format = "table",
-                      include_non_oic: NonOic = False) -> None:
+def watchlist_command(
+    month: Month = None, output: Format = "table", include_non_oic: NonOic = False
+) -> None:
     """States at high risk and on watch (rules: see /risk), drivers and change."""
     from iofs.monitor.risk import views
     from iofs.monitor.risk.api import watch_record
@@ -154,18 +210,23 @@ def watchlist_command(month: Month = None, output: Format = "table",
         return
     for row in rows:
         row["reasons"] = ", ".join(row["reasons"])
-    print_records(rows, output, "IOFS watchlist",
-                  columns=["list", "iso3", "name", "month", "value", "class", "reasons",
-                           "drivers", "change"], cell=_number)
+    print_records(
+        rows,
+        output,
+        "IOFS watchlist",
+        columns=["list", "iso3", "name", "month", "value", "class", "reasons", "drivers", "change"],
+        cell=_number,
+    )
     if left and output == "table":
-        console.print(f"Left the watchlist since last month: {', '.join(left)}",
-                      highlight=False)
+        console.print(f"Left the watchlist since last month: {', '.join(left)}", highlight=False)
 
 
 @risk_app.command("explain")
 def explain_command(
     iso3: Annotated[str, typer.Argument(metavar="ISO3", help="An OIC state's ISO3 code.")],
-    month: Month = None, output: Format = "table", include_non_oic: NonOic = False,
+    month: Month = None,
+    output: Format = "table",
+    include_non_oic: NonOic = False,
 ) -> None:
     """One state's index: every node and input with its value, source and age."""
     from iofs.monitor.risk import index, views
@@ -175,8 +236,11 @@ def explain_command(
     _check_month(month)
     stored, tree = _stored()
     code = iso3.strip().upper()
-    found = (views.explain(stored, tree, code, month)
-             if include_non_oic or code in index.oic_states() else None)
+    found = (
+        views.explain(stored, tree, code, month)
+        if include_non_oic or code in index.oic_states()
+        else None
+    )
     if found is None:
         raise fail(f"No risk index for {code}.", 2)
     if output == "json":
@@ -189,21 +253,36 @@ def explain_command(
         for contribution in node.contributions:
             item = inputs.get(contribution.child)
             if item is not None:
-                rows.append({"component": "  " * (node.depth + 1) + item.title,
-                             "score": None if item.score is None else round(item.score, 1),
-                             "weight": round(contribution.weight, 2),
-                             "value": item.raw, "unit": item.unit, "source": item.source,
-                             "age_months": item.age})
+                rows.append(
+                    {
+                        "component": "  " * (node.depth + 1) + item.title,
+                        "score": None if item.score is None else round(item.score, 1),
+                        "weight": round(contribution.weight, 2),
+                        "value": item.raw,
+                        "unit": item.unit,
+                        "source": item.source,
+                        "age_months": item.age,
+                    }
+                )
     value = "insufficient data" if found.value is None else f"{found.value:.1f} {found.risk_class}"
-    print_records(rows, output, f"{found.name} {found.month}: {value} — {found.drivers}",
-                  columns=["component", "score", "weight", "value", "unit", "source",
-                           "age_months"], cell=_number)
+    print_records(
+        rows,
+        output,
+        f"{found.name} {found.month}: {value} — {found.drivers}",
+        columns=["component", "score", "weight", "value", "unit", "source", "age_months"],
+        cell=_number,
+    )
 
 
 @risk_app.command("import-hungermap")
 def import_hungermap_command(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help=(
-        "HungerMap LIVE /v1/foodsecurity/country JSON, or an HDX HungerMap CSV."))],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help=("HungerMap LIVE /v1/foodsecurity/country JSON, or an HDX HungerMap CSV."),
+        ),
+    ],
 ) -> None:
     """Load WFP HungerMap LIVE insufficient food consumption into the risk store."""
     from iofs.monitor.risk import service
@@ -212,14 +291,23 @@ def import_hungermap_command(
         rows = service.import_hungermap(file, settings().analytics_dir)
     except InputError as error:
         raise fail(f"{error}.", 2) from None
-    console.print(f"Imported {rows} HungerMap country values from {file.name}; run "
-                  "`iofs risk update`.", highlight=False)
+    console.print(
+        f"Imported {rows} HungerMap country values from {file.name}; run `iofs risk update`.",
+        highlight=False,
+    )
 
 
 @risk_app.command("import-observations")
 def import_observations_command(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help=(
-        "CSV: iso3, indicator (an input of trees/iofs.toml), month YYYY-MM, value, source."))],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help=(
+                "CSV: iso3, indicator (an input of trees/iofs.toml), month YYYY-MM, value, source."
+            ),
+        ),
+    ],
 ) -> None:
     """Load observations of the index's inputs from a CSV (validated, all-or-nothing)."""
     from iofs.monitor.risk import service
@@ -228,5 +316,6 @@ def import_observations_command(
         rows = service.import_observations(file, settings().analytics_dir)
     except InputError as error:
         raise fail(f"{error}.", 2) from None
-    console.print(f"Imported {rows} observations from {file.name}; run `iofs risk update`.",
-                  highlight=False)
+    console.print(
+        f"Imported {rows} observations from {file.name}; run `iofs risk update`.", highlight=False
+    )

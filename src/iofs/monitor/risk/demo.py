@@ -23,7 +23,7 @@ from iofs.permissions import Principal
 #: The source written on every demo row (shown on the decomposition page).
 DEMO_SOURCE = "Illustrative demo input (not real data)"
 DEMO_FILE = "demo-illustrative.parquet"
-END_MONTH = 2025 * 12 + 9      # 2025-10
+END_MONTH = 2025 * 12 + 9  # 2025-10
 MONTHS = 36
 
 
@@ -33,9 +33,12 @@ def _level(iso3: str, salt: str) -> float:
     return int.from_bytes(digest[:4], "big") / 2**32
 
 
-def illustrative_observations(states: Sequence[str], months: int = MONTHS,
-                              end_month: int = END_MONTH,
-                              source: str = DEMO_SOURCE) -> pd.DataFrame:
+def illustrative_observations(
+    states: Sequence[str],
+    months: int = MONTHS,
+    end_month: int = END_MONTH,
+    source: str = DEMO_SOURCE,
+) -> pd.DataFrame:
     """Observations of every tree input for ``states`` over ``months`` months up to
     ``end_month`` (a month count), in the units of ``trees/iofs.toml``; illustrative."""
     first = end_month - months + 1
@@ -45,41 +48,84 @@ def illustrative_observations(states: Sequence[str], months: int = MONTHS,
         wet = _level(iso3, "drought")
         phase = _level(iso3, "phase") * 2 * np.pi
         drought = np.clip(60 * wet * (np.sin(month_axis / 6.0 + phase) - 0.2), 0, 100)
-        price = np.clip(50 * _level(iso3, "prices") * (np.cos(month_axis / 9.0 + phase)
-                                                       - 0.3), 0, 100)
+        price = np.clip(
+            50 * _level(iso3, "prices") * (np.cos(month_axis / 9.0 + phase) - 0.3), 0, 100
+        )
         markets = 3 + int(10 * _level(iso3, "markets"))
         alert = np.rint(price / 100 * markets).astype(int)
         rows = {
             "drought_severe_area": (month_axis, drought, [""] * months),
-            "price_ipa_alert": (month_axis, 100.0 * alert / markets, [
-                json.dumps({"commodity": "Wheat flour", "alert": int(a), "markets": markets,
-                            "series": markets, "alert_series": int(a)}) for a in alert]),
+            "price_ipa_alert": (
+                month_axis,
+                100.0 * alert / markets,
+                [
+                    json.dumps(
+                        {
+                            "commodity": "Wheat flour",
+                            "alert": int(a),
+                            "markets": markets,
+                            "series": markets,
+                            "alert_series": int(a),
+                        }
+                    )
+                    for a in alert
+                ],
+            ),
             "price_alps_crisis": (month_axis, price / 2, [""] * months),
         }
         annual = np.arange(first // 12, end_month // 12 + 1) * 12 + 11
         annual = annual[annual <= end_month]
-        rows["undernourishment"] = (annual, np.full(len(annual), 2.5 + 35 * _level(iso3, "pou")
-                                                    ** 2), [""] * len(annual))
-        rows["cereal_import_dependency"] = (annual, np.full(len(annual), 100 * _level(
-            iso3, "cidr")), [""] * len(annual))
-        rows["energy_adequacy"] = (annual, np.full(len(annual), 90 + 60 * _level(iso3, "desa")),
-                                   [""] * len(annual))
+        rows["undernourishment"] = (
+            annual,
+            np.full(len(annual), 2.5 + 35 * _level(iso3, "pou") ** 2),
+            [""] * len(annual),
+        )
+        rows["cereal_import_dependency"] = (
+            annual,
+            np.full(len(annual), 100 * _level(iso3, "cidr")),
+            [""] * len(annual),
+        )
+        rows["energy_adequacy"] = (
+            annual,
+            np.full(len(annual), 90 + 60 * _level(iso3, "desa")),
+            [""] * len(annual),
+        )
         yearly = np.arange(first // 12 + 1, end_month // 12 + 1) * 12
-        rows["conflict"] = (yearly, np.full(len(yearly), 10 * _level(iso3, "conflict") ** 2),
-                            [""] * len(yearly))
-        rows["inform_lcc"] = (yearly, np.full(len(yearly), 2 + 6 * _level(iso3, "lcc")),
-                              [""] * len(yearly))
+        rows["conflict"] = (
+            yearly,
+            np.full(len(yearly), 10 * _level(iso3, "conflict") ** 2),
+            [""] * len(yearly),
+        )
+        rows["inform_lcc"] = (
+            yearly,
+            np.full(len(yearly), 2 + 6 * _level(iso3, "lcc")),
+            [""] * len(yearly),
+        )
         if _level(iso3, "ipc") < 0.35:
-            rows["ipc_p3_plus"] = (month_axis, np.clip(45 * _level(iso3, "p3") + drought / 4,
-                                                       0, 100), [""] * months)
+            rows["ipc_p3_plus"] = (
+                month_axis,
+                np.clip(45 * _level(iso3, "p3") + drought / 4, 0, 100),
+                [""] * months,
+            )
         if _level(iso3, "hungermap") < 0.6:
-            rows["hungermap_fcs"] = (month_axis[::3], 60 * _level(iso3, "fcs") * np.ones(
-                len(month_axis[::3])), [""] * len(month_axis[::3]))
+            rows["hungermap_fcs"] = (
+                month_axis[::3],
+                60 * _level(iso3, "fcs") * np.ones(len(month_axis[::3])),
+                [""] * len(month_axis[::3]),
+            )
         for indicator, (when, values, details) in rows.items():
-            frames.append(pd.DataFrame({"iso3": iso3, "indicator": indicator,
-                                        "month_index": when.astype(np.int64),
-                                        "value": np.round(values.astype(float), 2),
-                                        "source": source, "detail": details}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "iso3": iso3,
+                        "indicator": indicator,
+                        "month_index": when.astype(np.int64),
+                        "value": np.round(values.astype(float), 2),
+                        "source": source,
+                        "detail": details,
+                    }
+                )
+            )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -92,5 +138,7 @@ def load(session: Session, principal: Principal) -> str:
     frame = illustrative_observations(sorted(index.oic_states()))
     written = service.store_observations(frame, settings.analytics_dir, DEMO_FILE)
     report = index.update(settings)
-    return (f"{'wrote' if written else 'kept'} {len(frame)} illustrative risk inputs; index of "
-            f"{report.countries} states, {report.first_month} to {report.last_month}")
+    return (
+        f"{'wrote' if written else 'kept'} {len(frame)} illustrative risk inputs; index of "
+        f"{report.countries} states, {report.first_month} to {report.last_month}"
+    )

@@ -81,8 +81,9 @@ def _shifted(values: Array, offset: float) -> Array:
     return np.clip(values + offset, 0.0, SCALE_MAX) if offset else values
 
 
-def evaluate(tree: Tree, columns: Mapping[str, Array], levels: Levels = "inputs", *,
-             offset: float = 0.0) -> Evaluation:
+def evaluate(
+    tree: Tree, columns: Mapping[str, Array], levels: Levels = "inputs", *, offset: float = 0.0
+) -> Evaluation:
     """Evaluate ``tree`` over ``columns`` (arrays of equal length by column name).
 
     Indicators read their ``source`` column (a feed source ``module.feed`` reads the column
@@ -97,23 +98,29 @@ def evaluate(tree: Tree, columns: Mapping[str, Array], levels: Levels = "inputs"
     values: dict[str, Array] = {}
     for name, indicator in tree.indicators.items():
         denominator = indicator.transform.denominator
-        values[name] = score(indicator, _column(columns, indicator.source, rows),
-                             _column(columns, denominator, rows) if denominator else None)
+        values[name] = score(
+            indicator,
+            _column(columns, indicator.source, rows),
+            _column(columns, denominator, rows) if denominator else None,
+        )
         rows = values[name].shape[0]
     read = {name: _shifted(value, offset) for name, value in values.items()}
     leaf_names = tuple(tree.indicators)
     leaf_index = {name: position for position, name in enumerate(leaf_names)}
     leaf_missing = np.column_stack([np.isnan(values[name]) for name in leaf_names])
-    missing_share = {name: leaf_missing[:, position].astype(np.float64)
-                     for name, position in leaf_index.items()}
+    missing_share = {
+        name: leaf_missing[:, position].astype(np.float64) for name, position in leaf_index.items()
+    }
     inputs: dict[str, Array] = {}
     shares: dict[str, Array] = {}
     for name in tree.order:
         node = tree.nodes[name]
-        given = [_shifted(_column(columns, child.name, rows), offset)
-                 if levels == "published" and child.name in tree.nodes
-                 else read.get(child.name, values[child.name])
-                 for child in node.children]
+        given = [
+            _shifted(_column(columns, child.name, rows), offset)
+            if levels == "published" and child.name in tree.nodes
+            else read.get(child.name, values[child.name])
+            for child in node.children
+        ]
         factors = np.array([child.factor for child in node.children])
         weights = np.array([child.weight for child in node.children])
         x = np.column_stack(given) * factors
@@ -124,6 +131,13 @@ def evaluate(tree: Tree, columns: Mapping[str, Array], levels: Levels = "inputs"
         inputs[name], shares[name] = x, np.where(enough[:, np.newaxis], share, 0.0)
         leaves = [leaf_index[leaf] for leaf in tree.leaves(name)]
         missing_share[name] = leaf_missing[:, leaves].mean(axis=1)
-    return Evaluation(tree=tree, levels=levels, rows=int(rows or 0), values=values,
-                      missing_share=missing_share, inputs=inputs, shares=shares,
-                      leaf_missing=leaf_missing)
+    return Evaluation(
+        tree=tree,
+        levels=levels,
+        rows=int(rows or 0),
+        values=values,
+        missing_share=missing_share,
+        inputs=inputs,
+        shares=shares,
+        leaf_missing=leaf_missing,
+    )

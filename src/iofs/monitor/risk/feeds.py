@@ -27,13 +27,17 @@ def states_high_risk(_session: Session, iso3: str | None, year: int) -> Decimal 
         return None
     in_year = [m for m in views.months(stored) if m.startswith(f"{year}-")]
     for month in in_year:  # newest first
-        ranking = [r for r in views.ranking(stored, tree, month)
-                   if iso3 is None or r.iso3 == iso3.upper()]
+        ranking = [
+            r for r in views.ranking(stored, tree, month) if iso3 is None or r.iso3 == iso3.upper()
+        ]
         if any(r.value is not None for r in ranking):
             return Decimal(sum(1 for r in ranking if r.risk_class in views.HIGH_CLASSES))
     return None
 
 
-register_feed("risk.states_high_risk",
-              N_("OIC states at high food-security risk (IOFS index class High or Very High)"),
-              "states", states_high_risk)
+register_feed(
+    "risk.states_high_risk",
+    N_("OIC states at high food-security risk (IOFS index class High or Very High)"),
+    "states",
+    states_high_risk,
+)

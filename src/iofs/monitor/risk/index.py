@@ -60,8 +60,9 @@ def oic_states() -> frozenset[str]:
     return states()
 
 
-def compute_frame(tree: Tree, observations: pd.DataFrame,
-                  ipc_signals: pd.DataFrame | None = None) -> pd.DataFrame:
+def compute_frame(
+    tree: Tree, observations: pd.DataFrame, ipc_signals: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One row per country (every OIC state, and any other country observed) × month.
 
     Columns: iso3, oic, month (YYYY-MM), month_index, value (0–10 rounded, NaN when
@@ -73,8 +74,9 @@ def compute_frame(tree: Tree, observations: pd.DataFrame,
     keys = sorted(oic_states() | set(observations["iso3"].unique()))
     validity = {name: indicator.valid_months for name, indicator in tree.indicators.items()}
     grid = panel.build(observations, validity, keys)
-    evaluation = engine.evaluate(tree, {indicator.source: grid.values[name]
-                                        for name, indicator in tree.indicators.items()})
+    evaluation = engine.evaluate(
+        tree, {indicator.source: grid.values[name] for name, indicator in tree.indicators.items()}
+    )
     root = evaluation.values[tree.root]
     reliability = 1.0 - evaluation.missing_share[tree.root]
     insufficient = np.isnan(root) | (reliability < tree.min_reliability)
@@ -87,14 +89,17 @@ def compute_frame(tree: Tree, observations: pd.DataFrame,
     columns: dict[str, object] = {
         "iso3": _strings(list(grid.keys), per_country),
         "oic": np.array([key in states for key in grid.keys], dtype=bool)[per_country],
-        "month": _strings([panel.month_label(grid.first_month + m)
-                           for m in range(grid.months)], per_month),
+        "month": _strings(
+            [panel.month_label(grid.first_month + m) for m in range(grid.months)], per_month
+        ),
         "month_index": grid.row_months(),
-        "value": rounded, "unrounded": np.where(insufficient, np.nan, root),
+        "value": rounded,
+        "unrounded": np.where(insufficient, np.nan, root),
         "risk_class": _classes(tree, rounded),
         "reliability": reliability,
-        "status": _labelled(np.array([OK, INSUFFICIENT], dtype=object),
-                            insufficient.astype(np.int64)),
+        "status": _labelled(
+            np.array([OK, INSUFFICIENT], dtype=object), insufficient.astype(np.int64)
+        ),
     }
     signals: list[str] = []
     signal_of = np.full(grid.rows, -1, dtype=np.int64)
@@ -116,16 +121,18 @@ def compute_frame(tree: Tree, observations: pd.DataFrame,
         columns[f"raw:{name}"] = grid.values[name]
         columns[f"score:{name}"] = evaluation.values[name]
         columns[f"age:{name}"] = grid.ages[name]
-        columns[f"source:{name}"] = _categories(source_codes, source_names,
-                                                 _or_blank(origin, len(source_codes)))
+        columns[f"source:{name}"] = _categories(
+            source_codes, source_names, _or_blank(origin, len(source_codes))
+        )
         columns[f"detail:{name}"] = details.take(_or_blank(origin, len(details)))
     return pd.DataFrame(columns)
 
 
 def _with_blank(values: Any) -> Any:
     """``values`` as a string array with "" appended (what a position of −1 takes)."""
-    return pd.concat([pd.Series(values, dtype="str"), pd.Series([""], dtype="str")],
-                     ignore_index=True).array
+    return pd.concat(
+        [pd.Series(values, dtype="str"), pd.Series([""], dtype="str")], ignore_index=True
+    ).array
 
 
 def _or_blank(positions: NDArray[np.int64], size: int) -> NDArray[np.int64]:
@@ -138,8 +145,7 @@ def _strings(values: list[str], positions: NDArray[np.int64]) -> Any:
     return _with_blank(values).take(positions)
 
 
-def _categories(codes: NDArray[np.int64], names: Any,
-                picks: NDArray[np.int64]) -> pd.Categorical:
+def _categories(codes: NDArray[np.int64], names: Any, picks: NDArray[np.int64]) -> pd.Categorical:
     """``names[codes[pick]]`` for every pick as a categorical of the values picked, with
     sorted categories, as ``pd.Categorical`` of those values gives (``codes`` and ``names``
     from ``pd.factorize(…, sort=True)``; code −1 stays missing). Each value is encoded once
@@ -155,8 +161,9 @@ def _classes(tree: Tree, rounded: Any) -> pd.Categorical:
     """The class label of every rounded root score ("" when missing), each distinct score
     classified once."""
     distinct, inverse = np.unique(rounded, return_inverse=True)
-    labels = np.array([tree.classify(None if math.isnan(v) else float(v)) or ""
-                       for v in distinct], dtype=object)
+    labels = np.array(
+        [tree.classify(None if math.isnan(v) else float(v)) or "" for v in distinct], dtype=object
+    )
     return _labelled(labels, inverse.reshape(-1))
 
 
@@ -209,10 +216,13 @@ def update(settings: Settings, tree: Tree | None = None) -> UpdateReport:
     _cache.clear()
     counts = observations["indicator"].value_counts().to_dict() if len(observations) else {}
     return UpdateReport(
-        path=target, rows=len(frame), countries=int(frame["iso3"].nunique()),
+        path=target,
+        rows=len(frame),
+        countries=int(frame["iso3"].nunique()),
         first_month=str(frame["month"].iloc[0]) if len(frame) else None,
         last_month=str(frame["month"].max()) if len(frame) else None,
-        observations={str(k): int(v) for k, v in counts.items()})
+        observations={str(k): int(v) for k, v in counts.items()},
+    )
 
 
 @dataclass(frozen=True)
@@ -260,8 +270,13 @@ def read(analytics_dir: Path) -> Stored | None:
         months = len(frame) // len(keys) if keys else 0
         first = int(frame["month_index"].iloc[0]) if len(frame) else 0
         _cache.clear()
-        _cache[key] = Stored(frame=frame, keys=keys, first_month=first, months=months,
-                             start={k: i * months for i, k in enumerate(keys)})
+        _cache[key] = Stored(
+            frame=frame,
+            keys=keys,
+            first_month=first,
+            months=months,
+            start={k: i * months for i, k in enumerate(keys)},
+        )
     return _cache[key]
 
 

@@ -48,16 +48,25 @@ class InputTable:
         return len(self.keys)
 
     @classmethod
-    def from_columns(cls, keys: Sequence[str], columns: Mapping[str, Iterable[float | None]],
-                     labels: Sequence[str] | None = None, name: str = "table") -> InputTable:
+    def from_columns(
+        cls,
+        keys: Sequence[str],
+        columns: Mapping[str, Iterable[float | None]],
+        labels: Sequence[str] | None = None,
+        name: str = "table",
+    ) -> InputTable:
         """A table from Python data (None = missing), e.g. another module's feed values."""
-        arrays = {column: np.array([np.nan if value is None else float(value)
-                                    for value in values], dtype=np.float64)
-                  for column, values in columns.items()}
+        arrays = {
+            column: np.array(
+                [np.nan if value is None else float(value) for value in values], dtype=np.float64
+            )
+            for column, values in columns.items()
+        }
         for column, array in arrays.items():
             if array.shape[0] != len(keys):
-                raise InputTableError(f'{name}: column "{column}" has {array.shape[0]} values '
-                                      f"for {len(keys)} rows")
+                raise InputTableError(
+                    f'{name}: column "{column}" has {array.shape[0]} values for {len(keys)} rows'
+                )
         return cls(name=name, keys=tuple(keys), labels=tuple(labels or keys), columns=arrays)
 
 
@@ -89,9 +98,16 @@ def _number(cell: str, where: str, bounded: bool) -> float:
     return value
 
 
-def read_table(path: Path, *, key: str, required: Sequence[str], scores: Iterable[str] = (),
-               optional: Iterable[str] = (), label: str | None = None,
-               text: Iterable[str] = ()) -> InputTable:
+def read_table(
+    path: Path,
+    *,
+    key: str,
+    required: Sequence[str],
+    scores: Iterable[str] = (),
+    optional: Iterable[str] = (),
+    label: str | None = None,
+    text: Iterable[str] = (),
+) -> InputTable:
     """Read the CSV file ``path``: one row per ``key`` value (unique, non-empty).
 
     ``required`` numeric columns must exist; ``optional`` numeric and ``text`` columns are
@@ -127,22 +143,31 @@ def read_table(path: Path, *, key: str, required: Sequence[str], scores: Iterabl
         if not row_key:
             raise InputTableError(f'{name}, line {line}, field "{key}": empty key')
         if row_key in first_line:
-            raise InputTableError(f'{name}, line {line}, field "{key}": "{row_key}" repeats '
-                                  f"line {first_line[row_key]}")
+            raise InputTableError(
+                f'{name}, line {line}, field "{key}": "{row_key}" repeats '
+                f"line {first_line[row_key]}"
+            )
         first_line[row_key] = line
         keys.append(row_key)
         labels.append(row[position[label]].strip() if label in position else row_key)
         lines.append(line)
         for column in numeric:
-            cells[column].append(_number(row[position[column]],
-                                         f'{name}, line {line}, field "{column}"',
-                                         column in bounded))
+            cells[column].append(
+                _number(
+                    row[position[column]],
+                    f'{name}, line {line}, field "{column}"',
+                    column in bounded,
+                )
+            )
         for column in texts:
             text_cells[column].append(row[position[column]].strip())
     if not keys:
         raise InputTableError(f"{name}: no data rows below the header")
-    return InputTable(name=name, keys=tuple(keys), labels=tuple(labels),
-                      columns={column: np.array(values, dtype=np.float64)
-                               for column, values in cells.items()},
-                      text={column: tuple(values) for column, values in text_cells.items()},
-                      lines=tuple(lines))
+    return InputTable(
+        name=name,
+        keys=tuple(keys),
+        labels=tuple(labels),
+        columns={column: np.array(values, dtype=np.float64) for column, values in cells.items()},
+        text={column: tuple(values) for column, values in text_cells.items()},
+        lines=tuple(lines),
+    )

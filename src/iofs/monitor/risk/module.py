@@ -9,9 +9,14 @@ MODULE = Module(
     package="iofs.monitor.risk",
     api_routers=("iofs.monitor.risk.api:router",),
     page_routers=("iofs.monitor.risk.pages:router",),
-    commands=(Command("risk", "iofs.monitor.risk.cli:risk_app",
-                      "Risk indices: the IOFS food-security risk index, its watchlist, INFORM "
-                      "and composite indices declared as trees."),),
+    commands=(
+        Command(
+            "risk",
+            "iofs.monitor.risk.cli:risk_app",
+            "Risk indices: the IOFS food-security risk index, its watchlist, INFORM "
+            "and composite indices declared as trees.",
+        ),
+    ),
     navigation=(NavigationEntry("/risk", N_("Food-security risk")),),
     demo="iofs.monitor.risk.demo:load",
     feeds=("iofs.monitor.risk.feeds",),

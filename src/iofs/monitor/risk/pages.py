@@ -23,13 +23,24 @@ from iofs.monitor.risk.tree import load_tree
 from iofs.spreadsheets import records_csv, records_xlsx
 
 router = APIRouter(include_in_schema=False)
-EXPORT_COLUMNS = ["rank", "iso3", "name", "month", "value", "class", "reliability", "status",
-                  "trend_3_months", "drivers"]
+EXPORT_COLUMNS = [
+    "rank",
+    "iso3",
+    "name",
+    "month",
+    "value",
+    "class",
+    "reliability",
+    "status",
+    "trend_3_months",
+    "drivers",
+]
 
 
 @router.get("/risk", response_class=HTMLResponse)
-def overview(request: Request, month: str | None = MONTH,
-             include_non_oic: bool = NON_OIC) -> HTMLResponse:
+def overview(
+    request: Request, month: str | None = MONTH, include_non_oic: bool = NON_OIC
+) -> HTMLResponse:
     """Map of the 57 by class, ranked table with trend arrows and drivers, watchlist."""
     tree = load_tree(index.DEFAULT_TREE)
     stored = index.current(request.app.state.settings, tree)
@@ -37,13 +48,23 @@ def overview(request: Request, month: str | None = MONTH,
         return render(request, "risk/overview.html", {"empty": True, "month": month})
     entries, left = views.watchlist(stored, tree, month, include_non_oic)
     query = f"?month={month}" if month else ""
-    return render(request, "risk/overview.html", {
-        "empty": False, "month": month, "months": views.months(stored),
-        "ranking": views.ranking(stored, tree, month, include_non_oic),
-        "watch": entries, "left": [views.country_name(code) for code in left],
-        "rules": views.WATCH_RULES, "reason_labels": views.reason_labels,
-        "query": query, "include_non_oic": include_non_oic,
-        "min_reliability": tree.min_reliability})
+    return render(
+        request,
+        "risk/overview.html",
+        {
+            "empty": False,
+            "month": month,
+            "months": views.months(stored),
+            "ranking": views.ranking(stored, tree, month, include_non_oic),
+            "watch": entries,
+            "left": [views.country_name(code) for code in left],
+            "rules": views.WATCH_RULES,
+            "reason_labels": views.reason_labels,
+            "query": query,
+            "include_non_oic": include_non_oic,
+            "min_reliability": tree.min_reliability,
+        },
+    )
 
 
 def history_chart(history: tuple[tuple[str, float], ...]) -> dict[str, Any]:
@@ -51,16 +72,27 @@ def history_chart(history: tuple[tuple[str, float], ...]) -> dict[str, Any]:
     x = {"field": "month", "type": "temporal", "title": _("Month")}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "width": 720, "height": 220,
+        "width": 720,
+        "height": 220,
         "layer": [
-            {"data": {"values": [{"month": m, "value": v} for m, v in history]},
-             "mark": {"type": "line", "point": len(history) < 40, "color": "#0b6e4f"},
-             "encoding": {"x": x, "y": {"field": "value", "type": "quantitative",
-                                        "title": _("Risk (0–10)"),
-                                        "scale": {"domain": [0, 10]}}}},
-            {"data": {"values": [{"y": 3.5}, {"y": 5.0}, {"y": 6.5}]},
-             "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#a50026"},
-             "encoding": {"y": {"field": "y", "type": "quantitative"}}},
+            {
+                "data": {"values": [{"month": m, "value": v} for m, v in history]},
+                "mark": {"type": "line", "point": len(history) < 40, "color": "#0b6e4f"},
+                "encoding": {
+                    "x": x,
+                    "y": {
+                        "field": "value",
+                        "type": "quantitative",
+                        "title": _("Risk (0–10)"),
+                        "scale": {"domain": [0, 10]},
+                    },
+                },
+            },
+            {
+                "data": {"values": [{"y": 3.5}, {"y": 5.0}, {"y": 6.5}]},
+                "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#a50026"},
+                "encoding": {"y": {"field": "y", "type": "quantitative"}},
+            },
         ],
     }
 
@@ -83,9 +115,11 @@ def feed(request: Request) -> Response:
             continue
         item = ElementTree.SubElement(root, "entry")
         ElementTree.SubElement(item, "id").text = f"urn:iofs:risk:{entry.iso3}:{entry.month}"
-        ElementTree.SubElement(item, "title").text = _(
-            "%(country)s %(month)s: %(list)s") % {"country": entry.name, "month": entry.month,
-                                                  "list": lists[entry.list]}
+        ElementTree.SubElement(item, "title").text = _("%(country)s %(month)s: %(list)s") % {
+            "country": entry.name,
+            "month": entry.month,
+            "list": lists[entry.list],
+        }
         ElementTree.SubElement(item, "updated").text = f"{entry.month}-01T00:00:00Z"
         ElementTree.SubElement(item, "link", href=f"{base}/risk/{entry.iso3}")
         ElementTree.SubElement(item, "summary").text = f"{entry.change}. {entry.drivers}."
@@ -94,9 +128,9 @@ def feed(request: Request) -> Response:
         row = views.row_for(stored, code, None)
         month = str(stored.frame["month"].iat[row]) if row is not None else ""
         ElementTree.SubElement(item, "id").text = f"urn:iofs:risk:{code}:{month}:left"
-        ElementTree.SubElement(item, "title").text = _("%(country)s %(month)s: left the "
-                                                       "watchlist") % {
-            "country": views.country_name(code), "month": month}
+        ElementTree.SubElement(item, "title").text = _(
+            "%(country)s %(month)s: left the watchlist"
+        ) % {"country": views.country_name(code), "month": month}
         ElementTree.SubElement(item, "updated").text = f"{month}-01T00:00:00Z"
         ElementTree.SubElement(item, "link", href=f"{base}/risk/{code}")
     body = ElementTree.tostring(root, encoding="unicode", xml_declaration=True)
@@ -104,41 +138,62 @@ def feed(request: Request) -> Response:
 
 
 @router.get("/risk/index.csv")
-def download_csv(request: Request, month: str | None = MONTH,
-                 include_non_oic: bool = NON_OIC) -> Response:
+def download_csv(
+    request: Request, month: str | None = MONTH, include_non_oic: bool = NON_OIC
+) -> Response:
     """The ranking as CSV (formula-safe)."""
     stored, tree = load(request)
     rows = [ranked_record(r) for r in views.ranking(stored, tree, month, include_non_oic)]
-    return Response(records_csv(rows, EXPORT_COLUMNS), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="iofs-risk.csv"'})
+    return Response(
+        records_csv(rows, EXPORT_COLUMNS),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="iofs-risk.csv"'},
+    )
 
 
 @router.get("/risk/index.xlsx")
-def download_xlsx(request: Request, month: str | None = MONTH,
-                  include_non_oic: bool = NON_OIC) -> Response:
+def download_xlsx(
+    request: Request, month: str | None = MONTH, include_non_oic: bool = NON_OIC
+) -> Response:
     """The ranking as an Excel workbook (formula-safe)."""
     stored, tree = load(request)
     rows = [ranked_record(r) for r in views.ranking(stored, tree, month, include_non_oic)]
-    return Response(records_xlsx(rows, EXPORT_COLUMNS, "IOFS risk"),
-                    media_type="application/vnd.openxmlformats-officedocument."
-                               "spreadsheetml.sheet",
-                    headers={"Content-Disposition": 'attachment; filename="iofs-risk.xlsx"'})
+    return Response(
+        records_xlsx(rows, EXPORT_COLUMNS, "IOFS risk"),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="iofs-risk.xlsx"'},
+    )
 
 
 @router.get("/risk/{iso3}", response_class=HTMLResponse)
-def country_page(request: Request, iso3: str = Path(min_length=3, max_length=3),
-                 month: str | None = MONTH, include_non_oic: bool = NON_OIC) -> HTMLResponse:
+def country_page(
+    request: Request,
+    iso3: str = Path(min_length=3, max_length=3),
+    month: str | None = MONTH,
+    include_non_oic: bool = NON_OIC,
+) -> HTMLResponse:
     """A state's decomposition tree (every input's value, source and age) and history."""
     stored, tree = load(request)
     code = iso3.upper()
-    found = (views.explain(stored, tree, code, month)
-             if include_non_oic or code in index.oic_states() else None)
+    found = (
+        views.explain(stored, tree, code, month)
+        if include_non_oic or code in index.oic_states()
+        else None
+    )
     if found is None:
         raise HTTPException(404, _("No risk index for this state."))
     inputs = {item.name: item for item in found.inputs}
-    return render(request, "risk/country.html", {
-        "risk": found, "inputs": inputs, "tree": tree, "months": views.months(stored),
-        "chart": history_svg(found.history, current_language()) if found.history else None})
+    return render(
+        request,
+        "risk/country.html",
+        {
+            "risk": found,
+            "inputs": inputs,
+            "tree": tree,
+            "months": views.months(stored),
+            "chart": history_svg(found.history, current_language()) if found.history else None,
+        },
+    )
 
 
 @lru_cache(maxsize=256)

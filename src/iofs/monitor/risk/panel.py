@@ -35,10 +35,16 @@ def month_label(index: int) -> str:
 
 def empty_observations() -> pd.DataFrame:
     """An observation table with no rows (the right columns and dtypes)."""
-    return pd.DataFrame({"iso3": pd.Series(dtype=str), "indicator": pd.Series(dtype=str),
-                         "month_index": pd.Series(dtype=np.int64),
-                         "value": pd.Series(dtype=np.float64),
-                         "source": pd.Series(dtype=str), "detail": pd.Series(dtype=str)})
+    return pd.DataFrame(
+        {
+            "iso3": pd.Series(dtype=str),
+            "indicator": pd.Series(dtype=str),
+            "month_index": pd.Series(dtype=np.int64),
+            "value": pd.Series(dtype=np.float64),
+            "source": pd.Series(dtype=str),
+            "detail": pd.Series(dtype=str),
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -67,13 +73,16 @@ class Panel:
 
     def row_months(self) -> NDArray[np.int64]:
         """The month count of every row."""
-        return np.tile(np.arange(self.months, dtype=np.int64) + self.first_month,
-                       len(self.keys))
+        return np.tile(np.arange(self.months, dtype=np.int64) + self.first_month, len(self.keys))
 
 
-def build(observations: pd.DataFrame, validity: Mapping[str, int],
-          keys: Sequence[str] | None = None, first_month: int | None = None,
-          last_month: int | None = None) -> Panel:
+def build(
+    observations: pd.DataFrame,
+    validity: Mapping[str, int],
+    keys: Sequence[str] | None = None,
+    first_month: int | None = None,
+    last_month: int | None = None,
+) -> Panel:
     """The monthly panel of ``observations`` for ``validity`` (indicator → valid months).
 
     ``keys`` default to every country observed; the months span the observations unless
@@ -107,11 +116,13 @@ def build(observations: pd.DataFrame, validity: Mapping[str, int],
         rows = np.arange(len(keys))[:, np.newaxis]
         source_row = np.where(ok, seen[rows, np.where(last_col >= 0, last_col, 0)], -1)
         origin[name] = source_row.ravel()
-        values[name] = np.where(ok, raw[np.where(ok, source_row, 0)] if len(raw) else np.nan,
-                                np.nan).ravel()
+        values[name] = np.where(
+            ok, raw[np.where(ok, source_row, 0)] if len(raw) else np.nan, np.nan
+        ).ravel()
         ages[name] = np.where(ok, age, -1).ravel()
-    return Panel(keys=tuple(keys), first_month=first, months=months, values=values,
-                 ages=ages, origin=origin)
+    return Panel(
+        keys=tuple(keys), first_month=first, months=months, values=values, ages=ages, origin=origin
+    )
 
 
 def _positions(labels: pd.Series, position: Mapping[str, int]) -> NDArray[np.int64]:

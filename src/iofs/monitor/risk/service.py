@@ -126,14 +126,20 @@ def display_order(tree: Tree) -> tuple[str, ...]:
 def read_inputs(path: Path, tree: Tree, levels: Levels = "published") -> InputTable:
     """Read the CSV table at ``path`` for ``tree``: the columns ``levels`` needs, plus any
     published node values and class (for :func:`verify`). Node columns must be 0–10."""
-    return read_table(path, key=tree.key, label=tree.label,
-                      required=required_columns(tree, levels), scores=tuple(tree.nodes),
-                      optional=tuple(tree.nodes),
-                      text=(tree.class_column,) if tree.class_column else ())
+    return read_table(
+        path,
+        key=tree.key,
+        label=tree.label,
+        required=required_columns(tree, levels),
+        scores=tuple(tree.nodes),
+        optional=tuple(tree.nodes),
+        text=(tree.class_column,) if tree.class_column else (),
+    )
 
 
-def evaluate(tree: Tree, table: InputTable, levels: Levels = "published", *,
-             offset: float = 0.0) -> Evaluation:
+def evaluate(
+    tree: Tree, table: InputTable, levels: Levels = "published", *, offset: float = 0.0
+) -> Evaluation:
     """The tree over every row of ``table`` as arrays (bulk use: many rows, no objects).
 
     Raises :class:`InputTableError` when a column the evaluation needs is absent.
@@ -156,28 +162,49 @@ def compute(tree: Tree, table: InputTable, levels: Levels = "published") -> list
     order = display_order(tree)
     results: list[CountryResult] = []
     for row, (key, label) in enumerate(zip(table.keys, table.labels, strict=True)):
-        missing = {name for name, flag in zip(leaf_names, evaluation.leaf_missing[row],
-                                              strict=True) if flag}
+        missing = {
+            name
+            for name, flag in zip(leaf_names, evaluation.leaf_missing[row], strict=True)
+            if flag
+        }
         nodes: list[NodeResult] = []
         for name in order:
             node = tree.nodes[name]
             value = _optional(rounded[name][row])
             share = float(evaluation.missing_share[name][row])
             contributions = tuple(
-                Contribution(child.name, _optional(evaluation.inputs[name][row, index]),
-                             float(evaluation.shares[name][row, index]))
-                for index, child in enumerate(node.children))
-            nodes.append(NodeResult(
-                node=name, title=node.title or name, depth=tree.depth(name), value=value,
-                unrounded=_optional(evaluation.values[name][row]), missing_share=share,
-                reliability=1.0 - share,
-                class_label=tree.classify(value) if name == tree.root else None,
-                contributions=contributions,
-                missing_inputs=tuple(leaf for leaf in tree.leaves(name) if leaf in missing)))
+                Contribution(
+                    child.name,
+                    _optional(evaluation.inputs[name][row, index]),
+                    float(evaluation.shares[name][row, index]),
+                )
+                for index, child in enumerate(node.children)
+            )
+            nodes.append(
+                NodeResult(
+                    node=name,
+                    title=node.title or name,
+                    depth=tree.depth(name),
+                    value=value,
+                    unrounded=_optional(evaluation.values[name][row]),
+                    missing_share=share,
+                    reliability=1.0 - share,
+                    class_label=tree.classify(value) if name == tree.root else None,
+                    contributions=contributions,
+                    missing_inputs=tuple(leaf for leaf in tree.leaves(name) if leaf in missing),
+                )
+            )
         root = nodes[0]
-        results.append(CountryResult(key=key, label=label, value=root.value,
-                                     class_label=root.class_label,
-                                     reliability=root.reliability, nodes=tuple(nodes)))
+        results.append(
+            CountryResult(
+                key=key,
+                label=label,
+                value=root.value,
+                class_label=root.class_label,
+                reliability=root.reliability,
+                nodes=tuple(nodes),
+            )
+        )
     return results
 
 
@@ -243,9 +270,8 @@ def verify(tree: Tree, table: InputTable, levels: Levels = "published") -> Verif
     shifted by ∓½ rounding unit (valid because every aggregation is non-decreasing in each
     child), so a ``rounding`` status is proven to be explained by the inputs' rounding.
     """
-    half = 0.5 * 10.0 ** -tree.decimals
-    mid, low, high = (evaluate(tree, table, levels, offset=offset)
-                      for offset in (0.0, -half, half))
+    half = 0.5 * 10.0**-tree.decimals
+    mid, low, high = (evaluate(tree, table, levels, offset=offset) for offset in (0.0, -half, half))
     counts: dict[str, dict[Status, int]] = {}
     checks: list[Check] = []
     for name in display_order(tree):
@@ -258,9 +284,17 @@ def verify(tree: Tree, table: InputTable, levels: Levels = "published") -> Verif
             status = _score_status(published[row], computed[row], lower[row], upper[row])
             tally[status] += 1
             if status != "match":
-                checks.append(Check(key, name, _optional(published[row]),
-                                    _optional(computed[row]), _optional(lower[row]),
-                                    _optional(upper[row]), status))
+                checks.append(
+                    Check(
+                        key,
+                        name,
+                        _optional(published[row]),
+                        _optional(computed[row]),
+                        _optional(lower[row]),
+                        _optional(upper[row]),
+                        status,
+                    )
+                )
         counts[name] = tally
     if tree.class_column and tree.class_column in table.text:
         tally = {"match": 0, "rounding": 0, "differs": 0}
@@ -268,15 +302,18 @@ def verify(tree: Tree, table: InputTable, levels: Levels = "published") -> Verif
         for row, key in enumerate(table.keys):
             given = table.text[tree.class_column][row]
             found = [tree.classify(_optional(values[row])) for values in bounds]
-            class_status: Status = ("match" if given == found[0] else
-                                    "rounding" if given in found[1:] else "differs")
+            class_status: Status = (
+                "match" if given == found[0] else "rounding" if given in found[1:] else "differs"
+            )
             tally[class_status] += 1
             if class_status != "match":
-                checks.append(Check(key, "class", given, found[0], found[1], found[2],
-                                    class_status))
+                checks.append(
+                    Check(key, "class", given, found[0], found[1], found[2], class_status)
+                )
         counts["class"] = tally
-    return Verification(tree=tree.name, levels=levels, rows=len(table), counts=counts,
-                        checks=tuple(checks))
+    return Verification(
+        tree=tree.name, levels=levels, rows=len(table), counts=counts, checks=tuple(checks)
+    )
 
 
 # --- INFORM releases in the analytics store -------------------------------------------------
@@ -311,19 +348,23 @@ def _validate_release(tree: Tree, table: InputTable) -> None:
     assert tree.class_column is not None
     classes = table.text.get(tree.class_column)
     if classes is None:
-        raise InputTableError(f'{table.name}: column "{tree.class_column}" is missing from '
-                              "the header")
+        raise InputTableError(
+            f'{table.name}: column "{tree.class_column}" is missing from the header'
+        )
     risk = table.columns[tree.root]
     for row, key in enumerate(table.keys):
         where = f"{table.name}, line {table.lines[row]}"
         if not _ISO3.fullmatch(key):
-            raise InputTableError(f'{where}, field "{tree.key}": "{key}" is not an ISO 3166-1 '
-                                  "alpha-3 code")
+            raise InputTableError(
+                f'{where}, field "{tree.key}": "{key}" is not an ISO 3166-1 alpha-3 code'
+            )
         expected = tree.classify(_optional(risk[row]))
         if classes[row] != expected:
-            raise InputTableError(f'{where}, field "{tree.class_column}": "{classes[row]}" '
-                                  f'contradicts {tree.root} {risk[row]:g} (class '
-                                  f'"{expected}")')
+            raise InputTableError(
+                f'{where}, field "{tree.class_column}": "{classes[row]}" '
+                f"contradicts {tree.root} {risk[row]:g} (class "
+                f'"{expected}")'
+            )
 
 
 def import_inform(path: Path, analytics_dir: Path, tree: Tree | None = None) -> ImportReport:
@@ -339,8 +380,14 @@ def import_inform(path: Path, analytics_dir: Path, tree: Tree | None = None) -> 
 
     tree = tree or load_tree("inform")
     names = (*tree.indicators, *tree.order)
-    table = read_table(path, key=tree.key, label=tree.label, required=names, scores=names,
-                       text=(tree.class_column,) if tree.class_column else ())
+    table = read_table(
+        path,
+        key=tree.key,
+        label=tree.label,
+        required=names,
+        scores=names,
+        text=(tree.class_column,) if tree.class_column else (),
+    )
     _validate_release(tree, table)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     target = inform_dir(analytics_dir) / f"{_release_name(path)}.parquet"
@@ -350,10 +397,15 @@ def import_inform(path: Path, analytics_dir: Path, tree: Tree | None = None) -> 
             return ImportReport("unchanged", target, len(table), digest)
     assert tree.class_column is not None
     arrow = pa.table(
-        {"iso3": list(table.keys), "country": list(table.labels),
-         **{name: pa.array(table.columns[name], mask=np.isnan(table.columns[name]))
-            for name in names},
-         "risk_class": list(table.text[tree.class_column])},
+        {
+            "iso3": list(table.keys),
+            "country": list(table.labels),
+            **{
+                name: pa.array(table.columns[name], mask=np.isnan(table.columns[name]))
+                for name in names
+            },
+            "risk_class": list(table.text[tree.class_column]),
+        },
     ).replace_schema_metadata({SOURCE_HASH: digest.encode(), SOURCE_NAME: path.name.encode()})
     status: Literal["imported", "replaced"] = "replaced" if target.exists() else "imported"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -369,6 +421,7 @@ def import_inform(path: Path, analytics_dir: Path, tree: Tree | None = None) -> 
 
 
 # --- the IOFS index: inputs imported into the risk store, update, read ----------------------
+
 
 #: Indicators an imported observation may name: the inputs of the IOFS tree.
 def known_inputs() -> tuple[str, ...]:
@@ -391,26 +444,30 @@ def store_observations(frame: object, analytics_dir: Path, name: str) -> bool:
         raise InputTableError(f'{name}: column "{missing[0]}" is missing')
     table = frame[list(OBSERVATION_COLUMNS)].reset_index(drop=True)
     known = set(known_inputs())
-    for row, (iso3, indicator, value) in enumerate(zip(table["iso3"], table["indicator"],
-                                                       table["value"], strict=True), 2):
+    for row, (iso3, indicator, value) in enumerate(
+        zip(table["iso3"], table["indicator"], table["value"], strict=True), 2
+    ):
         if not _ISO3.fullmatch(str(iso3)):
-            raise InputTableError(f'{name}, line {row}, field "iso3": "{iso3}" is not an '
-                                  "ISO 3166-1 alpha-3 code")
+            raise InputTableError(
+                f'{name}, line {row}, field "iso3": "{iso3}" is not an ISO 3166-1 alpha-3 code'
+            )
         if indicator not in known:
-            raise InputTableError(f'{name}, line {row}, field "indicator": unknown input '
-                                  f'"{indicator}" (one of {", ".join(sorted(known))})')
+            raise InputTableError(
+                f'{name}, line {row}, field "indicator": unknown input '
+                f'"{indicator}" (one of {", ".join(sorted(known))})'
+            )
         if not math.isfinite(float(value)):
             raise InputTableError(f'{name}, line {row}, field "value": not a finite number')
-    digest = hashlib.sha256(pd.util.hash_pandas_object(table, index=False).to_numpy()
-                            .tobytes()).hexdigest()
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes()
+    ).hexdigest()
     target = sources.observations_dir(analytics_dir) / name
     if target.exists():
         import pyarrow.parquet as pq
 
         if (pq.read_schema(target).metadata or {}).get(SOURCE_HASH) == digest.encode():
             return False
-    index.write_frame(table, target, {SOURCE_HASH: digest.encode(),
-                                      SOURCE_NAME: name.encode()})
+    index.write_frame(table, target, {SOURCE_HASH: digest.encode(), SOURCE_NAME: name.encode()})
     return True
 
 
@@ -436,11 +493,16 @@ def import_observations(path: Path, analytics_dir: Path) -> int:
             value = float(str(row.get("value") or "").strip())
         except ValueError:
             raise InputTableError(f"{where}: month must be YYYY-MM and value a number") from None
-        records.append({"iso3": str(row.get("iso3") or "").strip().upper(),
-                        "indicator": str(row.get("indicator") or "").strip(),
-                        "month_index": month, "value": value,
-                        "source": str(row.get("source") or path.name).strip(),
-                        "detail": str(row.get("detail") or "")})
+        records.append(
+            {
+                "iso3": str(row.get("iso3") or "").strip().upper(),
+                "indicator": str(row.get("indicator") or "").strip(),
+                "month_index": month,
+                "value": value,
+                "source": str(row.get("source") or path.name).strip(),
+                "detail": str(row.get("detail") or ""),
+            }
+        )
     if not records:
         raise InputTableError(f"{path.name}: no data rows below the header")
     store_observations(pd.DataFrame(records), analytics_dir, f"{_release_name(path)}.parquet")
@@ -473,29 +535,42 @@ def import_hungermap(path: Path, analytics_dir: Path) -> int:
         for number, entry in enumerate((body.get("body") or body).get("countries", []), 1):
             try:
                 prevalence = entry["metrics"]["fcs"]["prevalence"]
-                records.append({"iso3": entry["country"]["iso3"], "indicator": "hungermap_fcs",
-                                "month_index": month_index(entry["date"][:7]),
-                                "value": 100.0 * float(prevalence),
-                                "source": f"WFP HungerMap LIVE ({entry.get('dataType', '')})",
-                                "detail": ""})
+                records.append(
+                    {
+                        "iso3": entry["country"]["iso3"],
+                        "indicator": "hungermap_fcs",
+                        "month_index": month_index(entry["date"][:7]),
+                        "value": 100.0 * float(prevalence),
+                        "source": f"WFP HungerMap LIVE ({entry.get('dataType', '')})",
+                        "detail": "",
+                    }
+                )
             except (KeyError, TypeError, ValueError):
-                raise InputTableError(f"{path.name}: country entry {number} lacks country "
-                                      "iso3, date or metrics.fcs.prevalence") from None
+                raise InputTableError(
+                    f"{path.name}: country entry {number} lacks country "
+                    "iso3, date or metrics.fcs.prevalence"
+                ) from None
     else:
         lines = [line for line in text.splitlines() if not line.startswith("#")]
         for line, row in enumerate(csv.DictReader(lines), 2):
             if (row.get("adminlevel") or "national") != "national":
                 continue
             try:
-                records.append({"iso3": str(row["countrycode"]).upper(),
-                                "indicator": "hungermap_fcs",
-                                "month_index": month_index(str(row["date"])[:7]),
-                                "value": 100.0 * float(row["fcs prevalence"]),
-                                "source": f"WFP HungerMap LIVE ({row.get('datatype', '')})",
-                                "detail": ""})
+                records.append(
+                    {
+                        "iso3": str(row["countrycode"]).upper(),
+                        "indicator": "hungermap_fcs",
+                        "month_index": month_index(str(row["date"])[:7]),
+                        "value": 100.0 * float(row["fcs prevalence"]),
+                        "source": f"WFP HungerMap LIVE ({row.get('datatype', '')})",
+                        "detail": "",
+                    }
+                )
             except (KeyError, TypeError, ValueError):
-                raise InputTableError(f"{path.name}, line {line}: countrycode, date or fcs "
-                                      "prevalence missing or not a number") from None
+                raise InputTableError(
+                    f"{path.name}, line {line}: countrycode, date or fcs "
+                    "prevalence missing or not a number"
+                ) from None
     if not records:
         raise InputTableError(f"{path.name}: no HungerMap country values found")
     frame = pd.DataFrame(records).drop_duplicates(["iso3", "month_index"], keep="last")
@@ -504,6 +579,7 @@ def import_hungermap(path: Path, analytics_dir: Path) -> int:
 
 
 # --- the stored IOFS risk index, for other modules (briefs, bulletin, reserves) -------------
+
 
 def _stored_index(settings: Settings) -> tuple[Any, Tree] | None:
     """The stored index (recomputed when an input changed) and its tree, or None."""
@@ -556,6 +632,7 @@ def watch_reasons(entry: WatchEntry) -> str:
 
 # --- slices: what was loaded, and removing it ------------------------------------------------
 
+
 def _risk_slice(path: Path, folder: str) -> SliceInfo:
     import pandas as pd
     import pyarrow.parquet as pq
@@ -572,20 +649,30 @@ def _risk_slice(path: Path, folder: str) -> SliceInfo:
         source = str(named[0]) if len(named) == 1 else source  # the file, when no source
         months = frame["month_index"] if "month_index" in frame and len(frame) else None
         if months is not None:
-            first, last = (f"{int(m) // 12:04d}-{int(m) % 12 + 1:02d}"
-                           for m in (months.min(), months.max()))
-    return SliceInfo(id=f"risk:{folder}/{path.stem}", dataset="risk", source=source,
-                     kind=kind, rows=len(frame),
-                     countries=int(frame["iso3"].nunique()) if "iso3" in frame else 0,
-                     first=first, last=last, ingested_at=modified_at(path),
-                     size=file_size(path))
+            first, last = (
+                f"{int(m) // 12:04d}-{int(m) % 12 + 1:02d}" for m in (months.min(), months.max())
+            )
+    return SliceInfo(
+        id=f"risk:{folder}/{path.stem}",
+        dataset="risk",
+        source=source,
+        kind=kind,
+        rows=len(frame),
+        countries=int(frame["iso3"].nunique()) if "iso3" in frame else 0,
+        first=first,
+        last=last,
+        ingested_at=modified_at(path),
+        size=file_size(path),
+    )
 
 
 def _risk_folders(analytics_dir: Path) -> dict[str, Path]:
     from iofs.monitor.risk import sources
 
-    return {"inform": inform_dir(analytics_dir),
-            "observations": sources.observations_dir(analytics_dir)}
+    return {
+        "inform": inform_dir(analytics_dir),
+        "observations": sources.observations_dir(analytics_dir),
+    }
 
 
 def slices(analytics_dir: Path) -> list[SliceInfo]:
@@ -593,8 +680,11 @@ def slices(analytics_dir: Path) -> list[SliceInfo]:
     observation tables (the IOFS index itself is computed from them, not listed)."""
     from iofs.ingest_files import visible_files
 
-    return [_risk_slice(path, folder) for folder, where in _risk_folders(analytics_dir).items()
-            for path in visible_files(where, "*.parquet")]
+    return [
+        _risk_slice(path, folder)
+        for folder, where in _risk_folders(analytics_dir).items()
+        for path in visible_files(where, "*.parquet")
+    ]
 
 
 def remove_slice(analytics_dir: Path, slice_id: str) -> SliceInfo:

@@ -29,9 +29,11 @@ from iofs.config import Settings
 from iofs.monitor.risk.panel import OBSERVATION_COLUMNS, empty_observations, month_index
 
 #: The FAOSTAT indicator behind each tree input.
-FAOSTAT_INPUTS = {"undernourishment": "prevalence_of_undernourishment",
-                  "cereal_import_dependency": "cereal_import_dependency_ratio",
-                  "energy_adequacy": "dietary_energy_supply_adequacy"}
+FAOSTAT_INPUTS = {
+    "undernourishment": "prevalence_of_undernourishment",
+    "cereal_import_dependency": "cereal_import_dependency_ratio",
+    "energy_adequacy": "dietary_energy_supply_adequacy",
+}
 #: INFORM columns behind each tree input.
 INFORM_INPUTS = {"conflict": "Human", "inform_lcc": "LACK OF COPING CAPACITY"}
 
@@ -60,11 +62,16 @@ def drought(settings: Settings) -> pd.DataFrame:
     frame = frame[frame["share_severe"].notna()]
     if frame.empty:
         return empty_observations()
-    return pd.DataFrame({
-        "iso3": frame["iso3"].astype(str), "indicator": "drought_severe_area",
-        "month_index": [month_index(str(m)[:7]) for m in frame["month"]],
-        "value": frame["share_severe"].astype(float),
-        "source": "SPI-3 " + frame["source"].astype(str), "detail": ""})
+    return pd.DataFrame(
+        {
+            "iso3": frame["iso3"].astype(str),
+            "indicator": "drought_severe_area",
+            "month_index": [month_index(str(m)[:7]) for m in frame["month"]],
+            "value": frame["share_severe"].astype(float),
+            "source": "SPI-3 " + frame["source"].astype(str),
+            "detail": "",
+        }
+    )
 
 
 def prices(analytics_dir: Path) -> pd.DataFrame:
@@ -75,21 +82,55 @@ def prices(analytics_dir: Path) -> pd.DataFrame:
     if frame.empty:
         return empty_observations()
     months = [month_index(str(m)) for m in frame["month"]]
-    details = [json.dumps({"commodity": c, "alert": int(a), "markets": int(m),
-                           "series": int(s), "alert_series": int(n)}, ensure_ascii=False)
-               for c, a, m, s, n in zip(frame["top_commodity"], frame["top_alert_markets"],
-                                        frame["top_markets"], frame["series"],
-                                        frame["ipa_alert"], strict=True)]
-    crisis = [json.dumps({"series": int(s), "crisis_series": int(n)})
-              for s, n in zip(frame["series"], frame["alps_crisis"], strict=True)]
-    return pd.concat([
-        pd.DataFrame({"iso3": frame["country"], "indicator": "price_ipa_alert",
-                      "month_index": months, "value": frame["ipa_alert_pct"],
-                      "source": "WFP prices, GIEWS IPA", "detail": details}),
-        pd.DataFrame({"iso3": frame["country"], "indicator": "price_alps_crisis",
-                      "month_index": months, "value": frame["alps_crisis_pct"],
-                      "source": "WFP prices, WFP ALPS", "detail": crisis}),
-    ], ignore_index=True)
+    details = [
+        json.dumps(
+            {
+                "commodity": c,
+                "alert": int(a),
+                "markets": int(m),
+                "series": int(s),
+                "alert_series": int(n),
+            },
+            ensure_ascii=False,
+        )
+        for c, a, m, s, n in zip(
+            frame["top_commodity"],
+            frame["top_alert_markets"],
+            frame["top_markets"],
+            frame["series"],
+            frame["ipa_alert"],
+            strict=True,
+        )
+    ]
+    crisis = [
+        json.dumps({"series": int(s), "crisis_series": int(n)})
+        for s, n in zip(frame["series"], frame["alps_crisis"], strict=True)
+    ]
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "iso3": frame["country"],
+                    "indicator": "price_ipa_alert",
+                    "month_index": months,
+                    "value": frame["ipa_alert_pct"],
+                    "source": "WFP prices, GIEWS IPA",
+                    "detail": details,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "iso3": frame["country"],
+                    "indicator": "price_alps_crisis",
+                    "month_index": months,
+                    "value": frame["alps_crisis_pct"],
+                    "source": "WFP prices, WFP ALPS",
+                    "detail": crisis,
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
 
 
 def faostat(analytics_dir: Path) -> pd.DataFrame:
@@ -109,17 +150,26 @@ def faostat(analytics_dir: Path) -> pd.DataFrame:
             continue
         chosen = chosen.assign(pref=(chosen["source"] == "computed").astype(int))
         chosen = chosen.sort_values(["area", "year", "pref"]).drop_duplicates(
-            ["area", "year"], keep="first")
-        frames.append(pd.DataFrame({
-            "iso3": chosen["area"].astype(str), "indicator": name,
-            "month_index": chosen["year"].astype(int) * 12 + 11,
-            "value": chosen["value"].astype(float),
-            "source": "FAOSTAT " + chosen["source"].astype(str), "detail": ""}))
+            ["area", "year"], keep="first"
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "iso3": chosen["area"].astype(str),
+                    "indicator": name,
+                    "month_index": chosen["year"].astype(int) * 12 + 11,
+                    "value": chosen["value"].astype(float),
+                    "source": "FAOSTAT " + chosen["source"].astype(str),
+                    "detail": "",
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True) if frames else empty_observations()
 
 
-def ipc(analytics_dir: Path, first_month: int, last_month: int) -> tuple[pd.DataFrame,
-                                                                          pd.DataFrame]:
+def ipc(
+    analytics_dir: Path, first_month: int, last_month: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(P3+ percent per country in each month from ``first_month`` to ``last_month`` in
     which an analysis is valid, IPC signals per country and month of analysis)."""
     from iofs.monitor.ipc import service
@@ -134,15 +184,26 @@ def ipc(analytics_dir: Path, first_month: int, last_month: int) -> tuple[pd.Data
                 if share is None:
                     continue
                 made = analysis.analysis_date or analysis.period_from
-                rows.append({"iso3": analysis.country, "indicator": "ipc_p3_plus",
-                             "month_index": index, "value": 100.0 * share,
-                             "source": f"IPC {analysis.kind}",
-                             "detail": json.dumps({"analysed": made.isoformat()[:7],
-                                                   "kind": analysis.kind})})
+                rows.append(
+                    {
+                        "iso3": analysis.country,
+                        "indicator": "ipc_p3_plus",
+                        "month_index": index,
+                        "value": 100.0 * share,
+                        "source": f"IPC {analysis.kind}",
+                        "detail": json.dumps(
+                            {"analysed": made.isoformat()[:7], "kind": analysis.kind}
+                        ),
+                    }
+                )
         for signal in service.signals(analytics_dir, include_non_oic=True):
-            signal_rows.append({"iso3": signal.analysis.country,
-                                "month_index": signal.month.year * 12 + signal.month.month - 1,
-                                "criteria": ", ".join(signal.criteria)})
+            signal_rows.append(
+                {
+                    "iso3": signal.analysis.country,
+                    "month_index": signal.month.year * 12 + signal.month.month - 1,
+                    "criteria": ", ".join(signal.criteria),
+                }
+            )
     except service.NoIpcData:
         pass
     signals = pd.DataFrame(signal_rows, columns=["iso3", "month_index", "criteria"])
@@ -163,10 +224,18 @@ def inform(analytics_dir: Path) -> pd.DataFrame:
             if column not in table:
                 continue
             chosen = table[table[column].notna()]
-            frames.append(pd.DataFrame({
-                "iso3": chosen["iso3"].astype(str), "indicator": name,
-                "month_index": int(year_match.group(1)) * 12, "value": chosen[column],
-                "source": f"INFORM {path.stem}", "detail": ""}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "iso3": chosen["iso3"].astype(str),
+                        "indicator": name,
+                        "month_index": int(year_match.group(1)) * 12,
+                        "value": chosen[column],
+                        "source": f"INFORM {path.stem}",
+                        "detail": "",
+                    }
+                )
+            )
     return pd.concat(frames, ignore_index=True) if frames else empty_observations()
 
 
@@ -176,15 +245,21 @@ def imported(analytics_dir: Path) -> pd.DataFrame:
     if not files:
         return empty_observations()
     return pd.concat([pd.read_parquet(path) for path in files], ignore_index=True)[
-        list(OBSERVATION_COLUMNS)]
+        list(OBSERVATION_COLUMNS)
+    ]
 
 
 def input_files(analytics_dir: Path) -> list[Path]:
     """Every stored file the index reads (its inputs' fingerprint)."""
     found: list[Path] = []
-    for folder, pattern in (("prices/observations", "*.parquet"), ("drought", "*.parquet"),
-                            ("faostat", "**/*.parquet"), ("ipc", "**/*.parquet"),
-                            ("risk/inform", "*.parquet"), ("risk/observations", "*.parquet")):
+    for folder, pattern in (
+        ("prices/observations", "*.parquet"),
+        ("drought", "*.parquet"),
+        ("faostat", "**/*.parquet"),
+        ("ipc", "**/*.parquet"),
+        ("risk/inform", "*.parquet"),
+        ("risk/observations", "*.parquet"),
+    ):
         found.extend((analytics_dir / folder).glob(pattern))
     return sorted(found)
 
@@ -192,17 +267,31 @@ def input_files(analytics_dir: Path) -> list[Path]:
 def gather(settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(Every observation of every source, IPC signals): the index's whole input."""
     analytics = settings.analytics_dir
-    parts = [drought(settings), prices(analytics), faostat(analytics), inform(analytics),
-             imported(analytics)]
+    parts = [
+        drought(settings),
+        prices(analytics),
+        faostat(analytics),
+        inform(analytics),
+        imported(analytics),
+    ]
     parts = [part for part in parts if not part.empty]
-    monthly = [p for p in parts if p["indicator"].isin(
-        ["drought_severe_area", "price_ipa_alert", "hungermap_fcs"]).any()]
+    monthly = [
+        p
+        for p in parts
+        if p["indicator"].isin(["drought_severe_area", "price_ipa_alert", "hungermap_fcs"]).any()
+    ]
     span = pd.concat(parts, ignore_index=True)["month_index"] if parts else pd.Series([])
     first = int(span.min()) if len(span) else 0
-    last = int(pd.concat(monthly)["month_index"].max()) if monthly else (
-        int(span.max()) if len(span) else -1)
-    ipc_rows, ipc_signals = ipc(analytics, first, last) if last >= first else (
-        empty_observations(), pd.DataFrame(columns=["iso3", "month_index", "criteria"]))
+    last = (
+        int(pd.concat(monthly)["month_index"].max())
+        if monthly
+        else (int(span.max()) if len(span) else -1)
+    )
+    ipc_rows, ipc_signals = (
+        ipc(analytics, first, last)
+        if last >= first
+        else (empty_observations(), pd.DataFrame(columns=["iso3", "month_index", "criteria"]))
+    )
     if not ipc_rows.empty:
         parts.append(ipc_rows)
     observations = pd.concat(parts, ignore_index=True) if parts else empty_observations()

@@ -166,11 +166,14 @@ class Node(_Strict):
         if self.aggregation not in WEIGHTED:
             weighted = [child.name for child in self.children if child.weight != 1.0]
             if weighted:
-                raise ValueError(f'child "{weighted[0]}" has a weight but aggregation '
-                                 f'"{self.aggregation}" takes none (use weighted_mean)')
+                raise ValueError(
+                    f'child "{weighted[0]}" has a weight but aggregation '
+                    f'"{self.aggregation}" takes none (use weighted_mean)'
+                )
         if self.min_present > len(self.children):
-            raise ValueError(f"min_present {self.min_present} exceeds its "
-                             f"{len(self.children)} children")
+            raise ValueError(
+                f"min_present {self.min_present} exceeds its {len(self.children)} children"
+            )
         return self
 
 
@@ -205,8 +208,10 @@ class Tree(_Strict):
     @classmethod
     def _named(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {name: {"name": name, **body} if isinstance(body, dict) else body
-                    for name, body in value.items()}
+            return {
+                name: {"name": name, **body} if isinstance(body, dict) else body
+                for name, body in value.items()
+            }
         return value
 
     @property
@@ -293,7 +298,7 @@ def _check_structure(tree: Tree) -> None:
         if state.get(name) == "done" or name in tree.indicators:
             return
         if state.get(name) == "open":
-            cycle = " → ".join((*path[path.index(name):], name))
+            cycle = " → ".join((*path[path.index(name) :], name))
             raise ValueError(f'node "{name}": cycle {cycle}')
         state[name] = "open"
         for child in tree.nodes[name].children:
@@ -359,8 +364,13 @@ def load_tree_file(path: Path) -> Tree:
 def shipped_trees() -> tuple[str, ...]:
     """Names of the trees shipped with the package (e.g. ``inform``)."""
     folder = resources.files("iofs.monitor.risk") / TREES_FOLDER
-    return tuple(sorted(item.name.removesuffix(".toml") for item in folder.iterdir()
-                        if item.name.endswith(".toml")))
+    return tuple(
+        sorted(
+            item.name.removesuffix(".toml")
+            for item in folder.iterdir()
+            if item.name.endswith(".toml")
+        )
+    )
 
 
 def load_tree(name_or_path: str | Path) -> Tree:

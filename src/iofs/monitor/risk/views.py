@@ -36,19 +36,29 @@ DRIVER_SCORE = 3.5
 #: The rules of the watchlist, shown on the page (untranslated msgids).
 WATCH_RULES = (
     N_("High risk: the state's class is High (5.0 or more) or Very High (6.5 or more)."),
-    N_("On watch: the index rose by 1 point or more in 3 months; or an IPC signal "
-       "(a worsening in phase 3 or worse) was made in the month; or a staple food price "
-       "series is in GIEWS IPA alert in the month."),
+    N_(
+        "On watch: the index rose by 1 point or more in 3 months; or an IPC signal "
+        "(a worsening in phase 3 or worse) was made in the month; or a staple food price "
+        "series is in GIEWS IPA alert in the month."
+    ),
 )
 #: Class labels as people read them (msgids).
-CLASS_LABELS = {"Very Low": N_("Very low"), "Low": N_("Low"), "Medium": N_("Medium"),
-                "High": N_("High"), "Very High": N_("Very high")}
-NODE_TITLES = {"Food-security risk": N_("Food-security risk"), "Hazard": N_("Hazard"),
-               "Staple food prices": N_("Staple food prices"),
-               "Vulnerability": N_("Vulnerability"),
-               "Chronic food insecurity": N_("Chronic food insecurity"),
-               "Acute food insecurity": N_("Acute food insecurity"),
-               "Lack of coping capacity": N_("Lack of coping capacity")}
+CLASS_LABELS = {
+    "Very Low": N_("Very low"),
+    "Low": N_("Low"),
+    "Medium": N_("Medium"),
+    "High": N_("High"),
+    "Very High": N_("Very high"),
+}
+NODE_TITLES = {
+    "Food-security risk": N_("Food-security risk"),
+    "Hazard": N_("Hazard"),
+    "Staple food prices": N_("Staple food prices"),
+    "Vulnerability": N_("Vulnerability"),
+    "Chronic food insecurity": N_("Chronic food insecurity"),
+    "Acute food insecurity": N_("Acute food insecurity"),
+    "Lack of coping capacity": N_("Lack of coping capacity"),
+}
 INDICATOR_TITLES = {
     "drought_severe_area": N_("Area in severe drought (SPI-3 ≤ −1.5)"),
     "price_ipa_alert": N_("Staple price series in IPA alert"),
@@ -94,8 +104,10 @@ def _detail(text: Any) -> dict[str, Any]:
 def _phrase(name: str, raw: float, detail: dict[str, Any]) -> str:
     if name == "price_ipa_alert" and detail.get("commodity") and detail.get("alert"):
         return _("IPA alert on %(commodity)s in %(alert)d of %(markets)d markets") % {
-            "commodity": str(detail["commodity"]).lower(), "alert": int(detail["alert"]),
-            "markets": int(detail["markets"])}
+            "commodity": str(detail["commodity"]).lower(),
+            "alert": int(detail["alert"]),
+            "markets": int(detail["markets"]),
+        }
     phrases = {
         "price_ipa_alert": N_("%(value).0f %% of staple price series in IPA alert"),
         "price_alps_crisis": N_("ALPS crisis on %(value).0f %% of staple price series"),
@@ -125,19 +137,21 @@ def drivers(stored: Stored, tree: Tree, row: int, limit: int = 3) -> str:
         return _("no input for this month")
     scored.sort(key=lambda item: -item[0])
     chosen = [item for item in scored if item[0] >= DRIVER_SCORE][:limit] or scored[:1]
-    return "; ".join(_phrase(name, raw, _detail(stored.column(f"detail:{name}")[row]))
-                     for _score, name, raw in chosen)
+    return "; ".join(
+        _phrase(name, raw, _detail(stored.column(f"detail:{name}")[row]))
+        for _score, name, raw in chosen
+    )
 
 
 def _latest_row(stored: Stored, iso3: str) -> int | None:
     start = stored.start.get(iso3)
     if start is None or not stored.months:
         return None
-    status = stored.column("status")[start:start + stored.months]
+    status = stored.column("status")[start : start + stored.months]
     ok = np.flatnonzero(status == OK)
     if len(ok):
         return start + int(ok[-1])
-    inputs = stored.column("reliability")[start:start + stored.months]
+    inputs = stored.column("reliability")[start : start + stored.months]
     present = np.flatnonzero(inputs > 0)
     return start + int(present[-1]) if len(present) else start + stored.months - 1
 
@@ -191,37 +205,66 @@ def _keys(stored: Stored, include_non_oic: bool) -> list[str]:
     return [key for key in stored.keys if include_non_oic or key in states]
 
 
-def ranking(stored: Stored, tree: Tree, month: str | None = None,
-            include_non_oic: bool = False) -> list[Ranked]:
+def ranking(
+    stored: Stored, tree: Tree, month: str | None = None, include_non_oic: bool = False
+) -> list[Ranked]:
     """Every OIC state (others too with ``include_non_oic``), highest value first; states
     with insufficient data last, unranked."""
     found: list[Ranked] = []
     for iso3 in _keys(stored, include_non_oic):
         row = row_for(stored, iso3, month)
         if row is None:
-            found.append(Ranked(None, iso3, country_name(iso3), month, None, "", "", 0.0,
-                                "insufficient", None, "", _("no input for this month")))
+            found.append(
+                Ranked(
+                    None,
+                    iso3,
+                    country_name(iso3),
+                    month,
+                    None,
+                    "",
+                    "",
+                    0.0,
+                    "insufficient",
+                    None,
+                    "",
+                    _("no input for this month"),
+                )
+            )
             continue
         value = _value(stored, row)
         before = _shifted(stored, row, RISE_MONTHS)
         earlier = _value(stored, before)
         trend = round(value - earlier, 1) if value is not None and earlier is not None else None
-        arrow = ("" if trend is None else "↑" if trend >= 0.5 else "↓" if trend <= -0.5
-                 else "→")
+        arrow = "" if trend is None else "↑" if trend >= 0.5 else "↓" if trend <= -0.5 else "→"
         label = str(stored.column("risk_class")[row]) if value is not None else ""
-        found.append(Ranked(
-            None, iso3, country_name(iso3), str(stored.column("month")[row]), value, label,
-            class_label(label), float(stored.column("reliability")[row]),
-            str(stored.column("status")[row]), trend, arrow,
-            drivers(stored, tree, row) if value is not None else _("insufficient data")))
+        found.append(
+            Ranked(
+                None,
+                iso3,
+                country_name(iso3),
+                str(stored.column("month")[row]),
+                value,
+                label,
+                class_label(label),
+                float(stored.column("reliability")[row]),
+                str(stored.column("status")[row]),
+                trend,
+                arrow,
+                drivers(stored, tree, row) if value is not None else _("insufficient data"),
+            )
+        )
     found.sort(key=lambda r: (r.value is None, -(r.value or 0.0), r.iso3))  # same in every language
     rank = 0
     ranked = []
     for item in found:
         if item.value is not None:
             rank += 1
-        ranked.append(Ranked(rank if item.value is not None else None, *[
-            getattr(item, field) for field in Ranked.__dataclass_fields__ if field != "rank"]))
+        ranked.append(
+            Ranked(
+                rank if item.value is not None else None,
+                *[getattr(item, field) for field in Ranked.__dataclass_fields__ if field != "rank"],
+            )
+        )
     return ranked
 
 
@@ -282,38 +325,64 @@ def explain(stored: Stored, tree: Tree, iso3: str, month: str | None = None) -> 
     if row is None:
         return None
     frame = stored.frame
-    raw = {tree.indicators[name].source: [_float(stored.column(f"raw:{name}")[row])]
-           for name in tree.indicators}
+    raw = {
+        tree.indicators[name].source: [_float(stored.column(f"raw:{name}")[row])]
+        for name in tree.indicators
+    }
     (result,) = compute(tree, InputTable.from_columns([code], raw), "inputs")
-    nodes = tuple(NodeOut(node.node, title(node.node, tree), node.depth, node.value,
-                          node.reliability, node.contributions, node.missing_inputs)
-                  for node in result.nodes)
+    nodes = tuple(
+        NodeOut(
+            node.node,
+            title(node.node, tree),
+            node.depth,
+            node.value,
+            node.reliability,
+            node.contributions,
+            node.missing_inputs,
+        )
+        for node in result.nodes
+    )
     inputs = []
     for name, indicator in tree.indicators.items():
         age = int(stored.column(f"age:{name}")[row])
-        inputs.append(InputOut(
-            name=name, title=title(name, tree), unit=indicator.unit or "",
-            raw=_float(stored.column(f"raw:{name}")[row]),
-            score=_float(stored.column(f"score:{name}")[row]),
-            source=str(stored.column(f"source:{name}")[row]), age=age if age >= 0 else None,
-            definition=indicator.definition or "", reference=indicator.reference or ""))
+        inputs.append(
+            InputOut(
+                name=name,
+                title=title(name, tree),
+                unit=indicator.unit or "",
+                raw=_float(stored.column(f"raw:{name}")[row]),
+                score=_float(stored.column(f"score:{name}")[row]),
+                source=str(stored.column(f"source:{name}")[row]),
+                age=age if age >= 0 else None,
+                definition=indicator.definition or "",
+                reference=indicator.reference or "",
+            )
+        )
     start = stored.start[code]
-    block = frame.iloc[start:start + stored.months]
+    block = frame.iloc[start : start + stored.months]
     ok = block[block["status"] == OK]
     history = tuple((str(m), float(v)) for m, v in zip(ok["month"], ok["value"], strict=True))
     value = _value(stored, row)
     label = str(stored.column("risk_class")[row]) if value is not None else ""
     return CountryRisk(
-        iso3=code, name=country_name(code), month=str(stored.column("month")[row]), value=value,
-        risk_class=label, class_label=class_label(label),
+        iso3=code,
+        name=country_name(code),
+        month=str(stored.column("month")[row]),
+        value=value,
+        risk_class=label,
+        class_label=class_label(label),
         reliability=float(stored.column("reliability")[row]),
         status=str(stored.column("status")[row]),
         drivers=drivers(stored, tree, row) if value is not None else _("insufficient data"),
-        nodes=nodes, inputs=tuple(inputs), history=history,
-        first_month=history[0][0] if history else None)
+        nodes=nodes,
+        inputs=tuple(inputs),
+        history=history,
+        first_month=history[0][0] if history else None,
+    )
 
 
 # --- watchlist -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class WatchEntry:
@@ -356,9 +425,12 @@ def _list_of(reasons: tuple[str, ...]) -> str:
     return "high" if "high" in reasons else ("watch" if reasons else "")
 
 
-REASON_LABELS = {"high": N_("class High or Very High"),
-                 "rise": N_("rose by 1 point or more in 3 months"),
-                 "ipc": N_("IPC signal"), "ipa": N_("IPA alert on a staple")}
+REASON_LABELS = {
+    "high": N_("class High or Very High"),
+    "rise": N_("rose by 1 point or more in 3 months"),
+    "ipc": N_("IPC signal"),
+    "ipa": N_("IPA alert on a staple"),
+}
 
 
 def _change(stored: Stored, row: int, before: int | None, now: str) -> tuple[str, str]:
@@ -370,20 +442,26 @@ def _change(stored: Stored, row: int, before: int | None, now: str) -> tuple[str
     if not previous:
         parts.append(_("new on the list"))
     elif previous != now:
-        parts.append(_("moved from on watch to high risk") if now == "high"
-                     else _("moved from high risk to on watch"))
+        parts.append(
+            _("moved from on watch to high risk")
+            if now == "high"
+            else _("moved from high risk to on watch")
+        )
     then = str(stored.column("risk_class")[before]) if last is not None else ""
     label = str(stored.column("risk_class")[row]) if value is not None else ""
     if then and label and then != label:
-        parts.append(_("class %(before)s → %(after)s") % {"before": class_label(then),
-                                                         "after": class_label(label)})
+        parts.append(
+            _("class %(before)s → %(after)s")
+            % {"before": class_label(then), "after": class_label(label)}
+        )
     if value is not None and last is not None:
         parts.append(_("%(delta)+.1f points since last month") % {"delta": value - last})
     return "; ".join(parts) or _("unchanged"), previous
 
 
-def watchlist(stored: Stored, tree: Tree, month: str | None = None,
-              include_non_oic: bool = False) -> tuple[list[WatchEntry], list[str]]:
+def watchlist(
+    stored: Stored, tree: Tree, month: str | None = None, include_non_oic: bool = False
+) -> tuple[list[WatchEntry], list[str]]:
     """(States on the watchlist, high risk first then on watch, by value; states that were on
     last month's list and left it). Each state in its own latest month unless ``month``."""
     entries: list[WatchEntry] = []
@@ -402,11 +480,21 @@ def watchlist(stored: Stored, tree: Tree, month: str | None = None,
         change, previous = _change(stored, row, before, listed)
         value = _value(stored, row)
         label = str(stored.column("risk_class")[row]) if value is not None else ""
-        entries.append(WatchEntry(
-            iso3=iso3, name=country_name(iso3), month=str(stored.column("month")[row]),
-            list=listed, value=value, risk_class=label, class_label=class_label(label),
-            reasons=reasons, drivers=drivers(stored, tree, row), change=change,
-            previous=previous))
+        entries.append(
+            WatchEntry(
+                iso3=iso3,
+                name=country_name(iso3),
+                month=str(stored.column("month")[row]),
+                list=listed,
+                value=value,
+                risk_class=label,
+                class_label=class_label(label),
+                reasons=reasons,
+                drivers=drivers(stored, tree, row),
+                change=change,
+                previous=previous,
+            )
+        )
     entries.sort(key=lambda e: (e.list != "high", -(e.value or 0.0), e.iso3))
     return entries, sorted(left, key=country_name)
 

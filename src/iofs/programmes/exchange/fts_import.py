@@ -133,9 +133,13 @@ def _integer(flow: dict[str, Any], name: str, required: bool) -> int | None:
             raise _FlowError(name, _("%(field)s is missing.") % {"field": name})
         return None
     if isinstance(value, bool) or not (
-            isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())):
-        raise _FlowError(name, _("%(field)s must be a whole number, not %(value)s.")
-                         % {"field": name, "value": json.dumps(value, default=str)})
+        isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
+    ):
+        raise _FlowError(
+            name,
+            _("%(field)s must be a whole number, not %(value)s.")
+            % {"field": name, "value": json.dumps(value, default=str)},
+        )
     number = int(value)
     if not 1 <= number <= 2_147_483_647:
         raise _FlowError(name, _("%(field)s is out of range.") % {"field": name})
@@ -149,7 +153,9 @@ def _amount(flow: dict[str, Any], name: str, required: bool) -> Decimal | None:
             raise _FlowError(name, _("%(field)s is missing.") % {"field": name})
         return None
     problem = _("%(field)s must be a number of 0 or more, not %(value)s.") % {
-        "field": name, "value": json.dumps(value, default=str)}
+        "field": name,
+        "value": json.dumps(value, default=str),
+    }
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
         raise _FlowError(name, problem)
     try:
@@ -170,8 +176,11 @@ def _day(flow: dict[str, Any], name: str) -> date | None:
             raise ValueError(value)
         return date.fromisoformat(value[:10])
     except ValueError:
-        raise _FlowError(name, _("%(field)s must be a date (YYYY-MM-DD…), not %(value)s.")
-                         % {"field": name, "value": json.dumps(value, default=str)}) from None
+        raise _FlowError(
+            name,
+            _("%(field)s must be a date (YYYY-MM-DD…), not %(value)s.")
+            % {"field": name, "value": json.dumps(value, default=str)},
+        ) from None
 
 
 def _text(flow: dict[str, Any], name: str) -> str:
@@ -188,9 +197,11 @@ def _objects_of(flow: dict[str, Any], name: str) -> list[dict[str, Any]]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(
-            isinstance(item, dict) and isinstance(item.get("type"), str) for item in value):
-        raise _FlowError(name, _("%(field)s must be a list of objects with a type.")
-                         % {"field": name})
+        isinstance(item, dict) and isinstance(item.get("type"), str) for item in value
+    ):
+        raise _FlowError(
+            name, _("%(field)s must be a list of objects with a type.") % {"field": name}
+        )
     return value
 
 
@@ -222,20 +233,26 @@ def _parse(position: int, flow: Any) -> ParsedFlow:
     _integer(flow, "parentFlowId", required=False)
     status = flow.get("status")
     if status not in v.CONTRIBUTION_STATUSES:
-        raise _FlowError("status", _("status must be one of %(choices)s, not %(value)s.") % {
-            "choices": ", ".join(v.CONTRIBUTION_STATUSES),
-            "value": json.dumps(status, default=str)})
+        raise _FlowError(
+            "status",
+            _("status must be one of %(choices)s, not %(value)s.")
+            % {
+                "choices": ", ".join(v.CONTRIBUTION_STATUSES),
+                "value": json.dumps(status, default=str),
+            },
+        )
     boundary = flow.get("boundary") or "incoming"
     if boundary not in BOUNDARIES:
-        raise _FlowError("boundary", _("boundary must be one of %(choices)s, not %(value)s.")
-                         % {"choices": ", ".join(BOUNDARIES),
-                            "value": json.dumps(boundary, default=str)})
+        raise _FlowError(
+            "boundary",
+            _("boundary must be one of %(choices)s, not %(value)s.")
+            % {"choices": ", ".join(BOUNDARIES), "value": json.dumps(boundary, default=str)},
+        )
     new_money = flow.get("newMoney", True)
     if new_money is None:
         new_money = True
     if not isinstance(new_money, bool):
-        raise _FlowError("newMoney", _("%(field)s must be true or false.")
-                         % {"field": "newMoney"})
+        raise _FlowError("newMoney", _("%(field)s must be true or false.") % {"field": "newMoney"})
     flow_type = _text(flow, "flowType")
     decided = _day(flow, "decisionDate")
     _day(flow, "date")
@@ -255,19 +272,27 @@ def _parse(position: int, flow: Any) -> ParsedFlow:
     gaps = []
     if donor is None:
         gaps.append("donor_not_reported")
-    if not any(item["type"] in ("Location", "Organization", "Plan")
-               for item in destinations):
+    if not any(item["type"] in ("Location", "Organization", "Plan") for item in destinations):
         gaps.append("recipient_not_reported")
     donor_types = (donor or {}).get("organizationTypes") or []
     return ParsedFlow(
-        position=position, fts_id=fts_id, amount_usd=amount or Decimal(0), status=status,
-        decided_on=decided, boundary=boundary, flow_type=flow_type, new_money=new_money,
+        position=position,
+        fts_id=fts_id,
+        amount_usd=amount or Decimal(0),
+        status=status,
+        decided_on=decided,
+        boundary=boundary,
+        flow_type=flow_type,
+        new_money=new_money,
         donor=str((donor or {}).get("name") or "")[:300],
         donor_id=str((donor or {}).get("id") or ""),
-        donor_types=[str(kind) for kind in donor_types] if isinstance(donor_types, list)
-        else [], donor_country=_location(sources),
-        destination_country=_location(destinations), description=description[:1000],
-        skip=skip, gaps=gaps)
+        donor_types=[str(kind) for kind in donor_types] if isinstance(donor_types, list) else [],
+        donor_country=_location(sources),
+        destination_country=_location(destinations),
+        description=description[:1000],
+        skip=skip,
+        gaps=gaps,
+    )
 
 
 def parse_payload(payload: str | bytes) -> list[ParsedFlow]:
@@ -275,13 +300,15 @@ def parse_payload(payload: str | bytes) -> list[ParsedFlow]:
     try:
         document = json.loads(payload, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError) as error:
-        raise InputError(_("The file is not valid JSON: %(error)s") % {"error": error},
-                         "payload") from None
+        raise InputError(
+            _("The file is not valid JSON: %(error)s") % {"error": error}, "payload"
+        ) from None
     data = document.get("data") if isinstance(document, dict) else None
     raw = data.get("flows") if isinstance(data, dict) else None
     if not isinstance(raw, list):
-        raise InputError(_("This is not an FTS flow response: data.flows is missing."),
-                         "data.flows")
+        raise InputError(
+            _("This is not an FTS flow response: data.flows is missing."), "data.flows"
+        )
     parsed: list[ParsedFlow] = []
     seen: dict[int, int] = {}
     for index, flow in enumerate(raw):
@@ -289,15 +316,26 @@ def parse_payload(payload: str | bytes) -> list[ParsedFlow]:
         try:
             item = _parse(index + 1, flow)
         except _FlowError as error:
-            raise InputError(_("Flow %(number)d (FTS id %(id)s): %(problem)s") % {
-                "number": index + 1, "id": raw_id if raw_id is not None else "—",
-                "problem": error.problem},
-                f"flows.{index}.{error.name}" if error.name else f"flows.{index}") from None
+            raise InputError(
+                _("Flow %(number)d (FTS id %(id)s): %(problem)s")
+                % {
+                    "number": index + 1,
+                    "id": raw_id if raw_id is not None else "—",
+                    "problem": error.problem,
+                },
+                f"flows.{index}.{error.name}" if error.name else f"flows.{index}",
+            ) from None
         if item.fts_id in seen:
-            raise InputError(_("Flow %(number)d (FTS id %(id)s): %(problem)s") % {
-                "number": index + 1, "id": item.fts_id,
-                "problem": _("the same FTS id is already flow %(other)d.")
-                % {"other": seen[item.fts_id]}}, f"flows.{index}.id")
+            raise InputError(
+                _("Flow %(number)d (FTS id %(id)s): %(problem)s")
+                % {
+                    "number": index + 1,
+                    "id": item.fts_id,
+                    "problem": _("the same FTS id is already flow %(other)d.")
+                    % {"other": seen[item.fts_id]},
+                },
+                f"flows.{index}.id",
+            )
         seen[item.fts_id] = index + 1
         parsed.append(item)
     return parsed
@@ -310,8 +348,9 @@ def _donor_code(organisations: list[Organisation], flow: ParsedFlow) -> str:
     for organisation in organisations:
         if {organisation.code.casefold(), organisation.name.casefold()} & names:
             return organisation.code
-    government = ("Government" in flow.donor_types
-                  or flow.donor.strip().lower().endswith(countries.GOVERNMENT_SUFFIX))
+    government = "Government" in flow.donor_types or flow.donor.strip().lower().endswith(
+        countries.GOVERNMENT_SUFFIX
+    )
     if government:
         iso3 = country_code(flow.donor) or flow.donor_country
         for organisation in organisations:
@@ -320,8 +359,9 @@ def _donor_code(organisations: list[Organisation], flow: ParsedFlow) -> str:
     return ""
 
 
-def import_flows(session: Session, principal: Principal, appeal_code: str,
-                 payload: str | bytes) -> ImportReport:
+def import_flows(
+    session: Session, principal: Principal, appeal_code: str, payload: str | bytes
+) -> ImportReport:
     """Store the incoming, new-money flows of an FTS v1 flow response for ``appeal_code``.
 
     All-or-nothing: every flow is validated first (InputError naming the flow's position,
@@ -330,10 +370,11 @@ def import_flows(session: Session, principal: Principal, appeal_code: str,
     authorize(principal, EXCHANGE)
     appeal = registry.appeal(session, appeal_code)
     parsed = parse_payload(payload)
-    organisations = list(session.execute(select(Organisation).order_by(Organisation.id))
-                         .scalars())
-    existing = {row.fts_id: row for row in session.execute(select(FtsFlow).where(
-        FtsFlow.appeal_id == appeal.id)).scalars()}
+    organisations = list(session.execute(select(Organisation).order_by(Organisation.id)).scalars())
+    existing = {
+        row.fts_id: row
+        for row in session.execute(select(FtsFlow).where(FtsFlow.appeal_id == appeal.id)).scalars()
+    }
     report = ImportReport(appeal=appeal.code, flows=len(parsed))
     skipped: Counter[str] = Counter()
     gaps: Counter[str] = Counter()
@@ -350,10 +391,14 @@ def import_flows(session: Session, principal: Principal, appeal_code: str,
             report.unmatched_donors.append(flow.donor)
         report.kept_usd += flow.amount_usd
         values: dict[str, Any] = {
-            "donor": donor, "donor_code": code, "status": flow.status,
+            "donor": donor,
+            "donor_code": code,
+            "status": flow.status,
             "amount_usd": flow.amount_usd.quantize(Decimal("0.01")),
-            "decided_on": flow.decided_on, "destination_country": flow.destination_country,
-            "description": flow.description}
+            "decided_on": flow.decided_on,
+            "destination_country": flow.destination_country,
+            "description": flow.description,
+        }
         row = existing.get(flow.fts_id)
         if row is None:
             row = FtsFlow(appeal_id=appeal.id, fts_id=flow.fts_id, imported_at=now, **values)
@@ -363,8 +408,7 @@ def import_flows(session: Session, principal: Principal, appeal_code: str,
             existing[flow.fts_id] = row
             report.created += 1
             continue
-        changes = {name: value for name, value in values.items()
-                   if getattr(row, name) != value}
+        changes = {name: value for name, value in values.items() if getattr(row, name) != value}
         if not changes:
             report.unchanged += 1
             continue

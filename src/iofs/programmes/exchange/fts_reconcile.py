@@ -30,8 +30,12 @@ RECONCILIATION_STATUSES = {
     "missing_in_fts": N_("missing in FTS"),
     "missing_in_iofs": N_("missing in IOFS"),
 }
-DIFFERENCES = {"amount": N_("amount"), "status": N_("status"), "date": N_("date"),
-               "donor": N_("donor")}
+DIFFERENCES = {
+    "amount": N_("amount"),
+    "status": N_("status"),
+    "date": N_("date"),
+    "donor": N_("donor"),
+}
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,12 @@ class ReconciliationSummary:
         return self.iofs_usd - self.fts_usd
 
 
-def _line(contribution: Contribution | None, donor: Organisation | None, flow: FtsFlow | None,
-          matched_by: str) -> ReconciliationLine:
+def _line(
+    contribution: Contribution | None,
+    donor: Organisation | None,
+    flow: FtsFlow | None,
+    matched_by: str,
+) -> ReconciliationLine:
     differences: list[str] = []
     if contribution is not None and flow is not None:
         if abs(contribution.amount_usd - flow.amount_usd) > TOLERANCE_USD:
@@ -93,16 +101,22 @@ def _line(contribution: Contribution | None, donor: Organisation | None, flow: F
     else:
         status = "missing_in_fts" if flow is None else "missing_in_iofs"
     return ReconciliationLine(
-        status=status, differences=tuple(differences), matched_by=matched_by,
+        status=status,
+        differences=tuple(differences),
+        matched_by=matched_by,
         reference=contribution.reference if contribution else None,
-        donor_code=donor.code if donor else None, donor_name=donor.name if donor else None,
+        donor_code=donor.code if donor else None,
+        donor_name=donor.name if donor else None,
         iofs_status=contribution.status if contribution else None,
         iofs_usd=contribution.amount_usd if contribution else None,
         iofs_date=contribution.decided_on if contribution else None,
-        fts_id=flow.fts_id if flow else None, fts_donor=flow.donor if flow else None,
+        fts_id=flow.fts_id if flow else None,
+        fts_donor=flow.donor if flow else None,
         fts_donor_code=(flow.donor_code or None) if flow else None,
-        fts_status=flow.status if flow else None, fts_usd=flow.amount_usd if flow else None,
-        fts_date=flow.decided_on if flow else None)
+        fts_status=flow.status if flow else None,
+        fts_usd=flow.amount_usd if flow else None,
+        fts_date=flow.decided_on if flow else None,
+    )
 
 
 def reconcile(session: Session, appeal_code: str) -> list[ReconciliationLine]:
@@ -117,8 +131,12 @@ def reconcile(session: Session, appeal_code: str) -> list[ReconciliationLine]:
     appeal = registry.appeal(session, appeal_code)
     contributions = counted(session, Contribution.appeal_id == appeal.id)
     organisations = {row.id: row for row in session.execute(select(Organisation)).scalars()}
-    remaining = {row.fts_id: row for row in session.execute(select(FtsFlow).where(
-        FtsFlow.appeal_id == appeal.id).order_by(FtsFlow.fts_id)).scalars()}
+    remaining = {
+        row.fts_id: row
+        for row in session.execute(
+            select(FtsFlow).where(FtsFlow.appeal_id == appeal.id).order_by(FtsFlow.fts_id)
+        ).scalars()
+    }
     paired: dict[int, tuple[FtsFlow, str]] = {}
     for contribution in contributions:
         flow = remaining.get(contribution.fts_flow_id or 0)
@@ -129,15 +147,27 @@ def reconcile(session: Session, appeal_code: str) -> list[ReconciliationLine]:
         if contribution.id in paired:
             continue
         donor = organisations[contribution.donor_id]
-        candidates = [flow for flow in remaining.values()
-                      if flow.donor_code and flow.donor_code.upper() == donor.code.upper()
-                      and flow.status == contribution.status
-                      and abs(flow.amount_usd - contribution.amount_usd) <= TOLERANCE_USD]
+        candidates = [
+            flow
+            for flow in remaining.values()
+            if flow.donor_code
+            and flow.donor_code.upper() == donor.code.upper()
+            and flow.status == contribution.status
+            and abs(flow.amount_usd - contribution.amount_usd) <= TOLERANCE_USD
+        ]
         if candidates:
-            best = min(candidates, key=lambda flow: (
-                abs(flow.amount_usd - contribution.amount_usd),
-                abs(((flow.decided_on or contribution.decided_on)
-                     - contribution.decided_on).days), flow.fts_id))
+            best = min(
+                candidates,
+                key=lambda flow: (
+                    abs(flow.amount_usd - contribution.amount_usd),
+                    abs(
+                        (
+                            (flow.decided_on or contribution.decided_on) - contribution.decided_on
+                        ).days
+                    ),
+                    flow.fts_id,
+                ),
+            )
             paired[contribution.id] = (best, "donor_status_amount")
             del remaining[best.fts_id]
     lines = []
@@ -155,4 +185,5 @@ def summary(lines: list[ReconciliationLine]) -> ReconciliationSummary:
     return ReconciliationSummary(
         counts=counts,
         iofs_usd=sum((line.iofs_usd for line in lines if line.iofs_usd is not None), Decimal(0)),
-        fts_usd=sum((line.fts_usd for line in lines if line.fts_usd is not None), Decimal(0)))
+        fts_usd=sum((line.fts_usd for line in lines if line.fts_usd is not None), Decimal(0)),
+    )

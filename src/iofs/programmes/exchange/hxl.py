@@ -53,9 +53,13 @@ from iofs.programmes.models import (
 
 #: FTS-style organisation types (FTS ``organizationTypes``) of our kinds of organisation.
 ORGANISATION_TYPES = {
-    "state": "Government", "iofs": "Intergovernmental organization",
-    "un_agency": "UN agency", "intergovernmental": "Intergovernmental organization",
-    "ngo": "NGO", "private": "Private organization/foundation", "other": "Other",
+    "state": "Government",
+    "iofs": "Intergovernmental organization",
+    "un_agency": "UN agency",
+    "intergovernmental": "Intergovernmental organization",
+    "ngo": "NGO",
+    "private": "Private organization/foundation",
+    "other": "Other",
 }
 CONTRIBUTION_TYPES = {"cash": "financial", "in_kind": "in kind"}
 
@@ -109,20 +113,23 @@ GRAM = Decimal("0.001")
 def _csv(columns: Sequence[tuple[str, str]], rows: list[list[Any]]) -> str:
     """The header row, the hashtag row (both as they are) and the data rows through the
     export writer (formula-like text quoted, numbers as numbers)."""
-    return spreadsheets.csv_text([[header for header, _tag in columns],
-                                  [tag for _header, tag in columns]], rows)
+    return spreadsheets.csv_text(
+        [[header for header, _tag in columns], [tag for _header, tag in columns]], rows
+    )
 
 
-def _shares(total: Decimal | None, parts: list[Decimal], whole: Decimal,
-            step: Decimal) -> list[Decimal | None]:
+def _shares(
+    total: Decimal | None, parts: list[Decimal], whole: Decimal, step: Decimal
+) -> list[Decimal | None]:
     """``total`` split in proportion to ``parts`` (which sum to ``whole``), rounded to
     ``step``; the last share takes the remainder so that the shares add up to ``total``."""
     if total is None:
         return [None] * len(parts)
     if len(parts) == 1 or not whole:
         return [total, *[Decimal(0)] * (len(parts) - 1)]
-    shares: list[Decimal | None] = [(total * part / whole).quantize(step, rounding=ROUND_HALF_EVEN)
-              for part in parts[:-1]]
+    shares: list[Decimal | None] = [
+        (total * part / whole).quantize(step, rounding=ROUND_HALF_EVEN) for part in parts[:-1]
+    ]
     return [*shares, total - sum((share or Decimal(0) for share in shares), Decimal(0))]
 
 
@@ -138,9 +145,13 @@ def contributions_csv(session: Session) -> str:
     appeals = {row.id: row for row in session.execute(select(Appeal)).scalars()}
     programmes = {row.id: row for row in session.execute(select(Programme)).scalars()}
     projects = {row.id: row for row in session.execute(select(Project)).scalars()}
-    found = list(session.execute(select(Contribution).where(
-        Contribution.approval == "approved").order_by(
-        Contribution.decided_on, Contribution.reference)).scalars())
+    found = list(
+        session.execute(
+            select(Contribution)
+            .where(Contribution.approval == "approved")
+            .order_by(Contribution.decided_on, Contribution.reference)
+        ).scalars()
+    )
     references = {row.id: row.reference for row in found}
     rows: list[list[Any]] = []
     for contribution in found:
@@ -155,18 +166,35 @@ def contributions_csv(session: Session) -> str:
         parent = ""
         if contribution.parent_id is not None:
             parent = references.get(contribution.parent_id) or _parent_reference(
-                session, contribution.parent_id)
-        for (year, usd), original, quantity in zip(years.items(), originals, quantities,
-                                                   strict=True):
-            rows.append([
-                contribution.reference, donor.name, ORGANISATION_TYPES.get(donor.kind, "Other"),
-                appeal.code if appeal else "", programme.title if programme else "",
-                contribution.country, project.admin1 if project else "",
-                v.SECTORS.get(contribution.sector_code or "", contribution.sector_code),
-                contribution.status, CONTRIBUTION_TYPES[contribution.modality],
-                contribution.commodity, quantity, contribution.unit, original,
-                contribution.currency, usd, contribution.decided_on, year, parent,
-                contribution.new_money])
+                session, contribution.parent_id
+            )
+        for (year, usd), original, quantity in zip(
+            years.items(), originals, quantities, strict=True
+        ):
+            rows.append(
+                [
+                    contribution.reference,
+                    donor.name,
+                    ORGANISATION_TYPES.get(donor.kind, "Other"),
+                    appeal.code if appeal else "",
+                    programme.title if programme else "",
+                    contribution.country,
+                    project.admin1 if project else "",
+                    v.SECTORS.get(contribution.sector_code or "", contribution.sector_code),
+                    contribution.status,
+                    CONTRIBUTION_TYPES[contribution.modality],
+                    contribution.commodity,
+                    quantity,
+                    contribution.unit,
+                    original,
+                    contribution.currency,
+                    usd,
+                    contribution.decided_on,
+                    year,
+                    parent,
+                    contribution.new_money,
+                ]
+            )
     return _csv(CONTRIBUTION_COLUMNS, rows)
 
 
@@ -186,21 +214,32 @@ class Reached:
 def reached_by_project(session: Session) -> dict[int, Reached]:
     """Per project: the newest approved ``reached`` total (all sexes and ages) of each unit."""
     latest: dict[tuple[int, str], tuple[date, int, int]] = {}
-    for figure in session.execute(select(Beneficiaries).where(
-            Beneficiaries.project_id.is_not(None), Beneficiaries.approval == "approved",
-            Beneficiaries.measure == "reached", Beneficiaries.sex == "all",
-            Beneficiaries.age_group == "all")).scalars():
+    for figure in session.execute(
+        select(Beneficiaries).where(
+            Beneficiaries.project_id.is_not(None),
+            Beneficiaries.approval == "approved",
+            Beneficiaries.measure == "reached",
+            Beneficiaries.sex == "all",
+            Beneficiaries.age_group == "all",
+        )
+    ).scalars():
         assert figure.project_id is not None
         key = (figure.project_id, figure.unit)
         # each figure is cumulative as of its date: the newest counts
         if key not in latest or (figure.as_of, figure.id) > latest[key][:2]:
             latest[key] = (figure.as_of, figure.id, figure.number)
     projects = {project_id for project_id, _unit in latest}
-    return {project_id: Reached(
-        people=latest[(project_id, "people")][2] if (project_id, "people") in latest else None,
-        households=(latest[(project_id, "households")][2]
-                    if (project_id, "households") in latest else None))
-        for project_id in projects}
+    return {
+        project_id: Reached(
+            people=latest[(project_id, "people")][2] if (project_id, "people") in latest else None,
+            households=(
+                latest[(project_id, "households")][2]
+                if (project_id, "households") in latest
+                else None
+            ),
+        )
+        for project_id in projects
+    }
 
 
 def three_w_csv(session: Session) -> str:
@@ -218,12 +257,25 @@ def three_w_csv(session: Session) -> str:
         implementer = organisations.get(project.implementer_id or 0)
         programme = programmes[project.programme_id]
         counts = reached.get(project.id, Reached(None, None))
-        rows.append([
-            implementer.name if implementer else "", implementer.code if implementer else "",
-            programme.code, programme.title, project.code, project.title,
-            project.sector_code, v.SECTORS.get(project.sector_code, ""), project.country,
-            project.admin1, project.status, project.starts_on, project.ends_on,
-            counts.people, counts.households])
+        rows.append(
+            [
+                implementer.name if implementer else "",
+                implementer.code if implementer else "",
+                programme.code,
+                programme.title,
+                project.code,
+                project.title,
+                project.sector_code,
+                v.SECTORS.get(project.sector_code, ""),
+                project.country,
+                project.admin1,
+                project.status,
+                project.starts_on,
+                project.ends_on,
+                counts.people,
+                counts.households,
+            ]
+        )
     return _csv(THREE_W_COLUMNS, rows)
 
 
@@ -255,18 +307,28 @@ def validation_errors(csv_text: str, schema_path: Path | None = None) -> list[st
     for issue in issues:
         if issue.rule is not None and issue.rule.severity != "error":
             continue
-        rule = (issue.rule.description if issue.rule is not None and issue.rule.description
-                else "")
+        rule = issue.rule.description if issue.rule is not None and issue.rule.description else ""
         message = str(issue.message) + (f" ({rule})" if rule else "")
         column = str(issue.column.display_tag) if issue.column is not None else "—"
         if issue.row is not None:
-            messages.append(_("Row %(row)d, %(tag)s: %(message)s; value %(value)s") % {
-                "row": issue.row.row_number + 1, "tag": column, "message": message,
-                "value": repr(issue.value)})
+            messages.append(
+                _("Row %(row)d, %(tag)s: %(message)s; value %(value)s")
+                % {
+                    "row": issue.row.row_number + 1,
+                    "tag": column,
+                    "message": message,
+                    "value": repr(issue.value),
+                }
+            )
         else:
             messages.append(_("%(tag)s: %(message)s") % {"tag": column, "message": message})
     return messages
 
 
-__all__ = ["CONTRIBUTION_COLUMNS", "THREE_W_COLUMNS", "contributions_csv", "three_w_csv",
-           "validation_errors"]
+__all__ = [
+    "CONTRIBUTION_COLUMNS",
+    "THREE_W_COLUMNS",
+    "contributions_csv",
+    "three_w_csv",
+    "validation_errors",
+]

@@ -31,11 +31,12 @@ def _schema(schema_path: str) -> Any:
 
 def _parse(xml: bytes) -> tuple[Any, list[str]]:
     try:
-        return etree.fromstring(xml, etree.XMLParser(resolve_entities=False,
-                                                     no_network=True)), []
+        return etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True)), []
     except etree.XMLSyntaxError as error:
-        return None, [_("line %(line)d: the file is not well-formed XML: %(error)s")
-                      % {"line": error.lineno or 0, "error": error.msg}]
+        return None, [
+            _("line %(line)d: the file is not well-formed XML: %(error)s")
+            % {"line": error.lineno or 0, "error": error.msg}
+        ]
 
 
 def schema_errors(xml: bytes, schema_path: Path) -> list[str]:
@@ -108,8 +109,10 @@ def codelist_errors(xml: bytes, codelist_dir: Path) -> list[str]:
     for name in dict.fromkeys(name for _path, name in CODED_ATTRIBUTES):
         found = _codelist_file(codelist_dir, name)
         if found is None:
-            errors.append(_("The IATI codelist %(codelist)s is missing from %(folder)s.")
-                          % {"codelist": name, "folder": str(codelist_dir)})
+            errors.append(
+                _("The IATI codelist %(codelist)s is missing from %(folder)s.")
+                % {"codelist": name, "folder": str(codelist_dir)}
+            )
         else:
             lists[name] = _codelist(str(found))
     for activity in root.iterfind("iati-activity"):
@@ -135,38 +138,38 @@ def codelist_errors(xml: bytes, codelist_dir: Path) -> list[str]:
 #: :func:`ruleset_errors`, by rule id, with the ruleset's message.
 RULES = {
     "1.1.3": "The activity identifier must be different to the organisation identifier of "
-             "the reporting organisation.",
+    "the reporting organisation.",
     "1.1.21": "The activity identifier should begin with your IATI organisation identifier "
-              "(either the current IATI Organisation identifier for the reporting "
-              "organisation or a previous version included in other-identifier element) "
-              "followed by a unique string for the activity separated by a hyphen",
+    "(either the current IATI Organisation identifier for the reporting "
+    "organisation or a previous version included in other-identifier element) "
+    "followed by a unique string for the activity separated by a hyphen",
     "2.1.1": "When multiple sectors, within a vocabulary (e.g. 1 - OECD DAC) are declared, "
-             "each must have a percentage.",
+    "each must have a percentage.",
     "2.1.2": "Percentage values for sectors, within a vocabulary (e.g. 1 - OECD DAC), must add "
-             "up to 100%.",
+    "up to 100%.",
     "2.1.4": "When a single sector is declared, the percentage must either be omitted, or set "
-             "to 100.",
+    "to 100.",
     "3.1.2": "Percentage values for recipient countries, must add up to 100%.",
     "4.1.1": "The activity should specify a default language OR the language must be "
-             "specified for each narrative element.",
+    "specified for each narrative element.",
     "4.3.1": "The title must contain narrative content.",
     "4.4.1": "The description must contain narrative content.",
     "6.2.2": "Each activity must have a specified sector, either at activity level OR for all "
-             "transactions.",
+    "transactions.",
     "6.9.1": "The provider organisation must have an organisation identifier or a narrative.",
     "6.9.2": "The receiver organisation must have an organisation identifier or a narrative.",
     "6.10.1": "The participating organisation must have an identifier or a narrative.",
     "6.11.1": "The activity must have a planned start date or an actual start date.",
     "7.8.1": "The activity should specify a default currency OR the currency must be "
-             "specified for each monetary value.",
+    "specified for each monetary value.",
     "8.6.1": "The start date of the indicator period must be before the end date of the "
-             "indicator period.",
+    "indicator period.",
     "8.8.1": "The baseline must have a value when the indicator measure is non-qualitative "
-             "(e.g. 1 = unit, 2 = percentage, 3 = nominal, 4 = ordinal).",
+    "(e.g. 1 = unit, 2 = percentage, 3 = nominal, 4 = ordinal).",
     "8.9.1": "The target must have a value when indicator measure is non-qualitative (e.g. 1 "
-             "= unit, 2 = percentage, 3 = nominal, 4 = ordinal).",
+    "= unit, 2 = percentage, 3 = nominal, 4 = ordinal).",
     "8.10.1": "The actual must have a value when the indicator measure is non-qualitative "
-              "(e.g. 1 = unit, 2 = percentage, 3 = nominal, 4 = ordinal).",
+    "(e.g. 1 = unit, 2 = percentage, 3 = nominal, 4 = ordinal).",
     "11.1.1": "The last updated datetime of the activity must not be in the future.",
     "11.1.2": "The planned start date of the activity must be before the planned end date.",
     "11.1.3": "The actual start date of the activity must be before the actual end date.",
@@ -251,16 +254,22 @@ def _sector_rules(activity: Any, broken: Any) -> None:
         broken("6.2.2")
     countries = activity.xpath("recipient-country")
     if len(countries) > 1 and not activity.xpath("recipient-region"):
-        total = sum((_decimal(c.get("percentage") or "0") or Decimal(0) for c in countries),
-                    Decimal(0))
+        total = sum(
+            (_decimal(c.get("percentage") or "0") or Decimal(0) for c in countries), Decimal(0)
+        )
         if total != 100:
             broken("3.1.2", str(total))
 
 
 def _date_rules(activity: Any, now: date, broken: Any) -> None:
     def dates(kind: str) -> list[date]:
-        return [d for d in (_date(text) for text in activity.xpath(
-            f"activity-date[@type='{kind}']/@iso-date")) if d is not None]
+        return [
+            d
+            for d in (
+                _date(text) for text in activity.xpath(f"activity-date[@type='{kind}']/@iso-date")
+            )
+            if d is not None
+        ]
 
     if not dates("1") and not dates("2"):
         broken("6.11.1")
@@ -301,8 +310,11 @@ def _text_rules(activity: Any, broken: Any) -> None:
     for description in activity.xpath("description"):
         if not _has_text(description.iterfind("narrative")):
             broken("4.4.1")
-    for path, rule in (("transaction/provider-org", "6.9.1"),
-                       ("transaction/receiver-org", "6.9.2"), ("participating-org", "6.10.1")):
+    for path, rule in (
+        ("transaction/provider-org", "6.9.1"),
+        ("transaction/receiver-org", "6.9.2"),
+        ("participating-org", "6.10.1"),
+    ):
         for org in activity.xpath(path):
             if not org.get("ref") and not _has_text(org.iterfind("narrative")):
                 broken(rule, f"line {org.sourceline}")
@@ -317,8 +329,11 @@ def _result_rules(activity: Any, broken: Any) -> None:
                 broken("8.6.1", f"{start.isoformat()} > {end.isoformat()}")
         if indicator.get("measure") not in ("1", "2", "3", "4"):
             continue
-        for path, rule in (("baseline", "8.8.1"), ("period/target", "8.9.1"),
-                           ("period/actual", "8.10.1")):
+        for path, rule in (
+            ("baseline", "8.8.1"),
+            ("period/target", "8.9.1"),
+            ("period/actual", "8.10.1"),
+        ):
             for element in indicator.xpath(path):
                 if element.get("value") is None:
                     broken(rule, f"line {element.sourceline}")

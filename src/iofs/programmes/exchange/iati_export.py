@@ -113,7 +113,6 @@ STARTED = ("implementation", "finalisation", "closed", "suspended")
 ENDED = ("finalisation", "closed")
 
 
-
 @dataclass
 class _Export:
     """What the export reads once: organisations, approved contributions and their steps."""
@@ -128,21 +127,33 @@ class _Export:
 
     @classmethod
     def load(cls, session: Session, today: date) -> _Export:
-        organisations = {org.id: org for org in session.execute(
-            select(Organisation).order_by(Organisation.id)).scalars()}
+        organisations = {
+            org.id: org
+            for org in session.execute(select(Organisation).order_by(Organisation.id)).scalars()
+        }
         iofs = next((org for org in organisations.values() if org.kind == "iofs"), None)
-        contributions = list(session.execute(
-            select(Contribution).where(Contribution.approval == "approved")
-            .order_by(Contribution.decided_on, Contribution.reference)).scalars())
+        contributions = list(
+            session.execute(
+                select(Contribution)
+                .where(Contribution.approval == "approved")
+                .order_by(Contribution.decided_on, Contribution.reference)
+            ).scalars()
+        )
         steps: dict[int, list[ContributionStatus]] = defaultdict(list)
         for step in session.execute(
-                select(ContributionStatus).where(ContributionStatus.approval == "approved")
-                .order_by(ContributionStatus.dated, ContributionStatus.id)).scalars():
+            select(ContributionStatus)
+            .where(ContributionStatus.approval == "approved")
+            .order_by(ContributionStatus.dated, ContributionStatus.id)
+        ).scalars():
             steps[step.contribution_id].append(step)
-        return cls(today=today, reporting_ref=(iofs.iati_org_id if iofs and iofs.iati_org_id
-                                               else IOFS_ORG_REF),
-                   iofs=iofs, organisations=organisations, contributions=contributions,
-                   steps=steps)
+        return cls(
+            today=today,
+            reporting_ref=(iofs.iati_org_id if iofs and iofs.iati_org_id else IOFS_ORG_REF),
+            iofs=iofs,
+            organisations=organisations,
+            contributions=contributions,
+            steps=steps,
+        )
 
     def identifier(self, code: str) -> str:
         return f"{self.reporting_ref}-{code}"
@@ -159,10 +170,14 @@ class _Export:
             if not self.is_iofs(contribution.donor_id):
                 return None
             recipient = self.organisations.get(contribution.recipient_id or 0)
-            return "expenditure" if recipient is not None and recipient.kind == "private" \
+            return (
+                "expenditure"
+                if recipient is not None and recipient.kind == "private"
                 else "outgoing"
-        if contribution.new_money and (contribution.recipient_id is None
-                                       or self.is_iofs(contribution.recipient_id)):
+            )
+        if contribution.new_money and (
+            contribution.recipient_id is None or self.is_iofs(contribution.recipient_id)
+        ):
             return "incoming"
         return None
 
@@ -184,116 +199,148 @@ def activities_xml(session: Session, *, generated_at: datetime | None = None) ->
     """
     moment = (generated_at or datetime.now(UTC)).replace(microsecond=0)
     export = _Export.load(session, moment.date())
-    root = etree.Element("iati-activities", {"version": IATI_VERSION,
-                                             "generated-datetime": moment.isoformat()})
+    root = etree.Element(
+        "iati-activities", {"version": IATI_VERSION, "generated-datetime": moment.isoformat()}
+    )
     programmes = session.execute(select(Programme).order_by(Programme.code)).scalars().all()
     for programme in programmes:
-        projects = session.execute(select(Project).where(Project.programme_id == programme.id)
-                                   .order_by(Project.code)).scalars().all()
+        projects = (
+            session.execute(
+                select(Project).where(Project.programme_id == programme.id).order_by(Project.code)
+            )
+            .scalars()
+            .all()
+        )
         dated_projects = [p for p in projects if p.starts_on is not None]
         for project in projects:
             if project.starts_on is None:
                 export.comments.append(f"{project.code} left out: no start date")
-        start = programme.starts_on or min((p.starts_on for p in dated_projects
-                                            if p.starts_on), default=None)
+        start = programme.starts_on or min(
+            (p.starts_on for p in dated_projects if p.starts_on), default=None
+        )
         if start is None:
             export.comments.append(f"{programme.code} left out: no start date")
             continue
-        appeals = list(session.execute(select(Appeal).where(
-            Appeal.programme_id == programme.id).order_by(Appeal.code)).scalars())
-        root.append(_programme_activity(session, export, programme, start, dated_projects,
-                                        appeals))
+        appeals = list(
+            session.execute(
+                select(Appeal).where(Appeal.programme_id == programme.id).order_by(Appeal.code)
+            ).scalars()
+        )
+        root.append(_programme_activity(session, export, programme, start, dated_projects, appeals))
         for project in dated_projects:
-            root.append(_project_activity(session, export, programme, project,
-                                          _project_appeals(session, project, appeals)))
+            root.append(
+                _project_activity(
+                    session, export, programme, project, _project_appeals(session, project, appeals)
+                )
+            )
     for comment in export.comments:  # "--" may not occur in an XML comment
         root.append(etree.Comment(f" {comment} ".replace("--", "- -")))
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                                pretty_print=True))
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
 def _project_appeals(session: Session, project: Project, appeals: list[Appeal]) -> list[Appeal]:
     """The programme's appeals that ask for the project's country or fund the project."""
     found = []
     for appeal in appeals:
-        asks = session.execute(select(Requirement.id).join(
-            AppealRevision, AppealRevision.id == Requirement.revision_id).where(
-            AppealRevision.appeal_id == appeal.id, Requirement.country == project.country)
+        asks = session.execute(
+            select(Requirement.id)
+            .join(AppealRevision, AppealRevision.id == Requirement.revision_id)
+            .where(AppealRevision.appeal_id == appeal.id, Requirement.country == project.country)
         ).first()
-        funds = session.execute(select(Contribution.id).where(
-            Contribution.appeal_id == appeal.id, Contribution.project_id == project.id)).first()
+        funds = session.execute(
+            select(Contribution.id).where(
+                Contribution.appeal_id == appeal.id, Contribution.project_id == project.id
+            )
+        ).first()
         if asks or funds:
             found.append(appeal)
     return found
 
 
-def _activity_element(export: _Export, code: str, hierarchy: str,
-                      humanitarian: bool) -> Any:
-    attributes = {"default-currency": DEFAULT_CURRENCY, XML_LANG: "en",
-                  "hierarchy": hierarchy}
+def _activity_element(export: _Export, code: str, hierarchy: str, humanitarian: bool) -> Any:
+    attributes = {"default-currency": DEFAULT_CURRENCY, XML_LANG: "en", "hierarchy": hierarchy}
     if humanitarian:
         attributes["humanitarian"] = "1"
     activity = etree.Element("iati-activity", attributes)
     etree.SubElement(activity, "iati-identifier").text = export.identifier(code)
-    reporting = etree.SubElement(activity, "reporting-org", {"ref": export.reporting_ref,
-                                                             "type": IOFS_ORG_TYPE})
+    reporting = etree.SubElement(
+        activity, "reporting-org", {"ref": export.reporting_ref, "type": IOFS_ORG_TYPE}
+    )
     _org_narratives(reporting, export.iofs)
     return activity
 
 
-def _programme_activity(session: Session, export: _Export, programme: Programme, start: date,
-                        projects: list[Project], appeals: list[Appeal]) -> Any:
+def _programme_activity(
+    session: Session,
+    export: _Export,
+    programme: Programme,
+    start: date,
+    projects: list[Project],
+    appeals: list[Appeal],
+) -> Any:
     activity = _activity_element(export, programme.code, "1", programme.humanitarian)
-    _narratives(etree.SubElement(activity, "title"), programme.title, programme.title_ar,
-                programme.title_fr)
-    _narratives(etree.SubElement(activity, "description", type="1"),
-                programme.description or programme.title)
+    _narratives(
+        etree.SubElement(activity, "title"), programme.title, programme.title_ar, programme.title_fr
+    )
+    _narratives(
+        etree.SubElement(activity, "description", type="1"),
+        programme.description or programme.title,
+    )
     project_ids = {project.id for project in projects}
-    mine = [c for c in export.contributions if c.programme_id == programme.id
-            and (c.project_id is None or c.project_id in project_ids)]
+    mine = [
+        c
+        for c in export.contributions
+        if c.programme_id == programme.id and (c.project_id is None or c.project_id in project_ids)
+    ]
     implementers = [p.implementer_id for p in projects if p.implementer_id is not None]
     _participants(export, activity, mine, implementers)
-    etree.SubElement(activity, "activity-status",
-                     code=v.IATI_ACTIVITY_STATUS[programme.status])
+    etree.SubElement(activity, "activity-status", code=v.IATI_ACTIVITY_STATUS[programme.status])
     _dates(activity, programme.status, start, programme.ends_on, export.today)
-    etree.SubElement(activity, "sector", vocabulary="1", code=programme.sector_code,
-                     percentage="100")
+    etree.SubElement(
+        activity, "sector", vocabulary="1", code=programme.sector_code, percentage="100"
+    )
     if programme.humanitarian:
         _humanitarian_scope(activity, programme.emergency, appeals)
-    _transactions(export, activity, programme.code,
-                  [c for c in mine if c.project_id is None])
+    _transactions(export, activity, programme.code, [c for c in mine if c.project_id is None])
     for project in projects:
-        etree.SubElement(activity, "related-activity", ref=export.identifier(project.code),
-                         type=CHILD)
+        etree.SubElement(
+            activity, "related-activity", ref=export.identifier(project.code), type=CHILD
+        )
     _results(session, activity, programme_id=programme.id)
     return activity
 
 
-def _project_activity(session: Session, export: _Export, programme: Programme,
-                      project: Project, appeals: list[Appeal]) -> Any:
+def _project_activity(
+    session: Session, export: _Export, programme: Programme, project: Project, appeals: list[Appeal]
+) -> Any:
     activity = _activity_element(export, project.code, "2", programme.humanitarian)
-    _narratives(etree.SubElement(activity, "title"), project.title, project.title_ar,
-                project.title_fr)
+    _narratives(
+        etree.SubElement(activity, "title"), project.title, project.title_ar, project.title_fr
+    )
     description = project.description or project.title
     if project.admin1:
         description = f"{description} ({project.admin1})"
     _narratives(etree.SubElement(activity, "description", type="1"), description)
     mine = [c for c in export.contributions if c.project_id == project.id]
-    _participants(export, activity, mine,
-                  [project.implementer_id] if project.implementer_id is not None else [])
+    _participants(
+        export,
+        activity,
+        mine,
+        [project.implementer_id] if project.implementer_id is not None else [],
+    )
     etree.SubElement(activity, "activity-status", code=v.IATI_ACTIVITY_STATUS[project.status])
     assert project.starts_on is not None
     _dates(activity, project.status, project.starts_on, project.ends_on, export.today)
     country = alpha2(project.country)
     if country:
         etree.SubElement(activity, "recipient-country", code=country, percentage="100")
-    etree.SubElement(activity, "sector", vocabulary="1", code=project.sector_code,
-                     percentage="100")
+    etree.SubElement(activity, "sector", vocabulary="1", code=project.sector_code, percentage="100")
     if programme.humanitarian:
         _humanitarian_scope(activity, programme.emergency, appeals)
     _transactions(export, activity, project.code, mine)
-    etree.SubElement(activity, "related-activity", ref=export.identifier(programme.code),
-                     type=PARENT)
+    etree.SubElement(
+        activity, "related-activity", ref=export.identifier(programme.code), type=PARENT
+    )
     _results(session, activity, project_id=project.id)
     return activity
 
@@ -334,49 +381,79 @@ def _org_attributes(export: _Export, org: Organisation | None) -> dict[str, str]
     return {**({"ref": ref} if ref else {}), "type": org.iati_org_type}
 
 
-def _participants(export: _Export, activity: Any, contributions: list[Contribution],
-                  implementer_ids: list[int]) -> None:
+def _participants(
+    export: _Export, activity: Any, contributions: list[Contribution], implementer_ids: list[int]
+) -> None:
     funders: list[int] = []
     for contribution in contributions:
         flow = export.flow(contribution)
         if flow == "incoming" and contribution.donor_id not in funders:
             funders.append(contribution.donor_id)
-        if (flow == "outgoing" and contribution.recipient_id is not None
-                and contribution.recipient_id not in implementer_ids):
+        if (
+            flow == "outgoing"
+            and contribution.recipient_id is not None
+            and contribution.recipient_id not in implementer_ids
+        ):
             implementer_ids = [*implementer_ids, contribution.recipient_id]
-    roles = ([(FUNDING, export.organisations[org_id]) for org_id in funders]
-             + [(ACCOUNTABLE, export.iofs)]
-             + [(IMPLEMENTING, export.organisations[org_id])
-                for org_id in dict.fromkeys(implementer_ids)])
+    roles = (
+        [(FUNDING, export.organisations[org_id]) for org_id in funders]
+        + [(ACCOUNTABLE, export.iofs)]
+        + [
+            (IMPLEMENTING, export.organisations[org_id])
+            for org_id in dict.fromkeys(implementer_ids)
+        ]
+    )
     for role, org in roles:
-        element = etree.SubElement(activity, "participating-org",
-                                   {**_org_attributes(export, org), "role": role})
+        element = etree.SubElement(
+            activity, "participating-org", {**_org_attributes(export, org), "role": role}
+        )
         _org_narratives(element, org)
 
 
 def _dates(activity: Any, status: str, starts: date, ends: date | None, today: date) -> None:
     started = status in STARTED and starts <= today
-    etree.SubElement(activity, "activity-date", type="2" if started else "1",
-                     **{"iso-date": starts.isoformat()})
+    etree.SubElement(
+        activity, "activity-date", type="2" if started else "1", **{"iso-date": starts.isoformat()}
+    )
     if ends is not None:
         ended = status in ENDED and ends <= today
-        etree.SubElement(activity, "activity-date", type="4" if ended else "3",
-                         **{"iso-date": ends.isoformat()})
+        etree.SubElement(
+            activity, "activity-date", type="4" if ended else "3", **{"iso-date": ends.isoformat()}
+        )
 
 
 def _humanitarian_scope(activity: Any, emergency: str, appeals: list[Appeal]) -> None:
     if emergency and GLIDE.match(emergency.strip().upper()):
-        etree.SubElement(activity, "humanitarian-scope", type=EMERGENCY,
-                         vocabulary=GLIDE_VOCABULARY, code=emergency.strip().upper())
+        etree.SubElement(
+            activity,
+            "humanitarian-scope",
+            type=EMERGENCY,
+            vocabulary=GLIDE_VOCABULARY,
+            code=emergency.strip().upper(),
+        )
     elif emergency:
-        scope = etree.SubElement(activity, "humanitarian-scope", {
-            "type": EMERGENCY, "vocabulary": OWN_VOCABULARY,
-            "vocabulary-uri": APPEAL_VOCABULARY_URI, "code": emergency.strip()})
+        scope = etree.SubElement(
+            activity,
+            "humanitarian-scope",
+            {
+                "type": EMERGENCY,
+                "vocabulary": OWN_VOCABULARY,
+                "vocabulary-uri": APPEAL_VOCABULARY_URI,
+                "code": emergency.strip(),
+            },
+        )
         _narratives(scope, emergency.strip())
     for appeal in appeals:
-        scope = etree.SubElement(activity, "humanitarian-scope", {
-            "type": APPEAL, "vocabulary": OWN_VOCABULARY,
-            "vocabulary-uri": APPEAL_VOCABULARY_URI, "code": appeal.code})
+        scope = etree.SubElement(
+            activity,
+            "humanitarian-scope",
+            {
+                "type": APPEAL,
+                "vocabulary": OWN_VOCABULARY,
+                "vocabulary-uri": APPEAL_VOCABULARY_URI,
+                "code": appeal.code,
+            },
+        )
         _narratives(scope, appeal.title, appeal.title_ar, appeal.title_fr)
 
 
@@ -392,8 +469,9 @@ def _number(value: Decimal) -> str:
     return text or "0"
 
 
-def _transactions(export: _Export, activity: Any, code: str,
-                  contributions: list[Contribution]) -> None:
+def _transactions(
+    export: _Export, activity: Any, code: str, contributions: list[Contribution]
+) -> None:
     rows: list[tuple[date, str, str, str, Contribution]] = []
     for contribution in contributions:
         flow = export.flow(contribution)
@@ -401,32 +479,45 @@ def _transactions(export: _Export, activity: Any, code: str,
             continue
         for step in export.steps.get(contribution.id, []):
             if step.dated > export.today:
-                export.comments.append(f"{contribution.reference} {step.status} of "
-                                       f"{step.dated.isoformat()} left out: in the future")
+                export.comments.append(
+                    f"{contribution.reference} {step.status} of "
+                    f"{step.dated.isoformat()} left out: in the future"
+                )
                 continue
-            rows.append((step.dated, contribution.reference, flow,
-                         transaction_type(flow, step.status), contribution))
+            rows.append(
+                (
+                    step.dated,
+                    contribution.reference,
+                    flow,
+                    transaction_type(flow, step.status),
+                    contribution,
+                )
+            )
     for dated, reference, flow, type_code, contribution in sorted(rows, key=lambda r: r[:2]):
         transaction = etree.SubElement(activity, "transaction", ref=reference)
         etree.SubElement(transaction, "transaction-type", code=type_code)
         etree.SubElement(transaction, "transaction-date", {"iso-date": dated.isoformat()})
-        etree.SubElement(transaction, "value", {"currency": contribution.currency,
-                                                "value-date": dated.isoformat()}
-                         ).text = _money(contribution.amount)
+        etree.SubElement(
+            transaction,
+            "value",
+            {"currency": contribution.currency, "value-date": dated.isoformat()},
+        ).text = _money(contribution.amount)
         description = _transaction_description(contribution)
         if description:
             _narratives(etree.SubElement(transaction, "description"), description)
         incoming = flow == "incoming"
         donor = export.organisations.get(contribution.donor_id)
-        recipient = (export.organisations.get(contribution.recipient_id)
-                     if contribution.recipient_id is not None else export.iofs)
+        recipient = (
+            export.organisations.get(contribution.recipient_id)
+            if contribution.recipient_id is not None
+            else export.iofs
+        )
         this_activity = export.identifier(code)
         provider = etree.SubElement(transaction, "provider-org", _org_attributes(export, donor))
         if not incoming:
             provider.set("provider-activity-id", this_activity)
         _org_narratives(provider, donor)
-        receiver = etree.SubElement(transaction, "receiver-org",
-                                    _org_attributes(export, recipient))
+        receiver = etree.SubElement(transaction, "receiver-org", _org_attributes(export, recipient))
         if incoming:
             receiver.set("receiver-activity-id", this_activity)
         _org_narratives(receiver, recipient)
@@ -435,41 +526,64 @@ def _transactions(export: _Export, activity: Any, code: str,
 def _transaction_description(contribution: Contribution) -> str:
     parts = [contribution.description.strip()] if contribution.description.strip() else []
     if contribution.modality == "in_kind" and contribution.commodity:
-        quantity = (f"{_number(contribution.quantity)} {contribution.unit} "
-                    if contribution.quantity is not None else "")
-        parts.append(f"In kind: {quantity}{contribution.commodity}, valued by "
-                     f"{contribution.valuation_method.replace('_', ' ')}")
+        quantity = (
+            f"{_number(contribution.quantity)} {contribution.unit} "
+            if contribution.quantity is not None
+            else ""
+        )
+        parts.append(
+            f"In kind: {quantity}{contribution.commodity}, valued by "
+            f"{contribution.valuation_method.replace('_', ' ')}"
+        )
     return ". ".join(parts)
 
 
-def _results(session: Session, activity: Any, *, programme_id: int | None = None,
-             project_id: int | None = None) -> None:
+def _results(
+    session: Session,
+    activity: Any,
+    *,
+    programme_id: int | None = None,
+    project_id: int | None = None,
+) -> None:
     query = select(Indicator).order_by(Indicator.code)
-    query = (query.where(Indicator.project_id == project_id) if project_id is not None
-             else query.where(Indicator.programme_id == programme_id))
+    query = (
+        query.where(Indicator.project_id == project_id)
+        if project_id is not None
+        else query.where(Indicator.programme_id == programme_id)
+    )
     for indicator in session.execute(query).scalars():
         values = results_service.values(session, indicator.id)
         rolled_up: list[results_service.PeriodValues] = []
         if not values and indicator.programme_id is not None:
-            rolled_up = results_service.rolled_up(session, indicator.programme_id,
-                                                  indicator.code)
+            rolled_up = results_service.rolled_up(session, indicator.programme_id, indicator.code)
         attributes = {"type": v.IATI_RESULT_TYPE[indicator.result_type]}
         if rolled_up:
             attributes["aggregation-status"] = "0"
         result = etree.SubElement(activity, "result", attributes)
         _narratives(etree.SubElement(result, "title"), indicator.title)
-        element = etree.SubElement(result, "indicator", {
-            "measure": v.IATI_INDICATOR_MEASURE[indicator.measure],
-            "ascending": "1" if indicator.ascending else "0"})
+        element = etree.SubElement(
+            result,
+            "indicator",
+            {
+                "measure": v.IATI_INDICATOR_MEASURE[indicator.measure],
+                "ascending": "1" if indicator.ascending else "0",
+            },
+        )
         _narratives(etree.SubElement(element, "title"), indicator.title)
         note = f"Unit: {indicator.unit}."
         if rolled_up:
-            note += (f" Rolled up from the projects' indicators {indicator.code} "
-                     f"({indicator.aggregation}).")
+            note += (
+                f" Rolled up from the projects' indicators {indicator.code} "
+                f"({indicator.aggregation})."
+            )
         _narratives(etree.SubElement(element, "description"), note)
         if indicator.baseline_year and indicator.baseline_value is not None:
-            etree.SubElement(element, "baseline", year=str(indicator.baseline_year),
-                             value=_number(indicator.baseline_value))
+            etree.SubElement(
+                element,
+                "baseline",
+                year=str(indicator.baseline_year),
+                value=_number(indicator.baseline_value),
+            )
         if rolled_up:
             _rolled_up_periods(element, rolled_up)
         else:
@@ -483,12 +597,14 @@ def _periods(indicator: Any, values: Iterable[IndicatorValue]) -> None:
     for (start, end), rows in sorted(by_period.items()):
         period = _period(indicator, start, end)
         for kind in v.VALUE_KINDS:  # all targets, then all actuals (XSD order)
-            for row in sorted((r for r in rows if r.kind == kind),
-                              key=lambda r: (r.dimension, r.dimension_value)):
+            for row in sorted(
+                (r for r in rows if r.kind == kind), key=lambda r: (r.dimension, r.dimension_value)
+            ):
                 element = etree.SubElement(period, kind, value=_number(row.value))
                 if row.dimension:
-                    etree.SubElement(element, "dimension", name=row.dimension,
-                                     value=row.dimension_value)
+                    etree.SubElement(
+                        element, "dimension", name=row.dimension, value=row.dimension_value
+                    )
 
 
 def _rolled_up_periods(indicator: Any, periods: list[results_service.PeriodValues]) -> None:

@@ -58,58 +58,71 @@ HELP: dict[str, dict[str, str]] = {
         "country": N_("Country, ISO 3166 alpha-3 code (three letters), e.g. PSE."),
         "commodity": N_("Commodity, e.g. wheat flour."),
         "sources": N_("Where the figures come from: a publication, a link."),
-        "illustrative": N_("yes when the figures are not from a source (demonstration "
-                           "data)."),
+        "illustrative": N_("yes when the figures are not from a source (demonstration data)."),
     },
     CONTRIBUTIONS: {
-        "reference": N_("Your reference of the contribution, e.g. F4H-GAZA-KAZ-2. Required "
-                        "here: uploading the sheet again updates the same contribution "
-                        "instead of adding another."),
-        "donor": N_("Code of the organisation that gives: ISO3 code for a state (see the "
-                    "codes sheet)."),
+        "reference": N_(
+            "Your reference of the contribution, e.g. F4H-GAZA-KAZ-2. Required "
+            "here: uploading the sheet again updates the same contribution "
+            "instead of adding another."
+        ),
+        "donor": N_(
+            "Code of the organisation that gives: ISO3 code for a state (see the codes sheet)."
+        ),
         "recipient": N_("Code of the organisation that receives; empty: IOFS."),
-        "country": N_("Country of destination, ISO 3166 alpha-3 code; empty: the "
-                      "project's."),
-        "sector_code": N_("OECD DAC 5-digit purpose code, e.g. 72040 emergency food "
-                          "assistance; empty: the project's."),
+        "country": N_("Country of destination, ISO 3166 alpha-3 code; empty: the project's."),
+        "sector_code": N_(
+            "OECD DAC 5-digit purpose code, e.g. 72040 emergency food "
+            "assistance; empty: the project's."
+        ),
         "modality": N_("Cash or goods in kind."),
-        "status": N_("pledge (announced; shown but never counted as funding), commitment "
-                     "or paid."),
+        "status": N_("pledge (announced; shown but never counted as funding), commitment or paid."),
         "decided_on": N_("Date of the pledge, commitment or payment."),
-        "currency": N_("ISO 4217 code of the currency of the amount, e.g. USD or KZT; "
-                       "empty: USD."),
-        "amount": N_("Amount in that currency; for goods in kind, their value (empty: the "
-                     "stored market price, when there is one)."),
-        "exchange_rate": N_("US dollars per one unit of the currency, e.g. 0.0021 for KZT; "
-                            "empty for USD."),
+        "currency": N_("ISO 4217 code of the currency of the amount, e.g. USD or KZT; empty: USD."),
+        "amount": N_(
+            "Amount in that currency; for goods in kind, their value (empty: the "
+            "stored market price, when there is one)."
+        ),
+        "exchange_rate": N_(
+            "US dollars per one unit of the currency, e.g. 0.0021 for KZT; empty for USD."
+        ),
         "rate_date": N_("Date of the exchange rate (not for USD)."),
-        "rate_source": N_("Where the exchange rate comes from, e.g. a central bank (not for "
-                          "USD)."),
+        "rate_source": N_("Where the exchange rate comes from, e.g. a central bank (not for USD)."),
         "commodity": N_("Commodity given in kind, e.g. wheat flour; empty for cash."),
         "quantity": N_("Quantity given in kind, in the unit of the unit column."),
         "unit": N_("Unit of the quantity: t or mt (tonnes) or kg; empty for cash."),
         "valuation_method": N_("How goods in kind were valued."),
         "valuation_source": N_("Source of the valuation, e.g. an invoice number."),
         "earmarking": N_("How tightly the donor earmarked the contribution."),
-        "parent": N_("Reference of the contribution this one passes on (an allocation, not "
-                     "new money); empty for new money."),
-        "new_money": N_("yes for new money, no for money passed on; empty: yes unless a "
-                        "parent is given."),
+        "parent": N_(
+            "Reference of the contribution this one passes on (an allocation, not "
+            "new money); empty for new money."
+        ),
+        "new_money": N_(
+            "yes for new money, no for money passed on; empty: yes unless a parent is given."
+        ),
         "description": N_("Short description."),
         "confirmed_by": N_("Who confirmed it on the donor's side: an office or a title."),
-        "document": N_("The document that proves it: a letter number, a link, a bank "
-                       "reference."),
-        "years": N_("Split of the USD value by year of use, as year:amount separated by "
-                    "semicolons, e.g. 2025:1000;2026:500; the amounts add up to the USD "
-                    "value. Empty: all in the year of the decision."),
+        "document": N_("The document that proves it: a letter number, a link, a bank reference."),
+        "years": N_(
+            "Split of the USD value by year of use, as year:amount separated by "
+            "semicolons, e.g. 2025:1000;2026:500; the amounts add up to the USD "
+            "value. Empty: all in the year of the decision."
+        ),
     },
     CONSIGNMENTS: {
-        "reference": N_("Reference of the consignment, e.g. a waybill series; uploading the "
-                        "sheet again updates the same consignment."),
-        "appeal": N_("Code of the appeal the consignment serves (see the codes sheet); an "
-                     "appeal or a project is required."),
-        "project": N_("Code of the country project the consignment serves (see the codes "
-                      "sheet); an appeal or a project is required."),
+        "reference": N_(
+            "Reference of the consignment, e.g. a waybill series; uploading the "
+            "sheet again updates the same consignment."
+        ),
+        "appeal": N_(
+            "Code of the appeal the consignment serves (see the codes sheet); an "
+            "appeal or a project is required."
+        ),
+        "project": N_(
+            "Code of the country project the consignment serves (see the codes "
+            "sheet); an appeal or a project is required."
+        ),
         "contribution": N_("Reference of the contribution that paid for it; may be empty."),
         "country": N_("Country of destination, ISO 3166 alpha-3 code, e.g. PSE."),
         "commodity": N_("Commodity shipped, e.g. wheat flour."),
@@ -117,10 +130,14 @@ HELP: dict[str, dict[str, str]] = {
         "destination": N_("Where the goods go."),
     },
     STAGES: {
-        "consignment": N_("Reference of the consignment (see the codes sheet or the "
-                          "consignments sheet of this workbook)."),
-        "stage": N_("Pipeline stage reached, in order: pledged, procured, dispatched, "
-                    "received, distributed."),
+        "consignment": N_(
+            "Reference of the consignment (see the codes sheet or the "
+            "consignments sheet of this workbook)."
+        ),
+        "stage": N_(
+            "Pipeline stage reached, in order: pledged, procured, dispatched, "
+            "received, distributed."
+        ),
         "dated": N_("Date the stage was reached."),
         "quantity_t": N_("Tonnes at this stage (one tranche)."),
         "loss_t": N_("Tonnes lost since the previous stage; empty: none."),
@@ -128,12 +145,13 @@ HELP: dict[str, dict[str, str]] = {
         "note": N_("Remark."),
     },
     BENEFICIARIES: {
-        "consignment": N_("Reference of the consignment that reached the people; may be "
-                          "empty."),
-        "appeal": N_("Code of the appeal (see the codes sheet); an appeal or a project is "
-                     "required."),
-        "project": N_("Code of the country project (see the codes sheet); an appeal or a "
-                      "project is required."),
+        "consignment": N_("Reference of the consignment that reached the people; may be empty."),
+        "appeal": N_(
+            "Code of the appeal (see the codes sheet); an appeal or a project is required."
+        ),
+        "project": N_(
+            "Code of the country project (see the codes sheet); an appeal or a project is required."
+        ),
         "country": N_("Country where the people live, ISO 3166 alpha-3 code, e.g. PSE."),
         "measure": N_("targeted (planned) or reached."),
         "unit": N_("What is counted: people or households."),
@@ -155,8 +173,14 @@ FORMATS: dict[str, str] = {
 DECIMAL_FORMAT = N_("number with a decimal point, at most %(places)d decimals")
 
 #: Columns whose drop-down lists the codes of the ``codes`` sheet (column letter there).
-CODE_LISTS = {"donor": "A", "recipient": "A", "appeal": "C", "programme": "E", "project": "G",
-              "consignment": "I"}
+CODE_LISTS = {
+    "donor": "A",
+    "recipient": "A",
+    "appeal": "C",
+    "programme": "E",
+    "project": "G",
+    "consignment": "I",
+}
 
 
 @dataclass(frozen=True)
@@ -195,8 +219,9 @@ def _kind(annotation: Any) -> tuple[Kind, tuple[str, ...]]:
     return "text", ()
 
 
-def _columns(model: type[BaseModel], *, skip: tuple[str, ...] = (),
-             required: tuple[str, ...] = ()) -> tuple[Column, ...]:
+def _columns(
+    model: type[BaseModel], *, skip: tuple[str, ...] = (), required: tuple[str, ...] = ()
+) -> tuple[Column, ...]:
     found = []
     for name, info in model.model_fields.items():
         if name in skip:
@@ -290,8 +315,12 @@ def _years(value: Any) -> dict[str, Decimal]:
     for part in parts:
         year, colon, amount = part.partition(":")
         if not colon or not re.fullmatch(r"\d{4}", year.strip()):
-            raise CellError(_("Write the yearly amounts as year:amount separated by "
-                               "semicolons, e.g. 2025:1000;2026:500."))
+            raise CellError(
+                _(
+                    "Write the yearly amounts as year:amount separated by "
+                    "semicolons, e.g. 2025:1000;2026:500."
+                )
+            )
         if year.strip() in found:
             raise CellError(_("A year appears twice."))
         found[year.strip()] = _decimal(amount)

@@ -67,8 +67,12 @@ class RowError:
     forbidden: bool = False
 
     def __str__(self) -> str:
-        values = {"sheet": self.sheet, "row": self.row or 0, "reason": self.reason,
-                  "column": f"{self.column} ({self.letter})" if self.letter else self.column}
+        values = {
+            "sheet": self.sheet,
+            "row": self.row or 0,
+            "reason": self.reason,
+            "column": f"{self.column} ({self.letter})" if self.letter else self.column,
+        }
         if not self.sheet:
             return self.reason
         if self.row is None:
@@ -85,11 +89,13 @@ class UploadRejected(InputError):
     not a workbook, an XML attack): then ``errors`` holds that one sentence.
     """
 
-    def __init__(self, errors: list[RowError],
-                 refused: spreadsheets.WorkbookRefused | None = None) -> None:
+    def __init__(
+        self, errors: list[RowError], refused: spreadsheets.WorkbookRefused | None = None
+    ) -> None:
         summary = _("Nothing was saved; problems found: %(count)d.") % {"count": len(errors)}
-        super().__init__(" ".join([summary, *(str(error).rstrip(".") + "."
-                                              for error in errors[:20])]))
+        super().__init__(
+            " ".join([summary, *(str(error).rstrip(".") + "." for error in errors[:20])])
+        )
         self.errors = errors
         self.refused = refused
 
@@ -147,9 +153,17 @@ class _Sheet:
 def _read(data: bytes) -> tuple[list[_Sheet], list[RowError]]:
     """The data sheets of the workbook, and the problems of its structure."""
     if len(data) > MAX_BYTES:
-        raise UploadRejected([RowError("", None, None, _("The file is larger than %(size)d "
-                                                         "MB.") % {"size": MAX_BYTES >> 20})],
-                             spreadsheets.WorkbookRefused("", too_large=True))
+        raise UploadRejected(
+            [
+                RowError(
+                    "",
+                    None,
+                    None,
+                    _("The file is larger than %(size)d MB.") % {"size": MAX_BYTES >> 20},
+                )
+            ],
+            spreadsheets.WorkbookRefused("", too_large=True),
+        )
     problems: list[RowError] = []
     sheets: list[_Sheet] = []
     try:
@@ -158,9 +172,15 @@ def _read(data: bytes) -> tuple[list[_Sheet], list[RowError]]:
                 if name in (README, CODES):
                     continue
                 if name not in SHEETS:
-                    problems.append(RowError(name, None, None, _(
-                        "Unknown sheet; the sheets are: %(sheets)s.") % {
-                        "sheets": ", ".join((*SHEETS, README, CODES))}))
+                    problems.append(
+                        RowError(
+                            name,
+                            None,
+                            None,
+                            _("Unknown sheet; the sheets are: %(sheets)s.")
+                            % {"sheets": ", ".join((*SHEETS, README, CODES))},
+                        )
+                    )
                     continue
                 sheet, sheet_problems = _read_sheet(name, book.rows(name))
                 problems.extend(sheet_problems)
@@ -184,8 +204,14 @@ def _read_sheet(name: str, lines: Any) -> tuple[_Sheet | None, list[RowError]]:
         if all(blank(value) for value in line):
             continue
         if len(rows) >= MAX_ROWS:
-            problems.append(RowError(name, None, None, _(
-                "The sheet has more than %(rows)d rows.") % {"rows": MAX_ROWS}))
+            problems.append(
+                RowError(
+                    name,
+                    None,
+                    None,
+                    _("The sheet has more than %(rows)d rows.") % {"rows": MAX_ROWS},
+                )
+            )
             break
         rows.append((number, tuple(line)))
     columns: list[tuple[int, Column]] = []
@@ -198,9 +224,16 @@ def _read_sheet(name: str, lines: Any) -> tuple[_Sheet | None, list[RowError]]:
             continue
         title = str(heading).strip().lower()
         if title not in known:
-            problems.append(RowError(name, 1, str(heading).strip(), _(
-                "Unknown column; the columns of this sheet are: %(columns)s.") % {
-                "columns": ", ".join(known)}, letter))
+            problems.append(
+                RowError(
+                    name,
+                    1,
+                    str(heading).strip(),
+                    _("Unknown column; the columns of this sheet are: %(columns)s.")
+                    % {"columns": ", ".join(known)},
+                    letter,
+                )
+            )
             continue
         if title in seen:
             problems.append(RowError(name, 1, title, _("This column appears twice."), letter))
@@ -222,10 +255,10 @@ class _Row:
     values: dict[str, Any]
 
 
-def _values(sheet: _Sheet, number: int, cells: tuple[Any, ...],
-            errors: list[RowError]) -> _Row | None:
-    letters = {column.name: get_column_letter(position + 1)
-               for position, column in sheet.columns}
+def _values(
+    sheet: _Sheet, number: int, cells: tuple[Any, ...], errors: list[RowError]
+) -> _Row | None:
+    letters = {column.name: get_column_letter(position + 1) for position, column in sheet.columns}
     values: dict[str, Any] = {}
     failed = False
     for position, column in sheet.columns:
@@ -235,8 +268,9 @@ def _values(sheet: _Sheet, number: int, cells: tuple[Any, ...],
         try:
             values[column.name] = cell_value(column, raw)
         except CellError as error:
-            errors.append(RowError(sheet.name, number, column.name, str(error),
-                                   letters[column.name]))
+            errors.append(
+                RowError(sheet.name, number, column.name, str(error), letters[column.name])
+            )
             failed = True
     return None if failed else _Row(sheet.name, number, letters, values)
 
@@ -252,16 +286,24 @@ def _error(row: _Row, reason: str, column: str | None, *, forbidden: bool = Fals
 Enter = Callable[[_Row], tuple[Outcome, Hashable | None]]
 
 
-def _enter_contribution(session: Session, principal: Principal,
-                        analytics_dir: Path | None) -> Enter:
+def _enter_contribution(
+    session: Session, principal: Principal, analytics_dir: Path | None
+) -> Enter:
     def enter(row: _Row) -> tuple[Outcome, Hashable | None]:
         if not row.values.get("reference"):
-            raise InputError(_("Give each contribution a reference, so that uploading the "
-                               "sheet again changes nothing."), "reference")
+            raise InputError(
+                _(
+                    "Give each contribution a reference, so that uploading the "
+                    "sheet again changes nothing."
+                ),
+                "reference",
+            )
         entry = checked(ContributionIn, row.values)
-        _row, outcome = contributions.put_contribution_outcome(session, principal, entry,
-                                                               analytics_dir)
+        _row, outcome = contributions.put_contribution_outcome(
+            session, principal, entry, analytics_dir
+        )
         return outcome, entry.reference
+
     return enter
 
 
@@ -270,6 +312,7 @@ def _enter_consignment(session: Session, principal: Principal) -> Enter:
         entry = checked(ConsignmentIn, row.values)
         _row, outcome = pipeline.put_consignment_outcome(session, principal, entry)
         return outcome, entry.reference
+
     return enter
 
 
@@ -283,12 +326,15 @@ def _enter_stage(session: Session, principal: Principal) -> Enter:
         target = pipeline.consignment(session, reference)
         authorize(principal, pipeline.WRITE, country=target.country)
         key = (reference, entry.stage, entry.dated, entry.quantity_t, entry.document)
-        if any(stage.approval != "rejected" and (stage.stage, stage.dated, stage.quantity_t,
-                                                 stage.document) == key[1:]
-               for stage in pipeline.stages(session, target.id)):
+        if any(
+            stage.approval != "rejected"
+            and (stage.stage, stage.dated, stage.quantity_t, stage.document) == key[1:]
+            for stage in pipeline.stages(session, target.id)
+        ):
             return "unchanged", key  # recorded already: re-uploading changes nothing
         pipeline.add_stage(session, principal, reference, entry)
         return "created", key
+
     return enter
 
 
@@ -297,27 +343,40 @@ def _enter_beneficiaries(session: Session, principal: Principal) -> Enter:
         entry = checked(BeneficiariesIn, row.values)
         _row, outcome = pipeline.put_beneficiaries_outcome(session, principal, entry)
         return outcome, (
-            entry.project, entry.appeal, entry.consignment, entry.country, entry.measure,
-            entry.unit, entry.sex, entry.age_group, entry.as_of)
+            entry.project,
+            entry.appeal,
+            entry.consignment,
+            entry.country,
+            entry.measure,
+            entry.unit,
+            entry.sex,
+            entry.age_group,
+            entry.as_of,
+        )
+
     return enter
 
 
 #: The column a permission refusal is about, per sheet.
-FORBIDDEN_COLUMN = {CONTRIBUTIONS: None, CONSIGNMENTS: "country", STAGES: "consignment",
-                    BENEFICIARIES: "country"}
+FORBIDDEN_COLUMN = {
+    CONTRIBUTIONS: None,
+    CONSIGNMENTS: "country",
+    STAGES: "consignment",
+    BENEFICIARIES: "country",
+}
 
 
 def _stage_order(row: _Row) -> tuple[int, dt.date]:
     """Stage rows are entered in pipeline order, then date (rows that do not parse last)."""
     stage = row.values.get("stage")
-    index = v.PIPELINE_STAGES.index(stage) if stage in v.PIPELINE_STAGES else len(
-        v.PIPELINE_STAGES)
+    index = v.PIPELINE_STAGES.index(stage) if stage in v.PIPELINE_STAGES else len(v.PIPELINE_STAGES)
     dated = row.values.get("dated")
     return index, dated if isinstance(dated, dt.date) else dt.date.max
 
 
-def upload(session: Session, principal: Principal, data: bytes,
-           analytics_dir: Path | None = None) -> UploadReport:
+def upload(
+    session: Session, principal: Principal, data: bytes, analytics_dir: Path | None = None
+) -> UploadReport:
     """Enter every row of the workbook ``data``; all or nothing.
 
     Raises :class:`UploadRejected` listing every problem (nothing written: the rows run in a
@@ -341,8 +400,11 @@ def upload(session: Session, principal: Principal, data: bytes,
     try:
         for sheet in sheets:
             counts = report.sheets.setdefault(sheet.name, SheetCounts())
-            rows = [row for number, cells in sheet.rows
-                    if (row := _values(sheet, number, cells, errors)) is not None]
+            rows = [
+                row
+                for number, cells in sheet.rows
+                if (row := _values(sheet, number, cells, errors)) is not None
+            ]
             if sheet.name == STAGES:
                 rows.sort(key=_stage_order)
             seen: dict[Hashable, int] = {}
@@ -353,21 +415,31 @@ def upload(session: Session, principal: Principal, data: bytes,
         raise
     if errors:
         outer.rollback()
-        errors.sort(key=lambda e: (SHEETS.index(e.sheet) if e.sheet in SHEETS else -1,
-                                   e.row or 0, e.letter or ""))
+        errors.sort(
+            key=lambda e: (
+                SHEETS.index(e.sheet) if e.sheet in SHEETS else -1,
+                e.row or 0,
+                e.letter or "",
+            )
+        )
         raise UploadRejected(errors)
     outer.commit()
     return report
 
 
-def _enter_row(session: Session, row: _Row, enter: Enter, counts: SheetCounts,
-               seen: dict[Hashable, int], errors: list[RowError]) -> None:
+def _enter_row(
+    session: Session,
+    row: _Row,
+    enter: Enter,
+    counts: SheetCounts,
+    seen: dict[Hashable, int],
+    errors: list[RowError],
+) -> None:
     try:
         with session.begin_nested():
             outcome, key = enter(row)
             if key is not None and key in seen:
-                raise InputError(_("The same record is in row %(row)d.")
-                                 % {"row": seen[key]}, None)
+                raise InputError(_("The same record is in row %(row)d.") % {"row": seen[key]}, None)
             if key is not None:
                 seen[key] = row.number
     except PermissionDenied as error:
@@ -377,7 +449,15 @@ def _enter_row(session: Session, row: _Row, enter: Enter, counts: SheetCounts,
         errors.append(_error(row, str(error), error.field))
         return
     except (IntegrityError, DataError):
-        errors.append(_error(row, _("The row could not be saved: a value is too long or "
-                                    "conflicts with another record."), None))
+        errors.append(
+            _error(
+                row,
+                _(
+                    "The row could not be saved: a value is too long or "
+                    "conflicts with another record."
+                ),
+                None,
+            )
+        )
         return
     setattr(counts, outcome, getattr(counts, outcome) + 1)
