@@ -296,3 +296,22 @@ def test_rank_sources() -> None:
         ("KAZ", Decimal("30.0"), Decimal(120000)),
         ("UZB", Decimal("5.0"), Decimal(20000)),
     ]
+
+
+def test_the_risk_class_rule_fires_on_high_and_very_high_only() -> None:
+    rules = [r for r in triggers.load_rules() if r.signal == "risk_class"]
+    assert rules, "the shipped triggers declare a risk-class rule"
+    for risk_class, fires in (("high", True), ("very_high", True), ("medium", False)):
+        observed = triggers.Observations("AFG", "2025-03", risk_class=risk_class)
+        fired = triggers.evaluate(rules, observed)
+        assert bool(fired) is fires, risk_class
+        if fires:
+            assert f"risk index {risk_class}" in fired[0].evidence
+
+
+def test_observe_reads_no_risk_class_from_an_empty_store(tmp_path: Path) -> None:
+    from iofs.config import Settings
+
+    settings = Settings(env="test", data_dir=tmp_path, secret_key="x" * 40)
+    observed = triggers.observe(settings.analytics_dir, settings, "AFG", date(2025, 3, 20))
+    assert observed.risk_class is None

@@ -28,6 +28,7 @@ from iofs.i18n import gettext as _
 from iofs.monitor.drought import service as drought
 from iofs.monitor.ipc import service as ipc
 from iofs.monitor.prices import service as prices
+from iofs.monitor.risk import service as risk
 from iofs.permissions import Principal, authorize
 from iofs.reserves import cover, ledger, releases
 from iofs.reserves import vocabulary as v
@@ -139,7 +140,7 @@ def _holds(rule: Rule, observed: Observations) -> str | None:
     if (
         rule.signal == "risk_class"
         and observed.risk_class is not None
-        and observed.risk_class == p.get("risk_class", "high")
+        and _in_class(observed.risk_class, str(p.get("risk_class", "high")))
     ):
         return f"risk index {observed.risk_class} ({observed.month})"
     return None
@@ -212,11 +213,15 @@ def raise_drafts(
     return created
 
 
-def observe(analytics_dir: Path, settings: Any, iso3: str, today: date) -> Observations:
-    """What the IPC, price and drought stores say about ``iso3`` (each None when absent).
+def _in_class(observed: str, wanted: str) -> bool:
+    """Whether a state's risk class meets a rule's: ``high`` also holds for ``very_high``
+    (the watchlist's "high risk" reads the same way)."""
+    return observed == wanted or (wanted == "high" and observed == "very_high")
 
-    The risk index class is left unobserved: the risk module has no per-state class yet.
-    """
+
+def observe(analytics_dir: Path, settings: Any, iso3: str, today: date) -> Observations:
+    """What the IPC, price, drought and risk stores say about ``iso3`` (each None when
+    absent); the risk class as ``very_low`` … ``very_high`` in the state's own latest month."""
     month = f"{today:%Y-%m}"
     observed = Observations(iso3, month)
     try:
@@ -246,6 +251,9 @@ def observe(analytics_dir: Path, settings: Any, iso3: str, today: date) -> Obser
             observed.spi_severe_share = {3: float(last["share_severe"])}
     except (drought.DroughtInputError, OSError):  # no drought store: cannot fire
         observed.spi_severe_share = None
+    state_risk = risk.country_risk(settings, iso3)
+    if state_risk is not None and state_risk.value is not None and state_risk.risk_class:
+        observed.risk_class = state_risk.risk_class.strip().lower().replace(" ", "_")
     return observed
 
 

@@ -15,7 +15,7 @@ from iofs.errors import InputError
 from iofs.http.charts import vega_lite_svg
 from iofs.http.deps import RecordId, db_session
 from iofs.http.forms import filled_fields
-from iofs.http.security import body_limit, current_principal, require
+from iofs.http.security import body_limit, current_principal, public_base_url, require
 from iofs.http.templating import render
 from iofs.i18n import current_language
 from iofs.i18n import gettext as _
@@ -570,7 +570,7 @@ def due_feed(
     session: Session = Depends(db_session),
 ) -> Response:
     """Atom feed (RFC 4287) of the reminders, for feed readers and mail gateways."""
-    base = str(request.base_url).rstrip("/")
+    base = public_base_url(request)
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     entries = []
     for r in partnerships.due(session, principal, days=days):
