@@ -41,12 +41,33 @@ from iofs.db import make_engine, make_session_factory, transaction, upgrade
 from iofs.genebank import mcpd, service
 from iofs.genebank.models import Accession
 
-TAXA = [("Triticum", "aestivum", "wheat"), ("Hordeum", "vulgare", "barley"),
-        ("Cicer", "arietinum", "chickpea"), ("Zea", "mays", "maize"),
-        ("Sorghum", "bicolor", "sorghum"), ("Oryza", "sativa", "rice"),
-        ("Lens", "culinaris", "lentil"), ("Vigna", "unguiculata", "cowpea")]
-COUNTRIES = ["KAZ", "UZB", "TUR", "IRN", "PAK", "EGY", "MAR", "SEN", "NGA", "IDN", "BGD",
-             "AFG", "SYR", "ETH", "IND"]
+TAXA = [
+    ("Triticum", "aestivum", "wheat"),
+    ("Hordeum", "vulgare", "barley"),
+    ("Cicer", "arietinum", "chickpea"),
+    ("Zea", "mays", "maize"),
+    ("Sorghum", "bicolor", "sorghum"),
+    ("Oryza", "sativa", "rice"),
+    ("Lens", "culinaris", "lentil"),
+    ("Vigna", "unguiculata", "cowpea"),
+]
+COUNTRIES = [
+    "KAZ",
+    "UZB",
+    "TUR",
+    "IRN",
+    "PAK",
+    "EGY",
+    "MAR",
+    "SEN",
+    "NGA",
+    "IDN",
+    "BGD",
+    "AFG",
+    "SYR",
+    "ETH",
+    "IND",
+]
 SAMPSTAT = ["100", "110", "200", "300", "410", "500", "999"]
 
 
@@ -62,20 +83,29 @@ def generate(path: Path, rows: int, seed: int = 7) -> int:
         for i in range(total):
             genus, species, crop = rng.choice(TAXA)
             lat, lon = rng.uniform(-10, 50), rng.uniform(-20, 100)
-            record = {"INSTCODE": "KAZ015", "ACCENUMB": f"KZ-{i:07d}", "GENUS": genus,
-                      "SPECIES": species, "CROPNAME": crop,
-                      "ORIGCTY": rng.choice(COUNTRIES), "SAMPSTAT": rng.choice(SAMPSTAT),
-                      "ACQDATE": f"{rng.randint(1960, 2024)}----",
-                      "DECLATITUDE": f"{lat:.4f}", "DECLONGITUDE": f"{lon:.4f}",
-                      "COLLSRC": "26", "STORAGE": rng.choice(["13", "12;13", "12"]),
-                      "MLSSTAT": rng.choice(["0", "1"]),
-                      "REMARKS": "",
-                      "AVAILABLE": rng.choice(["yes", "no"])}
+            record = {
+                "INSTCODE": "KAZ015",
+                "ACCENUMB": f"KZ-{i:07d}",
+                "GENUS": genus,
+                "SPECIES": species,
+                "CROPNAME": crop,
+                "ORIGCTY": rng.choice(COUNTRIES),
+                "SAMPSTAT": rng.choice(SAMPSTAT),
+                "ACQDATE": f"{rng.randint(1960, 2024)}----",
+                "DECLATITUDE": f"{lat:.4f}",
+                "DECLONGITUDE": f"{lon:.4f}",
+                "COLLSRC": "26",
+                "STORAGE": rng.choice(["13", "12;13", "12"]),
+                "MLSSTAT": rng.choice(["0", "1"]),
+                "REMARKS": "",
+                "AVAILABLE": rng.choice(["yes", "no"]),
+            }
             if i % 101 == 100:
                 invalid += 1
                 broken = rng.choice(["MLSSTAT", "ACQDATE", "DECLATITUDE"])
-                record[broken] = {"MLSSTAT": "Y", "ACQDATE": "19991340",
-                                  "DECLATITUDE": "123.5"}[broken]
+                record[broken] = {"MLSSTAT": "Y", "ACQDATE": "19991340", "DECLATITUDE": "123.5"}[
+                    broken
+                ]
             writer.writerow([record.get(c, "") for c in columns])
     return invalid
 
@@ -117,28 +147,37 @@ def run(url: str, path: Path, label: str, queries: int) -> None:
     factory = make_session_factory(engine)
     start = time.perf_counter()
     with transaction(factory) as session:
-        result = service.import_passport(session, cli_principal(), mcpd.open_passport(path),
-                                         partial=True)
+        result = service.import_passport(
+            session, cli_principal(), mcpd.open_passport(path), partial=True
+        )
     imported = time.perf_counter() - start
-    print(f"[{label}] import: {result.inserted:,} inserted, {len(result.rejected):,} rejected "
-          f"in {imported:.1f} s (validation, write, audit and commit); peak RSS "
-          f"{peak_rss_mb():,.0f} MB, reading process {peak_rss_mb(resource.RUSAGE_CHILDREN):,.0f}"
-          " MB")
+    print(
+        f"[{label}] import: {result.inserted:,} inserted, {len(result.rejected):,} rejected "
+        f"in {imported:.1f} s (validation, write, audit and commit); peak RSS "
+        f"{peak_rss_mb():,.0f} MB, reading process {peak_rss_mb(resource.RUSAGE_CHILDREN):,.0f}"
+        " MB"
+    )
     del result
     baseline = baseline_import(url, path)
-    print(f"[{label}] baseline (csv + executemany, no validation/audit): {baseline:.1f} s; "
-          f"iofs/baseline = {imported / baseline:.1f}×")
+    print(
+        f"[{label}] baseline (csv + executemany, no validation/audit): {baseline:.1f} s; "
+        f"iofs/baseline = {imported / baseline:.1f}×"
+    )
 
     rng = random.Random(11)
     mixes = []
     for _ in range(queries):
         kind = rng.randrange(5)
         genus, _species, crop = rng.choice(TAXA)
-        mixes.append(service.SearchQuery(
-            text=genus if kind == 0 else (f"KZ-{rng.randrange(1000):07d}" if kind == 4 else ""),
-            crop=crop if kind == 1 else "", country=rng.choice(COUNTRIES) if kind == 2 else "",
-            sampstat=rng.choice(SAMPSTAT) if kind == 3 else "",
-            offset=rng.choice([0, 0, 50, 500])))
+        mixes.append(
+            service.SearchQuery(
+                text=genus if kind == 0 else (f"KZ-{rng.randrange(1000):07d}" if kind == 4 else ""),
+                crop=crop if kind == 1 else "",
+                country=rng.choice(COUNTRIES) if kind == 2 else "",
+                sampstat=rng.choice(SAMPSTAT) if kind == 3 else "",
+                offset=rng.choice([0, 0, 50, 500]),
+            )
+        )
     public = cli_principal().__class__()  # anonymous: available accessions only
     for facets in (True, False):
         timings = []
@@ -150,8 +189,10 @@ def run(url: str, path: Path, label: str, queries: int) -> None:
         timings.sort()
         p50 = statistics.median(timings)
         p95 = timings[int(len(timings) * 0.95) - 1]
-        print(f"[{label}] search {'with' if facets else 'without'} facets: p50 {p50:.1f} ms, "
-              f"p95 {p95:.1f} ms over {len(timings)} queries")
+        print(
+            f"[{label}] search {'with' if facets else 'without'} facets: p50 {p50:.1f} ms, "
+            f"p95 {p95:.1f} ms over {len(timings)} queries"
+        )
     treaty_and_quality(factory, label, queries, OBSERVATIONS[0])
     engine.dispose()
 
@@ -183,31 +224,66 @@ def load_accessions(factory: Any, rows: int, seed: int = 7) -> None:
     from iofs.db import bulk_insert
 
     rng = random.Random(seed)
-    columns = ("instcode", "accenumb", "genus", "species", "taxon", "cropname", "origcty",
-               "sampstat", "acqdate", "declatitude", "declongitude", "lat", "lon", "collsrc",
-               "storage", "mlsstat", "accename", "available")
+    columns = (
+        "instcode",
+        "accenumb",
+        "genus",
+        "species",
+        "taxon",
+        "cropname",
+        "origcty",
+        "sampstat",
+        "acqdate",
+        "declatitude",
+        "declongitude",
+        "lat",
+        "lon",
+        "collsrc",
+        "storage",
+        "mlsstat",
+        "accename",
+        "available",
+    )
     table = Accession.__table__
-    defaults = [c.name for c in table.columns
-                if c.name not in columns and c.name != "id"]
+    defaults = [c.name for c in table.columns if c.name not in columns and c.name != "id"]
     begin = time.perf_counter()
     for start in range(0, rows, 100_000):
         batch = []
         for i in range(start, min(start + 100_000, rows)):
             genus, species, crop = rng.choice(TAXA)
             lat, lon = round(rng.uniform(-10, 50), 4), round(rng.uniform(-20, 100), 4)
-            batch.append(("KAZ015", f"KZ-{i:07d}", genus, species, f"{genus} {species}", crop,
-                          rng.choice(COUNTRIES), rng.choice(SAMPSTAT),
-                          f"{rng.randint(1960, 2024)}----", f"{lat:.4f}", f"{lon:.4f}", lat,
-                          lon, "26", rng.choice(["13", "12;13", "12"]), rng.choice(["0", "1"]),
-                          f"Local {rng.randrange(50_000)}" if i % 10 == 0 else "",
-                          rng.random() < 0.5, *[""] * len(defaults)))
+            batch.append(
+                (
+                    "KAZ015",
+                    f"KZ-{i:07d}",
+                    genus,
+                    species,
+                    f"{genus} {species}",
+                    crop,
+                    rng.choice(COUNTRIES),
+                    rng.choice(SAMPSTAT),
+                    f"{rng.randint(1960, 2024)}----",
+                    f"{lat:.4f}",
+                    f"{lon:.4f}",
+                    lat,
+                    lon,
+                    "26",
+                    rng.choice(["13", "12;13", "12"]),
+                    rng.choice(["0", "1"]),
+                    f"Local {rng.randrange(50_000)}" if i % 10 == 0 else "",
+                    rng.random() < 0.5,
+                    *[""] * len(defaults),
+                )
+            )
         with transaction(factory) as session:
             bulk_insert(session, table, [*columns, *defaults], batch)
     with transaction(factory) as session:
         service.rebuild_counts(session, cli_principal())
     settle(factory)
-    print(f"{rows:,} accessions loaded in {time.perf_counter() - begin:.0f} s (bulk, for the "
-          "quality, BrAPI and trait timings)")
+    print(
+        f"{rows:,} accessions loaded in {time.perf_counter() - begin:.0f} s (bulk, for the "
+        "quality, BrAPI and trait timings)"
+    )
 
 
 def load_observations(factory: Any, observations: int, codes: list[str]) -> None:
@@ -222,17 +298,35 @@ def load_observations(factory: Any, observations: int, codes: list[str]) -> None
         session.flush()
         trait_ids = [t.id for t in session.query(Trait).order_by(Trait.code).all()]
     begin = time.perf_counter()
-    columns = ("trait_id", "accession_id", "value_number", "value_code", "site",
-               "environment", "observer")
+    columns = (
+        "trait_id",
+        "accession_id",
+        "value_number",
+        "value_code",
+        "site",
+        "environment",
+        "observer",
+    )
     for start in range(0, observations, 500_000):
-        rows = [(trait_ids[i % len(trait_ids)], ids[(i // len(trait_ids)) % len(ids)],
-                 float(rng.randrange(1, 250)), "", "", "", "")
-                for i in range(start, min(start + 500_000, observations))]
+        rows = [
+            (
+                trait_ids[i % len(trait_ids)],
+                ids[(i // len(trait_ids)) % len(ids)],
+                float(rng.randrange(1, 250)),
+                "",
+                "",
+                "",
+                "",
+            )
+            for i in range(start, min(start + 500_000, observations))
+        ]
         with transaction(factory) as session:
             bulk_insert(session, Observation.__table__, columns, rows)
     settle(factory)
-    print(f"{observations:,} observations loaded in {time.perf_counter() - begin:.0f} s "
-          "(bulk insert, not audited: benchmark data)")
+    print(
+        f"{observations:,} observations loaded in {time.perf_counter() - begin:.0f} s "
+        "(bulk insert, not audited: benchmark data)"
+    )
 
 
 def treaty_and_quality(factory: Any, label: str, queries: int, observations: int) -> None:
@@ -244,7 +338,8 @@ def treaty_and_quality(factory: Any, label: str, queries: int, observations: int
 
     shapes = quality.country_shapes() or {
         c: [np.array([[-180, -90], [180, -90], [180, 90], [-180, 90], [-180, -90]], float)]
-        for c in COUNTRIES}
+        for c in COUNTRIES
+    }
     with factory() as session:
         begin = time.perf_counter()
         collections = service.collection_quality(session, cli_principal())
@@ -252,36 +347,46 @@ def treaty_and_quality(factory: Any, label: str, queries: int, observations: int
         took = time.perf_counter() - begin
     counted = sum(c.accessions for c in collections)
     checks = service.finding_counts(findings)
-    print(f"[{label}] PDCI + plausibility of {counted:,} accessions: {took:.1f} s "
-          f"({len(findings):,} findings {checks}; real country shapes: "
-          f"{bool(quality.country_shapes())}; target ≤ 60 s for 1 M)")
+    print(
+        f"[{label}] PDCI + plausibility of {counted:,} accessions: {took:.1f} s "
+        f"({len(findings):,} findings {checks}; real country shapes: "
+        f"{bool(quality.country_shapes())}; target ≤ 60 s for 1 M)"
+    )
     rng = random.Random(5)
     with factory() as session:
-        total = session.execute(text("SELECT count(*) FROM genebank_accession "
-                                     "WHERE available")).scalar_one()
+        total = session.execute(
+            text("SELECT count(*) FROM genebank_accession WHERE available")
+        ).scalar_one()
         pages = max(total // 1000, 1)
         timings = []
         for _ in range(min(queries, 200)):
             begin = time.perf_counter()
-            brapi.germplasm(page=rng.randrange(pages), page_size=1000, principal=Principal(),
-                            session=session)
+            brapi.germplasm(
+                page=rng.randrange(pages), page_size=1000, principal=Principal(), session=session
+            )
             timings.append((time.perf_counter() - begin) * 1000)
     p50, p95 = _p95(timings)
-    print(f"[{label}] BrAPI germplasm page of 1,000 (public, {total:,} available, random "
-          f"pages, JSON included): p50 {p50:.0f} ms, p95 {p95:.0f} ms (target p95 ≤ 150 ms)")
+    print(
+        f"[{label}] BrAPI germplasm page of 1,000 (public, {total:,} available, random "
+        f"pages, JSON included): p50 {p50:.0f} ms, p95 {p95:.0f} ms (target p95 ≤ 150 ms)"
+    )
     codes = ["DRT", "DTH", "PLH", "TKW", "YLD"]
     load_observations(factory, observations, codes)
     timings = []
     with factory() as session:
         for _ in range(min(queries, 200)):
-            criteria = [service.parse_criterion(f"{rng.choice(codes)}>={rng.randrange(200, 249)}"),
-                        service.parse_criterion(f"{rng.choice(codes)}<={rng.randrange(1, 20)}")]
+            criteria = [
+                service.parse_criterion(f"{rng.choice(codes)}>={rng.randrange(200, 249)}"),
+                service.parse_criterion(f"{rng.choice(codes)}<={rng.randrange(1, 20)}"),
+            ]
             begin = time.perf_counter()
             service.trait_search(session, Principal(), criteria, limit=100)
             timings.append((time.perf_counter() - begin) * 1000)
     p50, p95 = _p95(timings)
-    print(f"[{label}] trait search (two criteria, public): p50 {p50:.0f} ms, p95 {p95:.0f} ms "
-          f"over {len(timings)} queries (target p95 ≤ 100 ms)")
+    print(
+        f"[{label}] trait search (two criteria, public): p50 {p50:.0f} ms, p95 {p95:.0f} ms "
+        f"over {len(timings)} queries (target p95 ≤ 100 ms)"
+    )
 
 
 def main() -> None:
@@ -289,9 +394,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--observations", type=int, default=10_000_000)
-    parser.add_argument("--treaty-only", action="store_true",
-                        help="Skip the import and search timings: load accessions in bulk "
-                             "and time PDCI/plausibility, BrAPI and trait search only.")
+    parser.add_argument(
+        "--treaty-only",
+        action="store_true",
+        help="Skip the import and search timings: load accessions in bulk "
+        "and time PDCI/plausibility, BrAPI and trait search only.",
+    )
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     OBSERVATIONS[0] = args.observations
@@ -301,8 +409,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "passport.csv"
         invalid = generate(path, args.rows)
-        print(f"generated {args.rows:,} valid + {invalid:,} invalid rows "
-              f"({path.stat().st_size / 1e6:,.0f} MB)")
+        print(
+            f"generated {args.rows:,} valid + {invalid:,} invalid rows "
+            f"({path.stat().st_size / 1e6:,.0f} MB)"
+        )
         sqlite_url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         upgrade(sqlite_url)
         run(sqlite_url, path, "SQLite", args.queries)
@@ -327,13 +437,17 @@ def main() -> None:
 def treaty_only(args: argparse.Namespace) -> None:
     print(f"load average {os.getloadavg()}, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as folder:
-        targets: list[tuple[str, str, tuple[str, str] | None]] = [] if args.skip_sqlite else [
-            ("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}", None)]
+        targets: list[tuple[str, str, tuple[str, str] | None]] = (
+            []
+            if args.skip_sqlite
+            else [("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}", None)]
+        )
         postgres = os.environ.get("IOFS_BENCH_POSTGRES_URL")
         if postgres:
             schema = f"bench_{uuid.uuid4().hex[:8]}"
-            targets.append(("PostgreSQL", f"{postgres}?options=-csearch_path%3D{schema}",
-                            (postgres, schema)))
+            targets.append(
+                ("PostgreSQL", f"{postgres}?options=-csearch_path%3D{schema}", (postgres, schema))
+            )
         for label, url, pg in targets:
             admin = make_engine(pg[0]) if pg else None
             if admin is not None and pg:

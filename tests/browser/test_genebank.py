@@ -17,8 +17,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def genebank_data(live_settings: Settings, tmp_path_factory: pytest.TempPathFactory
-                  ) -> dict[str, int]:
+def genebank_data(
+    live_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, int]:
     from sqlalchemy import select
 
     from iofs.accounts.service import cli_principal
@@ -30,18 +31,27 @@ def genebank_data(live_settings: Settings, tmp_path_factory: pytest.TempPathFact
     factory = make_session_factory(engine)
     with transaction(factory) as session:
         service.import_passport(session, cli_principal(), mcpd.validate_file(path))
-        wheat = session.execute(select(Accession).where(
-            Accession.accenumb == "KZ-0001")).scalar_one()
-        lot, _warnings = service.create_lot(session, cli_principal(), wheat.id,
-                                            service.LotIn(
-                                                lot_number="L-2019-1", collection="active",
-                                                storage_temperature_c=5,
-                                                moisture_content_pct=6, seed_count=2000,
-                                                origin="acquisition",
-                                                stored_on=date(2019, 9, 1),
-                                                reference_sample_seeds=50))
-        service.record_germination_test(session, cli_principal(), lot.id, date(2019, 9, 10),
-                                        "50;50;50;50", "48;49;47;48")
+        wheat = session.execute(
+            select(Accession).where(Accession.accenumb == "KZ-0001")
+        ).scalar_one()
+        lot, _warnings = service.create_lot(
+            session,
+            cli_principal(),
+            wheat.id,
+            service.LotIn(
+                lot_number="L-2019-1",
+                collection="active",
+                storage_temperature_c=5,
+                moisture_content_pct=6,
+                seed_count=2000,
+                origin="acquisition",
+                stored_on=date(2019, 9, 1),
+                reference_sample_seeds=50,
+            ),
+        )
+        service.record_germination_test(
+            session, cli_principal(), lot.id, date(2019, 9, 10), "50;50;50;50", "48;49;47;48"
+        )
         ids = {"wheat": wheat.id, "lot": lot.id}
     engine.dispose()
     return ids
@@ -74,8 +84,9 @@ def test_public_search_and_accession_page(page: Any, genebank_data: dict[str, in
     assert page.locator("#lots").count() == 0  # lots are for the curators
 
 
-def test_curator_ships_a_sample_and_stock_goes_down(page: Any, live_server: Any,
-                                                    genebank_data: dict[str, int]) -> None:
+def test_curator_ships_a_sample_and_stock_goes_down(
+    page: Any, live_server: Any, genebank_data: dict[str, int]
+) -> None:
     sign_in_as(page, "curator@iofs.example")
     page.goto(f"/genebank/accessions/{genebank_data['wheat']}?lang=en")
     lot = page.locator(f"article.lot[data-lot='{genebank_data['lot']}']")
@@ -98,13 +109,14 @@ def test_curator_ships_a_sample_and_stock_goes_down(page: Any, live_server: Any,
     assert page.locator("h1").inner_text() == "Curator dashboard"
 
 
-def test_curator_takes_a_request_through_order_and_shipment(page: Any, live_server: Any,
-                                                            genebank_data: dict[str, int]
-                                                            ) -> None:
+def test_curator_takes_a_request_through_order_and_shipment(
+    page: Any, live_server: Any, genebank_data: dict[str, int]
+) -> None:
     sign_in_as(page, "curator@iofs.example")
     page.goto(f"/genebank/accessions/{genebank_data['wheat']}?lang=en")
-    before = int(page.locator(f"article.lot[data-lot='{genebank_data['lot']}'] .seed-count")
-                 .inner_text())
+    before = int(
+        page.locator(f"article.lot[data-lot='{genebank_data['lot']}'] .seed-count").inner_text()
+    )
     form = page.locator("form.request-form")
     form.locator("input[name=recipient_name]").fill("Dr C. Requester")
     form.locator("input[name=recipient_country]").fill("TUR")

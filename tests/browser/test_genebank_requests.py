@@ -13,9 +13,12 @@ from tests.browser.test_genebank import genebank_data  # noqa: F401 - the fixtur
 pytestmark = pytest.mark.browser
 
 
-def test_public_request_with_click_wrap_is_shipped(page: Any, browser: Any, live_server: Any,
-                                                   genebank_data: dict[str, int]  # noqa: F811
-                                                   ) -> None:
+def test_public_request_with_click_wrap_is_shipped(
+    page: Any,
+    browser: Any,
+    live_server: Any,
+    genebank_data: dict[str, int],  # noqa: F811
+) -> None:
     sign_in_as(page, "viewer@iofs.example")
     page.goto("/genebank?lang=en")
     page.check(f"tr[data-accession='{genebank_data['wheat']}'] input[name=ids]")

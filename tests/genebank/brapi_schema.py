@@ -25,9 +25,11 @@ def _json_schema(node: Any) -> Any:
         return [_json_schema(n) for n in node]
     if not isinstance(node, dict):
         return node
-    converted = {k: _json_schema(v) for k, v in node.items()
-                 if k not in {"example", "examples", "discriminator", "xml"}
-                 and not k.startswith("x-")}
+    converted = {
+        k: _json_schema(v)
+        for k, v in node.items()
+        if k not in {"example", "examples", "discriminator", "xml"} and not k.startswith("x-")
+    }
     if converted.pop("nullable", False):
         if "type" in converted:
             converted["type"] = [converted["type"], "null"]

@@ -38,8 +38,10 @@ def _answer(state: FakeGlis, root: ET.Element) -> str:
     else:
         doi = f"10.99999/FAKE.{len(state.minted) + 1}"
         state.minted[sampleid] = doi
-    return (f"<response><sampleid>{sampleid}</sampleid><genus>{root.findtext('genus')}"
-            f"</genus><doi>{doi}</doi></response>")
+    return (
+        f"<response><sampleid>{sampleid}</sampleid><genus>{root.findtext('genus')}"
+        f"</genus><doi>{doi}</doi></response>"
+    )
 
 
 @contextmanager

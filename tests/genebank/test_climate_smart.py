@@ -34,9 +34,15 @@ def _spi_store(path: Path, scale: int = 12) -> Path:
     spi[:, central] = np.where(months % 10 < 3, -2.0, 0.5)[:, None]
     spi[:, sahel] = np.where(months % 10 < 1, -1.6, 0.5)[:, None]
     spi[:12] = np.nan  # the first months of SPI-12 have no value
-    ds = xr.Dataset({"spi": (("time", "lat", "lon"), spi)},
-                    coords={"time": pd.date_range("2001-01-01", periods=MONTHS, freq="MS"),
-                            "lat": lat, "lon": lon}, attrs={"scale": scale})
+    ds = xr.Dataset(
+        {"spi": (("time", "lat", "lon"), spi)},
+        coords={
+            "time": pd.date_range("2001-01-01", periods=MONTHS, freq="MS"),
+            "lat": lat,
+            "lon": lon,
+        },
+        attrs={"scale": scale},
+    )
     ds.to_zarr(path)
     return path
 
@@ -44,15 +50,34 @@ def _spi_store(path: Path, scale: int = 12) -> Path:
 def _history(settings: Settings, iso3: str, severe_every: int) -> None:
     months = pd.date_range("2001-01-01", periods=MONTHS, freq="MS")
     mean = [-1.8 if i % severe_every == 0 else 0.2 for i in range(MONTHS)]
-    drought.store_zonal(settings, pd.DataFrame({
-        "source": "test", "scale": 12, "level": "country", "area_id": iso3, "iso3": iso3,
-        "month": months, "mean_spi": mean, "share_moderate": 0.0, "share_severe": 0.0,
-        "share_extreme": 0.0, "coverage": 100.0, "pixels": 10}))
+    drought.store_zonal(
+        settings,
+        pd.DataFrame(
+            {
+                "source": "test",
+                "scale": 12,
+                "level": "country",
+                "area_id": iso3,
+                "iso3": iso3,
+                "month": months,
+                "mean_spi": mean,
+                "share_moderate": 0.0,
+                "share_severe": 0.0,
+                "share_extreme": 0.0,
+                "coverage": 100.0,
+                "pixels": 10,
+            }
+        ),
+    )
 
 
-def test_climate_smart_api_and_page(client: TestClient, settings: Settings,
-                                    loaded_registry: sessionmaker[Session],
-                                    monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_climate_smart_api_and_page(
+    client: TestClient,
+    settings: Settings,
+    loaded_registry: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
     with transaction(loaded_registry) as session:
         demo.load(session, cli_principal())
     assert client.get("/api/v1/genebank/climate-smart?state=KAZ").status_code == 404
@@ -62,11 +87,11 @@ def test_climate_smart_api_and_page(client: TestClient, settings: Settings,
     body = client.get("/api/v1/genebank/climate-smart?state=KAZ").json()
     assert (body["state_months"], body["state_severe_months"]) == (MONTHS, 24)
     assert body["threshold"] == pytest.approx(0.2)
-    assert [a["accenumb"] for a in body["accessions"]] == ["DEMO-0001", "DEMO-0002",
-                                                           "DEMO-0003"]
+    assert [a["accenumb"] for a in body["accessions"]] == ["DEMO-0001", "DEMO-0002", "DEMO-0003"]
     valid = np.arange(12, MONTHS)  # months with a value
     assert body["accessions"][0]["drought_share"] == pytest.approx(
-        np.mean(valid % 10 < 3), abs=1e-4)
+        np.mean(valid % 10 < 3), abs=1e-4
+    )
     assert body["located"] == 7  # public: available accessions with coordinates on the grid
     # Without a history the threshold is the chance share of a normal SPI (6.7 %).
     sahel = client.get("/api/v1/genebank/climate-smart?state=NER").json()
@@ -74,20 +99,21 @@ def test_climate_smart_api_and_page(client: TestClient, settings: Settings,
     assert [a["accenumb"] for a in sahel["accessions"]][3:] == ["DEMO-0005", "DEMO-0006"]
     _uid, token = make_user(loaded_registry, "curator@iofs.example", "genebank_curator")
     auth = {"Authorization": f"Bearer {token}"}
-    internal = client.get("/api/v1/genebank/climate-smart?state=NER&sampstat=3",
-                          headers=auth).json()
+    internal = client.get(
+        "/api/v1/genebank/climate-smart?state=NER&sampstat=3", headers=auth
+    ).json()
     assert "DEMO-0010" in [a["accenumb"] for a in internal["accessions"]]  # not available
-    assert client.get("/api/v1/genebank/climate-smart?state=KAZ&min_share=0.5").json()[
-        "total"] == 0
+    assert client.get("/api/v1/genebank/climate-smart?state=KAZ&min_share=0.5").json()["total"] == 0
     page = client.get("/genebank/climate-smart?state=KAZ&lang=en")
     assert page.status_code == 200 and 'id="state-history"' in page.text
-    assert page.text.count('<tr data-accession=') == 3 and "24 of 120 months" in page.text
+    assert page.text.count("<tr data-accession=") == 3 and "24 of 120 months" in page.text
     assert client.get("/genebank/climate-smart?state=KAZ&min_share=abc").status_code == 422
     assert client.get("/genebank/climate-smart?lang=ar").status_code == 200
 
 
-def test_spi_of_another_scale_is_refused(client: TestClient, tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_spi_of_another_scale_is_refused(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("IOFS_GENEBANK_SPI12", str(_spi_store(tmp_path / "spi3.zarr", 3)))
     response = client.get("/api/v1/genebank/climate-smart?state=KAZ")
     assert response.status_code == 422 and "SPI-3" in response.text

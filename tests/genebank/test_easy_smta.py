@@ -25,8 +25,9 @@ def _demo(factory: sessionmaker[Session]) -> None:
         demo.load(session, cli_principal())
 
 
-def test_demo_shipment_report_and_forms(session_factory: sessionmaker[Session],
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_shipment_report_and_forms(
+    session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("IOFS_GLIS_PID", "00KZ99")
     monkeypatch.setenv("IOFS_GLIS_INSTITUTE", "Illustrative gene bank")
     _demo(session_factory)
@@ -34,20 +35,44 @@ def test_demo_shipment_report_and_forms(session_factory: sessionmaker[Session],
         todo = service.unreported(session, cli_principal())
         assert [d.mta_identifier for d in todo] == ["DEMO-SMTA-1"]
         # Two more samples: one shrink-wrap SMTA with two accessions, one under own MTA.
-        lots = {session.get_one(Accession, lot.accession_id).accenumb: lot
-                for lot in session.execute(select(Lot)).scalars()}
+        lots = {
+            session.get_one(Accession, lot.accession_id).accenumb: lot
+            for lot in session.execute(select(Lot)).scalars()
+        }
         for number in ("DEMO-0004", "DEMO-0007"):
-            service.distribute(session, cli_principal(), lots[number].id, service.DistributionIn(
-                recipient_name="Illustrative person", recipient_country="SEN",
-                purpose="research", mta_type="smta", mta_identifier="DEMO-SMTA-SW",
-                mta_date=date(2025, 3, 1), requested_on=date(2025, 3, 1),
-                shipped_on=date(2025, 3, 2), smta_form="shrink-wrap", seeds=20))
-        service.distribute(session, cli_principal(), lots["DEMO-0003"].id,
-                           service.DistributionIn(
-                               recipient_name="Illustrative", recipient_country="TUR",
-                               purpose="research", mta_type="own", mta_identifier="OWN-1",
-                               mta_date=date(2025, 3, 1), requested_on=date(2025, 3, 1),
-                               shipped_on=date(2025, 3, 1), seeds=10))
+            service.distribute(
+                session,
+                cli_principal(),
+                lots[number].id,
+                service.DistributionIn(
+                    recipient_name="Illustrative person",
+                    recipient_country="SEN",
+                    purpose="research",
+                    mta_type="smta",
+                    mta_identifier="DEMO-SMTA-SW",
+                    mta_date=date(2025, 3, 1),
+                    requested_on=date(2025, 3, 1),
+                    shipped_on=date(2025, 3, 2),
+                    smta_form="shrink-wrap",
+                    seeds=20,
+                ),
+            )
+        service.distribute(
+            session,
+            cli_principal(),
+            lots["DEMO-0003"].id,
+            service.DistributionIn(
+                recipient_name="Illustrative",
+                recipient_country="TUR",
+                purpose="research",
+                mta_type="own",
+                mta_identifier="OWN-1",
+                mta_date=date(2025, 3, 1),
+                requested_on=date(2025, 3, 1),
+                shipped_on=date(2025, 3, 1),
+                seeds=10,
+            ),
+        )
         xml = service.easy_smta_xml(session, cli_principal(), service.Provider.from_settings())
     root = ET.fromstring(xml)
     smtas = {s.findtext("symbol"): s for s in root.findall("smta")}
@@ -63,22 +88,31 @@ def test_demo_shipment_report_and_forms(session_factory: sessionmaker[Session],
     shrink = smtas["DEMO-SMTA-SW"]
     assert shrink.findtext("type") == "sw" and shrink.findtext("date") == "2025-03-01"
     assert sorted(m.findtext("sampleID") for m in shrink.findall("annex1/material")) == [
-        "DEMO-0004", "DEMO-0007"]
+        "DEMO-0004",
+        "DEMO-0007",
+    ]
     with transaction(session_factory) as session:
         ids = [d.id for d in service.unreported(session, cli_principal())]
         assert len(ids) == 3
         assert service.mark_reported(session, cli_principal(), ids[:1]) == 1
         assert service.mark_reported(session, cli_principal(), ids[:1]) == 0
         assert len(service.unreported(session, cli_principal())) == 2
-        own = next(d for d in service.distributions(session, cli_principal(),
-                                                    status="shipped") if d.mta_type == "own")
+        own = next(
+            d
+            for d in service.distributions(session, cli_principal(), status="shipped")
+            if d.mta_type == "own"
+        )
         with pytest.raises(service.GenebankError):
             service.mark_reported(session, cli_principal(), [own.id])
 
 
-def test_api_page_and_cli(client: TestClient, loaded_registry: sessionmaker[Session],
-                          database_url: str, tmp_path: Path,
-                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_api_page_and_cli(
+    client: TestClient,
+    loaded_registry: sessionmaker[Session],
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     _demo(loaded_registry)
     _uid, curator = make_user(loaded_registry, "curator@iofs.example", "genebank_curator")
     _uid, viewer = make_user(loaded_registry, "viewer@iofs.example", "viewer")
@@ -88,16 +122,20 @@ def test_api_page_and_cli(client: TestClient, loaded_registry: sessionmaker[Sess
     assert client.get("/api/v1/genebank/easy-smta").status_code == 401
     todo = client.get("/api/v1/genebank/smta-unreported", headers=auth).json()
     assert [d["mta_identifier"] for d in todo] == ["DEMO-SMTA-1"]
-    refused = client.post("/api/v1/genebank/smta-reported", json={"distribution_ids": [1]},
-                          headers={"Authorization": f"Bearer {viewer}"})
+    refused = client.post(
+        "/api/v1/genebank/smta-reported",
+        json={"distribution_ids": [1]},
+        headers={"Authorization": f"Bearer {viewer}"},
+    )
     assert refused.status_code == 403
     page = client.get("/genebank/smta", headers=auth)
     assert page.status_code == 200 and "DEMO-SMTA-1" in page.text
     monkeypatch.setenv("IOFS_DATABASE_URL", database_url)
     monkeypatch.setenv("IOFS_DATA_DIR", str(tmp_path / "var"))
     out = tmp_path / "smta.xml"
-    result = CliRunner().invoke(app, ["genebank", "easy-smta", "--out", str(out),
-                                      "--mark-reported"])
+    result = CliRunner().invoke(
+        app, ["genebank", "easy-smta", "--out", str(out), "--mark-reported"]
+    )
     assert result.exit_code == 0, result.output
     assert ET.parse(out).getroot().findtext("smta/symbol") == "DEMO-SMTA-1"
     assert client.get("/api/v1/genebank/smta-unreported", headers=auth).json() == []

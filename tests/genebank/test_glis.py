@@ -31,21 +31,24 @@ def test_settings_default_to_the_treaty_test_server(monkeypatch: pytest.MonkeyPa
 
 
 def test_registers_stores_dois_sends_progenitors_and_updates_on_change(
-        session_factory: sessionmaker[Session], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    session_factory: sessionmaker[Session], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     ids = _load(session_factory, tmp_path)
     with fake_glis() as server:
-        settings = GlisSettings(url=server.url, username=USERNAME, password=PASSWORD,
-                                pid="00AB12")
+        settings = GlisSettings(url=server.url, username=USERNAME, password=PASSWORD, pid="00AB12")
         client = service.GlisClient(settings)
         with transaction(session_factory) as session:
             # KZ-0003 descends from KZ-0001 (sent first) and from a DOI held elsewhere.
-            service.add_progenitor(session, cli_principal(), ids["KZ-0003"],
-                                   progenitor_id=ids["KZ-0001"])
-            service.add_progenitor(session, cli_principal(), ids["KZ-0003"],
-                                   doi="10.18730/ELSEWHERE")
+            service.add_progenitor(
+                session, cli_principal(), ids["KZ-0003"], progenitor_id=ids["KZ-0001"]
+            )
+            service.add_progenitor(
+                session, cli_principal(), ids["KZ-0003"], doi="10.18730/ELSEWHERE"
+            )
             with pytest.raises(service.GenebankError):
-                service.add_progenitor(session, cli_principal(), ids["KZ-0001"],
-                                       progenitor_id=ids["KZ-0003"])
+                service.add_progenitor(
+                    session, cli_principal(), ids["KZ-0001"], progenitor_id=ids["KZ-0003"]
+                )
             pending = service.glis_pending(session, cli_principal(), settings.pid)
             assert [p.accession.accenumb for p in pending][-1] == "KZ-0003"
             run = service.register_with_glis(session, cli_principal(), client)
@@ -65,11 +68,11 @@ def test_registers_stores_dois_sends_progenitors_and_updates_on_change(
             assert service.glis_pending(session, cli_principal(), settings.pid) == []
         # A passport edit makes the accession pending again; it is sent as an update.
         with transaction(session_factory) as session:
-            service.edit_passport(session, cli_principal(), ids["KZ-0002"],
-                                  {"ACCENAME": "Fergana local"})
+            service.edit_passport(
+                session, cli_principal(), ids["KZ-0002"], {"ACCENAME": "Fergana local"}
+            )
             pending = service.glis_pending(session, cli_principal(), settings.pid)
-            assert [(p.accession.accenumb, p.action) for p in pending] == [
-                ("KZ-0002", "update")]
+            assert [(p.accession.accenumb, p.action) for p in pending] == [("KZ-0002", "update")]
             run = service.register_with_glis(session, cli_principal(), client)
         assert run.updated == ["KZ-0002"] and not run.registered
         update = server.received[-1]
@@ -78,25 +81,28 @@ def test_registers_stores_dois_sends_progenitors_and_updates_on_change(
 
 
 def test_refusals_are_reported_and_nothing_stored(
-        session_factory: sessionmaker[Session], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    session_factory: sessionmaker[Session], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     ids = _load(session_factory, tmp_path)
     with fake_glis() as server:
         server.refuse.add("KZ-0002")
-        wrong = service.GlisClient(GlisSettings(url=server.url, username=USERNAME,
-                                                password="wrong", pid="00AB12"))
+        wrong = service.GlisClient(
+            GlisSettings(url=server.url, username=USERNAME, password="wrong", pid="00AB12")
+        )
         with transaction(session_factory) as session:
             run = service.register_with_glis(session, cli_principal(), wrong)
         assert not run.registered and {e for _a, e in run.failed} == {"Authentication failed"}
-        client = service.GlisClient(GlisSettings(url=server.url, username=USERNAME,
-                                                 password=PASSWORD, pid="00AB12"))
+        client = service.GlisClient(
+            GlisSettings(url=server.url, username=USERNAME, password=PASSWORD, pid="00AB12")
+        )
         with transaction(session_factory) as session:
             run = service.register_with_glis(session, cli_principal(), client)
         assert run.failed == [("KZ-0002", "Refused")]
         with session_factory() as session:
             assert service.doi_of(session, ids["KZ-0002"]) == ""
-    unreachable = service.GlisClient(GlisSettings(url=server.url, username=USERNAME,
-                                                  password=PASSWORD, pid="00AB12",
-                                                  timeout=2))
+    unreachable = service.GlisClient(
+        GlisSettings(url=server.url, username=USERNAME, password=PASSWORD, pid="00AB12", timeout=2)
+    )
     with transaction(session_factory) as session:
         run = service.register_with_glis(session, cli_principal(), unreachable)
     assert run.failed and "could not be reached" in run.failed[0][1]

@@ -16,8 +16,7 @@ from iofs.genebank.cli import read_storage_trial
 
 
 def row(**values: str) -> dict[str, str]:
-    base = {"INSTCODE": "KAZ015", "ACCENUMB": "KZ-1", "GENUS": "Triticum",
-            "SPECIES": "aestivum"}
+    base = {"INSTCODE": "KAZ015", "ACCENUMB": "KZ-1", "GENUS": "Triticum", "SPECIES": "aestivum"}
     base.update(values)
     return base
 
@@ -34,11 +33,18 @@ def test_descriptor_list_matches_the_published_one(shared_data: Path) -> None:
     assert len([c for c in mcpd.MCPD_COLUMNS if c != "ACCEURL"]) == 41
 
 
-@pytest.mark.parametrize(("name", "codes"), [
-    ("SAMPSTAT", mcpd.SAMPSTAT_CODES), ("COLLSRC", mcpd.COLLSRC_CODES),
-    ("STORAGE", mcpd.STORAGE_CODES), ("MLSSTAT", mcpd.MLSSTAT_CODES)])
-def test_code_lists_match_the_published_ones(shared_data: Path, name: str,
-                                             codes: frozenset[str]) -> None:
+@pytest.mark.parametrize(
+    ("name", "codes"),
+    [
+        ("SAMPSTAT", mcpd.SAMPSTAT_CODES),
+        ("COLLSRC", mcpd.COLLSRC_CODES),
+        ("STORAGE", mcpd.STORAGE_CODES),
+        ("MLSSTAT", mcpd.MLSSTAT_CODES),
+    ],
+)
+def test_code_lists_match_the_published_ones(
+    shared_data: Path, name: str, codes: frozenset[str]
+) -> None:
     with (shared_data / "mcpd" / f"mcpd_codelist_{name}.csv").open(encoding="utf-8") as f:
         assert {r["code"] for r in csv.DictReader(f)} == codes
 
@@ -55,61 +61,101 @@ def test_real_vavilov_fixture_is_rejected_with_exact_reasons(shared_data: Path) 
     assert "looks like decimal degrees: put it in DECLATITUDE" in lat
     # COLLDATE 1981---- (line 5) is a valid partial date
     assert not any(i.column == "COLLDATE" for r in report.rows for i in r.issues)
-    assert [i.column for i in report.header_issues] == ["IS_SAVE_DUPLICATE", "CONSTATUS",
-                                                        "IS_AVAILABLE"]
+    assert [i.column for i in report.header_issues] == [
+        "IS_SAVE_DUPLICATE",
+        "CONSTATUS",
+        "IS_AVAILABLE",
+    ]
 
 
-def test_mapping_rescues_the_fixture_rows_without_other_errors(shared_data: Path,
-                                                               tmp_path: Path) -> None:
+def test_mapping_rescues_the_fixture_rows_without_other_errors(
+    shared_data: Path, tmp_path: Path
+) -> None:
     mapping = tmp_path / "map.json"
-    mapping.write_text(json.dumps({"LATITUDE": "DECLATITUDE", "LONGITUDE": "DECLONGITUDE",
-                                   "IS_AVAILABLE": "AVAILABLE", "CONSTATUS": "",
-                                   "IS_SAVE_DUPLICATE": ""}))
-    report = mcpd.validate_file(shared_data / "mcpd" / "sample_vavilov3_fixture_accessions.csv",
-                                mcpd.read_mapping(mapping))
+    mapping.write_text(
+        json.dumps(
+            {
+                "LATITUDE": "DECLATITUDE",
+                "LONGITUDE": "DECLONGITUDE",
+                "IS_AVAILABLE": "AVAILABLE",
+                "CONSTATUS": "",
+                "IS_SAVE_DUPLICATE": "",
+            }
+        )
+    )
+    report = mcpd.validate_file(
+        shared_data / "mcpd" / "sample_vavilov3_fixture_accessions.csv", mcpd.read_mapping(mapping)
+    )
     assert [r.line for r in report.valid] == [7]  # the one row whose MLSSTAT is blank
     assert report.valid[0].lat == pytest.approx(42.94166666666666)
     assert report.valid[0].available is True
-    assert all({i.column for i in r.issues if i.severity == "error"} == {"MLSSTAT"}
-               for r in report.invalid)
+    assert all(
+        {i.column for i in r.issues if i.severity == "error"} == {"MLSSTAT"} for r in report.invalid
+    )
 
 
-@pytest.mark.parametrize(("values", "column", "severity"), [
-    ({"ACQDATE": "1968----"}, None, None),
-    ({"ACQDATE": "19680000"}, None, None),
-    ({"ACQDATE": "19681301"}, "ACQDATE", "error"),
-    ({"ACQDATE": "19680231"}, "ACQDATE", "error"),
-    ({"ACQDATE": "1968--15"}, "ACQDATE", "error"),
-    ({"ACQDATE": "20990101"}, "ACQDATE", "error"),
-    ({"ORIGCTY": "KAZ"}, None, None),
-    ({"ORIGCTY": "SUN"}, None, None),  # ISO 3166-3 former country
-    ({"ORIGCTY": "kaz"}, "ORIGCTY", "warning"),
-    ({"ORIGCTY": "XYZ"}, "ORIGCTY", "error"),
-    ({"DECLATITUDE": "51.1667", "LATITUDE": "511000N",
-      "DECLONGITUDE": "71.4333", "LONGITUDE": "0712600E"}, None, None),
-    ({"DECLATITUDE": "-51.1667", "LATITUDE": "511000N",
-      "DECLONGITUDE": "71.4333", "LONGITUDE": "0712600E"}, "LATITUDE", "error"),
-    ({"DECLATITUDE": "10.9", "LATITUDE": "10----N",
-      "DECLONGITUDE": "76.5", "LONGITUDE": "076----E"}, None, None),
-    ({"DECLATITUDE": "91", "DECLONGITUDE": "0"}, "DECLATITUDE", "error"),
-    ({"COORDUNCERT": "-5"}, "COORDUNCERT", "error"),
-    ({"ELEVATION": "high"}, "ELEVATION", "error"),
-    ({"SAMPSTAT": "301"}, "SAMPSTAT", "error"),
-    ({"COLLSRC": "26"}, None, None),
-    ({"STORAGE": "12;13"}, None, None),
-    ({"STORAGE": "12; 13"}, "STORAGE", "warning"),
-    ({"STORAGE": "12;14"}, "STORAGE", "error"),
-    ({"MLSSTAT": "Y"}, "MLSSTAT", "error"),
-    ({"GENUS": "zea"}, "GENUS", "warning"),
-    ({"GENUS": "Zea mays"}, "GENUS", "error"),
-    ({"SPECIES": "spp."}, "SPECIES", "warning"),
-    ({"SUBTAXA": "ssp. mays"}, "SUBTAXA", "warning"),
-    ({"INSTCODE": "KAZ1"}, "INSTCODE", "error"),
-    ({"ACCENUMB": ""}, "ACCENUMB", "error"),
-    ({"COLLCODE": "ESP058;bad"}, "COLLCODE", "error"),
-])
-def test_descriptor_rules(values: dict[str, str], column: str | None,
-                          severity: str | None) -> None:
+@pytest.mark.parametrize(
+    ("values", "column", "severity"),
+    [
+        ({"ACQDATE": "1968----"}, None, None),
+        ({"ACQDATE": "19680000"}, None, None),
+        ({"ACQDATE": "19681301"}, "ACQDATE", "error"),
+        ({"ACQDATE": "19680231"}, "ACQDATE", "error"),
+        ({"ACQDATE": "1968--15"}, "ACQDATE", "error"),
+        ({"ACQDATE": "20990101"}, "ACQDATE", "error"),
+        ({"ORIGCTY": "KAZ"}, None, None),
+        ({"ORIGCTY": "SUN"}, None, None),  # ISO 3166-3 former country
+        ({"ORIGCTY": "kaz"}, "ORIGCTY", "warning"),
+        ({"ORIGCTY": "XYZ"}, "ORIGCTY", "error"),
+        (
+            {
+                "DECLATITUDE": "51.1667",
+                "LATITUDE": "511000N",
+                "DECLONGITUDE": "71.4333",
+                "LONGITUDE": "0712600E",
+            },
+            None,
+            None,
+        ),
+        (
+            {
+                "DECLATITUDE": "-51.1667",
+                "LATITUDE": "511000N",
+                "DECLONGITUDE": "71.4333",
+                "LONGITUDE": "0712600E",
+            },
+            "LATITUDE",
+            "error",
+        ),
+        (
+            {
+                "DECLATITUDE": "10.9",
+                "LATITUDE": "10----N",
+                "DECLONGITUDE": "76.5",
+                "LONGITUDE": "076----E",
+            },
+            None,
+            None,
+        ),
+        ({"DECLATITUDE": "91", "DECLONGITUDE": "0"}, "DECLATITUDE", "error"),
+        ({"COORDUNCERT": "-5"}, "COORDUNCERT", "error"),
+        ({"ELEVATION": "high"}, "ELEVATION", "error"),
+        ({"SAMPSTAT": "301"}, "SAMPSTAT", "error"),
+        ({"COLLSRC": "26"}, None, None),
+        ({"STORAGE": "12;13"}, None, None),
+        ({"STORAGE": "12; 13"}, "STORAGE", "warning"),
+        ({"STORAGE": "12;14"}, "STORAGE", "error"),
+        ({"MLSSTAT": "Y"}, "MLSSTAT", "error"),
+        ({"GENUS": "zea"}, "GENUS", "warning"),
+        ({"GENUS": "Zea mays"}, "GENUS", "error"),
+        ({"SPECIES": "spp."}, "SPECIES", "warning"),
+        ({"SUBTAXA": "ssp. mays"}, "SUBTAXA", "warning"),
+        ({"INSTCODE": "KAZ1"}, "INSTCODE", "error"),
+        ({"ACCENUMB": ""}, "ACCENUMB", "error"),
+        ({"COLLCODE": "ESP058;bad"}, "COLLCODE", "error"),
+    ],
+)
+def test_descriptor_rules(values: dict[str, str], column: str | None, severity: str | None) -> None:
     found = problems(**values)
     if column is None:
         assert found == {}
@@ -138,14 +184,16 @@ def test_xlsx_and_tsv_read_like_csv(tmp_path: Path) -> None:
     sheet.append(["INSTCODE", "ACCENUMB", "GENUS", "ELEVATION"])
     sheet.append(["KAZ015", "KZ-1", "Triticum", 350])
     workbook.save(tmp_path / "p.xlsx")
-    (tmp_path / "p.tsv").write_text("INSTCODE\tACCENUMB\tGENUS\tELEVATION\n"
-                                    "KAZ015\tKZ-1\tTriticum\t350\n", encoding="utf-8")
+    (tmp_path / "p.tsv").write_text(
+        "INSTCODE\tACCENUMB\tGENUS\tELEVATION\nKAZ015\tKZ-1\tTriticum\t350\n", encoding="utf-8"
+    )
     for name in ("p.xlsx", "p.tsv"):
         report = mcpd.validate_file(tmp_path / name)
         assert [r.values["ELEVATION"] for r in report.valid] == ["350"]
 
 
 # --- viability ---------------------------------------------------------------------------
+
 
 def test_ista_table_5b_and_the_general_formula_agree_within_one_point() -> None:
     for average in range(51, 100):
@@ -181,8 +229,9 @@ def test_ellis_roberts_sigma_for_wheat_by_hand() -> None:
 def test_prediction_refits_to_the_lots_own_tests() -> None:
     wheat = viability.BUILT_IN_CONSTANTS["Triticum aestivum"]
     stored = date(2000, 1, 1)
-    only_first = viability.predict(stored, "active", 5, 8, wheat, [(date(2000, 1, 10), 96.0)],
-                                   today=date(2020, 1, 1))
+    only_first = viability.predict(
+        stored, "active", 5, 8, wheat, [(date(2000, 1, 10), 96.0)], today=date(2020, 1, 1)
+    )
     assert only_first is not None and only_first.method == "species constants"
     decline = [(date(2000, 1, 10), 96.0), (date(2010, 1, 10), 60.0)]
     fitted = viability.predict(stored, "active", 5, 8, wheat, decline, today=date(2020, 1, 1))
@@ -190,20 +239,23 @@ def test_prediction_refits_to_the_lots_own_tests() -> None:
     assert fitted.current_pct < 60
     # the next test is due a third of the way to 85 % of initial after the last test
     assert (fitted.next_test_due - date(2010, 1, 10)).days == int(
-        fitted.days_to_85pct_of_initial / 3)
+        fitted.days_to_85pct_of_initial / 3
+    )
 
 
 def test_base_collection_test_interval_is_capped_at_40_years() -> None:
     wheat = viability.BUILT_IN_CONSTANTS["Triticum aestivum"]
-    result = viability.predict(date(2020, 1, 1), "base", -18, 5, wheat,
-                               [(date(2020, 1, 2), 98.0)], today=date(2021, 1, 1))
+    result = viability.predict(
+        date(2020, 1, 1), "base", -18, 5, wheat, [(date(2020, 1, 2), 98.0)], today=date(2021, 1, 1)
+    )
     assert result is not None
     assert (result.next_test_due - date(2020, 1, 2)).days == int(40 * 365.25)
 
 
 def test_constants_file_loads_164_species_rows_and_skips_degenerate(shared_data: Path) -> None:
     constants, skipped = viability.read_constants_csv(
-        shared_data / "viability" / "viabilityconstants.csv")
+        shared_data / "viability" / "viabilityconstants.csv"
+    )
     names = {c.species: c for c in constants}
     assert names["Triticum aestivum"].ke == 9.043  # multi-temperature row preferred
     assert (names["Zea mays"].ke, names["Zea mays"].cw) == (10.562, 6.366)
@@ -213,8 +265,9 @@ def test_constants_file_loads_164_species_rows_and_skips_degenerate(shared_data:
 
 def test_predictor_against_the_15_year_storage_trial(shared_data: Path) -> None:
     trial = read_storage_trial(shared_data / "viability" / "seedsurvival.csv")
-    report = {r["species"]: r for r in service.validate_predictor(
-        viability.BUILT_IN_CONSTANTS, trial)}
+    report = {
+        r["species"]: r for r in service.validate_predictor(viability.BUILT_IN_CONSTANTS, trial)
+    }
     assert set(report) == {"Triticum aestivum", "Glycine max", "Arachis hypogaea"}
     assert all(r["n"] == 270 for r in report.values())
     # wheat and soybean within a few percentage points; groundnut constants overpredict

@@ -22,14 +22,37 @@ from iofs.permissions import PermissionDenied, Principal
 from tests.conftest import make_user
 from tests.genebank.test_genebank_store import RECORDS, write_passport
 
-FULL_WILD = {"genus": "Hordeum", "species": "vulgare", "spauthor": "L.", "subtaxa": "x",
-             "subtauthor": "y", "cropname": "barley", "acqdate": "20100101",
-             "sampstat": "100", "donorcode": "SYR002", "donorname": "", "donornumb": "IG 1",
-             "othernumb": "a", "duplsite": "NOR051", "storage": "13", "acceurl": "http://x",
-             "mlsstat": "1", "accename": "", "origcty": "IRN", "collsite": "Zagros",
-             "lat": 33.0, "lon": 48.0, "elevation": "1200", "colldate": "20090101",
-             "collsrc": "10", "collnumb": "C1", "collcode": "IRN029", "collname": "",
-             "bredcode": "", "ancest": ""}
+FULL_WILD = {
+    "genus": "Hordeum",
+    "species": "vulgare",
+    "spauthor": "L.",
+    "subtaxa": "x",
+    "subtauthor": "y",
+    "cropname": "barley",
+    "acqdate": "20100101",
+    "sampstat": "100",
+    "donorcode": "SYR002",
+    "donorname": "",
+    "donornumb": "IG 1",
+    "othernumb": "a",
+    "duplsite": "NOR051",
+    "storage": "13",
+    "acceurl": "http://x",
+    "mlsstat": "1",
+    "accename": "",
+    "origcty": "IRN",
+    "collsite": "Zagros",
+    "lat": 33.0,
+    "lon": 48.0,
+    "elevation": "1200",
+    "colldate": "20090101",
+    "collsrc": "10",
+    "collnumb": "C1",
+    "collcode": "IRN029",
+    "collname": "",
+    "bredcode": "",
+    "ancest": "",
+}
 
 
 def test_pdci_follows_the_weights_by_type() -> None:
@@ -38,14 +61,25 @@ def test_pdci_follows_the_weights_by_type() -> None:
     assert quality.pdci({**FULL_WILD, "lat": None}) == round(10 * 930 / 1050, 2)
     # Donor name instead of code: half of DONORCODE's 40 points.
     assert quality.pdci({**FULL_WILD, "donorcode": "", "donorname": "ICARDA"}) == round(
-        10 * 1030 / 1050, 2)
+        10 * 1030 / 1050, 2
+    )
     # The same record as a cultivar: collecting data does not count, name and pedigree do.
     cultivar = {**FULL_WILD, "sampstat": "500"}
     assert quality.pdci(cultivar) == round(10 * (600 + 40 + 20) / 1000, 2)
-    assert quality.pdci({**cultivar, "accename": "Bezostaya 1", "bredcode": "RUS001",
-                         "ancest": "Lutescens 17/Skorospelka 2"}) == 10.0
-    assert quality.pdci({k: ("" if isinstance(v, str) else None)
-                         for k, v in FULL_WILD.items()}) == 0.0
+    assert (
+        quality.pdci(
+            {
+                **cultivar,
+                "accename": "Bezostaya 1",
+                "bredcode": "RUS001",
+                "ancest": "Lutescens 17/Skorospelka 2",
+            }
+        )
+        == 10.0
+    )
+    assert (
+        quality.pdci({k: ("" if isinstance(v, str) else None) for k, v in FULL_WILD.items()}) == 0.0
+    )
 
 
 def test_point_in_polygon_with_a_hole() -> None:
@@ -55,8 +89,9 @@ def test_point_in_polygon_with_a_hole() -> None:
     assert quality.inside([outer, hole], lon, lat).tolist() == [True, False, False, True]
 
 
-def _import(factory: sessionmaker[Session], tmp_path: Path, records: list[dict[str, str]]
-            ) -> dict[str, int]:
+def _import(
+    factory: sessionmaker[Session], tmp_path: Path, records: list[dict[str, str]]
+) -> dict[str, int]:
     path = write_passport(tmp_path / "p.csv", records)
     with transaction(factory) as session:
         service.import_passport(session, cli_principal(), mcpd.validate_file(path))
@@ -64,28 +99,50 @@ def _import(factory: sessionmaker[Session], tmp_path: Path, records: list[dict[s
 
 
 def test_to_fix_list(session_factory: sessionmaker[Session], tmp_path: Path) -> None:
-    records = [*RECORDS,
-               {"INSTCODE": "KAZ015", "ACCENUMB": "KZ-0009", "GENUS": "Triticum",
-                "SPECIES": "aestivum", "ORIGCTY": "KAZ", "SAMPSTAT": "300",
-                "DECLATITUDE": "40.0000", "DECLONGITUDE": "30.0000", "ELEVATION": "9500",
-                "COLLDATE": "20200301", "ACQDATE": "20190101",
-                "ACCENAME": "Kazakhstanskaya 10", "MLSSTAT": "1"},
-               {"INSTCODE": "UZB006", "ACCENUMB": "UZ-77", "GENUS": "Triticum",
-                "ACCENAME": "Kazakhstan-skaya 10", "ORIGCTY": "KAZ", "SAMPSTAT": "300",
-                "DONORNUMB": "KZ-0003"}]
+    records = [
+        *RECORDS,
+        {
+            "INSTCODE": "KAZ015",
+            "ACCENUMB": "KZ-0009",
+            "GENUS": "Triticum",
+            "SPECIES": "aestivum",
+            "ORIGCTY": "KAZ",
+            "SAMPSTAT": "300",
+            "DECLATITUDE": "40.0000",
+            "DECLONGITUDE": "30.0000",
+            "ELEVATION": "9500",
+            "COLLDATE": "20200301",
+            "ACQDATE": "20190101",
+            "ACCENAME": "Kazakhstanskaya 10",
+            "MLSSTAT": "1",
+        },
+        {
+            "INSTCODE": "UZB006",
+            "ACCENUMB": "UZ-77",
+            "GENUS": "Triticum",
+            "ACCENAME": "Kazakhstan-skaya 10",
+            "ORIGCTY": "KAZ",
+            "SAMPSTAT": "300",
+            "DONORNUMB": "KZ-0003",
+        },
+    ]
     _import(session_factory, tmp_path, records)
     # A square KAZ "shape" around 45–55 N, 60–80 E (Astana's wheat is inside, KZ-0009 not).
     square = np.array([[60, 45], [80, 45], [80, 55], [60, 55], [60, 45]], dtype=float)
     with session_factory() as session:
-        findings = service.plausibility(session, cli_principal(), shapes={"KAZ": [square]},
-                                        today=date(2026, 1, 1))
+        findings = service.plausibility(
+            session, cli_principal(), shapes={"KAZ": [square]}, today=date(2026, 1, 1)
+        )
     found = {(f.accenumb, f.check) for f in findings}
     assert ("KZ-0009", "outside_origcty") in found
     assert ("KZ-0001", "outside_origcty") not in found
     assert ("KZ-0009", "elevation") in found
     assert ("KZ-0009", "collected_after_acquired") in found
-    assert {("KZ-0001", "duplicate_name"), ("UZ-77", "duplicate_name"),
-            ("KZ-0003", "duplicate_number")} <= found
+    assert {
+        ("KZ-0001", "duplicate_name"),
+        ("UZ-77", "duplicate_name"),
+        ("KZ-0003", "duplicate_number"),
+    } <= found
     assert ("KZ-0009", "duplicate_name") in found  # same genus and name as UZ-77
     assert ("UZ-77", "low_pdci") in found
     assert ("KZ-0001", "low_pdci") not in found
@@ -94,31 +151,59 @@ def test_to_fix_list(session_factory: sessionmaker[Session], tmp_path: Path) -> 
 
 
 def _traits(session: Session) -> None:
-    service.define_trait(session, cli_principal(), service.TraitIn(
-        code="DTH", name="Days to heading", crop="wheat", scale="numeric", unit="d",
-        minimum=30, maximum=250))
-    service.define_trait(session, cli_principal(), service.TraitIn(
-        code="DRT", name="Drought tolerance", scale="ordinal",
-        categories="1=very low;3=low;5=intermediate;7=high;9=very high"))
-    service.define_trait(session, cli_principal(), service.TraitIn(
-        code="AWN", name="Awns", scale="nominal", categories="0=absent;1=present"))
+    service.define_trait(
+        session,
+        cli_principal(),
+        service.TraitIn(
+            code="DTH",
+            name="Days to heading",
+            crop="wheat",
+            scale="numeric",
+            unit="d",
+            minimum=30,
+            maximum=250,
+        ),
+    )
+    service.define_trait(
+        session,
+        cli_principal(),
+        service.TraitIn(
+            code="DRT",
+            name="Drought tolerance",
+            scale="ordinal",
+            categories="1=very low;3=low;5=intermediate;7=high;9=very high",
+        ),
+    )
+    service.define_trait(
+        session,
+        cli_principal(),
+        service.TraitIn(code="AWN", name="Awns", scale="nominal", categories="0=absent;1=present"),
+    )
 
 
 def test_observation_import_is_all_or_nothing_and_search(
-        session_factory: sessionmaker[Session], tmp_path: Path) -> None:
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
     _import(session_factory, tmp_path, RECORDS)
     header = "INSTCODE,ACCENUMB,TRAIT,VALUE,DATE,SITE,ENVIRONMENT,OBSERVER\n"
-    good = (header + "KAZ015,KZ-0001,DTH,104,2024-06-20,Astana,rainfed,A. B.\n"
-            "KAZ015,KZ-0001,DRT,7,,,,\nKAZ015,KZ-0003,DRT,9,,,,\nKAZ015,KZ-0003,DTH,121,,,,\n"
-            "KAZ015,KZ-0002,AWN,1,,,,\n")
-    bad = (good + "KAZ015,KZ-0001,DTH,400,,,,\nKAZ015,KZ-9999,DRT,4,,,,\n"
-           "KAZ015,KZ-0001,DRT,4,2999-01-01,,,\n")
+    good = (
+        header + "KAZ015,KZ-0001,DTH,104,2024-06-20,Astana,rainfed,A. B.\n"
+        "KAZ015,KZ-0001,DRT,7,,,,\nKAZ015,KZ-0003,DRT,9,,,,\nKAZ015,KZ-0003,DTH,121,,,,\n"
+        "KAZ015,KZ-0002,AWN,1,,,,\n"
+    )
+    bad = (
+        good + "KAZ015,KZ-0001,DTH,400,,,,\nKAZ015,KZ-9999,DRT,4,,,,\n"
+        "KAZ015,KZ-0001,DRT,4,2999-01-01,,,\n"
+    )
     with transaction(session_factory) as session:
         _traits(session)
-    with transaction(session_factory) as session, \
-            pytest.raises(service.ObservationsRejected) as rejected:
-        service.import_observations(session, cli_principal(),
-                                    service.read_observation_rows("o.csv", bad.encode()))
+    with (
+        transaction(session_factory) as session,
+        pytest.raises(service.ObservationsRejected) as rejected,
+    ):
+        service.import_observations(
+            session, cli_principal(), service.read_observation_rows("o.csv", bad.encode())
+        )
     issues = [str(i) for i in rejected.value.issues]
     assert "line 7, VALUE: 400 is outside 30.0–250.0." in issues
     assert "line 8, ACCENUMB: no such accession" in issues
@@ -128,7 +213,8 @@ def test_observation_import_is_all_or_nothing_and_search(
         assert session.execute(select(func.count()).select_from(Observation)).scalar_one() == 0
     with transaction(session_factory) as session:
         result = service.import_observations(
-            session, cli_principal(), service.read_observation_rows("o.csv", good.encode()))
+            session, cli_principal(), service.read_observation_rows("o.csv", good.encode())
+        )
         assert (result.inserted, result.unchanged) == (5, 0)
     # The same rows from an XLSX file change nothing.
     book = Workbook()
@@ -140,53 +226,62 @@ def test_observation_import_is_all_or_nothing_and_search(
     book.save(buffer)
     with transaction(session_factory) as session:
         again = service.import_observations(
-            session, cli_principal(), service.read_observation_rows("o.xlsx", buffer.getvalue()))
+            session, cli_principal(), service.read_observation_rows("o.xlsx", buffer.getvalue())
+        )
         assert (again.inserted, again.unchanged) == (0, 5)
     with session_factory() as session:
+
         def found(*conditions: str) -> list[str]:
             _total, rows = service.trait_search(
-                session, cli_principal(), [service.parse_criterion(c) for c in conditions])
+                session, cli_principal(), [service.parse_criterion(c) for c in conditions]
+            )
             return [a.accenumb for a in rows]
+
         assert found("DRT>=7") == ["KZ-0001", "KZ-0003"]
         assert found("DRT >= 7", "DTH <= 110") == ["KZ-0001"]
         assert found("AWN=1") == ["KZ-0002"]
-        _total, public = service.trait_search(session, Principal(),
-                                              [service.parse_criterion("AWN=1")])
+        _total, public = service.trait_search(
+            session, Principal(), [service.parse_criterion("AWN=1")]
+        )
         assert public == []  # KZ-0002 is not available
         with pytest.raises(service.GenebankError):
             service.parse_criterion("DRT ~ 7")
         out = io.StringIO()
         assert service.export_observations(session, cli_principal(), out) == 5
         assert out.getvalue().splitlines()[1] == "KAZ015,KZ-0001,DRT,7,,,,"
-        wheat = session.execute(select(Accession).where(
-            Accession.accenumb == "KZ-0003")).scalar_one()
+        wheat = session.execute(
+            select(Accession).where(Accession.accenumb == "KZ-0003")
+        ).scalar_one()
         summaries = {s.trait.code: s for s in service.trait_summaries(session, wheat.id)}
         assert summaries["DTH"].mean == 121 and summaries["DRT"].maximum == 9
 
 
-def test_pages_show_pdci_quality_and_traits(client: TestClient,
-                                            loaded_registry: sessionmaker[Session]) -> None:
+def test_pages_show_pdci_quality_and_traits(
+    client: TestClient, loaded_registry: sessionmaker[Session]
+) -> None:
     with transaction(loaded_registry) as session:
         demo.load(session, cli_principal())
-        wheat = session.execute(select(Accession).where(
-            Accession.accenumb == "DEMO-0001")).scalar_one()
+        wheat = session.execute(
+            select(Accession).where(Accession.accenumb == "DEMO-0001")
+        ).scalar_one()
         expected = service.accession_pdci(wheat)
         wheat_id = wheat.id
     page = client.get(f"/genebank/accessions/{wheat_id}?lang=en")
     assert f'<strong class="pdci">{expected:.2f}</strong>' in page.text
     _uid, token = make_user(loaded_registry, "curator@iofs.example", "genebank_curator")
-    quality_page = client.get("/genebank/quality?lang=en",
-                              headers={"Authorization": f"Bearer {token}"})
+    quality_page = client.get(
+        "/genebank/quality?lang=en", headers={"Authorization": f"Bearer {token}"}
+    )
     assert quality_page.status_code == 200 and 'data-instcode="KAZ900"' in quality_page.text
     assert client.get("/genebank/quality").status_code in (303, 401, 403)
 
 
 def test_collection_pdci_from_the_database_equals_the_rule(
-        session_factory: sessionmaker[Session], tmp_path: Path) -> None:
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
     _import(session_factory, tmp_path, RECORDS)
     with session_factory() as session:
-        values = [service.accession_pdci(a) for a in session.execute(select(Accession))
-                  .scalars()]
+        values = [service.accession_pdci(a) for a in session.execute(select(Accession)).scalars()]
         (collection,) = service.collection_quality(session, cli_principal())
     assert collection.accessions == len(values)
     assert collection.mean_pdci == round(sum(values) / len(values), 2)

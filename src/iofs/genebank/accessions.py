@@ -29,22 +29,26 @@ def mcpd_values(accession: Accession) -> dict[str, str]:
 def get_accession(session: Session, principal: Principal, accession_id: int) -> Accession:
     """An accession; the public sees only available ones (others are 'not found')."""
     accession = session.get(Accession, accession_id)
-    if accession is None or (not accession.available
-                             and not allows(principal, "genebank.read_internal")):
+    if accession is None or (
+        not accession.available and not allows(principal, "genebank.read_internal")
+    ):
         raise UnknownRecord(_("No such accession."), "accession_id")
     return accession
 
 
-def set_available(session: Session, principal: Principal, accession_id: int,
-                  available: bool) -> Accession:
+def set_available(
+    session: Session, principal: Principal, accession_id: int, available: bool
+) -> Accession:
     """Mark an accession available for distribution (and visible to the public) or not."""
     authorize(principal, "genebank.passport.write")
     accession = get_accession(session, principal, accession_id)
     before = audit.snapshot(accession)
     accession.available = available
     if audit.updated(session, principal, accession, before) is not None:
-        search.adjust_counts(session, Counter({search.count_key(before): -1,
-                                         search.count_key(audit.snapshot(accession)): 1}))
+        search.adjust_counts(
+            session,
+            Counter({search.count_key(before): -1, search.count_key(audit.snapshot(accession)): 1}),
+        )
     return accession
 
 
@@ -53,7 +57,12 @@ def history(session: Session, principal: Principal, accession_id: int) -> list[d
     datetime), ``actor``, ``action`` (create, update, delete), ``before`` and ``after``
     (snapshot JSON or ``None``)."""
     authorize(principal, "genebank.read_internal")
-    entries = audit.query(session, audit.AuditFilter(record_type=Accession.__tablename__,
-                                                     record_id=str(accession_id)), limit=50)
-    return [{"at": e.at, "actor": e.actor, "action": e.action, "before": e.before,
-             "after": e.after} for e in entries]
+    entries = audit.query(
+        session,
+        audit.AuditFilter(record_type=Accession.__tablename__, record_id=str(accession_id)),
+        limit=50,
+    )
+    return [
+        {"at": e.at, "actor": e.actor, "action": e.action, "before": e.before, "after": e.after}
+        for e in entries
+    ]

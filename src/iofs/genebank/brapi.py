@@ -40,13 +40,23 @@ router = APIRouter(prefix="/brapi/v2", tags=["BrAPI v2"])
 
 BRAPI_VERSION = "2.1"
 Page = Annotated[int, Query(ge=0, le=10_000_000, description="Zero-based page number.")]
-PageSize = Annotated[int, Query(ge=1, le=1000, alias="pageSize",
-                                description="Records per page (BrAPI default 1000).")]
+PageSize = Annotated[
+    int,
+    Query(ge=1, le=1000, alias="pageSize", description="Records per page (BrAPI default 1000)."),
+]
 Filter = Annotated[str, Query(max_length=128)]
 IdText = Annotated[str, Path(max_length=16)]
-CALLS = ("serverinfo", "germplasm", "germplasm/{germplasmDbId}",
-         "germplasm/{germplasmDbId}/mcpd", "seedlots", "seedlots/{seedLotDbId}",
-         "seedlots/transactions", "attributes", "attributevalues")
+CALLS = (
+    "serverinfo",
+    "germplasm",
+    "germplasm/{germplasmDbId}",
+    "germplasm/{germplasmDbId}/mcpd",
+    "seedlots",
+    "seedlots/{seedLotDbId}",
+    "seedlots/transactions",
+    "attributes",
+    "attributevalues",
+)
 SCALE_TYPES = {"numeric": "Numerical", "ordinal": "Ordinal", "nominal": "Nominal"}
 
 
@@ -60,41 +70,72 @@ def compact(value: Any) -> Any:
     return value
 
 
-def envelope(result: dict[str, Any], page: int = 0, page_size: int = 1,
-             total: int | None = None, compacted: bool = False) -> dict[str, Any]:
+def envelope(
+    result: dict[str, Any],
+    page: int = 0,
+    page_size: int = 1,
+    total: int | None = None,
+    compacted: bool = False,
+) -> dict[str, Any]:
     """The BrAPI response envelope around ``result`` (``None`` fields left out, unless
     ``compacted`` says they already are); ``total`` given for paged lists."""
     result = result if compacted else compact(result)
     count = 1 if total is None else total
-    return {"@context": ["https://brapi.org/jsonld/context/metadata.jsonld"],
-            "metadata": {"datafiles": [], "status": [],
-                         "pagination": {"currentPage": page, "pageSize": page_size,
-                                        "totalCount": count,
-                                        "totalPages": math.ceil(count / page_size)}},
-            "result": result}
+    return {
+        "@context": ["https://brapi.org/jsonld/context/metadata.jsonld"],
+        "metadata": {
+            "datafiles": [],
+            "status": [],
+            "pagination": {
+                "currentPage": page,
+                "pageSize": page_size,
+                "totalCount": count,
+                "totalPages": math.ceil(count / page_size),
+            },
+        },
+        "result": result,
+    }
 
 
-def _page(data: list[dict[str, Any]], page: int, page_size: int, total: int,
-          compacted: bool = False) -> JSONResponse:
+def _page(
+    data: list[dict[str, Any]], page: int, page_size: int, total: int, compacted: bool = False
+) -> JSONResponse:
     return JSONResponse(envelope({"data": data}, page, page_size, total, compacted))
 
 
 def _not_found(message: str) -> JSONResponse:
-    return JSONResponse({"metadata": {"datafiles": [], "status": [
-        {"message": message, "messageType": "ERROR"}]}, "result": None}, status_code=404)
+    return JSONResponse(
+        {
+            "metadata": {"datafiles": [], "status": [{"message": message, "messageType": "ERROR"}]},
+            "result": None,
+        },
+        status_code=404,
+    )
 
 
 @router.get("/serverinfo", summary="BrAPI calls this server implements")
 def serverinfo() -> JSONResponse:
-    return JSONResponse(envelope({
-        "calls": [{"service": call, "methods": ["GET"], "versions": [BRAPI_VERSION],
-                   "contentTypes": ["application/json"], "dataTypes": ["application/json"]}
-                  for call in CALLS],
-        "organizationName": "Islamic Organization for Food Security",
-        "serverName": "iofs gene bank",
-        "serverDescription": "Passport data (MCPD V.2.1), seed lots and traits of the IOFS "
-                             "gene bank",
-        "documentationURL": "https://brapi.org/specification"}))
+    return JSONResponse(
+        envelope(
+            {
+                "calls": [
+                    {
+                        "service": call,
+                        "methods": ["GET"],
+                        "versions": [BRAPI_VERSION],
+                        "contentTypes": ["application/json"],
+                        "dataTypes": ["application/json"],
+                    }
+                    for call in CALLS
+                ],
+                "organizationName": "Islamic Organization for Food Security",
+                "serverName": "iofs gene bank",
+                "serverDescription": "Passport data (MCPD V.2.1), seed lots and traits of the IOFS "
+                "gene bank",
+                "documentationURL": "https://brapi.org/specification",
+            }
+        )
+    )
 
 
 def _date(mcpd_date: str) -> str | None:
@@ -120,8 +161,12 @@ def germplasm_record(accession: Accession | Any, doi: str) -> dict[str, Any]:
     names = [n for n in accession.accename.split(";") if n]
     origin = []
     if accession.lat is not None and accession.lon is not None:
-        site: dict[str, Any] = {"coordinates": {"type": "Feature", "geometry": {
-            "type": "Point", "coordinates": [accession.lon, accession.lat]}}}
+        site: dict[str, Any] = {
+            "coordinates": {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [accession.lon, accession.lat]},
+            }
+        }
         if accession.coorduncert:
             site["coordinateUncertainty"] = accession.coorduncert
         origin.append(site)
@@ -143,12 +188,15 @@ def germplasm_record(accession: Accession | Any, doi: str) -> dict[str, Any]:
         "instituteCode": accession.instcode,
         "pedigree": accession.ancest or None,
         "germplasmOrigin": origin,
-        "storageTypes": [{"code": c, "description": STORAGE_LABELS[c]}
-                         for c in _storage_codes(accession)],
+        "storageTypes": [
+            {"code": c, "description": STORAGE_LABELS[c]} for c in _storage_codes(accession)
+        ],
         "synonyms": [{"synonym": n, "type": "accession name"} for n in names[1:]],
-        "donors": [{"donorAccessionNumber": accession.donornumb,
-                    "donorInstituteCode": accession.donorcode}]
-        if accession.donorcode or accession.donornumb else [],
+        "donors": [
+            {"donorAccessionNumber": accession.donornumb, "donorInstituteCode": accession.donorcode}
+        ]
+        if accession.donorcode or accession.donornumb
+        else [],
         "documentationURL": accession.acceurl or None,
         "externalReferences": [{"referenceId": doi, "referenceSource": "GLIS"}] if doi else [],
     }
@@ -157,15 +205,17 @@ def germplasm_record(accession: Accession | Any, doi: str) -> dict[str, Any]:
 
 def mcpd_record(accession: Accession, doi: str) -> dict[str, Any]:
     """A BrAPI ``GermplasmMCPD`` of an accession (MCPD V.2.1 descriptors)."""
-    site = {"coordinateUncertainty": accession.coorduncert or None,
-            "elevation": accession.elevation or None,
-            "georeferencingMethod": accession.georefmeth or None,
-            "latitudeDecimal": accession.declatitude or None,
-            "latitudeDegrees": accession.latitude or None,
-            "locationDescription": accession.collsite or None,
-            "longitudeDecimal": accession.declongitude or None,
-            "longitudeDegrees": accession.longitude or None,
-            "spatialReferenceSystem": accession.coorddatum or None}
+    site = {
+        "coordinateUncertainty": accession.coorduncert or None,
+        "elevation": accession.elevation or None,
+        "georeferencingMethod": accession.georefmeth or None,
+        "latitudeDecimal": accession.declatitude or None,
+        "latitudeDegrees": accession.latitude or None,
+        "locationDescription": accession.collsite or None,
+        "longitudeDecimal": accession.declongitude or None,
+        "longitudeDegrees": accession.longitude or None,
+        "spatialReferenceSystem": accession.coorddatum or None,
+    }
     codes = accession.collcode.split(";") if accession.collcode else []
     return {
         "germplasmDbId": str(accession.id),
@@ -177,29 +227,43 @@ def mcpd_record(accession: Accession, doi: str) -> dict[str, Any]:
         "alternateIDs": [n for n in accession.othernumb.split(";") if n],
         "ancestralData": accession.ancest or None,
         "biologicalStatusOfAccessionCode": accession.sampstat or None,
-        "breedingInstitutes": [{"instituteCode": c, "instituteName": accession.bredname}
-                               for c in accession.bredcode.split(";") if c],
+        "breedingInstitutes": [
+            {"instituteCode": c, "instituteName": accession.bredname}
+            for c in accession.bredcode.split(";")
+            if c
+        ],
         "collectingInfo": {
             "collectingDate": _date(accession.colldate),
-            "collectingInstitutes": [{"instituteCode": c,
-                                      "instituteName": accession.collname,
-                                      "instituteAddress": accession.collinstaddress}
-                                     for c in codes],
+            "collectingInstitutes": [
+                {
+                    "instituteCode": c,
+                    "instituteName": accession.collname,
+                    "instituteAddress": accession.collinstaddress,
+                }
+                for c in codes
+            ],
             "collectingMissionIdentifier": accession.collmissid or None,
             "collectingNumber": accession.collnumb or None,
-            "collectingSite": site},
+            "collectingSite": site,
+        },
         "commonCropName": accession.cropname or None,
         "countryOfOrigin": accession.origcty or None,
-        "donorInfo": {"donorAccessionNumber": accession.donornumb or None,
-                      "donorInstitute": {"instituteCode": accession.donorcode or None,
-                                         "instituteName": accession.donorname or None}},
+        "donorInfo": {
+            "donorAccessionNumber": accession.donornumb or None,
+            "donorInstitute": {
+                "instituteCode": accession.donorcode or None,
+                "instituteName": accession.donorname or None,
+            },
+        },
         "genus": accession.genus,
         "instituteCode": accession.instcode,
         "mlsStatus": accession.mlsstat if accession.mlsstat in {"0", "1"} else None,
         "remarks": accession.remarks or None,
-        "safetyDuplicateInstitutes": [{"instituteCode": c, "instituteName":
-                                       accession.duplinstname}
-                                      for c in accession.duplsite.split(";") if c],
+        "safetyDuplicateInstitutes": [
+            {"instituteCode": c, "instituteName": accession.duplinstname}
+            for c in accession.duplsite.split(";")
+            if c
+        ],
         "species": accession.species or None,
         "speciesAuthority": accession.spauthor or None,
         "storageTypeCodes": _storage_codes(accession),
@@ -209,15 +273,41 @@ def mcpd_record(accession: Accession, doi: str) -> dict[str, Any]:
 
 
 #: The accession columns a ``Germplasm`` record reads (selected as plain rows).
-GERMPLASM_COLUMNS = ("id", "instcode", "accenumb", "puid", "accename", "acqdate", "sampstat",
-                     "cropname", "genus", "species", "spauthor", "subtaxa", "subtauthor",
-                     "origcty", "ancest", "storage", "donorcode", "donornumb", "acceurl",
-                     "lat", "lon", "coorduncert")
+GERMPLASM_COLUMNS = (
+    "id",
+    "instcode",
+    "accenumb",
+    "puid",
+    "accename",
+    "acqdate",
+    "sampstat",
+    "cropname",
+    "genus",
+    "species",
+    "spauthor",
+    "subtaxa",
+    "subtauthor",
+    "origcty",
+    "ancest",
+    "storage",
+    "donorcode",
+    "donornumb",
+    "acceurl",
+    "lat",
+    "lon",
+    "coorduncert",
+)
 
 
-def germplasm_page(session: Session, principal: Principal, page: int, page_size: int,
-                   accession_number: str = "", crop: str = "", genus: str = ""
-                   ) -> tuple[int, list[dict[str, Any]]]:
+def germplasm_page(
+    session: Session,
+    principal: Principal,
+    page: int,
+    page_size: int,
+    accession_number: str = "",
+    crop: str = "",
+    genus: str = "",
+) -> tuple[int, list[dict[str, Any]]]:
     """(total, ``Germplasm`` records of one page) in id order, in one statement: the page's
     first id is found on the (available, id) or primary key index alone, then the page is
     read from there by key with each accession's GLIS DOI (outer join). The total comes
@@ -229,41 +319,66 @@ def germplasm_page(session: Session, principal: Principal, page: int, page_size:
         conditions.append(Accession.accenumb == accession_number)
     # Ordered as the (available, id) index is, so the skip is an index-only scan.
     key = [Accession.available, Accession.id] if "available" in where else [Accession.id]
-    start = select(Accession.id).where(*conditions).order_by(*key).limit(1).offset(
-        page * page_size).scalar_subquery()
+    start = (
+        select(Accession.id)
+        .where(*conditions)
+        .order_by(*key)
+        .limit(1)
+        .offset(page * page_size)
+        .scalar_subquery()
+    )
     columns = [getattr(Accession, name) for name in GERMPLASM_COLUMNS]
     rows = session.execute(
         select(*columns, GlisRegistration.doi)
         .outerjoin(GlisRegistration, GlisRegistration.accession_id == Accession.id)
-        .where(*conditions, Accession.id >= start).order_by(Accession.id).limit(page_size)
+        .where(*conditions, Accession.id >= start)
+        .order_by(Accession.id)
+        .limit(page_size)
     ).all()
     if accession_number:
-        total = int(session.execute(select(func.count()).select_from(Accession).where(
-            *conditions)).scalar_one())
+        total = int(
+            session.execute(
+                select(func.count()).select_from(Accession).where(*conditions)
+            ).scalar_one()
+        )
     else:
-        total = search(session, principal, SearchQuery(crop=crop, genus=genus, limit=1),
-                       facets=False, page=False).total
+        total = search(
+            session,
+            principal,
+            SearchQuery(crop=crop, genus=genus, limit=1),
+            facets=False,
+            page=False,
+        ).total
     return total, [germplasm_record(row, row.doi or "") for row in rows]
 
 
 @router.get("/germplasm", summary="Germplasm (accessions), paged")
-def germplasm(page: Page = 0, page_size: PageSize = 1000, germplasmDbId: Filter = "",  # noqa: N803 - BrAPI's names
-              accessionNumber: Filter = "", commonCropName: Filter = "",  # noqa: N803
-              genus: Filter = "", principal: Principal = Depends(current_principal),
-              session: Session = Depends(db_session)) -> JSONResponse:
+def germplasm(
+    page: Page = 0,
+    page_size: PageSize = 1000,
+    germplasmDbId: Filter = "",
+    accessionNumber: Filter = "",
+    commonCropName: Filter = "",
+    genus: Filter = "",
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> JSONResponse:
     """``Germplasm`` records by id order; filters: id, accession number, crop, genus."""
     if germplasmDbId:
         accession = _accession_or_none(session, principal, germplasmDbId)
-        data = [] if accession is None else [germplasm_record(
-            accession, glis.doi_of(session, accession.id))]
+        data = (
+            []
+            if accession is None
+            else [germplasm_record(accession, glis.doi_of(session, accession.id))]
+        )
         return _page(data, page, page_size, len(data), compacted=True)
-    total, data = germplasm_page(session, principal, page, page_size, accessionNumber,
-                                 commonCropName, genus)
+    total, data = germplasm_page(
+        session, principal, page, page_size, accessionNumber, commonCropName, genus
+    )
     return _page(data, page, page_size, total, compacted=True)
 
 
-def _accession_or_none(session: Session, principal: Principal, text: str
-                       ) -> Accession | None:
+def _accession_or_none(session: Session, principal: Principal, text: str) -> Accession | None:
     if not text.isdigit() or len(text) > 9:
         return None
     try:
@@ -273,20 +388,23 @@ def _accession_or_none(session: Session, principal: Principal, text: str
 
 
 @router.get("/germplasm/{germplasmDbId}", summary="One germplasm")
-def germplasm_one(germplasmDbId: IdText,  # noqa: N803
-                  principal: Principal = Depends(current_principal),
-                  session: Session = Depends(db_session)) -> JSONResponse:
+def germplasm_one(
+    germplasmDbId: IdText,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> JSONResponse:
     accession = _accession_or_none(session, principal, germplasmDbId)
     if accession is None:
         return _not_found("germplasm not found")
-    return JSONResponse(envelope(germplasm_record(accession, glis.doi_of(session,
-                                                                         accession.id))))
+    return JSONResponse(envelope(germplasm_record(accession, glis.doi_of(session, accession.id))))
 
 
 @router.get("/germplasm/{germplasmDbId}/mcpd", summary="One germplasm's MCPD passport")
-def germplasm_mcpd(germplasmDbId: IdText,  # noqa: N803
-                   principal: Principal = Depends(current_principal),
-                   session: Session = Depends(db_session)) -> JSONResponse:
+def germplasm_mcpd(
+    germplasmDbId: IdText,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> JSONResponse:
     accession = _accession_or_none(session, principal, germplasmDbId)
     if accession is None:
         return _not_found("germplasm not found")
@@ -299,8 +417,13 @@ def _visible(principal: Principal, query: Any) -> Any:
     return query.where(Accession.available.is_(True))
 
 
-def _paged(session: Session, query: Any, page: int, page_size: int,
-           convert: Callable[[Any], dict[str, Any]]) -> JSONResponse:
+def _paged(
+    session: Session,
+    query: Any,
+    page: int,
+    page_size: int,
+    convert: Callable[[Any], dict[str, Any]],
+) -> JSONResponse:
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows: Sequence[Any] = session.execute(query.limit(page_size).offset(page * page_size)).all()
     return _page([convert(r) for r in rows], page, page_size, int(total))
@@ -308,63 +431,91 @@ def _paged(session: Session, query: Any, page: int, page_size: int,
 
 def seed_lot_record(lot: Lot, accession: Accession) -> dict[str, Any]:
     """A BrAPI ``SeedLot`` of a lot (amount in seeds)."""
-    return {"seedLotDbId": str(lot.id), "seedLotName": f"{accession.accenumb} {lot.lot_number}",
-            "amount": lot.seed_count, "units": "seeds",
-            "createdDate": f"{lot.stored_on.isoformat()}T00:00:00Z",
-            "storageLocation": " / ".join(p for p in (lot.room, lot.freezer, lot.shelf,
-                                                      lot.box) if p) or None,
-            "sourceCollection": lot.collection,
-            "contentMixture": [{"germplasmDbId": str(accession.id),
-                                "germplasmName": accession.accenumb,
-                                "mixturePercentage": 100}],
-            "additionalInfo": {"storageTemperatureC": str(lot.storage_temperature_c),
-                               "moistureContentPct": str(lot.moisture_content_pct)}}
+    return {
+        "seedLotDbId": str(lot.id),
+        "seedLotName": f"{accession.accenumb} {lot.lot_number}",
+        "amount": lot.seed_count,
+        "units": "seeds",
+        "createdDate": f"{lot.stored_on.isoformat()}T00:00:00Z",
+        "storageLocation": " / ".join(p for p in (lot.room, lot.freezer, lot.shelf, lot.box) if p)
+        or None,
+        "sourceCollection": lot.collection,
+        "contentMixture": [
+            {
+                "germplasmDbId": str(accession.id),
+                "germplasmName": accession.accenumb,
+                "mixturePercentage": 100,
+            }
+        ],
+        "additionalInfo": {
+            "storageTemperatureC": str(lot.storage_temperature_c),
+            "moistureContentPct": str(lot.moisture_content_pct),
+        },
+    }
 
 
 @router.get("/seedlots", summary="Seed lots, paged")
-def seedlots(page: Page = 0, page_size: PageSize = 1000, germplasmDbId: Filter = "",  # noqa: N803
-             principal: Principal = Depends(current_principal),
-             session: Session = Depends(db_session)) -> JSONResponse:
-    query = _visible(principal, select(Lot, Accession).join(
-        Accession, Accession.id == Lot.accession_id)).order_by(Lot.id)
+def seedlots(
+    page: Page = 0,
+    page_size: PageSize = 1000,
+    germplasmDbId: Filter = "",
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> JSONResponse:
+    query = _visible(
+        principal, select(Lot, Accession).join(Accession, Accession.id == Lot.accession_id)
+    ).order_by(Lot.id)
     if germplasmDbId:
-        query = query.where(Lot.accession_id == (int(germplasmDbId)
-                                                 if germplasmDbId.isdigit() else -1))
+        query = query.where(
+            Lot.accession_id == (int(germplasmDbId) if germplasmDbId.isdigit() else -1)
+        )
     return _paged(session, query, page, page_size, lambda r: seed_lot_record(r[0], r[1]))
 
 
 def transaction_record(shipment: Distribution) -> dict[str, Any]:
     """A BrAPI ``SeedLotTransaction`` of a shipment: seeds out of the lot to the recipient."""
     day = shipment.shipped_on.isoformat() if shipment.shipped_on else ""
-    return {"transactionDbId": str(shipment.id), "amount": shipment.seeds, "units": "seeds",
-            "fromSeedLotDbId": str(shipment.lot_id),
-            "transactionDescription": f"Shipped to {shipment.recipient_country} under "
-                                      f"{shipment.mta_type.upper()} {shipment.mta_identifier}",
-            "transactionTimestamp": f"{day}T00:00:00Z" if day else None}
+    return {
+        "transactionDbId": str(shipment.id),
+        "amount": shipment.seeds,
+        "units": "seeds",
+        "fromSeedLotDbId": str(shipment.lot_id),
+        "transactionDescription": f"Shipped to {shipment.recipient_country} under "
+        f"{shipment.mta_type.upper()} {shipment.mta_identifier}",
+        "transactionTimestamp": f"{day}T00:00:00Z" if day else None,
+    }
 
 
 @router.get("/seedlots/transactions", summary="Seed lot transactions (shipments), paged")
-def seedlot_transactions(page: Page = 0, page_size: PageSize = 1000,
-                         seedLotDbId: Filter = "",  # noqa: N803
-                         principal: Principal = Depends(current_principal),
-                         session: Session = Depends(db_session)) -> JSONResponse:
+def seedlot_transactions(
+    page: Page = 0,
+    page_size: PageSize = 1000,
+    seedLotDbId: Filter = "",
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> JSONResponse:
     """Shipments out of lots; internal readers only (recipients are not public)."""
-    query = select(Distribution).where(Distribution.status == "shipped").order_by(
-        Distribution.id)
+    query = select(Distribution).where(Distribution.status == "shipped").order_by(Distribution.id)
     if not allows(principal, "genebank.read_internal"):
         query = query.where(Distribution.id < 0)
     if seedLotDbId:
-        query = query.where(Distribution.lot_id == (int(seedLotDbId)
-                                                    if seedLotDbId.isdigit() else -1))
+        query = query.where(
+            Distribution.lot_id == (int(seedLotDbId) if seedLotDbId.isdigit() else -1)
+        )
     return _paged(session, query, page, page_size, lambda r: transaction_record(r[0]))
 
 
 @router.get("/seedlots/{seedLotDbId}", summary="One seed lot")
-def seedlot_one(seedLotDbId: IdText,  # noqa: N803
-                principal: Principal = Depends(current_principal),
-                session: Session = Depends(db_session)) -> JSONResponse:
-    lot = session.get(Lot, int(seedLotDbId)) if seedLotDbId.isdigit() and \
-        len(seedLotDbId) < 10 else None
+def seedlot_one(
+    seedLotDbId: IdText,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> JSONResponse:
+    lot = (
+        session.get(Lot, int(seedLotDbId))
+        if seedLotDbId.isdigit() and len(seedLotDbId) < 10
+        else None
+    )
     accession = _accession_or_none(session, principal, str(lot.accession_id)) if lot else None
     if lot is None or accession is None:
         return _not_found("seed lot not found")
@@ -373,31 +524,48 @@ def seedlot_one(seedLotDbId: IdText,  # noqa: N803
 
 def attribute_record(trait: Trait) -> dict[str, Any]:
     """A BrAPI ``GermplasmAttribute`` of a trait definition."""
-    categories = [{"value": code, "label": label}
-                  for code, label in traits.categories_of(trait).items()]
+    categories = [
+        {"value": code, "label": label} for code, label in traits.categories_of(trait).items()
+    ]
     valid: dict[str, Any] = {"categories": categories}
     if trait.minimum is not None:
         valid["min"] = int(trait.minimum) if trait.minimum.is_integer() else None
     if trait.maximum is not None:
         valid["max"] = int(trait.maximum) if trait.maximum.is_integer() else None
-    return {"attributeDbId": str(trait.id), "attributeName": trait.name,
-            "attributePUI": None, "commonCropName": trait.crop or None,
-            "attributeCategory": None,
-            # One method, scale and trait per trait definition here: their ids are its own.
-            "method": {"methodDbId": str(trait.id), "methodName": trait.method or trait.name,
-                       "description": trait.method},
-            "scale": {"scaleDbId": str(trait.id),
-                      "scaleName": trait.unit or SCALE_TYPES[trait.scale],
-                      "dataType": SCALE_TYPES[trait.scale],
-                      "validValues": {k: v for k, v in valid.items() if v is not None}},
-            "trait": {"traitDbId": str(trait.id), "traitName": trait.name,
-                      "traitDescription": trait.code},
-            "additionalInfo": {"code": trait.code, "unit": trait.unit}}
+    return {
+        "attributeDbId": str(trait.id),
+        "attributeName": trait.name,
+        "attributePUI": None,
+        "commonCropName": trait.crop or None,
+        "attributeCategory": None,
+        # One method, scale and trait per trait definition here: their ids are its own.
+        "method": {
+            "methodDbId": str(trait.id),
+            "methodName": trait.method or trait.name,
+            "description": trait.method,
+        },
+        "scale": {
+            "scaleDbId": str(trait.id),
+            "scaleName": trait.unit or SCALE_TYPES[trait.scale],
+            "dataType": SCALE_TYPES[trait.scale],
+            "validValues": {k: v for k, v in valid.items() if v is not None},
+        },
+        "trait": {
+            "traitDbId": str(trait.id),
+            "traitName": trait.name,
+            "traitDescription": trait.code,
+        },
+        "additionalInfo": {"code": trait.code, "unit": trait.unit},
+    }
 
 
 @router.get("/attributes", summary="Germplasm attributes (trait definitions), paged")
-def attributes(page: Page = 0, page_size: PageSize = 1000, commonCropName: Filter = "",  # noqa: N803
-               session: Session = Depends(db_session)) -> JSONResponse:
+def attributes(
+    page: Page = 0,
+    page_size: PageSize = 1000,
+    commonCropName: Filter = "",
+    session: Session = Depends(db_session),
+) -> JSONResponse:
     query = select(Trait).order_by(Trait.id)
     if commonCropName:
         query = query.where(Trait.crop == commonCropName)
@@ -405,23 +573,44 @@ def attributes(page: Page = 0, page_size: PageSize = 1000, commonCropName: Filte
 
 
 @router.get("/attributevalues", summary="Germplasm attribute values (observations), paged")
-def attributevalues(page: Page = 0, page_size: PageSize = 1000,
-                    germplasmDbId: Filter = "", attributeDbId: Filter = "",  # noqa: N803
-                    principal: Principal = Depends(current_principal),
-                    session: Session = Depends(db_session)) -> JSONResponse:
+def attributevalues(
+    page: Page = 0,
+    page_size: PageSize = 1000,
+    germplasmDbId: Filter = "",
+    attributeDbId: Filter = "",
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+) -> JSONResponse:
     def ids(text: str) -> list[int] | None:
         return None if not text else [int(text)] if text.isdigit() and len(text) < 10 else []
+
     total, rows = traits.observations_of(
-        session, trait_ids=ids(attributeDbId), accession_ids=ids(germplasmDbId),
-        limit=page_size, offset=page * page_size,
-        available_only=not allows(principal, "genebank.read_internal"))
-    data = [{"attributeValueDbId": str(o.id), "attributeDbId": str(t.id),
-             "attributeName": t.name, "germplasmDbId": str(a.id), "germplasmName": a.accenumb,
-             "value": o.value_code if t.scale == "nominal" else f"{o.value_number:g}",
-             "determinedDate": f"{o.observed_on.isoformat()}T00:00:00Z"
-             if o.observed_on else None,
-             "additionalInfo": {k: v for k, v in (("site", o.site),
-                                                  ("environment", o.environment),
-                                                  ("observer", o.observer)) if v}}
-            for o, t, a in rows]
+        session,
+        trait_ids=ids(attributeDbId),
+        accession_ids=ids(germplasmDbId),
+        limit=page_size,
+        offset=page * page_size,
+        available_only=not allows(principal, "genebank.read_internal"),
+    )
+    data = [
+        {
+            "attributeValueDbId": str(o.id),
+            "attributeDbId": str(t.id),
+            "attributeName": t.name,
+            "germplasmDbId": str(a.id),
+            "germplasmName": a.accenumb,
+            "value": o.value_code if t.scale == "nominal" else f"{o.value_number:g}",
+            "determinedDate": f"{o.observed_on.isoformat()}T00:00:00Z" if o.observed_on else None,
+            "additionalInfo": {
+                k: v
+                for k, v in (
+                    ("site", o.site),
+                    ("environment", o.environment),
+                    ("observer", o.observer),
+                )
+                if v
+            },
+        }
+        for o, t, a in rows
+    ]
     return _page(data, page, page_size, total)

@@ -11,35 +11,58 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-genebank_app = typer.Typer(help="Gene bank: MCPD passport data, seed lots, viability, SMTA.",
-                           no_args_is_help=True)
-constants_app = typer.Typer(help="Ellis & Roberts species viability constants.",
-                            no_args_is_help=True)
+genebank_app = typer.Typer(
+    help="Gene bank: MCPD passport data, seed lots, viability, SMTA.", no_args_is_help=True
+)
+constants_app = typer.Typer(
+    help="Ellis & Roberts species viability constants.", no_args_is_help=True
+)
 genebank_app.add_typer(constants_app, name="constants")
-traits_app = typer.Typer(help="Characterization and evaluation: traits and observations.",
-                         no_args_is_help=True)
+traits_app = typer.Typer(
+    help="Characterization and evaluation: traits and observations.", no_args_is_help=True
+)
 genebank_app.add_typer(traits_app, name="traits")
 
 
 def _progress() -> Progress:
     from iofs.cli_support import errors
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=errors, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    )
 
 
 @genebank_app.command("import")
 def import_file(
-    file: Annotated[Path, typer.Argument(help="CSV, TSV or XLSX with MCPD columns.",
-                                         exists=True, dir_okay=False, readable=True)],
-    dry_run: Annotated[bool, typer.Option("--dry-run",
-                                          help="Validate and print every problem.")] = False,
-    reject_file: Annotated[Path | None, typer.Option(
-        "--reject-file", help="Import the valid rows; write the others here with reasons.")]
-    = None,
-    mapping: Annotated[Path | None, typer.Option(
-        "--mapping", help="CSV source,target (or JSON) mapping your headers to MCPD.",
-        exists=True, dir_okay=False)] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV, TSV or XLSX with MCPD columns.", exists=True, dir_okay=False, readable=True
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and print every problem.")
+    ] = False,
+    reject_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--reject-file", help="Import the valid rows; write the others here with reasons."
+        ),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping",
+            help="CSV source,target (or JSON) mapping your headers to MCPD.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Import passport data: all-or-nothing unless --reject-file; re-importing changes
     nothing."""
@@ -61,8 +84,10 @@ def import_file(
                 errors.print(f"[{colour}]{issue}[/]", highlight=False, markup=True)
 
     def summary() -> str:
-        return (f"{stream.row_count} rows: {stream.valid_count} valid, {len(stream.invalid)} "
-                f"with errors; {stream.error_count} errors, {stream.warning_count} warnings")
+        return (
+            f"{stream.row_count} rows: {stream.valid_count} valid, {len(stream.invalid)} "
+            f"with errors; {stream.error_count} errors, {stream.warning_count} warnings"
+        )
 
     if dry_run:
         show(stream.header_issues, False)
@@ -77,23 +102,30 @@ def import_file(
         with _progress() as progress:
             task = progress.add_task("validating and importing", total=None)
             with transaction(session_factory()) as session:
-                result = service.import_passport(session, cli_principal(), stream,
-                                                 partial=reject_file is not None,
-                                                 progress=lambda n: progress.advance(task, n))
+                result = service.import_passport(
+                    session,
+                    cli_principal(),
+                    stream,
+                    partial=reject_file is not None,
+                    progress=lambda n: progress.advance(task, n),
+                )
     except service.ImportRejected:
         show(stream.issues(), True)
-        raise fail(f"{summary()}. Nothing was imported (fix the file, or use --reject-file)."
-                   ) from None
+        raise fail(
+            f"{summary()}. Nothing was imported (fix the file, or use --reject-file)."
+        ) from None
     except (service.GenebankError, mcpd.PassportFileError) as error:
         raise fail(str(error)) from None
     show(stream.issues(), True)
     if reject_file is not None:
         with reject_file.open("w", encoding="utf-8", newline="") as out:
             service.write_rejects(result.rejected, stream.header, out)
-    console.print(f"{result.inserted} inserted, {result.updated} updated, {result.unchanged} "
-                  f"unchanged, {len(result.rejected)} rejected"
-                  + (f" (written to {reject_file})" if reject_file else "")
-                  + f"; {result.warnings} warnings")
+    console.print(
+        f"{result.inserted} inserted, {result.updated} updated, {result.unchanged} "
+        f"unchanged, {len(result.rejected)} rejected"
+        + (f" (written to {reject_file})" if reject_file else "")
+        + f"; {result.warnings} warnings"
+    )
 
 
 @genebank_app.command("reindex")
@@ -112,10 +144,10 @@ def reindex() -> None:
 
 @genebank_app.command("export")
 def export(
-    output: Annotated[str, typer.Option("--format", help="mcpd, genesys-json or wiews.")]
-    = "mcpd",
-    out: Annotated[Path | None, typer.Option("--out", help="File (default: standard output).")]
-    = None,
+    output: Annotated[str, typer.Option("--format", help="mcpd, genesys-json or wiews.")] = "mcpd",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File (default: standard output).")
+    ] = None,
 ) -> None:
     """Export passport data as MCPD CSV, Genesys JSON, or WIEWS / SDG 2.5.1 counts (CSV)."""
     from iofs.accounts.service import cli_principal
@@ -131,12 +163,12 @@ def export(
             if output == "mcpd":
                 service.export_mcpd(session, cli_principal(), target)  # type: ignore[arg-type]
             elif output == "genesys-json":
-                service.export_genesys_json(session, cli_principal(),
-                                            target)  # type: ignore[arg-type]
+                service.export_genesys_json(session, cli_principal(), target)  # type: ignore[arg-type]
             else:
                 rows = service.wiews_counts(session, cli_principal())
-                writer = csv.DictWriter(target, lineterminator="\n",
-                                        fieldnames=service.WIEWS_COLUMNS)
+                writer = csv.DictWriter(
+                    target, lineterminator="\n", fieldnames=service.WIEWS_COLUMNS
+                )
                 writer.writeheader()
                 writer.writerows(rows)
     finally:
@@ -145,8 +177,9 @@ def export(
 
 
 @genebank_app.command("queue")
-def queue(output: Annotated[str, typer.Option("--format", help="table, json or csv.")]
-          = "table") -> None:
+def queue(
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
     """The regeneration queue: lots below 85 % of initial viability, below three sowings,
     past their predicted date or overdue for a test, most urgent first."""
     from iofs.accounts.service import cli_principal
@@ -155,20 +188,30 @@ def queue(output: Annotated[str, typer.Option("--format", help="table, json or c
 
     with session_factory()() as session:
         statuses = service.regeneration_queue(session, cli_principal())
-        rows = [{"lot_id": s.lot.id, "accession": s.accession.accenumb,
-                 "taxon": s.accession.taxon, "lot": s.lot.lot_number,
-                 "seeds": s.lot.seed_count, "latest_pct": s.latest_pct,
-                 "regeneration_due": s.prediction.regeneration_due.isoformat()
-                 if s.prediction else None,
-                 "next_test_due": s.prediction.next_test_due.isoformat()
-                 if s.prediction else None,
-                 "urgency": s.urgency, "reasons": ";".join(s.reasons)} for s in statuses]
+        rows = [
+            {
+                "lot_id": s.lot.id,
+                "accession": s.accession.accenumb,
+                "taxon": s.accession.taxon,
+                "lot": s.lot.lot_number,
+                "seeds": s.lot.seed_count,
+                "latest_pct": s.latest_pct,
+                "regeneration_due": s.prediction.regeneration_due.isoformat()
+                if s.prediction
+                else None,
+                "next_test_due": s.prediction.next_test_due.isoformat() if s.prediction else None,
+                "urgency": s.urgency,
+                "reasons": ";".join(s.reasons),
+            }
+            for s in statuses
+        ]
     print_records(rows, output, f"Regeneration queue ({len(rows)})", json_default=str)
 
 
 @genebank_app.command("smta-report")
-def smta_report(output: Annotated[str, typer.Option("--format", help="table, json or csv.")]
-                = "csv") -> None:
+def smta_report(
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "csv",
+) -> None:
     """Distributions for the Treaty's SMTA reporting (one row per sample sent)."""
     from iofs.accounts.service import cli_principal
     from iofs.cli_support import print_records, session_factory
@@ -180,9 +223,16 @@ def smta_report(output: Annotated[str, typer.Option("--format", help="table, jso
 
 
 @constants_app.command("import")
-def constants_import(file: Annotated[Path, typer.Argument(
-        help="CSV Species,Ke,Cw,Ch,Cq,Reference (e.g. viabilityconstants.csv).",
-        exists=True, dir_okay=False)]) -> None:
+def constants_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV Species,Ke,Cw,Ch,Cq,Reference (e.g. viabilityconstants.csv).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+) -> None:
     """Load species viability constants (idempotent; degenerate rows are skipped)."""
     from iofs.accounts.service import cli_principal
     from iofs.cli_support import console, errors, fail, session_factory
@@ -197,45 +247,71 @@ def constants_import(file: Annotated[Path, typer.Argument(
         errors.print(f"skipped {reason}", highlight=False, markup=False)
     with transaction(session_factory()) as session:
         counts = service.import_constants(session, cli_principal(), constants)
-    console.print(f"{counts['inserted']} inserted, {counts['updated']} updated, "
-                  f"{counts['unchanged']} unchanged, {len(skipped)} rows skipped")
+    console.print(
+        f"{counts['inserted']} inserted, {counts['updated']} updated, "
+        f"{counts['unchanged']} unchanged, {len(skipped)} rows skipped"
+    )
 
 
 @constants_app.command("list")
-def constants_list(output: Annotated[str, typer.Option("--format", help="table, json or csv.")]
-                   = "table") -> None:
+def constants_list(
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
     """Species constants in use (imported, else the built-in priority crops)."""
     from iofs.cli_support import print_records, session_factory
     from iofs.genebank import service
 
     with session_factory()() as session:
-        rows = [{"species": c.species, "ke": c.ke, "cw": c.cw, "ch": c.ch, "cq": c.cq,
-                 "single_temperature": c.single_temperature, "reference": c.reference}
-                for c in service.list_constants(session)]
+        rows = [
+            {
+                "species": c.species,
+                "ke": c.ke,
+                "cw": c.cw,
+                "ch": c.ch,
+                "cq": c.cq,
+                "single_temperature": c.single_temperature,
+                "reference": c.reference,
+            }
+            for c in service.list_constants(session)
+        ]
     print_records(rows, output, f"Viability constants ({len(rows)})", json_default=str)
 
 
-TRIAL_SPECIES = {"Wheat": "Triticum aestivum", "Soybean": "Glycine max",
-                 "Groundnut": "Arachis hypogaea"}
+TRIAL_SPECIES = {
+    "Wheat": "Triticum aestivum",
+    "Soybean": "Glycine max",
+    "Groundnut": "Arachis hypogaea",
+}
 
 
 def read_storage_trial(path: Path) -> list[dict[str, Any]]:
     """Rows of a storage trial CSV (crop, moisturecontent %, temperature °C, storageperiod
     years, viabilitypercent) with the crop mapped to its species."""
     with path.open(encoding="utf-8") as handle:
-        return [{"species": TRIAL_SPECIES.get(r["crop"], r["crop"]),
-                 "moisture": float(r["moisturecontent"]), "temperature": float(r["temperature"]),
-                 "years": float(r["storageperiod"]), "viability": float(r["viabilitypercent"])}
-                for r in csv.DictReader(handle)]
+        return [
+            {
+                "species": TRIAL_SPECIES.get(r["crop"], r["crop"]),
+                "moisture": float(r["moisturecontent"]),
+                "temperature": float(r["temperature"]),
+                "years": float(r["storageperiod"]),
+                "viability": float(r["viabilitypercent"]),
+            }
+            for r in csv.DictReader(handle)
+        ]
 
 
 @genebank_app.command("validate-predictor")
 def validate_predictor(
-    trial: Annotated[Path, typer.Argument(help="seedsurvival.csv-shaped storage trial.",
-                                          exists=True, dir_okay=False)],
-    constants_file: Annotated[Path | None, typer.Option(
-        "--constants", help="Constants CSV (default: the built-in table).", exists=True)]
-    = None,
+    trial: Annotated[
+        Path,
+        typer.Argument(help="seedsurvival.csv-shaped storage trial.", exists=True, dir_okay=False),
+    ],
+    constants_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--constants", help="Constants CSV (default: the built-in table).", exists=True
+        ),
+    ] = None,
     output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
 ) -> None:
     """Error of the Ellis & Roberts predictor against a real storage trial, per species."""
@@ -246,19 +322,26 @@ def validate_predictor(
     if constants_file:
         constants.update({c.species: c for c in viability.read_constants_csv(constants_file)[0]})
     report = service.validate_predictor(constants, read_storage_trial(trial))
-    rows = [{"species": r["species"], "n": r["n"], "initial_pct": round(r["initial_pct"], 1),
-             "rmse_pts": round(r["rmse"], 1), "mae_pts": round(r["mae"], 1),
-             "bias_pts": round(r["bias"], 1)} for r in report]
-    print_records(rows, output, "Predictor vs. storage trial (percentage points)",
-                  json_default=str)
+    rows = [
+        {
+            "species": r["species"],
+            "n": r["n"],
+            "initial_pct": round(r["initial_pct"], 1),
+            "rmse_pts": round(r["rmse"], 1),
+            "mae_pts": round(r["mae"], 1),
+            "bias_pts": round(r["bias"], 1),
+        }
+        for r in report
+    ]
+    print_records(rows, output, "Predictor vs. storage trial (percentage points)", json_default=str)
 
 
 @genebank_app.command("glis-register")
 def glis_register(
-    limit: Annotated[int | None, typer.Option("--limit", min=1,
-                                              help="Send at most this many.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run",
-                                          help="List what would be sent.")] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Send at most this many.")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be sent.")] = False,
 ) -> None:
     """Register new accessions with GLIS and update changed ones; the DOIs are stored.
     Server and account: IOFS_GLIS_URL (the Treaty's test server by default),
@@ -275,27 +358,39 @@ def glis_register(
     with transaction(session_factory()) as session:
         if dry_run:
             for item in service.glis_pending(session, cli_principal(), settings.pid)[:limit]:
-                console.print(f"{item.action} {item.accession.instcode} "
-                              f"{item.accession.accenumb}", highlight=False)
+                console.print(
+                    f"{item.action} {item.accession.instcode} {item.accession.accenumb}",
+                    highlight=False,
+                )
             return
-        run = service.register_with_glis(session, cli_principal(),
-                                         service.GlisClient(settings), limit)
+        run = service.register_with_glis(
+            session, cli_principal(), service.GlisClient(settings), limit
+        )
     for accenumb, reason in run.failed:
         errors.print(f"{accenumb}: {reason}", highlight=False, markup=False)
-    console.print(f"{len(run.registered)} registered, {len(run.updated)} updated, "
-                  f"{len(run.failed)} refused ({settings.url})", highlight=False)
+    console.print(
+        f"{len(run.registered)} registered, {len(run.updated)} updated, "
+        f"{len(run.failed)} refused ({settings.url})",
+        highlight=False,
+    )
     if run.failed:
         raise typer.Exit(1)
 
 
 @genebank_app.command("easy-smta")
 def easy_smta(
-    out: Annotated[Path | None, typer.Option("--out", help="File (default: standard output).")]
-    = None,
-    everything: Annotated[bool, typer.Option("--all", help="Every shipped SMTA, not only "
-                                             "those not yet reported.")] = False,
-    mark: Annotated[bool, typer.Option("--mark-reported", help="Record them as reported "
-                                       "(after Easy-SMTA accepted the file).")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File (default: standard output).")
+    ] = None,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Every shipped SMTA, not only those not yet reported.")
+    ] = False,
+    mark: Annotated[
+        bool,
+        typer.Option(
+            "--mark-reported", help="Record them as reported (after Easy-SMTA accepted the file)."
+        ),
+    ] = False,
 ) -> None:
     """The Easy-SMTA XML report of shipped SMTAs (provider: IOFS_GLIS_PID, _INSTITUTE,
     _ADDRESS, _COUNTRY)."""
@@ -305,50 +400,73 @@ def easy_smta(
     from iofs.genebank import service
 
     with transaction(session_factory()) as session:
-        shipments = service.distributions(session, cli_principal(), status="shipped") \
-            if everything else service.unreported(session, cli_principal())
-        xml = service.easy_smta_xml(session, cli_principal(), service.Provider.from_settings(),
-                                    shipments)
+        shipments = (
+            service.distributions(session, cli_principal(), status="shipped")
+            if everything
+            else service.unreported(session, cli_principal())
+        )
+        xml = service.easy_smta_xml(
+            session, cli_principal(), service.Provider.from_settings(), shipments
+        )
         if out:
             out.write_bytes(xml)
         else:
             sys.stdout.write(xml.decode("utf-8") + "\n")
         if mark:
-            marked = service.mark_reported(session, cli_principal(),
-                                           [d.id for d in shipments if d.mta_type == "smta"])
+            marked = service.mark_reported(
+                session, cli_principal(), [d.id for d in shipments if d.mta_type == "smta"]
+            )
             errors.print(f"{marked} distributions marked as reported", highlight=False)
 
 
 @genebank_app.command("smta-unreported")
-def smta_unreported(output: Annotated[str, typer.Option("--format",
-                                                        help="table, json or csv.")]
-                    = "table") -> None:
+def smta_unreported(
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
     """Shipped distributions under the SMTA not yet reported to Easy-SMTA."""
     from iofs.accounts.service import cli_principal
     from iofs.cli_support import print_records, session_factory
     from iofs.genebank import service
 
     with session_factory()() as session:
-        rows = [{"id": d.id, "agreement": d.mta_identifier, "form": d.smta_form,
-                 "recipient": d.recipient_name, "country": d.recipient_country,
-                 "shipped_on": d.shipped_on.isoformat() if d.shipped_on else ""}
-                for d in service.unreported(session, cli_principal())]
+        rows = [
+            {
+                "id": d.id,
+                "agreement": d.mta_identifier,
+                "form": d.smta_form,
+                "recipient": d.recipient_name,
+                "country": d.recipient_country,
+                "shipped_on": d.shipped_on.isoformat() if d.shipped_on else "",
+            }
+            for d in service.unreported(session, cli_principal())
+        ]
     print_records(rows, output, f"Not yet reported to Easy-SMTA ({len(rows)})")
 
 
 @traits_app.command("list")
-def traits_list(crop: Annotated[str, typer.Option("--crop", help="Only this crop's.")] = "",
-                output: Annotated[str, typer.Option("--format", help="table, json or csv.")]
-                = "table") -> None:
+def traits_list(
+    crop: Annotated[str, typer.Option("--crop", help="Only this crop's.")] = "",
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
     """Trait definitions (code, name, crop, method, scale, unit, bounds, codes)."""
     from iofs.cli_support import print_records, session_factory
     from iofs.genebank import service
 
     with session_factory()() as session:
-        rows = [{"code": t.code, "name": t.name, "crop": t.crop, "method": t.method,
-                 "scale": t.scale, "unit": t.unit, "minimum": t.minimum,
-                 "maximum": t.maximum, "categories": t.categories}
-                for t in service.list_traits(session, crop)]
+        rows = [
+            {
+                "code": t.code,
+                "name": t.name,
+                "crop": t.crop,
+                "method": t.method,
+                "scale": t.scale,
+                "unit": t.unit,
+                "minimum": t.minimum,
+                "maximum": t.maximum,
+                "categories": t.categories,
+            }
+            for t in service.list_traits(session, crop)
+        ]
     print_records(rows, output, f"Traits ({len(rows)})", json_default=str)
 
 
@@ -362,8 +480,7 @@ def traits_define(
     unit: Annotated[str, typer.Option("--unit")] = "",
     minimum: Annotated[float | None, typer.Option("--min")] = None,
     maximum: Annotated[float | None, typer.Option("--max")] = None,
-    categories: Annotated[str, typer.Option("--codes", help="'1=low;5=medium;9=high'.")]
-    = "",
+    categories: Annotated[str, typer.Option("--codes", help="'1=low;5=medium;9=high'.")] = "",
 ) -> None:
     """Define a trait, or update the one with this code."""
     from pydantic import ValidationError
@@ -374,23 +491,41 @@ def traits_define(
     from iofs.genebank import service
 
     try:
-        data = service.TraitIn(code=code, name=name, scale=scale, crop=crop, method=method,
-                               unit=unit, minimum=minimum, maximum=maximum,
-                               categories=categories)
+        data = service.TraitIn(
+            code=code,
+            name=name,
+            scale=scale,
+            crop=crop,
+            method=method,
+            unit=unit,
+            minimum=minimum,
+            maximum=maximum,
+            categories=categories,
+        )
         with transaction(session_factory()) as session:
             service.define_trait(session, cli_principal(), data)
     except ValidationError as error:
-        raise fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                             for e in error.errors()), 2) from None
+        raise fail(
+            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()), 2
+        ) from None
     except service.GenebankError as error:
         raise fail(str(error), 2) from None
     console.print(f"trait {code} saved", highlight=False)
 
 
 @traits_app.command("import")
-def traits_import(file: Annotated[Path, typer.Argument(
-        help="CSV or XLSX: INSTCODE, ACCENUMB, TRAIT, VALUE[, DATE, SITE, ENVIRONMENT, "
-             "OBSERVER].", exists=True, dir_okay=False, readable=True)]) -> None:
+def traits_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV or XLSX: INSTCODE, ACCENUMB, TRAIT, VALUE[, DATE, SITE, ENVIRONMENT, "
+            "OBSERVER].",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
+) -> None:
     """Import observations: every row valid or nothing stored (exit 2, each bad row
     named); re-importing the same rows changes nothing."""
     from iofs.accounts.service import cli_principal
@@ -408,13 +543,17 @@ def traits_import(file: Annotated[Path, typer.Argument(
         raise fail(str(error), 2) from None
     except InputError as error:
         raise fail(str(error), 2) from None
-    console.print(f"{result.inserted} observations added, {result.unchanged} already stored",
-                  highlight=False)
+    console.print(
+        f"{result.inserted} observations added, {result.unchanged} already stored", highlight=False
+    )
 
 
 @traits_app.command("export")
-def traits_export(out: Annotated[Path | None, typer.Option(
-        "--out", help="File (default: standard output).")] = None) -> None:
+def traits_export(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File (default: standard output).")
+    ] = None,
+) -> None:
     """Observations as CSV in the import's columns."""
     from iofs.accounts.service import cli_principal
     from iofs.cli_support import session_factory
@@ -443,10 +582,17 @@ def traits_search(
     try:
         with session_factory()() as session:
             criteria = [c for text in conditions for c in service.parse_criteria(text)]
-            total, found = service.trait_search(session, cli_principal(), criteria,
-                                                limit=limit)
-            rows = [{"id": a.id, "instcode": a.instcode, "accenumb": a.accenumb,
-                     "taxon": a.taxon, "origcty": a.origcty} for a in found]
+            total, found = service.trait_search(session, cli_principal(), criteria, limit=limit)
+            rows = [
+                {
+                    "id": a.id,
+                    "instcode": a.instcode,
+                    "accenumb": a.accenumb,
+                    "taxon": a.taxon,
+                    "origcty": a.origcty,
+                }
+                for a in found
+            ]
     except service.GenebankError as error:
         raise fail(str(error), 2) from None
     print_records(rows, output, f"Accessions ({total})", json_default=str)

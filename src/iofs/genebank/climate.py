@@ -90,9 +90,13 @@ def _nearest(centres: np.ndarray, values: np.ndarray) -> np.ndarray:
 def share_grid(path: Path) -> ShareGrid:
     """The share grid of an SPI-12 output (computed once per file version)."""
     if not path.exists():
-        raise UnknownRecord(_("No SPI-12 grid is installed: compute one with the drought "
-                              "module (spi12.zarr in its store) or set IOFS_GENEBANK_SPI12."),
-                            "spi")
+        raise UnknownRecord(
+            _(
+                "No SPI-12 grid is installed: compute one with the drought "
+                "module (spi12.zarr in its store) or set IOFS_GENEBANK_SPI12."
+            ),
+            "spi",
+        )
     return _share_grid(path, path.stat().st_mtime_ns)
 
 
@@ -106,15 +110,20 @@ def _share_grid(path: Path, _stamp: int) -> ShareGrid:
         raise GenebankError(_("The SPI output has no latitude/longitude grid."), "spi")
     scale = int(ds.attrs.get("scale", spi.attrs.get("scale", 0)) or 0)
     if scale != SCALE:
-        raise GenebankError(_("The SPI output is SPI-%(scale)d; the search needs SPI-12.")
-                            % {"scale": scale}, "spi")
+        raise GenebankError(
+            _("The SPI output is SPI-%(scale)d; the search needs SPI-12.") % {"scale": scale}, "spi"
+        )
     spi = spi.transpose("time", "lat", "lon")
     severe = (spi <= SEVERE_SPI).sum("time").values
     valid = spi.notnull().sum("time").values
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(valid > 0, severe / np.maximum(valid, 1), np.nan)
-    return ShareGrid(np.asarray(spi["lat"].values, dtype=float),
-                     np.asarray(spi["lon"].values, dtype=float), share, int(spi.sizes["time"]))
+    return ShareGrid(
+        np.asarray(spi["lat"].values, dtype=float),
+        np.asarray(spi["lon"].values, dtype=float),
+        share,
+        int(spi.sizes["time"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -139,10 +148,12 @@ def state_history(settings: Settings, iso3: str) -> StateHistory:
     if len(code) != 3 or not code.isalpha():
         raise GenebankError(_("A country is a three-letter ISO 3166-1 alpha-3 code."), "state")
     frame = drought.country_series(settings, code, SCALE)
-    values = pd.to_numeric(frame["mean_spi"], errors="coerce").dropna() \
-        if not frame.empty else pd.Series(dtype=float)
-    return StateHistory(code, int(values.size),
-                        int((values <= SEVERE_SPI).sum()))
+    values = (
+        pd.to_numeric(frame["mean_spi"], errors="coerce").dropna()
+        if not frame.empty
+        else pd.Series(dtype=float)
+    )
+    return StateHistory(code, int(values.size), int((values <= SEVERE_SPI).sum()))
 
 
 @dataclass(frozen=True)
@@ -164,9 +175,17 @@ class ClimateSmart:
     matches: list[ClimateMatch]
 
 
-def climate_smart(session: Session, principal: Principal, settings: Settings, iso3: str,
-                  min_share: float | None = None, sampstat: str = "", limit: int = 100,
-                  offset: int = 0, spi_output: Path | None = None) -> ClimateSmart:
+def climate_smart(
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    iso3: str,
+    min_share: float | None = None,
+    sampstat: str = "",
+    limit: int = 100,
+    offset: int = 0,
+    spi_output: Path | None = None,
+) -> ClimateSmart:
     """Accessions collected where SPI-12 ≤ −1.5 in at least ``min_share`` of the months
     (default: the state's own share, else :data:`CHANCE_SHARE`), most exposed first;
     ``sampstat`` keeps biological statuses starting with it (``3``: landraces); the public
@@ -175,7 +194,8 @@ def climate_smart(session: Session, principal: Principal, settings: Settings, is
     threshold = min_share if min_share is not None else (history.share or CHANCE_SHARE)
     grid = share_grid(spi_output or spi12_path(settings))
     query = select(Accession.id, Accession.lat, Accession.lon).where(
-        Accession.lat.is_not(None), Accession.lon.is_not(None))
+        Accession.lat.is_not(None), Accession.lon.is_not(None)
+    )
     if not allows(principal, "genebank.read_internal"):
         query = query.where(Accession.available.is_(True))
     if sampstat:
@@ -187,9 +207,19 @@ def climate_smart(session: Session, principal: Principal, settings: Settings, is
     shares = grid.at(lat, lon) if len(rows) else np.array([])
     keep = np.nonzero(shares >= threshold - 1e-12)[0]
     order = keep[np.lexsort((ids[keep], -shares[keep]))]
-    page = order[offset:offset + limit]
-    by_id = {a.id: a for a in session.execute(select(Accession).where(
-        Accession.id.in_([int(i) for i in ids[page]]))).scalars()}
+    page = order[offset : offset + limit]
+    by_id = {
+        a.id: a
+        for a in session.execute(
+            select(Accession).where(Accession.id.in_([int(i) for i in ids[page]]))
+        ).scalars()
+    }
     matches = [ClimateMatch(by_id[int(ids[i])], float(shares[i])) for i in page]
-    return ClimateSmart(history, float(threshold), grid.months,
-                        int(np.count_nonzero(~np.isnan(shares))), len(keep), matches)
+    return ClimateSmart(
+        history,
+        float(threshold),
+        grid.months,
+        int(np.count_nonzero(~np.isnan(shares))),
+        len(keep),
+        matches,
+    )

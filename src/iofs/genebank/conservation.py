@@ -54,27 +54,41 @@ def _lot_warnings(data: LotIn) -> list[str]:
     return warnings
 
 
-def create_lot(session: Session, principal: Principal, accession_id: int,
-               data: LotIn) -> tuple[Lot, list[str]]:
+def create_lot(
+    session: Session, principal: Principal, accession_id: int, data: LotIn
+) -> tuple[Lot, list[str]]:
     """Add a seed lot to an accession; returns it with FAO-standard warnings."""
     authorize(principal, "genebank.collection.write")
     accession = get_accession(session, principal, accession_id)
     if not data.lot_number.strip():
         raise GenebankError(_("Give a lot number."), "lot_number")
     if data.reference_sample_seeds > data.seed_count:
-        raise GenebankError(_("The reference sample cannot exceed the seeds in the lot."),
-                            "reference_sample_seeds")
-    if session.execute(select(Lot.id).where(Lot.accession_id == accession.id,
-                                            Lot.lot_number == data.lot_number.strip())).first():
-        raise GenebankError(_("This accession already has a lot with this number."),
-                            "lot_number")
-    lot = Lot(accession_id=accession.id, lot_number=data.lot_number.strip(),
-              collection=data.collection, storage_temperature_c=data.storage_temperature_c,
-              moisture_content_pct=data.moisture_content_pct, room=data.room, freezer=data.freezer,
-              shelf=data.shelf, box=data.box, seed_count=data.seed_count,
-              seed_weight_g=data.seed_weight_g, origin=data.origin, stored_on=data.stored_on,
-              reference_sample_seeds=data.reference_sample_seeds,
-              seeds_per_sowing=data.seeds_per_sowing)
+        raise GenebankError(
+            _("The reference sample cannot exceed the seeds in the lot."), "reference_sample_seeds"
+        )
+    if session.execute(
+        select(Lot.id).where(
+            Lot.accession_id == accession.id, Lot.lot_number == data.lot_number.strip()
+        )
+    ).first():
+        raise GenebankError(_("This accession already has a lot with this number."), "lot_number")
+    lot = Lot(
+        accession_id=accession.id,
+        lot_number=data.lot_number.strip(),
+        collection=data.collection,
+        storage_temperature_c=data.storage_temperature_c,
+        moisture_content_pct=data.moisture_content_pct,
+        room=data.room,
+        freezer=data.freezer,
+        shelf=data.shelf,
+        box=data.box,
+        seed_count=data.seed_count,
+        seed_weight_g=data.seed_weight_g,
+        origin=data.origin,
+        stored_on=data.stored_on,
+        reference_sample_seeds=data.reference_sample_seeds,
+        seeds_per_sowing=data.seeds_per_sowing,
+    )
     session.add(lot)
     audit.created(session, principal, lot)
     return lot, _lot_warnings(data)
@@ -88,32 +102,45 @@ def get_lot(session: Session, lot_id: int) -> Lot:
 
 
 def lots_of(session: Session, accession_id: int) -> list[Lot]:
-    return list(session.execute(select(Lot).where(Lot.accession_id == accession_id)
-                                .order_by(Lot.id)).scalars())
+    return list(
+        session.execute(
+            select(Lot).where(Lot.accession_id == accession_id).order_by(Lot.id)
+        ).scalars()
+    )
 
 
-def add_safety_duplicate(session: Session, principal: Principal, accession_id: int,
-                         data: SafetyDuplicateIn) -> SafetyDuplicate:
+def add_safety_duplicate(
+    session: Session, principal: Principal, accession_id: int, data: SafetyDuplicateIn
+) -> SafetyDuplicate:
     """Record a safety duplicate deposit (site as a FAO WIEWS code, e.g. NOR051 Svalbard)."""
     authorize(principal, "genebank.collection.write")
     accession = get_accession(session, principal, accession_id)
     code = data.site_code.strip().upper()
     if not mcpd.WIEWS.match(code):
-        raise GenebankError(_("The site is a FAO WIEWS institute code, e.g. NOR051."),
-                            "site_code")
+        raise GenebankError(_("The site is a FAO WIEWS institute code, e.g. NOR051."), "site_code")
     if data.deposited_on > date.today():
         raise GenebankError(_("The date cannot be in the future."), "deposited_on")
-    duplicate = SafetyDuplicate(accession_id=accession.id, site_code=code,
-                                site_name=data.site_name.strip(), box=data.box.strip(),
-                                deposited_on=data.deposited_on, seed_count=data.seed_count)
+    duplicate = SafetyDuplicate(
+        accession_id=accession.id,
+        site_code=code,
+        site_name=data.site_name.strip(),
+        box=data.box.strip(),
+        deposited_on=data.deposited_on,
+        seed_count=data.seed_count,
+    )
     session.add(duplicate)
     audit.created(session, principal, duplicate)
     return duplicate
 
 
 def duplicates_of(session: Session, accession_id: int) -> list[SafetyDuplicate]:
-    return list(session.execute(select(SafetyDuplicate).where(
-        SafetyDuplicate.accession_id == accession_id).order_by(SafetyDuplicate.id)).scalars())
+    return list(
+        session.execute(
+            select(SafetyDuplicate)
+            .where(SafetyDuplicate.accession_id == accession_id)
+            .order_by(SafetyDuplicate.id)
+        ).scalars()
+    )
 
 
 def _counts(text: str, name: str) -> list[int]:
@@ -126,40 +153,60 @@ def _counts(text: str, name: str) -> list[int]:
     return values
 
 
-def record_germination_test(session: Session, principal: Principal, lot_id: int,
-                            tested_on: date, sown: str, germinated: str,
-                            method: str = "") -> tuple[GerminationTest, list[str]]:
+def record_germination_test(
+    session: Session,
+    principal: Principal,
+    lot_id: int,
+    tested_on: date,
+    sown: str,
+    germinated: str,
+    method: str = "",
+) -> tuple[GerminationTest, list[str]]:
     """Record a germination test (replicate counts); returns it and warnings: replicates
     outside the ISTA tolerance, a first test below 85 % (FAO Genebank Standards 4.2)."""
     authorize(principal, "genebank.collection.write")
     lot = get_lot(session, lot_id)
     sown_counts, germinated_counts = _counts(sown, "sown"), _counts(germinated, "germinated")
     if len(sown_counts) != len(germinated_counts):
-        raise GenebankError(_("Give as many germinated counts as replicates sown."),
-                            "germinated")
+        raise GenebankError(_("Give as many germinated counts as replicates sown."), "germinated")
     try:
         result = viability.evaluate_test(sown_counts, germinated_counts)
     except ValueError:
-        raise GenebankError(_("Each replicate needs seeds sown and at most that many "
-                              "germinated."), "germinated") from None
+        raise GenebankError(
+            _("Each replicate needs seeds sown and at most that many germinated."), "germinated"
+        ) from None
     if tested_on > date.today():
         raise GenebankError(_("The date cannot be in the future."), "tested_on")
     if tested_on < lot.stored_on:
         raise GenebankError(_("The test cannot precede the lot's storage date."), "tested_on")
-    first = session.execute(select(func.count()).select_from(GerminationTest).where(
-        GerminationTest.lot_id == lot.id)).scalar_one() == 0
-    test = GerminationTest(lot_id=lot.id, tested_on=tested_on, method=method.strip()[:255],
-                           sown=";".join(map(str, sown_counts)),
-                           germinated=";".join(map(str, germinated_counts)),
-                           germination_pct=round(result.germination_pct, 2),
-                           within_tolerance=result.within_tolerance)
+    first = (
+        session.execute(
+            select(func.count())
+            .select_from(GerminationTest)
+            .where(GerminationTest.lot_id == lot.id)
+        ).scalar_one()
+        == 0
+    )
+    test = GerminationTest(
+        lot_id=lot.id,
+        tested_on=tested_on,
+        method=method.strip()[:255],
+        sown=";".join(map(str, sown_counts)),
+        germinated=";".join(map(str, germinated_counts)),
+        germination_pct=round(result.germination_pct, 2),
+        within_tolerance=result.within_tolerance,
+    )
     session.add(test)
     audit.created(session, principal, test)
     warnings = []
     if not result.within_tolerance:
-        warnings.append(_("The replicates differ by %(range).0f points, more than the %(max).0f "
-                          "tolerated: repeat the test.") % {
-                              "range": result.replicate_range, "max": result.tolerated_range})
+        warnings.append(
+            _(
+                "The replicates differ by %(range).0f points, more than the %(max).0f "
+                "tolerated: repeat the test."
+            )
+            % {"range": result.replicate_range, "max": result.tolerated_range}
+        )
     if first and result.germination_pct < viability.INITIAL_VIABILITY_STANDARD:
         warnings.append(_("Initial germination is below 85 %: regenerate or replace this lot."))
     return test, warnings
@@ -168,23 +215,35 @@ def record_germination_test(session: Session, principal: Principal, lot_id: int,
 def tests_of(session: Session, lot_ids: Sequence[int]) -> list[GerminationTest]:
     if not lot_ids:
         return []
-    return list(session.execute(select(GerminationTest).where(
-        GerminationTest.lot_id.in_(lot_ids)).order_by(GerminationTest.tested_on,
-                                                      GerminationTest.id)).scalars())
+    return list(
+        session.execute(
+            select(GerminationTest)
+            .where(GerminationTest.lot_id.in_(lot_ids))
+            .order_by(GerminationTest.tested_on, GerminationTest.id)
+        ).scalars()
+    )
 
 
 # --- viability constants --------------------------------------------------------------------
 
-def import_constants(session: Session, principal: Principal,
-                     constants: Iterable[viability.SpeciesConstants]) -> dict[str, int]:
+
+def import_constants(
+    session: Session, principal: Principal, constants: Iterable[viability.SpeciesConstants]
+) -> dict[str, int]:
     """Load species constants (reference data, idempotent): counts inserted/updated/same."""
     authorize(principal, "genebank.collection.write")
     counts = {"inserted": 0, "updated": 0, "unchanged": 0}
     existing = {c.species: c for c in session.execute(select(SpeciesConstants)).scalars()}
     for item in constants:
         row = existing.get(item.species)
-        values = {"ke": item.ke, "cw": item.cw, "ch": item.ch, "cq": item.cq,
-                  "single_temperature": item.single_temperature, "reference": item.reference}
+        values = {
+            "ke": item.ke,
+            "cw": item.cw,
+            "ch": item.ch,
+            "cq": item.cq,
+            "single_temperature": item.single_temperature,
+            "reference": item.reference,
+        }
         if row is None:
             session.add(SpeciesConstants(species=item.species, **values))
             counts["inserted"] += 1
@@ -198,29 +257,34 @@ def import_constants(session: Session, principal: Principal,
     return counts
 
 
-def constants_for(session: Session, genus: str, species: str
-                  ) -> viability.SpeciesConstants | None:
+def constants_for(session: Session, genus: str, species: str) -> viability.SpeciesConstants | None:
     """Constants of ``Genus species``: imported ones first, else the built-in table."""
     name = f"{genus} {species}".strip()
-    row = session.execute(select(SpeciesConstants).where(
-        SpeciesConstants.species == name)).scalar_one_or_none()
+    row = session.execute(
+        select(SpeciesConstants).where(SpeciesConstants.species == name)
+    ).scalar_one_or_none()
     if row is not None:
-        return viability.SpeciesConstants(row.species, row.ke, row.cw, row.ch, row.cq,
-                                          row.single_temperature, row.reference)
+        return viability.SpeciesConstants(
+            row.species, row.ke, row.cw, row.ch, row.cq, row.single_temperature, row.reference
+        )
     return viability.BUILT_IN_CONSTANTS.get(name)
 
 
 def list_constants(session: Session) -> list[viability.SpeciesConstants]:
-    imported = [viability.SpeciesConstants(r.species, r.ke, r.cw, r.ch, r.cq,
-                                           r.single_temperature, r.reference)
-                for r in session.execute(select(SpeciesConstants).order_by(
-                    SpeciesConstants.species)).scalars()]
+    imported = [
+        viability.SpeciesConstants(
+            r.species, r.ke, r.cw, r.ch, r.cq, r.single_temperature, r.reference
+        )
+        for r in session.execute(
+            select(SpeciesConstants).order_by(SpeciesConstants.species)
+        ).scalars()
+    ]
     names = {c.species for c in imported}
-    return imported + [c for n, c in sorted(viability.BUILT_IN_CONSTANTS.items())
-                       if n not in names]
+    return imported + [c for n, c in sorted(viability.BUILT_IN_CONSTANTS.items()) if n not in names]
 
 
 # --- regeneration queue ---------------------------------------------------------------------
+
 
 @dataclass
 class LotStatus:
@@ -239,19 +303,33 @@ class LotStatus:
         return "test_overdue" in self.reasons
 
 
-def lot_status(session: Session, lot: Lot, accession: Accession,
-               tests: Sequence[GerminationTest], today: date | None = None) -> LotStatus:
+def lot_status(
+    session: Session,
+    lot: Lot,
+    accession: Accession,
+    tests: Sequence[GerminationTest],
+    today: date | None = None,
+) -> LotStatus:
     """Evaluate one lot against the FAO Genebank Standards (see module docstring)."""
     today = today or date.today()
     ordered = sorted(tests, key=lambda t: (t.tested_on, t.id))
     constants = constants_for(session, accession.genus, accession.species)
-    prediction = viability.predict(lot.stored_on, lot.collection, lot.storage_temperature_c,
-                                   lot.moisture_content_pct, constants,
-                                   [(t.tested_on, t.germination_pct) for t in ordered], today)
+    prediction = viability.predict(
+        lot.stored_on,
+        lot.collection,
+        lot.storage_temperature_c,
+        lot.moisture_content_pct,
+        constants,
+        [(t.tested_on, t.germination_pct) for t in ordered],
+        today,
+    )
     latest = ordered[-1].germination_pct if ordered else None
     reasons: list[str] = []
-    if ordered and latest is not None and latest < viability.REGENERATION_FRACTION * \
-            ordered[0].germination_pct:
+    if (
+        ordered
+        and latest is not None
+        and latest < viability.REGENERATION_FRACTION * ordered[0].germination_pct
+    ):
         reasons.append("below_85pct_of_initial")
     viable_share = (latest or 100.0) / 100
     needed = 3 * math.ceil(lot.seeds_per_sowing / max(viable_share, 0.01))
@@ -267,8 +345,12 @@ def lot_status(session: Session, lot: Lot, accession: Accession,
     return LotStatus(lot, accession, latest, prediction, reasons, urgency, needed)
 
 
-def lot_statuses(session: Session, principal: Principal, accession_id: int | None = None,
-                 today: date | None = None) -> list[LotStatus]:
+def lot_statuses(
+    session: Session,
+    principal: Principal,
+    accession_id: int | None = None,
+    today: date | None = None,
+) -> list[LotStatus]:
     """Every lot (or an accession's lots) with its status."""
     authorize(principal, "genebank.read_internal")
     query = select(Lot, Accession).join(Accession, Lot.accession_id == Accession.id)
@@ -278,18 +360,26 @@ def lot_statuses(session: Session, principal: Principal, accession_id: int | Non
     tests: dict[int, list[GerminationTest]] = {}
     for test in tests_of(session, [lot.id for lot, _a in pairs]):
         tests.setdefault(test.lot_id, []).append(test)
-    return [lot_status(session, lot, accession, tests.get(lot.id, []), today)
-            for lot, accession in pairs]
+    return [
+        lot_status(session, lot, accession, tests.get(lot.id, []), today)
+        for lot, accession in pairs
+    ]
 
 
-def regeneration_queue(session: Session, principal: Principal,
-                       today: date | None = None) -> list[LotStatus]:
+def regeneration_queue(
+    session: Session, principal: Principal, today: date | None = None
+) -> list[LotStatus]:
     """Lots needing regeneration or a test, most urgent first (urgency = sum of reason
     weights: below 85 % of initial 8, below three sowings 4, past predicted date 2,
     test overdue or never tested 1; ties by earliest predicted regeneration date)."""
     statuses = [s for s in lot_statuses(session, principal, today=today) if s.reasons]
-    statuses.sort(key=lambda s: (-s.urgency, s.prediction.regeneration_due if s.prediction
-                                 else date.min, s.lot.id))
+    statuses.sort(
+        key=lambda s: (
+            -s.urgency,
+            s.prediction.regeneration_due if s.prediction else date.min,
+            s.lot.id,
+        )
+    )
     return statuses
 
 
@@ -309,21 +399,25 @@ class Dashboard:
 def dashboard(session: Session, principal: Principal, today: date | None = None) -> Dashboard:
     queue = regeneration_queue(session, principal, today)
     return Dashboard(
-        accessions=int(session.execute(select(func.count()).select_from(Accession))
-                       .scalar_one()),
-        available=int(session.execute(select(func.count()).select_from(Accession).where(
-            Accession.available.is_(True))).scalar_one()),
+        accessions=int(session.execute(select(func.count()).select_from(Accession)).scalar_one()),
+        available=int(
+            session.execute(
+                select(func.count()).select_from(Accession).where(Accession.available.is_(True))
+            ).scalar_one()
+        ),
         lots=int(session.execute(select(func.count()).select_from(Lot)).scalar_one()),
         queue=queue,
         overdue_tests=[s for s in queue if "test_overdue" in s.reasons],
         stock_alerts=[s for s in queue if "below_three_sowings" in s.reasons],
-        distributions=int(session.execute(select(func.count()).select_from(Distribution))
-                          .scalar_one()))
+        distributions=int(
+            session.execute(select(func.count()).select_from(Distribution)).scalar_one()
+        ),
+    )
 
 
-def validate_predictor(constants: dict[str, viability.SpeciesConstants],
-                       observations: Sequence[dict[str, Any]]
-                       ) -> list[dict[str, Any]]:
+def validate_predictor(
+    constants: dict[str, viability.SpeciesConstants], observations: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Compare Ellis & Roberts predictions with a storage trial, per species.
 
     ``observations``: dicts with ``species``, ``moisture`` (%), ``temperature`` (°C),
@@ -340,17 +434,27 @@ def validate_predictor(constants: dict[str, viability.SpeciesConstants],
         constants_row = constants.get(species)
         if constants_row is None:
             continue
-        sigmas = [viability.sigma_days(constants_row, r["temperature"], r["moisture"])
-                  for r in rows]
+        sigmas = [
+            viability.sigma_days(constants_row, r["temperature"], r["moisture"]) for r in rows
+        ]
         days = [r["years"] * viability.DAYS_PER_YEAR for r in rows]
-        ki = sum(viability.probit(r["viability"]) + d / s
-                 for r, d, s in zip(rows, days, sigmas, strict=True)) / len(rows)
-        errors = [viability.predicted_viability(ki, s, d) - r["viability"]
-                  for r, d, s in zip(rows, days, sigmas, strict=True)]
-        report.append({"species": species, "n": len(rows), "ki": ki,
-                       "initial_pct": viability.percent(ki),
-                       "rmse": math.sqrt(sum(e * e for e in errors) / len(errors)),
-                       "mae": sum(abs(e) for e in errors) / len(errors),
-                       "bias": sum(errors) / len(errors)})
+        ki = sum(
+            viability.probit(r["viability"]) + d / s
+            for r, d, s in zip(rows, days, sigmas, strict=True)
+        ) / len(rows)
+        errors = [
+            viability.predicted_viability(ki, s, d) - r["viability"]
+            for r, d, s in zip(rows, days, sigmas, strict=True)
+        ]
+        report.append(
+            {
+                "species": species,
+                "n": len(rows),
+                "ki": ki,
+                "initial_pct": viability.percent(ki),
+                "rmse": math.sqrt(sum(e * e for e in errors) / len(errors)),
+                "mae": sum(abs(e) for e in errors) / len(errors),
+                "bias": sum(errors) / len(errors),
+            }
+        )
     return report
-

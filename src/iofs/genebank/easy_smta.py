@@ -69,26 +69,33 @@ class Agreement:
 def unreported(session: Session, principal: Principal) -> list[Distribution]:
     """Shipped distributions under the SMTA not yet reported to Easy-SMTA, oldest first."""
     reported = set(session.execute(select(SmtaReported.distribution_id)).scalars())
-    return [d for d in distributions(session, principal, status="shipped")
-            if d.mta_type == "smta" and d.id not in reported]
+    return [
+        d
+        for d in distributions(session, principal, status="shipped")
+        if d.mta_type == "smta" and d.id not in reported
+    ]
 
 
-def agreements(session: Session, principal: Principal,
-               shipments: Iterable[Distribution]) -> list[Agreement]:
+def agreements(
+    session: Session, principal: Principal, shipments: Iterable[Distribution]
+) -> list[Agreement]:
     """Group shipments under the SMTA by agreement identifier (in first-shipment order)."""
     grouped: dict[str, Agreement] = {}
     for shipment in shipments:
         if shipment.mta_type != "smta" or shipment.status != "shipped":
             continue
         accession = session.get_one(Accession, shipment.accession_id)
-        agreement = grouped.setdefault(shipment.mta_identifier, Agreement(
-            shipment.mta_identifier, shipment.smta_form, shipment.mta_date, []))
+        agreement = grouped.setdefault(
+            shipment.mta_identifier,
+            Agreement(shipment.mta_identifier, shipment.smta_form, shipment.mta_date, []),
+        )
         agreement.samples.append((shipment, accession))
     return list(grouped.values())
 
 
-def _party(parent: ET.Element, tag: str, kind: str, pid: str, name: str, address: str,
-           country: str) -> None:
+def _party(
+    parent: ET.Element, tag: str, kind: str, pid: str, name: str, address: str, country: str
+) -> None:
     party = ET.SubElement(parent, tag)
     ET.SubElement(party, "type").text = kind
     if pid:
@@ -99,8 +106,9 @@ def _party(parent: ET.Element, tag: str, kind: str, pid: str, name: str, address
     ET.SubElement(party, "country").text = country
 
 
-def smta_element(session: Session, agreement: Agreement, provider: Provider,
-                 language: str = "en") -> ET.Element:
+def smta_element(
+    session: Session, agreement: Agreement, provider: Provider, language: str = "en"
+) -> ET.Element:
     """The ``<smta>`` element Easy-SMTA accepts for one agreement."""
     smta = ET.Element("smta")
     ET.SubElement(smta, "symbol").text = agreement.identifier
@@ -108,12 +116,17 @@ def smta_element(session: Session, agreement: Agreement, provider: Provider,
     ET.SubElement(smta, "language").text = language
     if agreement.concluded_on:
         ET.SubElement(smta, "date").text = agreement.concluded_on.isoformat()
-    _party(smta, "provider", "in", provider.pid, provider.name, provider.address,
-           provider.country)
+    _party(smta, "provider", "in", provider.pid, provider.name, provider.address, provider.country)
     first, _accession = agreement.samples[0]
-    _party(smta, "recipient", "in" if first.recipient_organisation else "or", "",
-           first.recipient_organisation or first.recipient_name, first.recipient_address,
-           first.recipient_country)
+    _party(
+        smta,
+        "recipient",
+        "in" if first.recipient_organisation else "or",
+        "",
+        first.recipient_organisation or first.recipient_name,
+        first.recipient_address,
+        first.recipient_country,
+    )
     annex = ET.SubElement(smta, "annex1")
     registered = glis.dois(session, [a.id for _d, a in agreement.samples])
     for _shipment, accession in agreement.samples:
@@ -128,8 +141,12 @@ def smta_element(session: Session, agreement: Agreement, provider: Provider,
     return smta
 
 
-def easy_smta_xml(session: Session, principal: Principal, provider: Provider,
-                  shipments: Iterable[Distribution] | None = None) -> bytes:
+def easy_smta_xml(
+    session: Session,
+    principal: Principal,
+    provider: Provider,
+    shipments: Iterable[Distribution] | None = None,
+) -> bytes:
     """The Easy-SMTA bulk report (UTF-8 XML, ``<smtas>``) of ``shipments`` (default: those
     not yet reported)."""
     authorize(principal, "genebank.read_internal")
@@ -142,8 +159,7 @@ def easy_smta_xml(session: Session, principal: Principal, provider: Provider,
     return document
 
 
-def mark_reported(session: Session, principal: Principal,
-                  distribution_ids: Iterable[int]) -> int:
+def mark_reported(session: Session, principal: Principal, distribution_ids: Iterable[int]) -> int:
     """Record that Easy-SMTA accepted the reports of these shipped SMTA distributions;
     returns how many were newly marked (marking twice changes nothing)."""
     authorize(principal, "genebank.distribute")
@@ -152,12 +168,14 @@ def mark_reported(session: Session, principal: Principal,
     for distribution_id in sorted(set(distribution_ids)):
         distribution = get_distribution(session, principal, distribution_id)
         if distribution.status != "shipped" or distribution.mta_type != "smta":
-            raise GenebankError(_("Only shipped samples under the SMTA are reported."),
-                                "distribution_ids")
+            raise GenebankError(
+                _("Only shipped samples under the SMTA are reported."), "distribution_ids"
+            )
         if distribution_id in already:
             continue
-        row = SmtaReported(distribution_id=distribution_id,
-                           reported_at=datetime.now(UTC).replace(tzinfo=None))
+        row = SmtaReported(
+            distribution_id=distribution_id, reported_at=datetime.now(UTC).replace(tzinfo=None)
+        )
         session.add(row)
         session.flush()
         audit.created(session, principal, row)

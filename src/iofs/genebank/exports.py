@@ -29,8 +29,7 @@ def _accessions(session: Session, principal: Principal) -> Iterator[Accession]:
     yield from session.execute(query.execution_options(yield_per=5000)).scalars()
 
 
-def export_mcpd(session: Session, principal: Principal, out: io.TextIOBase | io.StringIO
-                ) -> int:
+def export_mcpd(session: Session, principal: Principal, out: io.TextIOBase | io.StringIO) -> int:
     """Write MCPD CSV of the accessions the principal may see, in import order."""
     return mcpd.write_mcpd((mcpd_values(a) for a in _accessions(session, principal)), out)
 
@@ -41,6 +40,7 @@ def _split(value: str) -> list[str]:
 
 def genesys_record(accession: Accession) -> dict[str, Any]:
     """One accession in the Genesys accession JSON layout (camel-case MCPD names)."""
+
     def number(text: str) -> float | None:
         return float(text) if text else None
 
@@ -48,10 +48,13 @@ def genesys_record(accession: Accession) -> dict[str, Any]:
         "doi": accession.puid or None,
         "instituteCode": accession.instcode,
         "accessionNumber": accession.accenumb,
-        "taxonomy": {"genus": accession.genus, "species": accession.species or None,
-                     "spAuthor": accession.spauthor or None,
-                     "subtaxa": accession.subtaxa or None,
-                     "subtAuthor": accession.subtauthor or None},
+        "taxonomy": {
+            "genus": accession.genus,
+            "species": accession.species or None,
+            "spAuthor": accession.spauthor or None,
+            "subtaxa": accession.subtaxa or None,
+            "subtAuthor": accession.subtauthor or None,
+        },
         "cropName": accession.cropname or None,
         "accessionName": accession.accename or None,
         "acquisitionDate": accession.acqdate or None,
@@ -62,20 +65,27 @@ def genesys_record(accession: Accession) -> dict[str, Any]:
         "available": accession.available,
         "storage": [int(s) for s in _split(accession.storage)],
         "duplSite": _split(accession.duplsite),
-        "coll": {"collNumb": accession.collnumb or None,
-                 "collCode": _split(accession.collcode), "collName": _split(
-                     accession.collname),
-                 "collMissId": accession.collmissid or None,
-                 "collSite": accession.collsite or None,
-                 "collDate": accession.colldate or None,
-                 "collSrc": int(accession.collsrc) if accession.collsrc else None},
-        "geo": {"latitude": accession.lat, "longitude": accession.lon,
-                "elevation": number(accession.elevation),
-                "coordinateUncertainty": number(accession.coorduncert),
-                "coordinateDatum": accession.coorddatum or None,
-                "georeferenceMethod": accession.georefmeth or None},
-        "breeding": {"breederCode": _split(accession.bredcode),
-                     "breederName": _split(accession.bredname)},
+        "coll": {
+            "collNumb": accession.collnumb or None,
+            "collCode": _split(accession.collcode),
+            "collName": _split(accession.collname),
+            "collMissId": accession.collmissid or None,
+            "collSite": accession.collsite or None,
+            "collDate": accession.colldate or None,
+            "collSrc": int(accession.collsrc) if accession.collsrc else None,
+        },
+        "geo": {
+            "latitude": accession.lat,
+            "longitude": accession.lon,
+            "elevation": number(accession.elevation),
+            "coordinateUncertainty": number(accession.coorduncert),
+            "coordinateDatum": accession.coorddatum or None,
+            "georeferenceMethod": accession.georefmeth or None,
+        },
+        "breeding": {
+            "breederCode": _split(accession.bredcode),
+            "breederName": _split(accession.bredname),
+        },
         "donorCode": accession.donorcode or None,
         "donorName": accession.donorname or None,
         "donorNumb": accession.donornumb or None,
@@ -85,14 +95,18 @@ def genesys_record(accession: Accession) -> dict[str, Any]:
     }
 
 
-def export_genesys_json(session: Session, principal: Principal,
-                        out: io.TextIOBase | io.StringIO) -> int:
+def export_genesys_json(
+    session: Session, principal: Principal, out: io.TextIOBase | io.StringIO
+) -> int:
     """Write a JSON array of Genesys accession records."""
     out.write("[")
     count = 0
     for accession in _accessions(session, principal):
-        out.write(("," if count else "") + "\n" + json.dumps(genesys_record(accession),
-                                                             ensure_ascii=False))
+        out.write(
+            ("," if count else "")
+            + "\n"
+            + json.dumps(genesys_record(accession), ensure_ascii=False)
+        )
         count += 1
     out.write("\n]\n")
     return count
@@ -115,8 +129,14 @@ def wiews_counts(session: Session, principal: Principal) -> list[dict[str, Any]]
             accessions[key] += 1
             genera.setdefault(key, set()).add(genus)
             taxa.setdefault(key, set()).add(f"{genus} {species}".strip())
-    return [{"instcode": k[0], "storage": k[1], "storage_label": STORAGE_LABELS.get(k[1], ""),
-             "accessions": n, "genera": len(genera[k]), "species": len(taxa[k])}
-            for k, n in sorted(accessions.items())]
-
-
+    return [
+        {
+            "instcode": k[0],
+            "storage": k[1],
+            "storage_label": STORAGE_LABELS.get(k[1], ""),
+            "accessions": n,
+            "genera": len(genera[k]),
+            "species": len(taxa[k]),
+        }
+        for k, n in sorted(accessions.items())
+    ]

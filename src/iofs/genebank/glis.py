@@ -71,8 +71,7 @@ def _glis_date(mcpd_date: str) -> str:
 
 def _method(accession: Accession) -> Method:
     """``ihva`` for material bred by the holder itself (BREDCODE = INSTCODE), else ``acqu``."""
-    return "ihva" if accession.bredcode and accession.bredcode == accession.instcode \
-        else "acqu"
+    return "ihva" if accession.bredcode and accession.bredcode == accession.instcode else "acqu"
 
 
 def _sub(parent: ET.Element, tag: str, text: str) -> None:
@@ -84,8 +83,9 @@ def _split(values: str) -> list[str]:
     return [v.strip() for v in values.split(";") if v.strip()]
 
 
-def registration_document(accession: Accession, pid: str, progenitor_dois: Iterable[str],
-                          doi: str = "") -> ET.Element:
+def registration_document(
+    accession: Accession, pid: str, progenitor_dois: Iterable[str], doi: str = ""
+) -> ET.Element:
     """The GLIS ``<register>`` (or, with ``doi``, ``<update>``) element of an accession,
     without credentials; MCPD descriptors map to GLIS elements one to one."""
     root = ET.Element("update" if doi else "register")
@@ -161,17 +161,20 @@ def document_sha256(document: ET.Element) -> str:
 def parse_answer(body: bytes) -> GlisAnswer:
     """GLIS's ``<response>``: ``<doi>``, ``<sampleid>`` and ``<error>`` (any may be absent).
     Parsed without entities, DTDs or network access (the answer comes from outside)."""
-    parser = lxml_etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                                  huge_tree=False)
+    parser = lxml_etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
     try:
         root = lxml_etree.fromstring(body, parser)
     except lxml_etree.XMLSyntaxError as error:
-        raise GlisError(_("GLIS answered something that is not XML (%(error)s).")
-                        % {"error": error}, "glis") from None
+        raise GlisError(
+            _("GLIS answered something that is not XML (%(error)s).") % {"error": error}, "glis"
+        ) from None
 
     def text(tag: str) -> str:
         found = root.find(tag)
         return (found.text or "").strip() if found is not None else ""
+
     return GlisAnswer(doi=text("doi"), sampleid=text("sampleid"), error=text("error"))
 
 
@@ -183,40 +186,55 @@ class GlisClient:
 
     def send(self, document: ET.Element) -> GlisAnswer:
         """POST one registration (credentials added here) and read GLIS's answer."""
-        signed = ET.Element(document.tag, username=self.settings.username,
-                            password=self.settings.password.get_secret_value())
+        signed = ET.Element(
+            document.tag,
+            username=self.settings.username,
+            password=self.settings.password.get_secret_value(),
+        )
         signed.extend(list(document))
         body = ET.tostring(signed, encoding="utf-8", xml_declaration=True)
         if not self.settings.url.startswith(("https://", "http://")):
             raise GlisError(_("The GLIS address must be an http(s) URL."), "glis")
         request = urllib.request.Request(  # noqa: S310 - http(s) checked above
-            self.settings.url, data=body, method="POST",
-            headers={"Content-Type": "application/xml"})
+            self.settings.url, data=body, method="POST", headers={"Content-Type": "application/xml"}
+        )
         try:
             with urllib.request.urlopen(  # noqa: S310 - http(s) checked above
-                    request, timeout=self.settings.timeout) as response:
+                request, timeout=self.settings.timeout
+            ) as response:
                 answer: bytes = response.read(1_000_000)
         except urllib.error.HTTPError as error:
-            raise GlisError(_("GLIS failed (HTTP %(status)d).") % {"status": error.code},
-                            "glis") from None
+            raise GlisError(
+                _("GLIS failed (HTTP %(status)d).") % {"status": error.code}, "glis"
+            ) from None
         except (urllib.error.URLError, OSError) as error:
-            raise GlisError(_("GLIS could not be reached (%(error)s).") % {"error": error},
-                            "glis") from None
+            raise GlisError(
+                _("GLIS could not be reached (%(error)s).") % {"error": error}, "glis"
+            ) from None
         return parse_answer(answer)
 
 
 def progenitor_dois(session: Session, accession_id: int) -> list[str]:
     """DOIs of an accession's progenitors: those given as DOIs and those of progenitor
     accessions of this gene bank already registered (others are not known yet)."""
-    rows = session.execute(select(AccessionProgenitor.doi, GlisRegistration.doi).outerjoin(
-        GlisRegistration, GlisRegistration.accession_id == AccessionProgenitor.progenitor_id)
-        .where(AccessionProgenitor.accession_id == accession_id)).all()
+    rows = session.execute(
+        select(AccessionProgenitor.doi, GlisRegistration.doi)
+        .outerjoin(
+            GlisRegistration, GlisRegistration.accession_id == AccessionProgenitor.progenitor_id
+        )
+        .where(AccessionProgenitor.accession_id == accession_id)
+    ).all()
     return sorted({given or registered for given, registered in rows if given or registered})
 
 
-def add_progenitor(session: Session, principal: Principal, accession_id: int,
-                   progenitor_id: int | None = None, doi: str = "",
-                   accenumb: str = "") -> AccessionProgenitor:
+def add_progenitor(
+    session: Session,
+    principal: Principal,
+    accession_id: int,
+    progenitor_id: int | None = None,
+    doi: str = "",
+    accenumb: str = "",
+) -> AccessionProgenitor:
     """Record a progenitor of an accession: another accession here (by id, or by its
     accession number ``accenumb``, optionally ``INSTCODE ACCENUMB``), or a DOI (``10.…``)."""
     authorize(principal, "genebank.passport.write")
@@ -232,15 +250,23 @@ def add_progenitor(session: Session, principal: Principal, accession_id: int,
         raise GenebankError(_("A DOI starts with 10."), "doi")
     if progenitor_id is not None:
         if progenitor_id == accession_id or session.get(Accession, progenitor_id) is None:
-            raise GenebankError(_("The progenitor is another accession of this gene bank."),
-                                "progenitor_id")
+            raise GenebankError(
+                _("The progenitor is another accession of this gene bank."), "progenitor_id"
+            )
         if accession_id in _ancestors(session, progenitor_id):
             raise GenebankError(_("An accession cannot descend from itself."), "progenitor_id")
-    if session.execute(select(AccessionProgenitor.id).where(
-            AccessionProgenitor.accession_id == accession_id,
-            AccessionProgenitor.progenitor_id.is_(None) if progenitor_id is None
-            else AccessionProgenitor.progenitor_id == progenitor_id,
-            AccessionProgenitor.doi == doi)).first() is not None:
+    if (
+        session.execute(
+            select(AccessionProgenitor.id).where(
+                AccessionProgenitor.accession_id == accession_id,
+                AccessionProgenitor.progenitor_id.is_(None)
+                if progenitor_id is None
+                else AccessionProgenitor.progenitor_id == progenitor_id,
+                AccessionProgenitor.doi == doi,
+            )
+        ).first()
+        is not None
+    ):
         raise GenebankError(_("This progenitor is already recorded."), "progenitor")
     link = AccessionProgenitor(accession_id=accession_id, progenitor_id=progenitor_id, doi=doi)
     session.add(link)
@@ -260,8 +286,11 @@ def _accession_by_number(session: Session, text: str, instcode: str) -> int:
     if len(found) > 1:
         found = [row for row in found if row[1] == instcode]
     if len(found) != 1:
-        raise GenebankError(_("No single accession has number %(number)s; write INSTCODE "
-                              "ACCENUMB.") % {"number": text}, "accenumb")
+        raise GenebankError(
+            _("No single accession has number %(number)s; write INSTCODE ACCENUMB.")
+            % {"number": text},
+            "accenumb",
+        )
     return int(found[0][0])
 
 
@@ -278,23 +307,36 @@ def progenitors_of(session: Session, accession_id: int) -> list[Progenitor]:
     """An accession's progenitors as recorded, each with its DOI (given, or the progenitor
     accession's GLIS DOI, empty when not yet registered)."""
     parent = aliased(Accession)
-    rows = session.execute(select(AccessionProgenitor, parent, GlisRegistration.doi)
-                           .outerjoin(parent, parent.id == AccessionProgenitor.progenitor_id)
-                           .outerjoin(GlisRegistration, GlisRegistration.accession_id
-                                      == AccessionProgenitor.progenitor_id)
-                           .where(AccessionProgenitor.accession_id == accession_id)
-                           .order_by(AccessionProgenitor.id)).all()
-    return [Progenitor(link, accession, link.doi or registered or "")
-            for link, accession, registered in rows]
+    rows = session.execute(
+        select(AccessionProgenitor, parent, GlisRegistration.doi)
+        .outerjoin(parent, parent.id == AccessionProgenitor.progenitor_id)
+        .outerjoin(
+            GlisRegistration, GlisRegistration.accession_id == AccessionProgenitor.progenitor_id
+        )
+        .where(AccessionProgenitor.accession_id == accession_id)
+        .order_by(AccessionProgenitor.id)
+    ).all()
+    return [
+        Progenitor(link, accession, link.doi or registered or "")
+        for link, accession, registered in rows
+    ]
 
 
 def _ancestors(session: Session, accession_id: int) -> set[int]:
     seen: set[int] = set()
     frontier = {accession_id}
     while frontier:
-        parents = set(session.execute(select(AccessionProgenitor.progenitor_id).where(
-            AccessionProgenitor.accession_id.in_(frontier),
-            AccessionProgenitor.progenitor_id.is_not(None))).scalars()) - seen
+        parents = (
+            set(
+                session.execute(
+                    select(AccessionProgenitor.progenitor_id).where(
+                        AccessionProgenitor.accession_id.in_(frontier),
+                        AccessionProgenitor.progenitor_id.is_not(None),
+                    )
+                ).scalars()
+            )
+            - seen
+        )
         seen |= {p for p in parents if p is not None}
         frontier = {p for p in parents if p is not None}
     return seen
@@ -315,32 +357,39 @@ def glis_pending(session: Session, principal: Principal, pid: str) -> list[Pendi
     (passport edit, new progenitor DOI); progenitors before their descendants, so that a
     descendant's ``progdoi`` is known when it is sent."""
     authorize(principal, "genebank.read_internal")
-    registrations = {r.accession_id: r for r in session.execute(
-        select(GlisRegistration)).scalars()}
+    registrations = {r.accession_id: r for r in session.execute(select(GlisRegistration)).scalars()}
     parents: dict[int, set[int]] = {}
-    for child, parent in session.execute(select(
-            AccessionProgenitor.accession_id, AccessionProgenitor.progenitor_id).where(
-            AccessionProgenitor.progenitor_id.is_not(None))):
+    for child, parent in session.execute(
+        select(AccessionProgenitor.accession_id, AccessionProgenitor.progenitor_id).where(
+            AccessionProgenitor.progenitor_id.is_not(None)
+        )
+    ):
         if parent is not None:
             parents.setdefault(child, set()).add(parent)
     pending = []
     for accession in session.execute(select(Accession).order_by(Accession.id)).scalars():
         registration = registrations.get(accession.id)
-        document = registration_document(accession, pid,
-                                         progenitor_dois(session, accession.id),
-                                         registration.doi if registration else "")
+        document = registration_document(
+            accession,
+            pid,
+            progenitor_dois(session, accession.id),
+            registration.doi if registration else "",
+        )
         digest = document_sha256(document)
         if registration is None or registration.passport_sha256 != digest:
-            pending.append(Pending(accession, "update" if registration else "register",
-                                   document, digest))
+            pending.append(
+                Pending(accession, "update" if registration else "register", document, digest)
+            )
     depth: dict[int, int] = {}
 
     def level(accession_id: int) -> int:
         if accession_id not in depth:
             depth[accession_id] = 0
-            depth[accession_id] = 1 + max((level(p) for p in parents.get(accession_id, ())),
-                                          default=-1)
+            depth[accession_id] = 1 + max(
+                (level(p) for p in parents.get(accession_id, ())), default=-1
+            )
         return depth[accession_id]
+
     return sorted(pending, key=lambda p: (level(p.accession.id), p.accession.id))
 
 
@@ -354,8 +403,9 @@ class GlisRun:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def register_with_glis(session: Session, principal: Principal, client: GlisClient,
-                       limit: int | None = None) -> GlisRun:
+def register_with_glis(
+    session: Session, principal: Principal, client: GlisClient, limit: int | None = None
+) -> GlisRun:
     """Send every pending accession (at most ``limit``) to GLIS and store the DOIs returned,
     each audited. A refused accession is reported and the run goes on; descendants whose
     progenitor was just registered are sent with its DOI (the document is rebuilt)."""
@@ -363,25 +413,32 @@ def register_with_glis(session: Session, principal: Principal, client: GlisClien
     run = GlisRun()
     pid = client.settings.pid
     for item in glis_pending(session, principal, pid)[:limit]:
-        registration = session.execute(select(GlisRegistration).where(
-            GlisRegistration.accession_id == item.accession.id)).scalar_one_or_none()
-        document = registration_document(item.accession, pid,
-                                         progenitor_dois(session, item.accession.id),
-                                         registration.doi if registration else "")
+        registration = session.execute(
+            select(GlisRegistration).where(GlisRegistration.accession_id == item.accession.id)
+        ).scalar_one_or_none()
+        document = registration_document(
+            item.accession,
+            pid,
+            progenitor_dois(session, item.accession.id),
+            registration.doi if registration else "",
+        )
         try:
             answer = client.send(document)
         except GlisError as error:
             run.failed.append((item.accession.accenumb, str(error)))
             continue
         if answer.error or not answer.doi:
-            run.failed.append((item.accession.accenumb,
-                               answer.error or _("GLIS returned no DOI.")))
+            run.failed.append((item.accession.accenumb, answer.error or _("GLIS returned no DOI.")))
             continue
         now = datetime.now(UTC).replace(tzinfo=None)
         if registration is None:
-            registration = GlisRegistration(accession_id=item.accession.id, doi=answer.doi,
-                                            passport_sha256=document_sha256(document),
-                                            registered_at=now, updated_at=now)
+            registration = GlisRegistration(
+                accession_id=item.accession.id,
+                doi=answer.doi,
+                passport_sha256=document_sha256(document),
+                registered_at=now,
+                updated_at=now,
+            )
             session.add(registration)
             session.flush()
             audit.created(session, principal, registration)
@@ -398,8 +455,12 @@ def register_with_glis(session: Session, principal: Principal, client: GlisClien
 
 def doi_of(session: Session, accession_id: int) -> str:
     """The accession's GLIS DOI, or ``""`` before registration."""
-    return session.execute(select(GlisRegistration.doi).where(
-        GlisRegistration.accession_id == accession_id)).scalar_one_or_none() or ""
+    return (
+        session.execute(
+            select(GlisRegistration.doi).where(GlisRegistration.accession_id == accession_id)
+        ).scalar_one_or_none()
+        or ""
+    )
 
 
 def dois(session: Session, accession_ids: Iterable[int]) -> dict[int, str]:
@@ -407,6 +468,9 @@ def dois(session: Session, accession_ids: Iterable[int]) -> dict[int, str]:
     ids = list(accession_ids)
     if not ids:
         return {}
-    rows = session.execute(select(GlisRegistration.accession_id, GlisRegistration.doi)
-                           .where(GlisRegistration.accession_id.in_(ids))).all()
+    rows = session.execute(
+        select(GlisRegistration.accession_id, GlisRegistration.doi).where(
+            GlisRegistration.accession_id.in_(ids)
+        )
+    ).all()
     return {accession_id: doi for accession_id, doi in rows}

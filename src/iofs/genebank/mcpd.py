@@ -76,29 +76,100 @@ MCPD_COLUMNS: list[str] = list(DESCRIPTORS)
 AVAILABLE = "AVAILABLE"
 
 #: MCPD V.2.1 code lists (codes only; labels are translated in the pages).
-SAMPSTAT_CODES = frozenset({
-    "100", "110", "120", "130", "200", "300", "400", "410", "411", "412", "413", "414", "415",
-    "416", "420", "421", "422", "423", "500", "600", "999"})
-COLLSRC_CODES = frozenset({
-    "10", "11", "12", "13", "14", "15", "20", "21", "22", "23", "24", "25", "26", "27", "28",
-    "30", "40", "50", "60", "61", "62", "99"})
+SAMPSTAT_CODES = frozenset(
+    {
+        "100",
+        "110",
+        "120",
+        "130",
+        "200",
+        "300",
+        "400",
+        "410",
+        "411",
+        "412",
+        "413",
+        "414",
+        "415",
+        "416",
+        "420",
+        "421",
+        "422",
+        "423",
+        "500",
+        "600",
+        "999",
+    }
+)
+COLLSRC_CODES = frozenset(
+    {
+        "10",
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "20",
+        "21",
+        "22",
+        "23",
+        "24",
+        "25",
+        "26",
+        "27",
+        "28",
+        "30",
+        "40",
+        "50",
+        "60",
+        "61",
+        "62",
+        "99",
+    }
+)
 STORAGE_CODES = frozenset({"10", "11", "12", "13", "20", "30", "40", "50", "99"})
 MLSSTAT_CODES = frozenset({"0", "1", "99"})
 #: Suggested (not normative) georeferencing methods.
-GEOREFMETH_SUGGESTED = frozenset({"GPS", "map", "gazetteer", "software",
-                                  "determined from map", "estimated using software"})
+GEOREFMETH_SUGGESTED = frozenset(
+    {"GPS", "map", "gazetteer", "software", "determined from map", "estimated using software"}
+)
 SUBTAXA_RANKS = ("subsp.", "convar.", "var.", "subvar.", "f.", "Group", "cv.", "nothosubsp.")
-SUBTAXA_FIXES = {"ssp.": "subsp.", "ssp": "subsp.", "subsp": "subsp.", "var": "var.",
-                 "convar": "convar.", "forma": "f."}
+SUBTAXA_FIXES = {
+    "ssp.": "subsp.",
+    "ssp": "subsp.",
+    "subsp": "subsp.",
+    "var": "var.",
+    "convar": "convar.",
+    "forma": "f.",
+}
 
 COUNTRY_CODES = countries.current_iso3() | countries.historic_iso3()
 
 MAX_LENGTH: dict[str, int] = {
-    "PUID": 255, "INSTCODE": 16, "ACCENUMB": 128, "COLLNUMB": 128, "COLLCODE": 255,
-    "COLLMISSID": 255, "GENUS": 64, "SPECIES": 64, "SPAUTHOR": 255, "SUBTAXA": 255,
-    "SUBTAUTHOR": 255, "CROPNAME": 128, "DECLATITUDE": 32, "DECLONGITUDE": 32,
-    "COORDUNCERT": 32, "COORDDATUM": 64, "GEOREFMETH": 255, "ELEVATION": 32, "BREDCODE": 255,
-    "DONORCODE": 16, "DONORNUMB": 128, "DUPLSITE": 255, "STORAGE": 64, "ACCEURL": 255,
+    "PUID": 255,
+    "INSTCODE": 16,
+    "ACCENUMB": 128,
+    "COLLNUMB": 128,
+    "COLLCODE": 255,
+    "COLLMISSID": 255,
+    "GENUS": 64,
+    "SPECIES": 64,
+    "SPAUTHOR": 255,
+    "SUBTAXA": 255,
+    "SUBTAUTHOR": 255,
+    "CROPNAME": 128,
+    "DECLATITUDE": 32,
+    "DECLONGITUDE": 32,
+    "COORDUNCERT": 32,
+    "COORDDATUM": 64,
+    "GEOREFMETH": 255,
+    "ELEVATION": 32,
+    "BREDCODE": 255,
+    "DONORCODE": 16,
+    "DONORNUMB": 128,
+    "DUPLSITE": 255,
+    "STORAGE": 64,
+    "ACCEURL": 255,
 }
 TEXT_LIMIT = 10_000
 
@@ -156,6 +227,7 @@ class PassportFileError(ValueError):
 
 # --- reading ------------------------------------------------------------------------------
 
+
 def read_mapping(path: Path) -> dict[str, str]:
     """A column mapping ``source header -> MCPD code`` from CSV (``source,target``) or JSON.
 
@@ -172,13 +244,13 @@ def read_mapping(path: Path) -> dict[str, str]:
         reader = csv.DictReader(io.StringIO(text))
         if reader.fieldnames is None or not {"source", "target"} <= set(reader.fieldnames):
             raise PassportFileError(f"{path.name}: the mapping needs columns source,target")
-        mapping = {(r["source"] or "").strip(): (r["target"] or "").strip().upper()
-                   for r in reader}
+        mapping = {(r["source"] or "").strip(): (r["target"] or "").strip().upper() for r in reader}
     allowed = set(MCPD_COLUMNS) | {AVAILABLE}
     for source, target in mapping.items():
         if target and target not in allowed:
-            raise PassportFileError(f"{path.name}: {source!r} maps to {target!r}, which is "
-                                    "not an MCPD column")
+            raise PassportFileError(
+                f"{path.name}: {source!r} maps to {target!r}, which is not an MCPD column"
+            )
     return mapping
 
 
@@ -196,8 +268,12 @@ def read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     except UnicodeDecodeError:
         handle.close()
         raise PassportFileError(f"{path.name}: not UTF-8 text") from None
-    delimiter = "\t" if suffix == ".tsv" or sample.split("\n", 1)[0].count("\t") > \
-        sample.split("\n", 1)[0].count(",") else ","
+    delimiter = (
+        "\t"
+        if suffix == ".tsv"
+        or sample.split("\n", 1)[0].count("\t") > sample.split("\n", 1)[0].count(",")
+        else ","
+    )
     reader = csv.reader(handle, delimiter=delimiter)
     try:
         header = next(reader)
@@ -266,21 +342,24 @@ def plan_header(header: list[str], mapping: dict[str, str] | None = None) -> Hea
         if not target:
             continue
         if target not in allowed:
-            issues.append(Issue(1, name, "warning",
-                                "not an MCPD column; ignored (map it with --mapping)"))
+            issues.append(
+                Issue(1, name, "warning", "not an MCPD column; ignored (map it with --mapping)")
+            )
             continue
         if target in positions:
             raise PassportFileError(f"two columns give {target}: use one, or map the other")
         positions[target] = index
     for required in ("INSTCODE", "ACCENUMB", "GENUS"):
         if required not in positions:
-            raise PassportFileError(f"the required MCPD column {required} is missing"
-                                    + (" (map your header with --mapping)" if mapping or
-                                       header else ""))
+            raise PassportFileError(
+                f"the required MCPD column {required} is missing"
+                + (" (map your header with --mapping)" if mapping or header else "")
+            )
     return HeaderPlan(positions, issues)
 
 
 # --- validation ---------------------------------------------------------------------------
+
 
 def _date_problem(value: str, today: date | None = None) -> str | None:
     today = today or date.today()
@@ -363,8 +442,11 @@ def validate_row(line: int, raw: dict[str, str], today: date | None = None) -> P
             warn("INSTCODE", f"{instcode!r} normalised to upper case")
             values["INSTCODE"] = instcode = instcode.upper()
         else:
-            error("INSTCODE", f"{instcode!r} is not a FAO WIEWS institute code "
-                              "(3 letters of ISO 3166-1 + 3 or 4 digits, e.g. KAZ015)")
+            error(
+                "INSTCODE",
+                f"{instcode!r} is not a FAO WIEWS institute code "
+                "(3 letters of ISO 3166-1 + 3 or 4 digits, e.g. KAZ015)",
+            )
     for column in ("COLLCODE", "BREDCODE", "DUPLSITE", "DONORCODE"):
         for code in filter(None, values[column].split(";")):
             if not WIEWS.match(code):
@@ -396,8 +478,10 @@ def validate_row(line: int, raw: dict[str, str], today: date | None = None) -> P
                 warn("SPECIES", f"{species!r} normalised to lower case")
                 values["SPECIES"] = fixed
             else:
-                error("SPECIES", f"{species!r} is not a specific epithet (lower case, one word "
-                                 "or 'sp.')")
+                error(
+                    "SPECIES",
+                    f"{species!r} is not a specific epithet (lower case, one word or 'sp.')",
+                )
     subtaxa = values["SUBTAXA"]
     if subtaxa:
         rank, _, rest = subtaxa.partition(" ")
@@ -418,9 +502,12 @@ def validate_row(line: int, raw: dict[str, str], today: date | None = None) -> P
             problem = _date_problem(values[column], today)
             if problem:
                 error(column, problem)
-    if (values["ACQDATE"] and values["COLLDATE"] and not any(
-            i.column in {"ACQDATE", "COLLDATE"} and i.severity == "error" for i in issues)
-            and values["COLLDATE"][:4] > values["ACQDATE"][:4]):
+    if (
+        values["ACQDATE"]
+        and values["COLLDATE"]
+        and not any(i.column in {"ACQDATE", "COLLDATE"} and i.severity == "error" for i in issues)
+        and values["COLLDATE"][:4] > values["ACQDATE"][:4]
+    ):
         warn("COLLDATE", "collected after the acquisition date")
 
     # country
@@ -436,8 +523,9 @@ def validate_row(line: int, raw: dict[str, str], today: date | None = None) -> P
     lat: float | None = None
     lon: float | None = None
     for dec_column, dms_column, pattern, bound in (
-            ("DECLATITUDE", "LATITUDE", DMS_LAT, 90.0),
-            ("DECLONGITUDE", "LONGITUDE", DMS_LON, 180.0)):
+        ("DECLATITUDE", "LATITUDE", DMS_LAT, 90.0),
+        ("DECLONGITUDE", "LONGITUDE", DMS_LON, 180.0),
+    ):
         decimal_value: float | None = None
         text = values[dec_column]
         if text:
@@ -452,30 +540,39 @@ def validate_row(line: int, raw: dict[str, str], today: date | None = None) -> P
         if dms:
             match = pattern.match(dms)
             if match is None:
-                hint = (f"; {dms!r} looks like decimal degrees: put it in {dec_column}"
-                        if _number(dms) is not None else "")
+                hint = (
+                    f"; {dms!r} looks like decimal degrees: put it in {dec_column}"
+                    if _number(dms) is not None
+                    else ""
+                )
                 form = "DDMMSSH (H = N/S)" if bound == 90 else "DDDMMSSH (H = E/W)"
                 error(dms_column, f"{dms!r} is not {form}, missing digits as '-'{hint}")
             else:
                 degrees, tolerance = _dms_degrees(match)
                 minutes, seconds = match.group(2), match.group(3)
-                if abs(degrees) > bound or ("-" not in minutes and int(minutes) >= 60) or (
-                        "-" not in seconds and int(seconds) >= 60):
+                if (
+                    abs(degrees) > bound
+                    or ("-" not in minutes and int(minutes) >= 60)
+                    or ("-" not in seconds and int(seconds) >= 60)
+                ):
                     error(dms_column, f"{dms!r} is not a valid position")
                 else:
                     dms_value = degrees
-                    if decimal_value is not None and abs(decimal_value - degrees) > \
-                            tolerance + 1e-9:
-                        error(dms_column, f"{dms} ({degrees:.5f}°) disagrees with "
-                                          f"{dec_column} {text}")
+                    if (
+                        decimal_value is not None
+                        and abs(decimal_value - degrees) > tolerance + 1e-9
+                    ):
+                        error(
+                            dms_column, f"{dms} ({degrees:.5f}°) disagrees with {dec_column} {text}"
+                        )
         chosen = decimal_value if decimal_value is not None else dms_value
         if dec_column == "DECLATITUDE":
             lat = chosen
         else:
             lon = chosen
     if (lat is None) != (lon is None) and not any(
-            i.column in {"DECLATITUDE", "DECLONGITUDE", "LATITUDE", "LONGITUDE"}
-            for i in issues):
+        i.column in {"DECLATITUDE", "DECLONGITUDE", "LATITUDE", "LONGITUDE"} for i in issues
+    ):
         warn("DECLATITUDE", "latitude and longitude should be given together")
         lat = lon = None
     uncertainty = values["COORDUNCERT"]
@@ -494,12 +591,19 @@ def validate_row(line: int, raw: dict[str, str], today: date | None = None) -> P
             warn("ELEVATION", f"{elevation} m is outside the elevations on Earth")
 
     # code lists
-    for column, codes in (("SAMPSTAT", SAMPSTAT_CODES), ("COLLSRC", COLLSRC_CODES),
-                          ("MLSSTAT", MLSSTAT_CODES)):
+    for column, codes in (
+        ("SAMPSTAT", SAMPSTAT_CODES),
+        ("COLLSRC", COLLSRC_CODES),
+        ("MLSSTAT", MLSSTAT_CODES),
+    ):
         value = values[column]
         if value and value not in codes:
-            error(column, f"{value!r} is not a {column} code ({', '.join(sorted(codes, key=int))})"
-                  if len(codes) < 5 else f"{value!r} is not in the {column} code list")
+            error(
+                column,
+                f"{value!r} is not a {column} code ({', '.join(sorted(codes, key=int))})"
+                if len(codes) < 5
+                else f"{value!r} is not in the {column} code list",
+            )
     for code in filter(None, values["STORAGE"].split(";")):
         if code not in STORAGE_CODES:
             error("STORAGE", f"{code!r} is not in the STORAGE code list")
@@ -520,8 +624,9 @@ def validate_row(line: int, raw: dict[str, str], today: date | None = None) -> P
     available = available_text in TRUE_WORDS
     if available_text not in TRUE_WORDS | FALSE_WORDS:
         error(AVAILABLE, f"{available_text!r} is not yes/no")
-    return PassportRow(line=line, values=values, available=available, lat=lat, lon=lon,
-                       issues=issues, raw=raw)
+    return PassportRow(
+        line=line, values=values, available=available, lat=lat, lon=lon, issues=issues, raw=raw
+    )
 
 
 # --- fast path ----------------------------------------------------------------------------
@@ -553,6 +658,7 @@ def _in_range(low: float, high: float) -> Callable[[str], bool]:
         if not body.replace(".", "", 1).isdecimal():
             return False
         return low <= float(value) <= high
+
     return check
 
 
@@ -573,21 +679,26 @@ def _subtaxa_clean(value: str) -> bool:
 _RULES: dict[str, Callable[[str], bool]] = {
     "PUID": lambda v: not any(ch.isspace() for ch in v) and v.startswith(_PUID_PREFIXES),
     "INSTCODE": lambda v: WIEWS.match(v) is not None,
-    "COLLCODE": _all_codes(WIEWS), "BREDCODE": _all_codes(WIEWS),
-    "DUPLSITE": _all_codes(WIEWS), "DONORCODE": _all_codes(WIEWS),
+    "COLLCODE": _all_codes(WIEWS),
+    "BREDCODE": _all_codes(WIEWS),
+    "DUPLSITE": _all_codes(WIEWS),
+    "DONORCODE": _all_codes(WIEWS),
     "GENUS": lambda v: GENUS.match(v) is not None,
-    "SPECIES": lambda v: v not in _SPECIES_FIXED and (v == "sp." or SPECIES.match(v)
-                                                      is not None),
+    "SPECIES": lambda v: v not in _SPECIES_FIXED and (v == "sp." or SPECIES.match(v) is not None),
     "SUBTAXA": _subtaxa_clean,
-    "ACCENAME": lambda v: not any(n[:1].isalpha() and not n[:1].isupper()
-                                  for n in v.split(";") if n),
+    "ACCENAME": lambda v: (
+        not any(n[:1].isalpha() and not n[:1].isupper() for n in v.split(";") if n)
+    ),
     "ORIGCTY": lambda v: v in COUNTRY_CODES,
-    "DECLATITUDE": _in_range(-90.0, 90.0), "DECLONGITUDE": _in_range(-180.0, 180.0),
-    "LATITUDE": lambda v: False, "LONGITUDE": lambda v: False,  # DMS: full validation
+    "DECLATITUDE": _in_range(-90.0, 90.0),
+    "DECLONGITUDE": _in_range(-180.0, 180.0),
+    "LATITUDE": lambda v: False,
+    "LONGITUDE": lambda v: False,  # DMS: full validation
     "COORDUNCERT": _in_range(0.0, math.inf),
     "GEOREFMETH": lambda v: v in GEOREFMETH_SUGGESTED,
     "ELEVATION": _in_range(-430.0, 8850.0),
-    "SAMPSTAT": lambda v: v in SAMPSTAT_CODES, "COLLSRC": lambda v: v in COLLSRC_CODES,
+    "SAMPSTAT": lambda v: v in SAMPSTAT_CODES,
+    "COLLSRC": lambda v: v in COLLSRC_CODES,
     "MLSSTAT": lambda v: v in MLSSTAT_CODES,
     "STORAGE": lambda v: all(c in STORAGE_CODES for c in v.split(";") if c),
     "REMARKS": _remarks_clean,
@@ -601,14 +712,20 @@ def _column_check(column: str, today: date) -> Callable[[str], bool]:
     multi = column in _MULTI
     rule: Callable[[str], bool]
     if column in {"ACQDATE", "COLLDATE"}:
+
         def rule(v: str) -> bool:
             return _date_problem(v, today) is None
     else:
         rule = _RULES.get(column, lambda v: True)
 
     def check(value: str) -> bool:
-        return (value.strip() == value and len(value) <= limit
-                and not (multi and "; " in value) and bool(rule(value)))
+        return (
+            value.strip() == value
+            and len(value) <= limit
+            and not (multi and "; " in value)
+            and bool(rule(value))
+        )
+
     return check
 
 
@@ -642,8 +759,9 @@ class _FastPath:
         self.uncached_values = _getter(self.uncached)
         self.uncached_checks = [self.checks[i] for i in self.uncached]
 
-    def accept(self, values: list[str], available_text: str
-               ) -> tuple[bool, float | None, float | None, bool] | None:
+    def accept(
+        self, values: list[str], available_text: str
+    ) -> tuple[bool, float | None, float | None, bool] | None:
         """``(available, lat, lon, other_code_unexplained)`` of a clean row (the last
         means its only issue is the REMARKS warning on 'Other' codes), else None."""
         verdicts = list(map(dict.get, self.cached_caches, self.cached_values(values)))
@@ -663,8 +781,7 @@ class _FastPath:
                 return None
         elif False in verdicts:
             return None
-        for check, value in zip(self.uncached_checks, self.uncached_values(values),
-                                strict=True):
+        for check, value in zip(self.uncached_checks, self.uncached_values(values), strict=True):
             if value and not check(value):
                 return None
         s = _SLOT
@@ -683,17 +800,29 @@ class _FastPath:
                 return None
             available = self.available[available_text] = word in TRUE_WORDS
         # The one warning a row can have on this path (validate_row's only issue then).
-        other = ((values[s["SAMPSTAT"]] == "999" or values[s["COLLSRC"]] == "99"
-                  or values[s["MLSSTAT"]] == "99") and not values[s["REMARKS"]])
-        return (available, float(declat) if declat else None,
-                float(declon) if declon else None, other)
+        other = (
+            values[s["SAMPSTAT"]] == "999"
+            or values[s["COLLSRC"]] == "99"
+            or values[s["MLSSTAT"]] == "99"
+        ) and not values[s["REMARKS"]]
+        return (
+            available,
+            float(declat) if declat else None,
+            float(declon) if declon else None,
+            other,
+        )
 
 
 # --- reports ------------------------------------------------------------------------------
 
+
 def _duplicate_issue(row: PassportRow, first: int) -> Issue:
-    return Issue(row.line, "ACCENUMB", "error",
-                 f"{row.values['ACCENUMB']!r} of {row.values['INSTCODE']} repeats line {first}")
+    return Issue(
+        row.line,
+        "ACCENUMB",
+        "error",
+        f"{row.values['ACCENUMB']!r} of {row.values['INSTCODE']} repeats line {first}",
+    )
 
 
 @dataclass
@@ -726,8 +855,9 @@ class ValidationReport:
         return sum(1 for i in self.issues() if i.severity == "warning")
 
 
-def validate_rows(rows: Iterable[tuple[int, dict[str, str]]], header: list[str],
-                  header_issues: list[Issue]) -> ValidationReport:
+def validate_rows(
+    rows: Iterable[tuple[int, dict[str, str]]], header: list[str], header_issues: list[Issue]
+) -> ValidationReport:
     """Validate rows ``(line, {MCPD code: value})``; a repeated INSTCODE+ACCENUMB is an error."""
     validated: list[PassportRow] = []
     seen: dict[tuple[str, str], int] = {}
@@ -750,8 +880,13 @@ class PassportStream:
     Same rules and messages as :func:`validate_rows`, clean rows taking the fast path.
     """
 
-    def __init__(self, header: list[str], rows: Iterable[tuple[int, list[str]]],
-                 plan: HeaderPlan, progress: Callable[[int], object] | None = None) -> None:
+    def __init__(
+        self,
+        header: list[str],
+        rows: Iterable[tuple[int, list[str]]],
+        plan: HeaderPlan,
+        progress: Callable[[int], object] | None = None,
+    ) -> None:
         self.header = header
         self.header_issues = plan.issues
         self.invalid: list[PassportRow] = []
@@ -811,26 +946,35 @@ class PassportStream:
                 progress(1)
             accepted = None
             if len(cells) >= width:
-                values = (cells[:count] if in_order
-                          else [cells[i] if i is not None else "" for i in index])
-                accepted = fast.accept(values, "" if available_at is None
-                                       else cells[available_at])
+                values = (
+                    cells[:count]
+                    if in_order
+                    else [cells[i] if i is not None else "" for i in index]
+                )
+                accepted = fast.accept(values, "" if available_at is None else cells[available_at])
             if accepted is not None:
-                row = PassportRow(line, dict(zip(columns, values, strict=True)),
-                                  accepted[0], accepted[1], accepted[2],
-                                  [Issue(line, "REMARKS", "warning", OTHER_UNEXPLAINED)]
-                                  if accepted[3] else [], {}, values)
+                row = PassportRow(
+                    line,
+                    dict(zip(columns, values, strict=True)),
+                    accepted[0],
+                    accepted[1],
+                    accepted[2],
+                    [Issue(line, "REMARKS", "warning", OTHER_UNEXPLAINED)] if accepted[3] else [],
+                    {},
+                    values,
+                )
             else:
-                raw = {name: (cells[i] if i < len(cells) else "")
-                       for name, i in positions.items()}
+                raw = {name: (cells[i] if i < len(cells) else "") for name, i in positions.items()}
                 row = validate_row(line, raw, today)
             key = (row.values["INSTCODE"], row.values["ACCENUMB"])
             if key[0] and key[1]:
                 first = seen.setdefault(key, line)
                 if first != line:
                     if not row.raw:  # a fast-path row: its values are the file's cells
-                        row.raw = {name: (cells[i] if i < len(cells) else "")
-                                   for name, i in positions.items()}
+                        row.raw = {
+                            name: (cells[i] if i < len(cells) else "")
+                            for name, i in positions.items()
+                        }
                     row.issues.append(_duplicate_issue(row, first))
             if row.issues:
                 errors = sum(1 for i in row.issues if i.severity == "error")
@@ -841,8 +985,11 @@ class PassportStream:
             yield row
 
 
-def open_passport(path: Path, mapping: dict[str, str] | None = None,
-                  progress: Callable[[int], object] | None = None) -> PassportStream:
+def open_passport(
+    path: Path,
+    mapping: dict[str, str] | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> PassportStream:
     """A passport file (CSV/TSV/XLSX) to validate while reading (see :class:`PassportStream`).
 
     Raises :class:`PassportFileError` at once for an unreadable file or header."""
@@ -857,15 +1004,16 @@ def open_passport(path: Path, mapping: dict[str, str] | None = None,
     return stream
 
 
-def validate_file(path: Path, mapping: dict[str, str] | None = None,
-                  progress: object | None = None) -> ValidationReport:
+def validate_file(
+    path: Path, mapping: dict[str, str] | None = None, progress: object | None = None
+) -> ValidationReport:
     """Read and validate a passport file (CSV/TSV/XLSX); ``progress(n)`` is called per row."""
     stream = open_passport(path, mapping, progress if callable(progress) else None)
     return ValidationReport(list(stream), stream.header_issues, stream.header)
 
 
-
 # --- writing ------------------------------------------------------------------------------
+
 
 def write_mcpd(records: Iterable[dict[str, str]], out: io.TextIOBase | io.StringIO) -> int:
     """Write records (MCPD code -> text) as MCPD CSV: all columns in the standard's order,
@@ -881,5 +1029,8 @@ def write_mcpd(records: Iterable[dict[str, str]], out: io.TextIOBase | io.String
 
 def taxon_name(values: dict[str, str]) -> str:
     """The normalised scientific name: ``Genus species subtaxa`` (authorities left out)."""
-    return " ".join(p for p in (values.get("GENUS", ""), values.get("SPECIES", ""),
-                                values.get("SUBTAXA", "")) if p)
+    return " ".join(
+        p
+        for p in (values.get("GENUS", ""), values.get("SPECIES", ""), values.get("SUBTAXA", ""))
+        if p
+    )

@@ -31,9 +31,10 @@ class Accession(Base):
     """One accession with its 41 MCPD v2.1 passport descriptors (+ ACCEURL extension)."""
 
     __tablename__ = "genebank_accession"
-    __table_args__ = (UniqueConstraint("instcode", "accenumb",
-                                       name="uq_genebank_accession_instcode_accenumb"),
-                      Index("ix_genebank_accession_available_id", "available", "id"))
+    __table_args__ = (
+        UniqueConstraint("instcode", "accenumb", name="uq_genebank_accession_instcode_accenumb"),
+        Index("ix_genebank_accession_available_id", "available", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     puid: Mapped[str] = mapped_column(String(255), default="")
@@ -92,9 +93,18 @@ class AccessionCount(Base):
     accessions (rebuildable with ``iofs genebank reindex``). Not audited: derived data."""
 
     __tablename__ = "genebank_accession_count"
-    __table_args__ = (UniqueConstraint("available", "genus", "taxon", "cropname", "origcty",
-                                       "sampstat", "has_coordinates",
-                                       name="uq_genebank_accession_count_facets"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "available",
+            "genus",
+            "taxon",
+            "cropname",
+            "origcty",
+            "sampstat",
+            "has_coordinates",
+            name="uq_genebank_accession_count_facets",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     available: Mapped[bool] = mapped_column(Boolean)
@@ -111,8 +121,11 @@ class Lot(Base):
     """A seed lot of an accession in the base (−18 °C) or active (5–10 °C) collection."""
 
     __tablename__ = "genebank_lot"
-    __table_args__ = (UniqueConstraint("accession_id", "lot_number",
-                                       name="uq_genebank_lot_accession_id_lot_number"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "accession_id", "lot_number", name="uq_genebank_lot_accession_id_lot_number"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     accession_id: Mapped[int] = mapped_column(ForeignKey("genebank_accession.id"), index=True)
@@ -189,7 +202,8 @@ class Distribution(Base):
     #: How the SMTA was concluded: signed, shrink-wrap or click-wrap (Easy-SMTA ``type``).
     smta_form: Mapped[str] = mapped_column(String(12), default="signed")
     public_request_id: Mapped[int | None] = mapped_column(
-        ForeignKey("genebank_public_request.id"), index=True)
+        ForeignKey("genebank_public_request.id"), index=True
+    )
 
 
 class SpeciesConstants(Base):
@@ -208,6 +222,7 @@ class SpeciesConstants(Base):
 
 
 # --- the Treaty's networks, passport quality, traits, public requests (genebank_0003) -----
+
 
 class GlisRegistration(Base):
     """The DOI GLIS (the ITPGRFA Global Information System) gave an accession, and a
@@ -228,8 +243,11 @@ class AccessionProgenitor(Base):
     (its DOI is sent once it has one) or a DOI held elsewhere."""
 
     __tablename__ = "genebank_accession_progenitor"
-    __table_args__ = (UniqueConstraint("accession_id", "progenitor_id", "doi",
-                                       name="uq_genebank_accession_progenitor"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "accession_id", "progenitor_id", "doi", name="uq_genebank_accession_progenitor"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     accession_id: Mapped[int] = mapped_column(ForeignKey("genebank_accession.id"), index=True)
@@ -243,8 +261,9 @@ class SmtaReported(Base):
     __tablename__ = "genebank_smta_reported"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    distribution_id: Mapped[int] = mapped_column(ForeignKey("genebank_distribution.id"),
-                                                 unique=True)
+    distribution_id: Mapped[int] = mapped_column(
+        ForeignKey("genebank_distribution.id"), unique=True
+    )
     reported_at: Mapped[datetime] = mapped_column(DateTime)
 
 
@@ -274,7 +293,8 @@ class Observation(Base):
     __tablename__ = "genebank_observation"
     __table_args__ = (
         Index("ix_genebank_observation_trait_value", "trait_id", "value_number", "accession_id"),
-        Index("ix_genebank_observation_trait_code", "trait_id", "value_code", "accession_id"))
+        Index("ix_genebank_observation_trait_code", "trait_id", "value_code", "accession_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trait_id: Mapped[int] = mapped_column(ForeignKey("genebank_trait.id"))

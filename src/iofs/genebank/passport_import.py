@@ -56,8 +56,10 @@ class ImportRejected(GenebankError):
     """The file has errors and the import is all-or-nothing: nothing was written."""
 
     def __init__(self, report: mcpd.ValidationReport | mcpd.PassportStream) -> None:
-        super().__init__(_("%(rows)d rows have errors; nothing was imported.") % {
-            "rows": len(report.invalid)}, "file")
+        super().__init__(
+            _("%(rows)d rows have errors; nothing was imported.") % {"rows": len(report.invalid)},
+            "file",
+        )
         self.report = report
 
 
@@ -75,16 +77,14 @@ assert set(_SNAPSHOT_KEYS) == {c.key for c in Accession.__table__.columns}
 _SPECIAL = ("available", "id", "lat", "lon", "taxon")  # keys not taken from MCPD values
 _TEXT_KEYS = [k for k in _SNAPSHOT_KEYS if k not in _SPECIAL]
 #: The MCPD values in the sorted order of their snapshot keys.
-_TEXT_SOURCES = operator.itemgetter(*[mcpd.MCPD_COLUMNS.index(k.upper())
-                                      for k in _TEXT_KEYS])
+_TEXT_SOURCES = operator.itemgetter(*[mcpd.MCPD_COLUMNS.index(k.upper()) for k in _TEXT_KEYS])
 _WITHOUT_ID = [k for k in _SNAPSHOT_KEYS if k != "id"]
 #: Where the other values go, in increasing order (each insert shifts the later ones).
 _INSERTED = sorted((_WITHOUT_ID.index(k), k) for k in _SPECIAL if k != "id")
 _ID_AT = _SNAPSHOT_KEYS.index("id")
 #: The snapshot JSON before and after the id's value.
-_HEAD_TEMPLATE = "{" + "".join(f"{json.dumps(k)}: %s, " for k in _SNAPSHOT_KEYS[:_ID_AT]) \
-    + '"id": '
-_TAIL_TEMPLATE = "".join(f", {json.dumps(k)}: %s" for k in _SNAPSHOT_KEYS[_ID_AT + 1:]) + "}"
+_HEAD_TEMPLATE = "{" + "".join(f"{json.dumps(k)}: %s, " for k in _SNAPSHOT_KEYS[:_ID_AT]) + '"id": '
+_TAIL_TEMPLATE = "".join(f", {json.dumps(k)}: %s" for k in _SNAPSHOT_KEYS[_ID_AT + 1 :]) + "}"
 _encode = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) uses
 
 
@@ -92,21 +92,32 @@ def _json_number(value: float | None) -> str:
     return "null" if value is None else float.__repr__(value)
 
 
-def accession_after_parts(values: list[str], taxon: str, available: bool, lat: float | None,
-                          lon: float | None) -> tuple[str, str]:
+def accession_after_parts(
+    values: list[str], taxon: str, available: bool, lat: float | None, lon: float | None
+) -> tuple[str, str]:
     """The snapshot JSON of a new accession (``json.dumps(snapshot, sort_keys=True,
     ensure_ascii=False)``) without its id: the text before and after it. ``values`` are the
     MCPD values in standard order."""
     parts = list(map(_encode, _TEXT_SOURCES(values)))
-    special = {"available": "true" if available else "false", "lat": _json_number(lat),
-               "lon": _json_number(lon), "taxon": _encode(taxon)}
+    special = {
+        "available": "true" if available else "false",
+        "lat": _json_number(lat),
+        "lon": _json_number(lon),
+        "taxon": _encode(taxon),
+    }
     for at, key in _INSERTED:
         parts.insert(at, special[key])
     return _HEAD_TEMPLATE % tuple(parts[:_ID_AT]), _TAIL_TEMPLATE % tuple(parts[_ID_AT:])
 
 
-def accession_after_json(values: list[str], taxon: str, accession_id: int,
-                         available: bool, lat: float | None, lon: float | None) -> str:
+def accession_after_json(
+    values: list[str],
+    taxon: str,
+    accession_id: int,
+    available: bool,
+    lat: float | None,
+    lon: float | None,
+) -> str:
     """The snapshot JSON of a new accession, built without the snapshot."""
     head, tail = accession_after_parts(values, taxon, available, lat, lon)
     return head + str(accession_id) + tail
@@ -114,9 +125,15 @@ def accession_after_json(values: list[str], taxon: str, accession_id: int,
 
 def _reserve_accession_ids(session: Session, count: int) -> list[int]:
     if session.get_bind().dialect.name == "postgresql":
-        return sorted(session.execute(text(
-            "SELECT nextval(pg_get_serial_sequence('genebank_accession', 'id')) "
-            "FROM generate_series(1, :n)"), {"n": count}).scalars())
+        return sorted(
+            session.execute(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('genebank_accession', 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"n": count},
+            ).scalars()
+        )
     last = session.execute(select(func.max(Accession.id))).scalar_one_or_none() or 0
     return list(range(last + 1, last + 1 + count))
 
@@ -124,8 +141,18 @@ def _reserve_accession_ids(session: Session, count: int) -> list[int]:
 #: A validated row ready to write: (line, MCPD values in order, available, lat, lon, taxon,
 #: snapshot JSON before and after the id, the insert row less its id (the last column),
 #: the facet combination it counts in).
-Prepared = tuple[int, list[str], bool, float | None, float | None, str, str, str,
-                 tuple[Any, ...], tuple[Any, ...]]
+Prepared = tuple[
+    int,
+    list[str],
+    bool,
+    float | None,
+    float | None,
+    str,
+    str,
+    str,
+    tuple[Any, ...],
+    tuple[Any, ...],
+]
 _INSTCODE_AT = mcpd.MCPD_COLUMNS.index("INSTCODE")
 _ACCENUMB_AT = mcpd.MCPD_COLUMNS.index("ACCENUMB")
 
@@ -145,10 +172,26 @@ class _Preparer:
             taxon = self.taxa[parts] = mcpd.taxon_name(mv)
         available, lat, lon = row.available, row.lat, row.lon
         head, tail = accession_after_parts(values, taxon, available, lat, lon)
-        return (row.line, values, available, lat, lon, taxon, head, tail,
-                (*values, taxon, lat, lon, available),
-                (available, parts[0], taxon, mv["CROPNAME"], mv["ORIGCTY"], mv["SAMPSTAT"],
-                 lat is not None))
+        return (
+            row.line,
+            values,
+            available,
+            lat,
+            lon,
+            taxon,
+            head,
+            tail,
+            (*values, taxon, lat, lon, available),
+            (
+                available,
+                parts[0],
+                taxon,
+                mv["CROPNAME"],
+                mv["ORIGCTY"],
+                mv["SAMPSTAT"],
+                lat is not None,
+            ),
+        )
 
 
 def _prepared_values(item: Prepared) -> dict[str, Any]:
@@ -162,8 +205,13 @@ class _PassportWriter:
     """Writes prepared rows in chunks: inserts new accessions (bulk, audited), updates
     changed ones (one audited update each), leaves identical ones alone."""
 
-    def __init__(self, session: Session, principal: Principal, result: ImportResult,
-                 progress: Callable[[int], None] | None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        principal: Principal,
+        result: ImportResult,
+        progress: Callable[[int], None] | None,
+    ) -> None:
         self.session = session
         self.principal = principal
         self.result = result
@@ -191,15 +239,21 @@ class _PassportWriter:
         found: dict[tuple[str, str], Any] = {}
         for instcode, numbers in by_instcode.items():
             if instcode not in self.known_instcodes:
-                self.known_instcodes[instcode] = self.session.execute(
-                    select(Accession.id).where(Accession.instcode == instcode).limit(1)
-                ).first() is not None
+                self.known_instcodes[instcode] = (
+                    self.session.execute(
+                        select(Accession.id).where(Accession.instcode == instcode).limit(1)
+                    ).first()
+                    is not None
+                )
             if not self.known_instcodes[instcode]:
                 continue  # nothing of this institute predates the import: all rows are new
             for start in range(0, len(numbers), 500):
-                for record in self.session.execute(select(*self.compare).where(
+                for record in self.session.execute(
+                    select(*self.compare).where(
                         Accession.instcode == instcode,
-                        Accession.accenumb.in_(numbers[start:start + 500]))):
+                        Accession.accenumb.in_(numbers[start : start + 500]),
+                    )
+                ):
                     found[(record.instcode, record.accenumb)] = record
         return found
 
@@ -244,8 +298,15 @@ class _PassportWriter:
             key = str(accession_id)
             snapshots.append((key, item[6] + key + item[7]))
         bulk_insert(session, Accession.__table__, INSERT_COLUMNS, inserts)
-        audit.write_created_rows(session, self.principal, Accession.__tablename__, snapshots,
-                                 next_id, previous, datetime.now(UTC))
+        audit.write_created_rows(
+            session,
+            self.principal,
+            Accession.__tablename__,
+            snapshots,
+            next_id,
+            previous,
+            datetime.now(UTC),
+        )
         self.result.inserted += len(items)
 
 
@@ -274,6 +335,7 @@ def read_for_parent(path: Path, mapping: dict[str, str] | None, out: BinaryIO) -
     """Child side of a parallel import (``python -m iofs.genebank.reader``): validate and
     prepare the file, writing pickled chunks, then the stream's final state (or the error
     that stopped it), to ``out``."""
+
     def send(message: tuple[str, Any]) -> None:
         pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
         out.flush()
@@ -291,14 +353,17 @@ def read_for_parent(path: Path, mapping: dict[str, str] | None, out: BinaryIO) -
             send(("error", error))
 
 
-def _chunks_in_worker(stream: mcpd.PassportStream, source: tuple[Path, dict[str, str] | None]
-                      ) -> Iterator[tuple[list[Prepared], int]]:
+def _chunks_in_worker(
+    stream: mcpd.PassportStream, source: tuple[Path, dict[str, str] | None]
+) -> Iterator[tuple[list[Prepared], int]]:
     """Like :func:`_chunks_here`, with reading and validation in a child process; the
     stream ends in the same state as if it had been read here."""
     stream.discard()
     child = subprocess.Popen(  # noqa: S603 - this interpreter, this package, a local file
-        [sys.executable, "-m", "iofs.genebank.reader", str(source[0]),
-         json.dumps(source[1] or {})], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+        [sys.executable, "-m", "iofs.genebank.reader", str(source[0]), json.dumps(source[1] or {})],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+    )
     assert child.stdout is not None
     try:
         while True:
@@ -370,11 +435,15 @@ def _large_cache(session: Session, kib: int = 262_144) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
-def import_passport(session: Session, principal: Principal,
-                    report: mcpd.ValidationReport | mcpd.PassportStream,
-                    *, partial: bool = False,
-                    progress: Callable[[int], None] | None = None,
-                    parallel: bool | None = None) -> ImportResult:
+def import_passport(
+    session: Session,
+    principal: Principal,
+    report: mcpd.ValidationReport | mcpd.PassportStream,
+    *,
+    partial: bool = False,
+    progress: Callable[[int], None] | None = None,
+    parallel: bool | None = None,
+) -> ImportResult:
     """Write validated passport rows: new accessions inserted, changed ones updated,
     identical ones left alone (so re-importing a file changes nothing).
 
@@ -391,14 +460,20 @@ def import_passport(session: Session, principal: Principal,
             raise ImportRejected(report)
         prepare = _Preparer()
         rows = [prepare(r) for r in report.rows if r.ok]
-        chunks = [(rows[i:i + CHUNK], 0) for i in range(0, len(rows), CHUNK)]
+        chunks = [(rows[i : i + CHUNK], 0) for i in range(0, len(rows), CHUNK)]
     else:
         source = report.source
         if parallel is None:
-            parallel = (source is not None and (os.cpu_count() or 1) > 1
-                        and source[0].stat().st_size >= PARALLEL_BYTES)
-        chunks = (_chunks_in_worker(report, source) if parallel and source is not None
-                  else _chunks_here(report))
+            parallel = (
+                source is not None
+                and (os.cpu_count() or 1) > 1
+                and source[0].stat().st_size >= PARALLEL_BYTES
+            )
+        chunks = (
+            _chunks_in_worker(report, source)
+            if parallel and source is not None
+            else _chunks_here(report)
+        )
     result = ImportResult()
     writer = _PassportWriter(session, principal, result, progress)
     failed = False
@@ -427,22 +502,27 @@ def validate_csv_text(text: str) -> mcpd.ValidationReport:
         plan = mcpd.plan_header(header)
     except mcpd.PassportFileError as error:
         raise GenebankError(str(error), "csv") from None
-    rows = ((reader.line_num, {n: (cells[i] if i < len(cells) else "")
-                               for n, i in plan.positions.items()})
-            for cells in reader if any(c.strip() for c in cells))
+    rows = (
+        (
+            reader.line_num,
+            {n: (cells[i] if i < len(cells) else "") for n, i in plan.positions.items()},
+        )
+        for cells in reader
+        if any(c.strip() for c in cells)
+    )
     return mcpd.validate_rows(rows, header, plan.issues)
 
 
-def write_rejects(rows: Iterable[mcpd.PassportRow], header: list[str],
-                  out: io.TextIOBase | io.StringIO) -> int:
+def write_rejects(
+    rows: Iterable[mcpd.PassportRow], header: list[str], out: io.TextIOBase | io.StringIO
+) -> int:
     """Write rejected rows with their original values plus ``LINE`` and ``ERRORS``."""
     writer = csv.writer(out, lineterminator="\n")
     columns = [*mcpd.MCPD_COLUMNS, mcpd.AVAILABLE]
     writer.writerow(["LINE", *columns, "ERRORS"])
     count = 0
     for row in rows:
-        reasons = "; ".join(f"{i.column}: {i.reason}" for i in row.issues
-                            if i.severity == "error")
+        reasons = "; ".join(f"{i.column}: {i.reason}" for i in row.issues if i.severity == "error")
         writer.writerow([row.line, *(row.raw.get(c, "") for c in columns), reasons])
         count += 1
     return count
@@ -452,8 +532,9 @@ def write_rejects(rows: Iterable[mcpd.PassportRow], header: list[str],
 PASSPORT_KEY = ("INSTCODE", "ACCENUMB")
 
 
-def edit_passport(session: Session, principal: Principal, accession_id: int,
-                  changes: dict[str, str]) -> list[str]:
+def edit_passport(
+    session: Session, principal: Principal, accession_id: int, changes: dict[str, str]
+) -> list[str]:
     """Change an accession's passport descriptors (MCPD codes → text), validated exactly as
     an imported row is; returns the warnings. The key (INSTCODE, ACCENUMB) cannot change and
     availability keeps its current value. Audited like an import that changes the row."""
@@ -461,19 +542,31 @@ def edit_passport(session: Session, principal: Principal, accession_id: int,
     accession = get_accession(session, principal, accession_id)
     unknown = sorted(set(changes) - set(mcpd.MCPD_COLUMNS))
     if unknown:
-        raise GenebankError(_("Not an MCPD descriptor: %(names)s.") % {
-            "names": ", ".join(unknown)}, unknown[0])
+        raise GenebankError(
+            _("Not an MCPD descriptor: %(names)s.") % {"names": ", ".join(unknown)}, unknown[0]
+        )
     for code in PASSPORT_KEY:
         if code in changes and changes[code].strip() != mcpd_values(accession)[code]:
-            raise GenebankError(_("The institute code and accession number identify the "
-                                  "accession and cannot be changed."), code)
-    raw = {**mcpd_values(accession), **{code: value.strip() for code, value in changes.items()},
-           mcpd.AVAILABLE: "yes" if accession.available else "no"}
+            raise GenebankError(
+                _(
+                    "The institute code and accession number identify the "
+                    "accession and cannot be changed."
+                ),
+                code,
+            )
+    raw = {
+        **mcpd_values(accession),
+        **{code: value.strip() for code, value in changes.items()},
+        mcpd.AVAILABLE: "yes" if accession.available else "no",
+    }
     row = mcpd.validate_row(1, raw)
     errors = [issue for issue in row.issues if issue.severity == "error"]
     if errors:
         raise GenebankError(f"{errors[0].column}: {errors[0].reason}", errors[0].column)
-    import_passport(session, principal, mcpd.ValidationReport(
-        rows=[row], header_issues=[], header=list(mcpd.MCPD_COLUMNS)), parallel=False)
+    import_passport(
+        session,
+        principal,
+        mcpd.ValidationReport(rows=[row], header_issues=[], header=list(mcpd.MCPD_COLUMNS)),
+        parallel=False,
+    )
     return [f"{issue.column}: {issue.reason}" for issue in row.issues]
-

@@ -35,12 +35,13 @@ SMTA_TEXT = (
     "by the Governing Body of the International Treaty on Plant Genetic Resources for Food "
     "and Agriculture in Resolution 1/2006, whose full text is published at "
     "https://www.fao.org/plant-treaty/areas-of-work/the-multilateral-system/the-smta/. "
-    "By clicking \"I accept the SMTA\" the Recipient accepts its terms and conditions "
+    'By clicking "I accept the SMTA" the Recipient accepts its terms and conditions '
     "(article 10, click-wrap acceptance), including to use the material only for research, "
     "breeding and training for food and agriculture, not to claim intellectual property "
     "rights that limit access to the material in the form received, and to make the benefit "
     "sharing payments of article 6.7 where they apply. The Provider reports this agreement "
-    "to the Governing Body.")
+    "to the Governing Body."
+)
 SMTA_SHA256 = hashlib.sha256(SMTA_TEXT.encode("utf-8")).hexdigest()
 MAX_BASKET = 50
 
@@ -49,8 +50,9 @@ def requester_of(session: Session, principal: Principal) -> Requester | None:
     """The signed-in user's requester profile, if they made one."""
     if principal.user_id is None:
         return None
-    return session.execute(select(Requester).where(
-        Requester.user_id == principal.user_id)).scalar_one_or_none()
+    return session.execute(
+        select(Requester).where(Requester.user_id == principal.user_id)
+    ).scalar_one_or_none()
 
 
 def save_requester(session: Session, principal: Principal, data: RequesterIn) -> Requester:
@@ -73,9 +75,13 @@ def save_requester(session: Session, principal: Principal, data: RequesterIn) ->
     return requester
 
 
-def submit_public_request(session: Session, principal: Principal, data: RequesterIn,
-                          accession_ids: Sequence[int], accepted_sha256: str
-                          ) -> PublicRequest:
+def submit_public_request(
+    session: Session,
+    principal: Principal,
+    data: RequesterIn,
+    accession_ids: Sequence[int],
+    accepted_sha256: str,
+) -> PublicRequest:
     """Record a public request of ``accession_ids`` by the signed-in user, who accepted the
     SMTA text whose SHA-256 is ``accepted_sha256`` (it must be the text shown now). One
     request per accession enters the curators' flow; all or none."""
@@ -84,24 +90,40 @@ def submit_public_request(session: Session, principal: Principal, data: Requeste
         raise GenebankError(_("Accept the SMTA to ask for seed."), "accept")
     ids = sorted(set(accession_ids))
     if not ids or len(ids) > MAX_BASKET:
-        raise GenebankError(_("Ask for 1 to %(n)d accessions at a time.") % {"n": MAX_BASKET},
-                            "accession_ids")
+        raise GenebankError(
+            _("Ask for 1 to %(n)d accessions at a time.") % {"n": MAX_BASKET}, "accession_ids"
+        )
     requester = save_requester(session, principal, data)
     now = datetime.now(UTC).replace(tzinfo=None)
     identity = f"user {principal.user_id} <{principal.email or ''}> {data.name}"[:255]
-    basket = PublicRequest(requester_id=requester.id, submitted_at=now,
-                           smta_version=SMTA_VERSION, smta_sha256=SMTA_SHA256,
-                           accepted_at=now, accepted_by=identity,
-                           accepted_from=(principal.ip or "")[:64])
+    basket = PublicRequest(
+        requester_id=requester.id,
+        submitted_at=now,
+        smta_version=SMTA_VERSION,
+        smta_sha256=SMTA_SHA256,
+        accepted_at=now,
+        accepted_by=identity,
+        accepted_from=(principal.ip or "")[:64],
+    )
     session.add(basket)
     session.flush()
     audit.created(session, principal, basket)
     for accession_id in ids:
-        new_request(session, principal, accession_id, RequestIn(
-            recipient_name=data.name, recipient_organisation=data.institution,
-            recipient_country=data.country, recipient_address=data.address,
-            purpose=data.purpose, requested_on=date.today()),
-            public_request_id=basket.id, smta_form="click-wrap")
+        new_request(
+            session,
+            principal,
+            accession_id,
+            RequestIn(
+                recipient_name=data.name,
+                recipient_organisation=data.institution,
+                recipient_country=data.country,
+                recipient_address=data.address,
+                purpose=data.purpose,
+                requested_on=date.today(),
+            ),
+            public_request_id=basket.id,
+            smta_form="click-wrap",
+        )
     return basket
 
 
@@ -117,8 +139,11 @@ def _with_samples(session: Session, baskets: Sequence[PublicRequest]) -> list[Re
     ids = [b.id for b in baskets]
     samples: dict[int, list[Distribution]] = {i: [] for i in ids}
     if ids:
-        for sample in session.execute(select(Distribution).where(
-                Distribution.public_request_id.in_(ids)).order_by(Distribution.id)).scalars():
+        for sample in session.execute(
+            select(Distribution)
+            .where(Distribution.public_request_id.in_(ids))
+            .order_by(Distribution.id)
+        ).scalars():
             if sample.public_request_id is not None:
                 samples[sample.public_request_id].append(sample)
     return [RequestStatus(b, samples[b.id]) for b in baskets]
@@ -130,13 +155,22 @@ def my_requests(session: Session, principal: Principal) -> list[RequestStatus]:
     requester = requester_of(session, principal)
     if requester is None:
         return []
-    return _with_samples(session, list(session.execute(select(PublicRequest).where(
-        PublicRequest.requester_id == requester.id).order_by(
-        PublicRequest.id.desc())).scalars()))
+    return _with_samples(
+        session,
+        list(
+            session.execute(
+                select(PublicRequest)
+                .where(PublicRequest.requester_id == requester.id)
+                .order_by(PublicRequest.id.desc())
+            ).scalars()
+        ),
+    )
 
 
 def public_requests(session: Session, principal: Principal) -> list[RequestStatus]:
     """Every public request, newest first (curators)."""
     authorize(principal, "genebank.read_internal")
-    return _with_samples(session, list(session.execute(select(PublicRequest).order_by(
-        PublicRequest.id.desc())).scalars()))
+    return _with_samples(
+        session,
+        list(session.execute(select(PublicRequest).order_by(PublicRequest.id.desc())).scalars()),
+    )

@@ -36,36 +36,103 @@ from iofs.i18n import N_
 from iofs.permissions import Principal, authorize
 
 #: Points of descriptors whatever the biological status (van Hintum et al. 2011, Table 1).
-INDEPENDENT = {"GENUS": 120, "SPECIES": 80, "SPAUTHOR": 5, "SUBTAXA": 40, "SUBTAUTHOR": 5,
-               "CROPNAME": 45, "ACQDATE": 10, "SAMPSTAT": 80, "DONORCODE": 40,
-               "DONORNUMB": 40, "OTHERNUMB": 35, "DUPLSITE": 30, "STORAGE": 15,
-               "ACCEURL": 40, "MLSSTAT": 15}
+INDEPENDENT = {
+    "GENUS": 120,
+    "SPECIES": 80,
+    "SPAUTHOR": 5,
+    "SUBTAXA": 40,
+    "SUBTAUTHOR": 5,
+    "CROPNAME": 45,
+    "ACQDATE": 10,
+    "SAMPSTAT": 80,
+    "DONORCODE": 40,
+    "DONORNUMB": 40,
+    "OTHERNUMB": 35,
+    "DUPLSITE": 30,
+    "STORAGE": 15,
+    "ACCEURL": 40,
+    "MLSSTAT": 15,
+}
 #: DONORNAME scores when DONORCODE is absent; COLLNAME when COLLCODE is absent.
 FALLBACKS = {"DONORCODE": ("DONORNAME", 0.5), "COLLCODE": ("COLLNAME", 0.5)}
-_WILD = {"ORIGCTY": 80, "COLLSITE": 70, "COORDINATES": 120, "ELEVATION": 20, "COLLDATE": 30,
-         "COLLSRC": 30, "COLLNUMB": 60, "COLLCODE": 40}
+_WILD = {
+    "ORIGCTY": 80,
+    "COLLSITE": 70,
+    "COORDINATES": 120,
+    "ELEVATION": 20,
+    "COLLDATE": 30,
+    "COLLSRC": 30,
+    "COLLNUMB": 60,
+    "COLLCODE": 40,
+}
 #: Points depending on the type of material (SAMPSTAT's first digit; 9 and empty: other).
 DEPENDENT: dict[str, dict[str, int]] = {
-    "wild": _WILD, "weedy": _WILD,
-    "landrace": {"ACCENAME": 50, "ORIGCTY": 80, "COLLSITE": 45, "COORDINATES": 80,
-                 "ELEVATION": 15, "COLLDATE": 30, "ANCEST": 10, "COLLSRC": 50,
-                 "COLLNUMB": 40, "COLLCODE": 30},
-    "breeding": {"ACCENAME": 80, "ORIGCTY": 40, "BREDCODE": 110, "ANCEST": 150,
-                 "COLLSRC": 20},
-    "cultivar": {"ACCENAME": 160, "ORIGCTY": 40, "BREDCODE": 80, "ANCEST": 100,
-                 "COLLSRC": 20},
-    "other": {"ACCENAME": 40, "ORIGCTY": 20, "COLLSITE": 20, "COORDINATES": 30,
-              "ELEVATION": 5, "COLLDATE": 10, "BREDCODE": 10, "ANCEST": 40, "COLLSRC": 25,
-              "COLLNUMB": 20, "COLLCODE": 20},
+    "wild": _WILD,
+    "weedy": _WILD,
+    "landrace": {
+        "ACCENAME": 50,
+        "ORIGCTY": 80,
+        "COLLSITE": 45,
+        "COORDINATES": 80,
+        "ELEVATION": 15,
+        "COLLDATE": 30,
+        "ANCEST": 10,
+        "COLLSRC": 50,
+        "COLLNUMB": 40,
+        "COLLCODE": 30,
+    },
+    "breeding": {"ACCENAME": 80, "ORIGCTY": 40, "BREDCODE": 110, "ANCEST": 150, "COLLSRC": 20},
+    "cultivar": {"ACCENAME": 160, "ORIGCTY": 40, "BREDCODE": 80, "ANCEST": 100, "COLLSRC": 20},
+    "other": {
+        "ACCENAME": 40,
+        "ORIGCTY": 20,
+        "COLLSITE": 20,
+        "COORDINATES": 30,
+        "ELEVATION": 5,
+        "COLLDATE": 10,
+        "BREDCODE": 10,
+        "ANCEST": 40,
+        "COLLSRC": 25,
+        "COLLNUMB": 20,
+        "COLLCODE": 20,
+    },
 }
-MATERIAL_TYPES = {"1": "wild", "2": "weedy", "3": "landrace", "4": "breeding",
-                  "5": "cultivar"}
+MATERIAL_TYPES = {"1": "wild", "2": "weedy", "3": "landrace", "4": "breeding", "5": "cultivar"}
 #: The columns the index and the checks read (accession attributes).
-COLUMNS = ("id", "instcode", "accenumb", "genus", "species", "spauthor", "subtaxa",
-           "subtauthor", "cropname", "acqdate", "sampstat", "donorcode", "donorname",
-           "donornumb", "othernumb", "duplsite", "storage", "acceurl", "mlsstat", "accename",
-           "origcty", "collsite", "lat", "lon", "elevation", "colldate", "collsrc", "collnumb",
-           "collcode", "collname", "bredcode", "ancest")
+COLUMNS = (
+    "id",
+    "instcode",
+    "accenumb",
+    "genus",
+    "species",
+    "spauthor",
+    "subtaxa",
+    "subtauthor",
+    "cropname",
+    "acqdate",
+    "sampstat",
+    "donorcode",
+    "donorname",
+    "donornumb",
+    "othernumb",
+    "duplsite",
+    "storage",
+    "acceurl",
+    "mlsstat",
+    "accename",
+    "origcty",
+    "collsite",
+    "lat",
+    "lon",
+    "elevation",
+    "colldate",
+    "collsrc",
+    "collnumb",
+    "collcode",
+    "collname",
+    "bredcode",
+    "ancest",
+)
 CHECKS = {
     "outside_origcty": N_("collecting site outside the country of origin"),
     "zero_coordinates": N_("coordinates at 0, 0"),
@@ -137,25 +204,31 @@ def _present_sql(descriptor: str) -> Any:
 def _kind_sql() -> Any:
     """The PDCI type of each accession (:func:`material_type` in SQL)."""
     first = func.substr(func.coalesce(Accession.sampstat, ""), 1, 1)
-    return case(*((first == digit, kind) for digit, kind in MATERIAL_TYPES.items()),
-                else_="other")
+    return case(*((first == digit, kind) for digit, kind in MATERIAL_TYPES.items()), else_="other")
 
 
 def _score_sql(kind_column: Any) -> Any:
     """The PDCI points of each accession (the sum :func:`pdci` makes, before scaling)."""
+
     def points(weights: Mapping[str, int]) -> Any:
         terms = []
         for descriptor, weight in weights.items():
             if descriptor in FALLBACKS:
                 fallback, share = FALLBACKS[descriptor]
-                terms.append(case((_present_sql(descriptor), float(weight)),
-                                  (_present_sql(fallback), weight * share), else_=0.0))
+                terms.append(
+                    case(
+                        (_present_sql(descriptor), float(weight)),
+                        (_present_sql(fallback), weight * share),
+                        else_=0.0,
+                    )
+                )
             else:
                 terms.append(case((_present_sql(descriptor), float(weight)), else_=0.0))
         return sum(terms[1:], terms[0])
+
     return points(INDEPENDENT) + case(
-        *((kind_column == kind, points(weights)) for kind, weights in DEPENDENT.items()),
-        else_=0.0)
+        *((kind_column == kind, points(weights)) for kind, weights in DEPENDENT.items()), else_=0.0
+    )
 
 
 def _scaled(kind: str, score: float) -> float:
@@ -185,16 +258,21 @@ def collection_quality(session: Session, principal: Principal) -> list[Collectio
     where = [] if _internal(principal) else [Accession.available.is_(True)]
     kind = _kind_sql()
     score = _score_sql(kind)
-    grouped = session.execute(select(Accession.instcode, kind, score, func.count())
-                              .where(*where).group_by(Accession.instcode, kind, score)).all()
+    grouped = session.execute(
+        select(Accession.instcode, kind, score, func.count())
+        .where(*where)
+        .group_by(Accession.instcode, kind, score)
+    ).all()
     sums: dict[str, float] = defaultdict(float)
     bins: dict[str, list[int]] = defaultdict(lambda: [0] * 10)
     for instcode, kind_name, points, count in grouped:
         value = _scaled(kind_name, float(points))
         sums[instcode] += value * count
         bins[instcode][min(int(value), 9)] += count
-    return [CollectionQuality(code, sum(bins[code]), round(sums[code] / sum(bins[code]), 2),
-                              bins[code]) for code in sorted(bins)]
+    return [
+        CollectionQuality(code, sum(bins[code]), round(sums[code] / sum(bins[code]), 2), bins[code])
+        for code in sorted(bins)
+    ]
 
 
 def _internal(principal: Principal) -> bool:
@@ -228,8 +306,9 @@ def inside(rings: Sequence[np.ndarray], lon: np.ndarray, lat: np.ndarray) -> np.
     result = np.zeros(lon.shape, dtype=bool)
     for ring in rings:
         xs, ys = ring[:, 0], ring[:, 1]
-        box = np.nonzero((lon >= xs.min()) & (lon <= xs.max()) & (lat >= ys.min())
-                         & (lat <= ys.max()))[0]
+        box = np.nonzero(
+            (lon >= xs.min()) & (lon <= xs.max()) & (lat >= ys.min()) & (lat <= ys.max())
+        )[0]
         if not box.size:
             continue
         order = box[np.argsort(lat[box], kind="stable")]
@@ -293,12 +372,12 @@ def _row_findings(row: Mapping[str, Any], today: str) -> Iterator[tuple[str, str
 
 
 #: Columns the duplicate checks read (per accession).
-DUPLICATE_COLUMNS = ("id", "instcode", "accenumb", "genus", "accename", "donornumb",
-                     "othernumb")
+DUPLICATE_COLUMNS = ("id", "instcode", "accenumb", "genus", "accename", "donornumb", "othernumb")
 
 
-def _duplicates(rows: Sequence[Sequence[Any]], numbers: Mapping[str, list[Sequence[Any]]]
-                ) -> Iterator[tuple[Sequence[Any], str, str]]:
+def _duplicates(
+    rows: Sequence[Sequence[Any]], numbers: Mapping[str, list[Sequence[Any]]]
+) -> Iterator[tuple[Sequence[Any], str, str]]:
     """Probable duplicates: ``rows`` (:data:`DUPLICATE_COLUMNS`) with a name, donor or
     other number; ``numbers``: normalized accession number → accessions."""
     names: dict[tuple[str, str], list[Sequence[Any]]] = defaultdict(list)
@@ -324,24 +403,41 @@ def _suspect_sql(session: Session, today: str) -> Any:
     """Accessions a row check may flag (a superset: :func:`_row_findings` decides)."""
     elevation = func.coalesce(Accession.elevation, "")
     if session.get_bind().dialect.name == "postgresql":
-        metres = case((elevation.regexp_match(r"^\s*[-+]?[0-9]+(\.[0-9]*)?\s*$"),
-                       cast(elevation, Float)), else_=None)
+        metres = case(
+            (elevation.regexp_match(r"^\s*[-+]?[0-9]+(\.[0-9]*)?\s*$"), cast(elevation, Float)),
+            else_=None,
+        )
     else:
         metres = case((elevation != "", cast(elevation, Float)), else_=None)
-    conditions = [and_(Accession.lat == 0, Accession.lon == 0),
-                  or_(metres < MIN_ELEVATION_M, metres > MAX_ELEVATION_M)]
+    conditions = [
+        and_(Accession.lat == 0, Accession.lon == 0),
+        or_(metres < MIN_ELEVATION_M, metres > MAX_ELEVATION_M),
+    ]
     for column in (Accession.colldate, Accession.acqdate):
         text = func.coalesce(column, "")
-        conditions.append(and_(text != "", or_(func.substr(text, 1, 4) < "1700",
-                                                func.replace(text, "-", "0") > today)))
-    conditions.append(and_(func.length(Accession.colldate) == 8,
-                           func.length(Accession.acqdate) == 8,
-                           Accession.colldate > Accession.acqdate))
+        conditions.append(
+            and_(
+                text != "",
+                or_(func.substr(text, 1, 4) < "1700", func.replace(text, "-", "0") > today),
+            )
+        )
+    conditions.append(
+        and_(
+            func.length(Accession.colldate) == 8,
+            func.length(Accession.acqdate) == 8,
+            Accession.colldate > Accession.acqdate,
+        )
+    )
     return or_(*conditions)
 
 
-def plausibility(session: Session, principal: Principal, shapes: Shapes | None = None,
-                 today: date | None = None, pdci_below: float = 5.0) -> list[Finding]:
+def plausibility(
+    session: Session,
+    principal: Principal,
+    shapes: Shapes | None = None,
+    today: date | None = None,
+    pdci_below: float = 5.0,
+) -> list[Finding]:
     """The curators' "to fix" list: every finding of the plausibility checks and every
     accession with a PDCI below ``pdci_below``, by institute and accession number. Country
     shapes default to :func:`country_shapes`.
@@ -356,18 +452,20 @@ def plausibility(session: Session, principal: Principal, shapes: Shapes | None =
     columns = [getattr(Accession, c) for c in COLUMNS]
     for values in session.execute(select(*columns).where(_suspect_sql(session, stamp))):
         row = dict(zip(COLUMNS, values, strict=True))
-        findings.extend(Finding(row["id"], row["instcode"], row["accenumb"], check, detail)
-                        for check, detail in _row_findings(row, stamp))
+        findings.extend(
+            Finding(row["id"], row["instcode"], row["accenumb"], check, detail)
+            for check, detail in _row_findings(row, stamp)
+        )
     kind = _kind_sql()
     score = _score_sql(kind)
     maximum = case(*((kind == k, float(m)) for k, m in MAXIMUM.items()), else_=1.0)
     low = select(Accession.id, Accession.instcode, Accession.accenumb, kind, score).where(
-        score < maximum * (pdci_below + 0.005) / 10)
+        score < maximum * (pdci_below + 0.005) / 10
+    )
     for accession_id, instcode, accenumb, kind_name, points in session.execute(low):
         value = _scaled(kind_name, float(points))
         if value < pdci_below:
-            findings.append(Finding(accession_id, instcode, accenumb, "low_pdci",
-                                    f"{value:.2f}"))
+            findings.append(Finding(accession_id, instcode, accenumb, "low_pdci", f"{value:.2f}"))
     findings.extend(_outside(session, shapes))
     findings.extend(_duplicate_findings(session))
     return sorted(findings, key=lambda f: (f.instcode, f.accenumb, f.check, f.detail))
@@ -378,11 +476,21 @@ def _outside(session: Session, shapes: Shapes) -> Iterator[Finding]:
     without a shape (historic or unmapped codes, e.g. SUN, XKX) are not judged."""
     if not shapes:
         return
-    located = session.execute(select(Accession.origcty, Accession.lon, Accession.lat,
-                                     Accession.id, Accession.instcode, Accession.accenumb)
-                              .where(Accession.lat.is_not(None), Accession.lon.is_not(None),
-                                     func.coalesce(Accession.origcty, "") != "",
-                                     ~and_(Accession.lat == 0, Accession.lon == 0))).all()
+    located = session.execute(
+        select(
+            Accession.origcty,
+            Accession.lon,
+            Accession.lat,
+            Accession.id,
+            Accession.instcode,
+            Accession.accenumb,
+        ).where(
+            Accession.lat.is_not(None),
+            Accession.lon.is_not(None),
+            func.coalesce(Accession.origcty, "") != "",
+            ~and_(Accession.lat == 0, Accession.lon == 0),
+        )
+    ).all()
     if not located:
         return
     countries = np.array([r[0] for r in located], dtype=object)
@@ -402,10 +510,15 @@ def _outside(session: Session, shapes: Shapes) -> Iterator[Finding]:
 def _duplicate_findings(session: Session) -> Iterator[Finding]:
     """Duplicates by name and number across institutes, each reported once."""
     columns = [getattr(Accession, c) for c in DUPLICATE_COLUMNS]
-    named = session.execute(select(*columns).where(or_(
-        func.coalesce(Accession.accename, "") != "",
-        func.coalesce(Accession.donornumb, "") != "",
-        func.coalesce(Accession.othernumb, "") != ""))).all()
+    named = session.execute(
+        select(*columns).where(
+            or_(
+                func.coalesce(Accession.accename, "") != "",
+                func.coalesce(Accession.donornumb, "") != "",
+                func.coalesce(Accession.othernumb, "") != "",
+            )
+        )
+    ).all()
     numbers: dict[str, list[Sequence[Any]]] = defaultdict(list)
     if any(row[5] or row[6] for row in named):
         for accession in session.execute(select(*columns)):

@@ -331,7 +331,8 @@ class ReportedIn(BaseModel):
     """Distributions whose SMTA report Easy-SMTA accepted."""
 
     distribution_ids: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(
-        min_length=1, max_length=10_000)
+        min_length=1, max_length=10_000
+    )
 
 
 class ReportedOut(BaseModel):

@@ -21,30 +21,43 @@ from iofs.permissions import Principal, allows, authorize
 
 # --- search counts -------------------------------------------------------------------------
 
+
 def count_key(values: dict[str, Any]) -> tuple[Any, ...]:
     """The facet combination (a key of :data:`COUNT_KEYS`) an accession snapshot counts in."""
-    return (bool(values["available"]), values["genus"], values["taxon"], values["cropname"],
-            values["origcty"], values["sampstat"], values["lat"] is not None)
+    return (
+        bool(values["available"]),
+        values["genus"],
+        values["taxon"],
+        values["cropname"],
+        values["origcty"],
+        values["sampstat"],
+        values["lat"] is not None,
+    )
 
 
-COUNT_KEYS = ("available", "genus", "taxon", "cropname", "origcty", "sampstat",
-              "has_coordinates")
+COUNT_KEYS = ("available", "genus", "taxon", "cropname", "origcty", "sampstat", "has_coordinates")
 
 
 def adjust_counts(session: Session, changes: Counter[tuple[Any, ...]]) -> None:
     """Add ``changes`` (facet combination -> accessions added, negative when removed) to the
     search counts."""
-    rows = [dict(zip(COUNT_KEYS, key, strict=True), accessions=n)
-            for key, n in changes.items() if n]
+    rows = [
+        dict(zip(COUNT_KEYS, key, strict=True), accessions=n) for key, n in changes.items() if n
+    ]
     if not rows:
         return
     from sqlalchemy.dialects import postgresql, sqlite
 
-    statement: Any = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
-                      else sqlite.insert)(AccessionCount)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=list(COUNT_KEYS),
-        set_={"accessions": AccessionCount.accessions + statement.excluded.accessions}), rows)
+    statement: Any = (
+        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )(AccessionCount)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(COUNT_KEYS),
+            set_={"accessions": AccessionCount.accessions + statement.excluded.accessions},
+        ),
+        rows,
+    )
     if any(row["accessions"] < 0 for row in rows):
         session.execute(delete(AccessionCount).where(AccessionCount.accessions <= 0))
 
@@ -55,16 +68,32 @@ def rebuild_counts(session: Session, principal: Principal) -> int:
     authorize(principal, "genebank.passport.write")
     session.execute(delete(AccessionCount))
     has_coordinates = Accession.lat.is_not(None)
-    rows = session.execute(select(
-        Accession.available, Accession.genus, Accession.taxon, Accession.cropname,
-        Accession.origcty, Accession.sampstat, has_coordinates, func.count()).group_by(
-            Accession.available, Accession.genus, Accession.taxon, Accession.cropname,
-            Accession.origcty, Accession.sampstat, has_coordinates)).all()
+    rows = session.execute(
+        select(
+            Accession.available,
+            Accession.genus,
+            Accession.taxon,
+            Accession.cropname,
+            Accession.origcty,
+            Accession.sampstat,
+            has_coordinates,
+            func.count(),
+        ).group_by(
+            Accession.available,
+            Accession.genus,
+            Accession.taxon,
+            Accession.cropname,
+            Accession.origcty,
+            Accession.sampstat,
+            has_coordinates,
+        )
+    ).all()
     adjust_counts(session, Counter({tuple(r[:-1]): r[-1] for r in rows}))
     return len(rows)
 
 
 # --- search ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SearchQuery:
@@ -92,9 +121,13 @@ class SearchResult:
     facets: dict[str, list[tuple[str, int]]]
 
 
-FACETS = {"genus": Accession.genus, "crop": Accession.cropname,
-          "country": Accession.origcty, "sampstat": Accession.sampstat,
-          "available": Accession.available}
+FACETS = {
+    "genus": Accession.genus,
+    "crop": Accession.cropname,
+    "country": Accession.origcty,
+    "sampstat": Accession.sampstat,
+    "available": Accession.available,
+}
 #: Rows a scan in id order may read before an index on the filters is the better plan.
 SCAN_BUDGET = 20_000
 #: Above this many matching taxa or crop names, text search filters rows by the pattern.
@@ -113,8 +146,12 @@ def equalities(principal: Principal, query: SearchQuery) -> dict[str, Any]:
         where["available"] = True
     elif query.available is not None:
         where["available"] = query.available
-    for name, value in (("genus", query.genus), ("cropname", query.crop),
-                        ("origcty", query.country.upper()), ("sampstat", query.sampstat)):
+    for name, value in (
+        ("genus", query.genus),
+        ("cropname", query.crop),
+        ("origcty", query.country.upper()),
+        ("sampstat", query.sampstat),
+    ):
         if value:
             where[name] = value
     if query.with_coordinates:
@@ -128,14 +165,17 @@ def _count_conditions(where: dict[str, Any], pattern: str | None) -> list[Any]:
         column = getattr(AccessionCount, name)
         conditions.append(column.is_(value) if isinstance(value, bool) else column == value)
     if pattern is not None:
-        conditions.append(func.lower(AccessionCount.taxon).like(pattern, escape="\\")
-                          | func.lower(AccessionCount.cropname).like(pattern, escape="\\"))
+        conditions.append(
+            func.lower(AccessionCount.taxon).like(pattern, escape="\\")
+            | func.lower(AccessionCount.cropname).like(pattern, escape="\\")
+        )
     return conditions
 
 
 def row_conditions(where: dict[str, Any], plain: bool = True) -> list[Any]:
     """Conditions on accessions; ``plain=False`` hides them from indexes (SQLite then reads
     the table in id order, which is fastest when matches are dense)."""
+
     def column(expression: Any) -> Any:
         return expression if plain else func.coalesce(expression, expression)
 
@@ -167,8 +207,10 @@ class _Matches:
 
         if self.taxa is None or self.crops is None:
             assert self.pattern is not None
-            terms = [func.lower(Accession.taxon).like(self.pattern, escape="\\"),
-                     func.lower(Accession.cropname).like(self.pattern, escape="\\")]
+            terms = [
+                func.lower(Accession.taxon).like(self.pattern, escape="\\"),
+                func.lower(Accession.cropname).like(self.pattern, escape="\\"),
+            ]
         else:
             terms = []
             if self.taxa:
@@ -182,8 +224,7 @@ def _facet_value(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _match(session: Session, principal: Principal, query: SearchQuery,
-           facets: bool) -> _Matches:
+def _match(session: Session, principal: Principal, query: SearchQuery, facets: bool) -> _Matches:
     """Total and facet counts of ``query`` in one grouped query over the summary table, plus
     the few accessions whose number equals the text without their taxon or crop matching."""
     where = equalities(principal, query)
@@ -191,26 +232,42 @@ def _match(session: Session, principal: Principal, query: SearchQuery,
     pattern = like_prefix(text_value) if text_value else None
     conditions = _count_conditions(where, pattern)
     total_n = func.coalesce(func.sum(AccessionCount.accessions), 0)
-    parts = [select(literal("", String).label("facet"), literal("", String).label("value"),
-                    total_n.label("n")).where(*conditions)]
+    parts = [
+        select(
+            literal("", String).label("facet"),
+            literal("", String).label("value"),
+            total_n.label("n"),
+        ).where(*conditions)
+    ]
     if facets:
-        for name, column in (("genus", AccessionCount.genus),
-                             ("crop", AccessionCount.cropname),
-                             ("country", AccessionCount.origcty),
-                             ("sampstat", AccessionCount.sampstat)):
-            parts.append(select(literal(name, String), column, func.sum(
-                AccessionCount.accessions)).where(*conditions).group_by(column))
+        for name, column in (
+            ("genus", AccessionCount.genus),
+            ("crop", AccessionCount.cropname),
+            ("country", AccessionCount.origcty),
+            ("sampstat", AccessionCount.sampstat),
+        ):
+            parts.append(
+                select(literal(name, String), column, func.sum(AccessionCount.accessions))
+                .where(*conditions)
+                .group_by(column)
+            )
         flag = case((AccessionCount.available.is_(True), "true"), else_="false")
-        parts.append(select(literal("available", String), flag, func.sum(
-            AccessionCount.accessions)).where(*conditions).group_by(flag))
+        parts.append(
+            select(literal("available", String), flag, func.sum(AccessionCount.accessions))
+            .where(*conditions)
+            .group_by(flag)
+        )
     rows = [(f, v, int(n)) for f, v, n in session.execute(union_all(*parts))]
     total = sum(n for f, _v, n in rows if not f)
     counts = [r for r in rows if r[0]]
     matches = _Matches(total, counts, where, text_value)
     if "genus" in where and total:
         # Genus is not indexed: its taxa are (a taxon starts with its genus).
-        taxa = list(session.execute(select(AccessionCount.taxon).where(
-            *_count_conditions(where, None)).distinct()).scalars())
+        taxa = list(
+            session.execute(
+                select(AccessionCount.taxon).where(*_count_conditions(where, None)).distinct()
+            ).scalars()
+        )
         if len(taxa) <= IN_LIST_LIMIT:
             matches.genus_taxa = taxa
     if pattern is None:
@@ -218,41 +275,69 @@ def _match(session: Session, principal: Principal, query: SearchQuery,
     matches.pattern = pattern
     # The exact taxa and crop names that match, so rows are found by plain equality.
     plain_conditions = _count_conditions(where, None)
-    names = session.execute(union_all(
-        select(literal("taxon", String), AccessionCount.taxon).where(
-            *plain_conditions, func.lower(AccessionCount.taxon).like(pattern, escape="\\")
-        ).distinct(),
-        select(literal("crop", String), AccessionCount.cropname).where(
-            *plain_conditions, func.lower(AccessionCount.cropname).like(pattern, escape="\\")
-        ).distinct())).all()
+    names = session.execute(
+        union_all(
+            select(literal("taxon", String), AccessionCount.taxon)
+            .where(*plain_conditions, func.lower(AccessionCount.taxon).like(pattern, escape="\\"))
+            .distinct(),
+            select(literal("crop", String), AccessionCount.cropname)
+            .where(
+                *plain_conditions, func.lower(AccessionCount.cropname).like(pattern, escape="\\")
+            )
+            .distinct(),
+        )
+    ).all()
     if len(names) <= IN_LIST_LIMIT:
         matches.taxa = sorted({value for kind, value in names if kind == "taxon"})
         matches.crops = sorted({value for kind, value in names if kind == "crop"})
-    extra = session.execute(select(
-        Accession.available, Accession.genus, Accession.cropname, Accession.origcty,
-        Accession.sampstat).where(Accession.accenumb == text_value, *row_conditions(where),
-                                  ~(func.lower(Accession.taxon).like(pattern, escape="\\")
-                                    | func.lower(Accession.cropname).like(pattern,
-                                                                           escape="\\")))).all()
+    extra = session.execute(
+        select(
+            Accession.available,
+            Accession.genus,
+            Accession.cropname,
+            Accession.origcty,
+            Accession.sampstat,
+        ).where(
+            Accession.accenumb == text_value,
+            *row_conditions(where),
+            ~(
+                func.lower(Accession.taxon).like(pattern, escape="\\")
+                | func.lower(Accession.cropname).like(pattern, escape="\\")
+            ),
+        )
+    ).all()
     for available, genus, crop, country, sampstat in extra:
         matches.total += 1
-        for facet, value in (("genus", genus), ("crop", crop), ("country", country),
-                             ("sampstat", sampstat), ("available", _facet_value(available))):
+        for facet, value in (
+            ("genus", genus),
+            ("crop", crop),
+            ("country", country),
+            ("sampstat", sampstat),
+            ("available", _facet_value(available)),
+        ):
             matches.counts.append((facet, value, 1))
     return matches
 
 
-def _page(session: Session, matches: _Matches, query: SearchQuery, limit: int,
-          columns: Sequence[Any] | None = None) -> list[Any]:
+def _page(
+    session: Session,
+    matches: _Matches,
+    query: SearchQuery,
+    limit: int,
+    columns: Sequence[Any] | None = None,
+) -> list[Any]:
     """One page in id order, planned from the match count: when matches are dense, SQLite
     reads the table in id order and stops at the page; when sparse, the indexes serve."""
     if matches.total == 0:
         return []
     plain = True
     if session.get_bind().dialect.name == "sqlite":
-        low, high = session.execute(select(
-            select(func.min(Accession.id)).scalar_subquery(),
-            select(func.max(Accession.id)).scalar_subquery())).one()
+        low, high = session.execute(
+            select(
+                select(func.min(Accession.id)).scalar_subquery(),
+                select(func.max(Accession.id)).scalar_subquery(),
+            )
+        ).one()
         span = (high or 0) - (low or 0) + 1
         plain = (query.offset + limit) * span / matches.total > SCAN_BUDGET
     conditions = row_conditions(matches.where, plain)
@@ -269,8 +354,14 @@ def _page(session: Session, matches: _Matches, query: SearchQuery, limit: int,
     return list(session.execute(statement).scalars())
 
 
-def search(session: Session, principal: Principal, query: SearchQuery,
-           facets: bool = True, facet_size: int = 12, page: bool = True) -> SearchResult:
+def search(
+    session: Session,
+    principal: Principal,
+    query: SearchQuery,
+    facets: bool = True,
+    facet_size: int = 12,
+    page: bool = True,
+) -> SearchResult:
     """Accessions matching ``query`` (id order) with the total and the top facet values.
 
     Text matches an accession number exactly, or the start of a taxon or crop name (any
@@ -289,14 +380,27 @@ def search(session: Session, principal: Principal, query: SearchQuery,
     return SearchResult(matches.total, rows, counts)
 
 
-def collecting_points(session: Session, principal: Principal, query: SearchQuery,
-                      limit: int = 2000) -> list[dict[str, Any]]:
+def collecting_points(
+    session: Session, principal: Principal, query: SearchQuery, limit: int = 2000
+) -> list[dict[str, Any]]:
     """Collecting sites (decimal degrees) of matching accessions, for the map."""
     located = SearchQuery(**{**query.__dict__, "with_coordinates": True, "offset": 0})
     matches = _match(session, principal, located, facets=False)
-    rows = _page(session, matches, located, limit, (
-        Accession.id, Accession.accenumb, Accession.taxon, Accession.lat, Accession.lon))
-    return [{"id": r.id, "accenumb": r.accenumb, "taxon": r.taxon, "lat": r.lat,
-             "lon": r.lon, "label": f"{r.accenumb} — {r.taxon}"} for r in rows]
-
-
+    rows = _page(
+        session,
+        matches,
+        located,
+        limit,
+        (Accession.id, Accession.accenumb, Accession.taxon, Accession.lat, Accession.lon),
+    )
+    return [
+        {
+            "id": r.id,
+            "accenumb": r.accenumb,
+            "taxon": r.taxon,
+            "lat": r.lat,
+            "lon": r.lon,
+            "label": f"{r.accenumb} — {r.taxon}",
+        }
+        for r in rows
+    ]

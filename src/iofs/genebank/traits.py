@@ -36,8 +36,16 @@ audit.audited(Trait)
 audit.audited(Observation)
 
 #: Columns of an observation file (CSV or XLSX, first row the header; case-insensitive).
-OBSERVATION_COLUMNS = ["INSTCODE", "ACCENUMB", "TRAIT", "VALUE", "DATE", "SITE",
-                       "ENVIRONMENT", "OBSERVER"]
+OBSERVATION_COLUMNS = [
+    "INSTCODE",
+    "ACCENUMB",
+    "TRAIT",
+    "VALUE",
+    "DATE",
+    "SITE",
+    "ENVIRONMENT",
+    "OBSERVER",
+]
 REQUIRED_COLUMNS = ("INSTCODE", "ACCENUMB", "TRAIT", "VALUE")
 #: Comparison operators of a trait criterion.
 OPERATORS = (">=", "<=", "=", ">", "<")
@@ -53,8 +61,12 @@ def categories_of(trait: Trait) -> dict[str, str]:
 def define_trait(session: Session, principal: Principal, data: TraitIn) -> Trait:
     """Create a trait or update the one with the same code (audited)."""
     authorize(principal, "genebank.collection.write")
-    if data.scale == "numeric" and data.minimum is not None and data.maximum is not None \
-            and data.minimum > data.maximum:
+    if (
+        data.scale == "numeric"
+        and data.minimum is not None
+        and data.maximum is not None
+        and data.minimum > data.maximum
+    ):
         raise GenebankError(_("The minimum is above the maximum."), "minimum")
     if data.scale != "numeric" and not data.categories.strip():
         raise GenebankError(_("An ordinal or nominal scale lists its codes."), "categories")
@@ -104,8 +116,7 @@ class ObservationsRejected(GenebankError):
     """An observation file with errors: nothing was imported; ``issues`` names each row."""
 
     def __init__(self, issues: list[ObservationIssue]) -> None:
-        super().__init__(_("Nothing was imported: %(n)d problems.") % {"n": len(issues)},
-                         "file")
+        super().__init__(_("Nothing was imported: %(n)d problems.") % {"n": len(issues)}, "file")
         self.issues = issues
 
 
@@ -126,8 +137,9 @@ def read_observation_rows(name: str, content: bytes) -> list[tuple[int, dict[str
 
         with read_workbook(content) as book:  # bounded: zip bombs, entities, huge sheets
             first = book.sheetnames[0] if book.sheetnames else None
-            table = [] if first is None else [[_cell_text(v) for v in row]
-                                              for row in book.rows(first)]
+            table = (
+                [] if first is None else [[_cell_text(v) for v in row] for row in book.rows(first)]
+            )
     else:
         try:
             text = content.decode("utf-8-sig")
@@ -137,8 +149,11 @@ def read_observation_rows(name: str, content: bytes) -> list[tuple[int, dict[str
     if not table:
         return []
     header = [h.strip().upper() for h in table[0]]
-    return [(number, {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header)})
-            for number, row in enumerate(table[1:], start=2) if any(c.strip() for c in row)]
+    return [
+        (number, {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header)})
+        for number, row in enumerate(table[1:], start=2)
+        if any(c.strip() for c in row)
+    ]
 
 
 def _cell_text(value: Any) -> str:
@@ -166,15 +181,21 @@ def _parse_value(trait: Trait, text: str) -> tuple[float | None, str, str | None
         return None, "", _("'%(v)s' is not a number.") % {"v": text}
     if trait.scale == "ordinal" and text not in categories_of(trait):
         return None, "", _("'%(v)s' is not a code of %(t)s.") % {"v": text, "t": trait.code}
-    if (trait.minimum is not None and number < trait.minimum) or \
-            (trait.maximum is not None and number > trait.maximum):
-        return None, "", _("%(v)s is outside %(lo)s–%(hi)s.") % {
-            "v": text, "lo": trait.minimum, "hi": trait.maximum}
+    if (trait.minimum is not None and number < trait.minimum) or (
+        trait.maximum is not None and number > trait.maximum
+    ):
+        return (
+            None,
+            "",
+            _("%(v)s is outside %(lo)s–%(hi)s.")
+            % {"v": text, "lo": trait.minimum, "hi": trait.maximum},
+        )
     return number, "", None
 
 
-def import_observations(session: Session, principal: Principal,
-                        rows: Sequence[tuple[int, dict[str, str]]]) -> ObservationImport:
+def import_observations(
+    session: Session, principal: Principal, rows: Sequence[tuple[int, dict[str, str]]]
+) -> ObservationImport:
     """Validate every row, then store them all or none (:class:`ObservationsRejected`).
     A row equal to a stored observation (same accession, trait, value, date, site,
     environment, observer) is left alone, so re-importing a file changes nothing."""
@@ -183,16 +204,19 @@ def import_observations(session: Session, principal: Principal,
     if rows:
         missing = [c for c in REQUIRED_COLUMNS if c not in rows[0][1]]
         if missing:
-            raise ObservationsRejected([ObservationIssue(1, c, _("column missing"))
-                                        for c in missing])
+            raise ObservationsRejected(
+                [ObservationIssue(1, c, _("column missing")) for c in missing]
+            )
     traits = {t.code: t for t in session.execute(select(Trait)).scalars()}
     wanted = {(r["INSTCODE"], r["ACCENUMB"]) for _line, r in rows}
     accessions: dict[tuple[str, str], int] = {}
     numbers = sorted({n for _i, n in wanted})
     for start in range(0, len(numbers), 500):
-        for instcode, accenumb, stored_id in session.execute(select(
-                Accession.instcode, Accession.accenumb, Accession.id).where(
-                Accession.accenumb.in_(numbers[start:start + 500]))).all():
+        for instcode, accenumb, stored_id in session.execute(
+            select(Accession.instcode, Accession.accenumb, Accession.id).where(
+                Accession.accenumb.in_(numbers[start : start + 500])
+            )
+        ).all():
             accessions[(instcode, accenumb)] = stored_id
     prepared: list[dict[str, Any]] = []
     for line, row in rows:
@@ -216,12 +240,18 @@ def import_observations(session: Session, principal: Principal,
                 if observed_on > date.today():
                     issues.append(ObservationIssue(line, "DATE", _("in the future")))
         if accession_id is not None and not error:
-            prepared.append({"trait_id": trait.id, "accession_id": accession_id,
-                             "value_number": number, "value_code": code,
-                             "observed_on": observed_on,
-                             "site": row.get("SITE", "")[:255],
-                             "environment": row.get("ENVIRONMENT", "")[:255],
-                             "observer": row.get("OBSERVER", "")[:255]})
+            prepared.append(
+                {
+                    "trait_id": trait.id,
+                    "accession_id": accession_id,
+                    "value_number": number,
+                    "value_code": code,
+                    "observed_on": observed_on,
+                    "site": row.get("SITE", "")[:255],
+                    "environment": row.get("ENVIRONMENT", "")[:255],
+                    "observer": row.get("OBSERVER", "")[:255],
+                }
+            )
     if issues:
         raise ObservationsRejected(issues)
     result = ObservationImport()
@@ -241,28 +271,48 @@ def import_observations(session: Session, principal: Principal,
 
 
 def _key(values: dict[str, Any]) -> tuple[Any, ...]:
-    return (values["trait_id"], values["accession_id"], values["value_number"],
-            values["value_code"], values["observed_on"], values["site"],
-            values["environment"], values["observer"])
+    return (
+        values["trait_id"],
+        values["accession_id"],
+        values["value_number"],
+        values["value_code"],
+        values["observed_on"],
+        values["site"],
+        values["environment"],
+        values["observer"],
+    )
 
 
 def _existing_keys(session: Session, accession_ids: set[int]) -> set[tuple[Any, ...]]:
     ids = sorted(accession_ids)
     keys: set[tuple[Any, ...]] = set()
-    columns = (Observation.trait_id, Observation.accession_id, Observation.value_number,
-               Observation.value_code, Observation.observed_on, Observation.site,
-               Observation.environment, Observation.observer)
+    columns = (
+        Observation.trait_id,
+        Observation.accession_id,
+        Observation.value_number,
+        Observation.value_code,
+        Observation.observed_on,
+        Observation.site,
+        Observation.environment,
+        Observation.observer,
+    )
     for start in range(0, len(ids), 500):
-        keys |= {tuple(r) for r in session.execute(select(*columns).where(
-            Observation.accession_id.in_(ids[start:start + 500]))).all()}
+        keys |= {
+            tuple(r)
+            for r in session.execute(
+                select(*columns).where(Observation.accession_id.in_(ids[start : start + 500]))
+            ).all()
+        }
     return keys
 
 
-def import_observation_file(session: Session, principal: Principal, path: Path
-                            ) -> ObservationImport:
+def import_observation_file(
+    session: Session, principal: Principal, path: Path
+) -> ObservationImport:
     """:func:`import_observations` of a CSV or XLSX file."""
-    return import_observations(session, principal,
-                               read_observation_rows(path.name, path.read_bytes()))
+    return import_observations(
+        session, principal, read_observation_rows(path.name, path.read_bytes())
+    )
 
 
 def export_observations(session: Session, principal: Principal, out: IO[str]) -> int:
@@ -270,21 +320,51 @@ def export_observations(session: Session, principal: Principal, out: IO[str]) ->
     available accessions. Returns the row count."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(OBSERVATION_COLUMNS)
-    query = (select(Accession.instcode, Accession.accenumb, Trait.code, Trait.scale,
-                    Observation.value_number, Observation.value_code, Observation.observed_on,
-                    Observation.site, Observation.environment, Observation.observer)
-             .join(Accession, Accession.id == Observation.accession_id)
-             .join(Trait, Trait.id == Observation.trait_id)
-             .order_by(Accession.instcode, Accession.accenumb, Trait.code, Observation.id))
+    query = (
+        select(
+            Accession.instcode,
+            Accession.accenumb,
+            Trait.code,
+            Trait.scale,
+            Observation.value_number,
+            Observation.value_code,
+            Observation.observed_on,
+            Observation.site,
+            Observation.environment,
+            Observation.observer,
+        )
+        .join(Accession, Accession.id == Observation.accession_id)
+        .join(Trait, Trait.id == Observation.trait_id)
+        .order_by(Accession.instcode, Accession.accenumb, Trait.code, Observation.id)
+    )
     if not allows(principal, "genebank.read_internal"):
         query = query.where(Accession.available.is_(True))
     count = 0
-    for (instcode, accenumb, code, scale, number, value_code, observed_on, site, environment,
-         observer) in session.execute(query):
+    for (
+        instcode,
+        accenumb,
+        code,
+        scale,
+        number,
+        value_code,
+        observed_on,
+        site,
+        environment,
+        observer,
+    ) in session.execute(query):
         value = value_code if scale == "nominal" else f"{number:g}"
-        writer.writerow([instcode, accenumb, code, value,
-                         observed_on.isoformat() if observed_on else "", site, environment,
-                         observer])
+        writer.writerow(
+            [
+                instcode,
+                accenumb,
+                code,
+                value,
+                observed_on.isoformat() if observed_on else "",
+                site,
+                environment,
+                observer,
+            ]
+        )
         count += 1
     return count
 
@@ -302,8 +382,7 @@ def parse_criterion(text: str) -> Criterion:
     """``"DRT>=7"`` → ``Criterion("DRT", ">=", "7")``; operators ``>= <= = > <``."""
     match = _CRITERION.match(text)
     if match is None:
-        raise GenebankError(_("Write a trait condition as CODE>=VALUE (or <=, =, >, <)."),
-                            "trait")
+        raise GenebankError(_("Write a trait condition as CODE>=VALUE (or <=, =, >, <)."), "trait")
     return Criterion(*match.groups())
 
 
@@ -326,19 +405,30 @@ def _matching(session: Session, criterion: Criterion) -> Select[Any]:
     try:
         number = float(criterion.value)
     except ValueError:
-        raise GenebankError(_("'%(v)s' is not a number.") % {"v": criterion.value},
-                            "trait") from None
+        raise GenebankError(
+            _("'%(v)s' is not a number.") % {"v": criterion.value}, "trait"
+        ) from None
     if not math.isfinite(number):
         raise GenebankError(_("'%(v)s' is not a number.") % {"v": criterion.value}, "trait")
     column = Observation.value_number
-    condition = {">=": column >= number, "<=": column <= number, "=": column == number,
-                 ">": column > number, "<": column < number}[criterion.operator]
+    condition = {
+        ">=": column >= number,
+        "<=": column <= number,
+        "=": column == number,
+        ">": column > number,
+        "<": column < number,
+    }[criterion.operator]
     return query.where(condition)
 
 
-def trait_search(session: Session, principal: Principal, criteria: Iterable[Criterion],
-                 limit: int = 100, offset: int = 0, filters: SearchQuery | None = None
-                 ) -> tuple[int, list[Accession]]:
+def trait_search(
+    session: Session,
+    principal: Principal,
+    criteria: Iterable[Criterion],
+    limit: int = 100,
+    offset: int = 0,
+    filters: SearchQuery | None = None,
+) -> tuple[int, list[Accession]]:
     """Accessions with at least one observation meeting each criterion (all must hold),
     in id order (as the search); ``filters`` adds the search's filters (text, genus,
     crop, country, status, availability); the public sees available accessions. Returns
@@ -352,14 +442,17 @@ def trait_search(session: Session, principal: Principal, criteria: Iterable[Crit
     parts = [_matching(session, criterion) for criterion in wanted]
     ids = (parts[0] if len(parts) == 1 else intersect(*parts)).subquery()
     conditions = row_conditions(equalities(principal, filters or SearchQuery()))
-    text = (filters.text.strip() if filters else "")
+    text = filters.text.strip() if filters else ""
     if text:
         pattern = like_prefix(text)
-        conditions.append(or_(Accession.accenumb == text,
-                              func.lower(Accession.taxon).like(pattern, escape="\\"),
-                              func.lower(Accession.cropname).like(pattern, escape="\\")))
-    matches = select(Accession.id).join(ids, ids.c.accession_id == Accession.id).where(
-        *conditions)
+        conditions.append(
+            or_(
+                Accession.accenumb == text,
+                func.lower(Accession.taxon).like(pattern, escape="\\"),
+                func.lower(Accession.cropname).like(pattern, escape="\\"),
+            )
+        )
+    matches = select(Accession.id).join(ids, ids.c.accession_id == Accession.id).where(*conditions)
     total = session.execute(select(func.count()).select_from(matches.subquery())).scalar_one()
     page_ids = matches.order_by(Accession.id).limit(limit).offset(offset)
     page = select(Accession).where(Accession.id.in_(page_ids)).order_by(Accession.id)
@@ -381,10 +474,12 @@ class TraitSummary:
 
 def trait_summaries(session: Session, accession_id: int) -> list[TraitSummary]:
     """Summaries of an accession's observations per trait, by trait code."""
-    rows = session.execute(select(Trait, Observation.value_number, Observation.value_code)
-                           .join(Observation, Observation.trait_id == Trait.id)
-                           .where(Observation.accession_id == accession_id)
-                           .order_by(Trait.code)).all()
+    rows = session.execute(
+        select(Trait, Observation.value_number, Observation.value_code)
+        .join(Observation, Observation.trait_id == Trait.id)
+        .where(Observation.accession_id == accession_id)
+        .order_by(Trait.code)
+    ).all()
     grouped: dict[int, tuple[Trait, list[float], dict[str, int]]] = {}
     for trait, number, code in rows:
         _trait, numbers, codes = grouped.setdefault(trait.id, (trait, [], {}))
@@ -392,21 +487,34 @@ def trait_summaries(session: Session, accession_id: int) -> list[TraitSummary]:
             numbers.append(number)
         if code:
             codes[code] = codes.get(code, 0) + 1
-    return [TraitSummary(trait, len(numbers) + sum(codes.values()),
-                         sum(numbers) / len(numbers) if numbers else None,
-                         min(numbers, default=None), max(numbers, default=None), codes)
-            for trait, numbers, codes in grouped.values()]
+    return [
+        TraitSummary(
+            trait,
+            len(numbers) + sum(codes.values()),
+            sum(numbers) / len(numbers) if numbers else None,
+            min(numbers, default=None),
+            max(numbers, default=None),
+            codes,
+        )
+        for trait, numbers, codes in grouped.values()
+    ]
 
 
-def observations_of(session: Session, trait_ids: Sequence[int] | None = None,
-                    accession_ids: Sequence[int] | None = None, limit: int = 1000,
-                    offset: int = 0, available_only: bool = True
-                    ) -> tuple[int, list[tuple[Observation, Trait, Accession]]]:
+def observations_of(
+    session: Session,
+    trait_ids: Sequence[int] | None = None,
+    accession_ids: Sequence[int] | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+    available_only: bool = True,
+) -> tuple[int, list[tuple[Observation, Trait, Accession]]]:
     """Observations (with their trait and accession), optionally of some traits or
     accessions, in id order: (total, page). ``available_only``: of available accessions."""
-    query = select(Observation, Trait, Accession).join(
-        Trait, Trait.id == Observation.trait_id).join(
-        Accession, Accession.id == Observation.accession_id)
+    query = (
+        select(Observation, Trait, Accession)
+        .join(Trait, Trait.id == Observation.trait_id)
+        .join(Accession, Accession.id == Observation.accession_id)
+    )
     if trait_ids is not None:
         query = query.where(Observation.trait_id.in_(trait_ids))
     if accession_ids is not None:

@@ -40,9 +40,23 @@ PROBIT_CLIP = (0.5, 99.5)
 #: ISTA Rules Table 5B: (lowest, highest average germination %, maximum range) for four
 #: replicates of 100 seeds; symmetrical about 50 %.
 ISTA_TABLE_5B: tuple[tuple[int, int, int], ...] = (
-    (99, 99, 5), (98, 98, 6), (97, 97, 7), (96, 96, 8), (95, 95, 9), (93, 94, 10),
-    (91, 92, 11), (89, 90, 12), (87, 88, 13), (84, 86, 14), (81, 83, 15), (78, 80, 16),
-    (73, 77, 17), (67, 72, 18), (56, 66, 19), (51, 55, 20), (50, 50, 20),
+    (99, 99, 5),
+    (98, 98, 6),
+    (97, 97, 7),
+    (96, 96, 8),
+    (95, 95, 9),
+    (93, 94, 10),
+    (91, 92, 11),
+    (89, 90, 12),
+    (87, 88, 13),
+    (84, 86, 14),
+    (81, 83, 15),
+    (78, 80, 16),
+    (73, 77, 17),
+    (67, 72, 18),
+    (56, 66, 19),
+    (51, 55, 20),
+    (50, 50, 20),
 )
 
 
@@ -60,30 +74,72 @@ class SpeciesConstants:
 
 
 #: Constants of IOFS priority crops, as published (used when none are imported).
-BUILT_IN_CONSTANTS: dict[str, SpeciesConstants] = {c.species: c for c in (
-    SpeciesConstants("Triticum aestivum", 9.043, 5.183, 0.0351, 0.000475, False,
-                     "Ellis et al., 2007"),
-    SpeciesConstants("Hordeum vulgare", 9.144, 5.342, 0.0329, 0.000478, False,
-                     "Ellis & Roberts, 1980a; Dickie et al., 1990"),
-    SpeciesConstants("Oryza sativa", 8.242, 4.345, 0.0307, 0.000501, False,
-                     "Ellis et al., 2007"),
-    SpeciesConstants("Zea mays", 10.562, 6.366, 0.0332, 0.000577, False,
-                     "Ellis et al., 2007"),
-    SpeciesConstants("Sorghum bicolor", 9.472, 5.426, 0.0324, 0.000478, False,
-                     "Ellis et al., 2007"),
-    SpeciesConstants("Pennisetum glaucum", 8.442, 5.035, 0.0250, 0.000443, False,
-                     "Ellis et al., 2007"),
-    SpeciesConstants("Cicer arietinum", 8.901, 4.847, 0.0329, 0.000478, False,
-                     "Ellis et al., 1982; Dickie et al., 1990"),
-    SpeciesConstants("Glycine max", 7.525, 4.086, 0.0329, 0.000478, False,
-                     "Ellis et al., 1982; Dickie et al., 1990"),
-    SpeciesConstants("Gossypium hirsutum", 9.240, 5.190, 0.03965, 0.000426, False,
-                     "Usberti, Roberts & Ellis, 2006"),
-    SpeciesConstants("Vigna unguiculata", 9.401, 5.118, 0.0329, 0.000478, False,
-                     "Ellis et al., 1982; Dickie et al., 1990"),
-    SpeciesConstants("Arachis hypogaea", 6.718, 4.089, 0.0329, 0.000478, False,
-                     "Ellis et al., 1990"),
-)}
+BUILT_IN_CONSTANTS: dict[str, SpeciesConstants] = {
+    c.species: c
+    for c in (
+        SpeciesConstants(
+            "Triticum aestivum", 9.043, 5.183, 0.0351, 0.000475, False, "Ellis et al., 2007"
+        ),
+        SpeciesConstants(
+            "Hordeum vulgare",
+            9.144,
+            5.342,
+            0.0329,
+            0.000478,
+            False,
+            "Ellis & Roberts, 1980a; Dickie et al., 1990",
+        ),
+        SpeciesConstants(
+            "Oryza sativa", 8.242, 4.345, 0.0307, 0.000501, False, "Ellis et al., 2007"
+        ),
+        SpeciesConstants("Zea mays", 10.562, 6.366, 0.0332, 0.000577, False, "Ellis et al., 2007"),
+        SpeciesConstants(
+            "Sorghum bicolor", 9.472, 5.426, 0.0324, 0.000478, False, "Ellis et al., 2007"
+        ),
+        SpeciesConstants(
+            "Pennisetum glaucum", 8.442, 5.035, 0.0250, 0.000443, False, "Ellis et al., 2007"
+        ),
+        SpeciesConstants(
+            "Cicer arietinum",
+            8.901,
+            4.847,
+            0.0329,
+            0.000478,
+            False,
+            "Ellis et al., 1982; Dickie et al., 1990",
+        ),
+        SpeciesConstants(
+            "Glycine max",
+            7.525,
+            4.086,
+            0.0329,
+            0.000478,
+            False,
+            "Ellis et al., 1982; Dickie et al., 1990",
+        ),
+        SpeciesConstants(
+            "Gossypium hirsutum",
+            9.240,
+            5.190,
+            0.03965,
+            0.000426,
+            False,
+            "Usberti, Roberts & Ellis, 2006",
+        ),
+        SpeciesConstants(
+            "Vigna unguiculata",
+            9.401,
+            5.118,
+            0.0329,
+            0.000478,
+            False,
+            "Ellis et al., 1982; Dickie et al., 1990",
+        ),
+        SpeciesConstants(
+            "Arachis hypogaea", 6.718, 4.089, 0.0329, 0.000478, False, "Ellis et al., 1990"
+        ),
+    )
+}
 
 
 class ConstantsError(ValueError):
@@ -111,34 +167,49 @@ def read_constants_csv(path: Path) -> tuple[list[SpeciesConstants], list[str]]:
                 ke, cw, ch, cq = (float(row[c]) for c in ("Ke", "Cw", "Ch", "Cq"))
             except (TypeError, ValueError):
                 raise ConstantsError(f"line {line}: Ke, Cw, Ch and Cq must be numbers") from None
-            constants = SpeciesConstants(name, ke, cw, ch, cq, single,
-                                         (row.get("Reference") or "").strip())
-            if cw <= 0 or ch < 0 or cq < 0 or not (
-                    0 <= math.log10(sigma_days(constants, 20.0, 5.0)) <= math.log10(
-                        1e8 * DAYS_PER_YEAR)):
-                skipped.append(f"line {line}: {raw_name}: degenerate constants "
-                               f"(Ke {ke}, Cw {cw}, Ch {ch}, Cq {cq})")
+            constants = SpeciesConstants(
+                name, ke, cw, ch, cq, single, (row.get("Reference") or "").strip()
+            )
+            if (
+                cw <= 0
+                or ch < 0
+                or cq < 0
+                or not (
+                    0
+                    <= math.log10(sigma_days(constants, 20.0, 5.0))
+                    <= math.log10(1e8 * DAYS_PER_YEAR)
+                )
+            ):
+                skipped.append(
+                    f"line {line}: {raw_name}: degenerate constants "
+                    f"(Ke {ke}, Cw {cw}, Ch {ch}, Cq {cq})"
+                )
                 continue
             current = chosen.get(name)
             if current is None or (current.single_temperature and not single):
                 if current is not None:
-                    skipped.append(f"{current.species}* ({current.reference}): replaced by the "
-                                   f"multi-temperature row at line {line}")
+                    skipped.append(
+                        f"{current.species}* ({current.reference}): replaced by the "
+                        f"multi-temperature row at line {line}"
+                    )
                 chosen[name] = constants
             else:
                 skipped.append(f"line {line}: {raw_name}: another row of this species is used")
     return list(chosen.values()), skipped
 
 
-def sigma_days(constants: SpeciesConstants, temperature_c: float,
-               moisture_pct: float) -> float:
+def sigma_days(constants: SpeciesConstants, temperature_c: float, moisture_pct: float) -> float:
     """σ, the standard deviation of seed death in time (days per probit), for a storage
     temperature in °C and moisture content in % fresh weight (Ellis & Roberts 1980)."""
     if moisture_pct <= 0:
         raise ValueError("moisture content must be above 0 %")
-    log_sigma = (constants.ke - constants.cw * math.log10(moisture_pct)
-                 - constants.ch * temperature_c - constants.cq * temperature_c ** 2)
-    return float(10 ** log_sigma)
+    log_sigma = (
+        constants.ke
+        - constants.cw * math.log10(moisture_pct)
+        - constants.ch * temperature_c
+        - constants.cq * temperature_c**2
+    )
+    return float(10**log_sigma)
 
 
 def probit(percent: float) -> float:
@@ -157,8 +228,9 @@ def predicted_viability(ki: float, sigma: float, days: float) -> float:
     return percent(ki - days / sigma)
 
 
-def days_to_fraction(initial_pct: float, sigma: float,
-                     fraction: float = REGENERATION_FRACTION) -> float:
+def days_to_fraction(
+    initial_pct: float, sigma: float, fraction: float = REGENERATION_FRACTION
+) -> float:
     """Days until viability falls to ``fraction`` of ``initial_pct`` (σ in days/probit)."""
     return sigma * (probit(initial_pct) - probit(initial_pct * fraction))
 
@@ -201,9 +273,15 @@ def fit(observations: Sequence[Observation]) -> tuple[float, float] | None:
     return mean_y - slope * mean_x, -1 / slope
 
 
-def predict(stored_on: date, collection: str, temperature_c: float, moisture_pct: float,
-            constants: SpeciesConstants | None, tests: Sequence[tuple[date, float]],
-            today: date | None = None) -> Prediction | None:
+def predict(
+    stored_on: date,
+    collection: str,
+    temperature_c: float,
+    moisture_pct: float,
+    constants: SpeciesConstants | None,
+    tests: Sequence[tuple[date, float]],
+    today: date | None = None,
+) -> Prediction | None:
     """Predict a lot's viability from its storage and its tests (date, germination %).
 
     With constants and one test, ``Ki`` comes from the first test and σ from the species
@@ -235,8 +313,7 @@ def predict(stored_on: date, collection: str, temperature_c: float, moisture_pct
     regeneration_due = _add_days(stored_on, to_85, horizon)
     next_test_due = _add_days(last_test, min(to_85 / 3, cap), horizon)
     current = predicted_viability(ki, sigma, (today - stored_on).days)
-    return Prediction(method, ki, sigma, initial, to_85, regeneration_due, next_test_due,
-                      current)
+    return Prediction(method, ki, sigma, initial, to_85, regeneration_due, next_test_due, current)
 
 
 def _add_days(start: date, days: float, horizon: date) -> date:
@@ -246,6 +323,7 @@ def _add_days(start: date, days: float, horizon: date) -> date:
 
 
 # --- germination tests ------------------------------------------------------------------
+
 
 def ista_max_range(average_pct: float) -> int:
     """ISTA Table 5B maximum tolerated range (percentage points), 4 × 100 seeds."""
@@ -293,10 +371,12 @@ def evaluate_test(sown: Sequence[int], germinated: Sequence[int]) -> Germination
     """Germination % (all replicates pooled) and the replicate tolerance check."""
     if not sown or len(sown) != len(germinated):
         raise ValueError("give as many germinated counts as replicates sown")
-    if any(s <= 0 for s in sown) or any(g < 0 for g in germinated) or any(
-            g > s for s, g in zip(sown, germinated, strict=True)):
-        raise ValueError("each replicate needs 1 or more seeds sown and 0 to that many "
-                         "germinated")
+    if (
+        any(s <= 0 for s in sown)
+        or any(g < 0 for g in germinated)
+        or any(g > s for s, g in zip(sown, germinated, strict=True))
+    ):
+        raise ValueError("each replicate needs 1 or more seeds sown and 0 to that many germinated")
     pct = 100 * sum(germinated) / sum(sown)
     shares = [100 * g / s for s, g in zip(sown, germinated, strict=True)]
     spread = max(shares) - min(shares)
