@@ -24,7 +24,7 @@ def genebank_data(
 
     from iofs.accounts.service import cli_principal
     from iofs.genebank import mcpd, service
-    from iofs.genebank.models import Accession
+    from iofs.genebank.models import Accession, Lot
 
     path: Path = write_passport(tmp_path_factory.mktemp("gb") / "p.csv", RECORDS)
     engine = make_engine(live_settings.resolved_database_url)
@@ -34,24 +34,30 @@ def genebank_data(
         wheat = session.execute(
             select(Accession).where(Accession.accenumb == "KZ-0001")
         ).scalar_one()
-        lot, _warnings = service.create_lot(
-            session,
-            cli_principal(),
-            wheat.id,
-            service.LotIn(
-                lot_number="L-2019-1",
-                collection="active",
-                storage_temperature_c=5,
-                moisture_content_pct=6,
-                seed_count=2000,
-                origin="acquisition",
-                stored_on=date(2019, 9, 1),
-                reference_sample_seeds=50,
-            ),
-        )
-        service.record_germination_test(
-            session, cli_principal(), lot.id, date(2019, 9, 10), "50;50;50;50", "48;49;47;48"
-        )
+        # The fixture is module-scoped and shared with other browser modules on one live
+        # server: a second module finds the lot already there.
+        lot = session.execute(
+            select(Lot).where(Lot.accession_id == wheat.id, Lot.lot_number == "L-2019-1")
+        ).scalar_one_or_none()
+        if lot is None:
+            lot, _warnings = service.create_lot(
+                session,
+                cli_principal(),
+                wheat.id,
+                service.LotIn(
+                    lot_number="L-2019-1",
+                    collection="active",
+                    storage_temperature_c=5,
+                    moisture_content_pct=6,
+                    seed_count=2000,
+                    origin="acquisition",
+                    stored_on=date(2019, 9, 1),
+                    reference_sample_seeds=50,
+                ),
+            )
+            service.record_germination_test(
+                session, cli_principal(), lot.id, date(2019, 9, 10), "50;50;50;50", "48;49;47;48"
+            )
         ids = {"wheat": wheat.id, "lot": lot.id}
     engine.dispose()
     return ids

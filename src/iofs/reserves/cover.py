@@ -66,33 +66,41 @@ def _store_stamp(analytics_dir: Path) -> float:
     return max((file.stat().st_mtime for file in files), default=0.0)
 
 
-@lru_cache(maxsize=512)
-def _balance(analytics_dir: Path, iso3: str, item: int, stamp: float) -> FoodBalance | None:
-    if stamp == 0.0:
-        return None
-    found: dict[int, dict[int, Decimal]] = {}
-    for element in (PRODUCTION, IMPORTS, EXPORTS, DOMESTIC_SUPPLY, FOOD):
-        frame = faostat.series(analytics_dir, iso3, "FBS", element, (item,))
-        for row in frame.itertuples():
-            if row.value is not None and row.value == row.value:  # not NaN
-                found.setdefault(int(row.year), {})[element] = _tonnes(
-                    float(row.value), str(row.unit)
-                )
-    usable = [year for year, values in found.items() if DOMESTIC_SUPPLY in values]
-    if not usable:
-        return None
-    year = max(usable)
-    values = found[year]
-    return FoodBalance(
-        iso3,
-        item,
-        year,
-        values.get(PRODUCTION),
-        values.get(IMPORTS),
-        values.get(EXPORTS),
-        values.get(DOMESTIC_SUPPLY),
-        values.get(FOOD),
-    )
+ELEMENTS = (PRODUCTION, IMPORTS, EXPORTS, DOMESTIC_SUPPLY, FOOD)
+
+
+@lru_cache(maxsize=64)
+def _balances(
+    analytics_dir: Path, iso3s: tuple[str, ...], item: int, stamp: float
+) -> dict[str, FoodBalance]:
+    """The newest year of each state's food balance for ``item``, from one FAOSTAT read."""
+    if stamp == 0.0 or not iso3s:
+        return {}
+    frame = faostat.series_of_states(analytics_dir, iso3s, "FBS", ELEMENTS, (item,))
+    found: dict[str, dict[int, dict[int, Decimal]]] = {}
+    for row in frame.itertuples():
+        if row.value is not None and row.value == row.value:  # not NaN
+            found.setdefault(str(row.iso3), {}).setdefault(int(row.year), {})[int(row.element)] = (
+                _tonnes(float(row.value), str(row.unit))
+            )
+    balances = {}
+    for iso3, years in found.items():
+        usable = [year for year, values in years.items() if DOMESTIC_SUPPLY in values]
+        if not usable:
+            continue
+        year = max(usable)
+        values = years[year]
+        balances[iso3] = FoodBalance(
+            iso3,
+            item,
+            year,
+            values.get(PRODUCTION),
+            values.get(IMPORTS),
+            values.get(EXPORTS),
+            values.get(DOMESTIC_SUPPLY),
+            values.get(FOOD),
+        )
+    return balances
 
 
 def food_balance(analytics_dir: Path, iso3: str, item: int) -> FoodBalance | None:
@@ -104,10 +112,9 @@ def food_balance(analytics_dir: Path, iso3: str, item: int) -> FoodBalance | Non
 def food_balances(analytics_dir: Path, iso3s: Iterable[str], item: int) -> dict[str, FoodBalance]:
     """:func:`food_balance` of several states, the store's files listed once for all (the
     states without one are left out)."""
-    stamp = _store_stamp(analytics_dir)
     states = registry.oic_states()
-    found = {iso3: _balance(analytics_dir, iso3, item, stamp) for iso3 in iso3s if iso3 in states}
-    return {iso3: balance for iso3, balance in found.items() if balance is not None}
+    wanted = tuple(sorted({iso3 for iso3 in iso3s if iso3 in states}))
+    return dict(_balances(analytics_dir, wanted, item, _store_stamp(analytics_dir)))
 
 
 def cover_days(held_t: Decimal, food_t: Decimal | None) -> Decimal | None:

@@ -233,6 +233,19 @@ def series(
     return store.read_series(analytics_dir, code, domain, element_code, item_codes)
 
 
+def series_of_states(
+    analytics_dir: Path,
+    iso3s: tuple[str, ...],
+    domain: str,
+    element_codes: tuple[int, ...],
+    item_codes: tuple[int, ...],
+) -> pd.DataFrame:
+    """Raw FAOSTAT observations of several states and elements at once (one query): iso3,
+    element, year, item, value, unit, flag. Regional aggregates are not states: left out."""
+    states = tuple(code for code in (check_area(a) for a in iso3s) if code not in AGGREGATE_CODES)
+    return store.read_series_of_areas(analytics_dir, states, domain, element_codes, item_codes)
+
+
 def top_items(
     analytics_dir: Path, area: str, domain: str, element_code: int, count: int = 5
 ) -> list[dict[str, object]] | None:

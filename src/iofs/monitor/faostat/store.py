@@ -93,6 +93,36 @@ def read_series(
     return frame
 
 
+def read_series_of_areas(
+    analytics_dir: Path,
+    iso3s: tuple[str, ...],
+    domain: str,
+    element_codes: tuple[int, ...],
+    item_codes: tuple[int, ...],
+) -> pd.DataFrame:
+    """Single-year observations of several areas and elements in one query: iso3, element,
+    year, item, value, unit, flag (overlapping slices resolved as :func:`read_series` does)."""
+    columns = ["iso3", "element", "year", "item", "value", "unit", "flag"]
+    files = slice_files(analytics_dir, domain)
+    if not files or not iso3s or not element_codes or not item_codes:
+        return pd.DataFrame(columns=columns)
+    items = ", ".join(str(int(i)) for i in item_codes)
+    elements = ", ".join(str(int(e)) for e in element_codes)
+    places = ", ".join("?" for _ in iso3s)
+    con = duckdb.connect()
+    frame = con.execute(
+        f"SELECT iso3, element_code AS element, year, any_value(item) AS item, "
+        f"arg_max(value, source) AS value, any_value(unit) AS unit, "
+        f"arg_max(flag, source) AS flag "
+        f"FROM {parquet_list(files)} WHERE iso3 IN ({places}) "
+        f"AND element_code IN ({elements}) AND item_code IN ({items}) AND year = year_end "
+        f"GROUP BY iso3, element_code, year, item_code ORDER BY iso3, element_code, year",
+        list(iso3s),
+    ).df()
+    con.close()
+    return frame
+
+
 #: A hidden temporary path beside a target, renamed over it once written (readers never
 #: see it; a killed run's is removed by the next ingest).
 replaced_atomically = atomic_write
