@@ -6,6 +6,7 @@ Other modules use member states only through this module (e.g. :func:`iso3_codes
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections import Counter
 from dataclasses import dataclass, field
@@ -224,6 +225,12 @@ def executive_board(session: Session, year: int | None = None) -> list[Executive
 def display_name(member: MemberStateOut, language: str) -> str:
     """The state's name in ``language`` ('ar', 'fr', else English)."""
     return {"ar": member.name_ar, "fr": member.name_fr}.get(language, member.name_en)
+
+
+@functools.cache
+def oic_iso3() -> frozenset[str]:
+    """ISO3 codes of the 57 OIC member states, from the packaged reference (read once)."""
+    return frozenset(row["iso3"] for row in reference_member_states())
 
 
 def reference_member_states() -> list[dict[str, str]]:

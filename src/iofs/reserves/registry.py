@@ -19,7 +19,7 @@ from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
 from iofs.i18n import current_language
 from iofs.i18n import gettext as _
-from iofs.members.service import reference_member_states
+from iofs.members.service import oic_iso3
 from iofs.permissions import Principal, authorize
 from iofs.records import put_record
 from iofs.reserves.models import (
@@ -39,7 +39,7 @@ for _model in (ReserveSystem, SystemMember, ReserveTarget, Pledge, Warehouse):
 @cache
 def oic_states() -> frozenset[str]:
     """ISO3 codes of the 57 OIC member states (the members module's reference)."""
-    return frozenset(row["iso3"] for row in reference_member_states())
+    return oic_iso3()
 
 
 def state_name(iso3: str) -> str:

@@ -513,9 +513,9 @@ def available_scales(settings: Settings) -> list[int]:
 
 def oic_states() -> frozenset[str]:
     """ISO3 codes of the 57 OIC states (the members module's packaged reference)."""
-    from iofs.members.service import reference_member_states
+    from iofs.members.service import oic_iso3
 
-    return frozenset(row["iso3"] for row in reference_member_states())
+    return oic_iso3()
 
 
 def country_series(

@@ -29,6 +29,7 @@ Validation errors name the file, the node and the reason, e.g.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -374,8 +375,16 @@ def shipped_trees() -> tuple[str, ...]:
 
 
 def load_tree(name_or_path: str | Path) -> Tree:
-    """A shipped tree by name (``inform``), else the tree in the TOML file at that path."""
+    """A shipped tree by name (``inform``), else the tree in the TOML file at that path.
+
+    Shipped trees are read once per process (pages and the API ask for the default tree on
+    every request); a file given by path is read each time, so an edited copy is seen."""
     if isinstance(name_or_path, str) and name_or_path in shipped_trees():
-        folder = resources.files("iofs.monitor.risk") / TREES_FOLDER
-        return load_tree_file(Path(str(folder / f"{name_or_path}.toml")))
+        return _shipped_tree(name_or_path)
     return load_tree_file(Path(name_or_path))
+
+
+@functools.cache
+def _shipped_tree(name: str) -> Tree:
+    folder = resources.files("iofs.monitor.risk") / TREES_FOLDER
+    return load_tree_file(Path(str(folder / f"{name}.toml")))
