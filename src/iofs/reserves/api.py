@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from iofs.errors import InputError
@@ -144,13 +145,20 @@ def post_transfer(
     return _done(session, out=out.id, into=into.id)
 
 
-@router.post("/import", summary="Import stock positions (CSV or .xlsx; all-or-nothing)")
+@router.post(
+    "/import",
+    summary="Import stock positions (CSV or .xlsx; all-or-nothing)",
+    response_model=None,
+)
 @body_limit()
 async def import_positions(
     file: UploadFile = File(...),
     principal: Principal = Depends(require("reserves.stock.write")),
     session: Session = Depends(db_session),
-) -> dict[str, Any]:
+) -> dict[str, Any] | JSONResponse:
+    """Every row is checked first; any problem and nothing is written: 422 with every problem
+    (file, row, field, reason), 413 when the workbook is too large to read (declared size,
+    cells, uncompressed size). Importing the same sheet again changes nothing."""
     content = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
         raise InputError(_("The file is too large."), "file")
@@ -158,9 +166,18 @@ async def import_positions(
         report = stock_import.import_positions(
             session, principal, file.filename or "upload.csv", content
         )
-    except stock_import.StockImportError:
+    except stock_import.StockImportError as error:
         session.rollback()
-        raise
+        return JSONResponse(
+            status_code=error.status_code,
+            content={
+                "detail": str(error),
+                "errors": [
+                    {"file": p.file, "row": p.row, "field": p.field, "reason": p.reason}
+                    for p in error.problems
+                ],
+            },
+        )
     return _done(session, **vars(report))
 
 

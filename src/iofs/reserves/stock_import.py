@@ -31,6 +31,7 @@ from iofs.reserves import ledger, registry
 from iofs.reserves.models import Movement
 from iofs.reserves.permissions import STOCK_WRITE
 from iofs.reserves.schemas import StockPositionRow
+from iofs.spreadsheets import WorkbookRefused, read_workbook
 
 COLUMNS = (
     "warehouse",
@@ -61,14 +62,19 @@ class RowProblem:
 
 
 class StockImportError(InputError):
-    """The sheet has problems; nothing was written. ``problems`` lists every one."""
+    """The sheet has problems; nothing was written. ``problems`` lists every one.
 
-    def __init__(self, problems: list[RowProblem]) -> None:
+    ``status_code`` is 413 when the file was refused for its size (declared sheet size, cell
+    count, uncompressed size), else 422.
+    """
+
+    def __init__(self, problems: list[RowProblem], *, too_large: bool = False) -> None:
         super().__init__(
             _("%(count)d problems in the sheet; nothing was imported.") % {"count": len(problems)},
             "file",
         )
         self.problems = problems
+        self.status_code = 413 if too_large else 422
 
 
 @dataclass
@@ -83,14 +89,24 @@ class ImportReport:
 
 
 def read_rows(name: str, content: bytes) -> list[dict[str, str]]:
-    """The sheet's rows as text dicts keyed by lower-case header (CSV or .xlsx)."""
-    if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+    """The sheet's rows as text dicts keyed by lower-case header (CSV or .xlsx).
 
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        values = list(sheet.iter_rows(values_only=True))
-        book.close()
+    Workbooks are read through :func:`iofs.spreadsheets.read_workbook` (declared size, cell
+    count, uncompressed size and entities checked before loading, rows streamed); CSV must be
+    UTF-8. Raises :class:`StockImportError` naming the file, row and reason when the file
+    cannot be read.
+    """
+    file = Path(name).name
+    if name.lower().endswith(".xlsx"):
+        try:
+            with read_workbook(content) as book:
+                if not book.sheetnames:
+                    return []
+                values = list(book.rows(book.sheetnames[0]))
+        except WorkbookRefused as refused:
+            raise StockImportError(
+                [RowProblem(file, 1, "file", str(refused))], too_large=refused.too_large
+            ) from None
         if not values:
             return []
         header = [str(cell or "").strip().lower() for cell in values[0]]
@@ -102,12 +118,28 @@ def read_rows(name: str, content: bytes) -> list[dict[str, str]]:
             }
             for row in values[1:]
         ]
-    text = content.decode("utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
-    return [
-        {(key or "").strip().lower(): (value or "").strip() for key, value in row.items()}
-        for row in reader
-    ]
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
+        reason = _("The file is not UTF-8 text (byte %(byte)d); save it as CSV UTF-8.") % {
+            "byte": error.start + 1
+        }
+        raise StockImportError([RowProblem(file, line, "file", reason)]) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows: list[dict[str, str]] = []
+    try:
+        for row in reader:
+            if None in row:
+                reason = _("This row has more cells than the header has columns.")
+                raise StockImportError([RowProblem(file, reader.line_num, "file", reason)])
+            rows.append(
+                {(key or "").strip().lower(): (value or "").strip() for key, value in row.items()}
+            )
+    except csv.Error as error:
+        reason = _("The CSV cannot be read here: %(reason)s.") % {"reason": error}
+        raise StockImportError([RowProblem(file, reader.line_num, "file", reason)]) from None
+    return rows
 
 
 def _cell(value: Any) -> str:
