@@ -200,3 +200,6 @@ def decide_stage(
     from iofs.programmes import review
 
     review.decide(session, principal, "stage", stage_id, decision, note)
+
+
+from iofs.programmes.country_aid import CountryAid as CountryAid, country_aid as country_aid  # noqa: E402, I001
