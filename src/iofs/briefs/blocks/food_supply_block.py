@@ -1,0 +1,128 @@
+"""Food supply block: FAOSTAT dietary energy supply, undernourishment, cereal ratios, top
+imported foods and where they come from (FAOSTAT service).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iofs.briefs.cache import cached
+from iofs.briefs.charts import bars
+from iofs.briefs.model import Block, Chart, Fact, Missing, Table, number
+from iofs.config import Settings
+from iofs.i18n import gettext as _
+
+FOOD_SUPPLY = (
+    ("dietary_energy_supply", None),
+    ("prevalence_of_undernourishment", None),
+    ("self_sufficiency_ratio", "Cereals - Excluding Beer"),
+    ("cereal_import_dependency_ratio", None),
+)
+#: FBS element "Import quantity" (1000 t).
+IMPORT_QUANTITY = 5611
+
+
+def food_supply(settings: Settings, iso3: str) -> Block:
+    """Dietary energy supply (kcal/capita/day), undernourishment (%), cereal
+    self-sufficiency and import dependency (%), each with its year; top imported staples
+    (FBS import quantity, 1000 t)."""
+    from iofs.monitor.faostat import service
+
+    block = Block("food_supply", _("Food supply"), "/faostat", _("Food statistics"))
+    rows = faostat_rows(settings).get(iso3, [])
+    definitions = {d.identifier: d for d in service.definitions()}
+    for indicator, item in FOOD_SUPPLY:
+        chosen = sorted(
+            (
+                r
+                for r in rows
+                if r["indicator"] == indicator and (item is None or r["item"] == item)
+            ),
+            key=lambda r: (r["year"], r["source"] == "computed"),
+        )
+        label = _(definitions[indicator].label) if indicator in definitions else indicator
+        if not chosen:
+            block.missing.append(
+                Missing(
+                    _("%(indicator)s: no value.") % {"indicator": label},
+                    command="iofs fetch faostat",
+                    page="/faostat",
+                )
+            )
+            continue
+        latest = chosen[-1]
+        block.facts.append(
+            Fact(
+                label,
+                latest["value"],
+                number(latest["value"], 1, latest["unit"]),
+                latest["unit"],
+                str(latest["year"]),
+            )
+        )
+    imports = cached(
+        settings.analytics_dir / "faostat",
+        ("top_items", iso3),
+        lambda: service.top_items(settings.analytics_dir, iso3, "FBS", IMPORT_QUANTITY, 5),
+    )
+    if imports:
+        year = max(int(str(r["year"])) for r in imports)
+        top = sorted(
+            (
+                (str(r["series"]), float(str(r["value"])))
+                for r in imports
+                if int(str(r["year"])) == year
+            ),
+            key=lambda r: -r[1],
+        )
+        block.tables.append(
+            Table(
+                _("Top imported foods, %(year)d (1000 t)") % {"year": year},
+                (_("Item"), _("Imports (1000 t)")),
+                tuple((name, number(value)) for name, value in top),
+            )
+        )
+        block.charts.append(
+            Chart(
+                _("Imports (1000 t)"),
+                bars(top, _("Top imported foods, %(year)d") % {"year": year}, _("1000 t")),
+            )
+        )
+    else:
+        block.missing.append(
+            Missing(
+                _("Import quantities (food balance sheets) not ingested."),
+                command="iofs fetch faostat",
+                page="/faostat",
+            )
+        )
+    block.missing.append(
+        Missing(
+            _(
+                "Where imports come from needs the FAOSTAT detailed trade "
+                "matrix by partner, which the FAOSTAT service does not "
+                "offer yet."
+            ),
+            command="iofs fetch faostat TM",
+        )
+    )
+    if block.facts or block.tables:
+        block.link = f"/faostat/{iso3}"
+    return block
+
+
+def faostat_rows(settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    """Every state's FAOSTAT indicator values (indicator, item, year, value, unit, source),
+    read once per state of the store."""
+    from iofs.monitor.faostat import service
+
+    def read() -> dict[str, list[dict[str, Any]]]:
+        table = service.indicator_table(settings.analytics_dir)
+        columns = ["area", "indicator", "item", "year", "value", "unit", "source"]
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for row in table[columns].to_dict(orient="records"):
+            if row["value"] == row["value"] and row["value"] is not None:
+                grouped.setdefault(str(row["area"]), []).append(row)
+        return grouped
+
+    return cached(settings.analytics_dir / "faostat", ("indicators",), read)
