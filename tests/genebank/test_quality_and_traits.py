@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from datetime import date
 from pathlib import Path
 
@@ -36,6 +37,7 @@ FULL_WILD = {
     "donornumb": "IG 1",
     "othernumb": "a",
     "duplsite": "NOR051",
+    "duplinstname": "",
     "storage": "13",
     "acceurl": "http://x",
     "mlsstat": "1",
@@ -51,32 +53,47 @@ FULL_WILD = {
     "collcode": "IRN029",
     "collname": "",
     "bredcode": "",
+    "bredname": "",
     "ancest": "",
 }
 
 
 def test_pdci_follows_the_weights_by_type() -> None:
+    """Worked by hand from the weights of van Hintum et al. (2011) as Germinate implements
+    them (germinateplatform/germinate-server, src/main/java/jhi/germinate/server/util/tasks/
+    PDCITask.java): points / 100."""
+    # Independent 600 = GENUS 120 + SPECIES 80 + SPAUTHOR 5 + SUBTAXA 40 + SUBTAUTHOR 5
+    # + CROPNAME 45 + ACQDATE 10 + SAMPSTAT 80 + DONORCODE 40 + DONORNUMB 40 + OTHERNUMB 35
+    # + DUPLSITE 30 + STORAGE 15 + ACCEURL 40 + MLSSTAT 15; wild 400 = ORIGCTY 80
+    # + COLLSITE 20 (next to coordinates) + coordinates 120 + ELEVATION 20 + COLLDATE 30
+    # + COLLSRC 30 + COLLNUMB 60 + COLLCODE 40.
     assert quality.pdci(FULL_WILD) == 10.0
-    # Without coordinates a wild accession loses 120 of its 1 050 points.
-    assert quality.pdci({**FULL_WILD, "lat": None}) == round(10 * 930 / 1050, 2)
-    # Donor name instead of code: half of DONORCODE's 40 points.
-    assert quality.pdci({**FULL_WILD, "donorcode": "", "donorname": "ICARDA"}) == round(
-        10 * 1030 / 1050, 2
-    )
-    # The same record as a cultivar: collecting data does not count, name and pedigree do.
+    # Without coordinates: −120, and the site description is worth 70 instead of 20.
+    assert quality.pdci({**FULL_WILD, "lat": None}) == 9.30
+    # Donor name instead of code: 20 instead of 40 (the donor number keeps its 40).
+    assert quality.pdci({**FULL_WILD, "donorcode": "", "donorname": "ICARDA"}) == 9.80
+    # A donor number alone: no code (−40) and the number worth 20 instead of 40.
+    assert quality.pdci({**FULL_WILD, "donorcode": ""}) == 9.40
+    # The safety-duplicate institute's name instead of its code: 15 instead of 30.
+    assert quality.pdci({**FULL_WILD, "duplsite": "", "duplinstname": "Svalbard"}) == 9.85
+    # No species: its 80 and the 95 of author, subtaxon, its author and crop name go too.
+    assert quality.pdci({**FULL_WILD, "species": ""}) == 8.25
+    # The same record as a cultivar: 600 + ORIGCTY 40 + COLLSRC 20.
     cultivar = {**FULL_WILD, "sampstat": "500"}
-    assert quality.pdci(cultivar) == round(10 * (600 + 40 + 20) / 1000, 2)
-    assert (
-        quality.pdci(
-            {
-                **cultivar,
-                "accename": "Bezostaya 1",
-                "bredcode": "RUS001",
-                "ancest": "Lutescens 17/Skorospelka 2",
-            }
-        )
-        == 10.0
-    )
+    assert quality.pdci(cultivar) == 6.60
+    named = {
+        **cultivar,
+        "accename": "Bezostaya 1",
+        "bredcode": "RUS001",
+        "ancest": "Lutescens 17/Skorospelka 2",
+    }
+    # + BREDCODE 80 + ANCEST 100 + ACCENAME 160.
+    assert quality.pdci(named) == 10.0
+    # The breeder's name instead of its code: 40 instead of 80.
+    assert quality.pdci({**named, "bredcode": "", "bredname": "Krasnodar"}) == 9.60
+    # "Other" material: 600 + ORIGCTY 40 + COLLSITE 10 + coordinates 30 + ELEVATION 5
+    # + COLLDATE 10 + COLLSRC 25 + COLLNUMB 20 + COLLCODE 20.
+    assert quality.pdci({**FULL_WILD, "sampstat": "999"}) == 7.60
     assert (
         quality.pdci({k: ("" if isinstance(v, str) else None) for k, v in FULL_WILD.items()}) == 0.0
     )
@@ -267,7 +284,9 @@ def test_pages_show_pdci_quality_and_traits(
         expected = service.accession_pdci(wheat)
         wheat_id = wheat.id
     page = client.get(f"/genebank/accessions/{wheat_id}?lang=en")
-    assert f'<strong class="pdci">{expected:.2f}</strong>' in page.text
+    # The number may be isolated for bidirectional text (``<bdi dir="ltr">``).
+    shown = re.search(r'<strong class="pdci">(?:<bdi[^>]*>)?([0-9.]+)<', page.text)
+    assert shown is not None and shown.group(1) == f"{expected:.2f}"
     _uid, token = make_user(loaded_registry, "curator@iofs.example", "genebank_curator")
     quality_page = client.get(
         "/genebank/quality?lang=en", headers={"Authorization": f"Bearer {token}"}

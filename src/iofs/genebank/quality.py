@@ -2,12 +2,19 @@
 checks, as Genesys shows them, and the curators' "to fix" list.
 
 PDCI (van Hintum, Menting & van Strien 2011, "Quality indicators for passport data in ex
-situ genebanks", Plant Genetic Resources 9(4): 478–485; as computed by Genesys): each MCPD
-descriptor present scores points, some whatever the accession, others depending on its
+situ genebanks", Plant Genetic Resources 9(3): 478–485, doi:10.1017/S1479262111000682): each
+MCPD descriptor present scores points, some whatever the accession, others depending on its
 biological status (SAMPSTAT: wild and weedy material is judged on its collecting data,
-landraces on both, breeding material and cultivars on names and pedigree). The weights below
-are those of the paper's Table 1 as we transcribed them; the index is the score divided by the
-maximum score of the accession's type, times 10 (0–10, 10 = every scored descriptor present).
+landraces on both, breeding material and cultivars on names and pedigree); some points
+depend on other descriptors (a site description is worth less next to coordinates, a
+donor's name half its code). The index is the points divided by 100: wild to cultivar reach
+10, "other" (SAMPSTAT 9xx or empty) 8.5.
+
+The weights and their conditions are those of Germinate's implementation of the paper
+(James Hutton Institute, repository germinateplatform/germinate-server, file
+``src/main/java/jhi/germinate/server/util/tasks/PDCITask.java``), which Genesys's index
+agrees with in its published scale (0–10, two decimals in steps of 0.05). Genesys's own
+calculator and the paper's Table 1 were not available to check against offline.
 
 Plausibility (Genesys's coordinate checks and common curation rules): collecting site inside
 the country of origin (point in polygon against the world-atlas country shapes the app
@@ -35,68 +42,108 @@ from iofs.genebank.models import Accession
 from iofs.i18n import N_
 from iofs.permissions import Principal, authorize
 
-#: Points of descriptors whatever the biological status (van Hintum et al. 2011, Table 1).
-INDEPENDENT = {
-    "GENUS": 120,
-    "SPECIES": 80,
-    "SPAUTHOR": 5,
-    "SUBTAXA": 40,
-    "SUBTAUTHOR": 5,
-    "CROPNAME": 45,
-    "ACQDATE": 10,
-    "SAMPSTAT": 80,
-    "DONORCODE": 40,
-    "DONORNUMB": 40,
-    "OTHERNUMB": 35,
-    "DUPLSITE": 30,
-    "STORAGE": 15,
-    "ACCEURL": 40,
-    "MLSSTAT": 15,
-}
-#: DONORNAME scores when DONORCODE is absent; COLLNAME when COLLCODE is absent.
-FALLBACKS = {"DONORCODE": ("DONORNAME", 0.5), "COLLCODE": ("COLLNAME", 0.5)}
-_WILD = {
-    "ORIGCTY": 80,
-    "COLLSITE": 70,
-    "COORDINATES": 120,
-    "ELEVATION": 20,
-    "COLLDATE": 30,
-    "COLLSRC": 30,
-    "COLLNUMB": 60,
-    "COLLCODE": 40,
-}
-#: Points depending on the type of material (SAMPSTAT's first digit; 9 and empty: other).
-DEPENDENT: dict[str, dict[str, int]] = {
+#: A PDCI rule: a descriptor's points as ordered cases ``(points, descriptors present)``; the
+#: first case whose descriptors are all present scores (none: 0). ``COORDINATES`` is
+#: DECLATITUDE and DECLONGITUDE together.
+Rule = tuple[str, tuple[tuple[int, tuple[str, ...]], ...]]
+
+#: Points whatever the biological status (van Hintum et al. 2011, Table 1, as Germinate's
+#: ``PDCITask.calculateGenericPart`` implements it). The species and what qualifies it score
+#: only under a genus and a species; a donor number scores half without a donor code or name;
+#: a donor or safety-duplicate institute's name scores half its code.
+INDEPENDENT: tuple[Rule, ...] = (
+    ("GENUS", ((120, ("GENUS",)),)),
+    ("SPECIES", ((80, ("GENUS", "SPECIES")),)),
+    ("SPAUTHOR", ((5, ("GENUS", "SPECIES", "SPAUTHOR")),)),
+    ("SUBTAXA", ((40, ("GENUS", "SPECIES", "SUBTAXA")),)),
+    ("SUBTAUTHOR", ((5, ("GENUS", "SPECIES", "SUBTAUTHOR")),)),
+    ("CROPNAME", ((45, ("GENUS", "SPECIES", "CROPNAME")),)),
+    ("ACQDATE", ((10, ("ACQDATE",)),)),
+    ("SAMPSTAT", ((80, ("SAMPSTAT",)),)),
+    ("DONORCODE", ((40, ("DONORCODE",)), (20, ("DONORNAME",)))),
+    (
+        "DONORNUMB",
+        ((40, ("DONORNUMB", "DONORCODE")), (40, ("DONORNUMB", "DONORNAME")), (20, ("DONORNUMB",))),
+    ),
+    ("OTHERNUMB", ((35, ("OTHERNUMB",)),)),
+    ("DUPLSITE", ((30, ("DUPLSITE",)), (15, ("DUPLINSTNAME",)))),
+    ("STORAGE", ((15, ("STORAGE",)),)),
+    ("ACCEURL", ((40, ("ACCEURL",)),)),
+    ("MLSSTAT", ((15, ("MLSSTAT",)),)),
+)
+
+
+def _site(
+    origcty: int, site: int, located_site: int, coordinates: int, elevation: int
+) -> tuple[Rule, ...]:
+    """The collecting-site rules: a site description scores less when coordinates are
+    given too (``located_site``)."""
+    return (
+        ("ORIGCTY", ((origcty, ("ORIGCTY",)),)),
+        ("COLLSITE", ((located_site, ("COLLSITE", "COORDINATES")), (site, ("COLLSITE",)))),
+        ("COORDINATES", ((coordinates, ("COORDINATES",)),)),
+        ("ELEVATION", ((elevation, ("ELEVATION",)),)),
+    )
+
+
+def _one(descriptor: str, points: int) -> Rule:
+    return (descriptor, ((points, (descriptor,)),))
+
+
+def _or_name(code: str, name: str, points: int, name_points: int) -> Rule:
+    return (code, ((points, (code,)), (name_points, (name,))))
+
+
+_WILD = (
+    *_site(80, 70, 20, 120, 20),
+    _one("COLLDATE", 30),
+    _one("COLLSRC", 30),
+    _one("COLLNUMB", 60),
+    _or_name("COLLCODE", "COLLNAME", 40, 20),
+)
+#: Points depending on the type of material (SAMPSTAT's first digit; 9 and empty: other),
+#: as Germinate's ``calculateWildWeedy``, ``calculateLandrace``, ``calculateBreedingMaterial``,
+#: ``calculateCultivar`` and ``calculateOther``. Wild to cultivar reach 400 (1 000 with the
+#: independent 600); "other" reaches 250, so its index tops at 8.5.
+DEPENDENT: dict[str, tuple[Rule, ...]] = {
     "wild": _WILD,
     "weedy": _WILD,
-    "landrace": {
-        "ACCENAME": 50,
-        "ORIGCTY": 80,
-        "COLLSITE": 45,
-        "COORDINATES": 80,
-        "ELEVATION": 15,
-        "COLLDATE": 30,
-        "ANCEST": 10,
-        "COLLSRC": 50,
-        "COLLNUMB": 40,
-        "COLLCODE": 30,
-    },
-    "breeding": {"ACCENAME": 80, "ORIGCTY": 40, "BREDCODE": 110, "ANCEST": 150, "COLLSRC": 20},
-    "cultivar": {"ACCENAME": 160, "ORIGCTY": 40, "BREDCODE": 80, "ANCEST": 100, "COLLSRC": 20},
-    "other": {
-        "ACCENAME": 40,
-        "ORIGCTY": 20,
-        "COLLSITE": 20,
-        "COORDINATES": 30,
-        "ELEVATION": 5,
-        "COLLDATE": 10,
-        "BREDCODE": 10,
-        "ANCEST": 40,
-        "COLLSRC": 25,
-        "COLLNUMB": 20,
-        "COLLCODE": 20,
-    },
+    "landrace": (
+        *_site(80, 45, 15, 80, 15),
+        _one("COLLDATE", 30),
+        _one("ANCEST", 10),
+        _one("COLLSRC", 50),
+        _one("ACCENAME", 50),
+        _one("COLLNUMB", 40),
+        _or_name("COLLCODE", "COLLNAME", 30, 15),
+    ),
+    "breeding": (
+        _one("ORIGCTY", 40),
+        _or_name("BREDCODE", "BREDNAME", 110, 55),
+        _one("ANCEST", 150),
+        _one("COLLSRC", 20),
+        _one("ACCENAME", 80),
+    ),
+    "cultivar": (
+        _one("ORIGCTY", 40),
+        _or_name("BREDCODE", "BREDNAME", 80, 40),
+        _one("ANCEST", 100),
+        _one("COLLSRC", 20),
+        _one("ACCENAME", 160),
+    ),
+    "other": (
+        *_site(40, 20, 10, 30, 5),
+        _one("COLLDATE", 10),
+        _or_name("BREDCODE", "BREDNAME", 10, 10),
+        _one("ANCEST", 40),
+        _one("COLLSRC", 25),
+        _one("ACCENAME", 40),
+        _one("COLLNUMB", 20),
+        _or_name("COLLCODE", "COLLNAME", 20, 10),
+    ),
 }
+#: Points per index unit: the index is the points divided by 100 (0–10).
+POINTS_PER_UNIT = 100
 MATERIAL_TYPES = {"1": "wild", "2": "weedy", "3": "landrace", "4": "breeding", "5": "cultivar"}
 #: The columns the index and the checks read (accession attributes).
 COLUMNS = (
@@ -116,6 +163,7 @@ COLUMNS = (
     "donornumb",
     "othernumb",
     "duplsite",
+    "duplinstname",
     "storage",
     "acceurl",
     "mlsstat",
@@ -131,6 +179,7 @@ COLUMNS = (
     "collcode",
     "collname",
     "bredcode",
+    "bredname",
     "ancest",
 )
 CHECKS = {
@@ -152,53 +201,41 @@ def material_type(sampstat: str) -> str:
     return MATERIAL_TYPES.get(sampstat[:1], "other")
 
 
-def _maximum(kind: str) -> int:
-    return sum(INDEPENDENT.values()) + sum(DEPENDENT[kind].values())
-
-
-MAXIMUM = {kind: _maximum(kind) for kind in DEPENDENT}
-
-
 def _present(row: Mapping[str, Any], descriptor: str) -> bool:
     if descriptor == "COORDINATES":
         return row["lat"] is not None and row["lon"] is not None
-    value = row[descriptor.lower()]
-    if descriptor == "SPECIES":
-        return bool(value) and value not in {"sp", "sp.", "spp", "spp."}
-    if descriptor in {"SPAUTHOR"}:
-        return bool(value) and bool(row["species"])
-    if descriptor == "SUBTAUTHOR":
-        return bool(value) and bool(row["subtaxa"])
-    return bool(value)
+    return bool(row[descriptor.lower()])
+
+
+def _points(row: Mapping[str, Any], rule: Rule) -> int:
+    """The points ``rule`` gives ``row``: its first case whose descriptors are present."""
+    for points, needed in rule[1]:
+        if all(_present(row, d) for d in needed):
+            return points
+    return 0
 
 
 def pdci(row: Mapping[str, Any]) -> float:
-    """The PDCI (0–10) of one accession's passport (attribute name → value)."""
+    """The PDCI (0–10) of one accession's passport (attribute name → value): the points of
+    the independent rules and those of its type, divided by 100."""
     kind = material_type(row["sampstat"] or "")
-    score = 0.0
-    for weights in (INDEPENDENT, DEPENDENT[kind]):
-        for descriptor, points in weights.items():
-            if _present(row, descriptor):
-                score += points
-            elif descriptor in FALLBACKS:
-                fallback, share = FALLBACKS[descriptor]
-                if _present(row, fallback):
-                    score += points * share
-    return round(10 * score / MAXIMUM[kind], 2)
+    score = sum(_points(row, rule) for rule in (*INDEPENDENT, *DEPENDENT[kind]))
+    return _scaled(score)
 
 
 def _present_sql(descriptor: str) -> Any:
     """SQL twin of :func:`_present` (the same rules, evaluated by the database)."""
     if descriptor == "COORDINATES":
         return and_(Accession.lat.is_not(None), Accession.lon.is_not(None))
-    column = func.coalesce(getattr(Accession, descriptor.lower()), "")
-    if descriptor == "SPECIES":
-        return and_(column != "", column.not_in(["sp", "sp.", "spp", "spp."]))
-    if descriptor == "SPAUTHOR":
-        return and_(column != "", func.coalesce(Accession.species, "") != "")
-    if descriptor == "SUBTAUTHOR":
-        return and_(column != "", func.coalesce(Accession.subtaxa, "") != "")
-    return column != ""
+    return func.coalesce(getattr(Accession, descriptor.lower()), "") != ""
+
+
+def _points_sql(rule: Rule) -> Any:
+    """SQL twin of :func:`_points`."""
+    return case(
+        *((and_(*(_present_sql(d) for d in needed)), points) for points, needed in rule[1]),
+        else_=0,
+    )
 
 
 def _kind_sql() -> Any:
@@ -210,29 +247,17 @@ def _kind_sql() -> Any:
 def _score_sql(kind_column: Any) -> Any:
     """The PDCI points of each accession (the sum :func:`pdci` makes, before scaling)."""
 
-    def points(weights: Mapping[str, int]) -> Any:
-        terms = []
-        for descriptor, weight in weights.items():
-            if descriptor in FALLBACKS:
-                fallback, share = FALLBACKS[descriptor]
-                terms.append(
-                    case(
-                        (_present_sql(descriptor), float(weight)),
-                        (_present_sql(fallback), weight * share),
-                        else_=0.0,
-                    )
-                )
-            else:
-                terms.append(case((_present_sql(descriptor), float(weight)), else_=0.0))
+    def total(rules: Sequence[Rule]) -> Any:
+        terms = [_points_sql(rule) for rule in rules]
         return sum(terms[1:], terms[0])
 
-    return points(INDEPENDENT) + case(
-        *((kind_column == kind, points(weights)) for kind, weights in DEPENDENT.items()), else_=0.0
+    return total(INDEPENDENT) + case(
+        *((kind_column == kind, total(rules)) for kind, rules in DEPENDENT.items()), else_=0
     )
 
 
-def _scaled(kind: str, score: float) -> float:
-    return round(10 * score / MAXIMUM[kind], 2)
+def _scaled(score: float) -> float:
+    return round(score / POINTS_PER_UNIT, 2)
 
 
 def accession_pdci(accession: Accession) -> float:
@@ -253,20 +278,19 @@ class CollectionQuality:
 
 def collection_quality(session: Session, principal: Principal) -> list[CollectionQuality]:
     """PDCI per collection (INSTCODE): mean and distribution; the public sees available
-    accessions only. The database groups accessions by institute, type and points (a few
-    thousand combinations for a million accessions); the index is scaled here."""
+    accessions only. The database groups accessions by institute and points (a few
+    hundred combinations for a million accessions); the index is scaled here."""
     where = [] if _internal(principal) else [Accession.available.is_(True)]
-    kind = _kind_sql()
-    score = _score_sql(kind)
+    score = _score_sql(_kind_sql())
     grouped = session.execute(
-        select(Accession.instcode, kind, score, func.count())
+        select(Accession.instcode, score, func.count())
         .where(*where)
-        .group_by(Accession.instcode, kind, score)
+        .group_by(Accession.instcode, score)
     ).all()
     sums: dict[str, float] = defaultdict(float)
     bins: dict[str, list[int]] = defaultdict(lambda: [0] * 10)
-    for instcode, kind_name, points, count in grouped:
-        value = _scaled(kind_name, float(points))
+    for instcode, points, count in grouped:
+        value = _scaled(float(points))
         sums[instcode] += value * count
         bins[instcode][min(int(value), 9)] += count
     return [
@@ -458,12 +482,11 @@ def plausibility(
         )
     kind = _kind_sql()
     score = _score_sql(kind)
-    maximum = case(*((kind == k, float(m)) for k, m in MAXIMUM.items()), else_=1.0)
-    low = select(Accession.id, Accession.instcode, Accession.accenumb, kind, score).where(
-        score < maximum * (pdci_below + 0.005) / 10
+    low = select(Accession.id, Accession.instcode, Accession.accenumb, score).where(
+        score < pdci_below * POINTS_PER_UNIT
     )
-    for accession_id, instcode, accenumb, kind_name, points in session.execute(low):
-        value = _scaled(kind_name, float(points))
+    for accession_id, instcode, accenumb, points in session.execute(low):
+        value = _scaled(float(points))
         if value < pdci_below:
             findings.append(Finding(accession_id, instcode, accenumb, "low_pdci", f"{value:.2f}"))
     findings.extend(_outside(session, shapes))
