@@ -70,6 +70,10 @@ STALE_AFTER_SECONDS = 6 * 3600
 SEPARATORS = (",", ";", "\t", "|")
 #: Bytes :func:`sniff_csv` reads.
 SNIFF_BYTES = 1 << 16
+#: Widest header :func:`read_csv_header` accepts: the widest layout iofs knows (the IPC wide
+#: export, FAOSTAT web downloads) has well under a hundred columns; a file of thousands is
+#: not a data file of any kind iofs reads, and is refused before any reader allocates for it.
+MAX_CSV_COLUMNS = 1024
 
 # ``.<name>.tmp-<pid>[.<host>]-<random>``, ``.<kind>-<pid>[.<host>]-<random>`` (staging),
 # and the legacy ``<name>.tmp-<pid>`` / ``.<name>.tmp-<random>`` / ``.ingest-<random>``.
@@ -283,6 +287,11 @@ def read_csv_header(path: Path, shape: CsvShape | None = None) -> CsvHeader:
         ) from None
     if not header or not any(cell.strip() for cell in header):
         raise FileShapeError(f"{path.name}: the file is empty (no header line)")
+    if len(header) > MAX_CSV_COLUMNS:
+        raise FileShapeError(
+            f"{path.name} line 1: the header has {len(header):,} columns; the data files iofs "
+            f"reads have at most {MAX_CSV_COLUMNS:,} (is this the right file?)"
+        )
     names = [cell.strip().lstrip("\ufeff").strip() for cell in header]
     cells = [cell.strip() for cell in second or [] if cell.strip()]
     hxl = (
