@@ -4,8 +4,9 @@ crises ranked by a stated rule.
 Funding is approved new money recorded in iofs (contributions, by the year of decision),
 split into iofs-entered contributions and imported OCHA FTS flows. Need is the state's risk
 class (when the risk index is published), its people in IPC phase 3 or worse (latest current
-analysis) and the requirements of appeals covering it (when the programmes service offers
-them per state). The rule is :data:`RULE`.
+analysis) and the requirements of appeals covering it (``programmes.service.country_aid``:
+the newest revision's rows for the state, all years; coverage = the appeals' funding for the
+state ÷ that requirement). The rule is :data:`RULE`.
 """
 
 from __future__ import annotations
@@ -128,6 +129,20 @@ def _p3_plus(settings: Settings) -> dict[str, tuple[int | None, float | None, st
     }
 
 
+def _requirements(session: Session, principal: Principal) -> dict[str, tuple[float, float | None]]:
+    """Per state covered by an appeal (newest revision): the appeals' requirement for it (USD)
+    and their coverage (percent 0–100, funding for the state ÷ requirement), from the
+    programmes service (all years of the appeals)."""
+    from iofs.programmes import service
+
+    found: dict[str, tuple[float, float | None]] = {}
+    for iso3 in sorted(blocks.oic_codes()):
+        aid = service.country_aid(session, principal, iso3)
+        if aid.appeals:
+            found[iso3] = (float(aid.required_usd), aid.coverage_percent)
+    return found
+
+
 def _risk_classes(settings: Settings) -> dict[str, str]:
     from iofs.monitor.risk import service as risk_service
 
@@ -141,6 +156,7 @@ def compute(
     funding = _funding(session, principal, year)
     need = _p3_plus(settings)
     classes = _risk_classes(settings)
+    requirements = _requirements(session, principal)
     missing = []
     if not classes:
         missing.append(
@@ -158,12 +174,6 @@ def compute(
                 "`iofs programmes import fts FILE` or enter them on /programmes/entry."
             )
         )
-    missing.append(
-        _(
-            "Appeal requirements per state are not offered by the programmes service "
-            "yet; coverage is left empty."
-        )
-    )
     states: list[StateNeed] = []
     for member in members.reference_member_states():
         iso3 = member["iso3"]
@@ -176,6 +186,9 @@ def compute(
             row.iofs_usd = float(money["iofs"])
             row.fts_usd = float(money["fts"])
             row.by_year = {y: float(v) for y, v in sorted(money["by_year"].items())}
+        covered = requirements.get(iso3)
+        if covered is not None:
+            row.requirement_usd, row.coverage = covered
         if row.p3_plus:
             row.per_person_usd = row.funding_usd / row.p3_plus
         row.high_need = (

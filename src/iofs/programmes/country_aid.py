@@ -38,7 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from iofs.permissions import Principal
-from iofs.programmes import figures, registry
+from iofs.programmes import figures, pipeline, registry
 from iofs.programmes.models import (
     Appeal,
     AppealRevision,
@@ -48,16 +48,18 @@ from iofs.programmes.models import (
     Organisation,
     Requirement,
 )
+from iofs.programmes.vocabulary import SECTORS
 
 ZERO = figures.ZERO
 
 
 @dataclass(frozen=True)
 class RequirementLine:
-    """One requirement row of the newest revision for the state: sector (DAC 5-digit code),
-    year, USD and tonnes (None when the row states none)."""
+    """One requirement row of the newest revision for the state: sector (DAC 5-digit code and
+    its English label, a message id), year, USD and tonnes (None when the row states none)."""
 
     sector_code: str
+    sector_label: str
     year: int
     amount_usd: Decimal
     quantity_t: Decimal | None
@@ -114,6 +116,14 @@ class CountryAid:
     fts: FtsAid | None
     pending_usd: Decimal | None = None
     contributions: int = 0
+    projects: int = 0
+    consignments: int = 0
+
+    @property
+    def has_country_page(self) -> bool:
+        """Whether ``/programmes/countries/{iso3}`` shows the state (it has a project or a
+        consignment)."""
+        return bool(self.projects or self.consignments)
 
     @property
     def required_usd(self) -> Decimal:
@@ -258,7 +268,14 @@ def country_aid(session: Session, principal: Principal, iso3: str) -> CountryAid
                 revision.number,
                 revision.issued_on,
                 tuple(
-                    RequirementLine(r.sector_code, r.year, r.amount_usd, r.quantity_t) for r in rows
+                    RequirementLine(
+                        r.sector_code,
+                        SECTORS.get(r.sector_code, r.sector_code),
+                        r.year,
+                        r.amount_usd,
+                        r.quantity_t,
+                    )
+                    for r in rows
                 ),
                 line,
                 people,
@@ -296,6 +313,8 @@ def country_aid(session: Session, principal: Principal, iso3: str) -> CountryAid
         fts=_fts(session, code),
         pending_usd=sum((c.amount_usd for c in pending), ZERO) if pending else None,
         contributions=len(counted),
+        projects=len(registry.projects(session, country=code)),
+        consignments=len(pipeline.consignments(session, country=code)),
     )
 
 
