@@ -24,6 +24,9 @@ import pandas as pd
 import xarray as xr
 
 from iofs.ingest_files import FileShapeError, read_csv_header, sniff_csv
+from iofs.monitor.drought.errors import PrecipitationInputError
+
+__all__ = ["PrecipitationInputError"]
 
 #: Names tried, in order, when the variable is not given.
 PRECIP_NAMES = ("precip", "pr", "precipitation", "prcp", "tp", "rain", "rainfall", "rfe")
@@ -43,10 +46,6 @@ _MM_PER_DAY = {"mm/day", "mm d-1", "mm day-1", "mm/d", "mm day^-1", "millimeters
 _KG_M2_S = {"kg m-2 s-1", "kg m^-2 s^-1", "kg/m2/s", "kg m**-2 s**-1", "kg/m^2/s"}
 _M_PER_MONTH = {"m", "m/month", "m month-1"}
 _INCH_PER_MONTH = {"in", "inch", "inches", "in/month", "inches/month"}
-
-
-class PrecipitationInputError(ValueError):
-    """The input cannot be read as monthly precipitation; the message says where and why."""
 
 
 @dataclass
@@ -198,7 +197,9 @@ def _finish(
 ) -> Precipitation:
     da = _month_start_times(da, source)
     given = units if units is not None else da.attrs.get("units")
-    da, note = to_mm_per_month(da.astype("float64"), given, name)
+    # float32 files (CHIRPS) stay float32: the kernel reads them as they are, no copy.
+    dtype = "float32" if da.dtype == np.float32 else "float64"
+    da, note = to_mm_per_month(da.astype(dtype), given, name)
     da.attrs["units"] = "mm/month"
     dims = [d for d in da.dims if d != "time"]
     da = da.chunk({"time": -1, **{d: min(chunk, da.sizes[d]) for d in dims}})

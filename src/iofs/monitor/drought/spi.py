@@ -625,6 +625,124 @@ def _spi_given_kernel(
         )
 
 
+#: Pixels gathered per block by the time-major kernels: a block of 32 series is read and
+#: written row by row (32 contiguous values per time step), so the (time, pixel) layout of
+#: the files needs no transposed copy.
+_BLOCK = 32
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy")
+def _spi_fit_time_major(
+    precip: npt.NDArray[np.floating],
+    scale: int,
+    months: IntArray,
+    calibration: BoolArray,
+    min_values: int,
+    out: npt.NDArray[np.float32],
+    alpha: FloatArray,
+    beta: FloatArray,
+    prob_zero: FloatArray,
+    low: FloatArray,
+) -> None:  # pragma: no cover - numba
+    """Fit and transform every pixel of a (time, pixel) array in one pass.
+
+    ``out``: SPI (time, pixel), float32; ``alpha``/``beta``/``prob_zero``: (12, pixel);
+    ``low``: each pixel's smallest precipitation (NaN-skipping; +inf when all missing), so
+    that negative input is detected without a second pass over the data.
+    """
+    n = precip.shape[0]
+    npix = precip.shape[1]
+    block = np.empty((_BLOCK, n))
+    result = np.empty((_BLOCK, n))
+    acc = np.empty(n)
+    logs = np.empty(n)
+    order, starts = _month_order(months)
+    xs = np.empty(n)
+    log_xs = np.empty(n)
+    term = np.empty(n)
+    total = np.empty(n)
+    where = np.empty(n, np.int64)
+    a12 = np.empty(12)
+    b12 = np.empty(12)
+    q12 = np.empty(12)
+    for p0 in range(0, npix, _BLOCK):
+        width = min(_BLOCK, npix - p0)
+        for t in range(n):
+            for j in range(width):
+                block[j, t] = precip[t, p0 + j]
+        for j in range(width):
+            series = block[j]
+            smallest = math.inf
+            for t in range(n):
+                if series[t] < smallest:
+                    smallest = series[t]
+            low[p0 + j] = smallest
+            _accumulate(series, scale, acc, logs)
+            _fit(acc, logs, months, calibration, min_values, a12, b12, q12)
+            _transform(
+                acc, logs, order, starts, a12, b12, q12, result[j], xs, log_xs, term, total, where
+            )
+            for m in range(12):
+                alpha[m, p0 + j] = a12[m]
+                beta[m, p0 + j] = b12[m]
+                prob_zero[m, p0 + j] = q12[m]
+        for t in range(n):
+            for j in range(width):
+                out[t, p0 + j] = result[j, t]
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy")
+def _spi_given_time_major(
+    precip: npt.NDArray[np.floating],
+    scale: int,
+    months: IntArray,
+    alpha: FloatArray,
+    beta: FloatArray,
+    prob_zero: FloatArray,
+    out: npt.NDArray[np.float32],
+) -> None:  # pragma: no cover - numba
+    """Transform a (time, pixel) array with parameters (k, pixel) fitted earlier, k <= 12
+    (``months`` index those k rows; e.g. k = 1 holds one calendar month's parameters)."""
+    n = precip.shape[0]
+    npix = precip.shape[1]
+    block = np.empty((_BLOCK, n))
+    result = np.empty((_BLOCK, n))
+    acc = np.empty(n)
+    logs = np.empty(n)
+    order, starts = _month_order(months)
+    xs = np.empty(n)
+    log_xs = np.empty(n)
+    term = np.empty(n)
+    total = np.empty(n)
+    where = np.empty(n, np.int64)
+    a12 = np.empty(12)
+    b12 = np.empty(12)
+    q12 = np.empty(12)
+    rows = alpha.shape[0]
+    for p0 in range(0, npix, _BLOCK):
+        width = min(_BLOCK, npix - p0)
+        for t in range(n):
+            for j in range(width):
+                block[j, t] = precip[t, p0 + j]
+        for j in range(width):
+            for m in range(12):
+                if m < rows:
+                    a12[m] = alpha[m, p0 + j]
+                    b12[m] = beta[m, p0 + j]
+                    q12[m] = prob_zero[m, p0 + j]
+                else:
+                    a12[m] = math.nan
+                    b12[m] = math.nan
+                    q12[m] = math.nan
+            _accumulate(block[j], scale, acc, logs)
+            _transform(
+                acc, logs, order, starts, a12, b12, q12, result[j], xs, log_xs, term, total, where
+            )
+        for t in range(n):
+            for j in range(width):
+                out[t, p0 + j] = result[j, t]
+
+
 @dataclass(frozen=True)
 class GammaParameters:
     """Fitted mixed-gamma parameters per pixel and calendar month (last axis: Jan..Dec).
@@ -733,7 +851,96 @@ def spi_from_parameters(
     return out.reshape(*lead, pixels.shape[1])
 
 
+def _time_major(precip: npt.ArrayLike) -> tuple[npt.NDArray[np.floating], tuple[int, ...]]:
+    array = np.asarray(precip)
+    if array.dtype not in (np.float32, np.float64):
+        array = array.astype(np.float64)
+    if array.ndim == 0:
+        raise ValueError("precipitation must have a time axis (the first axis)")
+    lead = array.shape[1:]
+    return np.ascontiguousarray(array.reshape(array.shape[0], -1)), lead
+
+
+def spi_time_major(
+    precip: npt.ArrayLike,
+    scale: int,
+    months: npt.ArrayLike,
+    calibration: npt.ArrayLike | None = None,
+    min_calibration_values: int = MIN_CALIBRATION_VALUES,
+) -> tuple[npt.NDArray[np.float32], GammaParameters, FloatArray]:
+    """:func:`spi` for data laid out as files hold it: time FIRST, then any pixel axes.
+
+    ``precip`` (mm/month, float32 or float64, shape ``(time, *space)``) is read in place,
+    with no transposed or float64 copy. Returns SPI as float32 ``(time, *space)``, the
+    parameters shaped ``(12, *space)`` (calendar month first) and each pixel's minimum
+    precipitation ``space`` (mm/month; +inf where every month is missing), the last for
+    refusing negative input without reading the data twice. Same numbers as :func:`spi`.
+    """
+    _check_scale(scale)
+    pixels, lead = _time_major(precip)
+    month_index, mask = _check_time(months, pixels.shape[0], calibration)
+    npix = pixels.shape[1]
+    out = np.empty(pixels.shape, dtype=np.float32)
+    alpha = np.empty((12, npix))
+    beta = np.empty_like(alpha)
+    prob_zero = np.empty_like(alpha)
+    low = np.empty(npix)
+    _spi_fit_time_major(
+        pixels,
+        int(scale),
+        month_index,
+        mask,
+        int(min_calibration_values),
+        out,
+        alpha,
+        beta,
+        prob_zero,
+        low,
+    )
+    shape12 = (12, *lead)
+    return (
+        out.reshape(pixels.shape[0], *lead),
+        GammaParameters(alpha.reshape(shape12), beta.reshape(shape12), prob_zero.reshape(shape12)),
+        low.reshape(lead),
+    )
+
+
+def spi_from_parameters_time_major(
+    precip: npt.ArrayLike, scale: int, months: npt.ArrayLike, parameters: GammaParameters
+) -> npt.NDArray[np.float32]:
+    """:func:`spi_from_parameters` for time-first data; parameters shaped ``(k, *space)``.
+
+    Usually k = 12 (January..December, ``months`` the calendar month 0-11 of each step);
+    to update one month, pass that calendar month's parameters alone (k = 1) and
+    ``months`` all 0, so only 1/12 of the parameters is read. Returns float32 SPI shaped
+    like ``precip`` (NaN where the window is incomplete).
+    """
+    _check_scale(scale)
+    pixels, lead = _time_major(precip)
+    month_index, _ = _check_time(months, pixels.shape[0])
+    rows = np.asarray(parameters.alpha).shape[0] if np.ndim(parameters.alpha) else 0
+    if not 1 <= rows <= 12 or (month_index.size and month_index.max() >= rows):
+        raise ValueError(f"parameters hold {rows} calendar months; months index beyond them")
+    params = []
+    for name in ("alpha", "beta", "prob_zero"):
+        value = np.asarray(getattr(parameters, name), dtype=np.float64)
+        if value.shape != (rows, *lead):
+            raise ValueError(
+                f"parameter {name} has shape {value.shape}; expected "
+                f"{(rows, *lead)} to match the precipitation grid"
+            )
+        params.append(np.ascontiguousarray(value.reshape(rows, -1)))
+    out = np.empty(pixels.shape, dtype=np.float32)
+    _spi_given_time_major(pixels, int(scale), month_index, params[0], params[1], params[2], out)
+    return out.reshape(pixels.shape[0], *lead)
+
+
 def warm_up() -> None:
     """Compile (or load from the cache) the kernels once, e.g. before timing them."""
     series = np.arange(1.0, 25.0)
     spi(series, 1, np.arange(24) % 12, min_calibration_values=1)
+    for dtype in (np.float32, np.float64):
+        _, params, _ = spi_time_major(
+            series.astype(dtype)[:, None], 1, np.arange(24) % 12, min_calibration_values=1
+        )
+        spi_from_parameters_time_major(series.astype(dtype)[:, None], 1, np.arange(24) % 12, params)
