@@ -122,11 +122,12 @@ def test_import_is_all_or_nothing_idempotent_and_round_trips(
         ],
     )
     result = cli_env.invoke(app, ["genebank", "import", str(bad), "--dry-run"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "line 5, MLSSTAT: error: 'Y' is not a MLSSTAT code (0, 1, 99)" in said(result)
     assert "line 5, ACQDATE: error" in said(result)
     result = cli_env.invoke(app, ["genebank", "import", str(bad)])
-    assert result.exit_code == 1 and "Nothing was imported" in said(result)
+    assert result.exit_code == 2 and "Nothing was imported" in said(result)
+    assert "bad.csv: line 5, column ACQDATE: '20190231': day 31 does not exist" in said(result)
     assert count(session_factory, Accession) == 0
 
     rejects = tmp_path / "rejects.csv"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -37,6 +36,26 @@ def _progress() -> Progress:
     )
 
 
+def _stored_rows(rows: list[Any], limit: int) -> tuple[list[dict[str, Any]], list[str]]:
+    """Rows as they would be stored (line, the MCPD values given, availability, the
+    coordinates read), and the columns any of them fills."""
+    from iofs.genebank import mcpd
+
+    shown = [
+        {
+            "line": row.line,
+            **{c: v for c, v in row.values.items() if v},
+            mcpd.AVAILABLE: "yes" if row.available else "no",
+            "lat": row.lat,
+            "lon": row.lon,
+        }
+        for row in (rows if limit == 0 else rows[:limit])
+    ]
+    filled = {key for record in shown for key, value in record.items() if value is not None}
+    order = ["line", *mcpd.MCPD_COLUMNS, mcpd.AVAILABLE, "lat", "lon"]
+    return shown, [c for c in order if c in filled]
+
+
 @genebank_app.command("import")
 def import_file(
     file: Annotated[
@@ -46,7 +65,12 @@ def import_file(
         ),
     ],
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Validate and print every problem.")
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Validate, print every problem and the rows as they would be stored; "
+            "write nothing.",
+        ),
     ] = False,
     reject_file: Annotated[
         Path | None,
@@ -58,24 +82,36 @@ def import_file(
         Path | None,
         typer.Option(
             "--mapping",
-            help="CSV source,target (or JSON) mapping your headers to MCPD.",
+            help="Mapping file: CSV source,target, or JSON/TOML/YAML with [columns], "
+            "[constants], [values.<MCPD>] and [convert] (see `genebank mapping-template`).",
             exists=True,
             dir_okay=False,
         ),
     ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option("--sheet", help="Workbook sheet (default: the first with an MCPD header)."),
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--format", help="With --dry-run: the rows as table or json.")
+    ] = "table",
+    limit: Annotated[
+        int, typer.Option("--limit", min=0, help="With --dry-run: rows shown (0: all).")
+    ] = 50,
 ) -> None:
     """Import passport data: all-or-nothing unless --reject-file; re-importing changes
-    nothing."""
+    nothing. A file with errors stops with exit status 2, naming the first error."""
     from iofs.accounts.service import cli_principal
-    from iofs.cli_support import console, errors, fail, session_factory
+    from iofs.cli_support import check_format, console, errors, fail, print_records, session_factory
     from iofs.db import transaction
     from iofs.genebank import mcpd, service
 
+    check_format(output, ("table", "json"))
     try:
         column_map = mcpd.read_mapping(mapping) if mapping else None
-        stream = mcpd.open_passport(file, column_map)
-    except (mcpd.PassportFileError, json.JSONDecodeError) as error:
-        raise fail(str(error)) from None
+        stream = mcpd.open_passport(file, column_map, sheet=sheet)
+    except mcpd.PassportFileError as error:
+        raise fail(str(error), 2) from None
 
     def show(issues: Any, errors_only: bool) -> None:
         for issue in issues:
@@ -89,15 +125,34 @@ def import_file(
             f"with errors; {stream.error_count} errors, {stream.warning_count} warnings"
         )
 
+    def first_error() -> str:
+        issue = next(i for i in stream.issues() if i.severity == "error")
+        where = (
+            f"sheet {stream.source.sheet}, row" if stream.source and stream.source.sheet else "line"
+        )
+        return f"{file.name}: {where} {issue.line}, column {issue.column}: {issue.reason}"
+
     if dry_run:
         show(stream.header_issues, False)
+        rows: list[mcpd.PassportRow] = []
         try:
             for row in stream:
                 show(row.issues, False)
+                if row.ok and (limit == 0 or len(rows) < limit):
+                    rows.append(row)
         except mcpd.PassportFileError as error:
-            raise fail(str(error)) from None
-        console.print(summary())
-        raise typer.Exit(1 if stream.error_count else 0)
+            raise fail(str(error), 2) from None
+        shown, columns = _stored_rows(rows, limit)
+        print_records(
+            shown,
+            output,
+            f"As they would be stored ({len(shown)} of {stream.valid_count} valid rows)",
+            columns=columns,
+        )
+        if stream.error_count:
+            raise fail(f"{first_error()}. {summary()}; nothing was written (dry run).", 2)
+        errors.print(summary() + "; nothing was written (dry run)", highlight=False)
+        return
     try:
         with _progress() as progress:
             task = progress.add_task("validating and importing", total=None)
@@ -112,10 +167,12 @@ def import_file(
     except service.ImportRejected:
         show(stream.issues(), True)
         raise fail(
-            f"{summary()}. Nothing was imported (fix the file, or use --reject-file)."
+            f"{first_error()}. {summary()}. Nothing was imported (fix the file, or use "
+            "--reject-file).",
+            2,
         ) from None
     except (service.GenebankError, mcpd.PassportFileError) as error:
-        raise fail(str(error)) from None
+        raise fail(str(error), 2) from None
     show(stream.issues(), True)
     if reject_file is not None:
         with reject_file.open("w", encoding="utf-8", newline="") as out:
@@ -125,6 +182,55 @@ def import_file(
         f"unchanged, {len(result.rejected)} rejected"
         + (f" (written to {reject_file})" if reject_file else "")
         + f"; {result.warnings} warnings"
+    )
+
+
+@genebank_app.command("mapping-template")
+def mapping_template(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="The passport file (CSV, TSV or XLSX) to map.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
+    sheet: Annotated[
+        str | None,
+        typer.Option("--sheet", help="Workbook sheet (default: the first with a header row)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="mapping.toml or mapping.yaml (default: TOML on standard output)."
+        ),
+    ] = None,
+    values: Annotated[
+        int, typer.Option("--values", min=1, max=1000, help="Distinct values listed per column.")
+    ] = 20,
+) -> None:
+    """A mapping file to edit for FILE: each column with its distinct values (the most
+    frequent, with counts) beside the MCPD descriptor guessed and the codes its values could
+    map to. Import with `genebank import FILE --mapping mapping.toml`."""
+    from iofs.cli_support import errors, fail
+    from iofs.genebank import mcpd, mcpd_template
+
+    if out is not None and out.suffix.lower() not in {".toml", ".yaml", ".yml"}:
+        raise fail(f"--out must end in .toml or .yaml, not {out.name!r}.", 2)
+    try:
+        survey = mcpd_template.survey_file(file, sheet=sheet, limit=values)
+    except mcpd.PassportFileError as error:
+        raise fail(str(error), 2) from None
+    kind = "yaml" if out is not None and out.suffix.lower() in {".yaml", ".yml"} else "toml"
+    text = mcpd_template.render(survey, kind)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.write_text(text, encoding="utf-8")
+    errors.print(
+        f"{len(survey.columns)} columns of {file.name} written to {out} for you to edit",
+        highlight=False,
     )
 
 
@@ -154,6 +260,7 @@ def export(
     from iofs.cli_support import fail, session_factory
     from iofs.genebank import service
     from iofs.genebank.vocabulary import EXPORT_FORMATS
+    from iofs.spreadsheets import records_csv
 
     if output not in EXPORT_FORMATS:
         raise fail(f"--format must be mcpd, genesys-json or wiews, not {output!r}.", 2)
@@ -166,11 +273,7 @@ def export(
                 service.export_genesys_json(session, cli_principal(), target)  # type: ignore[arg-type]
             else:
                 rows = service.wiews_counts(session, cli_principal())
-                writer = csv.DictWriter(
-                    target, lineterminator="\n", fieldnames=service.WIEWS_COLUMNS
-                )
-                writer.writeheader()
-                writer.writerows(rows)
+                target.write(records_csv(rows, service.WIEWS_COLUMNS))
     finally:
         if out:
             target.close()

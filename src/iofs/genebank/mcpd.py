@@ -1,7 +1,11 @@
 """FAO/Bioversity Multi-Crop Passport Descriptors V.2.1 (Alercia, Diulgheroff & Mackay, 2015).
 
-Reading passport files (CSV, TSV, XLSX; a column mapping for non-MCPD headers), validating
-every descriptor to its type, format and code list, and writing MCPD files back.
+Validating every descriptor of a passport file to its type, format and code list, and
+writing MCPD files back. The parts of one concern each live beside it: descriptors and code
+lists (:mod:`~iofs.genebank.mcpd_codes`), reading tables and finding a workbook's MCPD sheet
+(:mod:`~iofs.genebank.mcpd_tables`), the mapping file with its value mapping
+(:mod:`~iofs.genebank.mcpd_mapping`), dates (:mod:`~iofs.genebank.mcpd_dates`) and
+coordinates (:mod:`~iofs.genebank.mcpd_coordinates`); their names are re-exported here.
 
 Each problem is an :class:`Issue` with the file line, the MCPD column and the reason; an
 ``error`` makes the row unimportable, a ``warning`` is reported but the row is kept (possibly
@@ -22,164 +26,37 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from iofs import countries
-
-#: The 41 MCPD V.2.1 descriptors in the standard's order, then the ACCEURL extension
-#: (Genesys/EURISCO). name -> (type, multi-valued, code list or None).
-DESCRIPTORS: dict[str, tuple[str, bool, str | None]] = {
-    "PUID": ("text", False, None),
-    "INSTCODE": ("text", False, None),
-    "ACCENUMB": ("text", False, None),
-    "COLLNUMB": ("text", False, None),
-    "COLLCODE": ("text", True, None),
-    "COLLNAME": ("text", True, None),
-    "COLLINSTADDRESS": ("text", True, None),
-    "COLLMISSID": ("text", False, None),
-    "GENUS": ("text", False, None),
-    "SPECIES": ("text", False, None),
-    "SPAUTHOR": ("text", False, None),
-    "SUBTAXA": ("text", False, None),
-    "SUBTAUTHOR": ("text", False, None),
-    "CROPNAME": ("text", False, None),
-    "ACCENAME": ("text", True, None),
-    "ACQDATE": ("date", False, None),
-    "ORIGCTY": ("code", False, "ISO3166"),
-    "COLLSITE": ("text", False, None),
-    "DECLATITUDE": ("number", False, None),
-    "LATITUDE": ("text", False, None),
-    "DECLONGITUDE": ("number", False, None),
-    "LONGITUDE": ("text", False, None),
-    "COORDUNCERT": ("number", False, None),
-    "COORDDATUM": ("text", False, None),
-    "GEOREFMETH": ("text", False, "GEOREFMETH"),
-    "ELEVATION": ("number", False, None),
-    "COLLDATE": ("date", False, None),
-    "BREDCODE": ("text", True, None),
-    "BREDNAME": ("text", True, None),
-    "SAMPSTAT": ("code", False, "SAMPSTAT"),
-    "ANCEST": ("text", False, None),
-    "COLLSRC": ("code", False, "COLLSRC"),
-    "DONORCODE": ("text", False, None),
-    "DONORNAME": ("text", False, None),
-    "DONORNUMB": ("text", False, None),
-    "OTHERNUMB": ("text", True, None),
-    "DUPLSITE": ("text", True, None),
-    "DUPLINSTNAME": ("text", True, None),
-    "STORAGE": ("code", True, "STORAGE"),
-    "MLSSTAT": ("code", False, "MLSSTAT"),
-    "REMARKS": ("text", True, None),
-    "ACCEURL": ("text", False, None),
-}
-MCPD_COLUMNS: list[str] = list(DESCRIPTORS)
-#: Column managed by iofs beside MCPD: whether the accession is available for distribution.
-AVAILABLE = "AVAILABLE"
-
-#: MCPD V.2.1 code lists (codes only; labels are translated in the pages).
-SAMPSTAT_CODES = frozenset(
-    {
-        "100",
-        "110",
-        "120",
-        "130",
-        "200",
-        "300",
-        "400",
-        "410",
-        "411",
-        "412",
-        "413",
-        "414",
-        "415",
-        "416",
-        "420",
-        "421",
-        "422",
-        "423",
-        "500",
-        "600",
-        "999",
-    }
+from iofs.genebank.mcpd_codes import (
+    AVAILABLE,
+    COLLSRC_CODES,
+    COUNTRY_CODES,
+    DESCRIPTORS,
+    GEOREFMETH_SUGGESTED,
+    MAX_LENGTH,
+    MCPD_COLUMNS,
+    MLSSTAT_CODES,
+    SAMPSTAT_CODES,
+    STORAGE_CODES,
+    SUBTAXA_FIXES,
+    SUBTAXA_RANKS,
+    TEXT_LIMIT,
+    PassportFileError,
 )
-COLLSRC_CODES = frozenset(
-    {
-        "10",
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "20",
-        "21",
-        "22",
-        "23",
-        "24",
-        "25",
-        "26",
-        "27",
-        "28",
-        "30",
-        "40",
-        "50",
-        "60",
-        "61",
-        "62",
-        "99",
-    }
-)
-STORAGE_CODES = frozenset({"10", "11", "12", "13", "20", "30", "40", "50", "99"})
-MLSSTAT_CODES = frozenset({"0", "1", "99"})
-#: Suggested (not normative) georeferencing methods.
-GEOREFMETH_SUGGESTED = frozenset(
-    {"GPS", "map", "gazetteer", "software", "determined from map", "estimated using software"}
-)
-SUBTAXA_RANKS = ("subsp.", "convar.", "var.", "subvar.", "f.", "Group", "cv.", "nothosubsp.")
-SUBTAXA_FIXES = {
-    "ssp.": "subsp.",
-    "ssp": "subsp.",
-    "subsp": "subsp.",
-    "var": "var.",
-    "convar": "convar.",
-    "forma": "f.",
-}
-
-COUNTRY_CODES = countries.current_iso3() | countries.historic_iso3()
-
-MAX_LENGTH: dict[str, int] = {
-    "PUID": 255,
-    "INSTCODE": 16,
-    "ACCENUMB": 128,
-    "COLLNUMB": 128,
-    "COLLCODE": 255,
-    "COLLMISSID": 255,
-    "GENUS": 64,
-    "SPECIES": 64,
-    "SPAUTHOR": 255,
-    "SUBTAXA": 255,
-    "SUBTAUTHOR": 255,
-    "CROPNAME": 128,
-    "DECLATITUDE": 32,
-    "DECLONGITUDE": 32,
-    "COORDUNCERT": 32,
-    "COORDDATUM": 64,
-    "GEOREFMETH": 255,
-    "ELEVATION": 32,
-    "BREDCODE": 255,
-    "DONORCODE": 16,
-    "DONORNUMB": 128,
-    "DUPLSITE": 255,
-    "STORAGE": 64,
-    "ACCEURL": 255,
-}
-TEXT_LIMIT = 10_000
+from iofs.genebank.mcpd_coordinates import LATITUDE, LONGITUDE, NUMBER, decimal_degrees, dms_degrees
+from iofs.genebank.mcpd_coordinates import number as _number
+from iofs.genebank.mcpd_dates import DATE as DATE
+from iofs.genebank.mcpd_dates import date_problem as _date_problem
+from iofs.genebank.mcpd_dates import partial_date as partial_date
+from iofs.genebank.mcpd_mapping import PassportMapping, mapping_from_data
+from iofs.genebank.mcpd_mapping import read_mapping as read_mapping
+from iofs.genebank.mcpd_tables import PassportTable, read_table, text_table
+from iofs.spreadsheets import csv_cell
 
 WIEWS = re.compile(r"^[A-Z]{3}[0-9]{3,4}$")
 GENUS = re.compile(r"^[A-Z][a-z]+(-[a-z]+)?$")
 SPECIES = re.compile(r"^(x |× )?[a-z][a-z-]*$")
-DATE = re.compile(r"^(\d{4})(\d{2}|--)(\d{2}|--)$")
-DMS_LAT = re.compile(r"^(\d{2})([\d-]{2})([\d-]{2})([NS])$")
-DMS_LON = re.compile(r"^(\d{3})([\d-]{2})([\d-]{2})([EW])$")
-NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 OTHER_UNEXPLAINED = "'Other' codes (99/999) should be explained in REMARKS"
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "t"})
 FALSE_WORDS = frozenset({"0", "false", "no", "n", "f", ""})
@@ -221,105 +98,10 @@ class PassportRow:
         return self.values["INSTCODE"], self.values["ACCENUMB"]
 
 
-class PassportFileError(ValueError):
-    """The file itself cannot be read (format, encoding, missing required columns)."""
+# --- header ---------------------------------------------------------------------------------
 
-
-# --- reading ------------------------------------------------------------------------------
-
-
-def read_mapping(path: Path) -> dict[str, str]:
-    """A column mapping ``source header -> MCPD code`` from CSV (``source,target``) or JSON.
-
-    An empty target drops the column. Targets must be MCPD codes, ACCEURL or AVAILABLE.
-    """
-    text = path.read_text(encoding="utf-8-sig")
-    mapping: dict[str, str]
-    if path.suffix.lower() == ".json":
-        loaded = json.loads(text)
-        if not isinstance(loaded, dict):
-            raise PassportFileError(f"{path.name}: the mapping must be a JSON object")
-        mapping = {str(k).strip(): str(v or "").strip().upper() for k, v in loaded.items()}
-    else:
-        reader = csv.DictReader(io.StringIO(text))
-        if reader.fieldnames is None or not {"source", "target"} <= set(reader.fieldnames):
-            raise PassportFileError(f"{path.name}: the mapping needs columns source,target")
-        mapping = {(r["source"] or "").strip(): (r["target"] or "").strip().upper() for r in reader}
-    allowed = set(MCPD_COLUMNS) | {AVAILABLE}
-    for source, target in mapping.items():
-        if target and target not in allowed:
-            raise PassportFileError(
-                f"{path.name}: {source!r} maps to {target!r}, which is not an MCPD column"
-            )
-    return mapping
-
-
-def read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """Header and ``(line, cells)`` rows of a CSV, TSV or XLSX file."""
-    suffix = path.suffix.lower()
-    if suffix in {".xlsx", ".xlsm"}:
-        return _read_xlsx(path)
-    if suffix not in {".csv", ".tsv", ".txt"}:
-        raise PassportFileError(f"{path.name}: use a .csv, .tsv or .xlsx file")
-    handle = path.open(encoding="utf-8-sig", newline="")
-    try:
-        sample = handle.read(65536)
-        handle.seek(0)
-    except UnicodeDecodeError:
-        handle.close()
-        raise PassportFileError(f"{path.name}: not UTF-8 text") from None
-    delimiter = (
-        "\t"
-        if suffix == ".tsv"
-        or sample.split("\n", 1)[0].count("\t") > sample.split("\n", 1)[0].count(",")
-        else ","
-    )
-    reader = csv.reader(handle, delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        handle.close()
-        raise PassportFileError(f"{path.name}: the file is empty") from None
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        try:
-            for cells in reader:
-                if "".join(cells).strip():  # not a blank row
-                    yield reader.line_num, cells
-        except UnicodeDecodeError:
-            raise PassportFileError(f"{path.name}: not UTF-8 text") from None
-        finally:
-            handle.close()
-
-    return header, rows()
-
-
-def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    sheet = workbook.worksheets[0]
-    iterator = sheet.iter_rows(values_only=True)
-    try:
-        header = ["" if v is None else str(v) for v in next(iterator)]
-    except StopIteration:
-        raise PassportFileError(f"{path.name}: the sheet is empty") from None
-
-    def cell(value: object) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value)
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        for number, values in enumerate(iterator, start=2):
-            cells = [cell(v) for v in values]
-            if any(c.strip() for c in cells):
-                yield number, cells
-        workbook.close()
-
-    return header, rows()
+#: Unknown columns named in the header warning (the rest are counted).
+UNKNOWN_NAMED = 3
 
 
 @dataclass
@@ -330,81 +112,66 @@ class HeaderPlan:
     issues: list[Issue]
 
 
-def plan_header(header: list[str], mapping: dict[str, str] | None = None) -> HeaderPlan:
-    """Match file headers to MCPD columns (case-insensitive; a mapping renames first)."""
-    mapping = mapping or {}
+def _unknown_columns(names: list[str], line: int) -> Issue:
+    """One warning for every header name that is not MCPD (a file may have a million)."""
+    shown = ", ".join(repr(n[:40]) for n in names[:UNKNOWN_NAMED])
+    more = f" … (and {len(names) - UNKNOWN_NAMED:,} more)" if len(names) > UNKNOWN_NAMED else ""
+    noun = "column" if len(names) == 1 else "columns"
+    return Issue(
+        line,
+        names[0][:40],
+        "warning",
+        f"{len(names):,} unknown {noun}: {shown}{more}; ignored (map them with --mapping)",
+    )
+
+
+def plan_header(
+    header: list[str],
+    mapping: dict[str, str] | PassportMapping | None = None,
+    line: int = 1,
+) -> HeaderPlan:
+    """Match file headers to MCPD columns (case-insensitive; a mapping renames first, and its
+    constants stand for absent columns)."""
+    if isinstance(mapping, PassportMapping):
+        columns, constants = mapping.columns, mapping.constants
+    else:
+        columns, constants = mapping or {}, {}
     positions: dict[str, int] = {}
-    issues: list[Issue] = []
+    unknown: list[str] = []
     allowed = set(MCPD_COLUMNS) | {AVAILABLE}
     for index, raw in enumerate(header):
         name = raw.strip()
-        target = mapping[name] if name in mapping else name.upper()
+        target = columns[name] if name in columns else name.upper()
         if not target:
             continue
         if target not in allowed:
-            issues.append(
-                Issue(1, name, "warning", "not an MCPD column; ignored (map it with --mapping)")
-            )
+            unknown.append(name)
             continue
         if target in positions:
             raise PassportFileError(f"two columns give {target}: use one, or map the other")
         positions[target] = index
     for required in ("INSTCODE", "ACCENUMB", "GENUS"):
-        if required not in positions:
-            raise PassportFileError(
-                f"the required MCPD column {required} is missing"
-                + (" (map your header with --mapping)" if mapping or header else "")
-            )
-    return HeaderPlan(positions, issues)
+        if required not in positions and not constants.get(required):
+            if required == "INSTCODE":
+                hint = (
+                    " (give every row's institute in the mapping file: "
+                    '[constants] INSTCODE = "KAZ001")'
+                )
+            elif unknown:
+                hint = " (map one of your columns to it with --mapping)"
+            else:
+                hint = ""
+            raise PassportFileError(f"the required MCPD column {required} is missing{hint}")
+    return HeaderPlan(positions, [_unknown_columns(unknown, line)] if unknown else [])
 
 
 # --- validation ---------------------------------------------------------------------------
 
 
-def _date_problem(value: str, today: date | None = None) -> str | None:
-    today = today or date.today()
-    match = DATE.match(value)
-    if match is None:
-        return f"{value!r} is not a date YYYYMMDD (unknown month/day as -- or 00)"
-    year, month, day = match.groups()
-    month_known = month not in {"--", "00"}
-    day_known = day not in {"--", "00"}
-    if month_known and not 1 <= int(month) <= 12:
-        return f"{value!r}: month {month} does not exist"
-    if day_known and not month_known:
-        return f"{value!r}: a day is given without a month"
-    if month_known and day_known:
-        try:
-            moment = date(int(year), int(month), int(day))
-        except ValueError:
-            return f"{value!r}: day {day} does not exist in month {month}"
-        if moment > today:
-            return f"{value!r} is in the future"
-    elif int(year) > today.year:
-        return f"{value!r} is in the future"
-    return None
-
-
-def _dms_degrees(match: re.Match[str]) -> tuple[float, float]:
-    """Decimal degrees of a DMS match and the half-width of its uncertainty (degrees)."""
-    degrees, minutes, seconds, hemisphere = match.groups()
-    value = float(degrees)
-    tolerance = 1 / 60 / 60
-    if "-" in minutes:
-        tolerance = 1.0
-    else:
-        value += int(minutes) / 60
-        if "-" in seconds:
-            tolerance = 1 / 60
-        else:
-            value += int(seconds) / 3600
-    if hemisphere in {"S", "W"}:
-        value = -value
-    return value, tolerance
-
-
-def _number(value: str) -> float | None:
-    return float(value) if NUMBER.match(value) else None
+def _safe_url(value: str) -> bool:
+    """Whether ``value`` is an http(s) address: the only links a page may show."""
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and bool(parts.netloc) and value.isprintable()
 
 
 def validate_row(line: int, raw: dict[str, str], today: date | None = None) -> PassportRow:
@@ -457,6 +224,13 @@ def validate_row(line: int, raw: dict[str, str], today: date | None = None) -> P
             error("PUID", "a persistent identifier contains no spaces")
         elif not puid.startswith(("http://", "https://", "doi:", "10.", "urn:")):
             warn("PUID", "expected a DOI or URI (e.g. https://doi.org/10.18730/...)")
+
+    url = values["ACCEURL"]
+    if url and not _safe_url(url):
+        error(
+            "ACCEURL",
+            f"{url[:80]!r} is not a web address: only http:// and https:// links are accepted",
+        )
 
     # taxonomy
     genus = values["GENUS"]
@@ -522,51 +296,34 @@ def validate_row(line: int, raw: dict[str, str], today: date | None = None) -> P
     # coordinates
     lat: float | None = None
     lon: float | None = None
-    for dec_column, dms_column, pattern, bound in (
-        ("DECLATITUDE", "LATITUDE", DMS_LAT, 90.0),
-        ("DECLONGITUDE", "LONGITUDE", DMS_LON, 180.0),
-    ):
+    for axis in (LATITUDE, LONGITUDE):
         decimal_value: float | None = None
-        text = values[dec_column]
+        text = values[axis.decimal]
         if text:
-            decimal_value = _number(text)
-            if decimal_value is None:
-                error(dec_column, f"{text!r} is not a number of decimal degrees")
-            elif not -bound <= decimal_value <= bound:
-                error(dec_column, f"{text} is outside -{bound:g}..{bound:g} degrees")
-                decimal_value = None
+            decimal_value, problem = decimal_degrees(text, axis)
+            if problem:
+                error(axis.decimal, problem)
         dms_value: float | None = None
-        dms = values[dms_column]
+        dms = values[axis.dms]
         if dms:
-            match = pattern.match(dms)
-            if match is None:
-                hint = (
-                    f"; {dms!r} looks like decimal degrees: put it in {dec_column}"
-                    if _number(dms) is not None
-                    else ""
-                )
-                form = "DDMMSSH (H = N/S)" if bound == 90 else "DDDMMSSH (H = E/W)"
-                error(dms_column, f"{dms!r} is not {form}, missing digits as '-'{hint}")
+            position, problem = dms_degrees(dms, axis)
+            if position is None:
+                error(axis.dms, problem or "not a position")
             else:
-                degrees, tolerance = _dms_degrees(match)
-                minutes, seconds = match.group(2), match.group(3)
+                dms_value = position.degrees
+                if position.lower_case:
+                    values[axis.dms] = dms = dms.upper()
+                    warn(axis.dms, f"hemisphere letter normalised to upper case ({dms})")
                 if (
-                    abs(degrees) > bound
-                    or ("-" not in minutes and int(minutes) >= 60)
-                    or ("-" not in seconds and int(seconds) >= 60)
+                    decimal_value is not None
+                    and abs(decimal_value - position.degrees) > position.tolerance + 1e-9
                 ):
-                    error(dms_column, f"{dms!r} is not a valid position")
-                else:
-                    dms_value = degrees
-                    if (
-                        decimal_value is not None
-                        and abs(decimal_value - degrees) > tolerance + 1e-9
-                    ):
-                        error(
-                            dms_column, f"{dms} ({degrees:.5f}°) disagrees with {dec_column} {text}"
-                        )
+                    error(
+                        axis.dms,
+                        f"{dms} ({position.degrees:.5f}°) disagrees with {axis.decimal} {text}",
+                    )
         chosen = decimal_value if decimal_value is not None else dms_value
-        if dec_column == "DECLATITUDE":
+        if axis is LATITUDE:
             lat = chosen
         else:
             lon = chosen
@@ -703,6 +460,7 @@ _RULES: dict[str, Callable[[str], bool]] = {
     "STORAGE": lambda v: all(c in STORAGE_CODES for c in v.split(";") if c),
     "REMARKS": _remarks_clean,
     "OTHERNUMB": lambda v: all(":" in i for i in v.split(";") if i),
+    "ACCEURL": _safe_url,
 }
 
 
@@ -886,8 +644,10 @@ class PassportStream:
         rows: Iterable[tuple[int, list[str]]],
         plan: HeaderPlan,
         progress: Callable[[int], object] | None = None,
+        transform: Callable[[list[str], str], tuple[list[str], str]] | None = None,
     ) -> None:
         self.header = header
+        self._transform = transform
         self.header_issues = plan.issues
         self.invalid: list[PassportRow] = []
         self.row_count = 0
@@ -897,8 +657,8 @@ class PassportStream:
         self._plan = plan
         self._progress = progress
         self._consumed = False
-        #: The file and column mapping it was opened from, to read it again elsewhere.
-        self.source: tuple[Path, dict[str, str] | None] | None = None
+        #: What it was opened from, to read it again elsewhere.
+        self.source: PassportSource | None = None
 
     def state(self) -> tuple[list[PassportRow], int, int, int]:
         """What reading the stream found (rows with errors, rows, errors, warnings)."""
@@ -936,22 +696,31 @@ class PassportStream:
         count = len(MCPD_COLUMNS)
         in_order = index == list(range(count))  # the file's first columns are MCPD's
         available_at = positions.get(AVAILABLE)
-        width = max(positions.values()) + 1
+        width = max(positions.values(), default=-1) + 1
         seen: dict[tuple[str, str], int] = {}
         columns = MCPD_COLUMNS
         progress = self._progress
+        transform = self._transform
         for line, cells in self._rows:
             self.row_count += 1
             if progress is not None:
                 progress(1)
             accepted = None
-            if len(cells) >= width:
-                values = (
-                    cells[:count]
-                    if in_order
-                    else [cells[i] if i is not None else "" for i in index]
-                )
-                accepted = fast.accept(values, "" if available_at is None else cells[available_at])
+            whole = len(cells) >= width
+            values = (
+                cells[:count]
+                if in_order and whole
+                else [cells[i] if i is not None and i < len(cells) else "" for i in index]
+            )
+            available_text = (
+                cells[available_at]
+                if available_at is not None and available_at < len(cells)
+                else ""
+            )
+            if transform is not None:
+                values, available_text = transform(values, available_text)
+            if whole or transform is not None:
+                accepted = fast.accept(values, available_text)
             if accepted is not None:
                 row = PassportRow(
                     line,
@@ -964,8 +733,13 @@ class PassportStream:
                     values,
                 )
             else:
-                raw = {name: (cells[i] if i < len(cells) else "") for name, i in positions.items()}
+                raw = dict(zip(columns, values, strict=True))
+                raw[AVAILABLE] = available_text
                 row = validate_row(line, raw, today)
+                if transform is not None:  # rejected rows keep the file's own cells
+                    row.raw = {
+                        name: (cells[i] if i < len(cells) else "") for name, i in positions.items()
+                    }
             key = (row.values["INSTCODE"], row.values["ACCENUMB"])
             if key[0] and key[1]:
                 first = seen.setdefault(key, line)
@@ -985,44 +759,111 @@ class PassportStream:
             yield row
 
 
-def open_passport(
-    path: Path,
-    mapping: dict[str, str] | None = None,
+@dataclass(frozen=True)
+class PassportSource:
+    """A passport file and how to read it: the mapping file's content and the sheet."""
+
+    path: Path
+    mapping: PassportMapping | None = None
+    sheet: str | None = None
+
+    def as_json(self) -> str:
+        """The source as JSON (for a child process; see :func:`source_from_json`)."""
+        return json.dumps(
+            {
+                "path": str(self.path),
+                "mapping": self.mapping.as_dict() if self.mapping else None,
+                "sheet": self.sheet,
+            }
+        )
+
+
+def source_from_json(text: str) -> PassportSource:
+    """The :class:`PassportSource` of :meth:`PassportSource.as_json`."""
+    data = json.loads(text)
+    mapping = data.get("mapping")
+    return PassportSource(
+        Path(data["path"]),
+        mapping_from_data(mapping, mapping.get("name", "mapping")) if mapping else None,
+        data.get("sheet"),
+    )
+
+
+def _as_mapping(mapping: dict[str, str] | PassportMapping | None) -> PassportMapping | None:
+    if mapping is None or isinstance(mapping, PassportMapping):
+        return mapping
+    return PassportMapping(columns=dict(mapping))
+
+
+def stream_table(
+    table: PassportTable,
+    mapping: dict[str, str] | PassportMapping | None = None,
     progress: Callable[[int], object] | None = None,
 ) -> PassportStream:
-    """A passport file (CSV/TSV/XLSX) to validate while reading (see :class:`PassportStream`).
+    """A :class:`PassportStream` over an open table (closed if its header is refused)."""
+    plan_mapping = _as_mapping(mapping)
+    try:
+        plan = plan_header(table.header, plan_mapping, table.header_line)
+    except PassportFileError as error:
+        table.close()
+        raise PassportFileError(f"{table.name}: {error}") from None
+    transform = plan_mapping.transformer() if plan_mapping else None
+    return PassportStream(table.header, table.rows, plan, progress, transform)
+
+
+def open_passport(
+    path: Path,
+    mapping: dict[str, str] | PassportMapping | None = None,
+    progress: Callable[[int], object] | None = None,
+    sheet: str | None = None,
+) -> PassportStream:
+    """A passport file (CSV/TSV/XLSX) to validate while reading (see :class:`PassportStream`);
+    a workbook's MCPD sheet is found by its header unless ``sheet`` names it.
 
     Raises :class:`PassportFileError` at once for an unreadable file or header."""
-    header, rows = read_table(path)
-    try:
-        plan = plan_header(header, mapping)
-    except PassportFileError:
-        getattr(rows, "close", lambda: None)()
-        raise
-    stream = PassportStream(header, rows, plan, progress)
-    stream.source = (path, mapping)
+    plan_mapping = _as_mapping(mapping)
+    table = read_table(path, sheet=sheet, columns=plan_mapping.columns if plan_mapping else None)
+    stream = stream_table(table, plan_mapping, progress)
+    stream.source = PassportSource(path, plan_mapping, table.sheet)
     return stream
 
 
 def validate_file(
-    path: Path, mapping: dict[str, str] | None = None, progress: object | None = None
+    path: Path,
+    mapping: dict[str, str] | PassportMapping | None = None,
+    progress: object | None = None,
+    sheet: str | None = None,
 ) -> ValidationReport:
     """Read and validate a passport file (CSV/TSV/XLSX); ``progress(n)`` is called per row."""
-    stream = open_passport(path, mapping, progress if callable(progress) else None)
+    stream = open_passport(path, mapping, progress if callable(progress) else None, sheet)
+    return ValidationReport(list(stream), stream.header_issues, stream.header)
+
+
+def validate_text(text: str, name: str = "upload.csv") -> ValidationReport:
+    """Validate MCPD CSV given as text (an upload): the same reader as a file's."""
+    stream = stream_table(text_table(text, name))
     return ValidationReport(list(stream), stream.header_issues, stream.header)
 
 
 # --- writing ------------------------------------------------------------------------------
 
 
+def mcpd_cell(value: str) -> str:
+    """An MCPD value as CSV text through the shared export writer: a number stays as it is
+    (``-12.5``), text that a spreadsheet would run as a formula (``=…``, ``+…``, ``@…``) gets
+    a leading quote (:func:`iofs.spreadsheets.csv_cell`)."""
+    return value if NUMBER.match(value) else csv_cell(value)
+
+
 def write_mcpd(records: Iterable[dict[str, str]], out: io.TextIOBase | io.StringIO) -> int:
     """Write records (MCPD code -> text) as MCPD CSV: all columns in the standard's order,
-    ``\\n`` line ends, minimal quoting. Returns the number of rows."""
+    ``\\n`` line ends, minimal quoting, formula-like text neutralised (:func:`mcpd_cell`).
+    Returns the number of rows."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(MCPD_COLUMNS)
     count = 0
     for record in records:
-        writer.writerow([record.get(c, "") for c in MCPD_COLUMNS])
+        writer.writerow([mcpd_cell(record.get(c, "")) for c in MCPD_COLUMNS])
         count += 1
     return count
 
@@ -1034,3 +875,46 @@ def taxon_name(values: dict[str, str]) -> str:
         for p in (values.get("GENUS", ""), values.get("SPECIES", ""), values.get("SUBTAXA", ""))
         if p
     )
+
+
+#: What the module offers, its parts' names included (re-exported).
+__all__ = [
+    "AVAILABLE",
+    "COLLSRC_CODES",
+    "COUNTRY_CODES",
+    "DATE",
+    "DESCRIPTORS",
+    "GEOREFMETH_SUGGESTED",
+    "MAX_LENGTH",
+    "MCPD_COLUMNS",
+    "MLSSTAT_CODES",
+    "SAMPSTAT_CODES",
+    "STORAGE_CODES",
+    "SUBTAXA_FIXES",
+    "SUBTAXA_RANKS",
+    "TEXT_LIMIT",
+    "WIEWS",
+    "HeaderPlan",
+    "Issue",
+    "PassportFileError",
+    "PassportMapping",
+    "PassportRow",
+    "PassportSource",
+    "PassportStream",
+    "PassportTable",
+    "ValidationReport",
+    "mcpd_cell",
+    "open_passport",
+    "partial_date",
+    "plan_header",
+    "read_mapping",
+    "read_table",
+    "source_from_json",
+    "stream_table",
+    "taxon_name",
+    "validate_file",
+    "validate_row",
+    "validate_rows",
+    "validate_text",
+    "write_mcpd",
+]

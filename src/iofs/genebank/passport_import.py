@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import func, select, text
@@ -331,7 +330,7 @@ def _chunks_here(stream: mcpd.PassportStream) -> Iterator[tuple[list[Prepared], 
     yield chunk, invalid
 
 
-def read_for_parent(path: Path, mapping: dict[str, str] | None, out: BinaryIO) -> None:
+def read_for_parent(source: mcpd.PassportSource, out: BinaryIO) -> None:
     """Child side of a parallel import (``python -m iofs.genebank.reader``): validate and
     prepare the file, writing pickled chunks, then the stream's final state (or the error
     that stopped it), to ``out``."""
@@ -342,7 +341,7 @@ def read_for_parent(path: Path, mapping: dict[str, str] | None, out: BinaryIO) -
 
     gc.disable()  # see _no_cycle_collection; this process ends with the file
     try:
-        stream = mcpd.open_passport(path, mapping)
+        stream = mcpd.open_passport(source.path, source.mapping, sheet=source.sheet)
         for chunk in _chunks_here(stream):
             send(("rows", chunk))
         send(("done", stream.state()))
@@ -354,13 +353,13 @@ def read_for_parent(path: Path, mapping: dict[str, str] | None, out: BinaryIO) -
 
 
 def _chunks_in_worker(
-    stream: mcpd.PassportStream, source: tuple[Path, dict[str, str] | None]
+    stream: mcpd.PassportStream, source: mcpd.PassportSource
 ) -> Iterator[tuple[list[Prepared], int]]:
     """Like :func:`_chunks_here`, with reading and validation in a child process; the
     stream ends in the same state as if it had been read here."""
     stream.discard()
     child = subprocess.Popen(  # noqa: S603 - this interpreter, this package, a local file
-        [sys.executable, "-m", "iofs.genebank.reader", str(source[0]), json.dumps(source[1] or {})],
+        [sys.executable, "-m", "iofs.genebank.reader", source.as_json()],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
     )
@@ -467,7 +466,7 @@ def import_passport(
             parallel = (
                 source is not None
                 and (os.cpu_count() or 1) > 1
-                and source[0].stat().st_size >= PARALLEL_BYTES
+                and source.path.stat().st_size >= PARALLEL_BYTES
             )
         chunks = (
             _chunks_in_worker(report, source)
@@ -492,25 +491,15 @@ def import_passport(
     return result
 
 
-def validate_csv_text(text: str) -> mcpd.ValidationReport:
-    """Validate MCPD CSV given as text (an upload, demonstration data): every row with its
-    file line; blank rows are skipped. A header that cannot be read raises
-    :class:`GenebankError` on ``csv``."""
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, [])
+def validate_csv_text(text: str, name: str = "upload.csv") -> mcpd.ValidationReport:
+    """Validate MCPD CSV given as text (an upload, demonstration data) with the reader a file
+    has (:func:`iofs.genebank.mcpd.validate_text`: same BOM, delimiter and error handling):
+    every row with its line; blank rows are skipped. A file that cannot be read raises
+    :class:`GenebankError` on ``csv`` with the sentence naming the line."""
     try:
-        plan = mcpd.plan_header(header)
+        return mcpd.validate_text(text, name)
     except mcpd.PassportFileError as error:
         raise GenebankError(str(error), "csv") from None
-    rows = (
-        (
-            reader.line_num,
-            {n: (cells[i] if i < len(cells) else "") for n, i in plan.positions.items()},
-        )
-        for cells in reader
-        if any(c.strip() for c in cells)
-    )
-    return mcpd.validate_rows(rows, header, plan.issues)
 
 
 def write_rejects(

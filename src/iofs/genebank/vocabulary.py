@@ -113,3 +113,33 @@ EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 def one_of(choices: Iterable[str]) -> str:
     """A regular expression matching exactly one of ``choices`` (for schema fields)."""
     return "^(" + "|".join(choices) + ")$"
+
+
+#: MCPD V.2.1 COLLSRC (collecting/acquisition source) labels, English as the standard gives
+#: them (shown beside the codes in mapping templates).
+COLLSRC_LABELS = {
+    "10": "Wild habitat",
+    "11": "Forest or woodland",
+    "12": "Shrubland",
+    "13": "Grassland",
+    "14": "Desert or tundra",
+    "15": "Aquatic habitat",
+    "20": "Farm or cultivated habitat",
+    "21": "Field",
+    "22": "Orchard",
+    "23": "Backyard, kitchen or home garden",
+    "24": "Fallow land",
+    "25": "Pasture",
+    "26": "Farm store",
+    "27": "Threshing floor",
+    "28": "Park",
+    "30": "Market or shop",
+    "40": "Institute, experimental station, research organization, genebank",
+    "50": "Seed company",
+    "60": "Weedy, disturbed or ruderal habitat",
+    "61": "Roadside",
+    "62": "Field margin",
+    "99": "Other",
+}
+#: MCPD V.2.1 MLSSTAT (status under the Treaty's Multilateral System) labels.
+MLSSTAT_LABELS = {"0": "No (not included)", "1": "Yes (included)", "99": "Other"}
