@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from iofs.briefs.blocks.common import state_name
 from iofs.briefs.cache import cached
 from iofs.briefs.charts import bars
-from iofs.briefs.model import Block, Chart, Fact, Missing, Table, number
+from iofs.briefs.model import Block, Chart, Fact, Missing, Table, number, percent
 from iofs.config import Settings
 from iofs.i18n import gettext as _
 
@@ -25,7 +26,7 @@ IMPORT_QUANTITY = 5611
 def food_supply(settings: Settings, iso3: str) -> Block:
     """Dietary energy supply (kcal/capita/day), undernourishment (%), cereal
     self-sufficiency and import dependency (%), each with its year; top imported staples
-    (FBS import quantity, 1000 t)."""
+    (FBS import quantity, 1000 t) and where they come from (trade matrix, t)."""
     from iofs.monitor.faostat import service
 
     block = Block("food_supply", _("Food supply"), "/faostat", _("Food statistics"))
@@ -96,19 +97,49 @@ def food_supply(settings: Settings, iso3: str) -> Block:
                 page="/faostat",
             )
         )
-    block.missing.append(
-        Missing(
-            _(
-                "Where imports come from needs the FAOSTAT detailed trade "
-                "matrix by partner, which the FAOSTAT service does not "
-                "offer yet."
-            ),
-            command="iofs fetch faostat TM",
-        )
-    )
+    import_sources(settings, iso3, block)
     if block.facts or block.tables:
         block.link = f"/faostat/{iso3}"
     return block
+
+
+#: The command that adds FAOSTAT's detailed trade matrix (the bulk file's name).
+TRADE_MATRIX_COMMAND = "iofs ingest faostat Trade_DetailedTradeMatrix_E_All_Data_(Normalized).zip"
+
+
+def import_sources(settings: Settings, iso3: str, block: Block) -> None:
+    """Add to ``block`` where the state's top imported foods come from: per item (FAOSTAT
+    detailed trade matrix, import quantity in tonnes, the item's latest year), its largest
+    partner countries by name with their share of the item's imports (percent)."""
+    from iofs.monitor.faostat import service
+
+    found = cached(
+        settings.analytics_dir / "faostat",
+        ("import_sources", iso3),
+        lambda: service.import_sources(settings.analytics_dir, iso3),
+    )
+    if not found:
+        block.missing.append(
+            Missing(
+                _("Where imports come from: the FAOSTAT detailed trade matrix is not ingested."),
+                command=TRADE_MATRIX_COMMAND,
+            )
+        )
+        return
+    rows = []
+    for item in found:
+        partners = "; ".join(
+            f"{state_name(p.iso3) if p.iso3 else p.name} {percent(p.share_percent)}"
+            for p in item.partners
+        )
+        rows.append((item.item, str(item.year), number(item.quantity_t), partners))
+    block.tables.append(
+        Table(
+            _("Where imports come from (FAOSTAT trade matrix, t)"),
+            (_("Item"), _("Year"), _("Imports (t)"), _("Main partners (share)")),
+            tuple(rows),
+        )
+    )
 
 
 def faostat_rows(settings: Settings) -> dict[str, list[dict[str, Any]]]:

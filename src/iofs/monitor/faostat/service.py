@@ -23,6 +23,7 @@ from iofs.monitor.faostat.schemas import (
     RankedValue,
     SliceOut,
 )
+from iofs.monitor.faostat.trade import import_sources as import_sources  # re-export
 from iofs.slices import SliceInfo, UnknownSlice, discard, file_size, modified_at, split_id
 
 
