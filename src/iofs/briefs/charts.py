@@ -1,82 +1,49 @@
 """Charts of the briefs: Vega-Lite specs, SVG for pages, PNG for PDFs.
 
-Why PNG in PDFs: WeasyPrint draws the text of an embedded SVG glyph by glyph, left to right,
-without Arabic shaping, so an Arabic title comes out with its letters reversed and unjoined.
-vl-convert's own rasteriser (resvg with HarfBuzz shaping and the Unicode bidi algorithm)
-draws the same text shaped and in reading order, so PDFs embed the chart as a PNG rendered by
-vl-convert (at 2× for print). Pages keep the SVG: the browser shapes its text itself. The
-font is set explicitly so that pages, PDFs and the shaping test draw the same glyphs.
+The Arabic handling (fonts, right-to-left isolates, PNG rendering) lives in
+:mod:`iofs.http.charts`, shared with the strategy report's PDF. Why PNG in PDFs: WeasyPrint
+draws the text of an embedded SVG glyph by glyph, left to right, without Arabic shaping, so
+an Arabic title comes out with its letters reversed and unjoined. vl-convert's own
+rasteriser (resvg with HarfBuzz shaping and the Unicode bidi algorithm) draws the same text
+shaped and in reading order, so PDFs embed the chart as a PNG rendered by vl-convert (at 2×
+for print). Pages keep the SVG: the browser shapes its text itself. The font is set
+explicitly so that pages, PDFs and the shaping test draw the same glyphs.
 """
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from markupsafe import Markup
 
-from iofs.http.charts import vega_lite_svg
+from iofs.http import charts as http_charts
+from iofs.http.charts import FONTS, PRINT_SCALE, isolate_rtl
 from iofs.i18n import current_language
 
+__all__ = ["FONTS", "SCHEMA", "isolate_rtl", "png", "png_data_uri", "svg", "with_font"]
+
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
-#: Fonts with Arabic and Latin glyphs (the Noto fonts WeasyPrint also uses). Not longer lists:
-#: resvg then takes a Latin fallback (an italic face) that Chromium does not.
-FONTS = {"ar": "Noto Sans Arabic, Noto Sans"}
-DEFAULT_FONT = "DejaVu Sans, Noto Sans, sans-serif"
-PRINT_SCALE = 2.0
-
-
-RLI, PDI = "\u2067", "\u2069"
-
-
-def _has_arabic(text: str) -> bool:
-    return any("\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" for ch in text)
-
-
-def isolate_rtl(value: Any) -> Any:
-    """``value`` with every string holding Arabic wrapped in a right-to-left isolate
-    (U+2067 … U+2069), recursively through dicts and lists.
-
-    SVG text has a left-to-right base direction whatever the page's ``dir``, so a browser
-    lays an Arabic title with a Latin part (``(SPI-3 ≤ −1)``) in the wrong phrase order; the
-    isolate makes the label a right-to-left run in every renderer (Chromium, resvg). The same
-    wrapping is applied to data values and titles, so scale domains still match.
-    """
-    if isinstance(value, str):
-        return f"{RLI}{value}{PDI}" if _has_arabic(value) and not value.startswith(RLI) else value
-    if isinstance(value, dict):
-        return {key: isolate_rtl(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [isolate_rtl(item) for item in value]
-    return value
 
 
 def with_font(spec: dict[str, Any], language: str | None = None) -> dict[str, Any]:
     """``spec`` with the chart font of ``language`` (default: the current one) set for
-    every text (titles, axes, legends, marks), and Arabic labels isolated right to left."""
-    font = FONTS.get(language or current_language(), DEFAULT_FONT)
-    config = dict(spec.get("config", {}))
-    config["font"] = font
-    result: dict[str, Any] = isolate_rtl({**spec, "config": config})
-    return result
+    every text, and Arabic labels isolated right to left (:func:`iofs.http.charts.with_font`)."""
+    return http_charts.with_font(spec, language or current_language())
 
 
 def svg(spec: dict[str, Any], language: str | None = None) -> Markup:
     """The chart as an SVG fragment for a page."""
-    return vega_lite_svg(with_font(spec, language))
+    return http_charts.vega_lite_svg(with_font(spec, language))
 
 
 def png(spec: dict[str, Any], language: str | None = None, scale: float = PRINT_SCALE) -> bytes:
     """The chart as PNG bytes rendered by vl-convert (Arabic shaped, in reading order)."""
-    import vl_convert
-
-    data: bytes = vl_convert.vegalite_to_png(vl_spec=with_font(spec, language), scale=scale)
-    return data
+    return http_charts.vega_lite_png(spec, language or current_language(), scale)
 
 
 def png_data_uri(spec: dict[str, Any], language: str | None = None) -> str:
     """The chart as a ``data:image/png;base64,…`` URI for an ``<img>`` in a PDF document."""
-    return "data:image/png;base64," + base64.b64encode(png(spec, language)).decode("ascii")
+    return http_charts.vega_lite_png_uri(spec, language or current_language())
 
 
 def sparkline(points: list[tuple[str, float]], title: str) -> dict[str, Any]:

@@ -19,3 +19,64 @@ def vega_lite_svg(spec: dict[str, Any]) -> Markup:
     if svg.startswith("<?xml"):
         svg = svg.split("?>", 1)[1]
     return Markup(svg)  # noqa: S704 - produced by vl-convert from our own spec, not user HTML
+
+
+# --- Arabic in charts (shared by the briefs' and the strategy report's PDFs) --------------------
+#
+# WeasyPrint draws the text of an embedded SVG glyph by glyph, left to right, without Arabic
+# shaping, so an Arabic title comes out with its letters reversed and unjoined. vl-convert's
+# own rasteriser (resvg with HarfBuzz shaping and the Unicode bidi algorithm) draws the same
+# text shaped and in reading order, so PDFs embed charts as PNG (:func:`vega_lite_png_uri`).
+# SVG text has a left-to-right base direction whatever the page's ``dir``: labels holding
+# Arabic are wrapped in a right-to-left isolate (:func:`isolate_rtl`) for every renderer.
+
+#: Fonts with Arabic and Latin glyphs (the Noto fonts WeasyPrint also uses). Not longer lists:
+#: resvg then takes a Latin fallback (an italic face) that Chromium does not.
+FONTS = {"ar": "Noto Sans Arabic, Noto Sans"}
+DEFAULT_FONT = "DejaVu Sans, Noto Sans, sans-serif"
+#: PNG scale for print (2 × the spec's pixel size).
+PRINT_SCALE = 2.0
+RLI, PDI = "\u2067", "\u2069"
+
+
+def _has_arabic(text: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" for ch in text)
+
+
+def isolate_rtl(value: Any) -> Any:
+    """``value`` with every string holding Arabic wrapped in a right-to-left isolate
+    (U+2067 … U+2069), recursively through dicts and lists (titles and data values alike, so
+    scale domains still match)."""
+    if isinstance(value, str):
+        return f"{RLI}{value}{PDI}" if _has_arabic(value) and not value.startswith(RLI) else value
+    if isinstance(value, dict):
+        return {key: isolate_rtl(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [isolate_rtl(item) for item in value]
+    return value
+
+
+def with_font(spec: dict[str, Any], language: str) -> dict[str, Any]:
+    """``spec`` with the chart font of ``language`` set for every text (titles, axes,
+    legends, marks), and Arabic labels isolated right to left."""
+    config = dict(spec.get("config", {}))
+    config["font"] = FONTS.get(language, DEFAULT_FONT)
+    result: dict[str, Any] = isolate_rtl({**spec, "config": config})
+    return result
+
+
+def vega_lite_png(spec: dict[str, Any], language: str, scale: float = PRINT_SCALE) -> bytes:
+    """The chart as PNG bytes rendered by vl-convert (Arabic shaped, in reading order)."""
+    import vl_convert
+
+    data: bytes = vl_convert.vegalite_to_png(vl_spec=with_font(spec, language), scale=scale)
+    return data
+
+
+def vega_lite_png_uri(spec: dict[str, Any], language: str) -> str:
+    """The chart as a ``data:image/png;base64,…`` URI for an ``<img>`` in a PDF document."""
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(vega_lite_png(spec, language)).decode(
+        "ascii"
+    )

@@ -1,17 +1,21 @@
 """A member state's Strategic Vision 2031 report for a period: HTML, PDF or Excel.
 
-The PDF is WeasyPrint's rendering of the HTML (Arabic right-to-left with Noto fonts); charts
-are the same server-side SVG as the pages.
+The PDF is WeasyPrint's rendering of the HTML (Arabic right-to-left with Noto fonts). Charts
+are server-side SVG in the HTML report; in the PDF they are PNG rendered by vl-convert, because
+WeasyPrint draws SVG text without Arabic shaping (letters reversed and unjoined). Both use the
+chart font of the language and isolate Arabic labels right to left (:mod:`iofs.http.charts`,
+shared with the country briefs).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from iofs import i18n
-from iofs.http.charts import vega_lite_svg
+from iofs.http.charts import vega_lite_png_uri, vega_lite_svg, with_font
 from iofs.http.templating import environment
 from iofs.members import service as members
 from iofs.permissions import Principal
@@ -20,10 +24,26 @@ from iofs.strategy import framework, progress, reporting, workbook
 Format = Literal["html", "pdf", "xlsx"]
 
 
+def chart_markup(spec: dict[str, Any], language: str, for_print: bool) -> Markup:
+    """A chart for the report: inline SVG for HTML, or for print (WeasyPrint) an ``<img>`` of
+    the PNG that vl-convert renders with Arabic shaped and in reading order."""
+    if not for_print:
+        return vega_lite_svg(with_font(spec, language))
+    return Markup('<img src="{}" alt="" style="max-width: 100%; height: auto">').format(
+        vega_lite_png_uri(spec, language)
+    )
+
+
 def render_html(
-    session: Session, principal: Principal, iso3: str, year: int, language: str = "en"
+    session: Session,
+    principal: Principal,
+    iso3: str,
+    year: int,
+    language: str = "en",
+    for_print: bool = False,
 ) -> str:
-    """The report as a standalone HTML document in ``language``."""
+    """The report as a standalone HTML document in ``language`` (``for_print``: charts as
+    PNG images, for the PDF)."""
     previous = i18n.current_language()
     i18n.set_language(language)
     try:
@@ -39,9 +59,8 @@ def render_html(
                     "observed": i18n.gettext("observed"),
                     "year": i18n.gettext("Year"),
                 }
-                charts.append(
-                    (row.kpi, vega_lite_svg(progress.trend_spec(row.kpi, plan, observed, labels)))
-                )
+                spec = progress.trend_spec(row.kpi, plan, observed, labels)
+                charts.append((row.kpi, chart_markup(spec, language, for_print)))
         labels = {s: i18n.gettext(label) for s, label in progress.STATUS_LABELS.items()}
         return (
             environment()
@@ -77,9 +96,9 @@ def build(
     """The report as bytes in ``fmt`` (html, pdf or xlsx)."""
     if fmt == "xlsx":
         return workbook.export_report(session, principal, iso3, year, with_scorecard=True)
-    html = render_html(session, principal, iso3, year, language)
     if fmt == "html":
-        return html.encode("utf-8")
+        return render_html(session, principal, iso3, year, language).encode("utf-8")
+    html = render_html(session, principal, iso3, year, language, for_print=True)
     from weasyprint import HTML  # type: ignore[import-untyped]
 
     pdf: bytes = HTML(string=html).write_pdf()
