@@ -213,7 +213,7 @@ def test_report_formats_and_languages(
             str(xlsx),
         ],
     )
-    assert unknown.exit_code == 1
+    assert unknown.exit_code == 2
 
 
 def test_demo_load_is_sourced_and_idempotent(loaded_registry: sessionmaker[Session]) -> None:

@@ -9,13 +9,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from iofs.cli_support import console, errors, fail
 from iofs.errors import InputError
-
-console = Console()
-errors = Console(stderr=True)
 
 strategy_app = typer.Typer(
     help="Strategic Vision 2031: reports, scorecards, gaps.", no_args_is_help=True
@@ -35,11 +32,6 @@ class Language(StrEnum):
     ar = "ar"
     en = "en"
     fr = "fr"
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
 
 
 @strategy_app.command("report")
@@ -65,7 +57,7 @@ def report(
                 session, cli_principal(), state, period, fmt.value, lang.value
             )
         except InputError as error:
-            raise _fail(str(error)) from None
+            raise fail(str(error), 2) from None
     out.write_bytes(content)
     console.print(f"wrote {out} ({len(content):,} bytes, {fmt.value}, {lang.value})")
 
@@ -83,7 +75,7 @@ def missing(
         try:
             gaps = progress.missing(session, period, state)
         except InputError as error:
-            raise _fail(str(error)) from None
+            raise fail(str(error), 2) from None
         table = Table(title=f"Missing values {period}")
         for column in ("state", "KPI", "reason"):
             table.add_column(column)
@@ -112,9 +104,9 @@ def import_workbook(
     except workbook.ImportFailed as failure:
         for problem in failure.problems:
             errors.print(f"[red]-[/] {problem}", highlight=False)
-        raise _fail("nothing was imported", 2 if failure.refused else 1) from None
+        raise fail("nothing was imported", 2) from None
     except InputError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error), 2) from None
     console.print(f"{result.changed} values saved, {result.unchanged} unchanged")
 
 
