@@ -3,9 +3,12 @@
 Own live server and store (SQLite; the module's ``live_server``), so that the data loaded
 here cannot change what the other browser tests count: the shared real files (WFP prices of
 Afghanistan, FAOSTAT food balances and food security, IPC national analyses), every module's
-demo, and two test fixtures where no real OIC file exists in the shared data: synthetic SPI-3
-area shares for Afghanistan (source ``test-fixture``) and two gene-bank accessions collected
-there (``TEST-AFG-*``, institute ``KAZ900``, illustrative).
+demo, and test fixtures where no real OIC file exists in the shared data: synthetic SPI-3
+area shares for Afghanistan (source ``test-fixture``), two gene-bank accessions collected
+there (``TEST-AFG-*``, institute ``KAZ900``, illustrative), an appeal covering Afghanistan
+with contributions, deliveries, people reached and FTS flows (``TEST-AFG-*``, the hand-made
+records of ``tests.programmes.test_country_aid``) and a small detailed trade matrix of
+Afghan imports (``tests.monitor.faostat.test_trade``; the shared data has no TM file).
 """
 
 from __future__ import annotations
@@ -70,8 +73,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> 
     from iofs.db import make_engine, make_session_factory, transaction, upgrade
     from iofs.genebank import service as genebank
     from iofs.members import service as members
+    from iofs.monitor.faostat.ingest import ingest as ingest_faostat
     from tests.briefs.conftest import load_demo, load_real_files
     from tests.browser.conftest import LiveServer
+    from tests.monitor.faostat.test_trade import _bulk as _trade_matrix
+    from tests.programmes.test_country_aid import CHECKER, MAKER, add_afghan_appeal
 
     data_dir = tmp_path_factory.mktemp("briefs-live")
     settings = Settings(
@@ -91,8 +97,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> 
 
     with transaction(factory) as session:
         genebank.import_passport(session, cli_principal(), genebank.validate_csv_text(PASSPORT))
+    with transaction(factory) as session:
+        add_afghan_appeal(session, MAKER, CHECKER)
     engine.dispose()
     _synthetic_drought(settings)
+    ingest_faostat(
+        [_trade_matrix(data_dir / "Trade_DetailedTradeMatrix_E_All_Data_(Normalized).csv")],
+        settings.analytics_dir,
+    )
     with LiveServer(settings) as server:
         yield server
 
@@ -124,6 +136,12 @@ def test_afghanistan_brief_has_every_block_filled(page: Any) -> None:
             filled = block.get_attribute("data-filled")
             assert filled == "yes", (key, block.inner_text())
         assert page.locator("section[data-block=prices] svg").count() >= 1
+        aid = page.locator("section[data-block=aid]").inner_text()
+        for text in ("Appeals covering the state", "Coverage", "40 %", "Tonnes delivered"):
+            assert text in aid, (text, aid)
+        assert "People reached" in aid and "10,200" in aid
+        supply = page.locator("section[data-block=food_supply]").inner_text()
+        assert "Where imports come from" in supply and "Kazakhstan 73 %" in supply, supply
         _no_horizontal_scroll(page)
     page.goto("/countries/AFG?lang=ar")
     assert page.locator("html").get_attribute("dir") == "rtl"
