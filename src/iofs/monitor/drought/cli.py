@@ -142,25 +142,59 @@ def spi_command(
 
 @drought_app.command("latest")
 def latest_command(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT")],
-    params: Annotated[Path, typer.Option(help="An earlier SPI output holding parameters.")],
-    variable: Annotated[str | None, typer.Option()] = None,
-    units: Annotated[str | None, typer.Option()] = None,
+    input_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="INPUT", help="Monthly precipitation ending in the month to compute."
+        ),
+    ],
+    params: Annotated[
+        Path,
+        typer.Option(
+            help=(
+                "The output of `iofs drought spi` holding the fitted parameters; a Zarr "
+                "store gets the new month appended."
+            )
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the month alone here (.nc or Zarr).")
+    ] = None,
+    variable: Annotated[str | None, typer.Option(help="Variable name in NetCDF/Zarr.")] = None,
+    units: Annotated[str | None, typer.Option(help="Units when the file has none.")] = None,
+    chunk: Annotated[int, typer.Option(help="Spatial chunk edge in pixels.", min=1)] = 512,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="'threads' (default) or a dask.distributed address tcp://host:8786."),
+    ] = None,
 ) -> None:
-    """SPI of the latest month from saved parameters (no refit); prints grid statistics."""
-    from iofs.monitor.drought import read, service
+    """SPI of the input's latest month for every pixel from saved parameters (no refit)."""
+    from iofs.cli_support import settings
+    from iofs.i18n import gettext as _
+    from iofs.monitor.drought import latest, read
 
     try:
-        data = read.open_precipitation(input_path, variable=variable, units=units)
-        latest = service.latest_spi(data, params)
+        data = read.open_precipitation(input_path, variable=variable, units=units, chunk=chunk)
+        run = latest.update_latest(
+            data, params, out, scheduler=scheduler or settings().dask_scheduler
+        )
     except (InputError, PrecipitationInputError) as error:
-        raise _fail(str(error)) from None
-    values = latest.values
-    finite = values[~(values != values)]
+        raise _fail(str(error), 2) from None
     console.print(
-        f"{str(latest['time'].values)[:7]}: {finite.size} cells with SPI, mean "
-        f"{finite.mean() if finite.size else float('nan'):.2f}, "
-        f"{(finite <= -1).mean() * 100 if finite.size else 0:.1f}% at or below -1"
+        _(
+            "SPI-%(scale)d %(month)s: %(with_spi)d of %(pixels)d cells with SPI, mean "
+            "%(mean).2f, %(moderate).1f%% at or below -1; written to %(where)s"
+        )
+        % {
+            "scale": run.scale,
+            "month": run.month,
+            "with_spi": run.with_spi,
+            "pixels": run.pixels,
+            "mean": run.mean,
+            "moderate": run.share_moderate,
+            "where": ", ".join(map(str, run.written)) or _("nowhere (a NetCDF store is only read)"),
+        },
+        highlight=False,
     )
 
 

@@ -139,7 +139,7 @@ def _lazy_fit(
     import dask.array as dsa
 
     space = data.chunks[1:]
-    joint = dsa.map_blocks(
+    joint = dsa.map_blocks(  # type: ignore[no-untyped-call]
         _fit_block,
         data,
         scale=scale,
@@ -167,7 +167,7 @@ def _lazy_fit(
 
 
 def _space_coords(precip: xr.DataArray) -> dict[str, Any]:
-    return {name: coord for name, coord in precip.coords.items() if "time" not in coord.dims}
+    return {str(name): coord for name, coord in precip.coords.items() if "time" not in coord.dims}
 
 
 def compute_spi(
@@ -214,7 +214,7 @@ def compute_spi(
             parameters[name].transpose("month", *space).chunk(chunks).data
             for name in ("alpha", "beta", "prob_zero")
         ]
-        values = dsa.map_blocks(
+        values = dsa.map_blocks(  # type: ignore[no-untyped-call]
             _given_block,
             data,
             *arrays,
@@ -413,7 +413,7 @@ def _zarr_compressor(compress: bool) -> dict[str, Any]:
             if compress
             else None
         }
-    from numcodecs import Blosc
+    from numcodecs import Blosc  # type: ignore[import-untyped]
 
     return {"compressor": Blosc(cname="lz4", clevel=5, shuffle=Blosc.SHUFFLE) if compress else None}
 
@@ -429,10 +429,10 @@ def _write_zarr(
     codec = _zarr_compressor(compress)
     encoding = {}
     for name in ds.data_vars:
-        chunks = ds[name].chunks
-        if not chunks:
+        var_chunks = ds[name].chunks
+        if not var_chunks:
             continue
-        edges = [c[0] for c in chunks]
+        edges = [c[0] for c in var_chunks]
         if ds[name].dims[0] == "month":
             edges[0] = 1  # one calendar month per chunk: a monthly update reads 1/12
         encoding[str(name)] = {"chunks": tuple(edges), **codec}
@@ -489,7 +489,7 @@ def _write_netcdf(
         encoding[str(name)] = entry
         var.encoding.pop("chunksizes", None)
         var.encoding.pop("preferred_chunks", None)
-    scheduler = dask.base.get_scheduler()
+    scheduler = dask.base.get_scheduler()  # type: ignore[no-untyped-call]
     distributed = (
         scheduler is not None and "Client" in type(getattr(scheduler, "__self__", None)).__name__
     )
@@ -576,12 +576,13 @@ def open_parameters(path: Path) -> xr.Dataset:
 def latest_spi(
     precipitation: Precipitation, parameters_from: Path, scheduler: str | None = None
 ) -> xr.DataArray:
-    """SPI of the latest month only, from saved parameters (reads just ``scale`` months)."""
-    parameters = open_parameters(parameters_from)
-    scale = int(parameters.attrs["scale"])
-    recent = precipitation.data.isel(time=slice(-scale, None))
+    """SPI of the latest month only, from saved parameters (reads just ``scale`` months and
+    one calendar month of parameters); nothing is written (see
+    :func:`iofs.monitor.drought.latest.update_latest`)."""
+    from iofs.monitor.drought.latest import latest_dataset
+
+    ds, _appended = latest_dataset(precipitation, parameters_from)
     with dask_scheduler(scheduler):
-        ds = compute_spi(recent, scale, parameters=parameters)
         return ds["spi"].isel(time=-1).compute()
 
 
