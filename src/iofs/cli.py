@@ -155,6 +155,7 @@ def serve(
         f"iofs {__version__} serving on http://{bind_host}:{bind_port} "
         f"(database: {url.split('://', 1)[0]}, data: {config.data_dir})"
     )
+    _print_first_steps()
     # Forwarded headers (client address, https) are believed only from IOFS_TRUSTED_PROXIES.
     uvicorn.run(
         "iofs.web.app:create_app",
@@ -165,6 +166,21 @@ def serve(
         log_level=config.log_level,
         proxy_headers=bool(config.trusted_proxies),
         forwarded_allow_ips=config.trusted_proxies or None,
+    )
+
+
+def _print_first_steps() -> None:
+    """On an installation without an administrator, say how to create the first one."""
+    from iofs.accounts.service import has_active_admin
+    from iofs.db import transaction
+
+    with transaction(session_factory()) as session:
+        if has_active_admin(session):
+            return
+    console.print(
+        "No administrator account yet. Create the first one (the password is asked for):\n"
+        "  iofs users create --email you@example.org --role admin\n"
+        "then sign in at /signin. Sample data for every module: iofs demo load"
     )
 
 

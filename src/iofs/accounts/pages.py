@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from iofs.accounts import service
+from iofs.accounts.labels import reach_label, role_label
 from iofs.accounts.principals import (
     SESSION_COOKIE,
     session_cookie_options,
@@ -17,12 +18,13 @@ from iofs.accounts.principals import (
 )
 from iofs.http.deps import RecordId, db_session
 from iofs.http.security import client_ip, current_principal, require
-from iofs.http.templating import render
+from iofs.http.templating import environment, render
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, permission_table
 from iofs.roles import ROLE_SCOPE, Role, ScopeKind
 
 router = APIRouter(include_in_schema=False)
+environment().globals.update(role_label=role_label, reach_label=reach_label)
 
 
 def _local_path(target: str | None) -> str:

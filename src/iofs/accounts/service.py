@@ -225,6 +225,17 @@ def find_user(session: Session, email: str) -> User:
     return user
 
 
+def has_active_admin(session: Session) -> bool:
+    """Whether any active account holds the admin role (none on a fresh installation)."""
+    found = session.execute(
+        select(User.id)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.role == Role.ADMIN, User.active.is_(True))
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def list_users(session: Session, actor: Principal) -> list[User]:
     authorize(actor, "accounts.users.read")
     return list(session.execute(select(User).order_by(User.email)).scalars())

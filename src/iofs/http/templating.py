@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from iofs import __version__, i18n
+from iofs.http.formatting import FILTERS
 from iofs.http.security import resolve_principal
 
 
@@ -33,6 +34,7 @@ def environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True
     )
+    env.filters.update(FILTERS)
     env.globals["iofs_version"] = __version__
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     return env

@@ -332,13 +332,18 @@ class TimelinePoint:
     funded_usd: Decimal
     delivered_t: Decimal
     event: str
+    #: What happened, for a translated sentence: the donor and funding status of a
+    #: contribution step, or the tonnes of a distribution.
+    donor: str = ""
+    status: str = ""
+    distributed_t: Decimal | None = None
 
 
 def timeline(session: Session, appeal: Appeal) -> list[TimelinePoint]:
     """Dated steps of an appeal: each approved commitment/payment step and distribution."""
     ids = {row.id: row for row in counted(session, Contribution.appeal_id == appeal.id)}
     organisations = _organisations(session)
-    events: list[tuple[date, Decimal, Decimal, str]] = []
+    events: list[tuple[date, Decimal, Decimal, str, str, str, Decimal | None]] = []
     counted_ids: set[int] = set()
     for step in session.execute(
         select(ContributionStatus)
@@ -353,7 +358,17 @@ def timeline(session: Session, appeal: Appeal) -> list[TimelinePoint]:
         counted_ids.add(step.contribution_id)
         contribution = ids[step.contribution_id]
         donor = organisations[contribution.donor_id].name
-        events.append((step.dated, contribution.amount_usd, ZERO, f"{donor}: {step.status}"))
+        events.append(
+            (
+                step.dated,
+                contribution.amount_usd,
+                ZERO,
+                f"{donor}: {step.status}",
+                donor,
+                step.status,
+                None,
+            )
+        )
     consignment_ids = [
         row.id
         for row in session.execute(
@@ -367,13 +382,25 @@ def timeline(session: Session, appeal: Appeal) -> list[TimelinePoint]:
             ConsignmentStage.approval == "approved",
         )
     ).scalars():
-        events.append((row.dated, ZERO, row.quantity_t, f"{row.quantity_t} t distributed"))
+        events.append(
+            (
+                row.dated,
+                ZERO,
+                row.quantity_t,
+                f"{row.quantity_t} t distributed",
+                "",
+                "",
+                row.quantity_t,
+            )
+        )
     points: list[TimelinePoint] = []
     funded, delivered = ZERO, ZERO
-    for day, usd, tonnes, label in sorted(events, key=lambda event: event[0]):
+    for day, usd, tonnes, label, donor_name, status, distributed in sorted(
+        events, key=lambda event: event[0]
+    ):
         funded += usd
         delivered += tonnes
-        points.append(TimelinePoint(day, funded, delivered, label))
+        points.append(TimelinePoint(day, funded, delivered, label, donor_name, status, distributed))
     return points
 
 

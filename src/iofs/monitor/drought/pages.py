@@ -11,6 +11,7 @@ from iofs.errors import NotFoundError
 from iofs.http.charts import vega_lite_svg
 from iofs.http.templating import render
 from iofs.i18n import gettext as _
+from iofs.members.service import oic_iso3
 from iofs.monitor.drought import service
 from iofs.monitor.drought.api import _check_scale, _settings, rows_out
 
@@ -74,7 +75,25 @@ def drought_country(
     _check_scale(scale)
     frame = service.country_series(_settings(request), iso3, scale, include_non_oic=include_non_oic)
     if frame.empty:
-        raise NotFoundError(_("No drought statistics for this country and scale."))
+        if iso3.upper() not in oic_iso3():
+            raise NotFoundError(_("No drought statistics for this country and scale."))
+        return render(
+            request,
+            "empty_state.html",
+            {
+                "heading": _("Drought"),
+                "message": _(
+                    "No drought statistics for this country and scale yet. The monitor computes "
+                    "SPI from a gridded monthly rainfall file (CHIRPS), then the share of each "
+                    "country in drought."
+                ),
+                "commands": [
+                    "iofs drought spi chirps-v2.0.monthly.nc --out spi3.nc --scale 3",
+                    "iofs drought zonal spi3.nc",
+                ],
+                "links": [("/drought", _("Drought map")), ("/data", _("Datasets loaded so far"))],
+            },
+        )
     rows = rows_out(frame)
     return render(
         request,

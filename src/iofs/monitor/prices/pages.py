@@ -5,24 +5,53 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from xml.etree import ElementTree
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from iofs.http.charts import vega_lite_svg
 from iofs.http.security import public_base_url
 from iofs.http.templating import render
 from iofs.i18n import gettext as _
+from iofs.members.service import oic_iso3
 from iofs.monitor.prices import service, views
 from iofs.monitor.prices.api import MONTH, NON_OIC, load
 
 router = APIRouter(include_in_schema=False)
 
 
+def _no_prices(request: Request, heading: str) -> HTMLResponse:
+    """The page shown before any price file is ingested: what to load and how (200)."""
+    return render(
+        request,
+        "empty_state.html",
+        {
+            "heading": heading,
+            "message": _(
+                "No prices have been ingested yet. The price monitor reads WFP market-price "
+                "files (HDX, one CSV per country or the global file) or any CSV with a mapping."
+            ),
+            "commands": ["iofs ingest prices wfp_food_prices_<iso3>.csv"],
+            "links": [("/data", _("Datasets loaded so far"))],
+        },
+    )
+
+
+def _signals_or_none(request: Request, include_non_oic: bool) -> service.Signals | None:
+    try:
+        return load(request, include_non_oic)
+    except HTTPException as error:
+        if error.status_code == 404:
+            return None
+        raise
+
+
 @router.get("/prices", response_class=HTMLResponse)
 def overview(
     request: Request, month: str | None = MONTH, include_non_oic: bool = NON_OIC
 ) -> HTMLResponse:
-    result = load(request, include_non_oic)
+    result = _signals_or_none(request, include_non_oic)
+    if result is None:
+        return _no_prices(request, _("Food prices"))
     month = month or service.latest_month(result)
     return render(
         request,
@@ -105,15 +134,20 @@ def country_page(
     commodity: str | None = Query(None, max_length=200),
     include_non_oic: bool = NON_OIC,
 ) -> HTMLResponse:
-    result = load(request, include_non_oic)
+    iso3 = iso3.upper()
+    result = _signals_or_none(request, include_non_oic)
+    if iso3 not in oic_iso3() and (result is None or not include_non_oic):
+        raise HTTPException(404, _("%(code)s is not an OIC member state.") % {"code": iso3})
+    if result is None:
+        return _no_prices(request, _("Food prices"))
     month = month or service.latest_month(result)
-    rows = service.anomalies_for(result, iso3.upper(), month)
+    rows = service.anomalies_for(result, iso3, month)
     if commodity:
         rows = rows[rows["commodity"] == commodity]
     return render(
         request,
         "prices/country.html",
-        {"iso3": iso3.upper(), "month": month, "rows": views.signal_records(rows)},
+        {"iso3": iso3, "month": month, "rows": views.signal_records(rows)},
     )
 
 
