@@ -1,18 +1,39 @@
-"""SPI speed: iofs kernel vs climate_indices vs xclim (APP), and 1 -> 2 dask workers.
+"""SPI speed: iofs kernel, the iofs CLI end to end, climate_indices and xclim (APP) in one
+run, and 1 -> 2 dask workers; CHIRPS-at-OIC-scale figures with ``--chirps-oic``.
 
-Usage: python benchmarks/spi.py [--ny 200 --nx 200 --years 40 --scale 3 --peers 400]
+Usage: python benchmarks/spi.py [--ny 200 --nx 150 --years 40 --scale 3 --peers 400
+                                 --dask-edge 400] [--chirps-oic] [--latest-oic] [--zonal-oic]
 
 A synthetic gamma-distributed grid with ~15 % zeros. iofs runs on one thread over the whole
 grid; the peers run on ``--peers`` pixels of the same grid (they are slow), and the largest
-|difference| from climate_indices is taken over those pixels. The worker speed-up runs the
-same dask computation on a LocalCluster of 1 and of 2 single-threaded worker processes.
+|difference| from climate_indices is taken over those pixels. The CLI line runs
+``iofs drought spi grid.nc --scale 3 --calibration 1981-2020 --out spi.nc
+--scheduler synchronous`` (one core) on the ny x nx grid and on a 20 x 30 grid written as
+NetCDF under /tmp, and divides the pixel difference by the time difference, so that start-up
+(imports, numba cache loading) is excluded. The worker speed-up runs the same computation on
+a LocalCluster of 1 and of 2 single-threaded worker processes (``--dask-edge`` square grid).
+
+``--chirps-oic``: a slice of the OIC extent at CHIRPS' 0.05 degree (1/20 of the rows, all
+3180 columns, 1981-2025) through the CLI to Zarr; prints the bytes in and out, the rate per
+core, and the full-extent recompute time on one machine and on N workers, extrapolated from
+the measured rate and speed-up (stated as such). ``--latest-oic``: ``iofs drought latest``
+on the full 1080 x 3180 grid from a synthetic parameter store. ``--zonal-oic``: per-country
+shares on the full grid, masks rasterised once. Generated data stays under /tmp.
+The machine may be shared: the load average is printed with every timing.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,6 +41,17 @@ import xarray as xr
 
 from iofs.monitor.drought import service
 from iofs.monitor.drought import spi as kernel
+
+WORK = Path("/tmp/iofs-bench-spi")
+IOFS = str(Path(sys.executable).with_name("iofs"))
+#: The OIC extent (West Africa to Indonesia) on CHIRPS v2's 0.05 degree grid (cell centres).
+OIC_LON = -18.0 + 0.025 + 0.05 * np.arange(3180)  # -17.975 .. 140.975
+OIC_LAT = -11.0 + 0.025 + 0.05 * np.arange(1080)  # -10.975 .. 42.975
+
+
+def load() -> str:
+    """The 1, 5 and 15 minute load averages (the machine may be shared)."""
+    return "load " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def grid(ny: int, nx: int, months: int, seed: int = 42) -> np.ndarray:
@@ -30,20 +62,342 @@ def grid(ny: int, nx: int, months: int, seed: int = 42) -> np.ndarray:
     return data
 
 
+def write_grid(
+    path: Path,
+    ny: int,
+    nx: int,
+    months: int,
+    lat: np.ndarray | None = None,
+    lon: np.ndarray | None = None,
+) -> Path:
+    """A CHIRPS-like NetCDF (float32 ``precip`` in mm/month, time, lat, lon) unless present."""
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = np.ascontiguousarray(np.moveaxis(grid(ny, nx, months), -1, 0), dtype=np.float32)
+    ds = xr.Dataset(
+        {"precip": (("time", "lat", "lon"), data, {"units": "mm/month"})},
+        coords={
+            "time": pd.date_range("1981-01-01", periods=months, freq="MS"),
+            "lat": lat if lat is not None else np.linspace(-10, 10, ny),
+            "lon": lon if lon is not None else np.linspace(0, 20, nx),
+        },
+    )
+    tmp = path.with_name(path.name + ".part")
+    ds.to_netcdf(tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def run_cli(args: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds (this child's user + system) of ``iofs <args>``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run([IOFS, *args], capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"iofs {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def cli_spi(source: Path, out: Path, scale: int, extra: list[str]) -> tuple[float, float]:
+    return run_cli(
+        [
+            *("drought", "spi", str(source), "--scale", str(scale)),
+            *("--calibration", "1981-2020", "--out", str(out), *extra),
+        ]
+    )
+
+
+def end_to_end(ny: int, nx: int, months: int, scale: int, runs: int = 3) -> tuple[float, float]:
+    """End-to-end CLI rate (pixels/s, wall and CPU) on one core, start-up subtracted."""
+    big = write_grid(WORK / f"grid-{ny}x{nx}x{months}.nc", ny, nx, months)
+    small = write_grid(WORK / f"grid-20x30x{months}.nc", 20, 30, months)
+    one_core = ["--scheduler", "synchronous"]
+    cli_spi(small, WORK / "small-spi.nc", scale, one_core)  # numba cache, page cache
+    times = {}
+    for name, source in (("small", small), ("big", big)):
+        measured = [cli_spi(source, WORK / f"{name}-spi.nc", scale, one_core) for _ in range(runs)]
+        times[name] = (
+            statistics.median(m[0] for m in measured),
+            statistics.median(m[1] for m in measured),
+        )
+    pixels = ny * nx - 20 * 30
+    wall = pixels / max(times["big"][0] - times["small"][0], 1e-9)
+    cpu = pixels / max(times["big"][1] - times["small"][1], 1e-9)
+    print(
+        f"iofs CLI end to end (1 core) {wall:10,.0f} pixels/s wall, {cpu:,.0f} pixels/s CPU "
+        f"(median of {runs}: {ny}x{nx} {times['big'][0]:.2f} s, 20x30 {times['small'][0]:.2f} s "
+        f"start-up; {load()})"
+    )
+    return wall, cpu
+
+
+def climate_indices_rate(
+    flat: np.ndarray, months: int, scale: int, peers: int
+) -> tuple[float, np.ndarray, np.ndarray]:
+    from climate_indices import indices
+    from climate_indices.compute import Periodicity
+
+    pixels = flat.shape[0]
+    sample = np.linspace(0, pixels - 1, min(peers, pixels)).astype(int)
+    warnings.simplefilter("ignore")
+    t0 = time.perf_counter()
+    theirs = np.stack(
+        [
+            indices.spi(
+                flat[i].copy(),
+                scale,
+                indices.Distribution.gamma,
+                1981,
+                1991,
+                2020,
+                Periodicity.monthly,
+            )
+            for i in sample
+        ]
+    )
+    return len(sample) / (time.perf_counter() - t0), sample, theirs
+
+
+def speed_up(edge: int, months: int, scale: int) -> dict[int, float]:
+    """Seconds for SPI of an edge x edge grid generated on the workers (written nowhere:
+    the mean of every SPI value is taken, so all of it is computed) on 1 and 2 workers."""
+    import dask.array as dsa
+    from distributed import LocalCluster
+
+    times = pd.date_range("1981-01-01", periods=months, freq="MS")
+    rng = dsa.random.default_rng(7)
+    lazy = rng.gamma(1.5, 40.0, size=(months, edge, edge), chunks=(months, 50, 100))
+    lazy = dsa.where(rng.random(lazy.shape, chunks=lazy.chunks) < 0.15, 0.0, lazy)
+    da = xr.DataArray(lazy.astype(np.float32), dims=("time", "lat", "lon"), coords={"time": times})
+    elapsed = {}
+    for workers in (1, 2):
+        with (
+            LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            service.dask_scheduler(cluster.scheduler_address),
+        ):
+            service.compute_spi(da.isel(lat=slice(0, 50)), scale, (1991, 2020))[
+                "spi"
+            ].mean().compute()  # warm the workers (numba cache load)
+            t0 = time.perf_counter()
+            service.compute_spi(da, scale, (1991, 2020))["spi"].mean().compute()
+            elapsed[workers] = time.perf_counter() - t0
+        print(
+            f"dask.distributed {workers} worker(s) {edge * edge / elapsed[workers]:12,.0f} "
+            f"pixels/s  ({edge}x{edge}x{months}, {elapsed[workers]:.2f} s; {load()})"
+        )
+    print(f"speed-up 1 -> 2 workers: {elapsed[1] / elapsed[2]:.2f}x  ({load()})")
+    return elapsed
+
+
+def size_of(path: Path) -> int:
+    """Bytes on disk of a file or a directory tree (a Zarr store)."""
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def chirps_oic(rows: int, workers: int, scale: int) -> None:
+    """A slice of the OIC extent at 0.05 degree, 1981-2025, through the CLI; extrapolated."""
+    from distributed import LocalCluster
+
+    months = 45 * 12
+    full_pixels = OIC_LAT.size * OIC_LON.size
+    source = write_grid(
+        WORK / f"oic-slice-{rows}x{OIC_LON.size}x{months}.nc",
+        rows,
+        OIC_LON.size,
+        months,
+        lat=OIC_LAT[:rows],
+        lon=OIC_LON,
+    )
+    pixels = rows * OIC_LON.size
+    print(
+        f"OIC extent at 0.05 deg: {OIC_LAT.size} x {OIC_LON.size} = {full_pixels:,} cells "
+        f"(full grid; roughly 40 % of them land), 1981-2025 = {months} months"
+    )
+    print(f"slice: {rows} x {OIC_LON.size} = {pixels:,} cells ({pixels / full_pixels:.1%})")
+    out = WORK / "oic-slice-spi.zarr"
+    small = write_grid(WORK / f"grid-20x30x{months}.nc", 20, 30, months)
+    one_core = ["--scheduler", "synchronous"]
+    cli_spi(small, WORK / "small-oic.zarr", scale, one_core)
+    start_wall, _ = cli_spi(small, WORK / "small-oic.zarr", scale, one_core)
+    wall, cpu = cli_spi(source, out, scale, one_core)
+    rate = (pixels - 600) / max(wall - start_wall, 1e-9)
+    bytes_in, bytes_out = size_of(source), size_of(out)
+    print(
+        f"1 core, CLI to Zarr: {wall:.1f} s wall, {cpu:.1f} s CPU -> {rate:,.0f} pixels/s per "
+        f"core (start-up {start_wall:.1f} s subtracted; {load()})"
+    )
+    print(
+        f"bytes in {bytes_in / 1e6:,.0f} MB (float32 NetCDF), out {bytes_out / 1e6:,.0f} MB "
+        f"(Zarr: SPI float32 + 3 x 12 float64 parameters, Blosc-LZ4)"
+    )
+    elapsed = {}
+    for n in (1, 2):
+        with LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster:
+            address = ["--scheduler", cluster.scheduler_address]
+            cli_spi(small, WORK / "small-oic.zarr", scale, address)  # warm the workers
+            elapsed[n], _ = cli_spi(source, out, scale, address)
+        print(f"LocalCluster {n} worker(s): {elapsed[n]:.1f} s ({load()})")
+    measured = elapsed[1] / elapsed[2]
+    efficiency = measured / 2
+    scale_in, scale_out = full_pixels / pixels, full_pixels / pixels
+    one = full_pixels / rate
+    print(f"measured speed-up 1 -> 2 workers: {measured:.2f}x (efficiency {efficiency:.0%})")
+    print(
+        f"full OIC extent (extrapolated from the slice, linear in cells): in "
+        f"{bytes_in * scale_in / 1e9:.1f} GB, out {bytes_out * scale_out / 1e9:.1f} GB; "
+        f"one core {one / 60:.0f} min"
+    )
+    for cores in (2, 8, 32):
+        print(
+            f"  one machine of {cores} cores (extrapolated, {efficiency:.0%} efficiency per "
+            f"added worker): {one / (1 + (cores - 1) * efficiency) / 60:.1f} min"
+        )
+    print(
+        f"  a Dask cluster of {workers} single-core workers (extrapolated, same "
+        f"efficiency; storage bandwidth not modelled): "
+        f"{one / (1 + (workers - 1) * efficiency) / 60:.1f} min"
+    )
+
+
+def oic_inputs(scale: int) -> tuple[Path, Path]:
+    """A synthetic parameter store shaped as `iofs drought spi` writes it for the full OIC
+    grid (last month 2025-11) and a CHIRPS-shaped Zarr of the 12 months of 2025, both under
+    /tmp and made once."""
+    import dask.array as dsa
+
+    root = WORK / "oic"
+    store, source = root / f"spi{scale}-store.zarr", root / "chirps-oic-2025.zarr"
+    space = (OIC_LAT.size, OIC_LON.size)
+    coords = {"lat": OIC_LAT, "lon": OIC_LON}
+    if not source.exists():
+        rng = dsa.random.default_rng(5)
+        rain = rng.gamma(1.3, 40.0, size=(12, *space), chunks=(1, 540, 530)).astype(np.float32)
+        xr.Dataset(
+            {"precip": (("time", "lat", "lon"), rain, {"units": "mm/month"})},
+            coords={"time": pd.date_range("2025-01-01", periods=12, freq="MS"), **coords},
+        ).to_zarr(source, consolidated=False)
+    if not store.exists():
+        rng = dsa.random.default_rng(6)
+        chunks = (12, 256, 256)
+        params = {
+            "alpha": rng.uniform(0.6, 3.0, size=(12, *space), chunks=chunks),
+            "beta": rng.uniform(10.0, 80.0, size=(12, *space), chunks=chunks),
+            "prob_zero": rng.uniform(0.0, 0.2, size=(12, *space), chunks=chunks),
+        }
+        ds = xr.Dataset(
+            {
+                "spi": (
+                    ("time", "lat", "lon"),
+                    dsa.zeros((1, *space), chunks=(1, 256, 256), dtype=np.float32),
+                ),
+                **{name: (("month", "lat", "lon"), value) for name, value in params.items()},
+            },
+            coords={"time": [pd.Timestamp("2025-11-01")], "month": np.arange(1, 13), **coords},
+            attrs={"scale": scale, "calibration": "1991-2020", "last_month": "2025-11"},
+        )
+        service.write_dataset(ds, store)
+    return store, source
+
+
+def latest_oic(scale: int) -> None:
+    """`iofs drought latest` for December 2025 on the full OIC grid."""
+    store, source = oic_inputs(scale)
+    pixels = OIC_LAT.size * OIC_LON.size
+    read_bytes = scale * pixels * 4 + 3 * pixels * 8
+    wall, cpu = run_cli(["drought", "latest", str(source), "--params", str(store)])
+    print(
+        f"iofs drought latest, OIC extent 0.05 deg, {pixels:,} cells: {wall:.1f} s wall, "
+        f"{cpu:.1f} s CPU (target <= 60 s; reads {read_bytes / 1e6:.0f} MB: {scale} months "
+        f"of rain + 1 calendar month of parameters; {load()})"
+    )
+
+
+def zonal_oic() -> None:
+    """Per-country (world-atlas 50m) and synthetic admin-1 shares of one month and of a
+    year on the full OIC grid; masks rasterised once."""
+    from iofs.monitor.drought import zonal
+
+    boundaries = service.default_boundaries()
+    if not boundaries.exists():
+        print(f"zonal: not run ({boundaries} missing; make install)")
+        return
+    countries = zonal.read_topojson_countries(boundaries)
+    # No admin-1 shapes ship with the app: a stand-in of 1,000 rectangles tiling the extent
+    # (about as many as the OIC states' admin-1 units) gives the cost of that level.
+    admin1 = [
+        zonal.Area(
+            f"A{i:02d}{j:02d}",
+            "",
+            [np.array([[x, y], [x + 3.18, y], [x + 3.18, y + 2.16], [x, y + 2.16], [x, y]])],
+        )
+        for i, x in enumerate(np.arange(-18.0, 141.0 - 1e-9, 3.18))
+        for j, y in enumerate(np.arange(-11.0, 43.0 - 1e-9, 2.16))
+    ]
+    rng = np.random.default_rng(3)
+    months = pd.date_range("2025-01-01", periods=12, freq="MS")
+    spi = xr.DataArray(
+        rng.standard_normal((12, OIC_LAT.size, OIC_LON.size), dtype=np.float32),
+        dims=("time", "lat", "lon"),
+        coords={"time": months, "lat": OIC_LAT, "lon": OIC_LON},
+        attrs={"scale": 3},
+    )
+    cache = WORK / "labels"
+    shutil.rmtree(cache, ignore_errors=True)
+    for level, areas in (("country", countries), ("admin1", admin1)):
+        t0 = time.perf_counter()
+        zonal.zonal_statistics(spi.isel(time=[0]), areas, level, "bench", cache_dir=cache)
+        first = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        zonal.zonal_statistics(spi.isel(time=[1]), areas, level, "bench", cache_dir=cache)
+        again = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        table = zonal.zonal_statistics(spi, areas, level, "bench", cache_dir=cache)
+        year = time.perf_counter() - t0
+        print(
+            f"zonal {level} ({len(areas)} areas, {table['area_id'].nunique()} on the grid): "
+            f"one month {first:.2f} s with rasterising, {again:.2f} s with the cached masks; "
+            f"12 months {year:.2f} s = {year / 12:.2f} s per month (target <= 10 s; {load()})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ny", type=int, default=200)
-    parser.add_argument("--nx", type=int, default=200)
+    parser.add_argument("--nx", type=int, default=150)
     parser.add_argument("--years", type=int, default=40)
     parser.add_argument("--scale", type=int, default=3)
     parser.add_argument("--peers", type=int, default=400)
+    parser.add_argument("--dask-edge", type=int, default=400)
+    parser.add_argument("--runs", type=int, default=3, help="CLI runs per grid (median)")
+    parser.add_argument("--chirps-oic", action="store_true")
+    parser.add_argument("--latest-oic", action="store_true")
+    parser.add_argument("--zonal-oic", action="store_true")
+    parser.add_argument("--slice-rows", type=int, default=54, help="--chirps-oic rows")
+    parser.add_argument("--workers", type=int, default=16, help="--chirps-oic cluster size")
     args = parser.parse_args()
+    if args.chirps_oic or args.latest_oic or args.zonal_oic:
+        if args.chirps_oic:
+            chirps_oic(args.slice_rows, args.workers, args.scale)
+        if args.latest_oic:
+            latest_oic(args.scale)
+        if args.zonal_oic:
+            zonal_oic()
+        return
     months = args.years * 12
     data = grid(args.ny, args.nx, months)
     pixels = args.ny * args.nx
     month_index = np.arange(months) % 12
-    start_year = 1981
-    years = start_year + np.arange(months) // 12
+    years = 1981 + np.arange(months) // 12
     cal = (years >= 1991) & (years <= 2020)
     print(f"grid {args.ny}x{args.nx} x {months} months, SPI-{args.scale}, calibration 1991-2020")
 
@@ -52,41 +406,25 @@ def main() -> None:
     ours, _ = kernel.spi(data, args.scale, month_index, cal)
     t_iofs = time.perf_counter() - t0
     rate_iofs = pixels / t_iofs
-    print(f"iofs (numba, 1 thread)     {rate_iofs:12,.0f} pixels/s  ({t_iofs:.2f} s)")
-
-    from climate_indices import indices
-    from climate_indices.compute import Periodicity
+    print(f"iofs kernel (numba, 1 thread){rate_iofs:10,.0f} pixels/s  ({t_iofs:.2f} s; {load()})")
 
     flat = data.reshape(pixels, months)
-    sample = np.linspace(0, pixels - 1, min(args.peers, pixels)).astype(int)
-    warnings.simplefilter("ignore")
-    t0 = time.perf_counter()
-    theirs = np.stack(
-        [
-            indices.spi(
-                flat[i].copy(),
-                args.scale,
-                indices.Distribution.gamma,
-                start_year,
-                1991,
-                2020,
-                Periodicity.monthly,
-            )
-            for i in sample
-        ]
-    )
-    t_ci = time.perf_counter() - t0
-    rate_ci = len(sample) / t_ci
+    rate_ci, sample, theirs = climate_indices_rate(flat, months, args.scale, args.peers)
     diff = np.nanmax(np.abs(theirs - ours.reshape(pixels, months)[sample]))
     print(
-        f"climate_indices (per series){rate_ci:11,.0f} pixels/s  ratio iofs/ci "
-        f"{rate_iofs / rate_ci:6.1f}x  max|diff| {diff:.2e}"
+        f"climate_indices (per series){rate_ci:11,.0f} pixels/s  ratio kernel/ci "
+        f"{rate_iofs / rate_ci:6.1f}x  max|diff| {diff:.2e}  ({load()})"
+    )
+    wall, cpu = end_to_end(args.ny, args.nx, months, args.scale, args.runs)
+    print(
+        f"ratio CLI end to end / climate_indices: {wall / rate_ci:.1f}x wall, "
+        f"{cpu / rate_ci:.1f}x CPU (targets: >= 35,000 pixels/s, >= 25x)"
     )
 
     try:
         import xclim.indices as xci
 
-        times = pd.date_range(f"{start_year}-01-01", periods=months, freq="MS")
+        times = pd.date_range("1981-01-01", periods=months, freq="MS")
         pr = xr.DataArray(
             flat[sample].T,
             dims=("time", "cell"),
@@ -109,41 +447,13 @@ def main() -> None:
         # climate_indices (and iofs) clip SPI to ±3.09; xclim does not, so compare like with like.
         xdiff = np.nanmax(np.abs(np.clip(xc.values.T, -3.09, 3.09) - theirs))
         print(
-            f"xclim (APP, floc=0)        {rate_xc:12,.0f} pixels/s  ratio iofs/xclim "
+            f"xclim (APP, floc=0)        {rate_xc:12,.0f} pixels/s  ratio kernel/xclim "
             f"{rate_iofs / rate_xc:6.1f}x  max|diff xclim-ci| {xdiff:.2e}"
         )
     except Exception as error:
         print(f"xclim: not run ({type(error).__name__}: {error})")
 
-    from distributed import LocalCluster
-
-    times = pd.date_range(f"{start_year}-01-01", periods=months, freq="MS")
-    import dask.array as dsa
-
-    # Generated on the workers (not shipped from this process), time in one chunk.
-    rng = dsa.random.default_rng(7)
-    lazy = rng.gamma(1.5, 40.0, size=(months, args.ny, args.nx), chunks=(months, 25, 100))
-    lazy = dsa.where(rng.random(lazy.shape, chunks=lazy.chunks) < 0.15, 0.0, lazy)
-    da = xr.DataArray(lazy, dims=("time", "lat", "lon"), coords={"time": times})
-    elapsed = {}
-    for workers in (1, 2):
-        with (
-            LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-            ) as cluster,
-            service.dask_scheduler(cluster.scheduler_address),
-        ):
-            service.compute_spi(da.isel(lat=slice(0, 25)), args.scale, (1991, 2020))[
-                "spi"
-            ].compute()  # warm the workers (numba cache load)
-            t0 = time.perf_counter()
-            service.compute_spi(da, args.scale, (1991, 2020))["spi"].compute()
-            elapsed[workers] = time.perf_counter() - t0
-        print(
-            f"dask.distributed {workers} worker(s) {pixels / elapsed[workers]:12,.0f} "
-            f"pixels/s  ({elapsed[workers]:.2f} s)"
-        )
-    print(f"speed-up 1 -> 2 workers: {elapsed[1] / elapsed[2]:.2f}x")
+    speed_up(args.dask_edge, months, args.scale)
 
 
 if __name__ == "__main__":

@@ -763,13 +763,20 @@ def zonal_from_output(
             raise DroughtInputError(
                 f"{boundaries}: country boundaries are missing; run `make install`"
             )
+        masks = drought_dir(settings) / "labels"
         frames = [
-            zonal.zonal_statistics(spi, zonal.read_topojson_countries(boundaries), "country", name)
+            zonal.zonal_statistics(
+                spi, zonal.read_topojson_countries(boundaries), "country", name, masks
+            )
         ]
         if admin1 is not None:
             frames.append(
                 zonal.zonal_statistics(
-                    spi, zonal.read_geojson_areas(admin1, id_field, iso3_field), "admin1", name
+                    spi,
+                    zonal.read_geojson_areas(admin1, id_field, iso3_field),
+                    "admin1",
+                    name,
+                    masks,
                 )
             )
     except zonal.BoundaryError as error:

@@ -14,7 +14,10 @@ extreme); and ``coverage``, the percent of the area with data.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,19 +181,80 @@ def label_grid(areas: list[Area], lat: np.ndarray, lon: np.ndarray) -> np.ndarra
     return grid
 
 
-def zonal_statistics(spi: xr.DataArray, areas: list[Area], level: str, source: str) -> pd.DataFrame:
+#: Label rasters computed in this process, by :func:`grid_key` (a few grids at most).
+_LABELS: dict[str, np.ndarray] = {}
+_KEEP = 4
+
+
+def grid_key(areas: list[Area], lat: np.ndarray, lon: np.ndarray) -> str:
+    """A digest of the areas (ids, countries, every ring's coordinates) and of the grid's
+    cell centres: equal keys mean the same label raster."""
+    digest = hashlib.sha256()
+    for array in (np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)):
+        digest.update(str(array.shape).encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    for area in areas:
+        digest.update(f"{area.area_id}\x1f{area.iso3}\x1e".encode())
+        for ring in area.rings:
+            digest.update(np.ascontiguousarray(ring, dtype=np.float64).tobytes())
+    return digest.hexdigest()[:24]
+
+
+def cached_labels(
+    areas: list[Area], lat: np.ndarray, lon: np.ndarray, cache_dir: Path | None = None
+) -> np.ndarray:
+    """:func:`label_grid`, rasterised once per (areas, grid): kept in this process and, with
+    ``cache_dir``, as ``labels-<key>.npy`` there for later runs (int32, written to a
+    temporary name first), so a monthly update reuses the masks instead of re-filling
+    every polygon."""
+    key = grid_key(areas, lat, lon)
+    if key in _LABELS:
+        return _LABELS[key]
+    path = Path(cache_dir) / f"labels-{key}.npy" if cache_dir is not None else None
+    labels: np.ndarray | None = None
+    if path is not None and path.exists():
+        with contextlib.suppress(OSError, ValueError):
+            loaded = np.load(path, allow_pickle=False)
+            if loaded.shape == (np.size(lat), np.size(lon)):
+                labels = loaded
+    if labels is None:
+        labels = label_grid(areas, lat, lon).astype(np.int32)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.npy")
+            np.save(tmp, labels, allow_pickle=False)
+            os.replace(tmp, path)
+    while len(_LABELS) >= _KEEP:
+        _LABELS.pop(next(iter(_LABELS)))
+    _LABELS[key] = labels
+    return labels
+
+
+def zonal_statistics(
+    spi: xr.DataArray,
+    areas: list[Area],
+    level: str,
+    source: str,
+    cache_dir: Path | None = None,
+) -> pd.DataFrame:
     """Monthly drought statistics per area of an SPI grid (dims time, lat, lon).
 
+    Each cell is weighted by its area on the sphere, proportional to cos(latitude) on a
+    regular latitude/longitude grid (so shares are shares of area, not of cells). The label
+    raster (area of each cell) comes from :func:`cached_labels`: rasterised once per
+    (areas, grid) and reused for every month (and, with ``cache_dir``, every later run).
+
     Returns one row per area with pixels and month: source, scale, level, area_id, iso3,
-    month (first day), mean_spi, share_moderate/severe/extreme (percent of the area with
-    data, 0-100), coverage (percent of the area with data), pixels.
+    month (first day), mean_spi (area-weighted), share_moderate/severe/extreme (percent of
+    the area with data at or below -1, -1.5, -2; 0-100), coverage (percent of the area with
+    data), pixels (cells whose centre is in the area).
     """
     for dim in ("time", "lat", "lon"):
         if dim not in spi.dims:
             raise BoundaryError(f"the SPI grid has no {dim!r} dimension (dims: {spi.dims})")
     spi = spi.transpose("time", "lat", "lon")
     lat = spi["lat"].values
-    labels = label_grid(areas, lat, spi["lon"].values)
+    labels = cached_labels(areas, lat, spi["lon"].values, cache_dir)
     n_areas = len(areas)
     weights = np.broadcast_to(np.cos(np.deg2rad(lat))[:, None], labels.shape)
     n_time = spi.sizes["time"]
