@@ -150,38 +150,61 @@ def set_availability(
     return AccessionOut.model_validate(accession)
 
 
-@router.post("/imports", response_model=ImportOut, summary="Import MCPD passport data (CSV)")
+@router.post(
+    "/imports",
+    response_model=ImportOut,
+    responses={422: {"description": "Nothing imported; the first error named, every one listed"}},
+    summary="Import MCPD passport data (CSV)",
+)
 def import_passport(
     body: ImportIn,
     principal: Principal = Depends(require("genebank.passport.write")),
     session: Session = Depends(db_session),
-) -> ImportOut:
-    """All-or-nothing unless ``partial``; a file with errors answers 422 listing them."""
+) -> Response:
+    """All-or-nothing unless ``partial``; a file with errors answers 422 naming the first
+    (line, column, reason) and listing them all (at most 1,000). The CSV is read as a file
+    is by the CLI (:func:`iofs.genebank.mcpd.validate_text`)."""
     report = service.validate_csv_text(body.csv)
     issues = [
         IssueOut(line=i.line, column=i.column, severity=i.severity, reason=i.reason)
         for i in list(report.issues())[:1000]
     ]
     if body.dry_run:
-        return ImportOut(
-            inserted=0,
-            updated=0,
-            unchanged=0,
-            rejected_lines=[r.line for r in report.invalid],
+        return JSONResponse(
+            ImportOut(
+                inserted=0,
+                updated=0,
+                unchanged=0,
+                rejected_lines=[r.line for r in report.invalid],
+                errors=report.error_count,
+                warnings=report.warning_count,
+                issues=issues,
+            ).model_dump()
+        )
+    try:
+        result = service.import_passport(session, principal, report, partial=body.partial)
+    except service.ImportRejected as error:
+        session.rollback()
+        first = next(i for i in report.issues() if i.severity == "error")
+        return JSONResponse(
+            {
+                "detail": f"line {first.line}, column {first.column}: {first.reason}. {error}",
+                "field": first.column,
+                "issues": [i.model_dump() for i in issues],
+            },
+            status_code=422,
+        )
+    session.commit()
+    return JSONResponse(
+        ImportOut(
+            inserted=result.inserted,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            rejected_lines=[r.line for r in result.rejected],
             errors=report.error_count,
             warnings=report.warning_count,
             issues=issues,
-        )
-    result = service.import_passport(session, principal, report, partial=body.partial)
-    session.commit()
-    return ImportOut(
-        inserted=result.inserted,
-        updated=result.updated,
-        unchanged=result.unchanged,
-        rejected_lines=[r.line for r in result.rejected],
-        errors=report.error_count,
-        warnings=report.warning_count,
-        issues=issues,
+        ).model_dump()
     )
 
 
