@@ -2,6 +2,12 @@
 
 Pages embed the SVG directly, so charts need no script and obey the content security policy;
 PDF reports use the same specs. Rendering uses ``vl-convert-python`` (no browser, no network).
+
+Axis numbers and dates follow the page language (d3-format / d3-time-format locales, the same
+choice as :mod:`iofs.http.formatting`): French ``−1 500`` and ``février``; Arabic keeps Latin
+digits (``en-US`` number format) with Arabic month names (``ar-EG``). The SVG is drawn left to
+right; the stylesheet keeps its text left to right inside Arabic pages, so ``−1.5`` keeps its
+sign before the digits.
 """
 
 from __future__ import annotations
@@ -10,12 +16,20 @@ from typing import Any
 
 from markupsafe import Markup
 
+from iofs import i18n
+
+#: (d3-format locale, d3-time-format locale) per interface language.
+CHART_LOCALES = {"en": ("en-US", "en-US"), "fr": ("fr-FR", "fr-FR"), "ar": ("en-US", "ar-EG")}
+
 
 def vega_lite_svg(spec: dict[str, Any]) -> Markup:
     """Render a Vega-Lite spec (a dict, data inlined) to an SVG fragment safe to embed."""
     import vl_convert
 
-    svg: str = vl_convert.vegalite_to_svg(vl_spec=spec)
+    number_locale, time_locale = CHART_LOCALES.get(i18n.current_language(), CHART_LOCALES["en"])
+    svg: str = vl_convert.vegalite_to_svg(
+        vl_spec=spec, format_locale=number_locale, time_format_locale=time_locale
+    )
     if svg.startswith("<?xml"):
         svg = svg.split("?>", 1)[1]
     return Markup(svg)  # noqa: S704 - produced by vl-convert from our own spec, not user HTML
@@ -69,7 +83,13 @@ def vega_lite_png(spec: dict[str, Any], language: str, scale: float = PRINT_SCAL
     """The chart as PNG bytes rendered by vl-convert (Arabic shaped, in reading order)."""
     import vl_convert
 
-    data: bytes = vl_convert.vegalite_to_png(vl_spec=with_font(spec, language), scale=scale)
+    number_locale, time_locale = CHART_LOCALES.get(language, CHART_LOCALES["en"])
+    data: bytes = vl_convert.vegalite_to_png(
+        vl_spec=with_font(spec, language),
+        scale=scale,
+        format_locale=number_locale,
+        time_format_locale=time_locale,
+    )
     return data
 
 
