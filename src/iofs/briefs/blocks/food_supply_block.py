@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from iofs.briefs.blocks.common import state_name
+from iofs.briefs.blocks.common import oic_codes, state_name
 from iofs.briefs.cache import cached
 from iofs.briefs.charts import bars
 from iofs.briefs.model import Block, Chart, Fact, Missing, Table, number, percent
@@ -21,12 +21,16 @@ FOOD_SUPPLY = (
 )
 #: FBS element "Import quantity" (1000 t).
 IMPORT_QUANTITY = 5611
+#: FBS items (codes below 3000) and how many of the largest imports the block lists.
+FBS_ITEMS = tuple(range(1, 3000))
+TOP_IMPORTS = 5
 
 
 def food_supply(settings: Settings, iso3: str) -> Block:
     """Dietary energy supply (kcal/capita/day), undernourishment (%), cereal
-    self-sufficiency and import dependency (%), each with its year; top imported staples
-    (FBS import quantity, 1000 t) and where they come from (trade matrix, t)."""
+    self-sufficiency and import dependency (%), each with its year; the five largest
+    imports of the state's latest year (FBS import quantity, 1000 t) and where they come from
+    (trade matrix, t)."""
     from iofs.monitor.faostat import service
 
     block = Block("food_supply", _("Food supply"), "/faostat", _("Food statistics"))
@@ -61,21 +65,12 @@ def food_supply(settings: Settings, iso3: str) -> Block:
                 str(latest["year"]),
             )
         )
-    imports = cached(
-        settings.analytics_dir / "faostat",
-        ("top_items", iso3),
-        lambda: service.top_items(settings.analytics_dir, iso3, "FBS", IMPORT_QUANTITY, 5),
-    )
-    if imports:
-        year = max(int(str(r["year"])) for r in imports)
+    found = fbs_imports(settings).get(iso3, [])
+    if found:
+        year = max(y for y, _item, _value in found)
         top = sorted(
-            (
-                (str(r["series"]), float(str(r["value"])))
-                for r in imports
-                if int(str(r["year"])) == year
-            ),
-            key=lambda r: -r[1],
-        )
+            ((item, value) for y, item, value in found if y == year), key=lambda r: (-r[1], r[0])
+        )[:TOP_IMPORTS]
         block.tables.append(
             Table(
                 _("Top imported foods, %(year)d (1000 t)") % {"year": year},
@@ -140,6 +135,31 @@ def import_sources(settings: Settings, iso3: str, block: Block) -> None:
             tuple(rows),
         )
     )
+
+
+def fbs_imports(settings: Settings) -> dict[str, list[tuple[int, str, float]]]:
+    """Every OIC state's FBS import quantities (year, item, 1000 t), read in one query of the
+    FAOSTAT service and kept while the store's files are unchanged (one state's read cost as
+    much as all 57)."""
+    from iofs.monitor.faostat import service
+
+    def read() -> dict[str, list[tuple[int, str, float]]]:
+        frame = service.series_of_states(
+            settings.analytics_dir,
+            tuple(sorted(oic_codes())),
+            "FBS",
+            (IMPORT_QUANTITY,),
+            FBS_ITEMS,
+        )
+        grouped: dict[str, list[tuple[int, str, float]]] = {}
+        for iso3, year, item, value in zip(
+            frame["iso3"], frame["year"], frame["item"], frame["value"], strict=True
+        ):
+            if value == value and value is not None:
+                grouped.setdefault(str(iso3), []).append((int(year), str(item), float(value)))
+        return grouped
+
+    return cached(settings.analytics_dir / "faostat", ("fbs_imports",), read)
 
 
 def faostat_rows(settings: Settings) -> dict[str, list[dict[str, Any]]]:

@@ -4,13 +4,14 @@ service).
 
 from __future__ import annotations
 
-from iofs.briefs.blocks.common import (
-    RISK_MONTHS,
-)
+from typing import Any
+
+from iofs.briefs.blocks.common import RISK_MONTHS
+from iofs.briefs.cache import cached
 from iofs.briefs.charts import monthly_line
 from iofs.briefs.model import Block, Chart, Fact, Missing, number
 from iofs.config import Settings
-from iofs.i18n import N_
+from iofs.i18n import N_, current_language
 from iofs.i18n import gettext as _
 
 
@@ -56,7 +57,7 @@ def risk(settings: Settings, iso3: str, month: str | None = None) -> Block:
         block.charts.append(
             Chart(title, monthly_line(history, title, _("Risk (0–10)"), (0.0, 10.0)))
         )
-    entry = risk_service.watch_entry(settings, iso3, month)
+    entry = watch_entries(settings, month).get(iso3)
     block.facts.append(
         Fact(
             _("Watchlist"),
@@ -73,3 +74,17 @@ def risk(settings: Settings, iso3: str, month: str | None = None) -> Block:
 
 
 WATCH_LABELS = {"high": N_("high risk"), "watch": N_("on watch")}
+
+
+def watch_entries(settings: Settings, month: str | None) -> dict[str, Any]:
+    """The risk service's watchlist entries of ``month`` by ISO3, computed once per month,
+    language and state of the risk store (``watch_entry`` computes the whole watchlist for
+    each state asked). :func:`risk` asks for the state's index first, which recomputes the
+    stored index when an input changed, so a stale watchlist is never served."""
+    from iofs.monitor.risk import service as risk_service
+
+    return cached(
+        settings.analytics_dir / "risk",
+        ("watchlist", month, current_language()),
+        lambda: {e.iso3: e for e in risk_service.watchlist_entries(settings, month)},
+    )
