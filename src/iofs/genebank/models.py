@@ -335,3 +335,15 @@ class PublicRequest(Base):
     accepted_at: Mapped[datetime] = mapped_column(DateTime)
     accepted_by: Mapped[str] = mapped_column(String(255))
     accepted_from: Mapped[str] = mapped_column(String(64), default="")
+
+
+class TraitIndexState(Base):
+    """One row: tokens renewed in the transaction of every write of observations and of
+    accessions, so the in-memory trait index (:mod:`iofs.genebank.trait_index`) knows when
+    to re-read them. Not audited: derived data."""
+
+    __tablename__ = "genebank_trait_index_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    observations: Mapped[str] = mapped_column(String(32), default="")
+    accessions: Mapped[str] = mapped_column(String(32), default="")

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import String, case, delete, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from iofs.genebank import trait_index
 from iofs.genebank.models import Accession, AccessionCount
 from iofs.permissions import Principal, allows, authorize
 
@@ -40,7 +41,10 @@ COUNT_KEYS = ("available", "genus", "taxon", "cropname", "origcty", "sampstat", 
 
 def adjust_counts(session: Session, changes: Counter[tuple[Any, ...]]) -> None:
     """Add ``changes`` (facet combination -> accessions added, negative when removed) to the
-    search counts."""
+    search counts. Every write of accessions passes here, even one that leaves the counts as
+    they were (an accession made available and another withdrawn), so it also renews the
+    accessions token of the trait index."""
+    trait_index.accessions_changed(session)
     rows = [
         dict(zip(COUNT_KEYS, key, strict=True), accessions=n) for key, n in changes.items() if n
     ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -21,10 +22,13 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Select, func, intersect, or_, select
+import numpy as np
+from sqlalchemy import Integer, any_, bindparam, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from iofs.audit import service as audit
+from iofs.genebank import trait_index
 from iofs.genebank.errors import GenebankError, UnknownRecord
 from iofs.genebank.models import Accession, Observation, Trait
 from iofs.genebank.schemas import TraitIn
@@ -256,6 +260,8 @@ def import_observations(
         raise ObservationsRejected(issues)
     result = ObservationImport()
     existing = _existing_keys(session, {p["accession_id"] for p in prepared})
+    if any(_key(values) not in existing for values in prepared):
+        trait_index.observations_changed(session)
     for values in prepared:
         key = _key(values)
         if key in existing:
@@ -393,15 +399,14 @@ def parse_criteria(text: str) -> list[Criterion]:
     return [parse_criterion(part) for part in parts if part]
 
 
-def _matching(session: Session, criterion: Criterion) -> Select[Any]:
-    """Accession ids with an observation meeting ``criterion``: one range scan of the
-    (trait, value, accession) index, which covers the query."""
+def _condition(session: Session, criterion: Criterion) -> tuple[Trait, float | None, str]:
+    """The trait of ``criterion`` and the number (numeric and ordinal) or code (nominal) it
+    compares with; a clear error for an unknown trait, a bad number or a nominal ``>``."""
     trait = get_trait(session, criterion.code)
-    query = select(Observation.accession_id).where(Observation.trait_id == trait.id)
     if trait.scale == "nominal":
         if criterion.operator != "=":
             raise GenebankError(_("A nominal trait is compared with = only."), "trait")
-        return query.where(Observation.value_code == criterion.value)
+        return trait, None, criterion.value
     try:
         number = float(criterion.value)
     except ValueError:
@@ -410,38 +415,77 @@ def _matching(session: Session, criterion: Criterion) -> Select[Any]:
         ) from None
     if not math.isfinite(number):
         raise GenebankError(_("'%(v)s' is not a number.") % {"v": criterion.value}, "trait")
-    column = Observation.value_number
-    condition = {
-        ">=": column >= number,
-        "<=": column <= number,
-        "=": column == number,
-        ">": column > number,
-        "<": column < number,
-    }[criterion.operator]
-    return query.where(condition)
+    return trait, number, ""
 
 
-def trait_search(
+#: Accessions meeting the trait conditions that the database filters one by one (by primary
+#: key) for an exact total; above it the total is estimated from a sample.
+EXACT_LIMIT = 50_000
+#: Accessions of the sample an estimated total is computed from, and of each step of a page
+#: read when the total is estimated.
+SAMPLE = 5_000
+
+
+@dataclass
+class TraitSearchResult:
+    """A page of a trait search and its total; ``approximate`` when the total is estimated
+    (more than :data:`EXACT_LIMIT` accessions meet the trait conditions and other filters
+    apply): the share of a sample of :data:`SAMPLE` that passes the filters times the
+    accessions meeting the conditions."""
+
+    total: int
+    accessions: list[Accession]
+    approximate: bool = False
+
+
+def _filtered(session: Session, ids: np.ndarray, conditions: list[Any]) -> list[int]:
+    """Those of ``ids`` (sorted accession ids) whose accessions meet ``conditions``, in id
+    order: one statement, the ids passed as one array (PostgreSQL) or one JSON text
+    (SQLite), each looked up by primary key."""
+    values = ids.tolist()
+    if session.get_bind().dialect.name == "postgresql":
+        # ARRAY(SELECT unnest(...)): the planner does not see the array's length, and
+        # probes an index per id instead of weighing a scan.
+        array = bindparam("ids", values, type_=ARRAY(Integer))
+        listed: Any = Accession.id == any_(func.array(select(func.unnest(array)).scalar_subquery()))
+    else:
+        table = func.json_each(json.dumps(values)).table_valued("value")
+        listed = Accession.id.in_(select(table.c.value))
+    query = select(Accession.id).where(listed, *conditions).order_by(Accession.id)
+    return list(session.execute(query).scalars())
+
+
+def trait_search_result(
     session: Session,
     principal: Principal,
     criteria: Iterable[Criterion],
     limit: int = 100,
     offset: int = 0,
     filters: SearchQuery | None = None,
-) -> tuple[int, list[Accession]]:
-    """Accessions with at least one observation meeting each criterion (all must hold),
-    in id order (as the search); ``filters`` adds the search's filters (text, genus,
-    crop, country, status, availability); the public sees available accessions. Returns
-    (total, page).
+) -> TraitSearchResult:
+    """Accessions with at least one observation meeting each criterion (all must hold), in
+    id order (as the search); ``filters`` adds the search's filters (text, genus, crop,
+    country, status, availability); the public sees available accessions.
 
-    The accession ids of each criterion come from one index range scan and are intersected
-    in the database (``INTERSECT``), so the cost grows with the matches, not the table."""
+    The conditions and availability are met from the in-memory trait index
+    (:mod:`iofs.genebank.trait_index`: a binary search per condition, mask intersections);
+    the database then filters the accessions found by the other filters, by primary key."""
     wanted = list(criteria)
     if not wanted:
         raise GenebankError(_("Give at least one trait condition."), "trait")
-    parts = [_matching(session, criterion) for criterion in wanted]
-    ids = (parts[0] if len(parts) == 1 else intersect(*parts)).subquery()
-    conditions = row_conditions(equalities(principal, filters or SearchQuery()))
+    parsed = [_condition(session, criterion) for criterion in wanted]
+    arrays = trait_index.CACHE.traits(session, sorted({trait.id for trait, _n, _c in parsed}))
+    candidates = trait_index.intersect(
+        [
+            trait_index.matching_ids(arrays[trait.id], criterion.operator, number, code)
+            for (trait, number, code), criterion in zip(parsed, wanted, strict=True)
+        ]
+    )
+    where = equalities(principal, filters or SearchQuery())
+    if "available" in where:  # the availability mask, from the index too
+        mask = trait_index.CACHE.available(session)
+        candidates = trait_index.keep(candidates, mask, bool(where.pop("available")))
+    conditions = row_conditions(where)
     text = filters.text.strip() if filters else ""
     if text:
         pattern = like_prefix(text)
@@ -452,11 +496,39 @@ def trait_search(
                 func.lower(Accession.cropname).like(pattern, escape="\\"),
             )
         )
-    matches = select(Accession.id).join(ids, ids.c.accession_id == Accession.id).where(*conditions)
-    total = session.execute(select(func.count()).select_from(matches.subquery())).scalar_one()
-    page_ids = matches.order_by(Accession.id).limit(limit).offset(offset)
+    approximate = False
+    if not conditions:
+        total, page_ids = int(candidates.size), candidates[offset : offset + limit].tolist()
+    elif candidates.size <= EXACT_LIMIT:
+        kept = _filtered(session, candidates, conditions)
+        total, page_ids = len(kept), kept[offset : offset + limit]
+    else:
+        found: list[int] = []
+        for start in range(0, candidates.size, SAMPLE):
+            found += _filtered(session, candidates[start : start + SAMPLE], conditions)
+            if len(found) >= offset + limit:
+                break
+        page_ids = found[offset : offset + limit]
+        sample = np.unique(np.linspace(0, candidates.size - 1, SAMPLE).astype(np.int64))
+        share = len(_filtered(session, candidates[sample], conditions)) / sample.size
+        total, approximate = round(share * candidates.size), True
     page = select(Accession).where(Accession.id.in_(page_ids)).order_by(Accession.id)
-    return int(total), list(session.execute(page).scalars())
+    accessions = list(session.execute(page).scalars()) if page_ids else []
+    return TraitSearchResult(total, accessions, approximate)
+
+
+def trait_search(
+    session: Session,
+    principal: Principal,
+    criteria: Iterable[Criterion],
+    limit: int = 100,
+    offset: int = 0,
+    filters: SearchQuery | None = None,
+) -> tuple[int, list[Accession]]:
+    """(total, page) of :func:`trait_search_result` (the total may be estimated: see
+    :class:`TraitSearchResult`)."""
+    result = trait_search_result(session, principal, criteria, limit, offset, filters)
+    return result.total, result.accessions
 
 
 @dataclass
