@@ -1,5 +1,6 @@
 """A fake GLIS XML registration server on 127.0.0.1 (a thread), for tests: it checks the
-credentials, requires the elements GLIS requires (location, sampleid, genus, method), mints
+credentials, requires the elements GLIS requires (the holder's PID, sampleid, genus, method;
+element names as in the GLIS Integration Toolkit, marcomarsella/GLIS-Toolkit), mints
 ``10.99999/FAKE.<n>`` DOIs and keeps every document received."""
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ def _answer(state: FakeGlis, root: ET.Element) -> str:
     if root.get("username") != USERNAME or root.get("password") != PASSWORD:
         return "<response><error>Authentication failed</error></response>"
     sampleid = root.findtext("sampleid", "")
-    missing = [t for t in ("location", "sampleid", "genus", "method") if not root.findtext(t)]
+    required = ("location/pid", "sampleid", "genus", "method")
+    missing = [t for t in required if not root.findtext(t)]
     if missing:
         return f"<response><error>Missing {', '.join(missing)}</error></response>"
     if sampleid in state.refuse:
         return f"<response><sampleid>{sampleid}</sampleid><error>Refused</error></response>"
     if root.tag == "update":
-        doi = root.findtext("doi", "")
+        doi = root.findtext("sampledoi", "")
         if doi not in state.minted.values():
             return "<response><error>Unknown DOI</error></response>"
     else:

@@ -56,12 +56,15 @@ def test_registers_stores_dois_sends_progenitors_and_updates_on_change(
         sent = {r.findtext("sampleid"): r for r in server.received}
         wheat = sent["KZ-0001"]
         assert wheat.tag == "register" and wheat.get("username") == USERNAME
-        assert wheat.findtext("location") == "00AB12"
+        assert wheat.findtext("location/pid") == "00AB12"
+        assert wheat.findtext("location/wiews") == "KAZ015"
+        assert wheat.findtext("location/country") == settings.country
+        assert wheat.findtext("sampledoi") is None  # a registration has no DOI yet
         assert wheat.findtext("genus") == "Triticum" and wheat.findtext("biostatus") == "300"
         assert wheat.findtext("collection/lat") == "51.2800"
         assert wheat.findtext("collection/date") == "2018-08-15"
         assert wheat.findtext("date") == "2019"
-        progenitors = {e.text for e in sent["KZ-0003"].findall("progdoi")}
+        progenitors = {e.text for e in sent["KZ-0003"].findall("progdoi/doi")}
         assert progenitors == {server.minted["KZ-0001"], "10.18730/ELSEWHERE"}
         with session_factory() as session:
             assert service.doi_of(session, ids["KZ-0002"]) == server.minted["KZ-0002"]
@@ -76,7 +79,8 @@ def test_registers_stores_dois_sends_progenitors_and_updates_on_change(
             run = service.register_with_glis(session, cli_principal(), client)
         assert run.updated == ["KZ-0002"] and not run.registered
         update = server.received[-1]
-        assert update.tag == "update" and update.findtext("doi") == server.minted["KZ-0002"]
+        assert update.tag == "update"
+        assert update.findtext("sampledoi") == server.minted["KZ-0002"]
         assert update.findtext("names/name") == "Fergana local"
 
 

@@ -1,14 +1,22 @@
 """GLIS DOIs: register the gene bank's accessions with the Global Information System of the
 International Treaty on Plant Genetic Resources (ITPGRFA, Article 17) and keep their DOIs.
 
-The client speaks GLIS's XML registration API (GLIS "Registration of PGRFA through XML",
-https://glis.fao.org/glis/ → Documentation → API): one HTTP POST per accession of a
-``<register username=… password=…>`` document (``<update>`` with the ``<doi>`` once it has
-one) carrying the holder's PID (``<location>``), the sample identifier, the acquisition
-date and method, the taxon, names and other identifiers, the biological and MLS status,
-progenitor DOIs (``<progdoi>``), collecting, breeding and acquisition data and the country of
-provenance, each from its MCPD V.2.1 descriptor. GLIS answers ``<response>`` with the
-``<doi>`` it minted (or kept) or an ``<error>``.
+The client speaks GLIS's XML registration protocol ("System-to-System integration based on
+a XML protocol supporting both registration and update", https://ssl.fao.org/glis/static/
+documentation.html): one HTTP POST per accession of a ``<register username=… password=…>``
+document (``<update>`` with ``<sampledoi>`` once it has one) carrying the holder
+(``<location>``: WIEWS code and PID), the sample identifier, the acquisition date and method,
+the taxon, crop and other names and identifiers, the biological and MLS status, progenitor
+DOIs (``<progdoi><doi>``), acquisition (provider, donor's number, country of provenance),
+collecting and breeding data, each from its MCPD V.2.1 descriptor. GLIS answers with a
+document whose ``<doi>`` is the DOI it minted (or kept), or whose ``<error>`` says why not.
+
+Element names, nesting and order follow the GLIS Integration Toolkit 4.0 of the Treaty's
+GLIS team (GitHub marcomarsella/GLIS-Toolkit: ``src/main/resources/transform-ex.xsl`` for the
+request, ``src/main/java/glis/toolkit/Toolkit.java`` for the response's ``doi`` and ``error``
+and the test server ``https://glistest.planttreaty.org/glis/xml/manager``). GLIS's own PDF
+manual was not available offline; the ``<id type>`` values (``puid``, ``other``) and the
+method codes (``acqu``, ``ihva``) are not in the toolkit and remain unverified.
 
 A registration keeps a SHA-256 of the document sent (without credentials): a passport edit
 or a new progenitor DOI changes it, and :func:`glis_pending` lists the accession again for
@@ -83,44 +91,86 @@ def _split(values: str) -> list[str]:
     return [v.strip() for v in values.split(";") if v.strip()]
 
 
+def _actor(parent: ET.Element, tag: str, wiews: str, name: str = "", address: str = "") -> None:
+    """A GLIS actor (holder, provider, collector, breeder): ``wiews``, ``pid``, ``name``,
+    ``address``, ``country`` children, the empty ones left out."""
+    actor = ET.SubElement(parent, tag)
+    _sub(actor, "wiews", wiews)
+    _sub(actor, "name", name)
+    _sub(actor, "address", address)
+
+
 def registration_document(
-    accession: Accession, pid: str, progenitor_dois: Iterable[str], doi: str = ""
+    accession: Accession,
+    pid: str,
+    progenitor_dois: Iterable[str],
+    doi: str = "",
+    holder: GlisSettings | None = None,
 ) -> ET.Element:
-    """The GLIS ``<register>`` (or, with ``doi``, ``<update>``) element of an accession,
-    without credentials; MCPD descriptors map to GLIS elements one to one."""
+    """The GLIS ``<register>`` (or, with ``doi``, ``<update>`` with ``<sampledoi>``) element
+    of an accession, without credentials, its children in the order of the GLIS Integration
+    Toolkit's template (``src/main/resources/transform-ex.xsl`` of marcomarsella/GLIS-Toolkit,
+    the Treaty Secretariat's reference client): ``location`` (the holder: WIEWS code = INSTCODE,
+    PID, and with ``holder`` its name, address and country), ``sampledoi``, ``sampleid``,
+    ``date``, ``method``, ``genus``, ``biostatus``, ``species``, ``spauth``, ``subtaxa``,
+    ``stauth``, ``mlsstatus``, ``cropnames/name``, ``names/name``, ``progdoi/doi``,
+    ``ids/id[@type]``, ``acquisition`` (``provider``, ``sampleid``, ``provenance``),
+    ``collection`` and ``breeding``; empty elements are left out (as the toolkit's
+    ``prune.xsl`` does)."""
     root = ET.Element("update" if doi else "register")
-    _sub(root, "doi", doi)
-    _sub(root, "location", pid)
+    location = ET.SubElement(root, "location")
+    _sub(location, "wiews", accession.instcode)
+    _sub(location, "pid", pid)
+    if holder is not None:
+        _sub(location, "name", holder.institute)
+        _sub(location, "address", holder.address)
+        _sub(location, "country", holder.country)
+    _sub(root, "sampledoi", doi)
     _sub(root, "sampleid", accession.accenumb)
     _sub(root, "date", _glis_date(accession.acqdate))
     _sub(root, "method", _method(accession))
     _sub(root, "genus", accession.genus)
+    _sub(root, "biostatus", accession.sampstat)
     _sub(root, "species", accession.species)
     _sub(root, "spauth", accession.spauthor)
     _sub(root, "subtaxa", accession.subtaxa)
     _sub(root, "stauth", accession.subtauthor)
-    names = _split(accession.accename)
-    if names:
-        element = ET.SubElement(root, "names")
-        for name in names:
-            _sub(element, "name", name)
+    _sub(root, "mlsstatus", accession.mlsstat if accession.mlsstat in {"0", "1"} else "")
+    for tag, values in (
+        ("cropnames", _split(accession.cropname)),
+        ("names", _split(accession.accename)),
+    ):
+        if values:
+            element = ET.SubElement(root, tag)
+            for value in values:
+                _sub(element, "name", value)
+    progenitors = sorted(set(progenitor_dois))
+    if progenitors:
+        element = ET.SubElement(root, "progdoi")
+        for progenitor in progenitors:
+            _sub(element, "doi", progenitor)
     if accession.puid or accession.othernumb:
         ids = ET.SubElement(root, "ids")
         if accession.puid:
             ET.SubElement(ids, "id", type="puid").text = accession.puid
         for other in _split(accession.othernumb):
             ET.SubElement(ids, "id", type="other").text = other
-    _sub(root, "biostatus", accession.sampstat)
-    _sub(root, "mlsstatus", accession.mlsstat if accession.mlsstat in {"0", "1"} else "")
-    for progenitor in sorted(set(progenitor_dois)):
-        _sub(root, "progdoi", progenitor)
+    if accession.donorcode or accession.donorname or accession.donornumb or accession.origcty:
+        acquisition = ET.SubElement(root, "acquisition")
+        if accession.donorcode or accession.donorname:
+            _actor(acquisition, "provider", accession.donorcode, accession.donorname)
+        _sub(acquisition, "sampleid", accession.donornumb)
+        _sub(acquisition, "provenance", accession.origcty)
     if accession.collsite or accession.colldate or accession.collnumb or accession.lat is not None:
         collection = ET.SubElement(root, "collection")
         if accession.collcode or accession.collname:
-            collector = ET.SubElement(ET.SubElement(collection, "collectors"), "collector")
-            _sub(collector, "wiews", accession.collcode.split(";")[0])
-            _sub(collector, "name", accession.collname)
-            _sub(collector, "address", accession.collinstaddress)
+            _actor(
+                ET.SubElement(collection, "collectors"),
+                "collector",
+                accession.collcode.split(";")[0],
+                accession.collname,
+                accession.collinstaddress,
+            )
         _sub(collection, "sampleid", accession.collnumb)
         _sub(collection, "missid", accession.collmissid)
         _sub(collection, "site", accession.collsite)
@@ -135,26 +185,22 @@ def registration_document(
     if accession.bredcode or accession.bredname or accession.ancest:
         breeding = ET.SubElement(root, "breeding")
         if accession.bredcode or accession.bredname:
-            breeder = ET.SubElement(ET.SubElement(breeding, "breeders"), "breeder")
-            _sub(breeder, "wiews", accession.bredcode.split(";")[0])
-            _sub(breeder, "name", accession.bredname)
+            _actor(
+                ET.SubElement(breeding, "breeders"),
+                "breeder",
+                accession.bredcode.split(";")[0],
+                accession.bredname,
+            )
         _sub(breeding, "ancestry", accession.ancest)
-    _sub(root, "provenance", accession.origcty)
-    if accession.donorcode or accession.donorname or accession.donornumb:
-        acquisition = ET.SubElement(root, "acquisition")
-        provider = ET.SubElement(acquisition, "provider")
-        _sub(provider, "wiews", accession.donorcode)
-        _sub(provider, "name", accession.donorname)
-        _sub(acquisition, "sampleid", accession.donornumb)
     return root
 
 
 def document_sha256(document: ET.Element) -> str:
     """SHA-256 (hex) of what a registration document says about the accession: the same
-    for its ``<register>`` and ``<update>`` forms (the ``<doi>`` is left out), credentials
-    never included."""
+    for its ``<register>`` and ``<update>`` forms (``<sampledoi>`` and the holder's
+    ``<location>`` are left out), credentials never included."""
     content = ET.Element("register")
-    content.extend([child for child in document if child.tag != "doi"])
+    content.extend([child for child in document if child.tag not in {"sampledoi", "location"}])
     return hashlib.sha256(ET.tostring(content, encoding="utf-8")).hexdigest()
 
 
@@ -421,6 +467,7 @@ def register_with_glis(
             pid,
             progenitor_dois(session, item.accession.id),
             registration.doi if registration else "",
+            holder=client.settings,
         )
         try:
             answer = client.send(document)
