@@ -36,6 +36,13 @@ def _progress() -> Progress:
     )
 
 
+def _escape(text: str) -> str:
+    """``text`` with Rich markup escaped (messages quote users' values, e.g. ``[constants]``)."""
+    from rich.markup import escape
+
+    return escape(text)
+
+
 def _stored_rows(rows: list[Any], limit: int) -> tuple[list[dict[str, Any]], list[str]]:
     """Rows as they would be stored (line, the MCPD values given, availability, the
     coordinates read), and the columns any of them fills."""
@@ -111,13 +118,13 @@ def import_file(
         column_map = mcpd.read_mapping(mapping) if mapping else None
         stream = mcpd.open_passport(file, column_map, sheet=sheet)
     except mcpd.PassportFileError as error:
-        raise fail(str(error), 2) from None
+        raise fail(_escape(str(error)), 2) from None
 
     def show(issues: Any, errors_only: bool) -> None:
         for issue in issues:
             if not errors_only or issue.severity == "error":
                 colour = "red" if issue.severity == "error" else "yellow"
-                errors.print(f"[{colour}]{issue}[/]", highlight=False, markup=True)
+                errors.print(f"[{colour}]{_escape(str(issue))}[/]", highlight=False, markup=True)
 
     def summary() -> str:
         return (
@@ -141,7 +148,7 @@ def import_file(
                 if row.ok and (limit == 0 or len(rows) < limit):
                     rows.append(row)
         except mcpd.PassportFileError as error:
-            raise fail(str(error), 2) from None
+            raise fail(_escape(str(error)), 2) from None
         shown, columns = _stored_rows(rows, limit)
         print_records(
             shown,
@@ -150,7 +157,7 @@ def import_file(
             columns=columns,
         )
         if stream.error_count:
-            raise fail(f"{first_error()}. {summary()}; nothing was written (dry run).", 2)
+            raise fail(_escape(f"{first_error()}. {summary()}; nothing was written (dry run)."), 2)
         errors.print(summary() + "; nothing was written (dry run)", highlight=False)
         return
     try:
@@ -167,12 +174,14 @@ def import_file(
     except service.ImportRejected:
         show(stream.issues(), True)
         raise fail(
-            f"{first_error()}. {summary()}. Nothing was imported (fix the file, or use "
-            "--reject-file).",
+            _escape(
+                f"{first_error()}. {summary()}. Nothing was imported (fix the file, or use "
+                "--reject-file)."
+            ),
             2,
         ) from None
     except (service.GenebankError, mcpd.PassportFileError) as error:
-        raise fail(str(error), 2) from None
+        raise fail(_escape(str(error)), 2) from None
     show(stream.issues(), True)
     if reject_file is not None:
         with reject_file.open("w", encoding="utf-8", newline="") as out:
@@ -221,7 +230,7 @@ def mapping_template(
     try:
         survey = mcpd_template.survey_file(file, sheet=sheet, limit=values)
     except mcpd.PassportFileError as error:
-        raise fail(str(error), 2) from None
+        raise fail(_escape(str(error)), 2) from None
     kind = "yaml" if out is not None and out.suffix.lower() in {".yaml", ".yml"} else "toml"
     text = mcpd_template.render(survey, kind)
     if out is None:
@@ -612,7 +621,7 @@ def traits_define(
             "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()), 2
         ) from None
     except service.GenebankError as error:
-        raise fail(str(error), 2) from None
+        raise fail(_escape(str(error)), 2) from None
     console.print(f"trait {code} saved", highlight=False)
 
 
@@ -643,9 +652,9 @@ def traits_import(
     except service.ObservationsRejected as error:
         for issue in error.issues:
             errors.print(str(issue), highlight=False, markup=False)
-        raise fail(str(error), 2) from None
+        raise fail(_escape(str(error)), 2) from None
     except InputError as error:
-        raise fail(str(error), 2) from None
+        raise fail(_escape(str(error)), 2) from None
     console.print(
         f"{result.inserted} observations added, {result.unchanged} already stored", highlight=False
     )
@@ -697,5 +706,5 @@ def traits_search(
                 for a in found
             ]
     except service.GenebankError as error:
-        raise fail(str(error), 2) from None
+        raise fail(_escape(str(error)), 2) from None
     print_records(rows, output, f"Accessions ({total})", json_default=str)

@@ -190,7 +190,12 @@ def _word_step(words: Mapping[str, str], multi: bool) -> Callable[[str], str]:
 
     if not multi:
         return _memoised(one)
-    return _memoised(lambda v: ";".join(one(part) for part in v.split(";")))
+
+    def several(value: str) -> str:
+        whole = table.get(word_key(value))
+        return whole if whole is not None else ";".join(one(p) for p in value.split(";"))
+
+    return _memoised(several)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -254,7 +259,8 @@ def mapping_from_data(data: Any, name: str) -> PassportMapping:
         table: dict[str, str] = {}
         for word, target in words.items():
             text = str(target).strip()
-            if allowed is not None and text not in allowed:
+            parts = text.split(";") if code in mcpd_codes.MULTI else [text]
+            if allowed is not None and not all(p in allowed for p in parts):
                 raise PassportFileError(
                     f"{name}: values.{code} {str(word)!r} maps to {text!r}, "
                     f"which is not a {code} code"

@@ -18,6 +18,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -195,18 +196,22 @@ def _workbook_table(
         for title in [sheet] if sheet is not None else names:
             assert title is not None
             rows = enumerate(book.rows(title), start=1)
-            first: list[list[str]] = []
+            first: list[tuple[int, list[str]]] = []
             for number, values in rows:
                 cells = [_cell(v) for v in values]
                 if not any(c.strip() for c in cells):
                     continue
-                first.append(cells)
-                if sheet is not None or accept(cells, columns):
+                first.append((number, cells))
+                if accept(cells, columns):
                     return _sheet_table(path.name, title, number, cells, rows, book)
                 if len(first) >= HEADER_SEARCH_ROWS:
                     break
-            seen.append(_describe(title, first))
-            mappable = mappable or any(text_header(row) for row in first)
+            if sheet is not None and first:  # the sheet named: its first row is the header
+                number, cells = first[0]
+                rest = ((n, tuple(c)) for n, c in first[1:])
+                return _sheet_table(path.name, title, number, cells, chain(rest, rows), book)
+            seen.append(_describe(title, [cells for _n, cells in first]))
+            mappable = mappable or any(text_header(cells) for _n, cells in first)
         if sheet is not None:
             raise PassportFileError(f"{path.name}: sheet {sheet!r} is empty")
         raise PassportFileError(
