@@ -18,6 +18,8 @@ help:
 	@echo "            IOFS_TEST_DATABASE_URL is set)"
 	@echo "make lint   ruff (check + format), mypy, import contracts (import-linter)"
 	@echo "make format ruff --fix and ruff format"
+	@echo "make fuzz   longer randomised fuzzing: every API operation, every importer, hostile"
+	@echo "            uploads (FUZZ_EXAMPLES per case, default 100)"
 
 install: $(STAMPS)/python $(STAMPS)/assets
 
@@ -59,6 +61,17 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix src tests benchmarks scripts
 	$(BIN)/ruff format src tests benchmarks scripts
+
+# The fuzz and hostile-input tests with a larger, randomised budget (make test runs them with a
+# small one; CI's make test with IOFS_FUZZ_EXAMPLES=12, see .ci/run).
+FUZZ_EXAMPLES ?= 100
+FUZZ_TESTS := tests/test_fuzz_api.py tests/test_importer_fuzz.py tests/test_hostile_requests.py \
+              tests/test_spreadsheets.py tests/test_wide_files.py \
+              $(sort $(wildcard tests/*/test_hardening.py))
+
+fuzz: install
+	IOFS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) IOFS_FUZZ_RANDOM=1 $(BIN)/python -m pytest -n $(TEST_WORKERS) -q \
+	  -p no:cacheprovider $(FUZZ_TESTS)
 
 clean:
 	rm -rf $(VENV) $(STAMPS) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

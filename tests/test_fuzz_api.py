@@ -1,11 +1,14 @@
 """Schemathesis fuzzes every operation in /openapi.json: no request may produce a 5xx.
 
-Bounded (a few examples per operation) so it stays in ``make test``; each operation runs
-anonymously and as an admin (bearer token), on the embedded SQLite store.
+Bounded (a few examples per operation, the same ones every run) so it stays in ``make test``;
+each operation runs anonymously and as an admin (bearer token), on the embedded SQLite store.
+``IOFS_FUZZ_EXAMPLES`` sets the examples per operation (CI: 12); ``make fuzz`` also sets
+``IOFS_FUZZ_RANDOM=1`` for a longer run that draws new examples every time.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from iofs.config import Settings
 from iofs.db import make_engine, make_session_factory, transaction, upgrade
 from tests.conftest import make_user
+
+#: Examples per operation, and whether they are drawn anew each run (``make fuzz``).
+EXAMPLES = int(os.environ.get("IOFS_FUZZ_EXAMPLES", "8"))
+RANDOMISED = os.environ.get("IOFS_FUZZ_RANDOM") == "1"
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +62,9 @@ def test_no_request_produces_a_server_error(fuzz_app: tuple[Any, str]) -> None:
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=8,
+            max_examples=EXAMPLES,
             deadline=None,
-            derandomize=True,
+            derandomize=not RANDOMISED,
             database=None,
             suppress_health_check=list(HealthCheck),
         )

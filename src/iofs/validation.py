@@ -12,6 +12,9 @@ from iofs.i18n import gettext as _
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 MAX_VALUE = Decimal("1e15")
+#: Largest record id (the databases' 32-bit INTEGER keys): a larger number is refused as
+#: input instead of reaching the database driver, which cannot bind it (SQLite: OverflowError).
+MAX_RECORD_ID = 2_147_483_647
 
 
 def text(value: str | None, field: str, limit: int, *, required: bool = False) -> str:

@@ -184,3 +184,18 @@ def test_events_and_capacity_building_feed_people_trained(
     with loaded_registry() as session:
         assert feeds.feed_value(session, "strategy.people_trained", None, 2026) == 21
         assert feeds.feed_value(session, "strategy.people_trained", "KAZ", 2026) is None
+
+
+@pytest.mark.parametrize("partner", [2**70, 2_147_483_648, 0, -1])
+def test_a_partner_id_out_of_range_is_refused_not_a_server_error(
+    client: TestClient, loaded_registry: sessionmaker[Session], partner: int
+) -> None:
+    """Found by ``make fuzz``: an id beyond 64 bits reached SQLite's driver (OverflowError, 500)."""
+    _, admin = make_user(loaded_registry, "admin@iofs.example", "admin")
+    answer = client.put(
+        "/api/v1/partnerships/agreements",
+        headers={"Authorization": f"Bearer {admin}"},
+        json={"title": "Out of range", "kind": "mou", "partner_ids": [partner]},
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"][0]["field"].startswith("partner_ids")

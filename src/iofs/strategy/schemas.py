@@ -16,12 +16,15 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from iofs.errors import InputError
 from iofs.http.validation import translated_message
 from iofs.strategy import vocabulary as v
+from iofs.validation import MAX_RECORD_ID
 
 Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 Iso3 = Field(default=None, min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$")
 Amount = Field(gt=Decimal("-1e15"), lt=Decimal("1e15"), max_digits=20, decimal_places=4)
 Year = Field(ge=1990, le=2100)
-RecordRef = Field(default=None, ge=1, le=2_147_483_647)
+RecordRef = Field(default=None, ge=1, le=MAX_RECORD_ID)
+#: One record id in a list of references.
+RecordId = Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -84,7 +87,7 @@ class FrameworkRecordOut(BaseModel):
 
 
 class KpiIn(Input):
-    outcome_id: int = Field(ge=1, le=2_147_483_647)
+    outcome_id: int = Field(ge=1, le=MAX_RECORD_ID)
     code: str = Code
     name: str = Field(min_length=1, max_length=200)
     unit: str = Field(min_length=1, max_length=32)
@@ -185,7 +188,7 @@ class PeriodOut(BaseModel):
 class ValueIn(BaseModel):
     """A reported value; evidence is a link here (files through the page form)."""
 
-    kpi_id: int = Field(ge=1, le=2_147_483_647)
+    kpi_id: int = Field(ge=1, le=MAX_RECORD_ID)
     year: int = Year
     value: Decimal = Amount
     evidence_url: str = Field(default="", max_length=500)
@@ -217,7 +220,7 @@ class ReviewIn(BaseModel):
     decision: v.Decision
     comment: str = Field(default="", max_length=4000)
     #: The version of the value the reviewer saw.
-    version: int = Field(ge=1, le=2_147_483_647)
+    version: int = Field(ge=1, le=MAX_RECORD_ID)
 
 
 class AssessmentOut(BaseModel):
@@ -277,7 +280,7 @@ class AgreementIn(Input):
     title: str = Field(min_length=1, max_length=300)
     kind: v.AgreementKind
     status: v.AgreementStatus = "in_force"
-    partner_ids: list[int] = Field(default_factory=list, max_length=50)
+    partner_ids: list[RecordId] = Field(default_factory=list, max_length=50)
     signed_on: OptionalDate = None
     expires_on: OptionalDate = None
     notice_days: int = Field(default=90, ge=0, le=3650)
