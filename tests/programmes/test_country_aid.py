@@ -293,3 +293,20 @@ def test_the_demo_gaza_appeal_covers_palestine(programme_data: sessionmaker[Sess
     assert aid.coverage_percent == pytest.approx(20.0)
     assert aid.delivered_t == Decimal("200.000")
     assert (aid.people_reached, aid.households_reached) == (0, 8000)
+
+
+def test_appeal_coverage_of_every_state_equals_country_aid(
+    afghan_aid: sessionmaker[Session],
+) -> None:
+    with transaction(afghan_aid) as session:
+        every = service.appeal_coverage(session)
+        for iso3 in ("AFG", "PSE"):
+            aid = service.country_aid(session, ANONYMOUS, iso3)
+            assert every[iso3].appeals == len(aid.appeals)
+            assert every[iso3].required_usd == aid.required_usd
+            assert every[iso3].funded_usd == aid.appeal_funded_usd
+            assert every[iso3].coverage_percent == aid.coverage_percent
+    assert set(every) == {"AFG", "PSE"}  # the old appeal's first revision no longer counts
+    # PSE: Gaza 500,000 + winter 100,000 + old appeal (newest revision) 50,000
+    assert (every["PSE"].appeals, every["PSE"].required_usd) == (3, Decimal("650000.00"))
+    assert every["AFG"].coverage_percent == pytest.approx(40.0)

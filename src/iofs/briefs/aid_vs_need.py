@@ -129,18 +129,16 @@ def _p3_plus(settings: Settings) -> dict[str, tuple[int | None, float | None, st
     }
 
 
-def _requirements(session: Session, principal: Principal) -> dict[str, tuple[float, float | None]]:
+def _requirements(session: Session) -> dict[str, tuple[float, float | None]]:
     """Per state covered by an appeal (newest revision): the appeals' requirement for it (USD)
     and their coverage (percent 0–100, funding for the state ÷ requirement), from the
     programmes service (all years of the appeals)."""
     from iofs.programmes import service
 
-    found: dict[str, tuple[float, float | None]] = {}
-    for iso3 in sorted(blocks.oic_codes()):
-        aid = service.country_aid(session, principal, iso3)
-        if aid.appeals:
-            found[iso3] = (float(aid.required_usd), aid.coverage_percent)
-    return found
+    return {
+        iso3: (float(found.required_usd), found.coverage_percent)
+        for iso3, found in service.appeal_coverage(session).items()
+    }
 
 
 def _risk_classes(settings: Settings) -> dict[str, str]:
@@ -156,7 +154,7 @@ def compute(
     funding = _funding(session, principal, year)
     need = _p3_plus(settings)
     classes = _risk_classes(settings)
-    requirements = _requirements(session, principal)
+    requirements = _requirements(session)
     missing = []
     if not classes:
         missing.append(

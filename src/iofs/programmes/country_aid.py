@@ -318,4 +318,50 @@ def country_aid(session: Session, principal: Principal, iso3: str) -> CountryAid
     )
 
 
-__all__ = ["AppealAid", "CountryAid", "DonorAid", "FtsAid", "RequirementLine", "country_aid"]
+@dataclass(frozen=True)
+class AppealCoverage:
+    """The appeals covering one state, summed: how many, requirement for the state and the
+    funding for it (USD, as in :class:`CountryAid`)."""
+
+    appeals: int
+    required_usd: Decimal
+    funded_usd: Decimal
+
+    @property
+    def coverage_percent(self) -> float | None:
+        """Funding ÷ requirement × 100 (None without a requirement)."""
+        return figures.percent(self.funded_usd, self.required_usd)
+
+
+def appeal_coverage(session: Session) -> dict[str, AppealCoverage]:
+    """Per state covered by an appeal's newest revision: the appeals' requirement for it and
+    their approved funding for it — :attr:`CountryAid.required_usd` and
+    :attr:`CountryAid.appeal_funded_usd` of every state at once (one
+    :func:`figures.appeal_figures` per appeal, for aid against need)."""
+    summed: dict[str, tuple[int, Decimal, Decimal]] = {}
+    for appeal in registry.appeals(session):
+        revisions = registry.revisions(session, appeal.id)
+        if not revisions:
+            continue
+        covered = {row.country for row in registry.requirements(session, revisions[-1].id)}
+        for line in figures.appeal_figures(session, appeal).by_country:
+            if line.key in covered:
+                count, required, funded = summed.get(line.key, (0, ZERO, ZERO))
+                summed[line.key] = (
+                    count + 1,
+                    required + line.required_usd,
+                    funded + line.funding.funded,
+                )
+    return {iso3: AppealCoverage(*values) for iso3, values in sorted(summed.items())}
+
+
+__all__ = [
+    "AppealAid",
+    "AppealCoverage",
+    "CountryAid",
+    "DonorAid",
+    "FtsAid",
+    "RequirementLine",
+    "appeal_coverage",
+    "country_aid",
+]

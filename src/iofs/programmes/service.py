@@ -202,4 +202,5 @@ def decide_stage(
     review.decide(session, principal, "stage", stage_id, decision, note)
 
 
-from iofs.programmes.country_aid import CountryAid as CountryAid, country_aid as country_aid  # noqa: E402, I001
+from iofs.programmes.country_aid import appeal_coverage as appeal_coverage  # noqa: E402
+from iofs.programmes.country_aid import country_aid as country_aid  # noqa: E402
