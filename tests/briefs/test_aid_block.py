@@ -87,3 +87,24 @@ def test_aid_against_need_reads_requirement_and_coverage(
     assert by_code["PSE"].coverage == pytest.approx(20.0)
     assert by_code["SUR"].requirement_usd is None and by_code["SUR"].coverage is None
     assert not any("not offered" in text for text in found.missing)
+
+
+def test_aid_figures_are_written_as_french_writes_numbers(
+    loaded_registry: sessionmaker[Session],
+) -> None:
+    from iofs import i18n
+
+    with transaction(loaded_registry) as session:
+        demo.load(session, cli_principal())
+        add_afghan_appeal(session, MAKER, CHECKER)
+    previous = i18n.current_language()
+    i18n.set_language("fr")
+    try:
+        with loaded_registry() as session:
+            block = aid(session, ANONYMOUS, "AFG")
+    finally:
+        i18n.set_language(previous)
+    texts = {fact.value: fact.text for fact in block.facts}
+    # Babel's French grouping sign is a narrow no-break space (U+202F), decimals a comma
+    assert texts[1_000_000.0] == "1\u202f000\u202f000 USD"
+    assert [f.text for f in block.facts if f.unit == "t"] == ["1\u202f500,0 t", "250,0 t"]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from iofs.http.formatting import format_number
+
 
 @dataclass(frozen=True)
 class Fact:
@@ -82,14 +84,15 @@ class Block:
 
 
 def number(value: float | int | None, digits: int = 0, unit: str = "") -> str:
-    """``value`` with thousands separators and ``digits`` decimals, then ``unit``; an
-    en dash for None."""
+    """``value`` with ``digits`` decimals and the current language's grouping and decimal
+    signs (Babel, :func:`iofs.http.formatting.format_number`: ``1,500.0`` in English,
+    ``1 500,0`` in French), then ``unit``; an en dash for None."""
     if value is None:
         return "–"
-    text = f"{value:,.{digits}f}"
+    text = format_number(value, digits)
     return f"{text} {unit}".strip() if unit else text
 
 
 def percent(value: float | None, digits: int = 0) -> str:
-    """A percentage (``value`` 0–100) as text, e.g. ``42 %``."""
-    return "–" if value is None else f"{value:,.{digits}f} %"
+    """A percentage (``value`` 0–100) as text in the current language, e.g. ``42 %``."""
+    return "–" if value is None else f"{format_number(value, digits)} %"
