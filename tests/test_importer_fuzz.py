@@ -18,6 +18,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -334,3 +335,163 @@ def test_fts_json_never_traceback(mutation: tuple[str, int, int]) -> None:
         fts_import.parse_payload(damaged)
     except InputError as error:
         assert error.field and _WHERE.search(str(error)), str(error)
+
+
+# --- MCPD passport data (CSV and XLSX), through the CLI into a database ------------------------
+
+
+def _mcpd_seed_rows() -> list[list[str]]:
+    from iofs.genebank.mcpd import AVAILABLE, MCPD_COLUMNS
+
+    rows = [[*MCPD_COLUMNS, AVAILABLE]]
+    for i in range(8):
+        values = {
+            "INSTCODE": "KAZ015",
+            "ACCENUMB": f"KZ-F{i}",
+            "GENUS": "Triticum",
+            "SPECIES": "aestivum",
+            "ACQDATE": f"20{10 + i}----",
+            "ORIGCTY": "KAZ",
+            "DECLATITUDE": f"5{i}.28",
+            "LATITUDE": f"5{i}1648N",
+            "DECLONGITUDE": "71.43",
+            "LONGITUDE": "0712548E",
+            "SAMPSTAT": "300",
+            "STORAGE": "13",
+            "COLLSITE": f"Akmola, site {i}",
+        }
+        rows.append([values.get(c, "") for c in MCPD_COLUMNS] + ["yes"])
+    return rows
+
+
+def _mcpd_csv(rows: list[list[str]]) -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _mcpd_xlsx(rows: list[list[str]]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "DATA"
+    for row in rows:
+        sheet.append([cell[:32_000] for cell in row[:300]])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+_MCPD_DATABASE: dict[str, Path] = {}
+
+
+def _mcpd_database() -> Path:
+    """A migrated SQLite database holding other accessions (made once, copied per example)."""
+    if "path" not in _MCPD_DATABASE:
+        from iofs.db import upgrade
+
+        path = _BASE / "mcpd-store.sqlite3"
+        upgrade(f"sqlite:///{path}")
+        other = _BASE / "mcpd-other.csv"
+        rows = _mcpd_seed_rows()
+        accenumb = rows[0].index("ACCENUMB")
+        others = [[*r[:accenumb], r[accenumb] + "-OTHER", *r[accenumb + 1 :]] for r in rows[1:]]
+        other.write_bytes(_mcpd_csv([rows[0], *others]))
+        result: Any = _mcpd_cli(other, path)
+        assert result.exit_code == 0, result.output
+        seed = _BASE / "mcpd-seed.xlsx"
+        seed.write_bytes(_mcpd_xlsx(rows))
+        from iofs.genebank import mcpd
+
+        assert mcpd.validate_file(seed).error_count == 0  # the seeds themselves import
+        seed.with_suffix(".csv").write_bytes(_mcpd_csv(rows))
+        assert mcpd.validate_file(seed.with_suffix(".csv")).error_count == 0
+        _MCPD_DATABASE["path"] = path
+    return _MCPD_DATABASE["path"]
+
+
+def _mcpd_cli(path: Path, database: Path) -> object:
+    from typer.testing import CliRunner
+
+    from iofs.cli import app
+
+    env = {
+        "IOFS_DATABASE_URL": f"sqlite:///{database}",
+        "IOFS_DATA_DIR": str(database.parent / "var"),
+        "IOFS_ENV": "test",
+    }
+    return CliRunner().invoke(app, ["genebank", "import", str(path)], env=env)
+
+
+def _mcpd_store(database: Path) -> tuple[object, ...]:
+    """Every accession and audit entry of the store (what "unchanged" compares)."""
+    import sqlite3
+
+    with sqlite3.connect(database) as connection:
+        accessions = connection.execute("SELECT * FROM genebank_accession ORDER BY id").fetchall()
+        audit = connection.execute("SELECT COUNT(*) FROM audit_entry").fetchone()
+    return tuple(accessions), audit
+
+
+def check_mcpd(seed: bytes, name: str, damaged: bytes, tmp: Path) -> None:
+    """Import ``damaged`` with the CLI: it imports (exit 0), or exits 2 with a sentence naming
+    the file and where, the store unchanged; anything else (a traceback) fails."""
+    database = tmp / "iofs.sqlite3"
+    shutil.copy(_mcpd_database(), database)
+    before = _mcpd_store(database)
+    path = tmp / name
+    path.write_bytes(damaged)
+    result: Any = _mcpd_cli(path, database)
+    if result.exit_code == 0:
+        return
+    message = " ".join(result.output.split())
+    assert result.exit_code == 2, (result.exit_code, message[-2000:], result.exception)
+    assert "Traceback" not in message
+    assert path.name in message, message[-2000:]
+    assert _WHERE.search(message), message[-2000:]
+    assert _mcpd_store(database) == before
+
+
+@FUZZ
+@given(mutation=_mutations())
+def test_mcpd_csv_never_traceback(
+    tmp_path_factory: pytest.TempPathFactory, mutation: tuple[str, int, int]
+) -> None:
+    seed = _mcpd_csv(_mcpd_seed_rows())
+    damaged = mutate(seed, *mutation)
+    check_mcpd(seed, "passport.csv", damaged, tmp_path_factory.mktemp("mcpd-csv"))
+
+
+#: Damage to a workbook's bytes (a broken zip) and to its content (rows, cells).
+_ZIP_DAMAGE = ("truncate", "flip", "garble", "nul", "empty")
+
+
+@FUZZ
+@given(mutation=_mutations())
+def test_mcpd_xlsx_never_traceback(
+    tmp_path_factory: pytest.TempPathFactory, mutation: tuple[str, int, int]
+) -> None:
+    import csv
+    import io
+
+    rows = _mcpd_seed_rows()
+    seed = _mcpd_xlsx(rows)
+    kind = mutation[0]
+    if kind in _ZIP_DAMAGE:
+        damaged = mutate(seed, *mutation)
+    else:  # the same damage to the cells, written as a workbook
+        text = mutate(_mcpd_csv(rows), *mutation).decode("utf-8", errors="replace")
+        text = text.replace("\x00", "")
+        try:
+            cells = list(csv.reader(io.StringIO(text)))
+        except csv.Error:
+            cells = [line.split(",") for line in text.splitlines()]
+        damaged = _mcpd_xlsx(cells)
+    check_mcpd(seed, "passport.xlsx", damaged, tmp_path_factory.mktemp("mcpd-xlsx"))

@@ -181,3 +181,111 @@ def test_a_killed_ingest_leaves_the_store_usable_and_the_rerun_succeeds(
         _run(kind, second, store)  # the rerun succeeds …
         assert set(_visible(store)) == expected, point  # … with a clean run's files
         assert _in_flight(store) == [], point  # and the killed run's leftovers are gone
+
+
+# --- MCPD passport import (database store), on SQLite and PostgreSQL -------------------------
+
+#: Kill points of a passport import, all before its transaction commits.
+MCPD_POINTS = ["genebank:chunk-written", "genebank:before-commit"]
+
+
+def _mcpd_file(path: Path, first: int, count: int) -> Path:
+    from iofs.genebank.mcpd import AVAILABLE, MCPD_COLUMNS
+
+    lines = [",".join([*MCPD_COLUMNS, AVAILABLE])]
+    for n in range(first, first + count):
+        values = {
+            "INSTCODE": "KAZ015",
+            "ACCENUMB": f"KZ-K{n:06d}",
+            "GENUS": "Triticum",
+            "SPECIES": "aestivum",
+            "ORIGCTY": "KAZ",
+            "SAMPSTAT": "300",
+            "STORAGE": "13",
+            "ACQDATE": f"{1990 + n % 30}----",
+        }
+        lines.append(",".join([*(values.get(c, "") for c in MCPD_COLUMNS), "yes"]))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _mcpd_run(
+    path: Path, url: str, data_dir: Path, kill_at: str | None = None, after: float | None = None
+) -> int:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "IOFS_DATABASE_URL": url,
+        "IOFS_DATA_DIR": str(data_dir),
+        "IOFS_ENV": "test",
+    }
+    env.pop(KILL_ENV, None)
+    if kill_at:
+        env[KILL_ENV] = kill_at
+    code = (
+        "import sys\nfrom iofs.cli import app\n"
+        "sys.argv = ['iofs', 'genebank', 'import', sys.argv[1]]\napp()"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, str(path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    if after is not None:
+        try:
+            process.wait(after)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+    _out, err = process.communicate(timeout=240)
+    if kill_at is None and after is None:
+        assert process.returncode == 0, err.decode(errors="replace")[-2000:]
+    return process.returncode
+
+
+def _mcpd_store(url: str) -> tuple[object, ...]:
+    """The gene bank's rows and the audit chain: what a killed import must leave as it was."""
+    from sqlalchemy import text
+
+    from iofs.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            accessions = connection.execute(
+                text("SELECT * FROM genebank_accession ORDER BY instcode, accenumb")
+            ).all()
+            counts = connection.execute(
+                text("SELECT * FROM genebank_accession_count ORDER BY 1, 2, 3, 4, 5, 6, 7")
+            ).all()
+            audit = connection.execute(text("SELECT COUNT(*) FROM audit_entry")).scalar_one()
+    finally:
+        engine.dispose()
+    return tuple(map(tuple, accessions)), tuple(map(tuple, counts)), audit
+
+
+def test_a_killed_mcpd_import_leaves_the_database_unchanged_and_the_rerun_succeeds(
+    database_url: str, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from iofs.cli import app
+
+    data_dir = tmp_path / "var"
+    _mcpd_run(_mcpd_file(tmp_path / "first.csv", 0, 50), database_url, data_dir)
+    second = _mcpd_file(tmp_path / "second.csv", 40, 12_000)
+    before = _mcpd_store(database_url)
+    assert len(before[0]) == 50
+    for point in MCPD_POINTS:
+        assert _mcpd_run(second, database_url, data_dir, kill_at=point) == -signal.SIGKILL, point
+        assert _mcpd_store(database_url) == before, point
+    for delay in (1.5, 3.0):  # by time: wherever the import is then
+        code = _mcpd_run(second, database_url, data_dir, after=delay)
+        now = _mcpd_store(database_url)
+        assert now == before or (code == 0 and len(now[0]) == 12_040), delay
+    _mcpd_run(second, database_url, data_dir)  # the rerun succeeds …
+    after = _mcpd_store(database_url)
+    assert len(after[0]) == 12_040  # … with every accession once
+    env = {"IOFS_DATABASE_URL": database_url, "IOFS_DATA_DIR": str(data_dir), "IOFS_ENV": "test"}
+    result = CliRunner().invoke(app, ["audit", "verify"], env=env)
+    assert result.exit_code == 0, result.output

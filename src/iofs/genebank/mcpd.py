@@ -154,7 +154,10 @@ def plan_header(
         if required not in positions and not constants.get(required):
             if required == "INSTCODE":
                 hint = (
-                    " (give every row's institute in the mapping file: "
+                    " (map one of your columns to it with --mapping, or give every row's "
+                    'institute in the mapping file: [constants] INSTCODE = "KAZ001")'
+                    if unknown
+                    else " (give every row's institute in the mapping file: "
                     '[constants] INSTCODE = "KAZ001")'
                 )
             elif unknown:

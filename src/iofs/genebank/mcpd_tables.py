@@ -130,6 +130,10 @@ def csv_table(handle: TextIO, name: str, *, tab: bool = False) -> PassportTable:
     except UnicodeDecodeError:
         raise _not_utf8(name, 1) from None
     first = sample.split("\n", 1)[0]
+    if "\x00" in first:
+        raise PassportFileError(
+            f"{name}: line 1: the header holds NUL bytes (UTF-16 text?); save the file as UTF-8"
+        )
     delimiter = "\t" if tab or first.count("\t") > first.count(",") else ","
     if sample.startswith(_BOM):
         handle.read(1)

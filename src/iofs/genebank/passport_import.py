@@ -34,6 +34,7 @@ from iofs.genebank.accessions import FIELD_OF, get_accession, mcpd_values
 from iofs.genebank.errors import GenebankError
 from iofs.genebank.models import Accession
 from iofs.i18n import gettext as _
+from iofs.ingest_files import kill_point
 from iofs.permissions import Principal, authorize
 
 #: Rows validated, and written, per chunk.
@@ -481,9 +482,11 @@ def import_passport(
             failed = failed or (invalid > 0 and not partial)
             if not failed:
                 writer.add(items)
+                kill_point("genebank:chunk-written")
         if failed:
             raise ImportRejected(report)
         writer.finish()
+    kill_point("genebank:before-commit")  # the caller's transaction commits next
     if result.inserted + result.updated >= ANALYZE_AFTER:
         _analyze(session)
     result.rejected = report.invalid
