@@ -36,6 +36,7 @@ MODULES: tuple[str, ...] = (
     "iofs.briefs",
     "iofs.accounts",
     "iofs.audit",
+    "iofs.backup",
 )
 
 
