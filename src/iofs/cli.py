@@ -8,6 +8,7 @@ groups whose subcommands come from several modules.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -210,14 +211,25 @@ def db_current() -> None:
 
 
 @demo_app.command("load")
-def demo_load() -> None:
-    """Load every module's sourced demonstration data (idempotent)."""
+def demo_load(
+    from_shared: Annotated[
+        Path | None,
+        typer.Option(
+            help="A shared data folder (laid out as ../shared/data): its real WFP prices and "
+            "FAOSTAT files are ingested instead of the packaged illustrative samples."
+        ),
+    ] = None,
+) -> None:
+    """Load every module's demonstration data, prices, FAOSTAT and drought too (idempotent)."""
     from iofs.accounts.service import cli_principal
     from iofs.db import transaction
-    from iofs.demo import load_all
+    from iofs.demo import load_all, load_files
 
+    if from_shared is not None and not from_shared.is_dir():
+        raise fail(f"{from_shared}: no such folder.", 2)
     with transaction(session_factory()) as session:
         results = load_all(session, cli_principal())
+    results += load_files(settings(), from_shared)
     if not results:
         console.print("no module has demonstration data yet")
     for module, summary in results:

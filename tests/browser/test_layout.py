@@ -53,7 +53,7 @@ def route_shape(path: str) -> str:
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """An installation with every module's demonstration data (SQLite)."""
     from iofs.accounts.service import cli_principal
-    from iofs.demo import load_all
+    from iofs.demo import load_all, load_files
     from iofs.members import service
 
     data_dir = tmp_path_factory.mktemp("layout")
@@ -72,6 +72,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     make_user(factory, "secretariat@layout.example", "secretariat")
     with transaction(factory) as session:
         load_all(session, cli_principal())
+    load_files(settings)
     engine.dispose()
     with LiveServer(settings) as server:
         yield server

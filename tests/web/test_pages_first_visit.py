@@ -4,6 +4,8 @@ too; a country page answers 200 for every OIC state and 404 for a code that is n
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,16 +51,40 @@ def test_drought_country_that_is_not_a_member_is_404(client: TestClient) -> None
 
 
 def test_after_demo_load_every_navigation_item_answers_200(
-    client: TestClient, loaded_registry: sessionmaker[Session]
+    client: TestClient, settings: Settings, loaded_registry: sessionmaker[Session]
 ) -> None:
     from iofs.accounts.service import cli_principal
     from iofs.db import transaction
-    from iofs.demo import load_all
+    from iofs.demo import load_all, load_files
 
     with transaction(loaded_registry) as session:
         load_all(session, cli_principal())
+    first = load_files(settings)
+    assert [name for name, _summary in first] == ["prices", "faostat", "drought"]
+    assert load_files(settings) == first  # idempotent: the same counts again
     statuses = _navigation_statuses(client)
     assert {path: code for path, code in statuses.items() if code != 200} == {}
+    for path in ("/prices", "/prices/KAZ", "/drought", "/drought/KAZ", "/faostat", "/faostat/KAZ"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert 'id="empty-state"' not in page.text, path
+        assert 'id="illustrative-data"' in page.text, path
+    assert "Astana (illustrative)" in client.get("/prices/KAZ").text
+
+
+def test_demo_load_from_shared_uses_the_real_files(
+    settings: Settings, shared_data: Path, client: TestClient
+) -> None:
+    from iofs.demo import load_files
+
+    if not (shared_data / "wfp/country/wfp_food_prices_pse.csv").is_file():
+        pytest.skip(f"no WFP price files under {shared_data}")
+    done = dict(load_files(settings, shared_data))
+    assert "real WFP files" in done["prices"] and "AFG" in done["prices"]
+    assert "real FAOSTAT files" in done["faostat"]
+    page = client.get("/prices")
+    assert page.status_code == 200 and 'data-country="AFG"' in page.text
+    assert 'id="illustrative-data"' not in page.text
 
 
 def test_serve_start_up_says_how_to_create_the_first_admin(

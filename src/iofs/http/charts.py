@@ -12,14 +12,20 @@ sign before the digits.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from markupsafe import Markup
 
 from iofs import i18n
 
+NumberLocale = Literal["en-US", "fr-FR"]
+TimeLocale = Literal["en-US", "fr-FR", "ar-EG"]
 #: (d3-format locale, d3-time-format locale) per interface language.
-CHART_LOCALES = {"en": ("en-US", "en-US"), "fr": ("fr-FR", "fr-FR"), "ar": ("en-US", "ar-EG")}
+CHART_LOCALES: dict[str, tuple[NumberLocale, TimeLocale]] = {
+    "en": ("en-US", "en-US"),
+    "fr": ("fr-FR", "fr-FR"),
+    "ar": ("en-US", "ar-EG"),
+}
 
 
 def vega_lite_svg(spec: dict[str, Any]) -> Markup:

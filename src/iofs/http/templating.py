@@ -35,6 +35,9 @@ def environment() -> Environment:
         i18n.gettext, i18n.ngettext, newstyle=True
     )
     env.filters.update(FILTERS)
+    # A label held in data that may be a msgid (a unit, a code-list name): translated as is,
+    # without the %-formatting of the newstyle ``_`` (a unit can be "%").
+    env.globals["translated"] = i18n.gettext
     env.globals["iofs_version"] = __version__
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     return env

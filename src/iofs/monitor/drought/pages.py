@@ -18,6 +18,12 @@ from iofs.monitor.drought.api import _check_scale, _settings, rows_out
 router = APIRouter(include_in_schema=False)
 
 
+def _illustrative(request: Request) -> bool:
+    """Whether the drought table holds the illustrative demo sample (``iofs demo load``)."""
+    analytics = _settings(request).analytics_dir
+    return any(s.source == "illustrative" for s in service.slices(analytics))
+
+
 @router.get("/drought", response_class=HTMLResponse)
 def drought_map(request: Request, scale: int = 3, include_non_oic: bool = False) -> HTMLResponse:
     """Map of each country's latest SPI class and a table of the latest month (OIC states
@@ -30,6 +36,7 @@ def drought_map(request: Request, scale: int = 3, include_non_oic: bool = False)
         request,
         "drought/index.html",
         {
+            "illustrative_data": _illustrative(request),
             "scale": scale,
             "scales": service.kernel.SCALES,
             "rows": rows,
@@ -99,6 +106,7 @@ def drought_country(
         request,
         "drought/country.html",
         {
+            "illustrative_data": _illustrative(request),
             "iso3": iso3.upper(),
             "scale": scale,
             "scales": service.kernel.SCALES,

@@ -34,6 +34,13 @@ def _download(rows: list[dict[str, Any]], name: str, fmt: str) -> Response:
     )
 
 
+def _illustrative(request: Request) -> bool:
+    """Whether a stored FAOSTAT file is the illustrative demo sample (``iofs demo load``)."""
+    return any(
+        s.source.startswith("illustrative") for s in service.ingested(analytics_dir(request))
+    )
+
+
 @router.get("/faostat", response_class=HTMLResponse)
 def compare_page(
     request: Request, indicator: str = "dietary_energy_supply", year: Year = None
@@ -45,6 +52,7 @@ def compare_page(
         request,
         "faostat/compare.html",
         {
+            "illustrative_data": _illustrative(request),
             "indicator": indicator,
             "year": year,
             "ranked": ranked,
@@ -130,6 +138,7 @@ def profile_page(request: Request, area: str, year: Year = None) -> HTMLResponse
         request,
         "faostat/profile.html",
         {
+            "illustrative_data": _illustrative(request),
             "area": code,
             "name": state_name(code, current_language()),
             "is_aggregate": code in AGGREGATE_CODES,

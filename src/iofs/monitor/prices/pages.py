@@ -10,13 +10,15 @@ from fastapi.responses import HTMLResponse, Response
 
 from iofs.http.charts import vega_lite_svg
 from iofs.http.security import public_base_url
-from iofs.http.templating import render
+from iofs.http.templating import environment, render
 from iofs.i18n import gettext as _
 from iofs.members.service import oic_iso3
-from iofs.monitor.prices import service, views
+from iofs.monitor.prices import ingest, service, views
 from iofs.monitor.prices.api import MONTH, NON_OIC, load
+from iofs.monitor.prices.labels import alps_reason, class_label
 
 router = APIRouter(include_in_schema=False)
+environment().globals.update(alps_reason=alps_reason, class_label=class_label)
 
 
 def _no_prices(request: Request, heading: str) -> HTMLResponse:
@@ -34,6 +36,12 @@ def _no_prices(request: Request, heading: str) -> HTMLResponse:
             "links": [("/data", _("Datasets loaded so far"))],
         },
     )
+
+
+def _illustrative(request: Request) -> bool:
+    """Whether a stored price slice is the illustrative demo sample (``iofs demo load``)."""
+    analytics = request.app.state.settings.analytics_dir
+    return any(path.name.startswith("illustrative") for path in ingest.slice_files(analytics))
 
 
 def _signals_or_none(request: Request, include_non_oic: bool) -> service.Signals | None:
@@ -57,6 +65,7 @@ def overview(
         request,
         "prices/overview.html",
         {
+            "illustrative_data": _illustrative(request),
             "month": month,
             "alerts": service.country_alerts(result, month),
             "changes": service.alert_changes(result, month).head(50).to_dict("records"),
@@ -119,6 +128,7 @@ def series_page(
         request,
         "prices/series.html",
         {
+            "illustrative_data": _illustrative(request),
             "info": first,
             "rows": views.signal_records(rows)[::-1],
             "chart": vega_lite_svg(series_chart(rows)),
@@ -147,7 +157,12 @@ def country_page(
     return render(
         request,
         "prices/country.html",
-        {"iso3": iso3, "month": month, "rows": views.signal_records(rows)},
+        {
+            "iso3": iso3,
+            "month": month,
+            "rows": views.signal_records(rows),
+            "illustrative_data": _illustrative(request),
+        },
     )
 
 
