@@ -83,7 +83,7 @@ def spi_command(
             "--compress/--no-compress",
             help=(
                 "Compress the output (default: Zarr Blosc-LZ4 on, NetCDF off; NetCDF zlib "
-                "level 1 roughly doubles the run time for ~10 % smaller SPI)."
+                "level 1 costs about as long as computing the SPI, for ~15 % smaller SPI)."
             ),
         ),
     ] = None,
