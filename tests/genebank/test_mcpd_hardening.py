@@ -160,3 +160,44 @@ def test_an_mcpd_workbook_is_read_through_the_bounded_reader(
     assert result.exit_code == 2, result.output
     assert "bomb.xlsx" in said(result) and "16,384 columns" in said(result), said(result)
     assert count(session_factory, Accession) == 0
+
+
+def test_the_mcpd_workbook_export_stores_text_and_imports_back_unchanged(
+    cli_env: CliRunner, tmp_path: Path, session_factory: sessionmaker[Session]
+) -> None:
+    from openpyxl import load_workbook
+
+    record = {
+        **RECORDS[2],
+        "ACCENUMB": "KZ-X",
+        "ACCENAME": "=1+2",
+        "DECLATITUDE": "-12.5",
+        "DECLONGITUDE": "40.25",
+    }
+    result = cli_env.invoke(
+        app, ["genebank", "import", str(write_passport(tmp_path / "x.csv", [*RECORDS, record]))]
+    )
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "export.xlsx"
+    result = cli_env.invoke(app, ["genebank", "export", "--format", "mcpd-xlsx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out)["MCPD"]
+    cells = {c.value: c for row in sheet.iter_rows() for c in row if c.value}
+    assert cells["=1+2"].data_type == "s" and cells["-12.5"].data_type == "s"
+    from sqlalchemy import select
+
+    from iofs.genebank.accessions import mcpd_values
+
+    def passports() -> dict[str, dict[str, str]]:
+        with session_factory() as session:
+            return {
+                a.accenumb: mcpd_values(a) for a in session.execute(select(Accession)).scalars()
+            }
+
+    before = passports()
+    result = cli_env.invoke(app, ["genebank", "import", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "0 inserted" in said(result)  # (availability is not MCPD: it is not exported)
+    assert passports() == before and before["KZ-X"]["ACCENAME"] == "=1+2"
+    result = cli_env.invoke(app, ["genebank", "export", "--format", "mcpd-xlsx"])
+    assert result.exit_code == 2 and "--out" in said(result)

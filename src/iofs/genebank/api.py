@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Annotated, Any
 
@@ -10,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from iofs.genebank import service
+from iofs.genebank import exports, service
 from iofs.genebank.schemas import (
     AccessionOut,
     AvailabilityIn,
@@ -50,6 +49,7 @@ from iofs.genebank.vocabulary import ExportFormat
 from iofs.http.deps import RecordId, db_session
 from iofs.http.security import body_limit, current_principal, require
 from iofs.permissions import Principal
+from iofs.spreadsheets import records_csv
 
 router = APIRouter(prefix="/genebank", tags=["genebank"])
 
@@ -208,7 +208,9 @@ def import_passport(
     )
 
 
-@router.get("/export", summary="Export passport data: MCPD CSV, Genesys JSON or WIEWS counts")
+@router.get(
+    "/export", summary="Export passport data: MCPD CSV or XLSX, Genesys JSON or WIEWS counts"
+)
 def export(
     format: ExportFormat = "mcpd",
     principal: Principal = Depends(current_principal),
@@ -218,6 +220,12 @@ def export(
     if format == "mcpd":
         service.export_mcpd(session, principal, out)
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+    if format == "mcpd-xlsx":
+        return Response(
+            exports.export_mcpd_xlsx(session, principal),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": 'attachment; filename="mcpd.xlsx"'},
+        )
     if format == "genesys-json":
         service.export_genesys_json(session, principal, out)
         return Response(out.getvalue(), media_type="application/json")
@@ -464,11 +472,10 @@ def smta_report(
     principal: Principal = Depends(require("genebank.read_internal")),
     session: Session = Depends(db_session),
 ) -> Response:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=service.SMTA_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(service.smta_report(session, principal))
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+    """CSV through the shared export writer: recipients' names and addresses come from
+    request forms, and text a spreadsheet would run as a formula is quoted."""
+    rows = service.smta_report(session, principal)
+    return Response(records_csv(rows, service.SMTA_COLUMNS), media_type="text/csv; charset=utf-8")
 
 
 @router.get(

@@ -259,12 +259,15 @@ def reindex() -> None:
 
 @genebank_app.command("export")
 def export(
-    output: Annotated[str, typer.Option("--format", help="mcpd, genesys-json or wiews.")] = "mcpd",
+    output: Annotated[
+        str, typer.Option("--format", help="mcpd, mcpd-xlsx, genesys-json or wiews.")
+    ] = "mcpd",
     out: Annotated[
         Path | None, typer.Option("--out", help="File (default: standard output).")
     ] = None,
 ) -> None:
-    """Export passport data as MCPD CSV, Genesys JSON, or WIEWS / SDG 2.5.1 counts (CSV)."""
+    """Export passport data as MCPD CSV or XLSX, Genesys JSON, or WIEWS / SDG 2.5.1 counts
+    (CSV). Spreadsheet formats neutralise text that would run as a formula."""
     from iofs.accounts.service import cli_principal
     from iofs.cli_support import fail, session_factory
     from iofs.genebank import service
@@ -272,7 +275,18 @@ def export(
     from iofs.spreadsheets import records_csv
 
     if output not in EXPORT_FORMATS:
-        raise fail(f"--format must be mcpd, genesys-json or wiews, not {output!r}.", 2)
+        raise fail(
+            f"--format must be one of {', '.join(EXPORT_FORMATS)}, not {_escape(repr(output))}.",
+            2,
+        )
+    if output == "mcpd-xlsx":
+        if out is None:
+            raise fail("--format mcpd-xlsx writes a workbook: give the file with --out.", 2)
+        from iofs.genebank import exports
+
+        with session_factory()() as session:
+            out.write_bytes(exports.export_mcpd_xlsx(session, cli_principal()))
+        return
     target = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
     try:
         with session_factory()() as session:

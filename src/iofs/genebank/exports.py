@@ -1,5 +1,9 @@
-"""Passport exports: MCPD V.2.1 CSV, Genesys accession JSON and the FAO WIEWS / SDG 2.5.1.a
-counts. The public exports available accessions only."""
+"""Passport exports: MCPD V.2.1 CSV and XLSX, Genesys accession JSON and the FAO WIEWS /
+SDG 2.5.1.a counts. The public exports available accessions only.
+
+CSV and XLSX go through the shared export writer (:mod:`iofs.spreadsheets`): text that a
+spreadsheet would run as a formula is neutralised (CSV) or stored as text (XLSX). Genesys JSON
+is not opened by spreadsheets and is written as it is."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from iofs.genebank.accessions import mcpd_values
 from iofs.genebank.models import Accession
 from iofs.genebank.vocabulary import STORAGE_LABELS
 from iofs.permissions import Principal, allows
+from iofs.spreadsheets import records_xlsx
 
 #: Fields of a WIEWS count row, in the order the CSV export writes them.
 WIEWS_COLUMNS = ["instcode", "storage", "storage_label", "accessions", "genera", "species"]
@@ -32,6 +37,15 @@ def _accessions(session: Session, principal: Principal) -> Iterator[Accession]:
 def export_mcpd(session: Session, principal: Principal, out: io.TextIOBase | io.StringIO) -> int:
     """Write MCPD CSV of the accessions the principal may see, in import order."""
     return mcpd.write_mcpd((mcpd_values(a) for a in _accessions(session, principal)), out)
+
+
+def export_mcpd_xlsx(session: Session, principal: Principal) -> bytes:
+    """The accessions the principal may see as an MCPD workbook (one sheet, ``MCPD``, the
+    standard's columns): every value stored as text, never as a formula
+    (:func:`iofs.spreadsheets.records_xlsx`); it imports back unchanged."""
+    return records_xlsx(
+        (mcpd_values(a) for a in _accessions(session, principal)), mcpd.MCPD_COLUMNS, "MCPD"
+    )
 
 
 def _split(value: str) -> list[str]:

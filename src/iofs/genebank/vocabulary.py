@@ -105,8 +105,9 @@ STORAGE_LABELS = {
     "99": "Other",
 }
 
-#: Passport export formats: MCPD CSV, Genesys accession JSON, WIEWS / SDG 2.5.1 counts.
-ExportFormat = Literal["mcpd", "genesys-json", "wiews"]
+#: Passport export formats: MCPD CSV, MCPD XLSX, Genesys accession JSON, WIEWS / SDG 2.5.1
+#: counts.
+ExportFormat = Literal["mcpd", "mcpd-xlsx", "genesys-json", "wiews"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 
 
