@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -168,3 +169,22 @@ def test_netcdf_and_zarr_outputs_hold_the_same_numbers(tmp_path: Path, compress:
     for name in ("spi", "alpha", "beta", "prob_zero"):
         np.testing.assert_array_equal(a[name].values, b[name].values)
     assert a["spi"].dtype == np.float32 and a["alpha"].dims == ("month", "lat", "lon")
+
+
+def test_zonal_of_the_latest_month_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from iofs.cli import app
+
+    if not service.default_boundaries().exists():
+        pytest.skip("world-atlas boundaries not installed (make install)")
+    monkeypatch.setenv("IOFS_DATA_DIR", str(tmp_path / "var"))
+    _spi(_file(tmp_path / "to-nov.nc", TIMES[:-1]), tmp_path / "store.zarr")
+    runner = CliRunner()
+    full_input = str(_file(tmp_path / "full.nc"))
+    store = str(tmp_path / "store.zarr")
+    assert runner.invoke(app, ["drought", "latest", full_input, "--params", store]).exit_code == 0
+    result = runner.invoke(app, ["drought", "zonal", store, "--last", "1"])
+    assert result.exit_code == 0, result.output
+    rows = runner.invoke(app, ["drought", "summary", "DJI", "--format", "json"])
+    assert rows.exit_code == 0, rows.output
+    assert [r["month"] for r in json.loads(rows.output)] == ["2020-12"]
+    assert list((tmp_path / "var").rglob("labels-*.npy"))  # the masks kept for next month

@@ -205,6 +205,10 @@ def zonal_command(
     id_field: Annotated[str, typer.Option(help="GeoJSON property naming each area.")] = "shapeID",
     iso3_field: Annotated[str | None, typer.Option(help="GeoJSON property with ISO3.")] = None,
     source: Annotated[str | None, typer.Option(help="Name of this dataset in the table.")] = None,
+    last: Annotated[
+        int | None,
+        typer.Option(help="Only the last N months (e.g. 1 after `iofs drought latest`).", min=1),
+    ] = None,
 ) -> None:
     """Drought shares per country (and admin1) into the monthly table the monitor reads."""
     from iofs.cli_support import settings
@@ -212,7 +216,7 @@ def zonal_command(
 
     try:
         table, total = service.zonal_from_output(
-            settings(), spi_output, admin1, id_field, iso3_field, source
+            settings(), spi_output, admin1, id_field, iso3_field, source, last=last
         )
     except InputError as error:
         raise _fail(str(error)) from None

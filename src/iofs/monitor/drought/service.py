@@ -747,9 +747,14 @@ def zonal_from_output(
     id_field: str = "shapeID",
     iso3_field: str | None = None,
     source: str | None = None,
+    last: int | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """Zonal drought statistics of an SPI output per country (and admin1 when ``admin1``
-    GeoJSON is given), stored in the zonal table. Returns (new rows, rows in the table)."""
+    GeoJSON is given), stored in the zonal table. Returns (new rows, rows in the table).
+
+    ``last``: only the last N months (a monthly update after
+    :func:`iofs.monitor.drought.latest.update_latest`); the boundaries are rasterised once
+    per grid and the masks kept in the drought store (``labels/``) for the next month."""
     from iofs.monitor.drought import zonal
 
     ds = open_result(spi_output)
@@ -757,6 +762,8 @@ def zonal_from_output(
         raise DroughtInputError(f"{spi_output}: zonal statistics need a lat/lon grid")
     name = source or Path(spi_output).name.split(".")[0]
     spi = ds["spi"].assign_attrs(scale=ds.attrs.get("scale", 0))
+    if last is not None:
+        spi = spi.isel(time=slice(-last, None))
     try:
         boundaries = default_boundaries()
         if not boundaries.exists():
