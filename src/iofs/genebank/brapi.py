@@ -18,15 +18,17 @@ distributions (out of the lot); ``attributes`` from trait definitions and
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from iofs.genebank import glis, traits
+from iofs.genebank import glis, trait_index, traits
 from iofs.genebank.accessions import get_accession
 from iofs.genebank.errors import UnknownRecord
 from iofs.genebank.models import Accession, Distribution, GlisRegistration, Lot, Trait
@@ -37,6 +39,17 @@ from iofs.http.security import current_principal
 from iofs.permissions import Principal, allows
 
 router = APIRouter(prefix="/brapi/v2", tags=["BrAPI v2"])
+
+
+class JSONResponse(Response):
+    """JSON written by orjson (a page of 1,000 germplasm in a few milliseconds; the
+    standard library takes ten times longer)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
 
 BRAPI_VERSION = "2.1"
 Page = Annotated[int, Query(ge=0, le=10_000_000, description="Zero-based page number.")]
@@ -157,50 +170,60 @@ def pui(accession: Accession | Any, doi: str) -> str:
 
 def germplasm_record(accession: Accession | Any, doi: str) -> dict[str, Any]:
     """A BrAPI ``Germplasm`` of an accession, without ``None`` fields (BrAPI requires a
-    crop: the genus when CROPNAME is empty)."""
-    names = [n for n in accession.accename.split(";") if n]
+    crop: the genus when CROPNAME is empty). Built key by key, only with the values present:
+    a page holds a thousand of them."""
+    a = accession
+    names = [n for n in a.accename.split(";") if n] if a.accename else []
+    name = names[0] if names else a.accenumb
+    record: dict[str, Any] = {"germplasmDbId": str(a.id), "accessionNumber": a.accenumb}
+    acquired = _date(a.acqdate)
+    if acquired:
+        record["acquisitionDate"] = acquired
+    if a.sampstat:
+        record["biologicalStatusOfAccessionCode"] = a.sampstat
+    record["commonCropName"] = a.cropname or a.genus
+    if a.origcty:
+        record["countryOfOriginCode"] = a.origcty
+    record["defaultDisplayName"] = name
+    record["genus"] = a.genus
+    for key, value in (
+        ("species", a.species),
+        ("speciesAuthority", a.spauthor),
+        ("subtaxa", a.subtaxa),
+        ("subtaxaAuthority", a.subtauthor),
+    ):
+        if value:
+            record[key] = value
+    record["germplasmName"] = name
+    record["germplasmPUI"] = pui(a, doi)
+    record["instituteCode"] = a.instcode
+    if a.ancest:
+        record["pedigree"] = a.ancest
     origin = []
-    if accession.lat is not None and accession.lon is not None:
+    if a.lat is not None and a.lon is not None:
         site: dict[str, Any] = {
             "coordinates": {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [accession.lon, accession.lat]},
+                "geometry": {"type": "Point", "coordinates": [a.lon, a.lat]},
             }
         }
-        if accession.coorduncert:
-            site["coordinateUncertainty"] = accession.coorduncert
+        if a.coorduncert:
+            site["coordinateUncertainty"] = a.coorduncert
         origin.append(site)
-    record = {
-        "germplasmDbId": str(accession.id),
-        "accessionNumber": accession.accenumb,
-        "acquisitionDate": _date(accession.acqdate),
-        "biologicalStatusOfAccessionCode": accession.sampstat or None,
-        "commonCropName": accession.cropname or accession.genus,
-        "countryOfOriginCode": accession.origcty or None,
-        "defaultDisplayName": names[0] if names else accession.accenumb,
-        "genus": accession.genus,
-        "species": accession.species or None,
-        "speciesAuthority": accession.spauthor or None,
-        "subtaxa": accession.subtaxa or None,
-        "subtaxaAuthority": accession.subtauthor or None,
-        "germplasmName": names[0] if names else accession.accenumb,
-        "germplasmPUI": pui(accession, doi),
-        "instituteCode": accession.instcode,
-        "pedigree": accession.ancest or None,
-        "germplasmOrigin": origin,
-        "storageTypes": [
-            {"code": c, "description": STORAGE_LABELS[c]} for c in _storage_codes(accession)
-        ],
-        "synonyms": [{"synonym": n, "type": "accession name"} for n in names[1:]],
-        "donors": [
-            {"donorAccessionNumber": accession.donornumb, "donorInstituteCode": accession.donorcode}
-        ]
-        if accession.donorcode or accession.donornumb
-        else [],
-        "documentationURL": accession.acceurl or None,
-        "externalReferences": [{"referenceId": doi, "referenceSource": "GLIS"}] if doi else [],
-    }
-    return {key: value for key, value in record.items() if value is not None}
+    record["germplasmOrigin"] = origin
+    record["storageTypes"] = [
+        {"code": c, "description": STORAGE_LABELS[c]} for c in _storage_codes(a)
+    ]
+    record["synonyms"] = [{"synonym": n, "type": "accession name"} for n in names[1:]]
+    record["donors"] = (
+        [{"donorAccessionNumber": a.donornumb, "donorInstituteCode": a.donorcode}]
+        if a.donorcode or a.donornumb
+        else []
+    )
+    if a.acceurl:
+        record["documentationURL"] = a.acceurl
+    record["externalReferences"] = [{"referenceId": doi, "referenceSource": "GLIS"}] if doi else []
+    return record
 
 
 def mcpd_record(accession: Accession, doi: str) -> dict[str, Any]:
@@ -297,6 +320,8 @@ GERMPLASM_COLUMNS = (
     "lon",
     "coorduncert",
 )
+#: A page's row as a plain named tuple: attribute reads cost a quarter of a result row's.
+GermplasmRow = namedtuple("GermplasmRow", [*GERMPLASM_COLUMNS, "doi"])  # type: ignore[misc]
 
 
 def germplasm_page(
@@ -308,13 +333,32 @@ def germplasm_page(
     crop: str = "",
     genus: str = "",
 ) -> tuple[int, list[dict[str, Any]]]:
-    """(total, ``Germplasm`` records of one page) in id order, in one statement: the page's
-    first id is found on the (available, id) or primary key index alone, then the page is
-    read from there by key with each accession's GLIS DOI (outer join). The total comes
-    from the search counts (a few thousand summary rows), or, by accession number, from the
-    rows themselves."""
+    """(total, ``Germplasm`` records of one page) in id order. Without filters the page's
+    ids come from the accession ids the trait index holds (all, or the available ones for the
+    public): the page is one range of the primary key, the total their number. With
+    filters the page's first id is found on the (available, id) or primary key index alone,
+    then the page is read from there by key, and the total comes from the search counts (a
+    few thousand summary rows) or, by accession number, from the rows themselves. Each
+    accession comes with its GLIS DOI (outer join)."""
     where = equalities(principal, SearchQuery(crop=crop, genus=genus))
     conditions = row_conditions(where)
+    columns = [getattr(Accession, name) for name in GERMPLASM_COLUMNS]
+    query = select(*columns, GlisRegistration.doi).outerjoin(
+        GlisRegistration, GlisRegistration.accession_id == Accession.id
+    )
+    if not accession_number and set(where) <= {"available"}:
+        ids = trait_index.CACHE.accession_ids(session, where.get("available"))
+        chosen = ids[page * page_size : (page + 1) * page_size]
+        if not chosen.size:
+            return int(ids.size), []
+        rows = session.execute(
+            query.where(
+                *conditions,
+                Accession.id >= int(chosen[0]),
+                Accession.id <= int(chosen[-1]),
+            ).order_by(Accession.id)
+        ).all()
+        return int(ids.size), _records(rows)
     if accession_number:
         conditions.append(Accession.accenumb == accession_number)
     # Ordered as the (available, id) index is, so the skip is an index-only scan.
@@ -327,13 +371,8 @@ def germplasm_page(
         .offset(page * page_size)
         .scalar_subquery()
     )
-    columns = [getattr(Accession, name) for name in GERMPLASM_COLUMNS]
     rows = session.execute(
-        select(*columns, GlisRegistration.doi)
-        .outerjoin(GlisRegistration, GlisRegistration.accession_id == Accession.id)
-        .where(*conditions, Accession.id >= start)
-        .order_by(Accession.id)
-        .limit(page_size)
+        query.where(*conditions, Accession.id >= start).order_by(Accession.id).limit(page_size)
     ).all()
     if accession_number:
         total = int(
@@ -349,7 +388,12 @@ def germplasm_page(
             facets=False,
             page=False,
         ).total
-    return total, [germplasm_record(row, row.doi or "") for row in rows]
+    return total, _records(rows)
+
+
+def _records(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    plain: list[Any] = [GermplasmRow._make(row) for row in rows]
+    return [germplasm_record(row, row.doi or "") for row in plain]
 
 
 @router.get("/germplasm", summary="Germplasm (accessions), paged")

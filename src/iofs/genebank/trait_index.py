@@ -16,7 +16,8 @@ write keeps; after writes behind the services' back: ``iofs genebank reindex``, 
 ``rebuild_counts``, and :func:`observations_changed`). Each search reads the tokens (one
 row) and re-reads what it needs when a token differs, so it never answers from data other
 than its own transaction sees. Memory per process: about 12 bytes per observation (value and
-accession id) of the traits searched so far, and one byte per accession id.
+accession id) of the traits searched so far, and 9 bytes per accession (its id, and the
+availability mask, which BrAPI's germplasm pages also use to find a page's ids by key).
 
 Rule: an accession meets a condition when at least one of its observations of that trait
 meets it (the plain query ``EXISTS (an observation of the trait meeting it)``); numeric and
@@ -117,15 +118,15 @@ def _load_trait(session: Session, trait_id: int) -> TraitValues:
     return TraitValues(values, owners, codes)
 
 
-def _load_available(session: Session) -> np.ndarray:
-    """A mask over accession ids: True where the accession is available (the public's)."""
-    ids = np.array(
-        session.execute(select(Accession.id).where(Accession.available.is_(True))).scalars().all(),
-        dtype=np.int64,
-    )
-    mask = np.zeros(int(ids.max()) + 1 if ids.size else 0, dtype=bool)
-    mask[ids] = True
-    return mask
+def _load_accessions(session: Session) -> tuple[np.ndarray, np.ndarray]:
+    """Every accession id, sorted, and a mask over ids: True where the accession is
+    available (the public's)."""
+    rows = session.execute(select(Accession.id, Accession.available).order_by(Accession.id)).all()
+    table = np.array(rows, dtype=np.int64).reshape(-1, 2)
+    ids = table[:, 0].copy()
+    mask = np.zeros(int(ids[-1]) + 1 if ids.size else 0, dtype=bool)
+    mask[ids[table[:, 1] == 1]] = True
+    return ids, mask
 
 
 @dataclass
@@ -133,7 +134,9 @@ class _Entry:
     observations: str = ""
     accessions: str = ""
     traits: dict[int, TraitValues] = field(default_factory=dict)
+    ids: np.ndarray | None = None
     available: np.ndarray | None = None
+    available_ids: np.ndarray | None = None
 
 
 class _Cache:
@@ -152,7 +155,8 @@ class _Cache:
         if observations and observations == entry.observations:
             fresh.traits = entry.traits
         if accessions and accessions == entry.accessions:
-            fresh.available = entry.available
+            fresh.ids, fresh.available = entry.ids, entry.available
+            fresh.available_ids = entry.available_ids
         return key, fresh, (observations, accessions)
 
     def traits(self, session: Session, trait_ids: list[int]) -> dict[int, TraitValues]:
@@ -167,14 +171,35 @@ class _Cache:
             self.entries[key] = entry
             return {t: traits[t] for t in trait_ids}
 
+    def _accessions(self, session: Session) -> tuple[str, _Entry]:
+        key, entry, (_observations, accessions) = self._entry(session)
+        if entry.ids is None or entry.available is None:
+            entry.ids, entry.available = _load_accessions(session)
+            entry.available_ids = None
+        if accessions:  # a database never written through the services is not cached
+            self.entries[key] = entry
+        return key, entry
+
     def available(self, session: Session) -> np.ndarray:
         """The availability mask as the session's transaction sees it."""
         with self.lock:
-            key, entry, (_observations, accessions) = self._entry(session)
-            mask = entry.available if entry.available is not None else _load_available(session)
-            entry.available = mask if accessions else None
-            self.entries[key] = entry
-            return mask
+            _key, entry = self._accessions(session)
+            assert entry.available is not None
+            return entry.available
+
+    def accession_ids(self, session: Session, available: bool | None = None) -> np.ndarray:
+        """Accession ids in order: all, or only the available (``True``) or unavailable
+        (``False``) ones, as the session's transaction sees them (BrAPI pages by key)."""
+        with self.lock:
+            _key, entry = self._accessions(session)
+            assert entry.ids is not None and entry.available is not None
+            if available is None:
+                return entry.ids
+            if available:
+                if entry.available_ids is None:
+                    entry.available_ids = keep(entry.ids, entry.available)
+                return entry.available_ids
+            return keep(entry.ids, entry.available, False)
 
     def clear(self) -> None:
         with self.lock:
