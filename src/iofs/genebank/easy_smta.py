@@ -14,6 +14,14 @@ Easy-SMTA accepts for bulk reporting (``<smtas>`` around them):
 
 Shipped distributions under the SMTA are "to report" until :func:`mark_reported` records
 that their report was accepted by Easy-SMTA.
+
+Unverified: the element names above could not be checked against a published Easy-SMTA
+schema or client. Searched offline (December 2026): code, documentation and web-page
+collections for the Easy-SMTA XML format, its bulk upload and clients (GRIN-Global/GGCE,
+Genesys, the Treaty's GLIS toolkit). Found only that GGCE reports SMTA distributions to
+Easy-SMTA automatically (https://ggce.genesys-pgr.org/docs/manual/admin/itpgrfa-doi-smta),
+not the format; the Treaty's GLIS toolkit (marcomarsella/GLIS-Toolkit) covers DOIs only.
+Check against the Easy-SMTA user manual before reporting to production.
 """
 
 from __future__ import annotations
