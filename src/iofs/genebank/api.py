@@ -48,6 +48,7 @@ from iofs.genebank.schemas import (
 from iofs.genebank.vocabulary import ExportFormat
 from iofs.http.deps import RecordId, db_session
 from iofs.http.security import body_limit, current_principal, require
+from iofs.i18n import gettext as _
 from iofs.permissions import Principal
 from iofs.spreadsheets import records_csv
 
@@ -188,7 +189,9 @@ def import_passport(
         first = next(i for i in report.issues() if i.severity == "error")
         return JSONResponse(
             {
-                "detail": f"line {first.line}, column {first.column}: {first.reason}. {error}",
+                "detail": _("line %(line)d, column %(column)s: %(reason)s.")
+                % {"line": first.line, "column": first.column, "reason": first.reason}
+                + f" {error}",
                 "field": first.column,
                 "issues": [i.model_dump() for i in issues],
             },

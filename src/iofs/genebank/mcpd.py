@@ -52,6 +52,7 @@ from iofs.genebank.mcpd_dates import partial_date as partial_date
 from iofs.genebank.mcpd_mapping import PassportMapping, mapping_from_data
 from iofs.genebank.mcpd_mapping import read_mapping as read_mapping
 from iofs.genebank.mcpd_tables import PassportTable, read_table, text_table
+from iofs.i18n import gettext as _
 from iofs.spreadsheets import csv_cell
 
 WIEWS = re.compile(r"^[A-Z]{3}[0-9]{3,4}$")
@@ -148,23 +149,30 @@ def plan_header(
             unknown.append(name)
             continue
         if target in positions:
-            raise PassportFileError(f"two columns give {target}: use one, or map the other")
+            raise PassportFileError(
+                _("two columns give %(column)s: use one, or map the other") % {"column": target}
+            )
         positions[target] = index
     for required in ("INSTCODE", "ACCENUMB", "GENUS"):
         if required not in positions and not constants.get(required):
+            message = _("the required MCPD column %(column)s is missing") % {"column": required}
             if required == "INSTCODE":
                 hint = (
-                    " (map one of your columns to it with --mapping, or give every row's "
-                    'institute in the mapping file: [constants] INSTCODE = "KAZ001")'
+                    _(
+                        "map one of your columns to it with --mapping, or give every row's "
+                        'institute in the mapping file: [constants] INSTCODE = "KAZ001"'
+                    )
                     if unknown
-                    else " (give every row's institute in the mapping file: "
-                    '[constants] INSTCODE = "KAZ001")'
+                    else _(
+                        "give every row's institute in the mapping file: "
+                        '[constants] INSTCODE = "KAZ001"'
+                    )
                 )
             elif unknown:
-                hint = " (map one of your columns to it with --mapping)"
+                hint = _("map one of your columns to it with --mapping")
             else:
                 hint = ""
-            raise PassportFileError(f"the required MCPD column {required} is missing{hint}")
+            raise PassportFileError(f"{message} ({hint})" if hint else message)
     return HeaderPlan(positions, [_unknown_columns(unknown, line)] if unknown else [])
 
 
@@ -261,7 +269,7 @@ def validate_row(line: int, raw: dict[str, str], today: date | None = None) -> P
                 )
     subtaxa = values["SUBTAXA"]
     if subtaxa:
-        rank, _, rest = subtaxa.partition(" ")
+        rank, _space, rest = subtaxa.partition(" ")
         if rank in SUBTAXA_FIXES:
             fixed = f"{SUBTAXA_FIXES[rank]} {rest}".strip()
             warn("SUBTAXA", f"{subtaxa!r} normalised to {fixed!r}")

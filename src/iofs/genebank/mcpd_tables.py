@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from iofs.genebank.mcpd_codes import ALLOWED_TARGETS, PassportFileError
+from iofs.i18n import gettext as _
 from iofs.spreadsheets import WorkbookLimits, WorkbookRefused, read_workbook
 
 #: The longest CSV cell read (characters). Python's csv module stops at 131,072 by default
@@ -114,10 +115,13 @@ def text_table(text: str, name: str = "upload.csv") -> PassportTable:
     return csv_table(io.StringIO(text, newline=""), name)
 
 
-def _not_utf8(name: str, line: int | None = None) -> PassportFileError:
-    where = f"line {line}: " if line else ""
+def _not_utf8(name: str, line: int) -> PassportFileError:
     return PassportFileError(
-        f"{name}: {where}not UTF-8 text (the encoding cannot be read; save the file as UTF-8)"
+        _(
+            "%(file)s: line %(line)d: not UTF-8 text (the encoding cannot be read; "
+            "save the file as UTF-8)"
+        )
+        % {"file": name, "line": line}
     )
 
 
@@ -132,7 +136,8 @@ def csv_table(handle: TextIO, name: str, *, tab: bool = False) -> PassportTable:
     first = sample.split("\n", 1)[0]
     if "\x00" in first:
         raise PassportFileError(
-            f"{name}: line 1: the header holds NUL bytes (UTF-16 text?); save the file as UTF-8"
+            _("%(file)s: line 1: the header holds NUL bytes (UTF-16 text?); save the file as UTF-8")
+            % {"file": name}
         )
     delimiter = "\t" if tab or first.count("\t") > first.count(",") else ","
     if sample.startswith(_BOM):
@@ -141,11 +146,14 @@ def csv_table(handle: TextIO, name: str, *, tab: bool = False) -> PassportTable:
     try:
         header = next(reader)
     except StopIteration:
-        raise PassportFileError(f"{name}: the file is empty") from None
+        raise PassportFileError(_("%(file)s: the file is empty") % {"file": name}) from None
     except UnicodeDecodeError:
         raise _not_utf8(name, 1) from None
     except csv.Error as error:
-        raise PassportFileError(f"{name}: line 1: the header cannot be read ({error})") from None
+        raise PassportFileError(
+            _("%(file)s: line 1: the header cannot be read (%(error)s)")
+            % {"file": name, "error": error}
+        ) from None
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
@@ -156,7 +164,8 @@ def csv_table(handle: TextIO, name: str, *, tab: bool = False) -> PassportTable:
             raise _not_utf8(name, reader.line_num + 1) from None
         except csv.Error as error:
             raise PassportFileError(
-                f"{name}: line {reader.line_num}: the row cannot be read as CSV ({error})"
+                _("%(file)s: line %(line)d: the row cannot be read as CSV (%(error)s)")
+                % {"file": name, "line": reader.line_num, "error": error}
             ) from None
         finally:
             handle.close()
@@ -193,7 +202,8 @@ def _workbook_table(
         names = book.sheetnames
         if sheet is not None and sheet not in names:
             raise PassportFileError(
-                f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})"
+                _("%(file)s: no sheet named %(sheet)s (sheets: %(sheets)s)")
+                % {"file": path.name, "sheet": repr(sheet), "sheets": ", ".join(names)}
             )
         seen: list[str] = []
         mappable = False
@@ -217,17 +227,18 @@ def _workbook_table(
             seen.append(_describe(title, [cells for _n, cells in first]))
             mappable = mappable or any(text_header(cells) for _n, cells in first)
         if sheet is not None:
-            raise PassportFileError(f"{path.name}: sheet {sheet!r} is empty")
-        raise PassportFileError(
-            f"{path.name}: no sheet has a header row of MCPD columns (ACCENUMB, or three "
-            f"MCPD descriptors such as INSTCODE, GENUS, SPECIES); sheets seen: "
-            + "; ".join(seen)
-            + (
-                ". Name the sheet with --sheet, and map its headers to MCPD with --mapping."
-                if mappable
-                else "."
+            raise PassportFileError(
+                _("%(file)s: sheet %(sheet)s is empty") % {"file": path.name, "sheet": repr(sheet)}
             )
-        )
+        message = _(
+            "%(file)s: no sheet has a header row of MCPD columns (ACCENUMB, or three MCPD "
+            "descriptors such as INSTCODE, GENUS, SPECIES); sheets seen: %(sheets)s."
+        ) % {"file": path.name, "sheets": "; ".join(seen)}
+        if mappable:  # a header a mapping could rename
+            message += " " + _(
+                "Name the sheet with --sheet, and map its headers to MCPD with --mapping."
+            )
+        raise PassportFileError(message)
     except BaseException:
         book.close()
         raise
