@@ -48,7 +48,14 @@ def percent(part: Decimal, whole: Decimal | None) -> float | None:
 
 @dataclass
 class Funding:
-    """USD by status of a set of counted contributions."""
+    """USD by the current status of a set of counted contributions.
+
+    ``pledged``, ``committed`` and ``paid`` hold each contribution once, at the stage it has
+    reached (pledged and not yet committed; committed and not yet paid; paid). The stages are
+    cumulative (OCHA FTS: a pledge becomes a commitment, a commitment is paid), so a paid
+    contribution was also committed and pledged: :attr:`pledged_total` and
+    :attr:`committed_total` are the cumulative columns of a donor table.
+    """
 
     pledged: Decimal = ZERO
     committed: Decimal = ZERO
@@ -57,6 +64,16 @@ class Funding:
     @property
     def funded(self) -> Decimal:
         """Commitments plus payments: what counts toward coverage (USD)."""
+        return self.committed + self.paid
+
+    @property
+    def pledged_total(self) -> Decimal:
+        """Everything pledged, whatever stage it has reached since (USD)."""
+        return self.pledged + self.committed + self.paid
+
+    @property
+    def committed_total(self) -> Decimal:
+        """Everything committed, paid or not yet (USD); equal to :attr:`funded`."""
         return self.committed + self.paid
 
     def add(self, contribution: Contribution) -> None:

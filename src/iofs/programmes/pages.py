@@ -235,6 +235,7 @@ def _entry_page(
             "consignments": pipeline.consignments(session),
             "programmes": registry.programmes(session),
             "indicators": results.indicators(session),
+            "indicator_owners": _indicator_owners(session),
             "may_edit_projects": allows(principal, "programmes.projects.write"),
             "may_manage": allows(principal, "programmes.manage"),
             "error": str(error) if error else "",
@@ -246,6 +247,22 @@ def _entry_page(
     )
     response.status_code = status_code
     return response
+
+
+def _indicator_owners(session: Session) -> dict[int, str]:
+    """Indicator id → "project CODE" or "programme CODE": one code can be defined at both levels
+    (a programme's indicator sums its projects'), and the entry list must tell them apart."""
+    programmes = {row.id: row.code for row in registry.programmes(session)}
+    projects = {row.id: row.code for row in registry.projects(session)}
+    owners = {}
+    for row in results.indicators(session):
+        if row.project_id is not None:
+            owners[row.id] = _("project %(code)s") % {"code": projects.get(row.project_id, "?")}
+        else:
+            owners[row.id] = _("programme %(code)s") % {
+                "code": programmes.get(row.programme_id or 0, "?")
+            }
+    return owners
 
 
 @router.get("/programmes/entry", response_class=HTMLResponse)
