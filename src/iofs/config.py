@@ -75,6 +75,14 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Server logs as text lines or one JSON object per line."
+    )
+    metrics_allow: CommaList = Field(
+        default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+        description="Client networks that may read /metrics (comma-separated addresses or "
+        "CIDR networks); others get 403.",
+    )
     default_language: Literal["en", "ar", "fr"] = "en"
     dask_scheduler: str | None = Field(
         default=None, description="Address of a dask.distributed scheduler, e.g. tcp://host:8786."
@@ -103,12 +111,12 @@ class Settings(BaseSettings):
         description="Largest request body of the routes declared as uploads (bytes).",
     )
 
-    @field_validator("trusted_proxies", "allowed_hosts", mode="before")
+    @field_validator("trusted_proxies", "allowed_hosts", "metrics_allow", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         return _comma_separated(value)
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "metrics_allow")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
         try:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
 from importlib import resources
@@ -30,17 +31,19 @@ from iofs.config import Settings, describe_database_error, get_settings
 from iofs.db import make_engine, make_session_factory, pending_migrations
 from iofs.errors import InputError
 from iofs.http.deps import db_session
-from iofs.http.security import RequestGuard, bearer_token, csrf_rejection
+from iofs.http.security import RequestGuard, bearer_token, client_ip, csrf_rejection
 from iofs.http.templating import render
 from iofs.http.validation import translated_message
 from iofs.i18n import N_
 from iofs.permissions import ANONYMOUS, PermissionDenied
+from iofs.web.observability import Metrics, ObservabilityMiddleware
 from iofs.web.security_headers import SECURITY_HEADERS
 
 API_PREFIX = "/api/v1"
 DATABASE_UNAVAILABLE = N_(
     "The service is unavailable: its database cannot be reached. Try again in a minute."
 )
+METRICS_REFUSED = N_("Metrics are served only to the addresses in IOFS_METRICS_ALLOW.")
 log = logging.getLogger(__name__)
 
 
@@ -77,6 +80,15 @@ def _private(request: Request) -> bool:
         or bearer_token(request) is not None
         or SESSION_COOKIE in request.cookies
     )
+
+
+def _may_read_metrics(request: Request, settings: Settings) -> bool:
+    address = client_ip(request)
+    try:
+        client = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(client in ipaddress.ip_network(net) for net in settings.metrics_allow)
 
 
 def _database_failure(request: Request, error: Exception) -> str:
@@ -227,6 +239,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             request, 503, i18n.gettext(DATABASE_UNAVAILABLE), {"Retry-After": "30"}
         )
 
+    @app.get("/metrics", include_in_schema=False)
+    def metrics(request: Request) -> Response:
+        """Prometheus metrics, for clients in ``IOFS_METRICS_ALLOW`` (default: this machine)."""
+        if not _may_read_metrics(request, settings):
+            return error_response(request, 403, i18n.gettext(METRICS_REFUSED))
+        body, content_type = app.state.metrics.exposition()
+        return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
+
     def probe(request: Request, *, migrations: bool) -> Response:
         engine = request.app.state.engine
         body: dict[str, Any] = {
@@ -259,6 +279,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return probe(request, migrations=True)
 
     include_module_routers(app)
+    # Outermost: every request, refused or not, gets its id, its metrics and its log line.
+    app.state.metrics = Metrics()
+    app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     return app
 
 
