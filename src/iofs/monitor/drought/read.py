@@ -206,6 +206,15 @@ def _finish(
     return Precipitation(da.rename("precip"), source, [note])
 
 
+def open_netcdf(path: Path) -> xr.Dataset:
+    """A NetCDF file, lazily, with the netCDF4 engine named (so xarray does not import every
+    installed backend, rioxarray among them, to guess one); another engine if that fails."""
+    try:
+        return xr.open_dataset(path, chunks={}, decode_times=True, engine="netcdf4")
+    except (OSError, ValueError):
+        return xr.open_dataset(path, chunks={}, decode_times=True)
+
+
 def open_grid(
     path: str | Path, variable: str | None = None, units: str | None = None, chunk: int = 256
 ) -> Precipitation:
@@ -226,7 +235,7 @@ def open_grid(
         if path.is_dir() or path.suffix.lower() == ".zarr":
             ds = xr.open_zarr(path, chunks={})
         else:
-            ds = xr.open_dataset(path, chunks={}, decode_times=True)
+            ds = open_netcdf(path)
     except Exception as error:
         raise PrecipitationInputError(
             f"{source}: cannot be opened as NetCDF or Zarr ({type(error).__name__}: {error})"

@@ -302,12 +302,18 @@ def dask_scheduler(address: str | None) -> Iterator[str]:
     """
     import dask
 
+    # The schedulers are given as functions, not names: for a name, dask imports
+    # dask.distributed (half a second) to look for a client.
     if not address or address in ("threads", "local"):
-        with dask.config.set(scheduler="threads"):
+        import dask.threaded
+
+        with dask.config.set(scheduler=dask.threaded.get):
             yield "threads"
         return
     if address == "synchronous":
-        with dask.config.set(scheduler="synchronous"):
+        import dask.local
+
+        with dask.config.set(scheduler=dask.local.get_sync):
             yield "synchronous"
         return
     from distributed import Client
@@ -556,7 +562,9 @@ def open_result(path: Path) -> xr.Dataset:
         if path.is_dir():
             opened: xr.Dataset = xr.open_zarr(path, chunks={}, consolidated=False)
         else:
-            opened = xr.open_dataset(path, chunks={})
+            from iofs.monitor.drought.read import open_netcdf
+
+            opened = open_netcdf(path)
         return opened
     except Exception as error:
         raise DroughtInputError(f"{path}: not an SPI output ({error})") from None
