@@ -127,6 +127,13 @@ def test_the_mcpd_export_neutralises_formulas_and_keeps_numbers(
     assert not any(
         cell.startswith(("=", "@")) for line in text.splitlines() for cell in line.split(",")
     )
+    with_available = tmp_path / "again.csv"  # availability is not MCPD: add it back
+    lines = text.splitlines()
+    with_available.write_text(
+        "\n".join([lines[0] + ",AVAILABLE", *(line + ",yes" for line in lines[1:])]) + "\n"
+    )
+    result = cli_env.invoke(app, ["genebank", "import", str(with_available)])
+    assert "0 inserted, 0 updated, 1 unchanged" in said(result), result.output  # as it was
 
 
 def _bomb(path: Path) -> Path:

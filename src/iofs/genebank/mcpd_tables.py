@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 from iofs.genebank.mcpd_codes import ALLOWED_TARGETS, PassportFileError
 from iofs.i18n import gettext as _
-from iofs.spreadsheets import WorkbookLimits, WorkbookRefused, read_workbook
+from iofs.spreadsheets import FORMULA_PREFIXES, WorkbookLimits, WorkbookRefused, read_workbook
 
 #: The longest CSV cell read (characters). Python's csv module stops at 131,072 by default
 #: with an error that names no cell; past this iofs reads the cell, and the validator refuses
@@ -158,8 +158,9 @@ def csv_table(handle: TextIO, name: str, *, tab: bool = False) -> PassportTable:
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
             for cells in reader:
-                if "".join(cells).strip():  # not a blank row
-                    yield reader.line_num, cells
+                joined = "".join(cells)
+                if joined.strip():  # not a blank row
+                    yield reader.line_num, (_unquoted(cells) if "'" in joined else cells)
         except UnicodeDecodeError:
             raise _not_utf8(name, reader.line_num + 1) from None
         except csv.Error as error:
@@ -171,6 +172,13 @@ def csv_table(handle: TextIO, name: str, *, tab: bool = False) -> PassportTable:
             handle.close()
 
     return PassportTable(name, header, rows(), _closers=[handle.close])
+
+
+def _unquoted(cells: list[str]) -> list[str]:
+    """Cells without the quote the export writer puts before text a spreadsheet would run
+    as a formula (``'=…`` → ``=…``; :func:`iofs.spreadsheets.neutralised`), so that an
+    exported file imports back unchanged."""
+    return [c[1:] if c[:1] == "'" and c[1:2] and c[1] in FORMULA_PREFIXES else c for c in cells]
 
 
 def _cell(value: object) -> str:
