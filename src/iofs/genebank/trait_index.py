@@ -34,7 +34,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iofs.genebank.models import Accession, Observation, TraitIndexState
+from iofs.genebank.models import Observation, TraitIndexState
 
 #: The one row of :class:`TraitIndexState`.
 STATE_ID = 1
@@ -86,27 +86,26 @@ class TraitValues:
 
 
 def _load_trait(session: Session, trait_id: int) -> TraitValues:
-    """A trait's arrays, read in value order from the (trait, value, accession) index."""
+    """A trait's arrays. The database writes the values and their accession ids as two
+    texts (in the same row order), numpy parses them in C and sorts them: no Python object
+    per observation. Values as text keep every bit (PostgreSQL writes the shortest exact
+    form, SQLite is asked for 17 significant digits)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        # Two texts built by the database, parsed by numpy in C: no Python row per value.
-        values_text, owners_text = connection.exec_driver_sql(
-            "SELECT string_agg(value_number::text, ',' ORDER BY value_number, accession_id),"
-            " string_agg(accession_id::text, ',' ORDER BY value_number, accession_id)"
-            " FROM genebank_observation WHERE trait_id = %s AND value_number IS NOT NULL",
-            (trait_id,),
-        ).one()
-        values = np.fromstring(values_text or "", dtype=np.float64, sep=",")
-        owners = np.fromstring(owners_text or "", dtype=np.int32, sep=",")
+        statement = (
+            "SELECT string_agg(value_number::text, ','), string_agg(accession_id::text, ',')"
+            " FROM genebank_observation WHERE trait_id = %s AND value_number IS NOT NULL"
+        )
     else:
-        rows = connection.exec_driver_sql(
-            "SELECT value_number, accession_id FROM genebank_observation"
-            " WHERE trait_id = ? AND value_number IS NOT NULL"
-            " ORDER BY value_number, accession_id",
-            (trait_id,),
-        ).fetchall()
-        table = np.array(rows, dtype=np.float64).reshape(-1, 2)
-        values, owners = table[:, 0].copy(), table[:, 1].astype(np.int32)
+        statement = (
+            "SELECT group_concat(printf('%.17g', value_number)), group_concat(accession_id)"
+            " FROM genebank_observation WHERE trait_id = ? AND value_number IS NOT NULL"
+        )
+    values_text, owners_text = connection.exec_driver_sql(statement, (trait_id,)).one()
+    values = np.fromstring(values_text or "", dtype=np.float64, sep=",")
+    owners = np.fromstring(owners_text or "", dtype=np.int32, sep=",")
+    order = np.lexsort((owners, values))
+    values, owners = values[order], owners[order]
     by_code: dict[str, list[int]] = {}
     for code, accession_id in session.execute(
         select(Observation.value_code, Observation.accession_id).where(
@@ -120,12 +119,25 @@ def _load_trait(session: Session, trait_id: int) -> TraitValues:
 
 def _load_accessions(session: Session) -> tuple[np.ndarray, np.ndarray]:
     """Every accession id, sorted, and a mask over ids: True where the accession is
-    available (the public's)."""
-    rows = session.execute(select(Accession.id, Accession.available).order_by(Accession.id)).all()
-    table = np.array(rows, dtype=np.int64).reshape(-1, 2)
-    ids = table[:, 0].copy()
+    available (the public's); read as two texts, as :func:`_load_trait` reads values."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        statement = (
+            "SELECT string_agg(id::text, ','),"
+            " string_agg(CASE WHEN available THEN '1' ELSE '0' END, ',') FROM genebank_accession"
+        )
+    else:
+        statement = (
+            "SELECT group_concat(id), group_concat(CASE WHEN available THEN 1 ELSE 0 END)"
+            " FROM genebank_accession"
+        )
+    ids_text, flags_text = connection.exec_driver_sql(statement).one()
+    ids = np.fromstring(ids_text or "", dtype=np.int64, sep=",")
+    flags = np.fromstring(flags_text or "", dtype=np.int8, sep=",").astype(bool)
+    order = np.argsort(ids, kind="stable")
+    ids, flags = ids[order], flags[order]
     mask = np.zeros(int(ids[-1]) + 1 if ids.size else 0, dtype=bool)
-    mask[ids[table[:, 1] == 1]] = True
+    mask[ids[flags]] = True
     return ids, mask
 
 
