@@ -103,3 +103,28 @@ def test_serve_start_up_says_how_to_create_the_first_admin(
     make_user(loaded_registry, "root@first.example", "admin")
     cli._print_first_steps()
     assert capsys.readouterr().out == ""
+
+
+def test_titles_name_the_country_not_its_code(
+    client: TestClient, settings: Settings, loaded_registry: sessionmaker[Session]
+) -> None:
+    from iofs.demo import load_files
+
+    load_files(settings)
+    for path, english, french in (
+        ("/prices/KAZ", "Food prices — Kazakhstan", "Prix alimentaires — Kazakhstan"),
+        ("/drought/KAZ", "Drought — Kazakhstan", "Sécheresse — Kazakhstan"),
+    ):
+        page = client.get(f"{path}?lang=en").text
+        assert f"<title>{english}" in page, path
+        assert "<title>Food prices KAZ" not in page and "<title>Drought — KAZ" not in page
+        assert f"<title>{french}" in client.get(f"{path}?lang=fr").text, path
+    from iofs.accounts.service import cli_principal
+    from iofs.countries import name
+    from iofs.db import transaction
+    from iofs.programmes import demo
+
+    with transaction(loaded_registry) as session:
+        demo.load(session, cli_principal())
+    page = client.get("/programmes/countries/PSE?lang=en").text
+    assert f"<title>{name('PSE')} — Programmes" in page and "<title>PSE —" not in page

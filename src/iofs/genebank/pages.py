@@ -29,13 +29,16 @@ from iofs.genebank.schemas import (
 )
 from iofs.genebank.vocabulary import (
     COLLECTIONS,
+    COLLSRC_LABELS,
     DISTRIBUTION_STATES,
+    MLSSTAT_LABELS,
     MTA_TYPES,
     ORIGINS,
     PURPOSES,
     REASON_LABELS,
     SAMPSTAT_LABELS,
     SMTA_FORMS,
+    STORAGE_LABELS,
     TRAIT_SCALES,
 )
 from iofs.http.deps import RecordId, db_session
@@ -174,6 +177,13 @@ def _accession_context(session: Session, principal: Principal, accession_id: int
         "a": accession,
         "passport": service.mcpd_values(accession),
         "sampstat_labels": SAMPSTAT_LABELS,
+        # MCPD code lists shown as "label (code)"; STORAGE may hold several codes "12;13".
+        "code_labels": {
+            "SAMPSTAT": SAMPSTAT_LABELS,
+            "COLLSRC": COLLSRC_LABELS,
+            "STORAGE": STORAGE_LABELS,
+            "MLSSTAT": MLSSTAT_LABELS,
+        },
         "reason_labels": REASON_LABELS,
         "distribution_states": DISTRIBUTION_STATES,
         "collections": COLLECTIONS,

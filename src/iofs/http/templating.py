@@ -13,9 +13,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from iofs import __version__, i18n
+from iofs import __version__, countries, i18n
 from iofs.http.formatting import FILTERS
 from iofs.http.security import resolve_principal
+
+
+def country_name(iso3: str | None) -> str:
+    """A country's short name in the page's language (the code when unknown)."""
+    return countries.name(iso3, i18n.current_language()) if iso3 else ""
 
 
 @lru_cache(maxsize=1)
@@ -38,6 +43,7 @@ def environment() -> Environment:
     # A label held in data that may be a msgid (a unit, a code-list name): translated as is,
     # without the %-formatting of the newstyle ``_`` (a unit can be "%").
     env.globals["translated"] = i18n.gettext
+    env.globals["country_name"] = country_name
     env.globals["iofs_version"] = __version__
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     return env
