@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import exists, select
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from iofs.accounts.service import cli_principal
 from iofs.db import transaction
-from iofs.genebank import service, trait_index, traits
+from iofs.genebank import demo, service, trait_index, traits
 from iofs.genebank.models import Accession, Observation
 from iofs.genebank.schemas import TraitIn
 from iofs.permissions import Principal, allows
@@ -238,3 +239,24 @@ def test_index_follows_availability(small_bank: sessionmaker[Session]) -> None:
             a.id for a in traits.trait_search_result(session, Principal(), criteria).accessions
         ]
     assert newcomer in after and withdrawn not in after
+
+
+def test_api_says_when_the_total_is_estimated(
+    client: TestClient, loaded_registry: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with transaction(loaded_registry) as session:
+        demo.load(session, cli_principal())
+        traits.define_trait(session, cli_principal(), DEFINITIONS[1])
+        numbers = session.execute(select(Accession.instcode, Accession.accenumb)).all()
+        rows = [
+            (n + 2, {"INSTCODE": i, "ACCENUMB": a, "TRAIT": "DRT", "VALUE": "7"})
+            for n, (i, a) in enumerate(numbers)
+        ]
+        traits.import_observations(session, cli_principal(), rows)
+    url = "/api/v1/genebank/trait-search?where=DRT>=5&genus=Triticum"
+    exact = client.get(url).json()
+    assert exact["approximate"] is False and exact["total"] >= 1
+    monkeypatch.setattr(traits, "EXACT_LIMIT", 1)
+    estimated = client.get(url).json()
+    assert estimated["approximate"] is True
+    assert [a["id"] for a in estimated["accessions"]] == [a["id"] for a in exact["accessions"]]

@@ -45,6 +45,7 @@ from iofs.genebank.schemas import (
     TraitSearchOut,
     WiewsCountOut,
 )
+from iofs.genebank.traits import trait_search_result
 from iofs.genebank.vocabulary import ExportFormat
 from iofs.http.deps import RecordId, db_session
 from iofs.http.security import body_limit, current_principal, require
@@ -622,7 +623,7 @@ def trait_search(
     """Accessions with an observation meeting each condition, with the search's filters;
     the public sees available accessions."""
     criteria = [c for text in where for c in service.parse_criteria(text[:256])]
-    total, accessions = service.trait_search(
+    found = trait_search_result(
         session,
         principal,
         criteria,
@@ -633,7 +634,9 @@ def trait_search(
         ),
     )
     return TraitSearchOut(
-        total=total, accessions=[AccessionOut.model_validate(a) for a in accessions]
+        total=found.total,
+        approximate=found.approximate,
+        accessions=[AccessionOut.model_validate(a) for a in found.accessions],
     )
 
 

@@ -385,6 +385,8 @@ class ObservationImportOut(BaseModel):
 
 class TraitSearchOut(BaseModel):
     total: int
+    #: True when ``total`` is estimated from a sample (see ``traits.TraitSearchResult``).
+    approximate: bool = False
     accessions: list[AccessionOut]
 
 
