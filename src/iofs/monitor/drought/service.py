@@ -381,11 +381,10 @@ def write_dataset(
     overlap), by the active scheduler. Zarr: band by band of the first spatial axis
     (progress per band), Blosc-LZ4 with byte shuffle by default (fast; missing-data areas
     such as sea shrink to almost nothing). NetCDF: uncompressed by default (zlib level 1
-    costs about as much as the SPI kernel for ~7-15 % smaller SPI), ``compress=True`` for
+    costs about as long as the SPI kernel for ~15 % smaller SPI), ``compress=True`` for
     zlib level 1 with shuffle; on a dask.distributed cluster the values are gathered here
     and written by this process (NetCDF has no parallel writer; use Zarr on a cluster).
-    Both formats go to a temporary path
-    first and replace ``out`` only when complete.
+    Both formats go to a temporary path first and replace ``out`` only when complete.
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
