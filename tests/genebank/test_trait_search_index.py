@@ -260,3 +260,22 @@ def test_api_says_when_the_total_is_estimated(
     estimated = client.get(url).json()
     assert estimated["approximate"] is True
     assert [a["id"] for a in estimated["accessions"]] == [a["id"] for a in exact["accessions"]]
+
+
+def test_reindex_after_writes_behind_the_service(small_bank: sessionmaker[Session]) -> None:
+    """Observations written straight to the table are not seen until ``iofs genebank
+    reindex`` (``rebuild_counts``) renews the tokens; then they are."""
+    criteria = [traits.Criterion("DTH", ">=", "800")]
+    with small_bank() as session:
+        assert traits.trait_search_result(session, cli_principal(), criteria).total == 0
+        trait = traits.get_trait(session, "DTH")
+        first = session.execute(select(Accession.id).order_by(Accession.id)).scalars().first()
+    with transaction(small_bank) as session:
+        session.add(Observation(trait_id=trait.id, accession_id=first, value_number=900.0))
+    with small_bank() as session:
+        assert traits.trait_search_result(session, cli_principal(), criteria).total == 0
+    with transaction(small_bank) as session:
+        service.rebuild_counts(session, cli_principal())
+    with small_bank() as session:
+        found = traits.trait_search_result(session, cli_principal(), criteria)
+    assert [a.id for a in found.accessions] == [first]

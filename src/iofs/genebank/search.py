@@ -68,8 +68,10 @@ def adjust_counts(session: Session, changes: Counter[tuple[Any, ...]]) -> None:
 
 def rebuild_counts(session: Session, principal: Principal) -> int:
     """Recompute the search counts from the accessions (after writes behind the service's
-    back); returns the number of facet combinations."""
+    back: ``iofs genebank reindex``); the trait index re-reads accessions and observations
+    at its next search. Returns the number of facet combinations."""
     authorize(principal, "genebank.passport.write")
+    trait_index.observations_changed(session)
     session.execute(delete(AccessionCount))
     has_coordinates = Accession.lat.is_not(None)
     rows = session.execute(

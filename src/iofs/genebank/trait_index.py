@@ -12,8 +12,8 @@ intersected accessions only.
 Consistency: :class:`~iofs.genebank.models.TraitIndexState` holds two tokens, renewed in
 the transaction of every write of observations (:func:`observations_changed`, by the trait
 service) and of accessions (:func:`accessions_changed`, by the search counts every passport
-write keeps; after writes behind the services' back: ``iofs genebank reindex``, i.e.
-``rebuild_counts``, and :func:`observations_changed`). Each search reads the tokens (one
+write keeps); after writes behind the services' back, ``iofs genebank reindex``
+(``rebuild_counts``) renews both. Each search reads the tokens (one
 row) and re-reads what it needs when a token differs, so it never answers from data other
 than its own transaction sees. Memory per process: about 12 bytes per observation (value and
 accession id) of the traits searched so far, and 9 bytes per accession (its id, and the
