@@ -12,9 +12,10 @@ donor's name half its code). The index is the points divided by 100: wild to cul
 
 The weights and their conditions are those of Germinate's implementation of the paper
 (James Hutton Institute, repository germinateplatform/germinate-server, file
-``src/main/java/jhi/germinate/server/util/tasks/PDCITask.java``), which Genesys's index
-agrees with in its published scale (0–10, two decimals in steps of 0.05). Genesys's own
-calculator and the paper's Table 1 were not available to check against offline.
+``src/main/java/jhi/germinate/server/util/tasks/PDCITask.java``); their points are
+multiples of 5, consistent with the indexes Genesys publishes on its institute pages
+(multiples of 0.05, e.g. https://www.genesys-pgr.org/wiews/LTU008). Genesys's own calculator
+and the paper's Table 1 were not available to check against offline.
 
 Plausibility (Genesys's coordinate checks and common curation rules): collecting site inside
 the country of origin (point in polygon against the world-atlas country shapes the app
