@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from iofs import __version__, countries, i18n
 from iofs.http.formatting import FILTERS
 from iofs.http.security import resolve_principal
+from iofs.http.static_assets import static_url
 
 
 def country_name(iso3: str | None) -> str:
@@ -44,6 +45,7 @@ def environment() -> Environment:
     # without the %-formatting of the newstyle ``_`` (a unit can be "%").
     env.globals["translated"] = i18n.gettext
     env.globals["country_name"] = country_name
+    env.globals["static_url"] = static_url
     env.globals["iofs_version"] = __version__
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     return env

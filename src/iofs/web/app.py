@@ -38,6 +38,7 @@ from iofs.i18n import N_
 from iofs.permissions import ANONYMOUS, PermissionDenied
 from iofs.web.observability import Metrics, ObservabilityMiddleware
 from iofs.web.security_headers import SECURITY_HEADERS
+from iofs.web.static_cache import StaticAssets
 
 API_PREFIX = "/api/v1"
 DATABASE_UNAVAILABLE = N_(
@@ -282,6 +283,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost: every request, refused or not, gets its id, its metrics and its log line.
     app.state.metrics = Metrics()
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
+    app.add_middleware(StaticAssets)
     return app
 
 
