@@ -74,7 +74,11 @@ def small_bank(session_factory: sessionmaker[Session]) -> Iterator[sessionmaker[
 
 
 def _reference(
-    session: Session, principal: Principal, criteria: list[traits.Criterion], genus: str
+    session: Session,
+    principal: Principal,
+    criteria: list[traits.Criterion],
+    genus: str,
+    available: bool | None = None,
 ) -> list[int]:
     """The plain query: accessions with, for each condition, an observation meeting it."""
     query = select(Accession.id).order_by(Accession.id)
@@ -99,6 +103,8 @@ def _reference(
         )
     if not allows(principal, "genebank.read_internal"):
         query = query.where(Accession.available.is_(True))
+    elif available is not None:
+        query = query.where(Accession.available.is_(available))
     if genus:
         query = query.where(Accession.genus == genus)
     return list(session.execute(query).scalars())
@@ -117,15 +123,35 @@ nominal = st.sampled_from([*CODES, "X"]).map(lambda c: traits.Criterion("COL", "
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@example(criteria=[traits.Criterion("DRT", ">", "7")], internal=True, genus="", offset=0, limit=100)
-@example(criteria=[traits.Criterion("DRT", "<", "3")], internal=True, genus="", offset=0, limit=100)
 @example(
-    criteria=[traits.Criterion("DRT", "=", "5")], internal=False, genus="", offset=0, limit=100
+    criteria=[traits.Criterion("DRT", ">", "7")],
+    internal=True,
+    genus="",
+    available=None,
+    offset=0,
+    limit=100,
+)
+@example(
+    criteria=[traits.Criterion("DRT", "<", "3")],
+    internal=True,
+    genus="",
+    available=False,
+    offset=0,
+    limit=100,
+)
+@example(
+    criteria=[traits.Criterion("DRT", "=", "5")],
+    internal=False,
+    genus="",
+    available=None,
+    offset=0,
+    limit=100,
 )
 @example(
     criteria=[traits.Criterion("DTH", "<=", "100"), traits.Criterion("COL", "=", "R")],
     internal=False,
     genus="Cicer",
+    available=None,
     offset=0,
     limit=100,
 )
@@ -133,6 +159,7 @@ nominal = st.sampled_from([*CODES, "X"]).map(lambda c: traits.Criterion("COL", "
     criteria=st.lists(numeric | nominal, min_size=1, max_size=3),
     internal=st.booleans(),
     genus=st.sampled_from(["", *GENERA]),
+    available=st.sampled_from([None, True, False]),
     offset=st.sampled_from([0, 0, 3, 20]),
     limit=st.sampled_from([1, 5, 100]),
 )
@@ -141,19 +168,20 @@ def test_index_search_equals_the_plain_query(
     criteria: list[traits.Criterion],
     internal: bool,
     genus: str,
+    available: bool | None,
     offset: int,
     limit: int,
 ) -> None:
     principal = cli_principal() if internal else Principal()
     with small_bank() as session:
-        expected = _reference(session, principal, criteria, genus)
+        expected = _reference(session, principal, criteria, genus, available)
         result = traits.trait_search_result(
             session,
             principal,
             criteria,
             limit=limit,
             offset=offset,
-            filters=service.SearchQuery(genus=genus),
+            filters=service.SearchQuery(genus=genus, available=available),
         )
     assert not result.approximate
     assert result.total == len(expected)
