@@ -420,3 +420,53 @@ def test_mapping_template_from_a_workbook_and_its_errors(
         ["genebank", "mapping-template", str(tmp_path / "legacy.xlsx"), "--out", "m.txt"],
     )
     assert result.exit_code == 2 and "--out must end in .toml or .yaml" in said(result)
+
+
+def test_a_mapped_file_reads_the_same_in_the_parallel_reader(
+    tmp_path: Path, session_factory: sessionmaker[Session]
+) -> None:
+    from iofs.accounts.service import cli_principal
+    from iofs.db import transaction
+    from iofs.genebank import service
+
+    source = legacy_file(tmp_path)
+    mapping = tmp_path / "m.json"
+    mapping.write_text(
+        json.dumps(
+            {
+                "columns": {
+                    "Accession no": "ACCENUMB",
+                    "Botanical name": "GENUS",
+                    "Status": "SAMPSTAT",
+                    "Country": "ORIGCTY",
+                    "Acquired": "ACQDATE",
+                    "Storage": "",
+                    "Notes": "",
+                },
+                "constants": {"INSTCODE": "KAZ001", "AVAILABLE": True},
+                "values": {
+                    "SAMPSTAT": {"landrace": "300", "wild": "100", "improved cultivar": "500"}
+                },
+                "convert": {
+                    "GENUS": "genus-species",
+                    "ORIGCTY": "country-name",
+                    "ACQDATE": "partial-date",
+                },
+            }
+        ),
+        "utf-8",
+    )
+    stream = mcpd.open_passport(source, mcpd.read_mapping(mapping))
+    assert stream.source is not None
+    again = mcpd.source_from_json(stream.source.as_json())
+    assert again == stream.source
+    with transaction(session_factory) as session:
+        result = service.import_passport(session, cli_principal(), stream, parallel=True)
+    assert result.inserted == 4
+    with session_factory() as session:
+        stored = sorted(
+            (a.accenumb, a.taxon, a.origcty, a.acqdate, a.available)
+            for a in session.execute(select(Accession)).scalars()
+        )
+    assert stored[0] == ("NBPGR-1", "Triticum aestivum", "IND", "2004----", True)
+    assert stored[2] == ("NBPGR-3", "Oryza sativa subsp. indica", "IND", "20110302", True)
