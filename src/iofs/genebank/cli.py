@@ -232,7 +232,7 @@ def mapping_template(
     except mcpd.PassportFileError as error:
         raise fail(_escape(str(error)), 2) from None
     kind = "yaml" if out is not None and out.suffix.lower() in {".yaml", ".yml"} else "toml"
-    text = mcpd_template.render(survey, kind)
+    text = mcpd_template.render(survey, kind, limit=values)
     if out is None:
         sys.stdout.write(text)
         return

@@ -279,10 +279,11 @@ def _lines(survey: Survey, limit: int) -> Iterable[tuple[int, str]]:
             yield 1, "# " + _codes_comment(column.target)
         for value, code in column.words.items():
             count = column.values[value]
+            rows = f"{count} row" + ("" if count == 1 else "s")
             if code:
-                yield 1, f"{_quoted(value)} = {_quoted(code)}  # {count} rows"
+                yield 1, f"{_quoted(value)} = {_quoted(code)}  # {rows}"
             else:
-                yield 1, f'# {_quoted(value)} = ""  # {count} rows; no guess: give the code'
+                yield 1, f'# {_quoted(value)} = ""  # {rows}; no guess: give the code'
 
 
 def render(survey: Survey, kind: str = "toml", limit: int = 20) -> str:
