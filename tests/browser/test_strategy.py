@@ -38,8 +38,9 @@ def test_report_correct_and_approve(page: Any, live_server: Any, strategy_data: 
     form.locator("input[name=value]").fill("14000")
     form.locator("input[name=evidence_url]").fill("https://example.org/gene-bank-2026.pdf")
     form.locator("button[type=submit]").click()
-    page.wait_for_url("**/strategy/states/KAZ?year=2026#report")
+    page.wait_for_url("**/strategy/states/KAZ?year=2026&saved=*#report")
     assert "awaiting review" in _row(page).inner_text()
+    assert page.locator("p.notice[role=status]").count() == 1  # the value was saved
     page.click("form.signout button")
     page.wait_for_url(live_server.url + "/")
 
@@ -59,7 +60,7 @@ def test_report_correct_and_approve(page: Any, live_server: Any, strategy_data: 
     form = _row(page).locator("form.value-form")
     form.locator("input[name=value]").fill("15500")
     form.locator("button[type=submit]").click()
-    page.wait_for_url("**/strategy/states/KAZ?year=2026#report")
+    page.wait_for_url("**/strategy/states/KAZ?year=2026&saved=*#report")
     page.click("form.signout button")
     page.wait_for_url(live_server.url + "/")
 

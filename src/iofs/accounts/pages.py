@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from iofs.accounts import service
 from iofs.accounts.labels import reach_label, role_label
+from iofs.accounts.models import User
 from iofs.accounts.principals import (
     SESSION_COOKIE,
     session_cookie_options,
@@ -32,6 +33,15 @@ def _local_path(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
+
+
+def _landing(user: User, target: str) -> str:
+    """Where a sign-in lands: the page asked for, else a focal point's own state's page (the
+    country brief, which links to the state's open report); the home page for the others."""
+    if target != "/":
+        return target
+    states = sorted(a.scope for a in user.roles if a.role == Role.FOCAL_POINT and a.scope)
+    return f"/countries/{states[0]}" if states else "/"
 
 
 @router.get("/signin", response_class=HTMLResponse)
@@ -76,7 +86,7 @@ def signin(
         session, user, ip=client_ip(request), user_agent=request.headers.get("user-agent")
     )
     session.commit()
-    response = RedirectResponse(_local_path(next), status_code=303)
+    response = RedirectResponse(_landing(user, _local_path(next)), status_code=303)
     response.set_cookie(
         SESSION_COOKIE, sign_session_key(request, raw), **session_cookie_options(request)
     )

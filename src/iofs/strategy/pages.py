@@ -321,11 +321,19 @@ def state_page(
     request: Request,
     iso3: str,
     year: YearQuery = None,
+    saved: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
-    """A state's scorecard, its report for the period (form for focal points), review."""
-    return _state_page(request, session, principal, iso3, year)
+    """A state's scorecard, its report for the period (form for focal points), review.
+
+    ``saved`` (set by the redirect after a value is submitted) shows the confirmation."""
+    notice = (
+        _("Value saved. It counts once the secretariat approves it; you can still correct it.")
+        if saved
+        else None
+    )
+    return _state_page(request, session, principal, iso3, year, notice=notice)
 
 
 @router.post("/strategy/states/{iso3}/values", response_class=HTMLResponse)
@@ -371,7 +379,9 @@ async def report_value(
             request, session, principal, iso3, year, error=str(error), status_code=422
         )
     session.commit()
-    return RedirectResponse(f"/strategy/states/{iso3.upper()}?year={year}#report", status_code=303)
+    return RedirectResponse(
+        f"/strategy/states/{iso3.upper()}?year={year}&saved={kpi_id}#report", status_code=303
+    )
 
 
 @router.post("/strategy/states/{iso3}/values/{value_id}/review", response_class=HTMLResponse)
