@@ -8,6 +8,8 @@ groups whose subcommands come from several modules.
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -137,12 +139,22 @@ def main_callback(
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface (default IOFS_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default IOFS_PORT).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes (default: one per core on PostgreSQL, one on SQLite). "
+            "SIGHUP replaces them one by one without dropping requests.",
+        ),
+    ] = None,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
 ) -> None:
     """Start the web app (pages, JSON API under /api/v1, OpenAPI at /openapi.json)."""
     import uvicorn
 
     from iofs.db import current_revision, pending_migrations
+    from iofs.http.logs import logging_config
 
     config = settings()
     config.ensure_data_dir()
@@ -151,23 +163,54 @@ def serve(
         raise fail("the database has no tables yet; run `iofs db upgrade` (or `make run`).")
     if pending_migrations(url):
         raise fail("the database is behind the code; run `iofs db upgrade` (or `make run`).")
+    processes = workers or _default_workers(url)
+    if reload and processes > 1:
+        raise fail("--reload runs one process; leave out --workers.", 2)
+    if processes > 1:
+        os.environ[METRICS_DIR_ENV] = str(_fresh_metrics_dir(config.data_dir))
     bind_host, bind_port = host or config.host, port or config.port
     console.print(
         f"iofs {__version__} serving on http://{bind_host}:{bind_port} "
-        f"(database: {url.split('://', 1)[0]}, data: {config.data_dir})"
+        f"(database: {url.split('://', 1)[0]}, data: {config.data_dir}, "
+        f"{processes} worker{'s' if processes > 1 else ''})"
     )
     _print_first_steps()
     # Forwarded headers (client address, https) are believed only from IOFS_TRUSTED_PROXIES.
+    # The app writes its own access log (with the request id), so uvicorn's is off.
     uvicorn.run(
         "iofs.web.app:create_app",
         factory=True,
         host=bind_host,
         port=bind_port,
         reload=reload,
+        workers=processes if processes > 1 else None,
+        # A worker imports every module before it is ready: seconds, more on a busy machine.
+        timeout_worker_healthcheck=120,
         log_level=config.log_level,
+        log_config=logging_config(config.log_level, config.log_format),
+        access_log=False,
         proxy_headers=bool(config.trusted_proxies),
         forwarded_allow_ips=config.trusted_proxies or None,
     )
+
+
+#: prometheus_client's multiprocess mode: where each worker writes its metric values.
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _default_workers(url: str) -> int:
+    """One worker per core on PostgreSQL; one on SQLite, whose writes take turns anyway."""
+    if url.startswith("sqlite"):
+        return 1
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def _fresh_metrics_dir(data_dir: Path) -> Path:
+    """An empty folder for the workers' metric files (values of a previous run removed)."""
+    folder = data_dir / ".metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
 
 
 def _print_first_steps() -> None:

@@ -11,8 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session, sessionmaker
 
 from iofs.config import Settings
+from iofs.http.logs import JsonFormatter, RequestIdFilter, logging_config
 from iofs.web.app import create_app
-from iofs.web.observability import JsonFormatter, RequestIdFilter, logging_config
 
 
 def _client(settings: Settings, allow: list[str], address: str) -> TestClient:
