@@ -15,10 +15,13 @@ from xml.sax.saxutils import escape, quoteattr
 from markupsafe import Markup
 
 from iofs.http.charts import vega_lite_svg
+from iofs.http.formatting import format_number
 from iofs.programmes.figures import Flow, TimelinePoint
 
 WIDTH, HEIGHT = 760, 320
 NODE_WIDTH, GAP, LABEL_ROOM = 14, 10, 170
+#: Vertical room of one label line (px at font-size 12): labels of a column never come closer.
+LABEL_LINE = 15
 COLOURS = ("#0b6e4f", "#2c7fb8", "#d95f0e", "#756bb1", "#636363", "#e7298a", "#66a61e")
 
 
@@ -46,9 +49,12 @@ def flow_svg(flows: list[Flow], names: dict[str, str], title: str) -> Markup:
     x_positions = (LABEL_ROOM, (WIDTH - NODE_WIDTH) / 2, WIDTH - LABEL_ROOM - NODE_WIDTH)
     boxes: list[dict[str, tuple[float, float]]] = []
     parts: list[str] = []
+    labels: list[str] = []
+    bottom = float(HEIGHT)
     for index, column in enumerate(columns):
         y = 0.0
         placed: dict[str, tuple[float, float]] = {}
+        previous_label = -float(LABEL_LINE)
         for key, usd in sorted(column.items(), key=lambda item: -item[1]):
             height = max(float(usd) * scale, 1.0)
             placed[key] = (y, height)
@@ -60,10 +66,15 @@ def flow_svg(flows: list[Flow], names: dict[str, str], title: str) -> Markup:
                 f'height="{height:.1f}" fill="#33475b"><title>{label}: '
                 f"{usd:,.0f} USD</title></rect>"
             )
-            parts.append(
-                f'<text x="{label_x:.1f}" y="{y + height / 2 + 4:.1f}" '
-                f'text-anchor="{anchor}" font-size="12">{label} '
-                f"({usd:,.0f})</text>"
+            # A small node's label is pushed below the previous one instead of overprinting it;
+            # a white halo keeps a middle-column label legible where it crosses the bands.
+            label_y = max(y + height / 2 + 4, previous_label + LABEL_LINE)
+            previous_label = label_y
+            bottom = max(bottom, label_y + 4)
+            labels.append(
+                f'<text x="{label_x:.1f}" y="{label_y:.1f}" text-anchor="{anchor}" '
+                f'font-size="12" paint-order="stroke" stroke="#fff" stroke-width="3" '
+                f'stroke-linejoin="round">{label} ({format_number(usd, 0)})</text>'
             )
             y += height + GAP
         boxes.append(placed)
@@ -89,10 +100,10 @@ def flow_svg(flows: list[Flow], names: dict[str, str], title: str) -> Markup:
                 f"{escape(names.get(flow.target, flow.target))}: {flow.usd:,.0f} USD"
                 f"</title></path>"
             )
-    body = "".join(parts)
+    body = "".join(parts + labels)  # labels last: drawn over the bands, never under them
     return Markup(  # noqa: S704 - every text is escaped above
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="flow-diagram" '
-        f'viewBox="-4 -4 {WIDTH + 8} {HEIGHT + 8}" aria-label={quoteattr(title)}>'
+        f'viewBox="-4 -4 {WIDTH + 8} {bottom + 8:.0f}" aria-label={quoteattr(title)}>'
         f"<title>{escape(title)}</title>{body}</svg>"
     )
 
