@@ -36,12 +36,25 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+#: How long a SQLite write waits for another one to finish before giving up (ms). SQLite lets
+#: one writer at a time; with WAL, readers never wait. A long import holds the write lock for
+#: its whole transaction, so other writes queue here instead of failing at once.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_MS)}")
     cursor.close()
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether ``error`` is SQLite's "database is locked": another write held the database
+    for longer than :data:`SQLITE_BUSY_TIMEOUT_MS` (not a failure of the database itself)."""
+    orig = getattr(error, "orig", None)
+    return orig is not None and "database is locked" in str(orig)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

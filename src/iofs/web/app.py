@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from iofs import __version__, i18n, modules
 from iofs.accounts.principals import SESSION_COOKIE, resolve_principal
 from iofs.config import Settings, describe_database_error, get_settings
-from iofs.db import make_engine, make_session_factory, pending_migrations
+from iofs.db import is_busy, make_engine, make_session_factory, pending_migrations
 from iofs.errors import InputError
 from iofs.http.deps import db_session
 from iofs.http.security import RequestGuard, bearer_token, client_ip, csrf_rejection
@@ -43,6 +43,10 @@ from iofs.web.static_cache import StaticAssets
 API_PREFIX = "/api/v1"
 DATABASE_UNAVAILABLE = N_(
     "The service is unavailable: its database cannot be reached. Try again in a minute."
+)
+DATABASE_BUSY = N_(
+    "The database is busy with another change (a long import, for instance); nothing was "
+    "saved. Try again in a few seconds."
 )
 METRICS_REFUSED = N_("Metrics are served only to the addresses in IOFS_METRICS_ALLOW.")
 log = logging.getLogger(__name__)
@@ -233,9 +237,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
     async def database_unavailable(request: Request, error: Exception) -> Response:
-        _database_failure(request, error)
         if getattr(request.state, "principal", None) is None:
             request.state.principal = ANONYMOUS  # who is asking cannot be known now
+        if is_busy(error):
+            log.warning("a write waited longer than the busy timeout: %s", error)
+            return error_response(request, 503, i18n.gettext(DATABASE_BUSY), {"Retry-After": "5"})
+        _database_failure(request, error)
         return error_response(
             request, 503, i18n.gettext(DATABASE_UNAVAILABLE), {"Retry-After": "30"}
         )
