@@ -7,7 +7,11 @@ wall-clock milliseconds of in-process requests (FastAPI TestClient), so both sid
 same app overhead. The brief is measured cold (each state's first request after one warm-up
 request of another state; module-level caches filled once) over the 57 states.
 
-    .venv/bin/python benchmarks/briefs.py [--shared /work/shared/data] [--repeat 3]
+    .venv/bin/python benchmarks/briefs.py [--shared /work/shared/data] [--repeat 3] [--fixtures]
+
+``--fixtures`` also loads the browser test's hand-made records: an appeal covering
+Afghanistan (contributions, deliveries, people reached, FTS flows) and a small FAOSTAT trade
+matrix of Afghan imports, so that the aid and trade-matrix parts of the brief are exercised.
 """
 
 from __future__ import annotations
@@ -57,6 +61,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--repeat", type=int, default=3, help="runs of bulletin and PDF")
+    parser.add_argument(
+        "--fixtures", action="store_true", help="also the Afghan appeal and trade matrix"
+    )
     args = parser.parse_args()
 
     from fastapi.testclient import TestClient
@@ -81,6 +88,18 @@ def main() -> None:
         members.load_reference(session)
     load_real_files(settings.analytics_dir, args.shared)
     load_demo(factory)
+    if args.fixtures:
+        from tests.monitor.faostat.test_trade import _bulk
+        from tests.programmes.test_country_aid import CHECKER, MAKER, add_afghan_appeal
+
+        from iofs.monitor.faostat.ingest import ingest
+
+        with transaction(factory) as session:
+            add_afghan_appeal(session, MAKER, CHECKER)
+        ingest(
+            [_bulk(data_dir / "Trade_DetailedTradeMatrix_E_All_Data_(Normalized).csv")],
+            settings.analytics_dir,
+        )
     print(f"store loaded in {time.perf_counter() - started:.1f} s ({data_dir})")
     client = TestClient(create_app(settings))
     codes = [row["iso3"] for row in members.reference_member_states()]
@@ -95,6 +114,7 @@ def main() -> None:
         assembled.append(sum(timed_get(client, url) for url in module_pages(code)))
     month = client.get("/bulletin", follow_redirects=False).headers["location"].rsplit("/", 1)[1]
     bulletin = [timed_get(client, f"/bulletin/{month}") for _ in range(args.repeat)]
+    aid_vs_need = [timed_get(client, "/aid-vs-need") for _ in range(args.repeat)]
     bulletin_pages = ["/risk", "/prices", "/drought", "/programmes", "/faostat"]
     bulletin_base = [
         sum(timed_get(client, url) for url in bulletin_pages) for _ in range(args.repeat)
@@ -118,6 +138,7 @@ def main() -> None:
             statistics.median(bulletin_base),
             1000,
         ),
+        ("aid against need median (ms)", statistics.median(aid_vs_need), float("nan"), None),
         (
             "PDF brief AFG, Arabic, median (ms)",
             statistics.median(pdf),
