@@ -52,3 +52,41 @@ def test_without_the_trade_matrix_the_block_names_the_ingest_command(settings: S
     block = food_supply(settings, "AFG")
     (missing,) = [m for m in block.missing if "trade matrix" in m.what]
     assert missing.command.startswith("iofs ingest faostat Trade_DetailedTradeMatrix")
+
+
+def test_top_imported_foods_are_the_five_largest_of_the_latest_year(settings: Settings) -> None:
+    from tests.monitor.faostat.helpers import NORMALIZED_HEADER
+
+    cache.clear()
+    rows = [  # Afghanistan (FAO 2, M49 4), FBS import quantity (1000 t)
+        (2511, "Wheat and products", 2022, 3000),
+        (2805, "Rice and products", 2022, 500),
+        (2542, "Sugar (Raw Equivalent)", 2022, 300),
+        (2577, "Palm Oil", 2022, 200),
+        (2513, "Barley and products", 2022, 50),
+        (2517, "Millet and products", 2022, 20),  # sixth: left out
+        (2511, "Wheat and products", 2021, 9999),  # an older year: not shown
+        # large in 2021 only: counts neither for the ranking nor the table of 2022 (a ranking
+        # over all years would take it and show four rows)
+        (2514, "Maize and products", 2021, 5000),
+    ]
+    lines = [NORMALIZED_HEADER] + [
+        f'"2","4","Afghanistan","{item}","","{name}","5611","Import Quantity","{year}",'
+        f'"{year}","1000 t","{value}","E",""'
+        for item, name, year, value in rows
+    ]
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    source = settings.data_dir / "FoodBalanceSheets_E_All_Data_(Normalized).csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ingest([source], settings.analytics_dir)
+    block = food_supply(settings, "AFG")
+    (table,) = [t for t in block.tables if t.caption.startswith("Top imported foods")]
+    assert table.caption == "Top imported foods, 2022 (1000 t)"
+    assert table.rows == (
+        ("Wheat and products", "3,000"),
+        ("Rice and products", "500"),
+        ("Sugar (Raw Equivalent)", "300"),
+        ("Palm Oil", "200"),
+        ("Barley and products", "50"),
+    )
+    cache.clear()
