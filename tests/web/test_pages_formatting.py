@@ -52,3 +52,11 @@ def test_template_filters_missing_values_and_partial_dates() -> None:
     assert '<bdi dir="ltr">12,5\u00a0%</bdi>' in html
     assert "<bdi>décembre 2013</bdi>" in html and '<bdi dir="ltr">2013</bdi>' in html
     assert 'title="1\u202f234,5"' in html
+
+
+@pytest.mark.usefixtures("language")
+def test_unit_stays_inside_the_isolate() -> None:
+    i18n.set_language("ar")
+    assert formatting.number(800, 0, unit="t") == '<bdi dir="ltr">800\u00a0t</bdi>'
+    i18n.set_language("fr")
+    assert formatting.number(1985.5, 1, unit="t") == '<bdi dir="ltr">1\u202f985,5\u00a0t</bdi>'

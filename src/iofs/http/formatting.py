@@ -94,12 +94,21 @@ def format_number(
 
 
 def number(
-    value: Number | None, digits: int | None = None, isolate: bool = True, max_digits: int = 3
+    value: Number | None,
+    digits: int | None = None,
+    isolate: bool = True,
+    max_digits: int = 3,
+    unit: str = "",
 ) -> Markup | str:
-    """Jinja filter ``number``: ``{{ x|number(2) }}`` → ``13 200,00`` in French, isolated."""
+    """Jinja filter ``number``: ``{{ x|number(2) }}`` → ``13 200,00`` in French, isolated.
+
+    ``unit`` (``t``, ``USD``, ``°C``) is written after a no-break space inside the same isolate,
+    so that in an Arabic sentence "800 t" stays one unit and never joins a neighbouring code.
+    """
     if value is None:
         return MISSING
-    return _isolated(format_number(value, digits, max_digits=max_digits), isolate)
+    text = format_number(value, digits, max_digits=max_digits)
+    return _isolated(f"{text}\u00a0{unit}" if unit else text, isolate)
 
 
 def percent(value: Number | None, digits: int = 1, isolate: bool = True) -> Markup | str:
