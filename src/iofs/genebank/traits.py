@@ -504,14 +504,17 @@ def trait_search_result(
         total, page_ids = len(kept), kept[offset : offset + limit]
     else:
         found: list[int] = []
-        for start in range(0, candidates.size, SAMPLE):
-            found += _filtered(session, candidates[start : start + SAMPLE], conditions)
-            if len(found) >= offset + limit:
-                break
+        read = 0
+        while read < candidates.size and len(found) < offset + limit:
+            found += _filtered(session, candidates[read : read + SAMPLE], conditions)
+            read += SAMPLE
         page_ids = found[offset : offset + limit]
-        sample = np.unique(np.linspace(0, candidates.size - 1, SAMPLE).astype(np.int64))
-        share = len(_filtered(session, candidates[sample], conditions)) / sample.size
-        total, approximate = round(share * candidates.size), True
+        if read >= candidates.size:  # every candidate was read: the total is exact
+            total = len(found)
+        else:
+            sample = np.unique(np.linspace(0, candidates.size - 1, SAMPLE).astype(np.int64))
+            share = len(_filtered(session, candidates[sample], conditions)) / sample.size
+            total, approximate = max(round(share * candidates.size), len(found)), True
     page = select(Accession).where(Accession.id.in_(page_ids)).order_by(Accession.id)
     accessions = list(session.execute(page).scalars()) if page_ids else []
     return TraitSearchResult(total, accessions, approximate)
