@@ -188,3 +188,26 @@ def test_zonal_of_the_latest_month_only(tmp_path: Path, monkeypatch: pytest.Monk
     assert rows.exit_code == 0, rows.output
     assert [r["month"] for r in json.loads(rows.output)] == ["2020-12"]
     assert list((tmp_path / "var").rglob("labels-*.npy"))  # the masks kept for next month
+
+
+def test_the_spi_command_loads_no_unneeded_library(tmp_path: Path) -> None:
+    """NetCDF in, Zarr out on the local threads: neither rioxarray (xarray guessing an
+    engine imported every backend) nor dask.distributed (a scheduler given by name) loads."""
+    import subprocess
+    import sys
+
+    source = _file(tmp_path / "in.nc")
+    script = (
+        "import sys\n"
+        "from iofs.cli import main\n"
+        f"sys.argv = ['iofs', 'drought', 'spi', {str(source)!r}, '--out', "
+        f"{str(tmp_path / 'out.zarr')!r}]\n"
+        "try:\n    main()\nexcept SystemExit as stop:\n    assert not stop.code, stop.code\n"
+        "print(sorted(m for m in ('rioxarray', 'distributed') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=240
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "out.zarr").is_dir()
