@@ -54,12 +54,12 @@ class LatestRun:
 
 
 def _last_month(store: xr.Dataset) -> pd.Period | None:
-    text = store.attrs.get("last_month")
-    if text:
-        return pd.Period(str(text), freq="M")
+    """The store's last month: its time axis (the truth, also after a run killed between
+    appending and updating the attribute), else its ``last_month`` attribute."""
     if "time" in store.coords and store.sizes.get("time", 0):
         return pd.Period(pd.Timestamp(store["time"].values[-1]), freq="M")
-    return None
+    text = store.attrs.get("last_month")
+    return pd.Period(str(text), freq="M") if text else None
 
 
 def _check_grid(store: xr.Dataset, precip: xr.DataArray, path: Path) -> None:
