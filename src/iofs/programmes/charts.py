@@ -60,7 +60,14 @@ def flow_svg(flows: list[Flow], names: dict[str, str], title: str) -> Markup:
             placed[key] = (y, height)
             x = x_positions[index]
             label = escape(names.get(key, key))
-            anchor, label_x = ("end", x - 6) if index == 0 else ("start", x + NODE_WIDTH + 6)
+            # Left column: labels to the left of the nodes; right column: to the right; the
+            # middle column's labels are centred on their node, where no other column's label
+            # can reach them.
+            anchor, label_x = (
+                ("end", x - 6),
+                ("middle", x + NODE_WIDTH / 2),
+                ("start", x + NODE_WIDTH + 6),
+            )[index]
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{NODE_WIDTH}" '
                 f'height="{height:.1f}" fill="#33475b"><title>{label}: '

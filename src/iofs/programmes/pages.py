@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from iofs import countries
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
 from iofs.http.deps import db_session
@@ -75,11 +76,15 @@ def _names(session: Session) -> dict[str, str]:
 
 def flow_chart(session: Session, appeal_id: int | None = None, **only: Any) -> Markup:
     """The donor → appeal → country diagram of counted money (``only``: see figures.flows)."""
-    return charts.flow_svg(
-        figures.flows(session, appeal_id, **only),
-        _names(session),
-        _("Flow of funds: donor → appeal or programme → country"),
-    )
+    flows = figures.flows(session, appeal_id, **only)
+    names = _names(session)
+    # Destination countries by name (the codes stay as keys); a donor state keeps its
+    # organisation name from the registry.
+    language = current_language()
+    for flow in flows:
+        if flow.country and flow.country not in names:
+            names[flow.country] = countries.name(flow.country, language)
+    return charts.flow_svg(flows, names, _("Flow of funds: donor → appeal or programme → country"))
 
 
 def _context(principal: Principal) -> dict[str, Any]:
