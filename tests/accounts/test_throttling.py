@@ -187,11 +187,14 @@ def test_serve_trusts_forwarded_headers_only_from_the_configured_proxies(
     import uvicorn
     from typer.testing import CliRunner
 
+    import iofs.cli
     import iofs.db
     from iofs.cli import app
 
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append(k))
+    # no database behind this serve: skip the first-admin hint, which reads the accounts
+    monkeypatch.setattr(iofs.cli, "_print_first_steps", lambda: None)
     monkeypatch.setattr(iofs.db, "current_revision", lambda url: "0002")
     monkeypatch.setattr(iofs.db, "pending_migrations", lambda url: False)
     monkeypatch.setenv("IOFS_DATA_DIR", str(tmp_path))
