@@ -36,6 +36,7 @@ from iofs.http.templating import render
 from iofs.http.validation import translated_message
 from iofs.i18n import N_
 from iofs.permissions import ANONYMOUS, PermissionDenied
+from iofs.web.conditional import ConditionalGetMiddleware
 from iofs.web.observability import Metrics, ObservabilityMiddleware
 from iofs.web.security_headers import SECURITY_HEADERS
 from iofs.web.static_cache import StaticAssets
@@ -287,6 +288,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return probe(request, migrations=True)
 
     include_module_routers(app)
+    app.add_middleware(ConditionalGetMiddleware, session_cookie=SESSION_COOKIE)
     # Outermost: every request, refused or not, gets its id, its metrics and its log line.
     app.state.metrics = Metrics()
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
