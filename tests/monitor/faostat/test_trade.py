@@ -115,3 +115,11 @@ def test_web_download_with_m49_and_cpc_codes(tmp_path: Path) -> None:
         ("Rice", 2022, 50_000.0),
     ]
     assert [(p.iso3, p.share_percent) for p in found[0].partners] == [("KAZ", 90.0), ("UZB", 10.0)]
+
+
+def test_several_reporters_in_one_read_equal_one_by_one(analytics: Path) -> None:
+    every = service.import_sources_by_state(analytics, ("AFG", "EGY", "KAZ"))
+    assert set(every) == {"AFG", "EGY"}  # Kazakhstan reports nothing here
+    assert every["AFG"] == service.import_sources(analytics, "AFG")
+    (wheat,) = every["EGY"]
+    assert (wheat.item, wheat.quantity_t, wheat.partners[0].iso3) == ("Wheat", 9000.0, "KAZ")

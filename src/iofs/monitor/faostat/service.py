@@ -23,7 +23,8 @@ from iofs.monitor.faostat.schemas import (
     RankedValue,
     SliceOut,
 )
-from iofs.monitor.faostat.trade import import_sources as import_sources  # re-export
+from iofs.monitor.faostat.trade import import_sources as import_sources  # re-exported
+from iofs.monitor.faostat.trade import import_sources_by_state as import_sources_by_state
 from iofs.slices import SliceInfo, UnknownSlice, discard, file_size, modified_at, split_id
 
 

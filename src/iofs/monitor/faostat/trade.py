@@ -50,30 +50,72 @@ class ImportedItem:
     partners: tuple[Partner, ...]
 
 
-def _frame(analytics_dir: Path, iso3: str) -> list[tuple[object, ...]]:
+def _rows(analytics_dir: Path, iso3s: tuple[str, ...]) -> list[tuple[object, ...]]:
+    """(reporter, item key, item, year, partner ISO3, partner, tonnes, unit) of the reporters'
+    import quantities from partner countries in each item's latest year, largest first."""
     files = store.slice_files(analytics_dir, "TM")
-    if not files:
+    if not files or not iso3s:
         return []
+    places = ", ".join("?" for _ in iso3s)
     con = duckdb.connect()
     try:
         return con.execute(
             f"WITH o AS ("
-            f" SELECT coalesce(CAST(item_code AS VARCHAR), 'cpc:' || item_cpc) AS item_key,"
+            f" SELECT iso3, coalesce(CAST(item_code AS VARCHAR), 'cpc:' || item_cpc) AS item_key,"
             f" any_value(item) AS item, partner_code, any_value(partner_iso3) AS partner_iso3,"
             f" any_value(partner) AS partner, year, arg_max(value, source) AS value,"
             f" any_value(unit) AS unit"
             f" FROM {parquet_list(files)}"
-            f" WHERE iso3 = ? AND element_code = ? AND partner_kind = 'country'"
+            f" WHERE iso3 IN ({places}) AND element_code = ? AND partner_kind = 'country'"
             f" AND year = year_end AND value > 0"
-            f" GROUP BY item_key, partner_code, year),"
-            f" latest AS (SELECT item_key, max(year) AS year FROM o GROUP BY item_key)"
-            f" SELECT o.item_key, o.item, o.year, o.partner_iso3, o.partner, o.value, o.unit"
-            f" FROM o JOIN latest USING (item_key, year)"
-            f" ORDER BY o.item_key, o.value DESC, o.partner",
-            [iso3, IMPORT_QUANTITY],
+            f" GROUP BY iso3, item_key, partner_code, year),"
+            f" latest AS (SELECT iso3, item_key, max(year) AS year FROM o GROUP BY iso3, item_key)"
+            f" SELECT o.iso3, o.item_key, o.item, o.year, o.partner_iso3, o.partner, o.value,"
+            f" o.unit FROM o JOIN latest USING (iso3, item_key, year)"
+            f" ORDER BY o.iso3, o.item_key, o.value DESC, o.partner",
+            [*iso3s, IMPORT_QUANTITY],
         ).fetchall()
     finally:
         con.close()
+
+
+def _items(rows: list[tuple[object, ...]], items: int, partners: int) -> list[ImportedItem]:
+    grouped: dict[str, list[tuple[object, ...]]] = {}
+    for row in rows:
+        grouped.setdefault(str(row[1]), []).append(row)
+    found: list[ImportedItem] = []
+    for group in grouped.values():
+        total = sum(float(str(r[6])) for r in group)
+        found.append(
+            ImportedItem(
+                item=str(group[0][2]),
+                year=int(str(group[0][3])),
+                quantity_t=total,
+                unit=str(group[0][7] or "t"),
+                partners=tuple(
+                    Partner(
+                        None if r[4] is None else str(r[4]),
+                        str(r[5] or ""),
+                        float(str(r[6])),
+                        100 * float(str(r[6])) / total,
+                    )
+                    for r in group[:partners]
+                ),
+            )
+        )
+    found.sort(key=lambda item: (-item.quantity_t, item.item))
+    return found[:items]
+
+
+def import_sources_by_state(
+    analytics_dir: Path, iso3s: tuple[str, ...], items: int = 5, partners: int = 3
+) -> dict[str, list[ImportedItem]]:
+    """:func:`import_sources` of several reporters in one query, by ISO3 (reporters without
+    a trade matrix row are absent)."""
+    by_state: dict[str, list[tuple[object, ...]]] = {}
+    for row in _rows(analytics_dir, tuple(code.upper() for code in iso3s)):
+        by_state.setdefault(str(row[0]), []).append(row)
+    return {code: _items(rows, items, partners) for code, rows in by_state.items()}
 
 
 def import_sources(
@@ -82,31 +124,7 @@ def import_sources(
     """The ``items`` largest imports of ``iso3`` (tonnes, each item's latest year) with their
     ``partners`` largest partner countries; an empty list when the store holds no trade
     matrix row of the state."""
-    grouped: dict[str, list[tuple[object, ...]]] = {}
-    for row in _frame(analytics_dir, iso3.upper()):
-        grouped.setdefault(str(row[0]), []).append(row)
-    found: list[ImportedItem] = []
-    for rows in grouped.values():
-        total = sum(float(str(r[5])) for r in rows)
-        found.append(
-            ImportedItem(
-                item=str(rows[0][1]),
-                year=int(str(rows[0][2])),
-                quantity_t=total,
-                unit=str(rows[0][6] or "t"),
-                partners=tuple(
-                    Partner(
-                        None if r[3] is None else str(r[3]),
-                        str(r[4] or ""),
-                        float(str(r[5])),
-                        100 * float(str(r[5])) / total,
-                    )
-                    for r in rows[:partners]
-                ),
-            )
-        )
-    found.sort(key=lambda item: (-item.quantity_t, item.item))
-    return found[:items]
+    return import_sources_by_state(analytics_dir, (iso3,), items, partners).get(iso3.upper(), [])
 
 
-__all__ = ["INGEST_COMMAND", "ImportedItem", "Partner", "import_sources"]
+__all__ = ["INGEST_COMMAND", "ImportedItem", "Partner", "import_sources", "import_sources_by_state"]
