@@ -215,12 +215,17 @@ def _fresh_metrics_dir(data_dir: Path) -> Path:
 
 def _print_first_steps() -> None:
     """On an installation without an administrator, say how to create the first one."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from iofs.accounts.service import has_active_admin
     from iofs.db import transaction
 
-    with transaction(session_factory()) as session:
-        if has_active_admin(session):
-            return
+    try:
+        with transaction(session_factory()) as session:
+            if has_active_admin(session):
+                return
+    except SQLAlchemyError:  # a hint only: never stops the server from starting
+        return
     console.print(
         "No administrator account yet. Create the first one (the password is asked for):\n"
         "  iofs users create --email you@example.org --role admin\n"
