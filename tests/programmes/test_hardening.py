@@ -450,7 +450,7 @@ def test_the_cli_review_takes_and_echoes_the_version(
         ["programmes", "review", "contribution", str(record_id), "--version", str(version + 1)],
         env=env,
     )
-    assert stale.exit_code == 1 and "changed since" in stale.output
+    assert stale.exit_code == 2 and "changed since" in stale.output
     done = runner.invoke(
         cli_app,
         ["programmes", "review", "contribution", str(record_id), "--version", str(version)],

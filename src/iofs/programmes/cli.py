@@ -8,13 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from iofs.cli_support import console, errors, fail
 from iofs.errors import InputError
-
-console = Console()
-errors = Console(stderr=True)
 
 programmes_app = typer.Typer(
     help="Programmes, appeals, contributions and deliveries.", no_args_is_help=True
@@ -36,11 +33,6 @@ class ImportFormat(StrEnum):
 class Output(StrEnum):
     table = "table"
     json = "json"
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
 
 
 def _money(value: object) -> str:
@@ -126,7 +118,7 @@ def export(
                 )
                 content = text.encode()
         except InputError as error:
-            raise _fail(str(error)) from None
+            raise fail(str(error), 2) from None
     out.write_bytes(content)
     console.print(f"wrote {out} ({len(content):,} bytes)")
 
@@ -175,16 +167,16 @@ def import_file(
                 except workbook_upload.UploadRejected as rejected:
                     transaction.rollback()
                     if rejected.refused is not None:  # the file itself, before its rows
-                        raise _fail(f"{rejected.refused} Nothing was imported.", 2) from None
+                        raise fail(f"{rejected.refused} Nothing was imported.", 2) from None
                     for problem in rejected.errors:
                         errors.print(str(problem), highlight=False)
-                    raise _fail(
-                        f"{len(rejected.errors)} problem(s); nothing was imported."
+                    raise fail(
+                        f"{len(rejected.errors)} problem(s); nothing was imported.", 2
                     ) from None
                 summary = service.upload_summary(report)
             else:
                 if not appeal:
-                    raise _fail("Say which appeal the flows belong to: --appeal CODE.", 2)
+                    raise fail("Say which appeal the flows belong to: --appeal CODE.", 2)
                 from iofs.programmes.exchange import fts_import
 
                 summary = service.fts_summary(
@@ -193,7 +185,7 @@ def import_file(
         except InputError as error:
             transaction.rollback()
             where = f" ({error.field})" if error.field else ""
-            raise _fail(f"{error}{where} Nothing was imported.") from None
+            raise fail(f"{error}{where} Nothing was imported.", 2) from None
         if dry_run:
             transaction.rollback()
             console.print(f"dry run, nothing written: {summary}")
@@ -212,7 +204,7 @@ def reconcile(appeal: Annotated[str, typer.Argument(help="Appeal code.")]) -> No
         try:
             lines = fts_reconcile.reconcile(session, appeal)
         except InputError as error:
-            raise _fail(str(error)) from None
+            raise fail(str(error), 2) from None
     found = fts_reconcile.summary(lines)
     table = Table(title=f"{appeal}: iofs vs FTS")
     for column in ("status", "iofs", "iofs USD", "FTS flow", "FTS USD", "differences"):
@@ -288,5 +280,5 @@ def review_figure(
                 version=version,
             )
     except (InputError, PermissionDenied) as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error), 2) from None
     console.print(f"{kind} {record_id} version {version}: {'rejected' if reject else 'approved'}")

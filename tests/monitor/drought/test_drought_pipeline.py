@@ -232,7 +232,7 @@ def test_cli_spi_zonal_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     result = runner.invoke(
         app, ["drought", "spi", str(source), "--scale", "5", "--out", str(tmp_path / "x.zarr")]
     )
-    assert result.exit_code == 1 and "scale must be one of" in result.output
+    assert result.exit_code == 2 and "scale must be one of" in result.output
     result = runner.invoke(
         app,
         [
@@ -245,7 +245,7 @@ def test_cli_spi_zonal_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
             str(tmp_path / "x.zarr"),
         ],
     )
-    assert result.exit_code == 1 and "does not overlap" in result.output
+    assert result.exit_code == 2 and "does not overlap" in result.output
     assert not (tmp_path / "x.zarr").exists()  # nothing half-written
 
 

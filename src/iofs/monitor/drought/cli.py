@@ -11,24 +11,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from iofs.cli_support import console, errors, fail
 from iofs.errors import InputError
 from iofs.monitor.drought.errors import PrecipitationInputError
 
 drought_app = typer.Typer(
     help="Drought monitoring: SPI on gridded rainfall, per country.", no_args_is_help=True
 )
-console = Console()
-errors = Console(stderr=True)
 FORMATS = ("table", "json", "csv")
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
 
 
 @drought_app.command("spi")
@@ -128,9 +121,9 @@ def spi_command(
                 compress=compress,
             )
     except PrecipitationInputError as error:
-        raise _fail(str(error), 2) from None
+        raise fail(str(error), 2) from None
     except InputError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error), 2) from None
     for note in run.notes[len(data.notes) :]:
         console.print(f"[yellow]note:[/] {note}")
     console.print(
@@ -179,7 +172,7 @@ def latest_command(
             data, params, out, scheduler=scheduler or settings().dask_scheduler
         )
     except (InputError, PrecipitationInputError) as error:
-        raise _fail(str(error), 2) from None
+        raise fail(str(error), 2) from None
     console.print(
         _(
             "SPI-%(scale)d %(month)s: %(with_spi)d of %(pixels)d cells with SPI, mean "
@@ -219,7 +212,7 @@ def zonal_command(
             settings(), spi_output, admin1, id_field, iso3_field, source, last=last
         )
     except InputError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error), 2) from None
     console.print(
         f"{len(table)} area-months for {table['area_id'].nunique()} areas stored; "
         f"the table holds {total} rows"
@@ -238,13 +231,13 @@ def summary_command(
     from iofs.monitor.drought import service
 
     if output not in FORMATS:
-        raise _fail(f"--format must be one of {', '.join(FORMATS)}, not {output!r}.", 2)
+        raise fail(f"--format must be one of {', '.join(FORMATS)}, not {output!r}.", 2)
     try:
         frame = service.country_series(settings(), iso3, scale)
     except InputError as error:
-        raise _fail(str(error), 2) from None
+        raise fail(str(error), 2) from None
     if frame.empty:
-        raise _fail(
+        raise fail(
             f"no drought statistics for {iso3.upper()}; run `iofs drought spi` and "
             "`iofs drought zonal` first"
         )
