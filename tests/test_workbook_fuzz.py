@@ -97,7 +97,7 @@ def _damaged(seed: bytes, sheet: str, mutation: tuple[str, int, int]) -> bytes:
     except csv.Error:
         sheets[sheet] = [line.split(",") for line in text.splitlines()]
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     for title, rows in sheets.items():
         target = book.create_sheet(title)
         for row in rows:
