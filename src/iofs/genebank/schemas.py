@@ -17,6 +17,7 @@ from iofs.genebank.vocabulary import (
     TRAIT_SCALES,
     one_of,
 )
+from iofs.validation import MAX_RECORD_ID
 
 #: Bounded field types shared by the inputs (each limit written once).
 Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2100, 1, 1))]
@@ -293,7 +294,7 @@ class RequestIn(BaseModel):
 class OrderIn(BaseModel):
     """The order of a requested sample: lot, agreement and seeds (default 50 viable)."""
 
-    lot_id: int = Field(ge=1, le=2_147_483_647)
+    lot_id: int = Field(ge=1, le=MAX_RECORD_ID)
     mta_type: MtaType
     mta_identifier: MtaIdentifier
     mta_date: Day
@@ -330,7 +331,7 @@ class WiewsCountOut(BaseModel):
 class ReportedIn(BaseModel):
     """Distributions whose SMTA report Easy-SMTA accepted."""
 
-    distribution_ids: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(
+    distribution_ids: list[Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]] = Field(
         min_length=1, max_length=10_000
     )
 
@@ -394,7 +395,7 @@ class ProgenitorIn(BaseModel):
     """A progenitor: an accession of this gene bank (``progenitor_id``, or ``accenumb`` as
     ``ACCENUMB`` or ``INSTCODE ACCENUMB``) or a DOI held elsewhere (``10.…``)."""
 
-    progenitor_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    progenitor_id: int | None = Field(default=None, ge=1, le=MAX_RECORD_ID)
     accenumb: str = Field(default="", max_length=150)
     doi: str = Field(default="", max_length=128)
 

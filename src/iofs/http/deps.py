@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import Path, Request
 from sqlalchemy.orm import Session
 
+from iofs.validation import MAX_RECORD_ID
+
 
 def db_session(request: Request) -> Iterator[Session]:
     """One database session per request, closed afterwards."""
@@ -17,4 +19,4 @@ def db_session(request: Request) -> Iterator[Session]:
 
 
 #: A database row id in a path: positive and within a 32-bit integer, on every backend.
-RecordId = Annotated[int, Path(ge=1, le=2_147_483_647, description="Record id")]
+RecordId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="Record id")]

@@ -36,6 +36,7 @@ from iofs.programmes import (
     service,
 )
 from iofs.programmes import vocabulary as v
+from iofs.validation import MAX_RECORD_ID
 
 router = APIRouter(include_in_schema=False)
 
@@ -48,7 +49,7 @@ KindPath = Annotated[
         r"indicator_value)$"
     ),
 ]
-RecordPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
+RecordPath = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
 
 
 def labels() -> dict[str, str]:
@@ -694,7 +695,7 @@ def review_figure(
     kind: KindPath,
     record_id: RecordPath,
     decision: Annotated[str, Form(max_length=16)],
-    version: Annotated[int, Form(ge=1, le=2_147_483_647)],
+    version: Annotated[int, Form(ge=1, le=MAX_RECORD_ID)],
     note: Annotated[str, Form(max_length=500)] = "",
     principal: Principal = Depends(require("programmes.approve")),
     session: Session = Depends(db_session),

@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 from iofs.errors import InputError
 from iofs.http.validation import translated_message
 from iofs.programmes import vocabulary as v
+from iofs.validation import MAX_RECORD_ID
 
 Code = Annotated[
     str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
@@ -197,7 +198,7 @@ class ContributionIn(Input):
     confirmed_by: Annotated[str, Field(max_length=200)] = ""
     document: Annotated[str, Field(max_length=500)] = ""
     years: dict[Year, Money] = Field(default_factory=dict, max_length=20)
-    fts_flow_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    fts_flow_id: int | None = Field(default=None, ge=1, le=MAX_RECORD_ID)
     sources: Sources = ""
     illustrative: bool = False
 
@@ -316,7 +317,7 @@ class ReviewIn(Input):
     decision: v.ReviewDecision
     note: Annotated[str, Field(max_length=500)] = ""
     #: The version of the figure the reviewer saw (``version`` of the review queue).
-    version: Annotated[int, Field(ge=1, le=2_147_483_647)]
+    version: Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]
 
 
 class Out(BaseModel):

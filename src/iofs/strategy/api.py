@@ -50,6 +50,7 @@ from iofs.strategy.schemas import (
     ValueIn,
     ValueOut,
 )
+from iofs.validation import MAX_RECORD_ID
 
 router = APIRouter(tags=["strategy"])
 partnerships_router = APIRouter(tags=["partnerships"])
@@ -256,7 +257,7 @@ def set_period_status(
 def list_values(
     iso3: Iso3Query = None,
     year: YearQuery = None,
-    kpi_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    kpi_id: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
 ) -> list[ValueOut]:

@@ -23,6 +23,7 @@ from iofs.members import service as members
 from iofs.permissions import Principal, allows
 from iofs.strategy import framework, partnerships, progress, reporting, vocabulary, workbook
 from iofs.strategy.models import KpiValue
+from iofs.validation import MAX_RECORD_ID
 
 router = APIRouter(include_in_schema=False)
 
@@ -321,7 +322,7 @@ def state_page(
     request: Request,
     iso3: str,
     year: YearQuery = None,
-    saved: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    saved: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
@@ -341,7 +342,7 @@ def state_page(
 async def report_value(
     request: Request,
     iso3: str,
-    kpi_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
+    kpi_id: Annotated[int, Form(ge=1, le=MAX_RECORD_ID)],
     year: Annotated[int, Form(ge=1990, le=2100)],
     value: Annotated[str, Form(max_length=40)],
     evidence_url: Annotated[str, Form(max_length=500)] = "",
@@ -390,7 +391,7 @@ def review_value(
     iso3: str,
     value_id: RecordId,
     decision: Annotated[str, Form(max_length=16)],
-    version: Annotated[int, Form(ge=1, le=2_147_483_647)],
+    version: Annotated[int, Form(ge=1, le=MAX_RECORD_ID)],
     comment: Annotated[str, Form(max_length=4000)] = "",
     principal: Principal = Depends(require("strategy.values.review")),
     session: Session = Depends(db_session),
@@ -621,7 +622,7 @@ def add_agreement(
     title: Annotated[str, Form(max_length=300)],
     kind: Annotated[str, Form(max_length=32)],
     status: Annotated[str, Form(max_length=16)] = "in_force",
-    partner_id: Annotated[int | None, Form(ge=1, le=2_147_483_647)] = None,
+    partner_id: Annotated[int | None, Form(ge=1, le=MAX_RECORD_ID)] = None,
     signed_on: Annotated[str, Form(max_length=10)] = "",
     expires_on: Annotated[str, Form(max_length=10)] = "",
     notice_days: Annotated[int, Form(ge=0, le=3650)] = 90,
@@ -730,8 +731,8 @@ def add_activity(
     kind: Annotated[str, Form(max_length=16)] = "training",
     starts_on: Annotated[str, Form(max_length=10)] = "",
     place: Annotated[str, Form(max_length=200)] = "",
-    agreement_id: Annotated[int | None, Form(ge=1, le=2_147_483_647)] = None,
-    programme_id: Annotated[int | None, Form(ge=1, le=2_147_483_647)] = None,
+    agreement_id: Annotated[int | None, Form(ge=1, le=MAX_RECORD_ID)] = None,
+    programme_id: Annotated[int | None, Form(ge=1, le=MAX_RECORD_ID)] = None,
     participants_female: Annotated[int, Form(ge=0, le=1_000_000)] = 0,
     participants_male: Annotated[int, Form(ge=0, le=1_000_000)] = 0,
     sources: Annotated[str, Form(max_length=4000)] = "",

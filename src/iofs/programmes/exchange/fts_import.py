@@ -51,6 +51,7 @@ from iofs.permissions import Principal, authorize
 from iofs.programmes import registry
 from iofs.programmes import vocabulary as v
 from iofs.programmes.models import FtsFlow, Organisation
+from iofs.validation import MAX_RECORD_ID
 
 audit.audited(FtsFlow)
 
@@ -141,7 +142,7 @@ def _integer(flow: dict[str, Any], name: str, required: bool) -> int | None:
             % {"field": name, "value": json.dumps(value, default=str)},
         )
     number = int(value)
-    if not 1 <= number <= 2_147_483_647:
+    if not 1 <= number <= MAX_RECORD_ID:
         raise _FlowError(name, _("%(field)s is out of range.") % {"field": name})
     return number
 
