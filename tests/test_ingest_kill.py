@@ -282,7 +282,9 @@ def test_a_killed_mcpd_import_leaves_the_database_unchanged_and_the_rerun_succee
     for delay in (1.5, 3.0):  # by time: wherever the import is then
         code = _mcpd_run(second, database_url, data_dir, after=delay)
         now = _mcpd_store(database_url)
-        assert now == before or (code == 0 and len(now[0]) == 12_040), delay
+        # as before, or the whole import: killed after its commit (while the CLI was still
+        # printing) counts as done, exit status -9 or not; anything in between fails
+        assert now == before or len(now[0]) == 12_040, (delay, code, len(now[0]))
     _mcpd_run(second, database_url, data_dir)  # the rerun succeeds …
     after = _mcpd_store(database_url)
     assert len(after[0]) == 12_040  # … with every accession once

@@ -14,10 +14,12 @@ Afghan imports (``tests.monitor.faostat.test_trade``; the shared data has no TM 
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 
@@ -106,6 +108,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> 
         settings.analytics_dir,
     )
     with LiveServer(settings) as server:
+        # The first brief of a new store computes the month's risk index and watchlist from
+        # the real files (seconds; more on a busy CI machine): done here, not inside a page's
+        # navigation timeout.
+        started = time.monotonic()
+        first = httpx.get(f"{server.url}/countries/AFG?lang=en", timeout=180)
+        assert first.status_code == 200, first.text[:500]
+        print(f"first /countries/AFG on a new store: {time.monotonic() - started:.1f} s")
         yield server
 
 
