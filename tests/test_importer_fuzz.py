@@ -377,13 +377,14 @@ def _mcpd_xlsx(rows: list[list[str]]) -> bytes:
     import io
 
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "DATA"
     for row in rows:
-        sheet.append([cell[:32_000] for cell in row[:300]])
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell)[:32_000] for cell in row[:300]])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from typer.testing import CliRunner
 
 from iofs.accounts.service import cli_principal
@@ -101,10 +102,18 @@ def _damaged(seed: bytes, sheet: str, mutation: tuple[str, int, int]) -> bytes:
     for title, rows in sheets.items():
         target = book.create_sheet(title)
         for row in rows:
-            target.append([str(c)[:32_000] if isinstance(c, str) else c for c in row[:300]])
+            target.append([_cell(c) for c in row[:300]])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """``value`` as openpyxl can store it: text without the control characters a worksheet
+    cannot hold (a user's spreadsheet program drops them too), at most 32,000 characters."""
+    if not isinstance(value, str):
+        return value
+    return ILLEGAL_CHARACTERS_RE.sub("", value)[:32_000]
 
 
 def _counts(database: Path) -> dict[str, int]:
