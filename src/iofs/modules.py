@@ -74,6 +74,8 @@ class Module:
     - ``feeds``: modules whose import registers KPI feeds with the strategy module.
     - ``models``: the module holding its SQLAlchemy tables; ``migrations_branch`` its Alembic
       branch label (None: the trunk).
+    - ``jobs``: ``"pkg.jobs:KIND"`` references to :class:`iofs.jobs.kinds.JobKind` objects, the
+      background jobs the module runs (imports, fetches, digests).
     """
 
     name: str
@@ -87,6 +89,7 @@ class Module:
     feeds: tuple[str, ...] = ()
     models: str | None = None
     migrations_branch: str | None = None
+    jobs: tuple[str, ...] = ()
 
 
 def resolve(reference: str) -> Any:
@@ -138,6 +141,18 @@ def load_feeds() -> None:
     for module in all_modules():
         for reference in module.feeds:
             importlib.import_module(reference)
+
+
+def job_kinds() -> dict[str, Any]:
+    """Every module's job kinds (:class:`iofs.jobs.kinds.JobKind`), by name."""
+    kinds: dict[str, Any] = {}
+    for module in all_modules():
+        for reference in module.jobs:
+            kind = resolve(reference)
+            if kind.name in kinds:
+                raise ValueError(f"two modules declare the job kind {kind.name!r}")
+            kinds[kind.name] = kind
+    return kinds
 
 
 def demo_loaders() -> list[tuple[str, Any]]:
