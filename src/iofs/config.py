@@ -110,6 +110,38 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body of the routes declared as uploads (bytes).",
     )
+    # --- e-mail (notifications: digests over SMTP) --------------------------------------------
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server that sends the e-mail digests; unset, no mail is sent.",
+    )
+    smtp_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="SMTP port; default 25 (none), 587 (starttls) or 465 (ssl).",
+    )
+    smtp_tls: Literal["none", "starttls", "ssl"] = Field(
+        default="starttls",
+        description="none (plain, for a relay on the same machine), starttls or ssl (TLS from "
+        "the first byte, SMTPS).",
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login, when required.")
+    smtp_password: str | None = Field(default=None, description="SMTP password, when required.")
+    smtp_sender: str | None = Field(
+        default=None,
+        description="From address of the digests, e.g. 'IOFS <alerts@iofs.example.org>'.",
+    )
+    smtp_timeout: float = Field(
+        default=30.0, gt=0, le=600, description="Seconds to wait for the SMTP server."
+    )
+
+    @property
+    def resolved_smtp_port(self) -> int:
+        """The SMTP port in use: the configured one, else the usual one for ``smtp_tls``."""
+        if self.smtp_port:
+            return self.smtp_port
+        return {"none": 25, "starttls": 587, "ssl": 465}[self.smtp_tls]
 
     @field_validator("trusted_proxies", "allowed_hosts", "metrics_allow", mode="before")
     @classmethod
