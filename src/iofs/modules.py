@@ -34,6 +34,7 @@ MODULES: tuple[str, ...] = (
     "iofs.monitor.data",
     "iofs.reserves",
     "iofs.briefs",
+    "iofs.jobs",
     "iofs.accounts",
     "iofs.audit",
     "iofs.backup",
