@@ -204,3 +204,19 @@ def decide_stage(
 
 from iofs.programmes.country_aid import appeal_coverage as appeal_coverage  # noqa: E402
 from iofs.programmes.country_aid import country_aid as country_aid  # noqa: E402
+
+
+def pending_figures(session: Session, principal: Principal) -> list[Any]:
+    """Figures awaiting review that ``principal`` may see (:func:`review.pending`), oldest
+    first within each kind; each has ``kind``, ``id``, ``entered_by``, ``summary``,
+    ``country`` and ``version``."""
+    from iofs.programmes import review
+
+    return list(review.pending(session, principal))
+
+
+def may_review(principal: Principal) -> bool:
+    """Whether ``principal`` may approve figures at all (maker–checker still applies)."""
+    from iofs.programmes import review
+
+    return allows(principal, review.APPROVE)
