@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: Secrets that ship in examples and tutorials; never acceptable outside development.
@@ -135,6 +135,56 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(
         default=30.0, gt=0, le=600, description="Seconds to wait for the SMTP server."
     )
+    # --- scheduled public data (iofs fetch: WFP prices, IPC, INFORM, FAOSTAT) -----------------
+    fetch_hdx_url: str = Field(
+        default="https://data.humdata.org",
+        description="Base URL of the Humanitarian Data Exchange (its CKAN API answers under "
+        "/api/3/action/): WFP food prices and IPC datasets are found there.",
+    )
+    fetch_ipc_dataset: str = Field(
+        default="global-acute-food-insecurity-country-data",
+        description="The HDX dataset holding the IPC long CSVs.",
+    )
+    fetch_ipc_resources: CommaList = Field(
+        default_factory=lambda: ["ipc_global_national_long.csv", "ipc_global_area_long.csv"],
+        description="File names of the IPC dataset's resources to fetch (comma-separated).",
+    )
+    fetch_inform_url: str | None = Field(
+        default=None,
+        description="URL of an INFORM GRI release as CSV (INFORM's column names); "
+        "`iofs fetch inform` needs it or --url.",
+    )
+    faostat_bulk_url: str = Field(
+        default="https://bulks-faostat.fao.org/production",
+        description="FAOSTAT bulk-download base URL.",
+    )
+    fetch_timeout: float = Field(
+        default=60.0, gt=0, le=3600, description="Seconds without data before a download fails."
+    )
+    fetch_retries: int = Field(
+        default=3, ge=0, le=20, description="Further attempts after a network failure."
+    )
+    fetch_backoff: float = Field(
+        default=2.0,
+        ge=0,
+        le=600,
+        description="Seconds before the first retry; doubled before each next one.",
+    )
+
+    @field_validator("fetch_hdx_url", "fetch_inform_url", "faostat_bulk_url")
+    @classmethod
+    def _fetch_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or (value == "" and info.field_name == "fetch_inform_url"):
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL, e.g. https://data.humdata.org")
+        return value.rstrip("/")
+
+    @field_validator("fetch_ipc_resources", mode="before")
+    @classmethod
+    def _split_fetch_list(cls, value: Any) -> Any:
+        return _comma_separated(value)
 
     @property
     def resolved_smtp_port(self) -> int:
