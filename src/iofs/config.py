@@ -193,6 +193,42 @@ class Settings(BaseSettings):
             return self.smtp_port
         return {"none": 25, "starttls": 587, "ssl": 465}[self.smtp_tls]
 
+    # --- background jobs (iofs.jobs: the queue, its workers and schedules) --------------------
+    jobs_url: str = Field(
+        default="database",
+        description="Job queue: 'database' (embedded: workers claim jobs from the jobs table, "
+        "no server needed) or 'redis://host:port/db' (Redis carries the dispatch, so workers "
+        "on several machines share one queue; the job records stay in the database).",
+    )
+    jobs_embedded: bool = Field(
+        default=True,
+        description="Whether `iofs serve` runs a job worker thread of its own; set false when "
+        "`iofs jobs worker` processes run the jobs.",
+    )
+    jobs_poll_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="How often an idle worker looks for work (s)."
+    )
+    jobs_heartbeat_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="How often a running job's worker says it lives (s)."
+    )
+    jobs_stale_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        le=86_400,
+        description="A running job whose heartbeat is older than this (s) is marked failed.",
+    )
+
+    @field_validator("jobs_url")
+    @classmethod
+    def _known_queue(cls, value: str) -> str:
+        value = value.strip()
+        if value == "database":
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in {"redis", "rediss"} or not parts.hostname:
+            raise ValueError("must be 'database' or a Redis URL such as redis://127.0.0.1:6379/0")
+        return value
+
     @field_validator("trusted_proxies", "allowed_hosts", "metrics_allow", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
