@@ -32,6 +32,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import HTTPException, Query, Request, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, or_, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -96,6 +97,21 @@ class Page(Generic[T]):
     def has_more(self) -> bool:
         """Whether rows follow this page."""
         return self.next is not None
+
+
+class PageOut(BaseModel, Generic[T]):
+    """A page of an API list: ``items``, and ``next``, the ``after`` of the following page
+    (``null`` on the last page). The same URL is in the ``Link: <…>; rel="next"`` header."""
+
+    items: list[T]
+    next: str | None = Field(
+        description="Cursor of the next page (pass it as `after`); null on the last page"
+    )
+
+    @classmethod
+    def of(cls, page: Page[T]) -> PageOut[T]:
+        """The API form of ``page``."""
+        return cls(items=page.items, next=page.next)
 
 
 # -- the cursor ---------------------------------------------------------------------------

@@ -210,7 +210,7 @@ def test_cli_api_pages_and_feed_agree(
             app, ["prices", "anomalies", "--country", "AFG", "--format", "json"], env=env
         ).output
     )
-    api = client.get("/api/v1/prices/anomalies", params={"country": "AFG"}).json()
+    api = client.get("/api/v1/prices/anomalies", params={"country": "AFG"}).json()["items"]
     assert cli == api and len(api) == 2
     assert {r["date"] for r in api} == {"2017-12"}
     assert all(r["ipa_class"] == "alert" for r in api)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
+from iofs.http.paging import AFTER, PageOut, limit_query, link_header, secret_of
 from iofs.i18n import gettext as _
-from iofs.monitor.prices import service, views
+from iofs.monitor.prices import listing, service, views
 from iofs.monitor.prices.schemas import CountryAlertOut, MapValue, PriceSignal
 
 router = APIRouter(tags=["prices"])
 MONTH = Query(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; default latest")
 NON_OIC = Query(False, description="Also show countries outside the 57 OIC states")
+MARKET = Query(None, max_length=200, description="Market name, as in the price file")
+COMMODITY = Query(None, max_length=200, description="Commodity name, as in the price file")
 
 
 def load(request: Request, include_non_oic: bool = False) -> service.Signals:
@@ -25,18 +28,27 @@ def load(request: Request, include_non_oic: bool = False) -> service.Signals:
 
 @router.get(
     "/prices/anomalies",
-    response_model=list[PriceSignal],
-    summary="IPA and ALPS of every series in a month",
+    response_model=PageOut[PriceSignal],
+    summary="IPA and ALPS of every series in a month, worst first, keyset-paged",
 )
 def anomalies(
     request: Request,
+    response: Response,
     country: str | None = Query(None, min_length=3, max_length=3, description="ISO3"),
     month: str | None = MONTH,
-    limit: int = Query(1000, ge=1, le=100_000),
+    market: str | None = MARKET,
+    commodity: str | None = COMMODITY,
+    after: str | None = AFTER,
+    limit: int = limit_query(100, 1000),
     include_non_oic: bool = NON_OIC,
-) -> list[PriceSignal]:
+) -> PageOut[PriceSignal]:
+    """One page of a month's signals (``limit`` rows, worst IPA first); ``next`` (and the
+    ``Link`` header) give the following page, ``null`` on the last."""
     rows = service.anomalies_for(load(request, include_non_oic), country, month)
-    return views.signal_records(rows.head(limit))
+    where = listing.SignalFilter(market=market, commodity=commodity)
+    page = listing.signals_page(rows, where, after, limit, secret_of(request))
+    link_header(request, response, page)
+    return PageOut[PriceSignal].of(page)
 
 
 @router.get(

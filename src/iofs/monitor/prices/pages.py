@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from xml.etree import ElementTree
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from iofs.http.charts import vega_lite_svg
+from iofs.http.paging import AFTER, limit_query, pager_context, secret_of
 from iofs.http.security import public_base_url
 from iofs.http.templating import environment, render
 from iofs.i18n import gettext as _
 from iofs.members.service import oic_iso3
-from iofs.monitor.prices import ingest, service, views
-from iofs.monitor.prices.api import MONTH, NON_OIC, load
+from iofs.monitor.prices import ingest, listing, service, views
+from iofs.monitor.prices.api import COMMODITY, MARKET, MONTH, NON_OIC, load
 from iofs.monitor.prices.labels import alps_reason, class_label
 
 router = APIRouter(include_in_schema=False)
@@ -141,9 +142,14 @@ def country_page(
     request: Request,
     iso3: str = Path(min_length=3, max_length=3),
     month: str | None = MONTH,
-    commodity: str | None = Query(None, max_length=200),
+    market: str | None = MARKET,
+    commodity: str | None = COMMODITY,
+    after: str | None = AFTER,
+    limit: int = limit_query(100, 500),
     include_non_oic: bool = NON_OIC,
 ) -> HTMLResponse:
+    """A country's series in one month, worst IPA first, 100 a page, filtered by market
+    and commodity."""
     iso3 = iso3.upper()
     result = _signals_or_none(request, include_non_oic)
     if iso3 not in oic_iso3() and (result is None or not include_non_oic):
@@ -152,15 +158,20 @@ def country_page(
         return _no_prices(request, _("Food prices"))
     month = month or service.latest_month(result)
     rows = service.anomalies_for(result, iso3, month)
-    if commodity:
-        rows = rows[rows["commodity"] == commodity]
+    where = listing.SignalFilter(market=market, commodity=commodity)
+    page = listing.signals_page(rows, where, after, limit, secret_of(request))
     return render(
         request,
         "prices/country.html",
         {
             "iso3": iso3,
             "month": month,
-            "rows": views.signal_records(rows),
+            "where": where,
+            "markets": listing.choices(rows, "market"),
+            "commodities": listing.choices(rows, "commodity"),
+            "months": [str(m) for m in result.months[::-1]],
+            "rows": page.items,
+            **pager_context(request, page),
             "illustrative_data": _illustrative(request),
         },
     )
