@@ -61,5 +61,5 @@ def put_record_outcome(
         return existing, "unchanged"
     for name, value in changed.items():
         setattr(existing, name, value)
-    entry = audit.updated(session, principal, existing, before)
-    return existing, "changed" if entry is not None else "unchanged"
+    changed_audited = audit.updated(session, principal, existing, before)
+    return existing, "changed" if changed_audited else "unchanged"

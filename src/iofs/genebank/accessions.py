@@ -44,7 +44,7 @@ def set_available(
     accession = get_accession(session, principal, accession_id)
     before = audit.snapshot(accession)
     accession.available = available
-    if audit.updated(session, principal, accession, before) is not None:
+    if audit.updated(session, principal, accession, before):
         search.adjust_counts(
             session,
             Counter({search.count_key(before): -1, search.count_key(audit.snapshot(accession)): 1}),

@@ -21,7 +21,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 from sqlalchemy import func, select, text
@@ -66,9 +65,10 @@ class ImportRejected(GenebankError):
 # Bulk writes. A passport import of a million rows cannot afford an ORM object and two
 # ``json.dumps`` per row, so new accessions are written with the driver's fastest path
 # (``executemany`` on SQLite, ``COPY`` on PostgreSQL) and their audit entries are built from
-# string templates. The entries are exactly those :func:`iofs.audit.service.created_many`
-# makes (same snapshot JSON, canonical form, hash chain and lock); a test holds the two
-# together, and ``iofs audit verify`` checks every imported row against its entry.
+# string templates: the snapshot JSON :func:`iofs.audit.service.snapshot_json` would write,
+# queued with :func:`iofs.audit.service.created_many` (the chain takes them at the commit); a
+# test holds the two together, and ``iofs audit verify`` checks every imported row against its
+# entry.
 
 #: Accession columns in insert order, and in the sorted order of snapshot JSON.
 INSERT_COLUMNS = [*FIELD_OF.values(), "taxon", "lat", "lon", "available", "id"]
@@ -289,7 +289,6 @@ class _PassportWriter:
         if not items:
             return
         session = self.session
-        next_id, previous = audit.chain_end(session)  # the lock first, then the ids
         ids = _reserve_accession_ids(session, len(items))
         inserts: list[tuple[Any, ...]] = []
         snapshots: list[tuple[str, str]] = []
@@ -298,15 +297,7 @@ class _PassportWriter:
             key = str(accession_id)
             snapshots.append((key, item[6] + key + item[7]))
         bulk_insert(session, Accession.__table__, INSERT_COLUMNS, inserts)
-        audit.write_created_rows(
-            session,
-            self.principal,
-            Accession.__tablename__,
-            snapshots,
-            next_id,
-            previous,
-            datetime.now(UTC),
-        )
+        audit.created_many(session, self.principal, Accession.__tablename__, snapshots)
         self.result.inserted += len(items)
 
 

@@ -254,7 +254,7 @@ def put_beneficiaries_outcome(
         setattr(existing, name, value)
     review.entered(existing, principal)
     entry_written = audit.updated(session, principal, existing, before)
-    return existing, "changed" if entry_written is not None else "unchanged"
+    return existing, "changed" if entry_written else "unchanged"
 
 
 def reached(session: Session, country: str) -> list[Beneficiaries]:
