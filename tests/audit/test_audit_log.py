@@ -160,12 +160,12 @@ def test_audit_page_api_and_csv_filters(
     client.post("/api/v1/members/EGY/figures", json=FIGURE, headers=auth)
     listed = client.get(
         "/api/v1/audit", params={"record_type": "country_figure"}, headers=auth
-    ).json()
+    ).json()["items"]
     assert len(listed) == 1 and listed[0]["actor"] == "sec@iofs.example"
     by_actor = client.get("/api/v1/audit", params={"actor": "cli:nobody"}, headers=auth).json()
-    assert by_actor == []
+    assert by_actor == {"items": [], "next": None}
     future = client.get("/api/v1/audit", params={"since": "2999-01-01"}, headers=auth).json()
-    assert future == []
+    assert future == {"items": [], "next": None}
     csv_text = client.get(
         "/api/v1/audit.csv", params={"record_type": "country_figure"}, headers=auth
     ).text

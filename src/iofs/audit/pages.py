@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from iofs.audit import service
 from iofs.audit.params import audit_filter
 from iofs.http.deps import db_session
+from iofs.http.paging import AFTER, pager_context, secret_of
 from iofs.http.security import require
 from iofs.http.templating import render
 from iofs.permissions import Principal
@@ -22,10 +23,11 @@ router = APIRouter(include_in_schema=False)
 def audit_page(
     request: Request,
     where: service.AuditFilter = Depends(audit_filter),
+    after: str | None = AFTER,
     _principal: Principal = Depends(require("audit.read")),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
-    entries = service.query(session, where, limit=500)
+    page = service.entries_page(session, where, after, 200, secret_of(request))
     query = {
         k: v
         for k, v in {
@@ -40,5 +42,11 @@ def audit_page(
     return render(
         request,
         "audit/log.html",
-        {"entries": entries, "where": where, "csv_url": "/api/v1/audit.csv?" + urlencode(query)},
+        {
+            "entries": page.items,
+            **pager_context(request, page),
+            "where": where,
+            "filtering": bool(query),
+            "csv_url": "/api/v1/audit.csv?" + urlencode(query),
+        },
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.orm import Session
 
 from iofs.audit.chain import (
@@ -33,6 +33,7 @@ from iofs.audit.chain import actor_label as actor_label  # how callers name acto
 from iofs.audit.models import AuditEntry
 from iofs.audit.permissions import PERMISSIONS  # noqa: F401 - declared before use
 from iofs.db import Base
+from iofs.http.paging import Page, Pager, SortKey
 from iofs.permissions import Principal
 
 #: Tables whose every row must be explained by the audit log: name -> model.
@@ -143,11 +144,9 @@ class AuditFilter:
     until: date | None = None
 
 
-def query(
-    session: Session, where: AuditFilter, limit: int = 200, offset: int = 0
-) -> list[AuditEntry]:
-    """Entries newest first, filtered."""
-    statement = select(AuditEntry).order_by(AuditEntry.id.desc())
+def filtered(where: AuditFilter) -> Select[tuple[AuditEntry]]:
+    """The entries matching ``where`` (actor, record, dates), unordered."""
+    statement = select(AuditEntry)
     if where.actor:
         statement = statement.where(AuditEntry.actor == where.actor.strip().lower())
     if where.record_type:
@@ -162,7 +161,29 @@ def query(
         statement = statement.where(
             AuditEntry.at < datetime.combine(where.until, datetime.max.time(), UTC)
         )
+    return statement
+
+
+def query(
+    session: Session, where: AuditFilter, limit: int = 200, offset: int = 0
+) -> list[AuditEntry]:
+    """Entries newest first, filtered (the export and the CLI; lists page with
+    :func:`entries_page`)."""
+    statement = filtered(where).order_by(AuditEntry.id.desc())
     return list(session.execute(statement.limit(limit).offset(offset)).scalars())
+
+
+#: Name bound into the audit log's page cursors.
+PAGE_SCOPE = "audit.entries"
+
+
+def entries_page(
+    session: Session, where: AuditFilter, after: str | None, limit: int, secret: str
+) -> Page[AuditEntry]:
+    """One page of entries newest first, keyset-paged by id (``after``: the cursor of the
+    previous page's ``next``; a changed cursor is a 400)."""
+    pager = Pager(PAGE_SCOPE, [SortKey(AuditEntry.id, descending=True)], secret)
+    return pager.fetch(session, filtered(where), after, limit, key=lambda e: (e.id,))
 
 
 #: Columns of the CSV export, in order.
