@@ -13,7 +13,13 @@ from typing import ClassVar
 
 import pytest
 
-from iofs.monitor.faostat.fetch import BULK_FILES, FetchError, download, fetch_domain
+from iofs.monitor.faostat.fetch import (
+    BULK_FILES,
+    FetchError,
+    UnknownDomain,
+    download,
+    fetch_domain,
+)
 from tests.monitor.faostat.helpers import FS_TEXT
 
 
@@ -94,7 +100,7 @@ def test_checksum_size_and_http_errors(server: str, tmp_path: Path) -> None:
     assert not (tmp_path / BULK_FILES["FS"]).exists()
     with pytest.raises(FetchError, match="HTTP 404"):
         download(server + "/missing.zip", tmp_path / "missing.zip")
-    with pytest.raises(FetchError, match="unknown FAOSTAT domain"):
+    with pytest.raises(UnknownDomain, match="unknown FAOSTAT domain"):
         fetch_domain("XYZ", tmp_path, server)
 
 
@@ -107,6 +113,8 @@ def test_cli_fetch_then_ingest(
 
     monkeypatch.setenv("IOFS_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("IOFS_ENV", "development")
+    # The run is recorded in the database (fetch_runs).
+    assert CliRunner().invoke(app, ["db", "upgrade"]).exit_code == 0
     result = CliRunner().invoke(app, ["fetch", "faostat", "FS", "--base-url", server, "--ingest"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "var" / "downloads" / "faostat" / BULK_FILES["FS"]).is_file()

@@ -6,7 +6,7 @@ MODULE = Module(
     name="data",
     package="iofs.monitor.data",
     api_routers=("iofs.monitor.data.api:router",),
-    page_routers=("iofs.monitor.data.pages:router",),
+    page_routers=("iofs.monitor.data.pages:router", "iofs.monitor.data.fetches:router"),
     commands=(
         Command(
             "data",
@@ -15,4 +15,7 @@ MODULE = Module(
         ),
     ),
     permissions=("iofs.monitor.data.permissions",),
+    # The record of public-data fetches (iofs fetch …), shown on /data/fetches.
+    models="iofs.fetching.models",
+    migrations_branch="fetching",
 )

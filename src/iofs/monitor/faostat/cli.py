@@ -1,4 +1,4 @@
-"""``iofs ingest faostat``, ``iofs indicators``, ``iofs fetch faostat``."""
+"""``iofs ingest faostat`` and ``iofs indicators`` (``iofs fetch faostat`` is in ``fetch.py``)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from iofs.cli_support import check_format, console, errors, fail, print_records
 from iofs.errors import InputError
-
-fetch_app = typer.Typer(
-    help="Download public datasets (the only network use of iofs).", no_args_is_help=True
-)
 
 
 def ingest_faostat(
@@ -248,45 +244,3 @@ def indicators_command(
         _print([r.model_dump() for r in service.records(rows)], output, "")
     else:
         _print([r.model_dump() for r in rows], output, f"FAOSTAT indicators — {target.upper()}")
-
-
-@fetch_app.command("faostat")
-def fetch_faostat(
-    domain: Annotated[str, typer.Argument(help="QCL, QV, FBS, FBSH, TCL, TM, CP, FS or OA.")],
-    directory: Annotated[
-        Path | None,
-        typer.Option("--dir", help=("Where to save (default: <data dir>/downloads/faostat).")),
-    ] = None,
-    base_url: Annotated[
-        str, typer.Option(envvar="IOFS_FAOSTAT_BULK_URL", help=("FAOSTAT bulk-download base URL."))
-    ] = "https://bulks-faostat.fao.org/production",
-    sha256: Annotated[str | None, typer.Option(help="Expected SHA-256 of the zip.")] = None,
-    then_ingest: Annotated[bool, typer.Option("--ingest", help="Ingest after download.")] = False,
-) -> None:
-    """Download a FAOSTAT bulk zip (resumes an interrupted download; checks size/SHA-256)."""
-    from iofs.cli_support import settings
-    from iofs.monitor.faostat.fetch import FetchError, fetch_domain
-
-    config = settings()
-    target = directory or config.data_dir / "downloads" / "faostat"
-    with Progress(
-        TextColumn(domain.upper()),
-        BarColumn(),
-        DownloadColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("download", total=None)
-
-        def progress(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total)
-
-        try:
-            result = fetch_domain(domain, target, base_url, sha256, progress)
-        except FetchError as error:
-            raise fail(str(error)) from None
-    resumed = f", resumed at byte {result.resumed_from:,}" if result.resumed_from else ""
-    console.print(f"{result.path} ({result.size:,} bytes, sha256 {result.sha256}{resumed})")
-    if then_ingest:
-        ingest_faostat([result.path], None, "table")

@@ -1,24 +1,47 @@
-"""Download FAOSTAT bulk zips from FAOSTAT's bulk-download service, with resume and checks.
+"""``faostat.fetch``: FAOSTAT bulk zips from FAOSTAT's bulk-download service, on the shared
+downloader (:mod:`iofs.fetching.download`: resume, conditional requests, size, SHA-256, zip
+check, retries).
 
 FAOSTAT publishes each domain as ``<base>/<Domain>_E_All_Data_(Normalized).zip`` (base
-``https://bulks-faostat.fao.org/production``; the list of files with their sizes is
-``datasets_E.json`` there). A download goes to ``<file>.part``; when interrupted, the next
-run asks for the remaining bytes (HTTP ``Range``) and appends them. The finished file is
-checked against the size the server announced, against ``sha256`` when given, and must be a
-readable zip, before it is renamed into place.
+``IOFS_FAOSTAT_BULK_URL``, default ``https://bulks-faostat.fao.org/production``; the list of
+files with their sizes is ``datasets_E.json`` there). The source of a run is
+``faostat:<DOMAIN>`` when the zip is ingested too, ``faostat:<DOMAIN>:download`` when it is
+only downloaded (so a later run with the ingest is not skipped as "not modified").
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import urllib.error
 import urllib.parse
-import urllib.request
-import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from iofs.errors import InputError
+from iofs.fetching.download import Download, FetchError, download
+from iofs.fetching.runs import (
+    Source,
+    downloads_dir,
+    fetch_source,
+    finish,
+    options_from,
+    parquet_rows,
+)
+
+if TYPE_CHECKING:
+    from iofs.jobs.kinds import JobContext
+
+__all__ = [
+    "BULK_FILES",
+    "DEFAULT_BASE_URL",
+    "FetchError",
+    "UnknownDomain",
+    "bulk_url",
+    "download",
+    "fetch_domain",
+    "run",
+]
 
 DEFAULT_BASE_URL = "https://bulks-faostat.fao.org/production"
 
@@ -33,113 +56,25 @@ BULK_FILES: dict[str, str] = {
     "FS": "Food_Security_Data_E_All_Data_(Normalized).zip",
     "OA": "Population_E_All_Data_(Normalized).zip",
 }
-CHUNK = 1 << 20
 
 
-class FetchError(RuntimeError):
-    """A download failed or its result did not pass the checks; the message says which."""
+class UnknownDomain(InputError):
+    """A domain code FAOSTAT has no bulk file for."""
 
 
-@dataclass
-class FetchResult:
-    """A finished download."""
-
-    path: Path
-    size: int
-    sha256: str
-    resumed_from: int
+def domain_code(domain: str) -> str:
+    """The upper-case domain code; :class:`UnknownDomain` when FAOSTAT has no bulk zip."""
+    code = domain.strip().upper()
+    if code not in BULK_FILES:
+        raise UnknownDomain(
+            f"unknown FAOSTAT domain {domain!r}; one of {', '.join(BULK_FILES)}.", "domain"
+        )
+    return code
 
 
 def bulk_url(domain: str, base_url: str = DEFAULT_BASE_URL) -> str:
     """The bulk zip URL of a domain code (QCL, FBS, TCL, TM, CP, FS, OA, QV, FBSH)."""
-    code = domain.strip().upper()
-    if code not in BULK_FILES:
-        raise FetchError(f"unknown FAOSTAT domain {domain!r}; one of {', '.join(BULK_FILES)}")
-    return base_url.rstrip("/") + "/" + urllib.parse.quote(BULK_FILES[code])
-
-
-def _total_size(response: object, offset: int) -> int | None:
-    headers = getattr(response, "headers", {})
-    content_range = headers.get("Content-Range")
-    if content_range and "/" in content_range:
-        total = content_range.rsplit("/", 1)[1].strip()
-        return int(total) if total.isdigit() else None
-    length = headers.get("Content-Length")
-    if length is None:
-        return None
-    return int(length) + (offset if getattr(response, "status", 200) == 206 else 0)
-
-
-def download(
-    url: str,
-    destination: Path,
-    sha256: str | None = None,
-    progress: Callable[[int, int | None], None] | None = None,
-    timeout: float = 60.0,
-) -> FetchResult:
-    """Download ``url`` to ``destination`` (resuming a ``.part`` file); return what was
-    written. Raises :class:`FetchError` on HTTP errors, size or checksum mismatch, or a
-    damaged zip; the ``.part`` file is kept for a resume except after a failed check."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    part = destination.with_name(destination.name + ".part")
-    offset = part.stat().st_size if part.exists() else 0
-    request = urllib.request.Request(url, headers={"User-Agent": "iofs"})  # noqa: S310
-    if offset:
-        request.add_header("Range", f"bytes={offset}-")
-    try:
-        if not url.startswith(("http://", "https://")):
-            raise FetchError(f"{url}: only http and https URLs are fetched")
-        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - checked above
-    except urllib.error.HTTPError as error:
-        if error.code == 416 and offset:
-            # The .part file is already complete (or longer than the file): start over.
-            part.unlink()
-            return download(url, destination, sha256, progress, timeout)
-        raise FetchError(f"{url}: HTTP {error.code} {error.reason}") from None
-    except (urllib.error.URLError, OSError) as error:
-        raise FetchError(f"{url}: {getattr(error, 'reason', error)}") from None
-    with response:
-        if offset and response.status != 206:
-            offset = 0  # the server ignored Range: download the whole file again
-        total = _total_size(response, offset)
-        mode = "ab" if offset else "wb"
-        written = offset
-        with part.open(mode) as out:
-            while True:
-                block = response.read(CHUNK)
-                if not block:
-                    break
-                out.write(block)
-                written += len(block)
-                if progress is not None:
-                    progress(written, total)
-    resumed_from = offset
-    size = part.stat().st_size
-    if total is not None and size != total:
-        raise FetchError(
-            f"{url}: received {size} bytes, the server announced {total}; "
-            f"run the command again to resume"
-        )
-    digest = hashlib.sha256()
-    with part.open("rb") as handle:
-        for block in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(block)
-    checksum = digest.hexdigest()
-    if sha256 and checksum.lower() != sha256.strip().lower():
-        part.unlink()
-        raise FetchError(f"{url}: SHA-256 {checksum} does not match the expected {sha256}")
-    if destination.suffix.lower() == ".zip":
-        try:
-            with zipfile.ZipFile(part) as archive:
-                bad = archive.testzip()
-        except zipfile.BadZipFile:
-            part.unlink()
-            raise FetchError(f"{url}: the download is not a zip file") from None
-        if bad is not None:
-            part.unlink()
-            raise FetchError(f"{url}: member {bad} of the zip is damaged")
-    os.replace(part, destination)
-    return FetchResult(destination, size, checksum, resumed_from)
+    return base_url.rstrip("/") + "/" + urllib.parse.quote(BULK_FILES[domain_code(domain)])
 
 
 def fetch_domain(
@@ -148,7 +83,106 @@ def fetch_domain(
     base_url: str = DEFAULT_BASE_URL,
     sha256: str | None = None,
     progress: Callable[[int, int | None], None] | None = None,
-) -> FetchResult:
-    """Download the bulk zip of ``domain`` into ``directory``."""
+    retries: int = 0,
+) -> Download:
+    """Download the bulk zip of ``domain`` into ``directory`` (no run recorded)."""
     url = bulk_url(domain, base_url)
-    return download(url, directory / BULK_FILES[domain.strip().upper()], sha256, progress)
+    destination = directory / BULK_FILES[domain_code(domain)]
+    return download(url, destination, sha256=sha256, kind="zip", progress=progress, retries=retries)
+
+
+def _stored_rows(analytics_dir: Path, domain: str) -> int:
+    from iofs.monitor.faostat import store
+
+    return parquet_rows(store.slice_files(analytics_dir, domain))
+
+
+def run(
+    context: JobContext,
+    domain: str,
+    ingest: bool = True,
+    sha256: str | None = None,
+    directory: str | None = None,
+    base_url: str | None = None,
+    force: bool = False,
+) -> dict[str, Any]:
+    """Fetch the bulk zip of ``domain`` (and ingest it unless ``ingest`` is false).
+
+    Returns the fetch summary (:func:`iofs.fetching.runs.summary`); raises
+    :class:`UnknownDomain` for a bad code and :class:`iofs.fetching.runs.SourcesFailed`
+    when the download or the ingest failed.
+    """
+    settings = context.settings
+    code = domain_code(domain)
+    url = bulk_url(code, base_url or settings.faostat_bulk_url)
+    folder = Path(directory) if directory else downloads_dir(settings, "faostat")
+    analytics = settings.analytics_dir
+
+    def ingest_zip(path: Path) -> int:
+        if not ingest:
+            return 0
+        from iofs.monitor.faostat import indicators
+        from iofs.monitor.faostat.ingest import IngestError
+        from iofs.monitor.faostat.ingest import ingest as ingest_files
+
+        before = _stored_rows(analytics, code)
+        try:
+            ingest_files([path], analytics, code)
+        except IngestError as error:
+            raise InputError(str(error), "file") from None
+        indicators.build_cache(analytics)
+        return _stored_rows(analytics, code) - before
+
+    label = f"FAOSTAT {code}" + ("" if ingest else " (download only)")
+    source = Source(
+        f"faostat:{code}" + ("" if ingest else ":download"),
+        label,
+        url,
+        folder / BULK_FILES[code],
+        "zip",
+        sha256,
+    )
+    result = fetch_source(
+        context.session_factory,
+        source,
+        ingest_zip,
+        options=options_from(settings, force),
+        job_id=context.job_id,
+        progress=lambda done, total: context.progress(done, total, label),
+    )
+    context.log(
+        f"{label}: {result.error or result.status.replace('_', ' ')} ({source.destination})"
+    )
+    return finish([result])
+
+
+def fetch_faostat_command(
+    domain: Annotated[str, typer.Argument(help="QCL, QV, FBS, FBSH, TCL, TM, CP, FS or OA.")],
+    directory: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Where to save (default: <data dir>/downloads/faostat)."),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="FAOSTAT bulk-download base URL (default: IOFS_FAOSTAT_BULK_URL)."),
+    ] = None,
+    sha256: Annotated[str | None, typer.Option(help="Expected SHA-256 of the zip.")] = None,
+    then_ingest: Annotated[bool, typer.Option("--ingest", help="Ingest after download.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Download (and ingest) even an unchanged file.")
+    ] = False,
+) -> None:
+    """Download a FAOSTAT bulk zip (resumes an interrupted download; checks size/SHA-256; an
+    unchanged file is "not modified"); with --ingest, ingest it."""
+    from iofs.fetching.foreground import run_in_foreground
+
+    run_in_foreground(
+        run,
+        "FAOSTAT",
+        domain=domain,
+        ingest=then_ingest,
+        sha256=sha256,
+        directory=str(directory) if directory else None,
+        base_url=base_url,
+        force=force,
+    )

@@ -17,8 +17,8 @@ MODULE = Module(
         ),
         Command(
             "faostat",
-            "iofs.monitor.faostat.cli:fetch_faostat",
-            "Download a FAOSTAT bulk zip (resumes an interrupted download; checks size/SHA-256).",
+            "iofs.monitor.faostat.fetch:fetch_faostat_command",
+            "Download a FAOSTAT bulk zip (resumes; checks size/SHA-256; --ingest to ingest it).",
             group="fetch",
         ),
         Command(
@@ -30,4 +30,5 @@ MODULE = Module(
     ),
     navigation=(NavigationEntry("/faostat", N_("Food statistics")),),
     feeds=("iofs.monitor.faostat.feeds",),
+    jobs=("iofs.monitor.faostat.jobs:FETCH",),
 )

@@ -14,8 +14,15 @@ MODULE = Module(
         ),
         Command(
             "ipc",
+            "iofs.monitor.ipc.fetch:fetch_ipc_command",
+            "Fetch the IPC national and area long CSVs from HDX and ingest them.",
+            group="fetch",
+        ),
+        Command(
+            "ipc",
             "iofs.monitor.ipc.cli:ipc_app",
             "IPC / Cadre Harmonisé acute food insecurity: phases, P3+, signals.",
         ),
     ),
+    jobs=("iofs.monitor.ipc.jobs:FETCH",),
 )

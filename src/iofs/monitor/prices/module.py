@@ -17,10 +17,17 @@ MODULE = Module(
         ),
         Command(
             "prices",
+            "iofs.monitor.prices.fetch:fetch_prices_command",
+            "Fetch WFP food prices of the OIC states from HDX and ingest them (resumable).",
+            group="fetch",
+        ),
+        Command(
+            "prices",
             "iofs.monitor.prices.cli:prices_app",
             "Food prices: GIEWS IPA and WFP ALPS signals, alerts.",
         ),
     ),
     navigation=(NavigationEntry("/prices", N_("Food prices")),),
     feeds=("iofs.monitor.prices.feeds",),
+    jobs=("iofs.monitor.prices.jobs:FETCH",),
 )

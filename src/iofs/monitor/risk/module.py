@@ -11,6 +11,12 @@ MODULE = Module(
     page_routers=("iofs.monitor.risk.pages:router",),
     commands=(
         Command(
+            "inform",
+            "iofs.monitor.risk.fetch:fetch_inform_command",
+            "Fetch an INFORM GRI release (CSV, IOFS_FETCH_INFORM_URL) and import it.",
+            group="fetch",
+        ),
+        Command(
             "risk",
             "iofs.monitor.risk.cli:risk_app",
             "Risk indices: the IOFS food-security risk index, its watchlist, INFORM "
@@ -20,4 +26,5 @@ MODULE = Module(
     navigation=(NavigationEntry("/risk", N_("Food-security risk")),),
     demo="iofs.monitor.risk.demo:load",
     feeds=("iofs.monitor.risk.feeds",),
+    jobs=("iofs.monitor.risk.jobs:FETCH_INFORM",),
 )
