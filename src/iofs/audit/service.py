@@ -144,7 +144,7 @@ class AuditFilter:
     until: date | None = None
 
 
-def filtered(where: AuditFilter) -> Select[tuple[AuditEntry]]:
+def filtered(where: AuditFilter) -> Select[AuditEntry]:
     """The entries matching ``where`` (actor, record, dates), unordered."""
     statement = select(AuditEntry)
     if where.actor:

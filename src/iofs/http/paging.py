@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 from fastapi import HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, or_, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from iofs.i18n import gettext as _
@@ -75,7 +75,7 @@ class BadCursor(HTTPException):
 class SortKey:
     """One column of a keyset order; ``descending`` sorts (and pages) from high to low."""
 
-    column: ColumnElement[Any]
+    column: ColumnElement[Any] | QueryableAttribute[Any]
     descending: bool = False
 
 
