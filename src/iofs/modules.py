@@ -23,6 +23,7 @@ from typing import Any
 #: Module folders, in display order (navigation, demo loading, permission table).
 MODULES: tuple[str, ...] = (
     "iofs.members",
+    "iofs.labels",
     "iofs.strategy",
     "iofs.programmes",
     "iofs.monitor.prices",

@@ -1,0 +1,52 @@
+"""The ``label`` filter and global of the templates: ``{{ commodity | label("commodity") }}``.
+
+The filter reads the request from the template context and keeps one
+:class:`~iofs.labels.cache.Lookup` on ``request.state`` (one stamp check per request), made
+from the app's session factory. Without a request (a document rendered outside the web app)
+it gives the ``default`` or the code: the English the data holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+
+from iofs.labels.cache import Lookup
+
+STATE_KEY = "labels_lookup"
+
+
+def request_lookup(request: Any) -> Lookup | None:
+    """The request's lookup (made on first use), or None without an app session factory."""
+    state = getattr(request, "state", None)
+    if state is None:
+        return None
+    lookup = getattr(state, STATE_KEY, None)
+    if isinstance(lookup, Lookup):
+        return lookup
+    factory = getattr(getattr(request.app, "state", None), "session_factory", None)
+    if factory is None:
+        return None
+    lookup = Lookup.of_factory(factory)
+    setattr(state, STATE_KEY, lookup)
+    return lookup
+
+
+@pass_context
+def label_filter(context: Context, code: Any, domain: str, default: str | None = None) -> str:
+    """``code``'s label in ``domain`` in the page's language (English, ``default`` or the
+    code when there is none)."""
+    if code is None or code == "":
+        return default or ""
+    lookup = request_lookup(context.get("request"))
+    if lookup is None:
+        return default if default is not None else str(code)
+    return lookup(domain, code, None, default)
+
+
+def install(environment: Environment) -> None:
+    """Make ``label`` a filter and a global of ``environment``."""
+    environment.filters["label"] = label_filter
+    environment.globals["label"] = label_filter
