@@ -66,6 +66,13 @@ class StateNeed:
     neglected: bool = False
     rank: int | None = None
 
+    @property
+    def risk_class_label(self) -> str:
+        """The risk class as the reader's language names it (empty when unknown)."""
+        from iofs.monitor.risk import service as risk_service
+
+        return risk_service.class_label(self.risk_class)
+
 
 @dataclass
 class AidAgainstNeed:

@@ -65,9 +65,9 @@ def prices(settings: Settings, iso3: str, month: str | None = None) -> Block:
         table_rows.append(
             (
                 label,
-                f"{float(row['ipa']):.2f}",
+                number(float(row["ipa"]), 2),
                 _(IPA_LABELS.get(str(row["ipa_class"]), str(row["ipa_class"]))),
-                f"{float(row['price']):,.2f} {row['currency']}/{row['unit']}",
+                number(float(row["price"]), 2, f"{row['currency']}/{row['unit']}"),
             )
         )
         links.append(f"/prices/series/{int(row['series'])}")

@@ -21,6 +21,7 @@ import numpy as np
 
 from iofs.i18n import N_
 from iofs.monitor.risk import engine
+from iofs.monitor.risk.classes import class_label as class_label
 from iofs.monitor.risk.engine import LEVELS, Evaluation, Levels, required_columns
 from iofs.monitor.risk.inputs import InputTable, InputTableError, read_table
 from iofs.monitor.risk.tree import Tree, TreeError, load_tree, shipped_trees

@@ -23,6 +23,7 @@ import numpy as np
 from iofs import countries
 from iofs.i18n import N_, current_language
 from iofs.i18n import gettext as _
+from iofs.monitor.risk.classes import class_label
 from iofs.monitor.risk.index import OK, Stored
 from iofs.monitor.risk.inputs import InputTable
 from iofs.monitor.risk.panel import month_index, month_label
@@ -42,14 +43,6 @@ WATCH_RULES = (
         "series is in GIEWS IPA alert in the month."
     ),
 )
-#: Class labels as people read them (msgids).
-CLASS_LABELS = {
-    "Very Low": N_("Very low"),
-    "Low": N_("Low"),
-    "Medium": N_("Medium"),
-    "High": N_("High"),
-    "Very High": N_("Very high"),
-}
 NODE_TITLES = {
     "Food-security risk": N_("Food-security risk"),
     "Hazard": N_("Hazard"),
@@ -71,11 +64,6 @@ INDICATOR_TITLES = {
     "hungermap_fcs": N_("Insufficient food consumption (HungerMap)"),
     "inform_lcc": N_("Lack of coping capacity (INFORM)"),
 }
-
-
-def class_label(label: str | None) -> str:
-    """A class as people read it, translated; empty when none."""
-    return _(CLASS_LABELS[label]) if label in CLASS_LABELS else ""
 
 
 def title(name: str, tree: Tree) -> str:
