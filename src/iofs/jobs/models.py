@@ -87,6 +87,8 @@ class Job(Base):
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
     )
+    #: The language its sentences (message, error, result text) are written in.
+    language: Mapped[str] = mapped_column(String(2), default="en")
     state: Mapped[str] = mapped_column(String(12), default=QUEUED)
     progress_done: Mapped[float] = mapped_column(Float, default=0.0)
     progress_total: Mapped[float | None] = mapped_column(Float, nullable=True)

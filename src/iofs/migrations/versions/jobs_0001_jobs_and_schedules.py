@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=64), nullable=False),
         sa.Column("params", sa.JSON(), nullable=False),
         sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("language", sa.String(length=2), nullable=False),
         sa.Column("state", sa.String(length=12), nullable=False),
         sa.Column("progress_done", sa.Float(), nullable=False),
         sa.Column("progress_total", sa.Float(), nullable=True),
