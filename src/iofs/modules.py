@@ -35,6 +35,7 @@ MODULES: tuple[str, ...] = (
     "iofs.monitor.data",
     "iofs.reserves",
     "iofs.briefs",
+    "iofs.notifications",
     "iofs.jobs",
     "iofs.accounts",
     "iofs.audit",
