@@ -148,7 +148,7 @@ def _reason(error: BaseException) -> str:
     if isinstance(reason, socket.gaierror):
         return "the host name cannot be resolved"
     if isinstance(reason, ConnectionRefusedError):
-        return "the host refused the connection (nothing listens on that port)"
+        return "connection refused: nothing listens on that port"
     if isinstance(reason, TimeoutError | socket.timeout):
         return "no answer before the timeout"
     return str(reason).strip() or type(reason).__name__
