@@ -9,4 +9,5 @@ MODULE = Module(
         Command("backup", "iofs.backup.cli:backup", "Back up the database and data files."),
         Command("restore", "iofs.backup.cli:restore", "Restore a backup into an empty store."),
     ),
+    jobs=("iofs.backup.jobs:SNAPSHOT",),
 )

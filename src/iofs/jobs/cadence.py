@@ -132,7 +132,8 @@ def parse(text: str) -> Cadence:
     """A cadence from its text form; :class:`InputError` (a sentence) when malformed."""
     cleaned = text.strip().lower()
     kind = cleaned.partition("@")[0]
-    match = _PATTERNS.get(kind, re.compile("^$")).match(cleaned)
+    pattern = _PATTERNS.get(kind)
+    match = pattern.match(cleaned) if pattern is not None else None
     if match is None:
         raise InputError(
             _(

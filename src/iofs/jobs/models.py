@@ -26,6 +26,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+import iofs.accounts.models  # noqa: F401 - user_account, the owners' table the keys refer to
 from iofs.db import Base
 
 #: The states of a job, in the order a job passes through them.

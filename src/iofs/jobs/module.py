@@ -1,10 +1,18 @@
 """Manifest of the background-job queue: its tables, pages, API and the ``iofs jobs`` commands."""
 
-from iofs.modules import Module
+from iofs.modules import Command, Module
 
 MODULE = Module(
     name="jobs",
     package="iofs.jobs",
+    commands=(
+        Command(
+            "jobs",
+            "iofs.jobs.cli:jobs_app",
+            "Background jobs: list, show, cancel, run, worker, schedules.",
+        ),
+    ),
+    permissions=("iofs.jobs.permissions",),
     models="iofs.jobs.models",
     migrations_branch="jobs",
 )

@@ -73,11 +73,14 @@ def submit(
     params: Mapping[str, Any] | None = None,
     owner_id: int | None = None,
     language: str | None = None,
+    running_by: str | None = None,
 ) -> Job:
     """Add a queued job (flushed, not committed: the caller commits, then dispatches).
 
     ``language`` (default: the current one) is the language the job's sentences are written
-    in. Raises :class:`InputError` for an unknown kind or parameters that are not JSON.
+    in; ``running_by`` names the worker that runs it at once (a foreground run: no other
+    worker may claim it). Raises :class:`InputError` for an unknown kind or parameters that
+    are not JSON.
     """
     if kind not in kinds:
         raise InputError(
@@ -105,6 +108,9 @@ def submit(
         attempts=0,
         created_at=now(),
     )
+    if running_by is not None:
+        job.state, job.worker, job.attempts = RUNNING, running_by, 1
+        job.started_at = job.heartbeat_at = job.created_at
     session.add(job)
     session.flush()
     return job

@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
@@ -35,6 +36,11 @@ log = logging.getLogger("iofs.jobs")
 BEAT_BUSY_TIMEOUT_MS = 1000
 
 
+def parameter_names(kind: JobKind) -> list[str]:
+    """The parameters ``kind``'s ``run`` takes (after the context)."""
+    return list(inspect.signature(resolve(kind.run)).parameters)[1:]
+
+
 def check_params(kind: JobKind, params: Mapping[str, Any]) -> None:
     """Raise :class:`InputError` (a sentence) unless ``kind``'s ``run`` takes ``params``."""
     run = resolve(kind.run)
@@ -42,7 +48,7 @@ def check_params(kind: JobKind, params: Mapping[str, Any]) -> None:
     try:
         signature.bind(None, **params)
     except TypeError:
-        names = [name for name in list(signature.parameters)[1:]]
+        names = list(signature.parameters)[1:]
         raise InputError(
             _("The job kind %(kind)s takes the parameters %(names)s; it was given %(given)s.")
             % {
@@ -129,6 +135,17 @@ class Heartbeat(threading.Thread):
         self.join(timeout=10)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How a run ended: its state, error sentence and result; ``bad_input`` when the job
+    refused its input (the CLI's exit status 2)."""
+
+    state: str
+    error: str | None = None
+    result: dict[str, Any] | None = None
+    bad_input: bool = False
+
+
 def execute(
     job_id: int,
     worker: str,
@@ -139,13 +156,13 @@ def execute(
     beat_factory: sessionmaker[Session] | None = None,
     on_progress: Callable[[float, float | None, str], None] | None = None,
     on_start: Callable[[RunContext], None] | None = None,
-) -> str:
-    """Run the job ``job_id`` that ``worker`` claimed, and record its outcome; returns the
-    state it ended in (``queued`` when a stopping worker put it back)."""
+) -> Outcome:
+    """Run the job ``job_id`` that ``worker`` claimed, and record its outcome; returns how it
+    ended (state ``queued`` when a stopping worker put it back)."""
     with factory() as session:
         job = session.get(Job, job_id)
         if job is None:
-            return FAILED
+            return Outcome(FAILED)
         kind_name, params, owner_id, language = (
             job.kind,
             dict(job.params),
@@ -159,6 +176,7 @@ def execute(
     heartbeat.start()
     result: dict[str, Any] | None = None
     error: str | None = None
+    bad_input = False
     with in_language(language):
         try:
             kind = kinds.get(kind_name)
@@ -175,12 +193,12 @@ def execute(
                 context.log(_("The worker stopped; the job waits in the queue again."))
                 with factory() as session:
                     queue.requeue(session, job_id, worker, context.snapshot().log)
-                return QUEUED
+                return Outcome(QUEUED)
             state, error = CANCELLED, _("Cancelled before it finished; nothing was saved.")
         except JobRejected as rejected:
-            state, error, result = FAILED, str(rejected), rejected.details
+            state, error, result, bad_input = FAILED, str(rejected), rejected.details, True
         except InputError as problem:
-            state, error = FAILED, str(problem)
+            state, error, bad_input = FAILED, str(problem), True
         except Exception as unexpected:
             log.exception("job %s (%s) failed", job_id, kind_name)
             state = FAILED
@@ -206,4 +224,4 @@ def execute(
             message=snapshot.message,
             log=snapshot.log,
         )
-    return state
+    return Outcome(state, error, result, bad_input)

@@ -93,7 +93,7 @@ class Worker:
             return None
         if job_id is None:
             return None
-        state = execute(
+        outcome = execute(
             job_id,
             self.name,
             self.settings,
@@ -103,7 +103,7 @@ class Worker:
             on_start=self._started,
         )
         self.current = None
-        log.info("job %s ended %s", job_id, state)
+        log.info("job %s ended %s", job_id, outcome.state)
         return job_id
 
     def _started(self, context: RunContext) -> None:
