@@ -17,6 +17,7 @@ def hdx() -> Iterator[HdxServer]:
     """A local server speaking HTTP like HDX's CKAN and file hosts do."""
     state, httpd = start()
     yield state
+    state.release.set()
     httpd.shutdown()
     httpd.server_close()
 

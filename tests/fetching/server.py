@@ -6,7 +6,8 @@ requests (``If-None-Match``, ``If-Modified-Since`` → 304); ``Range`` with ``If
 or 200 with the whole file when the version changed; 416 past the end). CKAN's
 ``/api/3/action/package_show?id=…`` answers from :attr:`HdxServer.datasets` (404 with
 ``"success": false`` for an unknown dataset). ``drop_after[path] = n`` makes the next answer
-of ``path`` close the connection after ``n`` bytes of the body (once). Every request is kept
+of ``path`` close the connection after ``n`` bytes of the body (once); ``stall_after``
+sends ``n`` bytes and waits (a download a test kills halfway). Every request is kept
 in :attr:`HdxServer.requests` (path and headers) for the tests to look at.
 """
 
@@ -51,6 +52,9 @@ class HdxServer:
     #: dataset name → list of (resource name, path on this server)
     datasets: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     drop_after: dict[str, int] = field(default_factory=dict)
+    #: path → n: the next answer sends n bytes, then waits for :attr:`release` (once).
+    stall_after: dict[str, int] = field(default_factory=dict)
+    release: threading.Event = field(default_factory=threading.Event)
     requests: list[Request] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -152,12 +156,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         with self.state.lock:
             cut = self.state.drop_after.pop(parts.path, None)
+            stall = self.state.stall_after.pop(parts.path, None)
         if cut is not None:
             self.wfile.write(chunk[:cut])
             self.wfile.flush()
             self.close_connection = True
             return
-        self.wfile.write(chunk)
+        try:
+            if stall is not None:
+                self.wfile.write(chunk[:stall])
+                self.wfile.flush()
+                self.state.release.wait(30)
+                chunk = chunk[stall:]
+            self.wfile.write(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
     def _not_modified(self, served: Served) -> bool:
         tag = self.headers.get("If-None-Match")

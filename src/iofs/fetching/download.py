@@ -299,10 +299,13 @@ def _attempt(
         try:
             with part.open("ab" if offset else "wb") as out:
                 while True:
-                    block = response.read(CHUNK)
+                    # read1: what has arrived (up to CHUNK), so that the part on disk keeps
+                    # up with the transfer and a killed process loses next to nothing.
+                    block = response.read1(CHUNK)
                     if not block:
                         break
                     out.write(block)
+                    out.flush()
                     written += len(block)
                     if progress is not None:
                         progress(written, total)
