@@ -48,6 +48,7 @@ from iofs.genebank.schemas import (
 from iofs.genebank.traits import trait_search_result
 from iofs.genebank.vocabulary import ExportFormat
 from iofs.http.deps import RecordId, db_session
+from iofs.http.paging import AFTER, link_header, secret_of
 from iofs.http.security import body_limit, current_principal, require
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal
@@ -60,6 +61,8 @@ Text = Annotated[str, Query(max_length=128)]
 
 @router.get("/accessions", response_model=SearchOut, summary="Search accessions with facets")
 def search_accessions(
+    request: Request,
+    response: Response,
     q: Text = "",
     genus: Text = "",
     crop: Text = "",
@@ -67,14 +70,26 @@ def search_accessions(
     sampstat: Annotated[str, Query(max_length=3)] = "",
     available: bool | None = None,
     with_coordinates: bool = False,
+    after: str | None = AFTER,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    offset: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=10_000,
+            deprecated=True,
+            description="Deprecated: page with `after` (the `next` of the previous page)",
+        ),
+    ] = 0,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
 ) -> SearchOut:
     """Passport data by taxon/crop/accession number (``q``), genus, crop, country of origin,
-    biological status (SAMPSTAT) and availability; the public sees available accessions."""
-    result = service.search(
+    biological status (SAMPSTAT) and availability; the public sees available accessions.
+
+    Pages in id order: pass ``next`` as ``after`` (also in the ``Link: <…>; rel="next"``
+    header); ``offset`` still works up to 10,000 but is deprecated."""
+    result, page = service.search_page(
         session,
         principal,
         service.SearchQuery(
@@ -88,7 +103,10 @@ def search_accessions(
             limit=limit,
             offset=offset,
         ),
+        after,
+        secret_of(request),
     )
+    link_header(request, response, page)
     return SearchOut(
         total=result.total,
         accessions=[AccessionOut.model_validate(a) for a in result.accessions],
@@ -96,6 +114,7 @@ def search_accessions(
             k: [FacetValue(value=v, count=n) for v, n in values]
             for k, values in result.facets.items()
         },
+        next=page.next,
     )
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -42,6 +43,7 @@ from iofs.genebank.vocabulary import (
     TRAIT_SCALES,
 )
 from iofs.http.deps import RecordId, db_session
+from iofs.http.paging import AFTER, pager_context, secret_of
 from iofs.http.security import body_limit, current_principal, require
 from iofs.http.templating import render
 from iofs.i18n import N_
@@ -103,11 +105,15 @@ def search_page(
     sampstat: Annotated[str, Query(max_length=3)] = "",
     available: Annotated[str, Query(max_length=5)] = "",
     traits: Annotated[str, Query(max_length=256)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: Annotated[int, Query(ge=1, le=200)] = 1,
+    after: str | None = AFTER,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
-    """Search accessions by taxon, crop, country, biological status and availability."""
+    """Search accessions by taxon, crop, country, biological status and availability.
+
+    The search pages by id (keyset, ``after``); a trait search, whose matches come from the
+    in-memory trait index, keeps numbered pages (``page``, at most 200 of 50)."""
     flag = {"true": True, "false": False}.get(available)
     query = service.SearchQuery(
         text=q,
@@ -133,8 +139,12 @@ def search_page(
         except service.GenebankError as error:
             trait_error, total, found = str(error), 0, []
         result = service.SearchResult(total, found, {})
+        keyset: dict[str, Any] = {}
     else:
-        result = service.search(session, principal, query)
+        result, listed = service.search_page(
+            session, principal, replace(query, offset=0), after, secret_of(request)
+        )
+        keyset = pager_context(request, listed)
     filters = {
         "q": q,
         "genus": genus,
@@ -166,6 +176,7 @@ def search_page(
             + urlencode({k: v for k, v in filters.items() if v and k != "traits"}),
             "trait_error": trait_error,
             "is_curator": allows(principal, "genebank.read_internal"),
+            **keyset,
         },
     )
 

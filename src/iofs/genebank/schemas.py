@@ -123,6 +123,9 @@ class SearchOut(BaseModel):
     total: int
     accessions: list[AccessionOut]
     facets: dict[str, list[FacetValue]]
+    next: str | None = Field(
+        None, description="Cursor of the next page (pass it as `after`); null on the last page"
+    )
 
 
 class AvailabilityIn(BaseModel):

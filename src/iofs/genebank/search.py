@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import String, case, delete, func, literal, or_, select, union_all
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from iofs.genebank import trait_index
 from iofs.genebank.models import Accession, AccessionCount
+from iofs.http.paging import Page, Pager, SortKey
 from iofs.permissions import Principal, allows, authorize
 
 # --- search counts -------------------------------------------------------------------------
@@ -384,6 +385,40 @@ def search(
             counts[name] = [(value, n) for value, n in top if value != "" and n > 0]
     rows = _page(session, matches, query, query.limit) if page else []
     return SearchResult(matches.total, rows, counts)
+
+
+#: Name bound into the cursors of the accession list (page and API).
+PAGE_SCOPE = "genebank.accessions"
+
+
+def search_page(
+    session: Session,
+    principal: Principal,
+    query: SearchQuery,
+    after: str | None,
+    secret: str,
+    facets: bool = True,
+) -> tuple[SearchResult, Page[Accession]]:
+    """The search (total, facets) with the page of ``query.limit`` accessions after the
+    cursor ``after``. The search ranks nothing (it lists matches in id order), so it pages by
+    id: ``WHERE id > :last ORDER BY id LIMIT n + 1``, as cheap at the millionth accession as at
+    the first. A changed cursor is a 400 (:class:`iofs.http.paging.BadCursor`)."""
+    pager = Pager(PAGE_SCOPE, [SortKey(Accession.id)], secret)
+    start = pager.decode(after)
+    keyed = replace(
+        query,
+        limit=query.limit + 1,
+        after_id=start[0] if start is not None else query.after_id,
+        offset=0 if start is not None else query.offset,
+    )
+    result = search(session, principal, keyed, facets=facets)
+    page = pager.page(
+        result.accessions,
+        key=lambda a: (a.id,),
+        limit=query.limit,
+        first=start is None and query.offset == 0 and query.after_id is None,
+    )
+    return SearchResult(result.total, page.items, result.facets), page
 
 
 def collecting_points(

@@ -130,6 +130,7 @@ from iofs.genebank.search import (
     collecting_points,
     rebuild_counts,
     search,
+    search_page,
 )
 from iofs.genebank.traits import (
     Criterion,
@@ -251,6 +252,7 @@ __all__ = [
     "requester_of",
     "save_requester",
     "search",
+    "search_page",
     "set_available",
     "ship_sample",
     "smta_report",

@@ -311,9 +311,9 @@ def page_url(request: Request, after: str | None) -> str:
 
 
 def pager_context(request: Request, page: Page[Any]) -> dict[str, Any]:
-    """What ``_pager.html`` reads: the page and its "Next" / "First page" links."""
+    """What ``_pager.html`` reads: the page (``pager``) and its "Next" / "First page" links."""
     return {
-        "page": page,
+        "pager": page,
         "next_url": page_url(request, page.next) if page.next else None,
         "first_url": None if page.first else page_url(request, None),
     }
