@@ -1,0 +1,509 @@
+"""Many users at once: readers and writers against ``iofs serve`` on 127.0.0.1 (issue 21).
+
+Usage: python benchmarks/load.py [--database postgresql|sqlite] [--workers 2]
+           [--readers 50] [--writers 5] [--duration 60] [--contributions 10000]
+           [--accessions 1000000] [--upload-rows 9000] [--no-baseline] [--no-upload]
+           [--data /tmp/iofs-bench-load]
+
+The store: the member registry, every module's demonstration data, the shared real monitoring
+files (``../shared/data``: prices, FAOSTAT, IPC, INFORM, when present), ``--contributions``
+programme contributions (entered through the workbook upload, as a secretariat would) and
+``--accessions`` gene bank accessions (bulk, as ``benchmarks/genebank.py`` loads them). It is
+built once per set of options under ``--data`` and reused.
+
+Each run starts ``iofs serve --workers N`` and, after ``--warmup`` seconds of the same load
+(every worker reads its files once), a bounded generator in another process:
+``--readers`` coroutines each GET a common page or API read and wait for the answer before the
+next (closed loop, no think time), ``--writers`` coroutines each POST a new programme
+contribution with an API token; for ``--duration`` seconds. Printed per run: requests per
+second, read and write p50/p95/p99, errors by status, the server's CPU milliseconds per
+request (all its processes) and the generator's CPU, with the load average. Runs:
+
+1. the server as configured (``--workers``, default 2);
+2. the same while a ``--upload-rows`` programme workbook upload runs (started 2 s in);
+3. the baseline: the same load against ``--workers 1`` (today's single process), and the
+   ratio of 1 to 3.
+
+Targets (issue 21, PostgreSQL, 2 workers, 50 readers + 5 writers, 60 s): >= 300 requests/s,
+read p95 <= 300 ms, write p95 <= 500 ms, 0 errors; during the upload 0 errors and write p95
+<= 1 s. The generator shares the machine's cores with the server: its CPU is printed beside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import multiprocessing
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # benchmarks.genebank (the accessions bulk loader)
+
+SECRETARIAT = "bench-secretariat@load.example"
+PASSWORD = "load-benchmark-password-1"
+#: What readers ask for, with weights: the pages and API reads people use most.
+READS: tuple[tuple[str, int], ...] = (
+    ("/", 6),
+    ("/prices", 4),
+    ("/prices/AFG", 3),
+    ("/prices/PSE", 2),
+    ("/risk", 4),
+    ("/countries/AFG", 3),
+    ("/countries/YEM", 2),
+    ("/programmes", 3),
+    ("/programmes/appeals/F4H-GAZA", 2),
+    ("/reserves", 2),
+    ("/strategy", 2),
+    ("/faostat", 2),
+    ("/genebank", 2),
+    ("/genebank?q=Triticum", 2),
+    ("/risk/AFG", 1),
+    ("/aid-vs-need", 1),
+    ("/api/v1/risk/index", 2),
+    ("/api/v1/risk/watchlist", 1),
+    ("/api/v1/programmes/contributions?appeal=F4H-GAZA", 2),
+    ("/api/v1/genebank/accessions?limit=50", 2),
+    ("/brapi/v2/germplasm?pageSize=100", 2),
+    ("/api/v1/members", 2),
+)
+
+
+def load() -> str:
+    """The load average (1, 5, 15 min), printed beside every timing: the machine is shared."""
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+# -- the store -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Store:
+    """An installation to serve: its environment for ``iofs serve`` and a writer's token."""
+
+    env: dict[str, str]
+    token: str
+    workbook: Path
+
+
+def _database_url(kind: str, data_dir: Path, pg_base: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{data_dir / 'iofs.sqlite3'}"
+    return pg_base.rsplit("/", 1)[0] + "/iofs_bench_load"
+
+
+def _fresh_postgres(url: str) -> None:
+    import psycopg
+
+    admin = url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute("DROP DATABASE IF EXISTS iofs_bench_load WITH (FORCE)")
+        connection.execute("CREATE DATABASE iofs_bench_load")
+
+
+def contributions_workbook(rows: int, prefix: str) -> bytes:
+    """A programmes workbook with ``rows`` pledges to the Gaza appeal (references
+    ``<prefix>-<n>``), in the template's ``contributions`` sheet layout."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("contributions")
+    sheet.append(["reference", "donor", "appeal", "status", "decided_on", "currency", "amount"])
+    donors = ("TUR", "TKM", "KAZ")
+    for n in range(rows):
+        sheet.append(
+            [
+                f"{prefix}-{n}",
+                donors[n % len(donors)],
+                "F4H-GAZA",
+                "pledge",
+                f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}",
+                "USD",
+                1000 + n % 5000,
+            ]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def prepare(args: argparse.Namespace) -> Store:
+    """Build (or reuse) the store the options describe."""
+    data_dir = Path(args.data) / args.database
+    marker = data_dir / "store.json"
+    wanted = {
+        "database": args.database,
+        "contributions": args.contributions,
+        "accessions": args.accessions,
+        "shared": (ROOT.parent / "shared" / "data").is_dir(),
+        "version": 1,
+    }
+    url = _database_url(args.database, data_dir, args.pg_url)
+    env = {
+        **os.environ,
+        "IOFS_DATA_DIR": str(data_dir),
+        "IOFS_DATABASE_URL": url,
+        "IOFS_SECRET_KEY": "load-benchmark-secret-key-0123456789abcdef",
+        "IOFS_ENV": "development",
+        "IOFS_LOG_LEVEL": "warning",
+    }
+    workbook = data_dir / "upload.xlsx"
+    if marker.is_file() and json.loads(marker.read_text()).get("wanted") == wanted:
+        saved = json.loads(marker.read_text())
+        print(f"store: reusing {data_dir} ({saved['summary']})")
+        return Store(env, saved["token"], workbook)
+
+    import shutil
+
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    if args.database == "postgresql":
+        _fresh_postgres(url)
+    os.environ.update({k: v for k, v in env.items() if k.startswith("IOFS_")})
+    from iofs.accounts import service as accounts
+    from iofs.config import Settings
+    from iofs.db import make_engine, make_session_factory, transaction, upgrade
+    from iofs.demo import load_all, load_files
+    from iofs.members import service as members
+    from iofs.programmes.exchange import workbook_upload
+    from iofs.roles import Role
+
+    begin = time.perf_counter()
+    settings = Settings(data_dir=data_dir, database_url=url, secret_key=env["IOFS_SECRET_KEY"])
+    upgrade(url)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:
+        members.load_reference(session)
+        user = accounts.create_user(
+            session,
+            accounts.cli_principal(),
+            email=SECRETARIAT,
+            display_name="load benchmark",
+            password=PASSWORD,
+            grants=[accounts.RoleGrant(Role.SECRETARIAT, ())],
+        )
+        user_id = user.id
+        token, _row = accounts.create_token(session, accounts.cli_principal(), user_id, name="load")
+    with transaction(factory) as session:
+        load_all(session, accounts.cli_principal())
+    print(f"store: demo data ({time.perf_counter() - begin:.0f} s)")
+    shared = ROOT.parent / "shared" / "data"
+    loaded = load_files(settings, shared if shared.is_dir() else None)
+    print(f"store: shared real files ({time.perf_counter() - begin:.0f} s): {loaded}")
+    with transaction(factory) as session:
+        secretariat = accounts.principal_for(accounts.get_user(session, user_id))
+        left = args.contributions
+        batch = 0
+        while left > 0:
+            rows = min(left, 9_000)
+            data = contributions_workbook(rows, f"LOAD-SEED-{batch}")
+            workbook_upload.upload(session, secretariat, data, settings.analytics_dir)
+            left -= rows
+            batch += 1
+    print(f"store: {args.contributions:,} contributions ({time.perf_counter() - begin:.0f} s)")
+    if args.accessions:
+        from benchmarks.genebank import load_accessions
+
+        load_accessions(factory, args.accessions)
+    engine.dispose()
+    workbook.write_bytes(contributions_workbook(args.upload_rows, "LOAD-UPLOAD"))
+    summary = (
+        f"{args.contributions:,} contributions, {args.accessions:,} accessions, built in "
+        f"{time.perf_counter() - begin:.0f} s"
+    )
+    marker.write_text(json.dumps({"wanted": wanted, "token": token, "summary": summary}))
+    print(f"store: {summary}")
+    return Store(env, token, workbook)
+
+
+# -- the server ------------------------------------------------------------------------------
+
+
+class Server:
+    """``iofs serve --workers N`` on a free port, ready when /readyz answers 200."""
+
+    def __init__(self, store: Store, workers: int, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        binary = Path(sys.executable).with_name("iofs")
+        self.process = subprocess.Popen(
+            [str(binary), "serve", "--workers", str(workers), "--port", str(port)],
+            env=store.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+
+    def __enter__(self) -> Server:
+        import httpx
+
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"iofs serve stopped: {self.process.stderr.read().decode()}")  # type: ignore[union-attr]
+            try:
+                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise SystemExit("iofs serve did not answer /readyz within 120 s")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server and every process under it (its workers)."""
+        import psutil
+
+        try:
+            root = psutil.Process(self.process.pid)
+            tree = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0.0
+        total = 0.0
+        for process in tree:
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+# -- the generator ---------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What one run measured: latencies in seconds, statuses by kind."""
+
+    reads: list[float] = field(default_factory=list)
+    writes: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    generator_cpu: float = 0.0
+
+
+async def _reader(client: Any, paths: list[str], stop: float, out: Outcome, seed: int) -> None:
+    rng = random.Random(seed)
+    while time.monotonic() < stop:
+        path = rng.choice(paths)
+        begin = time.perf_counter()
+        try:
+            response = await client.get(path)
+            status = response.status_code
+        except Exception as error:  # a refused or dropped connection is an error, counted
+            status = type(error).__name__
+        out.reads.append(time.perf_counter() - begin)
+        if status != 200:
+            out.errors[f"GET {path.split('?')[0]} {status}"] += 1
+
+
+async def _writer(client: Any, token: str, number: int, stop: float, out: Outcome) -> None:
+    sequence = 0
+    headers = {"Authorization": f"Bearer {token}"}
+    while time.monotonic() < stop:
+        sequence += 1
+        body = {
+            "reference": f"LOAD-W{number}-{os.getpid()}-{sequence}-{time.time_ns()}",
+            "donor": "TUR",
+            "appeal": "F4H-GAZA",
+            "status": "pledge",
+            "decided_on": "2025-06-01",
+            "currency": "USD",
+            "amount": "2500.00",
+        }
+        begin = time.perf_counter()
+        try:
+            response = await client.post(
+                "/api/v1/programmes/contributions", json=body, headers=headers
+            )
+            status = response.status_code
+        except Exception as error:
+            status = type(error).__name__
+        out.writes.append(time.perf_counter() - begin)
+        if status != 201:
+            out.errors[f"POST contribution {status}"] += 1
+
+
+async def _generate(
+    url: str, token: str, paths: list[str], readers: int, writers: int, seconds: float
+) -> Outcome:
+    import httpx
+
+    out = Outcome()
+    limits = httpx.Limits(max_connections=readers + writers + 4)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+        begin = time.monotonic()
+        stop = begin + seconds
+        tasks = [_reader(client, paths, stop, out, seed) for seed in range(readers)]
+        tasks += [_writer(client, token, n, stop, out) for n in range(writers)]
+        await asyncio.gather(*tasks)
+        out.seconds = time.monotonic() - begin
+    return out
+
+
+def _generator_process(queue: Any, *job: Any) -> None:
+    begin = time.process_time()
+    outcome = asyncio.run(_generate(*job))
+    outcome.generator_cpu = time.process_time() - begin
+    queue.put(outcome)
+
+
+def generate(url: str, token: str, paths: list[str], args: argparse.Namespace) -> Outcome:
+    """Run the generator in its own process (its CPU is not the server's)."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(
+        target=_generator_process,
+        args=(queue, url, token, paths, args.readers, args.writers, args.duration),
+    )
+    process.start()
+    outcome: Outcome = queue.get()
+    process.join()
+    return outcome
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0–1) of ``values`` in milliseconds (nearest rank)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return 1000 * ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def report(label: str, outcome: Outcome, server_cpu: float) -> float:
+    """Print one run's figures; returns its requests per second."""
+    total = len(outcome.reads) + len(outcome.writes)
+    rate = total / outcome.seconds if outcome.seconds else 0.0
+    errors = sum(outcome.errors.values())
+    print(
+        f"[{label}] {rate:7.1f} requests/s ({total:,} in {outcome.seconds:.0f} s); "
+        f"reads p50/p95/p99 {percentile(outcome.reads, 0.5):.0f}/"
+        f"{percentile(outcome.reads, 0.95):.0f}/{percentile(outcome.reads, 0.99):.0f} ms; "
+        f"writes p50/p95/p99 {percentile(outcome.writes, 0.5):.0f}/"
+        f"{percentile(outcome.writes, 0.95):.0f}/{percentile(outcome.writes, 0.99):.0f} ms; "
+        f"errors {errors}; server CPU {1000 * server_cpu / max(total, 1):.1f} ms/request; "
+        f"generator CPU {outcome.generator_cpu:.0f} s; {load()}"
+    )
+    for what, count in outcome.errors.most_common(8):
+        print(f"    {count:6,} × {what}")
+    return rate
+
+
+def _paths(url: str) -> list[str]:
+    """The weighted read list, without the paths this store does not serve (said so)."""
+    import httpx
+
+    paths: list[str] = []
+    for path, weight in READS:
+        status = httpx.get(url + path, timeout=60).status_code
+        if status == 200:
+            paths += [path] * weight
+        else:
+            print(f"    (not read: {path} answers {status})")
+    return paths
+
+
+def _upload(url: str, token: str, workbook: Path, out: dict[str, Any]) -> None:
+    import httpx
+
+    time.sleep(2)
+    begin = time.perf_counter()
+    response = httpx.post(
+        url + "/api/v1/programmes/upload",
+        headers={"Authorization": f"Bearer {token}"},
+        files={
+            "file": (
+                workbook.name,
+                workbook.read_bytes(),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        },
+        timeout=600,
+    )
+    out["status"] = response.status_code
+    out["seconds"] = time.perf_counter() - begin
+    out["body"] = response.text[:200]
+
+
+def run(store: Store, workers: int, args: argparse.Namespace, label: str, upload: bool) -> float:
+    """One run against a fresh server; returns its requests per second."""
+    port = 18600 + workers + (10 if upload else 0)
+    with Server(store, workers, port) as server:
+        paths = _paths(server.url)
+        uploaded: dict[str, Any] = {}
+        thread = None
+        if upload:
+            thread = threading.Thread(
+                target=_upload, args=(server.url, store.token, store.workbook, uploaded)
+            )
+            thread.start()
+        if args.warmup:  # every worker fills its caches (first reads of the files) first
+            warm = argparse.Namespace(**{**vars(args), "duration": args.warmup})
+            generate(server.url, store.token, paths, warm)
+        cpu = server.cpu_seconds()
+        outcome = generate(server.url, store.token, paths, args)
+        cpu = server.cpu_seconds() - cpu
+        rate = report(label, outcome, cpu)
+        if thread is not None:
+            thread.join()
+            print(
+                f"    upload of {args.upload_rows:,} rows: {uploaded.get('status')} in "
+                f"{uploaded.get('seconds', 0):.1f} s {uploaded.get('body', '')[:120]!r}"
+            )
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--readers", type=int, default=50)
+    parser.add_argument("--writers", type=int, default=5)
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument(
+        "--warmup", type=float, default=10.0, help="seconds of the same load before measuring"
+    )
+    parser.add_argument("--contributions", type=int, default=10_000)
+    parser.add_argument("--accessions", type=int, default=1_000_000)
+    parser.add_argument("--upload-rows", type=int, default=9_000)
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--no-upload", action="store_true")
+    parser.add_argument("--data", default="/tmp/iofs-bench-load")
+    args = parser.parse_args()
+
+    store = prepare(args)
+    print(
+        f"{args.readers} readers + {args.writers} writers for {args.duration:.0f} s on "
+        f"{args.database}; {os.cpu_count()} cores; {load()}"
+    )
+    rate = run(store, args.workers, args, f"{args.workers} workers", upload=False)
+    if not args.no_upload:
+        run(store, args.workers, args, f"{args.workers} workers + upload", upload=True)
+    if not args.no_baseline:
+        baseline = run(store, 1, args, "baseline: 1 worker", upload=False)
+        print(f"ratio {args.workers} workers / 1 worker: {rate / baseline:.2f}x ({load()})")
+
+
+if __name__ == "__main__":
+    main()
