@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 from iofs.config import Settings
 
@@ -37,3 +38,15 @@ def queue_settings(request: pytest.FixtureRequest, settings: Settings) -> Iterat
     import redis
 
     redis.Redis.from_url(REDIS_URL).delete(name)
+
+
+@pytest.fixture
+def programme_data(loaded_registry: sessionmaker[Session]) -> sessionmaker[Session]:
+    """The programmes demo data (the upload job's workbooks refer to its appeals)."""
+    from iofs.accounts.service import cli_principal
+    from iofs.db import transaction
+    from iofs.programmes import demo
+
+    with transaction(loaded_registry) as session:
+        demo.load(session, cli_principal())
+    return loaded_registry

@@ -238,11 +238,13 @@ def test_cli_appeals_and_exports(
 
 
 def test_excel_upload_through_the_api_is_all_or_nothing(
-    client: TestClient, programme_data: sessionmaker[Session]
+    client: TestClient, settings: Settings, programme_data: sessionmaker[Session]
 ) -> None:
     import io
 
     import openpyxl
+
+    from iofs.jobs.worker import run_pending
 
     _user, token = make_user(programme_data, "sheet@iofs.example", "secretariat")
     book = openpyxl.load_workbook(
@@ -273,29 +275,36 @@ def test_excel_upload_through_the_api_is_all_or_nothing(
         amount="2000",
     )
 
-    def upload() -> object:
+    def upload() -> dict[str, object]:
+        """Upload through the API (202 and the job's URL), run the queue, read the job."""
         buffer = io.BytesIO()
         book.save(buffer)
-        return client.post(
+        queued = client.post(
             "/api/v1/programmes/upload",
             headers=_bearer(token),
             files={"file": ("sheet.xlsx", buffer.getvalue())},
         )
+        assert queued.status_code == 202, queued.text
+        url = queued.headers["Location"]
+        assert url == queued.json()["url"] == f"/api/v1/jobs/{queued.json()['job']}"
+        assert run_pending(settings) == [queued.json()["job"]]
+        job: dict[str, object] = client.get(url, headers=_bearer(token)).json()
+        return job
 
     before = client.get("/api/v1/programmes/contributions", headers=_bearer(token)).json()
     refused = upload()
-    assert refused.status_code == 422  # type: ignore[attr-defined]
-    problems = refused.json()["errors"]  # type: ignore[attr-defined]
+    assert refused["state"] == "failed"
+    problems = refused["result"]["errors"]  # type: ignore[index]
     assert [(p["sheet"], p["row"], p["column"]) for p in problems] == [
         ("contributions", 3, "donor")
     ]
     assert client.get("/api/v1/programmes/contributions", headers=_bearer(token)).json() == before
     sheet.delete_rows(3)
     accepted = upload()
-    assert accepted.status_code == 200, accepted.text  # type: ignore[attr-defined]
-    assert accepted.json()["sheets"]["contributions"]["created"] == 1  # type: ignore[attr-defined]
+    assert accepted["state"] == "succeeded", accepted
+    assert accepted["result"]["sheets"]["contributions"]["created"] == 1  # type: ignore[index]
     again = upload()
-    assert again.json()["sheets"]["contributions"] == {  # type: ignore[attr-defined]
+    assert again["result"]["sheets"]["contributions"] == {  # type: ignore[index]
         "created": 0,
         "changed": 0,
         "unchanged": 1,

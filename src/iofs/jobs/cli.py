@@ -38,18 +38,14 @@ ScheduleId = Annotated[int, typer.Argument(min=1, max=2_147_483_647, help="The s
 
 
 def parse_params(pairs: list[str] | None) -> dict[str, Any]:
-    """``KEY=VALUE`` options as a dict; exit 2 with a sentence naming a malformed one."""
-    params: dict[str, Any] = {}
-    for pair in pairs or []:
-        key, sep, raw = pair.partition("=")
-        key = key.strip()
-        if not sep or not key.isidentifier():
-            raise fail(f"--param {pair!r}: write KEY=VALUE, KEY a name such as keep.", 2)
-        try:
-            params[key] = json.loads(raw)
-        except ValueError:
-            params[key] = raw
-    return params
+    """``--param KEY=VALUE`` options as a dict; exit 2 with a sentence naming a malformed one."""
+    from iofs.errors import InputError
+    from iofs.jobs.params import parse_pairs
+
+    try:
+        return parse_pairs(pairs or [])
+    except InputError as error:
+        raise fail(f"--param {error}", 2) from None
 
 
 def _moment(value: Any) -> str:

@@ -26,7 +26,6 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-import iofs.accounts.models  # noqa: F401 - user_account, the owners' table the keys refer to
 from iofs.db import Base
 
 #: The states of a job, in the order a job passes through them.
@@ -40,6 +39,15 @@ QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
 STATES = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED)
 #: States a job never leaves.
 FINISHED_STATES = (SUCCEEDED, FAILED, CANCELLED)
+
+
+def ensure_tables() -> None:
+    """Load every module's tables, the owners' ``user_account`` among them, before a job or
+    schedule row is inserted (its foreign keys name them). Loaded through the manifest, not
+    imported here: a module importing the queue does not import the accounts' tables."""
+    from iofs.modules import load_models
+
+    load_models()
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -5,6 +5,8 @@ from iofs.modules import Command, Module
 MODULE = Module(
     name="jobs",
     package="iofs.jobs",
+    api_routers=("iofs.jobs.api:router",),
+    page_routers=("iofs.jobs.pages:router",),
     commands=(
         Command(
             "jobs",

@@ -28,7 +28,7 @@ from iofs.i18n import N_, current_language
 from iofs.i18n import gettext as _
 from iofs.jobs.files import request_cancel
 from iofs.jobs.kinds import JobKind
-from iofs.jobs.models import CANCELLED, FAILED, QUEUED, RUNNING, Job
+from iofs.jobs.models import CANCELLED, FAILED, QUEUED, RUNNING, Job, ensure_tables
 from iofs.jobs.translate import in_language
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ def submit(
             % {"kind": kind, "known": ", ".join(sorted(kinds)) or "-"},
             "kind",
         )
+    ensure_tables()
     values = dict(params or {})
     try:
         json.dumps(values)

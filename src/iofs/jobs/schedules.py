@@ -23,7 +23,7 @@ from iofs.i18n import gettext as _
 from iofs.jobs import queue
 from iofs.jobs.cadence import Cadence
 from iofs.jobs.kinds import JobKind
-from iofs.jobs.models import Job, JobSchedule
+from iofs.jobs.models import Job, JobSchedule, ensure_tables
 from iofs.jobs.permissions import MANAGE_SCHEDULES
 from iofs.jobs.runner import check_params
 from iofs.permissions import Principal, authorize
@@ -45,6 +45,7 @@ def add(
     """Add an enabled schedule (audited; not committed); its first run is the cadence's next
     moment from now."""
     authorize(principal, MANAGE_SCHEDULES)
+    ensure_tables()
     if kind not in registry:
         raise queue_kind_error(registry, kind)
     check_params(registry[kind], params)

@@ -509,7 +509,11 @@ def template(session: Session = Depends(db_session)) -> Response:
     )
 
 
-@router.post("/upload", summary="Upload the Excel template: all rows or none")
+@router.post(
+    "/upload",
+    summary="Upload the Excel template: a background job enters all rows or none",
+    status_code=202,
+)
 @body_limit()
 def upload(
     request: Request,
@@ -517,37 +521,36 @@ def upload(
     principal: Principal = Depends(require("programmes.deliveries.write")),
     session: Session = Depends(db_session),
 ) -> Response:
-    """Every row is checked; if any is wrong nothing is written and every problem is listed
-    with its sheet, row, column and reason (422, or 403 when a row is not yours to enter). A
-    file too large to read (zip bombs, huge declared sheets) is refused before it is read
+    """The file is checked and queued as a background job: 202 with the job's URL
+    (``GET /api/v1/jobs/{id}``: its state, progress and, when finished, the counts per sheet
+    or every problem with its sheet, row, column and reason; if any row is wrong nothing is
+    written). A file too large to read (zip bombs, huge declared sheets) is refused at once
     (413); one that is not a workbook, or carries an XML entity attack, answers 422."""
     from iofs.programmes.exchange import workbook_upload
+    from iofs.programmes.jobs import submit_upload
 
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise InputError(_("The file is larger than 20 MB."), "file")
     try:
-        report = workbook_upload.upload(
-            session, principal, data, request.app.state.settings.analytics_dir
-        )
+        job = submit_upload(session, request.app.state.settings, principal, data)
     except workbook_upload.UploadRejected as rejected:
         session.rollback()
         return JSONResponse(
             status_code=rejected.status_code,
             content={
-                "detail": str(rejected),
+                "detail": str(rejected.refused or rejected),
                 "errors": [
                     {"sheet": e.sheet, "row": e.row, "column": e.column, "reason": e.reason}
                     for e in rejected.errors
                 ],
             },
         )
-    session.commit()
+    url = f"/api/v1/jobs/{job.id}"
     return JSONResponse(
-        {
-            "summary": service.upload_summary(report),
-            "sheets": {sheet: asdict(counts) for sheet, counts in report.sheets.items()},
-        }
+        status_code=202,
+        content={"job": job.id, "state": job.state, "url": url, "page": f"/jobs/{job.id}"},
+        headers={"Location": url},
     )
 
 

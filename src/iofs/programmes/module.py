@@ -21,4 +21,5 @@ MODULE = Module(
     feeds=("iofs.programmes.feeds",),
     models="iofs.programmes.models",
     migrations_branch="programmes",
+    jobs=("iofs.programmes.jobs:UPLOAD",),
 )

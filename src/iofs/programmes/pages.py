@@ -548,39 +548,30 @@ async def upload_sheet(
     principal: Principal = Depends(require("programmes.deliveries.write")),
     session: Session = Depends(db_session),
 ) -> Response:
-    """Upload the Excel template: all rows or none, every problem named."""
+    """Upload the Excel template: the file is checked and queued as a background job (all
+    rows or none, every problem named on the job's page, to which this answers 303)."""
     from iofs.programmes.exchange import workbook_upload
+    from iofs.programmes.jobs import submit_upload
 
     data = await file.read(20_000_001)
     try:
         if len(data) > 20_000_000:
             raise InputError(_("The file is larger than 20 MB."), "file")
-        report = workbook_upload.upload(
-            session, principal, data, request.app.state.settings.analytics_dir
-        )
+        job = submit_upload(session, request.app.state.settings, principal, data)
     except workbook_upload.UploadRejected as rejected:
         session.rollback()
-        if rejected.refused is not None:  # the file itself: one sentence on the form
-            return _entry_page(
-                request,
-                session,
-                principal,
-                error=rejected.refused,
-                form="upload",
-                status_code=rejected.status_code,
-            )
-        response = render(
+        return _entry_page(
             request,
-            "programmes/upload_errors.html",
-            {**_context(principal), "errors": rejected.errors},
+            session,
+            principal,
+            error=rejected.refused or rejected,
+            form="upload",
+            status_code=rejected.status_code,
         )
-        response.status_code = rejected.status_code
-        return response
     except InputError as error:
         session.rollback()
         return _entry_page(request, session, principal, error=error, form="upload", status_code=422)
-    session.commit()
-    return _entry_page(request, session, principal, notice=service.upload_summary(report))
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
 def _reconciliation_page(

@@ -375,14 +375,19 @@ def _stage_order(row: _Row) -> tuple[int, dt.date]:
 
 
 def upload(
-    session: Session, principal: Principal, data: bytes, analytics_dir: Path | None = None
+    session: Session,
+    principal: Principal,
+    data: bytes,
+    analytics_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> UploadReport:
     """Enter every row of the workbook ``data``; all or nothing.
 
     Raises :class:`UploadRejected` listing every problem (nothing written: the rows run in a
     savepoint that is rolled back, and the caller's transaction should roll back too), or
     :class:`~iofs.permissions.PermissionDenied` when the principal may enter none of
-    these records. Returns the counts per sheet present.
+    these records. Returns the counts per sheet present. ``progress(done, total)`` is called
+    after each row entered (rows of every sheet; a background job's progress bar).
     """
     if not (allows(principal, contributions.WRITE) or allows(principal, pipeline.WRITE)):
         authorize(principal, pipeline.WRITE)
@@ -396,6 +401,8 @@ def upload(
         BENEFICIARIES: _enter_beneficiaries(session, principal),
     }
     report = UploadReport()
+    total = sum(len(sheet.rows) for sheet in sheets)
+    done = 0
     outer = session.begin_nested()
     try:
         for sheet in sheets:
@@ -410,6 +417,9 @@ def upload(
             seen: dict[Hashable, int] = {}
             for row in rows:
                 _enter_row(session, row, enter[sheet.name], counts, seen, errors)
+                done += 1
+                if progress is not None:
+                    progress(done, total)
     except BaseException:
         outer.rollback()
         raise
