@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from iofs.labels import service as labels
 from iofs.permissions import Principal
 from iofs.strategy import service as strategy
 
@@ -36,7 +37,7 @@ def state_view(session: Session, principal: Principal, iso3: str) -> dict[str, A
             value = row.assessment.value
             view["scorecard"].append(
                 (
-                    row.kpi.name,
+                    labels.label("kpi", row.kpi.code, default=row.kpi.name, session=session),
                     "–" if value is None else f"{value:,} {row.kpi.unit}",
                     _(status_label(status)),
                 )

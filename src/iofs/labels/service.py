@@ -154,7 +154,7 @@ def listing(
             (english.domain > after[0]) | and_(english.domain == after[0], english.code > after[1])
         )
     rows = []
-    for base, translated in session.execute(query).tuples():
+    for base, translated in session.execute(query):
         shown = base if language == FALLBACK else translated
         rows.append(
             LabelRow(
