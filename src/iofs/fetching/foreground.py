@@ -97,11 +97,11 @@ def run_in_foreground(run: Callable[..., dict[str, Any]], title: str, **params: 
         context = ForegroundContext(config, factory, bar)
         try:
             result = run(context, **params)
-        except InputError as error:
-            bar.stop()
-            raise fail(str(error), 2) from None
         except SourcesFailed as failure:
             bar.stop()
             print_summary(failure.result, title)
             raise fail(str(failure), 1) from None
+        except InputError as error:
+            bar.stop()
+            raise fail(str(error), 2) from None
     print_summary(result, title)

@@ -268,13 +268,18 @@ def summary(results: Sequence[RunResult], missing: Sequence[str] = ()) -> dict[s
     }
 
 
-class SourcesFailed(RuntimeError):
+class SourcesFailed(InputError):
     """Some sources of a fetch failed (each run is recorded); ``result`` is the whole
-    summary, the message the failures' sentences."""
+    summary, the message the failures' sentences.
+
+    An :class:`~iofs.errors.InputError` so that the job queue records the job as failed with
+    these sentences as its error (not as an unexpected error); the command line exits 1 on
+    it (a network or server failure), 2 only on other input errors.
+    """
 
     def __init__(self, result: dict[str, Any]) -> None:
         errors = [str(run["error"]) for run in result["runs"] if run["status"] == FAILED]
-        super().__init__(" ".join(errors))
+        super().__init__(" ".join(errors), "url")
         self.result = result
 
 
