@@ -110,6 +110,17 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body of the routes declared as uploads (bytes).",
     )
+    # --- public answers kept in memory (iofs.web.public_cache) ---------------------------------
+    public_cache_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        le=86_400,
+        description="Longest a rendered public answer is served again while the data it shows "
+        "are unchanged (seconds; 0 turns the cache off). Default 30, and 0 under IOFS_ENV=test.",
+    )
+    public_cache_bytes: int = Field(
+        default=64 * MB, ge=0, description="Memory for kept public answers, per worker (bytes)."
+    )
     # --- e-mail (notifications: digests over SMTP) --------------------------------------------
     smtp_host: str | None = Field(
         default=None,
@@ -185,6 +196,13 @@ class Settings(BaseSettings):
     @classmethod
     def _split_fetch_list(cls, value: Any) -> Any:
         return _comma_separated(value)
+
+    @property
+    def resolved_public_cache_seconds(self) -> float:
+        """Seconds a public answer may be served again (0: off; the default is off in tests)."""
+        if self.public_cache_seconds is not None:
+            return self.public_cache_seconds
+        return 0.0 if self.env == "test" else 30.0
 
     @property
     def resolved_smtp_port(self) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
@@ -38,6 +39,7 @@ from iofs.i18n import N_
 from iofs.permissions import ANONYMOUS, PermissionDenied
 from iofs.web.conditional import ConditionalGetMiddleware
 from iofs.web.observability import Metrics, ObservabilityMiddleware
+from iofs.web.public_cache import PublicCacheMiddleware, data_version
 from iofs.web.security_headers import SECURITY_HEADERS
 from iofs.web.static_cache import StaticAssets
 
@@ -288,6 +290,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return probe(request, migrations=True)
 
     include_module_routers(app)
+    # Inside the conditional GET: a kept answer is tagged (and answered 304) like a fresh one.
+    app.add_middleware(
+        PublicCacheMiddleware,
+        session_cookie=SESSION_COOKIE,
+        seconds=settings.resolved_public_cache_seconds,
+        max_bytes=settings.public_cache_bytes,
+        version=partial(data_version, engine, settings.analytics_dir),
+    )
     app.add_middleware(ConditionalGetMiddleware, session_cookie=SESSION_COOKIE)
     # Outermost: every request, refused or not, gets its id, its metrics and its log line.
     app.state.metrics = Metrics()

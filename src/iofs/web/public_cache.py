@@ -1,0 +1,220 @@
+"""Rendered public answers kept in memory while the data they show are unchanged.
+
+Most readers are nobody in particular (no session cookie, no API token) asking for the same
+pages and API reads; rendering them again costs tens of milliseconds of CPU each (a country
+brief reads several modules). This middleware keeps each public ``200`` answer to ``GET`` —
+its status, headers and body — under the request's key (path, query, ``Host``, the
+``Accept-Language`` and ``Cookie`` headers, so a language or a basket cookie never crosses
+visitors) and serves it again while both hold:
+
+- the **data version** is the one it was rendered at: the newest audit entry's id (every
+  write to a record is audited, :mod:`iofs.audit`) and the modification times of the analytics
+  store's directories (every ingest and slice removal renames files into or out of them);
+  the version is read once per request (an indexed ``max(id)`` and a few ``stat`` calls);
+- it is younger than ``IOFS_PUBLIC_CACHE_SECONDS`` (what no version sees — the clock in "due
+  in 3 days", a file read outside the store — is at most that old).
+
+Answers that set a cookie, say ``no-store`` or ``private``, are not ``200``, or exceed
+:data:`MAX_ENTRY_BYTES` are never kept. Entries are evicted least recently used beyond
+``IOFS_PUBLIC_CACHE_BYTES``. Each worker process holds its own cache. ``X-Cache: hit|miss``
+tells which happened (tests, operators). ``IOFS_PUBLIC_CACHE_SECONDS=0`` turns it off (the
+default under ``IOFS_ENV=test``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio.to_thread
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from iofs.audit.models import AuditEntry
+
+#: Largest answer kept (bytes): larger ones are rare and cheap to stream again.
+MAX_ENTRY_BYTES = 2 * 1024 * 1024
+#: Request headers the answer may depend on, and therefore part of the key.
+KEYED_HEADERS = (b"host", b"accept-language", b"cookie", b"x-forwarded-proto", b"x-forwarded-host")
+
+Version = tuple[int, tuple[int, ...]]
+
+
+def store_signature(analytics_dir: Path) -> tuple[int, ...]:
+    """Modification times (ns) of the analytics store's directories, depth first: a file
+    renamed into or out of any of them changes its directory's time."""
+    times: list[int] = []
+    pending = [analytics_dir]
+    while pending:
+        folder = pending.pop()
+        try:
+            times.append(folder.stat().st_mtime_ns)
+            with os.scandir(folder) as entries:
+                pending.extend(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False))
+        except FileNotFoundError:
+            times.append(0)
+    return tuple(times)
+
+
+def data_version(engine: Engine, analytics_dir: Path) -> Version:
+    """(newest audit entry id, analytics store signature): changes with every audited write
+    and every change of the analytics store."""
+    with engine.connect() as connection:
+        newest = connection.execute(select(func.max(AuditEntry.id))).scalar()
+    return int(newest or 0), store_signature(analytics_dir)
+
+
+@dataclass
+class Entry:
+    """One kept answer."""
+
+    version: Version
+    stored_at: float
+    start: Message
+    body: bytes
+
+
+class PublicCache:
+    """A bounded LRU of :class:`Entry` by request key (single event loop: no locking)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.entries: OrderedDict[bytes, Entry] = OrderedDict()
+
+    def get(self, key: bytes) -> Entry | None:
+        entry = self.entries.get(key)
+        if entry is not None:
+            self.entries.move_to_end(key)
+        return entry
+
+    def put(self, key: bytes, entry: Entry) -> None:
+        self.discard(key)
+        self.entries[key] = entry
+        self.size += len(entry.body)
+        while self.size > self.max_bytes and self.entries:
+            _key, old = self.entries.popitem(last=False)
+            self.size -= len(old.body)
+
+    def discard(self, key: bytes) -> None:
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.size -= len(old.body)
+
+
+def _key(scope: Scope) -> bytes:
+    headers = dict(
+        (name, value) for name, value in scope.get("headers", []) if name in KEYED_HEADERS
+    )
+    parts = [scope.get("path", "").encode(), scope.get("query_string", b"")]
+    parts += [headers.get(name, b"") for name in KEYED_HEADERS]
+    return b"\x00".join(parts)
+
+
+def _keepable(start: Message) -> bool:
+    headers = Headers(raw=start.get("headers", []))
+    control = headers.get("cache-control", "")
+    return (
+        start["status"] == 200
+        and "set-cookie" not in headers
+        and "no-store" not in control
+        and "private" not in control
+    )
+
+
+def _with_header(start: Message, name: bytes, value: bytes) -> Message:
+    headers = [(k, v) for k, v in start.get("headers", []) if k != name]
+    return {**start, "headers": [*headers, (name, value)]}
+
+
+class PublicCacheMiddleware:
+    """Pure ASGI middleware serving kept public answers (see the module docstring)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        session_cookie: str,
+        seconds: float,
+        max_bytes: int,
+        version: Callable[[], Version],
+    ) -> None:
+        self.app = app
+        self.cookie = f"{session_cookie}=".encode()
+        self.seconds = seconds
+        self.cache = PublicCache(max_bytes)
+        self.version = version
+
+    def _public(self, scope: Scope) -> bool:
+        if scope["type"] != "http" or scope["method"] != "GET" or self.seconds <= 0:
+            return False
+        if scope.get("path", "").startswith(("/static/", "/metrics", "/healthz", "/readyz")):
+            return False
+        for name, value in scope.get("headers", []):
+            if name == b"authorization" or (name == b"cookie" and self.cookie in value):
+                return False
+        return True
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._public(scope):
+            await self.app(scope, receive, send)
+            return
+        key = _key(scope)
+        version = await anyio.to_thread.run_sync(self.version)
+        entry = self.cache.get(key)
+        if (
+            entry is not None
+            and entry.version == version
+            and time.monotonic() - entry.stored_at < self.seconds
+        ):
+            # A copy: the middlewares outside add their headers to the message they are sent.
+            await send({**entry.start, "headers": list(entry.start["headers"])})
+            await send({"type": "http.response.body", "body": entry.body, "more_body": False})
+            return
+        self.cache.discard(key)
+        start: Message | None = None
+        chunks: list[bytes] = []
+        size = 0
+        passing = False
+
+        async def keep(message: Message) -> None:
+            nonlocal start, size, passing
+            if passing:
+                await send(message)
+                return
+            if message["type"] == "http.response.start":
+                if not _keepable(message):
+                    passing = True
+                    await send(message)
+                    return
+                start = _with_header(message, b"x-cache", b"miss")
+                return
+            assert start is not None
+            body = message.get("body", b"")
+            chunks.append(body)
+            size += len(body)
+            if size > MAX_ENTRY_BYTES:  # too large to keep: send what came, then the rest
+                passing = True
+                await send(start)
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "body": b"".join(chunks),
+                        "more_body": message.get("more_body", False),
+                    }
+                )
+                return
+            if message.get("more_body", False):
+                return
+            content = b"".join(chunks)
+            kept = _with_header(start, b"x-cache", b"hit")
+            self.cache.put(key, Entry(version, time.monotonic(), kept, content))
+            await send(start)
+            await send({"type": "http.response.body", "body": content, "more_body": False})
+
+        await self.app(scope, receive, keep)

@@ -1,0 +1,118 @@
+"""Kept public answers (#21 item 2, iofs.web.public_cache): a public page is rendered once and
+served again until an audited write, a change of the analytics store or its age says
+otherwise; personal answers, answers that set a cookie and other languages never share one."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from iofs.config import Settings
+from iofs.web.public_cache import Entry, PublicCache, store_signature
+from tests.conftest import make_user
+
+
+def _client(settings: Settings, seconds: float) -> Iterator[TestClient]:
+    from iofs.web.app import create_app
+
+    app = create_app(settings.model_copy(update={"public_cache_seconds": seconds}))
+    with TestClient(app) as client:
+        yield client
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def cached(settings: Settings, loaded_registry: sessionmaker[Session]) -> Iterator[TestClient]:
+    yield from _client(settings, 30)
+
+
+PROGRAMME = {"code": "CACHE-1", "title": "Seed relief for the Sahel", "sector_code": "31161"}
+
+
+def test_a_public_page_is_kept_until_an_audited_write(
+    cached: TestClient, loaded_registry: sessionmaker[Session]
+) -> None:
+    _, token = make_user(loaded_registry, "lead@cache.example", "secretariat")
+    first = cached.get("/programmes")
+    again = cached.get("/programmes")
+    assert first.status_code == 200 and first.headers["X-Cache"] == "miss"
+    assert again.headers["X-Cache"] == "hit" and again.content == first.content
+    assert again.headers["ETag"] == first.headers["ETag"]  # still tagged, 304 still works
+    revalidated = cached.get("/programmes", headers={"If-None-Match": first.headers["ETag"]})
+    assert revalidated.status_code == 304
+
+    written = cached.put(
+        "/api/v1/programmes", json=PROGRAMME, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert written.status_code == 200, written.text
+    after = cached.get("/programmes")
+    assert after.headers["X-Cache"] == "miss"
+    assert "Seed relief for the Sahel" in after.text
+    assert "Seed relief for the Sahel" not in first.text
+
+
+def test_personal_answers_and_cookie_setting_answers_are_never_kept(
+    cached: TestClient, loaded_registry: sessionmaker[Session]
+) -> None:
+    _, token = make_user(loaded_registry, "viewer@cache.example", "viewer")
+    mine = cached.get("/api/v1/members", headers={"Authorization": f"Bearer {token}"})
+    assert mine.status_code == 200 and "X-Cache" not in mine.headers
+    chosen = cached.get("/members?lang=fr")  # sets the language cookie: not kept
+    assert "set-cookie" in chosen.headers and "X-Cache" not in chosen.headers
+    missing = cached.get("/api/v1/members/XXX")
+    assert missing.status_code == 404 and "X-Cache" not in missing.headers
+
+
+def test_languages_and_cookies_are_part_of_the_key(cached: TestClient) -> None:
+    cached.cookies.clear()
+    french = cached.get("/members", headers={"Accept-Language": "fr"})
+    arabic = cached.get("/members", headers={"Accept-Language": "ar"})
+    assert french.headers["X-Cache"] == arabic.headers["X-Cache"] == "miss"
+    assert 'lang="fr"' in french.text and 'lang="ar"' in arabic.text
+    again = cached.get("/members", headers={"Accept-Language": "ar"})
+    assert again.headers["X-Cache"] == "hit" and 'lang="ar"' in again.text
+    cookie = cached.get("/members", headers={"Accept-Language": "ar", "Cookie": "lang=fr"})
+    assert cookie.headers["X-Cache"] == "miss" and 'lang="fr"' in cookie.text
+
+
+def test_an_answer_is_kept_no_longer_than_its_age_limit(
+    settings: Settings, loaded_registry: sessionmaker[Session]
+) -> None:
+    for client in _client(settings, 0.3):
+        assert client.get("/api/v1/members").headers["X-Cache"] == "miss"
+        assert client.get("/api/v1/members").headers["X-Cache"] == "hit"
+        time.sleep(0.4)
+        assert client.get("/api/v1/members").headers["X-Cache"] == "miss"
+
+
+def test_tests_run_without_the_cache_by_default(client: TestClient) -> None:
+    client.get("/api/v1/members")
+    assert "X-Cache" not in client.get("/api/v1/members").headers
+
+
+def test_an_ingest_changes_the_store_signature(tmp_path: Path) -> None:
+    store = tmp_path / "analytics"
+    (store / "prices").mkdir(parents=True)
+    before = store_signature(store)
+    time.sleep(0.01)
+    staged = tmp_path / "staged.parquet"
+    staged.write_bytes(b"x")
+    staged.replace(store / "prices" / "wfp.parquet")  # how ingests publish a file
+    assert store_signature(store) != before
+    assert store_signature(tmp_path / "absent") == (0,)
+
+
+def test_the_cache_evicts_the_least_recently_used_beyond_its_budget() -> None:
+    cache = PublicCache(max_bytes=10)
+    start = {"type": "http.response.start", "status": 200, "headers": []}
+    for key in (b"a", b"b"):
+        cache.put(key, Entry((1, ()), 0.0, start, b"12345"))
+    assert cache.get(b"a") is not None  # a is now the most recent
+    cache.put(b"c", Entry((1, ()), 0.0, start, b"123"))
+    assert cache.get(b"b") is None and cache.get(b"a") is not None
+    assert cache.size == 8
