@@ -236,6 +236,10 @@ class Pager:
             return None
         return decode_cursor(token, scope=self.scope, secret=self.secret, size=self.size)
 
+    def cursor(self, key: Sequence[Any]) -> str:
+        """The cursor of the page that follows the row whose sort key is ``key``."""
+        return encode_cursor(key, scope=self.scope, secret=self.secret)
+
     def page(
         self,
         rows: Sequence[T],

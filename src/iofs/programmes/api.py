@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from iofs.errors import InputError
 from iofs.http.deps import RecordId, db_session
+from iofs.http.paging import AFTER, PageOut, limit_query, link_header, secret_of
 from iofs.http.security import body_limit, current_principal, require
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal
@@ -380,13 +381,35 @@ def put_activity(
 
 
 @router.get(
-    "/review", response_model=list[PendingOut], summary="Figures awaiting approval that you may see"
+    "/review",
+    response_model=PageOut[PendingOut],
+    summary="Figures awaiting approval that you may see, keyset-paged",
 )
 def list_pending(
+    request: Request,
+    response: Response,
+    kind: Annotated[str | None, Query(max_length=32, description="contribution, status, …")] = None,
+    country: Annotated[str | None, Query(min_length=3, max_length=3, description="ISO3")] = None,
+    after: str | None = AFTER,
+    limit: int = limit_query(100, 500),
     principal: Principal = Depends(require("programmes.read_pending")),
     session: Session = Depends(db_session),
-) -> list[PendingOut]:
-    return [PendingOut.model_validate(row) for row in review.pending(session, principal)]
+) -> PageOut[PendingOut]:
+    """The queue in its order (kind, then id): pass ``next`` as ``after`` for the following
+    page (also in the ``Link: <…>; rel="next"`` header)."""
+    page = review.queue_page(
+        session,
+        principal,
+        after,
+        limit,
+        secret_of(request),
+        kind,
+        country.upper() if country else None,
+    )
+    link_header(request, response, page)
+    return PageOut[PendingOut](
+        items=[PendingOut.model_validate(row) for row in page.items], next=page.next
+    )
 
 
 @router.post(

@@ -20,6 +20,7 @@ from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
 from iofs.http.deps import db_session
 from iofs.http.forms import filled_fields
+from iofs.http.paging import AFTER, pager_context, secret_of
 from iofs.http.security import body_limit, current_principal, require
 from iofs.http.templating import render
 from iofs.i18n import current_language
@@ -652,11 +653,15 @@ async def import_fts(
 @router.get("/programmes/review", response_class=HTMLResponse)
 def review_queue(
     request: Request,
+    kind: Annotated[str, Query(max_length=32)] = "",
+    country: Annotated[str, Query(max_length=3)] = "",
+    after: str | None = AFTER,
     principal: Principal = Depends(require("programmes.read_pending")),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
-    """Figures awaiting a second person's approval (those the visitor may see)."""
-    return _review_page(request, session, principal)
+    """Figures awaiting a second person's approval (those the visitor may see), 100 a page,
+    filtered by kind of figure and country."""
+    return _review_page(request, session, principal, after=after, kind=kind, country=country)
 
 
 def _review_page(
@@ -665,13 +670,25 @@ def _review_page(
     principal: Principal,
     error: str = "",
     status_code: int = 200,
+    after: str | None = None,
+    kind: str = "",
+    country: str = "",
 ) -> HTMLResponse:
+    kind = kind if kind in review.REVIEWABLE else ""
+    country = country.upper()
+    page = review.queue_page(
+        session, principal, after, 100, secret_of(request), kind or None, country or None
+    )
     return render(
         request,
         "programmes/review.html",
         {
             **_context(principal),
-            "rows": review.pending(session, principal),
+            "rows": page.items,
+            **pager_context(request, page),
+            "kinds": list(review.REVIEWABLE),
+            "kind_labels": review.KIND_LABELS,
+            "where": {"kind": kind, "country": country},
             "me": audit.actor_label(principal),
             "may_approve": allows(principal, review.APPROVE),
             "error": error,
