@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import socket
 import zipfile
 from pathlib import Path
@@ -63,6 +64,12 @@ def test_fetch_prices_cli(env: Settings, hdx: HdxServer, monkeypatch: pytest.Mon
     monkeypatch.setenv("IOFS_FETCH_HDX_URL", "ftp://hdx")
     code, out = _invoke("prices", "--country", "AFG")
     assert code == 2 and "IOFS_FETCH_HDX_URL" in out
+    monkeypatch.setenv("IOFS_FETCH_HDX_URL", hdx.base_url)
+    code, out = _invoke("runs")
+    assert code == 0 and "prices:AFG" in out and "failed" in out, out
+    listed = CliRunner().invoke(app, ["fetch", "runs", "prices:AFG", "--format", "json"])
+    statuses = [run["status"] for run in json.loads(listed.stdout)]
+    assert statuses == ["failed", "fetched", "not modified", "fetched"]
     factory = make_session_factory(make_engine(env.resolved_database_url))
     with factory() as session:
         (latest,) = last_runs(session)

@@ -13,6 +13,12 @@ MODULE = Module(
             "iofs.monitor.data.cli:data_app",
             "What was loaded into the analytics store: list slices, remove one.",
         ),
+        Command(
+            "runs",
+            "iofs.monitor.data.fetch_runs_cli:runs_command",
+            "The last run of every public-data source (status, time, rows added, error).",
+            group="fetch",
+        ),
     ),
     permissions=("iofs.monitor.data.permissions",),
     # The record of public-data fetches (iofs fetch …), shown on /data/fetches.
