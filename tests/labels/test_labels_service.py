@@ -219,3 +219,28 @@ def test_export_neutralises_formulas_and_reads_back(session_factory: sessionmake
     with transaction(session_factory) as session:
         summary = transfer.import_csv(session, SECRETARIAT, text)
     assert summary.unchanged == 2
+
+
+def test_sentences_built_before_rendering_use_the_bound_lookup(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """The risk drivers' sentence names the commodity in the page's language once the
+    request's lookup is bound; without one (CLI, API) it stays as the data holds it."""
+    import contextvars
+
+    from iofs import i18n
+    from iofs.monitor.risk.views import _phrase
+
+    with transaction(session_factory) as session:
+        service.seed(session)
+    detail = {"commodity": "Wheat flour", "alert": 3, "markets": 5}
+
+    def french(bind: bool) -> str:
+        i18n.set_language("fr")
+        if bind:
+            cache.bind(cache.Lookup.of_factory(session_factory))
+        return _phrase("price_ipa_alert", 60.0, detail)
+
+    assert "farine de blé" in contextvars.copy_context().run(french, True)
+    assert "wheat flour" in contextvars.copy_context().run(french, False)
+    assert service.label("commodity", "Wheat flour", "fr") == "Wheat flour"  # nothing bound

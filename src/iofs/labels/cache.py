@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -140,6 +141,19 @@ def session_lookup(session: Session) -> Lookup:
         lookup = Lookup.of_session(session)
         session.info[SESSION_KEY] = lookup
     return lookup
+
+
+_BOUND: ContextVar[Lookup | None] = ContextVar("iofs_labels_lookup", default=None)
+
+
+def bind(lookup: Lookup) -> None:
+    """Make ``lookup`` the current request's (a context variable, as the language is)."""
+    _BOUND.set(lookup)
+
+
+def bound() -> Lookup | None:
+    """The lookup bound to the current request, if any."""
+    return _BOUND.get()
 
 
 def clear() -> None:

@@ -13,24 +13,28 @@ from typing import Any
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
-from iofs.labels.cache import Lookup
+from iofs.labels.cache import Lookup, bind
 
 STATE_KEY = "labels_lookup"
 
 
 def request_lookup(request: Any) -> Lookup | None:
-    """The request's lookup (made on first use), or None without an app session factory."""
+    """The request's lookup (made on first use and bound to the request's context, so that
+    :func:`iofs.labels.service.label` without a session finds it), or None without an app
+    session factory."""
     state = getattr(request, "state", None)
     if state is None:
         return None
     lookup = getattr(state, STATE_KEY, None)
     if isinstance(lookup, Lookup):
+        bind(lookup)
         return lookup
     factory = getattr(getattr(request.app, "state", None), "session_factory", None)
     if factory is None:
         return None
     lookup = Lookup.of_factory(factory)
     setattr(state, STATE_KEY, lookup)
+    bind(lookup)
     return lookup
 
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from iofs.errors import InputError
 from iofs.i18n import gettext as _
-from iofs.labels.cache import Lookup, session_lookup, touch
+from iofs.labels.cache import Lookup, bound, session_lookup, touch
 from iofs.labels.domains import DOMAINS, FALLBACK, LANGUAGES, TRANSLATED
+from iofs.labels.jinja import request_lookup
 from iofs.labels.models import DataLabel
 from iofs.labels.permissions import EDIT
 from iofs.labels.seed import SeedSummary, apply_seed
@@ -35,15 +37,28 @@ def label(
     language: str | None = None,
     default: str | None = None,
     *,
-    session: Session,
+    session: Session | None = None,
 ) -> str:
     """The text of ``code`` of ``domain`` in ``language`` (default: the request's language),
     else its English text, else ``default``, else the code itself.
 
     The labels' stamp is checked once per ``session`` (a request's session); a domain and
-    language is loaded with one query and then served from memory.
+    language is loaded with one query and then served from memory. Without a session, the
+    lookup bound to the request (:func:`bind_request`) is used; with neither (a command
+    outside the web app), the English: ``default`` or the code.
     """
-    return session_lookup(session)(domain, code, language, default)
+    lookup = session_lookup(session) if session is not None else bound()
+    if lookup is None:
+        if code is None or code == "":
+            return default or ""
+        return default if default is not None else str(code)
+    return lookup(domain, code, language, default)
+
+
+def bind_request(request: Any) -> None:
+    """Bind the request's lookup to its context, for code that builds sentences holding data
+    labels before the page is rendered (one stamp check per request)."""
+    request_lookup(request)
 
 
 def lookup(session: Session) -> Lookup:

@@ -17,6 +17,7 @@ from iofs.http.security import public_base_url
 from iofs.http.templating import render
 from iofs.i18n import current_language
 from iofs.i18n import gettext as _
+from iofs.labels import service as labels
 from iofs.monitor.risk import index, views
 from iofs.monitor.risk.api import MONTH, NON_OIC, load, ranked_record
 from iofs.monitor.risk.tree import load_tree
@@ -42,6 +43,7 @@ def overview(
     request: Request, month: str | None = MONTH, include_non_oic: bool = NON_OIC
 ) -> HTMLResponse:
     """Map of the 57 by class, ranked table with trend arrows and drivers, watchlist."""
+    labels.bind_request(request)  # commodity names inside the drivers' sentences
     tree = load_tree(index.DEFAULT_TREE)
     stored = index.current(request.app.state.settings, tree)
     if stored is None:
@@ -173,6 +175,7 @@ def country_page(
     include_non_oic: bool = NON_OIC,
 ) -> HTMLResponse:
     """A state's decomposition tree (every input's value, source and age) and history."""
+    labels.bind_request(request)  # commodity names inside the drivers' sentences
     stored, tree = load(request)
     code = iso3.upper()
     found = (

@@ -23,6 +23,7 @@ import numpy as np
 from iofs import countries
 from iofs.i18n import N_, current_language
 from iofs.i18n import gettext as _
+from iofs.labels import service as labels
 from iofs.monitor.risk.classes import class_label
 from iofs.monitor.risk.index import OK, Stored
 from iofs.monitor.risk.inputs import InputTable
@@ -92,7 +93,7 @@ def _detail(text: Any) -> dict[str, Any]:
 def _phrase(name: str, raw: float, detail: dict[str, Any]) -> str:
     if name == "price_ipa_alert" and detail.get("commodity") and detail.get("alert"):
         return _("IPA alert on %(commodity)s in %(alert)d of %(markets)d markets") % {
-            "commodity": str(detail["commodity"]).lower(),
+            "commodity": labels.label("commodity", str(detail["commodity"])).lower(),
             "alert": int(detail["alert"]),
             "markets": int(detail["markets"]),
         }
