@@ -175,6 +175,9 @@ def serve(
         f"{processes} worker{'s' if processes > 1 else ''})"
     )
     _print_first_steps()
+    from iofs.jobs.worker import start_embedded  # the job worker thread (IOFS_JOBS_EMBEDDED)
+
+    start_embedded(config)
     # Forwarded headers (client address, https) are believed only from IOFS_TRUSTED_PROXIES.
     # The app writes its own access log (with the request id), so uvicorn's is off.
     uvicorn.run(
