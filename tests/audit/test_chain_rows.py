@@ -53,9 +53,10 @@ def test_chain_rows_hash_what_verify_recomputes() -> None:
     ]
     rows: list[tuple[object, ...]] = []
     next_id, last = 100, "f" * 64
-    for queued in batches:
-        next_id, last = chain.chain_rows(queued, next_id, last, moment, rows)
-    assert next_id == 104 and len(rows) == 4
+    pieces: dict[tuple[object, ...], tuple[str, str, str]] = {}  # shared as at the commit
+    for queued in [*batches, batches[1]._replace(at=moment.replace(year=2027))]:
+        next_id, last = chain.chain_rows(queued, next_id, last, queued.at, rows, pieces)
+    assert next_id == 105 and len(rows) == 5 and len(pieces) == 3
     previous = "f" * 64
     for number, row in enumerate(rows, start=100):
         entry = AuditEntry(**dict(zip(chain.COLUMNS, row, strict=True)))

@@ -137,15 +137,9 @@ def batch(
     )
 
 
-def chain_rows(
-    entries: Batch, entry_id: int, prev_hash: str, stored_at: Any, rows: list[tuple[Any, ...]]
-) -> tuple[int, str]:
-    """Append to ``rows`` the audit-entry rows (columns :data:`COLUMNS`) of ``entries``, ids from
-    ``entry_id``, chained from ``prev_hash``, ``at`` stored as ``stored_at`` (the driver's form
-    of ``entries.at``). Returns the next id and the last hash.
-
-    The canonical JSON of :func:`canonical` is assembled from pre-encoded pieces, so the keys
-    must stay in sorted order here."""
+def _pieces(entries: Batch) -> tuple[str, str, str]:
+    """The canonical JSON of an entry of ``entries`` before its ``after``, between ``ip`` and
+    ``prev_hash``'s value, and after ``record_id`` (keys in sorted order)."""
 
     def constant(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
@@ -154,12 +148,37 @@ def chain_rows(
         f'{{"action":{constant(entries.action)},"actor":{constant(entries.actor)},'
         f'"actor_user_id":{constant(entries.actor_user_id)},"after":'
     )
-    at = f',"at":{constant(plain(entries.at))},"before":'
     ip = f',"ip":{constant(entries.ip)},"prev_hash":"'
     tail = (
         f',"record_type":{constant(entries.record_type)},'
         f'"token_id":{constant(entries.token_id)},"user_agent":{constant(entries.user_agent)}}}'
     )
+    return head, ip, tail
+
+
+def chain_rows(
+    entries: Batch,
+    entry_id: int,
+    prev_hash: str,
+    stored_at: Any,
+    rows: list[tuple[Any, ...]],
+    pieces: dict[tuple[Any, ...], tuple[str, str, str]] | None = None,
+) -> tuple[int, str]:
+    """Append to ``rows`` the audit-entry rows (columns :data:`COLUMNS`) of ``entries``, ids from
+    ``entry_id``, chained from ``prev_hash``, ``at`` stored as ``stored_at`` (the driver's form
+    of ``entries.at``). Returns the next id and the last hash. ``pieces`` keeps the encoded
+    constant parts of batches by the same actor, action and record type across calls.
+
+    The canonical JSON of :func:`canonical` is assembled from pre-encoded pieces, so the keys
+    must stay in sorted order here."""
+    key = entries[1:8]  # actor … record type
+    encoded = None if pieces is None else pieces.get(key)
+    if encoded is None:
+        encoded = _pieces(entries)
+        if pieces is not None:
+            pieces[key] = encoded
+    head, ip, tail = encoded
+    at = ',"at":' + _json_text(plain(entries.at)) + ',"before":'
     sha256 = hashlib.sha256
     common = (stored_at, entries.actor, entries.actor_user_id, entries.token_id, entries.ip)
     kind = (entries.user_agent, entries.action, entries.record_type)
@@ -315,11 +334,12 @@ def _append(session: Session, queue: _Queue) -> None:
     ).first()
     next_id, previous = (last.id + 1, last.hash) if last else (1, GENESIS_HASH)
     at_column = AuditEntry.__table__.c.at
+    pieces: dict[tuple[Any, ...], tuple[str, str, str]] = {}
     for chunk in queue.chunks():
         rows: list[tuple[Any, ...]] = []
         for queued in chunk:
             stored = driver_value(session, at_column, queued.at)
-            next_id, previous = chain_rows(queued, next_id, previous, stored, rows)
+            next_id, previous = chain_rows(queued, next_id, previous, stored, rows, pieces)
         bulk_insert(session, AuditEntry.__table__, COLUMNS, rows)
 
 

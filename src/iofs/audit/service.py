@@ -28,6 +28,7 @@ from iofs.audit.chain import (
     entry_hash,
     hashed_fields,
     plain,
+    queued_count,
 )
 from iofs.audit.chain import actor_label as actor_label  # how callers name actors
 from iofs.audit.models import AuditEntry
@@ -262,5 +263,7 @@ def verify(session: Session) -> VerifyReport:
 
 
 def entry_count(session: Session) -> int:
-    """Number of entries in the log."""
-    return int(session.execute(select(func.count()).select_from(AuditEntry)).scalar_one())
+    """Number of entries in the log as this transaction sees it: those committed and those it
+    has queued (they join the chain when it commits)."""
+    committed = session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+    return int(committed) + queued_count(session)
