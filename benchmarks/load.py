@@ -52,23 +52,25 @@ sys.path.insert(0, str(ROOT))  # benchmarks.genebank (the accessions bulk loader
 
 SECRETARIAT = "bench-secretariat@load.example"
 PASSWORD = "load-benchmark-password-1"
-#: What readers ask for, with weights: the pages and API reads people use most.
+#: What readers ask for, with weights: the pages and API reads people use most. ``{iso3}``
+#: is any of the 57 OIC states, ``{accession}`` any stored accession id, drawn per request, so
+#: that reads spread over the store as visitors' do (not a handful of hot answers).
 READS: tuple[tuple[str, int], ...] = (
     ("/", 6),
     ("/prices", 4),
-    ("/prices/AFG", 3),
+    ("/prices/AFG", 2),
     ("/prices/PSE", 2),
     ("/risk", 4),
-    ("/countries/AFG", 3),
-    ("/countries/YEM", 2),
+    ("/risk/{iso3}", 2),
+    ("/countries/{iso3}", 4),
     ("/programmes", 3),
     ("/programmes/appeals/F4H-GAZA", 2),
     ("/reserves", 2),
     ("/strategy", 2),
     ("/faostat", 2),
     ("/genebank", 2),
-    ("/genebank?q=Triticum", 2),
-    ("/risk/AFG", 1),
+    ("/genebank?q=Triticum", 1),
+    ("/genebank/accessions/{accession}", 3),
     ("/aid-vs-need", 1),
     ("/api/v1/risk/index", 2),
     ("/api/v1/risk/watchlist", 1),
@@ -302,10 +304,19 @@ class Outcome:
     generator_cpu: float = 0.0
 
 
-async def _reader(client: Any, paths: list[str], stop: float, out: Outcome, seed: int) -> None:
+def expand(template: str, rng: random.Random, states: list[str], accessions: list[int]) -> str:
+    """A read path from its template: a random OIC state, a random public accession."""
+    path = template.replace("{iso3}", rng.choice(states))
+    return path.replace("{accession}", str(rng.choice(accessions))) if accessions else path
+
+
+async def _reader(
+    client: Any, paths: list[str], stop: float, out: Outcome, seed: int, spread: tuple[Any, int]
+) -> None:
     rng = random.Random(seed)
+    states, accessions = spread
     while time.monotonic() < stop:
-        path = rng.choice(paths)
+        path = expand(rng.choice(paths), rng, states, accessions)
         begin = time.perf_counter()
         try:
             response = await client.get(path)
@@ -345,16 +356,25 @@ async def _writer(client: Any, token: str, number: int, stop: float, out: Outcom
 
 
 async def _generate(
-    url: str, token: str, paths: list[str], readers: int, writers: int, seconds: float
+    url: str,
+    token: str,
+    paths: list[str],
+    readers: int,
+    writers: int,
+    seconds: float,
+    accessions: list[int],
 ) -> Outcome:
     import httpx
 
+    from iofs.members.service import oic_iso3
+
+    spread = (sorted(oic_iso3()), accessions)
     out = Outcome()
     limits = httpx.Limits(max_connections=readers + writers + 4)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
         begin = time.monotonic()
         stop = begin + seconds
-        tasks = [_reader(client, paths, stop, out, seed) for seed in range(readers)]
+        tasks = [_reader(client, paths, stop, out, seed, spread) for seed in range(readers)]
         tasks += [_writer(client, token, n, stop, out) for n in range(writers)]
         await asyncio.gather(*tasks)
         out.seconds = time.monotonic() - begin
@@ -368,13 +388,38 @@ def _generator_process(queue: Any, *job: Any) -> None:
     queue.put(outcome)
 
 
-def generate(url: str, token: str, paths: list[str], args: argparse.Namespace) -> Outcome:
+def public_accessions(store: Store) -> list[int]:
+    """Ids of the accessions anyone may see (the others answer 404 to a visitor)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(store.env["IOFS_DATABASE_URL"])
+    with engine.connect() as connection:
+        ids = connection.execute(
+            text("SELECT id FROM genebank_accession WHERE available")
+        ).scalars()
+        found = [int(i) for i in ids]
+    engine.dispose()
+    return found
+
+
+def generate(
+    url: str, token: str, paths: list[str], args: argparse.Namespace, accessions: list[int]
+) -> Outcome:
     """Run the generator in its own process (its CPU is not the server's)."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     process = context.Process(
         target=_generator_process,
-        args=(queue, url, token, paths, args.readers, args.writers, args.duration),
+        args=(
+            queue,
+            url,
+            token,
+            paths,
+            args.readers,
+            args.writers,
+            args.duration,
+            accessions,
+        ),
     )
     process.start()
     outcome: Outcome = queue.get()
@@ -409,17 +454,18 @@ def report(label: str, outcome: Outcome, server_cpu: float) -> float:
     return rate
 
 
-def _paths(url: str) -> list[str]:
+def _paths(url: str, accession: int) -> list[str]:
     """The weighted read list, without the paths this store does not serve (said so)."""
     import httpx
 
     paths: list[str] = []
     for path, weight in READS:
-        status = httpx.get(url + path, timeout=60).status_code
+        sample = path.replace("{iso3}", "AFG").replace("{accession}", str(accession))
+        status = httpx.get(url + sample, timeout=60).status_code
         if status == 200:
             paths += [path] * weight
         else:
-            print(f"    (not read: {path} answers {status})")
+            print(f"    (not read: {sample} answers {status})")
     return paths
 
 
@@ -449,7 +495,8 @@ def run(store: Store, workers: int, args: argparse.Namespace, label: str, upload
     """One run against a fresh server; returns its requests per second."""
     port = 18600 + workers + (10 if upload else 0)
     with Server(store, workers, port) as server:
-        paths = _paths(server.url)
+        accessions = public_accessions(store)
+        paths = _paths(server.url, accessions[0] if accessions else 1)
         uploaded: dict[str, Any] = {}
         thread = None
         if upload:
@@ -459,9 +506,9 @@ def run(store: Store, workers: int, args: argparse.Namespace, label: str, upload
             thread.start()
         if args.warmup:  # every worker fills its caches (first reads of the files) first
             warm = argparse.Namespace(**{**vars(args), "duration": args.warmup})
-            generate(server.url, store.token, paths, warm)
+            generate(server.url, store.token, paths, warm, accessions)
         cpu = server.cpu_seconds()
-        outcome = generate(server.url, store.token, paths, args)
+        outcome = generate(server.url, store.token, paths, args, accessions)
         cpu = server.cpu_seconds() - cpu
         rate = report(label, outcome, cpu)
         if thread is not None:

@@ -118,6 +118,13 @@ class Settings(BaseSettings):
         description="Longest a rendered public answer is served again while the data it shows "
         "are unchanged (seconds; 0 turns the cache off). Default 30, and 0 under IOFS_ENV=test.",
     )
+    public_cache_grace: float | None = Field(
+        default=None,
+        ge=0,
+        le=3600,
+        description="Seconds a kept public answer is served without checking that its data are "
+        "unchanged (visitors may see a write that late). Default 2, and 0 under IOFS_ENV=test.",
+    )
     public_cache_bytes: int = Field(
         default=64 * MB, ge=0, description="Memory for kept public answers, per worker (bytes)."
     )
@@ -203,6 +210,13 @@ class Settings(BaseSettings):
         if self.public_cache_seconds is not None:
             return self.public_cache_seconds
         return 0.0 if self.env == "test" else 30.0
+
+    @property
+    def resolved_public_cache_grace(self) -> float:
+        """Seconds a kept answer is served without a version check (0 in tests by default)."""
+        if self.public_cache_grace is not None:
+            return self.public_cache_grace
+        return 0.0 if self.env == "test" else 2.0
 
     @property
     def resolved_smtp_port(self) -> int:

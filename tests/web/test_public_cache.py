@@ -17,10 +17,11 @@ from iofs.web.public_cache import Entry, PublicCache, store_signature
 from tests.conftest import make_user
 
 
-def _client(settings: Settings, seconds: float) -> Iterator[TestClient]:
+def _client(settings: Settings, seconds: float, grace: float = 0.0) -> Iterator[TestClient]:
     from iofs.web.app import create_app
 
-    app = create_app(settings.model_copy(update={"public_cache_seconds": seconds}))
+    update = {"public_cache_seconds": seconds, "public_cache_grace": grace}
+    app = create_app(settings.model_copy(update=update))
     with TestClient(app) as client:
         yield client
     app.state.engine.dispose()
@@ -88,6 +89,22 @@ def test_an_answer_is_kept_no_longer_than_its_age_limit(
         assert client.get("/api/v1/members").headers["X-Cache"] == "hit"
         time.sleep(0.4)
         assert client.get("/api/v1/members").headers["X-Cache"] == "miss"
+
+
+def test_within_the_grace_a_write_is_seen_late_and_after_it_at_once(
+    settings: Settings, loaded_registry: sessionmaker[Session]
+) -> None:
+    _, token = make_user(loaded_registry, "lead@grace.example", "secretariat")
+    for client in _client(settings, 30, grace=0.5):
+        before = client.get("/programmes")
+        client.put(
+            "/api/v1/programmes", json=PROGRAMME, headers={"Authorization": f"Bearer {token}"}
+        )
+        late = client.get("/programmes")
+        assert late.headers["X-Cache"] == "hit" and late.content == before.content
+        time.sleep(0.6)
+        fresh = client.get("/programmes")
+        assert fresh.headers["X-Cache"] == "miss" and "Seed relief for the Sahel" in fresh.text
 
 
 def test_tests_run_without_the_cache_by_default(client: TestClient) -> None:

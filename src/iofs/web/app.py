@@ -297,6 +297,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         seconds=settings.resolved_public_cache_seconds,
         max_bytes=settings.public_cache_bytes,
         version=partial(data_version, engine, settings.analytics_dir),
+        grace=settings.resolved_public_cache_grace,
     )
     app.add_middleware(ConditionalGetMiddleware, session_cookie=SESSION_COOKIE)
     # Outermost: every request, refused or not, gets its id, its metrics and its log line.

@@ -14,6 +14,11 @@ visitors) and serves it again while both hold:
 - it is younger than ``IOFS_PUBLIC_CACHE_SECONDS`` (what no version sees — the clock in "due
   in 3 days", a file read outside the store — is at most that old).
 
+An answer younger than ``IOFS_PUBLIC_CACHE_GRACE`` seconds (default 2) is served without
+looking at the version: with writers at work the version changes many times a second and
+nothing would ever be served again, so a visitor may see a write up to that many seconds late
+(the writer, signed in, never reads through the cache).
+
 Answers that set a cookie, say ``no-store`` or ``private``, are not ``200``, or exceed
 :data:`MAX_ENTRY_BYTES` are never kept. Entries are evicted least recently used beyond
 ``IOFS_PUBLIC_CACHE_BYTES``. Each worker process holds its own cache. ``X-Cache: hit|miss``
@@ -23,6 +28,7 @@ default under ``IOFS_ENV=test``).
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections import OrderedDict
@@ -143,10 +149,12 @@ class PublicCacheMiddleware:
         seconds: float,
         max_bytes: int,
         version: Callable[[], Version],
+        grace: float = 0.0,
     ) -> None:
         self.app = app
         self.cookie = f"{session_cookie}=".encode()
         self.seconds = seconds
+        self.grace = min(grace, seconds)
         self.cache = PublicCache(max_bytes)
         self.version = version
 
@@ -165,18 +173,19 @@ class PublicCacheMiddleware:
             await self.app(scope, receive, send)
             return
         key = _key(scope)
-        version = await anyio.to_thread.run_sync(self.version)
         entry = self.cache.get(key)
-        if (
-            entry is not None
-            and entry.version == version
-            and time.monotonic() - entry.stored_at < self.seconds
+        age = time.monotonic() - entry.stored_at if entry is not None else math.inf
+        version = None if age < self.grace else await anyio.to_thread.run_sync(self.version)
+        if entry is not None and (
+            age < self.grace or (entry.version == version and age < self.seconds)
         ):
             # A copy: the middlewares outside add their headers to the message they are sent.
             await send({**entry.start, "headers": list(entry.start["headers"])})
             await send({"type": "http.response.body", "body": entry.body, "more_body": False})
             return
         self.cache.discard(key)
+        if version is None:
+            version = await anyio.to_thread.run_sync(self.version)
         start: Message | None = None
         chunks: list[bytes] = []
         size = 0
