@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from iofs.accounts.models import User
 from iofs.audit import service as audit
 from iofs.notifications.models import SentMail, Subscription
 from tests.conftest import ORIGIN, make_user, sign_in
@@ -131,6 +132,7 @@ def test_pages_form_log_and_unsubscribe_errors(
             "topic": ["risk_watchlist", "price_alerts"],
             "frequency-risk_watchlist": "weekly",
             "states-price_alerts": ["AFG", "SOM"],
+            "language": "fr",
         },
         headers={"Origin": ORIGIN},
     )
@@ -139,6 +141,14 @@ def test_pages_form_log_and_unsubscribe_errors(
         rows = {r.topic: r for r in session.scalars(select(Subscription))}
         assert rows["risk_watchlist"].frequency == "weekly"
         assert rows["price_alerts"].states == ["AFG", "SOM"]
+        # the digests are now written in French: the account's language changed, audited
+        assert (
+            session.scalar(
+                select(User.preferred_language).where(User.email == "viewer@iofs.example")
+            )
+            == "fr"
+        )
+        assert audit.verify(session).ok
     refused = client.post(
         "/notifications?lang=en",
         data={"topic": ["price_alerts"]},

@@ -276,6 +276,20 @@ def set_active(session: Session, actor: Principal, user_id: int, active: bool) -
     return user
 
 
+def set_preferred_language(session: Session, actor: Principal, user_id: int, language: str) -> User:
+    """Set the user's language (``ar``, ``en`` or ``fr``: their e-mails and the pages after
+    sign-in); the user themselves, or an administrator. Audited."""
+    if actor.user_id != user_id:
+        authorize(actor, "accounts.users.manage")
+    if language not in {"ar", "en", "fr"}:
+        raise AccountError(_("The language must be ar, en or fr."), "preferred_language")
+    user = get_user(session, user_id)
+    before = audit.snapshot(user)
+    user.preferred_language = language
+    audit.updated(session, actor, user, before)
+    return user
+
+
 def _throttle_keys(address: str, ip: str | None) -> list[tuple[str, int]]:
     """The throttle keys of a sign-in and their free failures, most specific first."""
     keys = [(f"account-ip:{address}|{ip}", ACCOUNT_IP_FREE_FAILURES)] if ip else []

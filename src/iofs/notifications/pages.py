@@ -15,7 +15,7 @@ from iofs.errors import InputError
 from iofs.http.deps import db_session
 from iofs.http.security import require
 from iofs.http.templating import render
-from iofs.i18n import current_language
+from iofs.i18n import LANGUAGES, current_language
 from iofs.i18n import gettext as _
 from iofs.notifications import service
 from iofs.notifications.permissions import LOG_READ, SUBSCRIBE
@@ -65,6 +65,8 @@ def _page(
             "chosen": {row.topic: row for row in service.subscriptions(session, principal)},
             "states": _states(session),
             "sent": service.sent_mail(session, principal, limit=50),
+            "languages": LANGUAGES,
+            "mail_language": service.mail_language(session, principal),
             "may_read_log": allows(principal, LOG_READ),
             "message": message,
             "error": error,
@@ -105,6 +107,9 @@ async def save_subscriptions(
                 )
             )
         service.put_subscriptions(session, principal, wanted)
+        language = str(form.get("language") or "")
+        if language:
+            service.set_mail_language(session, principal, language)
     except InputError as error:
         session.rollback()
         return _page(request, session, principal, error=str(error), status_code=422)

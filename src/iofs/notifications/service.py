@@ -107,6 +107,20 @@ def put_subscriptions(
     return subscriptions(session, principal)
 
 
+def mail_language(session: Session, principal: Principal) -> str:
+    """The language the principal's digests are written in (their account's)."""
+    from iofs.accounts import service as accounts
+
+    return accounts.get_user(session, _own_user(principal)).preferred_language
+
+
+def set_mail_language(session: Session, principal: Principal, language: str) -> None:
+    """Write the principal's digests (and their pages after sign-in) in ``language``."""
+    from iofs.accounts import service as accounts
+
+    accounts.set_preferred_language(session, principal, _own_user(principal), language)
+
+
 def sent_mail(
     session: Session, principal: Principal, *, everyone: bool = False, limit: int = LOG_LIMIT
 ) -> list[SentMail]:
