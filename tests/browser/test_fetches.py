@@ -27,7 +27,7 @@ def recorded_runs(live_settings: Settings) -> None:
         record_failure(
             factory,
             Source(f"prices:{iso3}", f"WFP prices {iso3}", url, live_settings.data_dir),
-            f"{url}: the connection closed after 1,048,576 of 4,133,624 bytes (truncated); "
+            f"{url}: the connection closed after 1048576 of 4133624 bytes (truncated); "
             "the next attempt resumes there.",
         )
     engine.dispose()

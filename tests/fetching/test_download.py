@@ -49,7 +49,7 @@ def test_connection_dropped_mid_body_resumes_with_range(hdx: HdxServer, tmp_path
     url = hdx.put("/files/prices.csv", BODY)
     hdx.drop_after["/files/prices.csv"] = 5000
     target = tmp_path / "prices.csv"
-    with pytest.raises(FetchError, match=r"closed after 5,000 of [\d,]+ bytes \(truncated\)"):
+    with pytest.raises(FetchError, match=r"closed after 5000 of \d+ bytes \(truncated\)"):
         download(url, target, kind="csv", retries=0)
     assert not target.exists()
     assert (tmp_path / "prices.csv.part").stat().st_size == 5000

@@ -14,7 +14,7 @@ members are intact) before it is renamed into place.
 Transient failures (host unreachable, timeouts, 5xx and 429 answers, a body cut short) are
 retried with exponential backoff, resuming from the part; others (404, 4xx, a check that
 failed) stop at once. Every failure is a :class:`FetchError` whose message is one sentence
-naming the URL and the reason.
+naming the URL and the reason, in the current language (:mod:`iofs.i18n`).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from iofs.errors import InputError
+from iofs.i18n import gettext as _
 
 #: Bytes read per block (1 MiB).
 CHUNK = 1 << 20
@@ -102,7 +103,9 @@ def check_url(url: str) -> str:
     """``url`` if it is an absolute http(s) URL with a host; else :class:`BadUrl`."""
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise BadUrl(f"{url!r} is not an http or https URL with a host name.", "url")
+        raise BadUrl(
+            _("%(url)s is not an http or https URL with a host name.") % {"url": repr(url)}, "url"
+        )
     return url
 
 
@@ -146,12 +149,31 @@ def _total_size(response: http.client.HTTPResponse, offset: int) -> int | None:
 def _reason(error: BaseException) -> str:
     reason = getattr(error, "reason", None) or error
     if isinstance(reason, socket.gaierror):
-        return "the host name cannot be resolved"
+        return _("the host name cannot be resolved")
     if isinstance(reason, ConnectionRefusedError):
-        return "connection refused: nothing listens on that port"
+        return _("connection refused: nothing listens on that port")
     if isinstance(reason, TimeoutError | socket.timeout):
-        return "no answer before the timeout"
+        return _("no answer before the timeout")
     return str(reason).strip() or type(reason).__name__
+
+
+def _not_found(url: str) -> str:
+    return _("%(url)s: not found on the server (HTTP 404).") % {"url": url}
+
+
+def _answered(url: str, error: urllib.error.HTTPError) -> str:
+    return _("%(url)s: the server answered HTTP %(code)d %(reason)s.") % {
+        "url": url,
+        "code": error.code,
+        "reason": error.reason,
+    }
+
+
+def _unreachable(url: str, error: BaseException) -> str:
+    return _("%(url)s: the host cannot be reached (%(reason)s).") % {
+        "url": url,
+        "reason": _reason(error),
+    }
 
 
 def check_kind(path: Path, kind: Kind, url: str) -> None:
@@ -171,16 +193,24 @@ def check_kind(path: Path, kind: Kind, url: str) -> None:
         ):
             shown = text[:40].decode("utf-8", "replace") or "nothing"
             raise FetchError(
-                f"{url}: the download is not a CSV file (it starts with {shown!r}).", url
+                _("%(url)s: the download is not a CSV file (it starts with %(start)s).")
+                % {"url": url, "start": repr(shown)},
+                url,
             )
     elif kind == "zip":
         try:
             with zipfile.ZipFile(path) as archive:
                 bad = archive.testzip()
         except zipfile.BadZipFile:
-            raise FetchError(f"{url}: the download is not a zip file.", url) from None
+            raise FetchError(
+                _("%(url)s: the download is not a zip file.") % {"url": url}, url
+            ) from None
         if bad is not None:
-            raise FetchError(f"{url}: member {bad} of the zip is damaged.", url)
+            raise FetchError(
+                _("%(url)s: member %(member)s of the zip is damaged.")
+                % {"url": url, "member": bad},
+                url,
+            )
 
 
 def download(
@@ -269,20 +299,11 @@ def _attempt(
             meta.unlink(missing_ok=True)
             return _attempt(url, destination, known, sha256, kind, progress, timeout)
         if error.code == 404:
-            raise FetchError(
-                f"{url}: not found on the server (HTTP 404).", url, status=404
-            ) from None
+            raise FetchError(_not_found(url), url, status=404) from None
         transient = error.code >= 500 or error.code == 429
-        raise FetchError(
-            f"{url}: the server answered HTTP {error.code} {error.reason}.",
-            url,
-            transient,
-            error.code,
-        ) from None
+        raise FetchError(_answered(url, error), url, transient, error.code) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
-        raise FetchError(
-            f"{url}: the host cannot be reached ({_reason(error)}).", url, True
-        ) from None
+        raise FetchError(_unreachable(url, error), url, True) from None
     with response:
         if offset and response.status != 206:
             offset = 0  # the server sent the whole (possibly new) file: start over
@@ -311,16 +332,22 @@ def _attempt(
                         progress(written, total)
         except (OSError, http.client.HTTPException) as error:
             raise FetchError(
-                f"{url}: the connection broke after {written:,} bytes ({_reason(error)}); "
-                "the next attempt resumes there.",
+                _(
+                    "%(url)s: the connection broke after %(received)d bytes (%(reason)s); "
+                    "the next attempt resumes there."
+                )
+                % {"url": url, "received": written, "reason": _reason(error)},
                 url,
                 True,
             ) from None
     size = part.stat().st_size
     if total is not None and size < total:
         raise FetchError(
-            f"{url}: the connection closed after {size:,} of {total:,} bytes (truncated); "
-            "the next attempt resumes there.",
+            _(
+                "%(url)s: the connection closed after %(received)d of %(total)d bytes "
+                "(truncated); the next attempt resumes there."
+            )
+            % {"url": url, "received": size, "total": total},
             url,
             True,
         )
@@ -328,13 +355,18 @@ def _attempt(
         part.unlink()
         meta.unlink(missing_ok=True)
         raise FetchError(
-            f"{url}: received {size:,} bytes, more than the {total:,} announced.", url, True
+            _("%(url)s: received %(received)d bytes, more than the %(total)d announced.")
+            % {"url": url, "received": size, "total": total},
+            url,
+            True,
         )
     checksum = sha256_of(part)
     try:
         if sha256 and checksum.lower() != sha256.strip().lower():
             raise FetchError(
-                f"{url}: SHA-256 {checksum} does not match the expected {sha256}.", url
+                _("%(url)s: SHA-256 %(actual)s does not match the expected %(expected)s.")
+                % {"url": url, "actual": checksum, "expected": sha256},
+                url,
             )
         check_kind(part, kind, url)
     except FetchError:
@@ -364,19 +396,15 @@ def get_json(url: str, *, timeout: float = 60.0, retries: int = 3, backoff: floa
             error.close()
             transient = error.code >= 500 or error.code == 429
             failure = FetchError(
-                f"{url}: not found on the server (HTTP 404)."
-                if error.code == 404
-                else f"{url}: the server answered HTTP {error.code} {error.reason}.",
+                _not_found(url) if error.code == 404 else _answered(url, error),
                 url,
                 transient,
                 error.code,
             )
         except ValueError:
-            raise FetchError(f"{url}: the answer is not JSON.", url) from None
+            raise FetchError(_("%(url)s: the answer is not JSON.") % {"url": url}, url) from None
         except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
-            failure = FetchError(
-                f"{url}: the host cannot be reached ({_reason(error)}).", url, True
-            )
+            failure = FetchError(_unreachable(url, error), url, True)
         if not failure.transient or attempt > retries:
             raise failure
         time.sleep(backoff * 2 ** (attempt - 1))

@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 from urllib.parse import quote, urljoin, urlsplit
 
 from iofs.fetching.download import FetchError, get_json
+from iofs.i18n import gettext as _
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,9 @@ def resources(
 
 
 def _not_ckan(url: str) -> NoReturn:
-    raise FetchError(f"{url}: the answer is not a CKAN dataset description.", url)
+    raise FetchError(
+        _("%(url)s: the answer is not a CKAN dataset description.") % {"url": url}, url
+    )
 
 
 def find(found: list[Resource], file_name: str) -> Resource | None:

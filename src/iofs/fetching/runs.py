@@ -22,6 +22,8 @@ from iofs.db import transaction
 from iofs.errors import InputError
 from iofs.fetching.download import FetchError, Kind, Progress, Validators, check_url, download
 from iofs.fetching.models import FAILED, FETCHED, NOT_MODIFIED, FetchRun
+from iofs.i18n import N_
+from iofs.i18n import gettext as _
 
 if TYPE_CHECKING:
     from iofs.config import Settings
@@ -74,6 +76,20 @@ class RunResult:
     def as_dict(self) -> dict[str, Any]:
         """The result as a JSON-serialisable dict (a job's result)."""
         return asdict(self)
+
+
+#: How each status is named for people (msgids).
+STATUS_LABELS: dict[str, str] = {
+    FETCHED: N_("fetched"),
+    NOT_MODIFIED: N_("not modified"),
+    FAILED: N_("failed"),
+}
+
+
+def outcome_line(result: RunResult) -> str:
+    """``<label>: <status or error sentence>``, for a job's log (current language)."""
+    outcome = result.error or _(STATUS_LABELS.get(result.status, result.status))
+    return f"{result.label}: {outcome}"
 
 
 def now() -> datetime:
@@ -239,7 +255,8 @@ def fetch_source(
             job_id,
             size=got.size,
             sha256=got.sha256,
-            error=f"{source.url}: downloaded, but the ingest refused it: {message}.",
+            error=_("%(url)s: downloaded, but the ingest refused it: %(reason)s.")
+            % {"url": source.url, "reason": message},
         )
     return _record(
         factory,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from iofs import countries
 from iofs.fetching.models import FetchRun
-from iofs.fetching.runs import last_runs
+from iofs.fetching.runs import STATUS_LABELS, last_runs
 from iofs.http.deps import db_session
 from iofs.http.security import require
 from iofs.http.templating import render
@@ -36,12 +36,6 @@ DATASETS: dict[str, str] = {
     "faostat": N_("FAOSTAT"),
 }
 
-#: How each status is named for people.
-STATUSES: dict[str, str] = {
-    "fetched": N_("fetched"),
-    "not_modified": N_("not modified"),
-    "failed": N_("failed"),
-}
 
 
 @dataclass(frozen=True)
@@ -90,7 +84,7 @@ def _row(run: FetchRun, dataset: str, what: str) -> FetchRow:
         dataset=dataset,
         what=what,
         status=run.status,
-        status_label=_(STATUSES.get(run.status, run.status)),
+        status_label=_(STATUS_LABELS.get(run.status, run.status)),
         finished_at=run.finished_at,
         rows_added=run.rows_added,
         bytes=run.bytes,

@@ -26,8 +26,10 @@ from iofs.fetching.runs import (
     fetch_source,
     finish,
     options_from,
+    outcome_line,
     parquet_rows,
 )
+from iofs.i18n import gettext as _
 
 if TYPE_CHECKING:
     from iofs.jobs.kinds import JobContext
@@ -67,7 +69,9 @@ def domain_code(domain: str) -> str:
     code = domain.strip().upper()
     if code not in BULK_FILES:
         raise UnknownDomain(
-            f"unknown FAOSTAT domain {domain!r}; one of {', '.join(BULK_FILES)}.", "domain"
+            _("unknown FAOSTAT domain %(domain)s; one of %(known)s.")
+            % {"domain": repr(domain), "known": ", ".join(BULK_FILES)},
+            "domain",
         )
     return code
 
@@ -150,9 +154,7 @@ def run(
         job_id=context.job_id,
         progress=lambda done, total: context.progress(done, total, label),
     )
-    context.log(
-        f"{label}: {result.error or result.status.replace('_', ' ')} ({source.destination})"
-    )
+    context.log(outcome_line(result))
     return finish([result])
 
 

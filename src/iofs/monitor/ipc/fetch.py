@@ -25,9 +25,11 @@ from iofs.fetching.runs import (
     fetch_source,
     finish,
     options_from,
+    outcome_line,
     parquet_rows,
     record_failure,
 )
+from iofs.i18n import gettext as _
 
 if TYPE_CHECKING:
     from iofs.jobs.kinds import JobContext
@@ -86,7 +88,10 @@ def run(context: JobContext, force: bool = False) -> dict[str, Any]:
         resource = hdx.find(found, name) if found is not None else None
         if resource is None:
             missing.append(name)
-            context.log(f"{label}: HDX has no {dataset} dataset with {name}.")
+            context.log(
+                _("%(source)s: HDX has no %(dataset)s dataset with %(file)s.")
+                % {"source": label, "dataset": dataset, "file": name}
+            )
             continue
         source = Source(f"ipc:{name}", label, resource.url, folder / name, "csv")
         result = fetch_source(
@@ -98,7 +103,7 @@ def run(context: JobContext, force: bool = False) -> dict[str, Any]:
             progress=partial(_report, context, label),
         )
         results.append(result)
-        context.log(f"{label}: {result.error or result.status.replace('_', ' ')}")
+        context.log(outcome_line(result))
     return finish(results, missing)
 
 

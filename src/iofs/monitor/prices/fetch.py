@@ -28,9 +28,11 @@ from iofs.fetching.runs import (
     fetch_source,
     finish,
     options_from,
+    outcome_line,
     parquet_rows,
     record_failure,
 )
+from iofs.i18n import gettext as _
 
 if TYPE_CHECKING:
     from iofs.jobs.kinds import JobContext
@@ -64,12 +66,21 @@ def states(codes: Sequence[str] | None) -> list[str]:
         code = raw.strip().upper()
         if not countries.is_iso3(code):
             raise InputError(
-                f"--country {raw!r} is not an ISO 3166-1 alpha-3 country code (e.g. AFG).",
+                _("--country %(value)s is not an ISO 3166-1 alpha-3 country code (e.g. AFG).")
+                % {"value": repr(raw)},
                 "country",
             )
         if code not in chosen:
             chosen.append(code)
     return chosen
+
+
+def _no_dataset(label: str, dataset: str, file_name: str) -> str:
+    return _("%(source)s: HDX has no %(dataset)s dataset with %(file)s.") % {
+        "source": label,
+        "dataset": dataset,
+        "file": file_name,
+    }
 
 
 def _stored_rows(analytics_dir: Path) -> int:
@@ -130,7 +141,7 @@ def run(
         resource = hdx.find(found, file_name) if found is not None else None
         if resource is None:
             missing.append(iso3)
-            context.log(f"{label}: HDX has no {dataset} dataset with {file_name}.")
+            context.log(_no_dataset(label, dataset, file_name))
             continue
         source = Source(source_name, label, resource.url, folder / file_name, "csv")
         result = fetch_source(
@@ -142,7 +153,7 @@ def run(
             progress=partial(_report, context, label),
         )
         results.append(result)
-        context.log(f"{label}: {result.error or result.status.replace('_', ' ')}")
+        context.log(outcome_line(result))
     return finish(results, missing)
 
 

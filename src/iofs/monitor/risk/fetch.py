@@ -22,8 +22,10 @@ from iofs.fetching.runs import (
     fetch_source,
     finish,
     options_from,
+    outcome_line,
     parquet_rows,
 )
+from iofs.i18n import gettext as _
 
 if TYPE_CHECKING:
     from iofs.jobs.kinds import JobContext
@@ -57,8 +59,10 @@ def run(context: JobContext, url: str | None = None, force: bool = False) -> dic
     chosen = url or settings.fetch_inform_url
     if not chosen:
         raise InputError(
-            "no INFORM URL: set IOFS_FETCH_INFORM_URL to the URL of an INFORM GRI release "
-            "as CSV, or pass --url.",
+            _(
+                "No INFORM URL: set IOFS_FETCH_INFORM_URL to the URL of an INFORM GRI release "
+                "as CSV, or pass --url."
+            ),
             "url",
         )
     check_url(chosen)
@@ -80,7 +84,7 @@ def run(context: JobContext, url: str | None = None, force: bool = False) -> dic
         job_id=context.job_id,
         progress=lambda done, total: context.progress(done, total, source.label),
     )
-    context.log(f"{source.label}: {result.error or result.status.replace('_', ' ')}")
+    context.log(outcome_line(result))
     return finish([result])
 
 
