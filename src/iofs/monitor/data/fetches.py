@@ -37,7 +37,6 @@ DATASETS: dict[str, str] = {
 }
 
 
-
 @dataclass(frozen=True)
 class FetchRow:
     """One source's last run, as the page shows it."""
