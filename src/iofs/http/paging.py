@@ -40,6 +40,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from iofs.i18n import gettext as _
 
 T = TypeVar("T")
+#: A SELECT of any columns (SQLAlchemy 2.1 types a Select by its row's column types).
+AnySelect = Select[*tuple[Any, ...]]
 
 #: Default and largest page sizes (rows) of pages and API lists.
 DEFAULT_LIMIT = 100
@@ -206,8 +208,8 @@ def after_clause(keys: Sequence[SortKey], after: Sequence[Any]) -> ColumnElement
 
 
 def keyset(
-    statement: Select[Any], keys: Sequence[SortKey], after: Sequence[Any] | None, limit: int
-) -> Select[Any]:
+    statement: AnySelect, keys: Sequence[SortKey], after: Sequence[Any] | None, limit: int
+) -> AnySelect:
     """``statement`` ordered by ``keys``, starting after ``after``, one row more than
     ``limit`` (the extra row tells whether a next page exists)."""
     if after is not None:
@@ -258,7 +260,7 @@ class Pager:
     def fetch(
         self,
         session: Session,
-        statement: Select[Any],
+        statement: AnySelect,
         after: str | None,
         limit: int,
         key: Callable[[Any], Sequence[Any]],
@@ -270,6 +272,36 @@ class Pager:
         result = session.execute(keyset(statement, self.keys, start, limit))
         rows = list(result.scalars()) if scalars else list(result.all())
         return self.page(rows, key, limit, first=start is None)
+
+    def fetch_visible(
+        self,
+        session: Session,
+        statement: AnySelect,
+        after: str | None,
+        limit: int,
+        key: Callable[[Any], Sequence[Any]],
+        visible: Callable[[Any], bool],
+        scalars: bool = True,
+    ) -> Page[Any]:
+        """:meth:`fetch` for lists whose rows pass a check in Python (a permission that
+        depends on the row): rows are read by key in batches, from where the last batch
+        ended, until ``limit + 1`` pass or the rows run out."""
+        start = self.decode(after)
+        batch = max(2 * (limit + 1), 200)
+        shown: list[Any] = []
+        position = start
+        while len(shown) <= limit:
+            result = session.execute(keyset(statement, self.keys, position, batch - 1))
+            rows = list(result.scalars()) if scalars else list(result.all())
+            for row in rows:
+                if visible(row):
+                    shown.append(row)
+                    if len(shown) > limit:
+                        break
+            if len(rows) < batch:
+                break
+            position = tuple(key(rows[-1]))
+        return self.page(shown, key, limit, first=start is None)
 
     def window(
         self, keys: Sequence[tuple[Any, ...]], after: str | None, limit: int

@@ -28,6 +28,7 @@ from iofs.programmes import (
     review,
     service,
 )
+from iofs.programmes import vocabulary as v
 from iofs.programmes.models import Contribution, Organisation, Programme, Project
 from iofs.programmes.schemas import (
     ActivityIn,
@@ -233,22 +234,38 @@ def appeal_flows(code: CodePath, session: Session = Depends(db_session)) -> list
 
 @router.get(
     "/contributions",
-    response_model=list[ContributionOut],
-    summary="Contributions (approved; pending ones to those allowed to see them)",
+    response_model=PageOut[ContributionOut],
+    summary="Contributions (approved; pending ones to those allowed to see them), keyset-paged",
 )
 def list_contributions(
+    request: Request,
+    response: Response,
     donor: CodeQuery = None,
     appeal: CodeQuery = None,
     country: Iso3Query = None,
+    status: v.ContributionStatus | None = None,
+    after: str | None = AFTER,
+    limit: int = limit_query(100, 1000),
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
-) -> list[ContributionOut]:
-    return [
-        contribution_out(row, org)
-        for row, org in service.visible_contributions(
-            session, principal, donor=donor, appeal=appeal, country=country
-        )
-    ]
+) -> PageOut[ContributionOut]:
+    """Newest first (decision date, then id): pass ``next`` as ``after`` for the following
+    page (also in the ``Link: <…>; rel="next"`` header)."""
+    page = service.contributions_page(
+        session,
+        principal,
+        after,
+        limit,
+        secret_of(request),
+        donor=donor,
+        appeal=appeal,
+        country=country,
+        status=status,
+    )
+    link_header(request, response, page)
+    return PageOut[ContributionOut](
+        items=[contribution_out(row, org) for row, org in page.items], next=page.next
+    )
 
 
 @router.post(

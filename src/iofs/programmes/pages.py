@@ -122,10 +122,19 @@ def overview(
     )
 
 
+def _contributions(
+    request: Request, session: Session, principal: Principal, after: str | None, **where: str
+) -> dict[str, Any]:
+    """The page's contributions, 100 at a time (``after``), with the pager's links."""
+    page = service.contributions_page(session, principal, after, 100, secret_of(request), **where)
+    return {"contributions": page.items, **pager_context(request, page)}
+
+
 @router.get("/programmes/appeals/{code}", response_class=HTMLResponse)
 def appeal_page(
     request: Request,
     code: CodePath,
+    after: str | None = AFTER,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
@@ -144,7 +153,7 @@ def appeal_page(
             "revisions": [
                 (revision, registry.requirements(session, revision.id)) for revision in revisions
             ],
-            "contributions": service.visible_contributions(session, principal, appeal=code),
+            **_contributions(request, session, principal, after, appeal=code),
             "consignments": [
                 (row, pipeline.stages(session, row.id))
                 for row in pipeline.consignments(session, appeal_id=appeal.id)
@@ -167,6 +176,7 @@ def appeal_page(
 def donor_page(
     request: Request,
     code: CodePath,
+    after: str | None = AFTER,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
@@ -180,7 +190,7 @@ def donor_page(
             **_context(principal),
             "donor": donor,
             "totals": service.donor_totals(session, donor),
-            "contributions": service.visible_contributions(session, principal, donor=donor.code),
+            **_contributions(request, session, principal, after, donor=donor.code),
             "conversion": conversion[0] if conversion else None,
             "flow": flow_chart(session, donor_id=donor.id),
             "appeals": {row.id: row for row in registry.appeals(session)},
@@ -193,6 +203,7 @@ def donor_page(
 def country_page(
     request: Request,
     iso3: Iso3Path,
+    after: str | None = AFTER,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
@@ -211,7 +222,7 @@ def country_page(
             "funding": figures.country_funding(session, code),
             "stages": figures.country_delivered_t(session, code),
             "beneficiaries": pipeline.reached(session, code),
-            "contributions": service.visible_contributions(session, principal, country=code),
+            **_contributions(request, session, principal, after, country=code),
             "activities": results.activities(session, [row.id for row in projects]),
             "flow": flow_chart(session, country=code),
         },

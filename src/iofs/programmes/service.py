@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from iofs.http.paging import Page, Pager, SortKey
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, allows
 from iofs.programmes import figures, registry
@@ -98,6 +99,54 @@ def visible_contributions(
         query.order_by(Contribution.decided_on.desc(), Contribution.id.desc())
     ).all()
     return [(row[0], row[1]) for row in rows if may_see(principal, row[0], row[1].code)]
+
+
+#: Name bound into the contribution lists' page cursors.
+CONTRIBUTIONS_SCOPE = "programmes.contributions"
+
+
+def contributions_page(
+    session: Session,
+    principal: Principal,
+    after: str | None,
+    limit: int,
+    secret: str,
+    *,
+    donor: str | None = None,
+    appeal: str | None = None,
+    country: str | None = None,
+    status: str | None = None,
+) -> Page[tuple[Contribution, Organisation]]:
+    """One page of :func:`visible_contributions` (newest first: decision date, then id),
+    after the cursor ``after``; filtered by donor, appeal, country and status (pledge,
+    commitment, paid). Keyset by ``(decided_on, id)``, so a deep page reads no earlier rows."""
+    query = select(Contribution, Organisation).join(
+        Organisation, Organisation.id == Contribution.donor_id
+    )
+    if donor:
+        query = query.where(Organisation.code == registry.organisation(session, donor).code)
+    if appeal:
+        query = query.where(Contribution.appeal_id == registry.appeal(session, appeal).id)
+    if country:
+        query = query.where(Contribution.country == country.upper())
+    if status:
+        query = query.where(Contribution.status == status)
+    pager = Pager(
+        CONTRIBUTIONS_SCOPE,
+        [SortKey(Contribution.decided_on, True), SortKey(Contribution.id, True)],
+        secret,
+    )
+    page = pager.fetch_visible(
+        session,
+        query,
+        after,
+        limit,
+        key=lambda row: (row[0].decided_on, row[0].id),
+        visible=lambda row: may_see(principal, row[0], row[1].code),
+        scalars=False,
+    )
+    items = [(row[0], row[1]) for row in page.items]
+    return Page(items=items, next=page.next, first=page.first, limit=page.limit)
 
 
 def donor_totals(session: Session, donor: Organisation) -> dict[str, Decimal]:
