@@ -1,0 +1,67 @@
+"""``iofs labels``: seed (idempotent), missing counts, export with formulas neutralised, and
+an import refused with exit status 2 naming the file, line and field, nothing written."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from click.testing import Result
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from iofs.config import Settings
+from iofs.labels.models import DataLabel
+
+
+def _run(settings: Settings, *args: str) -> Result:
+    env = {
+        **os.environ,
+        "IOFS_DATABASE_URL": settings.resolved_database_url,
+        "IOFS_DATA_DIR": str(settings.data_dir),
+        "IOFS_SECRET_KEY": settings.secret_key or "",
+    }
+    return CliRunner().invoke(__import__("iofs.cli").cli.app, ["labels", *args], env=env)
+
+
+def _count(factory: sessionmaker[Session]) -> int:
+    with factory() as session:
+        return int(session.scalar(select(func.count()).select_from(DataLabel)) or 0)
+
+
+def test_seed_missing_export_import(
+    settings: Settings, session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    first = _run(settings, "seed")
+    assert first.exit_code == 0, first.output
+    seeded = _count(session_factory)
+    again = _run(settings, "seed")
+    assert "0 labels added, 0 updated" in again.output
+    assert _count(session_factory) == seeded
+    missing = _run(settings, "missing", "--format", "csv")
+    assert "commodity,fr," in missing.output
+
+    bad = tmp_path / "labels.csv"
+    bad.write_text(
+        "domain,code,language,text,source\ncommodity,Teff,en,Teff,WFP\ncommodity,Teff,fr,,\n",
+        encoding="utf-8",
+    )
+    refused = _run(settings, "import", str(bad))
+    assert refused.exit_code == 2
+    output = " ".join(refused.output.split())
+    assert str(bad.name) in output and "Line 3, field text" in output
+    assert "Nothing was imported" in output and "Traceback" not in output
+    assert _count(session_factory) == seeded
+    assert _run(settings, "import", str(tmp_path / "absent.csv")).exit_code == 2
+
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "domain,code,language,text,source\nsource,formula,en,=1+1,tests\n", encoding="utf-8"
+    )
+    imported = _run(settings, "import", str(good))
+    assert imported.exit_code == 0, imported.output
+    out = tmp_path / "out.csv"
+    exported = _run(settings, "export", str(out), "--domain", "source")
+    assert exported.exit_code == 0, exported.output
+    assert out.read_text(encoding="utf-8").splitlines()[1] == "source,formula,en,'=1+1,tests"
