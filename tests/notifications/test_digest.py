@@ -216,3 +216,32 @@ def test_starttls_and_the_test_mail_command(
     with loaded_registry() as session:
         statuses = session.scalars(select(SentMail.status).order_by(SentMail.id)).all()
         assert statuses == ["sent", "failed"]
+
+
+def test_two_runs_at_once_send_each_digest_once(
+    monitored: sessionmaker[Session], settings: Settings, smtp: tuple[Inbox, int]
+) -> None:
+    import threading
+
+    inbox, port = smtp
+    config = mail_settings(settings, port)
+    for number in range(4):
+        user = create_user(monitored, f"user{number}@iofs.example")
+        subscribe(monitored, user, {"topic": "risk_watchlist"})
+    digest.run_digest(monitored, config, "daily", dry_run=True, today=TODAY)  # warm the index
+    reports: list[digest.DigestReport] = []
+    runs = [
+        threading.Thread(
+            target=lambda: reports.append(digest.run_digest(monitored, config, today=TODAY))
+        )
+        for _ in range(2)
+    ]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(timeout=120)
+    assert len(reports) == 2
+    assert sum(r.sent for r in reports) == 4 and sum(r.failed for r in reports) == 0
+    assert sorted(rcpt for _f, [rcpt] in inbox.envelopes) == [
+        f"user{n}@iofs.example" for n in range(4)
+    ]

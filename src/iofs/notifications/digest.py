@@ -5,6 +5,12 @@ Idempotent: a user who received the digest of a period (``2026-12-02`` daily, ``
 weekly) gets nothing more in that period, and an item once delivered (its key in
 ``notification_delivered_item``) is never sent to that user again. A failed message is
 recorded as ``failed`` with the reason and retried by the next run of the period.
+
+Two runs at the same moment (a schedule and the command line) do not both send: a digest is
+first recorded as ``sending`` with its items as delivered, in one commit, and the unique
+(user, item) key lets only one run do so. A process killed between that commit and the SMTP
+answer leaves the row ``sending``: that user's items of the period are then not sent again
+(at most once, rather than twice).
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from iofs.config import Settings
@@ -27,6 +34,8 @@ from iofs.notifications.topics import FREQUENCIES, TOPICS, Context, Item
 #: Topics whose items do not depend on who reads them (only on language and states): read
 #: once per language and states in a run.
 SHARED_TOPICS = frozenset({"risk_watchlist", "price_alerts"})
+#: Status of a digest claimed by a run and being handed to the SMTP server.
+SENDING = "sending"
 
 
 def period_of(frequency: str, today: date) -> str:
@@ -108,7 +117,7 @@ def _served(session: Session, user_id: int, frequency: str, period: str) -> bool
             SentMail.user_id == user_id,
             SentMail.frequency == frequency,
             SentMail.period == period,
-            SentMail.status == "sent",
+            SentMail.status.in_(("sent", SENDING)),
         )
     )
     return found is not None
@@ -157,13 +166,12 @@ def _gather(
     return items
 
 
-def _record(
-    session: Session,
-    recipient: Recipient,
-    frequency: str,
-    period: str,
-    message_id: str,
-) -> None:
+def _claim(
+    session: Session, recipient: Recipient, frequency: str, period: str, message_id: str
+) -> SentMail | None:
+    """Record the digest as being sent, with its items as delivered, and commit: the unique
+    (user, item) key makes a second run at the same moment skip this user instead of sending
+    the same items again. None when another run claimed them first."""
     row = SentMail(
         user_id=recipient.user_id,
         recipient=recipient.email,
@@ -173,18 +181,33 @@ def _record(
         frequency=frequency,
         period=period,
         items=len(recipient.items),
-        status=recipient.status,
-        error=recipient.error[:500],
+        status=SENDING,
+        error="",
         message_id=message_id[:250],
         sent_at=datetime.now(UTC),
     )
     session.add(row)
-    session.flush()
-    if recipient.status == "sent":
+    try:
+        session.flush()
         for item in recipient.items:
             session.add(
                 DeliveredItem(user_id=recipient.user_id, item_key=item.key, sent_mail_id=row.id)
             )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return None
+    return row
+
+
+def _finish(session: Session, row: SentMail, recipient: Recipient) -> None:
+    """The outcome of a claimed digest; a failed one gives its items back for the next run."""
+    row.status = recipient.status
+    row.error = recipient.error[:500]
+    row.sent_at = datetime.now(UTC)
+    if recipient.status != "sent":
+        session.execute(delete(DeliveredItem).where(DeliveredItem.sent_mail_id == row.id))
+    session.commit()
 
 
 def run_digest(
@@ -253,13 +276,17 @@ def run_digest(
                 report.recipients.append(recipient)
                 if mailer is None:
                     continue
+                row = _claim(session, recipient, frequency, period, str(message["Message-ID"]))
+                if row is None:
+                    recipient.status = "skipped"
+                    report.already_sent += 1
+                    continue
                 try:
                     mailer.send(message)
                     recipient.status = "sent"
                 except MailError as error:
                     recipient.status, recipient.error = "failed", str(error)
-                _record(session, recipient, frequency, period, str(message["Message-ID"]))
-                session.commit()
+                _finish(session, row, recipient)
             if progress is not None:
                 progress(len(grouped), len(grouped))
     finally:

@@ -37,7 +37,8 @@ class Subscription(Base):
 
 
 class SentMail(Base):
-    """One message handed to the SMTP server (``sent``) or that could not be (``failed``).
+    """One message handed to the SMTP server (``sent``), that could not be (``failed``), or
+    being handed to it by a running digest (``sending``).
 
     ``period`` is the digest period (``2026-12-02`` daily, ``2026-W49`` weekly; ``test`` for a
     test message); ``topics`` the topics it carried, comma-separated.
