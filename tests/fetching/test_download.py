@@ -109,3 +109,16 @@ def test_failures_are_sentences(hdx: HdxServer, tmp_path: Path) -> None:
         download("ftp://example.org/x.csv", tmp_path / "x.csv")
     with pytest.raises(BadUrl):
         download("not a url", tmp_path / "x.csv")
+
+
+def test_one_download_of_a_file_at_a_time(hdx: HdxServer, tmp_path: Path) -> None:
+    import fcntl
+
+    url = hdx.put("/files/prices.csv", BODY)
+    target = tmp_path / "prices.csv"
+    with (tmp_path / "prices.csv.lock").open("a+b") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(FetchError, match="another fetch is downloading this file"):
+            download(url, target)
+        fcntl.flock(held.fileno(), fcntl.LOCK_UN)
+    assert download(url, target).outcome == "fetched"

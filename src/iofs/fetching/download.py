@@ -19,6 +19,7 @@ naming the URL and the reason, in the current language (:mod:`iofs.i18n`).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import http.client
 import json
@@ -28,7 +29,8 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -237,26 +239,49 @@ def download(
     """
     check_url(url)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    attempt = 0
-    while True:
-        attempt += 1
+    with _exclusive(destination, url):
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                result = _attempt(url, destination, known, sha256, kind, progress, timeout)
+            except FetchError as error:
+                if not error.transient or attempt > retries:
+                    raise
+                time.sleep(backoff * 2 ** (attempt - 1))
+                continue
+            break
+    return Download(
+        result.url,
+        result.path,
+        result.outcome,
+        result.size,
+        result.sha256,
+        result.validators,
+        result.resumed_from,
+        attempt,
+    )
+
+
+@contextmanager
+def _exclusive(destination: Path, url: str) -> Iterator[None]:
+    """Hold ``<file>.lock`` (an advisory lock, released when the process ends, even killed)
+    while ``destination`` is downloaded: two fetches of one file (a schedule and a command)
+    would otherwise append to the same part."""
+    lock = destination.with_name(destination.name + ".lock")
+    with lock.open("a+b") as handle:
         try:
-            result = _attempt(url, destination, known, sha256, kind, progress, timeout)
-        except FetchError as error:
-            if not error.transient or attempt > retries:
-                raise
-            time.sleep(backoff * 2 ** (attempt - 1))
-            continue
-        return Download(
-            result.url,
-            result.path,
-            result.outcome,
-            result.size,
-            result.sha256,
-            result.validators,
-            result.resumed_from,
-            attempt,
-        )
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FetchError(
+                _("%(url)s: another fetch is downloading this file; try again when it ends.")
+                % {"url": url},
+                url,
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _attempt(
