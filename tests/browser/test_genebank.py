@@ -103,6 +103,7 @@ def test_curator_ships_a_sample_and_stock_goes_down(
     page.goto(f"/genebank/accessions/{genebank_data['wheat']}?lang=en")
     lot = page.locator(f"article.lot[data-lot='{genebank_data['lot']}']")
     assert _seeds(lot) == 2000
+    lot.locator("details:has(form.distribution-form) > summary").click()  # closed by default
     form = lot.locator("form.distribution-form")
     form.locator("input[name=recipient_name]").fill("Dr A. Researcher")
     form.locator("input[name=recipient_organisation]").fill("Tashkent breeding station")
@@ -127,6 +128,7 @@ def test_curator_takes_a_request_through_order_and_shipment(
     sign_in_as(page, "curator@iofs.example")
     page.goto(f"/genebank/accessions/{genebank_data['wheat']}?lang=en")
     before = _seeds(page.locator(f"article.lot[data-lot='{genebank_data['lot']}']"))
+    page.locator("details:has(form.request-form) > summary").click()  # closed by default
     form = page.locator("form.request-form")
     form.locator("input[name=recipient_name]").fill("Dr C. Requester")
     form.locator("input[name=recipient_country]").fill("TUR")

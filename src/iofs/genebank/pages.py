@@ -208,6 +208,7 @@ def _accession_context(session: Session, principal: Principal, accession_id: int
         "can_distribute": allows(principal, "genebank.distribute") and accession.available,
         "today": date.today().isoformat(),
         "error": None,
+        "failed": None,
         "warnings": [],
         "pdci": service.accession_pdci(accession),
         "trait_summaries": service.trait_summaries(session, accession.id),
@@ -253,6 +254,7 @@ def _after_post(
         session.rollback()
         context = _accession_context(session, principal, accession_id)
         context["error"] = str(error)
+        context["failed"] = request.url.path  # the form that failed opens again
         return render(request, "genebank/accession.html", context, status_code=422)
     session.commit()
     if warnings:
