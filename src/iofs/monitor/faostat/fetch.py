@@ -154,7 +154,7 @@ def run(
         job_id=context.job_id,
         progress=lambda done, total: context.progress(done, total, label),
     )
-    context.log(outcome_line(result))
+    context.log(f"{outcome_line(result)} ({source.destination})")
     return finish([result])
 
 
