@@ -152,3 +152,18 @@ def test_accession_code_lists_in_the_readers_language(
     assert "Oui (inclus) 1" in passport  # MLSSTAT, the code beside
     assert "Magasin de l'exploitation 26" in passport  # COLLSRC
     assert "Long terme 13" in passport  # STORAGE
+
+
+def test_records_with_their_own_translations_show_them(
+    client: TestClient, loaded_registry: sessionmaker[Session]
+) -> None:
+    """A reserve system keeps its Arabic and French names in its row (localized global)."""
+    from iofs.accounts.service import cli_principal
+    from iofs.reserves.demo import load
+
+    with transaction(loaded_registry) as session:
+        load(session, cli_principal())
+    arabic = html.unescape(client.get("/reserves/systems/IOFS-HUM?lang=ar").text)
+    english = html.unescape(client.get("/reserves/systems/IOFS-HUM?lang=en").text)
+    assert "<h1>الاحتياطي الإنساني للمنظمة الإسلامية للأمن الغذائي" in arabic
+    assert "<h1>IOFS humanitarian reserve" in english

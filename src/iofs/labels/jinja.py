@@ -13,7 +13,9 @@ from typing import Any
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
+from iofs import i18n
 from iofs.labels.cache import Lookup, bind
+from iofs.labels.domains import FALLBACK
 
 STATE_KEY = "labels_lookup"
 
@@ -50,7 +52,17 @@ def label_filter(context: Context, code: Any, domain: str, default: str | None =
     return lookup(domain, code, None, default)
 
 
+def localized(record: Any, field: str) -> str:
+    """A record's own translation of ``field`` in the page's language (``name_ar``,
+    ``title_fr``: reserve systems, appeals and programmes keep theirs in their rows), else
+    the field itself. Records that carry no translation columns use :func:`label_filter`."""
+    language = i18n.current_language()
+    own = getattr(record, f"{field}_{language}", None) if language != FALLBACK else None
+    return str(own or getattr(record, field, "") or "")
+
+
 def install(environment: Environment) -> None:
-    """Make ``label`` a filter and a global of ``environment``."""
+    """Make ``label`` a filter and a global of ``environment``, and ``localized`` a global."""
     environment.filters["label"] = label_filter
     environment.globals["label"] = label_filter
+    environment.globals["localized"] = localized
