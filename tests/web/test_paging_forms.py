@@ -8,8 +8,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import ORIGIN, sign_in
+from tests.conftest import ORIGIN, make_user, sign_in
 from tests.genebank.test_genebank_store import cli_env, stocked  # noqa: F401 - fixtures
+from tests.programmes.conftest import programme_data  # noqa: F401 - fixture
 
 FORMS = ["progenitor-form", "lot-form", "duplicate-form", "request-form", "passport-form"]
 
@@ -57,3 +58,25 @@ def test_secondary_forms_are_closed_until_one_fails(
         r'<form[^>]*class="inline test-form"',
         twice.text,
     )
+
+
+def test_programme_entry_keeps_registry_forms_closed_until_one_fails(
+    client: TestClient,
+    programme_data: Any,  # noqa: F811
+) -> None:
+    make_user(programme_data, "sec@iofs.example", "secretariat")
+    sign_in(client, "sec@iofs.example")
+    page = client.get("/programmes/entry?lang=en").text
+    for form in ("organisation-form", "programme-form", "appeal-form", "project-form"):
+        assert " open" not in _details_of(page, form), form
+    assert 'id="contribution-form"' in page and "contribution-form" not in _details_of(
+        page, "organisation-form"
+    )
+    failed = client.post(
+        "/programmes/entry/organisation",
+        headers={"Origin": ORIGIN},
+        data={"code": "NEW-ORG", "name": "", "kind": "ngo"},
+    )
+    assert failed.status_code == 422
+    assert _details_of(failed.text, "organisation-form").endswith(" open>")
+    assert " open" not in _details_of(failed.text, "appeal-form")
