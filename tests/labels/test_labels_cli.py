@@ -65,3 +65,27 @@ def test_seed_missing_export_import(
     exported = _run(settings, "export", str(out), "--domain", "source")
     assert exported.exit_code == 0, exported.output
     assert out.read_text(encoding="utf-8").splitlines()[1] == "source,formula,en,'=1+1,tests"
+
+
+def test_register_counts_new_codes_as_missing(
+    settings: Settings, session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    from iofs.labels import service
+
+    assert _run(settings, "seed").exit_code == 0
+    prices = tmp_path / "prices.csv"
+    prices.write_text(
+        "date,market,commodity,price\n#date,#loc+market+name,#item+name,#value\n"
+        "2024-01-15,Addis,Teff,10\n2024-01-15,Addis,Rice,12\n2024-02-15,Addis,Teff,11\n",
+        encoding="utf-8",
+    )
+    done = _run(settings, "register", "commodity", str(prices))
+    assert done.exit_code == 0, done.output
+    assert "1 codes of commodity added" in done.output  # Teff; Rice is seeded
+    with session_factory() as session:
+        counts = {(c.domain, c.language): c.missing for c in service.missing_counts(session)}
+    assert counts[("commodity", "fr")] == 1 and counts[("commodity", "ar")] == 1
+    wrong = _run(settings, "register", "commodity", str(prices), "--column", "item")
+    assert wrong.exit_code == 2 and "no column 'item'" in wrong.output
+    unknown = _run(settings, "register", "crops", str(prices))
+    assert unknown.exit_code == 2 and "Unknown domain crops" in " ".join(unknown.output.split())

@@ -101,3 +101,41 @@ def import_(
     console.print(
         f"{summary.created} labels added, {summary.changed} changed, {summary.unchanged} unchanged."
     )
+
+
+@labels_app.command()
+def register(
+    domain: Annotated[str, typer.Argument(help="Domain, e.g. commodity or faostat.item.")],
+    path: Annotated[Path, typer.Argument(help="A data file (CSV) holding the codes.")],
+    column: Annotated[str, typer.Option(help="The column holding the codes.")] = "commodity",
+) -> None:
+    """Add the codes a data file uses that have no label yet (their English is the code), so
+    that ``iofs labels missing`` and the labels page count their missing translations."""
+    import csv
+
+    from iofs.accounts.service import cli_principal
+    from iofs.cli_support import session_factory
+    from iofs.db import transaction
+    from iofs.errors import InputError
+    from iofs.labels import service
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if column not in (reader.fieldnames or []):
+                raise fail(f"{path}: line 1 has no column {column!r}.", 2)
+            codes = {
+                (row.get(column) or "").strip()
+                for row in reader
+                if not (row.get(column) or "").startswith("#")  # an HXL hashtag row
+            }
+    except OSError as error:
+        raise fail(f"{path}: cannot read the file ({error.strerror}).", 2) from None
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise fail(f"{path}: not a UTF-8 CSV file ({error}).", 2) from None
+    try:
+        with transaction(session_factory()) as session:
+            added = service.register_codes(session, cli_principal(), domain, codes, path.name)
+    except InputError as error:
+        raise fail(f"{path}: field {error.field or 'domain'}: {error}", 2) from None
+    console.print(f"{added} codes of {domain} added from {path.name}.")

@@ -7,6 +7,7 @@ labels' stamp in the same transaction, so the next request everywhere reads the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -263,3 +264,23 @@ def put_label(
 def seed(session: Session) -> SeedSummary:
     """Add and refresh the shipped labels, keeping every label a person edited."""
     return apply_seed(session)
+
+
+def register_codes(
+    session: Session, principal: Principal, domain: str, codes: Iterable[str], source: str
+) -> int:
+    """Give each of ``codes`` not yet known in ``domain`` its English label (the code as the
+    data writes it), so that its missing translations are counted; ``labels.edit``, audited.
+    Returns how many codes were added."""
+    authorize(principal, EDIT)
+    _check_domain(domain)
+    known = set(
+        session.scalars(
+            select(DataLabel.code).where(DataLabel.domain == domain, DataLabel.language == FALLBACK)
+        )
+    )
+    added = 0
+    for code in sorted({" ".join(c.split()) for c in codes} - known - {""}):
+        put_label(session, principal, domain, code, FALLBACK, code, source)
+        added += 1
+    return added
