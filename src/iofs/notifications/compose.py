@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
-from iofs.http import formatting
 from iofs.i18n import current_language, ngettext, text_direction
 from iofs.i18n import gettext as _
+from iofs.notifications.phrases import Day, Num, Phrase, phrase
 from iofs.notifications.topics import TOPICS, Item
 
 
@@ -36,8 +36,9 @@ def sections(items: list[Item]) -> list[Section]:
     ]
 
 
-def subject(frequency: str, count: int, today: date) -> str:
-    """``IOFS daily digest, 2 Dec 2026: 3 new items`` in the current language."""
+def subject(frequency: str, count: int, today: date) -> Phrase:
+    """``IOFS daily digest, 2 Dec 2026: 3 new items`` in the current language (text for the
+    Subject header, HTML with isolated figures for the message's heading)."""
     template = (
         ngettext(
             "IOFS weekly digest, %(date)s: %(count)s new item",
@@ -51,10 +52,7 @@ def subject(frequency: str, count: int, today: date) -> str:
             count,
         )
     )
-    return template % {
-        "date": formatting.date(today, isolate=False),
-        "count": formatting.format_number(count),
-    }
+    return phrase(template, date=Day(today), count=Num(count))
 
 
 def _text(name: str, groups: list[Section], base_url: str, unsubscribe_url: str) -> str:
@@ -73,7 +71,9 @@ def _text(name: str, groups: list[Section], base_url: str, unsubscribe_url: str)
     return "\n".join(lines) + "\n"
 
 
-def _html(name: str, title: str, groups: list[Section], base_url: str, unsubscribe_url: str) -> str:
+def _html(
+    name: str, title: Phrase, groups: list[Section], base_url: str, unsubscribe_url: str
+) -> str:
     from iofs.http.templating import environment
 
     language = current_language()
@@ -108,7 +108,7 @@ def digest_message(
     groups = sections(items)
     title = subject(frequency, len(items), today)
     message = EmailMessage()
-    message["Subject"] = title
+    message["Subject"] = title.text
     message["From"] = sender
     message["To"] = formataddr((name, recipient))
     message["Date"] = format_datetime(datetime.now(UTC))

@@ -49,7 +49,8 @@ def _render(value: Value, isolate: bool) -> str | Markup:
         return formatting.date(value.value, isolate=isolate)
     if isinstance(value, Month):
         return formatting.month(value.value, isolate=isolate)
-    return value
+    # a name (a market, a commodity, an agreement) keeps its own direction inside the sentence
+    return Markup("<bdi>%s</bdi>") % value if isolate and value else value
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,11 @@ def risk_watchlist(context: Context, states: tuple[str, ...]) -> list[Item]:
             continue
         listed = _("high risk") if entry.list == "high" else _("on watch")
         parts = [risk.watch_reasons(entry), entry.drivers, entry.change]
-        template = _("%(month)s, risk index %(value)s: %(why)s.")
+        template = (
+            _("%(month)s: %(why)s.")
+            if entry.value is None
+            else _("%(month)s, risk index %(value)s: %(why)s.")
+        )
         items.append(
             Item(
                 key=f"risk:{entry.iso3}:{entry.month}:{entry.list}",
@@ -99,7 +103,7 @@ def risk_watchlist(context: Context, states: tuple[str, ...]) -> list[Item]:
                     template,
                     month=Month(entry.month),
                     value=Num(entry.value, 1),
-                    why="; ".join(p for p in parts if p),
+                    why=_("; ").join(p for p in parts if p),
                 ),
                 path=f"/risk/{entry.iso3}",
             )
