@@ -98,9 +98,11 @@ def test_a_good_workbook_imports_and_a_second_import_changes_nothing(
     assert again[0] == 0 and "0 movements recorded, 1 unchanged" in again[1]
 
 
-def test_the_api_answers_413_for_a_bomb_and_422_with_every_problem(
-    client: TestClient, reserve: sessionmaker[Session]
+def test_the_api_answers_413_for_a_bomb_and_its_job_every_problem(
+    client: TestClient, settings: Settings, reserve: sessionmaker[Session]
 ) -> None:
+    from iofs.jobs.worker import run_pending
+
     _, token = make_user(reserve, "stock@secretariat.example", "secretariat")
     headers = {"Authorization": f"Bearer {token}"}
     before = _counts(reserve)
@@ -118,7 +120,19 @@ def test_the_api_answers_413_for_a_bomb_and_422_with_every_problem(
     answer = client.post(
         "/api/v1/reserves/import", headers=headers, files={"file": ("bad.csv", bad.encode())}
     )
-    assert answer.status_code == 422, answer.text
-    problem = answer.json()["errors"][0]
+    assert answer.status_code == 202, answer.text  # queued: the job checks every row
+    assert run_pending(settings) == [answer.json()["job"]]
+    job = client.get(answer.headers["Location"], headers=headers).json()
+    assert job["state"] == "failed", job
+    problem = job["result"]["errors"][0]
     assert (problem["file"], problem["row"], problem["field"]) == ("bad.csv", 2, "quantity_t")
     assert _counts(reserve) == before
+    good = ",".join(HEADER) + "\n" + ",".join(ROW) + "\n"
+    answer = client.post(
+        "/api/v1/reserves/import", headers=headers, files={"file": ("good.csv", good.encode())}
+    )
+    assert answer.status_code == 202, answer.text
+    run_pending(settings)
+    job = client.get(answer.headers["Location"], headers=headers).json()
+    assert job["state"] == "succeeded", job
+    assert (job["result"]["lots_created"], job["result"]["movements"]) == (1, 1)

@@ -85,6 +85,8 @@ def upload(context: JobContext, file: str = WORKBOOK) -> dict[str, Any]:
             },
         ) from None
     context.log(summary)
+    if context.job_id is not None and path.parent == job_dir(context.settings, context.job_id):
+        path.unlink(missing_ok=True)  # entered: the rows are in the database now
     return {
         "summary": summary,
         "sheets": {

@@ -147,24 +147,30 @@ def post_transfer(
 
 @router.post(
     "/import",
-    summary="Import stock positions (CSV or .xlsx; all-or-nothing)",
+    summary="Import stock positions (CSV or .xlsx): a background job, all-or-nothing",
     response_model=None,
+    status_code=202,
 )
 @body_limit()
 async def import_positions(
+    request: Request,
     file: UploadFile = File(...),
     principal: Principal = Depends(require("reserves.stock.write")),
     session: Session = Depends(db_session),
-) -> dict[str, Any] | JSONResponse:
-    """Every row is checked first; any problem and nothing is written: 422 with every problem
-    (file, row, field, reason), 413 when the workbook is too large to read (declared size,
-    cells, uncompressed size). Importing the same sheet again changes nothing."""
+) -> JSONResponse:
+    """The file is read and queued as a background job: 202 with the job's URL
+    (``GET /api/v1/jobs/{id}``: when finished, the lots and movements recorded, or every
+    problem with its file, row, field and reason; any problem and nothing is written). A
+    file that cannot be read answers 422 at once, a workbook too large to read (declared
+    size, cells, uncompressed size) 413. Importing the same sheet again changes nothing."""
+    from iofs.reserves.jobs import submit_import
+
     content = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
         raise InputError(_("The file is too large."), "file")
     try:
-        report = stock_import.import_positions(
-            session, principal, file.filename or "upload.csv", content
+        job = submit_import(
+            session, request.app.state.settings, principal, file.filename or "upload.csv", content
         )
     except stock_import.StockImportError as error:
         session.rollback()
@@ -178,7 +184,12 @@ async def import_positions(
                 ],
             },
         )
-    return _done(session, **vars(report))
+    url = f"/api/v1/jobs/{job.id}"
+    return JSONResponse(
+        status_code=202,
+        content={"job": job.id, "state": job.state, "url": url, "page": f"/jobs/{job.id}"},
+        headers={"Location": url},
+    )
 
 
 @router.get("/requests", summary="Release requests with their timelines")

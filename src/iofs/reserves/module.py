@@ -21,4 +21,5 @@ MODULE = Module(
     feeds=("iofs.reserves.feeds",),
     models="iofs.reserves.models",
     migrations_branch="reserves",
+    jobs=("iofs.reserves.jobs:STOCK_IMPORT",),
 )
