@@ -53,14 +53,25 @@ class LazyGroup(TyperGroup):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; a database that cannot be used is one sentence and exit 2."""
+        """Run the command; a database that cannot be used is one sentence and exit 2. After
+        ``iofs ingest …`` / ``iofs fetch …``, the shared analytics store (when one is set) is
+        pushed."""
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except Exception as error:
+            if self.verb in {"ingest", "fetch"}:
+                from iofs.analytics_store.cli import push_after_command
+
+                push_after_command(failed=getattr(error, "exit_code", 1) != 0)
             reason = database_failure(error)
             if reason is None:
                 raise
             raise fail(reason, 2) from None
+        if self.verb in {"ingest", "fetch"}:
+            from iofs.analytics_store.cli import push_after_command
+
+            push_after_command(failed=False)
+        return result
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         self._listing_help = True

@@ -261,6 +261,49 @@ class Settings(BaseSettings):
             raise ValueError("must be 'database' or a Redis URL such as redis://127.0.0.1:6379/0")
         return value
 
+    # --- shared analytics store (iofs.analytics_store: a mirror in S3-compatible storage) -----
+    analytics_url: str | None = Field(
+        default=None,
+        description="Shared analytics store, e.g. s3://iofs-analytics/prod: every app server "
+        "keeps its local analytics directory as a cache of it (pushed after each ingest, "
+        "pulled every IOFS_ANALYTICS_SYNC_SECONDS). Unset: the local directory only.",
+    )
+    analytics_sync_seconds: float = Field(
+        default=10.0, gt=0, le=86_400, description="How often an app process pulls (s)."
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        description="S3 endpoint for MinIO, Ceph or another S3-compatible server, e.g. "
+        "http://127.0.0.1:9000; unset: Amazon S3.",
+    )
+    s3_access_key_id: str | None = Field(
+        default=None, description="S3 access key; unset: the standard AWS variables or files."
+    )
+    s3_secret_access_key: str | None = Field(
+        default=None, description="S3 secret key; unset: the standard AWS variables or files."
+    )
+    s3_region: str | None = Field(default=None, description="S3 region, e.g. eu-central-1.")
+
+    @field_validator("analytics_url")
+    @classmethod
+    def _analytics_url(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme != "s3" or not parts.netloc:
+            raise ValueError("must be an s3://bucket/prefix URL, e.g. s3://iofs-analytics/prod")
+        return value.strip().rstrip("/")
+
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _s3_endpoint(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("must be an http(s) URL, e.g. http://127.0.0.1:9000")
+        return value.strip().rstrip("/")
+
     @field_validator("trusted_proxies", "allowed_hosts", "metrics_allow", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:

@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from iofs.analytics_store.sync import push_quietly
 from iofs.errors import InputError
 from iofs.i18n import gettext as _
 from iofs.jobs import queue
@@ -208,6 +209,9 @@ def execute(
             ) % {"error": type(unexpected).__name__}
         finally:
             heartbeat.stop()
+    # What the job wrote to the analytics store goes to the shared one (IOFS_ANALYTICS_URL);
+    # a failed ingest left the store as it was, so this is safe whatever the state.
+    push_quietly(settings)
     snapshot = context.snapshot()
     total = snapshot.total
     done = (total or snapshot.done) if state == SUCCEEDED else snapshot.done

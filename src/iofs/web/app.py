@@ -304,6 +304,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     app.add_middleware(StaticAssets)
+    # Each app process pulls the shared analytics store (IOFS_ANALYTICS_URL) in the background.
+    from iofs.analytics_store.background import start_pulling
+
+    app.state.analytics_puller = start_pulling(settings)
     return app
 
 

@@ -14,6 +14,11 @@ MODULE = Module(
             "What was loaded into the analytics store: list slices, remove one.",
         ),
         Command(
+            "analytics",
+            "iofs.analytics_store.cli:analytics_app",
+            "The analytics store shared through S3 (IOFS_ANALYTICS_URL): push, pull, status.",
+        ),
+        Command(
             "runs",
             "iofs.monitor.data.fetch_runs_cli:runs_command",
             "The last run of every public-data source (status, time, rows added, error).",

@@ -88,7 +88,20 @@ def remove(session: Session, principal: Principal, analytics_dir: Path, slice_id
     authorize(principal, "data.remove")
     info = get_slice(analytics_dir, slice_id)
     audit.record(session, principal, "delete", RECORD_TYPE, slice_id, info.as_dict(), None)
-    return _remover(info.dataset)(analytics_dir, slice_id)
+    removed = _remover(info.dataset)(analytics_dir, slice_id)
+    push_removal(analytics_dir)
+    return removed
+
+
+def push_removal(analytics_dir: Path) -> None:
+    """Push the removal to the shared analytics store when one is set (IOFS_ANALYTICS_URL)
+    for this store; a failure is logged, and the next push sends it."""
+    from iofs.analytics_store.sync import push_quietly
+    from iofs.config import get_settings
+
+    settings = get_settings()
+    if settings.analytics_url and settings.analytics_dir.resolve() == analytics_dir.resolve():
+        push_quietly(settings)
 
 
 def dataset_label(dataset: str) -> str:
