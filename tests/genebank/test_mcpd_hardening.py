@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from iofs.cli import app
+from iofs.config import Settings
 from iofs.genebank import mcpd
 from iofs.genebank.models import Accession
 from tests.genebank import test_genebank_store as store
@@ -54,14 +55,23 @@ def test_an_mcpd_cell_over_131072_characters_in_the_cli_is_exit_2(
 
 
 def test_the_api_reads_a_utf8_bom_as_the_cli_does(
-    client: TestClient, stocked: dict[str, Any], cli_env: CliRunner, tmp_path: Path
+    client: TestClient,
+    settings: Settings,
+    stocked: dict[str, Any],
+    cli_env: CliRunner,
+    tmp_path: Path,
 ) -> None:
+    from iofs.jobs.worker import run_pending
+
     text = "\ufeff" + HEADER + "KAZ015,KZ-BOM,Avena,sativa,\n"
     response = client.post(
         "/api/v1/genebank/imports", headers=stocked["curator"], json={"csv": text}
     )
-    assert response.status_code == 200, response.text
-    assert response.json()["inserted"] == 1
+    assert response.status_code == 202, response.text  # valid: written by a job
+    assert run_pending(settings) == [response.json()["job"]]
+    job = client.get(response.headers["Location"], headers=stocked["curator"]).json()
+    assert job["state"] == "succeeded", job
+    assert job["result"]["inserted"] == 1
     path = tmp_path / "bom.csv"
     path.write_bytes(text.replace("KZ-BOM", "KZ-BOM2").encode("utf-8"))
     result = cli_env.invoke(app, ["genebank", "import", str(path)])

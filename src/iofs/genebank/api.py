@@ -174,17 +174,24 @@ def set_availability(
 @router.post(
     "/imports",
     response_model=ImportOut,
-    responses={422: {"description": "Nothing imported; the first error named, every one listed"}},
-    summary="Import MCPD passport data (CSV)",
+    responses={
+        202: {"description": "Valid: the import is queued as a background job (its URL given)"},
+        422: {"description": "Nothing imported; the first error named, every one listed"},
+    },
+    summary="Import MCPD passport data (CSV): checked at once, written by a background job",
 )
 def import_passport(
+    request: Request,
     body: ImportIn,
     principal: Principal = Depends(require("genebank.passport.write")),
     session: Session = Depends(db_session),
 ) -> Response:
-    """All-or-nothing unless ``partial``; a file with errors answers 422 naming the first
-    (line, column, reason) and listing them all (at most 1,000). The CSV is read as a file
-    is by the CLI (:func:`iofs.genebank.mcpd.validate_text`)."""
+    """All-or-nothing unless ``partial``; a file with errors answers 422 at once, naming the
+    first (line, column, reason) and listing them all (at most 1,000). A valid file (or a
+    ``partial`` one) is written by a background job: 202 with the job's URL
+    (``GET /api/v1/jobs/{id}``: when finished, accessions inserted, updated, unchanged and
+    lines left out). ``dry_run`` only checks (200). The CSV is read as a file is by the CLI
+    (:func:`iofs.genebank.mcpd.validate_text`)."""
     report = service.validate_csv_text(body.csv)
     issues = [
         IssueOut(line=i.line, column=i.column, severity=i.severity, reason=i.reason)
@@ -202,10 +209,8 @@ def import_passport(
                 issues=issues,
             ).model_dump()
         )
-    try:
-        result = service.import_passport(session, principal, report, partial=body.partial)
-    except service.ImportRejected as error:
-        session.rollback()
+    if report.error_count and not body.partial:  # all-or-nothing: refused before any job
+        error = service.ImportRejected(report)
         first = next(i for i in report.issues() if i.severity == "error")
         return JSONResponse(
             {
@@ -217,17 +222,22 @@ def import_passport(
             },
             status_code=422,
         )
-    session.commit()
+    from iofs.genebank.jobs import submit_import
+
+    job = submit_import(session, request.app.state.settings, principal, body.csv, body.partial)
+    url = f"/api/v1/jobs/{job.id}"
     return JSONResponse(
-        ImportOut(
-            inserted=result.inserted,
-            updated=result.updated,
-            unchanged=result.unchanged,
-            rejected_lines=[r.line for r in result.rejected],
-            errors=report.error_count,
-            warnings=report.warning_count,
-            issues=issues,
-        ).model_dump()
+        {
+            "job": job.id,
+            "state": job.state,
+            "url": url,
+            "page": f"/jobs/{job.id}",
+            "errors": report.error_count,
+            "warnings": report.warning_count,
+            "issues": [i.model_dump() for i in issues],
+        },
+        status_code=202,
+        headers={"Location": url},
     )
 
 

@@ -21,4 +21,5 @@ MODULE = Module(
     demo="iofs.genebank.demo:load",
     models="iofs.genebank.models",
     migrations_branch="genebank",
+    jobs=("iofs.genebank.jobs:PASSPORT_IMPORT",),
 )

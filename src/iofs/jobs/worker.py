@@ -171,7 +171,11 @@ def start_embedded(settings: Settings) -> Worker | None:
     at exit it stops, putting a job it could not finish within 10 s back in the queue."""
     if not settings.jobs_embedded:
         return None
-    worker = Worker(settings)
+    try:
+        worker = Worker(settings)
+    except Exception:  # a module's broken job kind must not keep the pages from serving
+        log.exception("the embedded job worker could not start; jobs wait in the queue")
+        return None
     thread = threading.Thread(target=worker.run, name="iofs-jobs-embedded", daemon=True)
     thread.start()
 
