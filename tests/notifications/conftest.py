@@ -64,39 +64,71 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 
 @pytest.fixture
-def tls_smtp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Inbox, int]]:
-    """An SMTP server that requires STARTTLS, with a self-signed certificate for 127.0.0.1
-    that the client trusts through ``SSL_CERT_FILE``."""
+def certificate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLContext:
+    """A server TLS context with a self-signed certificate for 127.0.0.1, which the client
+    trusts through ``SSL_CERT_FILE`` (read by ``ssl.create_default_context``)."""
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            "-keyout", str(key), "-out", str(cert),
         ],
         check=True,
         capture_output=True,
-    )
+    )  # fmt: skip
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    return context
+
+
+@pytest.fixture
+def tls_smtp(certificate: ssl.SSLContext) -> Iterator[tuple[Inbox, int]]:
+    """An SMTP server that requires STARTTLS (RFC 3207)."""
     inbox = Inbox()
     port = free_port()
     controller = Controller(
-        inbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
+        inbox, hostname="127.0.0.1", port=port, tls_context=certificate, require_starttls=True
+    )
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+#: The only login the SSL server below accepts.
+SMTP_LOGIN = ("iofs-mailer", "a mail password")
+
+
+def _authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    ok = (
+        isinstance(data, LoginPassword)
+        and (
+            data.login.decode(),
+            data.password.decode(),
+        )
+        == SMTP_LOGIN
+    )
+    # handled=False: aiosmtpd answers 535 itself when the login is refused
+    return AuthResult(success=ok, handled=False)
+
+
+@pytest.fixture
+def ssl_smtp(certificate: ssl.SSLContext) -> Iterator[tuple[Inbox, int]]:
+    """An SMTPS server (TLS from the first byte, RFC 8314) that requires a login."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        ssl_context=certificate,
+        auth_required=True,
+        # the whole session is TLS; aiosmtpd only counts STARTTLS as TLS
+        auth_require_tls=False,
+        authenticator=_authenticate,
     )
     controller.start()
     yield inbox, port

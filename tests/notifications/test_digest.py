@@ -7,6 +7,7 @@ import os
 from datetime import date
 from urllib.parse import urlsplit
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -245,3 +246,25 @@ def test_two_runs_at_once_send_each_digest_once(
     assert sorted(rcpt for _f, [rcpt] in inbox.envelopes) == [
         f"user{n}@iofs.example" for n in range(4)
     ]
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_ssl_with_a_login_and_a_wrong_password(
+    monitored: sessionmaker[Session], settings: Settings, ssl_smtp: tuple[Inbox, int]
+) -> None:
+    from tests.notifications.conftest import SMTP_LOGIN
+
+    inbox, port = ssl_smtp
+    login, password = SMTP_LOGIN
+    user = create_user(monitored, "ssl@iofs.example")
+    subscribe(monitored, user, {"topic": "risk_watchlist"})
+    wrong = mail_settings(settings, port, "ssl", smtp_username=login, smtp_password="wrong")
+    refused = digest.run_digest(monitored, wrong, today=TODAY)
+    assert refused.failed == 1 and "refused the login: 535" in refused.recipients[0].error
+    assert "IOFS_SMTP_PASSWORD" in refused.recipients[0].error
+    right = mail_settings(settings, port, "ssl", smtp_username=login, smtp_password=password)
+    sent = digest.run_digest(monitored, right, today=TODAY)
+    assert sent.sent == 1 and len(inbox.to("ssl@iofs.example")) == 1
+    with monitored() as session:
+        statuses = session.scalars(select(SentMail.status).order_by(SentMail.id)).all()
+        assert statuses == ["failed", "sent"]

@@ -57,8 +57,8 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, smtplib.SMTPResponseException):
         raw = error.smtp_error
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
-        return f"{error.smtp_code} {text}".strip()
-    return str(error) or type(error).__name__
+        return f"{error.smtp_code} {text}".strip().rstrip(".")
+    return (str(error) or type(error).__name__).rstrip(".")
 
 
 class Mailer:
@@ -110,7 +110,11 @@ class Mailer:
             if settings.smtp_username:
                 connection.login(settings.smtp_username, settings.smtp_password or "")
         except smtplib.SMTPAuthenticationError as error:
-            raise self._unreachable(error) from None
+            self._broken = _(
+                "The SMTP server %(server)s refused the login: %(reason)s. Check "
+                "IOFS_SMTP_USERNAME and IOFS_SMTP_PASSWORD."
+            ) % {"server": self.server, "reason": _reason(error)}
+            raise MailError(self._broken) from None
         except (OSError, smtplib.SMTPException) as error:
             raise self._unreachable(error) from None
         return connection
