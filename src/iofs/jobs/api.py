@@ -42,15 +42,18 @@ def list_jobs(
     principal: Principal = Depends(signed_in),
     session: Session = Depends(db_session),
 ) -> dict[str, Any]:
-    """Your jobs (the secretariat: everyone's), newest first; ``next`` is the ``before``
-    value of the following page, null on the last."""
+    """Your jobs (the secretariat: everyone's), newest first, without their parameters,
+    result and log (``GET /api/v1/jobs/{id}`` has them); ``next`` is the ``before`` value of
+    the following page, null on the last."""
     jobs = service.visible_jobs(
         session, principal, state=state, kind=kind, before_id=before, limit=limit + 1
     )
     shown = jobs[:limit]
     owners = views.owner_names(session, shown)
     return {
-        "items": [views.job_document(job, owners.get(job.owner_id or 0)) for job in shown],
+        "items": [
+            views.job_document(job, owners.get(job.owner_id or 0), full=False) for job in shown
+        ],
         "next": shown[-1].id if len(jobs) > limit else None,
     }
 

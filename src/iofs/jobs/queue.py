@@ -129,8 +129,14 @@ def _running_values(worker: str) -> dict[str, Any]:
 
 
 def claim_next(session: Session, worker: str) -> int | None:
-    """Take the oldest queued job for ``worker`` (one UPDATE; committed); its id or None."""
+    """Take the oldest queued job for ``worker`` (one UPDATE; committed); its id or None.
+
+    An idle queue is seen with a read first, so that an idle worker polling SQLite does not
+    take its write lock every second."""
     oldest = select(Job.id).where(Job.state == QUEUED).order_by(Job.id).limit(1)
+    if session.scalar(oldest) is None:
+        session.rollback()
+        return None
     if session.get_bind().dialect.name == "postgresql":
         oldest = oldest.with_for_update(skip_locked=True)
     statement = (

@@ -68,13 +68,14 @@ def result_fields(result: dict[str, Any] | None) -> list[tuple[str, Any]]:
     ]
 
 
-def job_document(job: Job, owner: str | None = None) -> dict[str, Any]:
-    """A job as the API answers it (JSON-ready)."""
+def job_document(job: Job, owner: str | None = None, full: bool = True) -> dict[str, Any]:
+    """A job as the API answers it (JSON-ready); without ``full`` (lists) its parameters,
+    result and log are left out."""
 
     def moment(value: Any) -> str | None:
         return value.isoformat() if value is not None else None
 
-    return {
+    document = {
         "id": job.id,
         "kind": job.kind,
         "title": kind_title(job.kind),
@@ -102,3 +103,7 @@ def job_document(job: Job, owner: str | None = None) -> dict[str, Any]:
         "url": f"/api/v1/jobs/{job.id}",
         "page": f"/jobs/{job.id}",
     }
+    if not full:
+        for key in ("params", "result", "log"):
+            document.pop(key)
+    return document
