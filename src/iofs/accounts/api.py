@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from iofs.accounts import service
@@ -20,8 +22,10 @@ from iofs.accounts.schemas import (
 )
 from iofs.db import Base
 from iofs.http.deps import RecordId, db_session
+from iofs.http.paging import AFTER, PageOut, limit_query, link_header, secret_of
 from iofs.http.security import require
 from iofs.permissions import Principal
+from iofs.roles import Role
 
 router = APIRouter(tags=["accounts"])
 
@@ -56,12 +60,22 @@ def change_password(
     return Response(status_code=204)
 
 
-@router.get("/users", response_model=list[UserOut], summary="All users")
+@router.get("/users", response_model=PageOut[UserOut], summary="Users by e-mail, keyset-paged")
 def list_users(
+    request: Request,
+    response: Response,
+    q: Annotated[str, Query(max_length=254, description="Part of the e-mail or name")] = "",
+    role: Role | None = None,
+    after: str | None = AFTER,
+    limit: int = limit_query(100, 1000),
     principal: Principal = Depends(require("accounts.users.read")),
     session: Session = Depends(db_session),
-) -> list[UserOut]:
-    return [UserOut.model_validate(u) for u in service.list_users(session, principal)]
+) -> PageOut[UserOut]:
+    """Users in e-mail order: pass ``next`` as ``after`` for the following page (also in the
+    ``Link: <…>; rel="next"`` header)."""
+    page = service.users_page(session, principal, after, limit, secret_of(request), q, role)
+    link_header(request, response, page)
+    return PageOut[UserOut](items=[UserOut.model_validate(u) for u in page.items], next=page.next)
 
 
 @router.post("/users", response_model=UserOut, status_code=201, summary="Create a user")

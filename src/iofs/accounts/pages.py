@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from iofs.accounts.principals import (
     unsign_session_key,
 )
 from iofs.http.deps import RecordId, db_session
+from iofs.http.paging import AFTER, pager_context, secret_of
 from iofs.http.security import client_ip, current_principal, require
 from iofs.http.templating import environment, render
 from iofs.i18n import gettext as _
@@ -213,12 +214,18 @@ def _users_page(
     principal: Principal,
     error: str | None = None,
     status_code: int = 200,
+    after: str | None = None,
+    text: str = "",
+    role: Role | None = None,
 ) -> HTMLResponse:
+    page = service.users_page(session, principal, after, 100, secret_of(request), text, role)
     return render(
         request,
         "accounts/users.html",
         {
-            "users": service.list_users(session, principal),
+            "users": page.items,
+            **pager_context(request, page),
+            "where": {"q": text, "role": role.value if role else ""},
             "error": error,
             "roles": list(Role),
             "scoped": {r.value: ROLE_SCOPE[r] is not ScopeKind.NONE for r in Role},
@@ -231,10 +238,16 @@ def _users_page(
 @router.get("/admin/users", response_class=HTMLResponse)
 def users(
     request: Request,
+    q: Annotated[str, Query(max_length=254)] = "",
+    role: Annotated[str, Query(max_length=32)] = "",
+    after: str | None = AFTER,
     principal: Principal = Depends(require("accounts.users.read")),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
-    return _users_page(request, session, principal)
+    """Users by e-mail, 100 a page, filtered by part of the e-mail or name and by role (the
+    form's "All" sends an empty role)."""
+    chosen = next((r for r in Role if r.value == role), None)
+    return _users_page(request, session, principal, after=after, text=q, role=chosen)
 
 
 @router.post("/admin/users", response_class=HTMLResponse)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from iofs.accounts.models import ApiToken, RoleAssignment, SignInThrottle, User,
 from iofs.accounts.permissions import PERMISSIONS  # noqa: F401 - declared before use
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
+from iofs.http.paging import Page, Pager, SortKey
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, authorize
 from iofs.roles import ROLE_SCOPE, Role, ScopeKind
@@ -239,6 +240,41 @@ def has_active_admin(session: Session) -> bool:
 def list_users(session: Session, actor: Principal) -> list[User]:
     authorize(actor, "accounts.users.read")
     return list(session.execute(select(User).order_by(User.email)).scalars())
+
+
+#: Name bound into the user list's page cursors.
+USERS_SCOPE = "accounts.users"
+
+
+def users_page(
+    session: Session,
+    actor: Principal,
+    after: str | None,
+    limit: int,
+    secret: str,
+    text: str = "",
+    role: Role | None = None,
+) -> Page[User]:
+    """One page of users by e-mail (keyset on the unique address) after the cursor
+    ``after``; ``text`` matches part of the e-mail or name (any case), ``role`` a role held
+    in any scope. Admin and secretariat (``accounts.users.read``)."""
+    authorize(actor, "accounts.users.read")
+    statement = select(User)
+    if text.strip():
+        pattern = (
+            "%"
+            + text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
+        statement = statement.where(
+            func.lower(User.email).like(pattern, escape="\\")
+            | func.lower(User.display_name).like(pattern, escape="\\")
+        )
+    if role is not None:
+        holders = select(RoleAssignment.user_id).where(RoleAssignment.role == role)
+        statement = statement.where(User.id.in_(holders))
+    pager = Pager(USERS_SCOPE, [SortKey(User.email)], secret)
+    return pager.fetch(session, statement, after, limit, key=lambda u: (u.email,))
 
 
 def set_roles(
