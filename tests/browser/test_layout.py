@@ -1,8 +1,12 @@
 """Every page fits the screen: crawled at 390 px and 1366 px, in Arabic, English and French.
 
 A live server with the demonstration data of every module is crawled from the home page by
-following its links (one page per route shape, anonymous and signed in as the secretariat);
-each page must be no wider than the viewport, and nothing in the header may stick out of it.
+following its links (one page per route shape, anonymous and signed in as the secretariat),
+plus the pages no link reaches (an error page); each page must be no wider than the viewport,
+and nothing in the header may stick out of it. Each page names its template
+(``<main data-template>``): the crawl must have rendered every page template of the package but
+those listed in :data:`NOT_CRAWLED`, each with its reason. A store with nothing loaded is
+crawled too: the main navigation's empty states.
 """
 
 from __future__ import annotations
@@ -126,8 +130,39 @@ OVERFLOW = """() => {
     if (r.left < header.left - 1 || r.right > header.right + 1 || r.bottom > header.bottom + 1)
       out.push(el.tagName + ' ' + (el.textContent || '').trim().slice(0, 30));
   }
-  return {page: document.documentElement.scrollWidth, width, header: out};
+  const main = document.querySelector('main[data-template]');
+  return {page: document.documentElement.scrollWidth, width, header: out,
+          template: main ? main.dataset.template : null};
 }"""
+
+#: Pages no link of the demonstration reaches, by visitor: (path, expected status).
+EXTRA: dict[str, tuple[tuple[str, int], ...]] = {
+    "visitor": (("/no-such-page", 404),),
+    "secretariat": (),
+}
+#: Page templates the crawl does not render, and why (every other one must be rendered).
+NOT_CRAWLED = {
+    "briefs/brief_document.html": "a PDF document (WeasyPrint), not a page",
+    "briefs/bulletin_document.html": "a PDF document (WeasyPrint), not a page",
+    "strategy/report_document.html": "a PDF document, not a page",
+    "notifications/digest.html": "an e-mail body (tests/notifications)",
+    "notifications/unsubscribed.html": "reached by the signed link of an e-mail "
+    "(tests/notifications)",
+    "programmes/upload_errors.html": "the answer to a rejected upload (a POST)",
+    "data/confirm.html": "the confirmation of a slice removal (a POST)",
+}
+
+
+def page_templates() -> set[str]:
+    """Every page template of the package (partials start with ``_``; base.html is the frame)."""
+    from iofs import i18n
+
+    found = set()
+    for path in i18n.package_root().glob("**/templates/**/*.html"):
+        name = path.relative_to(next(p for p in path.parents if p.name == "templates"))
+        if not path.name.startswith("_") and str(name) != "base.html":
+            found.add(name.as_posix())
+    return found
 
 
 def _sign_in(page: Any, base: str) -> None:
@@ -138,25 +173,18 @@ def _sign_in(page: Any, base: str) -> None:
     page.wait_for_load_state()
 
 
-@pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "secretariat"])
-def test_every_page_fits_phone_and_desktop_in_three_languages(
-    browser: Any, demo_server: LiveServer, signed_in: bool
-) -> None:
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    if signed_in:
-        _sign_in(page, demo_server.url)
-    paths = crawl(page, demo_server.url)
-    assert len(paths) >= (15 if not signed_in else 20), paths
+def check_layout(page: Any, base: str, paths: list[str], templates: set[str]) -> list[str]:
+    """Layout problems of ``paths`` at both widths in three languages; fills ``templates``."""
     problems = []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         for language in LANGUAGES:
             for path in paths:
                 joiner = "&" if "?" in path else "?"
-                page.goto(f"{demo_server.url}{path}{joiner}lang={language}")
+                page.goto(f"{base}{path}{joiner}lang={language}")
                 result = page.evaluate(OVERFLOW)
+                if result["template"]:
+                    templates.add(result["template"])
                 if result["page"] > result["width"] + 1:
                     problems.append(
                         f"{path} [{language}, {width} px]: page is {result['page']} px wide"
@@ -166,5 +194,81 @@ def test_every_page_fits_phone_and_desktop_in_three_languages(
                         f"{path} [{language}, {width} px]: outside the header: "
                         f"{result['header'][:3]}"
                     )
+    return problems
+
+
+@pytest.mark.timeout(1500)  # about 600 page loads: every route shape × 2 widths × 3 languages
+def test_every_page_template_fits_phone_and_desktop_in_three_languages(
+    browser: Any, demo_server: LiveServer
+) -> None:
+    templates: set[str] = set()
+    problems: list[str] = []
+    crawled = {}
+    for visitor in ("visitor", "secretariat"):
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        if visitor == "secretariat":
+            _sign_in(page, demo_server.url)
+        paths = crawl(page, demo_server.url)
+        assert len(paths) >= (15 if visitor == "visitor" else 20), paths
+        for path, status in EXTRA[visitor]:
+            response = page.goto(demo_server.url + path)
+            assert response is not None and response.status == status, path
+            paths.append(path)
+        crawled[visitor] = len(paths)
+        problems += [
+            f"{visitor}: {p}" for p in check_layout(page, demo_server.url, paths, templates)
+        ]
+        context.close()
+    print(f"pages crawled: {crawled}; page templates rendered: {len(templates)}")
+    assert not problems, f"{crawled} pages crawled; layout problems:\n" + "\n".join(problems)
+    missing = page_templates() - templates - set(NOT_CRAWLED)
+    assert not missing, f"page templates the crawl never rendered: {sorted(missing)}"
+    stale = set(NOT_CRAWLED) - page_templates()
+    assert not stale, f"NOT_CRAWLED names templates that no longer exist: {sorted(stale)}"
+
+
+@pytest.fixture(scope="module")
+def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A fresh installation: the member registry and nothing else loaded."""
+    from iofs.members import service
+
+    data_dir = tmp_path_factory.mktemp("layout-empty")
+    url = f"sqlite:///{data_dir / 'iofs.sqlite3'}"
+    settings = Settings(
+        env="test",
+        data_dir=data_dir,
+        database_url=url,
+        secret_key="layout-test-secret-key-0123456789abcdef",
+    )
+    upgrade(url)
+    engine = make_engine(url)
+    with transaction(make_session_factory(engine)) as session:
+        service.load_reference(session)
+    engine.dispose()
+    with LiveServer(settings) as server:
+        yield server
+
+
+def test_the_empty_states_of_a_fresh_install_fit_too(
+    browser: Any, empty_server: LiveServer
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(empty_server.url + "/")
+    navigation = page.eval_on_selector_all(
+        ".site-header nav a[href^='/']", "els => els.map(e => e.getAttribute('href'))"
+    )
+    paths = sorted({urlsplit(href).path for href in navigation if not NOT_PAGES.search(href)})
+    assert len(paths) >= 8, paths
+    for path in paths:
+        response = page.goto(empty_server.url + path)
+        assert response is not None and response.status == 200, (
+            f"{path}: {response and response.status}"
+        )
+    templates: set[str] = set()
+    problems = check_layout(page, empty_server.url, paths, templates)
     context.close()
-    assert not problems, f"{len(paths)} pages crawled; layout problems:\n" + "\n".join(problems)
+    assert not problems, "\n".join(problems)
+    assert "empty_state.html" in templates, templates

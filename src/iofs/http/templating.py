@@ -63,6 +63,9 @@ def render(
         "current_path": request.url.path,
         "nav": getattr(request.app.state, "navigation", []),
         "principal": resolve_principal(request),
+        # Written on <main data-template>: which template a page is (the layout test checks
+        # that its crawl renders every page template).
+        "page_template": template,
     }
     values.update(context or {})
     html = environment().get_template(template).render(values)
