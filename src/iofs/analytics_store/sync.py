@@ -99,6 +99,7 @@ def push(settings: Settings) -> PushReport:
     nothing is sent or published (``generation`` None). Raises :class:`StoreError`.
     """
     root = settings.analytics_dir
+    remote = open_remote(settings)  # no request yet: only checks that a store is set
     with locked(root):
         base = read_base(root)
         pulled = read_generation(root)
@@ -107,7 +108,6 @@ def push(settings: Settings) -> PushReport:
         removed = sorted(p for p in base.files if p not in local)
         if not changed and not removed:
             return PushReport(None)
-        remote = open_remote(settings)
         current = remote.read_manifest()
         stored = {entry.sha256 for entry in current.files.values()}
         uploaded = sent = 0
