@@ -51,3 +51,17 @@ def test_subscribing_on_a_phone_in_arabic(page: Any) -> None:
     assert page.locator("table.sent-mail").is_visible()
     layout = page.evaluate(WIDTH)
     assert layout["page"] <= layout["width"] + 1, layout
+
+
+def test_the_sent_mail_log_fits_a_phone_in_french(page: Any) -> None:
+    page.goto("/signin?lang=fr")
+    page.fill("input[name=email]", "secretariat@iofs.example")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_selector("nav.account .who")
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/notifications?lang=fr", "/notifications/log?lang=fr"):
+        page.goto(path)
+        layout = page.evaluate(WIDTH)
+        assert layout["page"] <= layout["width"] + 1, (path, layout)
+    assert page.locator("h1").inner_text() == "Journal des courriels envoyés"
