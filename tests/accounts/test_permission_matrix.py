@@ -53,6 +53,7 @@ EXPECTED: dict[str, set[str]] = {
     "reserves.decide": {"admin", "secretariat"},
     "data.read": {"admin", "secretariat", "viewer"},
     "data.remove": {"admin", "secretariat"},
+    "labels.edit": {"admin", "secretariat"},
     "notifications.subscribe": ALL,
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
