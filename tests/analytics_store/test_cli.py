@@ -104,3 +104,19 @@ def test_refused_credentials_are_one_sentence(tmp_path: Path, strict_s3: str) ->
     code, output = _run(refused, "analytics", "status")
     assert code == 2, output
     assert "refused the credentials" in output and "IOFS_S3_ACCESS_KEY_ID" in output, output
+
+
+def test_a_manifest_naming_a_path_outside_the_store_is_refused(
+    tmp_path: Path, s3_endpoint: str, bucket: str
+) -> None:
+    import json
+
+    hostile = {"generation": 7, "files": {"../outside.txt": {"size": 1, "sha256": "0", "mtime": 0}}}
+    s3_client(s3_endpoint).put_object(
+        Bucket=bucket, Key="prod/manifest.json", Body=json.dumps(hostile).encode()
+    )
+    b = shared_settings(tmp_path / "b", s3_endpoint, bucket)
+    code, output = _run(b, "analytics", "pull")
+    assert code == 1 and "cannot be used" in output and "Traceback" not in output, output
+    assert not (tmp_path / "b" / "outside.txt").exists()
+    assert not visible_bytes(b.analytics_dir)

@@ -21,10 +21,12 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from iofs.analytics_store.errors import StoreError, describe, not_configured
-from iofs.analytics_store.manifest import Manifest
+from iofs.analytics_store.manifest import Manifest, local_path
+from iofs.i18n import gettext as _
 
 if TYPE_CHECKING:
     from iofs.config import Settings
@@ -86,7 +88,7 @@ class Remote:
             raw = self.call(self.fs.cat_file, self.key(MANIFEST))
         except FileNotFoundError:
             return Manifest(0, {})
-        return Manifest.from_json(json.loads(raw))
+        return self._parse(raw, self.key(MANIFEST))
 
     def read_generation(self, generation: int) -> Manifest | None:
         """Manifest number ``generation``, or None when it was never published."""
@@ -94,7 +96,23 @@ class Remote:
             raw = self.call(self.fs.cat_file, self.generation_key(generation))
         except FileNotFoundError:
             return None
-        return Manifest.from_json(json.loads(raw))
+        return self._parse(raw, self.generation_key(generation))
+
+    def _parse(self, raw: bytes, key: str) -> Manifest:
+        """A manifest's bytes read, and every path checked to stay inside the store."""
+        try:
+            manifest = Manifest.from_json(json.loads(raw))
+            for name in manifest.files:
+                local_path(Path("."), name)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise StoreError(
+                _(
+                    "The manifest s3://%(key)s cannot be used (%(reason)s); push again from a "
+                    "server whose store is whole."
+                )
+                % {"key": key, "reason": str(error)[:200]}
+            ) from None
+        return manifest
 
     def has_object(self, sha256: str) -> bool:
         """Whether the body with this SHA-256 is stored."""
