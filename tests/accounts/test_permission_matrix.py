@@ -55,6 +55,7 @@ EXPECTED: dict[str, set[str]] = {
     "data.remove": {"admin", "secretariat"},
     "labels.edit": {"admin", "secretariat"},
     "notifications.subscribe": ALL,
+    "jobs.own": ALL,
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -12,23 +12,16 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from iofs.http.deps import RecordId, db_session
-from iofs.http.security import current_principal
-from iofs.i18n import gettext as _
+from iofs.http.security import require
 from iofs.jobs import service, views
 from iofs.jobs.models import STATES
-from iofs.permissions import PermissionDenied, Principal
+from iofs.jobs.permissions import OWN
+from iofs.permissions import Principal
 from iofs.validation import MAX_RECORD_ID
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 StatePattern = "^(" + "|".join(STATES) + ")$"
-
-
-def signed_in(principal: Principal = Depends(current_principal)) -> Principal:
-    """The caller, who must be signed in (session or API token)."""
-    if not principal.is_authenticated:
-        raise PermissionDenied("jobs", _("Sign in to do this."), authenticated=False)
-    return principal
 
 
 @router.get("", summary="Background jobs you may see, newest first")
@@ -39,7 +32,7 @@ def list_jobs(
         int | None, Query(ge=1, le=MAX_RECORD_ID, description="Only jobs with a smaller id")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    principal: Principal = Depends(signed_in),
+    principal: Principal = Depends(require(OWN)),
     session: Session = Depends(db_session),
 ) -> dict[str, Any]:
     """Your jobs (the secretariat: everyone's), newest first, without their parameters,
@@ -61,7 +54,7 @@ def list_jobs(
 @router.get("/{job_id}", summary="One background job: state, progress, result, error, log")
 def get_job(
     job_id: RecordId,
-    principal: Principal = Depends(signed_in),
+    principal: Principal = Depends(require(OWN)),
     session: Session = Depends(db_session),
 ) -> dict[str, Any]:
     """The job; 404 when it does not exist or is not yours to see."""
@@ -73,7 +66,7 @@ def get_job(
 def cancel_job(
     request: Request,
     job_id: RecordId,
-    principal: Principal = Depends(signed_in),
+    principal: Principal = Depends(require(OWN)),
     session: Session = Depends(db_session),
 ) -> dict[str, Any]:
     """A queued job is cancelled at once; a running one stops at its next progress report

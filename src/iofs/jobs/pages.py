@@ -17,15 +17,15 @@ from sqlalchemy.orm import Session
 
 from iofs.errors import InputError
 from iofs.http.deps import db_session
-from iofs.http.security import current_principal, require
+from iofs.http.security import require
 from iofs.http.templating import render
 from iofs.i18n import gettext as _
 from iofs.jobs import schedules, service, views
 from iofs.jobs.cadence import CADENCES, WEEKDAY_NAMES, Cadence
 from iofs.jobs.models import STATES
 from iofs.jobs.params import parse_pairs
-from iofs.jobs.permissions import MANAGE_SCHEDULES, VIEW_ALL
-from iofs.permissions import PermissionDenied, Principal, allows
+from iofs.jobs.permissions import MANAGE_SCHEDULES, OWN, VIEW_ALL
+from iofs.permissions import Principal, allows
 from iofs.validation import MAX_RECORD_ID
 
 router = APIRouter(include_in_schema=False)
@@ -36,13 +36,6 @@ STYLESHEET = FilePath(__file__).parent / "static" / "jobs.css"
 PAGE_SIZE = 50
 #: Seconds between two refreshes of a running job's panel.
 POLL_SECONDS = 2
-
-
-def signed_in(principal: Principal = Depends(current_principal)) -> Principal:
-    """The signed-in principal; anonymous visitors are sent to sign in."""
-    if not principal.is_authenticated:
-        raise PermissionDenied("jobs", _("Sign in to do this."), authenticated=False)
-    return principal
 
 
 def _common() -> dict[str, Any]:
@@ -68,7 +61,7 @@ def job_list(
     request: Request,
     state: Annotated[str | None, Query(max_length=12)] = None,
     before: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
-    principal: Principal = Depends(signed_in),
+    principal: Principal = Depends(require(OWN)),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
     """My jobs, newest first (the secretariat sees everyone's), with a state filter."""
@@ -207,7 +200,7 @@ def schedule_change(
 def job_page(
     request: Request,
     job_id: JobPath,
-    principal: Principal = Depends(signed_in),
+    principal: Principal = Depends(require(OWN)),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
     """One job: state, progress (refreshing while it runs), result or problems, log. Someone
@@ -228,7 +221,7 @@ def job_page(
 def job_cancel(
     request: Request,
     job_id: JobPath,
-    principal: Principal = Depends(signed_in),
+    principal: Principal = Depends(require(OWN)),
     session: Session = Depends(db_session),
 ) -> Response:
     """Cancel the job (owner or secretariat), then back to its page."""
