@@ -35,9 +35,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_subscription")),
-        sa.UniqueConstraint(
-            "user_id", "topic", name=op.f("uq_notification_subscription_user_id")
-        ),
+        sa.UniqueConstraint("user_id", "topic", name=op.f("uq_notification_subscription_user_id")),
     )
     op.create_index(
         op.f("ix_notification_subscription_user_id"),
