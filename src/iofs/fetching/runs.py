@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -270,6 +270,35 @@ def fetch_source(
         rows_added=rows,
         resumed_from=got.resumed_from,
     )
+
+
+class FetchContext(Protocol):
+    """What a fetch needs of the job that runs it (:class:`iofs.jobs.kinds.JobContext` has it;
+    declared here because this base layer imports no module)."""
+
+    job_id: int | None
+    session_factory: sessionmaker[Session]
+
+    def progress(self, done: float, total: float | None = None, message: str = "") -> None: ...
+
+    def log(self, message: str) -> None: ...
+
+
+def fetch_for_job(
+    context: FetchContext, source: Source, ingest: Ingest, options: Options, note: str = ""
+) -> RunResult:
+    """:func:`fetch_source` as a job runs it: bytes as the job's progress under the source's
+    label, the outcome (and ``note``) as a line of the job's log."""
+    result = fetch_source(
+        context.session_factory,
+        source,
+        ingest,
+        options=options,
+        job_id=context.job_id,
+        progress=lambda done, total: context.progress(done, total, source.label),
+    )
+    context.log(f"{outcome_line(result)}{note}")
+    return result
 
 
 def summary(results: Sequence[RunResult], missing: Sequence[str] = ()) -> dict[str, Any]:

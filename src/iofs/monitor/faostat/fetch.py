@@ -23,10 +23,9 @@ from iofs.fetching.download import Download, FetchError, download
 from iofs.fetching.runs import (
     Source,
     downloads_dir,
-    fetch_source,
+    fetch_for_job,
     finish,
     options_from,
-    outcome_line,
     parquet_rows,
 )
 from iofs.i18n import gettext as _
@@ -146,15 +145,8 @@ def run(
         "zip",
         sha256,
     )
-    result = fetch_source(
-        context.session_factory,
-        source,
-        ingest_zip,
-        options=options_from(settings, force),
-        job_id=context.job_id,
-        progress=lambda done, total: context.progress(done, total, label),
-    )
-    context.log(f"{outcome_line(result)} ({source.destination})")
+    options = options_from(settings, force)
+    result = fetch_for_job(context, source, ingest_zip, options, f" ({source.destination})")
     return finish([result])
 
 

@@ -10,7 +10,6 @@ HXL row, read by :func:`iofs.monitor.ipc.service.ingest`). Each file is its own 
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,10 +21,9 @@ from iofs.fetching.runs import (
     RunResult,
     Source,
     downloads_dir,
-    fetch_source,
+    fetch_for_job,
     finish,
     options_from,
-    outcome_line,
     parquet_rows,
     record_failure,
 )
@@ -39,10 +37,6 @@ def _stored_rows(analytics_dir: Path) -> int:
     from iofs.monitor.ipc import store
 
     return parquet_rows(store.slices(analytics_dir))
-
-
-def _report(context: JobContext, label: str, done: int, total: int | None) -> None:
-    context.progress(done, total, label)
 
 
 def run(context: JobContext, force: bool = False) -> dict[str, Any]:
@@ -94,16 +88,7 @@ def run(context: JobContext, force: bool = False) -> dict[str, Any]:
             )
             continue
         source = Source(f"ipc:{name}", label, resource.url, folder / name, "csv")
-        result = fetch_source(
-            context.session_factory,
-            source,
-            ingest_file,
-            options=options,
-            job_id=context.job_id,
-            progress=partial(_report, context, label),
-        )
-        results.append(result)
-        context.log(outcome_line(result))
+        results.append(fetch_for_job(context, source, ingest_file, options))
     return finish(results, missing)
 
 

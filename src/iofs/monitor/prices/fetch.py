@@ -12,7 +12,6 @@ asks only for changed files and resumes the interrupted one (HTTP Range).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -25,10 +24,9 @@ from iofs.fetching.runs import (
     RunResult,
     Source,
     downloads_dir,
-    fetch_source,
+    fetch_for_job,
     finish,
     options_from,
-    outcome_line,
     parquet_rows,
     record_failure,
 )
@@ -89,10 +87,6 @@ def _stored_rows(analytics_dir: Path) -> int:
     return parquet_rows(slice_files(analytics_dir))
 
 
-def _report(context: JobContext, label: str, done: int, total: int | None) -> None:
-    context.progress(done, total, label)
-
-
 def run(
     context: JobContext, countries: list[str] | None = None, force: bool = False
 ) -> dict[str, Any]:
@@ -144,16 +138,7 @@ def run(
             context.log(_no_dataset(label, dataset, file_name))
             continue
         source = Source(source_name, label, resource.url, folder / file_name, "csv")
-        result = fetch_source(
-            context.session_factory,
-            source,
-            ingest_file,
-            options=options,
-            job_id=context.job_id,
-            progress=partial(_report, context, label),
-        )
-        results.append(result)
-        context.log(outcome_line(result))
+        results.append(fetch_for_job(context, source, ingest_file, options))
     return finish(results, missing)
 
 

@@ -19,10 +19,9 @@ from iofs.fetching.download import check_url
 from iofs.fetching.runs import (
     Source,
     downloads_dir,
-    fetch_source,
+    fetch_for_job,
     finish,
     options_from,
-    outcome_line,
     parquet_rows,
 )
 from iofs.i18n import gettext as _
@@ -76,15 +75,7 @@ def run(context: JobContext, url: str | None = None, force: bool = False) -> dic
     source = Source(
         SOURCE, "INFORM GRI", chosen, downloads_dir(settings, "inform") / _file_name(chosen), "csv"
     )
-    result = fetch_source(
-        context.session_factory,
-        source,
-        ingest_file,
-        options=options_from(settings, force),
-        job_id=context.job_id,
-        progress=lambda done, total: context.progress(done, total, source.label),
-    )
-    context.log(outcome_line(result))
+    result = fetch_for_job(context, source, ingest_file, options_from(settings, force))
     return finish([result])
 
 
