@@ -150,12 +150,12 @@ OVERFLOW = """() => {
           template: main ? main.dataset.template : null};
 }"""
 
-#: Pages no link of the demonstration reaches, crawled from too, by visitor: the visitor's seed
-#: basket (empty until a seed is asked for), the analytics store's slices (the secretariat
-#: reaches /data from the command line's messages).
+#: Pages no link of the demonstration reaches, crawled from too, by visitor: a seed basket
+#: (the catalogue's "request" buttons post a form to it), the analytics store's slices (the
+#: secretariat reaches /data from the command line's messages).
 SEEDS: dict[str, tuple[str, ...]] = {
-    "visitor": ("/genebank/basket",),
-    "secretariat": ("/data",),
+    "visitor": (),
+    "secretariat": ("/genebank/basket?ids=1&ids=2", "/data"),
 }
 #: Pages answered with an error status, checked too: (path, status).
 ERRORS = (("/no-such-page", 404),)
