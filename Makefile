@@ -45,11 +45,12 @@ run: install
 	$(BIN)/iofs members load
 	$(BIN)/iofs serve
 
-# Both cores (pytest-xdist); line coverage of src/iofs printed after the run.
+# Both cores (pytest-xdist; worksteal: an idle worker takes tests queued on the other, so the
+# long browser crawls do not leave one core idle at the end); line coverage printed after.
 TEST_WORKERS ?= 2
 
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --cov=iofs --cov-report= $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --cov=iofs --cov-report= $(PYTEST_ARGS)
 	@echo "coverage: $$($(BIN)/coverage report --format=total) % of the lines of src/iofs"
 
 lint: install

@@ -107,6 +107,23 @@ def test_within_the_grace_a_write_is_seen_late_and_after_it_at_once(
         assert fresh.headers["X-Cache"] == "miss" and "Seed relief for the Sahel" in fresh.text
 
 
+def test_a_kept_answer_is_counted_under_its_route(
+    settings: Settings, loaded_registry: sessionmaker[Session]
+) -> None:
+    for client in _client(settings, 30):
+        answers = [client.get("/api/v1/members/KAZ").headers["X-Cache"] for _ in range(3)]
+        assert answers == ["miss", "hit", "hit"]
+        body, _type = client.app.state.metrics.exposition()  # type: ignore[attr-defined]
+        metrics = body.decode() if isinstance(body, bytes) else str(body)
+        line = next(
+            row
+            for row in metrics.splitlines()
+            if row.startswith("iofs_http_requests_total")
+            and 'route="/api/v1/members/{iso3}"' in row
+        )
+        assert line.endswith(" 3.0"), line
+
+
 def test_tests_run_without_the_cache_by_default(client: TestClient) -> None:
     client.get("/api/v1/members")
     assert "X-Cache" not in client.get("/api/v1/members").headers
@@ -128,8 +145,8 @@ def test_the_cache_evicts_the_least_recently_used_beyond_its_budget() -> None:
     cache = PublicCache(max_bytes=10)
     start = {"type": "http.response.start", "status": 200, "headers": []}
     for key in (b"a", b"b"):
-        cache.put(key, Entry((1, ()), 0.0, start, b"12345"))
+        cache.put(key, Entry((1, ()), 0.0, start, b"12345", {}))
     assert cache.get(b"a") is not None  # a is now the most recent
-    cache.put(b"c", Entry((1, ()), 0.0, start, b"123"))
+    cache.put(b"c", Entry((1, ()), 0.0, start, b"123", {}))
     assert cache.get(b"b") is None and cache.get(b"a") is not None
     assert cache.size == 8

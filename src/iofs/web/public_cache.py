@@ -49,6 +49,9 @@ MAX_ENTRY_BYTES = 2 * 1024 * 1024
 #: Request headers the answer may depend on, and therefore part of the key.
 KEYED_HEADERS = (b"host", b"accept-language", b"cookie", b"x-forwarded-proto", b"x-forwarded-host")
 
+#: Scope entries routing sets (Starlette's matched route, FastAPI's route context).
+ROUTING_KEYS = ("route", "fastapi", "endpoint", "path_params")
+
 Version = tuple[int, tuple[int, ...]]
 
 
@@ -84,6 +87,9 @@ class Entry:
     stored_at: float
     start: Message
     body: bytes
+    #: What routing put in the scope (the matched route), given back on a hit so that the
+    #: metrics and the access log name the route template as for a rendered answer.
+    routing: dict[str, object]
 
 
 class PublicCache:
@@ -180,6 +186,7 @@ class PublicCacheMiddleware:
             age < self.grace or (entry.version == version and age < self.seconds)
         ):
             # A copy: the middlewares outside add their headers to the message they are sent.
+            scope.update(entry.routing)
             await send({**entry.start, "headers": list(entry.start["headers"])})
             await send({"type": "http.response.body", "body": entry.body, "more_body": False})
             return
@@ -222,7 +229,8 @@ class PublicCacheMiddleware:
                 return
             content = b"".join(chunks)
             kept = _with_header(start, b"x-cache", b"hit")
-            self.cache.put(key, Entry(version, time.monotonic(), kept, content))
+            routing = {name: scope[name] for name in ROUTING_KEYS if name in scope}
+            self.cache.put(key, Entry(version, time.monotonic(), kept, content, routing))
             await send(start)
             await send({"type": "http.response.body", "body": content, "more_body": False})
 
