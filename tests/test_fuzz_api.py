@@ -52,6 +52,7 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, st
     app.state.engine.dispose()
 
 
+@pytest.mark.timeout(1200)  # every API operation × IOFS_FUZZ_EXAMPLES: 310 s in a busy CI run
 def test_no_request_produces_a_server_error(fuzz_app: tuple[Any, str]) -> None:
     app, token = fuzz_app
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
