@@ -13,6 +13,7 @@ from iofs.audit import service as audit
 from iofs.audit.models import AuditEntry
 from iofs.db import transaction
 from tests.conftest import make_user, sign_in
+from tests.web.api_pages import api_rows
 
 
 def _queue(factory: sessionmaker[Session], record_type: str, count: int) -> None:
@@ -26,21 +27,7 @@ def _queue(factory: sessionmaker[Session], record_type: str, count: int) -> None
 
 
 def _api_walk(client: TestClient, url: str, headers: dict[str, str]) -> list[int]:
-    ids: list[int] = []
-    while url:
-        response = client.get(url, headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        ids.extend(e["id"] for e in body["items"])
-        link = response.headers.get("Link")
-        if body["next"] is None:
-            assert link is None
-            url = ""
-        else:
-            found = re.fullmatch(r'<([^>]+)>; rel="next"', link or "")
-            assert found and f"after={body['next']}" in found.group(1)
-            url = found.group(1)
-    return ids
+    return [e["id"] for e in api_rows(client, url, headers)]
 
 
 def test_api_pages_visit_every_entry_once_newest_first(

@@ -15,6 +15,7 @@ from iofs.programmes import contributions
 from iofs.programmes.models import Contribution
 from tests.conftest import make_user
 from tests.programmes.conftest import programme_data  # noqa: F401 - fixture
+from tests.web.api_pages import api_rows
 
 STATUSES = ["pledge", "commitment", "paid"]
 #: A contribution's reference in the contributions table (before the donor's cell).
@@ -49,20 +50,7 @@ def _enter(factory: sessionmaker[Session], count: int) -> None:
 
 
 def _walk(client: TestClient, url: str, headers: dict[str, str]) -> list[str]:
-    seen: list[str] = []
-    while url:
-        response = client.get(url, headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        seen += [r["reference"] for r in body["items"]]
-        if body["next"] is None:
-            assert "Link" not in response.headers
-            url = ""
-        else:
-            found = re.fullmatch(r'<([^>]+)>; rel="next"', response.headers["Link"])
-            assert found and f"after={body['next']}" in found.group(1)
-            url = found.group(1)
-    return seen
+    return [r["reference"] for r in api_rows(client, url, headers)]
 
 
 def test_api_pages_every_visible_contribution_once(

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from iofs.cli import app
 from iofs.genebank.models import Accession
 from tests.genebank.test_genebank_store import cli_env, write_passport  # noqa: F401 - fixture
+from tests.web.api_pages import api_rows
 
 GENERA = [("Triticum", "aestivum", "wheat"), ("Hordeum", "vulgare", "barley")]
 COUNTRIES = ["KAZ", "TUR", "EGY"]
@@ -43,20 +44,7 @@ def _import(cli_env: CliRunner, tmp_path: Path, count: int) -> None:  # noqa: F8
 
 
 def _api_walk(client: TestClient, url: str) -> list[int]:
-    ids: list[int] = []
-    while url:
-        response = client.get(url)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        ids.extend(a["id"] for a in body["accessions"])
-        if body["next"] is None:
-            assert "Link" not in response.headers
-            url = ""
-        else:
-            found = re.fullmatch(r'<([^>]+)>; rel="next"', response.headers["Link"])
-            assert found and f"after={body['next']}" in found.group(1)
-            url = found.group(1)
-    return ids
+    return [a["id"] for a in api_rows(client, url, items="accessions")]
 
 
 def test_api_and_page_visit_every_accession_once(

@@ -12,6 +12,7 @@ from iofs.db import transaction
 from iofs.programmes import contributions, review
 from tests.conftest import make_user, sign_in
 from tests.programmes.conftest import programme_data  # noqa: F401 - fixture
+from tests.web.api_pages import api_rows
 
 COUNTRIES = ["PSE", "KAZ", None]
 
@@ -33,20 +34,8 @@ def _enter(factory: sessionmaker[Session], count: int) -> None:
 
 
 def _walk(client: TestClient, url: str, token: str) -> list[tuple[str, int]]:
-    seen: list[tuple[str, int]] = []
-    while url:
-        response = client.get(url, headers={"Authorization": f"Bearer {token}"})
-        assert response.status_code == 200, response.text
-        body = response.json()
-        seen += [(r["kind"], r["id"]) for r in body["items"]]
-        if body["next"] is None:
-            assert "Link" not in response.headers
-            url = ""
-        else:
-            found = re.fullmatch(r'<([^>]+)>; rel="next"', response.headers["Link"])
-            assert found and f"after={body['next']}" in found.group(1)
-            url = found.group(1)
-    return seen
+    rows = api_rows(client, url, {"Authorization": f"Bearer {token}"})
+    return [(r["kind"], r["id"]) for r in rows]
 
 
 def test_queue_pages_visit_every_figure_once_with_filters_and_permissions(

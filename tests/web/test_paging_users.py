@@ -13,6 +13,7 @@ from iofs.accounts.models import User
 from iofs.db import transaction
 from iofs.roles import Role
 from tests.conftest import make_user, sign_in
+from tests.web.api_pages import api_rows
 
 
 def _many(factory: sessionmaker[Session], count: int) -> None:
@@ -30,20 +31,7 @@ def _many(factory: sessionmaker[Session], count: int) -> None:
 
 
 def _walk(client: TestClient, url: str, headers: dict[str, str]) -> list[str]:
-    seen: list[str] = []
-    while url:
-        response = client.get(url, headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        seen += [u["email"] for u in body["items"]]
-        if body["next"] is None:
-            assert "Link" not in response.headers
-            url = ""
-        else:
-            found = re.fullmatch(r'<([^>]+)>; rel="next"', response.headers["Link"])
-            assert found and f"after={body['next']}" in found.group(1)
-            url = found.group(1)
-    return seen
+    return [u["email"] for u in api_rows(client, url, headers)]
 
 
 def test_users_api_and_page_visit_every_user_once(
