@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from iofs.config import Settings
 from iofs.db import make_engine, make_session_factory, transaction, upgrade
@@ -53,14 +54,11 @@ def route_shape(path: str) -> str:
     return "/" + "/".join(parts)
 
 
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """An installation with every module's demonstration data (SQLite)."""
-    from iofs.accounts.service import cli_principal
-    from iofs.demo import load_all, load_files
+def installation(factory: pytest.TempPathFactory, name: str) -> tuple[Settings, Engine]:
+    """A migrated SQLite installation in a new folder with the member registry loaded."""
     from iofs.members import service
 
-    data_dir = tmp_path_factory.mktemp("layout")
+    data_dir = factory.mktemp(name)
     url = f"sqlite:///{data_dir / 'iofs.sqlite3'}"
     settings = Settings(
         env="test",
@@ -70,9 +68,20 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     )
     upgrade(url)
     engine = make_engine(url)
-    factory = make_session_factory(engine)
-    with transaction(factory) as session:
+    with transaction(make_session_factory(engine)) as session:
         service.load_reference(session)
+    return settings, engine
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """An installation with every module's demonstration data (SQLite)."""
+    from iofs.accounts.service import cli_principal
+    from iofs.demo import load_all, load_files
+
+    settings, engine = installation(tmp_path_factory, "layout")
+    data_dir = settings.data_dir
+    factory = make_session_factory(engine)
     secretariat = make_user(factory, "secretariat@layout.example", "secretariat")
     with transaction(factory) as session:
         load_all(session, cli_principal())
@@ -251,20 +260,7 @@ def test_every_page_template_fits_phone_and_desktop_in_three_languages(
 @pytest.fixture(scope="module")
 def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A fresh installation: the member registry and nothing else loaded."""
-    from iofs.members import service
-
-    data_dir = tmp_path_factory.mktemp("layout-empty")
-    url = f"sqlite:///{data_dir / 'iofs.sqlite3'}"
-    settings = Settings(
-        env="test",
-        data_dir=data_dir,
-        database_url=url,
-        secret_key="layout-test-secret-key-0123456789abcdef",
-    )
-    upgrade(url)
-    engine = make_engine(url)
-    with transaction(make_session_factory(engine)) as session:
-        service.load_reference(session)
+    settings, engine = installation(tmp_path_factory, "layout-empty")
     engine.dispose()
     with LiveServer(settings) as server:
         yield server
