@@ -21,8 +21,14 @@ request (all its processes) and the generator's CPU, with the load average. Runs
 
 1. the server as configured (``--workers``, default 2);
 2. the same while a ``--upload-rows`` programme workbook upload runs (started 2 s in);
-3. the baseline: the same load against ``--workers 1`` (today's single process), and the
-   ratio of 1 to 3.
+3. the baseline: the same load against ``--workers 1`` with the public cache off
+   (``IOFS_PUBLIC_CACHE_SECONDS=0``: today's single process, no caches), and the ratio of 1
+   to 3.
+
+During run 1, ``iofs backup --out`` takes an online snapshot half-way through (unless
+``--no-backup``); after the runs it is restored (``iofs restore``: every table's row count and
+every file's digest against the manifest, and the audit chain) into an empty data directory and
+database, and ``iofs audit verify`` runs on the restored store.
 
 Targets (issue 21, PostgreSQL, 2 workers, 50 readers + 5 writers, 60 s): >= 300 requests/s,
 read p95 <= 300 ms, write p95 <= 500 ms, 0 errors; during the upload 0 errors and write p95
@@ -50,6 +56,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # benchmarks.genebank (the accessions bulk loader)
 
+IOFS = str(Path(sys.executable).with_name("iofs"))
 SECRETARIAT = "bench-secretariat@load.example"
 PASSWORD = "load-benchmark-password-1"
 #: What readers ask for, with weights: the pages and API reads people use most. ``{iso3}``
@@ -105,13 +112,13 @@ def _database_url(kind: str, data_dir: Path, pg_base: str) -> str:
     return pg_base.rsplit("/", 1)[0] + "/iofs_bench_load"
 
 
-def _fresh_postgres(url: str) -> None:
+def _fresh_postgres(url: str, name: str = "iofs_bench_load") -> None:
     import psycopg
 
     admin = url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute("DROP DATABASE IF EXISTS iofs_bench_load WITH (FORCE)")
-        connection.execute("CREATE DATABASE iofs_bench_load")
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {name}")
 
 
 def contributions_workbook(rows: int, prefix: str) -> bytes:
@@ -140,6 +147,33 @@ def contributions_workbook(rows: int, prefix: str) -> bytes:
     return buffer.getvalue()
 
 
+#: The shared real files each module's own command ingests (beside ``demo.load_files``'s
+#: prices and FAOSTAT): IPC phases, the INFORM release, then the risk index from all inputs.
+MONITORING: tuple[tuple[str, ...], ...] = (
+    ("ingest", "ipc", "ipc/ipc_global_national_long.csv", "ipc/ipc_global_level1_long.csv"),
+    ("risk", "import-inform", "inform/inform_gri_2020_v040.csv"),
+    ("risk", "update"),
+)
+
+
+def monitoring(env: dict[str, str]) -> str:
+    """Ingest the shared IPC and INFORM files and recompute the risk index through the CLI,
+    as an analyst would; what each command said, in one line (skipped without ``../shared``)."""
+    shared = ROOT.parent / "shared" / "data"
+    if not shared.is_dir():
+        return "no ../shared/data: IPC and INFORM not loaded"
+    said = []
+    for command in MONITORING:
+        files = [str(shared / part) if "/" in part else part for part in command]
+        done = subprocess.run([IOFS, *files], env=env, capture_output=True, text=True)
+        last = (done.stdout + done.stderr).strip().splitlines()[-1:] or [""]
+        said.append(f"{' '.join(command[:2])}: exit {done.returncode} {last[0][:100]}")
+        if done.returncode:
+            raise SystemExit(f"store: {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+    print("store: " + "; ".join(said))
+    return "; ".join(said)
+
+
 def prepare(args: argparse.Namespace) -> Store:
     """Build (or reuse) the store the options describe."""
     data_dir = Path(args.data) / args.database
@@ -164,6 +198,9 @@ def prepare(args: argparse.Namespace) -> Store:
     if marker.is_file() and json.loads(marker.read_text()).get("wanted") == wanted:
         saved = json.loads(marker.read_text())
         print(f"store: reusing {data_dir} ({saved['summary']})")
+        if not saved.get("monitoring"):
+            saved["monitoring"] = monitoring(env)
+            marker.write_text(json.dumps(saved))
         return Store(env, saved["token"], workbook)
 
     import shutil
@@ -226,6 +263,9 @@ def prepare(args: argparse.Namespace) -> Store:
         f"{time.perf_counter() - begin:.0f} s"
     )
     marker.write_text(json.dumps({"wanted": wanted, "token": token, "summary": summary}))
+    saved = json.loads(marker.read_text())
+    saved["monitoring"] = monitoring(env)
+    marker.write_text(json.dumps(saved))
     print(f"store: {summary}")
     return Store(env, token, workbook)
 
@@ -236,12 +276,12 @@ def prepare(args: argparse.Namespace) -> Store:
 class Server:
     """``iofs serve --workers N`` on a free port, ready when /readyz answers 200."""
 
-    def __init__(self, store: Store, workers: int, port: int) -> None:
+    def __init__(self, store: Store, workers: int, port: int, *, caches: bool = True) -> None:
         self.url = f"http://127.0.0.1:{port}"
-        binary = Path(sys.executable).with_name("iofs")
+        env = store.env if caches else {**store.env, "IOFS_PUBLIC_CACHE_SECONDS": "0"}
         self.process = subprocess.Popen(
-            [str(binary), "serve", "--workers", str(workers), "--port", str(port)],
-            env=store.env,
+            [IOFS, "serve", "--workers", str(workers), "--port", str(port)],
+            env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             start_new_session=True,
@@ -491,10 +531,63 @@ def _upload(url: str, token: str, workbook: Path, out: dict[str, Any]) -> None:
     out["body"] = response.text[:200]
 
 
-def run(store: Store, workers: int, args: argparse.Namespace, label: str, upload: bool) -> float:
-    """One run against a fresh server; returns its requests per second."""
-    port = 18600 + workers + (10 if upload else 0)
-    with Server(store, workers, port) as server:
+def _backup(store: Store, delay: float, archive: Path, out: dict[str, Any]) -> None:
+    """``iofs backup --out archive`` after ``delay`` seconds, while the load runs."""
+    time.sleep(delay)
+    archive.unlink(missing_ok=True)
+    begin = time.perf_counter()
+    done = subprocess.run(
+        [IOFS, "backup", "--out", str(archive)],
+        env=store.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    out["status"] = done.returncode
+    out["seconds"] = time.perf_counter() - begin
+    out["said"] = (done.stdout + done.stderr).strip().splitlines()[-3:]
+
+
+def check_restore(store: Store, archive: Path, args: argparse.Namespace) -> None:
+    """Restore ``archive`` into an empty data directory and database, then ``iofs audit
+    verify`` there; print what both said."""
+    import shutil
+
+    target = Path(args.data) / f"{args.database}-restored"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    if args.database == "postgresql":
+        url = _database_url(args.database, target, args.pg_url).replace(
+            "iofs_bench_load", "iofs_bench_restored"
+        )
+        _fresh_postgres(url, "iofs_bench_restored")
+    else:
+        url = _database_url(args.database, target, args.pg_url)
+    env = {**store.env, "IOFS_DATA_DIR": str(target), "IOFS_DATABASE_URL": url}
+    for command in ([IOFS, "restore", str(archive)], [IOFS, "audit", "verify"]):
+        begin = time.perf_counter()
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        lines = (done.stdout + done.stderr).strip().splitlines()
+        print(
+            f"    {' '.join(command[1:2] + command[2:3])}: exit {done.returncode} in "
+            f"{time.perf_counter() - begin:.1f} s; {' / '.join(lines[-4:])}"
+        )
+
+
+def run(
+    store: Store,
+    workers: int,
+    args: argparse.Namespace,
+    label: str,
+    upload: bool,
+    *,
+    caches: bool = True,
+    backup: Path | None = None,
+) -> float:
+    """One run against a fresh server; returns its requests per second. With ``backup``, an
+    online backup is written there half-way through the measured run."""
+    port = 18600 + workers + (10 if upload else 0) + (20 if not caches else 0)
+    with Server(store, workers, port, caches=caches) as server:
         accessions = public_accessions(store)
         paths = _paths(server.url, accessions[0] if accessions else 1)
         uploaded: dict[str, Any] = {}
@@ -507,10 +600,23 @@ def run(store: Store, workers: int, args: argparse.Namespace, label: str, upload
         if args.warmup:  # every worker fills its caches (first reads of the files) first
             warm = argparse.Namespace(**{**vars(args), "duration": args.warmup})
             generate(server.url, store.token, paths, warm, accessions)
+        backed_up: dict[str, Any] = {}
+        snapshot = None
+        if backup is not None:
+            snapshot = threading.Thread(
+                target=_backup, args=(store, args.duration / 2, backup, backed_up)
+            )
+            snapshot.start()
         cpu = server.cpu_seconds()
         outcome = generate(server.url, store.token, paths, args, accessions)
         cpu = server.cpu_seconds() - cpu
         rate = report(label, outcome, cpu)
+        if snapshot is not None:
+            snapshot.join()
+            print(
+                f"    backup during the run: exit {backed_up.get('status')} in "
+                f"{backed_up.get('seconds', 0):.1f} s; {' / '.join(backed_up.get('said', []))}"
+            )
         if thread is not None:
             thread.join()
             print(
@@ -536,6 +642,7 @@ def main() -> None:
     parser.add_argument("--upload-rows", type=int, default=9_000)
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--no-upload", action="store_true")
+    parser.add_argument("--no-backup", action="store_true")
     parser.add_argument("--data", default="/tmp/iofs-bench-load")
     args = parser.parse_args()
 
@@ -544,12 +651,17 @@ def main() -> None:
         f"{args.readers} readers + {args.writers} writers for {args.duration:.0f} s on "
         f"{args.database}; {os.cpu_count()} cores; {load()}"
     )
-    rate = run(store, args.workers, args, f"{args.workers} workers", upload=False)
+    archive = None if args.no_backup else Path(args.data) / f"{args.database}-during-load.tar.gz"
+    label = f"{args.workers} workers"
+    rate = run(store, args.workers, args, label, upload=False, backup=archive)
     if not args.no_upload:
         run(store, args.workers, args, f"{args.workers} workers + upload", upload=True)
     if not args.no_baseline:
-        baseline = run(store, 1, args, "baseline: 1 worker", upload=False)
-        print(f"ratio {args.workers} workers / 1 worker: {rate / baseline:.2f}x ({load()})")
+        baseline = run(store, 1, args, "baseline: 1 worker, no cache", upload=False, caches=False)
+        print(f"ratio {label} / baseline: {rate / baseline:.2f}x ({load()})")
+    if archive is not None and archive.is_file():
+        print(f"restore of the backup taken during [{label}] ({archive.stat().st_size:,} bytes):")
+        check_restore(store, archive, args)
 
 
 if __name__ == "__main__":
