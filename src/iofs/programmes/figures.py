@@ -169,17 +169,16 @@ def appeal_figures(session: Session, appeal: Appeal) -> AppealFigures:
     revisions = registry.revisions(session, appeal.id)
     rows = registry.requirements(session, revisions[-1].id) if revisions else []
     contributions = counted(session, Contribution.appeal_id == appeal.id)
+    # the amounts alone (exact decimals, summed here: SQLite stores them as text), not whole
+    # records: a large appeal's review queue holds thousands of pending rows
     pending_usd = sum(
-        (
-            row.amount_usd
-            for row in session.execute(
-                select(Contribution).where(
-                    Contribution.appeal_id == appeal.id,
-                    Contribution.approval == "pending",
-                    Contribution.new_money.is_(True),
-                )
-            ).scalars()
-        ),
+        session.execute(
+            select(Contribution.amount_usd).where(
+                Contribution.appeal_id == appeal.id,
+                Contribution.approval == "pending",
+                Contribution.new_money.is_(True),
+            )
+        ).scalars(),
         ZERO,
     )
     organisations = _organisations(session)

@@ -77,6 +77,16 @@ def may_see(principal: Principal, contribution: Contribution, donor_code: str) -
     )
 
 
+def _approved_unless_pending_readable(query: Any, principal: Principal) -> Any:
+    """``query`` limited in SQL to approved contributions when ``principal`` may read pending
+    ones for no country or organisation at all (visitors, most readers), so that lists do
+    not read every pending row only for :func:`may_see` to drop it; :func:`may_see` still
+    decides row by row for everyone else."""
+    if allows(principal, READ_PENDING):
+        return query
+    return query.where(Contribution.approval == "approved")
+
+
 def visible_contributions(
     session: Session,
     principal: Principal,
@@ -95,6 +105,7 @@ def visible_contributions(
         query = query.where(Contribution.appeal_id == registry.appeal(session, appeal).id)
     if country:
         query = query.where(Contribution.country == country.upper())
+    query = _approved_unless_pending_readable(query, principal)
     rows = session.execute(
         query.order_by(Contribution.decided_on.desc(), Contribution.id.desc())
     ).all()
@@ -131,6 +142,7 @@ def contributions_page(
         query = query.where(Contribution.country == country.upper())
     if status:
         query = query.where(Contribution.status == status)
+    query = _approved_unless_pending_readable(query, principal)
     pager = Pager(
         CONTRIBUTIONS_SCOPE,
         [SortKey(Contribution.decided_on, True), SortKey(Contribution.id, True)],
