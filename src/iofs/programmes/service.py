@@ -77,14 +77,33 @@ def may_see(principal: Principal, contribution: Contribution, donor_code: str) -
     )
 
 
-def _approved_unless_pending_readable(query: Any, principal: Principal) -> Any:
-    """``query`` limited in SQL to approved contributions when ``principal`` may read pending
-    ones for no country or organisation at all (visitors, most readers), so that lists do
-    not read every pending row only for :func:`may_see` to drop it; :func:`may_see` still
-    decides row by row for everyone else."""
-    if allows(principal, READ_PENDING):
-        return query
-    return query.where(Contribution.approval == "approved")
+def _contributions_query(
+    session: Session,
+    principal: Principal,
+    *,
+    donor: str | None = None,
+    appeal: str | None = None,
+    country: str | None = None,
+    status: str | None = None,
+) -> Any:
+    """Contributions with their donors, filtered by donor, appeal, country and status, for
+    :func:`may_see` to decide row by row. When ``principal`` may read pending ones for no
+    country or organisation at all (visitors, most readers), the query keeps approved rows
+    in SQL, so a list does not read every pending row only for :func:`may_see` to drop it."""
+    query = select(Contribution, Organisation).join(
+        Organisation, Organisation.id == Contribution.donor_id
+    )
+    if donor:
+        query = query.where(Organisation.code == registry.organisation(session, donor).code)
+    if appeal:
+        query = query.where(Contribution.appeal_id == registry.appeal(session, appeal).id)
+    if country:
+        query = query.where(Contribution.country == country.upper())
+    if status:
+        query = query.where(Contribution.status == status)
+    if not allows(principal, READ_PENDING):
+        query = query.where(Contribution.approval == "approved")
+    return query
 
 
 def visible_contributions(
@@ -96,16 +115,7 @@ def visible_contributions(
     country: str | None = None,
 ) -> list[tuple[Contribution, Organisation]]:
     """Contributions ``principal`` may see, with their donors, newest first."""
-    query = select(Contribution, Organisation).join(
-        Organisation, Organisation.id == Contribution.donor_id
-    )
-    if donor:
-        query = query.where(Organisation.code == registry.organisation(session, donor).code)
-    if appeal:
-        query = query.where(Contribution.appeal_id == registry.appeal(session, appeal).id)
-    if country:
-        query = query.where(Contribution.country == country.upper())
-    query = _approved_unless_pending_readable(query, principal)
+    query = _contributions_query(session, principal, donor=donor, appeal=appeal, country=country)
     rows = session.execute(
         query.order_by(Contribution.decided_on.desc(), Contribution.id.desc())
     ).all()
@@ -131,18 +141,9 @@ def contributions_page(
     """One page of :func:`visible_contributions` (newest first: decision date, then id),
     after the cursor ``after``; filtered by donor, appeal, country and status (pledge,
     commitment, paid). Keyset by ``(decided_on, id)``, so a deep page reads no earlier rows."""
-    query = select(Contribution, Organisation).join(
-        Organisation, Organisation.id == Contribution.donor_id
+    query = _contributions_query(
+        session, principal, donor=donor, appeal=appeal, country=country, status=status
     )
-    if donor:
-        query = query.where(Organisation.code == registry.organisation(session, donor).code)
-    if appeal:
-        query = query.where(Contribution.appeal_id == registry.appeal(session, appeal).id)
-    if country:
-        query = query.where(Contribution.country == country.upper())
-    if status:
-        query = query.where(Contribution.status == status)
-    query = _approved_unless_pending_readable(query, principal)
     pager = Pager(
         CONTRIBUTIONS_SCOPE,
         [SortKey(Contribution.decided_on, True), SortKey(Contribution.id, True)],
