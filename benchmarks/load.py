@@ -106,16 +106,18 @@ class Store:
     workbook: Path
 
 
-def _database_url(kind: str, data_dir: Path, pg_base: str) -> str:
+def _database_url(kind: str, data_dir: Path, pg_base: str, name: str = "iofs_bench_load") -> str:
     if kind == "sqlite":
         return f"sqlite:///{data_dir / 'iofs.sqlite3'}"
-    return pg_base.rsplit("/", 1)[0] + "/iofs_bench_load"
+    return pg_base.rsplit("/", 1)[0] + "/" + name
 
 
-def _fresh_postgres(url: str, name: str = "iofs_bench_load") -> None:
+def _fresh_postgres(url: str) -> None:
+    """Drop and create the database ``url`` names."""
     import psycopg
 
-    admin = url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
+    base, name = url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)
+    admin = base + "/postgres"
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         connection.execute(f"CREATE DATABASE {name}")
@@ -156,6 +158,13 @@ MONITORING: tuple[tuple[str, ...], ...] = (
 )
 
 
+def cli(command: list[str], env: dict[str, str]) -> tuple[int, float, list[str]]:
+    """Run ``iofs *command``: its exit status, seconds taken and the lines it printed."""
+    begin = time.perf_counter()
+    done = subprocess.run([IOFS, *command], env=env, capture_output=True, text=True, check=False)
+    return done.returncode, time.perf_counter() - begin, (done.stdout + done.stderr).splitlines()
+
+
 def monitoring(env: dict[str, str]) -> str:
     """Ingest the shared IPC and INFORM files and recompute the risk index through the CLI,
     as an analyst would; what each command said, in one line (skipped without ``../shared``)."""
@@ -164,12 +173,12 @@ def monitoring(env: dict[str, str]) -> str:
         return "no ../shared/data: IPC and INFORM not loaded"
     said = []
     for command in MONITORING:
-        files = [str(shared / part) if "/" in part else part for part in command]
-        done = subprocess.run([IOFS, *files], env=env, capture_output=True, text=True)
-        last = (done.stdout + done.stderr).strip().splitlines()[-1:] or [""]
-        said.append(f"{' '.join(command[:2])}: exit {done.returncode} {last[0][:100]}")
-        if done.returncode:
-            raise SystemExit(f"store: {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+        status, _seconds, lines = cli(
+            [str(shared / part) if "/" in part else part for part in command], env
+        )
+        if status:
+            raise SystemExit(f"store: iofs {' '.join(command)} failed:\n" + "\n".join(lines))
+        said.append(f"{' '.join(command[:2])}: exit 0 {(lines or [''])[-1][:100]}")
     print("store: " + "; ".join(said))
     return "; ".join(said)
 
@@ -198,7 +207,7 @@ def prepare(args: argparse.Namespace) -> Store:
     if marker.is_file() and json.loads(marker.read_text()).get("wanted") == wanted:
         saved = json.loads(marker.read_text())
         print(f"store: reusing {data_dir} ({saved['summary']})")
-        if not saved.get("monitoring"):
+        if not saved.get("monitoring"):  # a store built before IPC and INFORM were loaded
             saved["monitoring"] = monitoring(env)
             marker.write_text(json.dumps(saved))
         return Store(env, saved["token"], workbook)
@@ -262,10 +271,10 @@ def prepare(args: argparse.Namespace) -> Store:
         f"{args.contributions:,} contributions, {args.accessions:,} accessions, built in "
         f"{time.perf_counter() - begin:.0f} s"
     )
-    marker.write_text(json.dumps({"wanted": wanted, "token": token, "summary": summary}))
-    saved = json.loads(marker.read_text())
-    saved["monitoring"] = monitoring(env)
-    marker.write_text(json.dumps(saved))
+    said = monitoring(env)
+    marker.write_text(
+        json.dumps({"wanted": wanted, "token": token, "summary": summary, "monitoring": said})
+    )
     print(f"store: {summary}")
     return Store(env, token, workbook)
 
@@ -304,7 +313,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the server and every process under it (its workers)."""
-        import psutil
+        import psutil  # type: ignore[import-untyped]
 
         try:
             root = psutil.Process(self.process.pid)
@@ -351,7 +360,12 @@ def expand(template: str, rng: random.Random, states: list[str], accessions: lis
 
 
 async def _reader(
-    client: Any, paths: list[str], stop: float, out: Outcome, seed: int, spread: tuple[Any, int]
+    client: Any,
+    paths: list[str],
+    stop: float,
+    out: Outcome,
+    seed: int,
+    spread: tuple[list[str], list[int]],
 ) -> None:
     rng = random.Random(seed)
     states, accessions = spread
@@ -535,17 +549,8 @@ def _backup(store: Store, delay: float, archive: Path, out: dict[str, Any]) -> N
     """``iofs backup --out archive`` after ``delay`` seconds, while the load runs."""
     time.sleep(delay)
     archive.unlink(missing_ok=True)
-    begin = time.perf_counter()
-    done = subprocess.run(
-        [IOFS, "backup", "--out", str(archive)],
-        env=store.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    out["status"] = done.returncode
-    out["seconds"] = time.perf_counter() - begin
-    out["said"] = (done.stdout + done.stderr).strip().splitlines()[-3:]
+    out["status"], out["seconds"], lines = cli(["backup", "--out", str(archive)], store.env)
+    out["said"] = lines[-3:]
 
 
 def check_restore(store: Store, archive: Path, args: argparse.Namespace) -> None:
@@ -556,21 +561,14 @@ def check_restore(store: Store, archive: Path, args: argparse.Namespace) -> None
     target = Path(args.data) / f"{args.database}-restored"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
+    url = _database_url(args.database, target, args.pg_url, "iofs_bench_restored")
     if args.database == "postgresql":
-        url = _database_url(args.database, target, args.pg_url).replace(
-            "iofs_bench_load", "iofs_bench_restored"
-        )
-        _fresh_postgres(url, "iofs_bench_restored")
-    else:
-        url = _database_url(args.database, target, args.pg_url)
+        _fresh_postgres(url)
     env = {**store.env, "IOFS_DATA_DIR": str(target), "IOFS_DATABASE_URL": url}
-    for command in ([IOFS, "restore", str(archive)], [IOFS, "audit", "verify"]):
-        begin = time.perf_counter()
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        lines = (done.stdout + done.stderr).strip().splitlines()
+    for command in (["restore", str(archive)], ["audit", "verify"]):
+        status, seconds, lines = cli(command, env)
         print(
-            f"    {' '.join(command[1:2] + command[2:3])}: exit {done.returncode} in "
-            f"{time.perf_counter() - begin:.1f} s; {' / '.join(lines[-4:])}"
+            f"    {' '.join(command)}: exit {status} in {seconds:.1f} s; {' / '.join(lines[-4:])}"
         )
 
 
