@@ -8,47 +8,52 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from iofs.http.deps import RecordId, db_session
+from iofs.http.paging import AFTER, PageOut, limit_query, link_header, secret_of
 from iofs.http.security import require
 from iofs.jobs import service, views
 from iofs.jobs.models import STATES
 from iofs.jobs.permissions import OWN
 from iofs.permissions import Principal
-from iofs.validation import MAX_RECORD_ID
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 StatePattern = "^(" + "|".join(STATES) + ")$"
 
 
-@router.get("", summary="Background jobs you may see, newest first")
+@router.get(
+    "",
+    response_model=PageOut[dict[str, Any]],
+    summary="Background jobs you may see, newest first, keyset-paged",
+)
 def list_jobs(
+    request: Request,
+    response: Response,
     state: Annotated[str | None, Query(pattern=StatePattern)] = None,
     kind: Annotated[str | None, Query(max_length=64)] = None,
-    before: Annotated[
-        int | None, Query(ge=1, le=MAX_RECORD_ID, description="Only jobs with a smaller id")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    after: str | None = AFTER,
+    limit: int = limit_query(50, 200),
     principal: Principal = Depends(require(OWN)),
     session: Session = Depends(db_session),
-) -> dict[str, Any]:
+) -> PageOut[dict[str, Any]]:
     """Your jobs (the secretariat: everyone's), newest first, without their parameters,
-    result and log (``GET /api/v1/jobs/{id}`` has them); ``next`` is the ``before`` value of
-    the following page, null on the last."""
-    jobs = service.visible_jobs(
-        session, principal, state=state, kind=kind, before_id=before, limit=limit + 1
+    result and log (``GET /api/v1/jobs/{id}`` has them), filtered by state and kind. Pass a
+    page's ``next`` as ``after`` for the following page (also in the ``Link: <…>;
+    rel="next"`` header); ``next`` is null on the last page."""
+    page = service.jobs_page(
+        session, principal, after, limit, secret_of(request), state=state, kind=kind
     )
-    shown = jobs[:limit]
-    owners = views.owner_names(session, shown)
-    return {
-        "items": [
-            views.job_document(job, owners.get(job.owner_id or 0), full=False) for job in shown
+    link_header(request, response, page)
+    owners = views.owner_names(session, page.items)
+    return PageOut[dict[str, Any]](
+        items=[
+            views.job_document(job, owners.get(job.owner_id or 0), full=False) for job in page.items
         ],
-        "next": shown[-1].id if len(jobs) > limit else None,
-    }
+        next=page.next,
+    )
 
 
 @router.get("/{job_id}", summary="One background job: state, progress, result, error, log")

@@ -8,6 +8,7 @@ so the polling stops by itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from iofs.errors import InputError
 from iofs.http.deps import db_session
+from iofs.http.paging import AFTER, pager_context, secret_of
 from iofs.http.security import require
 from iofs.http.templating import render
 from iofs.i18n import gettext as _
@@ -60,32 +62,40 @@ def stylesheet() -> Response:
 def job_list(
     request: Request,
     state: Annotated[str | None, Query(max_length=12)] = None,
-    before: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
+    kind: Annotated[str | None, Query(max_length=64)] = None,
+    after: str | None = AFTER,
     principal: Principal = Depends(require(OWN)),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
-    """My jobs, newest first (the secretariat sees everyone's), with a state filter."""
+    """My jobs, newest first (the secretariat sees everyone's), :data:`PAGE_SIZE` a page,
+    filtered by state and kind; the pager's links keep the filters."""
+    known = service.kinds()
     state = state if state in STATES else None
-    jobs = service.visible_jobs(
-        session, principal, state=state, before_id=before, limit=PAGE_SIZE + 1
+    kind = kind if kind in known else None
+    page = service.jobs_page(
+        session, principal, after, PAGE_SIZE, secret_of(request), state=state, kind=kind
     )
-    shown = jobs[:PAGE_SIZE]
-    older = shown[-1].id if len(jobs) > PAGE_SIZE else None
     return render(
         request,
         "jobs/list.html",
         {
             **_common(),
-            "jobs": shown,
-            "owners": views.owner_names(session, shown),
+            "jobs": page.items,
+            **pager_context(request, page),
+            "owners": views.owner_names(session, page.items),
             "everyone": allows(principal, VIEW_ALL),
             "may_schedule": allows(principal, MANAGE_SCHEDULES),
             "states": STATES,
             "state": state,
-            "older": older,
-            "first_page": before is None,
+            "kinds": _kind_choices(known),
+            "kind": kind,
         },
     )
+
+
+def _kind_choices(names: Iterable[str]) -> list[tuple[str, str]]:
+    """(kind, title in the reader's language) of ``names``, by title: a form's choices."""
+    return sorted(((name, views.kind_title(name)) for name in names), key=lambda item: item[1])
 
 
 def _schedules_page(
@@ -107,10 +117,7 @@ def _schedules_page(
             "schedules": found,
             "last": schedules.last_jobs(session, found),
             "cadence_of": schedules.cadence_of,
-            "kinds": sorted(
-                ((name, views.kind_title(name)) for name in service.kinds()),
-                key=lambda item: item[1],
-            ),
+            "kinds": _kind_choices(service.kinds()),
             "cadences": CADENCES,
             "weekdays": [_(name) for name in WEEKDAY_NAMES],
             "error": error,

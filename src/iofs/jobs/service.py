@@ -1,10 +1,11 @@
 """Public functions of the job queue: submit a job, read and cancel jobs with the caller's
 permissions checked against the job, and the finished jobs of an owner (digests).
 
-Modules submit their kinds through :func:`submit`; pages, API and CLI read through
-:func:`visible_jobs` / :func:`get_job`, so the same rule decides everywhere who sees a job:
-its owner; the secretariat (``jobs.view_all``); and whoever holds the kind's permission
-everywhere (not only for some states).
+Modules submit their kinds through :func:`submit`; pages and API read through
+:func:`jobs_page` (keyset-paged), the CLI through :func:`visible_jobs`, one job through
+:func:`get_job`, so the same rule decides everywhere who sees a job: its owner; the
+secretariat (``jobs.view_all``); and whoever holds the kind's permission everywhere (not
+only for some states).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from iofs.errors import NotFoundError
+from iofs.http.paging import Page, Pager, SortKey
 from iofs.i18n import gettext as _
 from iofs.jobs import queue
 from iofs.jobs.files import job_dir
@@ -118,24 +120,60 @@ def _visible(principal: Principal, statement: Select[Any]) -> Select[Any]:
     return statement.where(or_(*conditions) if conditions else false())
 
 
+#: Name bound into the job list's page cursors.
+JOBS_SCOPE = "jobs.list"
+#: The job list's order, newest first: by id, which grows with each submission (the primary
+#: key serves it; ``ix_jobs_state_id`` with a state filter).
+JOB_KEYS = (SortKey(Job.id, descending=True),)
+
+
+def _order() -> list[Any]:
+    """``ORDER BY`` terms of :data:`JOB_KEYS`."""
+    return [key.column.desc() if key.descending else key.column.asc() for key in JOB_KEYS]
+
+
+def _jobs_query(
+    principal: Principal, *, state: str | None = None, kind: str | None = None
+) -> Select[Any]:
+    """The jobs ``principal`` may see, filtered by state and kind (unordered): the one
+    query behind the paged list (:func:`jobs_page`) and the CLI's (:func:`visible_jobs`)."""
+    statement = _visible(principal, select(Job))
+    if state:
+        statement = statement.where(Job.state == state)
+    if kind:
+        statement = statement.where(Job.kind == kind)
+    return statement
+
+
 def visible_jobs(
     session: Session,
     principal: Principal,
     *,
     state: str | None = None,
     kind: str | None = None,
-    before_id: int | None = None,
     limit: int = 50,
 ) -> list[Job]:
-    """The jobs ``principal`` may see, newest first; ``before_id`` pages on (ids below it)."""
-    statement = _visible(principal, select(Job))
-    if state:
-        statement = statement.where(Job.state == state)
-    if kind:
-        statement = statement.where(Job.kind == kind)
-    if before_id is not None:
-        statement = statement.where(Job.id < before_id)
-    return list(session.scalars(statement.order_by(Job.id.desc()).limit(limit)))
+    """The newest ``limit`` jobs ``principal`` may see (the CLI; pages and API read
+    :func:`jobs_page`)."""
+    statement = _jobs_query(principal, state=state, kind=kind)
+    return list(session.scalars(statement.order_by(*_order()).limit(limit)))
+
+
+def jobs_page(
+    session: Session,
+    principal: Principal,
+    after: str | None,
+    limit: int,
+    secret: str,
+    *,
+    state: str | None = None,
+    kind: str | None = None,
+) -> Page[Job]:
+    """One page of the jobs ``principal`` may see, newest first, after the cursor ``after``
+    (a changed cursor is a 400); filtered by state and kind in SQL, like the permission."""
+    pager = Pager(JOBS_SCOPE, JOB_KEYS, secret)
+    statement = _jobs_query(principal, state=state, kind=kind)
+    return pager.fetch(session, statement, after, limit, key=lambda job: (job.id,))
 
 
 def get_job(session: Session, principal: Principal, job_id: int) -> Job:
