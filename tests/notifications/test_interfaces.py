@@ -83,10 +83,11 @@ def test_api_each_user_reads_and_writes_only_their_own(
     _mail(loaded_registry, viewer, "viewer@iofs.example")
     _mail(loaded_registry, focal, "fp@iofs.example")
     own = client.get("/api/v1/notifications/sent", headers=as_viewer).json()
-    assert [m["recipient"] for m in own] == ["viewer@iofs.example"]
+    assert [m["recipient"] for m in own["items"]] == ["viewer@iofs.example"]
+    assert own["next"] is None
     assert client.get("/api/v1/notifications/sent?all=true", headers=as_viewer).status_code == 403
     everyone = client.get("/api/v1/notifications/sent?all=true", headers=as_secretariat).json()
-    assert {m["recipient"] for m in everyone} == {"viewer@iofs.example", "fp@iofs.example"}
+    assert {m["recipient"] for m in everyone["items"]} == {"viewer@iofs.example", "fp@iofs.example"}
 
 
 def test_api_names_the_field_of_a_bad_subscription(

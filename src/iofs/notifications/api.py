@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from iofs.http.deps import db_session
+from iofs.http.paging import AFTER, PageOut, limit_query, link_header, secret_of
 from iofs.http.security import require
 from iofs.notifications import service
 from iofs.notifications.models import as_dict
@@ -53,15 +54,34 @@ def put_subscriptions(
     return _out(session, principal)
 
 
+#: The ``status`` filter of the sent-mail log.
+StatusPattern = "^(" + "|".join(service.STATUSES) + ")$"
+
+
 @router.get(
     "/sent",
-    summary="Sent-mail log: my messages, or every message (?all=true, the secretariat)",
+    response_model=PageOut[SentMailOut],
+    summary="Sent-mail log: my messages, or every message (?all=true, the secretariat), "
+    "newest first, keyset-paged",
 )
 def sent(
+    request: Request,
+    response: Response,
     everyone: Annotated[bool, Query(alias="all")] = False,
-    limit: Annotated[int, Query(ge=1, le=service.LOG_LIMIT)] = 100,
+    status: Annotated[
+        str | None, Query(pattern=StatusPattern, description="sent, failed or sending")
+    ] = None,
+    after: str | None = AFTER,
+    limit: int = limit_query(100, service.LOG_LIMIT),
     principal: Principal = Depends(require(SUBSCRIBE)),
     session: Session = Depends(db_session),
-) -> list[SentMailOut]:
-    rows = service.sent_mail(session, principal, everyone=everyone, limit=limit)
-    return [SentMailOut(**as_dict(row)) for row in rows]
+) -> PageOut[SentMailOut]:
+    """Newest first (when sent, then id), filtered by status: pass a page's ``next`` as
+    ``after`` for the following page (also in the ``Link: <…>; rel="next"`` header)."""
+    page = service.sent_mail_page(
+        session, principal, after, limit, secret_of(request), everyone=everyone, status=status
+    )
+    link_header(request, response, page)
+    return PageOut[SentMailOut](
+        items=[SentMailOut(**as_dict(row)) for row in page.items], next=page.next
+    )

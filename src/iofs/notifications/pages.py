@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from iofs import countries
 from iofs.errors import InputError
 from iofs.http.deps import db_session
+from iofs.http.paging import AFTER, pager_context, secret_of
 from iofs.http.security import require
 from iofs.http.templating import render
 from iofs.i18n import LANGUAGES, current_language
@@ -47,15 +48,23 @@ def _states(session: Session) -> list[tuple[str, str]]:
     return sorted(named, key=lambda pair: pair[1])
 
 
+#: Messages per page of the sent-mail lists (one's own under the form, and the whole log).
+PAGE_SIZE = 50
+LOG_PAGE_SIZE = 100
+
+
 def _page(
     request: Request,
     session: Session,
     principal: Principal,
     *,
+    after: str | None = None,
     message: str = "",
     error: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The form with the principal's subscriptions, and their own mail, one page of it."""
+    sent = service.sent_mail_page(session, principal, after, PAGE_SIZE, secret_of(request))
     return render(
         request,
         "notifications/subscriptions.html",
@@ -64,7 +73,8 @@ def _page(
             "frequencies": FREQUENCIES,
             "chosen": {row.topic: row for row in service.subscriptions(session, principal)},
             "states": _states(session),
-            "sent": service.sent_mail(session, principal, limit=50),
+            "sent": sent.items,
+            **pager_context(request, sent),
             "languages": LANGUAGES,
             "mail_language": service.mail_language(session, principal),
             "may_read_log": allows(principal, LOG_READ),
@@ -78,10 +88,12 @@ def _page(
 @router.get("/notifications", response_class=HTMLResponse)
 def subscriptions_page(
     request: Request,
+    after: str | None = AFTER,
     principal: Principal = Depends(require(SUBSCRIBE)),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
-    return _page(request, session, principal)
+    """The subscription form, and the mail sent to the principal, newest first, paged."""
+    return _page(request, session, principal, after=after)
 
 
 @router.post("/notifications", response_class=HTMLResponse)
@@ -120,13 +132,32 @@ async def save_subscriptions(
 @router.get("/notifications/log", response_class=HTMLResponse)
 def log_page(
     request: Request,
+    status: Annotated[str | None, Query(max_length=8)] = None,
+    after: str | None = AFTER,
     principal: Principal = Depends(require(LOG_READ)),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
+    """Every message, newest first, :data:`LOG_PAGE_SIZE` a page, filtered by status (the
+    secretariat); the pager's links keep the filter."""
+    status = status if status in service.STATUSES else None
+    page = service.sent_mail_page(
+        session,
+        principal,
+        after,
+        LOG_PAGE_SIZE,
+        secret_of(request),
+        everyone=True,
+        status=status,
+    )
     return render(
         request,
         "notifications/log.html",
-        {"sent": service.sent_mail(session, principal, everyone=True)},
+        {
+            "sent": page.items,
+            **pager_context(request, page),
+            "statuses": service.STATUSES,
+            "status": status,
+        },
     )
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from iofs.audit import service as audit
 from iofs.errors import InputError
+from iofs.http.paging import Page, Pager, SortKey
 from iofs.i18n import gettext as _
 from iofs.notifications import tokens
 from iofs.notifications.models import SentMail, Subscription
@@ -26,7 +27,7 @@ from iofs.permissions import PermissionDenied, Principal, authorize
 
 audit.audited(Subscription)
 
-#: Most rows of the sent-mail log one call returns.
+#: Most rows of the sent-mail log one API page returns.
 LOG_LIMIT = 500
 
 
@@ -121,17 +122,46 @@ def set_mail_language(session: Session, principal: Principal, language: str) -> 
     accounts.set_preferred_language(session, principal, _own_user(principal), language)
 
 
-def sent_mail(
-    session: Session, principal: Principal, *, everyone: bool = False, limit: int = LOG_LIMIT
-) -> list[SentMail]:
-    """Messages sent (or failed), newest first: the principal's own, or with ``everyone``
-    every message (the secretariat's log, :data:`LOG_READ`)."""
-    query = select(SentMail).order_by(SentMail.sent_at.desc(), SentMail.id.desc()).limit(limit)
+#: Name bound into the sent-mail lists' page cursors (with ``.own`` or ``.all``).
+SENT_SCOPE = "notifications.sent"
+#: The sent-mail lists' order, newest first: when sent, then id (unique).
+SENT_KEYS = (SortKey(SentMail.sent_at, descending=True), SortKey(SentMail.id, descending=True))
+#: The states of a message in the log: handed to the SMTP server, refused, being handed.
+STATUSES = ("sent", "failed", "sending")
+
+
+def _sent_query(
+    principal: Principal, *, everyone: bool = False, status: str | None = None
+) -> Select[SentMail]:
+    """Messages the log shows (unordered): the principal's own, or with ``everyone`` every
+    message (:data:`LOG_READ`, else :class:`PermissionDenied`); ``status`` keeps one state."""
+    query = select(SentMail)
     if everyone:
         authorize(principal, LOG_READ)
     else:
         query = query.where(SentMail.user_id == _own_user(principal))
-    return list(session.scalars(query))
+    if status:
+        query = query.where(SentMail.status == status)
+    return query
+
+
+def sent_mail_page(
+    session: Session,
+    principal: Principal,
+    after: str | None,
+    limit: int,
+    secret: str,
+    *,
+    everyone: bool = False,
+    status: str | None = None,
+) -> Page[SentMail]:
+    """One page of the sent-mail log, newest first (``sent_at``, then id), after the cursor
+    ``after`` (a changed cursor, or one of the other list, is a 400): the principal's own
+    messages, or with ``everyone`` every message (the secretariat's log, :data:`LOG_READ`);
+    ``status`` keeps the messages of one state (:data:`STATUSES`)."""
+    pager = Pager(f"{SENT_SCOPE}.{'all' if everyone else 'own'}", SENT_KEYS, secret)
+    query = _sent_query(principal, everyone=everyone, status=status)
+    return pager.fetch(session, query, after, limit, key=lambda row: (row.sent_at, row.id))
 
 
 def unsubscribe(session: Session, secret_key: str, token: str) -> tuple[str, list[str]]:
