@@ -121,7 +121,8 @@ def test_api_page_and_cli(
     assert response.status_code == 200 and b"<symbol>DEMO-SMTA-1</symbol>" in response.content
     assert client.get("/api/v1/genebank/easy-smta").status_code == 401
     todo = client.get("/api/v1/genebank/smta-unreported", headers=auth).json()
-    assert [d["mta_identifier"] for d in todo] == ["DEMO-SMTA-1"]
+    assert [d["mta_identifier"] for d in todo["items"]] == ["DEMO-SMTA-1"]
+    assert todo["next"] is None
     refused = client.post(
         "/api/v1/genebank/smta-reported",
         json={"distribution_ids": [1]},
@@ -138,6 +139,9 @@ def test_api_page_and_cli(
     )
     assert result.exit_code == 0, result.output
     assert ET.parse(out).getroot().findtext("smta/symbol") == "DEMO-SMTA-1"
-    assert client.get("/api/v1/genebank/smta-unreported", headers=auth).json() == []
+    assert client.get("/api/v1/genebank/smta-unreported", headers=auth).json() == {
+        "items": [],
+        "next": None,
+    }
     result = CliRunner().invoke(app, ["genebank", "smta-unreported", "--format", "json"])
     assert result.exit_code == 0 and result.output.strip() == "[]"

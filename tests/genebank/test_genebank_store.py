@@ -259,7 +259,7 @@ def test_public_search_facets_and_curator_workflow(
             json={"tested_on": tested_on, "sown": "50;50;50;50", "germinated": germinated},
         )
         assert response.status_code == 201, response.text
-    queue = client.get("/api/v1/genebank/regeneration-queue", headers=curator).json()
+    queue = client.get("/api/v1/genebank/regeneration-queue", headers=curator).json()["items"]
     entry = next(q for q in queue if q["lot"]["id"] == lot_id)
     assert "below_85pct_of_initial" in entry["reasons"]
     assert entry["prediction"]["method"] == "fitted"
@@ -338,7 +338,9 @@ def test_distribution_of_an_unavailable_accession_is_refused_and_changes_nothing
     assert refused.status_code == 422
     with session_factory() as session:
         assert session.get_one(Lot, lot_id).seed_count == 100
-    queue = client.get("/api/v1/genebank/regeneration-queue", headers=stocked["curator"]).json()
+    queue = client.get("/api/v1/genebank/regeneration-queue", headers=stocked["curator"]).json()[
+        "items"
+    ]
     reasons = next(q["reasons"] for q in queue if q["lot"]["id"] == lot_id)
     assert reasons == ["below_three_sowings", "never_tested"]
 
@@ -528,7 +530,7 @@ def test_distribution_goes_request_order_shipment(
     )
     statuses = {
         d["id"]: d["status"]
-        for d in client.get("/api/v1/genebank/distributions", headers=curator).json()
+        for d in client.get("/api/v1/genebank/distributions", headers=curator).json()["items"]
     }
     assert statuses == {request_id: "shipped", other_id: "cancelled"}
     result = CliRunner().invoke(app, ["audit", "verify"])

@@ -80,7 +80,8 @@ def test_api_defines_imports_exports_and_searches(
         )
         response = client.put("/api/v1/genebank/traits", json=trait, headers=auth)
         assert response.status_code == 200, response.text
-    assert [t["code"] for t in client.get("/api/v1/genebank/traits").json()] == ["DRT", "DTH"]
+    listed = client.get("/api/v1/genebank/traits").json()
+    assert [t["code"] for t in listed["items"]] == ["DRT", "DTH"] and listed["next"] is None
     refused = client.post(
         "/api/v1/genebank/observations",
         headers=auth,

@@ -46,9 +46,9 @@ from iofs.genebank.schemas import (
     WiewsCountOut,
 )
 from iofs.genebank.traits import trait_search_result
-from iofs.genebank.vocabulary import ExportFormat
+from iofs.genebank.vocabulary import DISTRIBUTION_STATES, REASON_WEIGHTS, ExportFormat, one_of
 from iofs.http.deps import RecordId, db_session
-from iofs.http.paging import AFTER, link_header, secret_of
+from iofs.http.paging import AFTER, PageOut, limit_query, link_header, secret_of
 from iofs.http.security import body_limit, current_principal, require
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal
@@ -57,6 +57,10 @@ from iofs.spreadsheets import records_csv
 router = APIRouter(prefix="/genebank", tags=["genebank"])
 
 Text = Annotated[str, Query(max_length=128)]
+#: A distribution status filter (requested, ordered, shipped, cancelled).
+StatusQuery = Annotated[
+    str | None, Query(pattern=one_of(DISTRIBUTION_STATES), description="Distribution status")
+]
 
 
 @router.get("/accessions", response_model=SearchOut, summary="Search accessions with facets")
@@ -492,12 +496,41 @@ def cancel_sample(
     return DistributionOut.model_validate(cancelled)
 
 
-@router.get("/distributions", response_model=list[DistributionOut], summary="Distributions")
+@router.get(
+    "/distributions",
+    response_model=PageOut[DistributionOut],
+    summary="Distributions (requests, orders, shipments), oldest request first, keyset-paged",
+)
 def list_distributions(
+    request: Request,
+    response: Response,
+    status: StatusQuery = None,
+    accession_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    country: Annotated[
+        str | None, Query(pattern=r"^[A-Za-z]{3}$", description="Recipient country (ISO3)")
+    ] = None,
+    after: str | None = AFTER,
+    limit: int = limit_query(100, 1000),
     principal: Principal = Depends(require("genebank.read_internal")),
     session: Session = Depends(db_session),
-) -> list[DistributionOut]:
-    return [DistributionOut.model_validate(d) for d in service.distributions(session, principal)]
+) -> PageOut[DistributionOut]:
+    """By request date, then id; filtered by status, accession and recipient country. Pass
+    ``next`` as ``after`` for the following page (also in the ``Link: <…>; rel="next"``
+    header). The SMTA report (``/smta-report``) lists every shipment at once."""
+    page = service.distributions_page(
+        session,
+        principal,
+        after,
+        limit,
+        secret_of(request),
+        accession_id=accession_id,
+        status=status,
+        country=country,
+    )
+    link_header(request, response, page)
+    return PageOut[DistributionOut](
+        items=[DistributionOut.model_validate(d) for d in page.items], next=page.next
+    )
 
 
 @router.get("/smta-report", summary="SMTA report (one row per sample sent)")
@@ -530,14 +563,24 @@ def easy_smta(
 
 @router.get(
     "/smta-unreported",
-    response_model=list[DistributionOut],
-    summary="Shipped SMTA distributions not yet reported to Easy-SMTA",
+    response_model=PageOut[DistributionOut],
+    summary="Shipped SMTA distributions not yet reported to Easy-SMTA, keyset-paged",
 )
 def smta_unreported(
+    request: Request,
+    response: Response,
+    after: str | None = AFTER,
+    limit: int = limit_query(100, 1000),
     principal: Principal = Depends(require("genebank.read_internal")),
     session: Session = Depends(db_session),
-) -> list[DistributionOut]:
-    return [DistributionOut.model_validate(d) for d in service.unreported(session, principal)]
+) -> PageOut[DistributionOut]:
+    """Oldest request first; pass ``next`` as ``after`` for the following page (also in the
+    ``Link: <…>; rel="next"`` header). The Easy-SMTA XML (``/easy-smta``) holds them all."""
+    page = service.unreported_page(session, principal, after, limit, secret_of(request))
+    link_header(request, response, page)
+    return PageOut[DistributionOut](
+        items=[DistributionOut.model_validate(d) for d in page.items], next=page.next
+    )
 
 
 @router.post(
@@ -557,11 +600,22 @@ def smta_reported(
 
 @router.get(
     "/traits",
-    response_model=list[TraitOut],
-    summary="Trait definitions (characterization and evaluation)",
+    response_model=PageOut[TraitOut],
+    summary="Trait definitions (characterization and evaluation), by code, keyset-paged",
 )
-def list_traits(crop: Text = "", session: Session = Depends(db_session)) -> list[TraitOut]:
-    return [TraitOut.model_validate(t) for t in service.list_traits(session, crop)]
+def list_traits(
+    request: Request,
+    response: Response,
+    crop: Text = "",
+    after: str | None = AFTER,
+    limit: int = limit_query(100, 1000),
+    session: Session = Depends(db_session),
+) -> PageOut[TraitOut]:
+    """By code; ``crop`` keeps one crop's. Pass ``next`` as ``after`` for the following page
+    (also in the ``Link: <…>; rel="next"`` header)."""
+    page = service.traits_page(session, after, limit, secret_of(request), crop)
+    link_header(request, response, page)
+    return PageOut[TraitOut](items=[TraitOut.model_validate(t) for t in page.items], next=page.next)
 
 
 @router.put(
@@ -708,14 +762,28 @@ def climate_smart(
 
 @router.get(
     "/regeneration-queue",
-    response_model=list[LotStatusOut],
-    summary="Lots to regenerate or test, most urgent first",
+    response_model=PageOut[LotStatusOut],
+    summary="Lots to regenerate or test, most urgent first, keyset-paged",
 )
 def regeneration_queue(
+    request: Request,
+    response: Response,
+    reason: Annotated[
+        str | None,
+        Query(pattern=one_of(REASON_WEIGHTS), description="Only the lots with this reason"),
+    ] = None,
+    after: str | None = AFTER,
+    limit: int = limit_query(100, 1000),
     principal: Principal = Depends(require("genebank.read_internal")),
     session: Session = Depends(db_session),
-) -> list[LotStatusOut]:
-    return [_status_out(s) for s in service.regeneration_queue(session, principal)]
+) -> PageOut[LotStatusOut]:
+    """By urgency, then predicted regeneration date, then lot id; ``reason`` keeps the
+    lots with that reason (e.g. ``test_overdue``, ``below_three_sowings``). Pass ``next`` as
+    ``after`` for the following page (also in the ``Link: <…>; rel="next"`` header)."""
+    queue = service.regeneration_queue(session, principal)
+    page = service.queue_page(queue, after, limit, secret_of(request), reason or "")
+    link_header(request, response, page)
+    return PageOut[LotStatusOut](items=[_status_out(s) for s in page.items], next=page.next)
 
 
 @router.get(

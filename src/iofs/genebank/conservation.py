@@ -31,6 +31,7 @@ from iofs.genebank.models import (
 )
 from iofs.genebank.schemas import LotIn, SafetyDuplicateIn
 from iofs.genebank.vocabulary import REASON_WEIGHTS
+from iofs.http.paging import Page, Pager
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, authorize
 
@@ -366,6 +367,13 @@ def lot_statuses(
     ]
 
 
+def queue_key(status: LotStatus) -> tuple[int, date, int]:
+    """A lot's place in the regeneration queue: most urgent first, then earliest predicted
+    regeneration date (a lot without a prediction first), then lot id."""
+    due = status.prediction.regeneration_due if status.prediction else date.min
+    return (-status.urgency, due, status.lot.id)
+
+
 def regeneration_queue(
     session: Session, principal: Principal, today: date | None = None
 ) -> list[LotStatus]:
@@ -373,30 +381,42 @@ def regeneration_queue(
     weights: below 85 % of initial 8, below three sowings 4, past predicted date 2,
     test overdue or never tested 1; ties by earliest predicted regeneration date)."""
     statuses = [s for s in lot_statuses(session, principal, today=today) if s.reasons]
-    statuses.sort(
-        key=lambda s: (
-            -s.urgency,
-            s.prediction.regeneration_due if s.prediction else date.min,
-            s.lot.id,
-        )
-    )
+    statuses.sort(key=queue_key)
     return statuses
+
+
+#: Name bound into the cursors of the regeneration queue.
+QUEUE_SCOPE = "genebank.regeneration-queue"
+
+
+def queue_page(
+    queue: Sequence[LotStatus], after: str | None, limit: int, secret: str, reason: str = ""
+) -> Page[LotStatus]:
+    """One page of a :func:`regeneration_queue` (the lots with ``reason`` when given) after
+    the cursor ``after``. The queue is computed in memory (each lot's viability prediction
+    from its tests), so the page is a slice of it found by its key (:func:`queue_key`)."""
+    rows = [s for s in queue if not reason or reason in s.reasons]
+    page: Page[LotStatus] = Pager(QUEUE_SCOPE, [], secret, size=3).slice(
+        rows, queue_key, after, limit
+    )
+    return page
 
 
 @dataclass
 class Dashboard:
-    """The curator's overview."""
+    """The curator's overview: counts and the regeneration queue (``reasons``: how many lots
+    of the queue have each reason, e.g. ``test_overdue``, ``below_three_sowings``)."""
 
     accessions: int
     available: int
     lots: int
     queue: list[LotStatus]
-    overdue_tests: list[LotStatus]
-    stock_alerts: list[LotStatus]
+    reasons: dict[str, int]
     distributions: int
 
 
 def dashboard(session: Session, principal: Principal, today: date | None = None) -> Dashboard:
+    """The curator's overview (the whole regeneration queue, for the page to show a page of)."""
     queue = regeneration_queue(session, principal, today)
     return Dashboard(
         accessions=int(session.execute(select(func.count()).select_from(Accession)).scalar_one()),
@@ -407,8 +427,7 @@ def dashboard(session: Session, principal: Principal, today: date | None = None)
         ),
         lots=int(session.execute(select(func.count()).select_from(Lot)).scalar_one()),
         queue=queue,
-        overdue_tests=[s for s in queue if "test_overdue" in s.reasons],
-        stock_alerts=[s for s in queue if "below_three_sowings" in s.reasons],
+        reasons={r: sum(r in s.reasons for s in queue) for r in REASON_WEIGHTS},
         distributions=int(
             session.execute(select(func.count()).select_from(Distribution)).scalar_one()
         ),

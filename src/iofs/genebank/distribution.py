@@ -11,7 +11,7 @@ import math
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from iofs.audit import service as audit
@@ -21,6 +21,7 @@ from iofs.genebank.errors import GenebankError, UnknownRecord
 from iofs.genebank.models import Accession, Distribution, GerminationTest, Lot
 from iofs.genebank.schemas import DistributionIn, OrderIn, RequestIn
 from iofs.genebank.vocabulary import DISTRIBUTION_STATES
+from iofs.http.paging import Page, Pager, SortKey
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, authorize
 
@@ -256,19 +257,83 @@ def distribute(
     return ship_sample(session, principal, request.id, data.shipped_on)
 
 
+def distributions_query(
+    accession_id: int | None = None, status: str | None = None, country: str | None = None
+) -> Select[Distribution]:
+    """Distributions filtered by accession, status and recipient country (ISO3), unordered:
+    the one query of :func:`distributions` (complete lists, exports) and
+    :func:`distributions_page` (one page); the caller checks the permission."""
+    query = select(Distribution)
+    if accession_id is not None:
+        query = query.where(Distribution.accession_id == accession_id)
+    if status:
+        query = query.where(Distribution.status == status)
+    if country:
+        query = query.where(Distribution.recipient_country == country.strip().upper())
+    return query
+
+
+#: The order of distribution lists: oldest request first (request date, then id).
+DISTRIBUTION_KEYS = (SortKey(Distribution.requested_on), SortKey(Distribution.id))
+
+
+def distribution_key(distribution: Distribution) -> tuple[date, int]:
+    """A distribution's sort key in :data:`DISTRIBUTION_KEYS`."""
+    return (distribution.requested_on, distribution.id)
+
+
+def ordered(query: Select[Distribution]) -> Select[Distribution]:
+    """``query`` in the order of :data:`DISTRIBUTION_KEYS` (for complete lists)."""
+    return query.order_by(*(k.column for k in DISTRIBUTION_KEYS))
+
+
+def page_of(
+    session: Session,
+    scope: str,
+    query: Select[Distribution],
+    after: str | None,
+    limit: int,
+    secret: str,
+) -> Page[Distribution]:
+    """One page of the distributions ``query`` selects, keyset by request date and id, after
+    the cursor ``after`` of the list named ``scope``."""
+    pager = Pager(scope, DISTRIBUTION_KEYS, secret)
+    page: Page[Distribution] = pager.fetch(session, query, after, limit, key=distribution_key)
+    return page
+
+
 def distributions(
     session: Session,
     principal: Principal,
     accession_id: int | None = None,
     status: str | None = None,
 ) -> list[Distribution]:
+    """Every distribution (of an accession, in a status), oldest request first."""
     authorize(principal, "genebank.read_internal")
-    query = select(Distribution).order_by(Distribution.requested_on, Distribution.id)
-    if accession_id is not None:
-        query = query.where(Distribution.accession_id == accession_id)
-    if status is not None:
-        query = query.where(Distribution.status == status)
+    query = ordered(distributions_query(accession_id, status))
     return list(session.execute(query).scalars())
+
+
+#: Name bound into the cursors of the distributions list.
+DISTRIBUTIONS_SCOPE = "genebank.distributions"
+
+
+def distributions_page(
+    session: Session,
+    principal: Principal,
+    after: str | None,
+    limit: int,
+    secret: str,
+    *,
+    accession_id: int | None = None,
+    status: str | None = None,
+    country: str | None = None,
+) -> Page[Distribution]:
+    """One page of :func:`distributions` (oldest request first) after the cursor ``after``,
+    filtered by accession, status and recipient country."""
+    authorize(principal, "genebank.read_internal")
+    query = distributions_query(accession_id, status, country)
+    return page_of(session, DISTRIBUTIONS_SCOPE, query, after, limit, secret)
 
 
 SMTA_COLUMNS = [

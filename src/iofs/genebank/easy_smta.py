@@ -31,15 +31,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
 from iofs.audit import service as audit
 from iofs.genebank import glis
-from iofs.genebank.distribution import distributions, get_distribution
+from iofs.genebank.distribution import (
+    distributions_query,
+    get_distribution,
+    ordered,
+    page_of,
+)
 from iofs.genebank.errors import GenebankError
 from iofs.genebank.models import Accession, Distribution, SmtaReported
 from iofs.genebank.vocabulary import EASY_SMTA_TYPES
+from iofs.http.paging import Page
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, authorize
 
@@ -74,14 +80,29 @@ class Agreement:
     samples: list[tuple[Distribution, Accession]]
 
 
+def _unreported_query() -> Select[Distribution]:
+    """Shipped distributions under the SMTA with no report recorded (in SQL)."""
+    reported = exists().where(SmtaReported.distribution_id == Distribution.id)
+    return distributions_query(status="shipped").where(Distribution.mta_type == "smta", ~reported)
+
+
 def unreported(session: Session, principal: Principal) -> list[Distribution]:
-    """Shipped distributions under the SMTA not yet reported to Easy-SMTA, oldest first."""
-    reported = set(session.execute(select(SmtaReported.distribution_id)).scalars())
-    return [
-        d
-        for d in distributions(session, principal, status="shipped")
-        if d.mta_type == "smta" and d.id not in reported
-    ]
+    """Shipped distributions under the SMTA not yet reported to Easy-SMTA, oldest first
+    (every one: the Easy-SMTA report and the CLI read them all)."""
+    authorize(principal, "genebank.read_internal")
+    return list(session.execute(ordered(_unreported_query())).scalars())
+
+
+#: Name bound into the cursors of the list of unreported SMTAs.
+UNREPORTED_SCOPE = "genebank.smta-unreported"
+
+
+def unreported_page(
+    session: Session, principal: Principal, after: str | None, limit: int, secret: str
+) -> Page[Distribution]:
+    """One page of :func:`unreported` (oldest request first) after the cursor ``after``."""
+    authorize(principal, "genebank.read_internal")
+    return page_of(session, UNREPORTED_SCOPE, _unreported_query(), after, limit, secret)
 
 
 def agreements(

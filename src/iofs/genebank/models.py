@@ -181,6 +181,12 @@ class Distribution(Base):
     before shipment."""
 
     __tablename__ = "genebank_distribution"
+    # Keyset pages of the distribution lists: by request date and id, of every status or of
+    # one (the unreported SMTAs are shipped ones).
+    __table_args__ = (
+        Index("ix_genebank_distribution_requested_id", "requested_on", "id"),
+        Index("ix_genebank_distribution_status_requested_id", "status", "requested_on", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lot_id: Mapped[int | None] = mapped_column(ForeignKey("genebank_lot.id"), index=True)

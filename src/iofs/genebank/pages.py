@@ -37,13 +37,15 @@ from iofs.genebank.vocabulary import (
     ORIGINS,
     PURPOSES,
     REASON_LABELS,
+    REASON_WEIGHTS,
     SAMPSTAT_LABELS,
     SMTA_FORMS,
     STORAGE_LABELS,
     TRAIT_SCALES,
+    one_of,
 )
 from iofs.http.deps import RecordId, db_session
-from iofs.http.paging import AFTER, pager_context, secret_of
+from iofs.http.paging import AFTER, Page, pager_context, secret_of
 from iofs.http.security import body_limit, current_principal, require
 from iofs.http.templating import render
 from iofs.i18n import N_
@@ -51,6 +53,10 @@ from iofs.i18n import gettext as _
 from iofs.permissions import Principal, allows
 
 router = APIRouter(include_in_schema=False)
+
+#: Rows per page of the gene bank's paged lists (requests, the queue, unreported SMTAs,
+#: traits).
+PAGE_ROWS = 50
 
 FACET_TITLES = {
     "genus": N_("Genus"),
@@ -451,18 +457,26 @@ def post_step(
 @router.get("/genebank/curator", response_class=HTMLResponse)
 def curator_dashboard(
     request: Request,
+    reason: Annotated[str, Query(pattern=one_of(["", *REASON_WEIGHTS]))] = "",
+    after: str | None = AFTER,
     principal: Principal = Depends(require("genebank.read_internal")),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
-    """Regeneration queue, overdue tests and stock alerts."""
+    """Counts and the regeneration queue, a page at a time; ``reason`` keeps the lots with
+    that reason (overdue tests, stock alerts…)."""
+    board = service.dashboard(session, principal)
+    page = service.queue_page(board.queue, after, PAGE_ROWS, secret_of(request), reason)
     return render(
         request,
         "genebank/curator.html",
         {
-            "d": service.dashboard(session, principal),
+            "d": board,
+            "rows": page.items,
+            "reason": reason,
             "reason_labels": REASON_LABELS,
             "facet_titles": FACET_TITLES,
             "columns": mcpd.MCPD_COLUMNS,
+            **pager_context(request, page),
         },
     )
 
@@ -470,17 +484,21 @@ def curator_dashboard(
 @router.get("/genebank/smta", response_class=HTMLResponse)
 def smta_page(
     request: Request,
+    after: str | None = AFTER,
     principal: Principal = Depends(require("genebank.read_internal")),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
-    """Shipped SMTA distributions not yet reported to Easy-SMTA, the XML to upload."""
+    """Shipped SMTA distributions not yet reported to Easy-SMTA, a page at a time, and the
+    XML to upload (of every one)."""
+    page = service.unreported_page(session, principal, after, PAGE_ROWS, secret_of(request))
     return render(
         request,
         "genebank/smta.html",
         {
-            "rows": service.unreported(session, principal),
+            "rows": page.items,
             "smta_forms": SMTA_FORMS,
             "can_mark": allows(principal, "genebank.distribute"),
+            **pager_context(request, page),
         },
     )
 
@@ -584,45 +602,66 @@ async def post_public_request(
     return RedirectResponse("/genebank/my-requests", status_code=303)
 
 
+#: A request list's status filter: requests with a sample in this state ("" every request).
+RequestStatusQuery = Annotated[str, Query(pattern=one_of(["", *DISTRIBUTION_STATES]))]
+
+
+def _requests_context(
+    request: Request, page: Page[service.RequestStatus], status: str, curator: bool
+) -> dict[str, Any]:
+    """What ``genebank/requests.html`` reads: a page of requests, the filter, the pager."""
+    return {
+        "requests": page.items,
+        "status": status,
+        "distribution_states": DISTRIBUTION_STATES,
+        "curator": curator,
+        **pager_context(request, page),
+    }
+
+
 @router.get("/genebank/my-requests", response_class=HTMLResponse)
 def my_requests_page(
     request: Request,
+    status: RequestStatusQuery = "",
+    after: str | None = AFTER,
     principal: Principal = Depends(require("genebank.request")),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
-    """The requester's requests and the status of each sample."""
+    """The requester's requests and the status of each sample, newest first, a page at a
+    time; ``status`` keeps those with a sample in that state."""
+    page = service.my_requests_page(
+        session, principal, after, PAGE_ROWS, secret_of(request), status or None
+    )
     return render(
-        request,
-        "genebank/requests.html",
-        {
-            "requests": service.my_requests(session, principal),
-            "distribution_states": DISTRIBUTION_STATES,
-            "curator": False,
-        },
+        request, "genebank/requests.html", _requests_context(request, page, status, False)
     )
 
 
 @router.get("/genebank/requests", response_class=HTMLResponse)
 def public_requests_page(
     request: Request,
+    status: RequestStatusQuery = "",
+    after: str | None = AFTER,
     principal: Principal = Depends(require("genebank.read_internal")),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
-    """Every public request (curators order and ship them from the accession pages)."""
-    return render(
-        request,
-        "genebank/requests.html",
-        {
-            "requests": service.public_requests(session, principal),
-            "distribution_states": DISTRIBUTION_STATES,
-            "curator": True,
-        },
+    """Every public request, newest first, a page at a time (curators order and ship them
+    from the accession pages); ``status`` keeps those with a sample in that state."""
+    page = service.public_requests_page(
+        session, principal, after, PAGE_ROWS, secret_of(request), status or None
     )
+    return render(request, "genebank/requests.html", _requests_context(request, page, status, True))
 
 
-def _traits_context(session: Session, principal: Principal) -> dict[str, Any]:
+def _traits_context(
+    request: Request, session: Session, principal: Principal, after: str | None = None
+) -> dict[str, Any]:
+    """What ``genebank/traits.html`` reads: a page of trait definitions (by code), the
+    forms' state and the pager."""
+    page = service.traits_page(session, after, PAGE_ROWS, secret_of(request))
     return {
-        "traits": service.list_traits(session),
+        "traits": page.items,
+        **pager_context(request, page),
         "scales": TRAIT_SCALES,
         "internal": allows(principal, "genebank.read_internal"),
         "can_write": allows(principal, "genebank.collection.write"),
@@ -635,11 +674,15 @@ def _traits_context(session: Session, principal: Principal) -> dict[str, Any]:
 @router.get("/genebank/traits", response_class=HTMLResponse)
 def traits_page(
     request: Request,
+    after: str | None = AFTER,
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
-    """Trait definitions; curators define traits and import observations here."""
-    return render(request, "genebank/traits.html", _traits_context(session, principal))
+    """Trait definitions, a page at a time; curators define traits and import observations
+    here."""
+    return render(
+        request, "genebank/traits.html", _traits_context(request, session, principal, after)
+    )
 
 
 def _blank_to_none(form: dict[str, Any]) -> dict[str, Any]:
@@ -659,7 +702,7 @@ async def post_trait(
         service.define_trait(session, principal, TraitIn.model_validate(values))
     except (service.GenebankError, ValidationError) as error:
         session.rollback()
-        context = _traits_context(session, principal)
+        context = _traits_context(request, session, principal)
         context["error"] = (
             str(error)
             if isinstance(error, service.GenebankError)
@@ -680,7 +723,7 @@ async def post_observations(
     session: Session = Depends(db_session),
 ) -> Response:
     """Import an observation file: all rows or none; every bad row is listed."""
-    context = _traits_context(session, principal)
+    context = _traits_context(request, session, principal)
     try:
         rows = service.read_observation_rows(file.filename or "upload.csv", await file.read())
         context["imported"] = service.import_observations(session, principal, rows)

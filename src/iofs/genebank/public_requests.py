@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, exists, false, select
 from sqlalchemy.orm import Session
 
 from iofs.audit import service as audit
@@ -21,6 +21,7 @@ from iofs.genebank.distribution import new_request
 from iofs.genebank.errors import GenebankError
 from iofs.genebank.models import Distribution, PublicRequest, Requester
 from iofs.genebank.schemas import RequesterIn, RequestIn
+from iofs.http.paging import Page, Pager, SortKey
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, authorize
 
@@ -149,28 +150,72 @@ def _with_samples(session: Session, baskets: Sequence[PublicRequest]) -> list[Re
     return [RequestStatus(b, samples[b.id]) for b in baskets]
 
 
-def my_requests(session: Session, principal: Principal) -> list[RequestStatus]:
-    """The signed-in requester's public requests, newest first."""
+#: Names bound into the cursors of the requester's and the curators' request lists.
+MY_REQUESTS_SCOPE = "genebank.my-requests"
+REQUESTS_SCOPE = "genebank.public-requests"
+
+
+def _requests_query(
+    requester_id: int | None, everyone: bool, status: str | None
+) -> Select[PublicRequest]:
+    """Public requests of one requester (``everyone``: of all requesters; a requester
+    without a profile has none), with a sample in ``status`` when given."""
+    query = select(PublicRequest)
+    if not everyone:
+        query = query.where(
+            false() if requester_id is None else PublicRequest.requester_id == requester_id
+        )
+    if status:
+        query = query.where(
+            exists().where(
+                Distribution.public_request_id == PublicRequest.id, Distribution.status == status
+            )
+        )
+    return query
+
+
+def _requests_page(
+    session: Session,
+    scope: str,
+    query: Select[PublicRequest],
+    after: str | None,
+    limit: int,
+    secret: str,
+) -> Page[RequestStatus]:
+    """One page of the requests ``query`` selects, newest first (by id), with samples."""
+    pager = Pager(scope, [SortKey(PublicRequest.id, descending=True)], secret)
+    page = pager.fetch(session, query, after, limit, key=lambda r: (r.id,))
+    return Page(
+        items=_with_samples(session, page.items), next=page.next, first=page.first, limit=limit
+    )
+
+
+def my_requests_page(
+    session: Session,
+    principal: Principal,
+    after: str | None,
+    limit: int,
+    secret: str,
+    status: str | None = None,
+) -> Page[RequestStatus]:
+    """One page of the signed-in requester's public requests, newest first, after the
+    cursor ``after``; only those with a sample in ``status`` when given."""
     authorize(principal, "genebank.request")
     requester = requester_of(session, principal)
-    if requester is None:
-        return []
-    return _with_samples(
-        session,
-        list(
-            session.execute(
-                select(PublicRequest)
-                .where(PublicRequest.requester_id == requester.id)
-                .order_by(PublicRequest.id.desc())
-            ).scalars()
-        ),
-    )
+    query = _requests_query(requester.id if requester else None, False, status)
+    return _requests_page(session, MY_REQUESTS_SCOPE, query, after, limit, secret)
 
 
-def public_requests(session: Session, principal: Principal) -> list[RequestStatus]:
-    """Every public request, newest first (curators)."""
+def public_requests_page(
+    session: Session,
+    principal: Principal,
+    after: str | None,
+    limit: int,
+    secret: str,
+    status: str | None = None,
+) -> Page[RequestStatus]:
+    """One page of every public request, newest first (curators), after the cursor
+    ``after``; only those with a sample in ``status`` when given."""
     authorize(principal, "genebank.read_internal")
-    return _with_samples(
-        session,
-        list(session.execute(select(PublicRequest).order_by(PublicRequest.id.desc())).scalars()),
-    )
+    query = _requests_query(None, True, status)
+    return _requests_page(session, REQUESTS_SCOPE, query, after, limit, secret)

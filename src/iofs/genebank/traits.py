@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
-from sqlalchemy import Integer, any_, bindparam, func, or_, select
+from sqlalchemy import Integer, Select, any_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from iofs.genebank.errors import GenebankError, UnknownRecord
 from iofs.genebank.models import Accession, Observation, Trait
 from iofs.genebank.schemas import TraitIn
 from iofs.genebank.search import SearchQuery, equalities, like_prefix, row_conditions
+from iofs.http.paging import Page, Pager, SortKey
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, allows, authorize
 
@@ -89,12 +90,33 @@ def define_trait(session: Session, principal: Principal, data: TraitIn) -> Trait
     return trait
 
 
-def list_traits(session: Session, crop: str = "") -> list[Trait]:
-    """Trait definitions (of one crop when given), by code."""
-    query = select(Trait).order_by(Trait.code)
+def _traits_query(crop: str = "") -> Select[Trait]:
+    """Trait definitions, of one crop when given (unordered)."""
+    query = select(Trait)
     if crop:
         query = query.where(Trait.crop == crop)
-    return list(session.execute(query).scalars())
+    return query
+
+
+def list_traits(session: Session, crop: str = "") -> list[Trait]:
+    """Trait definitions (of one crop when given), by code: every one (CLI, exports)."""
+    return list(session.execute(_traits_query(crop).order_by(Trait.code, Trait.id)).scalars())
+
+
+#: Name bound into the cursors of the trait list.
+TRAITS_SCOPE = "genebank.traits"
+
+
+def traits_page(
+    session: Session, after: str | None, limit: int, secret: str, crop: str = ""
+) -> Page[Trait]:
+    """One page of :func:`list_traits` (by code, then id) after the cursor ``after``; trait
+    definitions are public."""
+    pager = Pager(TRAITS_SCOPE, [SortKey(Trait.code), SortKey(Trait.id)], secret)
+    page: Page[Trait] = pager.fetch(
+        session, _traits_query(crop), after, limit, key=lambda t: (t.code, t.id)
+    )
+    return page
 
 
 def get_trait(session: Session, code: str) -> Trait:
