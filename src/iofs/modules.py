@@ -79,6 +79,10 @@ class Module:
       branch label (None: the trunk).
     - ``jobs``: ``"pkg.jobs:KIND"`` references to :class:`iofs.jobs.kinds.JobKind` objects, the
       background jobs the module runs (imports, fetches, digests).
+    - ``reads``: names of the other modules whose records the module's pages and API show
+      (through their services). The public answers' cache renews a page when a record of its
+      module or of one it reads changes, and only then (:mod:`iofs.web.data_dependencies`);
+      a test holds the list to the import graph.
     """
 
     name: str
@@ -93,6 +97,7 @@ class Module:
     models: str | None = None
     migrations_branch: str | None = None
     jobs: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
 
 
 def resolve(reference: str) -> Any:

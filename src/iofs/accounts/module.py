@@ -17,4 +17,5 @@ MODULE = Module(
     ),
     permissions=("iofs.accounts.permissions",),
     models="iofs.accounts.models",
+    reads=("members", "audit"),
 )

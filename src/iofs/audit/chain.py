@@ -3,9 +3,10 @@
 An audited write queues its entry in the session (:func:`enqueue`): the record, the before and
 after snapshots (as JSON text), the actor and the time. Just before the outermost transaction
 commits, :func:`_append_queued` takes the chain's lock, reads the chain's end, gives the queued
-entries their ids and hashes in order and inserts them in bulk; the commit then releases the
-lock. The lock is held for the append only (tens of milliseconds for 10,000 entries), never
-across a long import, so other writes never wait for one; the entries' order is the order in
+entries their ids and hashes in order, inserts them in bulk and moves each record type's
+newest id in :class:`~iofs.audit.models.AuditHead`; the commit then releases the lock. The
+lock is held for the append only (tens of milliseconds for 10,000 entries), never across a
+long import, so other writes never wait for one; the entries' order is the order in
 which transactions commit. A rollback discards the queue, and a savepoint rolled back
 discards what was queued inside it.
 
@@ -32,9 +33,11 @@ from enum import Enum
 from typing import IO, Any, NamedTuple
 
 from sqlalchemy import event, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
 
-from iofs.audit.models import AuditEntry
+from iofs.audit.models import AuditEntry, AuditHead
 from iofs.db import bulk_insert, driver_value
 from iofs.permissions import Principal
 
@@ -335,12 +338,33 @@ def _append(session: Session, queue: _Queue) -> None:
     next_id, previous = (last.id + 1, last.hash) if last else (1, GENESIS_HASH)
     at_column = AuditEntry.__table__.c.at
     pieces: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+    heads: dict[str, int] = {}
     for chunk in queue.chunks():
         rows: list[tuple[Any, ...]] = []
         for queued in chunk:
             stored = driver_value(session, at_column, queued.at)
             next_id, previous = chain_rows(queued, next_id, previous, stored, rows, pieces)
+            heads[queued.record_type] = next_id - 1
         bulk_insert(session, AuditEntry.__table__, COLUMNS, rows)
+    _move_heads(session, heads)
+
+
+def _move_heads(session: Session, heads: dict[str, int]) -> None:
+    """Record the newest entry id of each record type just appended (:class:`AuditHead`), in
+    the append's transaction and under its lock: one upsert of a row per record type."""
+    if not heads:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(AuditHead).values(
+        [{"record_type": kind, "entry_id": last} for kind, last in heads.items()]
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[AuditHead.record_type],
+            set_={"entry_id": statement.excluded.entry_id},
+        )
+    )
 
 
 @event.listens_for(Session, "before_commit")

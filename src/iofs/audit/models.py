@@ -33,3 +33,19 @@ class AuditEntry(Base):
     after: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The newest audit entry of each record type (a table name, or ``data_slice``).
+
+    Written in the same step as the entries themselves (:mod:`iofs.audit.chain`), so it is
+    exactly ``SELECT record_type, max(id) FROM audit_entry GROUP BY record_type`` at every
+    commit, read in one short query of a few dozen rows. The public answers' cache
+    (:mod:`iofs.web.public_cache`) compares these ids for the record types a page reads, so a
+    write to one module's records leaves the other modules' pages cached.
+    """
+
+    __tablename__ = "audit_head"
+
+    record_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(Integer)

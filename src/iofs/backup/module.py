@@ -10,4 +10,5 @@ MODULE = Module(
         Command("restore", "iofs.backup.cli:restore", "Restore a backup into an empty store."),
     ),
     jobs=("iofs.backup.jobs:SNAPSHOT",),
+    reads=("jobs", "audit"),
 )

@@ -26,4 +26,18 @@ MODULE = Module(
         NavigationEntry("/bulletin", N_("Bulletin")),
         NavigationEntry("/aid-vs-need", N_("Aid against need")),
     ),
+    reads=(
+        "members",
+        "labels",
+        "strategy",
+        "programmes",
+        "prices",
+        "drought",
+        "genebank",
+        "faostat",
+        "ipc",
+        "risk",
+        "reserves",
+        "audit",
+    ),
 )

@@ -22,4 +22,5 @@ MODULE = Module(
     models="iofs.genebank.models",
     migrations_branch="genebank",
     jobs=("iofs.genebank.jobs:PASSPORT_IMPORT",),
+    reads=("members", "drought", "jobs", "accounts", "audit"),
 )

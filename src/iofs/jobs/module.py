@@ -17,4 +17,5 @@ MODULE = Module(
     permissions=("iofs.jobs.permissions",),
     models="iofs.jobs.models",
     migrations_branch="jobs",
+    reads=("members", "accounts", "audit"),
 )

@@ -18,4 +18,5 @@ MODULE = Module(
     demo="iofs.labels.demo:load",
     models="iofs.labels.models",
     migrations_branch="labels",
+    reads=("members", "accounts", "audit"),
 )

@@ -17,4 +17,5 @@ MODULE = Module(
     permissions=("iofs.members.permissions",),
     feeds=("iofs.members.feeds",),
     models="iofs.members.models",
+    reads=("audit",),
 )

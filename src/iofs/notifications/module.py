@@ -18,4 +18,18 @@ MODULE = Module(
     models="iofs.notifications.models",
     migrations_branch="notifications",
     jobs=("iofs.notifications.jobs:DIGEST",),
+    reads=(
+        "members",
+        "labels",
+        "strategy",
+        "programmes",
+        "prices",
+        "drought",
+        "faostat",
+        "ipc",
+        "risk",
+        "jobs",
+        "accounts",
+        "audit",
+    ),
 )

@@ -22,4 +22,5 @@ MODULE = Module(
     models="iofs.programmes.models",
     migrations_branch="programmes",
     jobs=("iofs.programmes.jobs:UPLOAD",),
+    reads=("members", "prices", "jobs", "accounts", "audit"),
 )

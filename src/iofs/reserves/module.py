@@ -22,4 +22,17 @@ MODULE = Module(
     models="iofs.reserves.models",
     migrations_branch="reserves",
     jobs=("iofs.reserves.jobs:STOCK_IMPORT",),
+    reads=(
+        "members",
+        "labels",
+        "programmes",
+        "prices",
+        "drought",
+        "faostat",
+        "ipc",
+        "risk",
+        "jobs",
+        "accounts",
+        "audit",
+    ),
 )

@@ -29,4 +29,5 @@ MODULE = Module(
     feeds=("iofs.strategy.partnerships",),
     models="iofs.strategy.models",
     migrations_branch="strategy",
+    reads=("members", "accounts", "audit"),
 )

@@ -39,7 +39,7 @@ from iofs.i18n import N_
 from iofs.permissions import ANONYMOUS, PermissionDenied
 from iofs.web.conditional import ConditionalGetMiddleware
 from iofs.web.observability import Metrics, ObservabilityMiddleware
-from iofs.web.public_cache import PublicCacheMiddleware, data_version
+from iofs.web.public_cache import PublicCacheMiddleware, data_heads
 from iofs.web.security_headers import SECURITY_HEADERS
 from iofs.web.static_cache import StaticAssets
 
@@ -296,7 +296,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         session_cookie=SESSION_COOKIE,
         seconds=settings.resolved_public_cache_seconds,
         max_bytes=settings.public_cache_bytes,
-        version=partial(data_version, engine, settings.analytics_dir),
+        heads=partial(data_heads, engine, settings.analytics_dir),
         grace=settings.resolved_public_cache_grace,
     )
     app.add_middleware(ConditionalGetMiddleware, session_cookie=SESSION_COOKIE)

@@ -7,10 +7,13 @@ its status, headers and body — under the request's key (path, query, ``Host``,
 ``Accept-Language`` and ``Cookie`` headers, so a language or a basket cookie never crosses
 visitors) and serves it again while both hold:
 
-- the **data version** is the one it was rendered at: the newest audit entry's id (every
-  write to a record is audited, :mod:`iofs.audit`) and the modification times of the analytics
-  store's directories (every ingest and slice removal renames files into or out of them);
-  the version is read once per request (an indexed ``max(id)`` and a few ``stat`` calls);
+- the **data version** is the one it was rendered at: the newest audit entry among the record
+  types the route reads (every write to a record is audited, :mod:`iofs.audit`; which record
+  types a route reads is :mod:`iofs.web.data_dependencies`, from the module manifests, so a
+  contribution recorded leaves the gene bank's pages kept) and the modification times of the
+  analytics store's directories (every ingest and slice removal renames files into or out of
+  them); the version is read once per request (the few dozen rows of
+  :class:`~iofs.audit.models.AuditHead` and a few ``stat`` calls);
 - it is younger than ``IOFS_PUBLIC_CACHE_SECONDS`` (what no version sees — the clock in "due
   in 3 days", a file read outside the store — is at most that old).
 
@@ -37,12 +40,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import anyio.to_thread
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from iofs.audit.models import AuditEntry
+from iofs.audit.models import AuditHead
+from iofs.web.data_dependencies import DataDependencies, RecordTypes, data_dependencies
 
 #: Largest answer kept (bytes): larger ones are rare and cheap to stream again.
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
@@ -52,7 +56,10 @@ KEYED_HEADERS = (b"host", b"accept-language", b"cookie", b"x-forwarded-proto", b
 #: Scope entries routing sets (Starlette's matched route, FastAPI's route context).
 ROUTING_KEYS = ("route", "fastapi", "endpoint", "path_params")
 
+#: (newest audit entry id among the record types a route reads, analytics store signature).
 Version = tuple[int, tuple[int, ...]]
+#: What is read once per request: (record type → newest entry id, store signature).
+Heads = tuple[dict[str, int], tuple[int, ...]]
 
 
 def store_signature(analytics_dir: Path) -> tuple[int, ...]:
@@ -71,12 +78,19 @@ def store_signature(analytics_dir: Path) -> tuple[int, ...]:
     return tuple(times)
 
 
-def data_version(engine: Engine, analytics_dir: Path) -> Version:
-    """(newest audit entry id, analytics store signature): changes with every audited write
-    and every change of the analytics store."""
+def data_heads(engine: Engine, analytics_dir: Path) -> Heads:
+    """(record type → its newest audit entry id, analytics store signature): what every
+    route's :data:`Version` is taken from (:func:`version_of`)."""
     with engine.connect() as connection:
-        newest = connection.execute(select(func.max(AuditEntry.id))).scalar()
-    return int(newest or 0), store_signature(analytics_dir)
+        rows = connection.execute(select(AuditHead.record_type, AuditHead.entry_id)).all()
+    return {kind: int(newest) for kind, newest in rows}, store_signature(analytics_dir)
+
+
+def version_of(heads: Heads, types: RecordTypes, dependencies: DataDependencies) -> Version:
+    """The version of an answer reading ``types`` (None: every record type): changes with
+    every audited write of one of them and every change of the analytics store."""
+    newest, signature = heads
+    return dependencies.newest(newest, types), signature
 
 
 @dataclass
@@ -84,6 +98,8 @@ class Entry:
     """One kept answer."""
 
     version: Version
+    #: Record types the answer was read from (None: all), for its version at the next visit.
+    types: RecordTypes
     stored_at: float
     start: Message
     body: bytes
@@ -154,15 +170,17 @@ class PublicCacheMiddleware:
         session_cookie: str,
         seconds: float,
         max_bytes: int,
-        version: Callable[[], Version],
+        heads: Callable[[], Heads],
         grace: float = 0.0,
+        dependencies: DataDependencies | None = None,
     ) -> None:
         self.app = app
         self.cookie = f"{session_cookie}=".encode()
         self.seconds = seconds
         self.grace = min(grace, seconds)
         self.cache = PublicCache(max_bytes)
-        self.version = version
+        self.heads = heads
+        self.dependencies = dependencies or data_dependencies()
 
     def _public(self, scope: Scope) -> bool:
         if scope["type"] != "http" or scope["method"] != "GET" or self.seconds <= 0:
@@ -181,9 +199,14 @@ class PublicCacheMiddleware:
         key = _key(scope)
         entry = self.cache.get(key)
         age = time.monotonic() - entry.stored_at if entry is not None else math.inf
-        version = None if age < self.grace else await anyio.to_thread.run_sync(self.version)
+        heads = None if age < self.grace else await anyio.to_thread.run_sync(self.heads)
         if entry is not None and (
-            age < self.grace or (entry.version == version and age < self.seconds)
+            age < self.grace
+            or (
+                age < self.seconds
+                and heads is not None
+                and entry.version == version_of(heads, entry.types, self.dependencies)
+            )
         ):
             # A copy: the middlewares outside add their headers to the message they are sent.
             scope.update(entry.routing)
@@ -191,8 +214,8 @@ class PublicCacheMiddleware:
             await send({"type": "http.response.body", "body": entry.body, "more_body": False})
             return
         self.cache.discard(key)
-        if version is None:
-            version = await anyio.to_thread.run_sync(self.version)
+        if heads is None:  # read before rendering: a write meanwhile renews the answer next time
+            heads = await anyio.to_thread.run_sync(self.heads)
         start: Message | None = None
         chunks: list[bytes] = []
         size = 0
@@ -230,7 +253,9 @@ class PublicCacheMiddleware:
             content = b"".join(chunks)
             kept = _with_header(start, b"x-cache", b"hit")
             routing = {name: scope[name] for name in ROUTING_KEYS if name in scope}
-            self.cache.put(key, Entry(version, time.monotonic(), kept, content, routing))
+            types = self.dependencies.of_endpoint(scope.get("endpoint"))
+            version = version_of(heads, types, self.dependencies)
+            self.cache.put(key, Entry(version, types, time.monotonic(), kept, content, routing))
             await send(start)
             await send({"type": "http.response.body", "body": content, "more_body": False})
 

@@ -29,4 +29,5 @@ MODULE = Module(
     # The record of public-data fetches (iofs fetch …), shown on /data/fetches.
     models="iofs.fetching.models",
     migrations_branch="fetching",
+    reads=("members", "faostat", "accounts", "audit"),
 )

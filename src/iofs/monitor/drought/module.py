@@ -16,4 +16,5 @@ MODULE = Module(
         ),
     ),
     navigation=(NavigationEntry("/drought", N_("Drought")),),
+    reads=("members",),
 )

@@ -31,4 +31,5 @@ MODULE = Module(
     navigation=(NavigationEntry("/faostat", N_("Food statistics")),),
     feeds=("iofs.monitor.faostat.feeds",),
     jobs=("iofs.monitor.faostat.jobs:FETCH",),
+    reads=("members", "jobs"),
 )

@@ -25,4 +25,5 @@ MODULE = Module(
         ),
     ),
     jobs=("iofs.monitor.ipc.jobs:FETCH",),
+    reads=("members", "jobs"),
 )

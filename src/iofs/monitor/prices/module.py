@@ -30,4 +30,5 @@ MODULE = Module(
     navigation=(NavigationEntry("/prices", N_("Food prices")),),
     feeds=("iofs.monitor.prices.feeds",),
     jobs=("iofs.monitor.prices.jobs:FETCH",),
+    reads=("members", "jobs"),
 )

@@ -27,4 +27,5 @@ MODULE = Module(
     demo="iofs.monitor.risk.demo:load",
     feeds=("iofs.monitor.risk.feeds",),
     jobs=("iofs.monitor.risk.jobs:FETCH_INFORM",),
+    reads=("members", "labels", "prices", "drought", "faostat", "ipc", "jobs", "audit"),
 )
