@@ -10,16 +10,18 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from iofs.errors import InputError
 from iofs.http.deps import db_session
+from iofs.http.paging import AFTER, PageOut, limit_query, link_header, secret_of
 from iofs.http.security import body_limit, require
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal
 from iofs.reserves import ledger, matching, registry, releases, stock_import, triggers, views
+from iofs.reserves import vocabulary as v
 from iofs.reserves.schemas import (
     AssessmentIn,
     DecisionIn,
@@ -41,6 +43,9 @@ router = APIRouter(prefix="/reserves", tags=["reserves"])
 
 RefPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 Iso3Query = Annotated[str | None, Query(min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$")]
+RequestStatusQuery = Annotated[
+    str | None, Query(max_length=12, pattern="^(" + "|".join(v.REQUEST_STATUSES) + ")$")
+]
 OnQuery = Annotated[dt.date | None, Query(description="Balances at the end of this date")]
 MAX_UPLOAD_BYTES = 10_000_000
 
@@ -65,16 +70,49 @@ def cover(
     return views.cover_rows(session, request.app.state.settings.analytics_dir, on, country)
 
 
-@router.get("/positions", summary="Lots with their balances (tonnes) on a date")
+@router.get(
+    "/positions",
+    response_model=PageOut[dict[str, Any]],
+    summary="Lots with their balances (tonnes) on a date, keyset-paged",
+)
 def positions(
-    on: OnQuery = None, country: Iso3Query = None, session: Session = Depends(db_session)
-) -> list[dict[str, Any]]:
-    return views.position_rows(session, on, country=country)
+    request: Request,
+    response: Response,
+    on: OnQuery = None,
+    country: Iso3Query = None,
+    after: str | None = AFTER,
+    limit: int = limit_query(100, 1000),
+    session: Session = Depends(db_session),
+) -> PageOut[dict[str, Any]]:
+    """By state, warehouse and lot code: pass ``next`` as ``after`` for the following page
+    (also in the ``Link: <…>; rel="next"`` header)."""
+    page = ledger.positions_page(session, on, after, limit, secret_of(request), country=country)
+    link_header(request, response, page)
+    return PageOut[dict[str, Any]](
+        items=[views.position_row(item) for item in page.items], next=page.next
+    )
 
 
-@router.get("/warnings", summary="Rotation-due and expiry warnings")
-def warnings(session: Session = Depends(db_session)) -> list[dict[str, Any]]:
-    return [vars(item) for item in ledger.warnings(session, dt.date.today())]
+@router.get(
+    "/warnings",
+    response_model=PageOut[dict[str, Any]],
+    summary="Rotation-due and expiry warnings, keyset-paged",
+)
+def warnings(
+    request: Request,
+    response: Response,
+    country: Iso3Query = None,
+    after: str | None = AFTER,
+    limit: int = limit_query(100, 1000),
+    session: Session = Depends(db_session),
+) -> PageOut[dict[str, Any]]:
+    """Soonest first (due date, lot code, kind): pass ``next`` as ``after`` for the
+    following page (also in the ``Link: <…>; rel="next"`` header)."""
+    page = ledger.warnings_page(
+        session, dt.date.today(), after, limit, secret_of(request), country=country
+    )
+    link_header(request, response, page)
+    return PageOut[dict[str, Any]](items=[vars(item) for item in page.items], next=page.next)
 
 
 @router.put("/systems", summary="Create or update a reserve system and its members")
@@ -192,11 +230,29 @@ async def import_positions(
     )
 
 
-@router.get("/requests", summary="Release requests with their timelines")
+@router.get(
+    "/requests",
+    response_model=PageOut[dict[str, Any]],
+    summary="Release requests with their timelines, keyset-paged",
+)
 def list_requests(
-    country: Iso3Query = None, session: Session = Depends(db_session)
-) -> list[dict[str, Any]]:
-    return [views.request_row(session, row) for row in releases.requests(session, country=country)]
+    request: Request,
+    response: Response,
+    country: Iso3Query = None,
+    status: RequestStatusQuery = None,
+    after: str | None = AFTER,
+    limit: int = limit_query(100, 500),
+    session: Session = Depends(db_session),
+) -> PageOut[dict[str, Any]]:
+    """Newest first (request date, then id), of one state and/or status: pass ``next`` as
+    ``after`` for the following page (also in the ``Link: <…>; rel="next"`` header)."""
+    page = releases.requests_page(
+        session, after, limit, secret_of(request), country=country, status=status
+    )
+    link_header(request, response, page)
+    return PageOut[dict[str, Any]](
+        items=[views.request_row(session, row) for row in page.items], next=page.next
+    )
 
 
 @router.get("/requests/{reference}", summary="One release request and its timeline")

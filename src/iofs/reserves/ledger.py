@@ -15,7 +15,7 @@ against the warehouse's country); every movement is audited in the same transact
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -30,6 +30,7 @@ from sqlalchemy import (
     extract,
     func,
     insert,
+    or_,
     select,
     text,
     update,
@@ -39,6 +40,7 @@ from sqlalchemy.types import Float
 
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
+from iofs.http.paging import Page, Pager, SortKey
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, authorize
 from iofs.records import put_record_outcome
@@ -452,6 +454,47 @@ class LotPosition:
     balance_t: Decimal
 
 
+def _positions_query(
+    *,
+    country: str | None = None,
+    warehouse_id: int | None = None,
+    commodity: str | None = None,
+    system_id: int | None = None,
+    due_by: date | None = None,
+) -> Any:
+    """Lots with their warehouses, filtered by state, warehouse, commodity and system, and
+    (``due_by``) to those whose rotation or best-before date falls on or before that day;
+    unordered: the one query behind :func:`positions`, :func:`positions_page` and
+    :func:`warnings`."""
+    query = select(Lot, Warehouse).join(Warehouse, Warehouse.id == Lot.warehouse_id)
+    if country:
+        query = query.where(Warehouse.country == country.upper())
+    if warehouse_id is not None:
+        query = query.where(Lot.warehouse_id == warehouse_id)
+    if commodity:
+        query = query.where(Lot.commodity == commodity)
+    if system_id is not None:
+        query = query.where(Lot.system_id == system_id)
+    if due_by is not None:
+        query = query.where(or_(Lot.best_before <= due_by, Lot.rotation_due <= due_by))
+    return query
+
+
+#: The order of position lists: state, warehouse name, lot code, then the lot's id (unique).
+POSITION_KEYS = [
+    SortKey(Warehouse.country),
+    SortKey(Warehouse.name),
+    SortKey(Lot.code),
+    SortKey(Lot.id),
+]
+
+
+def _with_balances(session: Session, rows: Sequence[Any], on: date | None) -> list[LotPosition]:
+    """``(lot, warehouse)`` rows with each lot's balance on ``on`` (one read for all)."""
+    held = balances(session, on, [row[0].id for row in rows]) if rows else {}
+    return [LotPosition(row[0], row[1], held.get(row[0].id, ZERO.quantize(MILLI))) for row in rows]
+
+
 def positions(
     session: Session,
     on: date | None = None,
@@ -461,25 +504,54 @@ def positions(
     commodity: str | None = None,
     system_id: int | None = None,
     held_only: bool = False,
+    due_by: date | None = None,
 ) -> list[LotPosition]:
-    """Lots with their balances on ``on`` (tonnes), by state, warehouse and lot code."""
-    query = (
-        select(Lot, Warehouse)
-        .join(Warehouse, Warehouse.id == Lot.warehouse_id)
-        .order_by(Warehouse.country, Warehouse.name, Lot.code)
+    """Lots with their balances on ``on`` (tonnes), by state, warehouse and lot code: every
+    one that matches (a warehouse's lots, a commodity's held lots, the totals); the API's
+    list of every lot reads :func:`positions_page`."""
+    query = _positions_query(
+        country=country,
+        warehouse_id=warehouse_id,
+        commodity=commodity,
+        system_id=system_id,
+        due_by=due_by,
     )
-    if country:
-        query = query.where(Warehouse.country == country.upper())
-    if warehouse_id is not None:
-        query = query.where(Lot.warehouse_id == warehouse_id)
-    if commodity:
-        query = query.where(Lot.commodity == commodity)
-    if system_id is not None:
-        query = query.where(Lot.system_id == system_id)
-    rows = session.execute(query).all()
-    held = balances(session, on, [row[0].id for row in rows]) if rows else {}
-    found = [LotPosition(row[0], row[1], held.get(row[0].id, ZERO.quantize(MILLI))) for row in rows]
+    order = [key.column for key in POSITION_KEYS]
+    found = _with_balances(session, session.execute(query.order_by(*order)).all(), on)
     return [item for item in found if item.balance_t > 0] if held_only else found
+
+
+#: Name bound into the position list's page cursors.
+POSITIONS_SCOPE = "reserves.positions"
+
+
+def positions_page(
+    session: Session,
+    on: date | None,
+    after: str | None,
+    limit: int,
+    secret: str,
+    *,
+    country: str | None = None,
+) -> Page[LotPosition]:
+    """One page of :func:`positions` (every lot, of one state when given) after the cursor
+    ``after``, keyset by (state, warehouse name, lot code, lot id); balances are read for
+    the page's lots only. Positions are public: no row is hidden."""
+    pager = Pager(POSITIONS_SCOPE, POSITION_KEYS, secret)
+    page = pager.fetch(
+        session,
+        _positions_query(country=country),
+        after,
+        limit,
+        key=lambda row: (row[1].country, row[1].name, row[0].code, row[0].id),
+        scalars=False,
+    )
+    return Page(
+        items=_with_balances(session, page.items, on),
+        next=page.next,
+        first=page.first,
+        limit=page.limit,
+    )
 
 
 @dataclass(frozen=True)
@@ -493,18 +565,25 @@ class LotWarning:
     due_on: date
     balance_t: Decimal
 
+    @property
+    def key(self) -> tuple[date, str, str]:
+        """Its place in a warning list (unique: a lot has one warning of each kind)."""
+        return (self.due_on, self.lot_code, self.kind)
+
 
 def warnings(
     session: Session, today: date, *, country: str | None = None, within_days: int = v.WARNING_DAYS
 ) -> list[LotWarning]:
-    """Rotation-due and expiry warnings for lots still holding grain, soonest first.
+    """Rotation-due and expiry warnings for lots still holding grain, soonest first (then by
+    lot code and kind).
 
     Kinds: ``expired`` (best-before passed), ``expiring`` (within ``within_days``),
     ``rotation_overdue`` (rotation date passed), ``rotation_due`` (within ``within_days``).
+    Only lots with a date within the horizon are read (in SQL), then their balances.
     """
     horizon = today + timedelta(days=within_days)
     found: list[LotWarning] = []
-    for item in positions(session, today, country=country, held_only=True):
+    for item in positions(session, today, country=country, held_only=True, due_by=horizon):
         checks = (
             (item.lot.best_before, "expired", "expiring"),
             (item.lot.rotation_due, "rotation_overdue", "rotation_due"),
@@ -522,7 +601,27 @@ def warnings(
                     item.balance_t,
                 )
             )
-    return sorted(found, key=lambda warning: (warning.due_on, warning.lot_code))
+    return sorted(found, key=lambda warning: warning.key)
+
+
+#: Name bound into the warning list's page cursors.
+WARNINGS_SCOPE = "reserves.warnings"
+
+
+def warnings_page(
+    session: Session,
+    today: date,
+    after: str | None,
+    limit: int,
+    secret: str,
+    *,
+    country: str | None = None,
+) -> Page[LotWarning]:
+    """One page of :func:`warnings` after the cursor ``after`` (by due date, lot code and
+    kind). A warning is computed from a lot's balance on ``today``, so the list is built in
+    memory (from the lots due within the horizon only, read in SQL) and paged by its key."""
+    pager = Pager(WARNINGS_SCOPE, [], secret, size=3)
+    return pager.slice(warnings(session, today, country=country), lambda w: w.key, after, limit)
 
 
 def held_by_state(session: Session, on: date | None = None) -> dict[tuple[str, str], Decimal]:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from iofs.errors import InputError
 from iofs.http.charts import vega_lite_svg
 from iofs.http.deps import db_session
 from iofs.http.forms import filled_fields
+from iofs.http.paging import AFTER, pager_context, secret_of
 from iofs.http.security import current_principal, require
 from iofs.http.templating import render
 from iofs.i18n import gettext as _
@@ -155,19 +156,44 @@ def _may(principal: Principal, permission: str, country: str | None = None) -> b
     return allows(principal, permission, country=country)
 
 
+#: Release requests shown on one page of ``/reserves/requests``.
+REQUESTS_PAGE_SIZE = 100
+#: The page's filters: a state (ISO3) and a status, each empty for all.
+CountryFilter = Annotated[str, Query(max_length=3, pattern=r"^([A-Za-z]{3})?$")]
+StatusFilter = Annotated[
+    str, Query(max_length=12, pattern="^(" + "|".join(v.REQUEST_STATUSES) + ")?$")
+]
+
+
 @router.get("/reserves/requests", response_class=HTMLResponse)
 def requests_page(
     request: Request,
+    country: CountryFilter = "",
+    status: StatusFilter = "",
+    after: str | None = AFTER,
     session: Session = Depends(db_session),
     principal: Principal = Depends(current_principal),
 ) -> HTMLResponse:
-    """Every release request with its timeline; drafts from triggers for the secretariat."""
-    rows = [views.request_row(session, row) for row in releases.requests(session)]
+    """Release requests with their timelines, newest first, 100 a page, of one state and/or
+    status; drafts from triggers for the secretariat."""
+    page = releases.requests_page(
+        session,
+        after,
+        REQUESTS_PAGE_SIZE,
+        secret_of(request),
+        country=country or None,
+        status=status or None,
+    )
     return render(
         request,
         "reserves/requests.html",
         {
-            "requests": rows,
+            "requests": [views.request_row(session, row) for row in page.items],
+            **pager_context(request, page),
+            "filters": {"country": country.upper(), "status": status},
+            "states": sorted(registry.oic_states(), key=registry.state_name),
+            "statuses": v.REQUEST_STATUSES,
+            "state_name": registry.state_name,
             "labels": labels(),
             "may_assess": _may(principal, "reserves.assess"),
             "target_days": v.DELIVERY_TARGET_DAYS,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
+from iofs.http.paging import Page, Pager, SortKey
 from iofs.i18n import gettext as _
 from iofs.permissions import PermissionDenied, Principal, authorize
 from iofs.programmes import service as programmes
@@ -63,18 +64,56 @@ def request(session: Session, reference: str, field: str = "request") -> Release
     return found
 
 
-def requests(
-    session: Session, *, country: str | None = None, status: str | None = None
-) -> list[ReleaseRequest]:
-    """Release requests, newest first (of one state or status when given)."""
-    query = select(ReleaseRequest).order_by(
-        ReleaseRequest.requested_on.desc(), ReleaseRequest.id.desc()
-    )
+def _requests_query(*, country: str | None = None, status: str | None = None) -> Any:
+    """Release requests of one state and/or status (every request when neither is given),
+    unordered: the one query behind :func:`requests` and :func:`requests_page`."""
+    query = select(ReleaseRequest)
     if country:
         query = query.where(ReleaseRequest.country == country.upper())
     if status:
         query = query.where(ReleaseRequest.status == status)
+    return query
+
+
+def requests(
+    session: Session, *, country: str | None = None, status: str | None = None
+) -> list[ReleaseRequest]:
+    """Release requests, newest first (of one state or status when given): every one, for
+    the CLI and other modules' summaries; lists shown to people read :func:`requests_page`."""
+    query = _requests_query(country=country, status=status).order_by(
+        ReleaseRequest.requested_on.desc(), ReleaseRequest.id.desc()
+    )
     return list(session.execute(query).scalars())
+
+
+#: Name bound into the release request lists' page cursors.
+REQUESTS_SCOPE = "reserves.requests"
+
+
+def requests_page(
+    session: Session,
+    after: str | None,
+    limit: int,
+    secret: str,
+    *,
+    country: str | None = None,
+    status: str | None = None,
+) -> Page[ReleaseRequest]:
+    """One page of :func:`requests` (newest first: request date, then id) after the cursor
+    ``after``, of one state and/or status. Keyset by ``(requested_on, id)``, so a deep page
+    reads no earlier rows. Requests are public, as the positions are: no row is hidden."""
+    pager = Pager(
+        REQUESTS_SCOPE,
+        [SortKey(ReleaseRequest.requested_on, True), SortKey(ReleaseRequest.id, True)],
+        secret,
+    )
+    return pager.fetch(
+        session,
+        _requests_query(country=country, status=status),
+        after,
+        limit,
+        key=lambda row: (row.requested_on, row.id),
+    )
 
 
 def timeline(session: Session, request_id: int) -> list[RequestStep]:

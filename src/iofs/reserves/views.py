@@ -53,31 +53,22 @@ def cover_rows(
     ]
 
 
-def position_rows(
-    session: Session,
-    on: date | None = None,
-    *,
-    country: str | None = None,
-    warehouse_id: int | None = None,
-) -> list[dict[str, Any]]:
-    """Every lot with its warehouse, state and balance (tonnes) on ``on``."""
-    return [
-        {
-            "lot": item.lot.code,
-            "warehouse": item.warehouse.code,
-            "warehouse_name": item.warehouse.name,
-            "iso3": item.warehouse.country,
-            "state": registry.state_name(item.warehouse.country),
-            "commodity": item.lot.commodity,
-            "grade": item.lot.grade,
-            "received_on": item.lot.received_on,
-            "rotation_due": item.lot.rotation_due,
-            "best_before": item.lot.best_before,
-            "balance_t": item.balance_t,
-            "illustrative": item.lot.illustrative,
-        }
-        for item in ledger.positions(session, on, country=country, warehouse_id=warehouse_id)
-    ]
+def position_row(item: ledger.LotPosition) -> dict[str, Any]:
+    """One lot with its warehouse, state and balance (tonnes)."""
+    return {
+        "lot": item.lot.code,
+        "warehouse": item.warehouse.code,
+        "warehouse_name": item.warehouse.name,
+        "iso3": item.warehouse.country,
+        "state": registry.state_name(item.warehouse.country),
+        "commodity": item.lot.commodity,
+        "grade": item.lot.grade,
+        "received_on": item.lot.received_on,
+        "rotation_due": item.lot.rotation_due,
+        "best_before": item.lot.best_before,
+        "balance_t": item.balance_t,
+        "illustrative": item.lot.illustrative,
+    }
 
 
 def request_row(session: Session, row: ReleaseRequest) -> dict[str, Any]:
