@@ -67,7 +67,10 @@ def test_report_correct_approve_lock(
         (g["iso3"], g["kpi_code"])
         for g in client.get("/api/v1/strategy/missing", params={"year": 2026}).json()
     }
-    assert client.get("/api/v1/strategy/values", params={"iso3": "KAZ"}).json() == []
+    assert client.get("/api/v1/strategy/values", params={"iso3": "KAZ"}).json() == {
+        "items": [],
+        "next": None,
+    }
     assert _kaz_status(client, "NGB.1") == "no_data"
     # a focal point cannot review
     assert (
@@ -111,7 +114,7 @@ def test_report_correct_approve_lock(
     # 15 500 >= expected 15 000 for 2026 (line 10 000 in 2021 -> 20 000 in 2031)
     assert _kaz_status(client, "NGB.1") == "on_track"
     public = client.get("/api/v1/strategy/values", params={"iso3": "KAZ"}).json()
-    assert [v["value"] for v in public] == ["15500.0000"]
+    assert [v["value"] for v in public["items"]] == ["15500.0000"] and public["next"] is None
     pillars = client.get("/api/v1/strategy/scorecard", params={"year": 2026}).json()
     assert pillars[0]["counts"]["on_track"] == 1
 

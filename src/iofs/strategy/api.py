@@ -5,16 +5,29 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, UploadFile
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+)
 from sqlalchemy.orm import Session
 
 from iofs import feeds
 from iofs.errors import InputError
 from iofs.http.deps import RecordId, db_session
+from iofs.http.paging import AFTER, PageOut, limit_query, link_header, secret_of
 from iofs.http.security import body_limit, current_principal, require
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal
 from iofs.strategy import framework, partnerships, progress, reporting, workbook
+from iofs.strategy import vocabulary as v
 from iofs.strategy.models import Kpi
 from iofs.strategy.schemas import (
     ActivityIn,
@@ -253,20 +266,41 @@ def set_period_status(
     return PeriodOut.model_validate(period)
 
 
-@router.get("/strategy/values", response_model=list[ValueOut], summary="Reported KPI values")
+@router.get(
+    "/strategy/values",
+    response_model=PageOut[ValueOut],
+    summary="Reported KPI values, keyset-paged",
+)
 def list_values(
+    request: Request,
+    response: Response,
     iso3: Iso3Query = None,
     year: YearQuery = None,
     kpi_id: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
+    status: v.ValueStatus | None = None,
+    after: str | None = AFTER,
+    limit: int = limit_query(100, 1000),
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
-) -> list[ValueOut]:
+) -> PageOut[ValueOut]:
     """Approved values; unapproved ones too for the secretariat, viewers and the state's
-    focal points."""
-    return [
-        ValueOut.model_validate(v)
-        for v in reporting.list_values(session, principal, iso3=iso3, year=year, kpi_id=kpi_id)
-    ]
+    focal points. By year, KPI and state (overall values first): pass ``next`` as ``after``
+    for the following page (also in the ``Link: <…>; rel="next"`` header)."""
+    page = reporting.values_page(
+        session,
+        principal,
+        after,
+        limit,
+        secret_of(request),
+        iso3=iso3,
+        year=year,
+        kpi_id=kpi_id,
+        status=status,
+    )
+    link_header(request, response, page)
+    return PageOut[ValueOut](
+        items=[ValueOut.model_validate(value) for value in page.items], next=page.next
+    )
 
 
 @router.post(

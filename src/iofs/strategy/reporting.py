@@ -17,14 +17,16 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from iofs import validation
 from iofs.audit import service as audit
 from iofs.errors import InputError, NotFoundError
+from iofs.http.paging import Page, Pager, SortKey
 from iofs.i18n import gettext as _
 from iofs.permissions import PermissionDenied, Principal, allows, authorize
 from iofs.strategy import framework
@@ -338,6 +340,54 @@ def may_see_unapproved(principal: Principal, iso3: str | None) -> bool:
     return allows(principal, "strategy.values.read_unapproved", country=iso3)
 
 
+def _values_query(
+    principal: Principal,
+    *,
+    iso3: str | None = None,
+    year: int | None = None,
+    kpi_id: int | None = None,
+    status: str | None = None,
+) -> Any:
+    """Values with their period's year, filtered by state, year, KPI and status, for
+    :func:`may_see_unapproved` to decide row by row; unordered. When ``principal`` may read
+    unapproved values of no state at all (the public, most readers), approved ones are kept
+    in SQL, so a list does not read every unapproved row only to drop it. The one query
+    behind :func:`list_values` and :func:`values_page`."""
+    query = select(KpiValue, ReportingPeriod.year).join(
+        ReportingPeriod, ReportingPeriod.id == KpiValue.period_id
+    )
+    if iso3:
+        query = query.where(KpiValue.iso3 == iso3.upper())
+    if year is not None:
+        query = query.where(ReportingPeriod.year == year)
+    if kpi_id is not None:
+        query = query.where(KpiValue.kpi_id == kpi_id)
+    if status:
+        query = query.where(KpiValue.status == status)
+    if not allows(principal, "strategy.values.read_unapproved"):
+        query = query.where(KpiValue.status == "approved")
+    return query
+
+
+#: The order of value lists: year, KPI, state (overall values, which have none, first),
+#: then the value's id (unique; an overall value has no state to tell it apart).
+VALUE_KEYS = [
+    SortKey(ReportingPeriod.year),
+    SortKey(KpiValue.kpi_id),
+    SortKey(func.coalesce(KpiValue.iso3, "")),
+    SortKey(KpiValue.id),
+]
+
+
+def _value_key(row: Any) -> tuple[int, int, str, int]:
+    value, year = row[0], row[1]
+    return (year, value.kpi_id, value.iso3 or "", value.id)
+
+
+def _visible(principal: Principal, value: KpiValue) -> bool:
+    return value.status == "approved" or may_see_unapproved(principal, value.iso3)
+
+
 def list_values(
     session: Session,
     principal: Principal,
@@ -347,20 +397,46 @@ def list_values(
     kpi_id: int | None = None,
     status: str | None = None,
 ) -> list[KpiValue]:
-    """Values the principal may see (the public: approved only), filtered."""
-    query = select(KpiValue).join(ReportingPeriod, ReportingPeriod.id == KpiValue.period_id)
-    if iso3:
-        query = query.where(KpiValue.iso3 == iso3.upper())
-    if year is not None:
-        query = query.where(ReportingPeriod.year == year)
-    if kpi_id is not None:
-        query = query.where(KpiValue.kpi_id == kpi_id)
-    if status:
-        query = query.where(KpiValue.status == status)
-    rows = session.execute(
-        query.order_by(ReportingPeriod.year, KpiValue.kpi_id, KpiValue.iso3)
-    ).scalars()
-    return [r for r in rows if r.status == "approved" or may_see_unapproved(principal, r.iso3)]
+    """Values the principal may see (the public: approved only), filtered, by year, KPI and
+    state: every one (a KPI's or a state's values, the report); the API reads
+    :func:`values_page`."""
+    query = _values_query(principal, iso3=iso3, year=year, kpi_id=kpi_id, status=status)
+    rows = session.execute(query.order_by(*(key.column for key in VALUE_KEYS))).all()
+    return [row[0] for row in rows if _visible(principal, row[0])]
+
+
+#: Name bound into the value list's page cursors.
+VALUES_SCOPE = "strategy.values"
+
+
+def values_page(
+    session: Session,
+    principal: Principal,
+    after: str | None,
+    limit: int,
+    secret: str,
+    *,
+    iso3: str | None = None,
+    year: int | None = None,
+    kpi_id: int | None = None,
+    status: str | None = None,
+) -> Page[KpiValue]:
+    """One page of :func:`list_values` after the cursor ``after``: keyset by (year, KPI,
+    state, id), each row checked with :func:`may_see_unapproved` as the full list is, so a
+    value the principal may not see is on no page."""
+    pager = Pager(VALUES_SCOPE, VALUE_KEYS, secret)
+    page = pager.fetch_visible(
+        session,
+        _values_query(principal, iso3=iso3, year=year, kpi_id=kpi_id, status=status),
+        after,
+        limit,
+        key=_value_key,
+        visible=lambda row: _visible(principal, row[0]),
+        scalars=False,
+    )
+    return Page(
+        items=[row[0] for row in page.items], next=page.next, first=page.first, limit=page.limit
+    )
 
 
 def period_year(session: Session, period_id: int) -> int:
