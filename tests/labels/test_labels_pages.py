@@ -51,7 +51,8 @@ def test_prices_pages_show_the_commodity_in_the_readers_language(
 
 
 def _next(page: str) -> str:
-    return html.unescape(page.split('rel="next"', 1)[0].rsplit('href="', 1)[1].split('"', 1)[0])
+    """The pager's "Next page" link."""
+    return html.unescape(page.split('rel="next" href="', 1)[1].split('"', 1)[0])
 
 
 def test_labels_page_edit_and_permissions(
@@ -115,7 +116,7 @@ def test_labels_page_edit_and_permissions(
     client.cookies.clear()
     # the API: public reading, secretariat writing
     listed = client.get("/api/v1/labels?domain=mcpd.COLLSRC&language=fr").json()
-    collsrc_40 = next(r for r in listed if r["code"] == "40")
+    collsrc_40 = next(r for r in listed["items"] if r["code"] == "40")
     assert collsrc_40["english"].startswith("Institute")
     assert collsrc_40["text"].startswith("Institut, station")
     body = {"text": "Riz blanc"}

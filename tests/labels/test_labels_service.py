@@ -156,7 +156,9 @@ def test_missing_counts(session_factory: sessionmaker[Session]) -> None:
         counts = {
             (c.domain, c.language): (c.total, c.missing) for c in service.missing_counts(session)
         }
-        missing_fr = service.listing(session, "fr", domain="commodity", missing_only=True)
+        missing_fr = service.labels_page(
+            session, "fr", None, 100, "secret", domain="commodity", missing_only=True
+        ).items
     assert counts == {
         ("commodity", "ar"): (3, 2),
         ("commodity", "fr"): (3, 1),

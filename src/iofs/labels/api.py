@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from iofs.http.deps import db_session
+from iofs.http.paging import AFTER, PageOut, limit_query, link_header, secret_of
 from iofs.http.security import current_principal, require
 from iofs.labels import service
 from iofs.labels.permissions import EDIT
@@ -21,25 +22,37 @@ def _out(row: service.LabelRow) -> LabelOut:
     return LabelOut(**row.__dict__)
 
 
-@router.get("/labels", response_model=list[LabelOut], summary="Data labels of a domain")
+@router.get(
+    "/labels",
+    response_model=PageOut[LabelOut],
+    summary="Data labels of a domain, keyset-paged",
+)
 def list_labels(
+    request: Request,
+    response: Response,
     language: Annotated[str, Query(max_length=8, description="en, ar or fr")] = "en",
     domain: Annotated[str | None, Query(max_length=40)] = None,
     missing: bool = False,
-    after_domain: Annotated[str | None, Query(max_length=40)] = None,
-    after_code: Annotated[str | None, Query(max_length=255)] = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    after: str | None = AFTER,
+    limit: int = limit_query(1000, 5000),
     _principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
-) -> list[LabelOut]:
+) -> PageOut[LabelOut]:
     """Codes by domain and code with English and the language's text (public: the same
-    names the pages show). Keyset paging: pass the last row's domain and code as
-    ``after_domain``/``after_code``."""
-    after = (after_domain, after_code) if after_domain and after_code is not None else None
-    rows = service.listing(
-        session, language, domain=domain, missing_only=missing, after=after, limit=limit
+    names the pages show), of one domain and/or only those missing in the language: pass
+    ``next`` as ``after`` for the following page (also in the ``Link: <…>; rel="next"``
+    header)."""
+    page = service.labels_page(
+        session,
+        language,
+        after,
+        limit,
+        secret_of(request),
+        domain=domain,
+        missing_only=missing,
     )
-    return [_out(r) for r in rows]
+    link_header(request, response, page)
+    return PageOut[LabelOut](items=[_out(row) for row in page.items], next=page.next)
 
 
 @router.put(

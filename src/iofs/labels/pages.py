@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from iofs import i18n
 from iofs.errors import InputError
 from iofs.http.deps import db_session
+from iofs.http.paging import AFTER, secret_of
 from iofs.http.security import body_limit, require
 from iofs.http.templating import environment, render
 from iofs.labels import jinja, service, transfer
@@ -38,34 +39,35 @@ def _language(value: str) -> str:
 
 
 def _context(
-    session: Session, domain: str, language: str, missing: bool, after: str
+    session: Session,
+    secret: str,
+    domain: str,
+    language: str,
+    missing: bool,
+    after: str | None,
 ) -> dict[str, Any]:
-    after_key = tuple(after.split("|", 1)) if "|" in after else None
-    rows = service.listing(
-        session,
-        language,
-        domain=domain or None,
-        missing_only=missing,
-        after=after_key,  # type: ignore[arg-type]
-        limit=PAGE_SIZE + 1,
+    """The page's counts, one page of labels after the cursor ``after``, and its links.
+
+    The pager's links are made here from the list's own filters rather than by
+    ``pager_context`` from the request: the page is also shown by the edit and import forms
+    (a POST to another address), and a "saved" notice must not follow to the next page.
+    """
+    page = service.labels_page(
+        session, language, after, PAGE_SIZE, secret, domain=domain or None, missing_only=missing
     )
     filters = {"domain": domain, "language": language, "missing": "1" if missing else ""}
     chosen = {k: v for k, v in filters.items() if v}
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
     return {
         "counts": service.missing_counts(session),
-        "rows": rows,
+        "rows": page.items,
         "domains": DOMAINS,
         "domain_name": domain_name,
         "languages": LANGUAGES,
         "filters": filters,
         "back": urlencode(chosen | ({"after": after} if after else {})),
-        "next_url": (
-            "/labels?" + urlencode(chosen | {"after": f"{rows[-1].domain}|{rows[-1].code}"})
-            if more and rows
-            else None
-        ),
+        "pager": page,
+        "next_url": "/labels?" + urlencode(chosen | {"after": page.next}) if page.next else None,
+        "first_url": None if page.first else "/labels?" + urlencode(chosen),
         "export_url": "/labels/export.csv?"
         + urlencode({k: v for k, v in chosen.items() if k != "missing"}),
     }
@@ -77,7 +79,7 @@ def labels_page(
     domain: Annotated[str, Query(max_length=40)] = "",
     language: Annotated[str, Query(max_length=8)] = "",
     missing: Annotated[str, Query(max_length=5)] = "",
-    after: Annotated[str, Query(max_length=300)] = "",
+    after: str | None = AFTER,
     saved: Annotated[str, Query(max_length=8)] = "",
     _principal: Principal = Depends(require(EDIT)),
     session: Session = Depends(db_session),
@@ -85,7 +87,9 @@ def labels_page(
     """Missing counts, the filtered list (keyset pages of 100) and the edit forms."""
     if domain and domain not in DOMAINS:
         domain = ""
-    context = _context(session, domain, _language(language), missing == "1", after)
+    context = _context(
+        session, secret_of(request), domain, _language(language), missing == "1", after
+    )
     context["saved"] = saved
     return render(request, "labels/labels.html", context)
 
@@ -97,7 +101,7 @@ async def edit_label(
     code: Annotated[str, Form(max_length=255)],
     language: Annotated[str, Form(max_length=8)],
     text: Annotated[str, Form(max_length=2000)] = "",
-    back: Annotated[str, Form(max_length=600)] = "",
+    back: Annotated[str, Form(max_length=2400)] = "",
     principal: Principal = Depends(require(EDIT)),
     session: Session = Depends(db_session),
 ) -> Response:
@@ -106,7 +110,7 @@ async def edit_label(
         service.put_label(session, principal, domain, code, language, text)
     except InputError as error:
         session.rollback()
-        context = _context(session, "", _language(language), False, "")
+        context = _context(session, secret_of(request), "", _language(language), False, None)
         context["error"] = str(error)
         return render(request, "labels/labels.html", context, status_code=422)
     session.commit()
@@ -156,6 +160,6 @@ async def import_labels(
     else:
         session.commit()
         error = ""
-    context = _context(session, "", _language(""), False, "")
+    context = _context(session, secret_of(request), "", _language(""), False, None)
     context.update(error=error, imported=summary)
     return render(request, "labels/labels.html", context, status_code=422 if error else 200)

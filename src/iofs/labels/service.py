@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from iofs.errors import InputError
+from iofs.http.paging import Page, Pager, SortKey
 from iofs.i18n import gettext as _
 from iofs.labels.cache import Lookup, bound, session_lookup, touch
 from iofs.labels.domains import DOMAINS, FALLBACK, LANGUAGES, TRANSLATED
@@ -135,17 +136,24 @@ def missing_counts(session: Session) -> list[MissingCount]:
     return sorted(rows, key=lambda r: (order.get(r.domain, len(order)), r.domain, r.language))
 
 
-def listing(
+#: Name bound into the label list's page cursors.
+LABELS_SCOPE = "labels.listing"
+
+
+def labels_page(
     session: Session,
     language: str,
+    after: str | None,
+    limit: int,
+    secret: str,
     *,
     domain: str | None = None,
     missing_only: bool = False,
-    after: tuple[str, str] | None = None,
-    limit: int = 100,
-) -> list[LabelRow]:
-    """Codes (by domain, then code) with their English text and their text in ``language``;
-    keyset paging: ``after`` is the (domain, code) of the previous page's last row."""
+) -> Page[LabelRow]:
+    """One page of the codes (by domain, then code) with their English text and their text
+    in ``language``, of one domain and/or only those with no text in ``language``, after
+    the cursor ``after``. Keyset by the English row's (domain, code), unique as the table's
+    (domain, code, language) constraint makes it and served by that constraint's index."""
     _check_language(language)
     if domain is not None:
         _check_domain(domain)
@@ -158,19 +166,22 @@ def listing(
             and_(own.domain == english.domain, own.code == english.code, own.language == language),
         )
         .where(english.language == FALLBACK)
-        .order_by(english.domain, english.code)
-        .limit(limit)
     )
     if domain is not None:
         query = query.where(english.domain == domain)
     if missing_only:
         query = query.where(own.id.is_(None))
-    if after is not None:
-        query = query.where(
-            (english.domain > after[0]) | and_(english.domain == after[0], english.code > after[1])
-        )
+    pager = Pager(LABELS_SCOPE, [SortKey(english.domain), SortKey(english.code)], secret)
+    page = pager.fetch(
+        session,
+        query,
+        after,
+        limit,
+        key=lambda row: (row[0].domain, row[0].code),
+        scalars=False,
+    )
     rows = []
-    for base, translated in session.execute(query):
+    for base, translated in page.items:
         shown = base if language == FALLBACK else translated
         rows.append(
             LabelRow(
@@ -184,7 +195,7 @@ def listing(
                 shown.updated_at if shown else None,
             )
         )
-    return rows
+    return Page(items=rows, next=page.next, first=page.first, limit=page.limit)
 
 
 def _clean(value: str, field: str, maximum: int, *, required: bool = True) -> str:
