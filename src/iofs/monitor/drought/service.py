@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from iofs.analytics_store.duckdb_cursor import duckdb_cursor
 from iofs.config import Settings
 from iofs.errors import InputError, NotFoundError
 from iofs.i18n import gettext as _
@@ -630,12 +631,10 @@ def store_zonal(settings: Settings, table: pd.DataFrame) -> int:
 
 
 def _query(settings: Settings, sql: str, params: list[Any]) -> pd.DataFrame:
-    import duckdb
-
     path = zonal_path(settings)
     if not path.exists():
         return pd.DataFrame(columns=ZONAL_COLUMNS)
-    with duckdb.connect() as connection:
+    with duckdb_cursor() as connection:
         frame: pd.DataFrame = connection.execute(
             sql.replace("{table}", f"read_parquet('{path.as_posix()}')"), params
         ).df()

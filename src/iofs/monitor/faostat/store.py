@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from iofs.analytics_store.duckdb_cursor import duckdb_cursor
 from iofs.ingest_files import atomic_write, visible_files
 from iofs.monitor.faostat.areas import areas, oic_states
 from iofs.monitor.faostat.definitions import FS_ITEMS
@@ -80,16 +81,15 @@ def read_series(
     if not files:
         return pd.DataFrame(columns=["year", "item", "value", "unit", "flag"])
     items = ", ".join(str(i) for i in item_codes)
-    con = duckdb.connect()
-    frame = con.execute(
-        f"SELECT year, any_value(item) AS item, arg_max(value, source) AS value, "
-        f"any_value(unit) AS unit, arg_max(flag, source) AS flag "
-        f"FROM {parquet_list(files)} WHERE iso3 = ? "
-        f"AND element_code = ? AND item_code IN ({items}) AND year = year_end "
-        f"GROUP BY year, item_code ORDER BY year",
-        [iso3, element_code],
-    ).df()
-    con.close()
+    with duckdb_cursor() as con:
+        frame = con.execute(
+            f"SELECT year, any_value(item) AS item, arg_max(value, source) AS value, "
+            f"any_value(unit) AS unit, arg_max(flag, source) AS flag "
+            f"FROM {parquet_list(files)} WHERE iso3 = ? "
+            f"AND element_code = ? AND item_code IN ({items}) AND year = year_end "
+            f"GROUP BY year, item_code ORDER BY year",
+            [iso3, element_code],
+        ).df()
     return frame
 
 
@@ -109,17 +109,16 @@ def read_series_of_areas(
     items = ", ".join(str(int(i)) for i in item_codes)
     elements = ", ".join(str(int(e)) for e in element_codes)
     places = ", ".join("?" for _ in iso3s)
-    con = duckdb.connect()
-    frame = con.execute(
-        f"SELECT iso3, element_code AS element, year, any_value(item) AS item, "
-        f"arg_max(value, source) AS value, any_value(unit) AS unit, "
-        f"arg_max(flag, source) AS flag "
-        f"FROM {parquet_list(files)} WHERE iso3 IN ({places}) "
-        f"AND element_code IN ({elements}) AND item_code IN ({items}) AND year = year_end "
-        f"GROUP BY iso3, element_code, year, item_code ORDER BY iso3, element_code, year",
-        list(iso3s),
-    ).df()
-    con.close()
+    with duckdb_cursor() as con:
+        frame = con.execute(
+            f"SELECT iso3, element_code AS element, year, any_value(item) AS item, "
+            f"arg_max(value, source) AS value, any_value(unit) AS unit, "
+            f"arg_max(flag, source) AS flag "
+            f"FROM {parquet_list(files)} WHERE iso3 IN ({places}) "
+            f"AND element_code IN ({elements}) AND item_code IN ({items}) AND year = year_end "
+            f"GROUP BY iso3, element_code, year, item_code ORDER BY iso3, element_code, year",
+            list(iso3s),
+        ).df()
     return frame
 
 

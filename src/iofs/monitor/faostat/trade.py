@@ -16,8 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
+from iofs.analytics_store.duckdb_cursor import duckdb_cursor
 from iofs.monitor.faostat import store
 from iofs.monitor.faostat.sql import parquet_list
 
@@ -57,8 +56,7 @@ def _rows(analytics_dir: Path, iso3s: tuple[str, ...]) -> list[tuple[object, ...
     if not files or not iso3s:
         return []
     places = ", ".join("?" for _ in iso3s)
-    con = duckdb.connect()
-    try:
+    with duckdb_cursor() as con:
         return con.execute(
             f"WITH o AS ("
             f" SELECT iso3, coalesce(CAST(item_code AS VARCHAR), 'cpc:' || item_cpc) AS item_key,"
@@ -75,8 +73,6 @@ def _rows(analytics_dir: Path, iso3s: tuple[str, ...]) -> list[tuple[object, ...
             f" ORDER BY o.iso3, o.item_key, o.value DESC, o.partner",
             [*iso3s, IMPORT_QUANTITY],
         ).fetchall()
-    finally:
-        con.close()
 
 
 def _items(rows: list[tuple[object, ...]], items: int, partners: int) -> list[ImportedItem]:

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from iofs.analytics_store.duckdb_cursor import duckdb_cursor
 from iofs.monitor.ipc import phases
 from iofs.monitor.ipc.store import slices
 from iofs.monitor.ipc.validation import KINDS
@@ -162,7 +163,6 @@ def read(
 def _read(
     files: list[Path], wanted: list[str] | None, levels: tuple[str, ...], kinds: tuple[str, ...]
 ) -> list[Analysis]:
-    import duckdb
 
     if wanted is not None and not wanted:
         return []
@@ -174,8 +174,7 @@ def _read(
         filters.append(f"country IN ({', '.join(_literal(v) for v in wanted)})")
     where = " AND ".join(filters)
     paths = "[" + ", ".join(_literal(str(f)) for f in files) + "]"
-    con = duckdb.connect()
-    try:
+    with duckdb_cursor() as con:
         rows = con.execute(f"""
             WITH stored AS (
                 SELECT * FROM read_parquet({paths}, union_by_name = true) WHERE {where}),
@@ -203,8 +202,6 @@ def _read(
             ORDER BY s.country, s.level, s.level1 NULLS FIRST, s.area NULLS FIRST,
                      s.period_from, s.period_to, s.kind
         """).fetchall()  # noqa: S608 - constant identifiers; values enter as quoted literals
-    finally:
-        con.close()
     grouped: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
     for row in rows:
         grouped.setdefault((*row[:8], row[12]), []).append(row)

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
+from iofs.analytics_store.duckdb_cursor import duckdb_cursor
 from iofs.monitor.prices import anomalies
 from iofs.monitor.prices.ingest import oic_states, slice_files
 from iofs.slices import SliceInfo, UnknownSlice, discard, file_size, modified_at, split_id
@@ -84,18 +84,17 @@ def _monthly(analytics_dir: Path) -> pd.DataFrame:
     files = slice_files(analytics_dir)
     if not files:
         raise NoPriceData("No prices ingested yet; run `iofs ingest prices FILE…`.")
-    con = duckdb.connect()
     keys = ", ".join(f"coalesce({k}, '') AS {k}" for k in KEY)
-    frame = con.execute(f"""
-        SELECT dense_rank() OVER (ORDER BY {", ".join(KEY)}) - 1 AS key_id, *
-        FROM (
-            SELECT {keys}, year(date) * 12 + month(date) - 1 AS month_index,
-                   avg(price) AS price
-            FROM read_parquet({[str(f) for f in files]!r}, union_by_name = true)
-            WHERE price_flag <> 'forecast' AND {_plausible(files)}
-            GROUP BY ALL)
-    """).df()  # noqa: S608 - constant identifiers; paths and names enter as quoted literals
-    con.close()
+    with duckdb_cursor() as con:
+        frame = con.execute(f"""
+            SELECT dense_rank() OVER (ORDER BY {", ".join(KEY)}) - 1 AS key_id, *
+            FROM (
+                SELECT {keys}, year(date) * 12 + month(date) - 1 AS month_index,
+                       avg(price) AS price
+                FROM read_parquet({[str(f) for f in files]!r}, union_by_name = true)
+                WHERE price_flag <> 'forecast' AND {_plausible(files)}
+                GROUP BY ALL)
+        """).df()  # noqa: S608 - constant identifiers; paths and names enter as quoted literals
     return frame
 
 
@@ -367,8 +366,7 @@ def market_price_usd(
     files = slice_files(analytics_dir)
     if not files:
         return None
-    con = duckdb.connect()
-    try:
+    with duckdb_cursor() as con:
         sql = f"""
             WITH packaged AS (
                 SELECT commodity, date, market, usd_price,
@@ -394,8 +392,6 @@ def market_price_usd(
             sql,
             [country, commodity.strip(), on, on],
         ).fetchone()
-    finally:
-        con.close()
     if row is None:
         return None
     return MarketPrice(
@@ -454,15 +450,12 @@ def is_staple(category: str | None, commodity: str) -> bool:
 
 def _categories(analytics_dir: Path) -> pd.DataFrame:
     files = slice_files(analytics_dir)
-    con = duckdb.connect()
-    try:
+    with duckdb_cursor() as con:
         frame: pd.DataFrame = con.execute(f"""
             SELECT DISTINCT country, commodity, any_value(category) AS category
             FROM read_parquet({[str(f) for f in files]!r}, union_by_name = true)
             GROUP BY country, commodity
         """).df()  # noqa: S608 - paths enter as quoted literals
-    finally:
-        con.close()
     return frame
 
 
@@ -552,7 +545,7 @@ def _reference_dir(analytics_dir: Path) -> Path:
 
 
 def _price_slice(path: Path) -> SliceInfo:
-    with duckdb.connect() as con:
+    with duckdb_cursor() as con:
         row = con.execute(
             "SELECT count(*), count(DISTINCT country), min(date), max(date), "
             "any_value(source) FROM read_parquet(?)",
