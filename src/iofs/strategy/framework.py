@@ -260,9 +260,14 @@ class Plan:
 
 
 def plan_for(session: Session, kpi_id: int, iso3: str | None) -> Plan:
-    """The baseline and targets of ``kpi_id`` for ``iso3`` (None: overall)."""
-    baselines = _plans(session, kpi_id, iso3, "baseline")
-    targets = _plans(session, kpi_id, iso3, "target")
+    """The baseline and targets of ``kpi_id`` for ``iso3`` (None: overall), in one query."""
+    query = select(KpiPlan).where(
+        KpiPlan.kpi_id == kpi_id, KpiPlan.kind.in_(("baseline", "target"))
+    )
+    query = query.where(KpiPlan.iso3.is_(None) if iso3 is None else KpiPlan.iso3 == iso3)
+    rows = list(session.execute(query.order_by(KpiPlan.year, KpiPlan.kind)).scalars())
+    baselines = [row for row in rows if row.kind == "baseline"]
+    targets = [row for row in rows if row.kind == "target"]
     return Plan(
         baseline=(baselines[0].year, baselines[0].value) if baselines else None,
         targets=[(t.year, t.value) for t in targets],

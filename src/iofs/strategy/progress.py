@@ -106,8 +106,16 @@ def kpi_value(session: Session, kpi: Kpi, iso3: str | None, year: int) -> Decima
     return reporting.approved_value(session, kpi.id, iso3, year)
 
 
-def kpi_assessment(session: Session, kpi: Kpi, iso3: str | None, year: int) -> Assessment:
-    plan = framework.plan_for(session, kpi.id, iso3)
+def kpi_assessment(
+    session: Session,
+    kpi: Kpi,
+    iso3: str | None,
+    year: int,
+    plan: framework.Plan | None = None,
+) -> Assessment:
+    """The KPI's status for ``iso3`` (None: overall) in ``year``, against ``plan`` (read when
+    not given)."""
+    plan = plan or framework.plan_for(session, kpi.id, iso3)
     return assess(
         kpi.direction, plan.baseline, plan.targets, year, kpi_value(session, kpi, iso3, year)
     )
@@ -140,7 +148,7 @@ def state_scorecard(session: Session, iso3: str, year: int) -> list[ScorecardRow
             rows.append(
                 ScorecardRow(
                     kpi,
-                    kpi_assessment(session, kpi, code, year),
+                    kpi_assessment(session, kpi, code, year, plan),
                     plan.illustrative,
                     node.pillar.number,
                 )
