@@ -349,6 +349,8 @@ class Outcome:
     reads: list[float] = field(default_factory=list)
     writes: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
+    #: Read path template → (latencies in seconds, answers the public cache kept).
+    by_path: dict[str, tuple[list[float], list[bool]]] = field(default_factory=dict)
     seconds: float = 0.0
     generator_cpu: float = 0.0
 
@@ -370,14 +372,21 @@ async def _reader(
     rng = random.Random(seed)
     states, accessions = spread
     while time.monotonic() < stop:
-        path = expand(rng.choice(paths), rng, states, accessions)
+        template = rng.choice(paths)
+        path = expand(template, rng, states, accessions)
         begin = time.perf_counter()
+        kept = False
         try:
             response = await client.get(path)
             status = response.status_code
+            kept = response.headers.get("x-cache") == "hit"
         except Exception as error:  # a refused or dropped connection is an error, counted
             status = type(error).__name__
-        out.reads.append(time.perf_counter() - begin)
+        seconds = time.perf_counter() - begin
+        out.reads.append(seconds)
+        times, hits = out.by_path.setdefault(template, ([], []))
+        times.append(seconds)
+        hits.append(kept)
         if status != 200:
             out.errors[f"GET {path.split('?')[0]} {status}"] += 1
 
@@ -508,6 +517,18 @@ def report(label: str, outcome: Outcome, server_cpu: float) -> float:
     return rate
 
 
+def report_paths(outcome: Outcome, shown: int = 10) -> None:
+    """The read paths that took the most of the readers' waiting, with their cache hits."""
+    spent = sum(sum(times) for times, _hits in outcome.by_path.values()) or 1.0
+    ranked = sorted(outcome.by_path.items(), key=lambda item: -sum(item[1][0]))
+    for template, (times, hits) in ranked[:shown]:
+        print(
+            f"    {100 * sum(times) / spent:5.1f} % of read time  {len(times):5,} reads  "
+            f"p50 {percentile(times, 0.5):6.0f} ms  kept {100 * sum(hits) / len(hits):5.1f} %  "
+            f"{template}"
+        )
+
+
 def _paths(url: str, accession: int) -> list[str]:
     """The weighted read list, without the paths this store does not serve (said so)."""
     import httpx
@@ -609,6 +630,8 @@ def run(
         outcome = generate(server.url, store.token, paths, args, accessions)
         cpu = server.cpu_seconds() - cpu
         rate = report(label, outcome, cpu)
+        if args.paths:
+            report_paths(outcome)
         if snapshot is not None:
             snapshot.join()
             print(
@@ -641,6 +664,9 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--no-upload", action="store_true")
     parser.add_argument("--no-backup", action="store_true")
+    parser.add_argument(
+        "--paths", action="store_true", help="print the read paths that took the most time"
+    )
     parser.add_argument("--data", default="/tmp/iofs-bench-load")
     args = parser.parse_args()
 
