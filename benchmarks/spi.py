@@ -12,7 +12,8 @@ grid; the peers run on ``--peers`` pixels of the same grid (they are slow), and 
 NetCDF under /tmp, and divides the pixel difference by the time difference, so that start-up
 (imports, numba cache loading) is excluded. The worker speed-up runs the same computation on
 a LocalCluster of 1 and of 2 single-threaded worker processes (``--dask-edge`` square grid),
-best of ``--repeat`` runs each; ``--speed-up-only`` runs that part alone.
+best of ``--repeat`` runs each, printed beside the machine's own ceiling (the same kernel in
+one process alone and in two at once, without Dask); ``--speed-up-only`` runs that part alone.
 
 ``--chirps-oic``: a slice of the OIC extent at CHIRPS' 0.05 degree (1/20 of the rows, all
 3180 columns, 1981-2025) through the CLI to Zarr; prints the bytes in and out, the rate per
@@ -236,8 +237,44 @@ def speed_up(edge: int, months: int, scale: int, repeat: int = 3) -> dict[int, f
             f"pixels/s  ({edge}x{edge}x{months}, best of {repeat}: {elapsed[workers]:.2f} s; "
             f"runs {', '.join(f'{t:.2f}' for t in runs)} s; {load()})"
         )
-    print(f"speed-up 1 -> 2 workers: {elapsed[1] / elapsed[2]:.2f}x  ({load()})")
+    gain = elapsed[1] / elapsed[2]
+    ceiling = parallel_ceiling()
+    print(
+        f"speed-up 1 -> 2 workers: {gain:.2f}x, {100 * gain / ceiling:.0f} % of this machine's "
+        f"{ceiling:.2f}x ceiling  ({load()})"
+    )
     return elapsed
+
+
+def _kernel_block_seconds(_: int) -> float:
+    """Seconds for SPI-3 of one 480 x 50 x 100 block, six times, in this process."""
+    kernel.warm_up()
+    rain = np.random.default_rng(1).gamma(1.5, 40.0, size=(480, 50, 100)).astype(np.float32)
+    months = np.arange(480, dtype=np.int64) % 12
+    calibration = np.ones(480, dtype=bool)
+    begin = time.perf_counter()
+    for _ in range(6):
+        kernel.spi_time_major(rain, 3, months, calibration, kernel.MIN_CALIBRATION_VALUES)
+    return time.perf_counter() - begin
+
+
+def parallel_ceiling() -> float:
+    """The most two worker processes can gain over one on this machine, without Dask: the
+    same kernel work run alone and then in two processes at once (a virtual machine's two
+    vCPUs may share a physical core, caches and memory bandwidth). Printed, and returned as
+    a ratio (2.0 on two free cores)."""
+    from multiprocessing import get_context
+
+    with get_context("spawn").Pool(2) as pool:
+        pool.map(_kernel_block_seconds, [0, 1])  # compile and load in both first
+        alone = min(pool.map(_kernel_block_seconds, [0])[0] for _ in range(2))
+        together = max(pool.map(_kernel_block_seconds, [0, 1]))
+    ceiling = 2 * alone / together
+    print(
+        f"machine: the kernel alone {alone:.2f} s, in two processes at once {together:.2f} s "
+        f"each: two workers can gain at most {ceiling:.2f}x here ({load()})"
+    )
+    return ceiling
 
 
 def size_of(path: Path) -> int:
