@@ -167,3 +167,35 @@ def test_the_cache_evicts_the_least_recently_used_beyond_its_budget() -> None:
     cache.put(b"c", Entry((1, ()), None, 0.0, start, b"123", {}))
     assert cache.get(b"b") is None and cache.get(b"a") is not None
     assert cache.size == 8
+
+
+def test_a_worker_reads_the_version_once_for_visitors_asking_at_once() -> None:
+    import anyio
+
+    from iofs.web.public_cache import PublicCacheMiddleware
+
+    reads: list[float] = []
+
+    def heads() -> tuple[dict[str, int], tuple[int, ...]]:
+        reads.append(time.monotonic())
+        time.sleep(0.05)  # a database round trip
+        return {"kind": len(reads)}, ()
+
+    async def asking(grace: float, visitors: int) -> None:
+        middleware = PublicCacheMiddleware(
+            app=None,  # type: ignore[arg-type]
+            session_cookie="s",
+            seconds=30,
+            max_bytes=1000,
+            heads=heads,
+            grace=grace,
+        )
+        async with anyio.create_task_group() as group:
+            for _ in range(visitors):
+                group.start_soon(middleware.current_heads)
+
+    anyio.run(asking, 2.0, 20)
+    assert len(reads) == 1  # twenty visitors, one read
+    reads.clear()
+    anyio.run(asking, 0.0, 5)  # without grace (tests, IOFS_PUBLIC_CACHE_GRACE=0): every time
+    assert len(reads) == 5

@@ -20,7 +20,9 @@ visitors) and serves it again while both hold:
 An answer younger than ``IOFS_PUBLIC_CACHE_GRACE`` seconds (default 2) is served without
 looking at the version: with writers at work the version changes many times a second and
 nothing would ever be served again, so a visitor may see a write up to that many seconds late
-(the writer, signed in, never reads through the cache).
+(the writer, signed in, never reads through the cache). With a grace, each worker also reads
+the version at most every :data:`HEADS_REUSE` seconds (a quarter of a second), in a thread of
+its own, shared by every visitor asking meanwhile.
 
 Answers that set a cookie, say ``no-store`` or ``private``, are not ``200``, or exceed
 :data:`MAX_ENTRY_BYTES` are never kept. Entries are evicted least recently used beyond
@@ -52,6 +54,10 @@ from iofs.web.data_dependencies import DataDependencies, RecordTypes, data_depen
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
 #: Request headers the answer may depend on, and therefore part of the key.
 KEYED_HEADERS = (b"host", b"accept-language", b"cookie", b"x-forwarded-proto", b"x-forwarded-host")
+
+#: Longest a worker reuses the data heads it read (seconds; never beyond the grace): under
+#: load, hundreds of kept answers a second share one short query.
+HEADS_REUSE = 0.25
 
 #: Scope entries routing sets (Starlette's matched route, FastAPI's route context).
 ROUTING_KEYS = ("route", "fastapi", "endpoint", "path_params")
@@ -181,6 +187,24 @@ class PublicCacheMiddleware:
         self.cache = PublicCache(max_bytes)
         self.heads = heads
         self.dependencies = dependencies or data_dependencies()
+        #: Heads read less than :data:`HEADS_REUSE` seconds ago (monotonic time, heads).
+        self.recent: tuple[float, Heads] | None = None
+        # One read at a time, in a thread of its own: a read never waits for a free thread
+        # behind the pages being rendered in the default pool.
+        self.reading = anyio.Lock()
+        self.limiter = anyio.CapacityLimiter(1)
+
+    async def current_heads(self) -> Heads:
+        """The data heads, read at most once per ``min(grace, HEADS_REUSE)`` seconds by this
+        worker however many visitors ask at once (without grace: every time)."""
+        reuse = min(self.grace, HEADS_REUSE)
+        async with self.reading:
+            if self.recent is not None and time.monotonic() - self.recent[0] < reuse:
+                return self.recent[1]
+            read_at = time.monotonic()
+            heads = await anyio.to_thread.run_sync(self.heads, limiter=self.limiter)
+            self.recent = (read_at, heads)
+            return heads
 
     def _public(self, scope: Scope) -> bool:
         if scope["type"] != "http" or scope["method"] != "GET" or self.seconds <= 0:
@@ -199,7 +223,7 @@ class PublicCacheMiddleware:
         key = _key(scope)
         entry = self.cache.get(key)
         age = time.monotonic() - entry.stored_at if entry is not None else math.inf
-        heads = None if age < self.grace else await anyio.to_thread.run_sync(self.heads)
+        heads = None if age < self.grace else await self.current_heads()
         if entry is not None and (
             age < self.grace
             or (
@@ -215,7 +239,7 @@ class PublicCacheMiddleware:
             return
         self.cache.discard(key)
         if heads is None:  # read before rendering: a write meanwhile renews the answer next time
-            heads = await anyio.to_thread.run_sync(self.heads)
+            heads = await self.current_heads()
         start: Message | None = None
         chunks: list[bytes] = []
         size = 0
