@@ -200,6 +200,7 @@ def serve(
         workers=processes if processes > 1 else None,
         # A worker imports every module before it is ready: seconds, more on a busy machine.
         timeout_worker_healthcheck=120,
+        timeout_keep_alive=config.keep_alive_seconds,
         log_level=config.log_level,
         log_config=logging_config(config.log_level, config.log_format),
         access_log=False,

@@ -110,6 +110,14 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body of the routes declared as uploads (bytes).",
     )
+    keep_alive_seconds: int = Field(
+        default=75,
+        ge=1,
+        le=3600,
+        description="Seconds `iofs serve` keeps an idle HTTP connection open. Longer than "
+        "the reverse proxy's idle upstream connections (nginx: 60 s), so the proxy never "
+        "reuses one the server is closing at that instant.",
+    )
     # --- public answers kept in memory (iofs.web.public_cache) ---------------------------------
     public_cache_seconds: float | None = Field(
         default=None,
