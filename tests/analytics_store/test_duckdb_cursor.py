@@ -36,9 +36,8 @@ def test_a_file_replaced_under_the_same_name_is_read_anew(tmp_path: Path) -> Non
 def test_cursors_are_closed_and_keep_their_temporary_objects(tmp_path: Path) -> None:
     with duckdb_cursor() as first:
         first.execute("CREATE TEMP TABLE mine AS SELECT 1 AS x")
-        with duckdb_cursor() as second:
-            with pytest.raises(duckdb.CatalogException):
-                second.execute("SELECT * FROM mine")
+        with duckdb_cursor() as second, pytest.raises(duckdb.CatalogException):
+            second.execute("SELECT * FROM mine")
     with pytest.raises(duckdb.ConnectionException):
         first.execute("SELECT 1")
 
