@@ -10,7 +10,6 @@ import pytest
 
 from iofs.modules import Module, all_modules
 from iofs.web.data_dependencies import (
-    DataDependencies,
     data_dependencies,
     module_of,
     read_closure,
@@ -68,4 +67,3 @@ def test_a_manifest_reading_an_unknown_module_is_refused() -> None:
     modules = (Module(name="a", package="x.a", reads=("nowhere",)),)
     with pytest.raises(ValueError, match="nowhere"):
         read_closure("a", modules)
-    assert isinstance(data_dependencies(), DataDependencies)

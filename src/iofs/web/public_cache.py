@@ -178,7 +178,6 @@ class PublicCacheMiddleware:
         max_bytes: int,
         heads: Callable[[], Heads],
         grace: float = 0.0,
-        dependencies: DataDependencies | None = None,
     ) -> None:
         self.app = app
         self.cookie = f"{session_cookie}=".encode()
@@ -186,7 +185,7 @@ class PublicCacheMiddleware:
         self.grace = min(grace, seconds)
         self.cache = PublicCache(max_bytes)
         self.heads = heads
-        self.dependencies = dependencies or data_dependencies()
+        self.dependencies = data_dependencies()
         #: Heads read less than :data:`HEADS_REUSE` seconds ago (monotonic time, heads).
         self.recent: tuple[float, Heads] | None = None
         # One read at a time, in a thread of its own: a read never waits for a free thread
