@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import Message, Receive, Scope, Send
 
 from iofs.config import Settings
 from iofs.web.public_cache import Entry, PublicCache, store_signature
@@ -199,3 +200,55 @@ def test_a_worker_reads_the_version_once_for_visitors_asking_at_once() -> None:
     reads.clear()
     anyio.run(asking, 0.0, 5)  # without grace (tests, IOFS_PUBLIC_CACHE_GRACE=0): every time
     assert len(reads) == 5
+
+
+def test_visitors_asking_for_a_page_being_rendered_wait_for_that_render() -> None:
+    import anyio
+
+    from iofs.web.public_cache import PublicCacheMiddleware
+    from iofs.web.public_cache import _key as request_key
+
+    renders: list[str] = []
+
+    async def page(scope: Scope, receive: Receive, send: Send) -> None:
+        renders.append(scope["path"])
+        await anyio.sleep(0.2)  # a page that takes a while to render
+        status = 200 if scope["path"] != "/broken" else 503
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b"page", "more_body": False})
+
+    def heads() -> tuple[dict[str, int], tuple[int, ...]]:
+        return {"kind": 1}, ()
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def visit(middleware: PublicCacheMiddleware, path: str, answers: list[int]) -> None:
+        sent: list[Message] = []
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": []}
+        await middleware(scope, receive, send)
+        answers.append(sent[0]["status"])
+        assert sent[-1]["body"] == b"page"
+
+    async def at_once(path: str, visitors: int) -> tuple[PublicCacheMiddleware, list[int]]:
+        middleware = PublicCacheMiddleware(
+            app=page, session_cookie="s", seconds=30, max_bytes=10_000, heads=heads
+        )
+        answers: list[int] = []
+        async with anyio.create_task_group() as group:
+            for _ in range(visitors):
+                group.start_soon(visit, middleware, path, answers)
+        return middleware, answers
+
+    middleware, answers = anyio.run(at_once, "/risk", 8)
+    assert renders == ["/risk"] and answers == [200] * 8  # eight visitors, one render
+    assert not middleware.rendering
+    scope = {"path": "/risk", "query_string": b"", "headers": []}
+    assert middleware.cache.get(request_key(scope)) is not None
+    renders.clear()
+    _, answers = anyio.run(at_once, "/broken", 3)  # not kept: each waiter renders its own
+    assert renders == ["/broken"] * 3 and answers == [503] * 3

@@ -24,6 +24,10 @@ nothing would ever be served again, so a visitor may see a write up to that many
 the version at most every :data:`HEADS_REUSE` seconds (a quarter of a second), in a thread of
 its own, shared by every visitor asking meanwhile.
 
+Visitors asking for an answer that is being rendered for another visitor wait for that render
+(at most :data:`RENDER_WAIT` seconds) and are served what it kept: when a popular page expires
+under load, it is rendered once, not once per visitor asking in the meantime.
+
 Answers that set a cookie, say ``no-store`` or ``private``, are not ``200``, or exceed
 :data:`MAX_ENTRY_BYTES` are never kept. Entries are evicted least recently used beyond
 ``IOFS_PUBLIC_CACHE_BYTES``. Each worker process holds its own cache. ``X-Cache: hit|miss``
@@ -58,6 +62,10 @@ KEYED_HEADERS = (b"host", b"accept-language", b"cookie", b"x-forwarded-proto", b
 #: Longest a worker reuses the data heads it read (seconds; never beyond the grace): under
 #: load, hundreds of kept answers a second share one short query.
 HEADS_REUSE = 0.25
+
+#: Longest a visitor waits for the same answer being rendered for another (seconds); then
+#: it renders its own.
+RENDER_WAIT = 10.0
 
 #: Scope entries routing sets (Starlette's matched route, FastAPI's route context).
 ROUTING_KEYS = ("route", "fastapi", "endpoint", "path_params")
@@ -192,6 +200,8 @@ class PublicCacheMiddleware:
         # behind the pages being rendered in the default pool.
         self.reading = anyio.Lock()
         self.limiter = anyio.CapacityLimiter(1)
+        #: Keys being rendered now → set when that render ends (visitors asking meanwhile wait).
+        self.rendering: dict[bytes, anyio.Event] = {}
 
     async def current_heads(self) -> Heads:
         """The data heads, read at most once per ``min(grace, HEADS_REUSE)`` seconds by this
@@ -215,22 +225,41 @@ class PublicCacheMiddleware:
                 return False
         return True
 
+    def _fresh(self, entry: Entry | None, age: float, heads: Heads | None) -> bool:
+        """Whether ``entry`` (``age`` seconds old) may be served: within the grace, or younger
+        than the age limit and read at the data version ``heads`` give for its record types."""
+        if entry is None:
+            return False
+        if age < self.grace:
+            return True
+        return (
+            age < self.seconds
+            and heads is not None
+            and entry.version == version_of(heads, entry.types, self.dependencies)
+        )
+
+    async def _kept(self, key: bytes) -> tuple[Entry | None, Heads | None]:
+        """The kept entry of ``key`` if it may be served (else None), and the heads read to
+        decide (None when the grace decided without them)."""
+        entry = self.cache.get(key)
+        age = time.monotonic() - entry.stored_at if entry is not None else math.inf
+        heads = None if age < self.grace else await self.current_heads()
+        return (entry if self._fresh(entry, age, heads) else None), heads
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._public(scope):
             await self.app(scope, receive, send)
             return
         key = _key(scope)
-        entry = self.cache.get(key)
-        age = time.monotonic() - entry.stored_at if entry is not None else math.inf
-        heads = None if age < self.grace else await self.current_heads()
-        if entry is not None and (
-            age < self.grace
-            or (
-                age < self.seconds
-                and heads is not None
-                and entry.version == version_of(heads, entry.types, self.dependencies)
-            )
-        ):
+        entry, heads = await self._kept(key)
+        rendering = self.rendering.get(key)
+        if entry is None and rendering is not None:
+            # The same answer is being rendered for another visitor: wait for it (bounded)
+            # rather than render it again; if it is not kept (not 200, too large), render.
+            with anyio.move_on_after(RENDER_WAIT):
+                await rendering.wait()
+            entry, heads = await self._kept(key)
+        if entry is not None:
             # A copy: the middlewares outside add their headers to the message they are sent.
             scope.update(entry.routing)
             await send({**entry.start, "headers": list(entry.start["headers"])})
@@ -239,6 +268,18 @@ class PublicCacheMiddleware:
         self.cache.discard(key)
         if heads is None:  # read before rendering: a write meanwhile renews the answer next time
             heads = await self.current_heads()
+        done = self.rendering.setdefault(key, anyio.Event())
+        try:
+            await self._render(key, heads, scope, receive, send)
+        finally:
+            if self.rendering.get(key) is done:
+                del self.rendering[key]
+            done.set()
+
+    async def _render(
+        self, key: bytes, heads: Heads, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Render the answer through the app, keeping it under ``key`` when it may be kept."""
         start: Message | None = None
         chunks: list[bytes] = []
         size = 0
