@@ -136,6 +136,12 @@ class Settings(BaseSettings):
     public_cache_bytes: int = Field(
         default=64 * MB, ge=0, description="Memory for kept public answers, per worker (bytes)."
     )
+    public_cache_shared: bool = Field(
+        default=True,
+        description="Whether the workers of one machine share kept public answers through "
+        "files in the data directory's .answers folder (at most IOFS_PUBLIC_CACHE_BYTES there "
+        "too), so a page rendered by one worker is served by the others.",
+    )
     # --- e-mail (notifications: digests over SMTP) --------------------------------------------
     smtp_host: str | None = Field(
         default=None,
@@ -383,6 +389,11 @@ class Settings(BaseSettings):
     def analytics_dir(self) -> Path:
         """Directory of the Parquet analytics store (created on demand)."""
         return self.data_dir / "analytics"
+
+    @property
+    def shared_answers_dir(self) -> Path:
+        """Folder of the public answers the workers share (a dot folder: not backed up)."""
+        return self.data_dir / ".answers"
 
     def ensure_data_dir(self) -> Path:
         """Create the data directory if needed and return it."""

@@ -41,6 +41,7 @@ from iofs.web.conditional import ConditionalGetMiddleware
 from iofs.web.observability import Metrics, ObservabilityMiddleware
 from iofs.web.public_cache import PublicCacheMiddleware, data_heads
 from iofs.web.security_headers import SECURITY_HEADERS
+from iofs.web.shared_answers import SharedAnswers
 from iofs.web.static_cache import StaticAssets
 
 API_PREFIX = "/api/v1"
@@ -298,6 +299,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.public_cache_bytes,
         heads=partial(data_heads, engine, settings.analytics_dir),
         grace=settings.resolved_public_cache_grace,
+        shared=(
+            SharedAnswers(
+                settings.shared_answers_dir,
+                settings.resolved_public_cache_seconds,
+                settings.public_cache_bytes,
+            )
+            if settings.public_cache_shared
+            else None
+        ),
     )
     app.add_middleware(ConditionalGetMiddleware, session_cookie=SESSION_COOKIE)
     # Outermost: every request, refused or not, gets its id, its metrics and its log line.

@@ -74,13 +74,20 @@ class Metrics:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
-def _route_template(scope: Scope) -> str:
+#: Scope entry naming the route template of an answer served from another worker's render
+#: (:mod:`iofs.web.shared_answers`), where no route was matched in this process.
+ROUTE_TEMPLATE = "iofs.route_template"
+
+
+def route_template(scope: Scope) -> str:
     """The matched route's path template with its router's prefix (``/api/v1/members/{iso3}``).
 
     FastAPI (0.16x) mounts included routers lazily: the route in ``scope["route"]`` carries
     only its own path, and the effective one (prefix included) is in the ``fastapi`` scope
     entry; older versions put the full path on the route itself.
     """
+    if isinstance(scope.get(ROUTE_TEMPLATE), str) and scope[ROUTE_TEMPLATE]:
+        return str(scope[ROUTE_TEMPLATE])
     effective = (scope.get("fastapi") or {}).get("effective_route_context")
     template = getattr(effective, "path_format", None) or getattr(scope.get("route"), "path", None)
     if isinstance(template, str) and template:
@@ -124,7 +131,7 @@ class ObservabilityMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - started
-            route = _route_template(scope)
+            route = route_template(scope)
             self.metrics.observe(scope["method"], route, status, seconds)
             access_log.info(
                 "%s %s %d %.1f ms",

@@ -30,9 +30,11 @@ under load, it is rendered once, not once per visitor asking in the meantime.
 
 Answers that set a cookie, say ``no-store`` or ``private``, are not ``200``, or exceed
 :data:`MAX_ENTRY_BYTES` are never kept. Entries are evicted least recently used beyond
-``IOFS_PUBLIC_CACHE_BYTES``. Each worker process holds its own cache. ``X-Cache: hit|miss``
-tells which happened (tests, operators). ``IOFS_PUBLIC_CACHE_SECONDS=0`` turns it off (the
-default under ``IOFS_ENV=test``).
+``IOFS_PUBLIC_CACHE_BYTES``. Each worker process holds its own cache in memory, and the
+workers of one machine share what they kept through files (:mod:`iofs.web.shared_answers`,
+``IOFS_PUBLIC_CACHE_SHARED``): a page rendered by one worker is served by the others.
+``X-Cache: hit|miss`` tells which happened (tests, operators).
+``IOFS_PUBLIC_CACHE_SECONDS=0`` turns it off (the default under ``IOFS_ENV=test``).
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from iofs.audit.models import AuditHead
 from iofs.web.data_dependencies import DataDependencies, RecordTypes, data_dependencies
+from iofs.web.observability import ROUTE_TEMPLATE, route_template
+from iofs.web.shared_answers import SharedAnswer, SharedAnswers
 
 #: Largest answer kept (bytes): larger ones are rare and cheap to stream again.
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
@@ -186,6 +190,7 @@ class PublicCacheMiddleware:
         max_bytes: int,
         heads: Callable[[], Heads],
         grace: float = 0.0,
+        shared: SharedAnswers | None = None,
     ) -> None:
         self.app = app
         self.cookie = f"{session_cookie}=".encode()
@@ -193,6 +198,8 @@ class PublicCacheMiddleware:
         self.grace = min(grace, seconds)
         self.cache = PublicCache(max_bytes)
         self.heads = heads
+        #: The answers the workers of this machine share (None: this worker's memory only).
+        self.shared = shared
         self.dependencies = data_dependencies()
         #: Heads read less than :data:`HEADS_REUSE` seconds ago (monotonic time, heads).
         self.recent: tuple[float, Heads] | None = None
@@ -244,7 +251,27 @@ class PublicCacheMiddleware:
         entry = self.cache.get(key)
         age = time.monotonic() - entry.stored_at if entry is not None else math.inf
         heads = None if age < self.grace else await self.current_heads()
-        return (entry if self._fresh(entry, age, heads) else None), heads
+        if self._fresh(entry, age, heads):
+            return entry, heads
+        entry = self._from_shared(key)
+        if entry is None:
+            return None, heads
+        age = time.monotonic() - entry.stored_at
+        if heads is None and age >= self.grace:
+            heads = await self.current_heads()
+        if not self._fresh(entry, age, heads):
+            return None, heads
+        self.cache.put(key, entry)
+        return entry, heads
+
+    def _from_shared(self, key: bytes) -> Entry | None:
+        """The answer another worker of this machine kept under ``key``, as an entry."""
+        answer = self.shared.get(key) if self.shared is not None else None
+        if answer is None:
+            return None
+        stored_at = time.monotonic() - (time.time() - answer.stored_at)
+        routing: dict[str, object] = {ROUTE_TEMPLATE: answer.route} if answer.route else {}
+        return Entry(answer.version, answer.types, stored_at, answer.start, answer.body, routing)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._public(scope):
@@ -320,6 +347,11 @@ class PublicCacheMiddleware:
             types = self.dependencies.of_endpoint(scope.get("endpoint"))
             version = version_of(heads, types, self.dependencies)
             self.cache.put(key, Entry(version, types, time.monotonic(), kept, content, routing))
+            if self.shared is not None:
+                route = route_template(scope)
+                route = "" if route == "unmatched" else route
+                answer = SharedAnswer(version, types, time.time(), kept, content, route)
+                self.shared.put(key, answer)
             await send(start)
             await send({"type": "http.response.body", "body": content, "more_body": False})
 
