@@ -2,8 +2,8 @@
 
 Bounded (a few examples per operation, the same ones every run) so it stays in ``make test``;
 each operation runs anonymously and as an admin (bearer token), on the embedded SQLite store.
-``IOFS_FUZZ_EXAMPLES`` sets the examples per operation (default 8, in CI too); ``make fuzz`` also sets
-``IOFS_FUZZ_RANDOM=1`` for a longer run that draws new examples every time.
+``IOFS_FUZZ_EXAMPLES`` sets the examples per operation (default 8, in CI too); ``make fuzz``
+also sets ``IOFS_FUZZ_RANDOM=1`` for a longer run that draws new examples every time.
 """
 
 from __future__ import annotations

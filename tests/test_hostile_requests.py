@@ -6,7 +6,6 @@ nested JSON, NUL bytes, cached signed-in pages, a forged Host, the database unre
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,6 +20,7 @@ from typer.testing import CliRunner
 
 from iofs.config import Settings
 from tests.conftest import ORIGIN, TEST_SECRET, make_user, sign_in
+from tests.coroutines import run_apart
 
 MB = 1 << 20
 BOGUS = {"Authorization": "Bearer iofs_bogus_token"}
@@ -66,7 +66,7 @@ def _stream(
         "client": ("198.51.100.1", 40000),
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
     }
-    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    run_apart(app, scope, receive, send)
     return status, body, pulled
 
 

@@ -16,6 +16,7 @@ from starlette.types import Message, Receive, Scope, Send
 from iofs.config import Settings
 from iofs.web.public_cache import Entry, PublicCache, store_signature
 from tests.conftest import make_user
+from tests.coroutines import run_apart
 
 
 def _client(settings: Settings, seconds: float, grace: float = 0.0) -> Iterator[TestClient]:
@@ -195,10 +196,10 @@ def test_a_worker_reads_the_version_once_for_visitors_asking_at_once() -> None:
             for _ in range(visitors):
                 group.start_soon(middleware.current_heads)
 
-    anyio.run(asking, 2.0, 20)
+    run_apart(asking, 2.0, 20)
     assert len(reads) == 1  # twenty visitors, one read
     reads.clear()
-    anyio.run(asking, 0.0, 5)  # without grace (tests, IOFS_PUBLIC_CACHE_GRACE=0): every time
+    run_apart(asking, 0.0, 5)  # without grace (tests, IOFS_PUBLIC_CACHE_GRACE=0): every time
     assert len(reads) == 5
 
 
@@ -244,11 +245,11 @@ def test_visitors_asking_for_a_page_being_rendered_wait_for_that_render() -> Non
                 group.start_soon(visit, middleware, path, answers)
         return middleware, answers
 
-    middleware, answers = anyio.run(at_once, "/risk", 8)
+    middleware, answers = run_apart(at_once, "/risk", 8)
     assert renders == ["/risk"] and answers == [200] * 8  # eight visitors, one render
     assert not middleware.rendering
     scope = {"path": "/risk", "query_string": b"", "headers": []}
     assert middleware.cache.get(request_key(scope)) is not None
     renders.clear()
-    _, answers = anyio.run(at_once, "/broken", 3)  # not kept: each waiter renders its own
+    _, answers = run_apart(at_once, "/broken", 3)  # not kept: each waiter renders its own
     assert renders == ["/broken"] * 3 and answers == [503] * 3
