@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -105,11 +106,17 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         yield server
 
 
-def crawl(page: Any, base: str, seeds: tuple[str, ...] = ()) -> list[str]:
+TEMPLATE = "() => document.querySelector('main[data-template]')?.dataset.template ?? null"
+
+
+def crawl(
+    page: Any, base: str, seeds: tuple[str, ...] = (), templates: set[str] | None = None
+) -> list[str]:
     """Paths of one page per route shape reachable from the home page and ``seeds``
-    (breadth first)."""
+    (breadth first); the page templates they render are added to ``templates``."""
     seen_shapes: set[str] = set()
-    queue, found = ["/", *seeds], []
+    queue: list[str] = ["/", *seeds]
+    found: list[str] = []
     while queue and len(found) < MAX_PAGES:
         path = queue.pop(0)
         shape = route_shape(urlsplit(path).path)
@@ -129,6 +136,8 @@ def crawl(page: Any, base: str, seeds: tuple[str, ...] = ()) -> list[str]:
         ):
             continue
         found.append(path)
+        if templates is not None and (template := page.evaluate(TEMPLATE)):
+            templates.add(template)
         hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
         for href in hrefs:
             target = urlsplit(href)
@@ -201,10 +210,16 @@ def _sign_in(page: Any, base: str) -> None:
     page.wait_for_load_state()
 
 
-def check_layout(page: Any, base: str, paths: list[str], templates: set[str]) -> list[str]:
-    """Layout problems of ``paths`` at both widths in three languages; fills ``templates``."""
+def check_layout(
+    page: Any,
+    base: str,
+    paths: list[str],
+    templates: set[str],
+    widths: tuple[int, ...] = WIDTHS,
+) -> list[str]:
+    """Layout problems of ``paths`` at ``widths`` in three languages; fills ``templates``."""
     problems = []
-    for width in WIDTHS:
+    for width in widths:
         page.set_viewport_size({"width": width, "height": 900})
         for language in LANGUAGES:
             for path in paths:
@@ -225,36 +240,69 @@ def check_layout(page: Any, base: str, paths: list[str], templates: set[str]) ->
     return problems
 
 
-@pytest.mark.timeout(1500)  # about 600 page loads: every route shape × 2 widths × 3 languages
-def test_every_page_template_fits_phone_and_desktop_in_three_languages(
-    browser: Any, demo_server: LiveServer
-) -> None:
-    templates: set[str] = set()
-    problems: list[str] = []
-    crawled = {}
-    for visitor in ("visitor", "secretariat"):
+@dataclass(frozen=True)
+class Crawl:
+    """What one visitor's crawl found: the pages to check, the templates they rendered, and
+    the browser state to check them in (the secretariat's session cookie)."""
+
+    paths: list[str]
+    templates: frozenset[str]
+    storage: dict[str, Any]
+
+
+VISITORS = ("visitor", "secretariat")
+
+
+@pytest.fixture(scope="module")
+def crawls(browser: Any, demo_server: LiveServer) -> dict[str, Crawl]:
+    """Each visitor's crawl of the demonstration, once per test process (the layout checks
+    are split by visitor and width so that both test workers take some)."""
+    found = {}
+    for visitor in VISITORS:
         context = browser.new_context()
         page = context.new_page()
         page.set_default_timeout(20_000)
         if visitor == "secretariat":
             _sign_in(page, demo_server.url)
-        paths = crawl(page, demo_server.url, SEEDS[visitor])
+        templates: set[str] = set()
+        paths = crawl(page, demo_server.url, SEEDS[visitor], templates)
         assert len(paths) >= (15 if visitor == "visitor" else 20), paths
         for path, status in ERRORS:
             response = page.goto(demo_server.url + path)
             assert response is not None and response.status == status, path
+            if template := page.evaluate(TEMPLATE):
+                templates.add(template)
             paths.append(path)
-        crawled[visitor] = len(paths)
-        problems += [
-            f"{visitor}: {p}" for p in check_layout(page, demo_server.url, paths, templates)
-        ]
+        found[visitor] = Crawl(paths, frozenset(templates), context.storage_state())
         context.close()
-    print(f"pages crawled: {crawled}; page templates rendered: {len(templates)}")
-    assert not problems, f"{crawled} pages crawled; layout problems:\n" + "\n".join(problems)
+    print(f"pages crawled: { {v: len(c.paths) for v, c in found.items()} }")
+    return found
+
+
+def test_the_crawl_renders_every_page_template(crawls: dict[str, Crawl]) -> None:
+    templates = set().union(*(c.templates for c in crawls.values()))
     missing = page_templates() - templates - set(NOT_CRAWLED)
     assert not missing, f"page templates the crawl never rendered: {sorted(missing)}"
     stale = set(NOT_CRAWLED) - page_templates()
     assert not stale, f"NOT_CRAWLED names templates that no longer exist: {sorted(stale)}"
+
+
+@pytest.mark.timeout(900)  # about 150 page loads per language: every route shape × 3 languages
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_every_page_fits_phone_and_desktop_in_three_languages(
+    browser: Any, demo_server: LiveServer, crawls: dict[str, Crawl], visitor: str, width: int
+) -> None:
+    found = crawls[visitor]
+    context = browser.new_context(storage_state=found.storage)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    problems = check_layout(page, demo_server.url, found.paths, set(), widths=(width,))
+    context.close()
+    assert not problems, (
+        f"{visitor}: {len(found.paths)} pages checked at {width} px; layout problems:\n"
+        + "\n".join(problems)
+    )
 
 
 @pytest.fixture(scope="module")
