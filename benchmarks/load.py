@@ -377,9 +377,10 @@ async def _reader(
         begin = time.perf_counter()
         kept = False
         try:
-            response = await client.get(path)
-            status = response.status_code
-            kept = response.headers.get("x-cache") == "hit"
+            async with client.get(path) as response:
+                await response.read()
+                status = response.status
+                kept = response.headers.get("x-cache") == "hit"
         except Exception as error:  # a refused or dropped connection is an error, counted
             status = type(error).__name__
         seconds = time.perf_counter() - begin
@@ -407,10 +408,11 @@ async def _writer(client: Any, token: str, number: int, stop: float, out: Outcom
         }
         begin = time.perf_counter()
         try:
-            response = await client.post(
+            async with client.post(
                 "/api/v1/programmes/contributions", json=body, headers=headers
-            )
-            status = response.status_code
+            ) as response:
+                await response.read()
+                status = response.status
         except Exception as error:
             status = type(error).__name__
         out.writes.append(time.perf_counter() - begin)
@@ -427,14 +429,17 @@ async def _generate(
     seconds: float,
     accessions: list[int],
 ) -> Outcome:
-    import httpx
+    # aiohttp, not httpx: the generator shares the server's two cores, and httpx spent about
+    # 6 ms of CPU per request (46 s of a 60 s run at 127 requests/s), aiohttp about a third.
+    import aiohttp
 
     from iofs.members.service import oic_iso3
 
     spread = (sorted(oic_iso3()), accessions)
     out = Outcome()
-    limits = httpx.Limits(max_connections=readers + writers + 4)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+    connector = aiohttp.TCPConnector(limit=readers + writers + 4)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(url, connector=connector, timeout=timeout) as client:
         begin = time.monotonic()
         stop = begin + seconds
         tasks = [_reader(client, paths, stop, out, seed, spread) for seed in range(readers)]
