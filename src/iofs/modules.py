@@ -81,7 +81,7 @@ class Module:
       background jobs the module runs (imports, fetches, digests).
     - ``reads``: names of the other modules whose records the module's pages and API show
       (through their services). The public answers' cache renews a page when a record of its
-      module or of one it reads changes, and only then (:mod:`iofs.web.data_dependencies`);
+      module or of one it reads changes, and only then (:mod:`iofs.data_dependencies`);
       a test holds the list to the import graph.
     """
 

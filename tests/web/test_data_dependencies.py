@@ -1,4 +1,4 @@
-"""Which records a route reads (iofs.web.data_dependencies, #21 item 2): the module manifests'
+"""Which records a route reads (iofs.data_dependencies, #21 item 2): the module manifests'
 ``reads`` cover every module a module imports (so a page cannot show another module's records
 without renewing when they change), tables are owned by the module that maps them, and record
 types no module claims renew every page."""
@@ -8,12 +8,12 @@ from __future__ import annotations
 import grimp
 import pytest
 
-from iofs.modules import Module, all_modules
-from iofs.web.data_dependencies import (
+from iofs.data_dependencies import (
     data_dependencies,
     module_of,
     read_closure,
 )
+from iofs.modules import Module, all_modules
 
 
 def _imported_modules(graph: grimp.ImportGraph, module: Module) -> set[str]:

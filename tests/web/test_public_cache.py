@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import Message, Receive, Scope, Send
 
+from iofs.analytics_store.signature import store_signature
 from iofs.config import Settings
-from iofs.web.public_cache import Entry, PublicCache, store_signature
+from iofs.web.public_cache import Entry, PublicCache
 from tests.conftest import make_user
 from tests.coroutines import run_apart
 

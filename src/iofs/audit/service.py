@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, inspect, select
+from sqlalchemy import Connection, Select, func, inspect, select
 from sqlalchemy.orm import Session
 
 from iofs.audit.chain import (
@@ -31,7 +31,7 @@ from iofs.audit.chain import (
     queued_count,
 )
 from iofs.audit.chain import actor_label as actor_label  # how callers name actors
-from iofs.audit.models import AuditEntry
+from iofs.audit.models import AuditEntry, AuditHead
 from iofs.audit.permissions import PERMISSIONS  # noqa: F401 - declared before use
 from iofs.db import Base
 from iofs.http.paging import Page, Pager, SortKey
@@ -267,3 +267,11 @@ def entry_count(session: Session) -> int:
     has queued (they join the chain when it commits)."""
     committed = session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
     return int(committed) + queued_count(session)
+
+
+def newest_entries(connection: Connection | Session) -> dict[str, int]:
+    """Record type → the id of its newest committed audit entry (one small read of
+    ``audit_head``, which the chain's append moves): what says whether records of a type
+    changed since an answer was made from them."""
+    rows = connection.execute(select(AuditHead.record_type, AuditHead.entry_id)).all()
+    return {kind: int(newest) for kind, newest in rows}

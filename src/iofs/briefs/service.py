@@ -7,13 +7,14 @@ they own no table.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from iofs.briefs import blocks
+from iofs.briefs import block_memo, blocks
 from iofs.briefs.model import Block
 from iofs.config import Settings
 from iofs.errors import InputError
@@ -77,22 +78,24 @@ def country_brief(
     session: Session, settings: Settings, principal: Principal, iso3: str, month: str | None = None
 ) -> CountryBrief:
     """The brief of one of the 57 OIC states (raises the members module's
-    ``UnknownMemberState``, a not-found error, for any other code; never for absent data)."""
+    ``UnknownMemberState``, a not-found error, for any other code; never for absent data).
+    A visitor's blocks are kept while their records are unchanged (:mod:`.block_memo`)."""
     state = members.get_member(session, iso3)
     code = state.iso3
     chosen = check_month(month)
-    found = [
-        blocks.identity(session, code),
-        blocks.risk(settings, code, chosen),
-        blocks.prices(settings, code, chosen),
-        blocks.drought(settings, code, chosen),
-        blocks.food_supply(settings, code),
-        blocks.ipc(settings, code, chosen),
-        blocks.aid(session, principal, code),
-        blocks.reserves(session, code),
-        blocks.genebank(session, principal, code),
-        blocks.strategy(session, principal, code),
-    ]
+    compute: dict[str, Callable[[], Block]] = {
+        "identity": lambda: blocks.identity(session, code),
+        "risk": lambda: blocks.risk(settings, code, chosen),
+        "prices": lambda: blocks.prices(settings, code, chosen),
+        "drought": lambda: blocks.drought(settings, code, chosen),
+        "food_supply": lambda: blocks.food_supply(settings, code),
+        "ipc": lambda: blocks.ipc(settings, code, chosen),
+        "aid": lambda: blocks.aid(session, principal, code),
+        "reserves": lambda: blocks.reserves(session, code),
+        "genebank": lambda: blocks.genebank(session, principal, code),
+        "strategy": lambda: blocks.strategy(session, principal, code),
+    }
+    found = block_memo.brief_blocks(session, settings, principal, (code, chosen), compute)
     from iofs.i18n import current_language
 
     names = {"ar": state.name_ar, "en": state.name_en, "fr": state.name_fr}

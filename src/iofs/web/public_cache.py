@@ -9,7 +9,7 @@ visitors) and serves it again while both hold:
 
 - the **data version** is the one it was rendered at: the newest audit entry among the record
   types the route reads (every write to a record is audited, :mod:`iofs.audit`; which record
-  types a route reads is :mod:`iofs.web.data_dependencies`, from the module manifests, so a
+  types a route reads is :mod:`iofs.data_dependencies`, from the module manifests, so a
   contribution recorded leaves the gene bank's pages kept) and the modification times of the
   analytics store's directories (every ingest and slice removal renames files into or out of
   them); the version is read once per request (the few dozen rows of
@@ -40,7 +40,6 @@ workers of one machine share what they kept through files (:mod:`iofs.web.shared
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -48,13 +47,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import anyio.to_thread
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from iofs.audit.models import AuditHead
-from iofs.web.data_dependencies import DataDependencies, RecordTypes, data_dependencies
+from iofs.analytics_store.signature import store_signature
+from iofs.audit import service as audit
+from iofs.data_dependencies import DataDependencies, RecordTypes, data_dependencies
 from iofs.web.observability import ROUTE_TEMPLATE, route_template
 from iofs.web.shared_answers import SharedAnswer, SharedAnswers
 
@@ -80,28 +79,12 @@ Version = tuple[int, tuple[int, ...]]
 Heads = tuple[dict[str, int], tuple[int, ...]]
 
 
-def store_signature(analytics_dir: Path) -> tuple[int, ...]:
-    """Modification times (ns) of the analytics store's directories, depth first: a file
-    renamed into or out of any of them changes its directory's time."""
-    times: list[int] = []
-    pending = [analytics_dir]
-    while pending:
-        folder = pending.pop()
-        try:
-            times.append(folder.stat().st_mtime_ns)
-            with os.scandir(folder) as entries:
-                pending.extend(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False))
-        except FileNotFoundError:
-            times.append(0)
-    return tuple(times)
-
-
 def data_heads(engine: Engine, analytics_dir: Path) -> Heads:
     """(record type → its newest audit entry id, analytics store signature): what every
     route's :data:`Version` is taken from (:func:`version_of`)."""
     with engine.connect() as connection:
-        rows = connection.execute(select(AuditHead.record_type, AuditHead.entry_id)).all()
-    return {kind: int(newest) for kind, newest in rows}, store_signature(analytics_dir)
+        newest = audit.newest_entries(connection)
+    return newest, store_signature(analytics_dir)
 
 
 def version_of(heads: Heads, types: RecordTypes, dependencies: DataDependencies) -> Version:
