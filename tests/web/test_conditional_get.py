@@ -34,3 +34,27 @@ def test_personal_and_failed_answers_carry_no_tag(
     assert mine.headers["Cache-Control"] == "no-store"
     missing = client.get("/api/v1/members/XXX")
     assert missing.status_code == 404 and "ETag" not in missing.headers
+
+
+def test_an_answer_tagged_by_the_app_is_revalidated_without_its_body() -> None:
+    from fastapi import FastAPI
+    from fastapi.responses import PlainTextResponse
+
+    from iofs.web.conditional import ConditionalGetMiddleware
+
+    app = FastAPI()
+
+    @app.get("/tagged")
+    def tagged() -> PlainTextResponse:
+        return PlainTextResponse("the body", headers={"ETag": 'W/"made-by-the-app"'})
+
+    app.add_middleware(ConditionalGetMiddleware, session_cookie="s")
+    with TestClient(app) as client:
+        plain = client.get("/tagged")
+        assert plain.status_code == 200 and plain.text == "the body"
+        assert plain.headers["ETag"] == 'W/"made-by-the-app"'  # its own tag, kept
+        matched = client.get("/tagged", headers={"If-None-Match": '"made-by-the-app"'})
+        assert matched.status_code == 304 and matched.content == b""
+        assert "content-type" not in matched.headers
+        other = client.get("/tagged", headers={"If-None-Match": 'W/"another"'})
+        assert other.status_code == 200 and other.text == "the body"

@@ -254,3 +254,27 @@ def test_visitors_asking_for_a_page_being_rendered_wait_for_that_render() -> Non
     renders.clear()
     _, answers = run_apart(at_once, "/broken", 3)  # not kept: each waiter renders its own
     assert renders == ["/broken"] * 3 and answers == [503] * 3
+
+
+def test_a_kept_answer_is_tagged_once_not_at_every_visit(
+    cached: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iofs.web import conditional
+
+    digests: list[int] = []
+    real = conditional.weak_tag
+
+    def counted(content: bytes) -> str:
+        digests.append(len(content))
+        return real(content)
+
+    monkeypatch.setattr(conditional, "weak_tag", counted)
+    first = cached.get("/members")
+    assert first.headers["X-Cache"] == "miss" and len(digests) == 1
+    for _ in range(3):
+        again = cached.get("/members")
+        assert again.headers["ETag"] == first.headers["ETag"] and again.content == first.content
+    revalidated = cached.get("/members", headers={"If-None-Match": first.headers["ETag"]})
+    assert revalidated.status_code == 304 and revalidated.content == b""
+    assert revalidated.headers.get("content-length") in (None, "0")
+    assert len(digests) == 1  # the hits and the 304 read the kept tag

@@ -8,7 +8,9 @@ is a weak validator (``W/"…"``: the same representation, byte for byte, in tha
 from the SHA-256 of the body, so a feed reader or dashboard polling the API, an Atom feed or a
 page downloads it again only when the data changed. Answers larger than
 :data:`MAX_TAGGED_BYTES`, streamed answers and static files (which Starlette tags itself)
-pass through unchanged.
+pass through unchanged. An answer that already carries a tag (the public answers' cache tags
+what it keeps once, with :func:`weak_tag`, rather than every time it is served) is compared
+with ``If-None-Match`` without reading its body.
 """
 
 from __future__ import annotations
@@ -30,6 +32,29 @@ def _public_request(scope: Scope, cookie: str) -> bool:
         return False
     headers = Headers(scope=scope)
     return not headers.get("authorization") and cookie not in headers.get("cookie", "")
+
+
+def weak_tag(content: bytes) -> str:
+    """The weak validator of a body: ``W/"`` and 32 hex digits of its SHA-256 ``"``."""
+    return f'W/"{hashlib.sha256(content).hexdigest()[:32]}"'
+
+
+def tagged(start: Message, content: bytes) -> Message:
+    """A copy of ``start`` (a 200 answer's start) with the ``ETag`` of ``content`` and, unless
+    the app set one, ``Cache-Control: no-cache`` (a client may keep it, and asks before reuse)."""
+    headers = MutableHeaders(raw=list(start.get("headers", [])))
+    headers["ETag"] = weak_tag(content)
+    headers.setdefault("Cache-Control", "no-cache")
+    return {**start, "headers": headers.raw}
+
+
+def _not_modified(start: Message) -> Message:
+    """``start`` (a 200 answer's start) turned into a 304's: no body headers."""
+    headers = MutableHeaders(raw=list(start.get("headers", [])))
+    for name in ("content-length", "content-type", "content-encoding"):
+        if name in headers:
+            del headers[name]
+    return {**start, "status": 304, "headers": headers.raw}
 
 
 def _matches(if_none_match: str, tag: str) -> bool:
@@ -57,17 +82,27 @@ class ConditionalGetMiddleware:
         chunks: list[bytes] = []
         size = 0
         passing = False
+        answered = False
+        wanted = Headers(scope=scope).get("if-none-match", "")
 
         async def buffered(message: Message) -> None:
-            nonlocal start, size, passing
+            nonlocal start, size, passing, answered
+            if answered:  # a 304 went in its place: the body is not sent
+                return
             if passing:
                 await send(message)
                 return
             if message["type"] == "http.response.start":
                 headers = Headers(raw=message.get("headers", []))
+                own_tag = headers.get("etag")
+                if own_tag and message["status"] == 200 and _matches(wanted, own_tag):
+                    answered = True  # its tag is the client's: the body stays here
+                    await send(_not_modified(message))
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    return
                 taggable = (
                     message["status"] == 200
-                    and "etag" not in headers
+                    and not own_tag
                     and "no-store" not in headers.get("cache-control", "")
                 )
                 if not taggable:
@@ -93,16 +128,9 @@ class ConditionalGetMiddleware:
                 return
             assert start is not None
             content = b"".join(chunks)
-            tag = f'W/"{hashlib.sha256(content).hexdigest()[:32]}"'
-            headers = MutableHeaders(scope=start)
-            headers["ETag"] = tag
-            headers.setdefault("Cache-Control", "no-cache")  # may be kept; ask before reuse
-            if _matches(Headers(scope=scope).get("if-none-match", ""), tag):
-                start["status"] = 304
-                for name in ("content-length", "content-type", "content-encoding"):
-                    if name in headers:
-                        del headers[name]
-                await send(start)
+            start = tagged(start, content)
+            if _matches(wanted, Headers(raw=start["headers"])["etag"]):
+                await send(_not_modified(start))
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 return
             await send(start)

@@ -24,6 +24,9 @@ nothing would ever be served again, so a visitor may see a write up to that many
 the version at most every :data:`HEADS_REUSE` seconds (a quarter of a second), in a thread of
 its own, shared by every visitor asking meanwhile.
 
+A kept answer carries its ``ETag`` (:func:`iofs.web.conditional.tagged`), computed once when
+it is kept rather than by hashing its body at every visit.
+
 Visitors asking for an answer that is being rendered for another visitor wait for that render
 (at most :data:`RENDER_WAIT` seconds) and are served what it kept: when a popular page expires
 under load, it is rendered once, not once per visitor asking in the meantime.
@@ -54,6 +57,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from iofs.analytics_store.signature import store_signature
 from iofs.audit import service as audit
 from iofs.data_dependencies import DataDependencies, RecordTypes, data_dependencies
+from iofs.web.conditional import tagged
 from iofs.web.observability import ROUTE_TEMPLATE, route_template
 from iofs.web.shared_answers import SharedAnswer, SharedAnswers
 
@@ -325,6 +329,8 @@ class PublicCacheMiddleware:
             if message.get("more_body", False):
                 return
             content = b"".join(chunks)
+            if "etag" not in Headers(raw=start["headers"]):  # tagged once, not at every hit
+                start = tagged(start, content)
             kept = _with_header(start, b"x-cache", b"hit")
             routing = {name: scope[name] for name in ROUTING_KEYS if name in scope}
             types = self.dependencies.of_endpoint(scope.get("endpoint"))
