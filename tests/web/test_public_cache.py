@@ -204,6 +204,54 @@ def test_a_worker_reads_the_version_once_for_visitors_asking_at_once() -> None:
     assert len(reads) == 5
 
 
+def test_visitors_asking_while_the_heads_are_read_take_those_read_before() -> None:
+    import anyio
+
+    from iofs.web import public_cache
+    from iofs.web.public_cache import PublicCacheMiddleware
+
+    reads: list[float] = []
+
+    def heads() -> tuple[dict[str, int], tuple[int, ...]]:
+        reads.append(time.monotonic())
+        time.sleep(0.3)  # a read behind a busy database
+        return {"kind": len(reads)}, ()
+
+    async def asking(grace: float) -> tuple[list[int], list[float], int]:
+        middleware = PublicCacheMiddleware(
+            app=None,  # type: ignore[arg-type]
+            session_cookie="s",
+            seconds=30,
+            max_bytes=1000,
+            heads=heads,
+            grace=grace,
+        )
+        await middleware.current_heads()  # read 1
+        await anyio.sleep(public_cache.HEADS_REUSE + 0.05)  # read 1 is now due for renewal
+        seen: list[int] = []
+        waited: list[float] = []
+
+        async def visit() -> None:
+            begin = time.monotonic()
+            newest, _signature = await middleware.current_heads()
+            seen.append(newest["kind"])
+            waited.append(time.monotonic() - begin)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(visit)  # this one reads again (read 2)
+            await anyio.sleep(0.05)
+            for _ in range(5):
+                group.start_soon(visit)
+        return seen, waited, len(reads)
+
+    seen, waited, count = run_apart(asking, 2.0)
+    assert count == 2 and sorted(seen) == [1, 1, 1, 1, 1, 2]
+    assert sorted(waited)[:5] == pytest.approx([0] * 5, abs=0.1)  # nobody waited behind read 2
+    reads.clear()
+    seen, waited, count = run_apart(asking, 0.3)  # read 1 older than the grace by then: wait
+    assert 2 in seen and min(waited) > 0.1
+
+
 def test_visitors_asking_for_a_page_being_rendered_wait_for_that_render() -> None:
     import anyio
 

@@ -22,7 +22,9 @@ looking at the version: with writers at work the version changes many times a se
 nothing would ever be served again, so a visitor may see a write up to that many seconds late
 (the writer, signed in, never reads through the cache). With a grace, each worker also reads
 the version at most every :data:`HEADS_REUSE` seconds (a quarter of a second), in a thread of
-its own, shared by every visitor asking meanwhile.
+its own; visitors asking while it is read take the version read before, if it is younger than
+the grace, rather than wait behind the read (under load a read waits for the database and the
+CPU: those waits were most of a kept answer's time).
 
 A kept answer carries its ``ETag`` (:func:`iofs.web.conditional.tagged`), computed once when
 it is kept rather than by hashing its body at every visit.
@@ -199,8 +201,17 @@ class PublicCacheMiddleware:
 
     async def current_heads(self) -> Heads:
         """The data heads, read at most once per ``min(grace, HEADS_REUSE)`` seconds by this
-        worker however many visitors ask at once (without grace: every time)."""
+        worker however many visitors ask at once (without grace: every time). While one
+        visitor reads them, the others take the heads read before if those are younger than
+        the grace (they may see a write that late anyway) rather than wait for the read."""
         reuse = min(self.grace, HEADS_REUSE)
+        recent = self.recent
+        if (
+            recent is not None
+            and self.reading.locked()
+            and time.monotonic() - recent[0] < self.grace
+        ):
+            return recent[1]
         async with self.reading:
             if self.recent is not None and time.monotonic() - self.recent[0] < reuse:
                 return self.recent[1]
