@@ -15,11 +15,17 @@ from typing import Any
 
 import pytest
 import schemathesis
+import schemathesis.specs.openapi.schemas  # compiled at collection: see below
 from hypothesis import HealthCheck, given, settings
 
 from iofs.config import Settings
 from iofs.db import make_engine, make_session_factory, transaction, upgrade
 from tests.conftest import make_user
+
+# ``schemathesis.openapi.from_asgi`` imports its OpenAPI modules on first use, and pytest
+# rewrites (compiles) them then: once in CI, deep in a test, CPython 3.11.7 failed that compile
+# with "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905, fixed in
+# later releases). Imported above, they are compiled when this module is collected instead.
 
 #: Examples per operation, and whether they are drawn anew each run (``make fuzz``).
 EXAMPLES = int(os.environ.get("IOFS_FUZZ_EXAMPLES", "8"))
