@@ -5,7 +5,7 @@ otherwise; personal answers, answers that set a cookie and other languages never
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from iofs.analytics_store.signature import store_signature
 from iofs.config import Settings
-from iofs.web.public_cache import Entry, PublicCache
+from iofs.web.public_cache import Entry, Heads, PublicCache, PublicCacheMiddleware
 from tests.conftest import make_user
 from tests.coroutines import run_apart
 
@@ -172,10 +172,20 @@ def test_the_cache_evicts_the_least_recently_used_beyond_its_budget() -> None:
     assert cache.size == 8
 
 
+def _reading_heads(heads: Callable[[], Heads], grace: float) -> PublicCacheMiddleware:
+    """A public cache in front of no app, reading its data heads with ``heads``."""
+    return PublicCacheMiddleware(
+        app=None,  # type: ignore[arg-type]
+        session_cookie="s",
+        seconds=30,
+        max_bytes=1000,
+        heads=heads,
+        grace=grace,
+    )
+
+
 def test_a_worker_reads_the_version_once_for_visitors_asking_at_once() -> None:
     import anyio
-
-    from iofs.web.public_cache import PublicCacheMiddleware
 
     reads: list[float] = []
 
@@ -185,14 +195,7 @@ def test_a_worker_reads_the_version_once_for_visitors_asking_at_once() -> None:
         return {"kind": len(reads)}, ()
 
     async def asking(grace: float, visitors: int) -> None:
-        middleware = PublicCacheMiddleware(
-            app=None,  # type: ignore[arg-type]
-            session_cookie="s",
-            seconds=30,
-            max_bytes=1000,
-            heads=heads,
-            grace=grace,
-        )
+        middleware = _reading_heads(heads, grace)
         async with anyio.create_task_group() as group:
             for _ in range(visitors):
                 group.start_soon(middleware.current_heads)
@@ -208,7 +211,6 @@ def test_visitors_asking_while_the_heads_are_read_take_those_read_before() -> No
     import anyio
 
     from iofs.web import public_cache
-    from iofs.web.public_cache import PublicCacheMiddleware
 
     reads: list[float] = []
 
@@ -218,14 +220,7 @@ def test_visitors_asking_while_the_heads_are_read_take_those_read_before() -> No
         return {"kind": len(reads)}, ()
 
     async def asking(grace: float) -> tuple[list[int], list[float], int]:
-        middleware = PublicCacheMiddleware(
-            app=None,  # type: ignore[arg-type]
-            session_cookie="s",
-            seconds=30,
-            max_bytes=1000,
-            heads=heads,
-            grace=grace,
-        )
+        middleware = _reading_heads(heads, grace)
         await middleware.current_heads()  # read 1
         await anyio.sleep(public_cache.HEADS_REUSE + 0.05)  # read 1 is now due for renewal
         seen: list[int] = []
@@ -255,7 +250,6 @@ def test_visitors_asking_while_the_heads_are_read_take_those_read_before() -> No
 def test_visitors_asking_for_a_page_being_rendered_wait_for_that_render() -> None:
     import anyio
 
-    from iofs.web.public_cache import PublicCacheMiddleware
     from iofs.web.public_cache import _key as request_key
 
     renders: list[str] = []

@@ -39,11 +39,11 @@ def weak_tag(content: bytes) -> str:
     return f'W/"{hashlib.sha256(content).hexdigest()[:32]}"'
 
 
-def tagged(start: Message, content: bytes) -> Message:
-    """A copy of ``start`` (a 200 answer's start) with the ``ETag`` of ``content`` and, unless
-    the app set one, ``Cache-Control: no-cache`` (a client may keep it, and asks before reuse)."""
+def tagged(start: Message, tag: str) -> Message:
+    """A copy of ``start`` (a 200 answer's start) with the ``ETag`` ``tag`` and, unless the
+    app set one, ``Cache-Control: no-cache`` (a client may keep it, and asks before reuse)."""
     headers = MutableHeaders(raw=list(start.get("headers", [])))
-    headers["ETag"] = weak_tag(content)
+    headers["ETag"] = tag
     headers.setdefault("Cache-Control", "no-cache")
     return {**start, "headers": headers.raw}
 
@@ -128,8 +128,9 @@ class ConditionalGetMiddleware:
                 return
             assert start is not None
             content = b"".join(chunks)
-            start = tagged(start, content)
-            if _matches(wanted, Headers(raw=start["headers"])["etag"]):
+            tag = weak_tag(content)
+            start = tagged(start, tag)
+            if _matches(wanted, tag):
                 await send(_not_modified(start))
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 return

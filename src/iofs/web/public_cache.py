@@ -59,7 +59,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from iofs.analytics_store.signature import store_signature
 from iofs.audit import service as audit
 from iofs.data_dependencies import DataDependencies, RecordTypes, data_dependencies
-from iofs.web.conditional import tagged
+from iofs.web import conditional
 from iofs.web.observability import ROUTE_TEMPLATE, route_template
 from iofs.web.shared_answers import SharedAnswer, SharedAnswers
 
@@ -341,7 +341,7 @@ class PublicCacheMiddleware:
                 return
             content = b"".join(chunks)
             if "etag" not in Headers(raw=start["headers"]):  # tagged once, not at every hit
-                start = tagged(start, content)
+                start = conditional.tagged(start, conditional.weak_tag(content))
             kept = _with_header(start, b"x-cache", b"hit")
             routing = {name: scope[name] for name in ROUTING_KEYS if name in scope}
             types = self.dependencies.of_endpoint(scope.get("endpoint"))
