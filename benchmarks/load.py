@@ -12,8 +12,8 @@ programme contributions (entered through the workbook upload, as a secretariat w
 built once per set of options under ``--data`` and reused.
 
 Each run starts ``iofs serve --workers N`` and, after ``--warmup`` seconds (30) of the same
-load (every worker reads its files once and draws the charts of the 57 states' pages, about
-133 charts per language and 5 s of CPU, which a server running for days has long done), a
+load (every worker reads its files once and draws the charts of the 57 states' pages: 133
+charts per language, at 14–56 ms of CPU each, which a server running for days has long done), a
 bounded generator in another process:
 ``--readers`` coroutines each GET a common page or API read and wait for the answer before the
 next (closed loop, no think time), ``--writers`` coroutines each POST a new programme
