@@ -129,6 +129,33 @@ def test_updates_and_deletions_are_queued_in_order(session_factory: sessionmaker
     _verified(session_factory)
 
 
+def test_small_and_large_appends_make_one_chain_and_move_the_heads(
+    session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a web request's few entries are appended in two pipelines, an import's
+    many by COPY; interleaved, they give one chain that verifies, and the heads name each
+    type's newest entry either way."""
+    pipelined: list[int] = []
+    original = chain._append_pipelined
+
+    def counted(session: Session, queue: chain._Queue) -> None:
+        pipelined.append(queue.length)
+        original(session, queue)
+
+    monkeypatch.setattr(chain, "_append_pipelined", counted)
+    sizes = [1, chain.PIPELINED_UP_TO + 1, 2, chain.PIPELINED_UP_TO, 250, 1]
+    for batch, size in enumerate(sizes):
+        with transaction(session_factory) as session:
+            _add_partners(session, [f"batch {batch} row {n}" for n in range(size)])
+    postgres = _is_postgres(session_factory)
+    assert pipelined == ([1, 2, chain.PIPELINED_UP_TO, 1] if postgres else [])
+    names = [name for _id, _action, name in _chain(session_factory)]
+    assert names == [f"batch {b} row {n}" for b, size in enumerate(sizes) for n in range(size)]
+    _verified(session_factory)
+    with session_factory() as session:
+        assert audit.newest_entries(session)["strategy_partner"] == sum(sizes)
+
+
 def test_a_long_import_does_not_hold_up_other_audited_writes(
     session_factory: sessionmaker[Session],
 ) -> None:
