@@ -294,3 +294,38 @@ def test_password_change_and_admin_reset_revoke_api_tokens(
     )
     assert reset.status_code == 204
     assert client.get("/api/v1/me", headers=mine_auth).status_code == 401
+
+
+def test_a_tokens_last_use_is_written_once_a_minute_not_per_request(
+    client: TestClient, loaded_registry: sessionmaker[Session]
+) -> None:
+    """Each write of ``last_used_at`` is an UPDATE and a commit of the token's row, which a
+    script's concurrent requests would queue on; the column keeps the minute."""
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from iofs.accounts.models import ApiToken
+    from iofs.accounts.service import TOKEN_USE_PRECISION
+
+    user_id, token = make_user(loaded_registry, "script@iofs.example", "viewer")
+    auth = {"Authorization": f"Bearer {token}"}
+
+    def last_used() -> object:
+        with loaded_registry() as session:
+            query = select(ApiToken.last_used_at).where(ApiToken.user_id == user_id)
+            return session.execute(query).scalar_one()
+
+    assert client.get("/api/v1/me", headers=auth).status_code == 200
+    first = last_used()
+    assert first is not None
+    for _ in range(3):
+        assert client.get("/api/v1/me", headers=auth).status_code == 200
+    assert last_used() == first
+    with loaded_registry.begin() as session:  # a minute and a second ago
+        earlier = first - TOKEN_USE_PRECISION - timedelta(seconds=1)  # type: ignore[operator]
+        session.execute(
+            update(ApiToken).where(ApiToken.user_id == user_id).values(last_used_at=earlier)
+        )
+    assert client.get("/api/v1/me", headers=auth).status_code == 200
+    assert last_used() > earlier  # type: ignore[operator]
