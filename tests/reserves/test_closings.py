@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from iofs.accounts.service import cli_principal
 from iofs.cli import app as cli_app
 from iofs.config import Settings
-from iofs.db import transaction
+from iofs.db import exact_sum, exact_total, transaction
 from iofs.errors import InputError
 from iofs.reserves import ledger
 from iofs.reserves.models import LotClosing, Movement
@@ -53,12 +53,15 @@ moves = st.lists(
 
 def _plain_sum(session: Session, on: date | None) -> dict[int, Decimal]:
     """Balances the plain way: every movement summed per lot (the ledger's definition)."""
-    query = select(Movement.lot_id, ledger.summed_tonnes(session, Movement.quantity_t)).group_by(
+    query = select(Movement.lot_id, exact_sum(session, Movement.quantity_t)).group_by(
         Movement.lot_id
     )
     if on is not None:
         query = query.where(Movement.dated <= on)
-    return {lot_id: ledger.tonnes_of(session, total) for lot_id, total in session.execute(query)}
+    return {
+        lot_id: exact_total(session, total, Movement.quantity_t)
+        for lot_id, total in session.execute(query)
+    }
 
 
 def _record(session: Session, code: str, kind: str, day: date, quantity: Decimal) -> bool:

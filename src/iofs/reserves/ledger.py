@@ -22,10 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    Integer,
     and_,
-    cast,
     delete,
     extract,
     func,
@@ -36,9 +33,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.types import Float
 
 from iofs.audit import service as audit
+from iofs.db import exact_sum, exact_total
 from iofs.errors import InputError, NotFoundError
 from iofs.http.paging import Page, Pager, SortKey
 from iofs.i18n import gettext as _
@@ -132,32 +129,12 @@ def quality_tests(session: Session, lot_id: int) -> list[QualityTest]:
 # --- balances --------------------------------------------------------------------------------
 
 
-def summed_tonnes(session: Session, column: Any) -> ColumnElement[Any]:
-    """An exact SQL sum of a tonnes column, read back with :func:`tonnes_of`.
-
-    PostgreSQL sums NUMERIC exactly. SQLite keeps the decimals as text and would sum them as
-    binary floats, so there each value is summed as whole kilograms (an integer sum, exact).
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        return func.sum(cast(func.round(cast(column, Float) * 1000), Integer))
-    return func.sum(column)
-
-
-def tonnes_of(session: Session, value: Any) -> Decimal:
-    """A :func:`summed_tonnes` result as tonnes (Decimal with 3 places); None is 0."""
-    if value is None:
-        return ZERO.quantize(MILLI)
-    if session.get_bind().dialect.name == "sqlite":
-        return (Decimal(int(value)) * MILLI).quantize(MILLI)
-    return Decimal(value).quantize(MILLI)
-
-
 def balance(session: Session, lot_id: int, on: date | None = None) -> Decimal:
     """Tonnes held in a lot at the end of ``on`` (default: every movement)."""
-    query = select(summed_tonnes(session, Movement.quantity_t)).where(Movement.lot_id == lot_id)
+    query = select(exact_sum(session, Movement.quantity_t)).where(Movement.lot_id == lot_id)
     if on is not None:
         query = query.where(Movement.dated <= on)
-    return tonnes_of(session, session.execute(query).scalar_one())
+    return exact_total(session, session.execute(query).scalar_one(), Movement.quantity_t)
 
 
 def balances(
@@ -189,12 +166,14 @@ def balances(
         # where a long list of lots would lead the planner to each lot's whole history
         wanted = None if ids is None else set(ids)
         for lot_id, total in session.execute(
-            select(Movement.lot_id, summed_tonnes(session, Movement.quantity_t))
+            select(Movement.lot_id, exact_sum(session, Movement.quantity_t))
             .where(Movement.dated >= _month(on), Movement.dated <= on)
             .group_by(Movement.lot_id)
         ):
             if wanted is None or lot_id in wanted:
-                found[lot_id] = found.get(lot_id, ZERO) + tonnes_of(session, total)
+                found[lot_id] = found.get(lot_id, ZERO) + exact_total(
+                    session, total, Movement.quantity_t
+                )
     return {lot_id: value.quantize(MILLI) for lot_id, value in found.items()}
 
 
@@ -239,11 +218,13 @@ def closings_from_ledger(session: Session) -> dict[tuple[int, date], int]:
     found: dict[tuple[int, date], int] = {}
     running: dict[int, int] = {}
     for lot_id, y, m, total in session.execute(
-        select(Movement.lot_id, year, month, summed_tonnes(session, Movement.quantity_t))
+        select(Movement.lot_id, year, month, exact_sum(session, Movement.quantity_t))
         .group_by(Movement.lot_id, year, month)
         .order_by(Movement.lot_id, year, month)
     ):
-        running[lot_id] = running.get(lot_id, 0) + _kilograms(tonnes_of(session, total))
+        running[lot_id] = running.get(lot_id, 0) + _kilograms(
+            exact_total(session, total, Movement.quantity_t)
+        )
         found[(lot_id, date(int(y), int(m), 1))] = running[lot_id]
     return found
 
