@@ -155,6 +155,35 @@ def test_accession_code_lists_in_the_readers_language(
     assert "Long terme 13" in passport  # STORAGE
 
 
+def test_a_labelled_page_reads_its_labels_through_the_requests_own_connection(
+    client: TestClient, loaded_registry: sessionmaker[Session]
+) -> None:
+    """The label filter used to open a second session per page for the labels' stamp: a
+    second connection checked out, and under load a second wait for it."""
+    from sqlalchemy import event
+
+    from iofs.accounts.service import cli_principal
+    from iofs.genebank.demo import load
+
+    _seed(loaded_registry)
+    with transaction(loaded_registry) as session:
+        load(session, cli_principal())
+    engine = client.app.state.session_factory.kw["bind"]  # type: ignore[attr-defined]
+    checkouts: list[object] = []
+
+    def counted(*_args: object) -> None:
+        checkouts.append(1)
+
+    client.get("/genebank/accessions/1?lang=fr")  # the labels' tables loaded once
+    event.listen(engine, "checkout", counted)
+    try:
+        french = html.unescape(client.get("/genebank/accessions/1?lang=fr").text)
+    finally:
+        event.remove(engine, "checkout", counted)
+    assert "Magasin de l'exploitation 26" in re.sub(r"<[^>]+>", "", french)
+    assert len(checkouts) == 1
+
+
 def test_records_with_their_own_translations_show_them(
     client: TestClient, loaded_registry: sessionmaker[Session]
 ) -> None:

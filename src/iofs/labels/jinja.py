@@ -1,9 +1,12 @@
 """The ``label`` filter and global of the templates: ``{{ commodity | label("commodity") }}``.
 
-The filter reads the request from the template context and keeps one
-:class:`~iofs.labels.cache.Lookup` on ``request.state`` (one stamp check per request), made
-from the app's session factory. Without a request (a document rendered outside the web app)
-it gives the ``default`` or the code: the English the data holds.
+The filter reads the request from the template context. While the request's own database
+session is open (:func:`iofs.http.deps.request_session`), it uses that session's lookup (one
+stamp check per request, shared with the services that label through the same session, and no
+second connection); otherwise it keeps one :class:`~iofs.labels.cache.Lookup` on
+``request.state``, made from the app's session factory. Without a request (a document
+rendered outside the web app) it gives the ``default`` or the code: the English the data
+holds.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
 from iofs import i18n
-from iofs.labels.cache import Lookup, bind
+from iofs.http.deps import request_session
+from iofs.labels.cache import Lookup, bind, session_lookup
 from iofs.labels.domains import FALLBACK
 
 STATE_KEY = "labels_lookup"
@@ -29,6 +33,11 @@ def request_lookup(request: Any) -> Lookup | None:
         return None
     lookup = getattr(state, STATE_KEY, None)
     if isinstance(lookup, Lookup):
+        bind(lookup)
+        return lookup
+    session = request_session(request)
+    if session is not None:  # not kept on the state: the session closes with the request
+        lookup = session_lookup(session)
         bind(lookup)
         return lookup
     factory = getattr(getattr(request.app, "state", None), "session_factory", None)
