@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -476,23 +477,31 @@ def resolve_session(
     session: Session, raw: str, *, ip: str | None = None, user_agent: str | None = None
 ) -> Principal | None:
     """The principal of a live session key, or None (unknown, expired, revoked, inactive)."""
-    # the session and its user in one query: every signed-in page asks it
+    found = _live_key(session, UserSession, UserSession.key_hash, raw, must_expire=True)
+    if found is None:
+        return None
+    row, user = found
+    return principal_for(user, session_id=row.id, ip=ip, user_agent=user_agent)
+
+
+def _live_key(
+    session: Session, model: Any, hash_column: Any, raw: str, *, must_expire: bool
+) -> tuple[Any, User] | None:
+    """The row of ``model`` whose ``hash_column`` holds ``raw``'s digest, with its user, in one
+    query (every signed-in page and API request asks it); None when unknown, revoked,
+    expired (or without an expiry where ``must_expire``) or the user is inactive."""
     found = session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.key_hash == _digest(raw))
+        select(model, User).join(User, User.id == model.user_id).where(hash_column == _digest(raw))
     ).one_or_none()
     if found is None:
         return None
     row, user = found
-    if row.revoked_at is not None:
-        return None
     expires = _aware(row.expires_at)
-    if expires is None or expires <= now():
+    if row.revoked_at is not None or not user.active:
         return None
-    if not user.active:
+    if (expires is None and must_expire) or (expires is not None and expires <= now()):
         return None
-    return principal_for(user, session_id=row.id, ip=ip, user_agent=user_agent)
+    return row, user
 
 
 def end_session(session: Session, raw: str) -> None:
@@ -627,22 +636,10 @@ def resolve_token(
     """The principal of a valid API token, or None (unknown, expired, revoked, inactive)."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    # the token and its user in one query: every API request asks it
-    found = session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _digest(raw))
-    ).one_or_none()
+    found = _live_key(session, ApiToken, ApiToken.token_hash, raw, must_expire=False)
     if found is None:
         return None
     token, user = found
-    if token.revoked_at is not None:
-        return None
-    expires = _aware(token.expires_at)
-    if expires is not None and expires <= now():
-        return None
-    if not user.active:
-        return None
     moment = now()
     last = _aware(token.last_used_at)
     if last is None or moment - last >= TOKEN_USE_PRECISION:
