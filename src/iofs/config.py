@@ -118,6 +118,13 @@ class Settings(BaseSettings):
         "the reverse proxy's idle upstream connections (nginx: 60 s), so the proxy never "
         "reuses one the server is closing at that instant.",
     )
+    concurrent_renders: int = Field(
+        default=3,
+        ge=0,
+        le=1000,
+        description="Requests each worker renders at once; the others wait their turn, the "
+        "quickest expected first (iofs.web.admission). 0: no limit.",
+    )
     # --- public answers kept in memory (iofs.web.public_cache) ---------------------------------
     public_cache_seconds: float | None = Field(
         default=None,

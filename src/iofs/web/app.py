@@ -37,6 +37,7 @@ from iofs.http.templating import render
 from iofs.http.validation import translated_message
 from iofs.i18n import N_
 from iofs.permissions import ANONYMOUS, PermissionDenied
+from iofs.web.admission import Admission
 from iofs.web.conditional import ConditionalGetMiddleware
 from iofs.web.observability import Metrics, ObservabilityMiddleware
 from iofs.web.public_cache import PublicCacheMiddleware, data_heads
@@ -291,6 +292,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return probe(request, migrations=True)
 
     include_module_routers(app)
+    # Inside the public cache: a kept answer needs no turn.
+    app.add_middleware(Admission, renders=settings.concurrent_renders)
     # Inside the conditional GET: a kept answer is tagged (and answered 304) like a fresh one.
     app.add_middleware(
         PublicCacheMiddleware,

@@ -1,0 +1,166 @@
+"""How many requests one worker renders at once, and which waiting one goes next.
+
+A worker is one Python process: its threads share one interpreter lock. Twenty pages rendered
+at once each take about twenty times their CPU time, and each of their database round trips
+waits again for the lock when its answer arrives. Under load every request is then slow in
+proportion to its size, and the interpreter spends a good part of its time handing the lock
+around. Rendering at most ``IOFS_CONCURRENT_RENDERS`` requests at a time gives each its CPU
+nearly alone: it waits for its turn, then answers in about its own time.
+
+Which waiting request goes next: the one expected to take least time, by what requests of the
+same shape took before (:func:`shape`: the method and the path with its codes and numbers
+replaced by ``*``; an exponentially weighted mean of the time inside, :data:`LEARNING`). This
+is shortest-expected-job-first, the size-based scheduling shown to cut web servers' response
+times (Harchol-Balter, Schroeder, Bansal and Agrawal, "Size-based scheduling to improve web
+performance", ACM TOCS 21(2), 2003): a 10 ms page no longer waits behind three 60 ms
+country briefs, and the briefs wait little longer for it. Ties go in order of arrival. A
+request that has waited :data:`LONGEST_WAIT` seconds goes ahead regardless, so that the
+large ones are never starved and slow downloads holding every turn delay others at most that
+long.
+
+Answers the public cache keeps (:mod:`iofs.web.public_cache`) are served before this gate:
+they cost a fraction of a millisecond and need no turn. A turn is given back when the answer
+starts (its status and headers are sent): what a streamed download sends afterwards is paced
+by the client, and must not hold a turn for minutes.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import re
+import time
+from dataclasses import dataclass, field
+
+import anyio
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: Longest a request waits for its turn (seconds) before it is rendered regardless.
+LONGEST_WAIT = 2.0
+#: Weight of the newest time in a shape's running mean (0–1).
+LEARNING = 0.2
+#: Shapes whose times are remembered; beyond it the least recently seen are forgotten.
+MAX_SHAPES = 2048
+#: Path segments a shape keeps (``/api/v1/genebank/accessions`` and below share one).
+SHAPE_SEGMENTS = 4
+
+
+def _is_value(segment: str) -> bool:
+    """Whether a path segment is a value (a code, an id) rather than a word of the route: it
+    holds an upper-case letter, or a digit and is not an API version such as ``v1``."""
+    if any(c.isupper() for c in segment):
+        return True
+    return any(c.isdigit() for c in segment) and re.fullmatch(r"v\d+", segment) is None
+
+
+def shape(method: str, path: str) -> str:
+    """The request's shape: ``GET /countries/*``, ``GET /genebank/accessions/*``. A segment
+    that is a value (:func:`_is_value`) becomes ``*``; at most :data:`SHAPE_SEGMENTS` segments
+    are kept."""
+    parts = [p for p in path.split("/") if p][:SHAPE_SEGMENTS]
+    kept = ["*" if _is_value(part) else part for part in parts]
+    return f"{method} /{'/'.join(kept)}"
+
+
+@dataclass(order=True)
+class Waiter:
+    """One request waiting for its turn (ordered by expected time, then arrival)."""
+
+    expected: float
+    arrival: int
+    turn: anyio.Event = field(compare=False, default_factory=anyio.Event)
+    granted: bool = field(compare=False, default=False)
+    gone: bool = field(compare=False, default=False)
+
+
+class Turns:
+    """``slots`` turns handed to the waiter expected to take least time (single event loop:
+    no locking)."""
+
+    def __init__(self, slots: int) -> None:
+        self.free = slots
+        self.waiting: list[Waiter] = []
+        self.arrivals = itertools.count()
+
+    async def take(self, expected: float, longest_wait: float) -> bool:
+        """Wait for a turn (at most ``longest_wait`` seconds); whether one was taken (and must
+        be given back with :meth:`give_back`)."""
+        if self.free > 0 and not self.waiting:
+            self.free -= 1
+            return True
+        waiter = Waiter(expected, next(self.arrivals))
+        heapq.heappush(self.waiting, waiter)
+        try:
+            with anyio.move_on_after(longest_wait):
+                await waiter.turn.wait()
+        except BaseException:
+            if waiter.granted:
+                self.give_back()
+            waiter.gone = True
+            raise
+        waiter.gone = True
+        return waiter.granted
+
+    def give_back(self) -> None:
+        """Hand the turn to the waiter expected to take least time, or free it."""
+        while self.waiting:
+            waiter = heapq.heappop(self.waiting)
+            if not waiter.gone:
+                waiter.granted = True
+                waiter.turn.set()
+                return
+        self.free += 1
+
+
+class Admission:
+    """Pure ASGI middleware: at most ``renders`` HTTP requests of this worker inside ``app``
+    at once (0: no limit), the others admitted shortest expected first."""
+
+    def __init__(self, app: ASGIApp, renders: int, longest_wait: float = LONGEST_WAIT) -> None:
+        self.app = app
+        self.longest_wait = longest_wait
+        self.turns = Turns(renders) if renders > 0 else None
+        #: Shape → running mean of its time inside (seconds), least recently seen first.
+        self.expected: dict[str, float] = {}
+
+    def expectation(self, key: str) -> float:
+        """What a request of shape ``key`` is expected to take (seconds; 0 when unseen, so a
+        new shape is tried early and learned)."""
+        found = self.expected.pop(key, 0.0)
+        self.expected[key] = found
+        return found
+
+    def learn(self, key: str, seconds: float) -> None:
+        """Fold one request's time inside into its shape's running mean."""
+        before = self.expected.pop(key, None)
+        self.expected[key] = seconds if before is None else before + LEARNING * (seconds - before)
+        while len(self.expected) > MAX_SHAPES:
+            del self.expected[next(iter(self.expected))]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        turns = self.turns
+        if turns is None or scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        key = shape(scope["method"], scope.get("path", "/"))
+        holding = await turns.take(self.expectation(key), self.longest_wait)
+        began = time.perf_counter()
+        finished = False
+
+        def finish() -> None:
+            nonlocal finished
+            if not finished:
+                finished = True
+                self.learn(key, time.perf_counter() - began)
+                if holding:
+                    turns.give_back()
+
+        async def started(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                finish()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, started)
+        finally:
+            finish()
