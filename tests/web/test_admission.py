@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import anyio
@@ -92,7 +93,7 @@ def _slow_app(seconds: float, log: list[tuple[str, str]]) -> Any:
 
 def test_the_middleware_learns_what_a_shape_takes_and_lets_a_quick_one_pass_the_slow() -> None:
     log: list[tuple[str, str]] = []
-    gate = Admission(_slow_app(0.3, log), renders=1)
+    gate = Admission(_slow_app(0.3, log), renders=1, session_cookie="s")
 
     async def main() -> None:
         transport = httpx.ASGITransport(app=gate)
@@ -124,7 +125,7 @@ def test_a_streamed_answer_gives_its_turn_back_when_it_starts() -> None:
             await release.wait()  # a slow client still reading the body
         await send({"type": "http.response.body", "body": b"x"})
 
-    gate = Admission(app, renders=1)
+    gate = Admission(app, renders=1, session_cookie="s")
 
     async def call(path: str) -> None:
         sent: list[Message] = []
@@ -166,3 +167,30 @@ def test_the_app_serves_with_and_without_a_limit(
         assert page.status_code == 200
         assert "Palestine" in page.text
     app.state.engine.dispose()
+
+
+def test_people_signed_in_go_before_every_public_request() -> None:
+    log: list[tuple[str, str]] = []
+    gate = Admission(_slow_app(0.05, log), renders=1, session_cookie="iofs_session")
+
+    async def main() -> None:
+        transport = httpx.ASGITransport(app=gate)
+        client = httpx.AsyncClient(transport=transport, base_url="http://t")
+        async with client:
+            await client.get("/slow/learned")  # about 0.05 s
+            await client.get("/quick/learned")  # about 0.01 s
+            log.clear()
+            async with anyio.create_task_group() as group:
+                group.start_soon(client.get, "/slow/first")  # takes the one turn
+                await anyio.sleep(0.01)
+                group.start_soon(client.get, "/quick/public")  # quicker, but public
+                await anyio.sleep(0.01)
+                token = {"Authorization": "Bearer x"}
+                group.start_soon(partial(client.get, "/slow/token", headers=token))
+                await anyio.sleep(0.01)
+                session = {"Cookie": "lang=ar; iofs_session=k"}
+                group.start_soon(partial(client.get, "/slow/session", headers=session))
+
+    anyio.run(main)
+    entered = [path for step, path in log if step == "in"]
+    assert entered == ["/slow/first", "/slow/token", "/slow/session", "/quick/public"]

@@ -7,8 +7,10 @@ proportion to its size, and the interpreter spends a good part of its time handi
 around. Rendering at most ``IOFS_CONCURRENT_RENDERS`` requests at a time gives each its CPU
 nearly alone: it waits for its turn, then answers in about its own time.
 
-Which waiting request goes next: the one expected to take least time, by what requests of the
-same shape took before (:func:`shape`: the method and the path with its codes and numbers
+Which waiting request goes next: first those of people signed in (an API token or a session:
+the secretariat, focal points and donors at work, whose answers are never served kept and who
+wait on each write they make), then the one expected to take least time, by what requests of
+the same shape took before (:func:`shape`: the method and the path with its codes and numbers
 replaced by ``*``; an exponentially weighted mean of the time inside, :data:`LEARNING`). This
 is shortest-expected-job-first, the size-based scheduling shown to cut web servers' response
 times (Harchol-Balter, Schroeder, Bansal and Agrawal, "Size-based scheduling to improve web
@@ -64,8 +66,10 @@ def shape(method: str, path: str) -> str:
 
 @dataclass(order=True)
 class Waiter:
-    """One request waiting for its turn (ordered by expected time, then arrival)."""
+    """One request waiting for its turn (ordered: signed in first, then by expected time,
+    then by arrival)."""
 
+    public: bool
     expected: float
     arrival: int
     turn: anyio.Event = field(compare=False, default_factory=anyio.Event)
@@ -82,13 +86,14 @@ class Turns:
         self.waiting: list[Waiter] = []
         self.arrivals = itertools.count()
 
-    async def take(self, expected: float, longest_wait: float) -> bool:
+    async def take(self, expected: float, longest_wait: float, public: bool = True) -> bool:
         """Wait for a turn (at most ``longest_wait`` seconds); whether one was taken (and must
-        be given back with :meth:`give_back`)."""
+        be given back with :meth:`give_back`). Requests of people signed in (``public``
+        false) go before every public one."""
         if self.free > 0 and not self.waiting:
             self.free -= 1
             return True
-        waiter = Waiter(expected, next(self.arrivals))
+        waiter = Waiter(public, expected, next(self.arrivals))
         heapq.heappush(self.waiting, waiter)
         try:
             with anyio.move_on_after(longest_wait):
@@ -114,14 +119,29 @@ class Turns:
 
 class Admission:
     """Pure ASGI middleware: at most ``renders`` HTTP requests of this worker inside ``app``
-    at once (0: no limit), the others admitted shortest expected first."""
+    at once (0: no limit), the others admitted signed in first, then shortest expected
+    first."""
 
-    def __init__(self, app: ASGIApp, renders: int, longest_wait: float = LONGEST_WAIT) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        renders: int,
+        session_cookie: str,
+        longest_wait: float = LONGEST_WAIT,
+    ) -> None:
         self.app = app
+        self.cookie = f"{session_cookie}=".encode()
         self.longest_wait = longest_wait
         self.turns = Turns(renders) if renders > 0 else None
         #: Shape → running mean of its time inside (seconds), least recently seen first.
         self.expected: dict[str, float] = {}
+
+    def _public(self, scope: Scope) -> bool:
+        """Whether the request comes from nobody signed in (no API token, no session)."""
+        for name, value in scope.get("headers", []):
+            if name == b"authorization" or (name == b"cookie" and self.cookie in value):
+                return False
+        return True
 
     def expectation(self, key: str) -> float:
         """What a request of shape ``key`` is expected to take (seconds; 0 when unseen, so a
@@ -143,7 +163,8 @@ class Admission:
             await self.app(scope, receive, send)
             return
         key = shape(scope["method"], scope.get("path", "/"))
-        holding = await turns.take(self.expectation(key), self.longest_wait)
+        public = self._public(scope)
+        holding = await turns.take(self.expectation(key), self.longest_wait, public)
         began = time.perf_counter()
         finished = False
 

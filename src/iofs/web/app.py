@@ -293,7 +293,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     include_module_routers(app)
     # Inside the public cache: a kept answer needs no turn.
-    app.add_middleware(Admission, renders=settings.concurrent_renders)
+    app.add_middleware(
+        Admission, renders=settings.concurrent_renders, session_cookie=SESSION_COOKIE
+    )
     # Inside the conditional GET: a kept answer is tagged (and answered 304) like a fresh one.
     app.add_middleware(
         PublicCacheMiddleware,
