@@ -12,20 +12,59 @@ bank's and the price monitor's pages cached.
 Routes outside every module (the platform's own), and record types no module claims (e.g. an
 analytics slice removed, ``data_slice``), are treated as reading everything: a change of an
 unclaimed record type renews every page, never too few.
+
+**Pages about one state.** A contribution recorded for Palestine changes nothing on Mali's
+country brief, yet it moves the newest entry of the contributions' table, which Mali's brief
+reads. A module declares the tables each of whose rows concerns the state named in one of its
+fields (:attr:`iofs.modules.Module.state_fields`: a contribution's ``country``), the audit
+chain keeps those tables' newest entry per state as well (:mod:`iofs.audit.chain`), and a
+route whose answer for the state in a path parameter shows such rows only where they concern
+that state says so with :func:`for_state`. Its version for that state then takes those
+tables' newest entry *for the state* (or of an entry whose state could not be read,
+:data:`ANY_STATE`), so a brief is renewed by the writes about its own state.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from iofs.db import Base
-from iofs.modules import Module, all_modules, load_models
+from iofs.modules import Module, StateField, all_modules, load_models
 
 #: Record types a route reads; ``None``: all of them.
 RecordTypes = frozenset[str] | None
+#: (record type, ISO3 state) → the newest audit entry id of a row concerning that state.
+StateHeads = Mapping[tuple[str, str], int]
+#: The state of an entry whose snapshot does not say which state it concerns: every state.
+ANY_STATE = "*"
+#: Attribute :func:`for_state` sets on a route's endpoint: the path parameter naming its state.
+STATE_PARAMETER = "__iofs_state_parameter__"
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def for_state(parameter: str) -> Callable[[Endpoint], Endpoint]:
+    """Declare that the route's answer for the state in path parameter ``parameter`` shows
+    the rows of the modules' :attr:`~iofs.modules.Module.state_fields` tables only where they
+    concern that state (e.g. the contributions counted *for* it), so that a write about
+    another state leaves it kept (:meth:`DataDependencies.newest`)."""
+
+    def declare(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, STATE_PARAMETER, parameter)
+        return endpoint
+
+    return declare
+
+
+def state_of(endpoint: Callable[..., Any] | None, path_params: Mapping[str, Any]) -> str | None:
+    """The state (upper-case ISO3) a :func:`for_state` route answered for, from its path
+    parameters; None for every other route."""
+    parameter = getattr(endpoint, STATE_PARAMETER, None)
+    value = path_params.get(parameter) if isinstance(parameter, str) else None
+    return str(value).upper() if value else None
 
 
 def module_of(python_module: str, modules: tuple[Module, ...]) -> Module | None:
@@ -77,6 +116,8 @@ class DataDependencies:
     #: Every record type some module claims.
     claimed: frozenset[str]
     modules: tuple[Module, ...]
+    #: Record type → which state each of its rows concerns.
+    state_fields: Mapping[str, StateField] = field(default_factory=dict)
 
     def of_endpoint(self, endpoint: Callable[..., Any] | None) -> RecordTypes:
         """Record types the route served by ``endpoint`` reads (None: all, or unknown)."""
@@ -85,9 +126,26 @@ class DataDependencies:
         module = module_of(getattr(endpoint, "__module__", "") or "", self.modules)
         return None if module is None else self.reads[module.name]
 
-    def newest(self, heads: Mapping[str, int], types: RecordTypes) -> int:
+    def newest(
+        self,
+        heads: Mapping[str, int],
+        types: RecordTypes,
+        state: str | None = None,
+        by_state: StateHeads | None = None,
+    ) -> int:
         """The newest audit entry id among ``types`` and the unclaimed record types, from
-        ``heads`` (record type → newest entry id); 0 when there is none."""
+        ``heads`` (record type → newest entry id); 0 when there is none. For an answer about
+        ``state`` (a :func:`for_state` route), the :attr:`state_fields` tables count only
+        their newest entry concerning it, from ``by_state``."""
+        if state is not None and by_state is not None:
+            heads = {
+                kind: (
+                    max(by_state.get((kind, state), 0), by_state.get((kind, ANY_STATE), 0))
+                    if kind in self.state_fields
+                    else newest
+                )
+                for kind, newest in heads.items()
+            }
         if types is None:
             return max(heads.values(), default=0)
         return max(
@@ -106,4 +164,11 @@ def data_dependencies() -> DataDependencies:
         for m in modules
     }
     claimed = frozenset().union(*tables.values())
-    return DataDependencies(reads=reads, claimed=claimed, modules=modules)
+    state_fields = {declared.table: declared for m in modules for declared in m.state_fields}
+    named = set(state_fields) | {d.via for d in state_fields.values() if d.via is not None}
+    unknown = named - claimed
+    if unknown:
+        raise ValueError(f"a module manifest names state fields of unknown tables: {unknown}")
+    return DataDependencies(
+        reads=reads, claimed=claimed, modules=modules, state_fields=state_fields
+    )

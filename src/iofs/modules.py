@@ -67,6 +67,18 @@ class NavigationEntry:
 
 
 @dataclass(frozen=True)
+class StateField:
+    """Which OIC state each row of ``table`` concerns: the ISO3 code in its ``field``, or,
+    with ``via``, the state of the row of table ``via`` whose id is in ``field`` (a
+    contribution's status step concerns its contribution's state). A row whose state cannot
+    be told concerns every state."""
+
+    table: str
+    field: str
+    via: str | None = None
+
+
+@dataclass(frozen=True)
 class Module:
     """What one module contributes to the platform (every field a lazy reference).
 
@@ -83,6 +95,12 @@ class Module:
       (through their services). The public answers' cache renews a page when a record of its
       module or of one it reads changes, and only then (:mod:`iofs.data_dependencies`);
       a test holds the list to the import graph.
+    - ``state_fields``: :class:`StateField` declarations of tables each of whose rows
+      concerns one OIC state, e.g. a contribution the state in its ``country``. A page about
+      one state that shows such rows only where they concern that state (declared with
+      :func:`iofs.data_dependencies.for_state`) is then renewed by a change of a row
+      concerning that state, not by every change of the table (:mod:`iofs.audit.chain`
+      keeps each table's newest entry per state).
     """
 
     name: str
@@ -98,6 +116,7 @@ class Module:
     migrations_branch: str | None = None
     jobs: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
+    state_fields: tuple[StateField, ...] = ()
 
 
 def resolve(reference: str) -> Any:

@@ -153,7 +153,7 @@ def test_small_and_large_appends_make_one_chain_and_move_the_heads(
     assert names == [f"batch {b} row {n}" for b, size in enumerate(sizes) for n in range(size)]
     _verified(session_factory)
     with session_factory() as session:
-        assert audit.newest_entries(session)["strategy_partner"] == sum(sizes)
+        assert audit.newest_entries(session).by_type["strategy_partner"] == sum(sizes)
 
 
 def test_a_long_import_does_not_hold_up_other_audited_writes(

@@ -159,3 +159,35 @@ def test_an_ingest_renews_the_blocks_read_from_the_analytics_store(
 def test_every_block_names_the_module_that_computes_it() -> None:
     assert tuple(block_memo.BLOCK_MODULES) == service.BLOCK_KEYS
     assert set(block_memo.BLOCK_MODULES.values()) <= {m.name for m in all_modules()}
+
+
+def test_a_contribution_for_another_state_leaves_the_briefs_blocks_kept(
+    afghan: sessionmaker[Session], settings: Settings, computed: Counter[str]
+) -> None:
+    kept = settings.model_copy(update={"public_cache_seconds": 30.0})
+    _settled(afghan, kept)
+    first = _brief(afghan, kept)
+    with transaction(afghan) as session:  # a contribution counted for Palestine
+        contribution, _changed = contributions.put_contribution(
+            session,
+            MAKER,
+            {
+                "reference": "TEST-PSE-MEMO-1",
+                "donor": "KAZ",
+                "appeal": "F4H-GAZA",
+                "country": "PSE",
+                "status": "paid",
+                "decided_on": date(2025, 2, 10),
+                "amount": "100000",
+            },
+        )
+        session.flush()
+        review.decide(session, CHECKER, "contribution", contribution.id, "approved", "test")
+    computed.clear()
+    assert _brief(afghan, kept) == first
+    assert not computed  # no block of Afghanistan's brief computed again
+    with afghan() as session:
+        assert service.country_brief(session, kept, ANONYMOUS, "PSE").record() == (
+            service.country_brief(session, settings, ANONYMOUS, "PSE").record()
+        )  # Palestine's, kept or not, counts it
+    assert computed["aid"] == 2

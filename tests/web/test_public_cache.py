@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import Message, Receive, Scope, Send
 
 from iofs.analytics_store.signature import store_signature
+from iofs.audit.service import Newest
 from iofs.config import Settings
 from iofs.web.public_cache import Entry, Heads, PublicCache, PublicCacheMiddleware
 from tests.conftest import make_user
@@ -189,10 +190,10 @@ def test_a_worker_reads_the_version_once_for_visitors_asking_at_once() -> None:
 
     reads: list[float] = []
 
-    def heads() -> tuple[dict[str, int], tuple[int, ...]]:
+    def heads() -> Heads:
         reads.append(time.monotonic())
         time.sleep(0.05)  # a database round trip
-        return {"kind": len(reads)}, ()
+        return Newest({"kind": len(reads)}, {}), ()
 
     async def asking(grace: float, visitors: int) -> None:
         middleware = _reading_heads(heads, grace)
@@ -214,10 +215,10 @@ def test_visitors_asking_while_the_heads_are_read_take_those_read_before() -> No
 
     reads: list[float] = []
 
-    def heads() -> tuple[dict[str, int], tuple[int, ...]]:
+    def heads() -> Heads:
         reads.append(time.monotonic())
         time.sleep(0.3)  # a read behind a busy database
-        return {"kind": len(reads)}, ()
+        return Newest({"kind": len(reads)}, {}), ()
 
     async def asking(grace: float) -> tuple[list[int], list[float], int]:
         middleware = _reading_heads(heads, grace)
@@ -229,7 +230,7 @@ def test_visitors_asking_while_the_heads_are_read_take_those_read_before() -> No
         async def visit() -> None:
             begin = time.monotonic()
             newest, _signature = await middleware.current_heads()
-            seen.append(newest["kind"])
+            seen.append(newest.by_type["kind"])
             waited.append(time.monotonic() - begin)
 
         async with anyio.create_task_group() as group:
@@ -261,8 +262,8 @@ def test_visitors_asking_for_a_page_being_rendered_wait_for_that_render() -> Non
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b"page", "more_body": False})
 
-    def heads() -> tuple[dict[str, int], tuple[int, ...]]:
-        return {"kind": 1}, ()
+    def heads() -> Heads:
+        return Newest({"kind": 1}, {}), ()
 
     async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
@@ -320,3 +321,59 @@ def test_a_kept_answer_is_tagged_once_not_at_every_visit(
     assert revalidated.status_code == 304 and revalidated.content == b""
     assert revalidated.headers.get("content-length") in (None, "0")
     assert len(digests) == 1  # the hits and the 304 read the kept tag
+
+
+def _kept_after_settling(client: TestClient, path: str) -> None:
+    """Ask for ``path`` until it is served kept (the first briefs derive analytics files)."""
+    for _ in range(5):
+        if client.get(path).headers["X-Cache"] == "hit":
+            return
+    raise AssertionError(f"{path} is never kept")
+
+
+def test_a_contribution_renews_the_briefs_of_its_state_and_no_other(
+    cached: TestClient, loaded_registry: sessionmaker[Session]
+) -> None:
+    from datetime import date
+
+    from iofs.accounts.service import cli_principal
+    from iofs.db import transaction
+    from iofs.programmes import contributions, demo, review
+    from tests.programmes.test_country_aid import APPEAL, CHECKER, MAKER, add_afghan_appeal
+
+    with transaction(loaded_registry) as session:
+        demo.load(session, cli_principal())
+        add_afghan_appeal(session, MAKER, CHECKER)
+    briefs = ("/countries/AFG", "/countries/MLI", "/api/v1/countries/MLI", "/api/v1/countries/AFG")
+    for path in briefs:
+        _kept_after_settling(cached, path)
+    before = cached.get("/api/v1/countries/AFG").json()
+
+    def contribute(reference: str, country: str | None) -> None:
+        with transaction(loaded_registry) as session:
+            contribution, _changed = contributions.put_contribution(
+                session,
+                MAKER,
+                {
+                    "reference": reference,
+                    "donor": "KAZ",
+                    "appeal": APPEAL,
+                    "country": country,
+                    "sector_code": "72040",
+                    "status": "paid",
+                    "decided_on": date(2025, 2, 10),
+                    "amount": "100000",
+                },
+            )
+            session.flush()
+            review.decide(session, CHECKER, "contribution", contribution.id, "approved", "test")
+
+    contribute("TEST-CACHE-AFG", "AFG")
+    assert [cached.get(p).headers["X-Cache"] for p in briefs] == ["miss", "hit", "hit", "miss"]
+    after = cached.get("/api/v1/countries/AFG").json()
+    assert after != before  # Afghanistan's aid block counts the new 100,000 USD
+    assert "500,000 USD" in str(after) and "500,000 USD" not in str(before)
+    assert cached.get("/programmes").headers["X-Cache"] == "miss"  # a page about every state
+
+    contribute("TEST-CACHE-NONE", None)  # for the appeal, no state: no state's brief changes
+    assert [cached.get(p).headers["X-Cache"] for p in briefs] == ["hit"] * 4

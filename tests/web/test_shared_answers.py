@@ -4,6 +4,7 @@ a write renews it; the files are whole or ignored, and trimmed by age and budget
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Iterator
@@ -86,7 +87,11 @@ def test_an_answer_comes_back_whole_and_a_damaged_file_is_ignored(tmp_path: Path
     assert back is not None and back.body == b"\x00body\xff" and back.route == "/p"
     assert back.version == (7, (1, 2)) and back.types == frozenset({"programme"})
     assert back.start["headers"] == [(b"etag", b'"x"')] and back.start["status"] == 200
-    assert store.get(b"other") is None
+    assert store.get(b"other") is None and back.state is None
+    state_page = SharedAnswer((7, ()), None, time.time(), back.start, b"b", "/c/{iso3}", "AFG")
+    store.put(b"s", state_page)
+    assert (kept := store.get(b"s")) is not None and kept.state == "AFG"
+    (tmp_path / hashlib.sha256(b"s").hexdigest()).unlink()
     (path,) = tmp_path.iterdir()
     path.write_bytes(path.read_bytes()[:9])  # cut short
     assert store.get(b"k") is None

@@ -4,7 +4,9 @@ An audited write queues its entry in the session (:func:`enqueue`): the record, 
 after snapshots (as JSON text), the actor and the time. Just before the outermost transaction
 commits, :func:`_append_queued` takes the chain's lock, reads the chain's end, gives the queued
 entries their ids and hashes in order, inserts them in bulk and moves each record type's
-newest id in :class:`~iofs.audit.models.AuditHead`; the commit then releases the lock. The
+newest id in :class:`~iofs.audit.models.AuditHead` (and, for the tables whose rows concern
+one state, each state's newest in :class:`~iofs.audit.models.AuditStateHead`); the commit
+then releases the lock. The
 lock is held for the append only (tens of milliseconds for 10,000 entries), never across a
 long import, so other writes never wait for one; the entries' order is the order in
 which transactions commit. A rollback discards the queue, and a savepoint rolled back
@@ -26,7 +28,7 @@ import hashlib
 import json
 import pickle
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -37,8 +39,10 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
 
-from iofs.audit.models import AuditEntry, AuditHead
+from iofs.audit.models import AuditEntry, AuditHead, AuditStateHead
+from iofs.data_dependencies import ANY_STATE, data_dependencies
 from iofs.db import bulk_insert, driver_value
+from iofs.modules import StateField
 from iofs.permissions import Principal
 
 GENESIS_HASH = "0" * 64
@@ -354,12 +358,16 @@ def _append_pipelined(session: Session, queue: _Queue) -> None:
     next_id, previous = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     rows: list[tuple[Any, ...]] = []
     heads: dict[str, int] = {}
+    notes = StateNotes(data_dependencies().state_fields)
     pieces: dict[tuple[Any, ...], tuple[str, str, str]] = {}
     at_column = AuditEntry.__table__.c.at
     for queued in queue.memory:
         stored = driver_value(session, at_column, queued.at)
+        first = next_id
         next_id, previous = chain_rows(queued, next_id, previous, stored, rows, pieces)
         heads[queued.record_type] = next_id - 1
+        notes.note(queued, first)
+    by_state = notes.heads
     one_row = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
     # Table and column names come from the models, never from input.
     entries = (
@@ -371,9 +379,19 @@ def _append_pipelined(session: Session, queue: _Queue) -> None:
         + ", ".join(["(%s, %s)"] * len(heads))
         + " ON CONFLICT (record_type) DO UPDATE SET entry_id = EXCLUDED.entry_id"
     )
+    moved_by_state = (
+        "INSERT INTO audit_state_head (record_type, state, entry_id) VALUES "  # noqa: S608
+        + ", ".join(["(%s, %s, %s)"] * len(by_state))
+        + " ON CONFLICT (record_type, state) DO UPDATE SET entry_id = EXCLUDED.entry_id"
+    )
     with raw.pipeline(), raw.cursor() as inserting, raw.cursor() as heading:
         inserting.execute(entries, [value for row in rows for value in row])
         heading.execute(moved, [value for head in heads.items() for value in head])
+        if by_state:
+            heading.execute(
+                moved_by_state,
+                [v for (kind, state), last in by_state.items() for v in (kind, state, last)],
+            )
 
 
 def _append(session: Session, queue: _Queue) -> None:
@@ -392,32 +410,118 @@ def _append(session: Session, queue: _Queue) -> None:
     at_column = AuditEntry.__table__.c.at
     pieces: dict[tuple[Any, ...], tuple[str, str, str]] = {}
     heads: dict[str, int] = {}
+    notes = StateNotes(data_dependencies().state_fields)
     for chunk in queue.chunks():
         rows: list[tuple[Any, ...]] = []
         for queued in chunk:
             stored = driver_value(session, at_column, queued.at)
+            first = next_id
             next_id, previous = chain_rows(queued, next_id, previous, stored, rows, pieces)
             heads[queued.record_type] = next_id - 1
+            notes.note(queued, first)
         bulk_insert(session, AuditEntry.__table__, COLUMNS, rows)
-    _move_heads(session, heads)
+    _move_heads(session, heads, notes.heads)
 
 
-def _move_heads(session: Session, heads: dict[str, int]) -> None:
-    """Record the newest entry id of each record type just appended (:class:`AuditHead`), in
-    the append's transaction and under its lock: one upsert of a row per record type."""
-    if not heads:
-        return
+def _move_heads(
+    session: Session, heads: dict[str, int], by_state: dict[tuple[str, str], int]
+) -> None:
+    """Record the newest entry id of each record type just appended (:class:`AuditHead`) and
+    of each (record type, state) (:class:`AuditStateHead`), in the append's transaction and
+    under its lock: one upsert of a row per record type, one per record type and state."""
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(AuditHead).values(
-        [{"record_type": kind, "entry_id": last} for kind, last in heads.items()]
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[AuditHead.record_type],
-            set_={"entry_id": statement.excluded.entry_id},
+    if heads:
+        statement = insert(AuditHead).values(
+            [{"record_type": kind, "entry_id": last} for kind, last in heads.items()]
         )
-    )
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[AuditHead.record_type],
+                set_={"entry_id": statement.excluded.entry_id},
+            )
+        )
+    if by_state:
+        per_state = insert(AuditStateHead).values(
+            [
+                {"record_type": kind, "state": state, "entry_id": last}
+                for (kind, state), last in by_state.items()
+            ]
+        )
+        session.execute(
+            per_state.on_conflict_do_update(
+                index_elements=[AuditStateHead.record_type, AuditStateHead.state],
+                set_={"entry_id": per_state.excluded.entry_id},
+            )
+        )
+
+
+def _snapshots(before: str | None, after: str | None) -> Iterator[dict[str, Any] | None]:
+    """The entry's snapshots that exist, parsed (None for one that is not a JSON object)."""
+    for written in (before, after):
+        if written is None:
+            continue
+        try:
+            snapshot = json.loads(written)
+        except ValueError:
+            snapshot = None
+        yield snapshot if isinstance(snapshot, dict) else None
+
+
+def states_of(before: str | None, after: str | None, field: str) -> set[str]:
+    """The states (upper-case ISO3) an entry's snapshots name in ``field``: both when a record
+    moved from one to another, none when it names none, and
+    :data:`~iofs.data_dependencies.ANY_STATE` when a snapshot cannot say (not an object, or
+    without the field): such an entry concerns every state."""
+    found: set[str] = set()
+    for snapshot in _snapshots(before, after):
+        if snapshot is None or field not in snapshot:
+            found.add(ANY_STATE)
+        elif snapshot[field]:
+            found.add(str(snapshot[field]).upper())
+    return found
+
+
+class StateNotes:
+    """The newest entry per (record type, state) of one append, for the tables with a
+    :class:`~iofs.modules.StateField` (:func:`iofs.data_dependencies.data_dependencies`)."""
+
+    def __init__(self, fields: Mapping[str, StateField]) -> None:
+        self.fields = fields
+        #: (record type, state) → newest entry id, what the append writes.
+        self.heads: dict[tuple[str, str], int] = {}
+        #: (record type, record id) → the states its entries in this append concern, for the
+        #: tables whose rows concern the state of a row of that table (``via``).
+        self.seen: dict[tuple[str, str], set[str]] = {}
+        self.referenced = {d.via for d in fields.values() if d.via is not None}
+
+    def note(self, queued: Batch, first_id: int) -> None:
+        """Note the entries of ``queued`` (ids from ``first_id``)."""
+        declared = self.fields.get(queued.record_type)
+        if declared is None:
+            return
+        kind = queued.record_type
+        for offset, (record_id, before, after) in enumerate(queued.items):
+            if declared.via is None:
+                states = states_of(before, after, declared.field)
+            else:
+                states = self._via(declared, before, after)
+            if kind in self.referenced:
+                self.seen.setdefault((kind, record_id), set()).update(states)
+            for state in states:
+                self.heads[(kind, state)] = first_id + offset
+
+    def _via(self, declared: StateField, before: str | None, after: str | None) -> set[str]:
+        """The states of the referenced rows, as their entries earlier in this append say
+        (a status step is written with its contribution); every state when none does."""
+        found: set[str] = set()
+        for snapshot in _snapshots(before, after):
+            reference = None if snapshot is None else snapshot.get(declared.field)
+            states = self.seen.get((str(declared.via), str(reference)))
+            if states is None:
+                return {ANY_STATE}
+            found |= states
+        return found
 
 
 @event.listens_for(Session, "before_commit")

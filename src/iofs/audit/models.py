@@ -49,3 +49,24 @@ class AuditHead(Base):
 
     record_type: Mapped[str] = mapped_column(String(64), primary_key=True)
     entry_id: Mapped[int] = mapped_column(Integer)
+
+
+class AuditStateHead(Base):
+    """The newest audit entry of each record type *for each OIC state*, for the tables whose
+    rows each concern one state (:attr:`iofs.modules.Module.state_fields`: a contribution's
+    ``country``).
+
+    Written with :class:`AuditHead` (:mod:`iofs.audit.chain`): an entry moves the row of every
+    state its before and after snapshots name (both, when a contribution changes state), and
+    of ``*`` when a snapshot does not say (an entry then concerns every state). Pages about
+    one state compare these ids (:func:`iofs.data_dependencies.for_state`), so a contribution
+    for Palestine leaves Mali's country brief kept. A table's entries that name no state (a
+    contribution for no country) move no row here: no page about a state shows them.
+    """
+
+    __tablename__ = "audit_state_head"
+
+    record_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: ISO 3166-1 alpha-3 code, or ``*``.
+    state: Mapped[str] = mapped_column(String(3), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(Integer)

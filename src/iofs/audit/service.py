@@ -15,9 +15,9 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Select, func, inspect, select
+from sqlalchemy import Connection, Select, func, inspect, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from iofs.audit.chain import (
@@ -31,7 +31,7 @@ from iofs.audit.chain import (
     queued_count,
 )
 from iofs.audit.chain import actor_label as actor_label  # how callers name actors
-from iofs.audit.models import AuditEntry, AuditHead
+from iofs.audit.models import AuditEntry, AuditHead, AuditStateHead
 from iofs.audit.permissions import PERMISSIONS  # noqa: F401 - declared before use
 from iofs.db import Base
 from iofs.http.paging import Page, Pager, SortKey
@@ -269,9 +269,26 @@ def entry_count(session: Session) -> int:
     return int(committed) + queued_count(session)
 
 
-def newest_entries(connection: Connection | Session) -> dict[str, int]:
-    """Record type → the id of its newest committed audit entry (one small read of
-    ``audit_head``, which the chain's append moves): what says whether records of a type
-    changed since an answer was made from them."""
-    rows = connection.execute(select(AuditHead.record_type, AuditHead.entry_id)).all()
-    return {kind: int(newest) for kind, newest in rows}
+class Newest(NamedTuple):
+    """The newest committed audit entries: what says whether records changed since an answer
+    was made from them."""
+
+    #: Record type → the id of its newest entry.
+    by_type: dict[str, int]
+    #: (record type, ISO3 state or ``*``) → the id of its newest entry concerning the state,
+    #: for the tables whose rows concern one state (:class:`AuditStateHead`).
+    by_state: dict[tuple[str, str], int]
+
+
+def newest_entries(connection: Connection | Session) -> Newest:
+    """The newest entry of each record type, and of each (record type, state), in one small
+    read of ``audit_head`` and ``audit_state_head`` (which the chain's append moves)."""
+    by_type = select(AuditHead.record_type, literal(""), AuditHead.entry_id)
+    by_state = select(AuditStateHead.record_type, AuditStateHead.state, AuditStateHead.entry_id)
+    found = Newest({}, {})
+    for kind, state, newest in connection.execute(union_all(by_type, by_state)).all():
+        if state:
+            found.by_state[(kind, state)] = int(newest)
+        else:
+            found.by_type[kind] = int(newest)
+    return found

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from iofs.briefs import aid_vs_need, bulletin, service
+from iofs.data_dependencies import for_state
 from iofs.http.deps import db_session
 from iofs.http.security import current_principal
 from iofs.permissions import Principal
@@ -31,6 +32,7 @@ MonthQuery = Annotated[
 
 
 @router.get("/countries/{iso3}", summary="Country brief of one of the 57 OIC states")
+@for_state("iso3")
 def country_brief(
     request: Request,
     iso3: Iso3Path,

@@ -6,8 +6,10 @@ the public answers' cache (:mod:`iofs.web.public_cache`): with writers at work (
 contribution every few seconds), nearly every visit to a brief renders all ten blocks again,
 although the contribution changed the aid block only. Here each block of a visitor's brief is
 kept under its own version — the newest audit entry among the record types its module reads
-(:mod:`iofs.data_dependencies`, from the module manifests) and the analytics store's
-signature — so a brief rendered again computes only the blocks whose records changed.
+(:mod:`iofs.data_dependencies`, from the module manifests; of the tables whose rows concern
+one state, the newest entry about the brief's state: a brief shows those rows only for its
+own state) and the analytics store's signature — so a brief rendered again computes only the
+blocks whose records changed.
 
 Kept only for visitors who are not signed in (what a block shows a signed-in user depends on
 their roles), under the same switch as the public answers' cache
@@ -77,10 +79,12 @@ def brief_blocks(
     signature = store_signature(settings.analytics_dir)
     where = (settings.database_url, str(settings.analytics_dir), current_language())
     today = date.today().isoformat()
+    state = key[0]
     found = []
     for name, make in compute.items():
         types = dependencies.reads[BLOCK_MODULES[name]]
-        version = (dependencies.newest(newest, types), signature)
+        latest = dependencies.newest(newest.by_type, types, state, newest.by_state)
+        version = (latest, signature)
         memo_key = (*where, today, name, *key, version)
         with _lock:
             block = _kept.get(memo_key)

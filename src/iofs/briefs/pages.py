@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from iofs.briefs import aid_vs_need, bulletin, charts, pdf, service
+from iofs.data_dependencies import for_state
 from iofs.http.deps import db_session
 from iofs.http.security import current_principal
 from iofs.http.templating import render
@@ -38,6 +39,7 @@ def stylesheet() -> Response:
 
 
 @router.get("/countries/{iso3}", response_class=HTMLResponse)
+@for_state("iso3")
 def country_page(
     request: Request,
     iso3: Iso3Path,
@@ -53,6 +55,7 @@ def country_page(
 
 
 @router.get("/countries/{iso3}/brief.pdf")
+@for_state("iso3")
 def country_pdf(
     request: Request,
     iso3: Iso3Path,

@@ -1,7 +1,7 @@
 """Manifest of programmes, appeals, contributions and deliveries."""
 
 from iofs.i18n import N_
-from iofs.modules import Command, Module, NavigationEntry
+from iofs.modules import Command, Module, NavigationEntry, StateField
 
 MODULE = Module(
     name="programmes",
@@ -23,4 +23,9 @@ MODULE = Module(
     migrations_branch="programmes",
     jobs=("iofs.programmes.jobs:UPLOAD",),
     reads=("members", "prices", "jobs", "accounts", "audit"),
+    # a contribution is counted for the state it names (its ``country``) and no other
+    state_fields=(
+        StateField("programmes_contribution", "country"),
+        StateField("programmes_contribution_status", "contribution_id", "programmes_contribution"),
+    ),
 )

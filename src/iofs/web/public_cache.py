@@ -58,7 +58,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from iofs.analytics_store.signature import store_signature
 from iofs.audit import service as audit
-from iofs.data_dependencies import DataDependencies, RecordTypes, data_dependencies
+from iofs.data_dependencies import DataDependencies, RecordTypes, data_dependencies, state_of
 from iofs.web import conditional
 from iofs.web.observability import ROUTE_TEMPLATE, route_template
 from iofs.web.shared_answers import SharedAnswer, SharedAnswers
@@ -81,23 +81,27 @@ ROUTING_KEYS = ("route", "fastapi", "endpoint", "path_params")
 
 #: (newest audit entry id among the record types a route reads, analytics store signature).
 Version = tuple[int, tuple[int, ...]]
-#: What is read once per request: (record type → newest entry id, store signature).
-Heads = tuple[dict[str, int], tuple[int, ...]]
+#: What is read once per request: (the newest audit entries, store signature).
+Heads = tuple[audit.Newest, tuple[int, ...]]
 
 
 def data_heads(engine: Engine, analytics_dir: Path) -> Heads:
-    """(record type → its newest audit entry id, analytics store signature): what every
-    route's :data:`Version` is taken from (:func:`version_of`)."""
+    """(the newest audit entries by record type and by state, analytics store signature):
+    what every route's :data:`Version` is taken from (:func:`version_of`)."""
     with engine.connect() as connection:
         newest = audit.newest_entries(connection)
     return newest, store_signature(analytics_dir)
 
 
-def version_of(heads: Heads, types: RecordTypes, dependencies: DataDependencies) -> Version:
-    """The version of an answer reading ``types`` (None: every record type): changes with
-    every audited write of one of them and every change of the analytics store."""
+def version_of(
+    heads: Heads, types: RecordTypes, dependencies: DataDependencies, state: str | None = None
+) -> Version:
+    """The version of an answer reading ``types`` (None: every record type), about ``state``
+    when its route is :func:`~iofs.data_dependencies.for_state`: changes with every audited
+    write of one of them (of the state-scoped ones, about that state) and every change of the
+    analytics store."""
     newest, signature = heads
-    return dependencies.newest(newest, types), signature
+    return dependencies.newest(newest.by_type, types, state, newest.by_state), signature
 
 
 @dataclass
@@ -113,6 +117,8 @@ class Entry:
     #: What routing put in the scope (the matched route), given back on a hit so that the
     #: metrics and the access log name the route template as for a rendered answer.
     routing: dict[str, object]
+    #: The state a :func:`~iofs.data_dependencies.for_state` route answered for (else None).
+    state: str | None = None
 
 
 class PublicCache:
@@ -240,7 +246,7 @@ class PublicCacheMiddleware:
         return (
             age < self.seconds
             and heads is not None
-            and entry.version == version_of(heads, entry.types, self.dependencies)
+            and entry.version == version_of(heads, entry.types, self.dependencies, entry.state)
         )
 
     async def _kept(self, key: bytes) -> tuple[Entry | None, Heads | None]:
@@ -269,7 +275,15 @@ class PublicCacheMiddleware:
             return None
         stored_at = time.monotonic() - (time.time() - answer.stored_at)
         routing: dict[str, object] = {ROUTE_TEMPLATE: answer.route} if answer.route else {}
-        return Entry(answer.version, answer.types, stored_at, answer.start, answer.body, routing)
+        return Entry(
+            answer.version,
+            answer.types,
+            stored_at,
+            answer.start,
+            answer.body,
+            routing,
+            answer.state,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._public(scope):
@@ -345,12 +359,15 @@ class PublicCacheMiddleware:
             kept = _with_header(start, b"x-cache", b"hit")
             routing = {name: scope[name] for name in ROUTING_KEYS if name in scope}
             types = self.dependencies.of_endpoint(scope.get("endpoint"))
-            version = version_of(heads, types, self.dependencies)
-            self.cache.put(key, Entry(version, types, time.monotonic(), kept, content, routing))
+            state = state_of(scope.get("endpoint"), scope.get("path_params") or {})
+            version = version_of(heads, types, self.dependencies, state)
+            self.cache.put(
+                key, Entry(version, types, time.monotonic(), kept, content, routing, state)
+            )
             if self.shared is not None:
                 route = route_template(scope)
                 route = "" if route == "unmatched" else route
-                answer = SharedAnswer(version, types, time.time(), kept, content, route)
+                answer = SharedAnswer(version, types, time.time(), kept, content, route, state)
                 self.shared.put(key, answer)
             await send(start)
             await send({"type": "http.response.body", "body": content, "more_body": False})

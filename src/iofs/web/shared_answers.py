@@ -46,6 +46,9 @@ class SharedAnswer:
     body: bytes
     #: The matched route's template, e.g. ``/countries/{iso3}`` ("" when none matched).
     route: str
+    #: The state a :func:`~iofs.data_dependencies.for_state` route answered for (else None;
+    #: also for answers kept by versions that knew no states).
+    state: str | None = None
 
 
 class SharedAnswers:
@@ -89,6 +92,7 @@ class SharedAnswers:
             start=start,
             body=body,
             route=str(header.get("route", "")),
+            state=str(header["state"]) if header.get("state") else None,
         )
 
     def put(self, key: bytes, answer: SharedAnswer) -> None:
@@ -103,6 +107,7 @@ class SharedAnswers:
                     [k.decode("latin-1"), v.decode("latin-1")] for k, v in answer.start["headers"]
                 ],
                 "route": answer.route,
+                "state": answer.state,
             },
             separators=(",", ":"),
         ).encode()
