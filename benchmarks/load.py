@@ -23,9 +23,9 @@ request (all its processes) and the generator's CPU, with the load average. Runs
 
 1. the server as configured (``--workers``, default 2);
 2. the same while a ``--upload-rows`` programme workbook upload runs (started 2 s in);
-3. the baseline: the same load against ``--workers 1`` with the public cache off
-   (``IOFS_PUBLIC_CACHE_SECONDS=0``: today's single process, no caches), and the ratio of 1
-   to 3.
+3. the baseline: the same load against ``--workers 1`` with the public cache off and every
+   request rendered at once (``IOFS_PUBLIC_CACHE_SECONDS=0``, ``IOFS_CONCURRENT_RENDERS=0``:
+   today's single process, no caches, no admission), and the ratio of 1 to 3.
 
 During run 1, ``iofs backup --out`` takes an online snapshot half-way through (unless
 ``--no-backup``); after the runs it is restored (``iofs restore``: every table's row count and
@@ -289,7 +289,8 @@ class Server:
 
     def __init__(self, store: Store, workers: int, port: int, *, caches: bool = True) -> None:
         self.url = f"http://127.0.0.1:{port}"
-        env = store.env if caches else {**store.env, "IOFS_PUBLIC_CACHE_SECONDS": "0"}
+        plain = {"IOFS_PUBLIC_CACHE_SECONDS": "0", "IOFS_CONCURRENT_RENDERS": "0"}
+        env = store.env if caches else {**store.env, **plain}
         self.process = subprocess.Popen(
             [IOFS, "serve", "--workers", str(workers), "--port", str(port)],
             env=env,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -246,3 +247,46 @@ def test_sentences_built_before_rendering_use_the_bound_lookup(
     assert "farine de blé" in contextvars.copy_context().run(french, True)
     assert "wheat flour" in contextvars.copy_context().run(french, False)
     assert service.label("commodity", "Wheat flour", "fr") == "Wheat flour"  # nothing bound
+
+
+def test_requests_within_a_quarter_second_share_one_read_of_the_stamp(
+    session_factory: sessionmaker[Session],
+) -> None:
+    from sqlalchemy import event, update
+
+    from iofs.labels.models import DataLabelStamp
+
+    _empty(session_factory)
+    _english(session_factory, "commodity", "Rice", "Rice")
+    stamps: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "data_label_stamp" in statement and statement.lstrip().upper().startswith("SELECT"):
+            stamps.append(statement)
+
+    engine = session_factory.kw["bind"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for _ in range(3):  # three requests in a row
+            with session_factory() as session:
+                assert cache.session_lookup(session)("commodity", "Rice", "fr") == "Rice"
+        assert len(stamps) == 1  # mutated to read per request, 3
+        with transaction(session_factory) as session:  # an edit in this process: at once
+            service.put_label(session, SECRETARIAT, "commodity", "Rice", "fr", "Riz")
+        with session_factory() as session:
+            assert cache.session_lookup(session)("commodity", "Rice", "fr") == "Riz"
+        with transaction(session_factory) as session:  # another process's edit: its stamp
+            session.execute(
+                update(DataLabel)
+                .where(DataLabel.code == "Rice", DataLabel.language == "fr")
+                .values(text="Riz brun")
+            )
+            session.execute(update(DataLabelStamp).values(stamp="from-another-process"))
+        with session_factory() as session:
+            late = cache.session_lookup(session)("commodity", "Rice", "fr")
+        time.sleep(cache.STAMP_REUSE + 0.05)
+        with session_factory() as session:
+            assert cache.session_lookup(session)("commodity", "Rice", "fr") == "Riz brun"
+        assert late in {"Riz", "Riz brun"}  # within STAMP_REUSE seconds, maybe not at once
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
