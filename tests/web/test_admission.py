@@ -49,12 +49,33 @@ def test_waiting_requests_go_quickest_expected_first_then_in_order_of_arrival() 
     # mutated to first-come-first-served, the order would be slow, quick, slow-2, mid
 
 
-def test_a_request_that_waited_the_longest_wait_goes_ahead_without_a_turn() -> None:
+def test_an_overdue_request_goes_first_and_after_the_hard_wait_without_a_turn() -> None:
+    order: list[str] = []
+
+    async def overdue() -> None:
+        turns = Turns(1)
+        assert await turns.take(0.0, 5.0)
+
+        async def wait(name: str, expected: float, longest: float) -> None:
+            assert await turns.take(expected, longest, 10.0)
+            order.append(name)
+            turns.give_back()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(wait, "large", 9.0, 0.1)  # overdue after 0.1 s
+            await anyio.sleep(0.01)
+            group.start_soon(wait, "small", 0.01, 5.0)
+            await anyio.sleep(0.3)
+            turns.give_back()
+
+    anyio.run(overdue)
+    assert order == ["large", "small"]  # by expected time alone, small would go first
+
     async def main() -> tuple[bool, float, int]:
         turns = Turns(1)
         assert await turns.take(0.0, 5.0)
         began = anyio.current_time()
-        taken = await turns.take(0.0, 0.2)
+        taken = await turns.take(0.0, 0.1, 0.2)
         waited = anyio.current_time() - began
         turns.give_back()  # the first request ends: its turn is free again, nobody waits
         return taken, waited, turns.free
@@ -169,28 +190,29 @@ def test_the_app_serves_with_and_without_a_limit(
     app.state.engine.dispose()
 
 
-def test_people_signed_in_go_before_every_public_request() -> None:
+def test_people_signed_in_take_turns_apart_from_the_public() -> None:
     log: list[tuple[str, str]] = []
-    gate = Admission(_slow_app(0.05, log), renders=1, session_cookie="iofs_session")
+    gate = Admission(_slow_app(0.3, log), renders=1, session_cookie="iofs_session")
 
     async def main() -> None:
         transport = httpx.ASGITransport(app=gate)
         client = httpx.AsyncClient(transport=transport, base_url="http://t")
-        async with client:
-            await client.get("/slow/learned")  # about 0.05 s
-            await client.get("/quick/learned")  # about 0.01 s
-            log.clear()
-            async with anyio.create_task_group() as group:
-                group.start_soon(client.get, "/slow/first")  # takes the one turn
-                await anyio.sleep(0.01)
-                group.start_soon(client.get, "/quick/public")  # quicker, but public
-                await anyio.sleep(0.01)
-                token = {"Authorization": "Bearer x"}
-                group.start_soon(partial(client.get, "/slow/token", headers=token))
-                await anyio.sleep(0.01)
-                session = {"Cookie": "lang=ar; iofs_session=k"}
-                group.start_soon(partial(client.get, "/slow/session", headers=session))
+        async with client, anyio.create_task_group() as group:
+            group.start_soon(client.get, "/slow/public")  # takes the public turn
+            await anyio.sleep(0.05)
+            group.start_soon(client.get, "/slow/waits")  # waits for it
+            await anyio.sleep(0.01)
+            token = {"Authorization": "Bearer x"}
+            group.start_soon(partial(client.get, "/slow/token", headers=token))  # own turn
+            await anyio.sleep(0.01)
+            session = {"Cookie": "lang=ar; iofs_session=k"}
+            group.start_soon(partial(client.get, "/slow/session", headers=session))
 
     anyio.run(main)
     entered = [path for step, path in log if step == "in"]
-    assert entered == ["/slow/first", "/slow/token", "/slow/session", "/quick/public"]
+    # the token's request took the signed-in turn at once; the session's waited for it,
+    # the public one for the public turn
+    assert entered[:2] == ["/slow/public", "/slow/token"]
+    assert set(entered[2:]) == {"/slow/waits", "/slow/session"}
+    finished = [path for step, path in log if step == "out"]
+    assert finished.index("/slow/token") < finished.index("/slow/waits")

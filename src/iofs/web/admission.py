@@ -7,18 +7,24 @@ proportion to its size, and the interpreter spends a good part of its time handi
 around. Rendering at most ``IOFS_CONCURRENT_RENDERS`` requests at a time gives each its CPU
 nearly alone: it waits for its turn, then answers in about its own time.
 
-Which waiting request goes next: first those of people signed in (an API token or a session:
-the secretariat, focal points and donors at work, whose answers are never served kept and who
-wait on each write they make), then the one expected to take least time, by what requests of
+The public's requests and those of people signed in (an API token or a session: the
+secretariat, focal points and donors at work, whose answers are never served kept) take turns
+apart, ``IOFS_CONCURRENT_RENDERS`` each. A write spends most of its time waiting for the
+audit chain's lock and the commit; measured under the load benchmark, five writers sharing
+the visitors' turns held five of the six most of the time, and visitors' pages waited for
+them.
+
+Which waiting request goes next: the one expected to take least time, by what requests of
 the same shape took before (:func:`shape`: the method and the path with its codes and numbers
 replaced by ``*``; an exponentially weighted mean of the time inside, :data:`LEARNING`). This
 is shortest-expected-job-first, the size-based scheduling shown to cut web servers' response
 times (Harchol-Balter, Schroeder, Bansal and Agrawal, "Size-based scheduling to improve web
 performance", ACM TOCS 21(2), 2003): a 10 ms page no longer waits behind three 60 ms
 country briefs, and the briefs wait little longer for it. Ties go in order of arrival. A
-request that has waited :data:`LONGEST_WAIT` seconds goes ahead regardless, so that the
-large ones are never starved and slow downloads holding every turn delay others at most that
-long.
+request that has waited :data:`LONGEST_WAIT` seconds goes before every other, so that the
+large ones are never starved; it still waits for a turn (measured under load: letting overdue
+requests in without one put twice as many renders in the worker as it has turns, and every
+one of them slowed), except after :data:`HARD_WAIT` seconds.
 
 Answers the public cache keeps (:mod:`iofs.web.public_cache`) are served before this gate:
 they cost a fraction of a millisecond and need no turn. A turn is given back when the answer
@@ -37,8 +43,13 @@ from dataclasses import dataclass, field
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-#: Longest a request waits for its turn (seconds) before it is rendered regardless.
+#: Longest a request waits for its turn by its expected time (seconds); then it goes first.
 LONGEST_WAIT = 2.0
+#: Longest a request waits for a turn in all (seconds); then it goes ahead without one, so
+#: that requests stuck inside (a database that stopped answering) cannot stop the worker.
+HARD_WAIT = 10.0
+#: The expected time of an overdue request: before every other.
+OVERDUE = -1.0
 #: Weight of the newest time in a shape's running mean (0–1).
 LEARNING = 0.2
 #: Shapes whose times are remembered; beyond it the least recently seen are forgotten.
@@ -66,10 +77,8 @@ def shape(method: str, path: str) -> str:
 
 @dataclass(order=True)
 class Waiter:
-    """One request waiting for its turn (ordered: signed in first, then by expected time,
-    then by arrival)."""
+    """One request waiting for its turn (ordered by expected time, then arrival)."""
 
-    public: bool
     expected: float
     arrival: int
     turn: anyio.Event = field(compare=False, default_factory=anyio.Event)
@@ -86,17 +95,25 @@ class Turns:
         self.waiting: list[Waiter] = []
         self.arrivals = itertools.count()
 
-    async def take(self, expected: float, longest_wait: float, public: bool = True) -> bool:
-        """Wait for a turn (at most ``longest_wait`` seconds); whether one was taken (and must
-        be given back with :meth:`give_back`). Requests of people signed in (``public``
-        false) go before every public one."""
+    async def take(
+        self, expected: float, longest_wait: float, hard_wait: float = HARD_WAIT
+    ) -> bool:
+        """Wait for a turn; whether one was taken (and must be given back with
+        :meth:`give_back`). After ``longest_wait`` seconds the request goes before every
+        other waiting one; after ``hard_wait`` seconds in all it goes ahead without a turn."""
         if self.free > 0 and not self.waiting:
             self.free -= 1
             return True
-        waiter = Waiter(public, expected, next(self.arrivals))
+        arrival = next(self.arrivals)
+        if await self._wait(Waiter(expected, arrival), longest_wait):
+            return True
+        return await self._wait(Waiter(OVERDUE, arrival), max(0.0, hard_wait - longest_wait))
+
+    async def _wait(self, waiter: Waiter, seconds: float) -> bool:
+        """Queue ``waiter`` for at most ``seconds``; whether it was handed a turn."""
         heapq.heappush(self.waiting, waiter)
         try:
-            with anyio.move_on_after(longest_wait):
+            with anyio.move_on_after(seconds):
                 await waiter.turn.wait()
         except BaseException:
             if waiter.granted:
@@ -118,9 +135,9 @@ class Turns:
 
 
 class Admission:
-    """Pure ASGI middleware: at most ``renders`` HTTP requests of this worker inside ``app``
-    at once (0: no limit), the others admitted signed in first, then shortest expected
-    first."""
+    """Pure ASGI middleware: at most ``renders`` public HTTP requests of this worker inside
+    ``app`` at once, and as many of people signed in (0: no limit), the others admitted
+    shortest expected first."""
 
     def __init__(
         self,
@@ -132,7 +149,8 @@ class Admission:
         self.app = app
         self.cookie = f"{session_cookie}=".encode()
         self.longest_wait = longest_wait
-        self.turns = Turns(renders) if renders > 0 else None
+        #: Turns of the public's requests, and of the requests of people signed in.
+        self.turns = (Turns(renders), Turns(renders)) if renders > 0 else None
         #: Shape → running mean of its time inside (seconds), least recently seen first.
         self.expected: dict[str, float] = {}
 
@@ -158,13 +176,12 @@ class Admission:
             del self.expected[next(iter(self.expected))]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        turns = self.turns
-        if turns is None or scope["type"] != "http":
+        if self.turns is None or scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        turns = self.turns[0] if self._public(scope) else self.turns[1]
         key = shape(scope["method"], scope.get("path", "/"))
-        public = self._public(scope)
-        holding = await turns.take(self.expectation(key), self.longest_wait, public)
+        holding = await turns.take(self.expectation(key), self.longest_wait)
         began = time.perf_counter()
         finished = False
 
