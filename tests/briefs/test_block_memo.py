@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import date
 from typing import Any
 
 import pytest
@@ -21,8 +20,14 @@ from iofs.data_dependencies import data_dependencies
 from iofs.db import transaction
 from iofs.modules import all_modules
 from iofs.permissions import ANONYMOUS, Principal
-from iofs.programmes import contributions, demo, review
-from tests.programmes.test_country_aid import APPEAL, CHECKER, MAKER, add_afghan_appeal
+from iofs.programmes import demo
+from tests.programmes.test_country_aid import (
+    APPEAL,
+    CHECKER,
+    MAKER,
+    add_afghan_appeal,
+    add_approved_contribution,
+)
 
 
 @pytest.fixture
@@ -90,22 +95,7 @@ def test_a_visitors_brief_computes_again_only_the_blocks_a_write_touched(
     assert _funded(first) == "400,000 USD"
 
     with transaction(afghan) as session:  # an audited write in the programmes: KAZ pays more
-        contribution, _changed = contributions.put_contribution(
-            session,
-            MAKER,
-            {
-                "reference": "TEST-AFG-W-KAZ-2",
-                "donor": "KAZ",
-                "appeal": APPEAL,
-                "country": "AFG",
-                "sector_code": "72040",
-                "status": "paid",
-                "decided_on": date(2025, 2, 10),
-                "amount": "100000",
-            },
-        )
-        session.flush()
-        review.decide(session, CHECKER, "contribution", contribution.id, "approved", "test")
+        add_approved_contribution(session, "TEST-AFG-W-KAZ-2", APPEAL, "AFG")
     computed.clear()
     after = _brief(afghan, kept)
     assert _funded(after) == "500,000 USD"
@@ -168,21 +158,7 @@ def test_a_contribution_for_another_state_leaves_the_briefs_blocks_kept(
     _settled(afghan, kept)
     first = _brief(afghan, kept)
     with transaction(afghan) as session:  # a contribution counted for Palestine
-        contribution, _changed = contributions.put_contribution(
-            session,
-            MAKER,
-            {
-                "reference": "TEST-PSE-MEMO-1",
-                "donor": "KAZ",
-                "appeal": "F4H-GAZA",
-                "country": "PSE",
-                "status": "paid",
-                "decided_on": date(2025, 2, 10),
-                "amount": "100000",
-            },
-        )
-        session.flush()
-        review.decide(session, CHECKER, "contribution", contribution.id, "approved", "test")
+        add_approved_contribution(session, "TEST-PSE-MEMO-1", "F4H-GAZA", "PSE")
     computed.clear()
     assert _brief(afghan, kept) == first
     assert not computed  # no block of Afghanistan's brief computed again

@@ -52,6 +52,29 @@ def _flow(fts_id: int, usd: int, status: str) -> dict[str, Any]:
     }
 
 
+def add_approved_contribution(
+    session: Session, reference: str, appeal: str, country: str | None, usd: str = "100000"
+) -> None:
+    """A paid contribution from Kazakhstan (sector 72040, 10 Feb 2025) to ``appeal`` for
+    ``country``, entered by :data:`MAKER` and approved by :data:`CHECKER`."""
+    contribution, _outcome = contributions.put_contribution(
+        session,
+        MAKER,
+        {
+            "reference": reference,
+            "donor": "KAZ",
+            "appeal": appeal,
+            "country": country,
+            "sector_code": "72040",
+            "status": "paid",
+            "decided_on": date(2025, 2, 10),
+            "amount": usd,
+        },
+    )
+    session.flush()
+    review.decide(session, CHECKER, "contribution", contribution.id, "approved", "test")
+
+
 def add_afghan_appeal(session: Session, maker: Principal, checker: Principal) -> None:
     """Hand-made records for Afghanistan on top of the programmes demo (illustrative):
 

@@ -334,12 +334,16 @@ def _kept_after_settling(client: TestClient, path: str) -> None:
 def test_a_contribution_renews_the_briefs_of_its_state_and_no_other(
     cached: TestClient, loaded_registry: sessionmaker[Session]
 ) -> None:
-    from datetime import date
-
     from iofs.accounts.service import cli_principal
     from iofs.db import transaction
-    from iofs.programmes import contributions, demo, review
-    from tests.programmes.test_country_aid import APPEAL, CHECKER, MAKER, add_afghan_appeal
+    from iofs.programmes import demo
+    from tests.programmes.test_country_aid import (
+        APPEAL,
+        CHECKER,
+        MAKER,
+        add_afghan_appeal,
+        add_approved_contribution,
+    )
 
     with transaction(loaded_registry) as session:
         demo.load(session, cli_principal())
@@ -351,22 +355,7 @@ def test_a_contribution_renews_the_briefs_of_its_state_and_no_other(
 
     def contribute(reference: str, country: str | None) -> None:
         with transaction(loaded_registry) as session:
-            contribution, _changed = contributions.put_contribution(
-                session,
-                MAKER,
-                {
-                    "reference": reference,
-                    "donor": "KAZ",
-                    "appeal": APPEAL,
-                    "country": country,
-                    "sector_code": "72040",
-                    "status": "paid",
-                    "decided_on": date(2025, 2, 10),
-                    "amount": "100000",
-                },
-            )
-            session.flush()
-            review.decide(session, CHECKER, "contribution", contribution.id, "approved", "test")
+            add_approved_contribution(session, reference, APPEAL, country)
 
     contribute("TEST-CACHE-AFG", "AFG")
     assert [cached.get(p).headers["X-Cache"] for p in briefs] == ["miss", "hit", "hit", "miss"]
