@@ -61,12 +61,12 @@ def current_stamp(session: Session) -> str | None:
     ).scalar_one_or_none()
 
 
-def recent_stamp(session: Session) -> str | None:
+def recent_stamp(session: Session, key: str) -> str | None:
     """The labels' stamp as this process read it less than :data:`STAMP_REUSE` seconds ago,
     else read now: under load, the pages of a quarter of a second share one read rather than
     each paying a round trip for it. An edit made by this process shows at once
-    (:func:`touch` forgets the stamp read), one made by another within that time."""
-    key = _database_key(session)
+    (:func:`touch` forgets the stamp read), one made by another within that time. ``key``:
+    the database's (:func:`_database_key`)."""
     now = time.monotonic()
     with _LOCK:
         found = _RECENT.get(key)
@@ -117,11 +117,8 @@ class Lookup:
     @classmethod
     def of_session(cls, session: Session) -> Lookup:
         """A lookup reading through ``session`` (its stamp :func:`recent_stamp`)."""
-        return cls(
-            _database_key(session),
-            recent_stamp(session),
-            lambda query: session.execute(query).all(),
-        )
+        key = _database_key(session)
+        return cls(key, recent_stamp(session, key), lambda query: session.execute(query).all())
 
     @classmethod
     def of_factory(cls, factory: sessionmaker[Session]) -> Lookup:

@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from iofs.web.public_cache import signed_in
+
 #: Longest a request waits for its turn by its expected time (seconds); then it goes first.
 LONGEST_WAIT = 2.0
 #: Longest a request waits for a turn in all (seconds); then it goes ahead without one, so
@@ -154,13 +156,6 @@ class Admission:
         #: Shape → running mean of its time inside (seconds), least recently seen first.
         self.expected: dict[str, float] = {}
 
-    def _public(self, scope: Scope) -> bool:
-        """Whether the request comes from nobody signed in (no API token, no session)."""
-        for name, value in scope.get("headers", []):
-            if name == b"authorization" or (name == b"cookie" and self.cookie in value):
-                return False
-        return True
-
     def expectation(self, key: str) -> float:
         """What a request of shape ``key`` is expected to take (seconds; 0 when unseen, so a
         new shape is tried early and learned)."""
@@ -179,7 +174,7 @@ class Admission:
         if self.turns is None or scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        turns = self.turns[0] if self._public(scope) else self.turns[1]
+        turns = self.turns[1] if signed_in(scope, self.cookie) else self.turns[0]
         key = shape(scope["method"], scope.get("path", "/"))
         holding = await turns.take(self.expectation(key), self.longest_wait)
         began = time.perf_counter()

@@ -85,6 +85,15 @@ Version = tuple[int, tuple[int, ...]]
 Heads = tuple[audit.Newest, tuple[int, ...]]
 
 
+def signed_in(scope: Scope, cookie: bytes) -> bool:
+    """Whether the request carries an API token or a session cookie (``cookie`` is its name
+    followed by ``=``): somebody in particular, whose answers are never kept."""
+    for name, value in scope.get("headers", []):
+        if name == b"authorization" or (name == b"cookie" and cookie in value):
+            return True
+    return False
+
+
 def data_heads(engine: Engine, analytics_dir: Path) -> Heads:
     """(the newest audit entries by record type and by state, analytics store signature):
     what every route's :data:`Version` is taken from (:func:`version_of`)."""
@@ -231,10 +240,7 @@ class PublicCacheMiddleware:
             return False
         if scope.get("path", "").startswith(("/static/", "/metrics", "/healthz", "/readyz")):
             return False
-        for name, value in scope.get("headers", []):
-            if name == b"authorization" or (name == b"cookie" and self.cookie in value):
-                return False
-        return True
+        return not signed_in(scope, self.cookie)
 
     def _fresh(self, entry: Entry | None, age: float, heads: Heads | None) -> bool:
         """Whether ``entry`` (``age`` seconds old) may be served: within the grace, or younger
