@@ -14,6 +14,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from iofs.config import Settings
 from iofs.web.admission import Admission, Turns, shape
+from tests.coroutines import run_apart
 
 
 def test_a_shape_hides_codes_and_numbers_and_keeps_the_route_words() -> None:
@@ -44,7 +45,7 @@ def test_waiting_requests_go_quickest_expected_first_then_in_order_of_arrival() 
                 await anyio.sleep(0.01)  # arrive in this order
             turns.give_back()
 
-    anyio.run(main)
+    run_apart(main)
     assert order == ["quick", "mid", "slow", "slow-2"]
     # mutated to first-come-first-served, the order would be slow, quick, slow-2, mid
 
@@ -68,7 +69,7 @@ def test_an_overdue_request_goes_first_and_after_the_hard_wait_without_a_turn() 
             await anyio.sleep(0.3)
             turns.give_back()
 
-    anyio.run(overdue)
+    run_apart(overdue)
     assert order == ["large", "small"]  # by expected time alone, small would go first
 
     async def main() -> tuple[bool, float, int]:
@@ -80,7 +81,7 @@ def test_an_overdue_request_goes_first_and_after_the_hard_wait_without_a_turn() 
         turns.give_back()  # the first request ends: its turn is free again, nobody waits
         return taken, waited, turns.free
 
-    taken, waited, free = anyio.run(main)
+    taken, waited, free = run_apart(main)
     assert not taken
     assert 0.15 < waited < 2.0
     assert free == 1  # the late request held no turn, so none was given back twice
@@ -98,7 +99,7 @@ def test_a_cancelled_waiter_is_skipped_and_a_turn_granted_to_it_is_not_lost() ->
         turns.give_back()
         return turns.free
 
-    assert anyio.run(main) == 1
+    assert run_apart(main) == 1
 
 
 def _slow_app(seconds: float, log: list[tuple[str, str]]) -> Any:
@@ -129,7 +130,7 @@ def test_the_middleware_learns_what_a_shape_takes_and_lets_a_quick_one_pass_the_
                 await anyio.sleep(0.01)
                 group.start_soon(client.get, "/quick/2")
 
-    anyio.run(main)
+    run_apart(main)
     entered = [path for step, path in log if step == "in"]
     assert entered == ["/slow/2", "/quick/2", "/slow/3"]
     assert gate.expectation("GET /slow/*") > gate.expectation("GET /quick/*") > 0
@@ -170,7 +171,7 @@ def test_a_streamed_answer_gives_its_turn_back_when_it_starts() -> None:
             release.set()
         return waited
 
-    waited = anyio.run(main)
+    waited = run_apart(main)
     assert entered == ["/download", "/page"]
     assert waited < 1.0  # not the 2 s longest wait: the download no longer held the turn
 
@@ -208,7 +209,7 @@ def test_people_signed_in_take_turns_apart_from_the_public() -> None:
             session = {"Cookie": "lang=ar; iofs_session=k"}
             group.start_soon(partial(client.get, "/slow/session", headers=session))
 
-    anyio.run(main)
+    run_apart(main)
     entered = [path for step, path in log if step == "in"]
     # the token's request took the signed-in turn at once; the session's waited for it,
     # the public one for the public turn
