@@ -11,10 +11,12 @@ from contextlib import contextmanager
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Float, Integer, MetaData, Numeric, String, cast, create_engine, event, func
 from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -58,8 +60,42 @@ def is_busy(error: BaseException) -> bool:
     return orig is not None and "database is locked" in str(orig)
 
 
+#: A pooled connection to a database server that has lain unused for longer than this
+#: (seconds) is pinged before it is handed out; one used more recently is handed out at once.
+#: ``pool_pre_ping`` pinged at every checkout: one more round trip in every request, and under
+#: load each round trip also waits for the worker's interpreter lock. A server restart takes
+#: longer than this, so the connections it broke have been idle longer and are caught.
+PING_AFTER_IDLE_S = 1.0
+_IDLE_SINCE = "iofs.idle_since"
+
+
+def _note_idle(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_IDLE_SINCE] = monotonic()
+
+
+def _ping_when_idle(engine: Engine) -> Any:
+    """A checkout listener that pings a connection idle for over :data:`PING_AFTER_IDLE_S`;
+    a dead one invalidates the pool, whose checkout then connects afresh (as pre-ping does)."""
+    dialect = engine.dialect
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or monotonic() - since < PING_AFTER_IDLE_S:
+            return  # new, or used a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise InvalidatePoolError() from error
+            raise
+
+    return checkout
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout; its folder is made."""
+    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout; its folder is made.
+    A server's pooled connections are pinged when they have been idle
+    (:data:`PING_AFTER_IDLE_S`)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -67,12 +103,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkin", _note_idle)
+    event.listen(engine, "checkout", _ping_when_idle(engine))
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory whose objects stay readable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def make_lookup_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions in which every statement commits on its own (``AUTOCOMMIT``), for a request's
+    lookup of who is asking: one statement (an occasional ``last_used_at`` update is one more),
+    so it needs no transaction, and its end costs no COMMIT round trip."""
+    return sessionmaker(
+        bind=engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+    )
 
 
 @contextmanager
