@@ -50,7 +50,7 @@ def resolve_principal(request: Request) -> Principal:
         return cached  # type: ignore[no-any-return]
     principal = ANONYMOUS
     ip, agent = client_ip(request), request.headers.get("user-agent")
-    factory = request.app.state.session_factory
+    factory = request.app.state.lookup_factory  # autocommit: no COMMIT round trip after
     token = bearer_token(request)
     with factory() as session, session.begin():
         if token is not None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from iofs.accounts import passwords
 from iofs.accounts.models import ApiToken, RoleAssignment, SignInThrottle, User, UserSession
@@ -487,12 +487,20 @@ def resolve_session(
 def _live_key(
     session: Session, model: Any, hash_column: Any, raw: str, *, must_expire: bool
 ) -> tuple[Any, User] | None:
-    """The row of ``model`` whose ``hash_column`` holds ``raw``'s digest, with its user, in one
-    query (every signed-in page and API request asks it); None when unknown, revoked,
-    expired (or without an expiry where ``must_expire``) or the user is inactive."""
-    found = session.execute(
-        select(model, User).join(User, User.id == model.user_id).where(hash_column == _digest(raw))
-    ).one_or_none()
+    """The row of ``model`` whose ``hash_column`` holds ``raw``'s digest, with its user and the
+    user's roles, in one query (every signed-in page and API request asks it; the roles'
+    own ``selectin`` load was a second round trip); None when unknown, revoked, expired (or
+    without an expiry where ``must_expire``) or the user is inactive."""
+    found = (
+        session.execute(
+            select(model, User)
+            .join(User, User.id == model.user_id)
+            .where(hash_column == _digest(raw))
+            .options(joinedload(User.roles))
+        )
+        .unique()
+        .one_or_none()
+    )
     if found is None:
         return None
     row, user = found

@@ -29,7 +29,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from iofs import __version__, i18n, modules
 from iofs.accounts.principals import SESSION_COOKIE, resolve_principal
 from iofs.config import Settings, describe_database_error, get_settings
-from iofs.db import is_busy, make_engine, make_session_factory, pending_migrations
+from iofs.db import (
+    is_busy,
+    make_engine,
+    make_lookup_factory,
+    make_session_factory,
+    pending_migrations,
+)
 from iofs.errors import InputError
 from iofs.http.deps import db_session
 from iofs.http.security import RequestGuard, bearer_token, client_ip, csrf_rejection
@@ -136,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.lookup_factory = make_lookup_factory(engine)
     app.state.navigation = modules.navigation()
     app.state.secret_key = settings.resolved_secret_key()
     app.state.resolve_principal = resolve_principal
