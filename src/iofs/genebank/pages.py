@@ -525,20 +525,26 @@ async def post_smta_reported(
 @router.get("/genebank/quality", response_class=HTMLResponse)
 def quality_page(
     request: Request,
+    check: Annotated[str, Query(pattern=one_of(["", *service.CHECKS]))] = "",
+    after: str | None = AFTER,
     principal: Principal = Depends(require("genebank.read_internal")),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
-    """PDCI per collection and the curators' "to fix" list."""
+    """PDCI per collection and the curators' "to fix" list, a page at a time; ``check``
+    keeps the findings of that check (coordinates outside the country, duplicates…)."""
     findings = service.plausibility(session, principal)
+    page = service.findings_page(findings, after, PAGE_ROWS, secret_of(request), check)
     return render(
         request,
         "genebank/quality.html",
         {
             "collections": service.collection_quality(session, principal),
-            "findings": findings[:2000],
+            "findings": page.items,
             "total": len(findings),
+            "check": check,
             "counts": service.finding_counts(findings),
             "checks": service.CHECKS,
+            **pager_context(request, page),
         },
     )
 

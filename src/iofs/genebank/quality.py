@@ -40,6 +40,7 @@ from sqlalchemy import Float, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from iofs.genebank.models import Accession
+from iofs.http.paging import Page, Pager
 from iofs.i18n import N_
 from iofs.permissions import Principal, authorize
 
@@ -492,7 +493,30 @@ def plausibility(
             findings.append(Finding(accession_id, instcode, accenumb, "low_pdci", f"{value:.2f}"))
     findings.extend(_outside(session, shapes))
     findings.extend(_duplicate_findings(session))
-    return sorted(findings, key=lambda f: (f.instcode, f.accenumb, f.check, f.detail))
+    return sorted(findings, key=finding_key)
+
+
+def finding_key(finding: Finding) -> tuple[str, str, str, str, int]:
+    """The "to fix" list's order: institute, accession number, check, what it found, then the
+    accession id (two accessions may share an institute and number)."""
+    return (finding.instcode, finding.accenumb, finding.check, finding.detail, finding.accession_id)
+
+
+#: Name bound into the cursors of the "to fix" list.
+FINDINGS_SCOPE = "genebank.quality-findings"
+
+
+def findings_page(
+    findings: Sequence[Finding], after: str | None, limit: int, secret: str, check: str = ""
+) -> Page[Finding]:
+    """One page of a :func:`plausibility` list (only the findings of ``check`` when given)
+    after the cursor ``after``. The list is computed in memory (point-in-polygon tests,
+    duplicate groups), so the page is a slice of it found by its key (:func:`finding_key`)."""
+    rows = [f for f in findings if not check or f.check == check]
+    page: Page[Finding] = Pager(FINDINGS_SCOPE, [], secret, size=5).slice(
+        rows, finding_key, after, limit
+    )
+    return page
 
 
 def _outside(session: Session, shapes: Shapes) -> Iterator[Finding]:

@@ -114,6 +114,7 @@ from iofs.genebank.quality import (
     accession_pdci,
     collection_quality,
     finding_counts,
+    findings_page,
     pdci,
     plausibility,
 )
@@ -219,6 +220,7 @@ __all__ = [
     "export_mcpd",
     "export_observations",
     "finding_counts",
+    "findings_page",
     "genesys_record",
     "get_accession",
     "get_distribution",
