@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from iofs.accounts.service import cli_principal
 from iofs.cli import app
+from iofs.db import transaction
 from iofs.genebank import service
 from tests.conftest import make_user
 from tests.genebank.test_genebank_store import cli_env, write_passport  # noqa: F401 - fixture
@@ -76,3 +77,27 @@ def test_the_to_fix_list_is_paged_once_through_and_keeps_its_check_filter(
     assert client.get(second + "0", headers=headers).status_code == 400  # a tampered cursor
     assert client.get("/genebank/quality?check=nonsense", headers=headers).status_code == 422
     assert client.get(second).status_code in (303, 401, 403)  # page 2 is curators' too
+
+
+def test_the_to_fix_list_is_kept_until_an_accession_is_written(
+    cli_env: CliRunner,  # noqa: F811
+    tmp_path: Path,
+    loaded_registry: sessionmaker[Session],
+) -> None:
+    records = [{"INSTCODE": "KAZ015", "ACCENUMB": f"K-{i}", "GENUS": "Hordeum"} for i in range(3)]
+    result = cli_env.invoke(
+        app, ["genebank", "import", str(write_passport(tmp_path / "p.csv", records))]
+    )
+    assert result.exit_code == 0, result.output
+    curator = cli_principal()
+    with loaded_registry() as session:
+        first = service.plausibility(session, curator)
+        assert service.plausibility(session, curator) is first  # kept, not computed again
+        assert not [f for f in first if f.check == "elevation"]
+        accession = first[0].accession_id
+    with transaction(loaded_registry) as session:  # an audited edit of one passport
+        service.edit_passport(session, curator, accession, {"ELEVATION": "9999"})
+    with loaded_registry() as session:
+        again = service.plausibility(session, curator)
+    assert again is not first
+    assert [f.accession_id for f in again if f.check == "elevation"] == [accession]

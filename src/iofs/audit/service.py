@@ -292,3 +292,15 @@ def newest_entries(connection: Connection | Session) -> Newest:
         else:
             found.by_type[kind] = int(newest)
     return found
+
+
+def newest_hash(session: Session, record_type: str) -> str:
+    """The hash of the newest committed entry of ``record_type`` ("" when there is none): it
+    changes with every write of that type, and, since each hash covers the whole chain before
+    it, it also tells apart two logs that were emptied and refilled to the same length."""
+    found = session.execute(
+        select(AuditEntry.hash)
+        .join(AuditHead, AuditHead.entry_id == AuditEntry.id)
+        .where(AuditHead.record_type == record_type)
+    ).scalar_one_or_none()
+    return found or ""
