@@ -474,15 +474,21 @@ def plausibility(
     and the ones with names or numbers for the duplicate checks.
 
     With the default shapes the list is kept per process until an accession is written (the
-    hash of the audit chain's newest accession entry changes) or the day does: it takes
-    seconds for a large collection (16 s for 1 M accessions), and a curator pages through it.
-    Accessions written around the audit log (none of iofs's own paths) are not seen."""
+    hash of the audit chain's newest accession entry, the number of accessions or the highest
+    id changes) or the day does: it takes seconds for a large collection (16 s for 1 M
+    accessions), and a curator pages through it. Passports edited around the audit log
+    (none of iofs's own paths) are not seen; before any audited accession write, nothing is
+    kept."""
     authorize(principal, "genebank.read_internal")
     stamp = (today or date.today()).strftime("%Y%m%d")
     if shapes is not None:
         return _plausibility(session, shapes, stamp, pdci_below)
     newest = audit.newest_hash(session, Accession.__tablename__)
-    key = (session.get_bind().engine.url.render_as_string(), newest, stamp, pdci_below)
+    count, last = session.execute(select(func.count(), func.max(Accession.id))).one()
+    if not newest:  # no audited accession write yet: nothing to tell one state from another
+        return _plausibility(session, country_shapes(), stamp, pdci_below)
+    url = session.get_bind().engine.url.render_as_string()
+    key = (url, newest, int(count), int(last or 0), stamp, pdci_below)
     if key not in _kept:
         _kept.clear()
         _kept[key] = _plausibility(session, country_shapes(), stamp, pdci_below)
@@ -490,8 +496,8 @@ def plausibility(
 
 
 #: The last :func:`plausibility` list of this process, by database, newest accession entry's
-#: hash, day and threshold.
-_kept: dict[tuple[str, str, str, float], list[Finding]] = {}
+#: hash, number of accessions and highest id, day and threshold.
+_kept: dict[tuple[str, str, int, int, str, float], list[Finding]] = {}
 
 
 def _plausibility(session: Session, shapes: Shapes, stamp: str, pdci_below: float) -> list[Finding]:
