@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +15,14 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from iofs.config import Settings
-from iofs.monitor.drought import read, service
+from iofs.monitor.drought import output, read, service
 from iofs.monitor.drought import spi as kernel
+from iofs.monitor.drought.scheduler import (
+    TRIM_VARIABLE,
+    WORKER_ENVIRONMENT,
+    WORKER_SETTINGS,
+    dask_scheduler,
+)
 
 # A small CHIRPS-like grid over the Arabian Peninsula / Horn of Africa, 0.5 degree.
 LAT = np.arange(10.25, 20.0, 0.5)
@@ -100,12 +108,43 @@ def test_csv_series_and_bad_rows(tmp_path: Path, shared_data: Path) -> None:
         read.read_csv(bad)
 
 
+_second_part_ran = threading.Event()
+
+
+def _parts_run_together(first: Callable[[], bool], second: Callable[[], bool]) -> None:
+    """The first part waits until the second has run: computed one after the other, it
+    would wait 30 s and fail."""
+    import dask
+
+    steps: list[tuple[int, int]] = []
+    with dask.config.set(optimization__fuse__active=False):
+        output.compute_together(
+            [dask.delayed(first)(), dask.delayed(second)()], lambda *s: steps.append(s)
+        )
+    assert steps and steps[-1][0] == steps[-1][1]
+
+
+def test_parts_of_an_output_are_computed_together_on_threads() -> None:
+    _second_part_ran.clear()
+    with dask_scheduler("threads"):
+        _parts_run_together(
+            lambda: _second_part_ran.wait(timeout=30) or pytest.fail("parts ran in turn"),
+            lambda: _second_part_ran.set() or True,
+        )
+
+
 def test_two_worker_cluster_gives_identical_results(tmp_path: Path) -> None:
     from distributed import LocalCluster
 
-    data = read.open_grid(_chirps_file(tmp_path / "in.nc"), chunk=10)
-    threaded = service.run_spi(data, tmp_path / "threads.zarr", 3, (1991, 2020))
-    assert threaded.scheduler == "threads"
+    # 5 x 6 chunks of 4 x 4 cells: the Zarr output is written in two bands of rows.
+    data = read.open_grid(_chirps_file(tmp_path / "in.nc"), chunk=4)
+    steps: list[tuple[int, int]] = []
+    threaded = service.run_spi(
+        data, tmp_path / "threads.zarr", 3, (1991, 2020), progress=lambda *s: steps.append(s)
+    )
+    assert threaded.scheduler == "threads" and threaded.notes == data.notes
+    # Threads: one computation for the whole output, its tasks counted.
+    assert steps[-1][0] == steps[-1][1] > 30 and len({total for _, total in steps}) == 1
     with LocalCluster(
         n_workers=2,
         threads_per_worker=1,
@@ -113,16 +152,42 @@ def test_two_worker_cluster_gives_identical_results(tmp_path: Path) -> None:
         dashboard_address=None,
         memory_limit="2GiB",
     ) as cluster:
+        steps.clear()
         distributed = service.run_spi(
-            data, tmp_path / "cluster.zarr", 3, (1991, 2020), scheduler=cluster.scheduler_address
+            data,
+            tmp_path / "cluster.zarr",
+            3,
+            (1991, 2020),
+            scheduler=cluster.scheduler_address,
+            progress=lambda *s: steps.append(s),
         )
+        # A cluster: both bands in one computation, each counted as it is written.
+        assert steps == [(1, 2), (2, 2)]
+
+        # Defined here, the tasks travel by value: the workers need not import this module.
+        def waits_for_the_second() -> bool:
+            from distributed import Event
+
+            return bool(Event("second-part-ran").wait(timeout=30))
+
+        def sets_the_event() -> bool:
+            from distributed import Event
+
+            Event("second-part-ran").set()
+            return True
+
+        with dask_scheduler(cluster.scheduler_address):
+            _parts_run_together(waits_for_the_second, sets_the_event)
+        # dask's nanny sets MALLOC_TRIM_THRESHOLD_ in its workers; the run says what to do.
+        (note,) = distributed.notes[len(data.notes) :]
+        assert "MALLOC_TRIM_THRESHOLD_=65536" in note and WORKER_ENVIRONMENT in note
         service.run_spi(
             data, tmp_path / "cluster.nc", 3, (1991, 2020), scheduler=cluster.scheduler_address
         )
     assert distributed.scheduler.startswith("distributed")
-    a = service.open_result(tmp_path / "threads.zarr").load()
+    a = output.open_result(tmp_path / "threads.zarr").load()
     for other in (tmp_path / "cluster.zarr", tmp_path / "cluster.nc"):
-        b = service.open_result(other).load()
+        b = output.open_result(other).load()
         for name in ("spi", "alpha", "beta", "prob_zero"):
             np.testing.assert_array_equal(a[name].values, b[name].values)
     # The same SPI as the kernel applied directly to the numpy grid.
@@ -136,6 +201,24 @@ def test_two_worker_cluster_gives_identical_results(tmp_path: Path) -> None:
     # Latest month from the saved parameters, without refitting.
     latest = service.latest_spi(data, tmp_path / "threads.zarr")
     np.testing.assert_allclose(latest.values, a["spi"].isel(time=-1).values, atol=1e-6)
+
+
+def test_workers_started_with_the_spi_settings_get_no_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dask
+    from distributed import LocalCluster
+
+    # A nanny sets its workers' variables in its own process too (dask's documentation says
+    # so): an earlier cluster in this process would pass it on to the workers.
+    monkeypatch.delenv(TRIM_VARIABLE, raising=False)
+    with (
+        dask.config.set(WORKER_SETTINGS),
+        LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) as cluster,
+        dask_scheduler(cluster.scheduler_address) as used,
+    ):
+        assert used.name == f"distributed ({cluster.scheduler_address})"
+        assert used.notes == []
 
 
 def _settings(tmp_path: Path) -> Settings:
@@ -160,7 +243,7 @@ def test_zonal_shares_are_stored_idempotently(tmp_path: Path) -> None:
         and last["share_moderate"] >= last["share_severe"] >= last["share_extreme"]
     )
     # The shares are area-weighted counts of grid cells: check one by hand.
-    spi = service.open_result(tmp_path / "spi3.zarr")["spi"].isel(time=-1).values
+    spi = output.open_result(tmp_path / "spi3.zarr")["spi"].isel(time=-1).values
     from iofs.monitor.drought import zonal
 
     areas = zonal.read_topojson_countries(service.default_boundaries())

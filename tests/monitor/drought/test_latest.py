@@ -11,7 +11,7 @@ import pytest
 import xarray as xr
 from typer.testing import CliRunner
 
-from iofs.monitor.drought import latest, read, service
+from iofs.monitor.drought import latest, output, read, service
 
 LAT = np.arange(10.25, 14.0, 0.5)
 LON = np.arange(38.25, 43.0, 0.5)
@@ -45,12 +45,12 @@ def test_latest_month_equals_the_full_recompute(tmp_path: Path) -> None:
     # ... and the whole record recomputed with the same calibration.
     full_input = _file(tmp_path / "full.nc")
     _spi(full_input, tmp_path / "full.zarr")
-    full = service.open_result(tmp_path / "full.zarr").load()
+    full = output.open_result(tmp_path / "full.zarr").load()
 
     run = latest.update_latest(read.open_grid(full_input, chunk=4), tmp_path / "store.zarr")
     assert run.appended and run.month == "2020-12" and run.pixels == LAT.size * LON.size
     assert run.with_spi == run.pixels - 1  # the sea cell
-    store = service.open_result(tmp_path / "store.zarr").load()
+    store = output.open_result(tmp_path / "store.zarr").load()
     assert store.sizes["time"] == TIMES.size and store.attrs["last_month"] == "2020-12"
     np.testing.assert_allclose(
         store["spi"].isel(time=-1).values, full["spi"].isel(time=-1).values, atol=1e-6
@@ -61,7 +61,7 @@ def test_latest_month_equals_the_full_recompute(tmp_path: Path) -> None:
     # The same month again rewrites it in place: the store is unchanged.
     again = latest.update_latest(read.open_grid(full_input, chunk=4), tmp_path / "store.zarr")
     assert not again.appended
-    assert service.open_result(tmp_path / "store.zarr").sizes["time"] == TIMES.size
+    assert output.open_result(tmp_path / "store.zarr").sizes["time"] == TIMES.size
 
 
 def test_cli_latest_writes_the_month_and_refuses_bad_input(tmp_path: Path) -> None:
@@ -84,8 +84,8 @@ def test_cli_latest_writes_the_month_and_refuses_bad_input(tmp_path: Path) -> No
     )
     assert result.exit_code == 0, result.output
     assert "SPI-3 2020-12: 79 of 80 cells with SPI" in result.output
-    month = service.open_result(tmp_path / "dec.nc").load()
-    store = service.open_result(tmp_path / "store.zarr").load()
+    month = output.open_result(tmp_path / "dec.nc").load()
+    store = output.open_result(tmp_path / "store.zarr").load()
     np.testing.assert_array_equal(month["spi"].values[0], store["spi"].values[-1])
 
     def refused(args: list[str], *phrases: str) -> None:
@@ -164,8 +164,8 @@ def test_netcdf_and_zarr_outputs_hold_the_same_numbers(tmp_path: Path, compress:
     source = read.open_grid(_file(tmp_path / "in.nc"), chunk=3)
     service.run_spi(source, tmp_path / "a.nc", 3, (1991, 2019), compress=compress)
     service.run_spi(source, tmp_path / "a.zarr", 3, (1991, 2019), compress=compress)
-    a = service.open_result(tmp_path / "a.nc").load()
-    b = service.open_result(tmp_path / "a.zarr").load()
+    a = output.open_result(tmp_path / "a.nc").load()
+    b = output.open_result(tmp_path / "a.zarr").load()
     for name in ("spi", "alpha", "beta", "prob_zero"):
         np.testing.assert_array_equal(a[name].values, b[name].values)
     assert a["spi"].dtype == np.float32 and a["alpha"].dims == ("month", "lat", "lon")

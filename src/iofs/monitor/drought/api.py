@@ -12,6 +12,7 @@ from iofs.config import Settings
 from iofs.errors import NotFoundError
 from iofs.i18n import gettext as _
 from iofs.monitor.drought import service
+from iofs.monitor.drought.errors import DroughtInputError
 from iofs.monitor.drought.schemas import DroughtMonthOut, MapValueOut
 
 router = APIRouter(tags=["drought"])
@@ -41,7 +42,7 @@ def rows_out(frame: pd.DataFrame) -> list[DroughtMonthOut]:
 
 def _check_scale(scale: int) -> None:
     if scale not in service.kernel.SCALES:
-        raise service.DroughtInputError(
+        raise DroughtInputError(
             _("The scale must be one of 1, 3, 6, 9, 12 or 24 months."), field="scale"
         )
 

@@ -25,13 +25,10 @@ import xarray as xr
 
 from iofs.i18n import gettext as _
 from iofs.monitor.drought import spi as kernel
+from iofs.monitor.drought.errors import DroughtInputError
+from iofs.monitor.drought.output import open_result, write_dataset
 from iofs.monitor.drought.read import Precipitation
-from iofs.monitor.drought.service import (
-    DroughtInputError,
-    dask_scheduler,
-    open_result,
-    write_dataset,
-)
+from iofs.monitor.drought.scheduler import dask_scheduler
 
 #: Grid coordinates must agree to this many degrees (CHIRPS: 0.05 degree cells).
 GRID_TOLERANCE = 1e-6

@@ -12,10 +12,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
-import os
-import shutil
-import uuid
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,14 +22,21 @@ import xarray as xr
 
 from iofs.analytics_store.duckdb_cursor import duckdb_cursor
 from iofs.config import Settings
-from iofs.errors import InputError, NotFoundError
+from iofs.errors import InputError
 from iofs.i18n import gettext as _
-from iofs.ingest_files import atomic_write, kill_point, remove_stale, temporary_path
+from iofs.ingest_files import atomic_write, kill_point, remove_stale
 from iofs.monitor.drought import spi as kernel
+from iofs.monitor.drought.errors import DroughtInputError as DroughtInputError  # other modules
+from iofs.monitor.drought.output import (
+    ProgressCallback,
+    open_parameters,
+    write_dataset,
+)
+from iofs.monitor.drought.output import open_result as open_result  # for other modules
 from iofs.monitor.drought.read import Precipitation, PrecipitationInputError
+from iofs.monitor.drought.scheduler import dask_scheduler
 from iofs.slices import SliceInfo, UnknownSlice, discard, file_size, modified_at, split_id
 
-ProgressCallback = Callable[[int, int], None]
 ZONAL_FILE = "zonal_spi.parquet"
 ZONAL_COLUMNS = [
     "source",
@@ -49,10 +52,6 @@ ZONAL_COLUMNS = [
     "coverage",
     "pixels",
 ]
-
-
-class DroughtInputError(InputError):
-    """Bad input to a drought computation (message names the field and reason)."""
 
 
 def drought_dir(settings: Settings) -> Path:
@@ -294,43 +293,6 @@ def _check_parameters(parameters: xr.Dataset, precip: xr.DataArray, scale: int) 
             )
 
 
-@contextlib.contextmanager
-def dask_scheduler(address: str | None) -> Iterator[str]:
-    """Run dask work on the local threads (None, "threads") or a distributed scheduler.
-
-    ``address`` is a dask.distributed scheduler such as ``tcp://10.0.0.5:8786``
-    (IOFS_DASK_SCHEDULER). Workers must see the same input and output paths.
-    """
-    import dask
-
-    # The schedulers are given as functions, not names: for a name, dask imports
-    # dask.distributed (half a second) to look for a client.
-    if not address or address in ("threads", "local"):
-        import dask.threaded
-
-        with dask.config.set(scheduler=dask.threaded.get):
-            yield "threads"
-        return
-    if address == "synchronous":
-        import dask.local
-
-        with dask.config.set(scheduler=dask.local.get_sync):
-            yield "synchronous"
-        return
-    from distributed import Client
-
-    try:
-        client = Client(address, timeout="10s", set_as_default=True)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError) as error:
-        raise DroughtInputError(
-            f"cannot reach the dask scheduler at {address}: {error}", field="scheduler"
-        ) from None
-    try:
-        yield f"distributed ({address})"
-    finally:
-        client.close()  # type: ignore[no-untyped-call]
-
-
 @dataclass
 class SpiRun:
     """What one SPI run did."""
@@ -343,169 +305,6 @@ class SpiRun:
     first_month: str
     last_month: str
     notes: list[str] = field(default_factory=list)
-
-
-def _replace_path(tmp: Path, target: Path) -> None:
-    """Move ``tmp`` to ``target``, replacing it (atomic for files, near-atomic for dirs)."""
-    if target.is_dir():
-        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
-        os.replace(target, old)
-        os.replace(tmp, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, target)
-
-
-def _bands(size: int, chunks: tuple[int, ...], per_band: int) -> list[slice]:
-    """Row slices aligned with chunks, each holding about ``per_band`` chunk rows."""
-    edges = np.concatenate([[0], np.cumsum(chunks)])
-    step = max(1, per_band)
-    return (
-        [
-            slice(int(edges[i]), int(edges[min(i + step, len(chunks))]))
-            for i in range(0, len(chunks), step)
-        ]
-        if size
-        else []
-    )
-
-
-def write_dataset(
-    ds: xr.Dataset,
-    out: Path,
-    progress: ProgressCallback | None = None,
-    compress: bool | None = None,
-) -> None:
-    """Write ``ds`` to Zarr (directory, any name not ending in .nc) or NetCDF (``.nc``).
-
-    Chunks are computed and written as they come (reading, the SPI kernel and writing
-    overlap), by the active scheduler. Zarr: band by band of the first spatial axis
-    (progress per band), Blosc-LZ4 with byte shuffle by default (fast; missing-data areas
-    such as sea shrink to almost nothing). NetCDF: uncompressed by default (zlib level 1
-    costs about as long as the SPI kernel for ~15 % smaller SPI), ``compress=True`` for
-    zlib level 1 with shuffle; on a dask.distributed cluster the values are gathered here
-    and written by this process (NetCDF has no parallel writer; use Zarr on a cluster).
-    Both formats go to a temporary path first and replace ``out`` only when complete.
-    """
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # What a killed run left beside ``out`` goes first (only that output's temporaries).
-    remove_stale(out.parent, depth=0, prefix=f".{out.name}.")
-    tmp = temporary_path(out)
-    try:
-        if out.suffix.lower() in (".nc", ".nc4", ".netcdf"):
-            _write_netcdf(ds, tmp, progress, bool(compress))
-        else:
-            _write_zarr(ds, tmp, progress, compress is not False)
-        kill_point("drought:before-commit")
-        _replace_path(tmp, out)
-    except BaseException:
-        if tmp.is_dir():
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            tmp.unlink(missing_ok=True)
-        raise
-
-
-def _zarr_compressor(compress: bool) -> dict[str, Any]:
-    """Zarr encoding for the codec: Blosc-LZ4 + byte shuffle, or none."""
-    import zarr
-
-    if int(zarr.__version__.split(".")[0]) >= 3:
-        from zarr.codecs import BloscCodec
-
-        return {
-            "compressors": [BloscCodec(cname="lz4", clevel=5, shuffle="shuffle")]
-            if compress
-            else None
-        }
-    from numcodecs import Blosc  # type: ignore[import-untyped]
-
-    return {"compressor": Blosc(cname="lz4", clevel=5, shuffle=Blosc.SHUFFLE) if compress else None}
-
-
-def _write_zarr(
-    ds: xr.Dataset,
-    tmp: Path,
-    progress: ProgressCallback | None,
-    compress: bool,
-) -> None:
-    space = [d for d in ds["spi"].dims if d != "time"]
-    row_dim = space[0]
-    codec = _zarr_compressor(compress)
-    encoding = {}
-    for name in ds.data_vars:
-        var_chunks = ds[name].chunks
-        if not var_chunks:
-            continue
-        edges = [c[0] for c in var_chunks]
-        if ds[name].dims[0] == "month":
-            edges[0] = 1  # one calendar month per chunk: a monthly update reads 1/12
-        encoding[str(name)] = {"chunks": tuple(edges), **codec}
-        ds[name].encoding.pop("chunks", None)
-        ds[name].encoding.pop("preferred_chunks", None)
-    ds.to_zarr(tmp, mode="w", compute=False, encoding=encoding, consolidated=False)
-    chunks = ds.chunks.get(row_dim) or (ds.sizes[row_dim],)
-    columns = int(np.prod([len(ds.chunks.get(d) or (1,)) for d in space[1:]])) or 1
-    per_band = max(1, -(-16 // columns))  # about 16 chunks per band keeps workers busy
-    bands = _bands(ds.sizes[row_dim], tuple(chunks), per_band)
-    spatial_vars = [v for v in ds.data_vars if row_dim in ds[v].dims]
-    for done, band in enumerate(bands, start=1):
-        part = ds[spatial_vars].isel({row_dim: band})
-        part = part.drop_vars([c for c in part.coords if row_dim not in part[c].dims])
-        part.to_zarr(tmp, region={str(row_dim): band}, mode="r+", consolidated=False)
-        if progress:
-            progress(done, len(bands))
-
-
-def _write_netcdf(
-    ds: xr.Dataset,
-    tmp: Path,
-    progress: ProgressCallback | None,
-    compress: bool,
-) -> None:
-    import dask
-    from dask.callbacks import Callback
-
-    computed: dict[str, int] = {"done": 0}
-
-    class _Count(Callback):
-        def _start_state(self, dsk: Any, state: Any) -> None:
-            computed["total"] = max(1, len(state["ready"]) + len(state["waiting"]))
-
-        def _posttask(self, *args: Any) -> None:
-            computed["done"] += 1
-            if progress:
-                progress(computed["done"], computed["total"])
-
-    encoding: dict[str, dict[str, Any]] = {}
-    for name in ds.data_vars:
-        var = ds[name]
-        entry: dict[str, Any] = {"zlib": compress}
-        if compress:
-            entry["complevel"] = 1
-            entry["shuffle"] = True
-            if var.chunks:
-                edges = [c[0] for c in var.chunks]
-                if var.dims[0] == "month":
-                    edges[0] = 1
-                entry["chunksizes"] = tuple(edges)
-        else:
-            entry["contiguous"] = True
-        encoding[str(name)] = entry
-        var.encoding.pop("chunksizes", None)
-        var.encoding.pop("preferred_chunks", None)
-    scheduler = dask.base.get_scheduler()  # type: ignore[no-untyped-call]
-    distributed = (
-        scheduler is not None and "Client" in type(getattr(scheduler, "__self__", None)).__name__
-    )
-    with _Count():  # type: ignore[no-untyped-call]
-        if distributed:
-            ds.compute().to_netcdf(tmp, encoding=encoding)
-        else:
-            ds.to_netcdf(tmp, encoding=encoding)
-    if progress:
-        progress(1, 1)
 
 
 def run_spi(
@@ -538,6 +337,7 @@ def run_spi(
     with dask_scheduler(scheduler) as used:
         if parameters is not None:
             check_non_negative(da, precipitation.source)
+        notes.extend(used.notes)
         ds = compute_spi(da, scale, calibration, parameters, source=precipitation.source)
         write_dataset(ds, out, progress, compress)
     times = _time_index(da)
@@ -545,40 +345,12 @@ def run_spi(
         output=out,
         scale=scale,
         calibration=str(ds.attrs["calibration"]),
-        scheduler=used,
+        scheduler=used.name,
         shape=tuple(int(s) for s in da.shape),
         first_month=f"{times[0]:%Y-%m}",
         last_month=f"{times[-1]:%Y-%m}",
         notes=notes,
     )
-
-
-def open_result(path: Path) -> xr.Dataset:
-    """Open an SPI output (Zarr or NetCDF) lazily."""
-    path = Path(path)
-    if not path.exists():
-        raise NotFoundError(f"{path}: no such SPI output")
-    try:
-        if path.is_dir():
-            opened: xr.Dataset = xr.open_zarr(path, chunks={}, consolidated=False)
-        else:
-            from iofs.monitor.drought.read import open_netcdf
-
-            opened = open_netcdf(path)
-        return opened
-    except Exception as error:
-        raise DroughtInputError(f"{path}: not an SPI output ({error})") from None
-
-
-def open_parameters(path: Path) -> xr.Dataset:
-    """The fitted parameters (alpha, beta, prob_zero) of an earlier SPI output."""
-    ds = open_result(path)
-    if "alpha" not in ds:
-        raise DroughtInputError(
-            f"{path}: holds no fitted parameters (it was itself computed from saved parameters)",
-            field="parameters",
-        )
-    return ds[["alpha", "beta", "prob_zero"]].assign_attrs(ds.attrs)
 
 
 def latest_spi(
