@@ -24,6 +24,8 @@ from iofs.monitor.drought.errors import DroughtInputError
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (parts done, parts in all) as an output is written."""
+BlockWrites = Callable[[Path], Sequence[Any]]
+"""Given a Zarr store whose arrays exist, delayed tasks that write all their values."""
 
 
 def _replace_path(tmp: Path, target: Path) -> None:
@@ -113,6 +115,7 @@ def write_dataset(
     out: Path,
     progress: ProgressCallback | None = None,
     compress: bool | None = None,
+    block_writes: BlockWrites | None = None,
 ) -> None:
     """Write ``ds`` to Zarr (directory, any name not ending in .nc) or NetCDF (``.nc``).
 
@@ -124,7 +127,8 @@ def write_dataset(
     ``compress=True`` for zlib level 1 with shuffle; on a dask.distributed cluster the
     values are gathered here and written by this process (NetCDF has no parallel writer;
     use Zarr on a cluster). Both formats go to a temporary path first and replace ``out``
-    only when complete.
+    only when complete. ``block_writes``: for a Zarr output, the values are written by
+    these tasks instead (``ds`` then gives the layout and metadata only; progress per task).
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -135,7 +139,7 @@ def write_dataset(
         if out.suffix.lower() in (".nc", ".nc4", ".netcdf"):
             _write_netcdf(ds, tmp, progress, bool(compress))
         else:
-            _write_zarr(ds, tmp, progress, compress is not False)
+            _write_zarr(ds, tmp, progress, compress is not False, block_writes)
         kill_point("drought:before-commit")
         _replace_path(tmp, out)
     except BaseException:
@@ -168,6 +172,7 @@ def _write_zarr(
     tmp: Path,
     progress: ProgressCallback | None,
     compress: bool,
+    block_writes: BlockWrites | None = None,
 ) -> None:
     space = [d for d in ds["spi"].dims if d != "time"]
     row_dim = space[0]
@@ -185,6 +190,9 @@ def _write_zarr(
         ds[name].encoding.pop("preferred_chunks", None)
     # Writes the metadata now; the values when the returned delayed is computed.
     whole = ds.to_zarr(tmp, mode="w", compute=False, encoding=encoding, consolidated=False)
+    if block_writes is not None:
+        compute_together(block_writes(tmp), progress)
+        return
     chunks = ds.chunks.get(row_dim) or (ds.sizes[row_dim],)
     columns = int(np.prod([len(ds.chunks.get(d) or (1,)) for d in space[1:]])) or 1
     per_band = max(1, -(-16 // columns))  # about 16 chunks per band: a progress step

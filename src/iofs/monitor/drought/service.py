@@ -170,6 +170,73 @@ def _space_coords(precip: xr.DataArray) -> dict[str, Any]:
     return {str(name): coord for name, coord in precip.coords.items() if "time" not in coord.dims}
 
 
+@dataclass(frozen=True)
+class FittedBlocks:
+    """The fit of a grid as one task per block that also writes the block's SPI and
+    parameters into a Zarr store (see :func:`write_fitted_block`): nothing is held between
+    tasks or moved between workers, and a cluster schedules a fifth of the tasks."""
+
+    data: Any  # dask array (time, *space), time in one chunk
+    scale: int
+    months: np.ndarray
+    mask: np.ndarray
+    min_values: int
+    source: str
+
+    def writes(self, store: Path) -> list[Any]:
+        """One delayed write per block into ``store`` (its arrays already created)."""
+        import dask.array as dsa
+
+        done = dsa.map_blocks(  # type: ignore[no-untyped-call]
+            write_fitted_block,
+            self.data,
+            store=str(store),
+            scale=self.scale,
+            months=self.months,
+            mask=self.mask,
+            min_values=self.min_values,
+            source=self.source,
+            chunks=tuple((1,) * len(c) for c in self.data.chunks),
+            dtype=np.int8,
+            meta=np.empty((0,) * self.data.ndim, dtype=np.int8),
+        )
+        return list(done.to_delayed().ravel())
+
+
+def write_fitted_block(
+    precip: np.ndarray,
+    block_info: dict[Any, Any] | None = None,
+    *,
+    store: str,
+    scale: int,
+    months: np.ndarray,
+    mask: np.ndarray,
+    min_values: int,
+    source: str,
+) -> np.ndarray:
+    """Fit and transform one block and write ``spi``, ``alpha``, ``beta`` and ``prob_zero``
+    at the block's place in the Zarr ``store``; returns a one-cell marker."""
+    import zarr
+
+    assert block_info is not None  # dask passes it to a function that names it
+    spi, *params = _fit_block(precip, scale, months, mask, min_values, source)
+    where = (slice(None), *(slice(a, b) for a, b in block_info[0]["array-location"][1:]))
+    group = zarr.open_group(store, mode="r+")
+    for name, values in zip(("spi", "alpha", "beta", "prob_zero"), (spi, *params), strict=True):
+        array = group[name]
+        assert isinstance(array, zarr.Array)
+        array[where] = values
+    return np.ones((1,) * precip.ndim, dtype=np.int8)
+
+
+@dataclass(frozen=True)
+class SpiPlan:
+    """A lazy SPI Dataset and, when it fits parameters, the same work as block writes."""
+
+    dataset: xr.Dataset
+    fitted: FittedBlocks | None
+
+
 def compute_spi(
     precip: xr.DataArray,
     scale: int,
@@ -188,6 +255,18 @@ def compute_spi(
     written by an earlier run) nothing is refitted. Time is kept in one chunk; space stays
     chunked as given; the blocks are read as the files hold them (time first).
     """
+    return plan_spi(precip, scale, calibration, parameters, min_calibration_values, source).dataset
+
+
+def plan_spi(
+    precip: xr.DataArray,
+    scale: int,
+    calibration: tuple[int, int] | None = None,
+    parameters: xr.Dataset | None = None,
+    min_calibration_values: int = kernel.MIN_CALIBRATION_VALUES,
+    source: str = "input",
+) -> SpiPlan:
+    """:func:`compute_spi`, with the fit also as block writes (:class:`FittedBlocks`)."""
     if scale not in kernel.SCALES:
         raise DroughtInputError(
             f"scale must be one of {', '.join(map(str, kernel.SCALES))}, not {scale}", field="scale"
@@ -205,6 +284,7 @@ def compute_spi(
         precip = precip.chunk({d: -1 for d in space})
         data = precip.data
     coords = _space_coords(precip)
+    fitted = None
     if parameters is not None:
         import dask.array as dsa
 
@@ -236,6 +316,7 @@ def compute_spi(
         values, alpha, beta, prob_zero = _lazy_fit(
             data, scale, months, mask, min_calibration_values, source
         )
+        fitted = FittedBlocks(data, scale, months, mask, min_calibration_values, source)
         by_month = ("month", *space)
         out = xr.Dataset(
             {
@@ -270,7 +351,7 @@ def compute_spi(
         "mixed distribution for zeros, clipped to +/-3.09"
     )
     out.attrs["last_month"] = f"{times[-1]:%Y-%m}"
-    return out
+    return SpiPlan(out, fitted)
 
 
 def _check_parameters(parameters: xr.Dataset, precip: xr.DataArray, scale: int) -> None:
@@ -338,8 +419,9 @@ def run_spi(
         if parameters is not None:
             check_non_negative(da, precipitation.source)
         notes.extend(used.notes)
-        ds = compute_spi(da, scale, calibration, parameters, source=precipitation.source)
-        write_dataset(ds, out, progress, compress)
+        plan = plan_spi(da, scale, calibration, parameters, source=precipitation.source)
+        ds = plan.dataset
+        write_dataset(ds, out, progress, compress, plan.fitted.writes if plan.fitted else None)
     times = _time_index(da)
     return SpiRun(
         output=out,
