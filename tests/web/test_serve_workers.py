@@ -108,7 +108,12 @@ def test_two_workers_share_metrics_restart_on_sighup_and_stop_on_sigterm(
             answers = []
             deadline = time.monotonic() + 240
             while time.monotonic() < deadline:
-                answers.append(client.get("/healthz").status_code)
+                # A new connection per request: a worker that is retiring closes its idle
+                # keep-alive connections, and a request sent on one at that instant meets a
+                # closed connection (RFC 9112 section 9.3.1: clients retry such requests;
+                # httpx does not). What must not happen is a request it accepted going
+                # unanswered, and only a fresh connection tells the two apart.
+                answers.append(httpx.get(f"{base}/healthz", timeout=10).status_code)
                 now = _workers(server.pid)
                 if len(now) == 2 and not now & first:
                     break
