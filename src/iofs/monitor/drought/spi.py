@@ -58,6 +58,22 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
+#: Scratch arrays of one series' fit and transform, allocated once per kernel call:
+#: ``(acc, logs, order, starts, xs, log_xs, term, total, where)`` — the accumulations and
+#: their logs, the time steps grouped by calendar month (:func:`_month_order`), and the
+#: power-series buffers of :func:`_transform`.
+Workspace = tuple[
+    FloatArray,
+    FloatArray,
+    IntArray,
+    IntArray,
+    FloatArray,
+    FloatArray,
+    FloatArray,
+    FloatArray,
+    IntArray,
+]
+
 _EPS = 1e-12
 _TINY = 1e-300
 _MAX_ITER = 2000
@@ -231,48 +247,7 @@ def _ndtri(p: float) -> float:  # pragma: no cover - numba
         return math.inf
     q = p - 0.5
     if abs(q) <= 0.425:
-        r = 0.180625 - q * q
-        num = (
-            (
-                (
-                    (
-                        (
-                            (2509.0809287301226727 * r + 33430.575583588128105) * r
-                            + 67265.770927008700853
-                        )
-                        * r
-                        + 45921.953931549871457
-                    )
-                    * r
-                    + 13731.693765509461125
-                )
-                * r
-                + 1971.5909503065514427
-            )
-            * r
-            + 133.14166789178437745
-        ) * r + 3.387132872796366608
-        den = (
-            (
-                (
-                    (
-                        (
-                            (5226.495278852545925 * r + 28729.085735721942674) * r
-                            + 39307.89580009271061
-                        )
-                        * r
-                        + 21213.794301586595867
-                    )
-                    * r
-                    + 5394.1960214247511077
-                )
-                * r
-                + 687.1870074920579083
-            )
-            * r
-            + 42.313330701600911252
-        ) * r + 1.0
-        return q * num / den
+        return q * _ndtri_central(0.180625 - q * q)
     r = p if q < 0.0 else 1.0 - p
     r = math.sqrt(-math.log(r))
     if r <= 5.0:
@@ -445,27 +420,20 @@ def _clip(z: float) -> float:  # pragma: no cover - numba
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
 def _transform(
-    acc: FloatArray,
-    logs: FloatArray,
-    order: IntArray,
-    starts: IntArray,
+    work: Workspace,
     alpha: FloatArray,
     beta: FloatArray,
     prob_zero: FloatArray,
     out: FloatArray,
-    xs: FloatArray,
-    log_xs: FloatArray,
-    term: FloatArray,
-    total: FloatArray,
-    where: IntArray,
 ) -> None:  # pragma: no cover - numba
-    """SPI of each accumulation from its calendar month's fitted mixed distribution.
+    """SPI of each accumulation in ``work`` from its calendar month's fitted mixed distribution.
 
     ``order``/``starts`` list the time steps of each calendar month. Within a calendar month
     every value shares the gamma shape, so the power series of P(a, x) runs over all of them
     together: its divisions 1/(a + k) are shared and the inner loop is plain multiply-add
     that the compiler vectorises (SIMD) — the step that makes this kernel fast.
     """
+    acc, logs, order, starts, xs, log_xs, term, total, where = work
     for m in range(12):
         a = alpha[m]
         first = starts[m]
@@ -545,6 +513,60 @@ def _month_order(months: IntArray) -> tuple[IntArray, IntArray]:  # pragma: no c
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
+def _workspace(months: IntArray) -> Workspace:  # pragma: no cover - numba
+    """A :data:`Workspace` for series of ``months.shape[0]`` time steps."""
+    n = months.shape[0]
+    order, starts = _month_order(months)
+    return (
+        np.empty(n),
+        np.empty(n),
+        order,
+        starts,
+        np.empty(n),
+        np.empty(n),
+        np.empty(n),
+        np.empty(n),
+        np.empty(n, np.int64),
+    )
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy")
+def _fit_series(
+    series: FloatArray,
+    scale: int,
+    months: IntArray,
+    calibration: BoolArray,
+    min_values: int,
+    work: Workspace,
+    alpha: FloatArray,
+    beta: FloatArray,
+    prob_zero: FloatArray,
+    out: FloatArray,
+) -> None:  # pragma: no cover - numba
+    """Accumulate one series, fit its 12 calendar months and write its SPI to ``out``."""
+    acc = work[0]
+    logs = work[1]
+    _accumulate(series, scale, acc, logs)
+    _fit(acc, logs, months, calibration, min_values, alpha, beta, prob_zero)
+    _transform(work, alpha, beta, prob_zero, out)
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy")
+def _given_series(
+    series: FloatArray,
+    scale: int,
+    work: Workspace,
+    alpha: FloatArray,
+    beta: FloatArray,
+    prob_zero: FloatArray,
+    out: FloatArray,
+) -> None:  # pragma: no cover - numba
+    """Accumulate one series and write its SPI from parameters fitted earlier to ``out``."""
+    _accumulate(series, scale, work[0], work[1])
+    _transform(work, alpha, beta, prob_zero, out)
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy")
 def _spi_fit_kernel(
     precip: FloatArray,
     scale: int,
@@ -557,32 +579,19 @@ def _spi_fit_kernel(
     prob_zero: FloatArray,
 ) -> None:  # pragma: no cover - numba
     """Fit and transform every pixel (rows of ``precip``: pixels, columns: months)."""
-    n = precip.shape[1]
-    acc = np.empty(n)
-    logs = np.empty(n)
-    order, starts = _month_order(months)
-    xs = np.empty(n)
-    log_xs = np.empty(n)
-    term = np.empty(n)
-    total = np.empty(n)
-    where = np.empty(n, np.int64)
+    work = _workspace(months)
     for i in range(precip.shape[0]):
-        _accumulate(precip[i], scale, acc, logs)
-        _fit(acc, logs, months, calibration, min_values, alpha[i], beta[i], prob_zero[i])
-        _transform(
-            acc,
-            logs,
-            order,
-            starts,
+        _fit_series(
+            precip[i],
+            scale,
+            months,
+            calibration,
+            min_values,
+            work,
             alpha[i],
             beta[i],
             prob_zero[i],
             out[i],
-            xs,
-            log_xs,
-            term,
-            total,
-            where,
         )
 
 
@@ -597,38 +606,37 @@ def _spi_given_kernel(
     out: FloatArray,
 ) -> None:  # pragma: no cover - numba
     """Transform every pixel with parameters fitted earlier (no refit)."""
-    n = precip.shape[1]
-    acc = np.empty(n)
-    logs = np.empty(n)
-    order, starts = _month_order(months)
-    xs = np.empty(n)
-    log_xs = np.empty(n)
-    term = np.empty(n)
-    total = np.empty(n)
-    where = np.empty(n, np.int64)
+    work = _workspace(months)
     for i in range(precip.shape[0]):
-        _accumulate(precip[i], scale, acc, logs)
-        _transform(
-            acc,
-            logs,
-            order,
-            starts,
-            alpha[i],
-            beta[i],
-            prob_zero[i],
-            out[i],
-            xs,
-            log_xs,
-            term,
-            total,
-            where,
-        )
+        _given_series(precip[i], scale, work, alpha[i], beta[i], prob_zero[i], out[i])
 
 
 #: Pixels gathered per block by the time-major kernels: a block of 32 series is read and
 #: written row by row (32 contiguous values per time step), so the (time, pixel) layout of
 #: the files needs no transposed copy.
 _BLOCK = 32
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy")
+def _gather(
+    precip: npt.NDArray[np.floating], p0: int, width: int, block: FloatArray
+) -> None:  # pragma: no cover - numba
+    """Copy the series of pixels ``p0 .. p0 + width`` of (time, pixel) ``precip`` into the
+    rows of ``block``, reading each time step's run of pixels contiguously."""
+    for t in range(precip.shape[0]):
+        for j in range(width):
+            block[j, t] = precip[t, p0 + j]
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy")
+def _scatter(
+    block: FloatArray, p0: int, width: int, out: npt.NDArray[np.float32]
+) -> None:  # pragma: no cover - numba
+    """Write the rows of ``block`` back as pixels ``p0 .. p0 + width`` of (time, pixel)
+    ``out``, the inverse of :func:`_gather`."""
+    for t in range(out.shape[0]):
+        for j in range(width):
+            out[t, p0 + j] = block[j, t]
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
@@ -654,22 +662,13 @@ def _spi_fit_time_major(
     npix = precip.shape[1]
     block = np.empty((_BLOCK, n))
     result = np.empty((_BLOCK, n))
-    acc = np.empty(n)
-    logs = np.empty(n)
-    order, starts = _month_order(months)
-    xs = np.empty(n)
-    log_xs = np.empty(n)
-    term = np.empty(n)
-    total = np.empty(n)
-    where = np.empty(n, np.int64)
+    work = _workspace(months)
     a12 = np.empty(12)
     b12 = np.empty(12)
     q12 = np.empty(12)
     for p0 in range(0, npix, _BLOCK):
         width = min(_BLOCK, npix - p0)
-        for t in range(n):
-            for j in range(width):
-                block[j, t] = precip[t, p0 + j]
+        _gather(precip, p0, width, block)
         for j in range(width):
             series = block[j]
             smallest = math.inf
@@ -677,18 +676,14 @@ def _spi_fit_time_major(
                 if series[t] < smallest:
                     smallest = series[t]
             low[p0 + j] = smallest
-            _accumulate(series, scale, acc, logs)
-            _fit(acc, logs, months, calibration, min_values, a12, b12, q12)
-            _transform(
-                acc, logs, order, starts, a12, b12, q12, result[j], xs, log_xs, term, total, where
+            _fit_series(
+                series, scale, months, calibration, min_values, work, a12, b12, q12, result[j]
             )
             for m in range(12):
                 alpha[m, p0 + j] = a12[m]
                 beta[m, p0 + j] = b12[m]
                 prob_zero[m, p0 + j] = q12[m]
-        for t in range(n):
-            for j in range(width):
-                out[t, p0 + j] = result[j, t]
+        _scatter(result, p0, width, out)
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
@@ -707,23 +702,14 @@ def _spi_given_time_major(
     npix = precip.shape[1]
     block = np.empty((_BLOCK, n))
     result = np.empty((_BLOCK, n))
-    acc = np.empty(n)
-    logs = np.empty(n)
-    order, starts = _month_order(months)
-    xs = np.empty(n)
-    log_xs = np.empty(n)
-    term = np.empty(n)
-    total = np.empty(n)
-    where = np.empty(n, np.int64)
+    work = _workspace(months)
     a12 = np.empty(12)
     b12 = np.empty(12)
     q12 = np.empty(12)
     rows = alpha.shape[0]
     for p0 in range(0, npix, _BLOCK):
         width = min(_BLOCK, npix - p0)
-        for t in range(n):
-            for j in range(width):
-                block[j, t] = precip[t, p0 + j]
+        _gather(precip, p0, width, block)
         for j in range(width):
             for m in range(12):
                 if m < rows:
@@ -734,13 +720,8 @@ def _spi_given_time_major(
                     a12[m] = math.nan
                     b12[m] = math.nan
                     q12[m] = math.nan
-            _accumulate(block[j], scale, acc, logs)
-            _transform(
-                acc, logs, order, starts, a12, b12, q12, result[j], xs, log_xs, term, total, where
-            )
-        for t in range(n):
-            for j in range(width):
-                out[t, p0 + j] = result[j, t]
+            _given_series(block[j], scale, work, a12, b12, q12, result[j])
+        _scatter(result, p0, width, out)
 
 
 @dataclass(frozen=True)
